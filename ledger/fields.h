@@ -1,0 +1,40 @@
+// Checks of single fields: dates, region codes, identifiers and free text.
+// Each returns a rejection naming `field` on failure.
+#ifndef AIDLEDGER_LEDGER_FIELDS_H_
+#define AIDLEDGER_LEDGER_FIELDS_H_
+
+#include <cstddef>
+#include <string>
+#include "absl/strings/string_view.h"
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+
+namespace aidledger {
+
+// A calendar date "YYYY-MM-DD" that exists (2023-02-30 does not), with the
+// year in [limits::kYearMin, limits::kYearMax].
+absl::Status CheckDate(absl::string_view text, absl::string_view field);
+
+// Today's date in China Standard Time (UTC+8), as "YYYY-MM-DD".
+std::string DateInChina(absl::Time now);
+
+// A 6-digit administrative division code (GB/T 2260), not all zeros.
+absl::Status CheckRegionCode(absl::string_view code, absl::string_view field);
+
+// An identifier chosen by a person or a tool (event_id, project_id):
+// non-empty, at most `bytes_max`, letters, digits and . _ : - / only.
+absl::Status CheckIdentifier(absl::string_view id, absl::string_view field,
+                             size_t bytes_max);
+
+// Free text (names, memos): valid UTF-8, no control characters, at most
+// `bytes_max` bytes; `required` rejects the empty string.
+absl::Status CheckText(absl::string_view text, absl::string_view field,
+                       size_t bytes_max, bool required);
+
+// True when `text` is well-formed UTF-8 (no overlongs, no surrogates).
+bool IsValidUtf8(absl::string_view text);
+
+}  // namespace aidledger
+
+#endif  // AIDLEDGER_LEDGER_FIELDS_H_

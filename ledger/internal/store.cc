@@ -1,0 +1,172 @@
+#include "ledger/internal/store.h"
+
+#include <rocksdb/convenience.h>
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <filesystem>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "ledger/check.h"
+
+namespace aidledger::internal {
+namespace {
+
+constexpr absl::string_view kFamilyNames[kFamilyCount] = {
+    "events", "event_ids", "reversals", "meta", "snapshots"};
+
+// The one place where RocksDB statuses become absl::Status.
+absl::Status FromRocks(const rocksdb::Status& status, absl::string_view context) {
+  if (status.ok()) return absl::OkStatus();
+  const std::string detail = absl::StrCat(context, ": ", status.ToString());
+  if (status.IsCorruption()) return absl::DataLossError(detail);
+  if (status.IsNoSpace() || absl::StrContains(status.ToString(), "No space left")) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat(context, ": no space left on the device"));
+  }
+  if (status.IsIOError() && absl::StrContains(status.ToString(), "lock")) {
+    return absl::UnavailableError(absl::StrCat(
+        context, ": the ledger is held by another process (its LOCK file is taken)"));
+  }
+  if (status.IsBusy() || status.IsTryAgain()) return absl::UnavailableError(detail);
+  if (status.IsNotFound()) return absl::NotFoundError(detail);
+  if (status.IsInvalidArgument() && absl::StrContains(status.ToString(), "does not exist")) {
+    return absl::NotFoundError(detail);
+  }
+  return absl::InternalError(detail);
+}
+
+rocksdb::Slice ToSlice(absl::string_view view) { return rocksdb::Slice(view.data(), view.size()); }
+
+rocksdb::Options LedgerOptions(bool create_if_missing) {
+  rocksdb::Options options;
+  options.create_if_missing = create_if_missing;
+  options.create_missing_column_families = create_if_missing;
+  options.paranoid_checks = true;
+  // A torn final WAL record (a crash mid-write) is dropped; every complete,
+  // synced batch before it is kept.
+  options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  options.compression = rocksdb::kNoCompression;
+  options.max_open_files = 256;
+  options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  options.keep_log_file_num = 2;
+  return options;
+}
+
+}  // namespace
+
+absl::string_view FamilyName(Family family) { return kFamilyNames[static_cast<int>(family)]; }
+
+Cursor::Cursor(std::unique_ptr<rocksdb::Iterator> iterator) : iterator_(std::move(iterator)) {}
+Cursor::~Cursor() = default;
+void Cursor::Seek(absl::string_view key) { iterator_->Seek(ToSlice(key)); }
+void Cursor::SeekToFirst() { iterator_->SeekToFirst(); }
+void Cursor::SeekToLast() { iterator_->SeekToLast(); }
+bool Cursor::Valid() const { return iterator_->Valid(); }
+void Cursor::Next() { iterator_->Next(); }
+absl::string_view Cursor::key() const {
+  rocksdb::Slice key = iterator_->key();
+  return absl::string_view(key.data(), key.size());
+}
+absl::string_view Cursor::value() const {
+  rocksdb::Slice value = iterator_->value();
+  return absl::string_view(value.data(), value.size());
+}
+absl::Status Cursor::status() const { return FromRocks(iterator_->status(), "reading the ledger"); }
+
+Batch::Batch(const Store* store)
+    : store_(store), batch_(std::make_unique<rocksdb::WriteBatch>()) {}
+Batch::~Batch() = default;
+Batch::Batch(Batch&&) noexcept = default;
+
+void Batch::Put(Family family, absl::string_view key, absl::string_view value) {
+  rocksdb::Status status = batch_->Put(store_->Handle(family), ToSlice(key), ToSlice(value));
+  AIDLEDGER_CHECK(status.ok());  // only fails past RocksDB's 4 GiB batch size
+}
+
+size_t Batch::bytes() const { return batch_->GetDataSize(); }
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
+                                                   const StoreOptions& options) {
+  std::unique_ptr<Store> store(new Store());
+  store->dir_ = dir;
+  store->read_only_ = options.read_only;
+  if (!options.create_if_missing && !std::filesystem::exists(dir + "/CURRENT")) {
+    return absl::NotFoundError(absl::StrCat("no ledger at ", dir));
+  }
+  rocksdb::Options db_options = LedgerOptions(options.create_if_missing && !options.read_only);
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  families.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions(db_options));
+  for (absl::string_view name : kFamilyNames) {
+    families.emplace_back(std::string(name), rocksdb::ColumnFamilyOptions(db_options));
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status status =
+      options.read_only
+          ? rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(db_options), dir, families,
+                                         &handles, &db)
+          : rocksdb::DB::Open(rocksdb::DBOptions(db_options), dir, families, &handles, &db);
+  if (!status.ok()) return FromRocks(status, absl::StrCat("opening ", dir));
+  store->db_.reset(db);
+  store->default_handle_ = handles[0];
+  for (int i = 0; i < kFamilyCount; ++i) store->handles_[i] = handles[i + 1];
+  return store;
+}
+
+Store::~Store() {
+  if (db_ == nullptr) return;
+  for (rocksdb::ColumnFamilyHandle* handle : handles_) {
+    if (handle != nullptr) db_->DestroyColumnFamilyHandle(handle);
+  }
+  if (default_handle_ != nullptr) db_->DestroyColumnFamilyHandle(default_handle_);
+  // Close reports errors of the final flush; there is no one left to tell,
+  // and synced writes are already durable in the WAL.
+  db_->Close().PermitUncheckedError();
+}
+
+rocksdb::ColumnFamilyHandle* Store::Handle(Family family) const {
+  return handles_[static_cast<int>(family)];
+}
+
+absl::StatusOr<std::optional<std::string>> Store::Get(Family family,
+                                                      absl::string_view key) const {
+  std::string value;
+  rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), Handle(family), ToSlice(key), &value);
+  if (status.IsNotFound()) return std::nullopt;
+  if (!status.ok()) {
+    return FromRocks(status, absl::StrCat("reading ", FamilyName(family)));
+  }
+  return value;
+}
+
+std::unique_ptr<Cursor> Store::NewCursor(Family family) const {
+  rocksdb::ReadOptions read_options;
+  read_options.verify_checksums = true;
+  read_options.fill_cache = false;  // scans would only evict hot blocks
+  return std::make_unique<Cursor>(
+      std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(read_options, Handle(family))));
+}
+
+absl::Status Store::Write(Batch* batch, bool sync) {
+  AIDLEDGER_CHECK(batch->store_ == this);
+  rocksdb::WriteOptions write_options;
+  write_options.sync = sync;
+  return FromRocks(db_->Write(write_options, batch->batch_.get()), "writing the ledger");
+}
+
+absl::Status Store::VerifyChecksums() const {
+  return FromRocks(db_->VerifyChecksum(), "verifying RocksDB checksums");
+}
+
+absl::Status Store::Flush() {
+  if (read_only_) return absl::OkStatus();
+  std::vector<rocksdb::ColumnFamilyHandle*> all(handles_, handles_ + kFamilyCount);
+  return FromRocks(db_->Flush(rocksdb::FlushOptions(), all), "flushing the ledger");
+}
+
+}  // namespace aidledger::internal

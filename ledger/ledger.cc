@@ -1,0 +1,389 @@
+#include "ledger/ledger.h"
+
+#include <openssl/rand.h>
+
+#include <filesystem>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "ledger/check.h"
+#include "ledger/errors.h"
+#include "ledger/fields.h"
+#include "ledger/internal/codec.h"
+#include "ledger/internal/store.h"
+#include "ledger/limits.h"
+#include "ledger/proto_bytes.h"
+#include "ledger/status_macros.h"
+#include "ledger/validate.h"
+
+namespace aidledger {
+
+using internal::Family;
+
+namespace {
+
+// A random event_id for drafts that bring none: "ev-" and 32 hex digits.
+std::string NewEventId() {
+  unsigned char bytes[16];
+  AIDLEDGER_CHECK(RAND_bytes(bytes, sizeof(bytes)) == 1);
+  return absl::StrCat("ev-", Hex(absl::string_view(reinterpret_cast<char*>(bytes), sizeof(bytes))));
+}
+
+absl::StatusOr<StoredEvent> DecodeStored(uint64_t sequence, absl::string_view value) {
+  ASSIGN_OR_RETURN(internal::RecordView record, internal::DecodeRecord(value));
+  StoredEvent stored;
+  stored.sequence = sequence;
+  stored.prev_hash = record.prev_hash;
+  stored.hash = record.hash;
+  stored.event_bytes.assign(record.event_bytes.data(), record.event_bytes.size());
+  if (!stored.event.ParseFromString(stored.event_bytes)) {
+    return absl::DataLossError(absl::StrCat("event ", sequence, " does not decode"));
+  }
+  if (stored.event.sequence() != sequence) {
+    return absl::DataLossError(absl::StrCat("event stored at sequence ", sequence,
+                                            " says it is event ", stored.event.sequence()));
+  }
+  return stored;
+}
+
+}  // namespace
+
+// The state of one AppendBatch while its drafts are staged.
+struct Ledger::Staged {
+  explicit Staged(internal::Batch batch_in) : batch(std::move(batch_in)) {}
+  internal::Batch batch;
+  std::string today;
+  uint64_t sequence = 0;  // of the last staged event
+  Hash prev_hash{};
+  std::vector<v1::Event> events;                    // staged, in order
+  std::vector<Hash> hashes;                         // their hashes
+  absl::flat_hash_map<std::string, size_t> by_id;   // event_id -> index
+  absl::flat_hash_set<std::string> reversed_ids;    // targets reversed in this batch
+  const Books* books = nullptr;                     // the state drafts are checked against
+};
+
+EventReader::EventReader(std::unique_ptr<internal::Cursor> cursor, uint64_t from, uint64_t to)
+    : cursor_(std::move(cursor)), next_(from == 0 ? 1 : from), to_(to) {}
+EventReader::~EventReader() = default;
+
+absl::StatusOr<bool> EventReader::Next(StoredEvent* out) {
+  if (next_ > to_) return false;
+  if (!started_) {
+    cursor_->Seek(internal::EncodeSequence(next_));
+    started_ = true;
+  } else {
+    cursor_->Next();
+  }
+  if (!cursor_->Valid()) {
+    RETURN_IF_ERROR(cursor_->status());
+    return false;
+  }
+  ASSIGN_OR_RETURN(uint64_t sequence, internal::DecodeSequence(cursor_->key()));
+  if (sequence != next_) {
+    return absl::DataLossError(
+        absl::StrCat("the log has a gap: expected event ", next_, ", found ", sequence));
+  }
+  ASSIGN_OR_RETURN(internal::RecordView record, internal::DecodeRecord(cursor_->value()));
+  const bool links = (sequence == 1) ? record.prev_hash == Hash{}
+                                     : !started_chain_ || record.prev_hash == expected_prev_;
+  if (!links) {
+    return absl::DataLossError(
+        absl::StrCat("event ", sequence, " does not link to the hash of event ", sequence - 1));
+  }
+  out->sequence = sequence;
+  out->prev_hash = record.prev_hash;
+  out->hash = record.hash;
+  out->event_bytes.assign(record.event_bytes.data(), record.event_bytes.size());
+  if (!out->event.ParseFromString(out->event_bytes)) {
+    return absl::DataLossError(absl::StrCat("event ", sequence, " does not decode"));
+  }
+  if (out->event.sequence() != sequence) {
+    return absl::DataLossError(absl::StrCat("event stored at sequence ", sequence,
+                                            " says it is event ", out->event.sequence()));
+  }
+  expected_prev_ = record.hash;
+  started_chain_ = true;
+  ++next_;
+  return true;
+}
+
+absl::Status Ledger::Create(const std::string& dir) {
+  if (Exists(dir)) return absl::AlreadyExistsError(absl::StrCat("a ledger already exists at ", dir));
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error) {
+    return absl::InternalError(absl::StrCat("cannot create ", dir, ": ", error.message()));
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<internal::Store> store,
+                   internal::Store::Open(dir, {.read_only = false, .create_if_missing = true}));
+  internal::Batch batch = store->NewBatch();
+  batch.Put(Family::kMeta, internal::kMetaFormatVersionKey, internal::kFormatVersion);
+  batch.Put(Family::kMeta, internal::kMetaHeadKey, internal::EncodeHead({}));
+  return store->Write(&batch, /*sync=*/true);
+}
+
+bool Ledger::Exists(const std::string& dir) {
+  std::error_code error;
+  return std::filesystem::exists(std::filesystem::path(dir) / "CURRENT", error);
+}
+
+absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir,
+                                                     const LedgerOptions& options) {
+  std::unique_ptr<Ledger> ledger(new Ledger());
+  ledger->dir_ = dir;
+  ledger->options_ = options;
+  if (!ledger->options_.clock) ledger->options_.clock = [] { return absl::Now(); };
+  ASSIGN_OR_RETURN(ledger->store_,
+                   internal::Store::Open(dir, {.read_only = options.read_only,
+                                               .create_if_missing = false}));
+  RETURN_IF_ERROR(ledger->LoadHeadAndFold());
+  return ledger;
+}
+
+Ledger::~Ledger() = default;
+
+absl::Status Ledger::LoadHeadAndFold() {
+  ASSIGN_OR_RETURN(std::optional<std::string> version,
+                   store_->Get(Family::kMeta, internal::kMetaFormatVersionKey));
+  if (!version.has_value()) {
+    return absl::DataLossError(absl::StrCat(dir_, " is not an aidledger ledger (no format version)"));
+  }
+  if (*version != internal::kFormatVersion) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "ledger format version ", *version, " is not supported (this build reads version ",
+        internal::kFormatVersion, ")"));
+  }
+  ASSIGN_OR_RETURN(std::optional<std::string> head_bytes,
+                   store_->Get(Family::kMeta, internal::kMetaHeadKey));
+  if (!head_bytes.has_value()) return absl::DataLossError("the ledger has no stored head");
+  ASSIGN_OR_RETURN(internal::Head head, internal::DecodeHead(*head_bytes));
+
+  // The stored head must name the last record, with its hash.
+  std::unique_ptr<internal::Cursor> last = store_->NewCursor(Family::kEvents);
+  last->SeekToLast();
+  RETURN_IF_ERROR(last->status());
+  if (head.sequence == 0) {
+    if (last->Valid()) return absl::DataLossError("the head says empty but the log holds events");
+  } else {
+    if (!last->Valid()) {
+      return absl::DataLossError(absl::StrCat("the head names event ", head.sequence,
+                                              " but the log is empty"));
+    }
+    ASSIGN_OR_RETURN(uint64_t last_sequence, internal::DecodeSequence(last->key()));
+    ASSIGN_OR_RETURN(internal::RecordView record, internal::DecodeRecord(last->value()));
+    if (last_sequence != head.sequence || record.hash != head.hash) {
+      return absl::DataLossError(absl::StrCat("the head names event ", head.sequence,
+                                              " but the log ends at event ", last_sequence,
+                                              " or with another hash"));
+    }
+  }
+  head_.sequence = head.sequence;
+  head_.hash = head.hash;
+  head_.recorded_at = absl::FromUnixMicros(head.recorded_at_micros);
+  head_recorded_at_micros_ = head.recorded_at_micros;
+
+  books_.Reset();
+  EventReader reader(store_->NewCursor(Family::kEvents), 1, head.sequence);
+  StoredEvent stored;
+  while (true) {
+    ASSIGN_OR_RETURN(bool more, reader.Next(&stored));
+    if (!more) break;
+    absl::Status applied = books_.Apply(stored.event);
+    if (!applied.ok()) return absl::DataLossError(applied.message());
+  }
+  if (books_.events_folded() != head.sequence) {
+    return absl::DataLossError(absl::StrCat("the log ends at event ", books_.events_folded(),
+                                            " but the head names event ", head.sequence));
+  }
+  return absl::OkStatus();
+}
+
+LedgerHead Ledger::head() const { return head_; }
+
+std::unique_ptr<EventReader> Ledger::Read(uint64_t from, uint64_t to) const {
+  return std::make_unique<EventReader>(store_->NewCursor(Family::kEvents), from, to);
+}
+
+absl::StatusOr<std::optional<StoredEvent>> Ledger::ReadEvent(uint64_t sequence) const {
+  ASSIGN_OR_RETURN(std::optional<std::string> value,
+                   store_->Get(Family::kEvents, internal::EncodeSequence(sequence)));
+  if (!value.has_value()) return std::nullopt;
+  ASSIGN_OR_RETURN(StoredEvent stored, DecodeStored(sequence, *value));
+  return stored;
+}
+
+absl::StatusOr<std::optional<StoredEvent>> Ledger::FindByEventId(
+    const std::string& event_id) const {
+  ASSIGN_OR_RETURN(std::optional<std::string> key, store_->Get(Family::kEventIds, event_id));
+  if (!key.has_value()) return std::nullopt;
+  ASSIGN_OR_RETURN(uint64_t sequence, internal::DecodeSequence(*key));
+  ASSIGN_OR_RETURN(std::optional<StoredEvent> stored, ReadEvent(sequence));
+  if (!stored.has_value() || stored->event.event_id() != event_id) {
+    return absl::DataLossError(absl::StrCat("the event_id index names event ", sequence,
+                                            " for ", event_id, ", which the log does not hold"));
+  }
+  return stored;
+}
+
+absl::Status Ledger::StageDraft(v1::Event draft, int64_t now_micros, Staged* staged,
+                                AppendResult* result) {
+  ApplyDefaults(staged->today, &draft);
+  // Idempotency first: a repeat is answered even when its rules no longer
+  // hold (the region it registered now exists, by its own doing).
+  if (!draft.event_id().empty()) {
+    uint64_t existing_sequence = 0;
+    Hash existing_hash{};
+    std::optional<StoredEvent> stored;
+    const v1::Event* earlier = nullptr;
+    if (auto it = staged->by_id.find(draft.event_id()); it != staged->by_id.end()) {
+      earlier = &staged->events[it->second];
+      existing_sequence = earlier->sequence();
+      existing_hash = staged->hashes[it->second];
+    } else {
+      ASSIGN_OR_RETURN(stored, FindByEventId(draft.event_id()));
+      if (stored.has_value()) {
+        earlier = &stored->event;
+        existing_sequence = stored->sequence;
+        existing_hash = stored->hash;
+      }
+    }
+    if (earlier != nullptr) {
+      if (IdempotencyContent(*earlier) != IdempotencyContent(draft)) {
+        return Rejected(v1::EVENT_ID_CONFLICT, "event_id",
+                        absl::StrCat(draft.event_id(), " is already event ", existing_sequence,
+                                     " with different content"));
+      }
+      *result = {.sequence = existing_sequence, .event_id = draft.event_id(),
+                 .hash = existing_hash, .duplicate = true};
+      return absl::OkStatus();
+    }
+  }
+
+  TargetLookup lookup = [this, staged](const std::string& event_id)
+      -> absl::StatusOr<std::optional<ReversalTarget>> {
+    ReversalTarget target;
+    target.already_reversed = staged->reversed_ids.contains(event_id);
+    if (auto it = staged->by_id.find(event_id); it != staged->by_id.end()) {
+      target.event = staged->events[it->second];
+      target.sequence = target.event.sequence();
+      return target;
+    }
+    ASSIGN_OR_RETURN(std::optional<StoredEvent> stored, FindByEventId(event_id));
+    if (!stored.has_value()) return std::nullopt;
+    target.sequence = stored->sequence;
+    target.event = std::move(stored->event);
+    if (!target.already_reversed) {
+      ASSIGN_OR_RETURN(std::optional<std::string> reversal,
+                       store_->Get(Family::kReversals, event_id));
+      target.already_reversed = reversal.has_value();
+    }
+    return target;
+  };
+  RETURN_IF_ERROR(Admit(*staged->books, lookup, &draft));
+
+  if (draft.event_id().empty()) draft.set_event_id(NewEventId());
+  const uint64_t sequence = staged->sequence + 1;
+  draft.set_sequence(sequence);
+  draft.mutable_recorded_at()->set_seconds(now_micros / 1'000'000);
+  draft.mutable_recorded_at()->set_nanos(static_cast<int32_t>(now_micros % 1'000'000) * 1000);
+  const std::string bytes = SerializeDeterministic(draft);
+  if (bytes.size() > limits::kEventBytesMax) {
+    return Rejected(v1::FIELD_TOO_LONG, "event",
+                    absl::StrCat("is ", bytes.size(), " bytes stored, more than ",
+                                 limits::kEventBytesMax));
+  }
+  const Hash hash = internal::ChainHash(staged->prev_hash, sequence, bytes);
+  const std::string key = internal::EncodeSequence(sequence);
+  staged->batch.Put(Family::kEvents, key, internal::EncodeRecord(staged->prev_hash, hash, bytes));
+  staged->batch.Put(Family::kEventIds, draft.event_id(), key);
+  if (draft.has_event_reversed()) {
+    const std::string& target_id = draft.event_reversed().reversed_event_id();
+    staged->batch.Put(Family::kReversals, target_id, key);
+    staged->reversed_ids.insert(target_id);
+  }
+  *result = {.sequence = sequence, .event_id = draft.event_id(), .hash = hash,
+             .duplicate = false};
+  staged->sequence = sequence;
+  staged->prev_hash = hash;
+  staged->by_id[draft.event_id()] = staged->events.size();
+  staged->hashes.push_back(hash);
+  staged->events.push_back(std::move(draft));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<AppendResult> Ledger::Append(v1::Event draft) {
+  std::vector<v1::Event> drafts;
+  drafts.push_back(std::move(draft));
+  ASSIGN_OR_RETURN(std::vector<AppendResult> results, AppendBatch(std::move(drafts)));
+  return results.front();
+}
+
+absl::StatusOr<std::vector<AppendResult>> Ledger::AppendBatch(std::vector<v1::Event> drafts) {
+  absl::MutexLock lock(&append_mutex_);
+  if (options_.read_only) {
+    return absl::FailedPreconditionError("the ledger is open read-only");
+  }
+  if (poisoned_) {
+    return absl::InternalError("an earlier write to this ledger failed; reopen it to go on");
+  }
+  if (drafts.empty()) return std::vector<AppendResult>{};
+  if (drafts.size() > limits::kBatchEventsMax) {
+    return Rejected(v1::FIELD_INVALID, "batch",
+                    absl::StrCat("holds ", drafts.size(), " events, more than ",
+                                 limits::kBatchEventsMax));
+  }
+  const int64_t now_micros =
+      std::max(absl::ToUnixMicros(options_.clock()), head_recorded_at_micros_);
+  Staged staged(store_->NewBatch());
+  staged.today = DateInChina(absl::FromUnixMicros(now_micros));
+  staged.sequence = head_.sequence;
+  staged.prev_hash = head_.hash;
+  // A batch of one is checked against the live Books directly; a longer one
+  // against a copy that takes each staged event in turn.
+  std::optional<Books> scratch;
+  if (drafts.size() > 1) scratch.emplace(books_);
+  staged.books = scratch.has_value() ? &*scratch : &books_;
+
+  std::vector<AppendResult> results(drafts.size());
+  for (size_t i = 0; i < drafts.size(); ++i) {
+    const size_t staged_before = staged.events.size();
+    absl::Status status = StageDraft(std::move(drafts[i]), now_micros, &staged, &results[i]);
+    if (!status.ok()) {
+      return drafts.size() == 1
+                 ? status
+                 : WithContext(status, absl::StrCat("event ", i + 1, " of the batch: "));
+    }
+    if (scratch.has_value() && staged.events.size() > staged_before) {
+      absl::Status applied = scratch->Apply(staged.events.back());
+      if (!applied.ok()) {
+        return absl::InternalError(absl::StrCat("an admitted event does not fold: ",
+                                                applied.message()));
+      }
+    }
+  }
+  if (staged.events.empty()) return results;  // all duplicates: nothing to write
+
+  internal::Head new_head{.sequence = staged.sequence, .hash = staged.prev_hash,
+                          .recorded_at_micros = now_micros};
+  staged.batch.Put(Family::kMeta, internal::kMetaHeadKey, internal::EncodeHead(new_head));
+  absl::Status written = store_->Write(&staged.batch, options_.sync);
+  if (!written.ok()) {
+    poisoned_ = true;
+    return written;
+  }
+  if (scratch.has_value()) {
+    books_ = std::move(*scratch);
+  } else {
+    absl::Status applied = books_.Apply(staged.events.front());
+    AIDLEDGER_CHECK(applied.ok());  // admitted against these very Books
+  }
+  AIDLEDGER_CHECK(new_head.sequence > head_.sequence);
+  head_.sequence = new_head.sequence;
+  head_.hash = new_head.hash;
+  head_.recorded_at = absl::FromUnixMicros(now_micros);
+  head_recorded_at_micros_ = now_micros;
+  return results;
+}
+
+}  // namespace aidledger

@@ -1,0 +1,143 @@
+// The ledger: an append-only, hash-chained log of aidledger.v1.Event in
+// RocksDB, with the live Books (every projection at the head) in memory.
+//
+// Appending: Append/AppendBatch validate each draft against the live Books
+// (ledger/validate.h), stamp sequence, recorded_at and event_id, chain the
+// hash and write the whole batch as one synced WriteBatch: all or nothing.
+// This is the one append path; the CLI, import and the server all call it.
+//
+// After a failed write the ledger refuses every further write (as LevelDB
+// does after a failed sync): the disk state is unknown until reopened.
+//
+// Thread safety: appends are serialized by an internal mutex; reads of the
+// store (Read, FindByEventId) may run concurrently with them. books() and
+// head() must not race with appends.
+#ifndef AIDLEDGER_LEDGER_LEDGER_H_
+#define AIDLEDGER_LEDGER_LEDGER_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "aidledger/v1/events.pb.h"
+#include "ledger/sha256.h"
+#include "projections/books.h"
+
+namespace aidledger {
+
+namespace internal {
+class Store;
+class Cursor;
+}  // namespace internal
+
+struct LedgerOptions {
+  // Opens without the write lock: no appends, and other processes may hold
+  // the ledger for writing meanwhile.
+  bool read_only = false;
+  // Each append batch is on disk (fsync) before Append returns.
+  bool sync = true;
+  // The clock that stamps recorded_at; absl::Now when empty (tests inject).
+  std::function<absl::Time()> clock;
+};
+
+struct AppendResult {
+  uint64_t sequence = 0;
+  std::string event_id;
+  Hash hash{};
+  bool duplicate = false;  // an idempotent repeat: nothing was appended
+};
+
+struct LedgerHead {
+  uint64_t sequence = 0;  // 0 for an empty ledger
+  Hash hash{};            // zeros for an empty ledger
+  absl::Time recorded_at = absl::UnixEpoch();
+};
+
+// One event as stored, with the chain fields around it.
+struct StoredEvent {
+  uint64_t sequence = 0;
+  Hash prev_hash{};
+  Hash hash{};
+  std::string event_bytes;  // the exact stored bytes the hash covers
+  v1::Event event;          // decoded from event_bytes
+};
+
+// Reads stored events in sequence order. Checks that each record decodes,
+// that sequences are gapless and that each record links to the previous
+// one; it does not recompute hashes (verify does).
+class EventReader {
+ public:
+  EventReader(std::unique_ptr<internal::Cursor> cursor, uint64_t from, uint64_t to);
+  ~EventReader();
+  // Fills `out` with the next event and returns true, or returns false past
+  // `to` or at the end of the log. kDataLoss on a damaged record.
+  absl::StatusOr<bool> Next(StoredEvent* out);
+
+ private:
+  std::unique_ptr<internal::Cursor> cursor_;
+  uint64_t next_;
+  uint64_t to_;
+  bool started_ = false;        // the cursor has been positioned
+  bool started_chain_ = false;  // expected_prev_ holds the previous hash
+  Hash expected_prev_{};
+};
+
+class Ledger {
+ public:
+  // Creates an empty ledger in `dir`. kAlreadyExists when one is there.
+  static absl::Status Create(const std::string& dir);
+  // True when `dir` holds a RocksDB database (a ledger or something else).
+  static bool Exists(const std::string& dir);
+
+  // Opens the ledger in `dir` and folds the log into the live Books.
+  // kNotFound: no ledger; kUnavailable: another process holds it;
+  // kDataLoss: the stored head and the log disagree, or a record is damaged.
+  static absl::StatusOr<std::unique_ptr<Ledger>> Open(const std::string& dir,
+                                                      const LedgerOptions& options);
+  ~Ledger();
+
+  // Appends one event. `draft` carries the caller's fields; sequence and
+  // recorded_at are assigned here, event_id too when empty, and
+  // effective_date defaults to today in China. A rejection writes nothing.
+  absl::StatusOr<AppendResult> Append(v1::Event draft);
+  // Appends drafts in order as one atomic write: every draft is validated
+  // against the state left by the drafts before it, and if any is rejected
+  // nothing is written (the status names the draft's index).
+  absl::StatusOr<std::vector<AppendResult>> AppendBatch(std::vector<v1::Event> drafts);
+
+  LedgerHead head() const;
+  const Books& books() const { return books_; }
+  const std::string& dir() const { return dir_; }
+
+  // Events with from <= sequence <= to, in order.
+  std::unique_ptr<EventReader> Read(uint64_t from, uint64_t to) const;
+  // The stored event with this event_id, if any.
+  absl::StatusOr<std::optional<StoredEvent>> FindByEventId(const std::string& event_id) const;
+  absl::StatusOr<std::optional<StoredEvent>> ReadEvent(uint64_t sequence) const;
+
+ private:
+  struct Staged;
+  Ledger() = default;
+  absl::Status LoadHeadAndFold();
+  absl::Status StageDraft(v1::Event draft, int64_t now_micros, Staged* staged,
+                          AppendResult* result);
+
+  std::string dir_;
+  LedgerOptions options_;
+  std::unique_ptr<internal::Store> store_;
+  absl::Mutex append_mutex_;
+  bool poisoned_ = false;  // a write failed: refuse further writes
+  LedgerHead head_;
+  int64_t head_recorded_at_micros_ = 0;
+  Books books_;
+};
+
+}  // namespace aidledger
+
+#endif  // AIDLEDGER_LEDGER_LEDGER_H_

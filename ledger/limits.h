@@ -1,0 +1,39 @@
+// Every maximum aidledger enforces, in one place. Inputs beyond these are
+// rejected with a clear error; loops and buffers are bounded by them.
+#ifndef AIDLEDGER_LEDGER_LIMITS_H_
+#define AIDLEDGER_LEDGER_LIMITS_H_
+
+#include <cstddef>
+#include <cstdint>
+
+namespace aidledger::limits {
+
+// Text fields, in bytes of UTF-8.
+inline constexpr size_t kNameBytesMax = 256;       // region, project, enterprise names
+inline constexpr size_t kMemoBytesMax = 1024;      // memo and reversal reason
+inline constexpr size_t kActorBytesMax = 128;
+inline constexpr size_t kEventIdBytesMax = 128;
+inline constexpr size_t kProjectIdBytesMax = 64;
+inline constexpr size_t kChannelBytesMax = 128;
+inline constexpr size_t kAmountTextBytesMax = 64;  // "¥1,234,567.89" and the like
+
+// Region tree: province > city > county > ... ; deeper trees are rejected so
+// that every roll-up walk is bounded.
+inline constexpr int kRegionDepthMax = 8;
+
+// One append batch (an import batch, an HTTP batch, a group commit).
+inline constexpr size_t kBatchEventsMax = 100'000;
+
+// A stored event (serialized protobuf) may not exceed this.
+inline constexpr size_t kEventBytesMax = 64 * 1024;
+
+// Fiscal years and effective dates accepted.
+inline constexpr int kYearMin = 1949;
+inline constexpr int kYearMax = 2199;
+
+// Rows printed by `log` in one call without --to, to keep output bounded.
+inline constexpr uint64_t kLogRowsDefaultMax = 1'000'000;
+
+}  // namespace aidledger::limits
+
+#endif  // AIDLEDGER_LEDGER_LIMITS_H_

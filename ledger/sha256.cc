@@ -1,0 +1,58 @@
+#include "ledger/sha256.h"
+
+#include <openssl/evp.h>
+
+#include <cctype>
+#include <cstring>
+
+#include "absl/strings/escaping.h"
+#include "ledger/check.h"
+
+namespace aidledger {
+
+Hash Sha256(std::initializer_list<absl::string_view> parts) {
+  // One context per thread, reused: creating an EVP context per hash costs
+  // more than hashing a small event.
+  thread_local EVP_MD_CTX* context = EVP_MD_CTX_new();
+  AIDLEDGER_CHECK(context != nullptr);
+  AIDLEDGER_CHECK(EVP_DigestInit_ex(context, EVP_sha256(), nullptr) == 1);
+  for (absl::string_view part : parts) {
+    AIDLEDGER_CHECK(EVP_DigestUpdate(context, part.data(), part.size()) == 1);
+  }
+  Hash hash;
+  unsigned int length = 0;
+  AIDLEDGER_CHECK(EVP_DigestFinal_ex(context, hash.data(), &length) == 1);
+  AIDLEDGER_CHECK(length == kHashBytes);
+  return hash;
+}
+
+absl::string_view HashBytes(const Hash& hash) {
+  return absl::string_view(reinterpret_cast<const char*>(hash.data()), hash.size());
+}
+
+std::string Hex(absl::string_view bytes) { return absl::BytesToHexString(bytes); }
+
+std::string Hex(const Hash& hash) { return Hex(HashBytes(hash)); }
+
+absl::StatusOr<Hash> HashFromBytes(absl::string_view bytes) {
+  if (bytes.size() != kHashBytes) {
+    return absl::InvalidArgumentError("a hash must be 32 bytes");
+  }
+  Hash hash;
+  std::memcpy(hash.data(), bytes.data(), kHashBytes);
+  return hash;
+}
+
+absl::StatusOr<Hash> HashFromHex(absl::string_view hex) {
+  if (hex.size() != 2 * kHashBytes) {
+    return absl::InvalidArgumentError("a hash must be 64 hex digits");
+  }
+  for (char c : hex) {
+    if (!std::isxdigit(static_cast<unsigned char>(c))) {
+      return absl::InvalidArgumentError("a hash must be 64 hex digits");
+    }
+  }
+  return HashFromBytes(absl::HexStringToBytes(hex));
+}
+
+}  // namespace aidledger

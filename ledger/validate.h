@@ -1,0 +1,52 @@
+// Validation: the rules an event must pass before the ledger appends it.
+//
+// Pure: reads the live Books and, for reversals, looks the target up through
+// a callback; no clock, no I/O of its own. Each rejection carries one stable
+// RejectReason and names its field. Checks run in a fixed order, field
+// checks first, then the rules of the state, so the same input always gives
+// the same rejection.
+#ifndef AIDLEDGER_LEDGER_VALIDATE_H_
+#define AIDLEDGER_LEDGER_VALIDATE_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "aidledger/v1/events.pb.h"
+#include "projections/books.h"
+
+namespace aidledger {
+
+// A stored event a reversal may target.
+struct ReversalTarget {
+  uint64_t sequence = 0;
+  v1::Event event;
+  bool already_reversed = false;
+};
+
+// Finds a stored (or earlier in the same batch) event by event_id; nullopt
+// when there is none.
+using TargetLookup =
+    std::function<absl::StatusOr<std::optional<ReversalTarget>>(const std::string& event_id)>;
+
+// Fills the defaults a draft may leave out: effective_date (today in China,
+// given as `today`), an allocation's source (FISCAL) and fiscal_year (the
+// effective date's year). Idempotency compares drafts after this step.
+void ApplyDefaults(const std::string& today, v1::Event* draft);
+
+// Checks `draft` (after ApplyDefaults) against `books` and fills the fields
+// the ledger resolves: the program of the pairing behind an allocation,
+// investment or sale, and a reversal's target copy. Leaves sequence,
+// recorded_at and event_id to the caller.
+absl::Status Admit(const Books& books, const TargetLookup& lookup, v1::Event* draft);
+
+// The part of an event that idempotency compares: payload as the caller gave
+// it, effective date and memo (not actor, recording time or the fields the
+// ledger resolves). Deterministic bytes.
+std::string IdempotencyContent(const v1::Event& event);
+
+}  // namespace aidledger
+
+#endif  // AIDLEDGER_LEDGER_VALIDATE_H_

@@ -1,0 +1,44 @@
+// Books: every projection, folded together. The ledger keeps one Books at its
+// head and validates each new event against it, so validation and the
+// dashboards read the very same state.
+#ifndef AIDLEDGER_PROJECTIONS_BOOKS_H_
+#define AIDLEDGER_PROJECTIONS_BOOKS_H_
+
+#include <array>
+
+#include "projections/helper_totals.h"
+#include "projections/project_totals.h"
+#include "projections/region_balances.h"
+
+namespace aidledger {
+
+class Books {
+ public:
+  Books() = default;
+  Books(const Books& other) = default;
+  Books& operator=(const Books& other) = default;
+
+  // Applies `event` to every projection. An error means the log holds an
+  // event validation would never admit (corruption): the Books may then be
+  // partly updated and must be discarded.
+  absl::Status Apply(const v1::Event& event);
+
+  // How many events were folded into this Books since construction or Reset.
+  uint64_t events_folded() const { return events_folded_; }
+
+  void Reset();
+
+  std::array<Projection*, 3> all() { return {&regions, &projects, &helpers}; }
+  std::array<const Projection*, 3> all() const { return {&regions, &projects, &helpers}; }
+
+  RegionBalances regions;
+  ProjectTotals projects;
+  HelperTotals helpers;
+
+ private:
+  uint64_t events_folded_ = 0;
+};
+
+}  // namespace aidledger
+
+#endif  // AIDLEDGER_PROJECTIONS_BOOKS_H_

@@ -1,0 +1,42 @@
+// HelperTotals: per helper region, what it allocated, brought in as
+// investment and bought as consumption assistance, in all and by program.
+// It also holds the pairings, which validation reads to admit allocations.
+#ifndef AIDLEDGER_PROJECTIONS_HELPER_TOTALS_H_
+#define AIDLEDGER_PROJECTIONS_HELPER_TOTALS_H_
+
+#include <string>
+
+#include "aidledger/v1/projections.pb.h"
+#include "projections/projection.h"
+
+namespace aidledger {
+
+class HelperTotals final : public Projection {
+ public:
+  static constexpr uint32_t kVersion = 1;
+
+  absl::string_view name() const override { return "helper_totals"; }
+  uint32_t version() const override { return kVersion; }
+  const v1::HelperTotalsState& state() const override { return state_; }
+  absl::Status LoadState(absl::string_view bytes) override;
+  void Reset() override { state_.Clear(); }
+
+  // The pairing of exactly this helper with exactly this recipient, or nullptr.
+  const v1::Pairing* FindPairing(const std::string& helper_code,
+                                 const std::string& recipient_code) const;
+  static std::string PairingKey(const std::string& helper_code,
+                                const std::string& recipient_code);
+
+ protected:
+  absl::Status Fold(const v1::Event& event, int64_t sign) override;
+
+ private:
+  // The helper's entry, created (named from the region) on first use.
+  v1::HelperEntry* Helper(const std::string& code);
+
+  v1::HelperTotalsState state_;
+};
+
+}  // namespace aidledger
+
+#endif  // AIDLEDGER_PROJECTIONS_HELPER_TOTALS_H_

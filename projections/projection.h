@@ -1,0 +1,59 @@
+// Projections are deterministic folds over the event log.
+//
+// A Projection applies one event at a time to a state that is a protobuf
+// message, so the state can be snapshotted, compared byte for byte and
+// printed. Apply is pure: no clock, no I/O; the same events in the same order
+// give the same state. A projection never re-reads the log: everything a
+// fold step needs is in the event (the ledger stamps a reversal with a copy
+// of its target, and a money event with the program of its pairing).
+//
+// Thread safety: a Projection is a value; concurrent const access is safe,
+// mutation needs external synchronization.
+#ifndef AIDLEDGER_PROJECTIONS_PROJECTION_H_
+#define AIDLEDGER_PROJECTIONS_PROJECTION_H_
+
+#include <cstdint>
+#include <string>
+#include "absl/strings/string_view.h"
+
+#include "absl/status/status.h"
+#include "aidledger/v1/events.pb.h"
+#include "google/protobuf/message.h"
+
+namespace aidledger {
+
+class Projection {
+ public:
+  virtual ~Projection() = default;
+
+  // Stable name, used as the snapshot key prefix.
+  virtual absl::string_view name() const = 0;
+  // Bumped whenever Apply's meaning or the state layout changes: snapshots
+  // of another version are never trusted.
+  virtual uint32_t version() const = 0;
+
+  // Folds one event into the state. An event that references something the
+  // state does not hold (validation admits no such event) returns kDataLoss
+  // and leaves the state unchanged. A reversal folds its target with sign -1.
+  absl::Status Apply(const v1::Event& event);
+
+  virtual const google::protobuf::Message& state() const = 0;
+  // Replaces the state with a serialized one (from a snapshot).
+  virtual absl::Status LoadState(absl::string_view bytes) = 0;
+  virtual void Reset() = 0;
+
+  // Deterministic serialization of the state (map keys sorted).
+  std::string SerializeState() const;
+
+ protected:
+  // Folds `event` with `sign` (+1, or -1 for the target of a reversal; only
+  // money events are ever folded with -1).
+  virtual absl::Status Fold(const v1::Event& event, int64_t sign) = 0;
+};
+
+// True for the payloads a reversal may target.
+bool IsMoneyEvent(const v1::Event& event);
+
+}  // namespace aidledger
+
+#endif  // AIDLEDGER_PROJECTIONS_PROJECTION_H_
