@@ -1,1 +1,328 @@
-int main(){}
+// aidledger: the command-line adapter. It parses flags, turns them into event
+// drafts (cli/drafts.h) and calls the ledger library; no ledger rule lives
+// here. Exit codes: 0 ok, 1 internal error, 2 usage, 3 rejected input,
+// 4 integrity failure, 5 the ledger is held by another process.
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "aidledger/v1/cli.pb.h"
+#include "cli/drafts.h"
+#include "cli/output.h"
+#include "ledger/errors.h"
+#include "ledger/ledger.h"
+#include "ledger/limits.h"
+#include "ledger/status_macros.h"
+
+namespace aidledger {
+namespace {
+
+constexpr const char* kVersion = "aidledger 0.1.0";
+
+struct Globals {
+  std::string db;
+  std::string actor;
+  std::string format = "table";
+};
+
+std::string EnvOr(const char* name, const std::string& fallback) {
+  const char* value = std::getenv(name);
+  return (value != nullptr && *value != '\0') ? std::string(value) : fallback;
+}
+
+std::string LoginName() {
+  if (const passwd* entry = getpwuid(geteuid()); entry != nullptr && entry->pw_name != nullptr) {
+    return entry->pw_name;
+  }
+  return "unknown";
+}
+
+// Prints `status` as one line on stderr and returns its exit code.
+int Report(const absl::Status& status) {
+  std::string message = absl::StrReplaceAll(status.message(), {{"\n", " "}, {"\r", " "}});
+  const ExitCode code = ExitCodeFor(status);
+  std::optional<v1::RejectReason> reason = RejectReasonOf(status);
+  switch (code) {
+    case kExitRejected:
+      std::cerr << "aidledger: rejected: " << message << " ["
+                << v1::RejectReason_Name(*reason) << "]\n";
+      break;
+    case kExitIntegrity:
+      std::cerr << "aidledger: integrity failure: " << message << "\n";
+      break;
+    case kExitUsage:
+      std::cerr << "aidledger: " << message << "\n";
+      break;
+    default:
+      std::cerr << "aidledger: error: " << message << "\n";
+  }
+  return code;
+}
+
+absl::Status CheckFormat(const Globals& globals, std::initializer_list<const char*> allowed) {
+  for (const char* format : allowed) {
+    if (globals.format == format) return absl::OkStatus();
+  }
+  std::string choices;
+  for (const char* format : allowed) absl::StrAppend(&choices, choices.empty() ? "" : "|", format);
+  return UsageError(absl::StrCat("--format ", globals.format, " is not available here (use ",
+                                 choices, ")"));
+}
+
+absl::StatusOr<std::unique_ptr<Ledger>> OpenLedger(const Globals& globals, bool write) {
+  if (!Ledger::Exists(globals.db)) {
+    return UsageError(absl::StrCat("no ledger at ", globals.db,
+                                   "; create one with `aidledger init --db ", globals.db, "`"));
+  }
+  absl::StatusOr<std::unique_ptr<Ledger>> ledger =
+      Ledger::Open(globals.db, {.read_only = !write});
+  if (ledger.status().code() == absl::StatusCode::kUnavailable) {
+    return absl::UnavailableError(
+        absl::StrCat("the ledger at ", globals.db, " is held by another process; try again when it is done"));
+  }
+  return ledger;
+}
+
+absl::Status RunInit(const Globals& globals) {
+  absl::Status created = Ledger::Create(globals.db);
+  if (created.code() == absl::StatusCode::kAlreadyExists) {
+    std::cout << "a ledger already exists at " << globals.db << "; nothing changed\n";
+    return absl::OkStatus();
+  }
+  RETURN_IF_ERROR(created);
+  std::cout << "initialized an empty ledger at " << globals.db << "\n";
+  return absl::OkStatus();
+}
+
+absl::Status RunAppend(const Globals& globals, const std::string& type,
+                       const app::FieldMap& fields) {
+  RETURN_IF_ERROR(CheckFormat(globals, {"table", "json"}));
+  ASSIGN_OR_RETURN(v1::Event draft, app::DraftFromFields(type, fields));
+  draft.set_actor(globals.actor);
+  ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, /*write=*/true));
+  ASSIGN_OR_RETURN(AppendResult result, ledger->Append(std::move(draft)));
+  if (globals.format == "json") {
+    v1::AppendReceipt receipt;
+    receipt.set_seq(result.sequence);
+    receipt.set_event_id(result.event_id);
+    receipt.set_hash(Hex(result.hash));
+    receipt.set_duplicate(result.duplicate);
+    std::cout << app::ToJson(receipt, true) << "\n";
+  } else if (result.duplicate) {
+    std::cout << "duplicate seq=" << result.sequence << " event_id=" << result.event_id
+              << " hash=" << Hex(result.hash) << " (already in the ledger; nothing appended)\n";
+  } else {
+    std::cout << "appended seq=" << result.sequence << " event_id=" << result.event_id
+              << " hash=" << Hex(result.hash) << "\n";
+  }
+  return absl::OkStatus();
+}
+
+struct LogFlags {
+  uint64_t from = 1;
+  uint64_t to = 0;  // 0: the head
+};
+
+absl::Status RunLog(const Globals& globals, const LogFlags& flags) {
+  RETURN_IF_ERROR(CheckFormat(globals, {"table", "jsonl"}));
+  ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, /*write=*/false));
+  const uint64_t to = flags.to == 0 ? ledger->head().sequence : flags.to;
+  std::unique_ptr<EventReader> reader = ledger->Read(flags.from, to);
+  StoredEvent stored;
+  const bool table = globals.format == "table";
+  app::Table rows({"SEQ", "DATE", "TYPE", "DETAILS", "ACTOR", "HASH"}, {0});
+  for (uint64_t count = 0; count < limits::kLogRowsDefaultMax || flags.to != 0; ++count) {
+    ASSIGN_OR_RETURN(bool more, reader->Next(&stored));
+    if (!more) break;
+    if (table) {
+      rows.AddRow({absl::StrCat(stored.sequence), stored.event.effective_date(),
+                   app::EventTypeName(stored.event), app::EventSummary(stored.event),
+                   stored.event.actor(), Hex(stored.hash).substr(0, 12)});
+    } else {
+      std::cout << app::EventJsonLine(stored) << "\n";
+    }
+  }
+  if (table) std::cout << rows.Render();
+  return absl::OkStatus();
+}
+
+// An appending subcommand: its flags fill `fields` by name.
+struct AppendCommand {
+  CLI::App* command;
+  std::string type;
+  app::FieldMap fields;
+};
+
+class Cli {
+ public:
+  Cli() : app_("aidledger: an event-sourced ledger for assistance funding", "aidledger") {}
+
+  int Main(int argc, char** argv);
+
+ private:
+  void DefineCommands();
+  AppendCommand& AddAppender(CLI::App* parent, const std::string& name,
+                             const std::string& description, const std::string& type);
+  void Flag(AppendCommand& command, const std::string& flag, const std::string& field,
+            const std::string& description, bool required);
+  void Choice(AppendCommand& command, const std::string& flag, const std::string& field,
+              const std::string& description, bool required, std::vector<std::string> choices);
+
+  CLI::App app_;
+  Globals globals_;
+  std::vector<std::unique_ptr<AppendCommand>> appenders_;
+  CLI::App* init_ = nullptr;
+  CLI::App* log_ = nullptr;
+  LogFlags log_flags_;
+};
+
+AppendCommand& Cli::AddAppender(CLI::App* parent, const std::string& name,
+                                const std::string& description, const std::string& type) {
+  auto command = std::make_unique<AppendCommand>();
+  command->command = parent->add_subcommand(name, description);
+  command->command->fallthrough();
+  command->type = type;
+  appenders_.push_back(std::move(command));
+  AppendCommand& added = *appenders_.back();
+  Flag(added, "--date", "effective_date", "effective (business) date YYYY-MM-DD; default today in China", false);
+  Flag(added, "--event-id", "event_id", "idempotency key; generated when absent", false);
+  Flag(added, "--memo", "memo", "free-text note", false);
+  return added;
+}
+
+void Cli::Flag(AppendCommand& command, const std::string& flag, const std::string& field,
+               const std::string& description, bool required) {
+  CLI::Option* option = command.command->add_option_function<std::string>(
+      flag, [&command, field](const std::string& value) { command.fields[field] = value; },
+      description);
+  if (required) option->required();
+}
+
+void Cli::Choice(AppendCommand& command, const std::string& flag, const std::string& field,
+                 const std::string& description, bool required,
+                 std::vector<std::string> choices) {
+  CLI::Option* option = command.command->add_option_function<std::string>(
+      flag, [&command, field](const std::string& value) { command.fields[field] = value; },
+      description);
+  option->check(CLI::IsMember(std::move(choices)));
+  if (required) option->required();
+}
+
+void Cli::DefineCommands() {
+  app_.set_version_flag("--version", kVersion);
+  app_.require_subcommand(1);
+  app_.fallthrough();
+  globals_.db = EnvOr("AIDLEDGER_DB", "./ledger-data");
+  globals_.actor = EnvOr("AIDLEDGER_ACTOR", LoginName());
+  app_.add_option("--db", globals_.db, "ledger directory (default $AIDLEDGER_DB, else ./ledger-data)");
+  app_.add_option("--actor", globals_.actor, "who records (default $AIDLEDGER_ACTOR, else the login name)");
+  app_.add_option("--format", globals_.format, "output format: table|json|jsonl|csv where it applies")
+      ->check(CLI::IsMember({"table", "json", "jsonl", "csv"}));
+
+  init_ = app_.add_subcommand("init", "create an empty ledger at --db");
+  init_->fallthrough();
+
+  CLI::App* region = app_.add_subcommand("region", "regions (administrative divisions)");
+  region->require_subcommand(1);
+  region->fallthrough();
+  AppendCommand& region_add = AddAppender(region, "add", "register a region", "region");
+  Flag(region_add, "--code", "code", "6-digit administrative division code", true);
+  Flag(region_add, "--name", "name", "region name, e.g. 定西市", true);
+  Flag(region_add, "--parent", "parent_code", "code of the region above it", false);
+
+  AppendCommand& pair = AddAppender(&app_, "pair", "establish a pairing of helper and recipient", "pairing");
+  Flag(pair, "--helper", "helper_code", "helper region code", true);
+  Flag(pair, "--recipient", "recipient_code", "recipient region code", true);
+  Choice(pair, "--program", "program", "east-west|counterpart|intra-province", true,
+         {"east-west", "counterpart", "intra-province"});
+  Flag(pair, "--since", "since", "date the pairing began, YYYY-MM-DD", false);
+
+  CLI::App* project = app_.add_subcommand("project", "assistance projects");
+  project->require_subcommand(1);
+  project->fallthrough();
+  AppendCommand& project_add = AddAppender(project, "add", "register a project", "project");
+  Flag(project_add, "--project", "project_id", "project id", true);
+  Flag(project_add, "--region", "region_code", "region code where the project is", true);
+  Flag(project_add, "--name", "name", "project name", true);
+  Choice(project_add, "--category", "category",
+         "industry|infrastructure|public-service|education|health|employment|other", true,
+         {"industry", "infrastructure", "public-service", "education", "health", "employment", "other"});
+  Flag(project_add, "--budget", "budget", "budget AMOUNT (e.g. 1,234.56 or 500万)", false);
+
+  AppendCommand& allocate = AddAppender(&app_, "allocate", "allocate funds from a helper to a recipient", "allocation");
+  Flag(allocate, "--helper", "helper_code", "helper region code", true);
+  Flag(allocate, "--recipient", "recipient_code", "recipient region code", true);
+  Flag(allocate, "--project", "project_id", "project id (optional)", false);
+  Flag(allocate, "--amount", "amount", "AMOUNT, e.g. 1,234.56, ¥1,234.56, 9238万, 9.12亿", true);
+  Choice(allocate, "--source", "source", "fiscal|social (default fiscal)", false, {"fiscal", "social"});
+  Flag(allocate, "--fiscal-year", "fiscal_year", "YYYY (default: the effective date's year)", false);
+
+  AppendCommand& disburse = AddAppender(&app_, "disburse", "disburse funds to a project", "disbursement");
+  Flag(disburse, "--project", "project_id", "project id", true);
+  Flag(disburse, "--amount", "amount", "AMOUNT", true);
+
+  AppendCommand& invest = AddAppender(&app_, "invest", "record an enterprise investment", "investment");
+  Flag(invest, "--enterprise", "enterprise", "enterprise name", true);
+  Flag(invest, "--region", "region_code", "region code invested in", true);
+  Flag(invest, "--helper", "helper_code", "helper region that brought it (optional)", false);
+  Flag(invest, "--project", "project_id", "project id (optional)", false);
+  Flag(invest, "--amount", "amount", "AMOUNT", true);
+
+  AppendCommand& sale = AddAppender(&app_, "sale", "record a consumption-assistance sale", "sale");
+  Flag(sale, "--region", "region_code", "region whose products were sold", true);
+  Flag(sale, "--helper", "helper_code", "helper region that bought (optional)", false);
+  Flag(sale, "--channel", "channel", "sales channel (optional)", false);
+  Flag(sale, "--amount", "amount", "AMOUNT", true);
+
+  AppendCommand& reverse = AddAppender(&app_, "reverse", "reverse a money event", "reversal");
+  Flag(reverse, "--target", "reversed_event_id", "event_id of the event to reverse", true);
+  Flag(reverse, "--reason", "reason", "why it is reversed", true);
+
+  log_ = app_.add_subcommand("log", "print the events in order");
+  log_->fallthrough();
+  log_->add_option("--from", log_flags_.from, "first sequence (default 1)")->check(CLI::PositiveNumber);
+  log_->add_option("--to", log_flags_.to, "last sequence (default: the head)")->check(CLI::PositiveNumber);
+}
+
+int Cli::Main(int argc, char** argv) {
+  DefineCommands();
+  try {
+    app_.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    if (error.get_exit_code() == 0) return app_.exit(error);  // --help, --version
+    std::string message = absl::StrReplaceAll(error.what(), {{"\n", " "}});
+    std::cerr << "aidledger: " << message << " (see aidledger --help)\n";
+    return kExitUsage;
+  }
+  absl::Status status;
+  if (init_->parsed()) {
+    status = RunInit(globals_);
+  } else if (log_->parsed()) {
+    status = RunLog(globals_, log_flags_);
+  } else {
+    for (const auto& appender : appenders_) {
+      if (appender->command->parsed()) {
+        status = RunAppend(globals_, appender->type, appender->fields);
+        break;
+      }
+    }
+  }
+  return status.ok() ? kExitOk : Report(status);
+}
+
+}  // namespace
+}  // namespace aidledger
+
+int main(int argc, char** argv) {
+  aidledger::Cli cli;
+  return cli.Main(argc, argv);
+}

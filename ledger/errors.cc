@@ -9,6 +9,7 @@ namespace aidledger {
 namespace {
 
 constexpr absl::string_view kReasonPayloadUrl = "aidledger.v1.RejectReason";
+constexpr absl::string_view kUsagePayloadUrl = "aidledger.usage";
 
 absl::StatusCode CodeForReason(v1::RejectReason reason) {
   switch (reason) {
@@ -55,6 +56,12 @@ std::optional<v1::RejectReason> RejectReasonOf(const absl::Status& status) {
   return reason;
 }
 
+absl::Status UsageError(absl::string_view message) {
+  absl::Status status = absl::InvalidArgumentError(message);
+  status.SetPayload(kUsagePayloadUrl, absl::Cord("1"));
+  return status;
+}
+
 absl::Status WithContext(const absl::Status& status, absl::string_view prefix) {
   if (status.ok()) return status;
   absl::Status out(status.code(), absl::StrCat(prefix, status.message()));
@@ -71,6 +78,7 @@ absl::Status Corruption(absl::string_view detail) {
 ExitCode ExitCodeFor(const absl::Status& status) {
   if (status.ok()) return kExitOk;
   if (RejectReasonOf(status).has_value()) return kExitRejected;
+  if (status.GetPayload(kUsagePayloadUrl).has_value()) return kExitUsage;
   switch (status.code()) {
     case absl::StatusCode::kDataLoss:
       return kExitIntegrity;

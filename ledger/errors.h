@@ -32,6 +32,10 @@ absl::Status Rejected(v1::RejectReason reason, absl::string_view field,
 // The reason carried by a rejection, or nullopt for any other status.
 std::optional<v1::RejectReason> RejectReasonOf(const absl::Status& status);
 
+// A usage error (exit 2): a missing ledger, a flag value the command does
+// not take. Not a rejection of an event.
+absl::Status UsageError(absl::string_view message);
+
 // The same status (code and payloads) with `prefix` before its message.
 absl::Status WithContext(const absl::Status& status, absl::string_view prefix);
 

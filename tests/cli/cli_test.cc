@@ -1,0 +1,188 @@
+// End-to-end: the built aidledger binary in a temporary directory, checked by
+// its output and exit codes.
+#include <regex>
+
+#include "absl/strings/str_split.h"
+#include "tests/cli/run.h"
+#include "ledger/ledger.h"
+#include "tests/testing/testing.h"
+
+namespace aidledger {
+namespace {
+
+using testing::RunAidledger;
+using testing::RunResult;
+
+class CliTest : public ::testing::Test {
+ protected:
+  RunResult Run(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--db", db_});
+    return RunAidledger(args, dir_.path(), {"AIDLEDGER_ACTOR=clerk"});
+  }
+  void Init() { ASSERT_EQ(Run({"init"}).exit_code, 0); }
+  void MustRun(std::vector<std::string> args) {
+    RunResult result = Run(args);
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+  }
+  void AddBasics() {
+    Init();
+    MustRun({"region", "add", "--code", "370000", "--name", "山东省", "--date", "2016-01-01"});
+    MustRun({"region", "add", "--code", "370200", "--name", "青岛市", "--parent", "370000",
+             "--date", "2016-01-01"});
+    MustRun({"region", "add", "--code", "620000", "--name", "甘肃省", "--date", "2016-01-01"});
+    MustRun({"region", "add", "--code", "621100", "--name", "定西市", "--parent", "620000",
+             "--date", "2016-01-01"});
+    MustRun({"pair", "--helper", "370200", "--recipient", "621100", "--program", "east-west",
+             "--since", "2021-01-01", "--date", "2021-01-01"});
+  }
+
+  testing::TempDir dir_;
+  std::string db_ = dir_.Sub("ledger");
+};
+
+TEST_F(CliTest, AppendPrintsSequenceEventIdAndHash) {
+  AddBasics();
+  RunResult result = Run({"allocate", "--helper", "370200", "--recipient", "621100", "--amount",
+                          "9.12亿", "--date", "2021-06-01", "--event-id", "dx-2021"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_TRUE(std::regex_match(result.out,
+                               std::regex("appended seq=6 event_id=dx-2021 hash=[0-9a-f]{64}\n")))
+      << result.out;
+}
+
+TEST_F(CliTest, JsonReceiptHasTheNamedFields) {
+  AddBasics();
+  RunResult result = Run({"--format", "json", "sale", "--region", "621100", "--amount", "1,234.56",
+                          "--event-id", "s-1", "--date", "2022-03-01"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(result.out, ::testing::MatchesRegex(
+                              "\\{\"seq\":\"6\",\"event_id\":\"s-1\",\"hash\":\"[0-9a-f]{64}\","
+                              "\"duplicate\":false\\}\n"));
+  // Global options are accepted after the command too; the repeat is a duplicate.
+  RunResult again = Run({"sale", "--region", "621100", "--amount", "1234.56", "--event-id", "s-1",
+                         "--date", "2022-03-01", "--format", "json"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_THAT(again.out, ::testing::HasSubstr("\"seq\":\"6\""));
+  EXPECT_THAT(again.out, ::testing::HasSubstr("\"duplicate\":true"));
+}
+
+TEST_F(CliTest, ADuplicateNamesTheExistingSequenceAndAConflictExitsThree) {
+  AddBasics();
+  std::vector<std::string> sale = {"sale", "--region", "621100", "--amount", "10",
+                                   "--event-id", "s-1", "--date", "2022-03-01"};
+  MustRun(sale);
+  RunResult again = Run(sale);
+  EXPECT_EQ(again.exit_code, 0);
+  EXPECT_THAT(again.out, ::testing::StartsWith("duplicate seq=6 event_id=s-1"));
+  sale[4] = "11";
+  RunResult conflict = Run(sale);
+  EXPECT_EQ(conflict.exit_code, 3);
+  EXPECT_EQ(conflict.err,
+            "aidledger: rejected: event_id: s-1 is already event 6 with different content "
+            "[EVENT_ID_CONFLICT]\n");
+}
+
+TEST_F(CliTest, RejectionsExitThreeWithOneLineNamingTheField) {
+  AddBasics();
+  struct Bad {
+    std::vector<std::string> args;
+    std::string field;
+  };
+  const Bad cases[] = {
+      {{"allocate", "--helper", "370200", "--recipient", "621100", "--amount", "-5"}, "amount: "},
+      {{"allocate", "--helper", "370200", "--recipient", "621100", "--amount", "12.345"}, "amount: "},
+      {{"allocate", "--helper", "370200", "--recipient", "621100", "--amount", "99999999999999999999"},
+       "amount: "},
+      {{"region", "add", "--code", "62A100", "--name", "x"}, "code: "},
+      {{"region", "add", "--code", "621200", "--name", "x", "--parent", "999999"}, "parent_code: "},
+      {{"disburse", "--project", "NOPE", "--amount", "1"}, "project_id: "},
+      {{"sale", "--region", "621100", "--amount", "1", "--date", "2023-02-30"}, "effective_date: "},
+      {{"reverse", "--target", "nope", "--reason", "x"}, "reversed_event_id: "},
+  };
+  for (const Bad& bad : cases) {
+    RunResult result = Run(bad.args);
+    EXPECT_EQ(result.exit_code, 3) << bad.args[0] << ": " << result.err;
+    EXPECT_THAT(result.err, ::testing::StartsWith("aidledger: rejected: " + bad.field));
+    EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+    EXPECT_EQ(result.out, "");
+  }
+  // Nothing was written by any of them.
+  RunResult log = Run({"log", "--format", "jsonl"});
+  EXPECT_EQ(std::count(log.out.begin(), log.out.end(), '\n'), 5);
+}
+
+TEST_F(CliTest, UsageErrorsExitTwo) {
+  RunResult no_ledger = Run({"log"});
+  EXPECT_EQ(no_ledger.exit_code, 2);
+  EXPECT_THAT(no_ledger.err, ::testing::HasSubstr("aidledger init"));
+  Init();
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {"allocate", "--helper", "370200"},                             // missing flags
+           {"pair", "--helper", "1", "--recipient", "2", "--program", "x"},  // unknown program
+           {"frobnicate"},
+           {"log", "--format", "csv"},
+           {"log", "--from", "abc"}}) {
+    RunResult result = Run(args);
+    EXPECT_EQ(result.exit_code, 2) << args[0] << ": " << result.err;
+    EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+  }
+}
+
+TEST_F(CliTest, HelpAndVersionWorkEverywhere) {
+  RunResult version = Run({"--version"});
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_THAT(version.out, ::testing::HasSubstr("aidledger 0.1.0"));
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {"--help"}, {"init", "--help"}, {"region", "add", "--help"}, {"pair", "--help"},
+           {"project", "add", "--help"}, {"allocate", "--help"}, {"disburse", "--help"},
+           {"invest", "--help"}, {"sale", "--help"}, {"reverse", "--help"}, {"log", "--help"}}) {
+    RunResult help = Run(args);
+    EXPECT_EQ(help.exit_code, 0) << args[0];
+    EXPECT_THAT(help.out, ::testing::HasSubstr("--")) << args[0];
+  }
+}
+
+TEST_F(CliTest, LogPrintsJsonLinesWithTheChain) {
+  AddBasics();
+  RunResult log = Run({"log", "--format", "jsonl", "--from", "2", "--to", "3"});
+  ASSERT_EQ(log.exit_code, 0) << log.err;
+  std::vector<std::string> lines = absl::StrSplit(log.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_THAT(lines[0], ::testing::HasSubstr("\"sequence\":\"2\""));
+  EXPECT_THAT(lines[0], ::testing::HasSubstr("\"region_registered\":{\"code\":\"370200\",\"name\":\"青岛市\",\"parent_code\":\"370000\"}"));
+  EXPECT_THAT(lines[0], ::testing::HasSubstr("\"effective_date\":\"2016-01-01\""));
+  EXPECT_THAT(lines[0], ::testing::HasSubstr("\"actor\":\"clerk\""));
+  std::smatch first_hash, second_prev;
+  ASSERT_TRUE(std::regex_search(lines[0], first_hash, std::regex("\"hash\":\"([0-9a-f]{64})\"")));
+  ASSERT_TRUE(std::regex_search(lines[1], second_prev, std::regex("\"prev_hash\":\"([0-9a-f]{64})\"")));
+  EXPECT_EQ(first_hash[1], second_prev[1]);
+  RunResult table = Run({"log"});
+  EXPECT_THAT(table.out, ::testing::HasSubstr("定西市"));
+  EXPECT_THAT(table.out, ::testing::HasSubstr("east-west"));
+}
+
+TEST_F(CliTest, ASecondWriterExitsFiveWithOneLine) {
+  AddBasics();
+  // Hold the ledger with a long-running writer: a child process that has it
+  // open. The simplest holder is this test process itself via the library.
+  absl::StatusOr<std::unique_ptr<Ledger>> holder = Ledger::Open(db_, {});
+  ASSERT_TRUE(holder.ok()) << holder.status();
+  RunResult result = Run({"sale", "--region", "621100", "--amount", "1"});
+  EXPECT_EQ(result.exit_code, 5);
+  EXPECT_THAT(result.err, ::testing::HasSubstr("held by another process"));
+  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1);
+  // Reads still work beside the writer.
+  EXPECT_EQ(Run({"log"}).exit_code, 0);
+}
+
+TEST_F(CliTest, DbComesFromTheEnvironmentWhenNotGiven) {
+  RunResult init = RunAidledger({"init"}, dir_.path(), {"AIDLEDGER_DB=" + db_});
+  ASSERT_EQ(init.exit_code, 0) << init.err;
+  EXPECT_THAT(init.out, ::testing::HasSubstr(db_));
+  RunResult default_dir = RunAidledger({"init"}, dir_.path());
+  ASSERT_EQ(default_dir.exit_code, 0) << default_dir.err;
+  EXPECT_THAT(default_dir.out, ::testing::HasSubstr("./ledger-data"));
+}
+
+}  // namespace
+}  // namespace aidledger

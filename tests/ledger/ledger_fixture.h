@@ -1,0 +1,41 @@
+// A ledger in a temporary directory with a fake clock, and short ways to
+// append events by type and fields (through the same drafts the CLI uses).
+#ifndef AIDLEDGER_TESTS_LEDGER_LEDGER_FIXTURE_H_
+#define AIDLEDGER_TESTS_LEDGER_LEDGER_FIXTURE_H_
+
+#include <memory>
+#include <string>
+
+#include "cli/drafts.h"
+#include "ledger/ledger.h"
+#include "tests/testing/testing.h"
+
+namespace aidledger::testing {
+
+class LedgerFixture : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override { ledger_.reset(); }
+
+  LedgerOptions Options();
+  void Reopen();
+  // Appends one event built from `fields`; the test fails if the draft
+  // itself cannot be built.
+  absl::StatusOr<AppendResult> Add(const std::string& type, app::FieldMap fields);
+  // Appends and asserts success; returns the sequence.
+  uint64_t MustAdd(const std::string& type, app::FieldMap fields);
+  v1::Event Draft(const std::string& type, app::FieldMap fields);
+
+  // 青岛 helps 定西 (east-west, since 2021) and 日喀则市桑珠孜区 (counterpart).
+  // Regions are registered on 2016-01-01, pairings on their since dates.
+  void AddQingdaoBasics();
+
+  TempDir dir_;
+  std::string path_;
+  FakeClock clock_;
+  std::unique_ptr<Ledger> ledger_;
+};
+
+}  // namespace aidledger::testing
+
+#endif  // AIDLEDGER_TESTS_LEDGER_LEDGER_FIXTURE_H_

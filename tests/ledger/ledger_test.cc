@@ -1,0 +1,208 @@
+// The append path: sequences, the hash chain, durability across reopen,
+// idempotency, batch atomicity and the single-writer rule.
+#include "ledger/ledger.h"
+
+#include "ledger/internal/codec.h"
+#include "tests/ledger/ledger_fixture.h"
+
+namespace aidledger {
+namespace {
+
+using testing::IsOk;
+using testing::LedgerFixture;
+using testing::RejectedWith;
+using testing::StatusIs;
+
+class LedgerTest : public LedgerFixture {
+ protected:
+  // Reads the whole log and checks every link and hash from the stored bytes.
+  std::vector<StoredEvent> ReadAllChecked() {
+    std::vector<StoredEvent> events;
+    std::unique_ptr<EventReader> reader = ledger_->Read(1, UINT64_MAX);
+    Hash prev{};
+    while (true) {
+      StoredEvent stored;
+      absl::StatusOr<bool> more = reader->Next(&stored);
+      EXPECT_TRUE(more.ok()) << more.status();
+      if (!more.ok() || !*more) break;
+      EXPECT_EQ(stored.sequence, events.size() + 1);
+      EXPECT_EQ(stored.prev_hash, prev);
+      EXPECT_EQ(stored.hash, internal::ChainHash(prev, stored.sequence, stored.event_bytes));
+      prev = stored.hash;
+      events.push_back(std::move(stored));
+    }
+    return events;
+  }
+};
+
+TEST_F(LedgerTest, AppendsGaplessSequencesWithAChainedHash) {
+  AddQingdaoBasics();
+  std::vector<StoredEvent> events = ReadAllChecked();
+  ASSERT_EQ(events.size(), 11u);
+  EXPECT_EQ(ledger_->head().sequence, 11u);
+  EXPECT_EQ(ledger_->head().hash, events.back().hash);
+  EXPECT_EQ(events[4].event.region_registered().name(), "定西市");
+  EXPECT_EQ(events[4].event.actor(), "tester");
+}
+
+TEST_F(LedgerTest, TheChainContinuesAcrossReopen) {
+  AddQingdaoBasics();
+  const LedgerHead before = ledger_->head();
+  Reopen();
+  EXPECT_EQ(ledger_->head().sequence, before.sequence);
+  EXPECT_EQ(ledger_->head().hash, before.hash);
+  // The reopened ledger validates against the state folded from the log.
+  EXPECT_THAT(Add("region", {{"code", "621100"}, {"name", "again"}}),
+              RejectedWith(v1::REGION_EXISTS, "621100"));
+  MustAdd("allocation", {{"helper_code", "370200"}, {"recipient_code", "621100"},
+                         {"amount", "100"}, {"effective_date", "2021-03-01"}});
+  std::vector<StoredEvent> events = ReadAllChecked();
+  ASSERT_EQ(events.size(), 12u);
+  EXPECT_EQ(events[11].prev_hash, before.hash);
+}
+
+TEST_F(LedgerTest, RecordedAtNeverDecreasesEvenWhenTheClockDoes) {
+  clock_.Set(absl::FromUnixSeconds(2'000'000'000));
+  MustAdd("region", {{"code", "370000"}, {"name", "山东省"}, {"effective_date", "2016-01-01"}});
+  clock_.Set(absl::FromUnixSeconds(1'000'000'000));  // the clock steps back
+  MustAdd("region", {{"code", "620000"}, {"name", "甘肃省"}, {"effective_date", "2016-01-01"}});
+  std::vector<StoredEvent> events = ReadAllChecked();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_GE(events[1].event.recorded_at().seconds(), events[0].event.recorded_at().seconds());
+  EXPECT_EQ(events[1].event.recorded_at().seconds(), 2'000'000'000);
+}
+
+TEST_F(LedgerTest, EffectiveDateDefaultsToTodayInChina) {
+  clock_.Set(absl::FromUnixSeconds(1704038400));  // 2024-01-01 00:00 in Beijing
+  absl::StatusOr<AppendResult> added = Add("region", {{"code", "370000"}, {"name", "山东省"}});
+  ASSERT_THAT(added, IsOk());
+  EXPECT_EQ(ReadAllChecked()[0].event.effective_date(), "2024-01-01");
+}
+
+TEST_F(LedgerTest, ARepeatedEventIdWithTheSameContentAppendsNothing) {
+  AddQingdaoBasics();
+  app::FieldMap allocation = {{"event_id", "alloc-1"}, {"helper_code", "370200"},
+                              {"recipient_code", "621100"}, {"amount", "9.12亿"},
+                              {"effective_date", "2021-06-01"}, {"memo", "first tranche"}};
+  absl::StatusOr<AppendResult> first = Add("allocation", allocation);
+  ASSERT_THAT(first, IsOk());
+  EXPECT_FALSE(first->duplicate);
+  // Another actor repeating the same content is still a duplicate.
+  v1::Event again = Draft("allocation", allocation);
+  again.set_actor("someone-else");
+  absl::StatusOr<AppendResult> second = ledger_->Append(again);
+  ASSERT_THAT(second, IsOk());
+  EXPECT_TRUE(second->duplicate);
+  EXPECT_EQ(second->sequence, first->sequence);
+  EXPECT_EQ(second->hash, first->hash);
+  EXPECT_EQ(ledger_->head().sequence, first->sequence);
+  // It survives reopen: the index is on disk.
+  Reopen();
+  absl::StatusOr<AppendResult> third = Add("allocation", allocation);
+  ASSERT_THAT(third, IsOk());
+  EXPECT_TRUE(third->duplicate);
+}
+
+TEST_F(LedgerTest, ARepeatedEventIdWithOtherContentIsAConflict) {
+  AddQingdaoBasics();
+  app::FieldMap allocation = {{"event_id", "alloc-1"}, {"helper_code", "370200"},
+                              {"recipient_code", "621100"}, {"amount", "100"},
+                              {"effective_date", "2021-06-01"}};
+  MustAdd("allocation", allocation);
+  const uint64_t head = ledger_->head().sequence;
+  for (auto [field, value] : std::vector<std::pair<std::string, std::string>>{
+           {"amount", "101"}, {"effective_date", "2021-06-02"}, {"memo", "changed"}}) {
+    app::FieldMap changed = allocation;
+    changed[field] = value;
+    EXPECT_THAT(Add("allocation", changed),
+                RejectedWith(v1::EVENT_ID_CONFLICT, "alloc-1 is already event"))
+        << field;
+  }
+  EXPECT_EQ(ledger_->head().sequence, head);
+}
+
+TEST_F(LedgerTest, GeneratedEventIdsAreUnique) {
+  AddQingdaoBasics();
+  std::set<std::string> ids;
+  for (const StoredEvent& stored : ReadAllChecked()) {
+    EXPECT_THAT(stored.event.event_id(), ::testing::StartsWith("ev-"));
+    EXPECT_EQ(stored.event.event_id().size(), 35u);
+    ids.insert(stored.event.event_id());
+  }
+  EXPECT_EQ(ids.size(), 11u);
+}
+
+TEST_F(LedgerTest, ABatchIsValidatedInOrderAndWrittenWhole) {
+  std::vector<v1::Event> batch;
+  batch.push_back(Draft("region", {{"code", "620000"}, {"name", "甘肃省"}, {"event_id", "r1"},
+                                   {"effective_date", "2016-01-01"}}));
+  batch.push_back(Draft("region", {{"code", "621100"}, {"name", "定西市"}, {"event_id", "r2"},
+                                   {"parent_code", "620000"}, {"effective_date", "2016-01-01"}}));
+  batch.push_back(Draft("region", {{"code", "620000"}, {"name", "甘肃省"}, {"event_id", "r1"},
+                                   {"effective_date", "2016-01-01"}}));  // repeat inside the batch
+  absl::StatusOr<std::vector<AppendResult>> results = ledger_->AppendBatch(batch);
+  ASSERT_THAT(results, IsOk());
+  ASSERT_EQ(results->size(), 3u);
+  EXPECT_EQ((*results)[1].sequence, 2u);
+  EXPECT_TRUE((*results)[2].duplicate);
+  EXPECT_EQ((*results)[2].sequence, 1u);
+  EXPECT_EQ(ledger_->head().sequence, 2u);
+}
+
+TEST_F(LedgerTest, ABatchWithOneBadEventWritesNothing) {
+  AddQingdaoBasics();
+  const LedgerHead before = ledger_->head();
+  std::vector<v1::Event> batch;
+  batch.push_back(Draft("region", {{"code", "621200"}, {"name", "陇南市"}, {"event_id", "ok-1"},
+                                   {"parent_code", "620000"}, {"effective_date", "2016-01-01"}}));
+  batch.push_back(Draft("allocation", {{"helper_code", "370200"}, {"recipient_code", "621200"},
+                                       {"amount", "100"}, {"effective_date", "2021-06-01"}}));
+  EXPECT_THAT(ledger_->AppendBatch(batch),
+              RejectedWith(v1::PAIRING_NOT_FOUND, "event 2 of the batch: recipient_code"));
+  EXPECT_EQ(ledger_->head().sequence, before.sequence);
+  EXPECT_EQ(ledger_->head().hash, before.hash);
+  absl::StatusOr<std::optional<StoredEvent>> found = ledger_->FindByEventId("ok-1");
+  ASSERT_THAT(found, IsOk());
+  EXPECT_FALSE(found->has_value());
+  EXPECT_EQ(ledger_->books().regions.FindRegion("621200"), nullptr);
+  Reopen();
+  EXPECT_EQ(ledger_->head().sequence, before.sequence);
+}
+
+TEST_F(LedgerTest, ASecondWriterIsRefusedButReadersAreNot) {
+  AddQingdaoBasics();
+  absl::StatusOr<std::unique_ptr<Ledger>> second = Ledger::Open(path_, Options());
+  EXPECT_THAT(second, StatusIs(absl::StatusCode::kUnavailable,
+                               ::testing::HasSubstr("held by another process")));
+  EXPECT_EQ(ExitCodeFor(second.status()), kExitLocked);
+  absl::StatusOr<std::unique_ptr<Ledger>> reader =
+      Ledger::Open(path_, {.read_only = true});
+  ASSERT_THAT(reader, IsOk());
+  EXPECT_EQ((*reader)->head().sequence, ledger_->head().sequence);
+  EXPECT_THAT((*reader)->Append(Draft("region", {{"code", "110000"}, {"name", "北京市"}})),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+TEST_F(LedgerTest, OpeningNothingIsNotFound) {
+  EXPECT_THAT(Ledger::Open(dir_.Sub("nothing-here"), {}), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(Ledger::Create(path_), StatusIs(absl::StatusCode::kAlreadyExists));
+}
+
+TEST_F(LedgerTest, FindsEventsById) {
+  AddQingdaoBasics();
+  MustAdd("allocation", {{"event_id", "a-1"}, {"helper_code", "370200"},
+                         {"recipient_code", "621100"}, {"amount", "100"},
+                         {"effective_date", "2021-06-01"}});
+  absl::StatusOr<std::optional<StoredEvent>> found = ledger_->FindByEventId("a-1");
+  ASSERT_THAT(found, IsOk());
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->sequence, 12u);
+  EXPECT_EQ((*found)->event.funds_allocated().amount_fen(), 10000);
+  // The ledger stamps the program of the pairing that admitted it.
+  EXPECT_EQ((*found)->event.funds_allocated().program(), v1::EAST_WEST_COOPERATION);
+  EXPECT_EQ((*found)->event.funds_allocated().source(), v1::FISCAL);
+  EXPECT_EQ((*found)->event.funds_allocated().fiscal_year(), 2021);
+}
+
+}  // namespace
+}  // namespace aidledger

@@ -1,0 +1,40 @@
+# Shared by tools/demo, tools/test and tools/bench: install what is missing,
+# then configure and build. Sourced, not run.
+set -euo pipefail
+
+AIDLEDGER_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Debian 12 packages the build, the tests and the benchmark need.
+AIDLEDGER_PACKAGES=(
+  g++ cmake ninja-build pkg-config
+  librocksdb-dev rocksdb-tools libprotobuf-dev protobuf-compiler libabsl-dev
+  libgtest-dev libgmock-dev libssl-dev libcli11-dev libcpp-httplib-dev
+)
+
+aidledger_install() {
+  local missing=()
+  local package
+  for package in "${AIDLEDGER_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
+      || missing+=("$package")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "aidledger needs these Debian packages; install them with:" >&2
+    echo "  sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "installing: ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# aidledger_build BUILD_DIR [extra cmake args...]: configure once, then build.
+aidledger_build() {
+  local build_dir="$1"
+  shift
+  if [ ! -f "$build_dir/build.ninja" ]; then
+    cmake -S "$AIDLEDGER_ROOT" -B "$build_dir" -G Ninja "$@" >/dev/null
+  fi
+  cmake --build "$build_dir" -- -j "$(nproc)"
+}
