@@ -16,7 +16,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "aidledger/v1/cli.pb.h"
+#include "absl/strings/str_format.h"
 #include "cli/drafts.h"
+#include "cli/import.h"
 #include "cli/output.h"
 #include "ledger/errors.h"
 #include "ledger/ledger.h"
@@ -155,6 +157,56 @@ absl::Status RunLog(const Globals& globals, const LogFlags& flags) {
   return absl::OkStatus();
 }
 
+struct ImportFlags {
+  std::string file;
+  std::string input_format;
+  size_t batch_size = 0;
+  bool dry_run = false;
+};
+
+absl::Status RunImport(const Globals& globals, const ImportFlags& flags) {
+  RETURN_IF_ERROR(CheckFormat(globals, {"table", "json"}));
+  ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, /*write=*/true));
+  app::ImportOptions options{.input_format = flags.input_format,
+                             .batch_size = flags.batch_size,
+                             .dry_run = flags.dry_run,
+                             .actor = globals.actor};
+  const bool terminal = isatty(STDERR_FILENO) == 1;
+  if (terminal) {
+    options.progress = [](size_t rows) { std::cerr << "\rimport: " << rows << " rows read" << std::flush; };
+  }
+  ASSIGN_OR_RETURN(app::ImportReport report, app::ImportFile(*ledger, flags.file, options));
+  if (terminal) std::cerr << "\n";
+  for (const std::string& error : report.errors) std::cerr << error << "\n";
+  if (report.rejected > report.errors.size()) {
+    std::cerr << "... and " << report.rejected - report.errors.size() << " more rejected rows\n";
+  }
+  const double rate = report.seconds > 0 ? static_cast<double>(report.appended) / report.seconds : 0;
+  if (globals.format == "json") {
+    std::cout << absl::StrFormat(
+        "{\"rows\":%d,\"appended\":%d,\"duplicates\":%d,\"rejected\":%d,"
+        "\"batches_written\":%d,\"dry_run\":%s,\"seconds\":%.3f,\"events_per_second\":%.0f}\n",
+        report.rows, report.appended, report.duplicates, report.rejected, report.batches_written,
+        flags.dry_run ? "true" : "false", report.seconds, rate);
+  } else {
+    std::cout << absl::StrFormat(
+        "import%s: rows=%d appended=%d duplicates=%d rejected=%d batches_written=%d "
+        "seconds=%.3f events/s=%.0f\n",
+        flags.dry_run ? " (dry run, nothing written)" : "", report.rows, report.appended,
+        report.duplicates, report.rejected, report.batches_written, report.seconds, rate);
+    if (report.appended == 0 && report.rejected == 0 && report.duplicates > 0) {
+      std::cout << "every row is already in the ledger; nothing appended\n";
+    }
+  }
+  if (report.rejected > 0) {
+    return Rejected(v1::FIELD_INVALID, flags.file,
+                    absl::StrCat(report.rejected, " rows rejected; ",
+                                 report.batches_written, " batches (", report.appended,
+                                 " events) were written before the first bad batch"));
+  }
+  return absl::OkStatus();
+}
+
 // An appending subcommand: its flags fill `fields` by name.
 struct AppendCommand {
   CLI::App* command;
@@ -170,6 +222,7 @@ class Cli {
 
  private:
   void DefineCommands();
+  void DefineImport();
   AppendCommand& AddAppender(CLI::App* parent, const std::string& name,
                              const std::string& description, const std::string& type);
   void Flag(AppendCommand& command, const std::string& flag, const std::string& field,
@@ -183,6 +236,8 @@ class Cli {
   CLI::App* init_ = nullptr;
   CLI::App* log_ = nullptr;
   LogFlags log_flags_;
+  CLI::App* import_ = nullptr;
+  ImportFlags import_flags_;
 };
 
 AppendCommand& Cli::AddAppender(CLI::App* parent, const std::string& name,
@@ -291,6 +346,19 @@ void Cli::DefineCommands() {
   log_->fallthrough();
   log_->add_option("--from", log_flags_.from, "first sequence (default 1)")->check(CLI::PositiveNumber);
   log_->add_option("--to", log_flags_.to, "last sequence (default: the head)")->check(CLI::PositiveNumber);
+  DefineImport();
+}
+
+void Cli::DefineImport() {
+  import_ = app_.add_subcommand("import", "append many events from a CSV or JSONL file");
+  import_->fallthrough();
+  import_->add_option("FILE", import_flags_.file, "the file (.csv or .jsonl)")->required();
+  import_->add_option("--input-format", import_flags_.input_format, "csv|jsonl (default: by extension)")
+      ->check(CLI::IsMember({"csv", "jsonl"}));
+  import_->add_option("--batch-size", import_flags_.batch_size,
+                      "rows per atomic batch (default: the whole file)")
+      ->check(CLI::Range(size_t{1}, limits::kBatchEventsMax));
+  import_->add_flag("--dry-run", import_flags_.dry_run, "validate and report; write nothing");
 }
 
 int Cli::Main(int argc, char** argv) {
@@ -308,6 +376,8 @@ int Cli::Main(int argc, char** argv) {
     status = RunInit(globals_);
   } else if (log_->parsed()) {
     status = RunLog(globals_, log_flags_);
+  } else if (import_->parsed()) {
+    status = RunImport(globals_, import_flags_);
   } else {
     for (const auto& appender : appenders_) {
       if (appender->command->parsed()) {

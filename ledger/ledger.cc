@@ -320,6 +320,19 @@ absl::StatusOr<AppendResult> Ledger::Append(v1::Event draft) {
 }
 
 absl::StatusOr<std::vector<AppendResult>> Ledger::AppendBatch(std::vector<v1::Event> drafts) {
+  const size_t count = drafts.size();
+  ASSIGN_OR_RETURN(SubmitOutcome outcome, Submit(std::move(drafts), SubmitOptions{}));
+  if (!outcome.rejections.empty()) {
+    const Rejection& first = outcome.rejections.front();
+    return count == 1 ? first.status
+                      : WithContext(first.status,
+                                    absl::StrCat("event ", first.index + 1, " of the batch: "));
+  }
+  return std::move(outcome.results);
+}
+
+absl::StatusOr<SubmitOutcome> Ledger::Submit(std::vector<v1::Event> drafts,
+                                             const SubmitOptions& options) {
   absl::MutexLock lock(&append_mutex_);
   if (options_.read_only) {
     return absl::FailedPreconditionError("the ledger is open read-only");
@@ -327,7 +340,8 @@ absl::StatusOr<std::vector<AppendResult>> Ledger::AppendBatch(std::vector<v1::Ev
   if (poisoned_) {
     return absl::InternalError("an earlier write to this ledger failed; reopen it to go on");
   }
-  if (drafts.empty()) return std::vector<AppendResult>{};
+  SubmitOutcome outcome;
+  if (drafts.empty()) return outcome;
   if (drafts.size() > limits::kBatchEventsMax) {
     return Rejected(v1::FIELD_INVALID, "batch",
                     absl::StrCat("holds ", drafts.size(), " events, more than ",
@@ -345,16 +359,22 @@ absl::StatusOr<std::vector<AppendResult>> Ledger::AppendBatch(std::vector<v1::Ev
   if (drafts.size() > 1) scratch.emplace(books_);
   staged.books = scratch.has_value() ? &*scratch : &books_;
 
-  std::vector<AppendResult> results(drafts.size());
+  outcome.results.resize(drafts.size());
   for (size_t i = 0; i < drafts.size(); ++i) {
     const size_t staged_before = staged.events.size();
-    absl::Status status = StageDraft(std::move(drafts[i]), now_micros, &staged, &results[i]);
+    absl::Status status = StageDraft(std::move(drafts[i]), now_micros, &staged, &outcome.results[i]);
     if (!status.ok()) {
-      return drafts.size() == 1
-                 ? status
-                 : WithContext(status, absl::StrCat("event ", i + 1, " of the batch: "));
+      if (!RejectReasonOf(status).has_value()) return status;  // I/O or corruption
+      ++outcome.rejected;
+      if (outcome.rejections.size() < options.rejections_max) {
+        outcome.rejections.push_back({i, std::move(status)});
+      }
+      if (!options.collect_rejections) return outcome;
+      continue;
     }
-    if (scratch.has_value() && staged.events.size() > staged_before) {
+    if (staged.events.size() == staged_before) {
+      ++outcome.duplicates;
+    } else if (scratch.has_value()) {
       absl::Status applied = scratch->Apply(staged.events.back());
       if (!applied.ok()) {
         return absl::InternalError(absl::StrCat("an admitted event does not fold: ",
@@ -362,7 +382,7 @@ absl::StatusOr<std::vector<AppendResult>> Ledger::AppendBatch(std::vector<v1::Ev
       }
     }
   }
-  if (staged.events.empty()) return results;  // all duplicates: nothing to write
+  if (outcome.rejected > 0 || options.dry_run || staged.events.empty()) return outcome;
 
   internal::Head new_head{.sequence = staged.sequence, .hash = staged.prev_hash,
                           .recorded_at_micros = now_micros};
@@ -383,7 +403,9 @@ absl::StatusOr<std::vector<AppendResult>> Ledger::AppendBatch(std::vector<v1::Ev
   head_.hash = new_head.hash;
   head_.recorded_at = absl::FromUnixMicros(now_micros);
   head_recorded_at_micros_ = now_micros;
-  return results;
+  outcome.appended = staged.events.size();
+  outcome.written = true;
+  return outcome;
 }
 
 }  // namespace aidledger

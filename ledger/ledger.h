@@ -53,6 +53,30 @@ struct AppendResult {
   bool duplicate = false;  // an idempotent repeat: nothing was appended
 };
 
+struct SubmitOptions {
+  // Validate and report, write nothing.
+  bool dry_run = false;
+  // Go on validating after a rejected draft (skipping it) so that every bad
+  // draft is reported; the batch is still not written. At most
+  // `rejections_max` are kept, the rest only counted.
+  bool collect_rejections = false;
+  size_t rejections_max = 100;
+};
+
+struct Rejection {
+  size_t index = 0;  // of the draft in the batch
+  absl::Status status;
+};
+
+struct SubmitOutcome {
+  std::vector<AppendResult> results;  // one per draft; meaningful when written
+  std::vector<Rejection> rejections;  // the first rejections_max
+  size_t rejected = 0;                // all of them
+  size_t appended = 0;                // events new to the ledger (0 unless written)
+  size_t duplicates = 0;
+  bool written = false;
+};
+
 struct LedgerHead {
   uint64_t sequence = 0;  // 0 for an empty ledger
   Hash hash{};            // zeros for an empty ledger
@@ -110,6 +134,10 @@ class Ledger {
   // against the state left by the drafts before it, and if any is rejected
   // nothing is written (the status names the draft's index).
   absl::StatusOr<std::vector<AppendResult>> AppendBatch(std::vector<v1::Event> drafts);
+  // The general form: returns the outcome, with rejections listed rather
+  // than returned as the status (which is then only for I/O and corruption).
+  absl::StatusOr<SubmitOutcome> Submit(std::vector<v1::Event> drafts,
+                                       const SubmitOptions& options);
 
   LedgerHead head() const;
   const Books& books() const { return books_; }

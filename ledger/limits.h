@@ -21,8 +21,15 @@ inline constexpr size_t kAmountTextBytesMax = 64;  // "¥1,234,567.89" and the l
 // that every roll-up walk is bounded.
 inline constexpr int kRegionDepthMax = 8;
 
-// One append batch (an import batch, an HTTP batch, a group commit).
-inline constexpr size_t kBatchEventsMax = 100'000;
+// One append batch (an import batch, an HTTP batch, a group commit). An
+// import's default batch is its whole file, so this also bounds the rows of
+// a file imported without --batch-size.
+inline constexpr size_t kBatchEventsMax = 1'000'000;
+
+// Import input: one CSV record or JSONL line, and the rejected rows listed
+// before the rest are only counted.
+inline constexpr size_t kImportRecordBytesMax = 256 * 1024;
+inline constexpr size_t kImportRejectionsListedMax = 100;
 
 // A stored event (serialized protobuf) may not exceed this.
 inline constexpr size_t kEventBytesMax = 64 * 1024;

@@ -1,0 +1,42 @@
+// A CSV reader (RFC 4180): comma-separated fields, double-quoted fields may
+// hold commas, newlines and "" for a quote; records end with LF or CRLF.
+// Blank lines are skipped. Each record is bounded by
+// limits::kImportRecordBytesMax.
+#ifndef AIDLEDGER_CLI_CSV_H_
+#define AIDLEDGER_CLI_CSV_H_
+
+#include <istream>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace aidledger::app {
+
+class CsvReader {
+ public:
+  explicit CsvReader(std::istream* in) : in_(in) {}
+
+  // Reads the next record; false at the end of the input. A malformed
+  // record (an unterminated quote, text after a closing quote, too long)
+  // is a rejection naming its line.
+  absl::StatusOr<bool> Next(std::vector<std::string>* fields);
+  // The line on which the last record began (1-based).
+  size_t record_line() const { return record_line_; }
+  // The raw bytes of the last record.
+  const std::string& raw() const { return raw_; }
+
+ private:
+  int Get();
+  std::istream* in_;
+  size_t line_ = 1;
+  size_t record_line_ = 0;
+  std::string raw_;
+};
+
+// Quotes a field for CSV output when it needs it.
+std::string CsvField(const std::string& text);
+
+}  // namespace aidledger::app
+
+#endif  // AIDLEDGER_CLI_CSV_H_

@@ -1,0 +1,264 @@
+#include "cli/import.h"
+
+#include <fstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "cli/csv.h"
+#include "cli/drafts.h"
+#include "google/protobuf/util/json_util.h"
+#include "ledger/errors.h"
+#include "ledger/fields.h"
+#include "ledger/limits.h"
+#include "ledger/sha256.h"
+#include "ledger/status_macros.h"
+
+namespace aidledger::app {
+namespace {
+
+constexpr absl::string_view kBom = "\xEF\xBB\xBF";
+
+// A row read from the file: the draft or why it could not be built.
+struct Row {
+  size_t line = 0;
+  absl::StatusOr<v1::Event> draft = absl::UnknownError("unset");
+};
+
+// Reads rows one at a time from CSV or JSONL, in bounded memory.
+class RowSource {
+ public:
+  virtual ~RowSource() = default;
+  // False at the end of the file. The status is for unreadable files only.
+  virtual absl::StatusOr<bool> Next(Row* row) = 0;
+};
+
+absl::Status NotUtf8(const std::string& path, size_t line) {
+  return Rejected(v1::FIELD_INVALID, absl::StrCat(path, ":", line),
+                  "the file is not valid UTF-8; save it as UTF-8 and import again");
+}
+
+class CsvSource : public RowSource {
+ public:
+  CsvSource(std::istream* in, std::string path) : reader_(in), path_(std::move(path)) {}
+
+  absl::StatusOr<bool> Next(Row* row) override {
+    std::vector<std::string> fields;
+    if (header_.empty()) {
+      ASSIGN_OR_RETURN(bool any, reader_.Next(&fields));
+      if (!any) return false;
+      if (!IsValidUtf8(reader_.raw())) return NotUtf8(path_, reader_.record_line());
+      for (std::string& name : fields) {
+        header_.push_back(std::string(absl::StripAsciiWhitespace(name)));
+      }
+      if (std::find(header_.begin(), header_.end(), "type") == header_.end()) {
+        return Rejected(v1::FIELD_MISSING, absl::StrCat(path_, ":", reader_.record_line()),
+                        "the header row has no `type` column");
+      }
+    }
+    absl::StatusOr<bool> any = reader_.Next(&fields);
+    if (!any.ok()) {  // a malformed record: a bad row, not a bad file
+      row->line = reader_.record_line();
+      row->draft = any.status();
+      return true;
+    }
+    if (!*any) return false;
+    row->line = reader_.record_line();
+    if (!IsValidUtf8(reader_.raw())) return NotUtf8(path_, row->line);
+    if (fields.size() != header_.size()) {
+      row->draft = Rejected(v1::FIELD_INVALID, "row",
+                            absl::StrCat("has ", fields.size(), " fields, the header has ",
+                                         header_.size()));
+      return true;
+    }
+    FieldMap map;
+    std::string type;
+    for (size_t i = 0; i < fields.size(); ++i) {
+      if (header_[i] == "type") {
+        type = fields[i];
+      } else {
+        map[header_[i]] = fields[i];
+      }
+    }
+    row->draft = DraftFromFields(type, map);
+    if (row->draft.ok() && row->draft->event_id().empty()) {
+      row->draft->set_event_id(DerivedEventId(row->line, reader_.raw()));
+    }
+    return true;
+  }
+
+ private:
+  CsvReader reader_;
+  std::string path_;
+  std::vector<std::string> header_;
+};
+
+class JsonlSource : public RowSource {
+ public:
+  JsonlSource(std::istream* in, std::string path) : in_(in), path_(std::move(path)) {}
+
+  absl::StatusOr<bool> Next(Row* row) override {
+    std::string line;
+    while (true) {
+      if (!std::getline(*in_, line)) return false;
+      ++line_number_;
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line_number_ == 1 && absl::StartsWith(line, kBom)) line.erase(0, kBom.size());
+      if (!absl::StripAsciiWhitespace(line).empty()) break;
+    }
+    row->line = line_number_;
+    if (!IsValidUtf8(line)) return NotUtf8(path_, line_number_);
+    if (line.size() > limits::kImportRecordBytesMax) {
+      row->draft = Rejected(v1::FIELD_TOO_LONG, "row",
+                            absl::StrCat("is longer than ", limits::kImportRecordBytesMax, " bytes"));
+      return true;
+    }
+    row->draft = DraftFromJson(line);
+    if (row->draft.ok() && row->draft->event_id().empty()) {
+      row->draft->set_event_id(DerivedEventId(row->line, line));
+    }
+    return true;
+  }
+
+ private:
+  std::istream* in_;
+  std::string path_;
+  size_t line_number_ = 0;
+};
+
+// The rows of one batch, waiting to be submitted.
+struct PendingBatch {
+  std::vector<v1::Event> drafts;
+  std::vector<size_t> lines;       // of each draft
+  std::vector<std::pair<size_t, absl::Status>> unreadable;  // rows that built no draft
+};
+
+void AddError(ImportReport* report, const std::string& path, size_t line,
+              const absl::Status& status) {
+  ++report->rejected;
+  if (report->errors.size() < limits::kImportRejectionsListedMax) {
+    report->errors.push_back(absl::StrCat(path, ":", line, ": ", status.message()));
+  }
+}
+
+// Submits one batch. Returns false when the batch had bad rows (and so the
+// import must stop).
+absl::StatusOr<bool> SubmitBatch(Ledger& ledger, const std::string& path, PendingBatch* batch,
+                                 const ImportOptions& options, ImportReport* report) {
+  const bool has_unreadable = !batch->unreadable.empty();
+  SubmitOptions submit{.dry_run = options.dry_run || has_unreadable,
+                       .collect_rejections = true,
+                       .rejections_max = limits::kImportRejectionsListedMax};
+  ASSIGN_OR_RETURN(SubmitOutcome outcome, ledger.Submit(std::move(batch->drafts), submit));
+  // Report bad rows in file order: unreadable ones and rejected ones merged.
+  std::vector<std::pair<size_t, absl::Status>> bad = std::move(batch->unreadable);
+  for (const Rejection& rejection : outcome.rejections) {
+    bad.emplace_back(batch->lines[rejection.index], rejection.status);
+  }
+  std::sort(bad.begin(), bad.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [line, status] : bad) AddError(report, path, line, status);
+  report->rejected += outcome.rejected - outcome.rejections.size();
+  if (!bad.empty() || outcome.rejected > 0) return false;
+  report->duplicates += outcome.duplicates;
+  if (options.dry_run) {
+    report->appended += outcome.results.size() - outcome.duplicates;  // would append
+  } else {
+    report->appended += outcome.appended;
+    if (outcome.written) ++report->batches_written;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string DerivedEventId(size_t line, absl::string_view record) {
+  return absl::StrCat("row-", Hex(Sha256({absl::StrCat(line, ":"), record})).substr(0, 32));
+}
+
+absl::StatusOr<v1::Event> DraftFromJson(absl::string_view json) {
+  v1::Event event;
+  google::protobuf::util::JsonParseOptions parse_options;
+  parse_options.ignore_unknown_fields = true;  // hash, prev_hash of exports
+  auto status = google::protobuf::util::JsonStringToMessage(
+      google::protobuf::StringPiece(json.data(), json.size()), &event, parse_options);
+  if (!status.ok()) {
+    std::string message(status.message().data(), status.message().size());
+    if (message.size() > 120) message = message.substr(0, 120) + "...";
+    return Rejected(v1::FIELD_INVALID, "json", absl::StrCat("is not an event: ", message));
+  }
+  // What the importing ledger assigns itself.
+  event.clear_sequence();
+  event.clear_recorded_at();
+  event.clear_actor();
+  return event;
+}
+
+absl::StatusOr<ImportReport> ImportFile(Ledger& ledger, const std::string& path,
+                                        const ImportOptions& options) {
+  std::string format = options.input_format;
+  if (format.empty()) {
+    if (absl::EndsWith(path, ".csv")) format = "csv";
+    if (absl::EndsWith(path, ".jsonl")) format = "jsonl";
+  }
+  if (format != "csv" && format != "jsonl") {
+    return UsageError(absl::StrCat("cannot tell the format of ", path,
+                                   "; name it .csv or .jsonl or pass --input-format csv|jsonl"));
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return UsageError(absl::StrCat("cannot open ", path));
+  if (format == "csv") {
+    // Spreadsheet programs write a byte order mark; skip it.
+    char bom[3] = {};
+    in.read(bom, 3);
+    if (in.gcount() != 3 || absl::string_view(bom, 3) != kBom) {
+      in.clear();
+      in.seekg(0);
+    }
+  }
+  std::unique_ptr<RowSource> source;
+  if (format == "csv") {
+    source = std::make_unique<CsvSource>(&in, path);
+  } else {
+    source = std::make_unique<JsonlSource>(&in, path);
+  }
+  const absl::Time start = absl::Now();
+  // A dry run cannot carry the state of an unwritten batch into the next,
+  // so it checks the whole file as one batch.
+  const size_t batch_size = (options.batch_size == 0 || options.dry_run)
+                                ? limits::kBatchEventsMax
+                                : options.batch_size;
+  ImportReport report;
+  PendingBatch batch;
+  bool more = true;
+  while (more) {
+    Row row;
+    ASSIGN_OR_RETURN(more, source->Next(&row));
+    if (more) {
+      ++report.rows;
+      if (row.draft.ok()) {
+        row.draft->set_actor(options.actor);
+        batch.drafts.push_back(*std::move(row.draft));
+        batch.lines.push_back(row.line);
+      } else {
+        batch.unreadable.emplace_back(row.line, row.draft.status());
+      }
+    }
+    const size_t batch_rows = batch.drafts.size() + batch.unreadable.size();
+    if (batch_rows > 0 && (batch_rows == batch_size || !more)) {
+      if (options.batch_size == 0 && more && batch_rows == limits::kBatchEventsMax) {
+        return UsageError(absl::StrCat(path, " has more than ", limits::kBatchEventsMax,
+                                       " rows; import it with --batch-size N"));
+      }
+      ASSIGN_OR_RETURN(bool good, SubmitBatch(ledger, path, &batch, options, &report));
+      batch = PendingBatch();
+      if (options.progress) options.progress(report.rows);
+      if (!good) break;
+    }
+  }
+  report.seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  return report;
+}
+
+}  // namespace aidledger::app
