@@ -19,6 +19,8 @@
 #include "absl/strings/str_format.h"
 #include "cli/drafts.h"
 #include "cli/import.h"
+#include "cli/queries.h"
+#include "projections/reports.h"
 #include "cli/output.h"
 #include "ledger/errors.h"
 #include "ledger/ledger.h"
@@ -34,6 +36,7 @@ struct Globals {
   std::string db;
   std::string actor;
   std::string format = "table";
+  uint64_t snapshot_every = 100'000;
 };
 
 std::string EnvOr(const char* name, const std::string& fallback) {
@@ -80,13 +83,23 @@ absl::Status CheckFormat(const Globals& globals, std::initializer_list<const cha
                                  choices, ")"));
 }
 
-absl::StatusOr<std::unique_ptr<Ledger>> OpenLedger(const Globals& globals, bool write) {
+enum class Access { kRead, kWrite };
+
+// Opens the ledger at --db. Readers open without the write lock and without
+// folding (they fold to the point they ask for); writers fold to the head.
+absl::StatusOr<std::unique_ptr<Ledger>> OpenLedger(const Globals& globals, Access access) {
   if (!Ledger::Exists(globals.db)) {
     return UsageError(absl::StrCat("no ledger at ", globals.db,
                                    "; create one with `aidledger init --db ", globals.db, "`"));
   }
-  absl::StatusOr<std::unique_ptr<Ledger>> ledger =
-      Ledger::Open(globals.db, {.read_only = !write});
+  LedgerOptions options;
+  options.read_only = access == Access::kRead;
+  options.fold_on_open = access == Access::kWrite;
+  options.snapshot_every = globals.snapshot_every;
+  options.warn = [](absl::string_view message) {
+    std::cerr << "aidledger: warning: " << message << "\n";
+  };
+  absl::StatusOr<std::unique_ptr<Ledger>> ledger = Ledger::Open(globals.db, options);
   if (ledger.status().code() == absl::StatusCode::kUnavailable) {
     return absl::UnavailableError(
         absl::StrCat("the ledger at ", globals.db, " is held by another process; try again when it is done"));
@@ -110,7 +123,7 @@ absl::Status RunAppend(const Globals& globals, const std::string& type,
   RETURN_IF_ERROR(CheckFormat(globals, {"table", "json"}));
   ASSIGN_OR_RETURN(v1::Event draft, app::DraftFromFields(type, fields));
   draft.set_actor(globals.actor);
-  ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, /*write=*/true));
+  ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kWrite));
   ASSIGN_OR_RETURN(AppendResult result, ledger->Append(std::move(draft)));
   if (globals.format == "json") {
     v1::AppendReceipt receipt;
@@ -136,7 +149,7 @@ struct LogFlags {
 
 absl::Status RunLog(const Globals& globals, const LogFlags& flags) {
   RETURN_IF_ERROR(CheckFormat(globals, {"table", "jsonl"}));
-  ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, /*write=*/false));
+  ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kRead));
   const uint64_t to = flags.to == 0 ? ledger->head().sequence : flags.to;
   std::unique_ptr<EventReader> reader = ledger->Read(flags.from, to);
   StoredEvent stored;
@@ -166,7 +179,7 @@ struct ImportFlags {
 
 absl::Status RunImport(const Globals& globals, const ImportFlags& flags) {
   RETURN_IF_ERROR(CheckFormat(globals, {"table", "json"}));
-  ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, /*write=*/true));
+  ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kWrite));
   app::ImportOptions options{.input_format = flags.input_format,
                              .batch_size = flags.batch_size,
                              .dry_run = flags.dry_run,
@@ -207,6 +220,74 @@ absl::Status RunImport(const Globals& globals, const ImportFlags& flags) {
   return absl::OkStatus();
 }
 
+struct ReportFlags {
+  std::string region;
+  app::PointOptions point;
+  std::string unit = "yuan";
+};
+
+enum class ReportKind { kBalances, kProjects, kHelpers };
+
+absl::Status RunReport(const Globals& globals, ReportKind kind, const ReportFlags& flags) {
+  RETURN_IF_ERROR(CheckFormat(globals, {"table", "json", "csv"}));
+  ASSIGN_OR_RETURN(AmountUnit unit, app::ParseUnit(flags.unit));
+  ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kRead));
+  ASSIGN_OR_RETURN(app::FoldedPoint point, app::FoldAtPoint(*ledger, flags.point));
+  const Books& books = point.folded.books;
+  auto not_found_is_usage = [](absl::Status status) {
+    return status.code() == absl::StatusCode::kNotFound ? UsageError(status.message()) : status;
+  };
+  std::string out;
+  if (kind == ReportKind::kBalances) {
+    absl::StatusOr<v1::RegionBalancesReport> report = RegionBalancesReport(books, flags.region);
+    if (!report.ok()) return not_found_is_usage(report.status());
+    *report->mutable_at() = point.at;
+    out = globals.format == "json"  ? app::ToJson(*report, true) + "\n"
+          : globals.format == "csv" ? app::RegionsCsv(*report)
+                                    : app::RegionsTable(*report, unit);
+  } else if (kind == ReportKind::kProjects) {
+    absl::StatusOr<v1::ProjectTotalsReport> report = ProjectTotalsReport(books, flags.region);
+    if (!report.ok()) return not_found_is_usage(report.status());
+    *report->mutable_at() = point.at;
+    out = globals.format == "json"  ? app::ToJson(*report, true) + "\n"
+          : globals.format == "csv" ? app::ProjectsCsv(*report)
+                                    : app::ProjectsTable(*report, unit);
+  } else {
+    v1::HelperTotalsReport report = HelperTotalsReport(books);
+    *report.mutable_at() = point.at;
+    out = globals.format == "json"  ? app::ToJson(report, true) + "\n"
+          : globals.format == "csv" ? app::HelpersCsv(report)
+                                    : app::HelpersTable(report, unit);
+  }
+  std::cout << out;
+  return absl::OkStatus();
+}
+
+absl::Status RunSnapshotCreate(const Globals& globals) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kWrite));
+  RETURN_IF_ERROR(ledger->CreateSnapshot());
+  std::cout << "snapshot stored at seq=" << ledger->head().sequence
+            << " hash=" << Hex(ledger->head().hash) << "\n";
+  return absl::OkStatus();
+}
+
+absl::Status RunSnapshotList(const Globals& globals) {
+  RETURN_IF_ERROR(CheckFormat(globals, {"table"}));
+  ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kRead));
+  ASSIGN_OR_RETURN(std::vector<SnapshotInfo> snapshots, ledger->ListSnapshots());
+  app::Table table({"PROJECTION", "SEQ", "VERSION", "BYTES", "CREATED", "CHAIN HASH", "STATUS"},
+                   {1, 2, 3});
+  for (const SnapshotInfo& info : snapshots) {
+    table.AddRow({info.projection, absl::StrCat(info.sequence), absl::StrCat(info.version),
+                  absl::StrCat(info.state_bytes),
+                  absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", info.created_at, absl::UTCTimeZone()),
+                  Hex(info.chain_hash).substr(0, 12),
+                  info.problem.empty() ? "usable" : "not trusted: " + info.problem});
+  }
+  std::cout << table.Render();
+  return absl::OkStatus();
+}
+
 // An appending subcommand: its flags fill `fields` by name.
 struct AppendCommand {
   CLI::App* command;
@@ -223,6 +304,7 @@ class Cli {
  private:
   void DefineCommands();
   void DefineImport();
+  void DefineReports();
   AppendCommand& AddAppender(CLI::App* parent, const std::string& name,
                              const std::string& description, const std::string& type);
   void Flag(AppendCommand& command, const std::string& flag, const std::string& field,
@@ -238,6 +320,14 @@ class Cli {
   LogFlags log_flags_;
   CLI::App* import_ = nullptr;
   ImportFlags import_flags_;
+  struct ReportCommand {
+    CLI::App* command;
+    ReportKind kind;
+  };
+  std::vector<ReportCommand> reports_;
+  ReportFlags report_flags_;
+  CLI::App* snapshot_create_ = nullptr;
+  CLI::App* snapshot_list_ = nullptr;
 };
 
 AppendCommand& Cli::AddAppender(CLI::App* parent, const std::string& name,
@@ -280,6 +370,8 @@ void Cli::DefineCommands() {
   globals_.actor = EnvOr("AIDLEDGER_ACTOR", LoginName());
   app_.add_option("--db", globals_.db, "ledger directory (default $AIDLEDGER_DB, else ./ledger-data)");
   app_.add_option("--actor", globals_.actor, "who records (default $AIDLEDGER_ACTOR, else the login name)");
+  app_.add_option("--snapshot-every", globals_.snapshot_every,
+                  "store projection snapshots every N events appended (0: never; default 100000)");
   app_.add_option("--format", globals_.format, "output format: table|json|jsonl|csv where it applies")
       ->check(CLI::IsMember({"table", "json", "jsonl", "csv"}));
 
@@ -347,6 +439,44 @@ void Cli::DefineCommands() {
   log_->add_option("--from", log_flags_.from, "first sequence (default 1)")->check(CLI::PositiveNumber);
   log_->add_option("--to", log_flags_.to, "last sequence (default: the head)")->check(CLI::PositiveNumber);
   DefineImport();
+  DefineReports();
+}
+
+void Cli::DefineReports() {
+  const std::pair<const char*, ReportKind> kinds[] = {
+      {"balances", ReportKind::kBalances},
+      {"projects", ReportKind::kProjects},
+      {"helpers", ReportKind::kHelpers}};
+  const char* descriptions[] = {
+      "per-region balances: own, and total with the regions below",
+      "per-project budget, allocated, disbursed and invested",
+      "per-helper allocated, invested and sales, by program"};
+  for (size_t i = 0; i < 3; ++i) {
+    CLI::App* command = app_.add_subcommand(kinds[i].first, descriptions[i]);
+    command->fallthrough();
+    if (kinds[i].second != ReportKind::kHelpers) {
+      command->add_option("--region", report_flags_.region, "this region and everything below it");
+    }
+    CLI::Option* at_seq = command->add_option_function<uint64_t>(
+        "--at-seq", [this](uint64_t value) { report_flags_.point.at_seq = value; },
+        "fold events 1..N");
+    CLI::Option* known_at = command->add_option(
+        "--known-at", report_flags_.point.known_at,
+        "fold what the ledger knew at this RFC 3339 time");
+    at_seq->excludes(known_at);
+    command->add_option("--as-of", report_flags_.point.as_of,
+                        "only events effective on or before this date (YYYY-MM-DD)");
+    command->add_option("--unit", report_flags_.unit, "yuan|wan|yi for tables (default yuan)")
+        ->check(CLI::IsMember({"yuan", "wan", "yi"}));
+    reports_.push_back({command, kinds[i].second});
+  }
+  CLI::App* snapshot = app_.add_subcommand("snapshot", "projection snapshots");
+  snapshot->require_subcommand(1);
+  snapshot->fallthrough();
+  snapshot_create_ = snapshot->add_subcommand("create", "store every projection's state at the head");
+  snapshot_create_->fallthrough();
+  snapshot_list_ = snapshot->add_subcommand("list", "list stored snapshots and whether they are usable");
+  snapshot_list_->fallthrough();
 }
 
 void Cli::DefineImport() {
@@ -378,7 +508,14 @@ int Cli::Main(int argc, char** argv) {
     status = RunLog(globals_, log_flags_);
   } else if (import_->parsed()) {
     status = RunImport(globals_, import_flags_);
+  } else if (snapshot_create_->parsed()) {
+    status = RunSnapshotCreate(globals_);
+  } else if (snapshot_list_->parsed()) {
+    status = RunSnapshotList(globals_);
   } else {
+    for (const ReportCommand& report : reports_) {
+      if (report.command->parsed()) status = RunReport(globals_, report.kind, report_flags_);
+    }
     for (const auto& appender : appenders_) {
       if (appender->command->parsed()) {
         status = RunAppend(globals_, appender->type, appender->fields);

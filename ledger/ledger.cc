@@ -183,19 +183,9 @@ absl::Status Ledger::LoadHeadAndFold() {
   head_.recorded_at = absl::FromUnixMicros(head.recorded_at_micros);
   head_recorded_at_micros_ = head.recorded_at_micros;
 
-  books_.Reset();
-  EventReader reader(store_->NewCursor(Family::kEvents), 1, head.sequence);
-  StoredEvent stored;
-  while (true) {
-    ASSIGN_OR_RETURN(bool more, reader.Next(&stored));
-    if (!more) break;
-    absl::Status applied = books_.Apply(stored.event);
-    if (!applied.ok()) return absl::DataLossError(applied.message());
-  }
-  if (books_.events_folded() != head.sequence) {
-    return absl::DataLossError(absl::StrCat("the log ends at event ", books_.events_folded(),
-                                            " but the head names event ", head.sequence));
-  }
+  if (!options_.fold_on_open) return absl::OkStatus();
+  ASSIGN_OR_RETURN(FoldedBooks folded, Fold(head.sequence, std::nullopt));
+  books_ = std::move(folded.books);
   return absl::OkStatus();
 }
 
@@ -405,6 +395,12 @@ absl::StatusOr<SubmitOutcome> Ledger::Submit(std::vector<v1::Event> drafts,
   head_recorded_at_micros_ = now_micros;
   outcome.appended = staged.events.size();
   outcome.written = true;
+  const uint64_t every = options_.snapshot_every;
+  if (every > 0 && new_head.sequence / every > (new_head.sequence - outcome.appended) / every) {
+    // A snapshot is a cache: failing to store one loses nothing.
+    absl::Status snapshot = WriteSnapshot(books_, head_.sequence, head_.hash);
+    if (!snapshot.ok()) Warn(absl::StrCat("could not store a snapshot: ", snapshot.message()));
+  }
   return outcome;
 }
 

@@ -44,6 +44,33 @@ struct LedgerOptions {
   bool sync = true;
   // The clock that stamps recorded_at; absl::Now when empty (tests inject).
   std::function<absl::Time()> clock;
+  // Fold the log into the live Books at open. Commands that only read the
+  // log, or fold to a point of their own, skip it.
+  bool fold_on_open = true;
+  // Store a snapshot of every projection each time the head crosses a
+  // multiple of this many events; 0 never does.
+  uint64_t snapshot_every = 100'000;
+  // Receives warnings (an untrusted snapshot skipped); stderr-bound in the CLI.
+  std::function<void(absl::string_view)> warn;
+};
+
+// The Books folded up to one point of the log.
+struct FoldedBooks {
+  Books books;
+  uint64_t sequence = 0;          // the last event the point includes
+  Hash hash{};                    // its chain hash (zeros at sequence 0)
+  uint64_t snapshot_sequence = 0; // the snapshot the fold started from; 0: none
+  uint64_t events_read = 0;       // events read from the log for this fold
+};
+
+struct SnapshotInfo {
+  std::string projection;
+  uint32_t version = 0;
+  uint64_t sequence = 0;
+  Hash chain_hash{};
+  size_t state_bytes = 0;
+  absl::Time created_at;
+  std::string problem;  // empty when the snapshot is usable
 };
 
 struct AppendResult {
@@ -143,6 +170,23 @@ class Ledger {
   const Books& books() const { return books_; }
   const std::string& dir() const { return dir_; }
 
+  // Folds events 1..sequence (whose effective date is on or before
+  // `as_of_date`, when given). Without a date the fold starts from the
+  // newest usable snapshot at or before `sequence` and reads only the tail;
+  // with one it reads from the start (the log is ordered by sequence, not by
+  // effective date). REQUIRES: sequence <= head().sequence.
+  // `use_snapshots` false folds from the start (a full rebuild).
+  absl::StatusOr<FoldedBooks> Fold(uint64_t sequence,
+                                   const std::optional<std::string>& as_of_date,
+                                   bool use_snapshots = true) const;
+  // The last sequence recorded at or before `time` (0 when none was):
+  // recorded_at never decreases, so this is a binary search.
+  absl::StatusOr<uint64_t> SequenceKnownAt(absl::Time time) const;
+
+  // Stores every projection's state at the head. REQUIRES: fold_on_open.
+  absl::Status CreateSnapshot();
+  absl::StatusOr<std::vector<SnapshotInfo>> ListSnapshots() const;
+
   // Events with from <= sequence <= to, in order.
   std::unique_ptr<EventReader> Read(uint64_t from, uint64_t to) const;
   // The stored event with this event_id, if any.
@@ -153,6 +197,14 @@ class Ledger {
   struct Staged;
   Ledger() = default;
   absl::Status LoadHeadAndFold();
+  absl::Status WriteSnapshot(const Books& books, uint64_t sequence, const Hash& hash);
+  // Loads into `books` the newest usable snapshot at or before `sequence`;
+  // returns its sequence and hash, or 0 when there is none.
+  absl::StatusOr<std::pair<uint64_t, Hash>> LoadNewestSnapshot(uint64_t sequence,
+                                                               Books* books) const;
+  // Why `info` cannot be used, or empty.
+  std::string SnapshotProblem(const SnapshotInfo& info) const;
+  void Warn(absl::string_view message) const;
   absl::Status StageDraft(v1::Event draft, int64_t now_micros, Staged* staged,
                           AppendResult* result);
 

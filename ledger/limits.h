@@ -41,6 +41,10 @@ inline constexpr int kYearMax = 2199;
 // Rows printed by `log` in one call without --to, to keep output bounded.
 inline constexpr uint64_t kLogRowsDefaultMax = 1'000'000;
 
+// Snapshot records read when looking for a usable one (a few per
+// projection and snapshot point; older ones beyond this are not considered).
+inline constexpr size_t kSnapshotRecordsScannedMax = 30'000;
+
 }  // namespace aidledger::limits
 
 #endif  // AIDLEDGER_LEDGER_LIMITS_H_

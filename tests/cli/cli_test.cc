@@ -1,5 +1,6 @@
 // End-to-end: the built aidledger binary in a temporary directory, checked by
 // its output and exit codes.
+#include <fstream>
 #include <regex>
 
 #include "absl/strings/str_split.h"
@@ -182,6 +183,106 @@ TEST_F(CliTest, DbComesFromTheEnvironmentWhenNotGiven) {
   RunResult default_dir = RunAidledger({"init"}, dir_.path());
   ASSERT_EQ(default_dir.exit_code, 0) << default_dir.err;
   EXPECT_THAT(default_dir.out, ::testing::HasSubstr("./ledger-data"));
+}
+
+TEST_F(CliTest, BalancesJsonUsesTheReportFieldNames) {
+  AddBasics();
+  MustRun({"allocate", "--helper", "370200", "--recipient", "621100", "--amount", "9.12亿",
+           "--date", "2021-06-01"});
+  RunResult json = Run({"balances", "--format", "json", "--region", "620000"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  for (const char* field :
+       {"\"at\":{\"seq\":\"6\",\"head_hash\":\"", "\"known_at\":\"\"", "\"as_of_date\":\"\"",
+        "\"regions\":[{\"code\":\"620000\",\"name\":\"甘肃省\",\"parent_code\":\"\"",
+        "\"own\":{\"allocated_fen\":\"0\"", "\"total\":{\"allocated_fen\":\"91200000000\"",
+        "\"disbursed_fen\"", "\"balance_fen\":\"91200000000\"", "\"invested_fen\"",
+        "\"sales_fen\"", "\"projects\""}) {
+    EXPECT_THAT(json.out, ::testing::HasSubstr(field));
+  }
+  RunResult projects = Run({"projects", "--format", "json"});
+  EXPECT_EQ(projects.exit_code, 0);
+  EXPECT_THAT(projects.out, ::testing::HasSubstr("\"projects\":[]"));
+  RunResult helpers = Run({"helpers", "--format", "json"});
+  EXPECT_EQ(helpers.exit_code, 0);
+  EXPECT_THAT(helpers.out, ::testing::HasSubstr(
+      "\"helpers\":[{\"code\":\"370200\",\"name\":\"青岛市\",\"allocated_fen\":\"91200000000\""));
+  EXPECT_THAT(helpers.out, ::testing::HasSubstr("\"program\":\"EAST_WEST_COOPERATION\""));
+}
+
+TEST_F(CliTest, BalancesAtAPointAndInUnits) {
+  AddBasics();
+  MustRun({"allocate", "--helper", "370200", "--recipient", "621100", "--amount", "9.12亿",
+           "--date", "2021-06-01"});
+  RunResult before = Run({"balances", "--at-seq", "5", "--format", "csv"});
+  ASSERT_EQ(before.exit_code, 0) << before.err;
+  EXPECT_THAT(before.out, ::testing::StartsWith("\xEF\xBB\xBF" "code,name,parent_code,own_allocated_fen"));
+  EXPECT_THAT(before.out, ::testing::HasSubstr("621100,定西市,620000,0,0,0,0,0,0,0,0,0,0,0,0\r\n"));
+  RunResult after = Run({"balances", "--region", "621100", "--unit", "yi"});
+  ASSERT_EQ(after.exit_code, 0) << after.err;
+  EXPECT_THAT(after.out, ::testing::HasSubstr("定西市"));
+  EXPECT_THAT(after.out, ::testing::HasSubstr("9.12"));
+  EXPECT_THAT(after.out, ::testing::HasSubstr("亿元"));
+  RunResult as_of = Run({"balances", "--as-of", "2021-05-31", "--format", "csv"});
+  EXPECT_THAT(as_of.out, ::testing::HasSubstr("621100,定西市,620000,0,"));
+}
+
+TEST_F(CliTest, BadPointsAreUsageErrors) {
+  AddBasics();
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {"balances", "--at-seq", "99"},
+           {"balances", "--known-at", "yesterday"},
+           {"balances", "--as-of", "2021-02-30"},
+           {"balances", "--region", "999999"},
+           {"balances", "--at-seq", "1", "--known-at", "2021-01-01T00:00:00Z"},
+           {"projects", "--unit", "jin"},
+           {"helpers", "--format", "jsonl"}}) {
+    RunResult result = Run(args);
+    EXPECT_EQ(result.exit_code, 2) << args[1] << ": " << result.err;
+    EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+  }
+}
+
+TEST_F(CliTest, SnapshotsAreCreatedAndListed) {
+  AddBasics();
+  RunResult created = Run({"snapshot", "create"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  EXPECT_THAT(created.out, ::testing::StartsWith("snapshot stored at seq=5 "));
+  RunResult listed = Run({"snapshot", "list"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  for (const char* name : {"region_balances", "project_totals", "helper_totals"}) {
+    EXPECT_THAT(listed.out, ::testing::HasSubstr(name));
+  }
+  EXPECT_EQ(std::count(listed.out.begin(), listed.out.end(), '\n'), 4);
+  EXPECT_THAT(listed.out, ::testing::HasSubstr("usable"));
+}
+
+TEST_F(CliTest, ImportWritesNothingWhenOneRowIsBad) {
+  Init();
+  const std::string csv = dir_.Sub("events.csv");
+  std::ofstream(csv) << "\xEF\xBB\xBFtype,event_id,effective_date,code,name,parent_code,amount,region_code\n"
+                     << "region,r1,2016-01-01,620000,甘肃省,,,\n"
+                     << "region,r2,2016-01-01,621100,定西市,620000,,\n"
+                     << "sale,s1,2022-01-01,,,,12.345,621100\n"
+                     << "sale,s2,2022-01-01,,,,\"1,000\",999999\n"
+                     << "sale,s3,2022-01-01,,,,9238万,621100\n";
+  RunResult bad = Run({"import", csv});
+  EXPECT_EQ(bad.exit_code, 3);
+  EXPECT_THAT(bad.err, ::testing::HasSubstr(csv + ":4: amount: is more precise than one fen"));
+  EXPECT_THAT(bad.err, ::testing::HasSubstr(csv + ":5: region_code: region 999999 is not registered"));
+  EXPECT_THAT(bad.out, ::testing::HasSubstr("appended=0"));
+  EXPECT_EQ(Run({"log", "--format", "jsonl"}).out, "");
+  // Fixed, it imports whole; again, it appends nothing.
+  std::ofstream(csv) << "type,event_id,effective_date,code,name,parent_code,amount,region_code\n"
+                     << "region,r1,2016-01-01,620000,甘肃省,,,\n"
+                     << "region,r2,2016-01-01,621100,定西市,620000,,\n"
+                     << "sale,s1,2022-01-01,,,,12.34,621100\n"
+                     << "sale,s3,2022-01-01,,,,9238万,621100\n";
+  RunResult good = Run({"import", csv});
+  ASSERT_EQ(good.exit_code, 0) << good.err;
+  EXPECT_THAT(good.out, ::testing::HasSubstr("rows=4 appended=4 duplicates=0 rejected=0"));
+  RunResult again = Run({"import", csv, "--format", "json"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_THAT(again.out, ::testing::HasSubstr("\"appended\":0,\"duplicates\":4"));
 }
 
 }  // namespace

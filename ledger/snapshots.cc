@@ -1,0 +1,223 @@
+// Folding to a point of the log, and the snapshots that shorten the fold.
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "aidledger/v1/storage.pb.h"
+#include "ledger/internal/codec.h"
+#include "ledger/internal/store.h"
+#include "ledger/ledger.h"
+#include "ledger/limits.h"
+#include "ledger/proto_bytes.h"
+#include "ledger/status_macros.h"
+
+namespace aidledger {
+
+using internal::Family;
+
+namespace {
+
+std::string SnapshotKey(absl::string_view projection, uint64_t sequence) {
+  return absl::StrCat(projection, "/", internal::EncodeSequence(sequence));
+}
+
+}  // namespace
+
+void Ledger::Warn(absl::string_view message) const {
+  if (options_.warn) options_.warn(message);
+}
+
+absl::StatusOr<FoldedBooks> Ledger::Fold(uint64_t sequence,
+                                         const std::optional<std::string>& as_of_date,
+                                         bool use_snapshots) const {
+  if (sequence > head_.sequence) {
+    return absl::OutOfRangeError(
+        absl::StrCat("sequence ", sequence, " is past the head ", head_.sequence));
+  }
+  FoldedBooks folded;
+  folded.sequence = sequence;
+  if (!as_of_date.has_value() && use_snapshots) {
+    ASSIGN_OR_RETURN(auto snapshot, LoadNewestSnapshot(sequence, &folded.books));
+    folded.snapshot_sequence = snapshot.first;
+    folded.hash = snapshot.second;
+  }
+  std::unique_ptr<EventReader> reader = Read(folded.snapshot_sequence + 1, sequence);
+  StoredEvent stored;
+  uint64_t last = folded.snapshot_sequence;
+  while (true) {
+    ASSIGN_OR_RETURN(bool more, reader->Next(&stored));
+    if (!more) break;
+    if (last == folded.snapshot_sequence && last > 0 && stored.prev_hash != folded.hash) {
+      return absl::DataLossError(absl::StrCat("event ", stored.sequence,
+                                              " does not link to the snapshot at ", last));
+    }
+    ++folded.events_read;
+    last = stored.sequence;
+    folded.hash = stored.hash;
+    if (as_of_date.has_value() && stored.event.effective_date() > *as_of_date) continue;
+    absl::Status applied = folded.books.Apply(stored.event);
+    if (!applied.ok()) return absl::DataLossError(applied.message());
+  }
+  if (last != sequence) {
+    return absl::DataLossError(
+        absl::StrCat("the log ends at event ", last, " but should reach event ", sequence));
+  }
+  return folded;
+}
+
+absl::StatusOr<uint64_t> Ledger::SequenceKnownAt(absl::Time time) const {
+  const int64_t micros = absl::ToUnixMicros(time);
+  uint64_t low = 0, high = head_.sequence;  // answer in [low, high]
+  while (low < high) {
+    const uint64_t middle = low + (high - low + 1) / 2;
+    ASSIGN_OR_RETURN(std::optional<StoredEvent> stored, ReadEvent(middle));
+    if (!stored.has_value()) {
+      return absl::DataLossError(absl::StrCat("event ", middle, " is missing from the log"));
+    }
+    const auto& at = stored->event.recorded_at();
+    const int64_t recorded = at.seconds() * 1'000'000 + at.nanos() / 1000;
+    if (recorded <= micros) {
+      low = middle;
+    } else {
+      high = middle - 1;
+    }
+  }
+  return low;
+}
+
+absl::Status Ledger::WriteSnapshot(const Books& books, uint64_t sequence, const Hash& hash) {
+  internal::Batch batch = store_->NewBatch();
+  const int64_t now = absl::ToUnixMicros(options_.clock());
+  for (const Projection* projection : books.all()) {
+    v1::SnapshotRecord record;
+    record.set_projection(std::string(projection->name()));
+    record.set_version(projection->version());
+    record.set_sequence(sequence);
+    record.set_chain_hash(std::string(HashBytes(hash)));
+    record.set_state(projection->SerializeState());
+    record.set_created_at_micros(now);
+    batch.Put(Family::kSnapshots, SnapshotKey(projection->name(), sequence),
+              SerializeDeterministic(record));
+  }
+  return store_->Write(&batch, options_.sync);
+}
+
+absl::Status Ledger::CreateSnapshot() {
+  absl::MutexLock lock(&append_mutex_);
+  if (options_.read_only || !options_.fold_on_open) {
+    return absl::FailedPreconditionError("a snapshot needs the ledger open for writing");
+  }
+  if (head_.sequence == 0) {
+    return absl::FailedPreconditionError("the ledger is empty: there is nothing to snapshot");
+  }
+  return WriteSnapshot(books_, head_.sequence, head_.hash);
+}
+
+std::string Ledger::SnapshotProblem(const SnapshotInfo& info) const {
+  const Books reference;
+  for (const Projection* projection : reference.all()) {
+    if (projection->name() != info.projection) continue;
+    if (projection->version() != info.version) {
+      return absl::StrCat("version ", info.version, " is not this build's version ",
+                          projection->version());
+    }
+    if (info.sequence > head_.sequence) return "it is past the head of the log";
+    absl::StatusOr<std::optional<StoredEvent>> event = ReadEvent(info.sequence);
+    if (!event.ok()) return std::string(event.status().message());
+    if (!event->has_value() || (*event)->hash != info.chain_hash) {
+      return absl::StrCat("its chain hash does not match event ", info.sequence, " of the log");
+    }
+    return "";
+  }
+  return "no projection of that name";
+}
+
+absl::StatusOr<std::vector<SnapshotInfo>> Ledger::ListSnapshots() const {
+  std::vector<SnapshotInfo> infos;
+  std::unique_ptr<internal::Cursor> cursor = store_->NewCursor(Family::kSnapshots);
+  for (cursor->SeekToFirst(); cursor->Valid() && infos.size() < limits::kSnapshotRecordsScannedMax;
+       cursor->Next()) {
+    v1::SnapshotRecord record;
+    SnapshotInfo info;
+    if (!record.ParseFromArray(cursor->value().data(), static_cast<int>(cursor->value().size()))) {
+      info.projection = std::string(cursor->key().substr(0, cursor->key().find('/')));
+      info.problem = "the record does not decode";
+      infos.push_back(std::move(info));
+      continue;
+    }
+    info.projection = record.projection();
+    info.version = record.version();
+    info.sequence = record.sequence();
+    absl::StatusOr<Hash> hash = HashFromBytes(record.chain_hash());
+    if (hash.ok()) info.chain_hash = *hash;
+    info.state_bytes = record.state().size();
+    info.created_at = absl::FromUnixMicros(record.created_at_micros());
+    info.problem = hash.ok() ? SnapshotProblem(info) : "its chain hash is not 32 bytes";
+    infos.push_back(std::move(info));
+  }
+  RETURN_IF_ERROR(cursor->status());
+  return infos;
+}
+
+absl::StatusOr<std::pair<uint64_t, Hash>> Ledger::LoadNewestSnapshot(uint64_t sequence,
+                                                                     Books* books) const {
+  books->Reset();
+  if (sequence == 0) return std::make_pair(uint64_t{0}, Hash{});
+  // Group the records by sequence, newest first.
+  std::map<uint64_t, std::vector<std::string>, std::greater<>> by_sequence;
+  std::unique_ptr<internal::Cursor> cursor = store_->NewCursor(Family::kSnapshots);
+  size_t scanned = 0;
+  for (cursor->SeekToFirst(); cursor->Valid() && scanned < limits::kSnapshotRecordsScannedMax;
+       cursor->Next(), ++scanned) {
+    const absl::string_view key = cursor->key();
+    if (key.size() < internal::kSequenceBytes) continue;
+    absl::StatusOr<uint64_t> at =
+        internal::DecodeSequence(key.substr(key.size() - internal::kSequenceBytes));
+    if (!at.ok() || *at > sequence) continue;
+    by_sequence[*at].emplace_back(cursor->value());
+  }
+  RETURN_IF_ERROR(cursor->status());
+  for (const auto& [at, values] : by_sequence) {
+    Books candidate;
+    size_t loaded = 0;
+    std::string problem;
+    Hash chain_hash{};
+    for (Projection* projection : candidate.all()) {
+      for (const std::string& value : values) {
+        v1::SnapshotRecord record;
+        if (!record.ParseFromString(value) || record.projection() != projection->name()) continue;
+        SnapshotInfo info{.projection = record.projection(), .version = record.version(),
+                          .sequence = record.sequence()};
+        absl::StatusOr<Hash> hash = HashFromBytes(record.chain_hash());
+        if (record.sequence() != at) {
+          problem = "its key and its record name different sequences";
+        } else if (hash.ok()) {
+          info.chain_hash = *hash;
+          problem = SnapshotProblem(info);
+        } else {
+          problem = "its chain hash is not 32 bytes";
+        }
+        if (problem.empty()) {
+          absl::Status status = projection->LoadState(record.state());
+          if (!status.ok()) problem = std::string(status.message());
+        }
+        if (!problem.empty()) {
+          problem = absl::StrCat(projection->name(), ": ", problem);
+          break;
+        }
+        chain_hash = *hash;
+        ++loaded;
+      }
+      if (!problem.empty()) break;
+    }
+    if (problem.empty() && loaded == candidate.all().size()) {
+      *books = std::move(candidate);
+      return std::make_pair(at, chain_hash);
+    }
+    Warn(absl::StrCat("snapshot at event ", at, " is not trusted (",
+                      problem.empty() ? "a projection is missing" : problem,
+                      "); folding from an earlier point"));
+  }
+  return std::make_pair(uint64_t{0}, Hash{});
+}
+
+}  // namespace aidledger

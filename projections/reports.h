@@ -1,0 +1,29 @@
+// Reports: the report messages of proto/aidledger/v1/projections.proto built
+// from folded Books. Pure functions; the CLI and the server print them.
+#ifndef AIDLEDGER_PROJECTIONS_REPORTS_H_
+#define AIDLEDGER_PROJECTIONS_REPORTS_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "aidledger/v1/projections.pb.h"
+#include "projections/books.h"
+
+namespace aidledger {
+
+// Regions in tree order (each region followed by the regions below it,
+// siblings by code). With `region` non-empty: that region and everything
+// below it; kNotFound when it is not registered in `books`.
+absl::StatusOr<v1::RegionBalancesReport> RegionBalancesReport(const Books& books,
+                                                              const std::string& region);
+
+// Projects by project_id; with `region`: those in it or below it.
+absl::StatusOr<v1::ProjectTotalsReport> ProjectTotalsReport(const Books& books,
+                                                            const std::string& region);
+
+// Helpers by code, each with its per-program rows.
+v1::HelperTotalsReport HelperTotalsReport(const Books& books);
+
+}  // namespace aidledger
+
+#endif  // AIDLEDGER_PROJECTIONS_REPORTS_H_

@@ -1,0 +1,322 @@
+// Projections: exact figures on a small hand-checked ledger, then properties
+// over seeded random streams (snapshot + tail == full rebuild, totals roll
+// up, reversing everything returns every figure to zero), point-in-time
+// selection at its boundaries, and snapshots that must not be trusted.
+#include "ledger/internal/store.h"
+#include "aidledger/v1/storage.pb.h"
+#include "ledger/internal/codec.h"
+#include "projections/reports.h"
+#include "tests/ledger/ledger_fixture.h"
+#include "tests/projections/random_stream.h"
+
+namespace aidledger {
+namespace {
+
+using testing::IsOk;
+using testing::LedgerFixture;
+using testing::RandomStream;
+
+// Every region's total equals its own figures plus its children's totals.
+void ExpectTotalsRollUp(const Books& books) {
+  std::map<std::string, v1::RegionFigures> sum;
+  for (const auto& [code, region] : books.regions.state().regions()) {
+    v1::RegionFigures& s = sum[code];
+    s.set_allocated_fen(s.allocated_fen() + region.own().allocated_fen());
+    s.set_disbursed_fen(s.disbursed_fen() + region.own().disbursed_fen());
+    s.set_balance_fen(s.balance_fen() + region.own().balance_fen());
+    s.set_invested_fen(s.invested_fen() + region.own().invested_fen());
+    s.set_sales_fen(s.sales_fen() + region.own().sales_fen());
+    s.set_projects(s.projects() + region.own().projects());
+    if (region.parent_code().empty()) continue;
+    v1::RegionFigures& p = sum[region.parent_code()];
+    p.set_allocated_fen(p.allocated_fen() + region.total().allocated_fen());
+    p.set_disbursed_fen(p.disbursed_fen() + region.total().disbursed_fen());
+    p.set_balance_fen(p.balance_fen() + region.total().balance_fen());
+    p.set_invested_fen(p.invested_fen() + region.total().invested_fen());
+    p.set_sales_fen(p.sales_fen() + region.total().sales_fen());
+    p.set_projects(p.projects() + region.total().projects());
+  }
+  for (const auto& [code, region] : books.regions.state().regions()) {
+    EXPECT_EQ(sum[code].SerializeAsString(), region.total().SerializeAsString())
+        << "region " << code << " total " << region.total().ShortDebugString()
+        << " but own + children " << sum[code].ShortDebugString();
+    EXPECT_EQ(region.own().balance_fen(),
+              region.own().allocated_fen() - region.own().disbursed_fen());
+  }
+}
+
+void ExpectSameState(const Books& a, const Books& b, uint64_t sequence) {
+  for (size_t i = 0; i < a.all().size(); ++i) {
+    EXPECT_EQ(a.all()[i]->SerializeState(), b.all()[i]->SerializeState())
+        << a.all()[i]->name() << " differs at sequence " << sequence;
+  }
+}
+
+class ProjectionsTest : public LedgerFixture {
+ protected:
+  LedgerOptions Options() {
+    LedgerOptions options = LedgerFixture::Options();
+    options.sync = false;  // random streams: durability is tested elsewhere
+    options.snapshot_every = snapshot_every_;
+    options.warn = [this](absl::string_view message) { warnings_.emplace_back(message); };
+    return options;
+  }
+  void ReopenWith() {
+    ledger_.reset();
+    absl::StatusOr<std::unique_ptr<Ledger>> opened = Ledger::Open(path_, Options());
+    ASSERT_TRUE(opened.ok()) << opened.status();
+    ledger_ = std::move(*opened);
+  }
+  void SetUp() override {
+    LedgerFixture::SetUp();
+    ReopenWith();
+  }
+  FoldedBooks MustFold(uint64_t sequence, std::optional<std::string> as_of = std::nullopt,
+                       bool use_snapshots = true) {
+    absl::StatusOr<FoldedBooks> folded = ledger_->Fold(sequence, as_of, use_snapshots);
+    EXPECT_TRUE(folded.ok()) << folded.status();
+    return folded.ok() ? *std::move(folded) : FoldedBooks();
+  }
+
+  uint64_t snapshot_every_ = 0;
+  std::vector<std::string> warnings_;
+};
+
+TEST_F(ProjectionsTest, FiguresOfASmallLedgerAreExact) {
+  AddQingdaoBasics();
+  MustAdd("project", {{"project_id", "AD-1"}, {"region_code", "621102"}, {"name", "x"},
+                      {"category", "health"}, {"effective_date", "2021-02-01"}});
+  MustAdd("allocation", {{"helper_code", "370200"}, {"recipient_code", "621100"},
+                         {"amount", "1000"}, {"effective_date", "2021-03-01"}});
+  MustAdd("allocation", {{"helper_code", "370202"}, {"recipient_code", "621102"},
+                         {"project_id", "AD-1"}, {"amount", "300"}, {"effective_date", "2021-03-01"}});
+  MustAdd("disbursement", {{"project_id", "AD-1"}, {"amount", "120.50"}, {"effective_date", "2021-04-01"}});
+  MustAdd("investment", {{"enterprise", "水发集团"}, {"helper_code", "370200"},
+                         {"region_code", "540202"}, {"amount", "4.5亿"}, {"effective_date", "2023-06-30"}});
+  MustAdd("sale", {{"region_code", "621102"}, {"amount", "80"}, {"effective_date", "2022-01-01"}});
+  const Books& books = ledger_->books();
+  const v1::RegionEntry* anding = books.regions.FindRegion("621102");
+  EXPECT_EQ(anding->own().allocated_fen(), 30000);
+  EXPECT_EQ(anding->own().disbursed_fen(), 12050);
+  EXPECT_EQ(anding->own().balance_fen(), 17950);
+  EXPECT_EQ(anding->own().sales_fen(), 8000);
+  EXPECT_EQ(anding->own().projects(), 1);
+  const v1::RegionEntry* dingxi = books.regions.FindRegion("621100");
+  EXPECT_EQ(dingxi->own().allocated_fen(), 100000);
+  EXPECT_EQ(dingxi->total().allocated_fen(), 130000);
+  EXPECT_EQ(dingxi->total().balance_fen(), 117950);
+  EXPECT_EQ(books.regions.FindRegion("620000")->total().projects(), 1);
+  // What Qingdao gives is not in its own balances.
+  EXPECT_EQ(books.regions.FindRegion("370200")->total().allocated_fen(), 0);
+  EXPECT_EQ(books.regions.FindRegion("540000")->total().invested_fen(), 45'000'000'000);
+  const v1::ProjectEntry* project = books.projects.FindProject("AD-1");
+  EXPECT_EQ(project->allocated_fen(), 30000);
+  EXPECT_EQ(project->disbursed_fen(), 12050);
+  const auto& helpers = books.helpers.state().helpers();
+  EXPECT_EQ(helpers.at("370200").allocated_fen(), 100000);
+  EXPECT_EQ(helpers.at("370200").invested_fen(), 45'000'000'000);
+  ASSERT_EQ(helpers.at("370200").by_program_size(), 2);
+  EXPECT_EQ(helpers.at("370200").by_program(0).program(), v1::EAST_WEST_COOPERATION);
+  EXPECT_EQ(helpers.at("370200").by_program(0).allocated_fen(), 100000);
+  EXPECT_EQ(helpers.at("370200").by_program(1).program(), v1::COUNTERPART_SUPPORT);
+  EXPECT_EQ(helpers.at("370200").by_program(1).invested_fen(), 45'000'000'000);
+  EXPECT_EQ(helpers.at("370202").allocated_fen(), 30000);
+  ExpectTotalsRollUp(books);
+}
+
+TEST_F(ProjectionsTest, SnapshotPlusTailEqualsAFullRebuildEverywhere) {
+  snapshot_every_ = 400;
+  ReopenWith();
+  RandomStream stream(ledger_.get(), testing::TestSeed(7001));
+  stream.AddRegistry();
+  stream.AddMoneyEvents(3000, 40);
+  const uint64_t head = ledger_->head().sequence;
+  ASSERT_GT(head, 3000u);
+  std::mt19937_64 random(testing::TestSeed(7002));
+  std::vector<uint64_t> points = {0, 1, 399, 400, 401, 799, 800, head - 1, head};
+  for (int i = 0; i < 25; ++i) points.push_back(random() % (head + 1));
+  for (uint64_t at : points) {
+    FoldedBooks quick = MustFold(at);
+    FoldedBooks full = MustFold(at, std::nullopt, /*use_snapshots=*/false);
+    EXPECT_EQ(quick.snapshot_sequence, at / 400 * 400) << at;
+    EXPECT_EQ(full.snapshot_sequence, 0u);
+    EXPECT_EQ(quick.hash, full.hash) << at;
+    ExpectSameState(quick.books, full.books, at);
+    ExpectTotalsRollUp(quick.books);
+  }
+  // The live Books (maintained append by append) agree with a rebuild too.
+  ExpectSameState(ledger_->books(), MustFold(head, std::nullopt, false).books, head);
+  // And so does a reopened ledger, which starts from the newest snapshot.
+  ReopenWith();
+  ExpectSameState(ledger_->books(), MustFold(head, std::nullopt, false).books, head);
+  EXPECT_TRUE(warnings_.empty()) << warnings_.front();
+}
+
+TEST_F(ProjectionsTest, ReversingEveryMoneyEventReturnsEveryFigureToZero) {
+  RandomStream stream(ledger_.get(), testing::TestSeed(7003));
+  stream.AddRegistry();
+  stream.AddMoneyEvents(2500, 25);
+  const Books& before = ledger_->books();
+  ASSERT_GT(before.regions.state().grand().allocated_fen(), 0);
+  stream.ReverseEverything();
+  const Books& books = ledger_->books();
+  for (const auto& [code, region] : books.regions.state().regions()) {
+    for (const v1::RegionFigures* f : {&region.own(), &region.total()}) {
+      EXPECT_EQ(f->allocated_fen(), 0) << code;
+      EXPECT_EQ(f->disbursed_fen(), 0) << code;
+      EXPECT_EQ(f->balance_fen(), 0) << code;
+      EXPECT_EQ(f->invested_fen(), 0) << code;
+      EXPECT_EQ(f->sales_fen(), 0) << code;
+    }
+  }
+  EXPECT_EQ(books.regions.state().grand().projects(), 40);  // registrations stay
+  for (const auto& [id, project] : books.projects.state().projects()) {
+    EXPECT_EQ(project.allocated_fen() | project.disbursed_fen() | project.invested_fen(), 0) << id;
+  }
+  for (const auto& [code, helper] : books.helpers.state().helpers()) {
+    EXPECT_EQ(helper.allocated_fen() | helper.invested_fen() | helper.sales_fen(), 0) << code;
+    for (const v1::ProgramFigures& row : helper.by_program()) {
+      EXPECT_EQ(row.allocated_fen() | row.invested_fen() | row.sales_fen(), 0) << code;
+    }
+  }
+}
+
+TEST_F(ProjectionsTest, AHeadQueryAfterASnapshotReadsOnlyTheTail) {
+  RandomStream stream(ledger_.get(), testing::TestSeed(7004));
+  stream.AddRegistry();
+  stream.AddMoneyEvents(1000, 0);
+  ASSERT_THAT(ledger_->CreateSnapshot(), IsOk());
+  const uint64_t snapshot_at = ledger_->head().sequence;
+  stream.AddMoneyEvents(17, 0);
+  FoldedBooks folded = MustFold(ledger_->head().sequence);
+  EXPECT_EQ(folded.snapshot_sequence, snapshot_at);
+  EXPECT_EQ(folded.events_read, 17u);
+  EXPECT_EQ(MustFold(ledger_->head().sequence, std::nullopt, false).events_read,
+            ledger_->head().sequence);
+}
+
+TEST_F(ProjectionsTest, ASnapshotThatDoesNotMatchTheChainOrTheCodeIsSkipped) {
+  RandomStream stream(ledger_.get(), testing::TestSeed(7005));
+  stream.AddRegistry();
+  stream.AddMoneyEvents(200, 0);
+  ASSERT_THAT(ledger_->CreateSnapshot(), IsOk());
+  const uint64_t good_at = ledger_->head().sequence;
+  stream.AddMoneyEvents(100, 0);
+  ASSERT_THAT(ledger_->CreateSnapshot(), IsOk());
+  const uint64_t tampered_at = ledger_->head().sequence;
+  stream.AddMoneyEvents(100, 0);
+  ASSERT_THAT(ledger_->CreateSnapshot(), IsOk());
+  const uint64_t stale_at = ledger_->head().sequence;
+  const uint64_t head = ledger_->head().sequence;
+  ledger_.reset();
+  {
+    // Tamper with the newer snapshots directly in RocksDB (valid checksums):
+    // one claims another chain hash with inflated figures, one is of an old version.
+    absl::StatusOr<std::unique_ptr<internal::Store>> store = internal::Store::Open(path_, {});
+    ASSERT_THAT(store, IsOk());
+    internal::Batch batch = (*store)->NewBatch();
+    for (auto [at, tamper_hash] : {std::pair{tampered_at, true}, std::pair{stale_at, false}}) {
+      const std::string key = absl::StrCat("region_balances/", internal::EncodeSequence(at));
+      absl::StatusOr<std::optional<std::string>> value =
+          (*store)->Get(internal::Family::kSnapshots, key);
+      ASSERT_TRUE(value.ok() && value->has_value());
+      v1::SnapshotRecord record;
+      ASSERT_TRUE(record.ParseFromString(**value));
+      if (tamper_hash) {
+        v1::RegionBalancesState state;
+        ASSERT_TRUE(state.ParseFromString(record.state()));
+        state.mutable_grand()->set_allocated_fen(state.grand().allocated_fen() + 1);
+        record.set_state(state.SerializeAsString());
+        record.set_chain_hash(std::string(32, 'x'));
+      } else {
+        record.set_version(record.version() + 1);
+      }
+      batch.Put(internal::Family::kSnapshots, key, record.SerializeAsString());
+    }
+    ASSERT_THAT((*store)->Write(&batch, true), IsOk());
+  }
+  ReopenWith();
+  FoldedBooks folded = MustFold(head);
+  EXPECT_EQ(folded.snapshot_sequence, good_at);
+  ExpectSameState(folded.books, MustFold(head, std::nullopt, false).books, head);
+  ASSERT_GE(warnings_.size(), 2u);
+  EXPECT_THAT(warnings_[0], ::testing::HasSubstr(absl::StrCat("snapshot at event ", stale_at,
+                                                              " is not trusted")));
+  EXPECT_THAT(warnings_[0], ::testing::HasSubstr("version"));
+  EXPECT_THAT(warnings_[1], ::testing::HasSubstr(absl::StrCat("snapshot at event ", tampered_at,
+                                                              " is not trusted")));
+  EXPECT_THAT(warnings_[1], ::testing::HasSubstr("chain hash does not match"));
+  absl::StatusOr<std::vector<SnapshotInfo>> listed = ledger_->ListSnapshots();
+  ASSERT_THAT(listed, IsOk());
+  size_t untrusted = 0;
+  for (const SnapshotInfo& info : *listed) untrusted += info.problem.empty() ? 0 : 1;
+  EXPECT_EQ(untrusted, 2u);
+}
+
+TEST_F(ProjectionsTest, KnownAtSelectsWhatWasRecordedByThenIncludingEqualTimestamps) {
+  AddQingdaoBasics();
+  // Two batches; every event of a batch carries the batch's one timestamp.
+  const absl::Time first = absl::FromUnixSeconds(1'800'000'000);
+  const absl::Time second = first + absl::Seconds(10);
+  clock_.Set(first);
+  std::vector<v1::Event> batch;
+  for (const char* amount : {"1", "2", "3"}) {
+    batch.push_back(Draft("sale", {{"region_code", "621100"}, {"amount", amount},
+                                   {"effective_date", "2022-01-01"}}));
+  }
+  ASSERT_THAT(ledger_->AppendBatch(batch), IsOk());
+  const uint64_t after_first = ledger_->head().sequence;
+  clock_.Set(second);
+  batch.resize(2);
+  ASSERT_THAT(ledger_->AppendBatch(batch), IsOk());
+  EXPECT_EQ(*ledger_->SequenceKnownAt(first), after_first);
+  EXPECT_EQ(*ledger_->SequenceKnownAt(first - absl::Microseconds(1)), after_first - 3);
+  EXPECT_EQ(*ledger_->SequenceKnownAt(second - absl::Microseconds(1)), after_first);
+  EXPECT_EQ(*ledger_->SequenceKnownAt(second), ledger_->head().sequence);
+  EXPECT_EQ(*ledger_->SequenceKnownAt(absl::FromUnixSeconds(0)), 0u);
+  FoldedBooks known = MustFold(*ledger_->SequenceKnownAt(first));
+  EXPECT_EQ(known.books.regions.FindRegion("621100")->own().sales_fen(), 600);
+}
+
+TEST_F(ProjectionsTest, AsOfSelectsByEffectiveDateIncludingEqualDates) {
+  AddQingdaoBasics();
+  MustAdd("sale", {{"region_code", "621100"}, {"amount", "1"}, {"effective_date", "2022-12-31"}});
+  MustAdd("sale", {{"region_code", "621100"}, {"amount", "2"}, {"effective_date", "2023-01-01"}});
+  // Recorded later, effective earlier: in the as-of view, not in the prefix.
+  MustAdd("sale", {{"region_code", "621100"}, {"amount", "4"}, {"effective_date", "2022-06-01"}});
+  MustAdd("region", {{"code", "621124"}, {"name", "临洮县"}, {"parent_code", "621100"},
+                     {"effective_date", "2023-01-01"}});
+  MustAdd("project", {{"project_id", "LATE"}, {"region_code", "621100"}, {"name", "x"},
+                      {"category", "other"}, {"effective_date", "2023-01-01"}});
+  const uint64_t head = ledger_->head().sequence;
+  FoldedBooks end_2022 = MustFold(head, "2022-12-31");
+  EXPECT_EQ(end_2022.books.regions.FindRegion("621100")->own().sales_fen(), 500);
+  EXPECT_EQ(end_2022.books.regions.FindRegion("621124"), nullptr);
+  EXPECT_EQ(end_2022.books.projects.FindProject("LATE"), nullptr);
+  EXPECT_EQ(end_2022.books.regions.FindRegion("621100")->own().projects(), 0);
+  FoldedBooks new_year = MustFold(head, "2023-01-01");
+  EXPECT_EQ(new_year.books.regions.FindRegion("621100")->own().sales_fen(), 700);
+  EXPECT_NE(new_year.books.regions.FindRegion("621124"), nullptr);
+  // Bitemporal: effective by 2022-12-31 as known before the late entry.
+  FoldedBooks known_then = MustFold(head - 3, "2022-12-31");
+  EXPECT_EQ(known_then.books.regions.FindRegion("621100")->own().sales_fen(), 100);
+}
+
+TEST_F(ProjectionsTest, ReportsListRegionsInTreeOrderAndFilterBySubtree) {
+  AddQingdaoBasics();
+  absl::StatusOr<v1::RegionBalancesReport> all = RegionBalancesReport(ledger_->books(), "");
+  ASSERT_THAT(all, IsOk());
+  std::vector<std::string> codes;
+  for (const auto& region : all->regions()) codes.push_back(region.code());
+  EXPECT_THAT(codes, ::testing::ElementsAre("370000", "370200", "370202", "540000", "540200",
+                                            "540202", "620000", "621100", "621102"));
+  absl::StatusOr<v1::RegionBalancesReport> dingxi = RegionBalancesReport(ledger_->books(), "621100");
+  ASSERT_THAT(dingxi, IsOk());
+  ASSERT_EQ(dingxi->regions_size(), 2);
+  EXPECT_EQ(dingxi->regions(1).code(), "621102");
+  EXPECT_THAT(RegionBalancesReport(ledger_->books(), "999999"),
+              testing::StatusIs(absl::StatusCode::kNotFound));
+}
+
+}  // namespace
+}  // namespace aidledger
