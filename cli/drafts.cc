@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "ledger/amount.h"
@@ -212,6 +213,104 @@ absl::StatusOr<v1::FundSource> ParseSource(const std::string& text) {
 
 std::string ProgramName(v1::Program program) { return EnumText(kPrograms, program); }
 std::string CategoryName(v1::ProjectCategory category) { return EnumText(kCategories, category); }
+
+const char* const kCsvFieldColumns[22] = {
+    "type",    "event_id",   "effective_date", "code",        "name",
+    "parent_code", "helper_code", "recipient_code", "program", "since",
+    "project_id", "region_code", "category",     "budget",      "amount",
+    "source",  "fiscal_year", "enterprise",    "channel",     "reversed_event_id",
+    "reason",  "memo"};
+const char* const kCsvExportOnlyColumns[5] = {"seq", "recorded_at", "actor", "hash", "prev_hash"};
+
+namespace {
+
+std::string YuanText(int64_t fen) {
+  return absl::StrFormat("%d.%02d", fen / 100, fen % 100);
+}
+
+std::string SourceName(v1::FundSource source) { return EnumText(kSources, source); }
+
+}  // namespace
+
+std::pair<std::string, FieldMap> FieldsFromEvent(const v1::Event& event) {
+  FieldMap f;
+  f["event_id"] = event.event_id();
+  f["effective_date"] = event.effective_date();
+  f["memo"] = event.memo();
+  std::string type;
+  switch (event.payload_case()) {
+    case v1::Event::kRegionRegistered: {
+      const auto& r = event.region_registered();
+      type = "region";
+      f["code"] = r.code();
+      f["name"] = r.name();
+      f["parent_code"] = r.parent_code();
+      break;
+    }
+    case v1::Event::kPairingEstablished: {
+      const auto& p = event.pairing_established();
+      type = "pairing";
+      f["helper_code"] = p.helper_code();
+      f["recipient_code"] = p.recipient_code();
+      f["program"] = ProgramName(p.program());
+      f["since"] = p.since();
+      break;
+    }
+    case v1::Event::kProjectRegistered: {
+      const auto& p = event.project_registered();
+      type = "project";
+      f["project_id"] = p.project_id();
+      f["region_code"] = p.region_code();
+      f["name"] = p.name();
+      f["category"] = CategoryName(p.category());
+      if (p.budget_fen() > 0) f["budget"] = YuanText(p.budget_fen());
+      break;
+    }
+    case v1::Event::kFundsAllocated: {
+      const auto& a = event.funds_allocated();
+      type = "allocation";
+      f["helper_code"] = a.helper_code();
+      f["recipient_code"] = a.recipient_code();
+      f["project_id"] = a.project_id();
+      f["amount"] = YuanText(a.amount_fen());
+      f["source"] = SourceName(a.source());
+      f["fiscal_year"] = a.fiscal_year() == 0 ? "" : absl::StrCat(a.fiscal_year());
+      break;
+    }
+    case v1::Event::kFundsDisbursed:
+      type = "disbursement";
+      f["project_id"] = event.funds_disbursed().project_id();
+      f["amount"] = YuanText(event.funds_disbursed().amount_fen());
+      break;
+    case v1::Event::kInvestmentRecorded: {
+      const auto& i = event.investment_recorded();
+      type = "investment";
+      f["enterprise"] = i.enterprise();
+      f["helper_code"] = i.helper_code();
+      f["region_code"] = i.region_code();
+      f["project_id"] = i.project_id();
+      f["amount"] = YuanText(i.amount_fen());
+      break;
+    }
+    case v1::Event::kSaleRecorded: {
+      const auto& s = event.sale_recorded();
+      type = "sale";
+      f["region_code"] = s.region_code();
+      f["helper_code"] = s.helper_code();
+      f["channel"] = s.channel();
+      f["amount"] = YuanText(s.amount_fen());
+      break;
+    }
+    case v1::Event::kEventReversed:
+      type = "reversal";
+      f["reversed_event_id"] = event.event_reversed().reversed_event_id();
+      f["reason"] = event.event_reversed().reason();
+      break;
+    case v1::Event::PAYLOAD_NOT_SET:
+      break;
+  }
+  return {type, f};
+}
 
 absl::StatusOr<v1::Event> DraftFromFields(const std::string& type, const FieldMap& fields) {
   Fields f(fields);

@@ -34,6 +34,17 @@ using FieldMap = std::map<std::string, std::string>;
 // naming the field. Empty values count as absent.
 absl::StatusOr<v1::Event> DraftFromFields(const std::string& type, const FieldMap& fields);
 
+// The one CSV column set of replay and import: the fields of every type, in
+// this order, after `type`.
+extern const char* const kCsvFieldColumns[22];
+// Columns replay adds that import reads past (the importing ledger assigns
+// its own): seq, recorded_at, actor, hash, prev_hash.
+extern const char* const kCsvExportOnlyColumns[5];
+
+// The inverse of DraftFromFields: the type and fields of a stored event
+// (amounts as yuan with two decimals, which parse back exactly).
+std::pair<std::string, FieldMap> FieldsFromEvent(const v1::Event& event);
+
 // The names people type for enum values, and back.
 absl::StatusOr<v1::Program> ParseProgram(const std::string& text);
 absl::StatusOr<v1::ProjectCategory> ParseCategory(const std::string& text);

@@ -39,6 +39,13 @@ absl::Status NotUtf8(const std::string& path, size_t line) {
                   "the file is not valid UTF-8; save it as UTF-8 and import again");
 }
 
+bool IsExportOnly(const std::string& column) {
+  for (const char* name : kCsvExportOnlyColumns) {
+    if (column == name) return true;
+  }
+  return false;
+}
+
 class CsvSource : public RowSource {
  public:
   CsvSource(std::istream* in, std::string path) : reader_(in), path_(std::move(path)) {}
@@ -75,6 +82,7 @@ class CsvSource : public RowSource {
     FieldMap map;
     std::string type;
     for (size_t i = 0; i < fields.size(); ++i) {
+      if (IsExportOnly(header_[i])) continue;
       if (header_[i] == "type") {
         type = fields[i];
       } else {

@@ -17,6 +17,7 @@
 #include "absl/strings/str_replace.h"
 #include "aidledger/v1/cli.pb.h"
 #include "absl/strings/str_format.h"
+#include "cli/audit.h"
 #include "cli/drafts.h"
 #include "cli/import.h"
 #include "cli/queries.h"
@@ -288,6 +289,108 @@ absl::Status RunSnapshotList(const Globals& globals) {
   return absl::OkStatus();
 }
 
+struct AuditFlags {
+  std::string digest_file;
+  uint64_t seq = 0;
+  std::string proof_file;
+  std::string restore_file;
+  app::ReplayOptions replay;
+};
+
+// A progress line on stderr, only when stderr is a terminal.
+std::function<void(uint64_t, uint64_t)> TerminalProgress(const char* what) {
+  if (isatty(STDERR_FILENO) != 1) return nullptr;
+  return [what](uint64_t done, uint64_t total) {
+    const int percent = total == 0 ? 100 : static_cast<int>(done * 100 / total);
+    const int filled = percent / 5;
+    std::cerr << "\r" << what << " [" << std::string(static_cast<size_t>(filled), '#')
+              << std::string(static_cast<size_t>(20 - filled), ' ') << "] " << done << "/"
+              << total << std::flush;
+    if (done == total) std::cerr << "\n";
+  };
+}
+
+absl::Status RunVerify(const Globals& globals, const AuditFlags& flags) {
+  VerifyOptions options;
+  if (!flags.digest_file.empty()) {
+    ASSIGN_OR_RETURN(options.digest, app::ReadDigestFile(flags.digest_file));
+  }
+  options.progress = TerminalProgress("verify");
+  ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kRead));
+  ASSIGN_OR_RETURN(VerifyReport report, ledger->Verify(options));
+  for (const std::string& warning : report.warnings) {
+    std::cerr << "aidledger: warning: " << warning << "\n";
+  }
+  const double rate = report.seconds > 0 ? static_cast<double>(report.events) / report.seconds : 0;
+  std::cout << absl::StrFormat(
+      "verified %d events in %.3f s (%.0f events/s): hashes, chain, indexes, validation, "
+      "RocksDB checksums; %d snapshot states equal the rebuild",
+      report.events, report.seconds, rate, report.snapshots_checked);
+  if (options.digest.has_value()) {
+    std::cout << "; the log extends the digest at seq " << options.digest->sequence;
+  }
+  std::cout << "\n";
+  return absl::OkStatus();
+}
+
+absl::Status RunDigest(const Globals& globals) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kRead));
+  ASSIGN_OR_RETURN(v1::Digest digest, ledger->MakeDigest(ledger->head().sequence));
+  std::cout << app::ToJson(digest, true) << "\n";
+  return absl::OkStatus();
+}
+
+absl::Status RunProof(const Globals& globals, const AuditFlags& flags) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kRead));
+  uint64_t tree_size = ledger->head().sequence;
+  std::optional<ExpectedDigest> digest;
+  if (!flags.digest_file.empty()) {
+    ASSIGN_OR_RETURN(digest, app::ReadDigestFile(flags.digest_file));
+    tree_size = digest->sequence;
+    if (tree_size > ledger->head().sequence) {
+      return Corruption(absl::StrCat("the digest names event ", tree_size,
+                                     " but the log ends at ", ledger->head().sequence));
+    }
+  }
+  if (flags.seq == 0 || flags.seq > tree_size) {
+    return UsageError(absl::StrCat("--seq must be in 1..", tree_size));
+  }
+  ASSIGN_OR_RETURN(v1::InclusionProof proof, ledger->Prove(flags.seq, tree_size));
+  if (digest.has_value() && (proof.digest().merkle_root() != Hex(digest->merkle_root) ||
+                             proof.digest().head_hash() != Hex(digest->head_hash))) {
+    return Corruption("the log no longer extends the digest: its Merkle root differs");
+  }
+  std::cout << app::ToJson(proof, false) << "\n";
+  return absl::OkStatus();
+}
+
+absl::Status RunVerifyProof(const AuditFlags& flags) {
+  absl::Status held = app::VerifyProofFile(flags.proof_file);
+  if (!held.ok()) {
+    return held.code() == absl::StatusCode::kDataLoss
+               ? Corruption(absl::StrCat("the proof does not hold: ", held.message()))
+               : held;
+  }
+  std::cout << "the proof holds\n";
+  return absl::OkStatus();
+}
+
+absl::Status RunReplay(const Globals& globals, AuditFlags flags) {
+  if (globals.format != "table") flags.replay.format = globals.format;
+  if (flags.replay.format != "jsonl" && flags.replay.format != "csv") {
+    return UsageError("replay prints --format jsonl or csv");
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kRead));
+  std::ios::sync_with_stdio(false);
+  return app::Replay(*ledger, flags.replay, std::cout);
+}
+
+absl::Status RunRestore(const Globals& globals, const AuditFlags& flags) {
+  ASSIGN_OR_RETURN(uint64_t events, app::Restore(flags.restore_file, globals.db));
+  std::cout << "restored " << events << " events into " << globals.db << "\n";
+  return absl::OkStatus();
+}
+
 // An appending subcommand: its flags fill `fields` by name.
 struct AppendCommand {
   CLI::App* command;
@@ -305,6 +408,7 @@ class Cli {
   void DefineCommands();
   void DefineImport();
   void DefineReports();
+  void DefineAudit();
   AppendCommand& AddAppender(CLI::App* parent, const std::string& name,
                              const std::string& description, const std::string& type);
   void Flag(AppendCommand& command, const std::string& flag, const std::string& field,
@@ -326,6 +430,13 @@ class Cli {
   };
   std::vector<ReportCommand> reports_;
   ReportFlags report_flags_;
+  AuditFlags audit_flags_;
+  CLI::App* verify_ = nullptr;
+  CLI::App* digest_ = nullptr;
+  CLI::App* proof_ = nullptr;
+  CLI::App* verify_proof_ = nullptr;
+  CLI::App* replay_ = nullptr;
+  CLI::App* restore_ = nullptr;
   CLI::App* snapshot_create_ = nullptr;
   CLI::App* snapshot_list_ = nullptr;
 };
@@ -440,6 +551,33 @@ void Cli::DefineCommands() {
   log_->add_option("--to", log_flags_.to, "last sequence (default: the head)")->check(CLI::PositiveNumber);
   DefineImport();
   DefineReports();
+  DefineAudit();
+}
+
+void Cli::DefineAudit() {
+  verify_ = app_.add_subcommand("verify", "check the whole log: hashes, chain, indexes, validation, snapshots");
+  verify_->fallthrough();
+  verify_->add_option("--digest", audit_flags_.digest_file, "also prove the log extends this digest (JSON file)");
+  digest_ = app_.add_subcommand("digest", "print the head's digest (seq, head_hash, merkle_root, recorded_at)");
+  digest_->fallthrough();
+  proof_ = app_.add_subcommand("proof", "print an RFC 6962 inclusion proof of one event");
+  proof_->fallthrough();
+  proof_->add_option("--seq", audit_flags_.seq, "the event's sequence")->required();
+  proof_->add_option("--digest", audit_flags_.digest_file, "prove inclusion in this digest (default: the head)");
+  verify_proof_ = app_.add_subcommand("verify-proof", "check a proof offline, without a ledger (exit 0 or 4)");
+  verify_proof_->fallthrough();
+  verify_proof_->add_option("FILE", audit_flags_.proof_file, "the proof JSON")->required();
+  replay_ = app_.add_subcommand("replay", "stream events in order with seq, hash and prev_hash");
+  replay_->fallthrough();
+  replay_->add_option("--from", audit_flags_.replay.from, "first sequence")->check(CLI::PositiveNumber);
+  replay_->add_option("--to", audit_flags_.replay.to, "last sequence")->check(CLI::PositiveNumber);
+  replay_->add_option("--region", audit_flags_.replay.region, "events naming this region or one below it");
+  replay_->add_option("--type", audit_flags_.replay.type, "one event type")
+      ->check(CLI::IsMember({"region", "pairing", "project", "allocation", "disbursement",
+                             "investment", "sale", "reversal"}));
+  restore_ = app_.add_subcommand("restore", "rebuild a ledger at --db from a replay --format jsonl export");
+  restore_->fallthrough();
+  restore_->add_option("FILE", audit_flags_.restore_file, "the export")->required();
 }
 
 void Cli::DefineReports() {
@@ -508,6 +646,18 @@ int Cli::Main(int argc, char** argv) {
     status = RunLog(globals_, log_flags_);
   } else if (import_->parsed()) {
     status = RunImport(globals_, import_flags_);
+  } else if (verify_->parsed()) {
+    status = RunVerify(globals_, audit_flags_);
+  } else if (digest_->parsed()) {
+    status = RunDigest(globals_);
+  } else if (proof_->parsed()) {
+    status = RunProof(globals_, audit_flags_);
+  } else if (verify_proof_->parsed()) {
+    status = RunVerifyProof(audit_flags_);
+  } else if (replay_->parsed()) {
+    status = RunReplay(globals_, audit_flags_);
+  } else if (restore_->parsed()) {
+    status = RunRestore(globals_, audit_flags_);
   } else if (snapshot_create_->parsed()) {
     status = RunSnapshotCreate(globals_);
   } else if (snapshot_list_->parsed()) {

@@ -91,6 +91,13 @@ absl::StatusOr<bool> EventReader::Next(StoredEvent* out) {
     return absl::DataLossError(
         absl::StrCat("event ", sequence, " does not link to the hash of event ", sequence - 1));
   }
+  // Every read recomputes the hash from the stored bytes (SHA-256 of a
+  // small event costs far less than reading it), so no fold, report or
+  // export is ever computed from a rewritten event.
+  if (internal::ChainHash(record.prev_hash, sequence, record.event_bytes) != record.hash) {
+    return absl::DataLossError(absl::StrCat(
+        "event ", sequence, ": its stored hash does not match its stored bytes (rewritten?)"));
+  }
   out->sequence = sequence;
   out->prev_hash = record.prev_hash;
   out->hash = record.hash;

@@ -25,6 +25,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "aidledger/v1/audit.pb.h"
 #include "aidledger/v1/events.pb.h"
 #include "ledger/sha256.h"
 #include "projections/books.h"
@@ -104,6 +105,26 @@ struct SubmitOutcome {
   bool written = false;
 };
 
+// What `verify --digest` checks the log against.
+struct ExpectedDigest {
+  uint64_t sequence = 0;
+  Hash head_hash{};
+  Hash merkle_root{};
+};
+
+struct VerifyOptions {
+  std::optional<ExpectedDigest> digest;
+  // Called every few thousand events with (events checked, events in all).
+  std::function<void(uint64_t, uint64_t)> progress;
+};
+
+struct VerifyReport {
+  uint64_t events = 0;
+  uint64_t snapshots_checked = 0;
+  std::vector<std::string> warnings;
+  double seconds = 0;
+};
+
 struct LedgerHead {
   uint64_t sequence = 0;  // 0 for an empty ledger
   Hash hash{};            // zeros for an empty ledger
@@ -120,8 +141,8 @@ struct StoredEvent {
 };
 
 // Reads stored events in sequence order. Checks that each record decodes,
-// that sequences are gapless and that each record links to the previous
-// one; it does not recompute hashes (verify does).
+// that its hash is the hash of its stored bytes, that sequences are gapless
+// and that each record links to the previous one.
 class EventReader {
  public:
   EventReader(std::unique_ptr<internal::Cursor> cursor, uint64_t from, uint64_t to);
@@ -187,6 +208,24 @@ class Ledger {
   absl::Status CreateSnapshot();
   absl::StatusOr<std::vector<SnapshotInfo>> ListSnapshots() const;
 
+  // Audit (ledger/audit.cc). Verify walks the whole log: RocksDB's
+  // checksums, every hash recomputed from the stored bytes, gapless
+  // sequences, recorded_at never decreasing, every event decoding and
+  // passing validation again in order (with the same resolved fields), the
+  // event_id and reversal indexes matching the log both ways, every
+  // trusted snapshot equal to the rebuild at its sequence, and the digest,
+  // when given. The first failure is a kDataLoss status naming the sequence.
+  absl::StatusOr<VerifyReport> Verify(const VerifyOptions& options) const;
+  // The digest of events 1..sequence. REQUIRES: sequence <= head.
+  absl::StatusOr<v1::Digest> MakeDigest(uint64_t sequence) const;
+  // An inclusion proof of event `sequence` in the digest of the first
+  // `tree_size` events. REQUIRES: 1 <= sequence <= tree_size <= head.
+  absl::StatusOr<v1::InclusionProof> Prove(uint64_t sequence, uint64_t tree_size) const;
+  // Appends stored events as they are (a restore): each must continue the
+  // chain, hash to `hash`, and pass validation with the same resolved
+  // fields. One atomic write; kDataLoss naming the first that does not.
+  absl::Status AppendVerbatim(const std::vector<std::pair<v1::Event, Hash>>& events);
+
   // Events with from <= sequence <= to, in order.
   std::unique_ptr<EventReader> Read(uint64_t from, uint64_t to) const;
   // The stored event with this event_id, if any.
@@ -205,6 +244,9 @@ class Ledger {
   // Why `info` cannot be used, or empty.
   std::string SnapshotProblem(const SnapshotInfo& info) const;
   void Warn(absl::string_view message) const;
+  // The Merkle root of events lo+1..hi (leaves lo..hi-1).
+  absl::StatusOr<Hash> SubtreeRoot(uint64_t lo, uint64_t hi) const;
+  absl::Status AuditPath(uint64_t leaf, uint64_t lo, uint64_t hi, std::vector<Hash>* path) const;
   absl::Status StageDraft(v1::Event draft, int64_t now_micros, Staged* staged,
                           AppendResult* result);
 

@@ -369,6 +369,22 @@ absl::Status Admit(const Books& books, const TargetLookup& lookup, v1::Event* dr
   return Rejected(v1::FIELD_MISSING, "payload", "an event needs exactly one payload");
 }
 
+absl::Status Readmit(const Books& books, const TargetLookup& lookup, const v1::Event& stored) {
+  v1::Event again = stored;
+  absl::Status admitted = Admit(books, lookup, &again);
+  if (!admitted.ok()) {
+    return absl::DataLossError(absl::StrCat("event ", stored.sequence(),
+                                            " does not pass validation again: ",
+                                            admitted.message()));
+  }
+  if (SerializeDeterministic(again) != SerializeDeterministic(stored)) {
+    return absl::DataLossError(absl::StrCat(
+        "event ", stored.sequence(),
+        " holds resolved fields (program, reversal target) that validation does not give"));
+  }
+  return absl::OkStatus();
+}
+
 std::string IdempotencyContent(const v1::Event& event) {
   v1::Event content;
   content.set_effective_date(event.effective_date());

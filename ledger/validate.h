@@ -42,6 +42,12 @@ void ApplyDefaults(const std::string& today, v1::Event* draft);
 // recorded_at and event_id to the caller.
 absl::Status Admit(const Books& books, const TargetLookup& lookup, v1::Event* draft);
 
+// Checks that a stored event passes validation against `books` again and
+// that validation resolves the same fields it holds (program, reversal
+// target). kDataLoss naming the sequence when not: the log holds an event the
+// ledger would never have admitted.
+absl::Status Readmit(const Books& books, const TargetLookup& lookup, const v1::Event& stored);
+
 // The part of an event that idempotency compares: payload as the caller gave
 // it, effective date and memo (not actor, recording time or the fields the
 // ledger resolves). Deterministic bytes.

@@ -5,6 +5,8 @@
 
 #include "absl/strings/str_split.h"
 #include "tests/cli/run.h"
+#include "ledger/internal/codec.h"
+#include "ledger/internal/store.h"
 #include "ledger/ledger.h"
 #include "tests/testing/testing.h"
 
@@ -283,6 +285,86 @@ TEST_F(CliTest, ImportWritesNothingWhenOneRowIsBad) {
   RunResult again = Run({"import", csv, "--format", "json"});
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_THAT(again.out, ::testing::HasSubstr("\"appended\":0,\"duplicates\":4"));
+}
+
+TEST_F(CliTest, AnAuditorCanDigestVerifyProveReplayAndRestore) {
+  AddBasics();
+  MustRun({"allocate", "--helper", "370200", "--recipient", "621100", "--amount", "100",
+           "--date", "2021-06-01"});
+  RunResult digest = Run({"digest"});
+  ASSERT_EQ(digest.exit_code, 0) << digest.err;
+  EXPECT_THAT(digest.out, ::testing::MatchesRegex(
+      "\\{\"seq\":\"6\",\"head_hash\":\"[0-9a-f]{64}\",\"merkle_root\":\"[0-9a-f]{64}\","
+      "\"recorded_at\":\"[-0-9T:.+Z]+\"\\}\n"));
+  const std::string digest_file = dir_.Sub("digest.json");
+  std::ofstream(digest_file) << digest.out;
+  MustRun({"sale", "--region", "621100", "--amount", "5", "--date", "2022-01-01"});
+  RunResult verified = Run({"verify", "--digest", digest_file});
+  ASSERT_EQ(verified.exit_code, 0) << verified.err;
+  EXPECT_THAT(verified.out, ::testing::HasSubstr("verified 7 events"));
+  EXPECT_THAT(verified.out, ::testing::HasSubstr("extends the digest at seq 6"));
+
+  RunResult proof = Run({"proof", "--seq", "3", "--digest", digest_file});
+  ASSERT_EQ(proof.exit_code, 0) << proof.err;
+  const std::string proof_file = dir_.Sub("proof.json");
+  std::ofstream(proof_file) << proof.out;
+  RunResult held = RunAidledger({"verify-proof", proof_file}, dir_.path());  // no ledger needed
+  EXPECT_EQ(held.exit_code, 0) << held.err;
+  EXPECT_EQ(held.out, "the proof holds\n");
+  std::string forged = proof.out;
+  forged.replace(forged.find("甘肃省"), std::string("甘肃省").size(), "陕西省");
+  std::ofstream(proof_file) << forged;
+  RunResult broken = RunAidledger({"verify-proof", proof_file}, dir_.path());
+  EXPECT_EQ(broken.exit_code, 4);
+  EXPECT_THAT(broken.err, ::testing::StartsWith("aidledger: integrity failure: the proof does not hold"));
+
+  RunResult exported = Run({"replay", "--format", "jsonl"});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  const std::string export_file = dir_.Sub("export.jsonl");
+  std::ofstream(export_file) << exported.out;
+  const std::string copy = dir_.Sub("copy");
+  RunResult restored = RunAidledger({"restore", export_file, "--db", copy}, dir_.path());
+  ASSERT_EQ(restored.exit_code, 0) << restored.err;
+  RunResult copy_digest = RunAidledger({"digest", "--db", copy}, dir_.path());
+  EXPECT_EQ(copy_digest.out, Run({"digest"}).out);
+  RunResult csv = Run({"replay", "--format", "csv", "--type", "sale"});
+  EXPECT_THAT(csv.out, ::testing::StartsWith("type,event_id,effective_date,code,name"));
+  EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 2);
+}
+
+TEST_F(CliTest, VerifyExitsFourOnATamperedLedger) {
+  AddBasics();
+  {
+    absl::StatusOr<std::unique_ptr<internal::Store>> store = internal::Store::Open(db_, {});
+    ASSERT_TRUE(store.ok());
+    absl::StatusOr<std::optional<std::string>> value =
+        (*store)->Get(internal::Family::kEvents, internal::EncodeSequence(2));
+    ASSERT_TRUE(value.ok() && value->has_value());
+    std::string record = **value;
+    const size_t name = record.find("青岛市");
+    ASSERT_NE(name, std::string::npos);
+    record.replace(name, std::string("青岛市").size(), "烟台市");
+    internal::Batch batch = (*store)->NewBatch();
+    batch.Put(internal::Family::kEvents, internal::EncodeSequence(2), record);
+    ASSERT_TRUE((*store)->Write(&batch, true).ok());
+  }
+  RunResult result = Run({"verify"});
+  EXPECT_EQ(result.exit_code, 4);
+  EXPECT_EQ(result.err, "aidledger: integrity failure: event 2: its stored hash does not match "
+                        "its stored bytes (rewritten?)\n");
+  // No read path turns the damaged log into plausible numbers.
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {"balances"}, {"helpers", "--format", "json"}, {"log"}, {"digest"},
+           {"sale", "--region", "621100", "--amount", "1"}}) {
+    RunResult read = Run(args);
+    EXPECT_EQ(read.exit_code, 4) << args[0] << ": " << read.err;
+    EXPECT_EQ(read.out, "") << args[0];
+  }
+  // A stream stops at the damaged event: what came before it was good.
+  RunResult replay = Run({"replay"});
+  EXPECT_EQ(replay.exit_code, 4);
+  EXPECT_THAT(replay.out, ::testing::HasSubstr("\"sequence\":\"1\""));
+  EXPECT_THAT(replay.out, ::testing::Not(::testing::HasSubstr("\"sequence\":\"2\"")));
 }
 
 }  // namespace

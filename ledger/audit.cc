@@ -1,0 +1,351 @@
+// Verification, digests, inclusion proofs and verbatim appends (restore).
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "aidledger/v1/storage.pb.h"
+#include "ledger/check.h"
+#include "ledger/internal/codec.h"
+#include "ledger/internal/store.h"
+#include "ledger/ledger.h"
+#include "ledger/limits.h"
+#include "ledger/merkle.h"
+#include "ledger/proto_bytes.h"
+#include "ledger/status_macros.h"
+#include "ledger/validate.h"
+
+namespace aidledger {
+
+using internal::Family;
+
+namespace {
+
+constexpr uint64_t kProgressEvery = 4096;
+constexpr int kAuditPathDepthMax = 64;  // a tree of 2^64 leaves
+
+absl::Status Failed(uint64_t sequence, absl::string_view what) {
+  return absl::DataLossError(absl::StrCat("event ", sequence, ": ", what));
+}
+
+int64_t RecordedMicros(const v1::Event& event) {
+  return event.recorded_at().seconds() * 1'000'000 + event.recorded_at().nanos() / 1000;
+}
+
+std::string Rfc3339(const v1::Event& event) {
+  return absl::FormatTime(absl::RFC3339_full, absl::FromUnixMicros(RecordedMicros(event)),
+                          absl::UTCTimeZone());
+}
+
+// Counts the entries of a column family, up to `limit` + 1.
+absl::StatusOr<uint64_t> CountEntries(const internal::Store& store, Family family,
+                                      uint64_t limit) {
+  std::unique_ptr<internal::Cursor> cursor = store.NewCursor(family);
+  uint64_t count = 0;
+  for (cursor->SeekToFirst(); cursor->Valid() && count <= limit; cursor->Next()) ++count;
+  RETURN_IF_ERROR(cursor->status());
+  return count;
+}
+
+}  // namespace
+
+absl::StatusOr<VerifyReport> Ledger::Verify(const VerifyOptions& options) const {
+  const absl::Time start = absl::Now();
+  VerifyReport report;
+  RETURN_IF_ERROR(store_->VerifyChecksums());
+
+  // Snapshots by sequence, to compare each with the rebuild when the walk
+  // reaches it.
+  std::map<uint64_t, std::vector<v1::SnapshotRecord>> snapshots;
+  {
+    std::unique_ptr<internal::Cursor> cursor = store_->NewCursor(Family::kSnapshots);
+    size_t scanned = 0;
+    for (cursor->SeekToFirst(); cursor->Valid() && scanned < limits::kSnapshotRecordsScannedMax;
+         cursor->Next(), ++scanned) {
+      v1::SnapshotRecord record;
+      if (!record.ParseFromArray(cursor->value().data(), static_cast<int>(cursor->value().size()))) {
+        return absl::DataLossError("a snapshot record does not decode");
+      }
+      snapshots[record.sequence()].push_back(std::move(record));
+    }
+    RETURN_IF_ERROR(cursor->status());
+  }
+
+  Books books;
+  MerkleAccumulator merkle;
+  uint64_t current = 0;
+  uint64_t reversals = 0;
+  int64_t last_recorded = INT64_MIN;
+  // A reversal's target as the log stood before `current`.
+  TargetLookup lookup = [this, &current](const std::string& event_id)
+      -> absl::StatusOr<std::optional<ReversalTarget>> {
+    ASSIGN_OR_RETURN(std::optional<std::string> key, store_->Get(Family::kEventIds, event_id));
+    if (!key.has_value()) return std::nullopt;
+    ASSIGN_OR_RETURN(uint64_t sequence, internal::DecodeSequence(*key));
+    if (sequence >= current) return std::nullopt;
+    ASSIGN_OR_RETURN(std::optional<StoredEvent> stored, ReadEvent(sequence));
+    if (!stored.has_value()) return std::nullopt;
+    ReversalTarget target{.sequence = sequence, .event = std::move(stored->event)};
+    ASSIGN_OR_RETURN(std::optional<std::string> reversal, store_->Get(Family::kReversals, event_id));
+    if (reversal.has_value()) {
+      ASSIGN_OR_RETURN(uint64_t reversed_by, internal::DecodeSequence(*reversal));
+      target.already_reversed = reversed_by < current;
+    }
+    return target;
+  };
+
+  std::unique_ptr<EventReader> reader = Read(1, head_.sequence);
+  StoredEvent stored;
+  while (true) {
+    ASSIGN_OR_RETURN(bool more, reader->Next(&stored));
+    if (!more) break;
+    current = stored.sequence;
+    const v1::Event& event = stored.event;
+    if (RecordedMicros(event) < last_recorded) {
+      return Failed(current, "recorded_at goes back in time");
+    }
+    last_recorded = RecordedMicros(event);
+    ASSIGN_OR_RETURN(std::optional<std::string> indexed,
+                     store_->Get(Family::kEventIds, event.event_id()));
+    if (!indexed.has_value() || *indexed != internal::EncodeSequence(current)) {
+      return Failed(current, absl::StrCat("the event_id index does not map ", event.event_id(),
+                                          " to this event"));
+    }
+    RETURN_IF_ERROR(Readmit(books, lookup, event));
+    if (event.has_event_reversed()) {
+      ++reversals;
+      ASSIGN_OR_RETURN(std::optional<std::string> reversal,
+                       store_->Get(Family::kReversals, event.event_reversed().reversed_event_id()));
+      if (!reversal.has_value() || *reversal != internal::EncodeSequence(current)) {
+        return Failed(current, "the reversal index does not name this reversal");
+      }
+    }
+    absl::Status applied = books.Apply(event);
+    if (!applied.ok()) return Failed(current, applied.message());
+    merkle.AddLeaf(MerkleLeafHash(stored.hash));
+    if (options.digest.has_value() && options.digest->sequence == current) {
+      if (stored.hash != options.digest->head_hash || merkle.Root() != options.digest->merkle_root) {
+        return Failed(current, "the log no longer extends the digest: its first events hash "
+                               "to another Merkle root or head hash (history was rewritten)");
+      }
+    }
+    if (auto at = snapshots.find(current); at != snapshots.end()) {
+      for (const v1::SnapshotRecord& record : at->second) {
+        for (const Projection* projection : books.all()) {
+          if (projection->name() != record.projection()) continue;
+          if (record.version() != projection->version() ||
+              record.chain_hash() != HashBytes(stored.hash)) {
+            report.warnings.push_back(absl::StrCat(
+                "snapshot ", record.projection(), " at event ", current,
+                " is of another version or chain and is never used; not compared"));
+            continue;
+          }
+          if (record.state() != projection->SerializeState()) {
+            return Failed(current, absl::StrCat("the ", record.projection(),
+                                                " snapshot differs from a full rebuild"));
+          }
+          ++report.snapshots_checked;
+        }
+      }
+    }
+    if (options.progress && current % kProgressEvery == 0) options.progress(current, head_.sequence);
+  }
+  if (current != head_.sequence) {
+    return absl::DataLossError(absl::StrCat("the log ends at event ", current,
+                                            " but its head names event ", head_.sequence));
+  }
+  if (options.digest.has_value() && options.digest->sequence > current) {
+    return absl::DataLossError(absl::StrCat("the log holds ", current,
+                                            " events, fewer than the digest's ",
+                                            options.digest->sequence, " (events were dropped)"));
+  }
+  ASSIGN_OR_RETURN(uint64_t ids, CountEntries(*store_, Family::kEventIds, head_.sequence));
+  if (ids != head_.sequence) {
+    return absl::DataLossError(absl::StrCat("the event_id index holds ", ids,
+                                            " entries for ", head_.sequence, " events"));
+  }
+  ASSIGN_OR_RETURN(uint64_t reversal_entries, CountEntries(*store_, Family::kReversals, reversals));
+  if (reversal_entries != reversals) {
+    return absl::DataLossError(absl::StrCat("the reversal index holds ", reversal_entries,
+                                            " entries for ", reversals, " reversals"));
+  }
+  for (const auto& [at, records] : snapshots) {
+    if (at > head_.sequence) {
+      report.warnings.push_back(absl::StrCat("a snapshot at event ", at, " is past the head"));
+    }
+  }
+  if (options.progress) options.progress(current, head_.sequence);
+  report.events = current;
+  report.seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  return report;
+}
+
+absl::StatusOr<v1::Digest> Ledger::MakeDigest(uint64_t sequence) const {
+  if (sequence > head_.sequence) {
+    return absl::OutOfRangeError(absl::StrCat("sequence ", sequence, " is past the head"));
+  }
+  MerkleAccumulator merkle;
+  std::unique_ptr<EventReader> reader = Read(1, sequence);
+  StoredEvent stored;
+  v1::Digest digest;
+  while (true) {
+    ASSIGN_OR_RETURN(bool more, reader->Next(&stored));
+    if (!more) break;
+    merkle.AddLeaf(MerkleLeafHash(stored.hash));
+  }
+  if (merkle.size() != sequence) {
+    return absl::DataLossError(absl::StrCat("the log ends before event ", sequence));
+  }
+  digest.set_seq(sequence);
+  digest.set_merkle_root(Hex(merkle.Root()));
+  if (sequence > 0) {
+    digest.set_head_hash(Hex(stored.hash));
+    digest.set_recorded_at(Rfc3339(stored.event));
+  }
+  return digest;
+}
+
+absl::StatusOr<Hash> Ledger::SubtreeRoot(uint64_t lo, uint64_t hi) const {
+  MerkleAccumulator merkle;
+  std::unique_ptr<EventReader> reader = Read(lo + 1, hi);
+  StoredEvent stored;
+  while (true) {
+    ASSIGN_OR_RETURN(bool more, reader->Next(&stored));
+    if (!more) break;
+    merkle.AddLeaf(MerkleLeafHash(stored.hash));
+  }
+  if (merkle.size() != hi - lo) return absl::DataLossError("the log ends inside a subtree");
+  return merkle.Root();
+}
+
+// RFC 6962 PATH(m, D[lo:hi]), leaf to root, reading each sibling subtree once.
+absl::Status Ledger::AuditPath(uint64_t leaf, uint64_t lo, uint64_t hi,
+                               std::vector<Hash>* path) const {
+  std::vector<std::pair<uint64_t, uint64_t>> siblings;  // root first
+  for (int depth = 0; hi - lo > 1; ++depth) {
+    AIDLEDGER_CHECK(depth < kAuditPathDepthMax);
+    uint64_t k = 1;
+    while (k * 2 < hi - lo) k *= 2;
+    if (leaf < lo + k) {
+      siblings.emplace_back(lo + k, hi);
+      hi = lo + k;
+    } else {
+      siblings.emplace_back(lo, lo + k);
+      lo = lo + k;
+    }
+  }
+  for (auto it = siblings.rbegin(); it != siblings.rend(); ++it) {
+    ASSIGN_OR_RETURN(Hash root, SubtreeRoot(it->first, it->second));
+    path->push_back(root);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::InclusionProof> Ledger::Prove(uint64_t sequence, uint64_t tree_size) const {
+  if (sequence == 0 || sequence > tree_size || tree_size > head_.sequence) {
+    return absl::OutOfRangeError(absl::StrCat("event ", sequence, " is not in a tree of ",
+                                              tree_size, " events (the head is ",
+                                              head_.sequence, ")"));
+  }
+  ASSIGN_OR_RETURN(v1::Digest digest, MakeDigest(tree_size));
+  ASSIGN_OR_RETURN(std::optional<StoredEvent> event, ReadEvent(sequence));
+  ASSIGN_OR_RETURN(std::optional<StoredEvent> head, ReadEvent(tree_size));
+  if (!event.has_value() || !head.has_value()) return absl::DataLossError("the log has a gap");
+  v1::InclusionProof proof;
+  proof.set_seq(sequence);
+  *proof.mutable_event() = event->event;
+  proof.set_event_bytes(event->event_bytes);
+  proof.set_prev_hash(Hex(event->prev_hash));
+  proof.set_hash(Hex(event->hash));
+  proof.set_leaf_hash(Hex(MerkleLeafHash(event->hash)));
+  proof.set_tree_size(tree_size);
+  std::vector<Hash> path;
+  RETURN_IF_ERROR(AuditPath(sequence - 1, 0, tree_size, &path));
+  for (const Hash& hash : path) proof.add_audit_path(Hex(hash));
+  *proof.mutable_digest() = digest;
+  proof.set_head_event_bytes(head->event_bytes);
+  proof.set_head_prev_hash(Hex(head->prev_hash));
+  path.clear();
+  RETURN_IF_ERROR(AuditPath(tree_size - 1, 0, tree_size, &path));
+  for (const Hash& hash : path) proof.add_head_audit_path(Hex(hash));
+  return proof;
+}
+
+absl::Status Ledger::AppendVerbatim(const std::vector<std::pair<v1::Event, Hash>>& events) {
+  absl::MutexLock lock(&append_mutex_);
+  if (options_.read_only || !options_.fold_on_open) {
+    return absl::FailedPreconditionError("restoring needs the ledger open for writing");
+  }
+  if (poisoned_) return absl::InternalError("an earlier write to this ledger failed");
+  if (events.size() > limits::kBatchEventsMax) {
+    return absl::InvalidArgumentError("too many events in one restore batch");
+  }
+  Books scratch = books_;
+  internal::Batch batch = store_->NewBatch();
+  uint64_t sequence = head_.sequence;
+  Hash prev = head_.hash;
+  int64_t recorded = head_recorded_at_micros_;
+  std::map<std::string, uint64_t> staged_ids;
+  std::map<std::string, uint64_t> staged_reversals;
+  uint64_t current = 0;
+  TargetLookup lookup = [&](const std::string& event_id)
+      -> absl::StatusOr<std::optional<ReversalTarget>> {
+    ReversalTarget target;
+    if (auto it = staged_ids.find(event_id); it != staged_ids.end()) {
+      target.sequence = it->second;
+      target.event = events[it->second - head_.sequence - 1].first;
+    } else {
+      ASSIGN_OR_RETURN(std::optional<StoredEvent> stored, FindByEventId(event_id));
+      if (!stored.has_value()) return std::nullopt;
+      target.sequence = stored->sequence;
+      target.event = std::move(stored->event);
+      ASSIGN_OR_RETURN(std::optional<std::string> reversal, store_->Get(Family::kReversals, event_id));
+      target.already_reversed = reversal.has_value();
+    }
+    target.already_reversed = target.already_reversed || staged_reversals.contains(event_id);
+    return target;
+  };
+  for (const auto& [event, expected_hash] : events) {
+    current = ++sequence;
+    if (event.sequence() != current) {
+      return Failed(event.sequence(), absl::StrCat("comes where event ", current, " belongs"));
+    }
+    if (RecordedMicros(event) < recorded) return Failed(current, "recorded_at goes back in time");
+    recorded = RecordedMicros(event);
+    const std::string bytes = SerializeDeterministic(event);
+    const Hash hash = internal::ChainHash(prev, current, bytes);
+    if (hash != expected_hash) {
+      return Failed(current, "its hash does not match its content and the chain before it");
+    }
+    ASSIGN_OR_RETURN(std::optional<std::string> existing,
+                     store_->Get(Family::kEventIds, event.event_id()));
+    if (existing.has_value() || staged_ids.contains(event.event_id())) {
+      return Failed(current, absl::StrCat("event_id ", event.event_id(), " appears twice"));
+    }
+    RETURN_IF_ERROR(Readmit(scratch, lookup, event));
+    absl::Status applied = scratch.Apply(event);
+    if (!applied.ok()) return Failed(current, applied.message());
+    const std::string key = internal::EncodeSequence(current);
+    batch.Put(Family::kEvents, key, internal::EncodeRecord(prev, hash, bytes));
+    batch.Put(Family::kEventIds, event.event_id(), key);
+    staged_ids[event.event_id()] = current;
+    if (event.has_event_reversed()) {
+      batch.Put(Family::kReversals, event.event_reversed().reversed_event_id(), key);
+      staged_reversals[event.event_reversed().reversed_event_id()] = current;
+    }
+    prev = hash;
+  }
+  if (events.empty()) return absl::OkStatus();
+  internal::Head new_head{.sequence = sequence, .hash = prev, .recorded_at_micros = recorded};
+  batch.Put(Family::kMeta, internal::kMetaHeadKey, internal::EncodeHead(new_head));
+  absl::Status written = store_->Write(&batch, options_.sync);
+  if (!written.ok()) {
+    poisoned_ = true;
+    return written;
+  }
+  books_ = std::move(scratch);
+  head_ = {.sequence = sequence, .hash = prev, .recorded_at = absl::FromUnixMicros(recorded)};
+  head_recorded_at_micros_ = recorded;
+  return absl::OkStatus();
+}
+
+}  // namespace aidledger
