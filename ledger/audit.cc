@@ -50,6 +50,7 @@ absl::StatusOr<uint64_t> CountEntries(const internal::Store& store, Family famil
 
 absl::StatusOr<VerifyReport> Ledger::Verify(const VerifyOptions& options) const {
   const absl::Time start = absl::Now();
+  const uint64_t head = this->head().sequence;
   VerifyReport report;
   RETURN_IF_ERROR(store_->VerifyChecksums());
 
@@ -93,7 +94,7 @@ absl::StatusOr<VerifyReport> Ledger::Verify(const VerifyOptions& options) const 
     return target;
   };
 
-  std::unique_ptr<EventReader> reader = Read(1, head_.sequence);
+  std::unique_ptr<EventReader> reader = Read(1, head);
   StoredEvent stored;
   while (true) {
     ASSIGN_OR_RETURN(bool more, reader->Next(&stored));
@@ -147,21 +148,21 @@ absl::StatusOr<VerifyReport> Ledger::Verify(const VerifyOptions& options) const 
         }
       }
     }
-    if (options.progress && current % kProgressEvery == 0) options.progress(current, head_.sequence);
+    if (options.progress && current % kProgressEvery == 0) options.progress(current, head);
   }
-  if (current != head_.sequence) {
+  if (current != head) {
     return absl::DataLossError(absl::StrCat("the log ends at event ", current,
-                                            " but its head names event ", head_.sequence));
+                                            " but its head names event ", head));
   }
   if (options.digest.has_value() && options.digest->sequence > current) {
     return absl::DataLossError(absl::StrCat("the log holds ", current,
                                             " events, fewer than the digest's ",
                                             options.digest->sequence, " (events were dropped)"));
   }
-  ASSIGN_OR_RETURN(uint64_t ids, CountEntries(*store_, Family::kEventIds, head_.sequence));
-  if (ids != head_.sequence) {
+  ASSIGN_OR_RETURN(uint64_t ids, CountEntries(*store_, Family::kEventIds, head));
+  if (ids != head) {
     return absl::DataLossError(absl::StrCat("the event_id index holds ", ids,
-                                            " entries for ", head_.sequence, " events"));
+                                            " entries for ", head, " events"));
   }
   ASSIGN_OR_RETURN(uint64_t reversal_entries, CountEntries(*store_, Family::kReversals, reversals));
   if (reversal_entries != reversals) {
@@ -169,18 +170,18 @@ absl::StatusOr<VerifyReport> Ledger::Verify(const VerifyOptions& options) const 
                                             " entries for ", reversals, " reversals"));
   }
   for (const auto& [at, records] : snapshots) {
-    if (at > head_.sequence) {
+    if (at > head) {
       report.warnings.push_back(absl::StrCat("a snapshot at event ", at, " is past the head"));
     }
   }
-  if (options.progress) options.progress(current, head_.sequence);
+  if (options.progress) options.progress(current, head);
   report.events = current;
   report.seconds = absl::ToDoubleSeconds(absl::Now() - start);
   return report;
 }
 
 absl::StatusOr<v1::Digest> Ledger::MakeDigest(uint64_t sequence) const {
-  if (sequence > head_.sequence) {
+  if (sequence > head().sequence) {
     return absl::OutOfRangeError(absl::StrCat("sequence ", sequence, " is past the head"));
   }
   MerkleAccumulator merkle;
@@ -241,10 +242,10 @@ absl::Status Ledger::AuditPath(uint64_t leaf, uint64_t lo, uint64_t hi,
 }
 
 absl::StatusOr<v1::InclusionProof> Ledger::Prove(uint64_t sequence, uint64_t tree_size) const {
-  if (sequence == 0 || sequence > tree_size || tree_size > head_.sequence) {
+  if (sequence == 0 || sequence > tree_size || tree_size > head().sequence) {
     return absl::OutOfRangeError(absl::StrCat("event ", sequence, " is not in a tree of ",
                                               tree_size, " events (the head is ",
-                                              head_.sequence, ")"));
+                                              head().sequence, ")"));
   }
   ASSIGN_OR_RETURN(v1::Digest digest, MakeDigest(tree_size));
   ASSIGN_OR_RETURN(std::optional<StoredEvent> event, ReadEvent(sequence));
@@ -281,8 +282,9 @@ absl::Status Ledger::AppendVerbatim(const std::vector<std::pair<v1::Event, Hash>
   }
   Books scratch = books_;
   internal::Batch batch = store_->NewBatch();
-  uint64_t sequence = head_.sequence;
-  Hash prev = head_.hash;
+  const LedgerHead start = head();
+  uint64_t sequence = start.sequence;
+  Hash prev = start.hash;
   int64_t recorded = head_recorded_at_micros_;
   std::map<std::string, uint64_t> staged_ids;
   std::map<std::string, uint64_t> staged_reversals;
@@ -292,7 +294,7 @@ absl::Status Ledger::AppendVerbatim(const std::vector<std::pair<v1::Event, Hash>
     ReversalTarget target;
     if (auto it = staged_ids.find(event_id); it != staged_ids.end()) {
       target.sequence = it->second;
-      target.event = events[it->second - head_.sequence - 1].first;
+      target.event = events[it->second - start.sequence - 1].first;
     } else {
       ASSIGN_OR_RETURN(std::optional<StoredEvent> stored, FindByEventId(event_id));
       if (!stored.has_value()) return std::nullopt;
@@ -343,8 +345,7 @@ absl::Status Ledger::AppendVerbatim(const std::vector<std::pair<v1::Event, Hash>
     return written;
   }
   books_ = std::move(scratch);
-  head_ = {.sequence = sequence, .hash = prev, .recorded_at = absl::FromUnixMicros(recorded)};
-  head_recorded_at_micros_ = recorded;
+  SetHead({.sequence = sequence, .hash = prev, .recorded_at_micros = recorded});
   return absl::OkStatus();
 }
 

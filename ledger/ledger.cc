@@ -185,18 +185,26 @@ absl::Status Ledger::LoadHeadAndFold() {
                                               " or with another hash"));
     }
   }
-  head_.sequence = head.sequence;
-  head_.hash = head.hash;
-  head_.recorded_at = absl::FromUnixMicros(head.recorded_at_micros);
-  head_recorded_at_micros_ = head.recorded_at_micros;
-
+  SetHead(head);
   if (!options_.fold_on_open) return absl::OkStatus();
   ASSIGN_OR_RETURN(FoldedBooks folded, Fold(head.sequence, std::nullopt));
   books_ = std::move(folded.books);
   return absl::OkStatus();
 }
 
-LedgerHead Ledger::head() const { return head_; }
+LedgerHead Ledger::head() const {
+  absl::MutexLock lock(&head_mutex_);
+  return head_;
+}
+
+void Ledger::SetHead(const internal::Head& head) {
+  absl::MutexLock lock(&head_mutex_);
+  AIDLEDGER_CHECK(head.sequence >= head_.sequence);
+  head_.sequence = head.sequence;
+  head_.hash = head.hash;
+  head_.recorded_at = absl::FromUnixMicros(head.recorded_at_micros);
+  head_recorded_at_micros_ = head.recorded_at_micros;
+}
 
 std::unique_ptr<EventReader> Ledger::Read(uint64_t from, uint64_t to) const {
   return std::make_unique<EventReader>(store_->NewCursor(Family::kEvents), from, to);
@@ -330,85 +338,121 @@ absl::StatusOr<std::vector<AppendResult>> Ledger::AppendBatch(std::vector<v1::Ev
 
 absl::StatusOr<SubmitOutcome> Ledger::Submit(std::vector<v1::Event> drafts,
                                              const SubmitOptions& options) {
+  std::vector<std::vector<v1::Event>> requests;
+  requests.push_back(std::move(drafts));
+  ASSIGN_OR_RETURN(std::vector<SubmitOutcome> outcomes,
+                   SubmitGroup(std::move(requests), options));
+  return std::move(outcomes.front());
+}
+
+absl::Status Ledger::StageRequest(std::vector<v1::Event> drafts, const SubmitOptions& options,
+                                  int64_t now_micros, Staged* staged, SubmitOutcome* outcome) {
+  // A request of one event is checked against the live Books and applied
+  // right after; a longer one (or a dry run) against a copy, so that a
+  // rejection anywhere in it leaves the Books as they were.
+  std::optional<Books> scratch;
+  if (drafts.size() > 1 || options.dry_run) scratch.emplace(books_);
+  staged->books = scratch.has_value() ? &*scratch : &books_;
+  staged->batch.SetSavePoint();
+  const size_t events_before = staged->events.size();
+  const uint64_t sequence_before = staged->sequence;
+  const Hash prev_before = staged->prev_hash;
+
+  outcome->results.resize(drafts.size());
+  for (size_t i = 0; i < drafts.size(); ++i) {
+    const size_t staged_before = staged->events.size();
+    absl::Status status = StageDraft(std::move(drafts[i]), now_micros, staged, &outcome->results[i]);
+    if (!status.ok()) {
+      if (!RejectReasonOf(status).has_value()) return status;  // I/O or corruption
+      ++outcome->rejected;
+      if (outcome->rejections.size() < options.rejections_max) {
+        outcome->rejections.push_back({i, std::move(status)});
+      }
+      if (!options.collect_rejections) break;
+      continue;
+    }
+    if (staged->events.size() == staged_before) {
+      ++outcome->duplicates;
+      continue;
+    }
+    Books& target = scratch.has_value() ? *scratch : books_;
+    absl::Status applied = target.Apply(staged->events.back());
+    AIDLEDGER_CHECK(applied.ok());  // admitted against these very Books
+  }
+  if (outcome->rejected > 0 || options.dry_run) {
+    // Take the request back out: the batch, and what later drafts look up.
+    staged->batch.RollbackToSavePoint();
+    for (size_t i = events_before; i < staged->events.size(); ++i) {
+      const v1::Event& event = staged->events[i];
+      staged->by_id.erase(event.event_id());
+      if (event.has_event_reversed()) {
+        staged->reversed_ids.erase(event.event_reversed().reversed_event_id());
+      }
+    }
+    staged->events.resize(events_before);
+    staged->hashes.resize(events_before);
+    staged->sequence = sequence_before;
+    staged->prev_hash = prev_before;
+    return absl::OkStatus();
+  }
+  outcome->appended = staged->events.size() - events_before;
+  if (scratch.has_value()) books_ = std::move(*scratch);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<SubmitOutcome>> Ledger::SubmitGroup(
+    std::vector<std::vector<v1::Event>> requests, const SubmitOptions& options) {
   absl::MutexLock lock(&append_mutex_);
-  if (options_.read_only) {
+  if (options_.read_only || !options_.fold_on_open) {
     return absl::FailedPreconditionError("the ledger is open read-only");
   }
   if (poisoned_) {
     return absl::InternalError("an earlier write to this ledger failed; reopen it to go on");
   }
-  SubmitOutcome outcome;
-  if (drafts.empty()) return outcome;
-  if (drafts.size() > limits::kBatchEventsMax) {
+  size_t total = 0;
+  for (const auto& request : requests) total += request.size();
+  if (total > limits::kBatchEventsMax) {
     return Rejected(v1::FIELD_INVALID, "batch",
-                    absl::StrCat("holds ", drafts.size(), " events, more than ",
-                                 limits::kBatchEventsMax));
+                    absl::StrCat("holds ", total, " events, more than ", limits::kBatchEventsMax));
   }
+  const LedgerHead head = this->head();
   const int64_t now_micros =
       std::max(absl::ToUnixMicros(options_.clock()), head_recorded_at_micros_);
   Staged staged(store_->NewBatch());
   staged.today = DateInChina(absl::FromUnixMicros(now_micros));
-  staged.sequence = head_.sequence;
-  staged.prev_hash = head_.hash;
-  // A batch of one is checked against the live Books directly; a longer one
-  // against a copy that takes each staged event in turn.
-  std::optional<Books> scratch;
-  if (drafts.size() > 1) scratch.emplace(books_);
-  staged.books = scratch.has_value() ? &*scratch : &books_;
+  staged.sequence = head.sequence;
+  staged.prev_hash = head.hash;
 
-  outcome.results.resize(drafts.size());
-  for (size_t i = 0; i < drafts.size(); ++i) {
-    const size_t staged_before = staged.events.size();
-    absl::Status status = StageDraft(std::move(drafts[i]), now_micros, &staged, &outcome.results[i]);
-    if (!status.ok()) {
-      if (!RejectReasonOf(status).has_value()) return status;  // I/O or corruption
-      ++outcome.rejected;
-      if (outcome.rejections.size() < options.rejections_max) {
-        outcome.rejections.push_back({i, std::move(status)});
-      }
-      if (!options.collect_rejections) return outcome;
-      continue;
-    }
-    if (staged.events.size() == staged_before) {
-      ++outcome.duplicates;
-    } else if (scratch.has_value()) {
-      absl::Status applied = scratch->Apply(staged.events.back());
-      if (!applied.ok()) {
-        return absl::InternalError(absl::StrCat("an admitted event does not fold: ",
-                                                applied.message()));
-      }
+  std::vector<SubmitOutcome> outcomes(requests.size());
+  for (size_t r = 0; r < requests.size(); ++r) {
+    absl::Status staged_request =
+        StageRequest(std::move(requests[r]), options, now_micros, &staged, &outcomes[r]);
+    if (!staged_request.ok()) {
+      poisoned_ = true;  // the live Books may hold events of this group
+      return staged_request;
     }
   }
-  if (outcome.rejected > 0 || options.dry_run || staged.events.empty()) return outcome;
+  if (staged.events.empty()) return outcomes;  // rejections, duplicates or a dry run
 
   internal::Head new_head{.sequence = staged.sequence, .hash = staged.prev_hash,
                           .recorded_at_micros = now_micros};
   staged.batch.Put(Family::kMeta, internal::kMetaHeadKey, internal::EncodeHead(new_head));
   absl::Status written = store_->Write(&staged.batch, options_.sync);
   if (!written.ok()) {
+    // The live Books already hold the group: refuse everything until reopened.
     poisoned_ = true;
     return written;
   }
-  if (scratch.has_value()) {
-    books_ = std::move(*scratch);
-  } else {
-    absl::Status applied = books_.Apply(staged.events.front());
-    AIDLEDGER_CHECK(applied.ok());  // admitted against these very Books
-  }
-  AIDLEDGER_CHECK(new_head.sequence > head_.sequence);
-  head_.sequence = new_head.sequence;
-  head_.hash = new_head.hash;
-  head_.recorded_at = absl::FromUnixMicros(now_micros);
-  head_recorded_at_micros_ = now_micros;
-  outcome.appended = staged.events.size();
-  outcome.written = true;
+  for (SubmitOutcome& outcome : outcomes) outcome.written = outcome.appended > 0;
+  AIDLEDGER_CHECK(new_head.sequence > head.sequence);
+  SetHead(new_head);
   const uint64_t every = options_.snapshot_every;
-  if (every > 0 && new_head.sequence / every > (new_head.sequence - outcome.appended) / every) {
+  if (every > 0 && new_head.sequence / every > head.sequence / every) {
     // A snapshot is a cache: failing to store one loses nothing.
-    absl::Status snapshot = WriteSnapshot(books_, head_.sequence, head_.hash);
+    absl::Status snapshot = WriteSnapshot(books_, new_head.sequence, new_head.hash);
     if (!snapshot.ok()) Warn(absl::StrCat("could not store a snapshot: ", snapshot.message()));
   }
-  return outcome;
+  return outcomes;
 }
 
 }  // namespace aidledger

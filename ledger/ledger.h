@@ -35,6 +35,7 @@ namespace aidledger {
 namespace internal {
 class Store;
 class Cursor;
+struct Head;
 }  // namespace internal
 
 struct LedgerOptions {
@@ -186,8 +187,17 @@ class Ledger {
   // than returned as the status (which is then only for I/O and corruption).
   absl::StatusOr<SubmitOutcome> Submit(std::vector<v1::Event> drafts,
                                        const SubmitOptions& options);
+  // Group commit: independent requests validated in order (each against the
+  // state the accepted ones before it leave), each all-or-nothing on its
+  // own, and all accepted ones written as one synced WriteBatch. One
+  // outcome per request.
+  absl::StatusOr<std::vector<SubmitOutcome>> SubmitGroup(
+      std::vector<std::vector<v1::Event>> requests, const SubmitOptions& options);
 
-  LedgerHead head() const;
+  // Safe to call from any thread, also during appends.
+  LedgerHead head() const ABSL_LOCKS_EXCLUDED(head_mutex_);
+  // The live Books at the head. REQUIRES: no append runs concurrently, and
+  // no write has failed (after one, reopen the ledger).
   const Books& books() const { return books_; }
   const std::string& dir() const { return dir_; }
 
@@ -249,13 +259,23 @@ class Ledger {
   absl::Status AuditPath(uint64_t leaf, uint64_t lo, uint64_t hi, std::vector<Hash>* path) const;
   absl::Status StageDraft(v1::Event draft, int64_t now_micros, Staged* staged,
                           AppendResult* result);
+  // Stages one request of a group; on a rejection (when not collecting, or
+  // at the end when collecting) takes all of it back out of `staged`.
+  absl::Status StageRequest(std::vector<v1::Event> drafts, const SubmitOptions& options,
+                            int64_t now_micros, Staged* staged, SubmitOutcome* outcome);
 
   std::string dir_;
   LedgerOptions options_;
   std::unique_ptr<internal::Store> store_;
+  void SetHead(const internal::Head& head) ABSL_LOCKS_EXCLUDED(head_mutex_);
+
+  // Serializes appenders (Submit, AppendVerbatim, CreateSnapshot). Readers
+  // of the store need no lock; readers of the head take head_mutex_.
   absl::Mutex append_mutex_;
   bool poisoned_ = false;  // a write failed: refuse further writes
-  LedgerHead head_;
+  mutable absl::Mutex head_mutex_;
+  LedgerHead head_ ABSL_GUARDED_BY(head_mutex_);
+  // Written only by appenders holding append_mutex_ (and at open).
   int64_t head_recorded_at_micros_ = 0;
   Books books_;
 };

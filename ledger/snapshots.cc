@@ -29,9 +29,9 @@ void Ledger::Warn(absl::string_view message) const {
 absl::StatusOr<FoldedBooks> Ledger::Fold(uint64_t sequence,
                                          const std::optional<std::string>& as_of_date,
                                          bool use_snapshots) const {
-  if (sequence > head_.sequence) {
-    return absl::OutOfRangeError(
-        absl::StrCat("sequence ", sequence, " is past the head ", head_.sequence));
+  const uint64_t head = this->head().sequence;
+  if (sequence > head) {
+    return absl::OutOfRangeError(absl::StrCat("sequence ", sequence, " is past the head ", head));
   }
   FoldedBooks folded;
   folded.sequence = sequence;
@@ -66,7 +66,7 @@ absl::StatusOr<FoldedBooks> Ledger::Fold(uint64_t sequence,
 
 absl::StatusOr<uint64_t> Ledger::SequenceKnownAt(absl::Time time) const {
   const int64_t micros = absl::ToUnixMicros(time);
-  uint64_t low = 0, high = head_.sequence;  // answer in [low, high]
+  uint64_t low = 0, high = head().sequence;  // answer in [low, high]
   while (low < high) {
     const uint64_t middle = low + (high - low + 1) / 2;
     ASSIGN_OR_RETURN(std::optional<StoredEvent> stored, ReadEvent(middle));
@@ -106,10 +106,11 @@ absl::Status Ledger::CreateSnapshot() {
   if (options_.read_only || !options_.fold_on_open) {
     return absl::FailedPreconditionError("a snapshot needs the ledger open for writing");
   }
-  if (head_.sequence == 0) {
+  const LedgerHead head = this->head();
+  if (head.sequence == 0) {
     return absl::FailedPreconditionError("the ledger is empty: there is nothing to snapshot");
   }
-  return WriteSnapshot(books_, head_.sequence, head_.hash);
+  return WriteSnapshot(books_, head.sequence, head.hash);
 }
 
 std::string Ledger::SnapshotProblem(const SnapshotInfo& info) const {
@@ -120,7 +121,7 @@ std::string Ledger::SnapshotProblem(const SnapshotInfo& info) const {
       return absl::StrCat("version ", info.version, " is not this build's version ",
                           projection->version());
     }
-    if (info.sequence > head_.sequence) return "it is past the head of the log";
+    if (info.sequence > head().sequence) return "it is past the head of the log";
     absl::StatusOr<std::optional<StoredEvent>> event = ReadEvent(info.sequence);
     if (!event.ok()) return std::string(event.status().message());
     if (!event->has_value() || (*event)->hash != info.chain_hash) {

@@ -90,6 +90,13 @@ void Batch::Put(Family family, absl::string_view key, absl::string_view value) {
 
 size_t Batch::bytes() const { return batch_->GetDataSize(); }
 
+void Batch::SetSavePoint() { batch_->SetSavePoint(); }
+
+void Batch::RollbackToSavePoint() {
+  rocksdb::Status status = batch_->RollbackToSavePoint();
+  AIDLEDGER_CHECK(status.ok());  // only fails without a save point
+}
+
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
                                                    const StoreOptions& options) {
   std::unique_ptr<Store> store(new Store());

@@ -64,6 +64,9 @@ class Batch {
 
   void Put(Family family, absl::string_view key, absl::string_view value);
   size_t bytes() const;
+  // Marks a point that RollbackToSavePoint returns the batch to.
+  void SetSavePoint();
+  void RollbackToSavePoint();
 
  private:
   friend class Store;

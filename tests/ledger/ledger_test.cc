@@ -169,6 +169,41 @@ TEST_F(LedgerTest, ABatchWithOneBadEventWritesNothing) {
   EXPECT_EQ(ledger_->head().sequence, before.sequence);
 }
 
+TEST_F(LedgerTest, AGroupCommitWritesTheGoodRequestsAndLeavesOutTheBadOnesWhole) {
+  AddQingdaoBasics();
+  const uint64_t head = ledger_->head().sequence;
+  auto sale = [&](const char* id, const char* region, const char* amount) {
+    return Draft("sale", {{"event_id", id}, {"region_code", region}, {"amount", amount},
+                          {"effective_date", "2022-01-01"}});
+  };
+  std::vector<std::vector<v1::Event>> requests = {
+      {sale("g-1", "621100", "1")},
+      {sale("g-2", "621100", "2"), sale("g-3", "999999", "3")},  // bad as a whole
+      {sale("g-2", "621102", "4")},  // reuses the id the bad request took back
+      {sale("g-4", "888888", "1")},  // bad
+      {sale("g-1", "621100", "1")},  // a repeat of the first request
+  };
+  absl::StatusOr<std::vector<SubmitOutcome>> outcomes = ledger_->SubmitGroup(requests, {});
+  ASSERT_THAT(outcomes, IsOk());
+  ASSERT_EQ(outcomes->size(), 5u);
+  EXPECT_TRUE((*outcomes)[0].written);
+  EXPECT_EQ((*outcomes)[0].results[0].sequence, head + 1);
+  EXPECT_FALSE((*outcomes)[1].written);
+  EXPECT_EQ((*outcomes)[1].rejected, 1u);
+  EXPECT_EQ((*outcomes)[1].rejections[0].index, 1u);
+  EXPECT_TRUE((*outcomes)[2].written);
+  EXPECT_EQ((*outcomes)[2].results[0].sequence, head + 2);
+  EXPECT_FALSE((*outcomes)[3].written);
+  EXPECT_EQ((*outcomes)[4].duplicates, 1u);
+  EXPECT_EQ((*outcomes)[4].results[0].sequence, head + 1);
+  EXPECT_EQ(ledger_->head().sequence, head + 2);
+  EXPECT_EQ(ledger_->books().regions.FindRegion("621100")->own().sales_fen(), 100);
+  EXPECT_EQ(ledger_->books().regions.FindRegion("621102")->own().sales_fen(), 400);
+  Reopen();
+  EXPECT_EQ(ledger_->head().sequence, head + 2);
+  EXPECT_EQ(ledger_->books().regions.FindRegion("621100")->total().sales_fen(), 500);
+}
+
 TEST_F(LedgerTest, ASecondWriterIsRefusedButReadersAreNot) {
   AddQingdaoBasics();
   absl::StatusOr<std::unique_ptr<Ledger>> second = Ledger::Open(path_, Options());
