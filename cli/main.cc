@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <cstdlib>
 #include <functional>
 #include <iostream>
@@ -21,6 +23,8 @@
 #include "cli/drafts.h"
 #include "cli/import.h"
 #include "cli/queries.h"
+#include "cli/server.h"
+#include "cli/tokens.h"
 #include "projections/reports.h"
 #include "cli/output.h"
 #include "ledger/errors.h"
@@ -101,6 +105,17 @@ absl::StatusOr<std::unique_ptr<Ledger>> OpenLedger(const Globals& globals, Acces
     std::cerr << "aidledger: warning: " << message << "\n";
   };
   absl::StatusOr<std::unique_ptr<Ledger>> ledger = Ledger::Open(globals.db, options);
+  std::error_code error;
+  if (ledger.status().code() == absl::StatusCode::kUnavailable &&
+      std::filesystem::exists(app::ServerMarkerPath(globals.db), error)) {
+    std::ifstream marker(app::ServerMarkerPath(globals.db));
+    std::string pid_line, listen_line;
+    std::getline(marker, pid_line);
+    std::getline(marker, listen_line);
+    return absl::UnavailableError(absl::StrCat(
+        "the ledger at ", globals.db, " is held by `aidledger serve` (", pid_line, ", ",
+        listen_line, "); append through it: POST /v1/events"));
+  }
   if (ledger.status().code() == absl::StatusCode::kUnavailable) {
     return absl::UnavailableError(
         absl::StrCat("the ledger at ", globals.db, " is held by another process; try again when it is done"));
@@ -391,6 +406,33 @@ absl::Status RunRestore(const Globals& globals, const AuditFlags& flags) {
   return absl::OkStatus();
 }
 
+struct ServeFlags {
+  app::ServeOptions options;
+  std::string role;
+  std::string name;
+};
+
+absl::Status RunServe(const Globals& globals, ServeFlags flags) {
+  flags.options.db = globals.db;
+  flags.options.snapshot_every = globals.snapshot_every;
+  flags.options.local_actor = globals.actor;
+  flags.options.on_listening = [&globals](const std::string& address) {
+    std::cout << "aidledger serve: listening on http://" << address << " (ledger " << globals.db
+              << "); SIGTERM or Ctrl-C stops it" << std::endl;
+  };
+  return app::Serve(flags.options);
+}
+
+absl::Status RunTokenAdd(const ServeFlags& flags) {
+  ASSIGN_OR_RETURN(app::Role role, app::ParseRole(flags.role));
+  ASSIGN_OR_RETURN(std::string token, app::AddToken(flags.options.tokens_file, role, flags.name));
+  std::cout << token << "\n";
+  std::cerr << "aidledger: added a " << app::RoleName(role) << " token for " << flags.name
+            << " to " << flags.options.tokens_file
+            << "; it is shown only this once (the file keeps its SHA-256)\n";
+  return absl::OkStatus();
+}
+
 // An appending subcommand: its flags fill `fields` by name.
 struct AppendCommand {
   CLI::App* command;
@@ -409,6 +451,7 @@ class Cli {
   void DefineImport();
   void DefineReports();
   void DefineAudit();
+  void DefineServe();
   AppendCommand& AddAppender(CLI::App* parent, const std::string& name,
                              const std::string& description, const std::string& type);
   void Flag(AppendCommand& command, const std::string& flag, const std::string& field,
@@ -438,6 +481,9 @@ class Cli {
   CLI::App* replay_ = nullptr;
   CLI::App* restore_ = nullptr;
   CLI::App* snapshot_create_ = nullptr;
+  CLI::App* serve_ = nullptr;
+  CLI::App* token_add_ = nullptr;
+  ServeFlags serve_flags_;
   CLI::App* snapshot_list_ = nullptr;
 };
 
@@ -552,6 +598,25 @@ void Cli::DefineCommands() {
   DefineImport();
   DefineReports();
   DefineAudit();
+  DefineServe();
+}
+
+void Cli::DefineServe() {
+  serve_ = app_.add_subcommand("serve", "serve the ledger over HTTP/JSON (dashboards, appenders, auditors)");
+  serve_->fallthrough();
+  serve_->add_option("--listen", serve_flags_.options.listen, "HOST:PORT (default 127.0.0.1:8080; port 0: any free port)");
+  serve_->add_option("--tokens", serve_flags_.options.tokens_file, "tokens file: lines ROLE NAME SHA256-HEX");
+  serve_->add_flag("--insecure-local", serve_flags_.options.insecure_local,
+                   "serve without tokens, on loopback only");
+  CLI::App* token = app_.add_subcommand("token", "bearer tokens for serve");
+  token->require_subcommand(1);
+  token->fallthrough();
+  token_add_ = token->add_subcommand("add", "make a random token, print it once, store its hash");
+  token_add_->fallthrough();
+  token_add_->add_option("--role", serve_flags_.role, "reader|auditor|appender")
+      ->required()->check(CLI::IsMember({"reader", "auditor", "appender"}));
+  token_add_->add_option("--name", serve_flags_.name, "who holds it (becomes the actor)")->required();
+  token_add_->add_option("--tokens", serve_flags_.options.tokens_file, "the tokens file")->required();
 }
 
 void Cli::DefineAudit() {
@@ -658,6 +723,10 @@ int Cli::Main(int argc, char** argv) {
     status = RunReplay(globals_, audit_flags_);
   } else if (restore_->parsed()) {
     status = RunRestore(globals_, audit_flags_);
+  } else if (serve_->parsed()) {
+    status = RunServe(globals_, serve_flags_);
+  } else if (token_add_->parsed()) {
+    status = RunTokenAdd(serve_flags_);
   } else if (snapshot_create_->parsed()) {
     status = RunSnapshotCreate(globals_);
   } else if (snapshot_list_->parsed()) {

@@ -1,6 +1,7 @@
 #include "tests/cli/run.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -64,5 +65,56 @@ RunResult RunAidledger(const std::vector<std::string>& args, const std::string& 
   result.err = ReadFile(err_path);
   return result;
 }
+
+ServerProcess::ServerProcess(const std::vector<std::string>& args, const std::string& work_dir)
+    : log_path_(work_dir + "/.serve-output") {
+  std::vector<std::string> argv_strings = {AIDLEDGER_BINARY, "serve", "--listen", "127.0.0.1:0"};
+  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& arg : argv_strings) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  pid_ = fork();
+  if (pid_ == 0) {
+    const int out = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int in = open("/dev/null", O_RDONLY);
+    if (out < 0 || in < 0 || chdir(work_dir.c_str()) != 0) _exit(127);
+    dup2(in, 0);
+    dup2(out, 1);
+    dup2(out, 2);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  // Wait (bounded) for "listening on http://127.0.0.1:PORT".
+  constexpr int kWaitStepsMax = 200;  // 200 x 25 ms = 5 s
+  for (int step = 0; step < kWaitStepsMax && port_ == 0; ++step) {
+    const std::string text = ReadFile(log_path_);
+    const size_t at = text.find("listening on http://127.0.0.1:");
+    if (at != std::string::npos) {
+      port_ = std::atoi(text.c_str() + at + std::strlen("listening on http://127.0.0.1:"));
+      break;
+    }
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      break;
+    }
+    usleep(25'000);
+  }
+}
+
+ServerProcess::~ServerProcess() {
+  if (pid_ > 0) Stop(SIGKILL);
+}
+
+int ServerProcess::Stop(int signal) {
+  if (pid_ <= 0) return -1;
+  kill(pid_, signal);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string ServerProcess::output() const { return ReadFile(log_path_); }
 
 }  // namespace aidledger::testing

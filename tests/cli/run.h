@@ -19,6 +19,25 @@ struct RunResult {
 RunResult RunAidledger(const std::vector<std::string>& args, const std::string& work_dir,
                        const std::vector<std::string>& env = {});
 
+// `aidledger serve` running as a child process on an ephemeral loopback port.
+class ServerProcess {
+ public:
+  // Starts `aidledger serve --listen 127.0.0.1:0 ARGS...` in `work_dir` and
+  // waits for it to say where it listens. port() is 0 when it did not start;
+  // then output() says why.
+  ServerProcess(const std::vector<std::string>& args, const std::string& work_dir);
+  ~ServerProcess();
+  int port() const { return port_; }
+  // Sends `signal` and waits for the exit code (128 + signal if killed).
+  int Stop(int signal);
+  std::string output() const;
+
+ private:
+  int pid_ = -1;
+  int port_ = 0;
+  std::string log_path_;
+};
+
 }  // namespace aidledger::testing
 
 #endif  // AIDLEDGER_TESTS_CLI_RUN_H_

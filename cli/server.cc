@@ -1,0 +1,647 @@
+#include "cli/server.h"
+
+#include <httplib.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <atomic>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "aidledger/v1/cli.pb.h"
+#include "cli/import.h"
+#include "cli/metrics.h"
+#include "cli/output.h"
+#include "cli/queries.h"
+#include "cli/tokens.h"
+#include "google/protobuf/util/json_util.h"
+#include "ledger/errors.h"
+#include "ledger/ledger.h"
+#include "ledger/merkle.h"
+#include "ledger/status_macros.h"
+#include "projections/reports.h"
+
+namespace aidledger::app {
+namespace {
+
+// Limits of the service.
+constexpr size_t kBodyBytesMax = 4 * 1024 * 1024;
+constexpr size_t kRequestEventsMax = 1'000;        // events in one POST
+constexpr size_t kQueueRequestsMax = 4'096;        // appends waiting to commit
+constexpr size_t kCommitRequestsMax = 512;         // requests in one group commit
+constexpr size_t kCommitEventsMax = 10'000;        // events in one group commit
+constexpr uint64_t kEventsPageMax = 1'000;         // GET /v1/events?limit=
+constexpr int kServerThreads = 192;                // connections served at once
+constexpr size_t kKeepAliveRequestsMax = 10'000;   // requests on one connection
+constexpr int kListenBacklog = 1'024;              // connections waiting to be accepted
+constexpr auto kAppendWaitMax = std::chrono::seconds(30);
+constexpr time_t kSocketTimeoutSeconds = 10;
+
+const std::vector<std::string> kRoutes = {
+    "/healthz", "/v1/digest", "/v1/balances", "/v1/projects", "/v1/helpers",
+    "/v1/events GET", "/v1/events POST", "/v1/proof", "/metrics"};
+
+// What readers see: an immutable state swapped after each commit.
+struct Published {
+  Books books;
+  LedgerHead head;
+  v1::Digest digest;
+};
+
+struct AppendRequest {
+  std::vector<v1::Event> drafts;
+  std::promise<absl::StatusOr<SubmitOutcome>> done;
+};
+
+std::string ErrorJson(absl::string_view message, absl::string_view reason = "",
+                      absl::string_view field = "") {
+  std::string out = "{\"error\":{";
+  if (!reason.empty()) absl::StrAppend(&out, "\"reason\":\"", reason, "\",");
+  if (!field.empty()) absl::StrAppend(&out, "\"field\":\"", field, "\",");
+  std::string escaped;
+  for (char c : message) {
+    if (c == '"' || c == '\\') escaped.push_back('\\');
+    escaped.push_back(c == '\n' ? ' ' : c);
+  }
+  absl::StrAppend(&out, "\"message\":\"", escaped, "\"}}");
+  return out;
+}
+
+bool IsLoopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
+}
+
+class Service {
+ public:
+  Service(const ServeOptions& options, std::unique_ptr<Ledger> ledger,
+          std::optional<TokenTable> tokens)
+      : options_(options), ledger_(std::move(ledger)), tokens_(std::move(tokens)),
+        metrics_(kRoutes) {}
+
+  absl::Status Start();
+  void Run(httplib::Server& server);
+  void StopCommitter();
+
+ private:
+  // Authentication: the caller, or an error response already set.
+  std::optional<Caller> Authorize(const httplib::Request& request, httplib::Response& response,
+                                  Role needed);
+  std::shared_ptr<const Published> Current() const {
+    std::lock_guard<std::mutex> lock(published_mutex_);
+    return published_;
+  }
+  void Publish(std::shared_ptr<const Published> published) {
+    std::lock_guard<std::mutex> lock(published_mutex_);
+    published_ = std::move(published);
+  }
+  v1::Digest DigestNow(const LedgerHead& head) const;
+  void CommitLoop();
+  void Routes(httplib::Server& server);
+  void Timed(httplib::Server& server, const std::string& method, const std::string& path,
+             const std::string& route,
+             std::function<void(const httplib::Request&, httplib::Response&)> handler);
+  bool NotModified(const httplib::Request& request, httplib::Response& response,
+                   uint64_t head_sequence);
+  void HandleReport(const httplib::Request& request, httplib::Response& response,
+                    const std::string& kind);
+  void HandleAppend(const httplib::Request& request, httplib::Response& response);
+  void HandleEvents(const httplib::Request& request, httplib::Response& response);
+  void HandleProof(const httplib::Request& request, httplib::Response& response);
+
+  const ServeOptions options_;
+  std::unique_ptr<Ledger> ledger_;
+  const std::optional<TokenTable> tokens_;
+  Metrics metrics_;
+
+  mutable std::mutex published_mutex_;
+  std::shared_ptr<const Published> published_;
+
+  std::mutex queue_mutex_;
+  std::condition_variable queue_ready_;
+  std::deque<std::shared_ptr<AppendRequest>> queue_;
+  bool stopping_ = false;
+  std::thread committer_;
+  MerkleAccumulator merkle_;  // owned by the committer after Start
+};
+
+v1::Digest Service::DigestNow(const LedgerHead& head) const {
+  v1::Digest digest;
+  digest.set_seq(head.sequence);
+  digest.set_merkle_root(Hex(merkle_.Root()));
+  if (head.sequence > 0) {
+    digest.set_head_hash(Hex(head.hash));
+    digest.set_recorded_at(absl::FormatTime(absl::RFC3339_full, head.recorded_at, absl::UTCTimeZone()));
+  }
+  return digest;
+}
+
+absl::Status Service::Start() {
+  // The Merkle tree of the whole log, kept up to date by the committer.
+  const LedgerHead head = ledger_->head();
+  std::unique_ptr<EventReader> reader = ledger_->Read(1, head.sequence);
+  StoredEvent stored;
+  while (true) {
+    ASSIGN_OR_RETURN(bool more, reader->Next(&stored));
+    if (!more) break;
+    merkle_.AddLeaf(MerkleLeafHash(stored.hash));
+  }
+  auto published = std::make_shared<Published>();
+  published->books = ledger_->books();
+  published->head = head;
+  published->digest = DigestNow(head);
+  Publish(std::move(published));
+  committer_ = std::thread([this] { CommitLoop(); });
+  return absl::OkStatus();
+}
+
+void Service::StopCommitter() {
+  {
+    std::lock_guard<std::mutex> lock(queue_mutex_);
+    stopping_ = true;
+  }
+  queue_ready_.notify_all();
+  if (committer_.joinable()) committer_.join();
+}
+
+void Service::CommitLoop() {
+  while (true) {
+    std::vector<std::shared_ptr<AppendRequest>> group;
+    {
+      std::unique_lock<std::mutex> lock(queue_mutex_);
+      queue_ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything queued is written
+      size_t events = 0;
+      while (!queue_.empty() && group.size() < kCommitRequestsMax &&
+             (group.empty() || events + queue_.front()->drafts.size() <= kCommitEventsMax)) {
+        events += queue_.front()->drafts.size();
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    std::vector<std::vector<v1::Event>> requests;
+    for (const auto& request : group) requests.push_back(std::move(request->drafts));
+    absl::StatusOr<std::vector<SubmitOutcome>> outcomes =
+        ledger_->SubmitGroup(std::move(requests), SubmitOptions{});
+    if (!outcomes.ok()) {
+      for (const auto& request : group) request->done.set_value(outcomes.status());
+      continue;
+    }
+    // New events in sequence order: requests were staged in order.
+    uint64_t appended = 0;
+    for (const SubmitOutcome& outcome : *outcomes) {
+      if (!outcome.written) continue;
+      for (const AppendResult& result : outcome.results) {
+        if (!result.duplicate) merkle_.AddLeaf(MerkleLeafHash(result.hash));
+      }
+      appended += outcome.appended;
+    }
+    if (appended > 0) {
+      metrics_.ObserveCommit(appended);
+      metrics_.CountAppended(appended);
+      auto published = std::make_shared<Published>();
+      published->books = ledger_->books();
+      published->head = ledger_->head();
+      published->digest = DigestNow(published->head);
+      Publish(std::move(published));
+    }
+    for (size_t i = 0; i < group.size(); ++i) group[i]->done.set_value(std::move((*outcomes)[i]));
+  }
+}
+
+std::optional<Caller> Service::Authorize(const httplib::Request& request,
+                                         httplib::Response& response, Role needed) {
+  if (!tokens_.has_value()) return Caller{Role::kAppender, options_.local_actor};
+  const std::string header = request.get_header_value("Authorization");
+  absl::string_view token = header;
+  if (!absl::ConsumePrefix(&token, "Bearer ") || token.empty()) {
+    response.status = 401;
+    response.set_header("WWW-Authenticate", "Bearer");
+    response.set_content(ErrorJson("an Authorization: Bearer token is required"), "application/json");
+    return std::nullopt;
+  }
+  std::optional<Caller> caller = tokens_->Authenticate(token);
+  if (!caller.has_value()) {
+    response.status = 401;
+    response.set_header("WWW-Authenticate", "Bearer");
+    response.set_content(ErrorJson("the token is not valid"), "application/json");
+    return std::nullopt;
+  }
+  if (static_cast<int>(caller->role) < static_cast<int>(needed)) {
+    response.status = 403;
+    response.set_content(ErrorJson(absl::StrCat("this needs the ", RoleName(needed), " role; ",
+                                                caller->name, " is a ", RoleName(caller->role))),
+                         "application/json");
+    return std::nullopt;
+  }
+  return caller;
+}
+
+bool Service::NotModified(const httplib::Request& request, httplib::Response& response,
+                          uint64_t head_sequence) {
+  const std::string etag = absl::StrCat("\"", head_sequence, "\"");
+  response.set_header("ETag", etag);
+  if (request.get_header_value("If-None-Match") == etag) {
+    response.status = 304;
+    return true;
+  }
+  return false;
+}
+
+void Service::Timed(httplib::Server& server, const std::string& method, const std::string& path,
+                    const std::string& route,
+                    std::function<void(const httplib::Request&, httplib::Response&)> handler) {
+  auto timed = [this, route, handler](const httplib::Request& request, httplib::Response& response) {
+    const absl::Time start = absl::Now();
+    handler(request, response);
+    metrics_.ObserveRequest(route, response.status, absl::ToDoubleSeconds(absl::Now() - start));
+  };
+  if (method == "GET") {
+    server.Get(path, timed);
+  } else {
+    server.Post(path, timed);
+  }
+}
+
+void Service::HandleReport(const httplib::Request& request, httplib::Response& response,
+                           const std::string& kind) {
+  if (!Authorize(request, response, Role::kReader)) return;
+  std::shared_ptr<const Published> published = Current();
+  if (NotModified(request, response, published->head.sequence)) return;
+  PointOptions point;
+  if (request.has_param("at_seq")) {
+    uint64_t at = 0;
+    if (!absl::SimpleAtoi(request.get_param_value("at_seq"), &at)) {
+      response.status = 400;
+      response.set_content(ErrorJson("at_seq must be a number"), "application/json");
+      return;
+    }
+    point.at_seq = at;
+  }
+  point.known_at = request.get_param_value("known_at");
+  point.as_of = request.get_param_value("as_of");
+  const std::string region = request.get_param_value("region");
+  // At the head the published Books answer at once; other points fold.
+  std::optional<FoldedPoint> folded;
+  const Books* books = &published->books;
+  v1::PointInTime at;
+  at.set_seq(published->head.sequence);
+  at.set_head_hash(published->head.sequence == 0 ? "" : Hex(published->head.hash));
+  if (point.at_seq.has_value() || !point.known_at.empty() || !point.as_of.empty()) {
+    absl::StatusOr<FoldedPoint> result = FoldAtPoint(*ledger_, point);
+    if (!result.ok()) {
+      response.status = ExitCodeFor(result.status()) == kExitIntegrity ? 500 : 400;
+      response.set_content(ErrorJson(result.status().message()), "application/json");
+      return;
+    }
+    folded = *std::move(result);
+    books = &folded->folded.books;
+    at = folded->at;
+  }
+  std::string json;
+  absl::Status status;
+  if (kind == "balances") {
+    absl::StatusOr<v1::RegionBalancesReport> report = RegionBalancesReport(*books, region);
+    if (report.ok()) {
+      *report->mutable_at() = at;
+      json = ToJson(*report, true);
+    }
+    status = report.status();
+  } else if (kind == "projects") {
+    absl::StatusOr<v1::ProjectTotalsReport> report = ProjectTotalsReport(*books, region);
+    if (report.ok()) {
+      *report->mutable_at() = at;
+      json = ToJson(*report, true);
+    }
+    status = report.status();
+  } else {
+    v1::HelperTotalsReport report = HelperTotalsReport(*books);
+    *report.mutable_at() = at;
+    json = ToJson(report, true);
+  }
+  if (!status.ok()) {
+    response.status = 404;
+    response.set_content(ErrorJson(status.message()), "application/json");
+    return;
+  }
+  response.set_content(json, "application/json");
+}
+
+absl::StatusOr<std::vector<v1::Event>> DraftsFromBody(const std::string& body) {
+  absl::string_view text = absl::StripAsciiWhitespace(body);
+  std::vector<v1::Event> drafts;
+  if (absl::StartsWith(text, "[")) {
+    // A batch: each top-level object of the array is one event, parsed as an
+    // import JSONL row is. Strings are skipped so braces in them do not count.
+    int depth = 0;
+    bool in_string = false;
+    size_t start = std::string::npos;
+    for (size_t i = 1; i < text.size(); ++i) {
+      const char c = text[i];
+      if (in_string) {
+        if (c == '\\') {
+          ++i;
+        } else if (c == '"') {
+          in_string = false;
+        }
+        continue;
+      }
+      if (c == '"') {
+        in_string = true;
+      } else if (c == '{') {
+        if (depth++ == 0) start = i;
+      } else if (c == '}') {
+        if (--depth == 0) {
+          if (drafts.size() == kRequestEventsMax) {
+            return absl::ResourceExhaustedError(
+                absl::StrCat("a batch holds at most ", kRequestEventsMax, " events"));
+          }
+          ASSIGN_OR_RETURN(v1::Event draft, DraftFromJson(text.substr(start, i - start + 1)));
+          drafts.push_back(std::move(draft));
+        } else if (depth < 0) {
+          return absl::InvalidArgumentError("the JSON array is malformed");
+        }
+      } else if (depth == 0 && c != ',' && c != ']' && !absl::ascii_isspace(c)) {
+        return absl::InvalidArgumentError("the JSON array must hold event objects");
+      }
+    }
+    if (depth != 0 || in_string || text.back() != ']') {
+      return absl::InvalidArgumentError("the JSON array is malformed");
+    }
+    if (drafts.empty()) return absl::InvalidArgumentError("the batch is empty");
+    return drafts;
+  }
+  ASSIGN_OR_RETURN(v1::Event draft, DraftFromJson(text));
+  drafts.push_back(std::move(draft));
+  return drafts;
+}
+
+std::string ReceiptJson(const AppendResult& result) {
+  v1::AppendReceipt receipt;
+  receipt.set_seq(result.sequence);
+  receipt.set_event_id(result.event_id);
+  receipt.set_hash(Hex(result.hash));
+  receipt.set_duplicate(result.duplicate);
+  return ToJson(receipt, true);
+}
+
+void Service::HandleAppend(const httplib::Request& request, httplib::Response& response) {
+  std::optional<Caller> caller = Authorize(request, response, Role::kAppender);
+  if (!caller) return;
+  absl::StatusOr<std::vector<v1::Event>> drafts = DraftsFromBody(request.body);
+  if (!drafts.ok()) {
+    const bool too_large = drafts.status().code() == absl::StatusCode::kResourceExhausted;
+    response.status = too_large ? 413 : 400;
+    std::optional<v1::RejectReason> reason = RejectReasonOf(drafts.status());
+    if (reason.has_value() && *reason != v1::FIELD_INVALID) response.status = 422;
+    response.set_content(ErrorJson(drafts.status().message(),
+                                   reason ? v1::RejectReason_Name(*reason) : ""),
+                         "application/json");
+    return;
+  }
+  const bool batch = absl::StartsWith(absl::StripAsciiWhitespace(request.body), "[");
+  for (v1::Event& draft : *drafts) draft.set_actor(caller->name);
+  auto pending = std::make_shared<AppendRequest>();
+  pending->drafts = *std::move(drafts);
+  std::future<absl::StatusOr<SubmitOutcome>> done = pending->done.get_future();
+  {
+    std::lock_guard<std::mutex> lock(queue_mutex_);
+    if (stopping_ || queue_.size() >= kQueueRequestsMax) {
+      response.status = 503;
+      response.set_content(ErrorJson("the server is busy or stopping; try again"), "application/json");
+      return;
+    }
+    queue_.push_back(pending);
+  }
+  queue_ready_.notify_one();
+  if (done.wait_for(kAppendWaitMax) != std::future_status::ready) {
+    response.status = 503;
+    response.set_content(ErrorJson("the append did not commit in time; retry with the same event_id"),
+                         "application/json");
+    return;
+  }
+  absl::StatusOr<SubmitOutcome> outcome = done.get();
+  if (!outcome.ok()) {
+    response.status = 500;
+    response.set_content(ErrorJson(outcome.status().message()), "application/json");
+    return;
+  }
+  if (!outcome->rejections.empty()) {
+    const Rejection& first = outcome->rejections.front();
+    const v1::RejectReason reason = *RejectReasonOf(first.status);
+    metrics_.CountRejection(v1::RejectReason_Name(reason));
+    response.status = reason == v1::EVENT_ID_CONFLICT ? 409 : 422;
+    std::string message(first.status.message());
+    if (batch) message = absl::StrCat("event ", first.index + 1, " of the batch: ", message);
+    const std::string field = message.substr(0, message.find(':'));
+    response.set_content(ErrorJson(message, v1::RejectReason_Name(reason),
+                                   batch ? "" : field),
+                         "application/json");
+    return;
+  }
+  response.status = outcome->appended > 0 ? 201 : 200;
+  if (!batch) {
+    response.set_content(ReceiptJson(outcome->results.front()), "application/json");
+    return;
+  }
+  std::string json = "{\"results\":[";
+  for (size_t i = 0; i < outcome->results.size(); ++i) {
+    absl::StrAppend(&json, i > 0 ? "," : "", ReceiptJson(outcome->results[i]));
+  }
+  json += "]}";
+  response.set_content(json, "application/json");
+}
+
+void Service::HandleEvents(const httplib::Request& request, httplib::Response& response) {
+  if (!Authorize(request, response, Role::kAuditor)) return;
+  std::shared_ptr<const Published> published = Current();
+  if (NotModified(request, response, published->head.sequence)) return;
+  uint64_t from = 1, limit = 100;
+  if ((request.has_param("from") && !absl::SimpleAtoi(request.get_param_value("from"), &from)) ||
+      (request.has_param("limit") && !absl::SimpleAtoi(request.get_param_value("limit"), &limit)) ||
+      from == 0 || limit == 0 || limit > kEventsPageMax) {
+    response.status = 400;
+    response.set_content(ErrorJson(absl::StrCat("from must be >= 1 and limit in 1..", kEventsPageMax)),
+                         "application/json");
+    return;
+  }
+  const uint64_t to = std::min(published->head.sequence, from + limit - 1);
+  std::unique_ptr<EventReader> reader = ledger_->Read(from, to);
+  std::string json = "{\"events\":[";
+  StoredEvent stored;
+  uint64_t last = from - 1;
+  while (true) {
+    absl::StatusOr<bool> more = reader->Next(&stored);
+    if (!more.ok()) {
+      response.status = 500;
+      response.set_content(ErrorJson(more.status().message()), "application/json");
+      return;
+    }
+    if (!*more) break;
+    absl::StrAppend(&json, last >= from ? "," : "", EventJsonLine(stored));
+    last = stored.sequence;
+  }
+  absl::StrAppend(&json, "],\"next_from\":\"", last + 1, "\"}");
+  response.set_content(json, "application/json");
+}
+
+void Service::HandleProof(const httplib::Request& request, httplib::Response& response) {
+  if (!Authorize(request, response, Role::kAuditor)) return;
+  std::shared_ptr<const Published> published = Current();
+  uint64_t seq = 0;
+  if (!absl::SimpleAtoi(request.get_param_value("seq"), &seq) || seq == 0 ||
+      seq > published->head.sequence) {
+    response.status = 400;
+    response.set_content(ErrorJson(absl::StrCat("seq must be in 1..", published->head.sequence)),
+                         "application/json");
+    return;
+  }
+  if (NotModified(request, response, published->head.sequence)) return;
+  absl::StatusOr<v1::InclusionProof> proof = ledger_->Prove(seq, published->head.sequence);
+  if (!proof.ok()) {
+    response.status = 500;
+    response.set_content(ErrorJson(proof.status().message()), "application/json");
+    return;
+  }
+  response.set_content(ToJson(*proof, false), "application/json");
+}
+
+void Service::Routes(httplib::Server& server) {
+  Timed(server, "GET", "/healthz", "/healthz", [this](const auto&, httplib::Response& response) {
+    response.set_content(absl::StrCat("{\"status\":\"ok\",\"head_seq\":\"",
+                                      Current()->head.sequence, "\"}"),
+                         "application/json");
+  });
+  Timed(server, "GET", "/v1/digest", "/v1/digest", [this](const auto& request, auto& response) {
+    if (!Authorize(request, response, Role::kReader)) return;
+    std::shared_ptr<const Published> published = Current();
+    if (NotModified(request, response, published->head.sequence)) return;
+    response.set_content(ToJson(published->digest, true), "application/json");
+  });
+  for (const char* kind : {"balances", "projects", "helpers"}) {
+    const std::string path = absl::StrCat("/v1/", kind);
+    Timed(server, "GET", path, path, [this, kind](const auto& request, auto& response) {
+      HandleReport(request, response, kind);
+    });
+  }
+  Timed(server, "GET", "/v1/events", "/v1/events GET",
+        [this](const auto& request, auto& response) { HandleEvents(request, response); });
+  Timed(server, "POST", "/v1/events", "/v1/events POST",
+        [this](const auto& request, auto& response) { HandleAppend(request, response); });
+  Timed(server, "GET", "/v1/proof", "/v1/proof",
+        [this](const auto& request, auto& response) { HandleProof(request, response); });
+  Timed(server, "GET", "/metrics", "/metrics", [this](const auto&, httplib::Response& response) {
+    std::shared_ptr<const Published> published = Current();
+    response.set_content(metrics_.Render(published->head.sequence, published->books),
+                         "text/plain; version=0.0.4");
+  });
+}
+
+void Service::Run(httplib::Server& server) {
+  server.new_task_queue = [] { return new httplib::ThreadPool(kServerThreads); };
+  server.set_payload_max_length(kBodyBytesMax);
+  server.set_keep_alive_max_count(kKeepAliveRequestsMax);
+  server.set_read_timeout(kSocketTimeoutSeconds, 0);
+  server.set_write_timeout(kSocketTimeoutSeconds, 0);
+  server.set_error_handler([](const httplib::Request&, httplib::Response& response) {
+    if (response.body.empty()) {
+      response.set_content(ErrorJson(absl::StrCat("HTTP ", response.status)), "application/json");
+    }
+  });
+  Routes(server);
+}
+
+}  // namespace
+
+std::string ServerMarkerPath(const std::string& db) { return db + "/SERVER"; }
+
+absl::Status Serve(const ServeOptions& options) {
+  const size_t colon = options.listen.rfind(':');
+  int port = -1;
+  if (colon == std::string::npos || !absl::SimpleAtoi(options.listen.substr(colon + 1), &port) ||
+      port < 0 || port > 65535) {
+    return UsageError(absl::StrCat("--listen must be HOST:PORT (got \"", options.listen, "\")"));
+  }
+  std::string host = options.listen.substr(0, colon);
+  if (absl::StartsWith(host, "[") && absl::EndsWith(host, "]")) host = host.substr(1, host.size() - 2);
+  std::optional<TokenTable> tokens;
+  if (!options.tokens_file.empty()) {
+    ASSIGN_OR_RETURN(tokens, TokenTable::Load(options.tokens_file));
+  } else if (!options.insecure_local) {
+    return UsageError("serve needs --tokens FILE (make tokens with `aidledger token add`), or "
+                      "--insecure-local to serve loopback without tokens");
+  } else if (!IsLoopback(host)) {
+    return UsageError("--insecure-local listens on a loopback address only (127.0.0.1, ::1)");
+  }
+  // Block the stop signals before any thread starts, so that only the
+  // signal thread below receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  if (!Ledger::Exists(options.db)) {
+    return UsageError(absl::StrCat("no ledger at ", options.db, "; create one with `aidledger init`"));
+  }
+  LedgerOptions ledger_options;
+  ledger_options.snapshot_every = options.snapshot_every;
+  ledger_options.warn = [](absl::string_view message) {
+    std::cerr << "aidledger serve: warning: " << message << "\n";
+  };
+  ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, Ledger::Open(options.db, ledger_options));
+  Service service(options, std::move(ledger), std::move(tokens));
+  RETURN_IF_ERROR(service.Start());
+
+  httplib::Server server;
+  service.Run(server);
+  // cpp-httplib listens with a backlog of 5, too few for a burst of clients:
+  // keep the listening socket and listen again with a longer queue.
+  int listening_fd = -1;
+  server.set_socket_options([&listening_fd](int fd) {
+    httplib::default_socket_options(fd);
+    listening_fd = fd;
+  });
+  const int bound = port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
+  if (bound >= 0 && listening_fd >= 0) ::listen(listening_fd, kListenBacklog);
+  if (bound < 0) {
+    service.StopCommitter();
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen));
+  }
+  const std::string address = absl::StrCat(host, ":", bound);
+  {
+    std::ofstream marker(ServerMarkerPath(options.db));
+    marker << "pid " << getpid() << "\nlisten " << address << "\n";
+  }
+  std::atomic<bool> signaled{false};
+  std::thread signals([&server, &signaled, stop_signals] {
+    int received = 0;
+    sigwait(&stop_signals, &received);
+    signaled = true;
+    server.stop();
+  });
+  if (options.on_listening) options.on_listening(address);
+  server.listen_after_bind();  // returns after stop(), once in-flight requests are done
+  // Everything queued was acknowledged to no one yet; write it anyway so a
+  // request that raced the signal is not left hanging.
+  service.StopCommitter();
+  std::error_code error;
+  std::filesystem::remove(ServerMarkerPath(options.db), error);
+  // If listening ended without a signal, wake the signal thread up.
+  if (!signaled) pthread_kill(signals.native_handle(), SIGTERM);
+  signals.join();
+  return absl::OkStatus();
+}
+
+}  // namespace aidledger::app

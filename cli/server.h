@@ -1,0 +1,41 @@
+// `aidledger serve`: one process owns the ledger and serves dashboards,
+// finance staff and auditors over HTTP/JSON (cpp-httplib).
+//
+// Appends go through a single committer thread (group commit): requests
+// queue up, are validated in order and written as one synced WriteBatch,
+// and each is answered only once its events are durable. Reads never wait
+// on writes: after each commit the committer publishes an immutable copy of
+// the Books (a shared_ptr swapped under a short lock) that readers use.
+#ifndef AIDLEDGER_CLI_SERVER_H_
+#define AIDLEDGER_CLI_SERVER_H_
+
+#include <functional>
+#include <string>
+
+#include "absl/status/status.h"
+
+namespace aidledger::app {
+
+struct ServeOptions {
+  std::string db;
+  std::string listen = "127.0.0.1:8080";  // HOST:PORT; port 0 picks a free one
+  std::string tokens_file;                // required unless insecure_local
+  bool insecure_local = false;            // no tokens; loopback only
+  std::string local_actor = "local";      // the actor of insecure appends
+  uint64_t snapshot_every = 100'000;
+  // Told the address actually bound (after port 0), once listening.
+  std::function<void(const std::string& address)> on_listening;
+};
+
+// Serves until SIGTERM or SIGINT, then finishes in-flight requests, writes
+// what is queued and closes the ledger. REQUIRES: called from the main thread
+// before any other thread is started (it blocks those signals process-wide).
+absl::Status Serve(const ServeOptions& options);
+
+// The file a running server keeps in the ledger directory, so that the CLI
+// can tell "held by a server" from "held by another command".
+std::string ServerMarkerPath(const std::string& db);
+
+}  // namespace aidledger::app
+
+#endif  // AIDLEDGER_CLI_SERVER_H_

@@ -1,0 +1,373 @@
+// `aidledger serve` end to end: the built binary on an ephemeral loopback
+// port, driven by a real HTTP client.
+#include <httplib.h>
+#include <signal.h>
+
+#include <atomic>
+#include <fstream>
+#include <regex>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "aidledger/v1/projections.pb.h"
+#include "cli/tokens.h"
+#include "google/protobuf/util/json_util.h"
+#include "ledger/ledger.h"
+#include "tests/cli/run.h"
+#include "tests/testing/testing.h"
+
+namespace aidledger {
+namespace {
+
+using testing::IsOk;
+using testing::RunAidledger;
+using testing::ServerProcess;
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(Run({"init"}).exit_code, 0);
+    const char* kDate = "2016-01-01";
+    for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+             {"region", "add", "--code", "370200", "--name", "青岛市", "--date", kDate},
+             {"region", "add", "--code", "620000", "--name", "甘肃省", "--date", kDate},
+             {"region", "add", "--code", "621100", "--name", "定西市", "--parent", "620000", "--date", kDate},
+             {"region", "add", "--code", "621102", "--name", "安定区", "--parent", "621100", "--date", kDate},
+             {"pair", "--helper", "370200", "--recipient", "621100", "--program", "east-west", "--date", kDate}}) {
+      ASSERT_EQ(Run(args).exit_code, 0);
+    }
+    tokens_ = dir_.Sub("tokens");
+    for (const char* role : {"reader", "auditor", "appender"}) {
+      absl::StatusOr<app::Role> parsed = app::ParseRole(role);
+      absl::StatusOr<std::string> token = app::AddToken(tokens_, *parsed, absl::StrCat(role, "-1"));
+      ASSERT_THAT(token, IsOk());
+      token_[role] = *token;
+    }
+  }
+  testing::RunResult Run(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--db", db_});
+    return RunAidledger(args, dir_.path(), {"AIDLEDGER_ACTOR=clerk"});
+  }
+  void StartServer() {
+    server_ = std::make_unique<ServerProcess>(std::vector<std::string>{"--db", db_, "--tokens", tokens_},
+                                              dir_.path());
+    ASSERT_GT(server_->port(), 0) << server_->output();
+  }
+  std::unique_ptr<httplib::Client> Client() {
+    auto client = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+    client->set_read_timeout(30, 0);
+    return client;
+  }
+  httplib::Headers As(const std::string& role) {
+    return {{"Authorization", "Bearer " + token_[role]}};
+  }
+  static std::string Sale(const std::string& id, const std::string& region, int64_t fen) {
+    return absl::StrCat("{\"event_id\":\"", id, "\",\"effective_date\":\"2022-01-01\","
+                        "\"sale_recorded\":{\"region_code\":\"", region, "\",\"amount_fen\":\"", fen, "\"}}");
+  }
+  uint64_t HeadAfterStop() {
+    absl::StatusOr<std::unique_ptr<Ledger>> ledger = Ledger::Open(db_, {.read_only = true});
+    EXPECT_THAT(ledger, IsOk());
+    if (!ledger.ok()) return 0;
+    EXPECT_THAT((*ledger)->Verify({}), IsOk());
+    return (*ledger)->head().sequence;
+  }
+
+  testing::TempDir dir_;
+  std::string db_ = dir_.Sub("ledger");
+  std::string tokens_;
+  std::map<std::string, std::string> token_;
+  std::unique_ptr<ServerProcess> server_;
+};
+
+TEST_F(ServerTest, EveryRouteAnswersWithItsStatusCodes) {
+  StartServer();
+  auto client = Client();
+  auto health = client->Get("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  EXPECT_EQ(health->body, "{\"status\":\"ok\",\"head_seq\":\"5\"}");
+  EXPECT_EQ(client->Get("/v1/digest", As("reader"))->status, 200);
+  for (const char* path : {"/v1/balances", "/v1/projects", "/v1/helpers",
+                           "/v1/balances?region=621100&as_of=2021-01-01", "/v1/balances?at_seq=3"}) {
+    auto response = client->Get(path, As("reader"));
+    ASSERT_TRUE(response) << path;
+    EXPECT_EQ(response->status, 200) << path << ": " << response->body;
+  }
+  EXPECT_EQ(client->Get("/v1/balances?at_seq=99", As("reader"))->status, 400);
+  EXPECT_EQ(client->Get("/v1/balances?region=999999", As("reader"))->status, 404);
+  auto events = client->Get("/v1/events?from=2&limit=2", As("auditor"));
+  EXPECT_EQ(events->status, 200);
+  EXPECT_THAT(events->body, ::testing::HasSubstr("\"sequence\":\"3\""));
+  EXPECT_THAT(events->body, ::testing::HasSubstr("\"next_from\":\"4\""));
+  EXPECT_EQ(client->Get("/v1/events?limit=100000", As("auditor"))->status, 400);
+  auto proof = client->Get("/v1/proof?seq=2", As("auditor"));
+  EXPECT_EQ(proof->status, 200);
+  EXPECT_THAT(proof->body, ::testing::HasSubstr("\"audit_path\""));
+
+  auto created = client->Post("/v1/events", As("appender"), Sale("s-1", "621100", 100), "application/json");
+  EXPECT_EQ(created->status, 201) << created->body;
+  EXPECT_THAT(created->body, ::testing::MatchesRegex(
+      "\\{\"seq\":\"6\",\"event_id\":\"s-1\",\"hash\":\"[0-9a-f]{64}\",\"duplicate\":false\\}"));
+  auto repeated = client->Post("/v1/events", As("appender"), Sale("s-1", "621100", 100), "application/json");
+  EXPECT_EQ(repeated->status, 200);
+  EXPECT_THAT(repeated->body, ::testing::HasSubstr("\"seq\":\"6\""));
+  EXPECT_THAT(repeated->body, ::testing::HasSubstr("\"duplicate\":true"));
+  auto conflict = client->Post("/v1/events", As("appender"), Sale("s-1", "621100", 101), "application/json");
+  EXPECT_EQ(conflict->status, 409);
+  auto invalid = client->Post("/v1/events", As("appender"), Sale("s-2", "999999", 1), "application/json");
+  EXPECT_EQ(invalid->status, 422);
+  EXPECT_THAT(invalid->body, ::testing::HasSubstr("\"reason\":\"REGION_NOT_FOUND\",\"field\":\"region_code\""));
+  auto malformed = client->Post("/v1/events", As("appender"), "{\"sale_recorded\":", "application/json");
+  EXPECT_EQ(malformed->status, 400);
+  auto huge = client->Post("/v1/events", As("appender"), std::string(5 * 1024 * 1024, ' '), "application/json");
+  ASSERT_TRUE(huge);
+  EXPECT_EQ(huge->status, 413);
+  std::string many = "[";
+  for (int i = 0; i < 1001; ++i) absl::StrAppend(&many, i ? "," : "", Sale(absl::StrCat("m-", i), "621100", 1));
+  many += "]";
+  EXPECT_EQ(client->Post("/v1/events", As("appender"), many, "application/json")->status, 413);
+  auto metrics = client->Get("/metrics");
+  EXPECT_EQ(metrics->status, 200);
+  EXPECT_EQ(server_->Stop(SIGTERM), 0) << server_->output();
+  EXPECT_EQ(HeadAfterStop(), 6u);
+}
+
+TEST_F(ServerTest, RolesAreEnforcedAndTokensChecked) {
+  StartServer();
+  auto client = Client();
+  struct Route {
+    std::string method, path;
+    std::string needs;
+  };
+  const Route routes[] = {{"GET", "/v1/digest", "reader"},   {"GET", "/v1/balances", "reader"},
+                          {"GET", "/v1/projects", "reader"}, {"GET", "/v1/helpers", "reader"},
+                          {"GET", "/v1/events", "auditor"},  {"GET", "/v1/proof?seq=1", "auditor"},
+                          {"POST", "/v1/events", "appender"}};
+  const std::vector<std::string> order = {"reader", "auditor", "appender"};
+  int serial = 0;
+  for (const Route& route : routes) {
+    const size_t needed = std::find(order.begin(), order.end(), route.needs) - order.begin();
+    for (size_t held = 0; held < order.size(); ++held) {
+      auto response = route.method == "GET"
+                          ? client->Get(route.path, As(order[held]))
+                          : client->Post(route.path, As(order[held]),
+                                         Sale(absl::StrCat("r-", ++serial), "621100", 1), "application/json");
+      ASSERT_TRUE(response);
+      if (held < needed) {
+        EXPECT_EQ(response->status, 403) << route.path << " as " << order[held];
+      } else {
+        EXPECT_LT(response->status, 300) << route.path << " as " << order[held] << ": " << response->body;
+      }
+    }
+    EXPECT_EQ(client->Get(route.path)->status, 401) << route.path;
+    EXPECT_EQ(client->Get(route.path, {{"Authorization", "Bearer aid_wrong"}})->status, 401);
+  }
+  // The token's name becomes the actor.
+  auto events = client->Get("/v1/events?from=6&limit=1", As("auditor"));
+  EXPECT_THAT(events->body, ::testing::HasSubstr("\"actor\":\"appender-1\""));
+  // The tokens file holds hashes only.
+  std::ifstream file(tokens_);
+  std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  for (const auto& [role, token] : token_) EXPECT_EQ(text.find(token), std::string::npos);
+  EXPECT_EQ(server_->output().find(token_["appender"]), std::string::npos) << "a token was logged";
+}
+
+TEST_F(ServerTest, ConcurrentAppendersLandGaplessAndDurable) {
+  StartServer();
+  constexpr int kAppenders = 32, kEach = 15;
+  std::atomic<int> created{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kAppenders; ++t) {
+    threads.emplace_back([&, t] {
+      auto client = Client();
+      for (int i = 0; i < kEach; ++i) {
+        auto response = client->Post("/v1/events", As("appender"),
+                                     Sale(absl::StrCat("c-", t, "-", i), "621102", 1 + t), "application/json");
+        if (response && response->status == 201) {
+          ++created;
+        } else {
+          ADD_FAILURE() << "append " << t << "-" << i << ": "
+                        << (response ? absl::StrCat(response->status, " ", response->body)
+                                     : httplib::to_string(response.error()));
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(created.load(), kAppenders * kEach);
+  auto metrics = Client()->Get("/metrics");
+  EXPECT_NE(metrics->body.find(absl::StrCat("aidledger_commit_events_sum ", kAppenders * kEach)),
+            std::string::npos);
+  EXPECT_EQ(server_->Stop(SIGTERM), 0);
+  EXPECT_EQ(HeadAfterStop(), 5u + kAppenders * kEach);
+  absl::StatusOr<std::unique_ptr<Ledger>> ledger = Ledger::Open(db_, {});
+  ASSERT_THAT(ledger, IsOk());
+  int64_t expected = 0;
+  for (int t = 0; t < kAppenders; ++t) expected += kEach * (1 + t);
+  EXPECT_EQ((*ledger)->books().regions.FindRegion("621102")->own().sales_fen(), expected);
+}
+
+TEST_F(ServerTest, ABatchWithOneBadEventWritesNothing) {
+  StartServer();
+  auto client = Client();
+  const std::string batch = absl::StrCat("[", Sale("b-1", "621100", 1), ",", Sale("b-2", "999999", 1), ",",
+                                         Sale("b-3", "621100", 1), "]");
+  auto response = client->Post("/v1/events", As("appender"), batch, "application/json");
+  EXPECT_EQ(response->status, 422);
+  EXPECT_THAT(response->body, ::testing::HasSubstr("event 2 of the batch"));
+  auto good = client->Post("/v1/events", As("appender"),
+                           absl::StrCat("[", Sale("b-1", "621100", 1), ",", Sale("b-3", "621100", 1), "]"),
+                           "application/json");
+  EXPECT_EQ(good->status, 201);
+  EXPECT_THAT(good->body, ::testing::HasSubstr("\"seq\":\"7\""));
+  EXPECT_EQ(server_->Stop(SIGTERM), 0);
+  EXPECT_EQ(HeadAfterStop(), 7u);
+}
+
+// Every region's total equals its own figures plus its children's totals.
+void ExpectConsistent(const v1::RegionBalancesReport& report) {
+  std::map<std::string, int64_t> sum;
+  for (const auto& region : report.regions()) {
+    sum[region.code()] += region.own().sales_fen();
+    if (!region.parent_code().empty()) sum[region.parent_code()] += region.total().sales_fen();
+  }
+  for (const auto& region : report.regions()) {
+    EXPECT_EQ(region.total().sales_fen(), sum[region.code()]) << region.code();
+  }
+}
+
+TEST_F(ServerTest, ReadersDuringAppendsAlwaysSeeAConsistentStateAndEtagsWork) {
+  StartServer();
+  std::atomic<bool> done{false};
+  std::atomic<int> reads{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      auto client = Client();
+      for (int i = 0; i < 40; ++i) {
+        client->Post("/v1/events", As("appender"),
+                     Sale(absl::StrCat("w-", t, "-", i), i % 2 ? "621102" : "621100", 7), "application/json");
+      }
+    });
+  }
+  std::thread reader([&] {
+    auto client = Client();
+    while (!done) {
+      auto response = client->Get("/v1/balances", As("reader"));
+      if (!response || response->status != 200) continue;
+      v1::RegionBalancesReport report;
+      ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(response->body, &report).ok());
+      ExpectConsistent(report);
+      EXPECT_EQ(response->get_header_value("ETag"), absl::StrCat("\"", report.at().seq(), "\""));
+      ++reads;
+    }
+  });
+  for (std::thread& thread : threads) thread.join();
+  done = true;
+  reader.join();
+  EXPECT_GT(reads.load(), 0);
+  auto client = Client();
+  auto latest = client->Get("/v1/balances", As("reader"));
+  const std::string etag = latest->get_header_value("ETag");
+  EXPECT_EQ(etag, "\"165\"");
+  httplib::Headers conditional = As("reader");
+  conditional.emplace("If-None-Match", etag);
+  EXPECT_EQ(client->Get("/v1/balances", conditional)->status, 304);
+  client->Post("/v1/events", As("appender"), Sale("after", "621100", 1), "application/json");
+  EXPECT_EQ(client->Get("/v1/balances", conditional)->status, 200);
+}
+
+TEST_F(ServerTest, SigtermDuringLoadLosesNoAcknowledgedEvent) {
+  StartServer();
+  std::mutex acknowledged_mutex;
+  std::vector<std::string> acknowledged;
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      auto client = Client();
+      for (int i = 0; i < 2000 && !stop; ++i) {
+        const std::string id = absl::StrCat("k-", t, "-", i);
+        auto response = client->Post("/v1/events", As("appender"), Sale(id, "621100", 1), "application/json");
+        if (!response) break;
+        if (response->status == 201) {
+          std::lock_guard<std::mutex> lock(acknowledged_mutex);
+          acknowledged.push_back(id);
+        }
+      }
+    });
+  }
+  while (true) {
+    std::lock_guard<std::mutex> lock(acknowledged_mutex);
+    if (acknowledged.size() >= 100) break;
+  }
+  EXPECT_EQ(server_->Stop(SIGTERM), 0) << server_->output();
+  stop = true;
+  for (std::thread& thread : threads) thread.join();
+  absl::StatusOr<std::unique_ptr<Ledger>> ledger = Ledger::Open(db_, {.read_only = true});
+  ASSERT_THAT(ledger, IsOk());
+  EXPECT_THAT((*ledger)->Verify({}), IsOk());
+  for (const std::string& id : acknowledged) {
+    absl::StatusOr<std::optional<StoredEvent>> found = (*ledger)->FindByEventId(id);
+    ASSERT_TRUE(found.ok() && found->has_value()) << id << " was acknowledged but is missing";
+  }
+}
+
+TEST_F(ServerTest, MetricsParseAsPrometheusText) {
+  StartServer();
+  auto client = Client();
+  client->Post("/v1/events", As("appender"), Sale("p-1", "621100", 5), "application/json");
+  client->Post("/v1/events", As("appender"), Sale("p-2", "999999", 5), "application/json");
+  auto metrics = client->Get("/metrics");
+  ASSERT_EQ(metrics->status, 200);
+  EXPECT_THAT(metrics->get_header_value("Content-Type"), ::testing::StartsWith("text/plain"));
+  const std::regex sample(R"(^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="[^"]*",?)*\})? (-?[0-9.e+-]+|\+Inf)$)");
+  const std::regex comment(R"(^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .+$)");
+  int samples = 0;
+  for (absl::string_view line : absl::StrSplit(metrics->body, '\n', absl::SkipEmpty())) {
+    const std::string text(line);
+    if (text[0] == '#') {
+      EXPECT_TRUE(std::regex_match(text, comment)) << text;
+    } else {
+      EXPECT_TRUE(std::regex_match(text, sample)) << text;
+      ++samples;
+    }
+  }
+  EXPECT_GT(samples, 20);
+  EXPECT_THAT(metrics->body, ::testing::HasSubstr("aidledger_head_sequence 6\n"));
+  EXPECT_THAT(metrics->body, ::testing::HasSubstr("aidledger_rejections_total{reason=\"REGION_NOT_FOUND\"} 1\n"));
+  EXPECT_THAT(metrics->body, ::testing::HasSubstr("aidledger_region_sales_fen{region=\"620000\"} 5\n"));
+  EXPECT_THAT(metrics->body, ::testing::HasSubstr("aidledger_http_request_duration_seconds_bucket{route=\"/v1/events POST\",le=\"+Inf\"} 2\n"));
+}
+
+TEST_F(ServerTest, TheCliReadsBesideTheServerButAppendsThroughIt) {
+  StartServer();
+  testing::RunResult write = Run({"sale", "--region", "621100", "--amount", "1"});
+  EXPECT_EQ(write.exit_code, 5);
+  EXPECT_THAT(write.err, ::testing::HasSubstr("held by `aidledger serve`"));
+  EXPECT_THAT(write.err, ::testing::HasSubstr("POST /v1/events"));
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {"log"}, {"balances"}, {"projects"}, {"helpers"}, {"verify"}, {"digest"}, {"replay"}}) {
+    testing::RunResult read = Run(args);
+    EXPECT_EQ(read.exit_code, 0) << args[0] << ": " << read.err;
+  }
+}
+
+TEST_F(ServerTest, ItRefusesToStartWithoutTokensUnlessLocal) {
+  testing::RunResult no_tokens = RunAidledger({"serve", "--db", db_, "--listen", "127.0.0.1:0"}, dir_.path());
+  EXPECT_EQ(no_tokens.exit_code, 2);
+  EXPECT_THAT(no_tokens.err, ::testing::HasSubstr("--tokens"));
+  testing::RunResult wide = RunAidledger({"serve", "--db", db_, "--listen", "0.0.0.0:0", "--insecure-local"}, dir_.path());
+  EXPECT_EQ(wide.exit_code, 2);
+  EXPECT_THAT(wide.err, ::testing::HasSubstr("loopback"));
+  ServerProcess local({"--db", db_, "--insecure-local"}, dir_.path());
+  ASSERT_GT(local.port(), 0) << local.output();
+  httplib::Client client("127.0.0.1", local.port());
+  EXPECT_EQ(client.Post("/v1/events", Sale("l-1", "621100", 1), "application/json")->status, 201);
+  EXPECT_EQ(local.Stop(SIGINT), 0);
+}
+
+}  // namespace
+}  // namespace aidledger
