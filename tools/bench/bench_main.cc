@@ -1,0 +1,440 @@
+// aidledger_bench: what append, import, rebuild, snapshot + tail, serve and
+// verify cost, each in its own fresh ledger directory, against RocksDB's
+// db_bench run in the same process tree as the physical limit.
+//
+//   aidledger_bench --events N --dir DIR --aidledger BIN [--seed S]
+//   aidledger_bench rebuild DIR     (internal: one rebuild, in a child process
+//                                    so that its peak resident memory is its own)
+//
+// Prints one JSON line per figure and, at the end, a Markdown table.
+#include <httplib.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "cli/import.h"
+#include "ledger/ledger.h"
+#include "tools/bench/workload.h"
+
+namespace aidledger::bench {
+namespace {
+
+constexpr size_t kImportBatch = 10'000;
+
+struct Figure {
+  std::string name;
+  double value;
+  std::string unit;
+  std::string limit_name;  // empty when there is no limit to compare with
+  double limit_value = 0;
+};
+
+std::vector<Figure> figures;
+
+void Emit(const Figure& figure) {
+  figures.push_back(figure);
+  std::string json = absl::StrFormat("{\"name\":\"%s\",\"value\":%.6g,\"unit\":\"%s\"", figure.name,
+                                     figure.value, figure.unit);
+  if (!figure.limit_name.empty() && figure.limit_value > 0) {
+    absl::StrAppendFormat(&json, ",\"limit\":\"%s\",\"limit_value\":%.6g,\"ratio\":%.3f",
+                          figure.limit_name, figure.limit_value, figure.value / figure.limit_value);
+  }
+  std::cout << json << "}" << std::endl;
+}
+
+double Seconds(absl::Time start) { return absl::ToDoubleSeconds(absl::Now() - start); }
+
+double Percentile(std::vector<double> values, double p) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  return values[std::min(values.size() - 1, static_cast<size_t>(p * values.size()))];
+}
+
+uint64_t DirectoryBytes(const std::string& dir) {
+  uint64_t bytes = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+    if (entry.is_regular_file()) bytes += entry.file_size();
+  }
+  return bytes;
+}
+
+void Fail(const std::string& what) {
+  std::cerr << "aidledger_bench: " << what << "\n";
+  std::exit(1);
+}
+
+std::unique_ptr<Ledger> FreshLedger(const std::string& dir, bool sync = true) {
+  std::filesystem::remove_all(dir);
+  if (!Ledger::Create(dir).ok()) Fail("cannot create " + dir);
+  absl::StatusOr<std::unique_ptr<Ledger>> ledger = Ledger::Open(dir, {.sync = sync});
+  if (!ledger.ok()) Fail(std::string(ledger.status().message()));
+  return *std::move(ledger);
+}
+
+void MustImport(Ledger& ledger, const std::string& file) {
+  absl::StatusOr<app::ImportReport> report =
+      app::ImportFile(ledger, file, {.batch_size = kImportBatch, .actor = "bench"});
+  if (!report.ok() || report->rejected > 0) {
+    Fail(absl::StrCat("import failed: ", report.ok() ? report->errors.front()
+                                                     : std::string(report.status().message())));
+  }
+}
+
+// db_bench's ops/sec for one benchmark.
+double DbBench(const std::string& args) {
+  const std::string command = absl::StrCat("db_bench ", args, " 2>&1");
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) Fail("cannot run db_bench");
+  char line[4096];
+  double ops = 0;
+  while (std::fgets(line, sizeof(line), pipe) != nullptr) {
+    const std::string text(line);
+    const size_t at = text.find(" ops/sec");
+    if (at == std::string::npos) continue;
+    size_t start = text.rfind(' ', at - 1);
+    absl::SimpleAtod(text.substr(start + 1, at - start - 1), &ops);
+  }
+  pclose(pipe);
+  if (ops <= 0) Fail("db_bench printed no ops/sec for: " + args);
+  return ops;
+}
+
+// `aidledger serve` as a child process.
+class Server {
+ public:
+  Server(const std::string& binary, const std::string& db, const std::string& log) {
+    pid_ = fork();
+    if (pid_ == 0) {
+      std::freopen(log.c_str(), "w", stdout);
+      std::freopen(log.c_str(), "a", stderr);
+      execl(binary.c_str(), binary.c_str(), "serve", "--db", db.c_str(), "--listen", "127.0.0.1:0",
+            "--insecure-local", static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    for (int step = 0; step < 600 && port_ == 0; ++step) {  // 60 s at most
+      std::ifstream in(log);
+      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      const size_t at = text.find("127.0.0.1:");
+      if (at != std::string::npos) port_ = std::atoi(text.c_str() + at + 10);
+      usleep(100'000);
+    }
+    if (port_ == 0) Fail("the server did not start; see " + log);
+  }
+  ~Server() {
+    kill(pid_, SIGTERM);
+    waitpid(pid_, nullptr, 0);
+  }
+  int port() const { return port_; }
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+std::string SaleJson(const std::string& id, int county) {
+  return absl::StrFormat(
+      "{\"event_id\":\"%s\",\"effective_date\":\"2025-12-31\",\"sale_recorded\":{\"region_code\":"
+      "\"%02d%02d%02d\",\"amount_fen\":\"%d\"}}",
+      id, 41 + county / 200, 1 + county / 10 % 20, 1 + county % 10, 1000 + county);
+}
+
+std::pair<double, double> CommitCounters(httplib::Client& client) {
+  auto response = client.Get("/metrics");
+  double sum = 0, count = 0;
+  if (!response) return {0, 0};
+  for (const char* name : {"aidledger_commit_events_sum ", "aidledger_commit_events_count "}) {
+    const size_t at = response->body.find(name);
+    if (at == std::string::npos) continue;
+    double value = 0;
+    absl::SimpleAtod(response->body.substr(at + std::strlen(name), 20).substr(
+                         0, response->body.substr(at + std::strlen(name), 20).find('\n')),
+                     &value);
+    (std::string(name).find("sum") != std::string::npos ? sum : count) = value;
+  }
+  return {sum, count};
+}
+
+int RunRebuildChild(const std::string& dir) {
+  absl::StatusOr<std::unique_ptr<Ledger>> ledger =
+      Ledger::Open(dir, {.read_only = true, .fold_on_open = false});
+  if (!ledger.ok()) Fail(std::string(ledger.status().message()));
+  const absl::Time start = absl::Now();
+  absl::StatusOr<FoldedBooks> folded = (*ledger)->Fold((*ledger)->head().sequence, std::nullopt, false);
+  if (!folded.ok()) Fail(std::string(folded.status().message()));
+  std::cout << folded->events_read << " " << Seconds(start) << "\n";
+  return 0;
+}
+
+struct Options {
+  uint64_t events = 1'000'000;
+  std::string dir = "build/bench";
+  std::string aidledger = "build/cli/aidledger";
+  uint64_t seed = 20261128;
+  double serve_seconds = 5;
+  uint64_t single_appends = 500;
+};
+
+void Run(const Options& options) {
+  std::filesystem::create_directories(options.dir);
+  const std::string workload = options.dir + "/workload.csv";
+  absl::Time start = absl::Now();
+  const WorkloadStats stats = WriteWorkload(workload, options.events, options.seed);
+  std::cerr << "workload: " << stats.events << " events (" << stats.registry_events
+            << " registrations), " << stats.bytes / 1e6 << " MB in " << Seconds(start) << " s\n";
+  const std::string registry = options.dir + "/registry.csv";
+  WriteWorkload(registry, stats.registry_events, options.seed);
+
+  // 1. import.
+  const std::string imported = options.dir + "/import";
+  double mean_value_bytes = 0;
+  {
+    std::unique_ptr<Ledger> ledger = FreshLedger(imported);
+    start = absl::Now();
+    MustImport(*ledger, workload);
+    const double seconds = Seconds(start);
+    ledger.reset();
+    const uint64_t disk = DirectoryBytes(imported);
+    mean_value_bytes = 0;
+    absl::StatusOr<std::unique_ptr<Ledger>> reader =
+        Ledger::Open(imported, {.read_only = true, .fold_on_open = false});
+    std::unique_ptr<EventReader> events = (*reader)->Read(1, std::min<uint64_t>(100'000, stats.events));
+    StoredEvent stored;
+    uint64_t sampled = 0, sampled_bytes = 0;
+    while (events->Next(&stored).value_or(false)) {
+      ++sampled;
+      sampled_bytes += stored.event_bytes.size() + 65;
+    }
+    mean_value_bytes = static_cast<double>(sampled_bytes) / std::max<uint64_t>(sampled, 1);
+    const double fillseq_sync = DbBench(absl::StrFormat(
+        "--benchmarks=fillseq --num=%d --value_size=%d --sync=1 --batch_size=%d "
+        "--compression_type=none --db=%s/dbbench",
+        stats.events, static_cast<int>(mean_value_bytes), kImportBatch, options.dir));
+    Emit({"import", stats.events / seconds, "events/s",
+          absl::StrFormat("db_bench fillseq sync batch=%d value=%dB", kImportBatch,
+                          static_cast<int>(mean_value_bytes)),
+          fillseq_sync});
+    Emit({"import_throughput", stats.bytes / seconds / 1e6, "MB/s of CSV"});
+    Emit({"disk_bytes_per_event", static_cast<double>(disk) / stats.events, "bytes"});
+    const double fillseq_nosync = DbBench(absl::StrFormat(
+        "--benchmarks=fillseq --num=%d --value_size=%d --sync=0 --batch_size=%d "
+        "--compression_type=none --db=%s/dbbench",
+        stats.events, static_cast<int>(mean_value_bytes), kImportBatch, options.dir));
+    Emit({"db_bench_fillseq_nosync", fillseq_nosync, "ops/s"});
+  }
+  const double readseq = DbBench(absl::StrFormat(
+      "--benchmarks=readseq --num=%d --value_size=%d --use_existing_db=1 --compression_type=none "
+      "--db=%s/dbbench",
+      stats.events, static_cast<int>(mean_value_bytes), options.dir));
+
+  // 4. rebuild, in a child process for its own peak resident memory.
+  {
+    const std::string command = absl::StrCat("/proc/self/exe rebuild ", imported);
+    pid_t child = fork();
+    int pipe_fds[2];
+    (void)pipe_fds;
+    if (child == 0) {
+      std::freopen((options.dir + "/rebuild.out").c_str(), "w", stdout);
+      execl("/proc/self/exe", "aidledger_bench", "rebuild", imported.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    int status = 0;
+    struct rusage usage {};
+    wait4(child, &status, 0, &usage);
+    std::ifstream out(options.dir + "/rebuild.out");
+    double events = 0, seconds = 0;
+    out >> events >> seconds;
+    if (events <= 0 || seconds <= 0) Fail("the rebuild child failed");
+    Emit({"rebuild", events / seconds, "events/s", "db_bench readseq", readseq});
+    Emit({"rebuild_peak_rss", usage.ru_maxrss / 1024.0, "MiB"});
+  }
+
+  // 5. snapshot + tail: head queries with a snapshot k events behind.
+  {
+    absl::StatusOr<std::unique_ptr<Ledger>> reader =
+        Ledger::Open(imported, {.read_only = true, .fold_on_open = false});
+    const uint64_t head = (*reader)->head().sequence;
+    const uint64_t every = 100'000;
+    const uint64_t last_snapshot = head / every * every;
+    struct Point {
+      uint64_t sequence;
+      bool snapshots;
+    };
+    std::vector<std::pair<std::string, Point>> points = {
+        {"0", {last_snapshot, true}},
+        {"1k", {last_snapshot >= every ? last_snapshot - every + 1000 : 1000, true}},
+        {"100k", {last_snapshot >= every ? last_snapshot - 1 : head, true}},
+        {"all", {head, false}}};
+    for (const auto& [label, point] : points) {
+      start = absl::Now();
+      absl::StatusOr<FoldedBooks> folded = (*reader)->Fold(point.sequence, std::nullopt, point.snapshots);
+      const double ms = Seconds(start) * 1000;
+      if (!folded.ok()) Fail(std::string(folded.status().message()));
+      Emit({absl::StrCat("head_query_tail_", label, "_events_", folded->events_read), ms, "ms"});
+    }
+    // 7. verify.
+    start = absl::Now();
+    absl::StatusOr<VerifyReport> verified = (*reader)->Verify({});
+    if (!verified.ok()) Fail(std::string(verified.status().message()));
+    Emit({"verify", verified->events / Seconds(start), "events/s", "db_bench readseq", readseq});
+  }
+
+  // 2. single synced appends through the library.
+  double single_rate = 0;
+  {
+    std::unique_ptr<Ledger> ledger = FreshLedger(options.dir + "/single");
+    MustImport(*ledger, registry);
+    std::vector<double> latencies;
+    start = absl::Now();
+    for (uint64_t i = 0; i < options.single_appends; ++i) {
+      v1::Event draft;
+      draft.set_actor("bench");
+      draft.set_effective_date("2025-12-31");
+      draft.mutable_sale_recorded()->set_region_code(absl::StrFormat("%02d%02d%02d", 41 + i % 15, 1 + i % 20, 1 + i % 10));
+      draft.mutable_sale_recorded()->set_amount_fen(1000 + static_cast<int64_t>(i));
+      const absl::Time one = absl::Now();
+      if (!ledger->Append(draft).ok()) Fail("a single append failed");
+      latencies.push_back(Seconds(one) * 1000);
+    }
+    single_rate = options.single_appends / Seconds(start);
+    const double limit = DbBench(absl::StrFormat(
+        "--benchmarks=fillseq --num=%d --value_size=%d --sync=1 --batch_size=1 "
+        "--compression_type=none --db=%s/dbbench-single",
+        options.single_appends, static_cast<int>(mean_value_bytes), options.dir));
+    Emit({"single_appends", single_rate, "appends/s", "db_bench fillseq sync batch=1", limit});
+    Emit({"single_append_p50", Percentile(latencies, 0.5), "ms"});
+    Emit({"single_append_p99", Percentile(latencies, 0.99), "ms"});
+  }
+
+  // 3. group commit: concurrent HTTP appenders against serve.
+  {
+    const std::string db = options.dir + "/group";
+    { std::unique_ptr<Ledger> ledger = FreshLedger(db); MustImport(*ledger, registry); }
+    Server server(options.aidledger, db, options.dir + "/group-serve.log");
+    uint64_t serial = 0;
+    for (int clients : {1, 8, 32, 128}) {
+      const int each = std::max(20, 1600 / clients);
+      httplib::Client metrics("127.0.0.1", server.port());
+      const auto before = CommitCounters(metrics);
+      std::mutex mutex;
+      std::vector<double> latencies;
+      std::atomic<int> failures{0};
+      std::vector<std::thread> threads;
+      start = absl::Now();
+      for (int c = 0; c < clients; ++c) {
+        const uint64_t base = serial + static_cast<uint64_t>(c) * each;
+        threads.emplace_back([&, base, c] {
+          httplib::Client client("127.0.0.1", server.port());
+          client.set_read_timeout(60, 0);
+          std::vector<double> mine;
+          for (int i = 0; i < each; ++i) {
+            const absl::Time one = absl::Now();
+            auto response = client.Post("/v1/events", SaleJson(absl::StrCat("g-", base + i), (c * 7 + i) % 3000),
+                                        "application/json");
+            if (!response || response->status != 201) ++failures;
+            mine.push_back(Seconds(one) * 1000);
+          }
+          std::lock_guard<std::mutex> lock(mutex);
+          latencies.insert(latencies.end(), mine.begin(), mine.end());
+        });
+      }
+      for (std::thread& thread : threads) thread.join();
+      const double seconds = Seconds(start);
+      serial += static_cast<uint64_t>(clients) * each;
+      if (failures > 0) Fail(absl::StrCat(failures.load(), " HTTP appends failed"));
+      const auto after = CommitCounters(metrics);
+      const std::string label = absl::StrCat("group_commit_", clients);
+      Emit({label, clients * each / seconds, "appends/s", "single synced appends", single_rate});
+      Emit({label + "_p50", Percentile(latencies, 0.5), "ms"});
+      Emit({label + "_p99", Percentile(latencies, 0.99), "ms"});
+      Emit({label + "_events_per_commit", (after.first - before.first) / std::max(1.0, after.second - before.second), "events"});
+    }
+  }
+
+  // 6. serve reads: GET /v1/balances under 64 clients while appends run.
+  {
+    Server server(options.aidledger, imported, options.dir + "/reads-serve.log");
+    std::atomic<bool> stop{false};
+    std::mutex mutex;
+    std::vector<double> latencies;
+    std::vector<std::thread> threads;
+    for (int a = 0; a < 4; ++a) {
+      threads.emplace_back([&, a] {
+        httplib::Client client("127.0.0.1", server.port());
+        for (int i = 0; !stop; ++i) {
+          client.Post("/v1/events", SaleJson(absl::StrCat("rw-", a, "-", i), i % 3000), "application/json");
+        }
+      });
+    }
+    start = absl::Now();
+    for (int r = 0; r < 64; ++r) {
+      threads.emplace_back([&] {
+        httplib::Client client("127.0.0.1", server.port());
+        client.set_read_timeout(60, 0);
+        std::vector<double> mine;
+        while (!stop) {
+          const absl::Time one = absl::Now();
+          auto response = client.Get("/v1/balances");
+          if (response && response->status == 200) mine.push_back(Seconds(one) * 1000);
+        }
+        std::lock_guard<std::mutex> lock(mutex);
+        latencies.insert(latencies.end(), mine.begin(), mine.end());
+      });
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<int>(options.serve_seconds * 1000)));
+    stop = true;
+    const double seconds = Seconds(start);
+    for (std::thread& thread : threads) thread.join();
+    Emit({"serve_balances_64_clients", latencies.size() / seconds, "requests/s"});
+    Emit({"serve_balances_p50", Percentile(latencies, 0.5), "ms"});
+    Emit({"serve_balances_p99", Percentile(latencies, 0.99), "ms"});
+  }
+
+  // The table.
+  std::cout << "\n| figure | value | unit | limit | ratio |\n|---|---:|---|---|---:|\n";
+  for (const Figure& figure : figures) {
+    std::cout << absl::StrFormat("| %s | %.4g | %s | %s | %s |\n", figure.name, figure.value, figure.unit,
+                                 figure.limit_name.empty() ? "" : absl::StrFormat("%s: %.4g", figure.limit_name, figure.limit_value),
+                                 figure.limit_value > 0 ? absl::StrFormat("%.2f", figure.value / figure.limit_value) : "");
+  }
+}
+
+}  // namespace
+}  // namespace aidledger::bench
+
+int main(int argc, char** argv) {
+  using aidledger::bench::Options;
+  if (argc == 3 && std::string(argv[1]) == "rebuild") return aidledger::bench::RunRebuildChild(argv[2]);
+  Options options;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i], value = argv[i + 1];
+    if (flag == "--events") options.events = std::stoull(value);
+    else if (flag == "--dir") options.dir = value;
+    else if (flag == "--aidledger") options.aidledger = value;
+    else if (flag == "--seed") options.seed = std::stoull(value);
+    else if (flag == "--serve-seconds") options.serve_seconds = std::stod(value);
+    else if (flag == "--single-appends") options.single_appends = std::stoull(value);
+    else {
+      std::cerr << "usage: aidledger_bench --events N --dir DIR --aidledger BIN [--seed S] "
+                   "[--serve-seconds S] [--single-appends N]\n";
+      return 2;
+    }
+  }
+  signal(SIGPIPE, SIG_IGN);
+  aidledger::bench::Run(options);
+  return 0;
+}
