@@ -29,7 +29,7 @@
 #include "absl/time/clock.h"
 #include "cli/import.h"
 #include "ledger/ledger.h"
-#include "tools/bench/workload.h"
+#include "tools/benchmark/workload.h"
 
 namespace aidledger::bench {
 namespace {

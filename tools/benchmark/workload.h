@@ -4,8 +4,8 @@
 // recipient cities, 30,000 projects, then allocations, disbursements,
 // investments, sales and about one reversal in 200, over ten years, every
 // one valid (the generator tracks each county's balance).
-#ifndef AIDLEDGER_TOOLS_BENCH_WORKLOAD_H_
-#define AIDLEDGER_TOOLS_BENCH_WORKLOAD_H_
+#ifndef AIDLEDGER_TOOLS_BENCHMARK_WORKLOAD_H_
+#define AIDLEDGER_TOOLS_BENCHMARK_WORKLOAD_H_
 
 #include <cstdint>
 #include <string>
@@ -23,4 +23,4 @@ WorkloadStats WriteWorkload(const std::string& path, uint64_t events, uint64_t s
 
 }  // namespace aidledger::bench
 
-#endif  // AIDLEDGER_TOOLS_BENCH_WORKLOAD_H_
+#endif  // AIDLEDGER_TOOLS_BENCHMARK_WORKLOAD_H_

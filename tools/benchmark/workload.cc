@@ -1,4 +1,4 @@
-#include "tools/bench/workload.h"
+#include "tools/benchmark/workload.h"
 
 #include <cstdio>
 #include <random>
