@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <map>
 #include <atomic>
 #include <iostream>
 #include <mutex>
@@ -53,11 +54,18 @@ const std::vector<std::string> kRoutes = {
     "/healthz", "/v1/digest", "/v1/balances", "/v1/projects", "/v1/helpers",
     "/v1/events GET", "/v1/events POST", "/v1/proof", "/metrics"};
 
-// What readers see: an immutable state swapped after each commit.
+constexpr size_t kJsonCacheEntriesMax = 64;        // cached report bodies per head
+constexpr auto kSpareWaitMax = std::chrono::milliseconds(10);
+
+// What readers see: an immutable state swapped after each commit, with the
+// report bodies already rendered at it (rendering a report of thousands of
+// regions costs more than serving it).
 struct Published {
   Books books;
   LedgerHead head;
   v1::Digest digest;
+  mutable std::mutex cache_mutex;
+  mutable std::map<std::string, std::string> json_cache;  // at most kJsonCacheEntriesMax
 };
 
 struct AppendRequest {
@@ -127,6 +135,12 @@ class Service {
 
   mutable std::mutex published_mutex_;
   std::shared_ptr<const Published> published_;
+  // Left-right publishing: the committer brings the spare up to date with
+  // the events of the last two commits and swaps it in, instead of copying
+  // the whole Books after every commit. Owned by the committer.
+  std::shared_ptr<Published> spare_;
+  std::vector<v1::Event> spare_lag_;  // events the spare has not applied yet
+  void PublishCommit(const LedgerHead& old_head, const LedgerHead& new_head);
 
   std::mutex queue_mutex_;
   std::condition_variable queue_ready_;
@@ -161,6 +175,8 @@ absl::Status Service::Start() {
   published->books = ledger_->books();
   published->head = head;
   published->digest = DigestNow(head);
+  spare_ = std::make_shared<Published>();
+  spare_->books = published->books;
   Publish(std::move(published));
   committer_ = std::thread([this] { CommitLoop(); });
   return absl::OkStatus();
@@ -210,14 +226,54 @@ void Service::CommitLoop() {
     if (appended > 0) {
       metrics_.ObserveCommit(appended);
       metrics_.CountAppended(appended);
-      auto published = std::make_shared<Published>();
-      published->books = ledger_->books();
-      published->head = ledger_->head();
-      published->digest = DigestNow(published->head);
-      Publish(std::move(published));
+      PublishCommit(Current()->head, ledger_->head());
     }
     for (size_t i = 0; i < group.size(); ++i) group[i]->done.set_value(std::move((*outcomes)[i]));
   }
+}
+
+void Service::PublishCommit(const LedgerHead& old_head, const LedgerHead& new_head) {
+  std::vector<v1::Event> events;
+  std::unique_ptr<EventReader> reader = ledger_->Read(old_head.sequence + 1, new_head.sequence);
+  StoredEvent stored;
+  bool readable = true;
+  while (true) {
+    absl::StatusOr<bool> more = reader->Next(&stored);
+    if (!more.ok()) readable = false;
+    if (!more.ok() || !*more) break;
+    events.push_back(stored.event);
+  }
+  // Readers may still hold the spare from before the last swap; they hold it
+  // for one response only. Wait briefly, else start a fresh copy.
+  const auto deadline = std::chrono::steady_clock::now() + kSpareWaitMax;
+  while (spare_.use_count() > 1 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
+  }
+  bool caught_up = readable && spare_.use_count() == 1;
+  if (caught_up) {
+    for (const std::vector<v1::Event>* batch : {&spare_lag_, &events}) {
+      for (const v1::Event& event : *batch) caught_up = caught_up && spare_->books.Apply(event).ok();
+    }
+  }
+  if (!caught_up) {
+    spare_ = std::make_shared<Published>();
+    spare_->books = ledger_->books();
+  }
+  spare_->head = new_head;
+  spare_->digest = DigestNow(new_head);
+  {
+    std::lock_guard<std::mutex> lock(spare_->cache_mutex);
+    spare_->json_cache.clear();
+  }
+  std::shared_ptr<const Published> previous;
+  {
+    std::lock_guard<std::mutex> lock(published_mutex_);
+    previous = std::move(published_);
+    published_ = spare_;
+  }
+  // The previous state becomes the spare; it lacks this commit's events.
+  spare_ = std::const_pointer_cast<Published>(previous);
+  spare_lag_ = std::move(events);
 }
 
 std::optional<Caller> Service::Authorize(const httplib::Request& request,
@@ -309,6 +365,16 @@ void Service::HandleReport(const httplib::Request& request, httplib::Response& r
     books = &folded->folded.books;
     at = folded->at;
   }
+  const bool at_head = !folded.has_value();
+  const std::string cache_key = absl::StrCat(kind, "?", region);
+  if (at_head) {
+    std::lock_guard<std::mutex> lock(published->cache_mutex);
+    auto cached = published->json_cache.find(cache_key);
+    if (cached != published->json_cache.end()) {
+      response.set_content(cached->second, "application/json");
+      return;
+    }
+  }
   std::string json;
   absl::Status status;
   if (kind == "balances") {
@@ -334,6 +400,10 @@ void Service::HandleReport(const httplib::Request& request, httplib::Response& r
     response.status = 404;
     response.set_content(ErrorJson(status.message()), "application/json");
     return;
+  }
+  if (at_head) {
+    std::lock_guard<std::mutex> lock(published->cache_mutex);
+    if (published->json_cache.size() < kJsonCacheEntriesMax) published->json_cache[cache_key] = json;
   }
   response.set_content(json, "application/json");
 }

@@ -347,12 +347,13 @@ absl::StatusOr<SubmitOutcome> Ledger::Submit(std::vector<v1::Event> drafts,
 
 absl::Status Ledger::StageRequest(std::vector<v1::Event> drafts, const SubmitOptions& options,
                                   int64_t now_micros, Staged* staged, SubmitOutcome* outcome) {
-  // A request of one event is checked against the live Books and applied
-  // right after; a longer one (or a dry run) against a copy, so that a
-  // rejection anywhere in it leaves the Books as they were.
-  std::optional<Books> scratch;
-  if (drafts.size() > 1 || options.dry_run) scratch.emplace(books_);
-  staged->books = scratch.has_value() ? &*scratch : &books_;
+  // Each draft is checked against the live Books and applied to them at
+  // once, so that the next draft sees it. A request taken back out (a
+  // rejection, a dry run) restores the Books by folding the log again and
+  // re-applying what this group staged before the request: costly, but only
+  // on that path, where copying the Books for every request would cost on
+  // every one.
+  staged->books = &books_;
   staged->batch.SetSavePoint();
   const size_t events_before = staged->events.size();
   const uint64_t sequence_before = staged->sequence;
@@ -375,28 +376,35 @@ absl::Status Ledger::StageRequest(std::vector<v1::Event> drafts, const SubmitOpt
       ++outcome->duplicates;
       continue;
     }
-    Books& target = scratch.has_value() ? *scratch : books_;
-    absl::Status applied = target.Apply(staged->events.back());
+    absl::Status applied = books_.Apply(staged->events.back());
     AIDLEDGER_CHECK(applied.ok());  // admitted against these very Books
   }
-  if (outcome->rejected > 0 || options.dry_run) {
-    // Take the request back out: the batch, and what later drafts look up.
-    staged->batch.RollbackToSavePoint();
-    for (size_t i = events_before; i < staged->events.size(); ++i) {
-      const v1::Event& event = staged->events[i];
-      staged->by_id.erase(event.event_id());
-      if (event.has_event_reversed()) {
-        staged->reversed_ids.erase(event.event_reversed().reversed_event_id());
-      }
-    }
-    staged->events.resize(events_before);
-    staged->hashes.resize(events_before);
-    staged->sequence = sequence_before;
-    staged->prev_hash = prev_before;
+  const bool applied_any = staged->events.size() > events_before;
+  if (outcome->rejected == 0 && !options.dry_run) {
+    outcome->appended = staged->events.size() - events_before;
     return absl::OkStatus();
   }
-  outcome->appended = staged->events.size() - events_before;
-  if (scratch.has_value()) books_ = std::move(*scratch);
+  // Take the request back out: the batch, what later drafts look up, and
+  // the Books.
+  staged->batch.RollbackToSavePoint();
+  for (size_t i = events_before; i < staged->events.size(); ++i) {
+    const v1::Event& event = staged->events[i];
+    staged->by_id.erase(event.event_id());
+    if (event.has_event_reversed()) {
+      staged->reversed_ids.erase(event.event_reversed().reversed_event_id());
+    }
+  }
+  staged->events.resize(events_before);
+  staged->hashes.resize(events_before);
+  staged->sequence = sequence_before;
+  staged->prev_hash = prev_before;
+  if (!applied_any) return absl::OkStatus();
+  ASSIGN_OR_RETURN(FoldedBooks folded, Fold(head().sequence, std::nullopt));
+  books_ = std::move(folded.books);
+  for (const v1::Event& event : staged->events) {
+    absl::Status applied = books_.Apply(event);
+    AIDLEDGER_CHECK(applied.ok());
+  }
   return absl::OkStatus();
 }
 

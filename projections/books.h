@@ -17,6 +17,9 @@ class Books {
   Books() = default;
   Books(const Books& other) = default;
   Books& operator=(const Books& other) = default;
+  // Declared so that moving a Books moves its maps instead of copying them.
+  Books(Books&& other) noexcept = default;
+  Books& operator=(Books&& other) noexcept = default;
 
   // Applies `event` to every projection. An error means the log holds an
   // event validation would never admit (corruption): the Books may then be

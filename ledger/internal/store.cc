@@ -1,6 +1,7 @@
 #include "ledger/internal/store.h"
 
 #include <rocksdb/convenience.h>
+#include <rocksdb/filter_policy.h>
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
@@ -41,6 +42,21 @@ absl::Status FromRocks(const rocksdb::Status& status, absl::string_view context)
 }
 
 rocksdb::Slice ToSlice(absl::string_view view) { return rocksdb::Slice(view.data(), view.size()); }
+
+// Per column family: the index families answer "is this event_id known?"
+// for every append, and nearly always "no": Bloom filters (in SST files and
+// in the memtable) answer that without reading a block.
+rocksdb::ColumnFamilyOptions FamilyOptions(const rocksdb::Options& base, absl::string_view name) {
+  rocksdb::ColumnFamilyOptions options(base);
+  if (name == "event_ids" || name == "reversals") {
+    rocksdb::BlockBasedTableOptions table;
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    options.memtable_whole_key_filtering = true;
+    options.memtable_prefix_bloom_size_ratio = 0.05;
+  }
+  return options;
+}
 
 rocksdb::Options LedgerOptions(bool create_if_missing) {
   rocksdb::Options options;
@@ -109,7 +125,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   families.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions(db_options));
   for (absl::string_view name : kFamilyNames) {
-    families.emplace_back(std::string(name), rocksdb::ColumnFamilyOptions(db_options));
+    families.emplace_back(std::string(name), FamilyOptions(db_options, name));
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
