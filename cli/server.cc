@@ -54,18 +54,24 @@ const std::vector<std::string> kRoutes = {
     "/healthz", "/v1/digest", "/v1/balances", "/v1/projects", "/v1/helpers",
     "/v1/events GET", "/v1/events POST", "/v1/proof", "/metrics"};
 
-constexpr size_t kJsonCacheEntriesMax = 64;        // cached report bodies per head
+constexpr size_t kRenderedReportsMax = 256;        // distinct head-report bodies kept
 constexpr auto kSpareWaitMax = std::chrono::milliseconds(10);
 
-// What readers see: an immutable state swapped after each commit, with the
-// report bodies already rendered at it (rendering a report of thousands of
-// regions costs more than serving it).
+// What readers see: an immutable state swapped after each commit.
 struct Published {
   Books books;
   LedgerHead head;
   v1::Digest digest;
-  mutable std::mutex cache_mutex;
-  mutable std::map<std::string, std::string> json_cache;  // at most kJsonCacheEntriesMax
+};
+
+// The newest rendered body of one head report (a route and its region).
+// Rendering a report of thousands of regions costs far more than sending
+// it, so one reader renders while the others send the newest body already
+// rendered: a whole, consistent state, at most one rendering behind.
+struct Rendered {
+  uint64_t sequence = 0;
+  std::shared_ptr<const std::string> body;
+  bool rendering = false;
 };
 
 struct AppendRequest {
@@ -140,6 +146,8 @@ class Service {
   // the whole Books after every commit. Owned by the committer.
   std::shared_ptr<Published> spare_;
   std::vector<v1::Event> spare_lag_;  // events the spare has not applied yet
+  std::mutex rendered_mutex_;
+  std::map<std::string, Rendered> rendered_;  // at most kRenderedReportsMax
   void PublishCommit(const LedgerHead& old_head, const LedgerHead& new_head);
 
   std::mutex queue_mutex_;
@@ -261,10 +269,6 @@ void Service::PublishCommit(const LedgerHead& old_head, const LedgerHead& new_he
   }
   spare_->head = new_head;
   spare_->digest = DigestNow(new_head);
-  {
-    std::lock_guard<std::mutex> lock(spare_->cache_mutex);
-    spare_->json_cache.clear();
-  }
   std::shared_ptr<const Published> previous;
   {
     std::lock_guard<std::mutex> lock(published_mutex_);
@@ -330,11 +334,27 @@ void Service::Timed(httplib::Server& server, const std::string& method, const st
   }
 }
 
+// Renders the report of `kind` for `region` from `books` at `at`.
+absl::StatusOr<std::string> RenderReport(const std::string& kind, const Books& books,
+                                         const std::string& region, const v1::PointInTime& at) {
+  if (kind == "balances") {
+    ASSIGN_OR_RETURN(v1::RegionBalancesReport report, RegionBalancesReport(books, region));
+    *report.mutable_at() = at;
+    return ToJson(report, true);
+  }
+  if (kind == "projects") {
+    ASSIGN_OR_RETURN(v1::ProjectTotalsReport report, ProjectTotalsReport(books, region));
+    *report.mutable_at() = at;
+    return ToJson(report, true);
+  }
+  v1::HelperTotalsReport report = HelperTotalsReport(books);
+  *report.mutable_at() = at;
+  return ToJson(report, true);
+}
+
 void Service::HandleReport(const httplib::Request& request, httplib::Response& response,
                            const std::string& kind) {
   if (!Authorize(request, response, Role::kReader)) return;
-  std::shared_ptr<const Published> published = Current();
-  if (NotModified(request, response, published->head.sequence)) return;
   PointOptions point;
   if (request.has_param("at_seq")) {
     uint64_t at = 0;
@@ -348,64 +368,64 @@ void Service::HandleReport(const httplib::Request& request, httplib::Response& r
   point.known_at = request.get_param_value("known_at");
   point.as_of = request.get_param_value("as_of");
   const std::string region = request.get_param_value("region");
-  // At the head the published Books answer at once; other points fold.
-  std::optional<FoldedPoint> folded;
-  const Books* books = &published->books;
+  auto reply = [&](const absl::StatusOr<std::string>& body) {
+    if (body.ok()) {
+      response.set_content(*body, "application/json");
+    } else {
+      response.status = body.status().code() == absl::StatusCode::kNotFound ? 404 : 500;
+      response.set_content(ErrorJson(body.status().message()), "application/json");
+    }
+  };
+  if (point.at_seq.has_value() || !point.known_at.empty() || !point.as_of.empty()) {
+    std::shared_ptr<const Published> published = Current();
+    if (NotModified(request, response, published->head.sequence)) return;
+    absl::StatusOr<FoldedPoint> folded = FoldAtPoint(*ledger_, point);
+    if (!folded.ok()) {
+      response.status = ExitCodeFor(folded.status()) == kExitIntegrity ? 500 : 400;
+      response.set_content(ErrorJson(folded.status().message()), "application/json");
+      return;
+    }
+    reply(RenderReport(kind, folded->folded.books, region, folded->at));
+    return;
+  }
+  // At the head: the newest rendered body, or render it.
+  const std::string key = absl::StrCat(kind, "?", region);
+  std::shared_ptr<const Published> published = Current();
+  {
+    std::lock_guard<std::mutex> lock(rendered_mutex_);
+    auto it = rendered_.find(key);
+    if (it != rendered_.end() && it->second.body != nullptr &&
+        (it->second.sequence == published->head.sequence || it->second.rendering)) {
+      if (NotModified(request, response, it->second.sequence)) return;
+      response.set_content(*it->second.body, "application/json");
+      return;
+    }
+    if (it != rendered_.end()) {
+      it->second.rendering = true;
+    } else if (rendered_.size() < kRenderedReportsMax) {
+      rendered_[key].rendering = true;
+    }
+  }
+  if (NotModified(request, response, published->head.sequence)) {
+    std::lock_guard<std::mutex> lock(rendered_mutex_);
+    if (auto it = rendered_.find(key); it != rendered_.end()) it->second.rendering = false;
+    return;
+  }
   v1::PointInTime at;
   at.set_seq(published->head.sequence);
   at.set_head_hash(published->head.sequence == 0 ? "" : Hex(published->head.hash));
-  if (point.at_seq.has_value() || !point.known_at.empty() || !point.as_of.empty()) {
-    absl::StatusOr<FoldedPoint> result = FoldAtPoint(*ledger_, point);
-    if (!result.ok()) {
-      response.status = ExitCodeFor(result.status()) == kExitIntegrity ? 500 : 400;
-      response.set_content(ErrorJson(result.status().message()), "application/json");
-      return;
-    }
-    folded = *std::move(result);
-    books = &folded->folded.books;
-    at = folded->at;
-  }
-  const bool at_head = !folded.has_value();
-  const std::string cache_key = absl::StrCat(kind, "?", region);
-  if (at_head) {
-    std::lock_guard<std::mutex> lock(published->cache_mutex);
-    auto cached = published->json_cache.find(cache_key);
-    if (cached != published->json_cache.end()) {
-      response.set_content(cached->second, "application/json");
-      return;
+  absl::StatusOr<std::string> body = RenderReport(kind, published->books, region, at);
+  {
+    std::lock_guard<std::mutex> lock(rendered_mutex_);
+    if (auto it = rendered_.find(key); it != rendered_.end()) {
+      it->second.rendering = false;
+      if (body.ok() && (it->second.body == nullptr || it->second.sequence < published->head.sequence)) {
+        it->second.sequence = published->head.sequence;
+        it->second.body = std::make_shared<const std::string>(*body);
+      }
     }
   }
-  std::string json;
-  absl::Status status;
-  if (kind == "balances") {
-    absl::StatusOr<v1::RegionBalancesReport> report = RegionBalancesReport(*books, region);
-    if (report.ok()) {
-      *report->mutable_at() = at;
-      json = ToJson(*report, true);
-    }
-    status = report.status();
-  } else if (kind == "projects") {
-    absl::StatusOr<v1::ProjectTotalsReport> report = ProjectTotalsReport(*books, region);
-    if (report.ok()) {
-      *report->mutable_at() = at;
-      json = ToJson(*report, true);
-    }
-    status = report.status();
-  } else {
-    v1::HelperTotalsReport report = HelperTotalsReport(*books);
-    *report.mutable_at() = at;
-    json = ToJson(report, true);
-  }
-  if (!status.ok()) {
-    response.status = 404;
-    response.set_content(ErrorJson(status.message()), "application/json");
-    return;
-  }
-  if (at_head) {
-    std::lock_guard<std::mutex> lock(published->cache_mutex);
-    if (published->json_cache.size() < kJsonCacheEntriesMax) published->json_cache[cache_key] = json;
-  }
-  response.set_content(json, "application/json");
+  reply(body);
 }
 
 absl::StatusOr<std::vector<v1::Event>> DraftsFromBody(const std::string& body) {
