@@ -1,6 +1,7 @@
 #include "ledger/internal/store.h"
 
 #include <rocksdb/convenience.h>
+#include <rocksdb/file_checksum.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
@@ -41,6 +42,12 @@ absl::Status FromRocks(const rocksdb::Status& status, absl::string_view context)
   return absl::InternalError(detail);
 }
 
+#define RETURN_IF_ROCKS(expr, context)                       \
+  do {                                                       \
+    const absl::Status status_ = FromRocks((expr), context); \
+    if (!status_.ok()) return status_;                       \
+  } while (false)
+
 rocksdb::Slice ToSlice(absl::string_view view) { return rocksdb::Slice(view.data(), view.size()); }
 
 // Per column family: the index families answer "is this event_id known?"
@@ -63,10 +70,15 @@ rocksdb::Options LedgerOptions(bool create_if_missing) {
   options.create_if_missing = create_if_missing;
   options.create_missing_column_families = create_if_missing;
   options.paranoid_checks = true;
-  // A torn final WAL record (a crash mid-write) is dropped; every complete,
-  // synced batch before it is kept.
-  options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  // A torn final WAL record (a crash mid-write) is dropped and every
+  // complete, synced batch before it kept; damage anywhere else in the WAL
+  // fails the open as corruption. (kPointInTimeRecovery would silently drop
+  // every synced batch after a damaged record: acknowledged money lost.)
+  options.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
   options.compression = rocksdb::kNoCompression;
+  // A CRC32C of every whole SST file, kept in the MANIFEST: VerifyChecksums
+  // then catches damage in any byte of a file, not only in checksummed blocks.
+  options.file_checksum_gen_factory = rocksdb::GetFileChecksumGenCrc32cFactory();
   options.max_open_files = 256;
   options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   options.keep_log_file_num = 2;
@@ -183,7 +195,8 @@ absl::Status Store::Write(Batch* batch, bool sync) {
 }
 
 absl::Status Store::VerifyChecksums() const {
-  return FromRocks(db_->VerifyChecksum(), "verifying RocksDB checksums");
+  RETURN_IF_ROCKS(db_->VerifyChecksum(), "verifying RocksDB block checksums");
+  return FromRocks(db_->VerifyFileChecksums(rocksdb::ReadOptions()), "verifying RocksDB file checksums");
 }
 
 absl::Status Store::Flush() {
