@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "aidledger/v1/cli.pb.h"
@@ -433,6 +434,18 @@ absl::Status RunTokenAdd(const ServeFlags& flags) {
   return absl::OkStatus();
 }
 
+// A sequence number or a count: a whole number from 1 to 2^64-1 (CLI11's
+// own conversion would saturate larger numbers instead of refusing them).
+const CLI::Validator kWholePositive(
+    [](std::string& text) -> std::string {
+      uint64_t value = 0;
+      if (!absl::SimpleAtoi(text, &value) || value == 0) {
+        return "must be a whole number from 1 to 18446744073709551615";
+      }
+      return "";
+    },
+    "N");
+
 // An appending subcommand: its flags fill `fields` by name.
 struct AppendCommand {
   CLI::App* command;
@@ -593,8 +606,8 @@ void Cli::DefineCommands() {
 
   log_ = app_.add_subcommand("log", "print the events in order");
   log_->fallthrough();
-  log_->add_option("--from", log_flags_.from, "first sequence (default 1)")->check(CLI::PositiveNumber);
-  log_->add_option("--to", log_flags_.to, "last sequence (default: the head)")->check(CLI::PositiveNumber);
+  log_->add_option("--from", log_flags_.from, "first sequence (default 1)")->check(kWholePositive);
+  log_->add_option("--to", log_flags_.to, "last sequence (default: the head)")->check(kWholePositive);
   DefineImport();
   DefineReports();
   DefineAudit();
@@ -627,15 +640,15 @@ void Cli::DefineAudit() {
   digest_->fallthrough();
   proof_ = app_.add_subcommand("proof", "print an RFC 6962 inclusion proof of one event");
   proof_->fallthrough();
-  proof_->add_option("--seq", audit_flags_.seq, "the event's sequence")->required();
+  proof_->add_option("--seq", audit_flags_.seq, "the event's sequence")->required()->check(kWholePositive);
   proof_->add_option("--digest", audit_flags_.digest_file, "prove inclusion in this digest (default: the head)");
   verify_proof_ = app_.add_subcommand("verify-proof", "check a proof offline, without a ledger (exit 0 or 4)");
   verify_proof_->fallthrough();
   verify_proof_->add_option("FILE", audit_flags_.proof_file, "the proof JSON")->required();
   replay_ = app_.add_subcommand("replay", "stream events in order with seq, hash and prev_hash");
   replay_->fallthrough();
-  replay_->add_option("--from", audit_flags_.replay.from, "first sequence")->check(CLI::PositiveNumber);
-  replay_->add_option("--to", audit_flags_.replay.to, "last sequence")->check(CLI::PositiveNumber);
+  replay_->add_option("--from", audit_flags_.replay.from, "first sequence")->check(kWholePositive);
+  replay_->add_option("--to", audit_flags_.replay.to, "last sequence")->check(kWholePositive);
   replay_->add_option("--region", audit_flags_.replay.region, "events naming this region or one below it");
   replay_->add_option("--type", audit_flags_.replay.type, "one event type")
       ->check(CLI::IsMember({"region", "pairing", "project", "allocation", "disbursement",
@@ -663,6 +676,7 @@ void Cli::DefineReports() {
     CLI::Option* at_seq = command->add_option_function<uint64_t>(
         "--at-seq", [this](uint64_t value) { report_flags_.point.at_seq = value; },
         "fold events 1..N");
+    at_seq->check(kWholePositive);
     CLI::Option* known_at = command->add_option(
         "--known-at", report_flags_.point.known_at,
         "fold what the ledger knew at this RFC 3339 time");

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -45,6 +46,7 @@ RunResult RunAidledger(const std::vector<std::string>& args, const std::string& 
   for (std::string& entry : environment) envp.push_back(entry.data());
   envp.push_back(nullptr);
 
+  std::fflush(nullptr);  // the child must not print this process's buffers again
   const pid_t child = fork();
   if (child == 0) {
     const int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -73,6 +75,7 @@ ServerProcess::ServerProcess(const std::vector<std::string>& args, const std::st
   std::vector<char*> argv;
   for (std::string& arg : argv_strings) argv.push_back(arg.data());
   argv.push_back(nullptr);
+  std::fflush(nullptr);
   pid_ = fork();
   if (pid_ == 0) {
     const int out = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
