@@ -428,7 +428,7 @@ void Service::HandleReport(const httplib::Request& request, httplib::Response& r
   reply(body);
 }
 
-absl::StatusOr<std::vector<v1::Event>> DraftsFromBody(const std::string& body) {
+absl::StatusOr<std::vector<v1::Event>> ParseBody(const std::string& body) {
   absl::string_view text = absl::StripAsciiWhitespace(body);
   std::vector<v1::Event> drafts;
   if (absl::StartsWith(text, "[")) {
@@ -489,7 +489,7 @@ std::string ReceiptJson(const AppendResult& result) {
 void Service::HandleAppend(const httplib::Request& request, httplib::Response& response) {
   std::optional<Caller> caller = Authorize(request, response, Role::kAppender);
   if (!caller) return;
-  absl::StatusOr<std::vector<v1::Event>> drafts = DraftsFromBody(request.body);
+  absl::StatusOr<std::vector<v1::Event>> drafts = ParseBody(request.body);
   if (!drafts.ok()) {
     const bool too_large = drafts.status().code() == absl::StatusCode::kResourceExhausted;
     response.status = too_large ? 413 : 400;
@@ -655,6 +655,10 @@ void Service::Run(httplib::Server& server) {
 }  // namespace
 
 std::string ServerMarkerPath(const std::string& db) { return db + "/SERVER"; }
+
+absl::StatusOr<std::vector<v1::Event>> DraftsFromBody(const std::string& body) {
+  return ParseBody(body);
+}
 
 absl::Status Serve(const ServeOptions& options) {
   const size_t colon = options.listen.rfind(':');

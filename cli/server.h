@@ -12,7 +12,10 @@
 #include <functional>
 #include <string>
 
-#include "absl/status/status.h"
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "aidledger/v1/events.pb.h"
 
 namespace aidledger::app {
 
@@ -31,6 +34,11 @@ struct ServeOptions {
 // what is queued and closes the ledger. REQUIRES: called from the main thread
 // before any other thread is started (it blocks those signals process-wide).
 absl::Status Serve(const ServeOptions& options);
+
+// The events of a POST /v1/events body: one event object, or a JSON array
+// of them (at most 1,000; kResourceExhausted beyond). Rejections name the
+// field; malformed JSON is kInvalidArgument.
+absl::StatusOr<std::vector<v1::Event>> DraftsFromBody(const std::string& body);
 
 // The file a running server keeps in the ledger directory, so that the CLI
 // can tell "held by a server" from "held by another command".

@@ -65,6 +65,16 @@ rocksdb::ColumnFamilyOptions FamilyOptions(const rocksdb::Options& base, absl::s
   return options;
 }
 
+// RocksDB's info LOG is not written: when the disk is full, writing it from
+// RocksDB's background recovery thread trips RocksDB's own assertions. Every
+// error reaches us as a Status anyway (FromRocks).
+class SilentLogger final : public rocksdb::Logger {
+ public:
+  SilentLogger() : rocksdb::Logger(rocksdb::InfoLogLevel::HEADER_LEVEL) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const char* /*format*/, va_list /*arguments*/) override {}
+};
+
 rocksdb::Options LedgerOptions(bool create_if_missing) {
   rocksdb::Options options;
   options.create_if_missing = create_if_missing;
@@ -80,8 +90,7 @@ rocksdb::Options LedgerOptions(bool create_if_missing) {
   // then catches damage in any byte of a file, not only in checksummed blocks.
   options.file_checksum_gen_factory = rocksdb::GetFileChecksumGenCrc32cFactory();
   options.max_open_files = 256;
-  options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
-  options.keep_log_file_num = 2;
+  options.info_log = std::make_shared<SilentLogger>();
   return options;
 }
 
@@ -155,6 +164,14 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
 
 Store::~Store() {
   if (db_ == nullptr) return;
+  if (write_failed_) {
+    // After a failed write RocksDB's files are in an error state in which
+    // closing them again trips its own assertions. Everything acknowledged
+    // was synced before the failure; let the process exit close the files,
+    // and let the next open recover from the WAL.
+    (void)db_.release();
+    return;
+  }
   for (rocksdb::ColumnFamilyHandle* handle : handles_) {
     if (handle != nullptr) db_->DestroyColumnFamilyHandle(handle);
   }
@@ -191,7 +208,9 @@ absl::Status Store::Write(Batch* batch, bool sync) {
   AIDLEDGER_CHECK(batch->store_ == this);
   rocksdb::WriteOptions write_options;
   write_options.sync = sync;
-  return FromRocks(db_->Write(write_options, batch->batch_.get()), "writing the ledger");
+  absl::Status status = FromRocks(db_->Write(write_options, batch->batch_.get()), "writing the ledger");
+  if (!status.ok()) write_failed_ = true;
+  return status;
 }
 
 absl::Status Store::VerifyChecksums() const {

@@ -109,6 +109,9 @@ class Store {
 
   std::string dir_;
   bool read_only_ = false;
+  // A write failed (a full disk, an I/O error): the store is not closed
+  // normally, see ~Store.
+  bool write_failed_ = false;
   std::unique_ptr<rocksdb::DB> db_;
   rocksdb::ColumnFamilyHandle* handles_[kFamilyCount] = {};
   rocksdb::ColumnFamilyHandle* default_handle_ = nullptr;
