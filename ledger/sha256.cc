@@ -10,11 +10,23 @@
 
 namespace aidledger {
 
+namespace {
+
+// One context per thread, reused: creating an EVP context per hash costs
+// more than hashing a small event. Freed when the thread ends.
+struct ThreadContext {
+  ThreadContext() : context(EVP_MD_CTX_new()) { AIDLEDGER_CHECK(context != nullptr); }
+  ~ThreadContext() { EVP_MD_CTX_free(context); }
+  ThreadContext(const ThreadContext&) = delete;
+  ThreadContext& operator=(const ThreadContext&) = delete;
+  EVP_MD_CTX* context;
+};
+
+}  // namespace
+
 Hash Sha256(std::initializer_list<absl::string_view> parts) {
-  // One context per thread, reused: creating an EVP context per hash costs
-  // more than hashing a small event.
-  thread_local EVP_MD_CTX* context = EVP_MD_CTX_new();
-  AIDLEDGER_CHECK(context != nullptr);
+  thread_local ThreadContext thread_context;
+  EVP_MD_CTX* context = thread_context.context;
   AIDLEDGER_CHECK(EVP_DigestInit_ex(context, EVP_sha256(), nullptr) == 1);
   for (absl::string_view part : parts) {
     AIDLEDGER_CHECK(EVP_DigestUpdate(context, part.data(), part.size()) == 1);

@@ -91,7 +91,8 @@ TEST_F(AuditTest, AnEventRewrittenInPlaceIsCaught) {
   const uint64_t target = FirstSale();
   Tamper([&](internal::Store& store) {
     const std::string key = internal::EncodeSequence(target);
-    internal::RecordView record = *internal::DecodeRecord(Get(store, Family::kEvents, key));
+    const std::string value = Get(store, Family::kEvents, key);
+    internal::RecordView record = *internal::DecodeRecord(value);
     v1::Event event;
     ASSERT_TRUE(event.ParseFromString(std::string(record.event_bytes)));
     event.mutable_sale_recorded()->set_amount_fen(event.sale_recorded().amount_fen() + 100);
@@ -107,7 +108,8 @@ TEST_F(AuditTest, AnEventRewrittenWithItsOwnHashRecomputedBreaksTheNextLink) {
   const uint64_t target = FirstSale();
   Tamper([&](internal::Store& store) {
     const std::string key = internal::EncodeSequence(target);
-    internal::RecordView record = *internal::DecodeRecord(Get(store, Family::kEvents, key));
+    const std::string value = Get(store, Family::kEvents, key);
+    internal::RecordView record = *internal::DecodeRecord(value);
     v1::Event event;
     ASSERT_TRUE(event.ParseFromString(std::string(record.event_bytes)));
     event.mutable_sale_recorded()->set_amount_fen(1);
@@ -167,11 +169,11 @@ TEST_F(AuditTest, AChainRewrittenConsistentlyIsCaughtByTheDigest) {
     // Change one sale, then recompute every hash after it and the head, as a
     // forger with write access would.
     internal::Batch batch = store.NewBatch();
-    Hash prev = internal::DecodeRecord(Get(store, Family::kEvents,
-                                           internal::EncodeSequence(target)))->prev_hash;
+    const std::string first = Get(store, Family::kEvents, internal::EncodeSequence(target));
+    Hash prev = internal::DecodeRecord(first)->prev_hash;
     for (uint64_t seq = target; seq <= head_; ++seq) {
-      internal::RecordView record =
-          *internal::DecodeRecord(Get(store, Family::kEvents, internal::EncodeSequence(seq)));
+      const std::string value = Get(store, Family::kEvents, internal::EncodeSequence(seq));
+      internal::RecordView record = *internal::DecodeRecord(value);
       v1::Event event;
       ASSERT_TRUE(event.ParseFromString(std::string(record.event_bytes)));
       if (seq == target) event.mutable_sale_recorded()->set_amount_fen(1);
