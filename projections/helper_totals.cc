@@ -5,12 +5,7 @@
 namespace aidledger {
 
 absl::Status HelperTotals::LoadState(absl::string_view bytes) {
-  v1::HelperTotalsState loaded;
-  if (!loaded.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    return absl::DataLossError("helper_totals snapshot does not decode");
-  }
-  state_ = std::move(loaded);
-  return absl::OkStatus();
+  return LoadSerializedState(name(), bytes, &state_);
 }
 
 std::string HelperTotals::PairingKey(const std::string& helper_code,

@@ -5,12 +5,7 @@
 namespace aidledger {
 
 absl::Status ProjectTotals::LoadState(absl::string_view bytes) {
-  v1::ProjectTotalsState loaded;
-  if (!loaded.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    return absl::DataLossError("project_totals snapshot does not decode");
-  }
-  state_ = std::move(loaded);
-  return absl::OkStatus();
+  return LoadSerializedState(name(), bytes, &state_);
 }
 
 const v1::ProjectEntry* ProjectTotals::FindProject(const std::string& project_id) const {

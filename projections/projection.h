@@ -17,6 +17,7 @@
 #include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "aidledger/v1/events.pb.h"
 #include "google/protobuf/message.h"
 
@@ -50,6 +51,20 @@ class Projection {
   // money events are ever folded with -1).
   virtual absl::Status Fold(const v1::Event& event, int64_t sign) = 0;
 };
+
+// Replaces `*state` with the message serialized in `bytes` (a snapshot);
+// kDataLoss naming `projection` when the bytes do not decode. Shared by the
+// projections' LoadState.
+template <typename State>
+absl::Status LoadSerializedState(absl::string_view projection, absl::string_view bytes,
+                                 State* state) {
+  State loaded;
+  if (!loaded.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::DataLossError(absl::StrCat(projection, " snapshot does not decode"));
+  }
+  *state = std::move(loaded);
+  return absl::OkStatus();
+}
 
 // True for the payloads a reversal may target.
 bool IsMoneyEvent(const v1::Event& event);

@@ -24,12 +24,7 @@ void AddFigures(v1::RegionFigures* into, const v1::RegionFigures& delta) {
 }  // namespace
 
 absl::Status RegionBalances::LoadState(absl::string_view bytes) {
-  v1::RegionBalancesState loaded;
-  if (!loaded.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    return absl::DataLossError("region_balances snapshot does not decode");
-  }
-  state_ = std::move(loaded);
-  return absl::OkStatus();
+  return LoadSerializedState(name(), bytes, &state_);
 }
 
 const v1::RegionEntry* RegionBalances::FindRegion(const std::string& code) const {
