@@ -168,8 +168,10 @@ Store::~Store() {
     // After a failed write RocksDB's files are in an error state in which
     // closing them again trips its own assertions. Everything acknowledged
     // was synced before the failure; let the process exit close the files,
-    // and let the next open recover from the WAL.
-    (void)db_.release();
+    // and let the next open recover from the WAL. The pointer is kept
+    // reachable so that leak checkers see a deliberate abandonment.
+    static std::vector<rocksdb::DB*>* abandoned = new std::vector<rocksdb::DB*>();
+    abandoned->push_back(db_.release());
     return;
   }
   for (rocksdb::ColumnFamilyHandle* handle : handles_) {
