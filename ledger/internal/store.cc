@@ -170,8 +170,10 @@ Store::~Store() {
     // was synced before the failure; let the process exit close the files,
     // and let the next open recover from the WAL. The pointer is kept
     // reachable so that leak checkers see a deliberate abandonment.
-    static std::vector<rocksdb::DB*>* abandoned = new std::vector<rocksdb::DB*>();
+    static std::vector<void*>* abandoned = new std::vector<void*>();
     abandoned->push_back(db_.release());
+    for (rocksdb::ColumnFamilyHandle* handle : handles_) abandoned->push_back(handle);
+    abandoned->push_back(default_handle_);
     return;
   }
   for (rocksdb::ColumnFamilyHandle* handle : handles_) {
