@@ -14,6 +14,18 @@ namespace {
 
 // One context per thread, reused: creating an EVP context per hash costs
 // more than hashing a small event. Freed when the thread ends.
+// The SHA-256 implementation, fetched once: with OpenSSL 3, EVP_sha256()
+// in every EVP_DigestInit_ex looks the algorithm up again under a lock,
+// which cost as much as the hashing itself.
+const EVP_MD* Sha256Algorithm() {
+  static const EVP_MD* algorithm = [] {
+    EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    AIDLEDGER_CHECK(fetched != nullptr);
+    return fetched;
+  }();
+  return algorithm;
+}
+
 struct ThreadContext {
   ThreadContext() : context(EVP_MD_CTX_new()) { AIDLEDGER_CHECK(context != nullptr); }
   ~ThreadContext() { EVP_MD_CTX_free(context); }
@@ -27,7 +39,7 @@ struct ThreadContext {
 Hash Sha256(std::initializer_list<absl::string_view> parts) {
   thread_local ThreadContext thread_context;
   EVP_MD_CTX* context = thread_context.context;
-  AIDLEDGER_CHECK(EVP_DigestInit_ex(context, EVP_sha256(), nullptr) == 1);
+  AIDLEDGER_CHECK(EVP_DigestInit_ex2(context, Sha256Algorithm(), nullptr) == 1);
   for (absl::string_view part : parts) {
     AIDLEDGER_CHECK(EVP_DigestUpdate(context, part.data(), part.size()) == 1);
   }

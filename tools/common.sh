@@ -29,12 +29,16 @@ aidledger_install() {
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# aidledger_build BUILD_DIR [extra cmake args...]: configure once, then build.
+# aidledger_build BUILD_DIR [extra cmake args...]: configure once, then build
+# (only the targets in $AIDLEDGER_BUILD_TARGETS when it is set).
 aidledger_build() {
   local build_dir="$1"
   shift
   if [ ! -f "$build_dir/build.ninja" ]; then
     cmake -S "$AIDLEDGER_ROOT" -B "$build_dir" -G Ninja "$@" >/dev/null
   fi
-  cmake --build "$build_dir" -- -j "$(nproc)"
+  local targets=()
+  local target
+  for target in ${AIDLEDGER_BUILD_TARGETS:-}; do targets+=(--target "$target"); done
+  cmake --build "$build_dir" "${targets[@]}" -- -j "$(nproc)"
 }
