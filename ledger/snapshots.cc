@@ -163,7 +163,8 @@ absl::StatusOr<std::pair<uint64_t, Hash>> Ledger::LoadNewestSnapshot(uint64_t se
                                                                      Books* books) const {
   books->Reset();
   if (sequence == 0) return std::make_pair(uint64_t{0}, Hash{});
-  // Group the records by sequence, newest first.
+  // Group the record keys by sequence, newest first; values are read only
+  // for the candidates tried (a state is megabytes, and there may be many).
   std::map<uint64_t, std::vector<std::string>, std::greater<>> by_sequence;
   std::unique_ptr<internal::Cursor> cursor = store_->NewCursor(Family::kSnapshots);
   size_t scanned = 0;
@@ -174,10 +175,15 @@ absl::StatusOr<std::pair<uint64_t, Hash>> Ledger::LoadNewestSnapshot(uint64_t se
     absl::StatusOr<uint64_t> at =
         internal::DecodeSequence(key.substr(key.size() - internal::kSequenceBytes));
     if (!at.ok() || *at > sequence) continue;
-    by_sequence[*at].emplace_back(cursor->value());
+    by_sequence[*at].emplace_back(key);
   }
   RETURN_IF_ERROR(cursor->status());
-  for (const auto& [at, values] : by_sequence) {
+  for (const auto& [at, keys] : by_sequence) {
+    std::vector<std::string> values;
+    for (const std::string& key : keys) {
+      ASSIGN_OR_RETURN(std::optional<std::string> value, store_->Get(Family::kSnapshots, key));
+      if (value.has_value()) values.push_back(*std::move(value));
+    }
     Books candidate;
     size_t loaded = 0;
     std::string problem;
