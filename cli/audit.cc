@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
@@ -153,7 +154,7 @@ absl::StatusOr<std::pair<v1::Event, std::pair<Hash, Hash>>> ParseExportLine(std:
     return absl::DataLossError("is not a line of a replay --format jsonl export");
   }
   const std::string tail = line.substr(line.size() - kTailBytes);
-  if (!absl::StartsWith(tail, kHashKey) ||
+  if (!absl::StartsWith(tail, kHashKey) || !absl::EndsWith(tail, "\"}") ||
       tail.compare(kHashKey.size() + 64, kPrevKey.size(), kPrevKey.data(), kPrevKey.size()) != 0) {
     return absl::DataLossError("has no hash and prev_hash at its end");
   }
@@ -164,10 +165,20 @@ absl::StatusOr<std::pair<v1::Event, std::pair<Hash, Hash>>> ParseExportLine(std:
     return absl::DataLossError("has a hash that is not 64 lowercase hex digits");
   }
   line.resize(line.size() - kTailBytes);
+  // Before the hashes: ,"seq":"N"
+  constexpr absl::string_view kSeqKey = ",\"seq\":\"";
+  const size_t seq_at = line.rfind(kSeqKey.data(), std::string::npos, kSeqKey.size());
+  uint64_t seq = 0;
+  if (seq_at == std::string::npos || line.back() != '"' ||
+      !absl::SimpleAtoi(line.substr(seq_at + kSeqKey.size(), line.size() - 1 - seq_at - kSeqKey.size()), &seq)) {
+    return absl::DataLossError("has no seq before its hashes");
+  }
+  line.resize(seq_at);
   line.push_back('}');
   v1::Event event;
   absl::Status parsed = ParseJson(line, &event);
   if (!parsed.ok()) return absl::DataLossError(absl::StrCat("does not parse: ", parsed.message()));
+  if (event.sequence() != seq) return absl::DataLossError("its seq and its event's sequence differ");
   return std::make_pair(std::move(event), std::make_pair(*hash, *prev));
 }
 

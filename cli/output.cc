@@ -26,8 +26,9 @@ std::string EventJsonLine(const StoredEvent& stored) {
   std::string json = ToJson(stored.event, false);
   AIDLEDGER_CHECK(!json.empty() && json.back() == '}');
   json.pop_back();
-  absl::StrAppend(&json, json.size() > 1 ? "," : "", "\"hash\":\"", Hex(stored.hash),
-                  "\",\"prev_hash\":\"", Hex(stored.prev_hash), "\"}");
+  absl::StrAppend(&json, json.size() > 1 ? "," : "", "\"seq\":\"", stored.sequence,
+                  "\",\"hash\":\"", Hex(stored.hash), "\",\"prev_hash\":\"",
+                  Hex(stored.prev_hash), "\"}");
   return json;
 }
 

@@ -16,8 +16,9 @@ namespace aidledger::app {
 // `defaults`: print fields that hold their default value too.
 std::string ToJson(const google::protobuf::Message& message, bool defaults);
 
-// One event as a JSON line: the event's proto JSON plus "hash" and
-// "prev_hash" in hex.
+// One event as a JSON line: the event's proto JSON plus, last and in this
+// order, "seq" (as a string, like every uint64 of the proto JSON mapping),
+// "hash" and "prev_hash" in hex.
 std::string EventJsonLine(const StoredEvent& stored);
 
 // The event's type as people say it ("allocation") and a short summary.

@@ -152,6 +152,7 @@ TEST_F(CliTest, LogPrintsJsonLinesWithTheChain) {
   std::vector<std::string> lines = absl::StrSplit(log.out, '\n', absl::SkipEmpty());
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_THAT(lines[0], ::testing::HasSubstr("\"sequence\":\"2\""));
+  EXPECT_THAT(lines[0], ::testing::HasSubstr(",\"seq\":\"2\",\"hash\":\""));
   EXPECT_THAT(lines[0], ::testing::HasSubstr("\"region_registered\":{\"code\":\"370200\",\"name\":\"青岛市\",\"parent_code\":\"370000\"}"));
   EXPECT_THAT(lines[0], ::testing::HasSubstr("\"effective_date\":\"2016-01-01\""));
   EXPECT_THAT(lines[0], ::testing::HasSubstr("\"actor\":\"clerk\""));

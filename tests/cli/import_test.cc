@@ -162,7 +162,9 @@ TEST_F(ImportTest, RestoreKeepsTheDigestAndRefusesAnyChangedByte) {
     changed[at] = static_cast<char>(changed[at] ^ (trial % 2 == 0 ? 1 : 32));
     const std::string bad_path = Write("bad.jsonl", changed);
     const std::string target = dir_.Sub(absl::StrCat("bad-", trial));
-    EXPECT_FALSE(app::Restore(bad_path, target).ok()) << "byte " << at << " changed";
+    EXPECT_FALSE(app::Restore(bad_path, target).ok())
+        << "byte " << at << " changed: " << text.substr(at > 30 ? at - 30 : 0, 60) << " -> "
+        << changed.substr(at > 30 ? at - 30 : 0, 60);
     EXPECT_FALSE(std::filesystem::exists(target)) << "a failed restore left a ledger behind";
   }
   EXPECT_THAT(app::Restore(path, dir_.Sub("restored")),
