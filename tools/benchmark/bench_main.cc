@@ -209,7 +209,6 @@ void Run(const Options& options) {
     const double seconds = Seconds(start);
     ledger.reset();
     const uint64_t disk = DirectoryBytes(imported);
-    mean_value_bytes = 0;
     absl::StatusOr<std::unique_ptr<Ledger>> reader =
         Ledger::Open(imported, {.read_only = true, .fold_on_open = false});
     std::unique_ptr<EventReader> events = (*reader)->Read(1, std::min<uint64_t>(100'000, stats.events));
@@ -243,10 +242,8 @@ void Run(const Options& options) {
 
   // 4. rebuild, in a child process for its own peak resident memory.
   {
-    const std::string command = absl::StrCat("/proc/self/exe rebuild ", imported);
+    std::fflush(nullptr);
     pid_t child = fork();
-    int pipe_fds[2];
-    (void)pipe_fds;
     if (child == 0) {
       std::freopen((options.dir + "/rebuild.out").c_str(), "w", stdout);
       execl("/proc/self/exe", "aidledger_bench", "rebuild", imported.c_str(), static_cast<char*>(nullptr));
