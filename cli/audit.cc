@@ -121,8 +121,10 @@ std::string CsvHeader() {
 }
 
 std::string CsvLine(const StoredEvent& stored) {
-  auto [type, fields] = FieldsFromEvent(stored.event);
-  fields["type"] = type;
+  // Not a structured binding: clang 14 cannot capture one in the lambda below.
+  std::pair<std::string, FieldMap> typed = FieldsFromEvent(stored.event);
+  FieldMap& fields = typed.second;
+  fields["type"] = typed.first;
   fields["seq"] = absl::StrCat(stored.sequence);
   fields["recorded_at"] = absl::FormatTime(
       absl::RFC3339_full,
