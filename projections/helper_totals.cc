@@ -4,8 +4,47 @@
 
 namespace aidledger {
 
+HelperTotals::HelperTotals(const HelperTotals& other) : state_(other.state_) {
+  RebuildIndex();
+}
+
+HelperTotals& HelperTotals::operator=(const HelperTotals& other) {
+  if (this != &other) {
+    state_ = other.state_;
+    RebuildIndex();
+  }
+  return *this;
+}
+
+HelperTotals::HelperTotals(HelperTotals&& other) noexcept : state_(std::move(other.state_)) {
+  RebuildIndex();
+  other.RebuildIndex();
+}
+
+HelperTotals& HelperTotals::operator=(HelperTotals&& other) noexcept {
+  if (this != &other) {
+    state_ = std::move(other.state_);
+    RebuildIndex();
+    other.RebuildIndex();
+  }
+  return *this;
+}
+
+void HelperTotals::Reset() {
+  state_.Clear();
+  RebuildIndex();
+}
+
 absl::Status HelperTotals::LoadState(absl::string_view bytes) {
-  return LoadSerializedState(name(), bytes, &state_);
+  absl::Status loaded = LoadSerializedState(name(), bytes, &state_);
+  RebuildIndex();
+  return loaded;
+}
+
+void HelperTotals::RebuildIndex() {
+  index_.clear();
+  index_.reserve(state_.helpers().size());
+  for (auto& [code, entry] : *state_.mutable_helpers()) index_[code] = &entry;
 }
 
 std::string HelperTotals::PairingKey(const std::string& helper_code,
@@ -20,6 +59,8 @@ const v1::Pairing* HelperTotals::FindPairing(const std::string& helper_code,
 }
 
 v1::HelperEntry* HelperTotals::Helper(const std::string& code) {
+  auto indexed = index_.find(code);
+  if (indexed != index_.end()) return indexed->second;
   auto names = state_.region_names().find(code);
   if (names == state_.region_names().end()) return nullptr;
   v1::HelperEntry& entry = (*state_.mutable_helpers())[code];
@@ -27,6 +68,7 @@ v1::HelperEntry* HelperTotals::Helper(const std::string& code) {
     entry.set_code(code);
     entry.set_name(names->second);
   }
+  index_[code] = &entry;
   return &entry;
 }
 

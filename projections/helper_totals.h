@@ -6,6 +6,9 @@
 
 #include <string>
 
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
 #include "aidledger/v1/projections.pb.h"
 #include "projections/projection.h"
 
@@ -15,11 +18,18 @@ class HelperTotals final : public Projection {
  public:
   static constexpr uint32_t kVersion = 1;
 
+  HelperTotals() = default;
+  // The index points into the state, so copies and moves rebuild it.
+  HelperTotals(const HelperTotals& other);
+  HelperTotals& operator=(const HelperTotals& other);
+  HelperTotals(HelperTotals&& other) noexcept;
+  HelperTotals& operator=(HelperTotals&& other) noexcept;
+
   absl::string_view name() const override { return "helper_totals"; }
   uint32_t version() const override { return kVersion; }
   const v1::HelperTotalsState& state() const override { return state_; }
   absl::Status LoadState(absl::string_view bytes) override;
-  void Reset() override { state_.Clear(); }
+  void Reset() override;
 
   // The pairing of exactly this helper with exactly this recipient, or nullptr.
   const v1::Pairing* FindPairing(const std::string& helper_code,
@@ -33,8 +43,13 @@ class HelperTotals final : public Projection {
  private:
   // The helper's entry, created (named from the region) on first use.
   v1::HelperEntry* Helper(const std::string& code);
+  void RebuildIndex();
 
   v1::HelperTotalsState state_;
+  // code -> the helper's entry in `state_`: one flat-map probe per fold
+  // step. Protobuf's Map, like std::unordered_map, never moves an element
+  // when it grows, and nothing is erased, so the pointers stay valid.
+  absl::flat_hash_map<std::string, v1::HelperEntry*> index_;
 };
 
 }  // namespace aidledger

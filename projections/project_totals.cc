@@ -4,13 +4,53 @@
 
 namespace aidledger {
 
-absl::Status ProjectTotals::LoadState(absl::string_view bytes) {
-  return LoadSerializedState(name(), bytes, &state_);
+ProjectTotals::ProjectTotals(const ProjectTotals& other) : state_(other.state_) {
+  RebuildIndex();
 }
 
-const v1::ProjectEntry* ProjectTotals::FindProject(const std::string& project_id) const {
-  auto it = state_.projects().find(project_id);
-  return it == state_.projects().end() ? nullptr : &it->second;
+ProjectTotals& ProjectTotals::operator=(const ProjectTotals& other) {
+  if (this != &other) {
+    state_ = other.state_;
+    RebuildIndex();
+  }
+  return *this;
+}
+
+ProjectTotals::ProjectTotals(ProjectTotals&& other) noexcept
+    : state_(std::move(other.state_)) {
+  RebuildIndex();
+  other.RebuildIndex();
+}
+
+ProjectTotals& ProjectTotals::operator=(ProjectTotals&& other) noexcept {
+  if (this != &other) {
+    state_ = std::move(other.state_);
+    RebuildIndex();
+    other.RebuildIndex();
+  }
+  return *this;
+}
+
+void ProjectTotals::Reset() {
+  state_.Clear();
+  RebuildIndex();
+}
+
+absl::Status ProjectTotals::LoadState(absl::string_view bytes) {
+  absl::Status loaded = LoadSerializedState(name(), bytes, &state_);
+  RebuildIndex();
+  return loaded;
+}
+
+void ProjectTotals::RebuildIndex() {
+  index_.clear();
+  index_.reserve(state_.projects().size());
+  for (auto& [project_id, entry] : *state_.mutable_projects()) index_[project_id] = &entry;
+}
+
+const v1::ProjectEntry* ProjectTotals::FindProject(absl::string_view project_id) const {
+  auto it = index_.find(project_id);
+  return it == index_.end() ? nullptr : it->second;
 }
 
 absl::Status ProjectTotals::Fold(const v1::Event& event, int64_t sign) {
@@ -30,6 +70,7 @@ absl::Status ProjectTotals::Fold(const v1::Event& event, int64_t sign) {
       entry.set_category(p.category());
       entry.set_budget_fen(p.budget_fen());
       entry.set_registered_on(event.effective_date());
+      index_[p.project_id()] = &entry;
       return absl::OkStatus();
     }
     case v1::Event::kFundsAllocated:
@@ -48,12 +89,12 @@ absl::Status ProjectTotals::Fold(const v1::Event& event, int64_t sign) {
       return absl::OkStatus();
   }
   if (project_id->empty()) return absl::OkStatus();  // not tied to a project
-  auto it = state_.mutable_projects()->find(*project_id);
-  if (it == state_.mutable_projects()->end()) {
+  auto it = index_.find(*project_id);
+  if (it == index_.end()) {
     return absl::DataLossError(absl::StrCat("event ", event.sequence(),
                                             " references unknown project ", *project_id));
   }
-  v1::ProjectEntry& entry = it->second;
+  v1::ProjectEntry& entry = *it->second;
   entry.set_allocated_fen(entry.allocated_fen() + allocated);
   entry.set_disbursed_fen(entry.disbursed_fen() + disbursed);
   entry.set_invested_fen(entry.invested_fen() + invested);

@@ -12,55 +12,113 @@ absl::Status Unknown(const v1::Event& event, absl::string_view what,
                                           " references unknown ", what, " ", key));
 }
 
-void AddFigures(v1::RegionFigures* into, const v1::RegionFigures& delta) {
-  into->set_allocated_fen(into->allocated_fen() + delta.allocated_fen());
-  into->set_disbursed_fen(into->disbursed_fen() + delta.disbursed_fen());
-  into->set_balance_fen(into->balance_fen() + delta.balance_fen());
-  into->set_invested_fen(into->invested_fen() + delta.invested_fen());
-  into->set_sales_fen(into->sales_fen() + delta.sales_fen());
-  into->set_projects(into->projects() + delta.projects());
+// Adds `delta` to `into`. Both totals and own figures use it.
+template <typename Delta>
+void AddFigures(v1::RegionFigures* into, const Delta& delta) {
+  into->set_allocated_fen(into->allocated_fen() + delta.allocated);
+  into->set_disbursed_fen(into->disbursed_fen() + delta.disbursed);
+  into->set_balance_fen(into->balance_fen() + delta.balance);
+  into->set_invested_fen(into->invested_fen() + delta.invested);
+  into->set_sales_fen(into->sales_fen() + delta.sales);
+  into->set_projects(into->projects() + delta.projects);
 }
 
 }  // namespace
 
+RegionBalances::RegionBalances(const RegionBalances& other) : state_(other.state_) {
+  RebuildIndex();
+}
+
+RegionBalances& RegionBalances::operator=(const RegionBalances& other) {
+  if (this != &other) {
+    state_ = other.state_;
+    RebuildIndex();
+  }
+  return *this;
+}
+
+RegionBalances::RegionBalances(RegionBalances&& other) noexcept
+    : state_(std::move(other.state_)) {
+  RebuildIndex();
+  other.RebuildIndex();
+}
+
+RegionBalances& RegionBalances::operator=(RegionBalances&& other) noexcept {
+  if (this != &other) {
+    state_ = std::move(other.state_);
+    RebuildIndex();
+    other.RebuildIndex();
+  }
+  return *this;
+}
+
+void RegionBalances::Reset() {
+  state_.Clear();
+  RebuildIndex();
+}
+
 absl::Status RegionBalances::LoadState(absl::string_view bytes) {
-  return LoadSerializedState(name(), bytes, &state_);
+  absl::Status loaded = LoadSerializedState(name(), bytes, &state_);
+  RebuildIndex();
+  return loaded;
 }
 
-const v1::RegionEntry* RegionBalances::FindRegion(const std::string& code) const {
-  auto it = state_.regions().find(code);
-  return it == state_.regions().end() ? nullptr : &it->second;
+void RegionBalances::IndexRegion(const std::string& code, v1::RegionEntry* entry) {
+  const uint32_t parent =
+      entry->parent_code().empty() ? kNoParent : SlotOf(entry->parent_code());
+  slot_of_region_[code] = static_cast<uint32_t>(slots_.size());
+  slots_.push_back({entry, parent});
 }
 
-const std::string* RegionBalances::FindProjectRegion(
-    const std::string& project_id) const {
-  auto it = state_.project_region().find(project_id);
-  return it == state_.project_region().end() ? nullptr : &it->second;
+void RegionBalances::RebuildIndex() {
+  slots_.clear();
+  slot_of_region_.clear();
+  slot_of_project_.clear();
+  // Parents before children: index by depth, which registration bounds.
+  auto& regions = *state_.mutable_regions();
+  slots_.reserve(regions.size());
+  for (int depth = 0; depth <= limits::kRegionDepthMax; ++depth) {
+    for (auto& [code, entry] : regions) {
+      if (entry.depth() == depth) IndexRegion(code, &entry);
+    }
+  }
+  for (const auto& [project_id, region_code] : state_.project_region()) {
+    const uint32_t slot = SlotOf(region_code);
+    if (slot != kNotFound) slot_of_project_[project_id] = slot;
+  }
 }
 
-bool RegionBalances::IsWithin(const std::string& code,
-                              const std::string& ancestor) const {
-  const v1::RegionEntry* region = FindRegion(code);
-  for (int step = 0; region != nullptr && step <= limits::kRegionDepthMax; ++step) {
-    if (region->code() == ancestor) return true;
-    if (region->parent_code().empty()) return false;
-    region = FindRegion(region->parent_code());
+uint32_t RegionBalances::SlotOf(absl::string_view code) const {
+  auto it = slot_of_region_.find(code);
+  return it == slot_of_region_.end() ? kNotFound : it->second;
+}
+
+const v1::RegionEntry* RegionBalances::FindRegion(absl::string_view code) const {
+  const uint32_t slot = SlotOf(code);
+  return slot == kNotFound ? nullptr : slots_[slot].entry;
+}
+
+const std::string* RegionBalances::FindProjectRegion(absl::string_view project_id) const {
+  auto it = slot_of_project_.find(project_id);
+  return it == slot_of_project_.end() ? nullptr : &slots_[it->second].entry->code();
+}
+
+bool RegionBalances::IsWithin(absl::string_view code, absl::string_view ancestor) const {
+  uint32_t slot = SlotOf(code);
+  for (int step = 0; slot != kNoParent && step <= limits::kRegionDepthMax; ++step) {
+    if (slots_[slot].entry->code() == ancestor) return true;
+    slot = slots_[slot].parent;
   }
   return false;
 }
 
-void RegionBalances::AddToRegion(const std::string& code,
-                                 const v1::RegionFigures& delta) {
-  auto& regions = *state_.mutable_regions();
-  v1::RegionEntry& own = regions.at(code);
-  AddFigures(own.mutable_own(), delta);
+void RegionBalances::AddToRegion(uint32_t slot, const Delta& delta) {
+  AddFigures(slots_[slot].entry->mutable_own(), delta);
   AddFigures(state_.mutable_grand(), delta);
-  v1::RegionEntry* region = &own;
   // Depth is bounded at registration, so this walk is too.
-  for (int step = 0; step <= limits::kRegionDepthMax; ++step) {
-    AddFigures(region->mutable_total(), delta);
-    if (region->parent_code().empty()) return;
-    region = &regions.at(region->parent_code());
+  for (int step = 0; slot != kNoParent && step <= limits::kRegionDepthMax; ++step) {
+    AddFigures(slots_[slot].entry->mutable_total(), delta);
+    slot = slots_[slot].parent;
   }
 }
 
@@ -84,51 +142,56 @@ absl::Status RegionBalances::RegisterRegion(const v1::Event& event) {
   entry.set_depth(depth);
   entry.mutable_own();
   entry.mutable_total();
+  IndexRegion(r.code(), &entry);
   return absl::OkStatus();
 }
 
 absl::Status RegionBalances::Fold(const v1::Event& event, int64_t sign) {
-  v1::RegionFigures delta;
-  const std::string* region = nullptr;
+  Delta delta;
+  uint32_t slot = kNotFound;
   switch (event.payload_case()) {
     case v1::Event::kRegionRegistered:
       return RegisterRegion(event);
     case v1::Event::kProjectRegistered: {
       const v1::ProjectRegistered& p = event.project_registered();
-      if (FindRegion(p.region_code()) == nullptr) {
-        return Unknown(event, "region", p.region_code());
-      }
+      slot = SlotOf(p.region_code());
+      if (slot == kNotFound) return Unknown(event, "region", p.region_code());
       (*state_.mutable_project_region())[p.project_id()] = p.region_code();
-      delta.set_projects(1);
-      AddToRegion(p.region_code(), delta);
+      slot_of_project_[p.project_id()] = slot;
+      delta.projects = 1;
+      AddToRegion(slot, delta);
       return absl::OkStatus();
     }
     case v1::Event::kFundsAllocated:
-      region = &event.funds_allocated().recipient_code();
-      delta.set_allocated_fen(sign * event.funds_allocated().amount_fen());
-      delta.set_balance_fen(delta.allocated_fen());
+      slot = SlotOf(event.funds_allocated().recipient_code());
+      if (slot == kNotFound) return Unknown(event, "region", event.funds_allocated().recipient_code());
+      delta.allocated = sign * event.funds_allocated().amount_fen();
+      delta.balance = delta.allocated;
       break;
-    case v1::Event::kFundsDisbursed:
-      region = FindProjectRegion(event.funds_disbursed().project_id());
-      if (region == nullptr) {
+    case v1::Event::kFundsDisbursed: {
+      auto it = slot_of_project_.find(event.funds_disbursed().project_id());
+      if (it == slot_of_project_.end()) {
         return Unknown(event, "project", event.funds_disbursed().project_id());
       }
-      delta.set_disbursed_fen(sign * event.funds_disbursed().amount_fen());
-      delta.set_balance_fen(-delta.disbursed_fen());
+      slot = it->second;
+      delta.disbursed = sign * event.funds_disbursed().amount_fen();
+      delta.balance = -delta.disbursed;
       break;
+    }
     case v1::Event::kInvestmentRecorded:
-      region = &event.investment_recorded().region_code();
-      delta.set_invested_fen(sign * event.investment_recorded().amount_fen());
+      slot = SlotOf(event.investment_recorded().region_code());
+      if (slot == kNotFound) return Unknown(event, "region", event.investment_recorded().region_code());
+      delta.invested = sign * event.investment_recorded().amount_fen();
       break;
     case v1::Event::kSaleRecorded:
-      region = &event.sale_recorded().region_code();
-      delta.set_sales_fen(sign * event.sale_recorded().amount_fen());
+      slot = SlotOf(event.sale_recorded().region_code());
+      if (slot == kNotFound) return Unknown(event, "region", event.sale_recorded().region_code());
+      delta.sales = sign * event.sale_recorded().amount_fen();
       break;
     default:
       return absl::OkStatus();  // pairings change no balance
   }
-  if (FindRegion(*region) == nullptr) return Unknown(event, "region", *region);
-  AddToRegion(*region, delta);
+  AddToRegion(slot, delta);
   return absl::OkStatus();
 }
 

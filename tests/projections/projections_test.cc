@@ -152,6 +152,42 @@ TEST_F(ProjectionsTest, SnapshotPlusTailEqualsAFullRebuildEverywhere) {
   EXPECT_TRUE(warnings_.empty()) << warnings_.front();
 }
 
+// The projections keep an index into their state for the fold's lookups; a
+// copy, a move or a loaded snapshot must fold on exactly like the original,
+// and the original must be untouched by what is folded into its copy.
+TEST_F(ProjectionsTest, CopiedMovedAndLoadedBooksFoldOnLikeTheOriginal) {
+  RandomStream stream(ledger_.get(), testing::TestSeed(7010));
+  stream.AddRegistry();
+  stream.AddMoneyEvents(1500, 30);
+  const uint64_t head = ledger_->head().sequence;
+  const uint64_t middle = head / 2;
+  FoldedBooks half = MustFold(middle, std::nullopt, /*use_snapshots=*/false);
+  const Books untouched = half.books;
+  Books copied = half.books;
+  Books assigned;
+  assigned = half.books;
+  Books moved = std::move(half.books);
+  Books loaded;
+  for (size_t i = 0; i < loaded.all().size(); ++i) {
+    ASSERT_THAT(loaded.all()[i]->LoadState(untouched.all()[i]->SerializeState()), IsOk());
+  }
+  std::unique_ptr<EventReader> reader = ledger_->Read(middle + 1, head);
+  StoredEvent stored;
+  while (true) {
+    absl::StatusOr<bool> more = reader->Next(&stored);
+    ASSERT_THAT(more.status(), IsOk());
+    if (!*more) break;
+    for (Books* books : {&copied, &assigned, &moved, &loaded}) {
+      ASSERT_THAT(books->Apply(stored.event), IsOk()) << stored.sequence;
+    }
+  }
+  const FoldedBooks full = MustFold(head, std::nullopt, false);
+  for (const Books* books : {&copied, &assigned, &moved, &loaded}) {
+    ExpectSameState(*books, full.books, head);
+  }
+  ExpectSameState(untouched, MustFold(middle, std::nullopt, false).books, middle);
+}
+
 TEST_F(ProjectionsTest, ReversingEveryMoneyEventReturnsEveryFigureToZero) {
   RandomStream stream(ledger_.get(), testing::TestSeed(7003));
   stream.AddRegistry();

@@ -174,7 +174,9 @@ void RandomStream::ReverseEverything() {
   for (bool allocations : {false, true}) {
     for (MoneyEvent& target : money_) {
       if ((target.type == v1::Event::kFundsAllocated) != allocations) continue;
-      if (!target.reversed) ASSERT_TRUE(TryReverse(target)) << target.event_id;
+      if (!target.reversed) {
+        ASSERT_TRUE(TryReverse(target)) << target.event_id;
+      }
     }
   }
 }
