@@ -22,6 +22,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "aidledger/v1/cli.pb.h"
+#include "cli/gzip.h"
 #include "cli/import.h"
 #include "cli/metrics.h"
 #include "cli/output.h"
@@ -71,8 +72,47 @@ struct Published {
 struct Rendered {
   uint64_t sequence = 0;
   std::shared_ptr<const std::string> body;
+  std::shared_ptr<const std::string> gzipped;  // the body gzipped, when it is large
   bool rendering = false;
 };
+
+// Bodies of at least this size are gzipped for clients that accept it.
+constexpr size_t kGzipMinBytes = 1024;
+
+// Every body leaves through Send. Given with its length, cpp-httplib sends a
+// body as it is (it compresses only bodies given with set_content, and with
+// brotli at its slowest whenever a client offers br), so compression is
+// ours: gzip at the fastest level, done once per rendered report (`gzipped`)
+// or else per response. The ETag of a gzipped body is the identity ETag
+// with "-gzip" added, as a different representation needs its own ETag.
+void Send(const httplib::Request& request, httplib::Response& response,
+          std::shared_ptr<const std::string> body, const std::string& content_type,
+          std::shared_ptr<const std::string> gzipped = nullptr) {
+  response.set_header("Vary", "Accept-Encoding");
+  if (body->size() >= kGzipMinBytes && AcceptsGzip(request.get_header_value("Accept-Encoding"))) {
+    body = gzipped != nullptr ? std::move(gzipped) : std::make_shared<const std::string>(Gzip(*body));
+    response.set_header("Content-Encoding", "gzip");
+    if (response.has_header("ETag")) {
+      std::string etag = response.get_header_value("ETag");
+      response.headers.erase("ETag");
+      response.set_header("ETag", etag.substr(0, etag.size() - 1) + "-gzip\"");
+    }
+  }
+  if (body->empty()) {
+    response.set_content("", content_type);
+    return;
+  }
+  const size_t size = body->size();
+  response.set_content_provider(
+      size, content_type,
+      [body = std::move(body)](size_t offset, size_t length, httplib::DataSink& sink) {
+        return sink.write(body->data() + offset, length);
+      });
+}
+
+void SendJson(const httplib::Request& request, httplib::Response& response, std::string body) {
+  Send(request, response, std::make_shared<const std::string>(std::move(body)), "application/json");
+}
 
 struct AppendRequest {
   std::vector<v1::Event> drafts;
@@ -288,21 +328,20 @@ std::optional<Caller> Service::Authorize(const httplib::Request& request,
   if (!absl::ConsumePrefix(&token, "Bearer ") || token.empty()) {
     response.status = 401;
     response.set_header("WWW-Authenticate", "Bearer");
-    response.set_content(ErrorJson("an Authorization: Bearer token is required"), "application/json");
+    SendJson(request, response, ErrorJson("an Authorization: Bearer token is required"));
     return std::nullopt;
   }
   std::optional<Caller> caller = tokens_->Authenticate(token);
   if (!caller.has_value()) {
     response.status = 401;
     response.set_header("WWW-Authenticate", "Bearer");
-    response.set_content(ErrorJson("the token is not valid"), "application/json");
+    SendJson(request, response, ErrorJson("the token is not valid"));
     return std::nullopt;
   }
   if (static_cast<int>(caller->role) < static_cast<int>(needed)) {
     response.status = 403;
-    response.set_content(ErrorJson(absl::StrCat("this needs the ", RoleName(needed), " role; ",
-                                                caller->name, " is a ", RoleName(caller->role))),
-                         "application/json");
+    SendJson(request, response, ErrorJson(absl::StrCat("this needs the ", RoleName(needed), " role; ",
+                                                caller->name, " is a ", RoleName(caller->role))));
     return std::nullopt;
   }
   return caller;
@@ -311,11 +350,14 @@ std::optional<Caller> Service::Authorize(const httplib::Request& request,
 bool Service::NotModified(const httplib::Request& request, httplib::Response& response,
                           uint64_t head_sequence) {
   const std::string etag = absl::StrCat("\"", head_sequence, "\"");
-  response.set_header("ETag", etag);
-  if (request.get_header_value("If-None-Match") == etag) {
+  const std::string gzip_etag = absl::StrCat("\"", head_sequence, "-gzip\"");
+  const std::string asked = request.get_header_value("If-None-Match");
+  if (asked == etag || asked == gzip_etag) {
+    response.set_header("ETag", asked);
     response.status = 304;
     return true;
   }
+  response.set_header("ETag", etag);
   return false;
 }
 
@@ -325,7 +367,9 @@ void Service::Timed(httplib::Server& server, const std::string& method, const st
   auto timed = [this, route, handler](const httplib::Request& request, httplib::Response& response) {
     const absl::Time start = absl::Now();
     handler(request, response);
-    metrics_.ObserveRequest(route, response.status, absl::ToDoubleSeconds(absl::Now() - start));
+    // A handler that sets no status answers 200 (cpp-httplib fills it in later).
+    const int status = response.status == -1 ? 200 : response.status;
+    metrics_.ObserveRequest(route, status, absl::ToDoubleSeconds(absl::Now() - start));
   };
   if (method == "GET") {
     server.Get(path, timed);
@@ -360,7 +404,7 @@ void Service::HandleReport(const httplib::Request& request, httplib::Response& r
     uint64_t at = 0;
     if (!absl::SimpleAtoi(request.get_param_value("at_seq"), &at)) {
       response.status = 400;
-      response.set_content(ErrorJson("at_seq must be a number"), "application/json");
+      SendJson(request, response, ErrorJson("at_seq must be a number"));
       return;
     }
     point.at_seq = at;
@@ -370,10 +414,10 @@ void Service::HandleReport(const httplib::Request& request, httplib::Response& r
   const std::string region = request.get_param_value("region");
   auto reply = [&](const absl::StatusOr<std::string>& body) {
     if (body.ok()) {
-      response.set_content(*body, "application/json");
+      SendJson(request, response, *body);
     } else {
       response.status = body.status().code() == absl::StatusCode::kNotFound ? 404 : 500;
-      response.set_content(ErrorJson(body.status().message()), "application/json");
+      SendJson(request, response, ErrorJson(body.status().message()));
     }
   };
   if (point.at_seq.has_value() || !point.known_at.empty() || !point.as_of.empty()) {
@@ -382,7 +426,7 @@ void Service::HandleReport(const httplib::Request& request, httplib::Response& r
     absl::StatusOr<FoldedPoint> folded = FoldAtPoint(*ledger_, point);
     if (!folded.ok()) {
       response.status = ExitCodeFor(folded.status()) == kExitIntegrity ? 500 : 400;
-      response.set_content(ErrorJson(folded.status().message()), "application/json");
+      SendJson(request, response, ErrorJson(folded.status().message()));
       return;
     }
     reply(RenderReport(kind, folded->folded.books, region, folded->at));
@@ -397,7 +441,7 @@ void Service::HandleReport(const httplib::Request& request, httplib::Response& r
     if (it != rendered_.end() && it->second.body != nullptr &&
         (it->second.sequence == published->head.sequence || it->second.rendering)) {
       if (NotModified(request, response, it->second.sequence)) return;
-      response.set_content(*it->second.body, "application/json");
+      Send(request, response, it->second.body, "application/json", it->second.gzipped);
       return;
     }
     if (it != rendered_.end()) {
@@ -414,18 +458,28 @@ void Service::HandleReport(const httplib::Request& request, httplib::Response& r
   v1::PointInTime at;
   at.set_seq(published->head.sequence);
   at.set_head_hash(published->head.sequence == 0 ? "" : Hex(published->head.hash));
-  absl::StatusOr<std::string> body = RenderReport(kind, published->books, region, at);
+  absl::StatusOr<std::string> rendered = RenderReport(kind, published->books, region, at);
+  if (!rendered.ok()) {
+    std::lock_guard<std::mutex> lock(rendered_mutex_);
+    if (auto it = rendered_.find(key); it != rendered_.end()) it->second.rendering = false;
+    reply(rendered);
+    return;
+  }
+  auto body = std::make_shared<const std::string>(*std::move(rendered));
+  auto gzipped = body->size() >= kGzipMinBytes ? std::make_shared<const std::string>(Gzip(*body))
+                                                : nullptr;
   {
     std::lock_guard<std::mutex> lock(rendered_mutex_);
     if (auto it = rendered_.find(key); it != rendered_.end()) {
       it->second.rendering = false;
-      if (body.ok() && (it->second.body == nullptr || it->second.sequence < published->head.sequence)) {
+      if (it->second.body == nullptr || it->second.sequence < published->head.sequence) {
         it->second.sequence = published->head.sequence;
-        it->second.body = std::make_shared<const std::string>(*body);
+        it->second.body = body;
+        it->second.gzipped = gzipped;
       }
     }
   }
-  reply(body);
+  Send(request, response, body, "application/json", gzipped);
 }
 
 absl::StatusOr<std::vector<v1::Event>> ParseBody(const std::string& body) {
@@ -495,9 +549,8 @@ void Service::HandleAppend(const httplib::Request& request, httplib::Response& r
     response.status = too_large ? 413 : 400;
     std::optional<v1::RejectReason> reason = RejectReasonOf(drafts.status());
     if (reason.has_value() && *reason != v1::FIELD_INVALID) response.status = 422;
-    response.set_content(ErrorJson(drafts.status().message(),
-                                   reason ? v1::RejectReason_Name(*reason) : ""),
-                         "application/json");
+    SendJson(request, response, ErrorJson(drafts.status().message(),
+                                   reason ? v1::RejectReason_Name(*reason) : ""));
     return;
   }
   const bool batch = absl::StartsWith(absl::StripAsciiWhitespace(request.body), "[");
@@ -509,7 +562,7 @@ void Service::HandleAppend(const httplib::Request& request, httplib::Response& r
     std::lock_guard<std::mutex> lock(queue_mutex_);
     if (stopping_ || queue_.size() >= kQueueRequestsMax) {
       response.status = 503;
-      response.set_content(ErrorJson("the server is busy or stopping; try again"), "application/json");
+      SendJson(request, response, ErrorJson("the server is busy or stopping; try again"));
       return;
     }
     queue_.push_back(pending);
@@ -517,14 +570,13 @@ void Service::HandleAppend(const httplib::Request& request, httplib::Response& r
   queue_ready_.notify_one();
   if (done.wait_for(kAppendWaitMax) != std::future_status::ready) {
     response.status = 503;
-    response.set_content(ErrorJson("the append did not commit in time; retry with the same event_id"),
-                         "application/json");
+    SendJson(request, response, ErrorJson("the append did not commit in time; retry with the same event_id"));
     return;
   }
   absl::StatusOr<SubmitOutcome> outcome = done.get();
   if (!outcome.ok()) {
     response.status = 500;
-    response.set_content(ErrorJson(outcome.status().message()), "application/json");
+    SendJson(request, response, ErrorJson(outcome.status().message()));
     return;
   }
   if (!outcome->rejections.empty()) {
@@ -535,14 +587,13 @@ void Service::HandleAppend(const httplib::Request& request, httplib::Response& r
     std::string message(first.status.message());
     if (batch) message = absl::StrCat("event ", first.index + 1, " of the batch: ", message);
     const std::string field = message.substr(0, message.find(':'));
-    response.set_content(ErrorJson(message, v1::RejectReason_Name(reason),
-                                   batch ? "" : field),
-                         "application/json");
+    SendJson(request, response, ErrorJson(message, v1::RejectReason_Name(reason),
+                                   batch ? "" : field));
     return;
   }
   response.status = outcome->appended > 0 ? 201 : 200;
   if (!batch) {
-    response.set_content(ReceiptJson(outcome->results.front()), "application/json");
+    SendJson(request, response, ReceiptJson(outcome->results.front()));
     return;
   }
   std::string json = "{\"results\":[";
@@ -550,7 +601,7 @@ void Service::HandleAppend(const httplib::Request& request, httplib::Response& r
     absl::StrAppend(&json, i > 0 ? "," : "", ReceiptJson(outcome->results[i]));
   }
   json += "]}";
-  response.set_content(json, "application/json");
+  SendJson(request, response, json);
 }
 
 void Service::HandleEvents(const httplib::Request& request, httplib::Response& response) {
@@ -562,8 +613,7 @@ void Service::HandleEvents(const httplib::Request& request, httplib::Response& r
       (request.has_param("limit") && !absl::SimpleAtoi(request.get_param_value("limit"), &limit)) ||
       from == 0 || limit == 0 || limit > kEventsPageMax) {
     response.status = 400;
-    response.set_content(ErrorJson(absl::StrCat("from must be >= 1 and limit in 1..", kEventsPageMax)),
-                         "application/json");
+    SendJson(request, response, ErrorJson(absl::StrCat("from must be >= 1 and limit in 1..", kEventsPageMax)));
     return;
   }
   const uint64_t to = std::min(published->head.sequence, from + limit - 1);
@@ -575,7 +625,7 @@ void Service::HandleEvents(const httplib::Request& request, httplib::Response& r
     absl::StatusOr<bool> more = reader->Next(&stored);
     if (!more.ok()) {
       response.status = 500;
-      response.set_content(ErrorJson(more.status().message()), "application/json");
+      SendJson(request, response, ErrorJson(more.status().message()));
       return;
     }
     if (!*more) break;
@@ -583,7 +633,7 @@ void Service::HandleEvents(const httplib::Request& request, httplib::Response& r
     last = stored.sequence;
   }
   absl::StrAppend(&json, "],\"next_from\":\"", last + 1, "\"}");
-  response.set_content(json, "application/json");
+  SendJson(request, response, json);
 }
 
 void Service::HandleProof(const httplib::Request& request, httplib::Response& response) {
@@ -593,31 +643,29 @@ void Service::HandleProof(const httplib::Request& request, httplib::Response& re
   if (!absl::SimpleAtoi(request.get_param_value("seq"), &seq) || seq == 0 ||
       seq > published->head.sequence) {
     response.status = 400;
-    response.set_content(ErrorJson(absl::StrCat("seq must be in 1..", published->head.sequence)),
-                         "application/json");
+    SendJson(request, response, ErrorJson(absl::StrCat("seq must be in 1..", published->head.sequence)));
     return;
   }
   if (NotModified(request, response, published->head.sequence)) return;
   absl::StatusOr<v1::InclusionProof> proof = ledger_->Prove(seq, published->head.sequence);
   if (!proof.ok()) {
     response.status = 500;
-    response.set_content(ErrorJson(proof.status().message()), "application/json");
+    SendJson(request, response, ErrorJson(proof.status().message()));
     return;
   }
-  response.set_content(ToJson(*proof, false), "application/json");
+  SendJson(request, response, ToJson(*proof, false));
 }
 
 void Service::Routes(httplib::Server& server) {
-  Timed(server, "GET", "/healthz", "/healthz", [this](const auto&, httplib::Response& response) {
-    response.set_content(absl::StrCat("{\"status\":\"ok\",\"head_seq\":\"",
-                                      Current()->head.sequence, "\"}"),
-                         "application/json");
+  Timed(server, "GET", "/healthz", "/healthz", [this](const auto& request, httplib::Response& response) {
+    SendJson(request, response, absl::StrCat("{\"status\":\"ok\",\"head_seq\":\"",
+                                      Current()->head.sequence, "\"}"));
   });
   Timed(server, "GET", "/v1/digest", "/v1/digest", [this](const auto& request, auto& response) {
     if (!Authorize(request, response, Role::kReader)) return;
     std::shared_ptr<const Published> published = Current();
     if (NotModified(request, response, published->head.sequence)) return;
-    response.set_content(ToJson(published->digest, true), "application/json");
+    SendJson(request, response, ToJson(published->digest, true));
   });
   for (const char* kind : {"balances", "projects", "helpers"}) {
     const std::string path = absl::StrCat("/v1/", kind);
@@ -631,10 +679,11 @@ void Service::Routes(httplib::Server& server) {
         [this](const auto& request, auto& response) { HandleAppend(request, response); });
   Timed(server, "GET", "/v1/proof", "/v1/proof",
         [this](const auto& request, auto& response) { HandleProof(request, response); });
-  Timed(server, "GET", "/metrics", "/metrics", [this](const auto&, httplib::Response& response) {
+  Timed(server, "GET", "/metrics", "/metrics", [this](const auto& request, httplib::Response& response) {
     std::shared_ptr<const Published> published = Current();
-    response.set_content(metrics_.Render(published->head.sequence, published->books),
-                         "text/plain; version=0.0.4");
+    Send(request, response,
+         std::make_shared<const std::string>(metrics_.Render(published->head.sequence, published->books)),
+         "text/plain; version=0.0.4");
   });
 }
 
@@ -644,9 +693,9 @@ void Service::Run(httplib::Server& server) {
   server.set_keep_alive_max_count(kKeepAliveRequestsMax);
   server.set_read_timeout(kSocketTimeoutSeconds, 0);
   server.set_write_timeout(kSocketTimeoutSeconds, 0);
-  server.set_error_handler([](const httplib::Request&, httplib::Response& response) {
-    if (response.body.empty()) {
-      response.set_content(ErrorJson(absl::StrCat("HTTP ", response.status)), "application/json");
+  server.set_error_handler([](const httplib::Request& request, httplib::Response& response) {
+    if (response.body.empty() && response.content_length_ == 0) {
+      SendJson(request, response, ErrorJson(absl::StrCat("HTTP ", response.status)));
     }
   });
   Routes(server);

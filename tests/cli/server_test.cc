@@ -279,6 +279,72 @@ TEST_F(ServerTest, ReadersDuringAppendsAlwaysSeeAConsistentStateAndEtagsWork) {
   EXPECT_EQ(client->Get("/v1/balances", conditional)->status, 200);
 }
 
+// Bodies are gzipped by the server for clients that accept gzip, and sent
+// as they are to everyone else: never brotli at its slowest, which is what
+// cpp-httplib does on its own for any client that offers br.
+TEST_F(ServerTest, LargeBodiesAreGzippedForClientsThatAcceptItAndForNoOneElse) {
+  StartServer();
+  auto client = Client();
+  for (int i = 0; i < 20; ++i) {
+    client->Post("/v1/events", As("appender"), Sale(absl::StrCat("g-", i), "621102", 100 + i),
+                 "application/json");
+  }
+  auto raw = Client();
+  raw->set_decompress(false);  // to see the bytes on the wire
+  for (const char* path : {"/v1/balances", "/v1/projects", "/v1/helpers", "/v1/events?limit=20",
+                           "/metrics"}) {
+    const std::string role = absl::StartsWith(path, "/v1/events") ? "auditor" : "reader";
+    const bool metrics = std::string(path) == "/metrics";
+    auto with = [&](const char* accept) {
+      httplib::Headers headers = As(role);
+      headers.emplace("Accept-Encoding", accept);
+      return headers;
+    };
+    auto identity = client->Get(path, with("identity"));
+    ASSERT_TRUE(identity && identity->status == 200) << path;
+    EXPECT_FALSE(identity->has_header("Content-Encoding")) << path;
+    for (const char* refused : {"br", "gzip;q=0", "deflate"}) {
+      auto plain = raw->Get(path, with(refused));
+      ASSERT_TRUE(plain && plain->status == 200) << path;
+      EXPECT_FALSE(plain->has_header("Content-Encoding")) << path << " for " << refused;
+      if (!metrics) {
+        EXPECT_EQ(plain->body, identity->body) << path << " for " << refused;
+      }
+    }
+    if (identity->body.size() < 1024) continue;  // small bodies are never compressed
+    auto wire = raw->Get(path, with("br, gzip, deflate"));
+    ASSERT_TRUE(wire && wire->status == 200) << path;
+    EXPECT_EQ(wire->get_header_value("Content-Encoding"), "gzip") << path;
+    EXPECT_EQ(wire->get_header_value("Vary"), "Accept-Encoding") << path;
+    EXPECT_LT(wire->body.size(), identity->body.size()) << path;
+    auto inflated = client->Get(path, with("br, gzip, deflate"));  // httplib inflates it
+    ASSERT_TRUE(inflated && inflated->status == 200) << path;
+    if (metrics) {  // its counters move with every request
+      EXPECT_TRUE(absl::StartsWith(inflated->body, "# HELP")) << inflated->body.substr(0, 100);
+    } else {
+      EXPECT_EQ(inflated->body, identity->body) << path;
+    }
+  }
+  // A gzipped body has its own ETag, and either ETag of the head revalidates.
+  auto gzipped = raw->Get("/v1/balances", [&] {
+    httplib::Headers headers = As("reader");
+    headers.emplace("Accept-Encoding", "gzip");
+    return headers;
+  }());
+  ASSERT_TRUE(gzipped && gzipped->status == 200);
+  const std::string head = Client()->Get("/healthz")->body;
+  const std::string seq = head.substr(head.find("head_seq\":\"") + 11);
+  EXPECT_EQ(gzipped->get_header_value("ETag"),
+            absl::StrCat("\"", seq.substr(0, seq.find('"')), "-gzip\""));
+  for (const std::string& etag : {gzipped->get_header_value("ETag"),
+                                  absl::StrCat("\"", seq.substr(0, seq.find('"')), "\"")}) {
+    httplib::Headers conditional = As("reader");
+    conditional.emplace("If-None-Match", etag);
+    conditional.emplace("Accept-Encoding", "gzip");
+    EXPECT_EQ(raw->Get("/v1/balances", conditional)->status, 304) << etag;
+  }
+}
+
 TEST_F(ServerTest, SigtermDuringLoadLosesNoAcknowledgedEvent) {
   StartServer();
   std::mutex acknowledged_mutex;
@@ -320,6 +386,7 @@ TEST_F(ServerTest, MetricsParseAsPrometheusText) {
   auto client = Client();
   client->Post("/v1/events", As("appender"), Sale("p-1", "621100", 5), "application/json");
   client->Post("/v1/events", As("appender"), Sale("p-2", "999999", 5), "application/json");
+  ASSERT_EQ(client->Get("/v1/balances", As("reader"))->status, 200);
   auto metrics = client->Get("/metrics");
   ASSERT_EQ(metrics->status, 200);
   EXPECT_THAT(metrics->get_header_value("Content-Type"), ::testing::StartsWith("text/plain"));
@@ -340,6 +407,8 @@ TEST_F(ServerTest, MetricsParseAsPrometheusText) {
   EXPECT_THAT(metrics->body, ::testing::HasSubstr("aidledger_rejections_total{reason=\"REGION_NOT_FOUND\"} 1\n"));
   EXPECT_THAT(metrics->body, ::testing::HasSubstr("aidledger_region_sales_fen{region=\"620000\"} 5\n"));
   EXPECT_THAT(metrics->body, ::testing::HasSubstr("aidledger_http_request_duration_seconds_bucket{route=\"/v1/events POST\",le=\"+Inf\"} 2\n"));
+  // A handler that sets no status answered 200, and is counted so.
+  EXPECT_THAT(metrics->body, ::testing::HasSubstr("aidledger_http_requests_total{route=\"/v1/balances\",status=\"200\"} 1\n"));
 }
 
 TEST_F(ServerTest, TheCliReadsBesideTheServerButAppendsThroughIt) {
