@@ -16,18 +16,31 @@ HelperTotals& HelperTotals::operator=(const HelperTotals& other) {
   return *this;
 }
 
-HelperTotals::HelperTotals(HelperTotals&& other) noexcept : state_(std::move(other.state_)) {
-  RebuildIndex();
-  other.RebuildIndex();
+HelperTotals::HelperTotals(HelperTotals&& other) noexcept
+    : state_(std::move(other.state_)), index_(std::move(other.index_)) {
+  AfterMove(&other);
 }
 
 HelperTotals& HelperTotals::operator=(HelperTotals&& other) noexcept {
   if (this != &other) {
     state_ = std::move(other.state_);
-    RebuildIndex();
-    other.RebuildIndex();
+    index_ = std::move(other.index_);
+    AfterMove(&other);
   }
   return *this;
+}
+
+void HelperTotals::AfterMove(HelperTotals* from) {
+  // A protobuf move swaps the map's internals, so the moved index still
+  // points at the same elements, now ours. Checked on one element (cheap);
+  // should a protobuf release ever copy instead, the index is rebuilt.
+  if (!state_.helpers().empty()) {
+    const auto& [key, entry] = *state_.helpers().begin();
+    auto it = index_.find(key);
+    if (it == index_.end() || it->second != &entry) RebuildIndex();
+  }
+  from->state_.Clear();
+  from->RebuildIndex();
 }
 
 void HelperTotals::Reset() {

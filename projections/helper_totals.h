@@ -19,7 +19,7 @@ class HelperTotals final : public Projection {
   static constexpr uint32_t kVersion = 1;
 
   HelperTotals() = default;
-  // The index points into the state, so copies and moves rebuild it.
+  // The index points into the state: copies rebuild it, moves keep it.
   HelperTotals(const HelperTotals& other);
   HelperTotals& operator=(const HelperTotals& other);
   HelperTotals(HelperTotals&& other) noexcept;
@@ -44,6 +44,9 @@ class HelperTotals final : public Projection {
   // The helper's entry, created (named from the region) on first use.
   v1::HelperEntry* Helper(const std::string& code);
   void RebuildIndex();
+  // After `state_` and the index were moved from `from`: keeps the index if
+  // it points into `state_`, and empties `from`.
+  void AfterMove(HelperTotals* from);
 
   v1::HelperTotalsState state_;
   // code -> the helper's entry in `state_`: one flat-map probe per fold

@@ -17,18 +17,30 @@ ProjectTotals& ProjectTotals::operator=(const ProjectTotals& other) {
 }
 
 ProjectTotals::ProjectTotals(ProjectTotals&& other) noexcept
-    : state_(std::move(other.state_)) {
-  RebuildIndex();
-  other.RebuildIndex();
+    : state_(std::move(other.state_)), index_(std::move(other.index_)) {
+  AfterMove(&other);
 }
 
 ProjectTotals& ProjectTotals::operator=(ProjectTotals&& other) noexcept {
   if (this != &other) {
     state_ = std::move(other.state_);
-    RebuildIndex();
-    other.RebuildIndex();
+    index_ = std::move(other.index_);
+    AfterMove(&other);
   }
   return *this;
+}
+
+void ProjectTotals::AfterMove(ProjectTotals* from) {
+  // A protobuf move swaps the map's internals, so the moved index still
+  // points at the same elements, now ours. Checked on one element (cheap);
+  // should a protobuf release ever copy instead, the index is rebuilt.
+  if (!state_.projects().empty()) {
+    const auto& [key, entry] = *state_.projects().begin();
+    auto it = index_.find(key);
+    if (it == index_.end() || it->second != &entry) RebuildIndex();
+  }
+  from->state_.Clear();
+  from->RebuildIndex();
 }
 
 void ProjectTotals::Reset() {

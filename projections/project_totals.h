@@ -16,7 +16,7 @@ class ProjectTotals final : public Projection {
   static constexpr uint32_t kVersion = 1;
 
   ProjectTotals() = default;
-  // The index points into the state, so copies and moves rebuild it.
+  // The index points into the state: copies rebuild it, moves keep it.
   ProjectTotals(const ProjectTotals& other);
   ProjectTotals& operator=(const ProjectTotals& other);
   ProjectTotals(ProjectTotals&& other) noexcept;
@@ -36,6 +36,9 @@ class ProjectTotals final : public Projection {
 
  private:
   void RebuildIndex();
+  // After `state_` and the index were moved from `from`: keeps the index if
+  // it points into `state_`, and empties `from`.
+  void AfterMove(ProjectTotals* from);
 
   v1::ProjectTotalsState state_;
   // project_id -> its entry in `state_`: one flat-map probe per fold step.

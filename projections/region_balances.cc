@@ -38,18 +38,34 @@ RegionBalances& RegionBalances::operator=(const RegionBalances& other) {
 }
 
 RegionBalances::RegionBalances(RegionBalances&& other) noexcept
-    : state_(std::move(other.state_)) {
-  RebuildIndex();
-  other.RebuildIndex();
+    : state_(std::move(other.state_)),
+      slots_(std::move(other.slots_)),
+      slot_of_region_(std::move(other.slot_of_region_)),
+      slot_of_project_(std::move(other.slot_of_project_)) {
+  AfterMove(&other);
 }
 
 RegionBalances& RegionBalances::operator=(RegionBalances&& other) noexcept {
   if (this != &other) {
     state_ = std::move(other.state_);
-    RebuildIndex();
-    other.RebuildIndex();
+    slots_ = std::move(other.slots_);
+    slot_of_region_ = std::move(other.slot_of_region_);
+    slot_of_project_ = std::move(other.slot_of_project_);
+    AfterMove(&other);
   }
   return *this;
+}
+
+void RegionBalances::AfterMove(RegionBalances* from) {
+  // A protobuf move swaps the maps' internals, so the moved index still
+  // points at the same elements, now ours. Checked on one element (cheap);
+  // should a protobuf release ever copy instead, the index is rebuilt.
+  if (!state_.regions().empty()) {
+    const auto& [code, entry] = *state_.regions().begin();
+    if (FindRegion(code) != &entry) RebuildIndex();
+  }
+  from->state_.Clear();
+  from->RebuildIndex();
 }
 
 void RegionBalances::Reset() {

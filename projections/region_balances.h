@@ -21,7 +21,7 @@ class RegionBalances final : public Projection {
   static constexpr uint32_t kVersion = 1;
 
   RegionBalances() = default;
-  // The index points into the state, so copies and moves rebuild it.
+  // The index points into the state: copies rebuild it, moves keep it.
   RegionBalances(const RegionBalances& other);
   RegionBalances& operator=(const RegionBalances& other);
   RegionBalances(RegionBalances&& other) noexcept;
@@ -64,8 +64,11 @@ class RegionBalances final : public Projection {
   uint32_t SlotOf(absl::string_view code) const;
   // Adds the region `code` (already in `state_`) to the index.
   void IndexRegion(const std::string& code, v1::RegionEntry* entry);
-  // Rebuilds the index from `state_` (after a copy, move, load or reset).
+  // Rebuilds the index from `state_` (after a copy, load or reset).
   void RebuildIndex();
+  // After `state_` and the index were moved from `from`: keeps the index if
+  // it points into `state_`, and empties `from`.
+  void AfterMove(RegionBalances* from);
 
   v1::RegionBalancesState state_;
   // The fold's index over `state_`: every lookup of a fold step is one probe

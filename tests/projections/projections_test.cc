@@ -185,6 +185,16 @@ TEST_F(ProjectionsTest, CopiedMovedAndLoadedBooksFoldOnLikeTheOriginal) {
   for (const Books* books : {&copied, &assigned, &moved, &loaded}) {
     ExpectSameState(*books, full.books, head);
   }
+  // What was moved from is left empty, and folds again from the start.
+  ExpectSameState(half.books, Books(), 0);
+  reader = ledger_->Read(1, head);
+  while (true) {
+    absl::StatusOr<bool> more = reader->Next(&stored);
+    ASSERT_THAT(more.status(), IsOk());
+    if (!*more) break;
+    ASSERT_THAT(half.books.Apply(stored.event), IsOk()) << stored.sequence;
+  }
+  ExpectSameState(half.books, full.books, head);
   ExpectSameState(untouched, MustFold(middle, std::nullopt, false).books, middle);
 }
 

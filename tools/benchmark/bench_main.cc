@@ -117,6 +117,9 @@ double DbBench(const std::string& args) {
 class Server {
  public:
   Server(const std::string& binary, const std::string& db, const std::string& log) {
+    // The port is read from the log: a log left by an earlier server would
+    // name that server's port.
+    std::filesystem::remove(log);
     pid_ = fork();
     if (pid_ == 0) {
       std::freopen(log.c_str(), "w", stdout);
