@@ -1,7 +1,9 @@
 #include "cli/drafts.h"
 
+#include <algorithm>
 #include <set>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -85,13 +87,14 @@ std::string EnumText(const EnumName (&names)[N], int value) {
 class Fields {
  public:
   explicit Fields(const FieldMap& fields) : fields_(fields) {}
-  std::string Get(const std::string& name) {
-    used_.insert(name);
+  // `name` must outlive this Fields (callers pass literals).
+  const std::string& Get(absl::string_view name) {
+    if (std::find(used_.begin(), used_.end(), name) == used_.end()) used_.push_back(name);
     auto it = fields_.find(name);
-    return it == fields_.end() ? std::string() : it->second;
+    return it == fields_.end() ? Empty() : it->second;
   }
-  absl::StatusOr<int64_t> Amount(const std::string& name, bool required) {
-    std::string text = Get(name);
+  absl::StatusOr<int64_t> Amount(absl::string_view name, bool required) {
+    const std::string& text = Get(name);
     if (text.empty()) {
       if (required) return Rejected(v1::FIELD_MISSING, name, "is required");
       return 0;
@@ -100,7 +103,7 @@ class Fields {
   }
   absl::Status CheckAllUsed() const {
     for (const auto& [name, value] : fields_) {
-      if (!value.empty() && !used_.contains(name)) {
+      if (!value.empty() && std::find(used_.begin(), used_.end(), name) == used_.end()) {
         return Rejected(v1::FIELD_INVALID, name, "is not a field of this event type");
       }
     }
@@ -108,8 +111,14 @@ class Fields {
   }
 
  private:
+  static const std::string& Empty() {
+    static const std::string* const kEmpty = new std::string();
+    return *kEmpty;
+  }
+
   const FieldMap& fields_;
-  std::set<std::string> used_;
+  // The names asked for: a dozen at most, so a vector searched in order.
+  absl::InlinedVector<absl::string_view, 16> used_;
 };
 
 absl::Status FillPayload(const std::string& type, Fields& f, v1::Event* event) {

@@ -27,7 +27,7 @@
 
 namespace aidledger::app {
 
-using FieldMap = std::map<std::string, std::string>;
+using FieldMap = std::map<std::string, std::string, std::less<>>;  // transparent: found by string_view
 
 // Builds the draft of `type` from `fields`. Rejects an unknown type, an
 // unknown field for the type, an unknown enum value or a malformed amount,

@@ -51,7 +51,7 @@ class CsvSource : public RowSource {
   CsvSource(std::istream* in, std::string path) : reader_(in), path_(std::move(path)) {}
 
   absl::StatusOr<bool> Next(Row* row) override {
-    std::vector<std::string> fields;
+    std::vector<std::string>& fields = fields_;
     if (header_.empty()) {
       ASSIGN_OR_RETURN(bool any, reader_.Next(&fields));
       if (!any) return false;
@@ -62,6 +62,13 @@ class CsvSource : public RowSource {
       if (std::find(header_.begin(), header_.end(), "type") == header_.end()) {
         return Rejected(v1::FIELD_MISSING, absl::StrCat(path_, ":", reader_.record_line()),
                         "the header row has no `type` column");
+      }
+      // One entry of `map_` per field column, reused by every row: every
+      // row has every column, so each row overwrites every value.
+      for (const std::string& name : header_) {
+        columns_.push_back(name == "type" || IsExportOnly(name)
+                               ? map_.end()
+                               : map_.emplace(name, std::string()).first);
       }
     }
     absl::StatusOr<bool> any = reader_.Next(&fields);
@@ -79,17 +86,15 @@ class CsvSource : public RowSource {
                                          header_.size()));
       return true;
     }
-    FieldMap map;
     std::string type;
     for (size_t i = 0; i < fields.size(); ++i) {
-      if (IsExportOnly(header_[i])) continue;
       if (header_[i] == "type") {
         type = fields[i];
-      } else {
-        map[header_[i]] = fields[i];
+      } else if (columns_[i] != map_.end()) {
+        columns_[i]->second.swap(fields[i]);  // the old value's buffer is reused next row
       }
     }
-    row->draft = DraftFromFields(type, map);
+    row->draft = DraftFromFields(type, map_);
     if (row->draft.ok() && row->draft->event_id().empty()) {
       row->draft->set_event_id(DerivedEventId(row->line, reader_.raw()));
     }
@@ -100,6 +105,9 @@ class CsvSource : public RowSource {
   CsvReader reader_;
   std::string path_;
   std::vector<std::string> header_;
+  std::vector<std::string> fields_;  // reused: its strings keep their buffers
+  FieldMap map_;
+  std::vector<FieldMap::iterator> columns_;  // per header column, or map_.end()
 };
 
 class JsonlSource : public RowSource {
