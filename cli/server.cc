@@ -56,6 +56,7 @@ const std::vector<std::string> kRoutes = {
     "/v1/events GET", "/v1/events POST", "/v1/proof", "/metrics"};
 
 constexpr size_t kRenderedReportsMax = 256;        // distinct head-report bodies kept
+constexpr auto kRenderWaitMax = std::chrono::seconds(10);  // for the first rendering of a report
 constexpr auto kSpareWaitMax = std::chrono::milliseconds(10);
 
 // What readers see: an immutable state swapped after each commit.
@@ -187,6 +188,7 @@ class Service {
   std::shared_ptr<Published> spare_;
   std::vector<v1::Event> spare_lag_;  // events the spare has not applied yet
   std::mutex rendered_mutex_;
+  std::condition_variable rendered_cv_;  // a rendering ended
   std::map<std::string, Rendered> rendered_;  // at most kRenderedReportsMax
   void PublishCommit(const LedgerHead& old_head, const LedgerHead& new_head);
 
@@ -436,8 +438,15 @@ void Service::HandleReport(const httplib::Request& request, httplib::Response& r
   const std::string key = absl::StrCat(kind, "?", region);
   std::shared_ptr<const Published> published = Current();
   {
-    std::lock_guard<std::mutex> lock(rendered_mutex_);
+    std::unique_lock<std::mutex> lock(rendered_mutex_);
     auto it = rendered_.find(key);
+    // Nothing rendered yet but a rendering under way: wait for it rather
+    // than render the same report once per waiting reader.
+    if (it != rendered_.end() && it->second.body == nullptr && it->second.rendering) {
+      rendered_cv_.wait_for(lock, kRenderWaitMax, [&] {
+        return it->second.body != nullptr || !it->second.rendering;
+      });
+    }
     if (it != rendered_.end() && it->second.body != nullptr &&
         (it->second.sequence == published->head.sequence || it->second.rendering)) {
       if (NotModified(request, response, it->second.sequence)) return;
@@ -451,8 +460,11 @@ void Service::HandleReport(const httplib::Request& request, httplib::Response& r
     }
   }
   if (NotModified(request, response, published->head.sequence)) {
-    std::lock_guard<std::mutex> lock(rendered_mutex_);
-    if (auto it = rendered_.find(key); it != rendered_.end()) it->second.rendering = false;
+    {
+      std::lock_guard<std::mutex> lock(rendered_mutex_);
+      if (auto it = rendered_.find(key); it != rendered_.end()) it->second.rendering = false;
+    }
+    rendered_cv_.notify_all();
     return;
   }
   v1::PointInTime at;
@@ -460,8 +472,11 @@ void Service::HandleReport(const httplib::Request& request, httplib::Response& r
   at.set_head_hash(published->head.sequence == 0 ? "" : Hex(published->head.hash));
   absl::StatusOr<std::string> rendered = RenderReport(kind, published->books, region, at);
   if (!rendered.ok()) {
-    std::lock_guard<std::mutex> lock(rendered_mutex_);
-    if (auto it = rendered_.find(key); it != rendered_.end()) it->second.rendering = false;
+    {
+      std::lock_guard<std::mutex> lock(rendered_mutex_);
+      if (auto it = rendered_.find(key); it != rendered_.end()) it->second.rendering = false;
+    }
+    rendered_cv_.notify_all();
     reply(rendered);
     return;
   }
@@ -479,6 +494,7 @@ void Service::HandleReport(const httplib::Request& request, httplib::Response& r
       }
     }
   }
+  rendered_cv_.notify_all();
   Send(request, response, body, "application/json", gzipped);
 }
 

@@ -19,6 +19,7 @@
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <random>
 #include <thread>
 #include <vector>
 
@@ -193,6 +194,76 @@ int RunRebuildChild(const std::string& dir) {
   if (!folded.ok()) Fail(std::string(folded.status().message()));
   std::cout << folded->events_read << " " << Seconds(start) << " " << PeakResidentKiB() << "\n";
   return 0;
+}
+
+// What 64 readers saw, each fetching `path` in a loop.
+struct ReadLoad {
+  double requests_per_second = 0;
+  double mean_body_bytes = 0;
+  std::vector<double> latencies_ms;
+};
+
+constexpr int kReaders = 64;
+
+ReadLoad RunReadLoad(int port, const std::string& path, const std::string& accept_encoding,
+                     double seconds) {
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> body_bytes{0};
+  std::mutex mutex;
+  ReadLoad load;
+  std::vector<std::thread> readers;
+  const absl::Time start = absl::Now();
+  for (int r = 0; r < kReaders; ++r) {
+    readers.emplace_back([&] {
+      httplib::Client client("127.0.0.1", port);
+      client.set_read_timeout(60, 0);
+      client.set_decompress(false);
+      const httplib::Headers headers = {{"Accept-Encoding", accept_encoding}};
+      std::vector<double> mine;
+      while (!stop) {
+        const absl::Time one = absl::Now();
+        auto response = client.Get(path, headers);
+        if (response && response->status == 200) {
+          mine.push_back(Seconds(one) * 1000);
+          body_bytes += response->body.size();
+        }
+      }
+      std::lock_guard<std::mutex> lock(mutex);
+      load.latencies_ms.insert(load.latencies_ms.end(), mine.begin(), mine.end());
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<int>(seconds * 1000)));
+  stop = true;
+  const double elapsed = Seconds(start);
+  for (std::thread& thread : readers) thread.join();
+  load.requests_per_second = load.latencies_ms.size() / elapsed;
+  load.mean_body_bytes = body_bytes / std::max<double>(1, load.latencies_ms.size());
+  return load;
+}
+
+// The limit for serve reads: a cpp-httplib server in this process that
+// answers every GET with the same `body_bytes` bytes, sent as aidledger
+// sends a rendered report, and does nothing else (no appends, no rendering).
+ReadLoad RunBareServerLoad(size_t body_bytes, double seconds) {
+  std::mt19937_64 random(1);
+  auto body = std::make_shared<std::string>(body_bytes, '\0');
+  for (char& c : *body) c = static_cast<char>(random());
+  httplib::Server bare;
+  bare.new_task_queue = [] { return new httplib::ThreadPool(2 * kReaders); };
+  bare.Get("/body", [body](const httplib::Request&, httplib::Response& response) {
+    response.set_content_provider(body->size(), "application/octet-stream",
+                                  [body](size_t offset, size_t length, httplib::DataSink& sink) {
+                                    return sink.write(body->data() + offset, length);
+                                  });
+  });
+  const int port = bare.bind_to_any_port("127.0.0.1");
+  if (port <= 0) Fail("the bare server could not bind");
+  std::thread listener([&] { bare.listen_after_bind(); });
+  while (!bare.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ReadLoad load = RunReadLoad(port, "/body", "identity", seconds);
+  bare.stop();
+  listener.join();
+  return load;
 }
 
 struct Options {
@@ -378,52 +449,41 @@ void Run(const Options& options) {
 
   // 6. serve reads: GET /v1/balances under 64 clients while appends run, as
   // browsers ask (gzip accepted; the body is not inflated here, which is
-  // the dashboard's own work on its own machine), then without gzip.
-  for (const auto& [accept, label] : std::vector<std::pair<std::string, std::string>>{
-           {"gzip, deflate, br", "serve_balances"}, {"identity", "serve_balances_identity"}}) {
-    Server server(options.aidledger, imported, options.dir + "/reads-serve.log");
-    std::atomic<bool> stop{false};
-    std::mutex mutex;
-    std::vector<double> latencies;
-    std::vector<std::thread> threads;
-    std::atomic<uint64_t> body_bytes{0};
-    for (int a = 0; a < 4; ++a) {
-      threads.emplace_back([&, a] {
-        httplib::Client client("127.0.0.1", server.port());
-        for (int i = 0; !stop; ++i) {
-          client.Post("/v1/events", SaleJson(absl::StrCat("rw-", label, a, "-", i), i % 3000),
-                      "application/json");
-        }
-      });
-    }
-    start = absl::Now();
-    for (int r = 0; r < 64; ++r) {
-      threads.emplace_back([&] {
-        httplib::Client client("127.0.0.1", server.port());
-        client.set_read_timeout(60, 0);
-        client.set_decompress(false);
-        const httplib::Headers headers = {{"Accept-Encoding", accept}};
-        std::vector<double> mine;
-        while (!stop) {
-          const absl::Time one = absl::Now();
-          auto response = client.Get("/v1/balances", headers);
-          if (response && response->status == 200) {
-            mine.push_back(Seconds(one) * 1000);
-            body_bytes += response->body.size();
+  // the dashboard's own work on its own machine), then without gzip. The
+  // limit: the same 64 clients fetching a body of the same size from a bare
+  // cpp-httplib server that does nothing else.
+  {
+    std::vector<Figure> reads;
+    double gzip_body_bytes = 0;
+    for (const auto& [accept, label] : std::vector<std::pair<std::string, std::string>>{
+             {"gzip, deflate, br", "serve_balances"}, {"identity", "serve_balances_identity"}}) {
+      Server server(options.aidledger, imported, options.dir + "/reads-serve.log");
+      std::atomic<bool> stop{false};
+      std::vector<std::thread> appenders;
+      for (int a = 0; a < 4; ++a) {
+        appenders.emplace_back([&, a, label = label] {
+          httplib::Client client("127.0.0.1", server.port());
+          for (int i = 0; !stop; ++i) {
+            client.Post("/v1/events", SaleJson(absl::StrCat("rw-", label, a, "-", i), i % 3000),
+                        "application/json");
           }
-        }
-        std::lock_guard<std::mutex> lock(mutex);
-        latencies.insert(latencies.end(), mine.begin(), mine.end());
-      });
+        });
+      }
+      const ReadLoad load = RunReadLoad(server.port(), "/v1/balances", accept, options.serve_seconds);
+      stop = true;
+      for (std::thread& thread : appenders) thread.join();
+      if (label == "serve_balances") gzip_body_bytes = load.mean_body_bytes;
+      reads.push_back({label + "_64_clients", load.requests_per_second, "requests/s"});
+      reads.push_back({label + "_p50", Percentile(load.latencies_ms, 0.5), "ms"});
+      reads.push_back({label + "_p99", Percentile(load.latencies_ms, 0.99), "ms"});
+      reads.push_back({label + "_body", load.mean_body_bytes / 1024, "KiB"});
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<int>(options.serve_seconds * 1000)));
-    stop = true;
-    const double seconds = Seconds(start);
-    for (std::thread& thread : threads) thread.join();
-    Emit({label + "_64_clients", latencies.size() / seconds, "requests/s"});
-    Emit({label + "_p50", Percentile(latencies, 0.5), "ms"});
-    Emit({label + "_p99", Percentile(latencies, 0.99), "ms"});
-    Emit({label + "_body", body_bytes / std::max<double>(1, latencies.size()) / 1024, "KiB"});
+    const ReadLoad bare = RunBareServerLoad(static_cast<size_t>(gzip_body_bytes), options.serve_seconds);
+    reads[0].limit_name = "bare cpp-httplib, same body, same clients";
+    reads[0].limit_value = bare.requests_per_second;
+    for (const Figure& figure : reads) Emit(figure);
+    Emit({"bare_server_p50", Percentile(bare.latencies_ms, 0.5), "ms"});
+    Emit({"bare_server_p99", Percentile(bare.latencies_ms, 0.99), "ms"});
   }
 
   // The table.
