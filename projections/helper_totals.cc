@@ -4,60 +4,17 @@
 
 namespace aidledger {
 
-HelperTotals::HelperTotals(const HelperTotals& other) : state_(other.state_) {
-  RebuildIndex();
+void HelperTotals::Index::Rebuild(v1::HelperTotalsState* state) {
+  entries.clear();
+  entries.reserve(state->helpers().size());
+  for (auto& [code, entry] : *state->mutable_helpers()) entries[code] = &entry;
 }
 
-HelperTotals& HelperTotals::operator=(const HelperTotals& other) {
-  if (this != &other) {
-    state_ = other.state_;
-    RebuildIndex();
-  }
-  return *this;
-}
-
-HelperTotals::HelperTotals(HelperTotals&& other) noexcept
-    : state_(std::move(other.state_)), index_(std::move(other.index_)) {
-  AfterMove(&other);
-}
-
-HelperTotals& HelperTotals::operator=(HelperTotals&& other) noexcept {
-  if (this != &other) {
-    state_ = std::move(other.state_);
-    index_ = std::move(other.index_);
-    AfterMove(&other);
-  }
-  return *this;
-}
-
-void HelperTotals::AfterMove(HelperTotals* from) {
-  // A protobuf move swaps the map's internals, so the moved index still
-  // points at the same elements, now ours. Checked on one element (cheap);
-  // should a protobuf release ever copy instead, the index is rebuilt.
-  if (!state_.helpers().empty()) {
-    const auto& [key, entry] = *state_.helpers().begin();
-    auto it = index_.find(key);
-    if (it == index_.end() || it->second != &entry) RebuildIndex();
-  }
-  from->state_.Clear();
-  from->RebuildIndex();
-}
-
-void HelperTotals::Reset() {
-  state_.Clear();
-  RebuildIndex();
-}
-
-absl::Status HelperTotals::LoadState(absl::string_view bytes) {
-  absl::Status loaded = LoadSerializedState(name(), bytes, &state_);
-  RebuildIndex();
-  return loaded;
-}
-
-void HelperTotals::RebuildIndex() {
-  index_.clear();
-  index_.reserve(state_.helpers().size());
-  for (auto& [code, entry] : *state_.mutable_helpers()) index_[code] = &entry;
+bool HelperTotals::Index::PointsInto(const v1::HelperTotalsState& state) const {
+  if (state.helpers().empty()) return entries.empty();
+  const auto& [code, entry] = *state.helpers().begin();
+  auto it = entries.find(code);
+  return it != entries.end() && it->second == &entry;
 }
 
 std::string HelperTotals::PairingKey(const std::string& helper_code,
@@ -67,21 +24,21 @@ std::string HelperTotals::PairingKey(const std::string& helper_code,
 
 const v1::Pairing* HelperTotals::FindPairing(const std::string& helper_code,
                                              const std::string& recipient_code) const {
-  auto it = state_.pairings().find(PairingKey(helper_code, recipient_code));
-  return it == state_.pairings().end() ? nullptr : &it->second;
+  auto it = data_.state.pairings().find(PairingKey(helper_code, recipient_code));
+  return it == data_.state.pairings().end() ? nullptr : &it->second;
 }
 
 v1::HelperEntry* HelperTotals::Helper(const std::string& code) {
-  auto indexed = index_.find(code);
-  if (indexed != index_.end()) return indexed->second;
-  auto names = state_.region_names().find(code);
-  if (names == state_.region_names().end()) return nullptr;
-  v1::HelperEntry& entry = (*state_.mutable_helpers())[code];
+  auto indexed = data_.index.entries.find(code);
+  if (indexed != data_.index.entries.end()) return indexed->second;
+  auto names = data_.state.region_names().find(code);
+  if (names == data_.state.region_names().end()) return nullptr;
+  v1::HelperEntry& entry = (*data_.state.mutable_helpers())[code];
   if (entry.code().empty()) {
     entry.set_code(code);
     entry.set_name(names->second);
   }
-  index_[code] = &entry;
+  data_.index.entries[code] = &entry;
   return &entry;
 }
 
@@ -91,14 +48,14 @@ absl::Status HelperTotals::Fold(const v1::Event& event, int64_t sign) {
   int64_t allocated = 0, invested = 0, sales = 0;
   switch (event.payload_case()) {
     case v1::Event::kRegionRegistered:
-      (*state_.mutable_region_names())[event.region_registered().code()] =
+      (*data_.state.mutable_region_names())[event.region_registered().code()] =
           event.region_registered().name();
       return absl::OkStatus();
     case v1::Event::kPairingEstablished: {
       const v1::PairingEstablished& p = event.pairing_established();
       if (Helper(p.helper_code()) == nullptr) break;
       v1::Pairing& pairing =
-          (*state_.mutable_pairings())[PairingKey(p.helper_code(), p.recipient_code())];
+          (*data_.state.mutable_pairings())[PairingKey(p.helper_code(), p.recipient_code())];
       pairing.set_helper_code(p.helper_code());
       pairing.set_recipient_code(p.recipient_code());
       pairing.set_program(p.program());

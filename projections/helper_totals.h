@@ -10,6 +10,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "aidledger/v1/projections.pb.h"
+#include "projections/indexed_state.h"
 #include "projections/projection.h"
 
 namespace aidledger {
@@ -18,18 +19,11 @@ class HelperTotals final : public Projection {
  public:
   static constexpr uint32_t kVersion = 1;
 
-  HelperTotals() = default;
-  // The index points into the state: copies rebuild it, moves keep it.
-  HelperTotals(const HelperTotals& other);
-  HelperTotals& operator=(const HelperTotals& other);
-  HelperTotals(HelperTotals&& other) noexcept;
-  HelperTotals& operator=(HelperTotals&& other) noexcept;
-
   absl::string_view name() const override { return "helper_totals"; }
   uint32_t version() const override { return kVersion; }
-  const v1::HelperTotalsState& state() const override { return state_; }
-  absl::Status LoadState(absl::string_view bytes) override;
-  void Reset() override;
+  const v1::HelperTotalsState& state() const override { return data_.state; }
+  absl::Status LoadState(absl::string_view bytes) override { return data_.Load(name(), bytes); }
+  void Reset() override { data_.Reset(); }
 
   // The pairing of exactly this helper with exactly this recipient, or nullptr.
   const v1::Pairing* FindPairing(const std::string& helper_code,
@@ -43,16 +37,14 @@ class HelperTotals final : public Projection {
  private:
   // The helper's entry, created (named from the region) on first use.
   v1::HelperEntry* Helper(const std::string& code);
-  void RebuildIndex();
-  // After `state_` and the index were moved from `from`: keeps the index if
-  // it points into `state_`, and empties `from`.
-  void AfterMove(HelperTotals* from);
+  // code -> the helper's entry in the state: one flat-map probe per fold step.
+  struct Index {
+    void Rebuild(v1::HelperTotalsState* state);
+    bool PointsInto(const v1::HelperTotalsState& state) const;
+    absl::flat_hash_map<std::string, v1::HelperEntry*> entries;
+  };
 
-  v1::HelperTotalsState state_;
-  // code -> the helper's entry in `state_`: one flat-map probe per fold
-  // step. Protobuf's Map, like std::unordered_map, never moves an element
-  // when it grows, and nothing is erased, so the pointers stay valid.
-  absl::flat_hash_map<std::string, v1::HelperEntry*> index_;
+  IndexedState<v1::HelperTotalsState, Index> data_;
 };
 
 }  // namespace aidledger

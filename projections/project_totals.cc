@@ -4,65 +4,22 @@
 
 namespace aidledger {
 
-ProjectTotals::ProjectTotals(const ProjectTotals& other) : state_(other.state_) {
-  RebuildIndex();
+void ProjectTotals::Index::Rebuild(v1::ProjectTotalsState* state) {
+  entries.clear();
+  entries.reserve(state->projects().size());
+  for (auto& [project_id, entry] : *state->mutable_projects()) entries[project_id] = &entry;
 }
 
-ProjectTotals& ProjectTotals::operator=(const ProjectTotals& other) {
-  if (this != &other) {
-    state_ = other.state_;
-    RebuildIndex();
-  }
-  return *this;
-}
-
-ProjectTotals::ProjectTotals(ProjectTotals&& other) noexcept
-    : state_(std::move(other.state_)), index_(std::move(other.index_)) {
-  AfterMove(&other);
-}
-
-ProjectTotals& ProjectTotals::operator=(ProjectTotals&& other) noexcept {
-  if (this != &other) {
-    state_ = std::move(other.state_);
-    index_ = std::move(other.index_);
-    AfterMove(&other);
-  }
-  return *this;
-}
-
-void ProjectTotals::AfterMove(ProjectTotals* from) {
-  // A protobuf move swaps the map's internals, so the moved index still
-  // points at the same elements, now ours. Checked on one element (cheap);
-  // should a protobuf release ever copy instead, the index is rebuilt.
-  if (!state_.projects().empty()) {
-    const auto& [key, entry] = *state_.projects().begin();
-    auto it = index_.find(key);
-    if (it == index_.end() || it->second != &entry) RebuildIndex();
-  }
-  from->state_.Clear();
-  from->RebuildIndex();
-}
-
-void ProjectTotals::Reset() {
-  state_.Clear();
-  RebuildIndex();
-}
-
-absl::Status ProjectTotals::LoadState(absl::string_view bytes) {
-  absl::Status loaded = LoadSerializedState(name(), bytes, &state_);
-  RebuildIndex();
-  return loaded;
-}
-
-void ProjectTotals::RebuildIndex() {
-  index_.clear();
-  index_.reserve(state_.projects().size());
-  for (auto& [project_id, entry] : *state_.mutable_projects()) index_[project_id] = &entry;
+bool ProjectTotals::Index::PointsInto(const v1::ProjectTotalsState& state) const {
+  if (state.projects().empty()) return entries.empty();
+  const auto& [project_id, entry] = *state.projects().begin();
+  auto it = entries.find(project_id);
+  return it != entries.end() && it->second == &entry;
 }
 
 const v1::ProjectEntry* ProjectTotals::FindProject(absl::string_view project_id) const {
-  auto it = index_.find(project_id);
-  return it == index_.end() ? nullptr : it->second;
+  auto it = data_.index.entries.find(project_id);
+  return it == data_.index.entries.end() ? nullptr : it->second;
 }
 
 absl::Status ProjectTotals::Fold(const v1::Event& event, int64_t sign) {
@@ -75,14 +32,14 @@ absl::Status ProjectTotals::Fold(const v1::Event& event, int64_t sign) {
         return absl::DataLossError(absl::StrCat(
             "event ", event.sequence(), " registers project ", p.project_id(), " again"));
       }
-      v1::ProjectEntry& entry = (*state_.mutable_projects())[p.project_id()];
+      v1::ProjectEntry& entry = (*data_.state.mutable_projects())[p.project_id()];
       entry.set_project_id(p.project_id());
       entry.set_region_code(p.region_code());
       entry.set_name(p.name());
       entry.set_category(p.category());
       entry.set_budget_fen(p.budget_fen());
       entry.set_registered_on(event.effective_date());
-      index_[p.project_id()] = &entry;
+      data_.index.entries[p.project_id()] = &entry;
       return absl::OkStatus();
     }
     case v1::Event::kFundsAllocated:
@@ -101,8 +58,8 @@ absl::Status ProjectTotals::Fold(const v1::Event& event, int64_t sign) {
       return absl::OkStatus();
   }
   if (project_id->empty()) return absl::OkStatus();  // not tied to a project
-  auto it = index_.find(*project_id);
-  if (it == index_.end()) {
+  auto it = data_.index.entries.find(*project_id);
+  if (it == data_.index.entries.end()) {
     return absl::DataLossError(absl::StrCat("event ", event.sequence(),
                                             " references unknown project ", *project_id));
   }

@@ -7,6 +7,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "aidledger/v1/projections.pb.h"
+#include "projections/indexed_state.h"
 #include "projections/projection.h"
 
 namespace aidledger {
@@ -15,18 +16,11 @@ class ProjectTotals final : public Projection {
  public:
   static constexpr uint32_t kVersion = 1;
 
-  ProjectTotals() = default;
-  // The index points into the state: copies rebuild it, moves keep it.
-  ProjectTotals(const ProjectTotals& other);
-  ProjectTotals& operator=(const ProjectTotals& other);
-  ProjectTotals(ProjectTotals&& other) noexcept;
-  ProjectTotals& operator=(ProjectTotals&& other) noexcept;
-
   absl::string_view name() const override { return "project_totals"; }
   uint32_t version() const override { return kVersion; }
-  const v1::ProjectTotalsState& state() const override { return state_; }
-  absl::Status LoadState(absl::string_view bytes) override;
-  void Reset() override;
+  const v1::ProjectTotalsState& state() const override { return data_.state; }
+  absl::Status LoadState(absl::string_view bytes) override { return data_.Load(name(), bytes); }
+  void Reset() override { data_.Reset(); }
 
   // nullptr when the project is not registered.
   const v1::ProjectEntry* FindProject(absl::string_view project_id) const;
@@ -35,16 +29,14 @@ class ProjectTotals final : public Projection {
   absl::Status Fold(const v1::Event& event, int64_t sign) override;
 
  private:
-  void RebuildIndex();
-  // After `state_` and the index were moved from `from`: keeps the index if
-  // it points into `state_`, and empties `from`.
-  void AfterMove(ProjectTotals* from);
+  // project_id -> its entry in the state: one flat-map probe per fold step.
+  struct Index {
+    void Rebuild(v1::ProjectTotalsState* state);
+    bool PointsInto(const v1::ProjectTotalsState& state) const;
+    absl::flat_hash_map<std::string, v1::ProjectEntry*> entries;
+  };
 
-  v1::ProjectTotalsState state_;
-  // project_id -> its entry in `state_`: one flat-map probe per fold step.
-  // Protobuf's Map, like std::unordered_map, never moves an element when it
-  // grows, and nothing is erased, so the pointers stay valid.
-  absl::flat_hash_map<std::string, v1::ProjectEntry*> index_;
+  IndexedState<v1::ProjectTotalsState, Index> data_;
 };
 
 }  // namespace aidledger

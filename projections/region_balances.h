@@ -12,6 +12,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "aidledger/v1/projections.pb.h"
+#include "projections/indexed_state.h"
 #include "projections/projection.h"
 
 namespace aidledger {
@@ -20,18 +21,11 @@ class RegionBalances final : public Projection {
  public:
   static constexpr uint32_t kVersion = 1;
 
-  RegionBalances() = default;
-  // The index points into the state: copies rebuild it, moves keep it.
-  RegionBalances(const RegionBalances& other);
-  RegionBalances& operator=(const RegionBalances& other);
-  RegionBalances(RegionBalances&& other) noexcept;
-  RegionBalances& operator=(RegionBalances&& other) noexcept;
-
   absl::string_view name() const override { return "region_balances"; }
   uint32_t version() const override { return kVersion; }
-  const v1::RegionBalancesState& state() const override { return state_; }
-  absl::Status LoadState(absl::string_view bytes) override;
-  void Reset() override;
+  const v1::RegionBalancesState& state() const override { return data_.state; }
+  absl::Status LoadState(absl::string_view bytes) override { return data_.Load(name(), bytes); }
+  void Reset() override { data_.Reset(); }
 
   // nullptr when the region is not registered.
   const v1::RegionEntry* FindRegion(absl::string_view code) const;
@@ -48,36 +42,36 @@ class RegionBalances final : public Projection {
   struct Delta {
     int64_t allocated = 0, disbursed = 0, balance = 0, invested = 0, sales = 0, projects = 0;
   };
-  // A registered region in the index: its entry in `state_` and the slot of
-  // its parent (kNoParent at the top).
-  struct Slot {
-    v1::RegionEntry* entry;
-    uint32_t parent;
-  };
   static constexpr uint32_t kNoParent = UINT32_MAX;
   static constexpr uint32_t kNotFound = UINT32_MAX;
+
+  // The fold's index over the state: every lookup of a fold step is one
+  // probe of a flat hash map instead of a walk of protobuf maps keyed by
+  // string, and the walk up the tree follows parent slots.
+  struct Index {
+    // A registered region: its entry in the state and the slot of its
+    // parent (kNoParent at the top).
+    struct Slot {
+      v1::RegionEntry* entry;
+      uint32_t parent;
+    };
+    void Rebuild(v1::RegionBalancesState* state);
+    bool PointsInto(const v1::RegionBalancesState& state) const;
+    // Adds the region `code` (already in the state, its parent indexed).
+    void Add(const std::string& code, v1::RegionEntry* entry);
+    uint32_t SlotOf(absl::string_view code) const;
+
+    std::vector<Slot> slots;
+    absl::flat_hash_map<std::string, uint32_t> slot_of_region;
+    absl::flat_hash_map<std::string, uint32_t> slot_of_project;  // the project's region
+  };
 
   // Adds `delta` to the own figures of the region in `slot` and to the
   // totals of it and of every ancestor.
   void AddToRegion(uint32_t slot, const Delta& delta);
   absl::Status RegisterRegion(const v1::Event& event);
-  uint32_t SlotOf(absl::string_view code) const;
-  // Adds the region `code` (already in `state_`) to the index.
-  void IndexRegion(const std::string& code, v1::RegionEntry* entry);
-  // Rebuilds the index from `state_` (after a copy, load or reset).
-  void RebuildIndex();
-  // After `state_` and the index were moved from `from`: keeps the index if
-  // it points into `state_`, and empties `from`.
-  void AfterMove(RegionBalances* from);
 
-  v1::RegionBalancesState state_;
-  // The fold's index over `state_`: every lookup of a fold step is one probe
-  // of a flat hash map instead of a walk of protobuf maps keyed by string.
-  // The pointers stay valid because protobuf's Map, like std::unordered_map,
-  // never moves an element when it grows; nothing is ever erased.
-  std::vector<Slot> slots_;
-  absl::flat_hash_map<std::string, uint32_t> slot_of_region_;
-  absl::flat_hash_map<std::string, uint32_t> slot_of_project_;  // the project's region
+  IndexedState<v1::RegionBalancesState, Index> data_;
 };
 
 }  // namespace aidledger
