@@ -4,19 +4,6 @@
 
 namespace aidledger {
 
-void HelperTotals::Index::Rebuild(v1::HelperTotalsState* state) {
-  entries.clear();
-  entries.reserve(state->helpers().size());
-  for (auto& [code, entry] : *state->mutable_helpers()) entries[code] = &entry;
-}
-
-bool HelperTotals::Index::PointsInto(const v1::HelperTotalsState& state) const {
-  if (state.helpers().empty()) return entries.empty();
-  const auto& [code, entry] = *state.helpers().begin();
-  auto it = entries.find(code);
-  return it != entries.end() && it->second == &entry;
-}
-
 std::string HelperTotals::PairingKey(const std::string& helper_code,
                                      const std::string& recipient_code) {
   return absl::StrCat(helper_code, ">", recipient_code);

@@ -38,10 +38,9 @@ class HelperTotals final : public Projection {
   // The helper's entry, created (named from the region) on first use.
   v1::HelperEntry* Helper(const std::string& code);
   // code -> the helper's entry in the state: one flat-map probe per fold step.
-  struct Index {
-    void Rebuild(v1::HelperTotalsState* state);
-    bool PointsInto(const v1::HelperTotalsState& state) const;
-    absl::flat_hash_map<std::string, v1::HelperEntry*> entries;
+  struct Index : MapIndex<v1::HelperEntry> {
+    void Rebuild(v1::HelperTotalsState* state) { RebuildFrom(state->mutable_helpers()); }
+    bool PointsInto(const v1::HelperTotalsState& state) const { return PointsIntoMap(state.helpers()); }
   };
 
   IndexedState<v1::HelperTotalsState, Index> data_;

@@ -14,8 +14,10 @@
 #ifndef AIDLEDGER_PROJECTIONS_INDEXED_STATE_H_
 #define AIDLEDGER_PROJECTIONS_INDEXED_STATE_H_
 
+#include <string>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "projections/projection.h"
@@ -68,6 +70,27 @@ struct IndexedState {
     from->state.Clear();
     from->index.Rebuild(&from->state);
   }
+};
+
+// The index of a state with one protobuf map keyed by string: key -> its
+// element. For an Index whose Rebuild and PointsInto name that map.
+template <typename Entry>
+struct MapIndex {
+  template <typename Map>
+  void RebuildFrom(Map* map) {
+    entries.clear();
+    entries.reserve(map->size());
+    for (auto& [key, entry] : *map) entries[key] = &entry;
+  }
+  template <typename Map>
+  bool PointsIntoMap(const Map& map) const {
+    if (map.empty()) return entries.empty();
+    const auto& [key, entry] = *map.begin();
+    auto it = entries.find(key);
+    return it != entries.end() && it->second == &entry;
+  }
+
+  absl::flat_hash_map<std::string, Entry*> entries;
 };
 
 }  // namespace aidledger

@@ -4,19 +4,6 @@
 
 namespace aidledger {
 
-void ProjectTotals::Index::Rebuild(v1::ProjectTotalsState* state) {
-  entries.clear();
-  entries.reserve(state->projects().size());
-  for (auto& [project_id, entry] : *state->mutable_projects()) entries[project_id] = &entry;
-}
-
-bool ProjectTotals::Index::PointsInto(const v1::ProjectTotalsState& state) const {
-  if (state.projects().empty()) return entries.empty();
-  const auto& [project_id, entry] = *state.projects().begin();
-  auto it = entries.find(project_id);
-  return it != entries.end() && it->second == &entry;
-}
-
 const v1::ProjectEntry* ProjectTotals::FindProject(absl::string_view project_id) const {
   auto it = data_.index.entries.find(project_id);
   return it == data_.index.entries.end() ? nullptr : it->second;

@@ -30,10 +30,9 @@ class ProjectTotals final : public Projection {
 
  private:
   // project_id -> its entry in the state: one flat-map probe per fold step.
-  struct Index {
-    void Rebuild(v1::ProjectTotalsState* state);
-    bool PointsInto(const v1::ProjectTotalsState& state) const;
-    absl::flat_hash_map<std::string, v1::ProjectEntry*> entries;
+  struct Index : MapIndex<v1::ProjectEntry> {
+    void Rebuild(v1::ProjectTotalsState* state) { RebuildFrom(state->mutable_projects()); }
+    bool PointsInto(const v1::ProjectTotalsState& state) const { return PointsIntoMap(state.projects()); }
   };
 
   IndexedState<v1::ProjectTotalsState, Index> data_;
