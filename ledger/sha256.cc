@@ -1,6 +1,9 @@
 #include "ledger/sha256.h"
 
-#include <openssl/evp.h>
+// SHA256_Init and friends are deprecated in OpenSSL 3 in favour of EVP,
+// but kept and supported; see Sha256 for why they are used here.
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
 
 #include <cctype>
 #include <cstring>
@@ -10,43 +13,20 @@
 
 namespace aidledger {
 
-namespace {
-
-// One context per thread, reused: creating an EVP context per hash costs
-// more than hashing a small event. Freed when the thread ends.
-// The SHA-256 implementation, fetched once: with OpenSSL 3, EVP_sha256()
-// in every EVP_DigestInit_ex looks the algorithm up again under a lock,
-// which cost as much as the hashing itself.
-const EVP_MD* Sha256Algorithm() {
-  static const EVP_MD* algorithm = [] {
-    EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-    AIDLEDGER_CHECK(fetched != nullptr);
-    return fetched;
-  }();
-  return algorithm;
-}
-
-struct ThreadContext {
-  ThreadContext() : context(EVP_MD_CTX_new()) { AIDLEDGER_CHECK(context != nullptr); }
-  ~ThreadContext() { EVP_MD_CTX_free(context); }
-  ThreadContext(const ThreadContext&) = delete;
-  ThreadContext& operator=(const ThreadContext&) = delete;
-  EVP_MD_CTX* context;
-};
-
-}  // namespace
-
 Hash Sha256(std::initializer_list<absl::string_view> parts) {
-  thread_local ThreadContext thread_context;
-  EVP_MD_CTX* context = thread_context.context;
-  AIDLEDGER_CHECK(EVP_DigestInit_ex2(context, Sha256Algorithm(), nullptr) == 1);
+  // OpenSSL's low-level interface: the context lives on the stack and the
+  // same SHA-NI block function runs, without the EVP layer's per-hash
+  // provider context (allocated, cleansed and freed on every
+  // EVP_DigestInit_ex2). For a 180-byte chained event that layer cost 240 ns
+  // against 168 ns here, and every read of the log hashes every event.
+  SHA256_CTX context;
+  AIDLEDGER_CHECK(SHA256_Init(&context) == 1);
   for (absl::string_view part : parts) {
-    AIDLEDGER_CHECK(EVP_DigestUpdate(context, part.data(), part.size()) == 1);
+    AIDLEDGER_CHECK(SHA256_Update(&context, part.data(), part.size()) == 1);
   }
   Hash hash;
-  unsigned int length = 0;
-  AIDLEDGER_CHECK(EVP_DigestFinal_ex(context, hash.data(), &length) == 1);
-  AIDLEDGER_CHECK(length == kHashBytes);
+  static_assert(kHashBytes == SHA256_DIGEST_LENGTH);
+  AIDLEDGER_CHECK(SHA256_Final(hash.data(), &context) == 1);
   return hash;
 }
 
