@@ -67,7 +67,7 @@ EventReader::EventReader(std::unique_ptr<internal::Cursor> cursor, uint64_t from
     : cursor_(std::move(cursor)), next_(from == 0 ? 1 : from), to_(to) {}
 EventReader::~EventReader() = default;
 
-absl::StatusOr<bool> EventReader::Next(StoredEvent* out) {
+absl::StatusOr<bool> EventReader::NextRecord(CheckedRecord* out) {
   if (next_ > to_) return false;
   if (!started_) {
     cursor_->Seek(internal::EncodeSequence(next_));
@@ -101,17 +101,28 @@ absl::StatusOr<bool> EventReader::Next(StoredEvent* out) {
   out->sequence = sequence;
   out->prev_hash = record.prev_hash;
   out->hash = record.hash;
-  out->event_bytes.assign(record.event_bytes.data(), record.event_bytes.size());
-  if (!out->event.ParseFromString(out->event_bytes)) {
-    return absl::DataLossError(absl::StrCat("event ", sequence, " does not decode"));
-  }
-  if (out->event.sequence() != sequence) {
-    return absl::DataLossError(absl::StrCat("event stored at sequence ", sequence,
-                                            " says it is event ", out->event.sequence()));
-  }
+  out->event_bytes = record.event_bytes;
   expected_prev_ = record.hash;
   started_chain_ = true;
   ++next_;
+  return true;
+}
+
+absl::StatusOr<bool> EventReader::Next(StoredEvent* out) {
+  CheckedRecord record;
+  ASSIGN_OR_RETURN(bool more, NextRecord(&record));
+  if (!more) return false;
+  out->sequence = record.sequence;
+  out->prev_hash = record.prev_hash;
+  out->hash = record.hash;
+  out->event_bytes.assign(record.event_bytes.data(), record.event_bytes.size());
+  if (!out->event.ParseFromString(out->event_bytes)) {
+    return absl::DataLossError(absl::StrCat("event ", record.sequence, " does not decode"));
+  }
+  if (out->event.sequence() != record.sequence) {
+    return absl::DataLossError(absl::StrCat("event stored at sequence ", record.sequence,
+                                            " says it is event ", out->event.sequence()));
+  }
   return true;
 }
 

@@ -41,20 +41,31 @@ absl::StatusOr<FoldedBooks> Ledger::Fold(uint64_t sequence,
     folded.hash = snapshot.second;
   }
   std::unique_ptr<EventReader> reader = Read(folded.snapshot_sequence + 1, sequence);
-  StoredEvent stored;
+  // The fold decodes only the fields it reads, straight from the checked
+  // bytes (FoldEvent); the checks are those of EventReader::Next.
+  CheckedRecord record;
+  FoldEventDecoder decoder;
   uint64_t last = folded.snapshot_sequence;
   while (true) {
-    ASSIGN_OR_RETURN(bool more, reader->Next(&stored));
+    ASSIGN_OR_RETURN(bool more, reader->NextRecord(&record));
     if (!more) break;
-    if (last == folded.snapshot_sequence && last > 0 && stored.prev_hash != folded.hash) {
-      return absl::DataLossError(absl::StrCat("event ", stored.sequence,
+    if (last == folded.snapshot_sequence && last > 0 && record.prev_hash != folded.hash) {
+      return absl::DataLossError(absl::StrCat("event ", record.sequence,
                                               " does not link to the snapshot at ", last));
     }
+    absl::StatusOr<const FoldEvent*> event = decoder.Decode(record.event_bytes);
+    if (!event.ok()) {
+      return absl::DataLossError(absl::StrCat("event ", record.sequence, " does not decode"));
+    }
+    if ((*event)->sequence != record.sequence) {
+      return absl::DataLossError(absl::StrCat("event stored at sequence ", record.sequence,
+                                              " says it is event ", (*event)->sequence));
+    }
     ++folded.events_read;
-    last = stored.sequence;
-    folded.hash = stored.hash;
-    if (as_of_date.has_value() && stored.event.effective_date() > *as_of_date) continue;
-    absl::Status applied = folded.books.Apply(stored.event);
+    last = record.sequence;
+    folded.hash = record.hash;
+    if (as_of_date.has_value() && (*event)->effective_date > *as_of_date) continue;
+    absl::Status applied = folded.books.Apply(**event);
     if (!applied.ok()) return absl::DataLossError(applied.message());
   }
   if (last != sequence) {

@@ -4,12 +4,18 @@
 
 namespace aidledger {
 
-absl::Status Books::Apply(const v1::Event& event) {
+absl::Status Books::Apply(const FoldEvent& event) {
   RETURN_IF_ERROR(regions.Apply(event));
   RETURN_IF_ERROR(projects.Apply(event));
   RETURN_IF_ERROR(helpers.Apply(event));
   ++events_folded_;
   return absl::OkStatus();
+}
+
+absl::Status Books::Apply(const v1::Event& event) {
+  FoldEvent view, target;
+  ViewEvent(event, &view, &target);
+  return Apply(view);
 }
 
 void Books::Reset() {

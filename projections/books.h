@@ -24,7 +24,8 @@ class Books {
   // Applies `event` to every projection. An error means the log holds an
   // event validation would never admit (corruption): the Books may then be
   // partly updated and must be discarded.
-  absl::Status Apply(const v1::Event& event);
+  absl::Status Apply(const FoldEvent& event);
+  absl::Status Apply(const v1::Event& event);  // views it, then as above
 
   // How many events were folded into this Books since construction or Reset.
   uint64_t events_folded() const { return events_folded_; }

@@ -6,8 +6,6 @@
 
 #include <string>
 
-#include <string>
-
 #include "absl/container/flat_hash_map.h"
 #include "aidledger/v1/projections.pb.h"
 #include "projections/indexed_state.h"
@@ -26,17 +24,16 @@ class HelperTotals final : public Projection {
   void Reset() override { data_.Reset(); }
 
   // The pairing of exactly this helper with exactly this recipient, or nullptr.
-  const v1::Pairing* FindPairing(const std::string& helper_code,
-                                 const std::string& recipient_code) const;
-  static std::string PairingKey(const std::string& helper_code,
-                                const std::string& recipient_code);
+  const v1::Pairing* FindPairing(absl::string_view helper_code,
+                                 absl::string_view recipient_code) const;
+  static std::string PairingKey(absl::string_view helper_code, absl::string_view recipient_code);
 
  protected:
-  absl::Status Fold(const v1::Event& event, int64_t sign) override;
+  absl::Status Fold(const FoldEvent& event, int64_t sign) override;
 
  private:
   // The helper's entry, created (named from the region) on first use.
-  v1::HelperEntry* Helper(const std::string& code);
+  v1::HelperEntry* Helper(absl::string_view code);
   // code -> the helper's entry in the state: one flat-map probe per fold step.
   struct Index : MapIndex<v1::HelperEntry> {
     void Rebuild(v1::HelperTotalsState* state) { RebuildFrom(state->mutable_helpers()); }

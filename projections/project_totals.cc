@@ -9,46 +9,42 @@ const v1::ProjectEntry* ProjectTotals::FindProject(absl::string_view project_id)
   return it == data_.index.entries.end() ? nullptr : it->second;
 }
 
-absl::Status ProjectTotals::Fold(const v1::Event& event, int64_t sign) {
-  const std::string* project_id = nullptr;
+absl::Status ProjectTotals::Fold(const FoldEvent& event, int64_t sign) {
   int64_t allocated = 0, disbursed = 0, invested = 0;
-  switch (event.payload_case()) {
+  switch (event.payload) {
     case v1::Event::kProjectRegistered: {
-      const v1::ProjectRegistered& p = event.project_registered();
-      if (FindProject(p.project_id()) != nullptr) {
+      if (FindProject(event.project_id) != nullptr) {
         return absl::DataLossError(absl::StrCat(
-            "event ", event.sequence(), " registers project ", p.project_id(), " again"));
+            "event ", event.sequence, " registers project ", event.project_id, " again"));
       }
-      v1::ProjectEntry& entry = (*data_.state.mutable_projects())[p.project_id()];
-      entry.set_project_id(p.project_id());
-      entry.set_region_code(p.region_code());
-      entry.set_name(p.name());
-      entry.set_category(p.category());
-      entry.set_budget_fen(p.budget_fen());
-      entry.set_registered_on(event.effective_date());
-      data_.index.entries[p.project_id()] = &entry;
+      const std::string project_id(event.project_id);
+      v1::ProjectEntry& entry = (*data_.state.mutable_projects())[project_id];
+      entry.set_project_id(project_id);
+      entry.set_region_code(event.region_code.data(), event.region_code.size());
+      entry.set_name(event.name.data(), event.name.size());
+      entry.set_category(event.category_value());
+      entry.set_budget_fen(event.budget_fen);
+      entry.set_registered_on(event.effective_date.data(), event.effective_date.size());
+      data_.index.entries[project_id] = &entry;
       return absl::OkStatus();
     }
     case v1::Event::kFundsAllocated:
-      project_id = &event.funds_allocated().project_id();
-      allocated = sign * event.funds_allocated().amount_fen();
+      allocated = sign * event.amount_fen;
       break;
     case v1::Event::kFundsDisbursed:
-      project_id = &event.funds_disbursed().project_id();
-      disbursed = sign * event.funds_disbursed().amount_fen();
+      disbursed = sign * event.amount_fen;
       break;
     case v1::Event::kInvestmentRecorded:
-      project_id = &event.investment_recorded().project_id();
-      invested = sign * event.investment_recorded().amount_fen();
+      invested = sign * event.amount_fen;
       break;
     default:
       return absl::OkStatus();
   }
-  if (project_id->empty()) return absl::OkStatus();  // not tied to a project
-  auto it = data_.index.entries.find(*project_id);
+  if (event.project_id.empty()) return absl::OkStatus();  // not tied to a project
+  auto it = data_.index.entries.find(event.project_id);
   if (it == data_.index.entries.end()) {
-    return absl::DataLossError(absl::StrCat("event ", event.sequence(),
-                                            " references unknown project ", *project_id));
+    return absl::DataLossError(absl::StrCat("event ", event.sequence,
+                                            " references unknown project ", event.project_id));
   }
   v1::ProjectEntry& entry = *it->second;
   entry.set_allocated_fen(entry.allocated_fen() + allocated);

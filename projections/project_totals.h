@@ -26,7 +26,7 @@ class ProjectTotals final : public Projection {
   const v1::ProjectEntry* FindProject(absl::string_view project_id) const;
 
  protected:
-  absl::Status Fold(const v1::Event& event, int64_t sign) override;
+  absl::Status Fold(const FoldEvent& event, int64_t sign) override;
 
  private:
   // project_id -> its entry in the state: one flat-map probe per fold step.

@@ -7,18 +7,23 @@ namespace aidledger {
 
 std::string Projection::SerializeState() const { return SerializeDeterministic(state()); }
 
-absl::Status Projection::Apply(const v1::Event& event) {
-  if (!event.has_event_reversed()) return Fold(event, +1);
-  const v1::Event& target = event.event_reversed().target();
-  if (!IsMoneyEvent(target)) {
+absl::Status Projection::Apply(const FoldEvent& event) {
+  if (event.payload != v1::Event::kEventReversed) return Fold(event, +1);
+  if (!IsMoneyEvent(event.target->payload)) {
     return absl::DataLossError(absl::StrCat(
-        "event ", event.sequence(), " reverses a non-money event"));
+        "event ", event.sequence, " reverses a non-money event"));
   }
-  return Fold(target, -1);
+  return Fold(*event.target, -1);
 }
 
-bool IsMoneyEvent(const v1::Event& event) {
-  switch (event.payload_case()) {
+absl::Status Projection::Apply(const v1::Event& event) {
+  FoldEvent view, target;
+  ViewEvent(event, &view, &target);
+  return Apply(view);
+}
+
+bool IsMoneyEvent(v1::Event::PayloadCase payload) {
+  switch (payload) {
     case v1::Event::kFundsAllocated:
     case v1::Event::kFundsDisbursed:
     case v1::Event::kInvestmentRecorded:

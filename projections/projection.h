@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "aidledger/v1/events.pb.h"
 #include "google/protobuf/message.h"
+#include "projections/fold_event.h"
 
 namespace aidledger {
 
@@ -36,7 +37,8 @@ class Projection {
   // Folds one event into the state. An event that references something the
   // state does not hold (validation admits no such event) returns kDataLoss
   // and leaves the state unchanged. A reversal folds its target with sign -1.
-  absl::Status Apply(const v1::Event& event);
+  absl::Status Apply(const FoldEvent& event);
+  absl::Status Apply(const v1::Event& event);  // views it, then as above
 
   virtual const google::protobuf::Message& state() const = 0;
   // Replaces the state with a serialized one (from a snapshot).
@@ -49,7 +51,7 @@ class Projection {
  protected:
   // Folds `event` with `sign` (+1, or -1 for the target of a reversal; only
   // money events are ever folded with -1).
-  virtual absl::Status Fold(const v1::Event& event, int64_t sign) = 0;
+  virtual absl::Status Fold(const FoldEvent& event, int64_t sign) = 0;
 };
 
 // Replaces `*state` with the message serialized in `bytes` (a snapshot);
@@ -67,7 +69,8 @@ absl::Status LoadSerializedState(absl::string_view projection, absl::string_view
 }
 
 // True for the payloads a reversal may target.
-bool IsMoneyEvent(const v1::Event& event);
+bool IsMoneyEvent(v1::Event::PayloadCase payload);
+inline bool IsMoneyEvent(const v1::Event& event) { return IsMoneyEvent(event.payload_case()); }
 
 }  // namespace aidledger
 

@@ -6,9 +6,9 @@
 namespace aidledger {
 namespace {
 
-absl::Status Unknown(const v1::Event& event, absl::string_view what,
+absl::Status Unknown(const FoldEvent& event, absl::string_view what,
                      absl::string_view key) {
-  return absl::DataLossError(absl::StrCat("event ", event.sequence(),
+  return absl::DataLossError(absl::StrCat("event ", event.sequence,
                                           " references unknown ", what, " ", key));
 }
 
@@ -91,71 +91,69 @@ void RegionBalances::AddToRegion(uint32_t slot, const Delta& delta) {
   }
 }
 
-absl::Status RegionBalances::RegisterRegion(const v1::Event& event) {
-  const v1::RegionRegistered& r = event.region_registered();
+absl::Status RegionBalances::RegisterRegion(const FoldEvent& event) {
   int depth = 0;
-  if (!r.parent_code().empty()) {
-    const v1::RegionEntry* parent = FindRegion(r.parent_code());
-    if (parent == nullptr) return Unknown(event, "parent region", r.parent_code());
+  if (!event.parent_code.empty()) {
+    const v1::RegionEntry* parent = FindRegion(event.parent_code);
+    if (parent == nullptr) return Unknown(event, "parent region", event.parent_code);
     depth = parent->depth() + 1;
   }
-  if (depth > limits::kRegionDepthMax || FindRegion(r.code()) != nullptr) {
-    return absl::DataLossError(absl::StrCat("event ", event.sequence(),
-                                            " registers region ", r.code(), " again"));
+  if (depth > limits::kRegionDepthMax || FindRegion(event.code) != nullptr) {
+    return absl::DataLossError(absl::StrCat("event ", event.sequence,
+                                            " registers region ", event.code, " again"));
   }
-  v1::RegionEntry& entry = (*data_.state.mutable_regions())[r.code()];
-  entry.set_code(r.code());
-  entry.set_name(r.name());
-  entry.set_parent_code(r.parent_code());
-  entry.set_registered_on(event.effective_date());
+  const std::string code(event.code);
+  v1::RegionEntry& entry = (*data_.state.mutable_regions())[code];
+  entry.set_code(code);
+  entry.set_name(event.name.data(), event.name.size());
+  entry.set_parent_code(event.parent_code.data(), event.parent_code.size());
+  entry.set_registered_on(event.effective_date.data(), event.effective_date.size());
   entry.set_depth(depth);
   entry.mutable_own();
   entry.mutable_total();
-  data_.index.Add(r.code(), &entry);
+  data_.index.Add(code, &entry);
   return absl::OkStatus();
 }
 
-absl::Status RegionBalances::Fold(const v1::Event& event, int64_t sign) {
+absl::Status RegionBalances::Fold(const FoldEvent& event, int64_t sign) {
   Delta delta;
   uint32_t slot = kNotFound;
-  switch (event.payload_case()) {
+  switch (event.payload) {
     case v1::Event::kRegionRegistered:
       return RegisterRegion(event);
     case v1::Event::kProjectRegistered: {
-      const v1::ProjectRegistered& p = event.project_registered();
-      slot = data_.index.SlotOf(p.region_code());
-      if (slot == kNotFound) return Unknown(event, "region", p.region_code());
-      (*data_.state.mutable_project_region())[p.project_id()] = p.region_code();
-      data_.index.slot_of_project[p.project_id()] = slot;
+      slot = data_.index.SlotOf(event.region_code);
+      if (slot == kNotFound) return Unknown(event, "region", event.region_code);
+      const std::string project_id(event.project_id);
+      (*data_.state.mutable_project_region())[project_id] = std::string(event.region_code);
+      data_.index.slot_of_project[project_id] = slot;
       delta.projects = 1;
       AddToRegion(slot, delta);
       return absl::OkStatus();
     }
     case v1::Event::kFundsAllocated:
-      slot = data_.index.SlotOf(event.funds_allocated().recipient_code());
-      if (slot == kNotFound) return Unknown(event, "region", event.funds_allocated().recipient_code());
-      delta.allocated = sign * event.funds_allocated().amount_fen();
+      slot = data_.index.SlotOf(event.recipient_code);
+      if (slot == kNotFound) return Unknown(event, "region", event.recipient_code);
+      delta.allocated = sign * event.amount_fen;
       delta.balance = delta.allocated;
       break;
     case v1::Event::kFundsDisbursed: {
-      auto it = data_.index.slot_of_project.find(event.funds_disbursed().project_id());
-      if (it == data_.index.slot_of_project.end()) {
-        return Unknown(event, "project", event.funds_disbursed().project_id());
-      }
+      auto it = data_.index.slot_of_project.find(event.project_id);
+      if (it == data_.index.slot_of_project.end()) return Unknown(event, "project", event.project_id);
       slot = it->second;
-      delta.disbursed = sign * event.funds_disbursed().amount_fen();
+      delta.disbursed = sign * event.amount_fen;
       delta.balance = -delta.disbursed;
       break;
     }
     case v1::Event::kInvestmentRecorded:
-      slot = data_.index.SlotOf(event.investment_recorded().region_code());
-      if (slot == kNotFound) return Unknown(event, "region", event.investment_recorded().region_code());
-      delta.invested = sign * event.investment_recorded().amount_fen();
+      slot = data_.index.SlotOf(event.region_code);
+      if (slot == kNotFound) return Unknown(event, "region", event.region_code);
+      delta.invested = sign * event.amount_fen;
       break;
     case v1::Event::kSaleRecorded:
-      slot = data_.index.SlotOf(event.sale_recorded().region_code());
-      if (slot == kNotFound) return Unknown(event, "region", event.sale_recorded().region_code());
-      delta.sales = sign * event.sale_recorded().amount_fen();
+      slot = data_.index.SlotOf(event.region_code);
+      if (slot == kNotFound) return Unknown(event, "region", event.region_code);
+      delta.sales = sign * event.amount_fen;
       break;
     default:
       return absl::OkStatus();  // pairings change no balance

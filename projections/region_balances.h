@@ -35,7 +35,7 @@ class RegionBalances final : public Projection {
   bool IsWithin(absl::string_view code, absl::string_view ancestor) const;
 
  protected:
-  absl::Status Fold(const v1::Event& event, int64_t sign) override;
+  absl::Status Fold(const FoldEvent& event, int64_t sign) override;
 
  private:
   // Figures as plain integers: a fold step builds no message.
@@ -69,7 +69,7 @@ class RegionBalances final : public Projection {
   // Adds `delta` to the own figures of the region in `slot` and to the
   // totals of it and of every ancestor.
   void AddToRegion(uint32_t slot, const Delta& delta);
-  absl::Status RegisterRegion(const v1::Event& event);
+  absl::Status RegisterRegion(const FoldEvent& event);
 
   IndexedState<v1::RegionBalancesState, Index> data_;
 };
