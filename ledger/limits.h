@@ -45,6 +45,10 @@ inline constexpr uint64_t kLogRowsDefaultMax = 1'000'000;
 // projection and snapshot point; older ones beyond this are not considered).
 inline constexpr size_t kSnapshotRecordsScannedMax = 30'000;
 
+// A fold reads and decodes this many events before folding them, so that
+// their cache misses overlap (Books::ApplyAll).
+inline constexpr size_t kFoldBatchEvents = 32;
+
 }  // namespace aidledger::limits
 
 #endif  // AIDLEDGER_LEDGER_LIMITS_H_

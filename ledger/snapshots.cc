@@ -1,5 +1,7 @@
 // Folding to a point of the log, and the snapshots that shorten the fold.
 #include <map>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "aidledger/v1/storage.pb.h"
@@ -42,30 +44,52 @@ absl::StatusOr<FoldedBooks> Ledger::Fold(uint64_t sequence,
   }
   std::unique_ptr<EventReader> reader = Read(folded.snapshot_sequence + 1, sequence);
   // The fold decodes only the fields it reads, straight from the checked
-  // bytes (FoldEvent); the checks are those of EventReader::Next.
+  // bytes (FoldEvent), and folds events a batch at a time: the checks are
+  // those of EventReader::Next, the order that of the log.
+  struct Pending {
+    uint64_t sequence;
+    size_t offset, size;  // of its bytes in `bytes`
+  };
+  std::vector<Pending> pending;
+  pending.reserve(limits::kFoldBatchEvents);
+  std::string bytes;
+  std::vector<FoldEventDecoder> decoders(limits::kFoldBatchEvents);
+  std::vector<const FoldEvent*> events;
+  events.reserve(limits::kFoldBatchEvents);
   CheckedRecord record;
-  FoldEventDecoder decoder;
   uint64_t last = folded.snapshot_sequence;
-  while (true) {
-    ASSIGN_OR_RETURN(bool more, reader->NextRecord(&record));
-    if (!more) break;
-    if (last == folded.snapshot_sequence && last > 0 && record.prev_hash != folded.hash) {
-      return absl::DataLossError(absl::StrCat("event ", record.sequence,
-                                              " does not link to the snapshot at ", last));
+  for (bool more = true; more;) {
+    pending.clear();
+    bytes.clear();
+    while (pending.size() < limits::kFoldBatchEvents) {
+      ASSIGN_OR_RETURN(more, reader->NextRecord(&record));
+      if (!more) break;
+      if (last == folded.snapshot_sequence && last > 0 && record.prev_hash != folded.hash) {
+        return absl::DataLossError(absl::StrCat("event ", record.sequence,
+                                                " does not link to the snapshot at ", last));
+      }
+      pending.push_back({record.sequence, bytes.size(), record.event_bytes.size()});
+      bytes.append(record.event_bytes.data(), record.event_bytes.size());
+      last = record.sequence;
+      folded.hash = record.hash;
     }
-    absl::StatusOr<const FoldEvent*> event = decoder.Decode(record.event_bytes);
-    if (!event.ok()) {
-      return absl::DataLossError(absl::StrCat("event ", record.sequence, " does not decode"));
+    events.clear();
+    for (size_t i = 0; i < pending.size(); ++i) {
+      const Pending& p = pending[i];
+      absl::StatusOr<const FoldEvent*> event =
+          decoders[i].Decode(absl::string_view(bytes).substr(p.offset, p.size));
+      if (!event.ok()) {
+        return absl::DataLossError(absl::StrCat("event ", p.sequence, " does not decode"));
+      }
+      if ((*event)->sequence != p.sequence) {
+        return absl::DataLossError(absl::StrCat("event stored at sequence ", p.sequence,
+                                                " says it is event ", (*event)->sequence));
+      }
+      if (as_of_date.has_value() && (*event)->effective_date > *as_of_date) continue;
+      events.push_back(*event);
     }
-    if ((*event)->sequence != record.sequence) {
-      return absl::DataLossError(absl::StrCat("event stored at sequence ", record.sequence,
-                                              " says it is event ", (*event)->sequence));
-    }
-    ++folded.events_read;
-    last = record.sequence;
-    folded.hash = record.hash;
-    if (as_of_date.has_value() && (*event)->effective_date > *as_of_date) continue;
-    absl::Status applied = folded.books.Apply(**event);
+    folded.events_read += pending.size();
+    absl::Status applied = folded.books.ApplyAll(events);
     if (!applied.ok()) return absl::DataLossError(applied.message());
   }
   if (last != sequence) {

@@ -18,6 +18,16 @@ absl::Status Books::Apply(const v1::Event& event) {
   return Apply(view);
 }
 
+absl::Status Books::ApplyAll(absl::Span<const FoldEvent* const> events) {
+  for (const auto stage : {Projection::PrefetchStage::kIndex, Projection::PrefetchStage::kEntry}) {
+    for (const Projection* projection : all()) {
+      for (const FoldEvent* event : events) projection->PrefetchFor(*event, stage);
+    }
+  }
+  for (const FoldEvent* event : events) RETURN_IF_ERROR(Apply(*event));
+  return absl::OkStatus();
+}
+
 void Books::Reset() {
   for (Projection* projection : all()) projection->Reset();
   events_folded_ = 0;

@@ -6,6 +6,8 @@
 
 #include <array>
 
+#include "absl/types/span.h"
+
 #include "projections/helper_totals.h"
 #include "projections/project_totals.h"
 #include "projections/region_balances.h"
@@ -26,6 +28,10 @@ class Books {
   // partly updated and must be discarded.
   absl::Status Apply(const FoldEvent& event);
   absl::Status Apply(const v1::Event& event);  // views it, then as above
+  // Applies `events` in order, as Apply one by one, after prefetching what
+  // every projection will touch for all of them (Projection::PrefetchFor):
+  // a rebuild's fold steps are bound by cache misses, which then overlap.
+  absl::Status ApplyAll(absl::Span<const FoldEvent* const> events);
 
   // How many events were folded into this Books since construction or Reset.
   uint64_t events_folded() const { return events_folded_; }

@@ -9,6 +9,14 @@ const v1::ProjectEntry* ProjectTotals::FindProject(absl::string_view project_id)
   return it == data_.index.entries.end() ? nullptr : it->second;
 }
 
+void ProjectTotals::Prefetch(const FoldEvent& event, PrefetchStage stage) const {
+  if (event.project_id.empty() || !IsMoneyEvent(event.payload)) return;
+  const auto& entries = data_.index.entries;
+  if (stage == PrefetchStage::kIndex) return entries.prefetch(event.project_id);
+  auto it = entries.find(event.project_id);
+  if (it != entries.end()) PrefetchObject(it->second);
+}
+
 absl::Status ProjectTotals::Fold(const FoldEvent& event, int64_t sign) {
   int64_t allocated = 0, disbursed = 0, invested = 0;
   switch (event.payload) {

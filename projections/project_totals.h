@@ -27,6 +27,7 @@ class ProjectTotals final : public Projection {
 
  protected:
   absl::Status Fold(const FoldEvent& event, int64_t sign) override;
+  void Prefetch(const FoldEvent& event, PrefetchStage stage) const override;
 
  private:
   // project_id -> its entry in the state: one flat-map probe per fold step.

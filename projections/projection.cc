@@ -22,6 +22,11 @@ absl::Status Projection::Apply(const v1::Event& event) {
   return Apply(view);
 }
 
+void Projection::PrefetchFor(const FoldEvent& event, PrefetchStage stage) const {
+  if (event.payload != v1::Event::kEventReversed) return Prefetch(event, stage);
+  if (event.target != nullptr) Prefetch(*event.target, stage);
+}
+
 bool IsMoneyEvent(v1::Event::PayloadCase payload) {
   switch (payload) {
     case v1::Event::kFundsAllocated:

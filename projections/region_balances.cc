@@ -28,7 +28,7 @@ void AddFigures(v1::RegionFigures* into, const Delta& delta) {
 void RegionBalances::Index::Add(const std::string& code, v1::RegionEntry* entry) {
   const uint32_t parent = entry->parent_code().empty() ? kNoParent : SlotOf(entry->parent_code());
   slot_of_region[code] = static_cast<uint32_t>(slots.size());
-  slots.push_back({entry, parent});
+  slots.push_back({entry, entry->mutable_own(), entry->mutable_total(), parent});
 }
 
 void RegionBalances::Index::Rebuild(v1::RegionBalancesState* state) {
@@ -82,11 +82,11 @@ bool RegionBalances::IsWithin(absl::string_view code, absl::string_view ancestor
 }
 
 void RegionBalances::AddToRegion(uint32_t slot, const Delta& delta) {
-  AddFigures(data_.index.slots[slot].entry->mutable_own(), delta);
+  AddFigures(data_.index.slots[slot].own, delta);
   AddFigures(data_.state.mutable_grand(), delta);
   // Depth is bounded at registration, so this walk is too.
   for (int step = 0; slot != kNoParent && step <= limits::kRegionDepthMax; ++step) {
-    AddFigures(data_.index.slots[slot].entry->mutable_total(), delta);
+    AddFigures(data_.index.slots[slot].total, delta);
     slot = data_.index.slots[slot].parent;
   }
 }
@@ -109,10 +109,34 @@ absl::Status RegionBalances::RegisterRegion(const FoldEvent& event) {
   entry.set_parent_code(event.parent_code.data(), event.parent_code.size());
   entry.set_registered_on(event.effective_date.data(), event.effective_date.size());
   entry.set_depth(depth);
-  entry.mutable_own();
-  entry.mutable_total();
   data_.index.Add(code, &entry);
   return absl::OkStatus();
+}
+
+template <typename Visit>
+void RegionBalances::WithRegionKey(const FoldEvent& event, Visit visit) const {
+  switch (event.payload) {
+    case v1::Event::kFundsAllocated:
+      return visit(data_.index.slot_of_region, event.recipient_code);
+    case v1::Event::kFundsDisbursed:
+      return visit(data_.index.slot_of_project, event.project_id);
+    case v1::Event::kInvestmentRecorded:
+    case v1::Event::kSaleRecorded:
+      return visit(data_.index.slot_of_region, event.region_code);
+    default:
+      return;
+  }
+}
+
+void RegionBalances::Prefetch(const FoldEvent& event, PrefetchStage stage) const {
+  WithRegionKey(event, [&](const auto& map, absl::string_view key) {
+    if (stage == PrefetchStage::kIndex) return map.prefetch(key);
+    auto it = map.find(key);
+    if (it == map.end()) return;
+    const Index::Slot& slot = data_.index.slots[it->second];
+    PrefetchObject(slot.own);
+    PrefetchObject(slot.total);
+  });
 }
 
 absl::Status RegionBalances::Fold(const FoldEvent& event, int64_t sign) {

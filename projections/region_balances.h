@@ -36,6 +36,7 @@ class RegionBalances final : public Projection {
 
  protected:
   absl::Status Fold(const FoldEvent& event, int64_t sign) override;
+  void Prefetch(const FoldEvent& event, PrefetchStage stage) const override;
 
  private:
   // Figures as plain integers: a fold step builds no message.
@@ -49,10 +50,13 @@ class RegionBalances final : public Projection {
   // probe of a flat hash map instead of a walk of protobuf maps keyed by
   // string, and the walk up the tree follows parent slots.
   struct Index {
-    // A registered region: its entry in the state and the slot of its
-    // parent (kNoParent at the top).
+    // A registered region: its entry in the state, the entry's own and
+    // total figures (the fold step's writes, one pointer away instead of
+    // two), and the slot of its parent (kNoParent at the top).
     struct Slot {
       v1::RegionEntry* entry;
+      v1::RegionFigures* own;
+      v1::RegionFigures* total;
       uint32_t parent;
     };
     void Rebuild(v1::RegionBalancesState* state);
@@ -70,6 +74,9 @@ class RegionBalances final : public Projection {
   // totals of it and of every ancestor.
   void AddToRegion(uint32_t slot, const Delta& delta);
   absl::Status RegisterRegion(const FoldEvent& event);
+  // The map and key a money event's region is found by.
+  template <typename Visit>
+  void WithRegionKey(const FoldEvent& event, Visit visit) const;
 
   IndexedState<v1::RegionBalancesState, Index> data_;
 };
