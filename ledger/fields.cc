@@ -1,5 +1,7 @@
 #include "ledger/fields.h"
 
+#include <cstring>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/errors.h"
@@ -122,8 +124,17 @@ absl::Status CheckText(absl::string_view text, absl::string_view field,
 }
 
 bool IsValidUtf8(absl::string_view text) {
+  constexpr uint64_t kHighBits = 0x8080808080808080ULL;
   size_t i = 0;
   while (i < text.size()) {
+    if (text.size() - i >= sizeof(uint64_t)) {  // eight ASCII bytes at a time
+      uint64_t word;
+      std::memcpy(&word, text.data() + i, sizeof(word));
+      if ((word & kHighBits) == 0) {
+        i += sizeof(word);
+        continue;
+      }
+    }
     unsigned char lead = static_cast<unsigned char>(text[i]);
     size_t length;
     uint32_t code_point;

@@ -1,7 +1,8 @@
 #include "projections/fold_event.h"
 
 #include <array>
-#include <cstring>
+
+#include "ledger/fields.h"
 
 namespace aidledger {
 namespace {
@@ -133,48 +134,6 @@ bool ReadVarint(const char** at, const char* end, uint64_t* value) {
   return false;
 }
 
-// Strict UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing past
-// U+10FFFF), which is at least as strict as protobuf's check of string
-// fields; what fails here goes to protobuf, which decides.
-bool IsValidUtf8(absl::string_view text) {
-  const auto* at = reinterpret_cast<const unsigned char*>(text.data());
-  const auto* end = at + text.size();
-  while (at < end) {
-    if (end - at >= 8) {  // eight ASCII bytes at a time
-      uint64_t word;
-      std::memcpy(&word, at, sizeof(word));
-      if ((word & 0x8080808080808080ULL) == 0) {
-        at += 8;
-        continue;
-      }
-    }
-    const unsigned char lead = *at;
-    if (lead < 0x80) {
-      ++at;
-      continue;
-    }
-    int continuation;
-    uint32_t point, smallest;
-    if ((lead & 0xE0) == 0xC0) {
-      continuation = 1, point = lead & 0x1F, smallest = 0x80;
-    } else if ((lead & 0xF0) == 0xE0) {
-      continuation = 2, point = lead & 0x0F, smallest = 0x800;
-    } else if ((lead & 0xF8) == 0xF0) {
-      continuation = 3, point = lead & 0x07, smallest = 0x10000;
-    } else {
-      return false;
-    }
-    if (end - at <= continuation) return false;
-    for (int i = 1; i <= continuation; ++i) {
-      if ((at[i] & 0xC0) != 0x80) return false;
-      point = (point << 6) | (at[i] & 0x3F);
-    }
-    if (point < smallest || point > 0x10FFFF || (point >= 0xD800 && point <= 0xDFFF)) return false;
-    at += continuation + 1;
-  }
-  return true;
-}
-
 // Walks the fields of one message, storing what `schema` keeps into `*out`
 // and handing message fields to `nested(number, bytes)`. False for any
 // encoding the fast path leaves to protobuf.
@@ -215,6 +174,8 @@ bool WalkMessage(absl::string_view bytes, const Schema& schema, FoldEvent* out, 
         if (field->kind == Kind::kMessage) {
           if (!nested(number, value)) return false;
         } else {
+          // Strict UTF-8 (IsValidUtf8: RFC 3629) is at least as strict as
+          // protobuf's check; what fails it goes to protobuf, which decides.
           if (!IsValidUtf8(value)) return false;
           if (field->text != nullptr) out->*field->text = value;
         }
