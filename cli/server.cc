@@ -47,7 +47,6 @@ constexpr size_t kCommitEventsMax = 10'000;        // events in one group commit
 constexpr uint64_t kEventsPageMax = 1'000;         // GET /v1/events?limit=
 constexpr int kServerThreads = 192;                // connections served at once
 constexpr size_t kKeepAliveRequestsMax = 10'000;   // requests on one connection
-constexpr int kListenBacklog = 1'024;              // connections waiting to be accepted
 constexpr auto kAppendWaitMax = std::chrono::seconds(30);
 constexpr time_t kSocketTimeoutSeconds = 10;
 
@@ -725,6 +724,19 @@ absl::StatusOr<std::vector<v1::Event>> DraftsFromBody(const std::string& body) {
   return ParseBody(body);
 }
 
+int BindWithBacklog(httplib::Server* server, const std::string& host, int port) {
+  // Keep the listening socket and listen again with a longer queue.
+  int listening_fd = -1;
+  server->set_socket_options([&listening_fd](int fd) {
+    httplib::default_socket_options(fd);
+    listening_fd = fd;
+  });
+  const int bound = port == 0 ? server->bind_to_any_port(host) : (server->bind_to_port(host, port) ? port : -1);
+  server->set_socket_options(httplib::default_socket_options);  // drop the capture
+  if (bound >= 0 && listening_fd >= 0) ::listen(listening_fd, kListenBacklog);
+  return bound;
+}
+
 absl::Status Serve(const ServeOptions& options) {
   const size_t colon = options.listen.rfind(':');
   int port = -1;
@@ -765,15 +777,7 @@ absl::Status Serve(const ServeOptions& options) {
 
   httplib::Server server;
   service.Run(server);
-  // cpp-httplib listens with a backlog of 5, too few for a burst of clients:
-  // keep the listening socket and listen again with a longer queue.
-  int listening_fd = -1;
-  server.set_socket_options([&listening_fd](int fd) {
-    httplib::default_socket_options(fd);
-    listening_fd = fd;
-  });
-  const int bound = port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
-  if (bound >= 0 && listening_fd >= 0) ::listen(listening_fd, kListenBacklog);
+  const int bound = BindWithBacklog(&server, host, port);
   if (bound < 0) {
     service.StopCommitter();
     return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen));

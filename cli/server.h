@@ -17,7 +17,20 @@
 #include "absl/status/statusor.h"
 #include "aidledger/v1/events.pb.h"
 
+namespace httplib {
+class Server;
+}
+
 namespace aidledger::app {
+
+// Connections waiting to be accepted.
+inline constexpr int kListenBacklog = 1'024;
+
+// Binds `server` to host:port (port 0: any free port) and listens with a
+// queue of kListenBacklog instead of cpp-httplib's 5, which drops the
+// connections of a burst of clients (each then waits out a 1 s SYN
+// retransmit). Returns the port bound, or -1. Then call listen_after_bind.
+int BindWithBacklog(httplib::Server* server, const std::string& host, int port);
 
 struct ServeOptions {
   std::string db;

@@ -28,6 +28,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "cli/import.h"
+#include "cli/server.h"
 #include "ledger/ledger.h"
 #include "tools/benchmark/workload.h"
 
@@ -256,7 +257,9 @@ ReadLoad RunBareServerLoad(size_t body_bytes, double seconds) {
                                     return sink.write(body->data() + offset, length);
                                   });
   });
-  const int port = bare.bind_to_any_port("127.0.0.1");
+  // Listening as `aidledger serve` does (the same backlog), so that the
+  // limit and the figure differ only in what the server does per request.
+  const int port = app::BindWithBacklog(&bare, "127.0.0.1", 0);
   if (port <= 0) Fail("the bare server could not bind");
   std::thread listener([&] { bare.listen_after_bind(); });
   while (!bare.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
