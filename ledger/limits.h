@@ -30,6 +30,9 @@ inline constexpr size_t kBatchEventsMax = 1'000'000;
 // before the rest are only counted.
 inline constexpr size_t kImportRecordBytesMax = 256 * 1024;
 inline constexpr size_t kImportRejectionsListedMax = 100;
+// An import reads the next batch while writing one only for batches up to
+// this many events, so that holding two stays small.
+inline constexpr size_t kImportReadAheadBatchEventsMax = 100'000;
 
 // A stored event (serialized protobuf) may not exceed this.
 inline constexpr size_t kEventBytesMax = 64 * 1024;

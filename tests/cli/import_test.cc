@@ -62,6 +62,7 @@ TEST_F(ImportTest, BatchesBeforeTheBadOneStayAndAFixedRerunResumes) {
   const std::string path = Write("sales.csv", SalesCsv(200, 120, false));
   absl::StatusOr<app::ImportReport> first = Import(path, 50);
   ASSERT_THAT(first, IsOk());
+  EXPECT_EQ(first->rows, 150u);  // the fourth batch, read ahead, is not counted
   EXPECT_EQ(first->batches_written, 2u);
   EXPECT_EQ(first->appended, 100u);
   EXPECT_EQ(first->rejected, 1u);
@@ -79,6 +80,28 @@ TEST_F(ImportTest, BatchesBeforeTheBadOneStayAndAFixedRerunResumes) {
   ASSERT_THAT(third, IsOk());
   EXPECT_EQ(third->appended, 0u);
   EXPECT_EQ(third->duplicates, 200u);
+}
+
+// The next batch is read while one is written; the outcome is still that of
+// reading one batch at a time.
+TEST_F(ImportTest, AnUnreadableRowAfterTheFailingBatchIsNeverReached) {
+  AddQingdaoBasics();
+  const uint64_t head = ledger_->head().sequence;
+  const std::string not_utf8 = "sale,,2022-01-01,621100,\xff\n";
+  // Batches of 10: the second holds a bad amount, the third a byte that is
+  // not UTF-8, which would refuse the whole file were it reached.
+  std::string csv = SalesCsv(20, 15, false) + not_utf8;
+  absl::StatusOr<app::ImportReport> report = Import(Write("a.csv", csv), 10);
+  ASSERT_THAT(report, IsOk());
+  EXPECT_EQ(report->rows, 20u);
+  EXPECT_EQ(report->appended, 10u);
+  EXPECT_EQ(report->rejected, 1u);
+  EXPECT_EQ(ledger_->head().sequence, head + 10);
+  // Without the bad amount, the file is refused at that line, after the
+  // batches before it were written.
+  csv = SalesCsv(20, 0, true) + not_utf8;
+  EXPECT_THAT(Import(Write("b.csv", csv), 10), testing::RejectedWith(v1::FIELD_INVALID, ":22: "));
+  EXPECT_EQ(ledger_->head().sequence, head + 30);
 }
 
 TEST_F(ImportTest, ADryRunWritesNothing) {
