@@ -213,13 +213,9 @@ v1::Digest Service::DigestNow(const LedgerHead& head) const {
 absl::Status Service::Start() {
   // The Merkle tree of the whole log, kept up to date by the committer.
   const LedgerHead head = ledger_->head();
-  std::unique_ptr<EventReader> reader = ledger_->Read(1, head.sequence);
-  StoredEvent stored;
-  while (true) {
-    ASSIGN_OR_RETURN(bool more, reader->Next(&stored));
-    if (!more) break;
-    merkle_.AddLeaf(MerkleLeafHash(stored.hash));
-  }
+  RETURN_IF_ERROR(ledger_->VisitHashes(1, head.sequence, [this](const Hash& hash) {
+    merkle_.AddLeaf(MerkleLeafHash(hash));
+  }));
   auto published = std::make_shared<Published>();
   published->books = ledger_->books();
   published->head = head;

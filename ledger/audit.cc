@@ -185,36 +185,28 @@ absl::StatusOr<v1::Digest> Ledger::MakeDigest(uint64_t sequence) const {
     return absl::OutOfRangeError(absl::StrCat("sequence ", sequence, " is past the head"));
   }
   MerkleAccumulator merkle;
-  std::unique_ptr<EventReader> reader = Read(1, sequence);
-  StoredEvent stored;
+  RETURN_IF_ERROR(VisitHashes(1, sequence, [&merkle](const Hash& hash) {
+    merkle.AddLeaf(MerkleLeafHash(hash));
+  }));
   v1::Digest digest;
-  while (true) {
-    ASSIGN_OR_RETURN(bool more, reader->Next(&stored));
-    if (!more) break;
-    merkle.AddLeaf(MerkleLeafHash(stored.hash));
-  }
-  if (merkle.size() != sequence) {
-    return absl::DataLossError(absl::StrCat("the log ends before event ", sequence));
-  }
   digest.set_seq(sequence);
   digest.set_merkle_root(Hex(merkle.Root()));
   if (sequence > 0) {
-    digest.set_head_hash(Hex(stored.hash));
-    digest.set_recorded_at(Rfc3339(stored.event));
+    ASSIGN_OR_RETURN(std::optional<StoredEvent> last, ReadEvent(sequence));
+    if (!last.has_value()) {
+      return absl::DataLossError(absl::StrCat("event ", sequence, " is missing from the log"));
+    }
+    digest.set_head_hash(Hex(last->hash));
+    digest.set_recorded_at(Rfc3339(last->event));
   }
   return digest;
 }
 
 absl::StatusOr<Hash> Ledger::SubtreeRoot(uint64_t lo, uint64_t hi) const {
   MerkleAccumulator merkle;
-  std::unique_ptr<EventReader> reader = Read(lo + 1, hi);
-  StoredEvent stored;
-  while (true) {
-    ASSIGN_OR_RETURN(bool more, reader->Next(&stored));
-    if (!more) break;
-    merkle.AddLeaf(MerkleLeafHash(stored.hash));
-  }
-  if (merkle.size() != hi - lo) return absl::DataLossError("the log ends inside a subtree");
+  RETURN_IF_ERROR(VisitHashes(lo + 1, hi, [&merkle](const Hash& hash) {
+    merkle.AddLeaf(MerkleLeafHash(hash));
+  }));
   return merkle.Root();
 }
 

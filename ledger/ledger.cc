@@ -126,6 +126,26 @@ absl::StatusOr<bool> EventReader::Next(StoredEvent* out) {
   return true;
 }
 
+absl::Status Ledger::VisitHashes(uint64_t from, uint64_t to,
+                                 absl::FunctionRef<void(const Hash&)> visit) const {
+  std::unique_ptr<EventReader> reader = Read(from, to);
+  CheckedRecord record;
+  FoldEventDecoder decoder;
+  uint64_t last = from - 1;
+  while (true) {
+    ASSIGN_OR_RETURN(bool more, reader->NextRecord(&record));
+    if (!more) break;
+    RETURN_IF_ERROR(decoder.DecodeStored(record.sequence, record.event_bytes).status());
+    visit(record.hash);
+    last = record.sequence;
+  }
+  if (from <= to && last != to) {
+    return absl::DataLossError(
+        absl::StrCat("the log ends at event ", last, " but should reach event ", to));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Ledger::Create(const std::string& dir) {
   if (Exists(dir)) return absl::AlreadyExistsError(absl::StrCat("a ledger already exists at ", dir));
   std::error_code error;

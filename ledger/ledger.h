@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -249,6 +250,13 @@ class Ledger {
 
   // Events with from <= sequence <= to, in order.
   std::unique_ptr<EventReader> Read(uint64_t from, uint64_t to) const;
+  // Calls `visit` with the chain hash of every event from `from` to `to`, in
+  // order, after the checks of EventReader::Next (the event links, hashes to
+  // its stored hash, decodes and names its own sequence) without building
+  // each event's message: Merkle roots need the hashes only. kDataLoss on a
+  // damaged record or when the log ends before `to`.
+  absl::Status VisitHashes(uint64_t from, uint64_t to,
+                           absl::FunctionRef<void(const Hash&)> visit) const;
   // The stored event with this event_id, if any.
   absl::StatusOr<std::optional<StoredEvent>> FindByEventId(const std::string& event_id) const;
   absl::StatusOr<std::optional<StoredEvent>> ReadEvent(uint64_t sequence) const;

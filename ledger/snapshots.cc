@@ -76,17 +76,10 @@ absl::StatusOr<FoldedBooks> Ledger::Fold(uint64_t sequence,
     events.clear();
     for (size_t i = 0; i < pending.size(); ++i) {
       const Pending& p = pending[i];
-      absl::StatusOr<const FoldEvent*> event =
-          decoders[i].Decode(absl::string_view(bytes).substr(p.offset, p.size));
-      if (!event.ok()) {
-        return absl::DataLossError(absl::StrCat("event ", p.sequence, " does not decode"));
-      }
-      if ((*event)->sequence != p.sequence) {
-        return absl::DataLossError(absl::StrCat("event stored at sequence ", p.sequence,
-                                                " says it is event ", (*event)->sequence));
-      }
-      if (as_of_date.has_value() && (*event)->effective_date > *as_of_date) continue;
-      events.push_back(*event);
+      ASSIGN_OR_RETURN(const FoldEvent* event,
+                       decoders[i].DecodeStored(p.sequence, absl::string_view(bytes).substr(p.offset, p.size)));
+      if (as_of_date.has_value() && event->effective_date > *as_of_date) continue;
+      events.push_back(event);
     }
     folded.events_read += pending.size();
     absl::Status applied = folded.books.ApplyAll(events);

@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "absl/strings/str_cat.h"
 #include "ledger/fields.h"
 
 namespace aidledger {
@@ -322,6 +323,17 @@ absl::StatusOr<const FoldEvent*> FoldEventDecoder::Decode(absl::string_view byte
   }
   ViewEvent(message_, &event_, &target_);
   return &event_;
+}
+
+absl::StatusOr<const FoldEvent*> FoldEventDecoder::DecodeStored(uint64_t sequence,
+                                                                absl::string_view bytes) {
+  absl::StatusOr<const FoldEvent*> event = Decode(bytes);
+  if (!event.ok()) return absl::DataLossError(absl::StrCat("event ", sequence, " does not decode"));
+  if ((*event)->sequence != sequence) {
+    return absl::DataLossError(absl::StrCat("event stored at sequence ", sequence,
+                                            " says it is event ", (*event)->sequence));
+  }
+  return event;
 }
 
 }  // namespace aidledger

@@ -72,6 +72,9 @@ class FoldEventDecoder {
   // The event in `bytes`, valid until the next call and while `bytes`
   // lives. kDataLoss when protobuf cannot parse the bytes as an Event.
   absl::StatusOr<const FoldEvent*> Decode(absl::string_view bytes);
+  // Decode, for the event stored at `sequence`: kDataLoss naming it when
+  // the bytes do not decode or the event says it is another.
+  absl::StatusOr<const FoldEvent*> DecodeStored(uint64_t sequence, absl::string_view bytes);
   // How many events took protobuf's path.
   uint64_t fallbacks() const { return fallbacks_; }
 
