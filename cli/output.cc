@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "cli/drafts.h"
+#include "cli/json_writer.h"
 #include "google/protobuf/util/json_util.h"
 #include "ledger/amount.h"
 #include "ledger/check.h"
@@ -12,6 +13,11 @@
 namespace aidledger::app {
 
 std::string ToJson(const google::protobuf::Message& message, bool defaults) {
+  if (IsPlainMessage(message.GetDescriptor())) {  // the reports: written directly
+    std::string json;
+    AppendJson(message, defaults, &json);
+    return json;
+  }
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;
   options.always_print_primitive_fields = defaults;
