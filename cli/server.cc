@@ -156,10 +156,17 @@ class Service {
     std::lock_guard<std::mutex> lock(published_mutex_);
     return published_;
   }
-  void Publish(std::shared_ptr<const Published> published) {
+  // Makes `published` the current state; returns the one it replaces.
+  std::shared_ptr<const Published> Publish(std::shared_ptr<const Published> published) {
     std::lock_guard<std::mutex> lock(published_mutex_);
-    published_ = std::move(published);
+    published_sequence_.store(published->head.sequence, std::memory_order_release);
+    std::swap(published_, published);
+    return published;
   }
+  // The head sequence of what Current() returns, without holding it: a
+  // reader that holds the published state keeps the committer from reusing
+  // it as its spare (it then copies the whole Books).
+  uint64_t CurrentSequence() const { return published_sequence_.load(std::memory_order_acquire); }
   v1::Digest DigestNow(const LedgerHead& head) const;
   void CommitLoop();
   void Routes(httplib::Server& server);
@@ -181,6 +188,7 @@ class Service {
 
   mutable std::mutex published_mutex_;
   std::shared_ptr<const Published> published_;
+  std::atomic<uint64_t> published_sequence_{0};
   // Left-right publishing: the committer brings the spare up to date with
   // the events of the last two commits and swaps it in, instead of copying
   // the whole Books after every commit. Owned by the committer.
@@ -306,12 +314,7 @@ void Service::PublishCommit(const LedgerHead& old_head, const LedgerHead& new_he
   }
   spare_->head = new_head;
   spare_->digest = DigestNow(new_head);
-  std::shared_ptr<const Published> previous;
-  {
-    std::lock_guard<std::mutex> lock(published_mutex_);
-    previous = std::move(published_);
-    published_ = spare_;
-  }
+  std::shared_ptr<const Published> previous = Publish(spare_);
   // The previous state becomes the spare; it lacks this commit's events.
   spare_ = std::const_pointer_cast<Published>(previous);
   spare_lag_ = std::move(events);
@@ -375,22 +378,32 @@ void Service::Timed(httplib::Server& server, const std::string& method, const st
   }
 }
 
-// Renders the report of `kind` for `region` from `books` at `at`.
-absl::StatusOr<std::string> RenderReport(const std::string& kind, const Books& books,
-                                         const std::string& region, const v1::PointInTime& at) {
+// The report of `kind` for `region` from `books` at `at`.
+absl::StatusOr<std::unique_ptr<google::protobuf::Message>> BuildReport(
+    const std::string& kind, const Books& books, const std::string& region,
+    const v1::PointInTime& at) {
+  std::unique_ptr<google::protobuf::Message> built;
   if (kind == "balances") {
     ASSIGN_OR_RETURN(v1::RegionBalancesReport report, RegionBalancesReport(books, region));
     *report.mutable_at() = at;
-    return ToJson(report, true);
-  }
-  if (kind == "projects") {
+    built = std::make_unique<v1::RegionBalancesReport>(std::move(report));
+  } else if (kind == "projects") {
     ASSIGN_OR_RETURN(v1::ProjectTotalsReport report, ProjectTotalsReport(books, region));
     *report.mutable_at() = at;
-    return ToJson(report, true);
+    built = std::make_unique<v1::ProjectTotalsReport>(std::move(report));
+  } else {
+    v1::HelperTotalsReport report = HelperTotalsReport(books);
+    *report.mutable_at() = at;
+    built = std::make_unique<v1::HelperTotalsReport>(std::move(report));
   }
-  v1::HelperTotalsReport report = HelperTotalsReport(books);
-  *report.mutable_at() = at;
-  return ToJson(report, true);
+  return built;
+}
+
+absl::StatusOr<std::string> RenderReport(const std::string& kind, const Books& books,
+                                         const std::string& region, const v1::PointInTime& at) {
+  ASSIGN_OR_RETURN(std::unique_ptr<google::protobuf::Message> report,
+                   BuildReport(kind, books, region, at));
+  return ToJson(*report, true);
 }
 
 void Service::HandleReport(const httplib::Request& request, httplib::Response& response,
@@ -431,7 +444,7 @@ void Service::HandleReport(const httplib::Request& request, httplib::Response& r
   }
   // At the head: the newest rendered body, or render it.
   const std::string key = absl::StrCat(kind, "?", region);
-  std::shared_ptr<const Published> published = Current();
+  const uint64_t head_sequence = CurrentSequence();
   {
     std::unique_lock<std::mutex> lock(rendered_mutex_);
     auto it = rendered_.find(key);
@@ -443,7 +456,7 @@ void Service::HandleReport(const httplib::Request& request, httplib::Response& r
       });
     }
     if (it != rendered_.end() && it->second.body != nullptr &&
-        (it->second.sequence == published->head.sequence || it->second.rendering)) {
+        (it->second.sequence >= head_sequence || it->second.rendering)) {
       if (NotModified(request, response, it->second.sequence)) return;
       Send(request, response, it->second.body, "application/json", it->second.gzipped);
       return;
@@ -454,6 +467,7 @@ void Service::HandleReport(const httplib::Request& request, httplib::Response& r
       rendered_[key].rendering = true;
     }
   }
+  std::shared_ptr<const Published> published = Current();  // at head_sequence or newer
   if (NotModified(request, response, published->head.sequence)) {
     {
       std::lock_guard<std::mutex> lock(rendered_mutex_);
@@ -462,10 +476,18 @@ void Service::HandleReport(const httplib::Request& request, httplib::Response& r
     rendered_cv_.notify_all();
     return;
   }
+  const uint64_t sequence = published->head.sequence;
   v1::PointInTime at;
-  at.set_seq(published->head.sequence);
-  at.set_head_hash(published->head.sequence == 0 ? "" : Hex(published->head.hash));
-  absl::StatusOr<std::string> rendered = RenderReport(kind, published->books, region, at);
+  at.set_seq(sequence);
+  at.set_head_hash(sequence == 0 ? "" : Hex(published->head.hash));
+  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> report =
+      BuildReport(kind, published->books, region, at);
+  // The report holds all it needs. Give the state back before writing the
+  // JSON and compressing it: the committer reuses it as its spare, and
+  // copies the whole Books when a reader holds it too long.
+  published.reset();
+  absl::StatusOr<std::string> rendered =
+      report.ok() ? absl::StatusOr<std::string>(ToJson(**report, true)) : report.status();
   if (!rendered.ok()) {
     {
       std::lock_guard<std::mutex> lock(rendered_mutex_);
@@ -482,8 +504,8 @@ void Service::HandleReport(const httplib::Request& request, httplib::Response& r
     std::lock_guard<std::mutex> lock(rendered_mutex_);
     if (auto it = rendered_.find(key); it != rendered_.end()) {
       it->second.rendering = false;
-      if (it->second.body == nullptr || it->second.sequence < published->head.sequence) {
-        it->second.sequence = published->head.sequence;
+      if (it->second.body == nullptr || it->second.sequence < sequence) {
+        it->second.sequence = sequence;
         it->second.body = body;
         it->second.gzipped = gzipped;
       }
