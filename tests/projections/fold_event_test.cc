@@ -86,8 +86,9 @@ bool ExpectSameAsProtobuf(const std::string& bytes) {
 }
 
 TEST(FoldEventTest, ReadsTheFieldsFoldsUse) {
+  const std::string bytes = SerializeDeterministic(Allocation());  // the views point into it
   FoldEvent view, target;
-  ASSERT_TRUE(DecodeFoldEvent(SerializeDeterministic(Allocation()), &view, &target));
+  ASSERT_TRUE(DecodeFoldEvent(bytes, &view, &target));
   EXPECT_EQ(view.sequence, 7u);
   EXPECT_EQ(view.effective_date, "2025-03-01");
   EXPECT_EQ(view.payload, v1::Event::kFundsAllocated);
@@ -118,8 +119,9 @@ TEST(FoldEventTest, ReadsAReversalWithItsStampedTarget) {
 
   // Without a stamped target: an empty target, which no fold accepts.
   reversal.mutable_event_reversed()->clear_target();
-  EXPECT_TRUE(ExpectSameAsProtobuf(SerializeDeterministic(reversal)));
-  ASSERT_TRUE(DecodeFoldEvent(SerializeDeterministic(reversal), &view, &target));
+  const std::string untargeted = SerializeDeterministic(reversal);
+  EXPECT_TRUE(ExpectSameAsProtobuf(untargeted));
+  ASSERT_TRUE(DecodeFoldEvent(untargeted, &view, &target));
   EXPECT_EQ(view.target->payload, v1::Event::PAYLOAD_NOT_SET);
 }
 
