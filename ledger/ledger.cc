@@ -2,6 +2,7 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "absl/container/flat_hash_map.h"
@@ -62,6 +63,38 @@ struct Ledger::Staged {
   absl::flat_hash_set<std::string> reversed_ids;    // targets reversed in this batch
   const Books* books = nullptr;                     // the state drafts are checked against
 };
+
+namespace {
+
+// Adds the event_id and reversal index entries of `events` to `batch`, each
+// index in key order. The memtable inserts each key after the one before it
+// in the same skip list, so keys in order cost a short search from there
+// instead of a full descent: event_ids arrive in random order, and their
+// inserts were a fifth of an import's time.
+void PutIndexes(const std::vector<v1::Event>& events, internal::Batch* batch) {
+  std::vector<const v1::Event*> order;
+  order.reserve(events.size());
+  for (const v1::Event& event : events) order.push_back(&event);
+  std::sort(order.begin(), order.end(), [](const v1::Event* a, const v1::Event* b) {
+    return a->event_id() < b->event_id();
+  });
+  for (const v1::Event* event : order) {
+    batch->Put(Family::kEventIds, event->event_id(), internal::EncodeSequence(event->sequence()));
+  }
+  order.clear();
+  for (const v1::Event& event : events) {
+    if (event.has_event_reversed()) order.push_back(&event);
+  }
+  std::sort(order.begin(), order.end(), [](const v1::Event* a, const v1::Event* b) {
+    return a->event_reversed().reversed_event_id() < b->event_reversed().reversed_event_id();
+  });
+  for (const v1::Event* event : order) {
+    batch->Put(Family::kReversals, event->event_reversed().reversed_event_id(),
+               internal::EncodeSequence(event->sequence()));
+  }
+}
+
+}  // namespace
 
 EventReader::EventReader(std::unique_ptr<internal::Cursor> cursor, uint64_t from, uint64_t to)
     : cursor_(std::move(cursor)), next_(from == 0 ? 1 : from), to_(to) {}
@@ -332,11 +365,9 @@ absl::Status Ledger::StageDraft(v1::Event draft, int64_t now_micros, Staged* sta
   const Hash hash = internal::ChainHash(staged->prev_hash, sequence, bytes);
   const std::string key = internal::EncodeSequence(sequence);
   staged->batch.Put(Family::kEvents, key, internal::EncodeRecord(staged->prev_hash, hash, bytes));
-  staged->batch.Put(Family::kEventIds, draft.event_id(), key);
+  // The index entries go in at commit (PutIndexes), in key order.
   if (draft.has_event_reversed()) {
-    const std::string& target_id = draft.event_reversed().reversed_event_id();
-    staged->batch.Put(Family::kReversals, target_id, key);
-    staged->reversed_ids.insert(target_id);
+    staged->reversed_ids.insert(draft.event_reversed().reversed_event_id());
   }
   *result = {.sequence = sequence, .event_id = draft.event_id(), .hash = hash,
              .duplicate = false};
@@ -475,6 +506,7 @@ absl::StatusOr<std::vector<SubmitOutcome>> Ledger::SubmitGroup(
 
   internal::Head new_head{.sequence = staged.sequence, .hash = staged.prev_hash,
                           .recorded_at_micros = now_micros};
+  PutIndexes(staged.events, &staged.batch);
   staged.batch.Put(Family::kMeta, internal::kMetaHeadKey, internal::EncodeHead(new_head));
   absl::Status written = store_->Write(&staged.batch, options_.sync);
   if (!written.ok()) {
