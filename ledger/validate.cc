@@ -11,6 +11,13 @@
 namespace aidledger {
 namespace {
 
+// What validation fills into an event: the program of the pairing behind an
+// allocation, investment or sale, and a reversal's target.
+struct Resolved {
+  v1::Program program = v1::PROGRAM_UNSPECIFIED;
+  std::optional<ReversalTarget> target;
+};
+
 absl::Status CheckAmount(int64_t amount_fen, absl::string_view field) {
   if (amount_fen <= 0) {
     return Rejected(v1::AMOUNT_INVALID, field,
@@ -30,11 +37,14 @@ absl::Status CheckOptionalProjectId(const std::string& id) {
 
 // The events of a book may not refer to what did not yet exist on their
 // effective date: an as-of view must hold everything its events name.
+// `what` and `name` say what the date is of; they are joined only for a
+// rejection, so that the checks of an admitted event build no strings.
 absl::Status CheckNotBefore(const v1::Event& event, const std::string& reference_date,
-                            absl::string_view field, absl::string_view what) {
+                            absl::string_view field, absl::string_view what,
+                            absl::string_view name) {
   if (event.effective_date() < reference_date) {
     return Rejected(v1::DATE_BEFORE_REFERENCE, "effective_date",
-                    absl::StrCat(event.effective_date(), " is before ", what,
+                    absl::StrCat(event.effective_date(), " is before ", what, name,
                                  " named in ", field, " (", reference_date, ")"));
   }
   return absl::OkStatus();
@@ -49,8 +59,8 @@ absl::StatusOr<const v1::RegionEntry*> NeedRegion(const Books& books, const v1::
     return Rejected(v1::REGION_NOT_FOUND, field,
                     absl::StrCat("region ", code, " is not registered"));
   }
-  RETURN_IF_ERROR(CheckNotBefore(event, region->registered_on(), field,
-                                 absl::StrCat("the registration of region ", code)));
+  RETURN_IF_ERROR(
+      CheckNotBefore(event, region->registered_on(), field, "the registration of region ", code));
   return region;
 }
 
@@ -65,7 +75,7 @@ absl::StatusOr<const v1::ProjectEntry*> NeedProject(const Books& books, const v1
                     absl::StrCat("project ", project_id, " is not registered"));
   }
   RETURN_IF_ERROR(CheckNotBefore(event, project->registered_on(), "project_id",
-                                 absl::StrCat("the registration of project ", project_id)));
+                                 "the registration of project ", project_id));
   if (within != nullptr && !books.regions.IsWithin(project->region_code(), *within)) {
     return Rejected(v1::PROJECT_OUTSIDE_REGION, "project_id",
                     absl::StrCat("project ", project_id, " lies in region ",
@@ -154,7 +164,7 @@ absl::Status AdmitRegion(const Books& books, const v1::Event& event) {
                     absl::StrCat("regions nest at most ", limits::kRegionDepthMax, " levels deep"));
   }
   return CheckNotBefore(event, parent->registered_on(), "parent_code",
-                        absl::StrCat("the registration of region ", r.parent_code()));
+                        "the registration of region ", r.parent_code());
 }
 
 absl::Status AdmitPairing(const Books& books, const v1::Event& event) {
@@ -202,8 +212,8 @@ absl::Status AdmitProject(const Books& books, const v1::Event& event) {
   return NeedRegion(books, event, p.region_code(), "region_code").status();
 }
 
-absl::Status AdmitAllocation(const Books& books, v1::Event* event) {
-  v1::FundsAllocated& a = *event->mutable_funds_allocated();
+absl::Status AdmitAllocation(const Books& books, const v1::Event& event, Resolved* resolved) {
+  const v1::FundsAllocated& a = event.funds_allocated();
   RETURN_IF_ERROR(CheckRegionCode(a.helper_code(), "helper_code"));
   RETURN_IF_ERROR(CheckRegionCode(a.recipient_code(), "recipient_code"));
   RETURN_IF_ERROR(CheckOptionalProjectId(a.project_id()));
@@ -216,16 +226,16 @@ absl::Status AdmitAllocation(const Books& books, v1::Event* event) {
                     absl::StrCat("must be a year in ", limits::kYearMin, "..", limits::kYearMax,
                                  " (got ", a.fiscal_year(), ")"));
   }
-  RETURN_IF_ERROR(NeedRegion(books, *event, a.helper_code(), "helper_code").status());
-  RETURN_IF_ERROR(NeedRegion(books, *event, a.recipient_code(), "recipient_code").status());
+  RETURN_IF_ERROR(NeedRegion(books, event, a.helper_code(), "helper_code").status());
+  RETURN_IF_ERROR(NeedRegion(books, event, a.recipient_code(), "recipient_code").status());
   if (!a.project_id().empty()) {
-    RETURN_IF_ERROR(NeedProject(books, *event, a.project_id(), &a.recipient_code()).status());
+    RETURN_IF_ERROR(NeedProject(books, event, a.project_id(), &a.recipient_code()).status());
   }
   ASSIGN_OR_RETURN(const v1::Pairing* pairing,
-                   ResolvePairing(books, *event, a.helper_code(), a.recipient_code()));
+                   ResolvePairing(books, event, a.helper_code(), a.recipient_code()));
   RETURN_IF_ERROR(
       CheckNoOverflow(books.regions.state().grand().allocated_fen(), a.amount_fen(), "amount_fen"));
-  a.set_program(pairing->program());
+  resolved->program = pairing->program();
   return absl::OkStatus();
 }
 
@@ -250,44 +260,45 @@ v1::Program OptionalProgram(const Books& books, const v1::Event& event,
   return pairing.ok() ? (*pairing)->program() : v1::PROGRAM_UNSPECIFIED;
 }
 
-absl::Status AdmitInvestment(const Books& books, v1::Event* event) {
-  v1::InvestmentRecorded& i = *event->mutable_investment_recorded();
+absl::Status AdmitInvestment(const Books& books, const v1::Event& event, Resolved* resolved) {
+  const v1::InvestmentRecorded& i = event.investment_recorded();
   RETURN_IF_ERROR(CheckText(i.enterprise(), "enterprise", limits::kNameBytesMax, true));
   RETURN_IF_ERROR(CheckOptionalCode(i.helper_code(), "helper_code"));
   RETURN_IF_ERROR(CheckRegionCode(i.region_code(), "region_code"));
   RETURN_IF_ERROR(CheckOptionalProjectId(i.project_id()));
   RETURN_IF_ERROR(CheckAmount(i.amount_fen(), "amount_fen"));
   if (!i.helper_code().empty()) {
-    RETURN_IF_ERROR(NeedRegion(books, *event, i.helper_code(), "helper_code").status());
+    RETURN_IF_ERROR(NeedRegion(books, event, i.helper_code(), "helper_code").status());
   }
-  RETURN_IF_ERROR(NeedRegion(books, *event, i.region_code(), "region_code").status());
+  RETURN_IF_ERROR(NeedRegion(books, event, i.region_code(), "region_code").status());
   if (!i.project_id().empty()) {
-    RETURN_IF_ERROR(NeedProject(books, *event, i.project_id(), &i.region_code()).status());
+    RETURN_IF_ERROR(NeedProject(books, event, i.project_id(), &i.region_code()).status());
   }
   RETURN_IF_ERROR(
       CheckNoOverflow(books.regions.state().grand().invested_fen(), i.amount_fen(), "amount_fen"));
-  i.set_program(OptionalProgram(books, *event, i.helper_code(), i.region_code()));
+  resolved->program = OptionalProgram(books, event, i.helper_code(), i.region_code());
   return absl::OkStatus();
 }
 
-absl::Status AdmitSale(const Books& books, v1::Event* event) {
-  v1::SaleRecorded& s = *event->mutable_sale_recorded();
+absl::Status AdmitSale(const Books& books, const v1::Event& event, Resolved* resolved) {
+  const v1::SaleRecorded& s = event.sale_recorded();
   RETURN_IF_ERROR(CheckRegionCode(s.region_code(), "region_code"));
   RETURN_IF_ERROR(CheckOptionalCode(s.helper_code(), "helper_code"));
   RETURN_IF_ERROR(CheckText(s.channel(), "channel", limits::kChannelBytesMax, false));
   RETURN_IF_ERROR(CheckAmount(s.amount_fen(), "amount_fen"));
   if (!s.helper_code().empty()) {
-    RETURN_IF_ERROR(NeedRegion(books, *event, s.helper_code(), "helper_code").status());
+    RETURN_IF_ERROR(NeedRegion(books, event, s.helper_code(), "helper_code").status());
   }
-  RETURN_IF_ERROR(NeedRegion(books, *event, s.region_code(), "region_code").status());
+  RETURN_IF_ERROR(NeedRegion(books, event, s.region_code(), "region_code").status());
   RETURN_IF_ERROR(
       CheckNoOverflow(books.regions.state().grand().sales_fen(), s.amount_fen(), "amount_fen"));
-  s.set_program(OptionalProgram(books, *event, s.helper_code(), s.region_code()));
+  resolved->program = OptionalProgram(books, event, s.helper_code(), s.region_code());
   return absl::OkStatus();
 }
 
-absl::Status AdmitReversal(const Books& books, const TargetLookup& lookup, v1::Event* event) {
-  v1::EventReversed& r = *event->mutable_event_reversed();
+absl::Status AdmitReversal(const Books& books, const TargetLookup& lookup,
+                           const v1::Event& event, Resolved* resolved) {
+  const v1::EventReversed& r = event.event_reversed();
   RETURN_IF_ERROR(
       CheckIdentifier(r.reversed_event_id(), "reversed_event_id", limits::kEventIdBytesMax));
   RETURN_IF_ERROR(CheckText(r.reason(), "reason", limits::kMemoBytesMax, true));
@@ -306,9 +317,9 @@ absl::Status AdmitReversal(const Books& books, const TargetLookup& lookup, v1::E
     return Rejected(v1::TARGET_ALREADY_REVERSED, "reversed_event_id",
                     absl::StrCat("event ", target->sequence, " is already reversed"));
   }
-  if (event->effective_date() < target->event.effective_date()) {
+  if (event.effective_date() < target->event.effective_date()) {
     return Rejected(v1::DATE_BEFORE_REFERENCE, "effective_date",
-                    absl::StrCat(event->effective_date(), " is before the effective date of event ",
+                    absl::StrCat(event.effective_date(), " is before the effective date of event ",
                                  target->sequence, " (", target->event.effective_date(), ")"));
   }
   if (target->event.has_funds_allocated()) {
@@ -316,9 +327,60 @@ absl::Status AdmitReversal(const Books& books, const TargetLookup& lookup, v1::E
     RETURN_IF_ERROR(CheckAvailable(books, a.recipient_code(), a.amount_fen(),
                                    "reversed_event_id", "taking back the allocation of"));
   }
-  r.set_reversed_sequence(target->sequence);
-  *r.mutable_target() = std::move(target->event);
+  resolved->target = std::move(target);
   return absl::OkStatus();
+}
+
+// Checks `event` against `books`; sets in `resolved` what the ledger fills in.
+absl::Status Check(const Books& books, const TargetLookup& lookup, const v1::Event& event,
+                   Resolved* resolved) {
+  if (!event.event_id().empty()) {
+    RETURN_IF_ERROR(CheckIdentifier(event.event_id(), "event_id", limits::kEventIdBytesMax));
+  }
+  RETURN_IF_ERROR(CheckDate(event.effective_date(), "effective_date"));
+  RETURN_IF_ERROR(CheckText(event.actor(), "actor", limits::kActorBytesMax, true));
+  RETURN_IF_ERROR(CheckText(event.memo(), "memo", limits::kMemoBytesMax, false));
+  switch (event.payload_case()) {
+    case v1::Event::kRegionRegistered:
+      return AdmitRegion(books, event);
+    case v1::Event::kPairingEstablished:
+      return AdmitPairing(books, event);
+    case v1::Event::kProjectRegistered:
+      return AdmitProject(books, event);
+    case v1::Event::kFundsAllocated:
+      return AdmitAllocation(books, event, resolved);
+    case v1::Event::kFundsDisbursed:
+      return AdmitDisbursement(books, event);
+    case v1::Event::kInvestmentRecorded:
+      return AdmitInvestment(books, event, resolved);
+    case v1::Event::kSaleRecorded:
+      return AdmitSale(books, event, resolved);
+    case v1::Event::kEventReversed:
+      return AdmitReversal(books, lookup, event, resolved);
+    case v1::Event::PAYLOAD_NOT_SET:
+      break;
+  }
+  return Rejected(v1::FIELD_MISSING, "payload", "an event needs exactly one payload");
+}
+
+// Whether `event` holds what validation resolved for it.
+bool HoldsResolved(const v1::Event& event, const Resolved& resolved) {
+  switch (event.payload_case()) {
+    case v1::Event::kFundsAllocated:
+      return event.funds_allocated().program() == resolved.program;
+    case v1::Event::kInvestmentRecorded:
+      return event.investment_recorded().program() == resolved.program;
+    case v1::Event::kSaleRecorded:
+      return event.sale_recorded().program() == resolved.program;
+    case v1::Event::kEventReversed: {
+      const v1::EventReversed& r = event.event_reversed();
+      return resolved.target.has_value() && r.has_target() &&
+             r.reversed_sequence() == resolved.target->sequence &&
+             SerializeDeterministic(r.target()) == SerializeDeterministic(resolved.target->event);
+    }
+    default:
+      return true;
+  }
 }
 
 }  // namespace
@@ -340,44 +402,39 @@ void ApplyDefaults(const std::string& today, v1::Event* draft) {
 }
 
 absl::Status Admit(const Books& books, const TargetLookup& lookup, v1::Event* draft) {
-  if (!draft->event_id().empty()) {
-    RETURN_IF_ERROR(CheckIdentifier(draft->event_id(), "event_id", limits::kEventIdBytesMax));
-  }
-  RETURN_IF_ERROR(CheckDate(draft->effective_date(), "effective_date"));
-  RETURN_IF_ERROR(CheckText(draft->actor(), "actor", limits::kActorBytesMax, true));
-  RETURN_IF_ERROR(CheckText(draft->memo(), "memo", limits::kMemoBytesMax, false));
+  Resolved resolved;
+  RETURN_IF_ERROR(Check(books, lookup, *draft, &resolved));
   switch (draft->payload_case()) {
-    case v1::Event::kRegionRegistered:
-      return AdmitRegion(books, *draft);
-    case v1::Event::kPairingEstablished:
-      return AdmitPairing(books, *draft);
-    case v1::Event::kProjectRegistered:
-      return AdmitProject(books, *draft);
     case v1::Event::kFundsAllocated:
-      return AdmitAllocation(books, draft);
-    case v1::Event::kFundsDisbursed:
-      return AdmitDisbursement(books, *draft);
+      draft->mutable_funds_allocated()->set_program(resolved.program);
+      break;
     case v1::Event::kInvestmentRecorded:
-      return AdmitInvestment(books, draft);
+      draft->mutable_investment_recorded()->set_program(resolved.program);
+      break;
     case v1::Event::kSaleRecorded:
-      return AdmitSale(books, draft);
-    case v1::Event::kEventReversed:
-      return AdmitReversal(books, lookup, draft);
-    case v1::Event::PAYLOAD_NOT_SET:
+      draft->mutable_sale_recorded()->set_program(resolved.program);
+      break;
+    case v1::Event::kEventReversed: {
+      v1::EventReversed& r = *draft->mutable_event_reversed();
+      r.set_reversed_sequence(resolved.target->sequence);
+      *r.mutable_target() = std::move(resolved.target->event);
+      break;
+    }
+    default:
       break;
   }
-  return Rejected(v1::FIELD_MISSING, "payload", "an event needs exactly one payload");
+  return absl::OkStatus();
 }
 
 absl::Status Readmit(const Books& books, const TargetLookup& lookup, const v1::Event& stored) {
-  v1::Event again = stored;
-  absl::Status admitted = Admit(books, lookup, &again);
+  Resolved resolved;
+  absl::Status admitted = Check(books, lookup, stored, &resolved);
   if (!admitted.ok()) {
     return absl::DataLossError(absl::StrCat("event ", stored.sequence(),
                                             " does not pass validation again: ",
                                             admitted.message()));
   }
-  if (SerializeDeterministic(again) != SerializeDeterministic(stored)) {
+  if (!HoldsResolved(stored, resolved)) {
     return absl::DataLossError(absl::StrCat(
         "event ", stored.sequence(),
         " holds resolved fields (program, reversal target) that validation does not give"));

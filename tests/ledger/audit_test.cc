@@ -63,6 +63,41 @@ class AuditTest : public testing::LedgerFixture {
     ASSERT_THAT(store.Write(&batch, true), IsOk());
   }
 
+  // Changes event `target` with `change`, then recomputes every hash after
+  // it and the head, as a forger with write access would.
+  void RewriteConsistently(uint64_t target, const std::function<void(v1::Event*)>& change) {
+    Tamper([&](internal::Store& store) {
+      internal::Batch batch = store.NewBatch();
+      const std::string first = Get(store, Family::kEvents, internal::EncodeSequence(target));
+      Hash prev = internal::DecodeRecord(first)->prev_hash;
+      for (uint64_t seq = target; seq <= head_; ++seq) {
+        const std::string value = Get(store, Family::kEvents, internal::EncodeSequence(seq));
+        internal::RecordView record = *internal::DecodeRecord(value);
+        v1::Event event;
+        ASSERT_TRUE(event.ParseFromString(std::string(record.event_bytes)));
+        if (seq == target) change(&event);
+        const std::string bytes = SerializeDeterministic(event);
+        const Hash hash = internal::ChainHash(prev, seq, bytes);
+        batch.Put(Family::kEvents, internal::EncodeSequence(seq),
+                  internal::EncodeRecord(prev, hash, bytes));
+        prev = hash;
+      }
+      internal::Head head = *internal::DecodeHead(Get(store, Family::kMeta, "head"));
+      head.hash = prev;
+      batch.Put(Family::kMeta, "head", internal::EncodeHead(head));
+      ASSERT_THAT(store.Write(&batch, true), IsOk());
+    });
+  }
+
+  // The first event `pick` accepts.
+  uint64_t First(const std::function<bool(const v1::Event&)>& pick) {
+    for (uint64_t seq = 1; seq <= head_; ++seq) {
+      if (pick((*ledger_->ReadEvent(seq))->event)) return seq;
+    }
+    ADD_FAILURE() << "no such event";
+    return 0;
+  }
+
   // Finds a money event to change: the first sale.
   uint64_t FirstSale() {
     for (uint64_t seq = 1; seq <= head_; ++seq) {
@@ -165,33 +200,54 @@ TEST_F(AuditTest, AChainRewrittenConsistentlyIsCaughtByTheDigest) {
                           .head_hash = *HashFromHex(digest->head_hash()),
                           .merkle_root = *HashFromHex(digest->merkle_root())};
   const uint64_t target = FirstSale();
-  Tamper([&](internal::Store& store) {
-    // Change one sale, then recompute every hash after it and the head, as a
-    // forger with write access would.
-    internal::Batch batch = store.NewBatch();
-    const std::string first = Get(store, Family::kEvents, internal::EncodeSequence(target));
-    Hash prev = internal::DecodeRecord(first)->prev_hash;
-    for (uint64_t seq = target; seq <= head_; ++seq) {
-      const std::string value = Get(store, Family::kEvents, internal::EncodeSequence(seq));
-      internal::RecordView record = *internal::DecodeRecord(value);
-      v1::Event event;
-      ASSERT_TRUE(event.ParseFromString(std::string(record.event_bytes)));
-      if (seq == target) event.mutable_sale_recorded()->set_amount_fen(1);
-      const std::string bytes = SerializeDeterministic(event);
-      const Hash hash = internal::ChainHash(prev, seq, bytes);
-      batch.Put(Family::kEvents, internal::EncodeSequence(seq), internal::EncodeRecord(prev, hash, bytes));
-      prev = hash;
-    }
-    internal::Head head = *internal::DecodeHead(Get(store, Family::kMeta, "head"));
-    head.hash = prev;
-    batch.Put(Family::kMeta, "head", internal::EncodeHead(head));
-    ASSERT_THAT(store.Write(&batch, true), IsOk());
+  RewriteConsistently(target, [](v1::Event* event) {
+    event->mutable_sale_recorded()->set_amount_fen(1);
   });
   EXPECT_THAT(VerifyReopened(), IsOk()) << "a consistent rewrite passes the chain checks alone";
   EXPECT_THAT(VerifyReopened(expected),
               StatusIs(absl::StatusCode::kDataLoss,
                        ::testing::HasSubstr(absl::StrCat("event ", head_,
                                                          ": the log no longer extends the digest"))));
+}
+
+// The fields the ledger resolves (an allocation's program, a reversal's copy
+// of its target) are hashed with the event, so only a forger who rewrites
+// the chain can change them; validating the log again must catch it.
+TEST_F(AuditTest, AnAllocationWithAnotherProgramThanItsPairingIsCaught) {
+  const uint64_t target = First([](const v1::Event& e) { return e.has_funds_allocated(); });
+  v1::Program other = v1::PROGRAM_UNSPECIFIED;
+  RewriteConsistently(target, [&](v1::Event* event) {
+    v1::FundsAllocated& a = *event->mutable_funds_allocated();
+    other = a.program() == v1::EAST_WEST_COOPERATION ? v1::COUNTERPART_SUPPORT
+                                                  : v1::EAST_WEST_COOPERATION;
+    a.set_program(other);
+  });
+  ASSERT_NE(other, v1::PROGRAM_UNSPECIFIED);
+  EXPECT_THAT(VerifyReopened(),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       ::testing::HasSubstr(absl::StrCat("event ", target, " holds resolved fields"))));
+}
+
+TEST_F(AuditTest, AReversalWhoseCopyOfItsTargetDiffersIsCaught) {
+  const uint64_t target = First([](const v1::Event& e) { return e.has_event_reversed(); });
+  RewriteConsistently(target, [](v1::Event* event) {
+    v1::Event& copy = *event->mutable_event_reversed()->mutable_target();
+    copy.set_memo(absl::StrCat(copy.memo(), " (changed)"));
+  });
+  EXPECT_THAT(VerifyReopened(),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       ::testing::HasSubstr(absl::StrCat("event ", target, " holds resolved fields"))));
+}
+
+TEST_F(AuditTest, AReversalNamingAnotherSequenceThanItsTargetsIsCaught) {
+  const uint64_t target = First([](const v1::Event& e) { return e.has_event_reversed(); });
+  RewriteConsistently(target, [](v1::Event* event) {
+    v1::EventReversed& r = *event->mutable_event_reversed();
+    r.set_reversed_sequence(r.reversed_sequence() - 1);
+  });
+  EXPECT_THAT(VerifyReopened(),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       ::testing::HasSubstr(absl::StrCat("event ", target, " holds resolved fields"))));
 }
 
 TEST_F(AuditTest, ATamperedEventIdIndexIsCaught) {
