@@ -258,6 +258,35 @@ TEST_F(AuditTest, ATamperedEventIdIndexIsCaught) {
                                          ::testing::HasSubstr("the event_id index holds")));
 }
 
+// The index holds as many entries as the log has events, so only the
+// comparison of what they map can tell.
+TEST_F(AuditTest, AnEventIdIndexWithTwoSequencesSwappedIsCaught) {
+  const uint64_t a = head_ / 3, b = head_ / 3 * 2;
+  const std::string id_a = (*ledger_->ReadEvent(a))->event.event_id();
+  const std::string id_b = (*ledger_->ReadEvent(b))->event.event_id();
+  Tamper([&](internal::Store& store) {
+    internal::Batch batch = store.NewBatch();
+    batch.Put(Family::kEventIds, id_a, internal::EncodeSequence(b));
+    batch.Put(Family::kEventIds, id_b, internal::EncodeSequence(a));
+    ASSERT_THAT(store.Write(&batch, true), IsOk());
+  });
+  EXPECT_THAT(VerifyReopened(),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       ::testing::HasSubstr(absl::StrCat("event ", a, ": the event_id index does "
+                                                         "not map ", id_a, " to this event"))));
+}
+
+TEST_F(AuditTest, AnEventIdIndexEntryPointingPastItsEventIsCaught) {
+  const uint64_t a = head_ / 2;
+  const std::string id_a = (*ledger_->ReadEvent(a))->event.event_id();
+  Tamper([&](internal::Store& store) {
+    Put(store, Family::kEventIds, id_a, internal::EncodeSequence(a + 1));
+  });
+  EXPECT_THAT(VerifyReopened(),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       ::testing::HasSubstr(absl::StrCat("event ", a, ": the event_id index"))));
+}
+
 TEST_F(AuditTest, ASnapshotThatDiffersFromTheRebuildIsCaught) {
   ASSERT_THAT(ledger_->CreateSnapshot(), IsOk());
   Tamper([&](internal::Store& store) {
