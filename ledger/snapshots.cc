@@ -1,8 +1,10 @@
 // Folding to a point of the log, and the snapshots that shorten the fold.
-#include <map>
+#include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "aidledger/v1/storage.pb.h"
 #include "ledger/internal/codec.h"
@@ -191,26 +193,49 @@ absl::StatusOr<std::pair<uint64_t, Hash>> Ledger::LoadNewestSnapshot(uint64_t se
                                                                      Books* books) const {
   books->Reset();
   if (sequence == 0) return std::make_pair(uint64_t{0}, Hash{});
-  // Group the record keys by sequence, newest first; values are read only
-  // for the candidates tried (a state is megabytes, and there may be many).
-  std::map<uint64_t, std::vector<std::string>, std::greater<>> by_sequence;
-  std::unique_ptr<internal::Cursor> cursor = store_->NewCursor(Family::kSnapshots);
-  size_t scanned = 0;
-  for (cursor->SeekToFirst(); cursor->Valid() && scanned < limits::kSnapshotRecordsScannedMax;
-       cursor->Next(), ++scanned) {
-    const absl::string_view key = cursor->key();
-    if (key.size() < internal::kSequenceBytes) continue;
-    absl::StatusOr<uint64_t> at =
-        internal::DecodeSequence(key.substr(key.size() - internal::kSequenceBytes));
-    if (!at.ok() || *at > sequence) continue;
-    by_sequence[*at].emplace_back(key);
+  // One cursor per projection, each walking back from `sequence` over that
+  // projection's records; the candidate is the newest sequence any of them
+  // is at. A record is megabytes and is read only when its cursor reaches
+  // it: the head query reads the snapshot it uses, not every snapshot.
+  Books reference;
+  struct Walk {
+    std::string prefix;  // "name/"
+    std::unique_ptr<internal::Cursor> cursor;
+    std::optional<uint64_t> at;  // the sequence of the record the cursor is on
+  };
+  std::vector<Walk> walks;
+  // Moves `walk` back to its next record with a well-formed key, if any.
+  auto settle = [](Walk& walk) -> absl::Status {
+    walk.at.reset();
+    for (size_t skipped = 0; skipped < limits::kSnapshotRecordsScannedMax; ++skipped) {
+      if (!walk.cursor->Valid()) return walk.cursor->status();
+      const absl::string_view key = walk.cursor->key();
+      if (!absl::StartsWith(key, walk.prefix)) return absl::OkStatus();
+      if (key.size() == walk.prefix.size() + internal::kSequenceBytes) {
+        absl::StatusOr<uint64_t> at = internal::DecodeSequence(key.substr(walk.prefix.size()));
+        if (at.ok()) {
+          walk.at = *at;
+          return absl::OkStatus();
+        }
+      }
+      walk.cursor->Prev();
+    }
+    return absl::OkStatus();
+  };
+  for (const Projection* projection : reference.all()) {
+    Walk walk{.prefix = absl::StrCat(projection->name(), "/"),
+              .cursor = store_->NewCursor(Family::kSnapshots)};
+    walk.cursor->SeekForPrev(SnapshotKey(projection->name(), sequence));
+    RETURN_IF_ERROR(settle(walk));
+    walks.push_back(std::move(walk));
   }
-  RETURN_IF_ERROR(cursor->status());
-  for (const auto& [at, keys] : by_sequence) {
+  for (size_t tried = 0; tried < limits::kSnapshotRecordsScannedMax; ++tried) {
+    uint64_t at = 0;
+    for (const Walk& walk : walks) at = std::max(at, walk.at.value_or(0));
+    if (at == 0) break;
     std::vector<std::string> values;
-    for (const std::string& key : keys) {
-      ASSIGN_OR_RETURN(std::optional<std::string> value, store_->Get(Family::kSnapshots, key));
-      if (value.has_value()) values.push_back(*std::move(value));
+    for (const Walk& walk : walks) {
+      if (walk.at == at) values.emplace_back(walk.cursor->value());
     }
     Books candidate;
     size_t loaded = 0;
@@ -251,6 +276,11 @@ absl::StatusOr<std::pair<uint64_t, Hash>> Ledger::LoadNewestSnapshot(uint64_t se
     Warn(absl::StrCat("snapshot at event ", at, " is not trusted (",
                       problem.empty() ? "a projection is missing" : problem,
                       "); folding from an earlier point"));
+    for (Walk& walk : walks) {
+      if (walk.at != at) continue;
+      walk.cursor->Prev();
+      RETURN_IF_ERROR(settle(walk));
+    }
   }
   return std::make_pair(uint64_t{0}, Hash{});
 }

@@ -101,10 +101,12 @@ absl::string_view FamilyName(Family family) { return kFamilyNames[static_cast<in
 Cursor::Cursor(std::unique_ptr<rocksdb::Iterator> iterator) : iterator_(std::move(iterator)) {}
 Cursor::~Cursor() = default;
 void Cursor::Seek(absl::string_view key) { iterator_->Seek(ToSlice(key)); }
+void Cursor::SeekForPrev(absl::string_view key) { iterator_->SeekForPrev(ToSlice(key)); }
 void Cursor::SeekToFirst() { iterator_->SeekToFirst(); }
 void Cursor::SeekToLast() { iterator_->SeekToLast(); }
 bool Cursor::Valid() const { return iterator_->Valid(); }
 void Cursor::Next() { iterator_->Next(); }
+void Cursor::Prev() { iterator_->Prev(); }
 absl::string_view Cursor::key() const {
   rocksdb::Slice key = iterator_->key();
   return absl::string_view(key.data(), key.size());

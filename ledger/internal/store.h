@@ -37,10 +37,13 @@ class Cursor {
   Cursor& operator=(const Cursor&) = delete;
 
   void Seek(absl::string_view key);
+  // To the last key at or before `key`.
+  void SeekForPrev(absl::string_view key);
   void SeekToFirst();
   void SeekToLast();
   bool Valid() const;
   void Next();
+  void Prev();
   // REQUIRES: Valid(). Views stay good until the next move.
   absl::string_view key() const;
   absl::string_view value() const;
