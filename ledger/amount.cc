@@ -58,14 +58,13 @@ absl::StatusOr<int64_t> ParseAmountFen(absl::string_view text,
     absl::ConsumePrefix(&rest, kFullwidthYuanSign);
   }
   absl::ConsumeSuffix(&rest, kYuan);
-  int fraction_digits_max = 2;  // yuan: fen is the second decimal
-  int64_t scale = 1;            // extra power of ten beyond yuan->fen
+  // The decimal places down to one fen: 2 for yuan, 4 more for 万 (10^4
+  // yuan), 8 more for 亿 (10^8 yuan).
+  int fraction_digits_max = 2;
   if (absl::ConsumeSuffix(&rest, kWan)) {
     fraction_digits_max = 6;
-    scale = 10'000;
   } else if (absl::ConsumeSuffix(&rest, kYi)) {
     fraction_digits_max = 10;
-    scale = 100'000'000;
   }
   if (rest.empty()) return Bad(field, text, "has no digits");
   if (rest.front() == '-' || rest.front() == '+') {
@@ -96,7 +95,7 @@ absl::StatusOr<int64_t> ParseAmountFen(absl::string_view text,
   if (static_cast<int>(frac_part.size()) > fraction_digits_max) {
     return Bad(field, text, "is more precise than one fen (0.01 yuan)");
   }
-  // value_fen = (int_digits . frac_digits) * 100 * scale, all in integers.
+  // value_fen = (int_digits . frac_digits) * 10^fraction_digits_max, in integers.
   std::string fen_digits = digits;
   fen_digits.append(frac_part.data(), frac_part.size());
   int pad = fraction_digits_max - static_cast<int>(frac_part.size());

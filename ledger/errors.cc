@@ -75,6 +75,15 @@ absl::Status Corruption(absl::string_view detail) {
   return absl::DataLossError(detail);
 }
 
+absl::Status CheckDecodedEvent(uint64_t stored_at, bool decoded, uint64_t says_sequence) {
+  if (!decoded) return absl::DataLossError(absl::StrCat("event ", stored_at, " does not decode"));
+  if (says_sequence != stored_at) {
+    return absl::DataLossError(absl::StrCat("event stored at sequence ", stored_at,
+                                            " says it is event ", says_sequence));
+  }
+  return absl::OkStatus();
+}
+
 ExitCode ExitCodeFor(const absl::Status& status) {
   if (status.ok()) return kExitOk;
   if (RejectReasonOf(status).has_value()) return kExitRejected;

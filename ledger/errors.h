@@ -7,6 +7,7 @@
 #ifndef AIDLEDGER_LEDGER_ERRORS_H_
 #define AIDLEDGER_LEDGER_ERRORS_H_
 
+#include <cstdint>
 #include <optional>
 #include "absl/strings/string_view.h"
 
@@ -41,6 +42,11 @@ absl::Status WithContext(const absl::Status& status, absl::string_view prefix);
 
 // Corruption or a failed integrity check (exit 4).
 absl::Status Corruption(absl::string_view detail);
+
+// Whether a stored event decoded (`decoded`) and names the sequence it is
+// stored at; kDataLoss naming that sequence when not. Every reader of stored
+// events words these two failures alike.
+absl::Status CheckDecodedEvent(uint64_t stored_at, bool decoded, uint64_t says_sequence);
 
 // Maps a status to the exit code of the command that produced it.
 ExitCode ExitCodeFor(const absl::Status& status);

@@ -149,13 +149,8 @@ absl::StatusOr<bool> EventReader::Next(StoredEvent* out) {
   out->prev_hash = record.prev_hash;
   out->hash = record.hash;
   out->event_bytes.assign(record.event_bytes.data(), record.event_bytes.size());
-  if (!out->event.ParseFromString(out->event_bytes)) {
-    return absl::DataLossError(absl::StrCat("event ", record.sequence, " does not decode"));
-  }
-  if (out->event.sequence() != record.sequence) {
-    return absl::DataLossError(absl::StrCat("event stored at sequence ", record.sequence,
-                                            " says it is event ", out->event.sequence()));
-  }
+  const bool decoded = out->event.ParseFromString(out->event_bytes);
+  RETURN_IF_ERROR(CheckDecodedEvent(record.sequence, decoded, out->event.sequence()));
   return true;
 }
 

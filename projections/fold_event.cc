@@ -3,7 +3,9 @@
 #include <array>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/errors.h"
 #include "ledger/fields.h"
+#include "ledger/status_macros.h"
 
 namespace aidledger {
 namespace {
@@ -328,11 +330,7 @@ absl::StatusOr<const FoldEvent*> FoldEventDecoder::Decode(absl::string_view byte
 absl::StatusOr<const FoldEvent*> FoldEventDecoder::DecodeStored(uint64_t sequence,
                                                                 absl::string_view bytes) {
   absl::StatusOr<const FoldEvent*> event = Decode(bytes);
-  if (!event.ok()) return absl::DataLossError(absl::StrCat("event ", sequence, " does not decode"));
-  if ((*event)->sequence != sequence) {
-    return absl::DataLossError(absl::StrCat("event stored at sequence ", sequence,
-                                            " says it is event ", (*event)->sequence));
-  }
+  RETURN_IF_ERROR(CheckDecodedEvent(sequence, event.ok(), event.ok() ? (*event)->sequence : 0));
   return event;
 }
 
