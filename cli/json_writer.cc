@@ -3,7 +3,9 @@
 #include <cstdint>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/check.h"
 
@@ -204,8 +206,18 @@ void AppendValue(const Message& message, const FieldDescriptor* field, int index
 }  // namespace
 
 bool IsPlainMessage(const Descriptor* descriptor) {
-  absl::flat_hash_set<const Descriptor*> seen;
-  return IsPlain(descriptor, &seen);
+  // Remembered per type: `log --format jsonl` asks once per event. Generated
+  // descriptors live as long as the program, and there are as many entries
+  // as message types the program prints.
+  static absl::Mutex mutex(absl::kConstInit);
+  static auto* known ABSL_GUARDED_BY(mutex) = new absl::flat_hash_map<const Descriptor*, bool>();
+  absl::MutexLock lock(&mutex);
+  auto [it, inserted] = known->try_emplace(descriptor, false);
+  if (inserted) {
+    absl::flat_hash_set<const Descriptor*> seen;
+    it->second = IsPlain(descriptor, &seen);
+  }
+  return it->second;
 }
 
 void AppendJson(const Message& message, bool defaults, std::string* out) {
