@@ -36,6 +36,7 @@ namespace aidledger::bench {
 namespace {
 
 constexpr size_t kImportBatch = 10'000;
+constexpr int kScanRuns = 3;  // runs of readseq and of the rebuild; the best counts
 
 struct Figure {
   std::string name;
@@ -324,27 +325,41 @@ void Run(const Options& options) {
         stats.events, static_cast<int>(mean_value_bytes), kImportBatch, options.dir));
     Emit({"db_bench_fillseq_nosync", fillseq_nosync, "ops/s"});
   }
-  const double readseq = DbBench(absl::StrFormat(
-      "--benchmarks=readseq --num=%d --value_size=%d --use_existing_db=1 --compression_type=none "
-      "--db=%s/dbbench",
-      stats.events, static_cast<int>(mean_value_bytes), options.dir));
+  // A full scan takes about a second per million events, and this
+  // machine's speed varies within seconds: the read limit and the rebuild
+  // are each the best of kScanRuns runs.
+  double readseq = 0;
+  const std::string readseq_name = absl::StrCat("db_bench readseq, best of ", kScanRuns);
+  for (int run = 0; run < kScanRuns; ++run) {
+    readseq = std::max(readseq, DbBench(absl::StrFormat(
+        "--benchmarks=readseq --num=%d --value_size=%d --use_existing_db=1 "
+        "--compression_type=none --db=%s/dbbench",
+        stats.events, static_cast<int>(mean_value_bytes), options.dir)));
+  }
 
   // 4. rebuild, in a child process for its own peak resident memory.
   {
-    std::fflush(nullptr);
-    pid_t child = fork();
-    if (child == 0) {
-      std::freopen((options.dir + "/rebuild.out").c_str(), "w", stdout);
-      execl("/proc/self/exe", "aidledger_bench", "rebuild", imported.c_str(), static_cast<char*>(nullptr));
-      _exit(127);
+    double rate = 0, peak_kib = 0;
+    for (int run = 0; run < kScanRuns; ++run) {
+      std::fflush(nullptr);
+      pid_t child = fork();
+      if (child == 0) {
+        std::freopen((options.dir + "/rebuild.out").c_str(), "w", stdout);
+        execl("/proc/self/exe", "aidledger_bench", "rebuild", imported.c_str(),
+              static_cast<char*>(nullptr));
+        _exit(127);
+      }
+      int status = 0;
+      waitpid(child, &status, 0);
+      std::ifstream out(options.dir + "/rebuild.out");
+      double events = 0, seconds = 0, run_peak_kib = 0;
+      out >> events >> seconds >> run_peak_kib;
+      if (events <= 0 || seconds <= 0 || run_peak_kib <= 0) Fail("the rebuild child failed");
+      rate = std::max(rate, events / seconds);
+      peak_kib = std::max(peak_kib, run_peak_kib);  // the worst run's memory
     }
-    int status = 0;
-    waitpid(child, &status, 0);
-    std::ifstream out(options.dir + "/rebuild.out");
-    double events = 0, seconds = 0, peak_kib = 0;
-    out >> events >> seconds >> peak_kib;
-    if (events <= 0 || seconds <= 0 || peak_kib <= 0) Fail("the rebuild child failed");
-    Emit({"rebuild", events / seconds, "events/s", "db_bench readseq", readseq});
+    Emit({"rebuild", rate, "events/s", absl::StrCat(readseq_name, "; rebuild best of ", kScanRuns),
+          readseq});
     Emit({"rebuild_peak_rss", peak_kib / 1024.0, "MiB"});
   }
 
@@ -375,7 +390,7 @@ void Run(const Options& options) {
     start = absl::Now();
     absl::StatusOr<VerifyReport> verified = (*reader)->Verify({});
     if (!verified.ok()) Fail(std::string(verified.status().message()));
-    Emit({"verify", verified->events / Seconds(start), "events/s", "db_bench readseq", readseq});
+    Emit({"verify", verified->events / Seconds(start), "events/s", readseq_name, readseq});
   }
 
   // 2. single synced appends through the library.
