@@ -8,6 +8,7 @@
 #include "absl/time/clock.h"
 #include "aidledger/v1/storage.pb.h"
 #include "ledger/check.h"
+#include "ledger/fields.h"
 #include "ledger/internal/codec.h"
 #include "ledger/internal/store.h"
 #include "ledger/ledger.h"
@@ -380,6 +381,9 @@ absl::Status Ledger::AppendVerbatim(const std::vector<std::pair<v1::Event, Hash>
     if (event.sequence() != current) {
       return Failed(event.sequence(), absl::StrCat("comes where event ", current, " belongs"));
     }
+    absl::Status recorded_at =
+        CheckRecordedAt(event.recorded_at().seconds(), event.recorded_at().nanos());
+    if (!recorded_at.ok()) return Failed(current, recorded_at.message());
     if (RecordedMicros(event) < recorded) return Failed(current, "recorded_at goes back in time");
     recorded = RecordedMicros(event);
     const std::string bytes = SerializeDeterministic(event);

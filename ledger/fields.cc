@@ -123,6 +123,16 @@ absl::Status CheckText(absl::string_view text, absl::string_view field,
   return absl::OkStatus();
 }
 
+absl::Status CheckRecordedAt(int64_t seconds, int32_t nanos) {
+  if (seconds < 0 || seconds > limits::kRecordedAtSecondsMax || nanos < 0 ||
+      nanos > 999'999'999 || nanos % 1000 != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "recorded_at: ", seconds, " s ", nanos,
+        " ns is not a time from 1970 to ", limits::kYearMax, " in whole microseconds"));
+  }
+  return absl::OkStatus();
+}
+
 bool IsValidUtf8(absl::string_view text) {
   constexpr uint64_t kHighBits = 0x8080808080808080ULL;
   size_t i = 0;

@@ -32,6 +32,10 @@ absl::Status CheckIdentifier(absl::string_view id, absl::string_view field,
 absl::Status CheckText(absl::string_view text, absl::string_view field,
                        size_t bytes_max, bool required);
 
+// A stored event's recording time: seconds in 0..kRecordedAtSecondsMax and
+// whole microseconds, as the ledger writes it. The message names recorded_at.
+absl::Status CheckRecordedAt(int64_t seconds, int32_t nanos);
+
 // True when `text` is well-formed UTF-8 (no overlongs, no surrogates).
 bool IsValidUtf8(absl::string_view text);
 

@@ -31,20 +31,39 @@ std::string NewEventId() {
   return absl::StrCat("ev-", Hex(absl::string_view(reinterpret_cast<char*>(bytes), sizeof(bytes))));
 }
 
+// The checks of one stored record that every read makes: its hash
+// recomputed from its bytes (SHA-256 of a small event costs far less than
+// reading it, so no fold, report or export is ever computed from a
+// rewritten event).
+absl::Status CheckRecordHash(uint64_t sequence, const internal::RecordView& record) {
+  if (internal::ChainHash(record.prev_hash, sequence, record.event_bytes) != record.hash) {
+    return absl::DataLossError(absl::StrCat(
+        "event ", sequence, ": its stored hash does not match its stored bytes (rewritten?)"));
+  }
+  return absl::OkStatus();
+}
+
+// The checks of a stored event parsed into a message (`decoded` says whether
+// it parsed): at its own sequence, recorded at a time the ledger can write.
+absl::Status CheckParsedEvent(uint64_t sequence, bool decoded, const v1::Event& event) {
+  RETURN_IF_ERROR(CheckDecodedEvent(sequence, decoded, event.sequence()));
+  absl::Status recorded = CheckRecordedAt(event.recorded_at().seconds(), event.recorded_at().nanos());
+  if (!recorded.ok()) {
+    return absl::DataLossError(absl::StrCat("event ", sequence, ": ", recorded.message()));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<StoredEvent> DecodeStored(uint64_t sequence, absl::string_view value) {
   ASSIGN_OR_RETURN(internal::RecordView record, internal::DecodeRecord(value));
+  RETURN_IF_ERROR(CheckRecordHash(sequence, record));
   StoredEvent stored;
   stored.sequence = sequence;
   stored.prev_hash = record.prev_hash;
   stored.hash = record.hash;
   stored.event_bytes.assign(record.event_bytes.data(), record.event_bytes.size());
-  if (!stored.event.ParseFromString(stored.event_bytes)) {
-    return absl::DataLossError(absl::StrCat("event ", sequence, " does not decode"));
-  }
-  if (stored.event.sequence() != sequence) {
-    return absl::DataLossError(absl::StrCat("event stored at sequence ", sequence,
-                                            " says it is event ", stored.event.sequence()));
-  }
+  const bool decoded = stored.event.ParseFromString(stored.event_bytes);
+  RETURN_IF_ERROR(CheckParsedEvent(sequence, decoded, stored.event));
   return stored;
 }
 
@@ -124,13 +143,7 @@ absl::StatusOr<bool> EventReader::NextRecord(CheckedRecord* out) {
     return absl::DataLossError(
         absl::StrCat("event ", sequence, " does not link to the hash of event ", sequence - 1));
   }
-  // Every read recomputes the hash from the stored bytes (SHA-256 of a
-  // small event costs far less than reading it), so no fold, report or
-  // export is ever computed from a rewritten event.
-  if (internal::ChainHash(record.prev_hash, sequence, record.event_bytes) != record.hash) {
-    return absl::DataLossError(absl::StrCat(
-        "event ", sequence, ": its stored hash does not match its stored bytes (rewritten?)"));
-  }
+  RETURN_IF_ERROR(CheckRecordHash(sequence, record));
   out->sequence = sequence;
   out->prev_hash = record.prev_hash;
   out->hash = record.hash;
@@ -150,7 +163,7 @@ absl::StatusOr<bool> EventReader::Next(StoredEvent* out) {
   out->hash = record.hash;
   out->event_bytes.assign(record.event_bytes.data(), record.event_bytes.size());
   const bool decoded = out->event.ParseFromString(out->event_bytes);
-  RETURN_IF_ERROR(CheckDecodedEvent(record.sequence, decoded, out->event.sequence()));
+  RETURN_IF_ERROR(CheckParsedEvent(record.sequence, decoded, out->event));
   return true;
 }
 

@@ -40,6 +40,9 @@ inline constexpr size_t kEventBytesMax = 64 * 1024;
 // Fiscal years and effective dates accepted.
 inline constexpr int kYearMin = 1949;
 inline constexpr int kYearMax = 2199;
+// A stored event's recorded_at, which the ledger takes from its clock in
+// whole microseconds: from 1970-01-01 to the end of kYearMax (UTC).
+inline constexpr int64_t kRecordedAtSecondsMax = 7'258'118'399;  // 2199-12-31T23:59:59Z
 
 // Rows printed by `log` in one call without --to, to keep output bounded.
 inline constexpr uint64_t kLogRowsDefaultMax = 1'000'000;

@@ -7,6 +7,7 @@
 #include "cli/output.h"
 #include "ledger/internal/codec.h"
 #include "ledger/internal/store.h"
+#include "ledger/limits.h"
 #include "ledger/merkle.h"
 #include "ledger/proto_bytes.h"
 #include "tests/ledger/ledger_fixture.h"
@@ -248,6 +249,67 @@ TEST_F(AuditTest, AReversalNamingAnotherSequenceThanItsTargetsIsCaught) {
   EXPECT_THAT(VerifyReopened(),
               StatusIs(absl::StatusCode::kDataLoss,
                        ::testing::HasSubstr(absl::StrCat("event ", target, " holds resolved fields"))));
+}
+
+// A time the ledger's clock cannot give (here a year past 31,000) is
+// reported as damage by every read, not printed, overflowed or crashed on.
+TEST_F(AuditTest, AnEventRecordedAtAnImpossibleTimeIsReported) {
+  RewriteConsistently(head_, [](v1::Event* event) {
+    event->mutable_recorded_at()->set_seconds(1'000'000'000'000);
+  });
+  const std::string expected = absl::StrCat("event ", head_, ": recorded_at");
+  EXPECT_THAT(VerifyReopened(),
+              StatusIs(absl::StatusCode::kDataLoss, ::testing::HasSubstr(expected)));
+  std::unique_ptr<Ledger> reader =
+      *Ledger::Open(path_, {.read_only = true, .fold_on_open = false});
+  EXPECT_THAT(reader->ReadEvent(head_),
+              StatusIs(absl::StatusCode::kDataLoss, ::testing::HasSubstr(expected)));
+  EXPECT_THAT(reader->ReadEvent(head_ - 1), IsOk());
+  std::unique_ptr<EventReader> events = reader->Read(head_ - 1, head_);
+  StoredEvent stored;
+  EXPECT_THAT(events->Next(&stored), IsOk());
+  EXPECT_THAT(events->Next(&stored),
+              StatusIs(absl::StatusCode::kDataLoss, ::testing::HasSubstr(expected)));
+}
+
+TEST_F(AuditTest, APointReadChecksTheRecordsOwnHash) {
+  const uint64_t target = FirstSale();
+  Tamper([&](internal::Store& store) {
+    const std::string key = internal::EncodeSequence(target);
+    internal::RecordView record = *internal::DecodeRecord(Get(store, Family::kEvents, key));
+    v1::Event event;
+    ASSERT_TRUE(event.ParseFromString(std::string(record.event_bytes)));
+    event.set_memo("changed");
+    Put(store, Family::kEvents, key,
+        internal::EncodeRecord(record.prev_hash, record.hash, SerializeDeterministic(event)));
+  });
+  std::unique_ptr<Ledger> reader =
+      *Ledger::Open(path_, {.read_only = true, .fold_on_open = false});
+  EXPECT_THAT(reader->ReadEvent(target),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       ::testing::HasSubstr(absl::StrCat("event ", target, ": its stored hash"))));
+}
+
+// A restore takes events with their hashes from a file; the chain can be
+// recomputed by whoever wrote it, so the recording time is checked too.
+TEST_F(AuditTest, ARestoreRefusesARecordingTimeTheLedgerCannotWrite) {
+  const LedgerHead head = ledger_->head();
+  v1::Event event = (*ledger_->ReadEvent(FirstSale()))->event;
+  event.set_sequence(head.sequence + 1);
+  event.set_event_id("restored-sale");
+  auto with_seconds = [&](int64_t seconds) {
+    event.mutable_recorded_at()->set_seconds(seconds);
+    const Hash hash =
+        internal::ChainHash(head.hash, head.sequence + 1, SerializeDeterministic(event));
+    return std::vector<std::pair<v1::Event, Hash>>{{event, hash}};
+  };
+  EXPECT_THAT(ledger_->AppendVerbatim(with_seconds(limits::kRecordedAtSecondsMax + 1)),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       ::testing::HasSubstr(absl::StrCat("event ", head.sequence + 1,
+                                                         ": recorded_at"))));
+  EXPECT_EQ(ledger_->head().sequence, head.sequence);
+  EXPECT_THAT(ledger_->AppendVerbatim(with_seconds(limits::kRecordedAtSecondsMax)), IsOk());
+  EXPECT_EQ(ledger_->head().sequence, head.sequence + 1);
 }
 
 TEST_F(AuditTest, ATamperedEventIdIndexIsCaught) {

@@ -1,5 +1,7 @@
 #include "ledger/fields.h"
 
+#include "ledger/limits.h"
+
 #include "tests/testing/testing.h"
 
 namespace aidledger {
@@ -68,6 +70,22 @@ TEST(CheckIdentifier, LimitsCharactersAndLength) {
               RejectedWith(v1::FIELD_INVALID, "project_id"));
   EXPECT_THAT(CheckIdentifier(std::string(65, 'a'), "project_id", 64),
               RejectedWith(v1::FIELD_TOO_LONG, "64"));
+}
+
+TEST(CheckRecordedAt, TakesWholeMicrosecondsFrom1970ToTheLastYear) {
+  EXPECT_THAT(CheckRecordedAt(0, 0), IsOk());
+  EXPECT_THAT(CheckRecordedAt(limits::kRecordedAtSecondsMax, 999'999'000), IsOk());
+  EXPECT_THAT(CheckRecordedAt(1'795'000'000, 123'456'000), IsOk());
+  for (auto [seconds, nanos] : {std::pair<int64_t, int32_t>{-1, 0},
+                                {limits::kRecordedAtSecondsMax + 1, 0},
+                                {0, -1000},
+                                {0, 1'000'000'000},
+                                {0, 1}}) {
+    EXPECT_THAT(CheckRecordedAt(seconds, nanos),
+                testing::StatusIs(absl::StatusCode::kInvalidArgument,
+                                  ::testing::HasSubstr("recorded_at")))
+        << seconds << " s " << nanos << " ns";
+  }
 }
 
 }  // namespace
