@@ -7,6 +7,9 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
 #include "ledger/check.h"
 
 namespace aidledger::app {
@@ -94,8 +97,47 @@ void AppendString(const std::string& text, std::string* out) {
   out->push_back('"');
 }
 
-bool IsPlain(const Descriptor* descriptor, absl::flat_hash_set<const Descriptor*>* seen) {
+bool IsTimestamp(const Descriptor* descriptor) {
+  return descriptor->full_name() == "google.protobuf.Timestamp";
+}
+
+// The seconds of 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z: the range
+// protobuf prints (RFC 3339's four-digit years).
+constexpr int64_t kTimestampSecondsMin = -62'135'596'800;
+constexpr int64_t kTimestampSecondsMax = 253'402'300'799;
+
+// A Timestamp field as protobuf prints it: RFC 3339 in UTC, with 3, 6 or 9
+// fractional digits, as few as hold the nanoseconds, or none.
+void AppendTimestamp(const Message& timestamp, std::string* out) {
+  const Descriptor* descriptor = timestamp.GetDescriptor();
+  const Reflection* reflection = timestamp.GetReflection();
+  const int64_t seconds = reflection->GetInt64(timestamp, descriptor->FindFieldByNumber(1));
+  const int32_t nanos = reflection->GetInt32(timestamp, descriptor->FindFieldByNumber(2));
+  // Events read from a ledger hold times CheckRecordedAt admitted; protobuf
+  // refuses to print anything outside its range, and so does this.
+  AIDLEDGER_CHECK(seconds >= kTimestampSecondsMin && seconds <= kTimestampSecondsMax &&
+                  nanos >= 0 && nanos <= 999'999'999);
+  const absl::CivilSecond civil =
+      absl::ToCivilSecond(absl::FromUnixSeconds(seconds), absl::UTCTimeZone());
+  absl::StrAppendFormat(out, "\"%04d-%02d-%02dT%02d:%02d:%02d", civil.year(), civil.month(),
+                        civil.day(), civil.hour(), civil.minute(), civil.second());
+  if (nanos % 1'000'000 == 0) {
+    if (nanos != 0) absl::StrAppendFormat(out, ".%03d", nanos / 1'000'000);
+  } else if (nanos % 1000 == 0) {
+    absl::StrAppendFormat(out, ".%06d", nanos / 1000);
+  } else {
+    absl::StrAppendFormat(out, ".%09d", nanos);
+  }
+  out->append("Z\"");
+}
+
+// With `defaults`, protobuf 3.21 prints a message's Timestamp fields after
+// all its other fields (its default-value writer adds them last), so those
+// messages stay protobuf's; without, fields come in declaration order.
+bool IsPlain(const Descriptor* descriptor, bool defaults,
+             absl::flat_hash_set<const Descriptor*>* seen) {
   if (!seen->insert(descriptor).second) return true;  // already being checked
+  if (IsTimestamp(descriptor)) return !defaults;  // as a field: AppendTimestamp
   if (descriptor->file()->package() == "google.protobuf") return false;  // JSON of its own
   for (int i = 0; i < descriptor->field_count(); ++i) {
     const FieldDescriptor* field = descriptor->field(i);
@@ -108,7 +150,7 @@ bool IsPlain(const Descriptor* descriptor, absl::flat_hash_set<const Descriptor*
         if (field->type() == FieldDescriptor::TYPE_BYTES) return false;
         break;
       case FieldDescriptor::CPPTYPE_MESSAGE:
-        if (!IsPlain(field->message_type(), seen)) return false;
+        if (!IsPlain(field->message_type(), defaults, seen)) return false;
         break;
       default:
         break;
@@ -194,10 +236,16 @@ void AppendValue(const Message& message, const FieldDescriptor* field, int index
       AppendString(text, out);
       break;
     }
-    case FieldDescriptor::CPPTYPE_MESSAGE:
-      AppendMessage(repeated ? r->GetRepeatedMessage(message, field, index) : r->GetMessage(message, field),
-                    defaults, depth + 1, out);
+    case FieldDescriptor::CPPTYPE_MESSAGE: {
+      const Message& value =
+          repeated ? r->GetRepeatedMessage(message, field, index) : r->GetMessage(message, field);
+      if (IsTimestamp(field->message_type())) {
+        AppendTimestamp(value, out);
+      } else {
+        AppendMessage(value, defaults, depth + 1, out);
+      }
       break;
+    }
     default:
       AIDLEDGER_CHECK(false);  // IsPlainMessage admits no other kind
   }
@@ -205,17 +253,19 @@ void AppendValue(const Message& message, const FieldDescriptor* field, int index
 
 }  // namespace
 
-bool IsPlainMessage(const Descriptor* descriptor) {
+bool IsPlainMessage(const Descriptor* descriptor, bool defaults) {
   // Remembered per type: `log --format jsonl` asks once per event. Generated
   // descriptors live as long as the program, and there are as many entries
   // as message types the program prints.
   static absl::Mutex mutex(absl::kConstInit);
-  static auto* known ABSL_GUARDED_BY(mutex) = new absl::flat_hash_map<const Descriptor*, bool>();
+  static auto* known ABSL_GUARDED_BY(mutex) =
+      new absl::flat_hash_map<std::pair<const Descriptor*, bool>, bool>();
   absl::MutexLock lock(&mutex);
-  auto [it, inserted] = known->try_emplace(descriptor, false);
+  auto [it, inserted] = known->try_emplace({descriptor, defaults}, false);
   if (inserted) {
     absl::flat_hash_set<const Descriptor*> seen;
-    it->second = IsPlain(descriptor, &seen);
+    // A Timestamp is written as a field only; on its own it is protobuf's.
+    it->second = !IsTimestamp(descriptor) && IsPlain(descriptor, defaults, &seen);
   }
   return it->second;
 }

@@ -9,10 +9,10 @@
 // test holds it to that: every code point's escaping, every field kind the
 // reports use, and real reports of a random ledger.
 //
-// It handles messages built of strings, integers, bools, enums, nested such
-// messages and repeated fields of them. Anything else (maps, floats, bytes,
-// well-known types such as Timestamp) is not handled: IsPlainMessage says
-// so and the caller uses protobuf.
+// It handles messages built of strings, integers, bools, enums, Timestamp
+// fields, nested such messages and repeated fields of them. Anything else
+// (maps, floats, bytes, other well-known types) is not handled:
+// IsPlainMessage says so and the caller uses protobuf.
 #ifndef AIDLEDGER_CLI_JSON_WRITER_H_
 #define AIDLEDGER_CLI_JSON_WRITER_H_
 
@@ -22,11 +22,11 @@
 
 namespace aidledger::app {
 
-// True when AppendJson can write messages of this type.
-bool IsPlainMessage(const google::protobuf::Descriptor* descriptor);
+// True when AppendJson can write messages of this type with `defaults`.
+bool IsPlainMessage(const google::protobuf::Descriptor* descriptor, bool defaults);
 
 // Appends the JSON of `message` to `out`. REQUIRES:
-// IsPlainMessage(message.GetDescriptor()).
+// IsPlainMessage(message.GetDescriptor(), defaults).
 void AppendJson(const google::protobuf::Message& message, bool defaults, std::string* out);
 
 }  // namespace aidledger::app

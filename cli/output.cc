@@ -13,7 +13,7 @@
 namespace aidledger::app {
 
 std::string ToJson(const google::protobuf::Message& message, bool defaults) {
-  if (IsPlainMessage(message.GetDescriptor())) {  // the reports: written directly
+  if (IsPlainMessage(message.GetDescriptor(), defaults)) {  // reports, events: written directly
     std::string json;
     AppendJson(message, defaults, &json);
     return json;

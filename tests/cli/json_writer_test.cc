@@ -11,6 +11,7 @@
 #include "aidledger/v1/audit.pb.h"
 #include "aidledger/v1/cli.pb.h"
 #include "aidledger/v1/projections.pb.h"
+#include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "projections/reports.h"
 #include "tests/ledger/ledger_fixture.h"
@@ -30,7 +31,11 @@ std::string ProtobufJson(const google::protobuf::Message& message, bool defaults
 
 void ExpectSameAsProtobuf(const google::protobuf::Message& message) {
   for (const bool defaults : {false, true}) {
-    ASSERT_TRUE(app::IsPlainMessage(message.GetDescriptor()));
+    if (!app::IsPlainMessage(message.GetDescriptor(), defaults)) {
+      // Left to protobuf; only Timestamps with `defaults` are.
+      EXPECT_TRUE(defaults && message.GetDescriptor() == v1::Event::descriptor());
+      continue;
+    }
     std::string ours;
     app::AppendJson(message, defaults, &ours);
     EXPECT_EQ(ours, ProtobufJson(message, defaults)) << "defaults " << defaults;
@@ -131,12 +136,50 @@ TEST_F(JsonWriterLedgerTest, RealReportsMatch) {
   ExpectSameAsProtobuf(HelperTotalsReport(books));
 }
 
+// Events: what `log --format json` and /v1/events print, one per event.
+TEST_F(JsonWriterLedgerTest, EveryEventOfARandomLedgerMatches) {
+  testing::RandomStream stream(ledger_.get(), 11);
+  stream.AddRegistry();
+  stream.AddMoneyEvents(300, 20);
+  size_t reversals = 0;
+  for (uint64_t seq = 1; seq <= ledger_->head().sequence; ++seq) {
+    absl::StatusOr<std::optional<StoredEvent>> stored = ledger_->ReadEvent(seq);
+    ASSERT_TRUE(stored.ok() && stored->has_value());
+    reversals += (*stored)->event.has_event_reversed() ? 1 : 0;
+    ExpectSameAsProtobuf((*stored)->event);
+  }
+  EXPECT_GT(reversals, 0u);  // whose target copies hold Timestamps too
+}
+
+TEST(JsonWriterTest, WritesTimestampsAsProtobufDoes) {
+  const int64_t seconds[] = {-62'135'596'800, -1, 0, 1, 951'782'400 /* 2000-02-29 */,
+                             1'795'000'000, 253'402'300'799};
+  const int32_t nanos[] = {0, 1, 10, 999, 1000, 120'000, 999'000, 1'000'000, 120'000'000,
+                           123'456'789, 999'999'999};
+  for (int64_t s : seconds) {
+    for (int32_t n : nanos) {
+      v1::Event event;
+      event.set_sequence(1);
+      event.mutable_recorded_at()->set_seconds(s);
+      event.mutable_recorded_at()->set_nanos(n);
+      SCOPED_TRACE(absl::StrCat(s, " s ", n, " ns"));
+      ExpectSameAsProtobuf(event);
+    }
+  }
+}
+
 TEST(JsonWriterTest, LeavesWhatItDoesNotWriteToProtobuf) {
-  EXPECT_TRUE(app::IsPlainMessage(v1::Digest::descriptor()));
-  EXPECT_TRUE(app::IsPlainMessage(v1::AppendReceipt::descriptor()));
-  EXPECT_FALSE(app::IsPlainMessage(v1::InclusionProof::descriptor()));       // holds an Event
-  EXPECT_FALSE(app::IsPlainMessage(v1::Event::descriptor()));                // a Timestamp
-  EXPECT_FALSE(app::IsPlainMessage(v1::RegionBalancesState::descriptor()));  // maps
+  for (const bool defaults : {false, true}) {
+    EXPECT_TRUE(app::IsPlainMessage(v1::Digest::descriptor(), defaults));
+    EXPECT_TRUE(app::IsPlainMessage(v1::AppendReceipt::descriptor(), defaults));
+    EXPECT_FALSE(app::IsPlainMessage(google::protobuf::Timestamp::descriptor(), defaults));
+    EXPECT_FALSE(app::IsPlainMessage(v1::RegionBalancesState::descriptor(), defaults));  // maps
+    EXPECT_FALSE(app::IsPlainMessage(v1::InclusionProof::descriptor(), defaults));  // bytes
+  }
+  // Timestamps as fields, in declaration order; with defaults protobuf
+  // moves them last, so those stay protobuf's.
+  EXPECT_TRUE(app::IsPlainMessage(v1::Event::descriptor(), false));
+  EXPECT_FALSE(app::IsPlainMessage(v1::Event::descriptor(), true));
 }
 
 }  // namespace
