@@ -233,18 +233,25 @@ absl::StatusOr<std::pair<uint64_t, Hash>> Ledger::LoadNewestSnapshot(uint64_t se
     uint64_t at = 0;
     for (const Walk& walk : walks) at = std::max(at, walk.at.value_or(0));
     if (at == 0) break;
-    std::vector<std::string> values;
+    // Each record parsed once, straight from the cursor (the cursors stay
+    // put until the candidate is rejected); nullopt when it does not parse.
+    std::vector<std::optional<v1::SnapshotRecord>> records;
     for (const Walk& walk : walks) {
-      if (walk.at == at) values.emplace_back(walk.cursor->value());
+      if (walk.at != at) continue;
+      const absl::string_view value = walk.cursor->value();
+      records.emplace_back(v1::SnapshotRecord());
+      if (!records.back()->ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+        records.back().reset();
+      }
     }
     Books candidate;
     size_t loaded = 0;
     std::string problem;
     Hash chain_hash{};
     for (Projection* projection : candidate.all()) {
-      for (const std::string& value : values) {
-        v1::SnapshotRecord record;
-        if (!record.ParseFromString(value) || record.projection() != projection->name()) continue;
+      for (const std::optional<v1::SnapshotRecord>& parsed : records) {
+        if (!parsed.has_value() || parsed->projection() != projection->name()) continue;
+        const v1::SnapshotRecord& record = *parsed;
         SnapshotInfo info{.projection = record.projection(), .version = record.version(),
                           .sequence = record.sequence()};
         absl::StatusOr<Hash> hash = HashFromBytes(record.chain_hash());
