@@ -71,6 +71,11 @@ std::string Metrics::Render(uint64_t head_sequence, const Books& books) const {
   absl::StrAppend(&out, "# HELP aidledger_appended_events_total Events appended through this server.\n",
                   "# TYPE aidledger_appended_events_total counter\n",
                   "aidledger_appended_events_total ", appended_events_.load(), "\n");
+  absl::StrAppend(&out,
+                  "# HELP aidledger_state_copies_total Commits published by copying the whole "
+                  "projection state, because readers still held the spare.\n",
+                  "# TYPE aidledger_state_copies_total counter\n",
+                  "aidledger_state_copies_total ", state_copies_.load(), "\n");
   absl::StrAppend(&out, "# HELP aidledger_rejections_total Rejected append requests by reason.\n",
                   "# TYPE aidledger_rejections_total counter\n");
   {

@@ -36,6 +36,9 @@ class Metrics {
   explicit Metrics(const std::vector<std::string>& routes);
 
   void CountAppended(uint64_t events) { appended_events_ += events; }
+  // The committer copied the whole published state: readers still held its
+  // spare when a commit was to be published.
+  void CountStateCopy() { state_copies_ += 1; }
   void CountRejection(const std::string& reason);
   void ObserveCommit(uint64_t events) { commit_events_.Observe(static_cast<double>(events)); }
   void ObserveRequest(const std::string& route, int status, double seconds);
@@ -45,6 +48,7 @@ class Metrics {
 
  private:
   std::atomic<uint64_t> appended_events_{0};
+  std::atomic<uint64_t> state_copies_{0};
   Histogram commit_events_;
   std::map<std::string, std::unique_ptr<Histogram>> latency_;  // fixed at construction
   mutable absl::Mutex mutex_;

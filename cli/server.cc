@@ -309,6 +309,7 @@ void Service::PublishCommit(const LedgerHead& old_head, const LedgerHead& new_he
     }
   }
   if (!caught_up) {
+    metrics_.CountStateCopy();
     spare_ = std::make_shared<Published>();
     spare_->books = ledger_->books();
   }

@@ -200,6 +200,8 @@ TEST_F(ServerTest, ConcurrentAppendersLandGaplessAndDurable) {
   auto metrics = Client()->Get("/metrics");
   EXPECT_NE(metrics->body.find(absl::StrCat("aidledger_commit_events_sum ", kAppenders * kEach)),
             std::string::npos);
+  // No reader held a published state, so every commit reused the spare.
+  EXPECT_NE(metrics->body.find("aidledger_state_copies_total 0\n"), std::string::npos);
   EXPECT_EQ(server_->Stop(SIGTERM), 0);
   EXPECT_EQ(HeadAfterStop(), 5u + kAppenders * kEach);
   absl::StatusOr<std::unique_ptr<Ledger>> ledger = Ledger::Open(db_, {});

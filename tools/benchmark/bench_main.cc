@@ -158,20 +158,23 @@ std::string SaleJson(const std::string& id, int county) {
       id, 41 + county / 200, 1 + county / 10 % 20, 1 + county % 10, 1000 + county);
 }
 
+// The value of the unlabelled metric `name` in a /metrics body (0 if absent).
+double MetricValue(const std::string& body, const std::string& name) {
+  const std::string prefix = "\n" + name + " ";
+  const size_t at = body.find(prefix);
+  if (at == std::string::npos) return 0;
+  const size_t start = at + prefix.size();
+  double value = 0;
+  absl::SimpleAtod(body.substr(start, body.find('\n', start) - start), &value);
+  return value;
+}
+
+// The server's commit counters: (events committed, commits).
 std::pair<double, double> CommitCounters(httplib::Client& client) {
   auto response = client.Get("/metrics");
-  double sum = 0, count = 0;
   if (!response) return {0, 0};
-  for (const char* name : {"aidledger_commit_events_sum ", "aidledger_commit_events_count "}) {
-    const size_t at = response->body.find(name);
-    if (at == std::string::npos) continue;
-    double value = 0;
-    absl::SimpleAtod(response->body.substr(at + std::strlen(name), 20).substr(
-                         0, response->body.substr(at + std::strlen(name), 20).find('\n')),
-                     &value);
-    (std::string(name).find("sum") != std::string::npos ? sum : count) = value;
-  }
-  return {sum, count};
+  return {MetricValue(response->body, "aidledger_commit_events_sum"),
+          MetricValue(response->body, "aidledger_commit_events_count")};
 }
 
 // This process's peak resident memory (VmHWM), in KiB. Read here rather than
@@ -490,11 +493,23 @@ void Run(const Options& options) {
       const ReadLoad load = RunReadLoad(server.port(), "/v1/balances", accept, options.serve_seconds);
       stop = true;
       for (std::thread& thread : appenders) thread.join();
+      double commits = 0, copies = 0;
+      {
+        httplib::Client client("127.0.0.1", server.port());
+        if (auto metrics = client.Get("/metrics")) {
+          commits = MetricValue(metrics->body, "aidledger_commit_events_count");
+          copies = MetricValue(metrics->body, "aidledger_state_copies_total");
+        }
+      }
       if (label == "serve_balances") gzip_body_bytes = load.mean_body_bytes;
       reads.push_back({label + "_64_clients", load.requests_per_second, "requests/s"});
       reads.push_back({label + "_p50", Percentile(load.latencies_ms, 0.5), "ms"});
       reads.push_back({label + "_p99", Percentile(load.latencies_ms, 0.99), "ms"});
       reads.push_back({label + "_body", load.mean_body_bytes / 1024, "KiB"});
+      // How often the committer copied the whole state because a reader
+      // still held its spare (see cli/server.cc, PublishCommit).
+      reads.push_back({label + "_commits", commits, "commits"});
+      reads.push_back({label + "_state_copies", copies, "copies"});
     }
     const ReadLoad bare = RunBareServerLoad(static_cast<size_t>(gzip_body_bytes), options.serve_seconds);
     reads[0].limit_name = "bare cpp-httplib, same body, same clients";
