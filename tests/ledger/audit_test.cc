@@ -276,7 +276,8 @@ TEST_F(AuditTest, APointReadChecksTheRecordsOwnHash) {
   const uint64_t target = FirstSale();
   Tamper([&](internal::Store& store) {
     const std::string key = internal::EncodeSequence(target);
-    internal::RecordView record = *internal::DecodeRecord(Get(store, Family::kEvents, key));
+    const std::string value = Get(store, Family::kEvents, key);  // the record views it
+    internal::RecordView record = *internal::DecodeRecord(value);
     v1::Event event;
     ASSERT_TRUE(event.ParseFromString(std::string(record.event_bytes)));
     event.set_memo("changed");
