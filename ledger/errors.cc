@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/cord.h"
+#include "ledger/fields.h"
 
 namespace aidledger {
 namespace {
@@ -75,11 +76,16 @@ absl::Status Corruption(absl::string_view detail) {
   return absl::DataLossError(detail);
 }
 
-absl::Status CheckDecodedEvent(uint64_t stored_at, bool decoded, uint64_t says_sequence) {
+absl::Status CheckDecodedEvent(uint64_t stored_at, bool decoded, uint64_t says_sequence,
+                               int64_t recorded_at_seconds, int32_t recorded_at_nanos) {
   if (!decoded) return absl::DataLossError(absl::StrCat("event ", stored_at, " does not decode"));
   if (says_sequence != stored_at) {
     return absl::DataLossError(absl::StrCat("event stored at sequence ", stored_at,
                                             " says it is event ", says_sequence));
+  }
+  absl::Status recorded = CheckRecordedAt(recorded_at_seconds, recorded_at_nanos);
+  if (!recorded.ok()) {
+    return absl::DataLossError(absl::StrCat("event ", stored_at, ": ", recorded.message()));
   }
   return absl::OkStatus();
 }

@@ -43,10 +43,12 @@ absl::Status WithContext(const absl::Status& status, absl::string_view prefix);
 // Corruption or a failed integrity check (exit 4).
 absl::Status Corruption(absl::string_view detail);
 
-// Whether a stored event decoded (`decoded`) and names the sequence it is
-// stored at; kDataLoss naming that sequence when not. Every reader of stored
-// events words these two failures alike.
-absl::Status CheckDecodedEvent(uint64_t stored_at, bool decoded, uint64_t says_sequence);
+// The checks every reader makes of a stored event it decoded: that it
+// decoded (`decoded`), names the sequence it is stored at and was recorded
+// at a time the ledger can write (CheckRecordedAt). kDataLoss naming the
+// sequence when not, worded alike by every reader.
+absl::Status CheckDecodedEvent(uint64_t stored_at, bool decoded, uint64_t says_sequence,
+                               int64_t recorded_at_seconds, int32_t recorded_at_nanos);
 
 // Maps a status to the exit code of the command that produced it.
 ExitCode ExitCodeFor(const absl::Status& status);

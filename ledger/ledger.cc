@@ -46,12 +46,8 @@ absl::Status CheckRecordHash(uint64_t sequence, const internal::RecordView& reco
 // The checks of a stored event parsed into a message (`decoded` says whether
 // it parsed): at its own sequence, recorded at a time the ledger can write.
 absl::Status CheckParsedEvent(uint64_t sequence, bool decoded, const v1::Event& event) {
-  RETURN_IF_ERROR(CheckDecodedEvent(sequence, decoded, event.sequence()));
-  absl::Status recorded = CheckRecordedAt(event.recorded_at().seconds(), event.recorded_at().nanos());
-  if (!recorded.ok()) {
-    return absl::DataLossError(absl::StrCat("event ", sequence, ": ", recorded.message()));
-  }
-  return absl::OkStatus();
+  return CheckDecodedEvent(sequence, decoded, event.sequence(), event.recorded_at().seconds(),
+                           event.recorded_at().nanos());
 }
 
 absl::StatusOr<StoredEvent> DecodeStored(uint64_t sequence, absl::string_view value) {

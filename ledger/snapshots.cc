@@ -144,12 +144,10 @@ absl::Status Ledger::CreateSnapshot() {
 }
 
 std::string Ledger::SnapshotProblem(const SnapshotInfo& info) const {
-  const Books reference;
-  for (const Projection* projection : reference.all()) {
-    if (projection->name() != info.projection) continue;
-    if (projection->version() != info.version) {
-      return absl::StrCat("version ", info.version, " is not this build's version ",
-                          projection->version());
+  for (const Books::Kind& kind : Books::kKinds) {
+    if (kind.name != info.projection) continue;
+    if (kind.version != info.version) {
+      return absl::StrCat("version ", info.version, " is not this build's version ", kind.version);
     }
     if (info.sequence > head().sequence) return "it is past the head of the log";
     absl::StatusOr<std::optional<StoredEvent>> event = ReadEvent(info.sequence);
@@ -197,7 +195,6 @@ absl::StatusOr<std::pair<uint64_t, Hash>> Ledger::LoadNewestSnapshot(uint64_t se
   // projection's records; the candidate is the newest sequence any of them
   // is at. A record is megabytes and is read only when its cursor reaches
   // it: the head query reads the snapshot it uses, not every snapshot.
-  Books reference;
   struct Walk {
     std::string prefix;  // "name/"
     std::unique_ptr<internal::Cursor> cursor;
@@ -222,10 +219,9 @@ absl::StatusOr<std::pair<uint64_t, Hash>> Ledger::LoadNewestSnapshot(uint64_t se
     }
     return absl::OkStatus();
   };
-  for (const Projection* projection : reference.all()) {
-    Walk walk{.prefix = absl::StrCat(projection->name(), "/"),
-              .cursor = store_->NewCursor(Family::kSnapshots)};
-    walk.cursor->SeekForPrev(SnapshotKey(projection->name(), sequence));
+  for (const Books::Kind& kind : Books::kKinds) {
+    Walk walk{.prefix = absl::StrCat(kind.name, "/"), .cursor = store_->NewCursor(Family::kSnapshots)};
+    walk.cursor->SeekForPrev(SnapshotKey(kind.name, sequence));
     RETURN_IF_ERROR(settle(walk));
     walks.push_back(std::move(walk));
   }

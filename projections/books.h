@@ -16,6 +16,18 @@ namespace aidledger {
 
 class Books {
  public:
+  // The projections a Books holds, in all() order, known without building
+  // one (snapshot checks only need their names and versions).
+  struct Kind {
+    absl::string_view name;
+    uint32_t version;
+  };
+  static constexpr std::array<Kind, 3> kKinds = {{
+      {RegionBalances::kName, RegionBalances::kVersion},
+      {ProjectTotals::kName, ProjectTotals::kVersion},
+      {HelperTotals::kName, HelperTotals::kVersion},
+  }};
+
   Books() = default;
   Books(const Books& other) = default;
   Books& operator=(const Books& other) = default;

@@ -60,8 +60,8 @@ const Schema& EventSchema() {
 const Schema& TimestampSchema() {
   static const Schema schema = [] {
     Schema s;
-    s[1] = Varint();  // seconds
-    s[2] = Varint();  // nanos
+    s[1] = Varint(&FoldEvent::recorded_at_seconds);
+    s[2] = Varint(&FoldEvent::recorded_at_nanos);
     return s;
   }();
   return schema;
@@ -228,7 +228,8 @@ const FoldEvent& EmptyEvent() {
 
 bool operator==(const FoldEvent& a, const FoldEvent& b) {
   const bool same_fields =
-      a.sequence == b.sequence && a.effective_date == b.effective_date && a.payload == b.payload &&
+      a.sequence == b.sequence && a.recorded_at_seconds == b.recorded_at_seconds &&
+      a.recorded_at_nanos == b.recorded_at_nanos && a.effective_date == b.effective_date && a.payload == b.payload &&
       a.code == b.code && a.name == b.name && a.parent_code == b.parent_code &&
       a.helper_code == b.helper_code && a.recipient_code == b.recipient_code &&
       a.region_code == b.region_code && a.project_id == b.project_id && a.since == b.since &&
@@ -242,6 +243,8 @@ bool operator==(const FoldEvent& a, const FoldEvent& b) {
 void ViewEvent(const v1::Event& event, FoldEvent* out, FoldEvent* target) {
   *out = FoldEvent();
   out->sequence = event.sequence();
+  out->recorded_at_seconds = event.recorded_at().seconds();
+  out->recorded_at_nanos = event.recorded_at().nanos();
   out->effective_date = event.effective_date();
   out->payload = event.payload_case();
   switch (event.payload_case()) {
@@ -330,7 +333,10 @@ absl::StatusOr<const FoldEvent*> FoldEventDecoder::Decode(absl::string_view byte
 absl::StatusOr<const FoldEvent*> FoldEventDecoder::DecodeStored(uint64_t sequence,
                                                                 absl::string_view bytes) {
   absl::StatusOr<const FoldEvent*> event = Decode(bytes);
-  RETURN_IF_ERROR(CheckDecodedEvent(sequence, event.ok(), event.ok() ? (*event)->sequence : 0));
+  if (!event.ok()) return CheckDecodedEvent(sequence, false, 0, 0, 0);
+  const FoldEvent& decoded = **event;
+  RETURN_IF_ERROR(CheckDecodedEvent(sequence, true, decoded.sequence, decoded.recorded_at_seconds,
+                                    decoded.recorded_at_nanos));
   return event;
 }
 

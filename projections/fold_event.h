@@ -26,6 +26,8 @@ namespace aidledger {
 
 struct FoldEvent {
   uint64_t sequence = 0;
+  int64_t recorded_at_seconds = 0;  // recorded_at, as stored: every reader checks it
+  int32_t recorded_at_nanos = 0;
   absl::string_view effective_date;
   v1::Event::PayloadCase payload = v1::Event::PAYLOAD_NOT_SET;
   // The payload's fields that folds read, under their proto names; a field
@@ -73,7 +75,8 @@ class FoldEventDecoder {
   // lives. kDataLoss when protobuf cannot parse the bytes as an Event.
   absl::StatusOr<const FoldEvent*> Decode(absl::string_view bytes);
   // Decode, for the event stored at `sequence`: kDataLoss naming it when
-  // the bytes do not decode or the event says it is another.
+  // the bytes do not decode, the event says it is another or it was
+  // recorded at a time the ledger cannot write (CheckDecodedEvent).
   absl::StatusOr<const FoldEvent*> DecodeStored(uint64_t sequence, absl::string_view bytes);
   // How many events took protobuf's path.
   uint64_t fallbacks() const { return fallbacks_; }

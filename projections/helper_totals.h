@@ -17,7 +17,9 @@ class HelperTotals final : public Projection {
  public:
   static constexpr uint32_t kVersion = 1;
 
-  absl::string_view name() const override { return "helper_totals"; }
+  static constexpr absl::string_view kName = "helper_totals";
+
+  absl::string_view name() const override { return kName; }
   uint32_t version() const override { return kVersion; }
   const v1::HelperTotalsState& state() const override { return data_.state; }
   absl::Status LoadState(absl::string_view bytes) override { return data_.Load(name(), bytes); }

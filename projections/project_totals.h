@@ -16,7 +16,9 @@ class ProjectTotals final : public Projection {
  public:
   static constexpr uint32_t kVersion = 1;
 
-  absl::string_view name() const override { return "project_totals"; }
+  static constexpr absl::string_view kName = "project_totals";
+
+  absl::string_view name() const override { return kName; }
   uint32_t version() const override { return kVersion; }
   const v1::ProjectTotalsState& state() const override { return data_.state; }
   absl::Status LoadState(absl::string_view bytes) override { return data_.Load(name(), bytes); }

@@ -21,7 +21,9 @@ class RegionBalances final : public Projection {
  public:
   static constexpr uint32_t kVersion = 1;
 
-  absl::string_view name() const override { return "region_balances"; }
+  static constexpr absl::string_view kName = "region_balances";
+
+  absl::string_view name() const override { return kName; }
   uint32_t version() const override { return kVersion; }
   const v1::RegionBalancesState& state() const override { return data_.state; }
   absl::Status LoadState(absl::string_view bytes) override { return data_.Load(name(), bytes); }

@@ -33,7 +33,7 @@ TEST(Record, RoundTripsAndRejectsDamage) {
   EXPECT_EQ(view->prev_hash, prev);
   EXPECT_EQ(view->hash, hash);
   EXPECT_EQ(view->event_bytes, "event-bytes");
-  EXPECT_THAT(DecodeRecord(value.substr(0, 10)), StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_THAT(DecodeRecord(absl::string_view(value).substr(0, 10)), StatusIs(absl::StatusCode::kDataLoss));
   std::string wrong_version = value;
   wrong_version[0] = 9;
   EXPECT_THAT(DecodeRecord(wrong_version), StatusIs(absl::StatusCode::kDataLoss));

@@ -79,8 +79,12 @@ bool ExpectSameAsProtobuf(const std::string& bytes) {
   FoldEventDecoder decoder;
   absl::StatusOr<const FoldEvent*> decoded = decoder.Decode(bytes);
   EXPECT_EQ(decoded.ok(), parsed.ok);
-  if (decoded.ok() && parsed.ok) EXPECT_TRUE(**decoded == parsed.view);
-  if (!decoded.ok()) EXPECT_EQ(decoded.status().code(), absl::StatusCode::kDataLoss);
+  if (decoded.ok() && parsed.ok) {
+    EXPECT_TRUE(**decoded == parsed.view);
+  }
+  if (!decoded.ok()) {
+    EXPECT_EQ(decoded.status().code(), absl::StatusCode::kDataLoss);
+  }
   EXPECT_EQ(decoder.fallbacks(), fast_ok ? 0u : 1u);
   return fast_ok;
 }

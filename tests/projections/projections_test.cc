@@ -82,6 +82,17 @@ class ProjectionsTest : public LedgerFixture {
   std::vector<std::string> warnings_;
 };
 
+// Snapshot checks read the names and versions from Books::kKinds without
+// building a Books; they must be the projections' own, in all() order.
+TEST(BooksTest, KindsNameEveryProjectionInOrder) {
+  const Books books;
+  ASSERT_EQ(Books::kKinds.size(), books.all().size());
+  for (size_t i = 0; i < books.all().size(); ++i) {
+    EXPECT_EQ(Books::kKinds[i].name, books.all()[i]->name());
+    EXPECT_EQ(Books::kKinds[i].version, books.all()[i]->version());
+  }
+}
+
 TEST_F(ProjectionsTest, FiguresOfASmallLedgerAreExact) {
   AddQingdaoBasics();
   MustAdd("project", {{"project_id", "AD-1"}, {"region_code", "621102"}, {"name", "x"},
