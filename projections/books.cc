@@ -19,12 +19,20 @@ absl::Status Books::Apply(const v1::Event& event) {
 }
 
 absl::Status Books::ApplyAll(absl::Span<const FoldEvent* const> events) {
-  for (const auto stage : {Projection::PrefetchStage::kIndex, Projection::PrefetchStage::kEntry}) {
-    for (const Projection* projection : all()) {
-      for (const FoldEvent* event : events) projection->PrefetchFor(*event, stage);
+  // Each projection folds the batch on its own (their states are
+  // independent); the error reported is the one of the earliest event.
+  absl::Status first_error;
+  size_t first_failed = events.size();
+  for (Projection* projection : all()) {
+    size_t failed = events.size();
+    absl::Status status = projection->ApplyBatch(events, &failed);
+    if (!status.ok() && failed < first_failed) {
+      first_error = std::move(status);
+      first_failed = failed;
     }
   }
-  for (const FoldEvent* event : events) RETURN_IF_ERROR(Apply(*event));
+  if (!first_error.ok()) return first_error;
+  events_folded_ += events.size();
   return absl::OkStatus();
 }
 

@@ -40,9 +40,10 @@ class Books {
   // partly updated and must be discarded.
   absl::Status Apply(const FoldEvent& event);
   absl::Status Apply(const v1::Event& event);  // views it, then as above
-  // Applies `events` in order, as Apply one by one, after prefetching what
-  // every projection will touch for all of them (Projection::PrefetchFor):
-  // a rebuild's fold steps are bound by cache misses, which then overlap.
+  // Applies `events` in order, as Apply one by one, each projection a batch
+  // at a time (Projection::ApplyBatch): a rebuild's fold steps are bound by
+  // cache misses, which then overlap. On an error, it is the earliest
+  // event's. REQUIRES: events.size() <= limits::kFoldBatchEvents.
   absl::Status ApplyAll(absl::Span<const FoldEvent* const> events);
 
   // How many events were folded into this Books since construction or Reset.

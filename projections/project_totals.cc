@@ -9,15 +9,30 @@ const v1::ProjectEntry* ProjectTotals::FindProject(absl::string_view project_id)
   return it == data_.index.entries.end() ? nullptr : it->second;
 }
 
-void ProjectTotals::Prefetch(const FoldEvent& event, PrefetchStage stage) const {
-  if (event.project_id.empty() || !IsMoneyEvent(event.payload)) return;
-  const auto& entries = data_.index.entries;
-  if (stage == PrefetchStage::kIndex) return entries.prefetch(event.project_id);
-  auto it = entries.find(event.project_id);
-  if (it != entries.end()) PrefetchObject(it->second);
+v1::ProjectEntry* ProjectTotals::Locate(const FoldEvent& event) const {
+  if (event.project_id.empty() || !IsMoneyEvent(event.payload)) return nullptr;
+  auto it = data_.index.entries.find(event.project_id);
+  if (it == data_.index.entries.end()) return nullptr;
+  PrefetchObject(it->second);
+  return it->second;
 }
 
-absl::Status ProjectTotals::Fold(const FoldEvent& event, int64_t sign) {
+absl::Status ProjectTotals::ApplyBatch(absl::Span<const FoldEvent* const> events, size_t* failed) {
+  return ApplyStaged<v1::ProjectEntry*>(
+      events, failed,
+      [this](const FoldEvent& event) {
+        if (!event.project_id.empty() && IsMoneyEvent(event.payload)) {
+          data_.index.entries.prefetch(event.project_id);
+        }
+      },
+      [this](const FoldEvent& event) { return Locate(event); },
+      [this](const FoldEvent& event, int64_t sign, v1::ProjectEntry* located) {
+        return FoldAt(event, sign, located);
+      });
+}
+
+absl::Status ProjectTotals::FoldAt(const FoldEvent& event, int64_t sign,
+                                   v1::ProjectEntry* located) {
   int64_t allocated = 0, disbursed = 0, invested = 0;
   switch (event.payload) {
     case v1::Event::kProjectRegistered: {
@@ -49,12 +64,15 @@ absl::Status ProjectTotals::Fold(const FoldEvent& event, int64_t sign) {
       return absl::OkStatus();
   }
   if (event.project_id.empty()) return absl::OkStatus();  // not tied to a project
-  auto it = data_.index.entries.find(event.project_id);
-  if (it == data_.index.entries.end()) {
-    return absl::DataLossError(absl::StrCat("event ", event.sequence,
-                                            " references unknown project ", event.project_id));
+  if (located == nullptr) {
+    auto it = data_.index.entries.find(event.project_id);
+    if (it == data_.index.entries.end()) {
+      return absl::DataLossError(absl::StrCat("event ", event.sequence,
+                                              " references unknown project ", event.project_id));
+    }
+    located = it->second;
   }
-  v1::ProjectEntry& entry = *it->second;
+  v1::ProjectEntry& entry = *located;
   entry.set_allocated_fen(entry.allocated_fen() + allocated);
   entry.set_disbursed_fen(entry.disbursed_fen() + disbursed);
   entry.set_invested_fen(entry.invested_fen() + invested);

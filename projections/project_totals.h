@@ -27,11 +27,20 @@ class ProjectTotals final : public Projection {
   // nullptr when the project is not registered.
   const v1::ProjectEntry* FindProject(absl::string_view project_id) const;
 
+  absl::Status ApplyBatch(absl::Span<const FoldEvent* const> events, size_t* failed) override;
+
  protected:
-  absl::Status Fold(const FoldEvent& event, int64_t sign) override;
-  void Prefetch(const FoldEvent& event, PrefetchStage stage) const override;
+  absl::Status Fold(const FoldEvent& event, int64_t sign) override {
+    return FoldAt(event, sign, nullptr);
+  }
 
  private:
+  // The entry a money event's project has (nullptr when it names none, or
+  // for other events), prefetched.
+  v1::ProjectEntry* Locate(const FoldEvent& event) const;
+  // Fold, given the entry Locate found for `event` (nullptr: look it up).
+  absl::Status FoldAt(const FoldEvent& event, int64_t sign, v1::ProjectEntry* located);
+
   // project_id -> its entry in the state: one flat-map probe per fold step.
   struct Index : MapIndex<v1::ProjectEntry> {
     void Rebuild(v1::ProjectTotalsState* state) { RebuildFrom(state->mutable_projects()); }

@@ -8,12 +8,7 @@ namespace aidledger {
 std::string Projection::SerializeState() const { return SerializeDeterministic(state()); }
 
 absl::Status Projection::Apply(const FoldEvent& event) {
-  if (event.payload != v1::Event::kEventReversed) return Fold(event, +1);
-  if (!IsMoneyEvent(event.target->payload)) {
-    return absl::DataLossError(absl::StrCat(
-        "event ", event.sequence, " reverses a non-money event"));
-  }
-  return Fold(*event.target, -1);
+  return ApplyWith(event, [this](const FoldEvent& folded, int64_t sign) { return Fold(folded, sign); });
 }
 
 absl::Status Projection::Apply(const v1::Event& event) {
@@ -22,9 +17,15 @@ absl::Status Projection::Apply(const v1::Event& event) {
   return Apply(view);
 }
 
-void Projection::PrefetchFor(const FoldEvent& event, PrefetchStage stage) const {
-  if (event.payload != v1::Event::kEventReversed) return Prefetch(event, stage);
-  if (event.target != nullptr) Prefetch(*event.target, stage);
+absl::Status Projection::ApplyBatch(absl::Span<const FoldEvent* const> events, size_t* failed) {
+  for (size_t i = 0; i < events.size(); ++i) {
+    absl::Status status = Apply(*events[i]);
+    if (!status.ok()) {
+      *failed = i;
+      return status;
+    }
+  }
+  return absl::OkStatus();
 }
 
 bool IsMoneyEvent(v1::Event::PayloadCase payload) {

@@ -12,17 +12,25 @@
 #ifndef AIDLEDGER_PROJECTIONS_PROJECTION_H_
 #define AIDLEDGER_PROJECTIONS_PROJECTION_H_
 
+#include <array>
 #include <cstdint>
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "aidledger/v1/events.pb.h"
 #include "google/protobuf/message.h"
+#include "ledger/check.h"
+#include "ledger/limits.h"
 #include "projections/fold_event.h"
 
 namespace aidledger {
+
+// True for the payloads a reversal may target.
+bool IsMoneyEvent(v1::Event::PayloadCase payload);
+inline bool IsMoneyEvent(const v1::Event& event) { return IsMoneyEvent(event.payload_case()); }
 
 class Projection {
  public:
@@ -40,13 +48,12 @@ class Projection {
   absl::Status Apply(const FoldEvent& event);
   absl::Status Apply(const v1::Event& event);  // views it, then as above
 
-  // Touches the memory Apply(event) will use, without changing anything, so
-  // that a fold of many events can overlap their cache misses: first every
-  // event's kIndex stage (the index slots its keys hash to), then every
-  // event's kEntry stage (the state the index points at), then Apply in
-  // order. Only a hint: it never changes what Apply does.
-  enum class PrefetchStage { kIndex, kEntry };
-  void PrefetchFor(const FoldEvent& event, PrefetchStage stage) const;
+  // Applies `events` in order, as Apply on each. A projection may first
+  // touch what the whole batch will use, so that a rebuild's cache misses
+  // overlap instead of coming one after another. On an error, `*failed` is
+  // the index of the event that failed; the events before it were applied.
+  // REQUIRES: events.size() <= limits::kFoldBatchEvents.
+  virtual absl::Status ApplyBatch(absl::Span<const FoldEvent* const> events, size_t* failed);
 
   virtual const google::protobuf::Message& state() const = 0;
   // Replaces the state with a serialized one (from a snapshot).
@@ -60,8 +67,21 @@ class Projection {
   // Folds `event` with `sign` (+1, or -1 for the target of a reversal; only
   // money events are ever folded with -1).
   virtual absl::Status Fold(const FoldEvent& event, int64_t sign) = 0;
-  // The prefetch of what Fold(event, ...) touches; by default nothing.
-  virtual void Prefetch(const FoldEvent& /*event*/, PrefetchStage /*stage*/) const {}
+  // Apply's reversal rule around `fold(event, sign)`: a reversal folds its
+  // target with sign -1, and only a money event may be reversed.
+  template <typename FoldStep>
+  static absl::Status ApplyWith(const FoldEvent& event, FoldStep fold);
+  // ApplyBatch for a projection whose fold step finds one entry by one key,
+  // in three passes over `events`: `prefetch_index(event)` touches the index
+  // slot of each event's key; `locate(event)` finds each entry (a Located,
+  // which may be "not found") and may touch it; then `fold(event, sign,
+  // located)` folds each in order. The events passed are what Apply folds
+  // (a reversal's target). An entry is located before the events ahead of
+  // it in the batch are folded, so `fold` looks up what was not found (a
+  // fold step may have just registered it).
+  template <typename Located, typename PrefetchIndex, typename Locate, typename FoldLocated>
+  static absl::Status ApplyStaged(absl::Span<const FoldEvent* const> events, size_t* failed,
+                                  PrefetchIndex prefetch_index, Locate locate, FoldLocated fold);
   // Prefetches every cache line of `*object`.
   template <typename T>
   static void PrefetchObject(const T* object) {
@@ -72,6 +92,39 @@ class Projection {
     }
   }
 };
+
+template <typename FoldStep>
+absl::Status Projection::ApplyWith(const FoldEvent& event, FoldStep fold) {
+  if (event.payload != v1::Event::kEventReversed) return fold(event, +1);
+  if (!IsMoneyEvent(event.target->payload)) {
+    return absl::DataLossError(absl::StrCat("event ", event.sequence, " reverses a non-money event"));
+  }
+  return fold(*event.target, -1);
+}
+
+template <typename Located, typename PrefetchIndex, typename Locate, typename FoldLocated>
+absl::Status Projection::ApplyStaged(absl::Span<const FoldEvent* const> events, size_t* failed,
+                                     PrefetchIndex prefetch_index, Locate locate,
+                                     FoldLocated fold) {
+  AIDLEDGER_CHECK(events.size() <= limits::kFoldBatchEvents);
+  // What Apply folds of an event: the event, or a reversal's target.
+  auto folded = [](const FoldEvent* event) -> const FoldEvent& {
+    return event->payload == v1::Event::kEventReversed ? *event->target : *event;
+  };
+  for (const FoldEvent* event : events) prefetch_index(folded(event));
+  std::array<Located, limits::kFoldBatchEvents> located;
+  for (size_t i = 0; i < events.size(); ++i) located[i] = locate(folded(events[i]));
+  for (size_t i = 0; i < events.size(); ++i) {
+    absl::Status status = ApplyWith(*events[i], [&](const FoldEvent& event, int64_t sign) {
+      return fold(event, sign, located[i]);
+    });
+    if (!status.ok()) {
+      *failed = i;
+      return status;
+    }
+  }
+  return absl::OkStatus();
+}
 
 // Replaces `*state` with the message serialized in `bytes` (a snapshot);
 // kDataLoss naming `projection` when the bytes do not decode. Shared by the
@@ -86,10 +139,6 @@ absl::Status LoadSerializedState(absl::string_view projection, absl::string_view
   *state = std::move(loaded);
   return absl::OkStatus();
 }
-
-// True for the payloads a reversal may target.
-bool IsMoneyEvent(v1::Event::PayloadCase payload);
-inline bool IsMoneyEvent(const v1::Event& event) { return IsMoneyEvent(event.payload_case()); }
 
 }  // namespace aidledger
 

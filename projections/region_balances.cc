@@ -128,26 +128,49 @@ void RegionBalances::WithRegionKey(const FoldEvent& event, Visit visit) const {
   }
 }
 
-void RegionBalances::Prefetch(const FoldEvent& event, PrefetchStage stage) const {
+uint32_t RegionBalances::Locate(const FoldEvent& event) const {
+  uint32_t slot = kNotFound;
   WithRegionKey(event, [&](const auto& map, absl::string_view key) {
-    if (stage == PrefetchStage::kIndex) return map.prefetch(key);
     auto it = map.find(key);
     if (it == map.end()) return;
-    const Index::Slot& slot = data_.index.slots[it->second];
-    PrefetchObject(slot.own);
-    PrefetchObject(slot.total);
+    slot = it->second;
+    PrefetchObject(data_.index.slots[slot].own);
+    PrefetchObject(data_.index.slots[slot].total);
   });
+  return slot;
 }
 
-absl::Status RegionBalances::Fold(const FoldEvent& event, int64_t sign) {
+absl::Status RegionBalances::ApplyBatch(absl::Span<const FoldEvent* const> events, size_t* failed) {
+  return ApplyStaged<uint32_t>(
+      events, failed,
+      [this](const FoldEvent& event) {
+        WithRegionKey(event, [](const auto& map, absl::string_view key) { map.prefetch(key); });
+      },
+      [this](const FoldEvent& event) { return Locate(event); },
+      [this](const FoldEvent& event, int64_t sign, uint32_t located) {
+        return FoldAt(event, sign, located);
+      });
+}
+
+absl::Status RegionBalances::FoldAt(const FoldEvent& event, int64_t sign, uint32_t located) {
   Delta delta;
-  uint32_t slot = kNotFound;
+  uint32_t slot = located;
+  // The slot of a money event's region, when Locate did not find it.
+  auto find = [&](const auto& map, absl::string_view key) {
+    if (slot != kNotFound) return;
+    auto it = map.find(key);
+    if (it != map.end()) slot = it->second;
+  };
   switch (event.payload) {
     case v1::Event::kRegionRegistered:
       return RegisterRegion(event);
     case v1::Event::kProjectRegistered: {
       slot = data_.index.SlotOf(event.region_code);
       if (slot == kNotFound) return Unknown(event, "region", event.region_code);
+      if (data_.index.slot_of_project.contains(event.project_id)) {
+        return absl::DataLossError(absl::StrCat("event ", event.sequence, " registers project ",
+                                                event.project_id, " again"));
+      }
       const std::string project_id(event.project_id);
       (*data_.state.mutable_project_region())[project_id] = std::string(event.region_code);
       data_.index.slot_of_project[project_id] = slot;
@@ -156,26 +179,24 @@ absl::Status RegionBalances::Fold(const FoldEvent& event, int64_t sign) {
       return absl::OkStatus();
     }
     case v1::Event::kFundsAllocated:
-      slot = data_.index.SlotOf(event.recipient_code);
+      find(data_.index.slot_of_region, event.recipient_code);
       if (slot == kNotFound) return Unknown(event, "region", event.recipient_code);
       delta.allocated = sign * event.amount_fen;
       delta.balance = delta.allocated;
       break;
-    case v1::Event::kFundsDisbursed: {
-      auto it = data_.index.slot_of_project.find(event.project_id);
-      if (it == data_.index.slot_of_project.end()) return Unknown(event, "project", event.project_id);
-      slot = it->second;
+    case v1::Event::kFundsDisbursed:
+      find(data_.index.slot_of_project, event.project_id);
+      if (slot == kNotFound) return Unknown(event, "project", event.project_id);
       delta.disbursed = sign * event.amount_fen;
       delta.balance = -delta.disbursed;
       break;
-    }
     case v1::Event::kInvestmentRecorded:
-      slot = data_.index.SlotOf(event.region_code);
+      find(data_.index.slot_of_region, event.region_code);
       if (slot == kNotFound) return Unknown(event, "region", event.region_code);
       delta.invested = sign * event.amount_fen;
       break;
     case v1::Event::kSaleRecorded:
-      slot = data_.index.SlotOf(event.region_code);
+      find(data_.index.slot_of_region, event.region_code);
       if (slot == kNotFound) return Unknown(event, "region", event.region_code);
       delta.sales = sign * event.amount_fen;
       break;

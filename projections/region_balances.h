@@ -36,9 +36,12 @@ class RegionBalances final : public Projection {
   // True when `code` is `ancestor` or lies below it.
   bool IsWithin(absl::string_view code, absl::string_view ancestor) const;
 
+  absl::Status ApplyBatch(absl::Span<const FoldEvent* const> events, size_t* failed) override;
+
  protected:
-  absl::Status Fold(const FoldEvent& event, int64_t sign) override;
-  void Prefetch(const FoldEvent& event, PrefetchStage stage) const override;
+  absl::Status Fold(const FoldEvent& event, int64_t sign) override {
+    return FoldAt(event, sign, kNotFound);
+  }
 
  private:
   // Figures as plain integers: a fold step builds no message.
@@ -79,6 +82,11 @@ class RegionBalances final : public Projection {
   // The map and key a money event's region is found by.
   template <typename Visit>
   void WithRegionKey(const FoldEvent& event, Visit visit) const;
+  // The slot of a money event's region (kNotFound when not registered, or
+  // for other events), its figures prefetched.
+  uint32_t Locate(const FoldEvent& event) const;
+  // Fold, given the slot Locate found for `event` (kNotFound: look it up).
+  absl::Status FoldAt(const FoldEvent& event, int64_t sign, uint32_t located);
 
   IndexedState<v1::RegionBalancesState, Index> data_;
 };

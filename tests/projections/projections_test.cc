@@ -93,6 +93,28 @@ TEST(BooksTest, KindsNameEveryProjectionInOrder) {
   }
 }
 
+// A batch folds projection by projection; the error reported must still be
+// the one of the earliest bad event, whichever projection finds it.
+TEST(BooksTest, ABatchReportsTheEarliestBadEvent) {
+  Books books;
+  FoldEvent region{.sequence = 1, .payload = v1::Event::kRegionRegistered, .code = "620000",
+                   .name = "甘肃省"};
+  ASSERT_THAT(books.Apply(region), IsOk());
+  // Only the helper projection knows no helper "370200" (event 2); the
+  // region and project projections fail at event 3 (no such project).
+  FoldEvent sale{.sequence = 2, .payload = v1::Event::kSaleRecorded, .helper_code = "370200",
+                 .region_code = "620000", .amount_fen = 100};
+  FoldEvent disbursed{.sequence = 3, .payload = v1::Event::kFundsDisbursed,
+                      .project_id = "no-such-project", .amount_fen = 100};
+  const std::vector<const FoldEvent*> batch = {&sale, &disbursed};
+  EXPECT_THAT(books.ApplyAll(batch), testing::StatusIs(absl::StatusCode::kDataLoss,
+                                                       ::testing::HasSubstr("event 2 ")));
+  Books clean;
+  ASSERT_THAT(clean.Apply(region), IsOk());
+  EXPECT_THAT(clean.ApplyAll({&disbursed}),
+              testing::StatusIs(absl::StatusCode::kDataLoss, ::testing::HasSubstr("event 3 ")));
+}
+
 TEST_F(ProjectionsTest, FiguresOfASmallLedgerAreExact) {
   AddQingdaoBasics();
   MustAdd("project", {{"project_id", "AD-1"}, {"region_code", "621102"}, {"name", "x"},
