@@ -14,6 +14,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/check.h"
+#include "ledger/limits.h"
 
 namespace aidledger::internal {
 namespace {
@@ -206,6 +207,7 @@ std::unique_ptr<Cursor> Store::NewCursor(Family family) const {
   rocksdb::ReadOptions read_options;
   read_options.verify_checksums = true;
   read_options.fill_cache = false;  // scans would only evict hot blocks
+  read_options.readahead_size = limits::kScanReadaheadBytes;
   return std::make_unique<Cursor>(
       std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(read_options, Handle(family))));
 }

@@ -30,6 +30,7 @@
 #include "cli/import.h"
 #include "cli/server.h"
 #include "ledger/ledger.h"
+#include "ledger/limits.h"
 #include "tools/benchmark/workload.h"
 
 namespace aidledger::bench {
@@ -336,8 +337,9 @@ void Run(const Options& options) {
   for (int run = 0; run < kScanRuns; ++run) {
     readseq = std::max(readseq, DbBench(absl::StrFormat(
         "--benchmarks=readseq --num=%d --value_size=%d --use_existing_db=1 "
-        "--compression_type=none --db=%s/dbbench",
-        stats.events, static_cast<int>(mean_value_bytes), options.dir)));
+        "--compression_type=none --readahead_size=%d --db=%s/dbbench",
+        stats.events, static_cast<int>(mean_value_bytes),
+        static_cast<int>(limits::kScanReadaheadBytes), options.dir)));
   }
 
   // 4. rebuild, in a child process for its own peak resident memory.
