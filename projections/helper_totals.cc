@@ -30,7 +30,14 @@ v1::HelperEntry* HelperTotals::Helper(absl::string_view code) {
   return &entry;
 }
 
-absl::Status HelperTotals::Fold(const FoldEvent& event, int64_t sign) {
+absl::Status HelperTotals::ApplyBatch(absl::Span<const FoldEvent* const> events, size_t* failed) {
+  return ApplyStagedByKey(events, failed, data_.index.entries, &FoldEvent::helper_code,
+                          [this](const FoldEvent& event, int64_t sign, v1::HelperEntry* located) {
+                            return FoldAt(event, sign, located);
+                          });
+}
+
+absl::Status HelperTotals::FoldAt(const FoldEvent& event, int64_t sign, v1::HelperEntry* located) {
   int64_t allocated = 0, invested = 0, sales = 0;
   switch (event.payload) {
     case v1::Event::kRegionRegistered:
@@ -64,7 +71,7 @@ absl::Status HelperTotals::Fold(const FoldEvent& event, int64_t sign) {
   }
   const v1::Program program = event.program_value();
   if (event.helper_code.empty()) return absl::OkStatus();  // no helper named
-  v1::HelperEntry* helper = Helper(event.helper_code);
+  v1::HelperEntry* helper = located != nullptr ? located : Helper(event.helper_code);
   if (helper == nullptr) {
     return absl::DataLossError(absl::StrCat("event ", event.sequence,
                                             " references unknown helper ", event.helper_code));

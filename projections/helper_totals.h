@@ -30,10 +30,16 @@ class HelperTotals final : public Projection {
                                  absl::string_view recipient_code) const;
   static std::string PairingKey(absl::string_view helper_code, absl::string_view recipient_code);
 
+  absl::Status ApplyBatch(absl::Span<const FoldEvent* const> events, size_t* failed) override;
+
  protected:
-  absl::Status Fold(const FoldEvent& event, int64_t sign) override;
+  absl::Status Fold(const FoldEvent& event, int64_t sign) override {
+    return FoldAt(event, sign, nullptr);
+  }
 
  private:
+  // Fold, given the entry ApplyBatch located for `event` (nullptr: look it up).
+  absl::Status FoldAt(const FoldEvent& event, int64_t sign, v1::HelperEntry* located);
   // The helper's entry, created (named from the region) on first use.
   v1::HelperEntry* Helper(absl::string_view code);
   // code -> the helper's entry in the state: one flat-map probe per fold step.

@@ -9,26 +9,11 @@ const v1::ProjectEntry* ProjectTotals::FindProject(absl::string_view project_id)
   return it == data_.index.entries.end() ? nullptr : it->second;
 }
 
-v1::ProjectEntry* ProjectTotals::Locate(const FoldEvent& event) const {
-  if (event.project_id.empty() || !IsMoneyEvent(event.payload)) return nullptr;
-  auto it = data_.index.entries.find(event.project_id);
-  if (it == data_.index.entries.end()) return nullptr;
-  PrefetchObject(it->second);
-  return it->second;
-}
-
 absl::Status ProjectTotals::ApplyBatch(absl::Span<const FoldEvent* const> events, size_t* failed) {
-  return ApplyStaged<v1::ProjectEntry*>(
-      events, failed,
-      [this](const FoldEvent& event) {
-        if (!event.project_id.empty() && IsMoneyEvent(event.payload)) {
-          data_.index.entries.prefetch(event.project_id);
-        }
-      },
-      [this](const FoldEvent& event) { return Locate(event); },
-      [this](const FoldEvent& event, int64_t sign, v1::ProjectEntry* located) {
-        return FoldAt(event, sign, located);
-      });
+  return ApplyStagedByKey(events, failed, data_.index.entries, &FoldEvent::project_id,
+                          [this](const FoldEvent& event, int64_t sign, v1::ProjectEntry* located) {
+                            return FoldAt(event, sign, located);
+                          });
 }
 
 absl::Status ProjectTotals::FoldAt(const FoldEvent& event, int64_t sign,

@@ -35,10 +35,7 @@ class ProjectTotals final : public Projection {
   }
 
  private:
-  // The entry a money event's project has (nullptr when it names none, or
-  // for other events), prefetched.
-  v1::ProjectEntry* Locate(const FoldEvent& event) const;
-  // Fold, given the entry Locate found for `event` (nullptr: look it up).
+  // Fold, given the entry ApplyBatch located for `event` (nullptr: look it up).
   absl::Status FoldAt(const FoldEvent& event, int64_t sign, v1::ProjectEntry* located);
 
   // project_id -> its entry in the state: one flat-map probe per fold step.

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
@@ -82,6 +83,13 @@ class Projection {
   template <typename Located, typename PrefetchIndex, typename Locate, typename FoldLocated>
   static absl::Status ApplyStaged(absl::Span<const FoldEvent* const> events, size_t* failed,
                                   PrefetchIndex prefetch_index, Locate locate, FoldLocated fold);
+  // ApplyStaged for a projection whose money events find their entry in
+  // `entries` by the event's `key` field (nullptr located when the field
+  // is empty, the entry not there yet, or for other events).
+  template <typename Entry, typename FoldLocated>
+  static absl::Status ApplyStagedByKey(absl::Span<const FoldEvent* const> events, size_t* failed,
+                                       const absl::flat_hash_map<std::string, Entry*>& entries,
+                                       absl::string_view FoldEvent::*key, FoldLocated fold);
   // Prefetches every cache line of `*object`.
   template <typename T>
   static void PrefetchObject(const T* object) {
@@ -124,6 +132,28 @@ absl::Status Projection::ApplyStaged(absl::Span<const FoldEvent* const> events, 
     }
   }
   return absl::OkStatus();
+}
+
+template <typename Entry, typename FoldLocated>
+absl::Status Projection::ApplyStagedByKey(absl::Span<const FoldEvent* const> events, size_t* failed,
+                                          const absl::flat_hash_map<std::string, Entry*>& entries,
+                                          absl::string_view FoldEvent::*key, FoldLocated fold) {
+  auto key_of = [key](const FoldEvent& event) {
+    return IsMoneyEvent(event.payload) ? event.*key : absl::string_view();
+  };
+  return ApplyStaged<Entry*>(
+      events, failed,
+      [&](const FoldEvent& event) {
+        if (!key_of(event).empty()) entries.prefetch(key_of(event));
+      },
+      [&](const FoldEvent& event) -> Entry* {
+        if (key_of(event).empty()) return nullptr;
+        auto it = entries.find(key_of(event));
+        if (it == entries.end()) return nullptr;
+        PrefetchObject(it->second);
+        return it->second;
+      },
+      fold);
 }
 
 // Replaces `*state` with the message serialized in `bytes` (a snapshot);
