@@ -51,8 +51,9 @@ inline constexpr uint64_t kLogRowsDefaultMax = 1'000'000;
 // projection and snapshot point; older ones beyond this are not considered).
 inline constexpr size_t kSnapshotRecordsScannedMax = 30'000;
 
-// A cursor over the log asks the disk for this much at a time, instead of
-// one small read per block (a rebuild of 1M events: 37,900 reads -> 211).
+// A forward scan of the log or its index asks the disk for this much at a
+// time, instead of one small read per block (a rebuild of 1M events:
+// 37,900 reads -> 211).
 // The benchmark gives db_bench's readseq the same, so the limit it measures
 // reads the same way.
 inline constexpr size_t kScanReadaheadBytes = 1 << 20;

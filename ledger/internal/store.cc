@@ -207,7 +207,11 @@ std::unique_ptr<Cursor> Store::NewCursor(Family family) const {
   rocksdb::ReadOptions read_options;
   read_options.verify_checksums = true;
   read_options.fill_cache = false;  // scans would only evict hot blocks
-  read_options.readahead_size = limits::kScanReadaheadBytes;
+  // Forward scans of the log and its index read ahead; the snapshot cursors
+  // step backwards to one record, where reading ahead would only waste.
+  if (family == Family::kEvents || family == Family::kEventIds) {
+    read_options.readahead_size = limits::kScanReadaheadBytes;
+  }
   return std::make_unique<Cursor>(
       std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(read_options, Handle(family))));
 }
