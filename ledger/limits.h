@@ -51,6 +51,14 @@ inline constexpr uint64_t kLogRowsDefaultMax = 1'000'000;
 // projection and snapshot point; older ones beyond this are not considered).
 inline constexpr size_t kSnapshotRecordsScannedMax = 30'000;
 
+// Write-ahead logs kept on disk before RocksDB flushes the families whose
+// memtables hold the oldest of them. Every append also writes the head to
+// the small meta family, which never fills a memtable on its own, so without
+// this bound every WAL since the ledger was opened stays (2 GB after a 10M
+// import) and every read-only open replays it all (6 s, and its memtables
+// in memory).
+inline constexpr uint64_t kWalBytesMax = 128ull << 20;
+
 // A forward scan of the log or its index asks the disk for this much at a
 // time, instead of one small read per block (a rebuild of 1M events:
 // 37,900 reads -> 211).

@@ -76,7 +76,7 @@ class SilentLogger final : public rocksdb::Logger {
   void Logv(const char* /*format*/, va_list /*arguments*/) override {}
 };
 
-rocksdb::Options LedgerOptions(bool create_if_missing) {
+rocksdb::Options LedgerOptions(bool create_if_missing, uint64_t wal_bytes_max) {
   rocksdb::Options options;
   options.create_if_missing = create_if_missing;
   options.create_missing_column_families = create_if_missing;
@@ -91,6 +91,7 @@ rocksdb::Options LedgerOptions(bool create_if_missing) {
   // then catches damage in any byte of a file, not only in checksummed blocks.
   options.file_checksum_gen_factory = rocksdb::GetFileChecksumGenCrc32cFactory();
   options.max_open_files = 256;
+  options.max_total_wal_size = wal_bytes_max;
   options.info_log = std::make_shared<SilentLogger>();
   return options;
 }
@@ -145,7 +146,8 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   if (!options.create_if_missing && !std::filesystem::exists(dir + "/CURRENT")) {
     return absl::NotFoundError(absl::StrCat("no ledger at ", dir));
   }
-  rocksdb::Options db_options = LedgerOptions(options.create_if_missing && !options.read_only);
+  rocksdb::Options db_options = LedgerOptions(options.create_if_missing && !options.read_only,
+                                              options.wal_bytes_max);
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   families.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions(db_options));
   for (absl::string_view name : kFamilyNames) {

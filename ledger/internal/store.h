@@ -14,6 +14,7 @@
 #include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "ledger/limits.h"
 
 namespace rocksdb {
 class ColumnFamilyHandle;
@@ -81,6 +82,9 @@ class Batch {
 struct StoreOptions {
   bool read_only = false;
   bool create_if_missing = false;
+  // Write-ahead log bytes kept before the families holding the oldest are
+  // flushed (tests set a small one).
+  uint64_t wal_bytes_max = limits::kWalBytesMax;
 };
 
 class Store {
