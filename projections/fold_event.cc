@@ -229,7 +229,8 @@ const FoldEvent& EmptyEvent() {
 bool operator==(const FoldEvent& a, const FoldEvent& b) {
   const bool same_fields =
       a.sequence == b.sequence && a.recorded_at_seconds == b.recorded_at_seconds &&
-      a.recorded_at_nanos == b.recorded_at_nanos && a.effective_date == b.effective_date && a.payload == b.payload &&
+      a.recorded_at_nanos == b.recorded_at_nanos && a.effective_date == b.effective_date &&
+      a.payload == b.payload &&
       a.code == b.code && a.name == b.name && a.parent_code == b.parent_code &&
       a.helper_code == b.helper_code && a.recipient_code == b.recipient_code &&
       a.region_code == b.region_code && a.project_id == b.project_id && a.since == b.since &&

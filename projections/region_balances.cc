@@ -128,15 +128,21 @@ void RegionBalances::WithRegionKey(const FoldEvent& event, Visit visit) const {
   }
 }
 
-uint32_t RegionBalances::Locate(const FoldEvent& event) const {
+uint32_t RegionBalances::SlotFor(const FoldEvent& event) const {
   uint32_t slot = kNotFound;
   WithRegionKey(event, [&](const auto& map, absl::string_view key) {
     auto it = map.find(key);
-    if (it == map.end()) return;
-    slot = it->second;
+    if (it != map.end()) slot = it->second;
+  });
+  return slot;
+}
+
+uint32_t RegionBalances::Locate(const FoldEvent& event) const {
+  const uint32_t slot = SlotFor(event);
+  if (slot != kNotFound) {
     PrefetchObject(data_.index.slots[slot].own);
     PrefetchObject(data_.index.slots[slot].total);
-  });
+  }
   return slot;
 }
 
@@ -154,13 +160,8 @@ absl::Status RegionBalances::ApplyBatch(absl::Span<const FoldEvent* const> event
 
 absl::Status RegionBalances::FoldAt(const FoldEvent& event, int64_t sign, uint32_t located) {
   Delta delta;
-  uint32_t slot = located;
-  // The slot of a money event's region, when Locate did not find it.
-  auto find = [&](const auto& map, absl::string_view key) {
-    if (slot != kNotFound) return;
-    auto it = map.find(key);
-    if (it != map.end()) slot = it->second;
-  };
+  // A money event's region, looked up here when Locate did not find it.
+  uint32_t slot = located != kNotFound ? located : SlotFor(event);
   switch (event.payload) {
     case v1::Event::kRegionRegistered:
       return RegisterRegion(event);
@@ -179,24 +180,20 @@ absl::Status RegionBalances::FoldAt(const FoldEvent& event, int64_t sign, uint32
       return absl::OkStatus();
     }
     case v1::Event::kFundsAllocated:
-      find(data_.index.slot_of_region, event.recipient_code);
       if (slot == kNotFound) return Unknown(event, "region", event.recipient_code);
       delta.allocated = sign * event.amount_fen;
       delta.balance = delta.allocated;
       break;
     case v1::Event::kFundsDisbursed:
-      find(data_.index.slot_of_project, event.project_id);
       if (slot == kNotFound) return Unknown(event, "project", event.project_id);
       delta.disbursed = sign * event.amount_fen;
       delta.balance = -delta.disbursed;
       break;
     case v1::Event::kInvestmentRecorded:
-      find(data_.index.slot_of_region, event.region_code);
       if (slot == kNotFound) return Unknown(event, "region", event.region_code);
       delta.invested = sign * event.amount_fen;
       break;
     case v1::Event::kSaleRecorded:
-      find(data_.index.slot_of_region, event.region_code);
       if (slot == kNotFound) return Unknown(event, "region", event.region_code);
       delta.sales = sign * event.amount_fen;
       break;

@@ -83,7 +83,8 @@ class RegionBalances final : public Projection {
   template <typename Visit>
   void WithRegionKey(const FoldEvent& event, Visit visit) const;
   // The slot of a money event's region (kNotFound when not registered, or
-  // for other events), its figures prefetched.
+  // for other events); Locate also prefetches its figures.
+  uint32_t SlotFor(const FoldEvent& event) const;
   uint32_t Locate(const FoldEvent& event) const;
   // Fold, given the slot Locate found for `event` (kNotFound: look it up).
   absl::Status FoldAt(const FoldEvent& event, int64_t sign, uint32_t located);
