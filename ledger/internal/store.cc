@@ -143,6 +143,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   std::unique_ptr<Store> store(new Store());
   store->dir_ = dir;
   store->read_only_ = options.read_only;
+  store->flush_at_close_bytes_ = options.flush_at_close_bytes;
   if (!options.create_if_missing && !std::filesystem::exists(dir + "/CURRENT")) {
     return absl::NotFoundError(absl::StrCat("no ledger at ", dir));
   }
@@ -169,6 +170,12 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
 
 Store::~Store() {
   if (db_ == nullptr) return;
+  if (!write_failed_ && !read_only_ && bytes_written_ >= flush_at_close_bytes_) {
+    // Spares every later read-only open replaying this session's WAL (see
+    // limits::kFlushAtCloseBytes). A failure loses nothing: the writes are
+    // in the WAL, and the next read-write open flushes them.
+    if (!Flush().ok()) write_failed_ = true;  // RocksDB is now in its error state
+  }
   if (write_failed_) {
     // After a failed write RocksDB's files are in an error state in which
     // closing them again trips its own assertions. Everything acknowledged
@@ -223,7 +230,11 @@ absl::Status Store::Write(Batch* batch, bool sync) {
   rocksdb::WriteOptions write_options;
   write_options.sync = sync;
   absl::Status status = FromRocks(db_->Write(write_options, batch->batch_.get()), "writing the ledger");
-  if (!status.ok()) write_failed_ = true;
+  if (status.ok()) {
+    bytes_written_ += batch->bytes();
+  } else {
+    write_failed_ = true;
+  }
   return status;
 }
 

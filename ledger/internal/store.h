@@ -85,6 +85,8 @@ struct StoreOptions {
   // Write-ahead log bytes kept before the families holding the oldest are
   // flushed (tests set a small one).
   uint64_t wal_bytes_max = limits::kWalBytesMax;
+  // Bytes written in one session past which closing flushes the memtables.
+  uint64_t flush_at_close_bytes = limits::kFlushAtCloseBytes;
 };
 
 class Store {
@@ -104,7 +106,8 @@ class Store {
   absl::Status Write(Batch* batch, bool sync);
   // RocksDB's own full checksum verification of every SST file.
   absl::Status VerifyChecksums() const;
-  // Flushes memtables to SST files (used by tests and before snapshots).
+  // Flushes memtables to SST files (also on closing after
+  // flush_at_close_bytes of writes).
   absl::Status Flush();
   bool read_only() const { return read_only_; }
   const std::string& dir() const { return dir_; }
@@ -119,6 +122,8 @@ class Store {
   // A write failed (a full disk, an I/O error): the store is not closed
   // normally, see ~Store.
   bool write_failed_ = false;
+  uint64_t bytes_written_ = 0;  // by this session's successful writes
+  uint64_t flush_at_close_bytes_ = 0;
   std::unique_ptr<rocksdb::DB> db_;
   rocksdb::ColumnFamilyHandle* handles_[kFamilyCount] = {};
   rocksdb::ColumnFamilyHandle* default_handle_ = nullptr;

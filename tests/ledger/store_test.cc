@@ -79,5 +79,44 @@ TEST(StoreTest, WriteAheadLogsStayWithinTheirBound) {
   EXPECT_GT(WalBytes(unbounded.path()), kBatches * kValueBytes);
 }
 
+void ExpectEveryEventReadable(const std::string& dir) {
+  absl::StatusOr<std::unique_ptr<Store>> reopened = Store::Open(dir, {.read_only = true});
+  ASSERT_THAT(reopened, IsOk());
+  for (uint64_t sequence = 1; sequence <= kBatches; ++sequence) {
+    absl::StatusOr<std::optional<std::string>> value =
+        (*reopened)->Get(Family::kEvents, EncodeSequence(sequence));
+    ASSERT_THAT(value, IsOk());
+    ASSERT_TRUE(value->has_value()) << "event " << sequence << " lost";
+    ASSERT_EQ((*value)->size(), kValueBytes);
+  }
+}
+
+// A session that wrote much flushes at close, so that read-only opens
+// (which cannot flush) do not replay its log; one that wrote little keeps
+// it, so that a one-event append does not leave a table file of its own.
+TEST(StoreTest, ClosingAfterManyWritesLeavesNoLogToReplay) {
+  constexpr uint64_t kLogNeverFull = 1ull << 30;  // isolates the close's doing
+  constexpr uint64_t kWritten = kBatches * kValueBytes;
+  for (const uint64_t flush_at_close : {kWritten / 4, kWritten * 4}) {
+    SCOPED_TRACE(flush_at_close);
+    testing::TempDir dir;
+    {
+      absl::StatusOr<std::unique_ptr<Store>> store =
+          Store::Open(dir.path(), {.create_if_missing = true,
+                                   .wal_bytes_max = kLogNeverFull,
+                                   .flush_at_close_bytes = flush_at_close});
+      ASSERT_THAT(store, IsOk());
+      WriteLikeAppends(**store);
+      EXPECT_GT(WalBytes(dir.path()), kWritten);
+    }
+    if (flush_at_close < kWritten) {
+      EXPECT_LT(WalBytes(dir.path()), kValueBytes);
+    } else {
+      EXPECT_GT(WalBytes(dir.path()), kWritten);
+    }
+    ExpectEveryEventReadable(dir.path());
+  }
+}
+
 }  // namespace
 }  // namespace aidledger::internal
