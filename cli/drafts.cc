@@ -321,14 +321,19 @@ std::pair<std::string, FieldMap> FieldsFromEvent(const v1::Event& event) {
   return {type, f};
 }
 
-absl::StatusOr<v1::Event> DraftFromFields(const std::string& type, const FieldMap& fields) {
+absl::Status FillDraftFromFields(const std::string& type, const FieldMap& fields,
+                                 v1::Event* event) {
   Fields f(fields);
+  event->set_event_id(f.Get("event_id"));
+  event->set_effective_date(f.Get("effective_date"));
+  event->set_memo(f.Get("memo"));
+  RETURN_IF_ERROR(FillPayload(type, f, event));
+  return f.CheckAllUsed();
+}
+
+absl::StatusOr<v1::Event> DraftFromFields(const std::string& type, const FieldMap& fields) {
   v1::Event event;
-  event.set_event_id(f.Get("event_id"));
-  event.set_effective_date(f.Get("effective_date"));
-  event.set_memo(f.Get("memo"));
-  RETURN_IF_ERROR(FillPayload(type, f, &event));
-  RETURN_IF_ERROR(f.CheckAllUsed());
+  RETURN_IF_ERROR(FillDraftFromFields(type, fields, &event));
   return event;
 }
 

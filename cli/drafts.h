@@ -33,6 +33,9 @@ using FieldMap = std::map<std::string, std::string, std::less<>>;  // transparen
 // unknown field for the type, an unknown enum value or a malformed amount,
 // naming the field. Empty values count as absent.
 absl::StatusOr<v1::Event> DraftFromFields(const std::string& type, const FieldMap& fields);
+// The same into `event`, an empty message the caller owns (on an arena, say).
+absl::Status FillDraftFromFields(const std::string& type, const FieldMap& fields,
+                                 v1::Event* event);
 
 // The one CSV column set of replay and import: the fields of every type, in
 // this order, after `type`.

@@ -9,6 +9,7 @@
 #include "absl/time/clock.h"
 #include "cli/csv.h"
 #include "cli/drafts.h"
+#include "google/protobuf/arena.h"
 #include "google/protobuf/util/json_util.h"
 #include "ledger/errors.h"
 #include "ledger/fields.h"
@@ -21,18 +22,20 @@ namespace {
 
 constexpr absl::string_view kBom = "\xEF\xBB\xBF";
 
-// A row read from the file: the draft or why it could not be built.
+// A row read from the file: its line, and why no draft could be built
+// from it (ok: the draft is built).
 struct Row {
   size_t line = 0;
-  absl::StatusOr<v1::Event> draft = absl::UnknownError("unset");
+  absl::Status status;
 };
 
 // Reads rows one at a time from CSV or JSONL, in bounded memory.
 class RowSource {
  public:
   virtual ~RowSource() = default;
-  // False at the end of the file. The status is for unreadable files only.
-  virtual absl::StatusOr<bool> Next(Row* row) = 0;
+  // Builds the next row's draft into `draft`, an empty message. False at
+  // the end of the file. The status is for unreadable files only.
+  virtual absl::StatusOr<bool> Next(v1::Event* draft, Row* row) = 0;
 };
 
 absl::Status NotUtf8(const std::string& path, size_t line) {
@@ -51,7 +54,7 @@ class CsvSource : public RowSource {
  public:
   CsvSource(std::istream* in, std::string path) : reader_(in), path_(std::move(path)) {}
 
-  absl::StatusOr<bool> Next(Row* row) override {
+  absl::StatusOr<bool> Next(v1::Event* draft, Row* row) override {
     std::vector<std::string>& fields = fields_;
     if (header_.empty()) {
       ASSIGN_OR_RETURN(bool any, reader_.Next(&fields));
@@ -75,16 +78,16 @@ class CsvSource : public RowSource {
     absl::StatusOr<bool> any = reader_.Next(&fields);
     if (!any.ok()) {  // a malformed record: a bad row, not a bad file
       row->line = reader_.record_line();
-      row->draft = any.status();
+      row->status = any.status();
       return true;
     }
     if (!*any) return false;
     row->line = reader_.record_line();
     if (!IsValidUtf8(reader_.raw())) return NotUtf8(path_, row->line);
     if (fields.size() != header_.size()) {
-      row->draft = Rejected(v1::FIELD_INVALID, "row",
-                            absl::StrCat("has ", fields.size(), " fields, the header has ",
-                                         header_.size()));
+      row->status = Rejected(v1::FIELD_INVALID, "row",
+                             absl::StrCat("has ", fields.size(), " fields, the header has ",
+                                          header_.size()));
       return true;
     }
     std::string type;
@@ -95,9 +98,9 @@ class CsvSource : public RowSource {
         columns_[i]->second.swap(fields[i]);  // the old value's buffer is reused next row
       }
     }
-    row->draft = DraftFromFields(type, map_);
-    if (row->draft.ok() && row->draft->event_id().empty()) {
-      row->draft->set_event_id(DerivedEventId(row->line, reader_.raw()));
+    row->status = FillDraftFromFields(type, map_, draft);
+    if (row->status.ok() && draft->event_id().empty()) {
+      draft->set_event_id(DerivedEventId(row->line, reader_.raw()));
     }
     return true;
   }
@@ -115,7 +118,7 @@ class JsonlSource : public RowSource {
  public:
   JsonlSource(std::istream* in, std::string path) : in_(in), path_(std::move(path)) {}
 
-  absl::StatusOr<bool> Next(Row* row) override {
+  absl::StatusOr<bool> Next(v1::Event* draft, Row* row) override {
     std::string line;
     while (true) {
       if (!std::getline(*in_, line)) return false;
@@ -127,13 +130,13 @@ class JsonlSource : public RowSource {
     row->line = line_number_;
     if (!IsValidUtf8(line)) return NotUtf8(path_, line_number_);
     if (line.size() > limits::kImportRecordBytesMax) {
-      row->draft = Rejected(v1::FIELD_TOO_LONG, "row",
-                            absl::StrCat("is longer than ", limits::kImportRecordBytesMax, " bytes"));
+      row->status = Rejected(v1::FIELD_TOO_LONG, "row",
+                             absl::StrCat("is longer than ", limits::kImportRecordBytesMax, " bytes"));
       return true;
     }
-    row->draft = DraftFromJson(line);
-    if (row->draft.ok() && row->draft->event_id().empty()) {
-      row->draft->set_event_id(DerivedEventId(row->line, line));
+    row->status = FillDraftFromJson(line, draft);
+    if (row->status.ok() && draft->event_id().empty()) {
+      draft->set_event_id(DerivedEventId(row->line, line));
     }
     return true;
   }
@@ -144,9 +147,13 @@ class JsonlSource : public RowSource {
   size_t line_number_ = 0;
 };
 
-// The rows of one batch, waiting to be submitted.
+// The rows of one batch, waiting to be submitted. Its drafts live on one
+// arena, freed at once with the batch: freed one by one, on the thread that
+// validates and writes, they cost a tenth of an import (1M rows: 6.29 s ->
+// 5.67 s).
 struct PendingBatch {
-  std::vector<v1::Event> drafts;
+  std::unique_ptr<google::protobuf::Arena> arena;
+  std::vector<v1::Event*> drafts;  // on `arena`
   std::vector<size_t> lines;       // of each draft
   std::vector<std::pair<size_t, absl::Status>> unreadable;  // rows that built no draft
 };
@@ -162,9 +169,16 @@ struct ReadBatchResult {
 
 ReadBatchResult ReadBatch(RowSource* source, size_t batch_size, const std::string& actor) {
   ReadBatchResult result;
+  google::protobuf::ArenaOptions arena_options;
+  arena_options.max_block_size = limits::kImportArenaBlockBytesMax;
+  result.batch.arena = std::make_unique<google::protobuf::Arena>(arena_options);
+  v1::Event* draft = nullptr;  // an empty one, reused after a row that built none
   while (result.rows < batch_size) {
+    if (draft == nullptr) {
+      draft = google::protobuf::Arena::CreateMessage<v1::Event>(result.batch.arena.get());
+    }
     Row row;
-    absl::StatusOr<bool> more = source->Next(&row);
+    absl::StatusOr<bool> more = source->Next(draft, &row);
     if (!more.ok()) {
       result.status = more.status();
       return result;
@@ -172,12 +186,14 @@ ReadBatchResult ReadBatch(RowSource* source, size_t batch_size, const std::strin
     result.more = *more;
     if (!result.more) break;
     ++result.rows;
-    if (row.draft.ok()) {
-      row.draft->set_actor(actor);
-      result.batch.drafts.push_back(*std::move(row.draft));
+    if (row.status.ok()) {
+      draft->set_actor(actor);
+      result.batch.drafts.push_back(draft);
       result.batch.lines.push_back(row.line);
+      draft = nullptr;
     } else {
-      result.batch.unreadable.emplace_back(row.line, row.draft.status());
+      draft->Clear();
+      result.batch.unreadable.emplace_back(row.line, std::move(row.status));
     }
   }
   return result;
@@ -199,7 +215,7 @@ absl::StatusOr<bool> SubmitBatch(Ledger& ledger, const std::string& path, Pendin
   SubmitOptions submit{.dry_run = options.dry_run || has_unreadable,
                        .collect_rejections = true,
                        .rejections_max = limits::kImportRejectionsListedMax};
-  ASSIGN_OR_RETURN(SubmitOutcome outcome, ledger.Submit(std::move(batch->drafts), submit));
+  ASSIGN_OR_RETURN(SubmitOutcome outcome, ledger.SubmitInPlace(batch->drafts, submit));
   // Report bad rows in file order: unreadable ones and rejected ones merged.
   std::vector<std::pair<size_t, absl::Status>> bad = std::move(batch->unreadable);
   for (const Rejection& rejection : outcome.rejections) {
@@ -228,20 +244,25 @@ std::string DerivedEventId(size_t line, absl::string_view record) {
 
 absl::StatusOr<v1::Event> DraftFromJson(absl::string_view json) {
   v1::Event event;
+  RETURN_IF_ERROR(FillDraftFromJson(json, &event));
+  return event;
+}
+
+absl::Status FillDraftFromJson(absl::string_view json, v1::Event* event) {
   google::protobuf::util::JsonParseOptions parse_options;
   parse_options.ignore_unknown_fields = true;  // hash, prev_hash of exports
   auto status = google::protobuf::util::JsonStringToMessage(
-      google::protobuf::StringPiece(json.data(), json.size()), &event, parse_options);
+      google::protobuf::StringPiece(json.data(), json.size()), event, parse_options);
   if (!status.ok()) {
     std::string message(status.message().data(), status.message().size());
     if (message.size() > 120) message = message.substr(0, 120) + "...";
     return Rejected(v1::FIELD_INVALID, "json", absl::StrCat("is not an event: ", message));
   }
   // What the importing ledger assigns itself.
-  event.clear_sequence();
-  event.clear_recorded_at();
-  event.clear_actor();
-  return event;
+  event->clear_sequence();
+  event->clear_recorded_at();
+  event->clear_actor();
+  return absl::OkStatus();
 }
 
 absl::StatusOr<ImportReport> ImportFile(Ledger& ledger, const std::string& path,

@@ -52,6 +52,8 @@ absl::StatusOr<ImportReport> ImportFile(Ledger& ledger, const std::string& path,
 
 // One JSONL row (or HTTP body element) as an event draft.
 absl::StatusOr<v1::Event> DraftFromJson(absl::string_view json);
+// The same into `event`, an empty message the caller owns.
+absl::Status FillDraftFromJson(absl::string_view json, v1::Event* event);
 
 // The event_id derived for a row that brings none.
 std::string DerivedEventId(size_t line, absl::string_view record);

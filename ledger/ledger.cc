@@ -72,7 +72,7 @@ struct Ledger::Staged {
   std::string today;
   uint64_t sequence = 0;  // of the last staged event
   Hash prev_hash{};
-  std::vector<v1::Event> events;                    // staged, in order
+  std::vector<v1::Event*> events;                   // staged, in order (the caller's)
   std::vector<Hash> hashes;                         // their hashes
   absl::flat_hash_map<std::string, size_t> by_id;   // event_id -> index
   absl::flat_hash_set<std::string> reversed_ids;    // targets reversed in this batch
@@ -86,10 +86,8 @@ namespace {
 // in the same skip list, so keys in order cost a short search from there
 // instead of a full descent: event_ids arrive in random order, and their
 // inserts were a fifth of an import's time.
-void PutIndexes(const std::vector<v1::Event>& events, internal::Batch* batch) {
-  std::vector<const v1::Event*> order;
-  order.reserve(events.size());
-  for (const v1::Event& event : events) order.push_back(&event);
+void PutIndexes(const std::vector<v1::Event*>& events, internal::Batch* batch) {
+  std::vector<const v1::Event*> order(events.begin(), events.end());
   std::sort(order.begin(), order.end(), [](const v1::Event* a, const v1::Event* b) {
     return a->event_id() < b->event_id();
   });
@@ -97,8 +95,8 @@ void PutIndexes(const std::vector<v1::Event>& events, internal::Batch* batch) {
     batch->Put(Family::kEventIds, event->event_id(), internal::EncodeSequence(event->sequence()));
   }
   order.clear();
-  for (const v1::Event& event : events) {
-    if (event.has_event_reversed()) order.push_back(&event);
+  for (const v1::Event* event : events) {
+    if (event->has_event_reversed()) order.push_back(event);
   }
   std::sort(order.begin(), order.end(), [](const v1::Event* a, const v1::Event* b) {
     return a->event_reversed().reversed_event_id() < b->event_reversed().reversed_event_id();
@@ -299,8 +297,9 @@ absl::StatusOr<std::optional<StoredEvent>> Ledger::FindByEventId(
   return stored;
 }
 
-absl::Status Ledger::StageDraft(v1::Event draft, int64_t now_micros, Staged* staged,
+absl::Status Ledger::StageDraft(v1::Event* draft_in, int64_t now_micros, Staged* staged,
                                 AppendResult* result) {
+  v1::Event& draft = *draft_in;
   ApplyDefaults(staged->today, &draft);
   // Idempotency first: a repeat is answered even when its rules no longer
   // hold (the region it registered now exists, by its own doing).
@@ -310,7 +309,7 @@ absl::Status Ledger::StageDraft(v1::Event draft, int64_t now_micros, Staged* sta
     std::optional<StoredEvent> stored;
     const v1::Event* earlier = nullptr;
     if (auto it = staged->by_id.find(draft.event_id()); it != staged->by_id.end()) {
-      earlier = &staged->events[it->second];
+      earlier = staged->events[it->second];
       existing_sequence = earlier->sequence();
       existing_hash = staged->hashes[it->second];
     } else {
@@ -338,7 +337,7 @@ absl::Status Ledger::StageDraft(v1::Event draft, int64_t now_micros, Staged* sta
     ReversalTarget target;
     target.already_reversed = staged->reversed_ids.contains(event_id);
     if (auto it = staged->by_id.find(event_id); it != staged->by_id.end()) {
-      target.event = staged->events[it->second];
+      target.event = *staged->events[it->second];
       target.sequence = target.event.sequence();
       return target;
     }
@@ -379,7 +378,7 @@ absl::Status Ledger::StageDraft(v1::Event draft, int64_t now_micros, Staged* sta
   staged->prev_hash = hash;
   staged->by_id[draft.event_id()] = staged->events.size();
   staged->hashes.push_back(hash);
-  staged->events.push_back(std::move(draft));
+  staged->events.push_back(&draft);
   return absl::OkStatus();
 }
 
@@ -411,7 +410,7 @@ absl::StatusOr<SubmitOutcome> Ledger::Submit(std::vector<v1::Event> drafts,
   return std::move(outcomes.front());
 }
 
-absl::Status Ledger::StageRequest(std::vector<v1::Event> drafts, const SubmitOptions& options,
+absl::Status Ledger::StageRequest(absl::Span<v1::Event* const> drafts, const SubmitOptions& options,
                                   int64_t now_micros, Staged* staged, SubmitOutcome* outcome) {
   // Each draft is checked against the live Books and applied to them at
   // once, so that the next draft sees it. A request taken back out (a
@@ -428,7 +427,7 @@ absl::Status Ledger::StageRequest(std::vector<v1::Event> drafts, const SubmitOpt
   outcome->results.resize(drafts.size());
   for (size_t i = 0; i < drafts.size(); ++i) {
     const size_t staged_before = staged->events.size();
-    absl::Status status = StageDraft(std::move(drafts[i]), now_micros, staged, &outcome->results[i]);
+    absl::Status status = StageDraft(drafts[i], now_micros, staged, &outcome->results[i]);
     if (!status.ok()) {
       if (!RejectReasonOf(status).has_value()) return status;  // I/O or corruption
       ++outcome->rejected;
@@ -442,7 +441,7 @@ absl::Status Ledger::StageRequest(std::vector<v1::Event> drafts, const SubmitOpt
       ++outcome->duplicates;
       continue;
     }
-    absl::Status applied = books_.Apply(staged->events.back());
+    absl::Status applied = books_.Apply(*staged->events.back());
     AIDLEDGER_CHECK(applied.ok());  // admitted against these very Books
   }
   const bool applied_any = staged->events.size() > events_before;
@@ -454,7 +453,7 @@ absl::Status Ledger::StageRequest(std::vector<v1::Event> drafts, const SubmitOpt
   // the Books.
   staged->batch.RollbackToSavePoint();
   for (size_t i = events_before; i < staged->events.size(); ++i) {
-    const v1::Event& event = staged->events[i];
+    const v1::Event& event = *staged->events[i];
     staged->by_id.erase(event.event_id());
     if (event.has_event_reversed()) {
       staged->reversed_ids.erase(event.event_reversed().reversed_event_id());
@@ -467,8 +466,8 @@ absl::Status Ledger::StageRequest(std::vector<v1::Event> drafts, const SubmitOpt
   if (!applied_any) return absl::OkStatus();
   ASSIGN_OR_RETURN(FoldedBooks folded, Fold(head().sequence, std::nullopt));
   books_ = std::move(folded.books);
-  for (const v1::Event& event : staged->events) {
-    absl::Status applied = books_.Apply(event);
+  for (const v1::Event* event : staged->events) {
+    absl::Status applied = books_.Apply(*event);
     AIDLEDGER_CHECK(applied.ok());
   }
   return absl::OkStatus();
@@ -476,6 +475,25 @@ absl::Status Ledger::StageRequest(std::vector<v1::Event> drafts, const SubmitOpt
 
 absl::StatusOr<std::vector<SubmitOutcome>> Ledger::SubmitGroup(
     std::vector<std::vector<v1::Event>> requests, const SubmitOptions& options) {
+  std::vector<std::vector<v1::Event*>> pointers(requests.size());
+  std::vector<absl::Span<v1::Event* const>> spans;
+  spans.reserve(requests.size());
+  for (size_t r = 0; r < requests.size(); ++r) {
+    pointers[r].reserve(requests[r].size());
+    for (v1::Event& draft : requests[r]) pointers[r].push_back(&draft);
+    spans.emplace_back(pointers[r]);
+  }
+  return SubmitRequests(spans, options);
+}
+
+absl::StatusOr<SubmitOutcome> Ledger::SubmitInPlace(absl::Span<v1::Event* const> drafts,
+                                                    const SubmitOptions& options) {
+  ASSIGN_OR_RETURN(std::vector<SubmitOutcome> outcomes, SubmitRequests({drafts}, options));
+  return std::move(outcomes.front());
+}
+
+absl::StatusOr<std::vector<SubmitOutcome>> Ledger::SubmitRequests(
+    absl::Span<const absl::Span<v1::Event* const>> requests, const SubmitOptions& options) {
   absl::MutexLock lock(&append_mutex_);
   if (options_.read_only || !options_.fold_on_open) {
     return absl::FailedPreconditionError("the ledger is open read-only");
@@ -500,7 +518,7 @@ absl::StatusOr<std::vector<SubmitOutcome>> Ledger::SubmitGroup(
   std::vector<SubmitOutcome> outcomes(requests.size());
   for (size_t r = 0; r < requests.size(); ++r) {
     absl::Status staged_request =
-        StageRequest(std::move(requests[r]), options, now_micros, &staged, &outcomes[r]);
+        StageRequest(requests[r], options, now_micros, &staged, &outcomes[r]);
     if (!staged_request.ok()) {
       poisoned_ = true;  // the live Books may hold events of this group
       return staged_request;

@@ -24,6 +24,7 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "aidledger/v1/audit.pb.h"
@@ -205,6 +206,12 @@ class Ledger {
   // outcome per request.
   absl::StatusOr<std::vector<SubmitOutcome>> SubmitGroup(
       std::vector<std::vector<v1::Event>> requests, const SubmitOptions& options);
+  // Submit on drafts the caller owns (an import keeps a batch's drafts on
+  // one protobuf arena, and frees them at once). Each draft is completed in
+  // place (defaults, event_id, sequence, recorded_at), rejected or not; all
+  // must stay alive and untouched by others until this returns.
+  absl::StatusOr<SubmitOutcome> SubmitInPlace(absl::Span<v1::Event* const> drafts,
+                                              const SubmitOptions& options);
 
   // Safe to call from any thread, also during appends.
   LedgerHead head() const ABSL_LOCKS_EXCLUDED(head_mutex_);
@@ -276,12 +283,16 @@ class Ledger {
   // The Merkle root of events lo+1..hi (leaves lo..hi-1).
   absl::StatusOr<Hash> SubtreeRoot(uint64_t lo, uint64_t hi) const;
   absl::Status AuditPath(uint64_t leaf, uint64_t lo, uint64_t hi, std::vector<Hash>* path) const;
-  absl::Status StageDraft(v1::Event draft, int64_t now_micros, Staged* staged,
+  absl::Status StageDraft(v1::Event* draft, int64_t now_micros, Staged* staged,
                           AppendResult* result);
   // Stages one request of a group; on a rejection (when not collecting, or
   // at the end when collecting) takes all of it back out of `staged`.
-  absl::Status StageRequest(std::vector<v1::Event> drafts, const SubmitOptions& options,
+  absl::Status StageRequest(absl::Span<v1::Event* const> drafts, const SubmitOptions& options,
                             int64_t now_micros, Staged* staged, SubmitOutcome* outcome);
+  // What SubmitGroup and SubmitInPlace share: requests of caller-owned
+  // drafts, completed in place.
+  absl::StatusOr<std::vector<SubmitOutcome>> SubmitRequests(
+      absl::Span<const absl::Span<v1::Event* const>> requests, const SubmitOptions& options);
 
   std::string dir_;
   LedgerOptions options_;

@@ -33,6 +33,10 @@ inline constexpr size_t kImportRejectionsListedMax = 100;
 // An import reads the next batch while writing one only for batches up to
 // this many events, so that holding two stays small.
 inline constexpr size_t kImportReadAheadBatchEventsMax = 100'000;
+// An import batch's drafts live on one protobuf arena, which grows by
+// blocks of up to this size (protobuf's own default, 8 KiB, would take
+// hundreds of blocks for a batch of 10,000).
+inline constexpr size_t kImportArenaBlockBytesMax = 256 * 1024;
 
 // A stored event (serialized protobuf) may not exceed this.
 inline constexpr size_t kEventBytesMax = 64 * 1024;

@@ -2,6 +2,7 @@
 // idempotency, batch atomicity and the single-writer rule.
 #include "ledger/ledger.h"
 
+#include "google/protobuf/arena.h"
 #include "ledger/internal/codec.h"
 #include "tests/ledger/ledger_fixture.h"
 
@@ -202,6 +203,40 @@ TEST_F(LedgerTest, AGroupCommitWritesTheGoodRequestsAndLeavesOutTheBadOnesWhole)
   Reopen();
   EXPECT_EQ(ledger_->head().sequence, head + 2);
   EXPECT_EQ(ledger_->books().regions.FindRegion("621100")->total().sales_fen(), 500);
+}
+
+// Drafts the caller owns (on an arena, as an import keeps a batch) are
+// completed in place and stored as completed; a rejected batch writes none.
+TEST_F(LedgerTest, SubmitInPlaceCompletesTheCallersDraftsAndStoresThem) {
+  AddQingdaoBasics();
+  const uint64_t head = ledger_->head().sequence;
+  google::protobuf::Arena arena;
+  auto sale = [&](const char* id, const char* region) {
+    v1::Event* draft = google::protobuf::Arena::CreateMessage<v1::Event>(&arena);
+    *draft = Draft("sale", {{"event_id", id}, {"region_code", region}, {"amount", "1"}});
+    return draft;
+  };
+  std::vector<v1::Event*> bad = {sale("p-1", "621100"), sale("p-2", "999999")};
+  absl::StatusOr<SubmitOutcome> rejected = ledger_->SubmitInPlace(bad, {});
+  ASSERT_THAT(rejected, IsOk());
+  EXPECT_EQ(rejected->rejected, 1u);
+  EXPECT_FALSE(rejected->written);
+  EXPECT_EQ(ledger_->head().sequence, head);
+
+  std::vector<v1::Event*> good = {sale("p-1", "621100"), sale("p-3", "621102")};
+  absl::StatusOr<SubmitOutcome> outcome = ledger_->SubmitInPlace(good, {});
+  ASSERT_THAT(outcome, IsOk());
+  ASSERT_TRUE(outcome->written);
+  ASSERT_EQ(outcome->results.size(), 2u);
+  std::vector<StoredEvent> events = ReadAllChecked();
+  ASSERT_EQ(events.size(), head + 2);
+  for (size_t i = 0; i < good.size(); ++i) {
+    EXPECT_EQ(good[i]->sequence(), head + 1 + i);
+    EXPECT_EQ(outcome->results[i].sequence, head + 1 + i);
+    EXPECT_FALSE(good[i]->effective_date().empty());  // defaulted in place
+    EXPECT_EQ(events[head + i].event.SerializeAsString(), good[i]->SerializeAsString());
+  }
+  EXPECT_EQ(ledger_->books().regions.FindRegion("621100")->own().sales_fen(), 100);
 }
 
 TEST_F(LedgerTest, ASecondWriterIsRefusedButReadersAreNot) {
