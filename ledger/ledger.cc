@@ -76,6 +76,9 @@ struct Ledger::Staged {
   std::vector<Hash> hashes;                         // their hashes
   absl::flat_hash_map<std::string, size_t> by_id;   // event_id -> index
   absl::flat_hash_set<std::string> reversed_ids;    // targets reversed in this batch
+  // event_ids of the drafts that the store was found not to hold (views of
+  // the drafts' own strings, which outlive the group).
+  absl::flat_hash_set<absl::string_view> unstored_ids;
   const Books* books = nullptr;                     // the state drafts are checked against
 };
 
@@ -312,7 +315,7 @@ absl::Status Ledger::StageDraft(v1::Event* draft_in, int64_t now_micros, Staged*
       earlier = staged->events[it->second];
       existing_sequence = earlier->sequence();
       existing_hash = staged->hashes[it->second];
-    } else {
+    } else if (!staged->unstored_ids.contains(draft.event_id())) {
       ASSIGN_OR_RETURN(stored, FindByEventId(draft.event_id()));
       if (stored.has_value()) {
         earlier = &stored->event;
@@ -419,6 +422,19 @@ absl::Status Ledger::StageRequest(absl::Span<v1::Event* const> drafts, const Sub
   // on that path, where copying the Books for every request would cost on
   // every one.
   staged->books = &books_;
+  // The drafts' event_ids are looked up in the index a chunk at a time
+  // rather than one by one as each is staged (most are new).
+  std::vector<absl::string_view> ids;
+  for (size_t start = 0; start < drafts.size(); start += limits::kMultiGetKeysMax) {
+    ids.clear();
+    for (size_t i = start; i < std::min(drafts.size(), start + limits::kMultiGetKeysMax); ++i) {
+      if (!drafts[i]->event_id().empty()) ids.push_back(drafts[i]->event_id());
+    }
+    ASSIGN_OR_RETURN(std::vector<bool> found, store_->Contains(Family::kEventIds, ids));
+    for (size_t j = 0; j < ids.size(); ++j) {
+      if (!found[j]) staged->unstored_ids.insert(ids[j]);
+    }
+  }
   staged->batch.SetSavePoint();
   const size_t events_before = staged->events.size();
   const uint64_t sequence_before = staged->sequence;

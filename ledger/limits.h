@@ -71,6 +71,10 @@ inline constexpr uint64_t kWalBytesMax = 128ull << 20;
 // stay below it, so that they do not each leave a tiny table file.
 inline constexpr uint64_t kFlushAtCloseBytes = 1ull << 20;
 
+// Keys looked up in one RocksDB MultiGet (an append batch's event_ids are
+// looked up this many at a time).
+inline constexpr size_t kMultiGetKeysMax = 1024;
+
 // A forward scan of the log or its index asks the disk for this much at a
 // time, instead of one small read per block (a rebuild of 1M events:
 // 37,900 reads -> 211).

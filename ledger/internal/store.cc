@@ -212,6 +212,25 @@ absl::StatusOr<std::optional<std::string>> Store::Get(Family family,
   return value;
 }
 
+absl::StatusOr<std::vector<bool>> Store::Contains(Family family,
+                                                  absl::Span<const absl::string_view> keys) const {
+  AIDLEDGER_CHECK(keys.size() <= limits::kMultiGetKeysMax);
+  std::vector<rocksdb::Slice> slices;
+  slices.reserve(keys.size());
+  for (absl::string_view key : keys) slices.push_back(ToSlice(key));
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db_->MultiGet(rocksdb::ReadOptions(), Handle(family), keys.size(), slices.data(), values.data(),
+                statuses.data());
+  std::vector<bool> found(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    RETURN_IF_ROCKS(statuses[i], absl::StrCat("reading ", FamilyName(family)));
+    found[i] = true;
+  }
+  return found;
+}
+
 std::unique_ptr<Cursor> Store::NewCursor(Family family) const {
   rocksdb::ReadOptions read_options;
   read_options.verify_checksums = true;

@@ -11,9 +11,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 #include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "ledger/limits.h"
 
 namespace rocksdb {
@@ -101,6 +103,10 @@ class Store {
 
   Batch NewBatch() const { return Batch(this); }
   absl::StatusOr<std::optional<std::string>> Get(Family family, absl::string_view key) const;
+  // Whether the family holds each of `keys`, in one batched lookup
+  // (RocksDB's MultiGet shares the table, index and filter probes).
+  absl::StatusOr<std::vector<bool>> Contains(Family family,
+                                             absl::Span<const absl::string_view> keys) const;
   std::unique_ptr<Cursor> NewCursor(Family family) const;
   // `sync`: the write is on disk (fsync'd WAL) before this returns.
   absl::Status Write(Batch* batch, bool sync);

@@ -104,6 +104,44 @@ TEST_F(LedgerTest, ARepeatedEventIdWithTheSameContentAppendsNothing) {
   EXPECT_TRUE(third->duplicate);
 }
 
+// The store's index is asked about a batch's event_ids in chunks; repeats
+// scattered among new events, in every chunk, are each still recognized.
+TEST_F(LedgerTest, RepeatsAmongNewEventsInALargeBatchAreEachRecognized) {
+  AddQingdaoBasics();
+  constexpr int kEvents = 3000;  // about three chunks of lookups
+  auto sale = [&](int n, const char* amount) {
+    return Draft("sale", {{"event_id", absl::StrCat("s-", n)}, {"region_code", "621100"},
+                          {"amount", amount}, {"effective_date", "2022-01-01"}});
+  };
+  std::vector<v1::Event> first;
+  for (int n = 0; n < kEvents; n += 3) first.push_back(sale(n, "1"));
+  ASSERT_THAT(ledger_->AppendBatch(first), IsOk());
+  const uint64_t head = ledger_->head().sequence;
+
+  std::vector<v1::Event> mixed;
+  for (int n = 0; n < kEvents; ++n) mixed.push_back(sale(n, "1"));
+  absl::StatusOr<SubmitOutcome> outcome = ledger_->Submit(mixed, {});
+  ASSERT_THAT(outcome, IsOk());
+  EXPECT_EQ(outcome->duplicates, first.size());
+  EXPECT_EQ(outcome->appended, kEvents - first.size());
+  for (int n = 0; n < kEvents; ++n) {
+    EXPECT_EQ(outcome->results[n].duplicate, n % 3 == 0) << n;
+  }
+  EXPECT_EQ(ledger_->head().sequence, head + kEvents - first.size());
+  EXPECT_EQ(ledger_->books().regions.FindRegion("621100")->own().sales_fen(), kEvents * 100);
+
+  // A repeat with other content far into a batch is a conflict.
+  std::vector<v1::Event> late = {sale(kEvents, "1")};
+  for (int n = kEvents + 1; n < kEvents + 2000; ++n) late.push_back(sale(n, "1"));
+  late.push_back(sale(2997, "2"));
+  absl::StatusOr<SubmitOutcome> conflict = ledger_->Submit(late, {});
+  ASSERT_THAT(conflict, IsOk());
+  ASSERT_EQ(conflict->rejections.size(), 1u);
+  EXPECT_EQ(conflict->rejections[0].index, late.size() - 1);
+  EXPECT_THAT(conflict->rejections[0].status, RejectedWith(v1::EVENT_ID_CONFLICT, "s-2997"));
+  EXPECT_EQ(ledger_->head().sequence, head + kEvents - first.size());
+}
+
 TEST_F(LedgerTest, ARepeatedEventIdWithOtherContentIsAConflict) {
   AddQingdaoBasics();
   app::FieldMap allocation = {{"event_id", "alloc-1"}, {"helper_code", "370200"},
