@@ -564,4 +564,14 @@ absl::StatusOr<std::vector<SubmitOutcome>> Ledger::SubmitRequests(
   return outcomes;
 }
 
+absl::Status Ledger::FlushIfBehind(uint64_t min_bytes) {
+  absl::MutexLock lock(&append_mutex_);
+  if (options_.read_only || poisoned_ || store_->unflushed_bytes() < min_bytes) {
+    return absl::OkStatus();
+  }
+  absl::Status flushed = store_->Flush();
+  if (!flushed.ok()) poisoned_ = true;  // RocksDB refuses writes from here on
+  return flushed;
+}
+
 }  // namespace aidledger

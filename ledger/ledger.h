@@ -235,6 +235,11 @@ class Ledger {
 
   // Stores every projection's state at the head. REQUIRES: fold_on_open.
   absl::Status CreateSnapshot();
+  // Flushes RocksDB's memtables when at least `min_bytes` were written
+  // since the open or the last flush, so that read-only opens (the CLI
+  // beside a running server) need not replay them from the write-ahead log.
+  // serve calls it when idle; closing does it too (limits::kFlushAtCloseBytes).
+  absl::Status FlushIfBehind(uint64_t min_bytes);
   absl::StatusOr<std::vector<SnapshotInfo>> ListSnapshots() const;
 
   // Audit (ledger/audit.cc). Verify walks the whole log: RocksDB's

@@ -170,11 +170,12 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
 
 Store::~Store() {
   if (db_ == nullptr) return;
-  if (!write_failed_ && !read_only_ && bytes_written_ >= flush_at_close_bytes_) {
+  if (!write_failed_ && !read_only_ && unflushed_bytes_ >= flush_at_close_bytes_) {
     // Spares every later read-only open replaying this session's WAL (see
     // limits::kFlushAtCloseBytes). A failure loses nothing: the writes are
-    // in the WAL, and the next read-write open flushes them.
-    if (!Flush().ok()) write_failed_ = true;  // RocksDB is now in its error state
+    // in the WAL, and the next read-write open flushes them; Flush marks
+    // the store failed, so it is abandoned below.
+    Flush().IgnoreError();
   }
   if (write_failed_) {
     // After a failed write RocksDB's files are in an error state in which
@@ -250,7 +251,7 @@ absl::Status Store::Write(Batch* batch, bool sync) {
   write_options.sync = sync;
   absl::Status status = FromRocks(db_->Write(write_options, batch->batch_.get()), "writing the ledger");
   if (status.ok()) {
-    bytes_written_ += batch->bytes();
+    unflushed_bytes_ += batch->bytes();
   } else {
     write_failed_ = true;
   }
@@ -265,7 +266,13 @@ absl::Status Store::VerifyChecksums() const {
 absl::Status Store::Flush() {
   if (read_only_) return absl::OkStatus();
   std::vector<rocksdb::ColumnFamilyHandle*> all(handles_, handles_ + kFamilyCount);
-  return FromRocks(db_->Flush(rocksdb::FlushOptions(), all), "flushing the ledger");
+  absl::Status status = FromRocks(db_->Flush(rocksdb::FlushOptions(), all), "flushing the ledger");
+  if (status.ok()) {
+    unflushed_bytes_ = 0;
+  } else {
+    write_failed_ = true;
+  }
+  return status;
 }
 
 }  // namespace aidledger::internal

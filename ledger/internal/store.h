@@ -113,8 +113,11 @@ class Store {
   // RocksDB's own full checksum verification of every SST file.
   absl::Status VerifyChecksums() const;
   // Flushes memtables to SST files (also on closing after
-  // flush_at_close_bytes of writes).
+  // flush_at_close_bytes of writes). A failure leaves RocksDB in its error
+  // state: the store refuses writes and is not closed normally (~Store).
   absl::Status Flush();
+  // Bytes written since the open or the last Flush.
+  uint64_t unflushed_bytes() const { return unflushed_bytes_; }
   bool read_only() const { return read_only_; }
   const std::string& dir() const { return dir_; }
 
@@ -128,7 +131,7 @@ class Store {
   // A write failed (a full disk, an I/O error): the store is not closed
   // normally, see ~Store.
   bool write_failed_ = false;
-  uint64_t bytes_written_ = 0;  // by this session's successful writes
+  uint64_t unflushed_bytes_ = 0;  // written since the open or the last Flush
   uint64_t flush_at_close_bytes_ = 0;
   std::unique_ptr<rocksdb::DB> db_;
   rocksdb::ColumnFamilyHandle* handles_[kFamilyCount] = {};

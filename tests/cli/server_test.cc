@@ -426,6 +426,35 @@ TEST_F(ServerTest, TheCliReadsBesideTheServerButAppendsThroughIt) {
   }
 }
 
+// A server that goes idle after appending 1 MiB or more flushes its
+// memtables, so that the CLI's read-only opens beside it replay no log.
+TEST_F(ServerTest, AnIdleServerFlushesWhatItAppended) {
+  StartServer();
+  std::unique_ptr<httplib::Client> client = Client();
+  constexpr int kRequests = 8;  // of 1,000 sales each: about 2 MB written
+  for (int request = 0; request < kRequests; ++request) {
+    std::string body = "[";
+    for (int i = 0; i < 1000; ++i) {
+      if (i > 0) body += ",";
+      body += Sale(absl::StrCat("idle-", request, "-", i), "621102", 100);
+    }
+    body += "]";
+    httplib::Result posted = client->Post("/v1/events", As("appender"), body, "application/json");
+    ASSERT_TRUE(posted);
+    ASSERT_EQ(posted->status, 201) << posted->body.substr(0, 200);
+  }
+  // Nothing was flushed while appends kept coming.
+  EXPECT_GT(testing::WalBytes(db_), uint64_t{1} << 20);
+  constexpr uint64_t kFlushedLog = 64 << 10;
+  for (int waited = 0; waited < 100 && testing::WalBytes(db_) > kFlushedLog; ++waited) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // at most 10 s in all
+  }
+  EXPECT_LE(testing::WalBytes(db_), kFlushedLog);
+  testing::RunResult verify = Run({"verify"});
+  EXPECT_EQ(verify.exit_code, 0) << verify.err;
+  EXPECT_THAT(verify.out, ::testing::HasSubstr(absl::StrCat("verified ", 5 + kRequests * 1000)));
+}
+
 TEST_F(ServerTest, ItRefusesToStartWithoutTokensUnlessLocal) {
   testing::RunResult no_tokens = RunAidledger({"serve", "--db", db_, "--listen", "127.0.0.1:0"}, dir_.path());
   EXPECT_EQ(no_tokens.exit_code, 2);

@@ -12,17 +12,10 @@ namespace aidledger::internal {
 namespace {
 
 using testing::IsOk;
+using testing::WalBytes;
 
 constexpr size_t kValueBytes = 16 << 10;
 constexpr uint64_t kBatches = 400;  // 6.4 MiB of WAL, far from a memtable's 64 MiB
-
-uint64_t WalBytes(const std::string& dir) {
-  uint64_t bytes = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    if (entry.path().extension() == ".log") bytes += entry.file_size();
-  }
-  return bytes;
-}
 
 // Appends as the ledger does: an event, and the head in the meta family.
 void WriteLikeAppends(Store& store) {

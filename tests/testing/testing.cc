@@ -33,4 +33,12 @@ uint64_t TestSeed(uint64_t fallback) {
   return seed;
 }
 
+uint64_t WalBytes(const std::string& dir) {
+  uint64_t bytes = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() == ".log") bytes += entry.file_size();
+  }
+  return bytes;
+}
+
 }  // namespace aidledger::testing

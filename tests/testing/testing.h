@@ -52,6 +52,9 @@ class FakeClock {
 // Printed, so that a failure can be replayed.
 uint64_t TestSeed(uint64_t fallback);
 
+// The bytes of the write-ahead logs (*.log) in a RocksDB directory.
+uint64_t WalBytes(const std::string& dir);
+
 inline const absl::Status& GetStatus(const absl::Status& status) { return status; }
 template <typename T>
 const absl::Status& GetStatus(const absl::StatusOr<T>& status_or) {
