@@ -257,7 +257,8 @@ void Service::CommitLoop() {
       while (!queue_ready_.wait_for(lock, kIdleFlushAfter,
                                     [&] { return stopping_ || !queue_.empty(); })) {
         lock.unlock();
-        absl::Status flushed = ledger_->FlushIfBehind(limits::kFlushAtCloseBytes);
+        absl::Status flushed =
+            ledger_->FlushIfBehind(limits::kUnflushedBytesWorthFlushing);
         if (!flushed.ok()) {
           std::cerr << "aidledger serve: warning: " << flushed.message() << "\n";
         }

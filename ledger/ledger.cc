@@ -406,11 +406,10 @@ absl::StatusOr<std::vector<AppendResult>> Ledger::AppendBatch(std::vector<v1::Ev
 
 absl::StatusOr<SubmitOutcome> Ledger::Submit(std::vector<v1::Event> drafts,
                                              const SubmitOptions& options) {
-  std::vector<std::vector<v1::Event>> requests;
-  requests.push_back(std::move(drafts));
-  ASSIGN_OR_RETURN(std::vector<SubmitOutcome> outcomes,
-                   SubmitGroup(std::move(requests), options));
-  return std::move(outcomes.front());
+  std::vector<v1::Event*> pointers;
+  pointers.reserve(drafts.size());
+  for (v1::Event& draft : drafts) pointers.push_back(&draft);
+  return SubmitInPlace(pointers, options);
 }
 
 absl::Status Ledger::StageRequest(absl::Span<v1::Event* const> drafts, const SubmitOptions& options,

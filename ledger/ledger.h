@@ -238,7 +238,8 @@ class Ledger {
   // Flushes RocksDB's memtables when at least `min_bytes` were written
   // since the open or the last flush, so that read-only opens (the CLI
   // beside a running server) need not replay them from the write-ahead log.
-  // serve calls it when idle; closing does it too (limits::kFlushAtCloseBytes).
+  // serve calls it when idle; closing does it too
+  // (limits::kUnflushedBytesWorthFlushing).
   absl::Status FlushIfBehind(uint64_t min_bytes);
   absl::StatusOr<std::vector<SnapshotInfo>> ListSnapshots() const;
 

@@ -63,13 +63,14 @@ inline constexpr size_t kSnapshotRecordsScannedMax = 30'000;
 // in memory).
 inline constexpr uint64_t kWalBytesMax = 128ull << 20;
 
-// A read-write session that wrote at least this much flushes its memtables
-// when it closes. A read-write open flushes what it replays, but a
-// read-only one (every CLI query, every rebuild) replays the unflushed WAL
-// into memory each time: about 7 ms per MiB (a 1M import left 62 MB, and a
+// Unflushed writes worth flushing: a read-write session that leaves at
+// least this much in memtables flushes them when it closes, and serve when
+// it goes idle. A read-write open flushes what it replays, but a read-only
+// one (every CLI query, every rebuild) replays the unflushed WAL into
+// memory each time: about 7 ms per MiB (a 1M import left 62 MB, and a
 // query took 0.48 s instead of 35 ms). Small sessions (one CLI append)
 // stay below it, so that they do not each leave a tiny table file.
-inline constexpr uint64_t kFlushAtCloseBytes = 1ull << 20;
+inline constexpr uint64_t kUnflushedBytesWorthFlushing = 1ull << 20;
 
 // Keys looked up in one RocksDB MultiGet (an append batch's event_ids are
 // looked up this many at a time).

@@ -172,9 +172,9 @@ Store::~Store() {
   if (db_ == nullptr) return;
   if (!write_failed_ && !read_only_ && unflushed_bytes_ >= flush_at_close_bytes_) {
     // Spares every later read-only open replaying this session's WAL (see
-    // limits::kFlushAtCloseBytes). A failure loses nothing: the writes are
-    // in the WAL, and the next read-write open flushes them; Flush marks
-    // the store failed, so it is abandoned below.
+    // limits::kUnflushedBytesWorthFlushing). A failure loses nothing: the
+    // writes are in the WAL, and the next read-write open flushes them;
+    // Flush marks the store failed, so it is abandoned below.
     Flush().IgnoreError();
   }
   if (write_failed_) {

@@ -88,7 +88,7 @@ struct StoreOptions {
   // flushed (tests set a small one).
   uint64_t wal_bytes_max = limits::kWalBytesMax;
   // Bytes written in one session past which closing flushes the memtables.
-  uint64_t flush_at_close_bytes = limits::kFlushAtCloseBytes;
+  uint64_t flush_at_close_bytes = limits::kUnflushedBytesWorthFlushing;
 };
 
 class Store {
