@@ -113,8 +113,9 @@ std::string Metrics::Render(uint64_t head_sequence, const Books& books) const {
   };
   for (const Gauge& gauge : gauges) {
     absl::StrAppend(&out, "# HELP ", gauge.name, " ", gauge.help, "\n# TYPE ", gauge.name, " gauge\n");
-    for (const auto& [code, region] : books.regions.state().regions()) {
-      absl::StrAppend(&out, gauge.name, "{region=\"", code, "\"} ", (region.total().*gauge.get)(), "\n");
+    for (const v1::RegionEntry& region : books.regions.state().regions()) {
+      absl::StrAppend(&out, gauge.name, "{region=\"", region.code(), "\"} ",
+                      (region.total().*gauge.get)(), "\n");
     }
   }
   return out;

@@ -258,6 +258,14 @@ absl::Status Ledger::LoadHeadAndFold() {
   if (!options_.fold_on_open) return absl::OkStatus();
   ASSIGN_OR_RETURN(FoldedBooks folded, Fold(head.sequence, std::nullopt));
   books_ = std::move(folded.books);
+  const uint64_t every = options_.snapshot_every;
+  if (!options_.read_only && every > 0 && head.sequence - folded.snapshot_sequence >= every) {
+    // No usable snapshot within `every` events of the head (the snapshots
+    // are of another projection version, after an upgrade, or untrusted):
+    // store one now rather than have every query fold the whole log.
+    absl::Status snapshot = WriteSnapshot(books_, head.sequence, head.hash);
+    if (!snapshot.ok()) Warn(absl::StrCat("could not store a snapshot: ", snapshot.message()));
+  }
   return absl::OkStatus();
 }
 

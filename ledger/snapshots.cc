@@ -20,6 +20,9 @@ using internal::Family;
 
 namespace {
 
+// What SnapshotProblem says of a snapshot of another projection version.
+constexpr absl::string_view kOutdated = " is not this build's version ";
+
 std::string SnapshotKey(absl::string_view projection, uint64_t sequence) {
   return absl::StrCat(projection, "/", internal::EncodeSequence(sequence));
 }
@@ -147,7 +150,7 @@ std::string Ledger::SnapshotProblem(const SnapshotInfo& info) const {
   for (const Books::Kind& kind : Books::kKinds) {
     if (kind.name != info.projection) continue;
     if (kind.version != info.version) {
-      return absl::StrCat("version ", info.version, " is not this build's version ", kind.version);
+      return absl::StrCat("version ", info.version, kOutdated, kind.version);
     }
     if (info.sequence > head().sequence) return "it is past the head of the log";
     absl::StatusOr<std::optional<StoredEvent>> event = ReadEvent(info.sequence);
@@ -219,6 +222,15 @@ absl::StatusOr<std::pair<uint64_t, Hash>> Ledger::LoadNewestSnapshot(uint64_t se
     }
     return absl::OkStatus();
   };
+  // Snapshots of another projection version were stored by another build;
+  // after an upgrade every old one is skipped, which says one warning.
+  size_t outdated = 0;
+  auto warn_outdated = [&] {
+    if (outdated == 0) return;
+    Warn(absl::StrCat("skipped ", outdated, " snapshot", outdated == 1 ? "" : "s",
+                      " of another projection version (stored by another build); the next "
+                      "append, or `aidledger snapshot create`, stores a current one"));
+  };
   for (const Books::Kind& kind : Books::kKinds) {
     Walk walk{.prefix = absl::StrCat(kind.name, "/"), .cursor = store_->NewCursor(Family::kSnapshots)};
     walk.cursor->SeekForPrev(SnapshotKey(kind.name, sequence));
@@ -273,18 +285,24 @@ absl::StatusOr<std::pair<uint64_t, Hash>> Ledger::LoadNewestSnapshot(uint64_t se
       if (!problem.empty()) break;
     }
     if (problem.empty() && loaded == candidate.all().size()) {
+      warn_outdated();
       *books = std::move(candidate);
       return std::make_pair(at, chain_hash);
     }
-    Warn(absl::StrCat("snapshot at event ", at, " is not trusted (",
-                      problem.empty() ? "a projection is missing" : problem,
-                      "); folding from an earlier point"));
+    if (absl::StrContains(problem, kOutdated)) {
+      ++outdated;  // an upgrade, not damage: one warning for them all
+    } else {
+      Warn(absl::StrCat("snapshot at event ", at, " is not trusted (",
+                        problem.empty() ? "a projection is missing" : problem,
+                        "); folding from an earlier point"));
+    }
     for (Walk& walk : walks) {
       if (walk.at != at) continue;
       walk.cursor->Prev();
       RETURN_IF_ERROR(settle(walk));
     }
   }
+  warn_outdated();
   return std::make_pair(uint64_t{0}, Hash{});
 }
 

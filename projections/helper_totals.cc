@@ -9,29 +9,54 @@ std::string HelperTotals::PairingKey(absl::string_view helper_code,
   return absl::StrCat(helper_code, ">", recipient_code);
 }
 
+absl::Status HelperTotals::Index::Rebuild(absl::string_view projection,
+                                          v1::HelperTotalsState* state) {
+  region_names.reserve(state->region_names_size());
+  for (const v1::RegionName& region : state->region_names()) {
+    if (!region_names.emplace(region.code(), &region.name()).second) {
+      return StateHoldsTwice(projection, "region", region.code());
+    }
+  }
+  entries.reserve(state->helpers_size());
+  for (v1::HelperEntry& helper : *state->mutable_helpers()) {
+    if (!region_names.contains(helper.code())) {
+      return absl::DataLossError(
+          absl::StrCat(projection, " state holds helper ", helper.code(), " of no region"));
+    }
+    if (!entries.emplace(helper.code(), &helper).second) {
+      return StateHoldsTwice(projection, "helper", helper.code());
+    }
+  }
+  pairings.reserve(state->pairings_size());
+  for (v1::Pairing& pairing : *state->mutable_pairings()) {
+    const std::string key = PairingKey(pairing.helper_code(), pairing.recipient_code());
+    if (!pairings.emplace(key, &pairing).second) return StateHoldsTwice(projection, "pairing", key);
+  }
+  return absl::OkStatus();
+}
+
 const v1::Pairing* HelperTotals::FindPairing(absl::string_view helper_code,
                                              absl::string_view recipient_code) const {
-  auto it = data_.state.pairings().find(PairingKey(helper_code, recipient_code));
-  return it == data_.state.pairings().end() ? nullptr : &it->second;
+  const auto& pairings = data_.index().pairings;
+  auto it = pairings.find(PairingKey(helper_code, recipient_code));
+  return it == pairings.end() ? nullptr : it->second;
 }
 
 v1::HelperEntry* HelperTotals::Helper(absl::string_view code) {
-  auto indexed = data_.index.entries.find(code);
-  if (indexed != data_.index.entries.end()) return indexed->second;
-  const std::string key(code);
-  auto names = data_.state.region_names().find(key);
-  if (names == data_.state.region_names().end()) return nullptr;
-  v1::HelperEntry& entry = (*data_.state.mutable_helpers())[key];
-  if (entry.code().empty()) {
-    entry.set_code(key);
-    entry.set_name(names->second);
-  }
-  data_.index.entries[key] = &entry;
+  Index& index = *data_.mutable_index();
+  auto indexed = index.entries.find(code);
+  if (indexed != index.entries.end()) return indexed->second;
+  auto name = index.region_names.find(code);
+  if (name == index.region_names.end()) return nullptr;
+  v1::HelperEntry& entry = *data_.mutable_state()->add_helpers();
+  entry.set_code(code.data(), code.size());
+  entry.set_name(*name->second);
+  index.entries.emplace(entry.code(), &entry);
   return &entry;
 }
 
 absl::Status HelperTotals::ApplyBatch(absl::Span<const FoldEvent* const> events, size_t* failed) {
-  return ApplyStagedByKey(events, failed, data_.index.entries, &FoldEvent::helper_code,
+  return ApplyStagedByKey(events, failed, data_.index().entries, &FoldEvent::helper_code,
                           [this](const FoldEvent& event, int64_t sign, v1::HelperEntry* located) {
                             return FoldAt(event, sign, located);
                           });
@@ -40,16 +65,31 @@ absl::Status HelperTotals::ApplyBatch(absl::Span<const FoldEvent* const> events,
 absl::Status HelperTotals::FoldAt(const FoldEvent& event, int64_t sign, v1::HelperEntry* located) {
   int64_t allocated = 0, invested = 0, sales = 0;
   switch (event.payload) {
-    case v1::Event::kRegionRegistered:
-      (*data_.state.mutable_region_names())[std::string(event.code)] = std::string(event.name);
+    case v1::Event::kRegionRegistered: {
+      Index& index = *data_.mutable_index();
+      if (index.region_names.contains(event.code)) {
+        return absl::DataLossError(absl::StrCat("event ", event.sequence, " registers region ",
+                                                event.code, " again"));
+      }
+      v1::RegionName& region = *data_.mutable_state()->add_region_names();
+      region.set_code(event.code.data(), event.code.size());
+      region.set_name(event.name.data(), event.name.size());
+      index.region_names.emplace(region.code(), &region.name());
       return absl::OkStatus();
+    }
     case v1::Event::kPairingEstablished: {
+      std::string key = PairingKey(event.helper_code, event.recipient_code);
+      if (data_.index().pairings.contains(key)) {
+        return absl::DataLossError(absl::StrCat("event ", event.sequence, " pairs ",
+                                                event.helper_code, " with ",
+                                                event.recipient_code, " again"));
+      }
       if (Helper(event.helper_code) == nullptr) {
         return absl::DataLossError(absl::StrCat(
             "event ", event.sequence, " pairs an unknown helper region"));
       }
-      v1::Pairing& pairing =
-          (*data_.state.mutable_pairings())[PairingKey(event.helper_code, event.recipient_code)];
+      v1::Pairing& pairing = *data_.mutable_state()->add_pairings();
+      data_.mutable_index()->pairings.emplace(std::move(key), &pairing);
       pairing.set_helper_code(event.helper_code.data(), event.helper_code.size());
       pairing.set_recipient_code(event.recipient_code.data(), event.recipient_code.size());
       pairing.set_program(event.program_value());

@@ -15,13 +15,13 @@ namespace aidledger {
 
 class HelperTotals final : public Projection {
  public:
-  static constexpr uint32_t kVersion = 1;
+  static constexpr uint32_t kVersion = 2;
 
   static constexpr absl::string_view kName = "helper_totals";
 
   absl::string_view name() const override { return kName; }
   uint32_t version() const override { return kVersion; }
-  const v1::HelperTotalsState& state() const override { return data_.state; }
+  const v1::HelperTotalsState& state() const override { return data_.state(); }
   absl::Status LoadState(absl::string_view bytes) override { return data_.Load(name(), bytes); }
   void Reset() override { data_.Reset(); }
 
@@ -42,10 +42,12 @@ class HelperTotals final : public Projection {
   absl::Status FoldAt(const FoldEvent& event, int64_t sign, v1::HelperEntry* located);
   // The helper's entry, created (named from the region) on first use.
   v1::HelperEntry* Helper(absl::string_view code);
-  // code -> the helper's entry in the state: one flat-map probe per fold step.
-  struct Index : MapIndex<v1::HelperEntry> {
-    void Rebuild(v1::HelperTotalsState* state) { RebuildFrom(state->mutable_helpers()); }
-    bool PointsInto(const v1::HelperTotalsState& state) const { return PointsIntoMap(state.helpers()); }
+  // The entries of the state by key: one flat-map probe per lookup.
+  struct Index {
+    absl::Status Rebuild(absl::string_view projection, v1::HelperTotalsState* state);
+    absl::flat_hash_map<std::string, v1::HelperEntry*> entries;      // helpers by code
+    absl::flat_hash_map<std::string, v1::Pairing*> pairings;         // by PairingKey
+    absl::flat_hash_map<std::string, const std::string*> region_names;  // code -> name
   };
 
   IndexedState<v1::HelperTotalsState, Index> data_;

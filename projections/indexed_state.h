@@ -1,97 +1,117 @@
-// A projection's state together with the index its fold looks things up in.
+// A projection's state, on a protobuf arena of its own, together with the
+// index its fold looks things up in.
 //
-// The index holds pointers into the state (protobuf's Map, like
-// std::unordered_map, never moves an element when it grows, and a projection
-// never erases one). So a copy rebuilds the index for the copied state; a
-// move keeps it, because a protobuf move swaps the maps' internals and the
-// elements stay where they are. Index::PointsInto checks that on one
-// element, and should a protobuf release ever copy on move instead, the
-// index is rebuilt. What was moved from is left empty.
+// The index holds pointers into the state. A projection only ever adds
+// entries (repeated fields, whose elements never move when the field grows)
+// and never frees one, which is what an arena is for: parsing a snapshot
+// allocates from a few large blocks, and dropping a state frees those blocks
+// instead of every entry and string one by one. Moving an IndexedState moves
+// the arena, so the index stays valid; a copy copies the state onto a new
+// arena and indexes it anew. What was moved from is left empty.
 //
 // Index provides:
-//   void Rebuild(State* state);                  // index every element of `state`
-//   bool PointsInto(const State& state) const;  // a cheap check of one element
+//   // Indexes every entry of `state`; kDataLoss (naming the projection)
+//   // when the state is not one a fold can produce (an entry twice, an
+//   // entry before what it refers to).
+//   absl::Status Rebuild(absl::string_view projection, State* state);
 #ifndef AIDLEDGER_PROJECTIONS_INDEXED_STATE_H_
 #define AIDLEDGER_PROJECTIONS_INDEXED_STATE_H_
 
+#include <memory>
 #include <string>
 #include <utility>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "projections/projection.h"
+#include "google/protobuf/arena.h"
+#include "ledger/check.h"
+#include "ledger/limits.h"
 
 namespace aidledger {
 
 template <typename State, typename Index>
-struct IndexedState {
-  IndexedState() = default;
-  IndexedState(const IndexedState& other) : state(other.state) { index.Rebuild(&state); }
+class IndexedState {
+ public:
+  IndexedState() { Reset(); }
+  IndexedState(const IndexedState& other) { CopyFrom(other); }
   IndexedState& operator=(const IndexedState& other) {
-    if (this != &other) {
-      state = other.state;
-      index.Rebuild(&state);
-    }
+    if (this != &other) CopyFrom(other);
     return *this;
   }
   IndexedState(IndexedState&& other) noexcept
-      : state(std::move(other.state)), index(std::move(other.index)) {
-    AfterMove(&other);
+      : arena_(std::move(other.arena_)), state_(other.state_), index_(std::move(other.index_)) {
+    other.Reset();
   }
   IndexedState& operator=(IndexedState&& other) noexcept {
     if (this != &other) {
-      state = std::move(other.state);
-      index = std::move(other.index);
-      AfterMove(&other);
+      arena_ = std::move(other.arena_);
+      state_ = other.state_;
+      index_ = std::move(other.index_);
+      other.Reset();
     }
     return *this;
   }
 
+  const State& state() const { return *state_; }
+  State* mutable_state() { return state_; }
+  const Index& index() const { return index_; }
+  Index* mutable_index() { return &index_; }
+
+  // An empty state.
   void Reset() {
-    state.Clear();
-    index.Rebuild(&state);
+    arena_ = NewArena();
+    state_ = google::protobuf::Arena::CreateMessage<State>(arena_.get());
+    index_ = Index();
   }
 
   // Replaces the state with a serialized one (a snapshot); kDataLoss naming
-  // `projection` when the bytes do not decode, the state then unchanged.
+  // `projection` when the bytes do not decode or decode to a state no fold
+  // produces, the state then unchanged.
   absl::Status Load(absl::string_view projection, absl::string_view bytes) {
-    absl::Status loaded = LoadSerializedState(projection, bytes, &state);
-    index.Rebuild(&state);
-    return loaded;
+    std::unique_ptr<google::protobuf::Arena> arena = NewArena();
+    State* state = google::protobuf::Arena::CreateMessage<State>(arena.get());
+    if (!state->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+      return absl::DataLossError(absl::StrCat(projection, " snapshot does not decode"));
+    }
+    Index index;
+    absl::Status indexed = index.Rebuild(projection, state);
+    if (!indexed.ok()) return indexed;
+    arena_ = std::move(arena);
+    state_ = state;
+    index_ = std::move(index);
+    return absl::OkStatus();
   }
-
-  State state;
-  Index index;
 
  private:
-  void AfterMove(IndexedState* from) {
-    if (!index.PointsInto(state)) index.Rebuild(&state);
-    from->state.Clear();
-    from->index.Rebuild(&from->state);
-  }
-};
-
-// The index of a state with one protobuf map keyed by string: key -> its
-// element. For an Index whose Rebuild and PointsInto name that map.
-template <typename Entry>
-struct MapIndex {
-  template <typename Map>
-  void RebuildFrom(Map* map) {
-    entries.clear();
-    entries.reserve(map->size());
-    for (auto& [key, entry] : *map) entries[key] = &entry;
-  }
-  template <typename Map>
-  bool PointsIntoMap(const Map& map) const {
-    if (map.empty()) return entries.empty();
-    const auto& [key, entry] = *map.begin();
-    auto it = entries.find(key);
-    return it != entries.end() && it->second == &entry;
+  static std::unique_ptr<google::protobuf::Arena> NewArena() {
+    google::protobuf::ArenaOptions options;
+    options.max_block_size = limits::kStateArenaBlockBytesMax;
+    return std::make_unique<google::protobuf::Arena>(options);
   }
 
-  absl::flat_hash_map<std::string, Entry*> entries;
+  void CopyFrom(const IndexedState& other) {
+    std::unique_ptr<google::protobuf::Arena> arena = NewArena();
+    State* state = google::protobuf::Arena::CreateMessage<State>(arena.get());
+    state->CopyFrom(*other.state_);
+    Index index;
+    // The copied state was indexed once already, so it indexes again.
+    AIDLEDGER_CHECK(index.Rebuild("a copy", state).ok());
+    arena_ = std::move(arena);
+    state_ = state;
+    index_ = std::move(index);
+  }
+
+  std::unique_ptr<google::protobuf::Arena> arena_;
+  State* state_ = nullptr;  // on arena_
+  Index index_;
 };
+
+// The kDataLoss of a state that holds `what` twice.
+inline absl::Status StateHoldsTwice(absl::string_view projection, absl::string_view what,
+                                    absl::string_view key) {
+  return absl::DataLossError(absl::StrCat(projection, " state holds ", what, " ", key, " twice"));
+}
 
 }  // namespace aidledger
 

@@ -4,13 +4,25 @@
 
 namespace aidledger {
 
+absl::Status ProjectTotals::Index::Rebuild(absl::string_view projection,
+                                           v1::ProjectTotalsState* state) {
+  entries.reserve(state->projects_size());
+  for (v1::ProjectEntry& entry : *state->mutable_projects()) {
+    if (!entries.emplace(entry.project_id(), &entry).second) {
+      return StateHoldsTwice(projection, "project", entry.project_id());
+    }
+  }
+  return absl::OkStatus();
+}
+
 const v1::ProjectEntry* ProjectTotals::FindProject(absl::string_view project_id) const {
-  auto it = data_.index.entries.find(project_id);
-  return it == data_.index.entries.end() ? nullptr : it->second;
+  const auto& entries = data_.index().entries;
+  auto it = entries.find(project_id);
+  return it == entries.end() ? nullptr : it->second;
 }
 
 absl::Status ProjectTotals::ApplyBatch(absl::Span<const FoldEvent* const> events, size_t* failed) {
-  return ApplyStagedByKey(events, failed, data_.index.entries, &FoldEvent::project_id,
+  return ApplyStagedByKey(events, failed, data_.index().entries, &FoldEvent::project_id,
                           [this](const FoldEvent& event, int64_t sign, v1::ProjectEntry* located) {
                             return FoldAt(event, sign, located);
                           });
@@ -25,15 +37,14 @@ absl::Status ProjectTotals::FoldAt(const FoldEvent& event, int64_t sign,
         return absl::DataLossError(absl::StrCat(
             "event ", event.sequence, " registers project ", event.project_id, " again"));
       }
-      const std::string project_id(event.project_id);
-      v1::ProjectEntry& entry = (*data_.state.mutable_projects())[project_id];
-      entry.set_project_id(project_id);
+      v1::ProjectEntry& entry = *data_.mutable_state()->add_projects();
+      entry.set_project_id(event.project_id.data(), event.project_id.size());
       entry.set_region_code(event.region_code.data(), event.region_code.size());
       entry.set_name(event.name.data(), event.name.size());
       entry.set_category(event.category_value());
       entry.set_budget_fen(event.budget_fen);
       entry.set_registered_on(event.effective_date.data(), event.effective_date.size());
-      data_.index.entries[project_id] = &entry;
+      data_.mutable_index()->entries.emplace(entry.project_id(), &entry);
       return absl::OkStatus();
     }
     case v1::Event::kFundsAllocated:
@@ -50,8 +61,8 @@ absl::Status ProjectTotals::FoldAt(const FoldEvent& event, int64_t sign,
   }
   if (event.project_id.empty()) return absl::OkStatus();  // not tied to a project
   if (located == nullptr) {
-    auto it = data_.index.entries.find(event.project_id);
-    if (it == data_.index.entries.end()) {
+    auto it = data_.index().entries.find(event.project_id);
+    if (it == data_.index().entries.end()) {
       return absl::DataLossError(absl::StrCat("event ", event.sequence,
                                               " references unknown project ", event.project_id));
     }

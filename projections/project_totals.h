@@ -14,13 +14,13 @@ namespace aidledger {
 
 class ProjectTotals final : public Projection {
  public:
-  static constexpr uint32_t kVersion = 1;
+  static constexpr uint32_t kVersion = 2;
 
   static constexpr absl::string_view kName = "project_totals";
 
   absl::string_view name() const override { return kName; }
   uint32_t version() const override { return kVersion; }
-  const v1::ProjectTotalsState& state() const override { return data_.state; }
+  const v1::ProjectTotalsState& state() const override { return data_.state(); }
   absl::Status LoadState(absl::string_view bytes) override { return data_.Load(name(), bytes); }
   void Reset() override { data_.Reset(); }
 
@@ -39,9 +39,9 @@ class ProjectTotals final : public Projection {
   absl::Status FoldAt(const FoldEvent& event, int64_t sign, v1::ProjectEntry* located);
 
   // project_id -> its entry in the state: one flat-map probe per fold step.
-  struct Index : MapIndex<v1::ProjectEntry> {
-    void Rebuild(v1::ProjectTotalsState* state) { RebuildFrom(state->mutable_projects()); }
-    bool PointsInto(const v1::ProjectTotalsState& state) const { return PointsIntoMap(state.projects()); }
+  struct Index {
+    absl::Status Rebuild(absl::string_view projection, v1::ProjectTotalsState* state);
+    absl::flat_hash_map<std::string, v1::ProjectEntry*> entries;
   };
 
   IndexedState<v1::ProjectTotalsState, Index> data_;

@@ -25,35 +25,49 @@ void AddFigures(v1::RegionFigures* into, const Delta& delta) {
 
 }  // namespace
 
-void RegionBalances::Index::Add(const std::string& code, v1::RegionEntry* entry) {
+void RegionBalances::Index::Add(v1::RegionEntry* entry) {
   const uint32_t parent = entry->parent_code().empty() ? kNoParent : SlotOf(entry->parent_code());
-  slot_of_region[code] = static_cast<uint32_t>(slots.size());
+  slot_of_region.emplace(entry->code(), static_cast<uint32_t>(slots.size()));
   slots.push_back({entry, entry->mutable_own(), entry->mutable_total(), parent});
 }
 
-void RegionBalances::Index::Rebuild(v1::RegionBalancesState* state) {
-  slots.clear();
-  slot_of_region.clear();
-  slot_of_project.clear();
-  // Parents before children: index by depth, which registration bounds.
-  auto& regions = *state->mutable_regions();
-  slots.reserve(regions.size());
-  for (int depth = 0; depth <= limits::kRegionDepthMax; ++depth) {
-    for (auto& [code, entry] : regions) {
-      if (entry.depth() == depth) Add(code, &entry);
+absl::Status RegionBalances::Index::Rebuild(absl::string_view projection,
+                                            v1::RegionBalancesState* state) {
+  // Registration order: a parent before its children, at one level above.
+  slots.reserve(state->regions_size());
+  slot_of_region.reserve(state->regions_size());
+  for (v1::RegionEntry& entry : *state->mutable_regions()) {
+    if (slot_of_region.contains(entry.code())) {
+      return StateHoldsTwice(projection, "region", entry.code());
+    }
+    int depth = 0;
+    if (!entry.parent_code().empty()) {
+      const uint32_t parent = SlotOf(entry.parent_code());
+      if (parent == kNotFound) {
+        return absl::DataLossError(absl::StrCat(projection, " state holds region ", entry.code(),
+                                                " before its parent ", entry.parent_code()));
+      }
+      depth = slots[parent].entry->depth() + 1;
+    }
+    if (entry.depth() != depth || depth > limits::kRegionDepthMax) {
+      return absl::DataLossError(absl::StrCat(projection, " state holds region ", entry.code(),
+                                              " at depth ", entry.depth(), " instead of ", depth));
+    }
+    Add(&entry);
+  }
+  slot_of_project.reserve(state->project_regions_size());
+  for (const v1::ProjectRegion& project : state->project_regions()) {
+    const uint32_t slot = SlotOf(project.region_code());
+    if (slot == kNotFound) {
+      return absl::DataLossError(absl::StrCat(projection, " state holds project ",
+                                              project.project_id(), " in unknown region ",
+                                              project.region_code()));
+    }
+    if (!slot_of_project.emplace(project.project_id(), slot).second) {
+      return StateHoldsTwice(projection, "project", project.project_id());
     }
   }
-  for (const auto& [project_id, region_code] : state->project_region()) {
-    const uint32_t slot = SlotOf(region_code);
-    if (slot != kNotFound) slot_of_project[project_id] = slot;
-  }
-}
-
-bool RegionBalances::Index::PointsInto(const v1::RegionBalancesState& state) const {
-  if (state.regions().empty()) return slots.empty();
-  const auto& [code, entry] = *state.regions().begin();
-  const uint32_t slot = SlotOf(code);
-  return slot != kNotFound && slots[slot].entry == &entry;
+  return absl::OkStatus();
 }
 
 uint32_t RegionBalances::Index::SlotOf(absl::string_view code) const {
@@ -62,32 +76,32 @@ uint32_t RegionBalances::Index::SlotOf(absl::string_view code) const {
 }
 
 const v1::RegionEntry* RegionBalances::FindRegion(absl::string_view code) const {
-  const uint32_t slot = data_.index.SlotOf(code);
-  return slot == kNotFound ? nullptr : data_.index.slots[slot].entry;
+  const uint32_t slot = data_.index().SlotOf(code);
+  return slot == kNotFound ? nullptr : data_.index().slots[slot].entry;
 }
 
 const std::string* RegionBalances::FindProjectRegion(absl::string_view project_id) const {
-  auto it = data_.index.slot_of_project.find(project_id);
-  if (it == data_.index.slot_of_project.end()) return nullptr;
-  return &data_.index.slots[it->second].entry->code();
+  auto it = data_.index().slot_of_project.find(project_id);
+  if (it == data_.index().slot_of_project.end()) return nullptr;
+  return &data_.index().slots[it->second].entry->code();
 }
 
 bool RegionBalances::IsWithin(absl::string_view code, absl::string_view ancestor) const {
-  uint32_t slot = data_.index.SlotOf(code);
+  uint32_t slot = data_.index().SlotOf(code);
   for (int step = 0; slot != kNoParent && step <= limits::kRegionDepthMax; ++step) {
-    if (data_.index.slots[slot].entry->code() == ancestor) return true;
-    slot = data_.index.slots[slot].parent;
+    if (data_.index().slots[slot].entry->code() == ancestor) return true;
+    slot = data_.index().slots[slot].parent;
   }
   return false;
 }
 
 void RegionBalances::AddToRegion(uint32_t slot, const Delta& delta) {
-  AddFigures(data_.index.slots[slot].own, delta);
-  AddFigures(data_.state.mutable_grand(), delta);
+  AddFigures(data_.index().slots[slot].own, delta);
+  AddFigures(data_.mutable_state()->mutable_grand(), delta);
   // Depth is bounded at registration, so this walk is too.
   for (int step = 0; slot != kNoParent && step <= limits::kRegionDepthMax; ++step) {
-    AddFigures(data_.index.slots[slot].total, delta);
-    slot = data_.index.slots[slot].parent;
+    AddFigures(data_.index().slots[slot].total, delta);
+    slot = data_.index().slots[slot].parent;
   }
 }
 
@@ -102,14 +116,13 @@ absl::Status RegionBalances::RegisterRegion(const FoldEvent& event) {
     return absl::DataLossError(absl::StrCat("event ", event.sequence,
                                             " registers region ", event.code, " again"));
   }
-  const std::string code(event.code);
-  v1::RegionEntry& entry = (*data_.state.mutable_regions())[code];
-  entry.set_code(code);
+  v1::RegionEntry& entry = *data_.mutable_state()->add_regions();
+  entry.set_code(event.code.data(), event.code.size());
   entry.set_name(event.name.data(), event.name.size());
   entry.set_parent_code(event.parent_code.data(), event.parent_code.size());
   entry.set_registered_on(event.effective_date.data(), event.effective_date.size());
   entry.set_depth(depth);
-  data_.index.Add(code, &entry);
+  data_.mutable_index()->Add(&entry);
   return absl::OkStatus();
 }
 
@@ -117,12 +130,12 @@ template <typename Visit>
 void RegionBalances::WithRegionKey(const FoldEvent& event, Visit visit) const {
   switch (event.payload) {
     case v1::Event::kFundsAllocated:
-      return visit(data_.index.slot_of_region, event.recipient_code);
+      return visit(data_.index().slot_of_region, event.recipient_code);
     case v1::Event::kFundsDisbursed:
-      return visit(data_.index.slot_of_project, event.project_id);
+      return visit(data_.index().slot_of_project, event.project_id);
     case v1::Event::kInvestmentRecorded:
     case v1::Event::kSaleRecorded:
-      return visit(data_.index.slot_of_region, event.region_code);
+      return visit(data_.index().slot_of_region, event.region_code);
     default:
       return;
   }
@@ -140,8 +153,8 @@ uint32_t RegionBalances::SlotFor(const FoldEvent& event) const {
 uint32_t RegionBalances::Locate(const FoldEvent& event) const {
   const uint32_t slot = SlotFor(event);
   if (slot != kNotFound) {
-    PrefetchObject(data_.index.slots[slot].own);
-    PrefetchObject(data_.index.slots[slot].total);
+    PrefetchObject(data_.index().slots[slot].own);
+    PrefetchObject(data_.index().slots[slot].total);
   }
   return slot;
 }
@@ -166,15 +179,16 @@ absl::Status RegionBalances::FoldAt(const FoldEvent& event, int64_t sign, uint32
     case v1::Event::kRegionRegistered:
       return RegisterRegion(event);
     case v1::Event::kProjectRegistered: {
-      slot = data_.index.SlotOf(event.region_code);
+      slot = data_.index().SlotOf(event.region_code);
       if (slot == kNotFound) return Unknown(event, "region", event.region_code);
-      if (data_.index.slot_of_project.contains(event.project_id)) {
+      if (data_.index().slot_of_project.contains(event.project_id)) {
         return absl::DataLossError(absl::StrCat("event ", event.sequence, " registers project ",
                                                 event.project_id, " again"));
       }
-      const std::string project_id(event.project_id);
-      (*data_.state.mutable_project_region())[project_id] = std::string(event.region_code);
-      data_.index.slot_of_project[project_id] = slot;
+      v1::ProjectRegion& project = *data_.mutable_state()->add_project_regions();
+      project.set_project_id(event.project_id.data(), event.project_id.size());
+      project.set_region_code(event.region_code.data(), event.region_code.size());
+      data_.mutable_index()->slot_of_project.emplace(project.project_id(), slot);
       delta.projects = 1;
       AddToRegion(slot, delta);
       return absl::OkStatus();

@@ -19,13 +19,13 @@ namespace aidledger {
 
 class RegionBalances final : public Projection {
  public:
-  static constexpr uint32_t kVersion = 1;
+  static constexpr uint32_t kVersion = 2;
 
   static constexpr absl::string_view kName = "region_balances";
 
   absl::string_view name() const override { return kName; }
   uint32_t version() const override { return kVersion; }
-  const v1::RegionBalancesState& state() const override { return data_.state; }
+  const v1::RegionBalancesState& state() const override { return data_.state(); }
   absl::Status LoadState(absl::string_view bytes) override { return data_.Load(name(), bytes); }
   void Reset() override { data_.Reset(); }
 
@@ -64,10 +64,9 @@ class RegionBalances final : public Projection {
       v1::RegionFigures* total;
       uint32_t parent;
     };
-    void Rebuild(v1::RegionBalancesState* state);
-    bool PointsInto(const v1::RegionBalancesState& state) const;
-    // Adds the region `code` (already in the state, its parent indexed).
-    void Add(const std::string& code, v1::RegionEntry* entry);
+    absl::Status Rebuild(absl::string_view projection, v1::RegionBalancesState* state);
+    // Adds the region of `entry` (in the state, its parent indexed).
+    void Add(v1::RegionEntry* entry);
     uint32_t SlotOf(absl::string_view code) const;
 
     std::vector<Slot> slots;

@@ -18,16 +18,15 @@ absl::Status RegionNotFound(const std::string& region) {
 
 absl::StatusOr<v1::RegionBalancesReport> RegionBalancesReport(const Books& books,
                                                               const std::string& region) {
-  const auto& regions = books.regions.state().regions();
   if (!region.empty() && books.regions.FindRegion(region) == nullptr) return RegionNotFound(region);
   // Children of each region, by code (std::map keeps them sorted).
   std::map<std::string, std::vector<std::string>> children;
   std::vector<std::string> roots;
-  for (const auto& [code, entry] : regions) {
+  for (const v1::RegionEntry& entry : books.regions.state().regions()) {
     if (entry.parent_code().empty()) {
-      roots.push_back(code);
+      roots.push_back(entry.code());
     } else {
-      children[entry.parent_code()].push_back(code);
+      children[entry.parent_code()].push_back(entry.code());
     }
   }
   for (auto& [parent, codes] : children) std::sort(codes.begin(), codes.end());
@@ -41,7 +40,7 @@ absl::StatusOr<v1::RegionBalancesReport> RegionBalancesReport(const Books& books
   while (!stack.empty()) {
     std::string code = std::move(stack.back());
     stack.pop_back();
-    *report.add_regions() = regions.at(code);
+    *report.add_regions() = *books.regions.FindRegion(code);
     auto it = children.find(code);
     if (it != children.end()) stack.insert(stack.end(), it->second.rbegin(), it->second.rend());
   }
@@ -52,7 +51,7 @@ absl::StatusOr<v1::ProjectTotalsReport> ProjectTotalsReport(const Books& books,
                                                             const std::string& region) {
   if (!region.empty() && books.regions.FindRegion(region) == nullptr) return RegionNotFound(region);
   std::vector<const v1::ProjectEntry*> selected;
-  for (const auto& [id, entry] : books.projects.state().projects()) {
+  for (const v1::ProjectEntry& entry : books.projects.state().projects()) {
     if (region.empty() || books.regions.IsWithin(entry.region_code(), region)) {
       selected.push_back(&entry);
     }
@@ -66,7 +65,7 @@ absl::StatusOr<v1::ProjectTotalsReport> ProjectTotalsReport(const Books& books,
 
 v1::HelperTotalsReport HelperTotalsReport(const Books& books) {
   std::vector<const v1::HelperEntry*> selected;
-  for (const auto& [code, entry] : books.helpers.state().helpers()) selected.push_back(&entry);
+  for (const v1::HelperEntry& entry : books.helpers.state().helpers()) selected.push_back(&entry);
   std::sort(selected.begin(), selected.end(),
             [](const auto* a, const auto* b) { return a->code() < b->code(); });
   v1::HelperTotalsReport report;

@@ -365,7 +365,8 @@ TEST_F(AuditTest, ASnapshotThatDiffersFromTheRebuildIsCaught) {
     ASSERT_TRUE(record.ParseFromString(Get(store, Family::kSnapshots, key)));
     v1::ProjectTotalsState state;
     ASSERT_TRUE(state.ParseFromString(record.state()));
-    auto& project = state.mutable_projects()->begin()->second;
+    ASSERT_GT(state.projects_size(), 0);
+    v1::ProjectEntry& project = *state.mutable_projects(0);
     project.set_allocated_fen(project.allocated_fen() + 1);
     record.set_state(SerializeDeterministic(state));
     Put(store, Family::kSnapshots, key, SerializeDeterministic(record));

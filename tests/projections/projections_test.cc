@@ -2,6 +2,13 @@
 // over seeded random streams (snapshot + tail == full rebuild, totals roll
 // up, reversing everything returns every figure to zero), point-in-time
 // selection at its boundaries, and snapshots that must not be trusted.
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/algorithm/container.h"
+
 #include "ledger/internal/store.h"
 #include "aidledger/v1/storage.pb.h"
 #include "ledger/internal/codec.h"
@@ -19,8 +26,8 @@ using testing::RandomStream;
 // Every region's total equals its own figures plus its children's totals.
 void ExpectTotalsRollUp(const Books& books) {
   std::map<std::string, v1::RegionFigures> sum;
-  for (const auto& [code, region] : books.regions.state().regions()) {
-    v1::RegionFigures& s = sum[code];
+  for (const v1::RegionEntry& region : books.regions.state().regions()) {
+    v1::RegionFigures& s = sum[region.code()];
     s.set_allocated_fen(s.allocated_fen() + region.own().allocated_fen());
     s.set_disbursed_fen(s.disbursed_fen() + region.own().disbursed_fen());
     s.set_balance_fen(s.balance_fen() + region.own().balance_fen());
@@ -36,10 +43,10 @@ void ExpectTotalsRollUp(const Books& books) {
     p.set_sales_fen(p.sales_fen() + region.total().sales_fen());
     p.set_projects(p.projects() + region.total().projects());
   }
-  for (const auto& [code, region] : books.regions.state().regions()) {
-    EXPECT_EQ(sum[code].SerializeAsString(), region.total().SerializeAsString())
-        << "region " << code << " total " << region.total().ShortDebugString()
-        << " but own + children " << sum[code].ShortDebugString();
+  for (const v1::RegionEntry& region : books.regions.state().regions()) {
+    EXPECT_EQ(sum[region.code()].SerializeAsString(), region.total().SerializeAsString())
+        << "region " << region.code() << " total " << region.total().ShortDebugString()
+        << " but own + children " << sum[region.code()].ShortDebugString();
     EXPECT_EQ(region.own().balance_fen(),
               region.own().allocated_fen() - region.own().disbursed_fen());
   }
@@ -145,7 +152,10 @@ TEST_F(ProjectionsTest, FiguresOfASmallLedgerAreExact) {
   const v1::ProjectEntry* project = books.projects.FindProject("AD-1");
   EXPECT_EQ(project->allocated_fen(), 30000);
   EXPECT_EQ(project->disbursed_fen(), 12050);
-  const auto& helpers = books.helpers.state().helpers();
+  std::map<std::string, v1::HelperEntry> helpers;
+  for (const v1::HelperEntry& helper : books.helpers.state().helpers()) {
+    EXPECT_TRUE(helpers.emplace(helper.code(), helper).second) << helper.code() << " twice";
+  }
   EXPECT_EQ(helpers.at("370200").allocated_fen(), 100000);
   EXPECT_EQ(helpers.at("370200").invested_fen(), 45'000'000'000);
   ASSERT_EQ(helpers.at("370200").by_program_size(), 2);
@@ -231,6 +241,141 @@ TEST_F(ProjectionsTest, CopiedMovedAndLoadedBooksFoldOnLikeTheOriginal) {
   ExpectSameState(untouched, MustFold(middle, std::nullopt, false).books, middle);
 }
 
+// A state is a list of entries in registration order; a snapshot whose list
+// no fold can produce (checksummed and hash-matched, but written wrongly) is
+// refused as corrupt, and the projection keeps the state it had.
+TEST_F(ProjectionsTest, AStateNoFoldProducesIsRefusedAndChangesNothing) {
+  RandomStream stream(ledger_.get(), testing::TestSeed(7006));
+  stream.AddRegistry();
+  stream.AddMoneyEvents(300, 0);
+  const Books& books = ledger_->books();
+  const v1::RegionBalancesState& regions = books.regions.state();
+  const v1::ProjectTotalsState& projects = books.projects.state();
+  const v1::HelperTotalsState& helpers = books.helpers.state();
+  ASSERT_GT(regions.regions_size(), 2);
+  ASSERT_FALSE(regions.regions(0).code().empty());
+  ASSERT_TRUE(regions.regions(0).parent_code().empty());
+  ASSERT_EQ(regions.regions(1).parent_code(), regions.regions(0).code());
+  ASSERT_GT(regions.project_regions_size(), 0);
+  ASSERT_GT(projects.projects_size(), 0);
+  ASSERT_GT(helpers.helpers_size(), 0);
+  ASSERT_GT(helpers.pairings_size(), 0);
+
+  struct Case {
+    std::string what;
+    Projection* (*projection)(Books*);
+    std::string bytes;
+    std::string message;
+  };
+  std::vector<Case> cases;
+  auto region_case = [&](std::string what, auto change, std::string message) {
+    v1::RegionBalancesState state = regions;
+    change(&state);
+    cases.push_back({std::move(what), [](Books* b) -> Projection* { return &b->regions; },
+                     state.SerializeAsString(), std::move(message)});
+  };
+  const std::string& top = regions.regions(0).code();
+  const std::string& below = regions.regions(1).code();
+  region_case("a region twice", [](v1::RegionBalancesState* s) { *s->add_regions() = s->regions(0); },
+              absl::StrCat("region ", top, " twice"));
+  region_case("a child first", [](v1::RegionBalancesState* s) { s->mutable_regions()->SwapElements(0, 1); },
+              absl::StrCat("region ", below, " before its parent ", top));
+  region_case("a wrong depth", [](v1::RegionBalancesState* s) { s->mutable_regions(1)->set_depth(2); },
+              absl::StrCat("region ", below, " at depth 2 instead of 1"));
+  region_case("a project twice",
+              [](v1::RegionBalancesState* s) { *s->add_project_regions() = s->project_regions(0); },
+              absl::StrCat("project ", regions.project_regions(0).project_id(), " twice"));
+  region_case("a project nowhere",
+              [](v1::RegionBalancesState* s) { s->mutable_project_regions(0)->set_region_code("999999"); },
+              "in unknown region 999999");
+  {
+    v1::ProjectTotalsState state = projects;
+    *state.add_projects() = state.projects(0);
+    cases.push_back({"a project twice", [](Books* b) -> Projection* { return &b->projects; },
+                     state.SerializeAsString(),
+                     absl::StrCat("project ", projects.projects(0).project_id(), " twice")});
+  }
+  auto helper_case = [&](std::string what, auto change, std::string message) {
+    v1::HelperTotalsState state = helpers;
+    change(&state);
+    cases.push_back({std::move(what), [](Books* b) -> Projection* { return &b->helpers; },
+                     state.SerializeAsString(), std::move(message)});
+  };
+  helper_case("a region twice", [](v1::HelperTotalsState* s) { *s->add_region_names() = s->region_names(0); },
+              absl::StrCat("region ", helpers.region_names(0).code(), " twice"));
+  helper_case("a helper twice", [](v1::HelperTotalsState* s) { *s->add_helpers() = s->helpers(0); },
+              absl::StrCat("helper ", helpers.helpers(0).code(), " twice"));
+  helper_case("a helper of no region",
+              [](v1::HelperTotalsState* s) { s->mutable_helpers(0)->set_code("999999"); },
+              "helper 999999 of no region");
+  helper_case("a pairing twice", [](v1::HelperTotalsState* s) { *s->add_pairings() = s->pairings(0); },
+              absl::StrCat("pairing ", helpers.pairings(0).helper_code(), ">",
+                           helpers.pairings(0).recipient_code(), " twice"));
+  helper_case("bytes that do not decode", [](v1::HelperTotalsState*) {}, "does not decode");
+  cases.back().bytes = "\xff\xff\xff";
+
+  for (const Case& c : cases) {
+    Books target = books;
+    Projection* projection = c.projection(&target);
+    const std::string before = projection->SerializeState();
+    EXPECT_THAT(projection->LoadState(c.bytes),
+                testing::StatusIs(absl::StatusCode::kDataLoss,
+                                  ::testing::HasSubstr(absl::StrCat(projection->name(), " ")) ))
+        << c.what;
+    EXPECT_THAT(projection->LoadState(c.bytes).message(), ::testing::HasSubstr(c.message)) << c.what;
+    EXPECT_TRUE(projection->SerializeState() == before) << c.what << ": the state changed";
+  }
+  // The state as folded loads, as the control.
+  Books target;
+  for (size_t i = 0; i < target.all().size(); ++i) {
+    EXPECT_THAT(target.all()[i]->LoadState(books.all()[i]->SerializeState()), IsOk());
+  }
+  ExpectSameState(target, books, ledger_->head().sequence);
+}
+
+// Validation admits no second registration or pairing of the same thing; a
+// log that holds one is corrupt, and the fold says so before changing state.
+TEST(BooksTest, ASecondRegistrationOrPairingIsCorruption) {
+  Books books;
+  FoldEvent province{.sequence = 1, .payload = v1::Event::kRegionRegistered, .code = "370000",
+                     .name = "山东省"};
+  FoldEvent city{.sequence = 2, .payload = v1::Event::kRegionRegistered, .code = "370200",
+                 .name = "青岛市", .parent_code = "370000"};
+  FoldEvent recipient{.sequence = 3, .payload = v1::Event::kRegionRegistered, .code = "620000",
+                      .name = "甘肃省"};
+  FoldEvent pairing{.sequence = 4, .payload = v1::Event::kPairingEstablished,
+                    .helper_code = "370200", .recipient_code = "620000",
+                    .program = v1::EAST_WEST_COOPERATION};
+  FoldEvent project{.sequence = 5, .payload = v1::Event::kProjectRegistered,
+                    .region_code = "620000", .project_id = "P-1"};
+  for (const FoldEvent* event : {&province, &city, &recipient, &pairing, &project}) {
+    ASSERT_THAT(books.Apply(*event), IsOk()) << event->sequence;
+  }
+  // Which projections hold each kind of thing (the others ignore the event).
+  const std::vector<std::pair<FoldEvent*, std::vector<Projection*>>> repeats = {
+      {&city, {&books.regions, &books.helpers}},
+      {&pairing, {&books.helpers}},
+      {&project, {&books.regions, &books.projects}},
+  };
+  for (const auto& [again, checked_by] : repeats) {
+    again->sequence = 6;
+    for (Projection* projection : books.all()) {
+      const std::string before = projection->SerializeState();
+      const absl::Status status = projection->Apply(*again);
+      if (absl::c_linear_search(checked_by, projection)) {
+        EXPECT_THAT(status, testing::StatusIs(absl::StatusCode::kDataLoss,
+                                              ::testing::HasSubstr("event 6 ")))
+            << projection->name();
+        EXPECT_THAT(status.message(), ::testing::HasSubstr("again")) << projection->name();
+      } else {
+        EXPECT_THAT(status, IsOk()) << projection->name();
+      }
+      EXPECT_TRUE(projection->SerializeState() == before)
+          << projection->name() << ": the state changed";
+    }
+  }
+}
+
 TEST_F(ProjectionsTest, ReversingEveryMoneyEventReturnsEveryFigureToZero) {
   RandomStream stream(ledger_.get(), testing::TestSeed(7003));
   stream.AddRegistry();
@@ -239,7 +384,8 @@ TEST_F(ProjectionsTest, ReversingEveryMoneyEventReturnsEveryFigureToZero) {
   ASSERT_GT(before.regions.state().grand().allocated_fen(), 0);
   stream.ReverseEverything();
   const Books& books = ledger_->books();
-  for (const auto& [code, region] : books.regions.state().regions()) {
+  for (const v1::RegionEntry& region : books.regions.state().regions()) {
+    const std::string& code = region.code();
     for (const v1::RegionFigures* f : {&region.own(), &region.total()}) {
       EXPECT_EQ(f->allocated_fen(), 0) << code;
       EXPECT_EQ(f->disbursed_fen(), 0) << code;
@@ -249,13 +395,15 @@ TEST_F(ProjectionsTest, ReversingEveryMoneyEventReturnsEveryFigureToZero) {
     }
   }
   EXPECT_EQ(books.regions.state().grand().projects(), 40);  // registrations stay
-  for (const auto& [id, project] : books.projects.state().projects()) {
-    EXPECT_EQ(project.allocated_fen() | project.disbursed_fen() | project.invested_fen(), 0) << id;
+  for (const v1::ProjectEntry& project : books.projects.state().projects()) {
+    EXPECT_EQ(project.allocated_fen() | project.disbursed_fen() | project.invested_fen(), 0)
+        << project.project_id();
   }
-  for (const auto& [code, helper] : books.helpers.state().helpers()) {
-    EXPECT_EQ(helper.allocated_fen() | helper.invested_fen() | helper.sales_fen(), 0) << code;
+  for (const v1::HelperEntry& helper : books.helpers.state().helpers()) {
+    EXPECT_EQ(helper.allocated_fen() | helper.invested_fen() | helper.sales_fen(), 0)
+        << helper.code();
     for (const v1::ProgramFigures& row : helper.by_program()) {
-      EXPECT_EQ(row.allocated_fen() | row.invested_fen() | row.sales_fen(), 0) << code;
+      EXPECT_EQ(row.allocated_fen() | row.invested_fen() | row.sales_fen(), 0) << helper.code();
     }
   }
 }
@@ -318,18 +466,78 @@ TEST_F(ProjectionsTest, ASnapshotThatDoesNotMatchTheChainOrTheCodeIsSkipped) {
   FoldedBooks folded = MustFold(head);
   EXPECT_EQ(folded.snapshot_sequence, good_at);
   ExpectSameState(folded.books, MustFold(head, std::nullopt, false).books, head);
+  // The tampered one is named; one of another version is what an upgrade
+  // leaves behind, said once for all of them at the end.
   ASSERT_GE(warnings_.size(), 2u);
-  EXPECT_THAT(warnings_[0], ::testing::HasSubstr(absl::StrCat("snapshot at event ", stale_at,
+  EXPECT_THAT(warnings_[0], ::testing::HasSubstr(absl::StrCat("snapshot at event ", tampered_at,
                                                               " is not trusted")));
-  EXPECT_THAT(warnings_[0], ::testing::HasSubstr("version"));
-  EXPECT_THAT(warnings_[1], ::testing::HasSubstr(absl::StrCat("snapshot at event ", tampered_at,
-                                                              " is not trusted")));
-  EXPECT_THAT(warnings_[1], ::testing::HasSubstr("chain hash does not match"));
+  EXPECT_THAT(warnings_[0], ::testing::HasSubstr("chain hash does not match"));
+  EXPECT_THAT(warnings_[1], ::testing::HasSubstr("skipped 1 snapshot of another projection version"));
+  EXPECT_THAT(warnings_[1], ::testing::Not(::testing::HasSubstr(absl::StrCat(stale_at))));
   absl::StatusOr<std::vector<SnapshotInfo>> listed = ledger_->ListSnapshots();
   ASSERT_THAT(listed, IsOk());
   size_t untrusted = 0;
   for (const SnapshotInfo& info : *listed) untrusted += info.problem.empty() ? 0 : 1;
   EXPECT_EQ(untrusted, 2u);
+}
+
+// After an upgrade that changes a projection's version, every stored
+// snapshot is of the old version. Queries then fold the whole log, so the
+// first writable open stores a current snapshot at the head.
+TEST_F(ProjectionsTest, AWritableOpenWithNoUsableSnapshotNearTheHeadStoresOne) {
+  snapshot_every_ = 100;
+  ReopenWith();
+  RandomStream stream(ledger_.get(), testing::TestSeed(7007));
+  stream.AddRegistry();
+  stream.AddMoneyEvents(400, 0);
+  const uint64_t head = ledger_->head().sequence;
+  ASSERT_GE(head, 400u);
+  ledger_.reset();
+  size_t rewritten = 0;
+  {
+    // What an older build would have stored: every record of another version.
+    absl::StatusOr<std::unique_ptr<internal::Store>> store = internal::Store::Open(path_, {});
+    ASSERT_THAT(store, IsOk());
+    internal::Batch batch = (*store)->NewBatch();
+    std::unique_ptr<internal::Cursor> cursor = (*store)->NewCursor(internal::Family::kSnapshots);
+    for (cursor->SeekToFirst(); cursor->Valid(); cursor->Next()) {
+      v1::SnapshotRecord record;
+      ASSERT_TRUE(record.ParseFromString(std::string(cursor->value())));
+      record.set_version(record.version() - 1);
+      batch.Put(internal::Family::kSnapshots, std::string(cursor->key()), record.SerializeAsString());
+      ++rewritten;
+    }
+    ASSERT_THAT(cursor->status(), IsOk());
+    ASSERT_THAT((*store)->Write(&batch, true), IsOk());
+  }
+  ASSERT_EQ(rewritten, 3 * (head / 100));
+
+  LedgerOptions read_only = Options();
+  read_only.read_only = true;
+  read_only.fold_on_open = false;
+  absl::StatusOr<std::unique_ptr<Ledger>> reader = Ledger::Open(path_, read_only);
+  ASSERT_THAT(reader, IsOk());
+  absl::StatusOr<FoldedBooks> before = (*reader)->Fold(head, std::nullopt);
+  ASSERT_THAT(before, IsOk());
+  EXPECT_EQ(before->snapshot_sequence, 0u);
+  ASSERT_EQ(warnings_.size(), 1u);
+  EXPECT_THAT(warnings_[0], ::testing::HasSubstr(absl::StrCat(
+                                "skipped ", head / 100, " snapshots of another projection version")));
+  reader->reset();  // a read-only open stores nothing: the next one folds it all again
+
+  ReopenWith();  // writable
+  FoldedBooks after = MustFold(head);
+  EXPECT_EQ(after.snapshot_sequence, head);
+  EXPECT_EQ(after.events_read, 0u);
+  ExpectSameState(after.books, before->books, head);
+  // With a usable snapshot near the head, opening again stores none.
+  absl::StatusOr<std::vector<SnapshotInfo>> listed = ledger_->ListSnapshots();
+  ASSERT_THAT(listed, IsOk());
+  ReopenWith();
+  absl::StatusOr<std::vector<SnapshotInfo>> relisted = ledger_->ListSnapshots();
+  ASSERT_THAT(relisted, IsOk());
+  EXPECT_EQ(relisted->size(), listed->size());
+  EXPECT_EQ(listed->size(), rewritten + 3);
 }
 
 TEST_F(ProjectionsTest, KnownAtSelectsWhatWasRecordedByThenIncludingEqualTimestamps) {
