@@ -243,13 +243,13 @@ struct ReportFlags {
   std::string unit = "yuan";
 };
 
-enum class ReportKind { kBalances, kProjects, kHelpers };
-
 absl::Status RunReport(const Globals& globals, ReportKind kind, const ReportFlags& flags) {
   RETURN_IF_ERROR(CheckFormat(globals, {"table", "json", "csv"}));
   ASSIGN_OR_RETURN(AmountUnit unit, app::ParseUnit(flags.unit));
   ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kRead));
-  ASSIGN_OR_RETURN(app::FoldedPoint point, app::FoldAtPoint(*ledger, flags.point));
+  app::PointOptions options = flags.point;
+  options.projections = ProjectionsRead(kind, flags.region);
+  ASSIGN_OR_RETURN(app::FoldedPoint point, app::FoldAtPoint(*ledger, options));
   const Books& books = point.folded.books;
   auto not_found_is_usage = [](absl::Status status) {
     return status.code() == absl::StatusCode::kNotFound ? UsageError(status.message()) : status;

@@ -17,6 +17,7 @@ struct PointOptions {
   std::optional<uint64_t> at_seq;  // events 1..N
   std::string known_at;            // RFC 3339: events recorded at or before it
   std::string as_of;               // YYYY-MM-DD: events effective on or before it
+  Books::Set projections = Books::kAll;  // what the query reads (ProjectionsRead)
 };
 
 struct FoldedPoint {

@@ -393,16 +393,24 @@ void Service::Timed(httplib::Server& server, const std::string& method, const st
   }
 }
 
+// The report a path names (/v1/balances, /v1/projects, /v1/helpers).
+ReportKind KindNamed(const std::string& kind) {
+  if (kind == "balances") return ReportKind::kBalances;
+  if (kind == "projects") return ReportKind::kProjects;
+  return ReportKind::kHelpers;
+}
+
 // The report of `kind` for `region` from `books` at `at`.
 absl::StatusOr<std::unique_ptr<google::protobuf::Message>> BuildReport(
     const std::string& kind, const Books& books, const std::string& region,
     const v1::PointInTime& at) {
   std::unique_ptr<google::protobuf::Message> built;
-  if (kind == "balances") {
+  const ReportKind which = KindNamed(kind);
+  if (which == ReportKind::kBalances) {
     ASSIGN_OR_RETURN(v1::RegionBalancesReport report, RegionBalancesReport(books, region));
     *report.mutable_at() = at;
     built = std::make_unique<v1::RegionBalancesReport>(std::move(report));
-  } else if (kind == "projects") {
+  } else if (which == ReportKind::kProjects) {
     ASSIGN_OR_RETURN(v1::ProjectTotalsReport report, ProjectTotalsReport(books, region));
     *report.mutable_at() = at;
     built = std::make_unique<v1::ProjectTotalsReport>(std::move(report));
@@ -448,6 +456,7 @@ void Service::HandleReport(const httplib::Request& request, httplib::Response& r
   if (point.at_seq.has_value() || !point.known_at.empty() || !point.as_of.empty()) {
     std::shared_ptr<const Published> published = Current();
     if (NotModified(request, response, published->head.sequence)) return;
+    point.projections = ProjectionsRead(KindNamed(kind), region);
     absl::StatusOr<FoldedPoint> folded = FoldAtPoint(*ledger_, point);
     if (!folded.ok()) {
       response.status = ExitCodeFor(folded.status()) == kExitIntegrity ? 500 : 400;

@@ -226,9 +226,12 @@ class Ledger {
   // with one it reads from the start (the log is ordered by sequence, not by
   // effective date). REQUIRES: sequence <= head().sequence.
   // `use_snapshots` false folds from the start (a full rebuild).
+  // `projections` says which projections to load and fold (the others stay
+  // empty): a query for one report need not pay for the rest.
   absl::StatusOr<FoldedBooks> Fold(uint64_t sequence,
                                    const std::optional<std::string>& as_of_date,
-                                   bool use_snapshots = true) const;
+                                   bool use_snapshots = true,
+                                   Books::Set projections = Books::kAll) const;
   // The last sequence recorded at or before `time` (0 when none was):
   // recorded_at never decreases, so this is a binary search.
   absl::StatusOr<uint64_t> SequenceKnownAt(absl::Time time) const;
@@ -279,8 +282,9 @@ class Ledger {
   Ledger() = default;
   absl::Status LoadHeadAndFold();
   absl::Status WriteSnapshot(const Books& books, uint64_t sequence, const Hash& hash);
-  // Loads into `books` the newest usable snapshot at or before `sequence`;
-  // returns its sequence and hash, or 0 when there is none.
+  // Loads into `books` the newest usable snapshot at or before `sequence` of
+  // each projection it folds; returns its sequence and hash, or 0 when there
+  // is none.
   absl::StatusOr<std::pair<uint64_t, Hash>> LoadNewestSnapshot(uint64_t sequence,
                                                                Books* books) const;
   // Why `info` cannot be used, or empty.

@@ -1,5 +1,6 @@
 // Folding to a point of the log, and the snapshots that shorten the fold.
 #include <algorithm>
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
@@ -7,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "aidledger/v1/storage.pb.h"
+#include "ledger/check.h"
 #include "ledger/internal/codec.h"
 #include "ledger/internal/store.h"
 #include "ledger/ledger.h"
@@ -35,12 +37,13 @@ void Ledger::Warn(absl::string_view message) const {
 
 absl::StatusOr<FoldedBooks> Ledger::Fold(uint64_t sequence,
                                          const std::optional<std::string>& as_of_date,
-                                         bool use_snapshots) const {
+                                         bool use_snapshots, Books::Set projections) const {
   const uint64_t head = this->head().sequence;
   if (sequence > head) {
     return absl::OutOfRangeError(absl::StrCat("sequence ", sequence, " is past the head ", head));
   }
   FoldedBooks folded;
+  folded.books = Books(projections);
   folded.sequence = sequence;
   if (!as_of_date.has_value() && use_snapshots) {
     ASSIGN_OR_RETURN(auto snapshot, LoadNewestSnapshot(sequence, &folded.books));
@@ -118,6 +121,7 @@ absl::StatusOr<uint64_t> Ledger::SequenceKnownAt(absl::Time time) const {
 }
 
 absl::Status Ledger::WriteSnapshot(const Books& books, uint64_t sequence, const Hash& hash) {
+  AIDLEDGER_CHECK(books.Folds(Books::kAll));
   internal::Batch batch = store_->NewBatch();
   const int64_t now = absl::ToUnixMicros(options_.clock());
   for (const Projection* projection : books.all()) {
@@ -231,7 +235,9 @@ absl::StatusOr<std::pair<uint64_t, Hash>> Ledger::LoadNewestSnapshot(uint64_t se
                       " of another projection version (stored by another build); the next "
                       "append, or `aidledger snapshot create`, stores a current one"));
   };
-  for (const Books::Kind& kind : Books::kKinds) {
+  for (size_t i = 0; i < Books::kKinds.size(); ++i) {
+    if (!books->FoldsIndex(i)) continue;
+    const Books::Kind& kind = Books::kKinds[i];
     Walk walk{.prefix = absl::StrCat(kind.name, "/"), .cursor = store_->NewCursor(Family::kSnapshots)};
     walk.cursor->SeekForPrev(SnapshotKey(kind.name, sequence));
     RETURN_IF_ERROR(settle(walk));
@@ -252,11 +258,14 @@ absl::StatusOr<std::pair<uint64_t, Hash>> Ledger::LoadNewestSnapshot(uint64_t se
         records.back().reset();
       }
     }
-    Books candidate;
+    Books candidate(books->folded());
     size_t loaded = 0;
     std::string problem;
     Hash chain_hash{};
-    for (Projection* projection : candidate.all()) {
+    const std::array<Projection*, 3> every = candidate.all();
+    for (size_t i = 0; i < every.size(); ++i) {
+      if (!candidate.FoldsIndex(i)) continue;
+      Projection* projection = every[i];
       for (const std::optional<v1::SnapshotRecord>& parsed : records) {
         if (!parsed.has_value() || parsed->projection() != projection->name()) continue;
         const v1::SnapshotRecord& record = *parsed;
@@ -284,7 +293,7 @@ absl::StatusOr<std::pair<uint64_t, Hash>> Ledger::LoadNewestSnapshot(uint64_t se
       }
       if (!problem.empty()) break;
     }
-    if (problem.empty() && loaded == candidate.all().size()) {
+    if (problem.empty() && loaded == walks.size()) {
       warn_outdated();
       *books = std::move(candidate);
       return std::make_pair(at, chain_hash);

@@ -5,9 +5,10 @@
 namespace aidledger {
 
 absl::Status Books::Apply(const FoldEvent& event) {
-  RETURN_IF_ERROR(regions.Apply(event));
-  RETURN_IF_ERROR(projects.Apply(event));
-  RETURN_IF_ERROR(helpers.Apply(event));
+  const std::array<Projection*, 3> every = all();
+  for (size_t i = 0; i < every.size(); ++i) {
+    if (FoldsIndex(i)) RETURN_IF_ERROR(every[i]->Apply(event));
+  }
   ++events_folded_;
   return absl::OkStatus();
 }
@@ -23,9 +24,11 @@ absl::Status Books::ApplyAll(absl::Span<const FoldEvent* const> events) {
   // independent); the error reported is the one of the earliest event.
   absl::Status first_error;
   size_t first_failed = events.size();
-  for (Projection* projection : all()) {
+  const std::array<Projection*, 3> every = all();
+  for (size_t i = 0; i < every.size(); ++i) {
+    if (!FoldsIndex(i)) continue;
     size_t failed = events.size();
-    absl::Status status = projection->ApplyBatch(events, &failed);
+    absl::Status status = every[i]->ApplyBatch(events, &failed);
     if (!status.ok() && failed < first_failed) {
       first_error = std::move(status);
       first_failed = failed;

@@ -5,6 +5,7 @@
 #define AIDLEDGER_PROJECTIONS_BOOKS_H_
 
 #include <array>
+#include <cstdint>
 
 #include "absl/types/span.h"
 
@@ -28,7 +29,17 @@ class Books {
       {HelperTotals::kName, HelperTotals::kVersion},
   }};
 
+  // Which projections a Books folds: a bit each, in all() order. A query
+  // that reads one report need not load or fold the others; the live Books,
+  // and every Books that is snapshotted or audited, folds them all.
+  using Set = uint32_t;
+  static constexpr Set kRegions = 1u << 0;
+  static constexpr Set kProjects = 1u << 1;
+  static constexpr Set kHelpers = 1u << 2;
+  static constexpr Set kAll = kRegions | kProjects | kHelpers;
+
   Books() = default;
+  explicit Books(Set folded) : folded_(folded) {}
   Books(const Books& other) = default;
   Books& operator=(const Books& other) = default;
   // Declared so that moving a Books moves its maps instead of copying them.
@@ -46,6 +57,13 @@ class Books {
   // event's. REQUIRES: events.size() <= limits::kFoldBatchEvents.
   absl::Status ApplyAll(absl::Span<const FoldEvent* const> events);
 
+  Set folded() const { return folded_; }
+  // True when every projection of `set` is folded.
+  bool Folds(Set set) const { return (folded_ & set) == set; }
+  // Whether the projection at `index` of all() is folded (the state of one
+  // that is not stays empty).
+  bool FoldsIndex(size_t index) const { return (folded_ & (Set{1} << index)) != 0; }
+
   // How many events were folded into this Books since construction or Reset.
   uint64_t events_folded() const { return events_folded_; }
 
@@ -59,6 +77,7 @@ class Books {
   HelperTotals helpers;
 
  private:
+  Set folded_ = kAll;
   uint64_t events_folded_ = 0;
 };
 

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/check.h"
 #include "ledger/limits.h"
 
 namespace aidledger {
@@ -16,8 +17,21 @@ absl::Status RegionNotFound(const std::string& region) {
 
 }  // namespace
 
+Books::Set ProjectionsRead(ReportKind kind, const std::string& region) {
+  switch (kind) {
+    case ReportKind::kBalances:
+      return Books::kRegions;
+    case ReportKind::kProjects:
+      return region.empty() ? Books::kProjects : Books::kProjects | Books::kRegions;
+    case ReportKind::kHelpers:
+      return Books::kHelpers;
+  }
+  return Books::kAll;
+}
+
 absl::StatusOr<v1::RegionBalancesReport> RegionBalancesReport(const Books& books,
                                                               const std::string& region) {
+  AIDLEDGER_CHECK(books.Folds(ProjectionsRead(ReportKind::kBalances, region)));
   if (!region.empty() && books.regions.FindRegion(region) == nullptr) return RegionNotFound(region);
   // Children of each region, by code (std::map keeps them sorted).
   std::map<std::string, std::vector<std::string>> children;
@@ -49,6 +63,7 @@ absl::StatusOr<v1::RegionBalancesReport> RegionBalancesReport(const Books& books
 
 absl::StatusOr<v1::ProjectTotalsReport> ProjectTotalsReport(const Books& books,
                                                             const std::string& region) {
+  AIDLEDGER_CHECK(books.Folds(ProjectionsRead(ReportKind::kProjects, region)));
   if (!region.empty() && books.regions.FindRegion(region) == nullptr) return RegionNotFound(region);
   std::vector<const v1::ProjectEntry*> selected;
   for (const v1::ProjectEntry& entry : books.projects.state().projects()) {
@@ -64,6 +79,7 @@ absl::StatusOr<v1::ProjectTotalsReport> ProjectTotalsReport(const Books& books,
 }
 
 v1::HelperTotalsReport HelperTotalsReport(const Books& books) {
+  AIDLEDGER_CHECK(books.Folds(ProjectionsRead(ReportKind::kHelpers, "")));
   std::vector<const v1::HelperEntry*> selected;
   for (const v1::HelperEntry& entry : books.helpers.state().helpers()) selected.push_back(&entry);
   std::sort(selected.begin(), selected.end(),

@@ -11,6 +11,13 @@
 
 namespace aidledger {
 
+// The reports, as the CLI and the server name them.
+enum class ReportKind { kBalances, kProjects, kHelpers };
+
+// The projections a report of `kind` filtered by `region` (empty: none)
+// reads: a fold for that report alone needs only these (Ledger::Fold).
+Books::Set ProjectionsRead(ReportKind kind, const std::string& region);
+
 // Regions in tree order (each region followed by the regions below it,
 // siblings by code). With `region` non-empty: that region and everything
 // below it; kNotFound when it is not registered in `books`.

@@ -3,6 +3,7 @@
 #include <fstream>
 #include <regex>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "tests/cli/run.h"
 #include "ledger/internal/codec.h"
@@ -227,6 +228,34 @@ TEST_F(CliTest, BalancesAtAPointAndInUnits) {
   EXPECT_THAT(after.out, ::testing::HasSubstr("亿元"));
   RunResult as_of = Run({"balances", "--as-of", "2021-05-31", "--format", "csv"});
   EXPECT_THAT(as_of.out, ::testing::HasSubstr("621100,定西市,620000,0,"));
+}
+
+// A report folds only the projections it reads; filtered by region, the
+// projects report reads the region tree as well.
+TEST_F(CliTest, ProjectsFilteredByRegionAtTheHeadAndAtAPoint) {
+  AddBasics();
+  MustRun({"project", "add", "--project", "DX-1", "--region", "621100", "--name", "定西一号",
+           "--category", "health", "--date", "2021-02-01"});
+  MustRun({"project", "add", "--project", "QD-1", "--region", "370200", "--name", "青岛一号",
+           "--category", "education", "--date", "2021-02-01"});
+  MustRun({"project", "add", "--project", "DX-2", "--region", "621100", "--name", "定西二号",
+           "--category", "health", "--date", "2021-03-01"});
+  for (const std::vector<std::string>& point :
+       {std::vector<std::string>{}, {"--at-seq", "7"}, {"--as-of", "2021-02-28"}}) {
+    std::vector<std::string> args = {"projects", "--region", "620000", "--format", "csv"};
+    args.insert(args.end(), point.begin(), point.end());
+    RunResult result = Run(args);
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_THAT(result.out, ::testing::HasSubstr("DX-1,621100,定西一号"));
+    EXPECT_THAT(result.out, ::testing::Not(::testing::HasSubstr("QD-1")));
+    EXPECT_EQ(absl::StrContains(result.out, "DX-2"), point.empty()) << result.out;
+  }
+  RunResult all = Run({"projects", "--format", "csv", "--at-seq", "7"});
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  EXPECT_THAT(all.out, ::testing::HasSubstr("QD-1,370200,青岛一号"));
+  RunResult unknown = Run({"projects", "--region", "999999"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_THAT(unknown.err, ::testing::HasSubstr("region 999999 is not registered"));
 }
 
 TEST_F(CliTest, BadPointsAreUsageErrors) {

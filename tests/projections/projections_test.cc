@@ -540,6 +540,57 @@ TEST_F(ProjectionsTest, AWritableOpenWithNoUsableSnapshotNearTheHeadStoresOne) {
   EXPECT_EQ(listed->size(), rewritten + 3);
 }
 
+// A fold of some projections loads and folds only those: a damaged snapshot
+// of another projection does not send it further back, and what it folds
+// equals the same projections of a full fold.
+TEST_F(ProjectionsTest, AFoldOfSomeProjectionsReadsOnlyTheirSnapshots) {
+  RandomStream stream(ledger_.get(), testing::TestSeed(7008));
+  stream.AddRegistry();
+  stream.AddMoneyEvents(200, 0);
+  ASSERT_THAT(ledger_->CreateSnapshot(), IsOk());
+  const uint64_t older = ledger_->head().sequence;
+  stream.AddMoneyEvents(100, 0);
+  ASSERT_THAT(ledger_->CreateSnapshot(), IsOk());
+  const uint64_t newer = ledger_->head().sequence;
+  stream.AddMoneyEvents(30, 0);
+  const uint64_t head = ledger_->head().sequence;
+  ledger_.reset();
+  {
+    absl::StatusOr<std::unique_ptr<internal::Store>> store = internal::Store::Open(path_, {});
+    ASSERT_THAT(store, IsOk());
+    internal::Batch batch = (*store)->NewBatch();
+    batch.Put(internal::Family::kSnapshots,
+              absl::StrCat("project_totals/", internal::EncodeSequence(newer)), "not a record");
+    ASSERT_THAT((*store)->Write(&batch, true), IsOk());
+  }
+  ReopenWith();
+  const FoldedBooks full = MustFold(head, std::nullopt, false);
+  const FoldedBooks every = MustFold(head);
+  EXPECT_EQ(every.snapshot_sequence, older);
+  ExpectSameState(every.books, full.books, head);
+  struct Case {
+    Books::Set set;
+    uint64_t snapshot;
+  };
+  for (const Case& c : {Case{Books::kRegions, newer}, Case{Books::kHelpers, newer},
+                        Case{Books::kProjects, older},
+                        Case{Books::kRegions | Books::kProjects, older}}) {
+    warnings_.clear();
+    absl::StatusOr<FoldedBooks> some = ledger_->Fold(head, std::nullopt, true, c.set);
+    ASSERT_THAT(some, IsOk());
+    EXPECT_EQ(some->snapshot_sequence, c.snapshot) << c.set;
+    EXPECT_EQ(some->events_read, head - c.snapshot) << c.set;
+    EXPECT_EQ(warnings_.size(), c.snapshot == older ? 1u : 0u) << c.set;
+    EXPECT_EQ(some->books.folded(), c.set);
+    const Books empty;
+    for (size_t i = 0; i < some->books.all().size(); ++i) {
+      const Books& expected = some->books.FoldsIndex(i) ? full.books : empty;
+      EXPECT_TRUE(some->books.all()[i]->SerializeState() == expected.all()[i]->SerializeState())
+          << some->books.all()[i]->name() << " of set " << c.set;
+    }
+  }
+}
+
 TEST_F(ProjectionsTest, KnownAtSelectsWhatWasRecordedByThenIncludingEqualTimestamps) {
   AddQingdaoBasics();
   // Two batches; every event of a batch carries the batch's one timestamp.
