@@ -2,6 +2,7 @@
 // over seeded random streams (snapshot + tail == full rebuild, totals roll
 // up, reversing everything returns every figure to zero), point-in-time
 // selection at its boundaries, and snapshots that must not be trusted.
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -77,6 +78,22 @@ class ProjectionsTest : public LedgerFixture {
   void SetUp() override {
     LedgerFixture::SetUp();
     ReopenWith();
+  }
+  // Appends `count` money events and snapshots the head; returns the head.
+  uint64_t AddAndSnapshot(RandomStream& stream, size_t count) {
+    stream.AddMoneyEvents(count, 0);
+    EXPECT_THAT(ledger_->CreateSnapshot(), IsOk());
+    return ledger_->head().sequence;
+  }
+  // Closes the ledger and writes `edit`'s puts straight into its store (with
+  // valid checksums), as damage or another build would; reopen to go on.
+  void EditStore(const std::function<void(internal::Store&, internal::Batch&)>& edit) {
+    ledger_.reset();
+    absl::StatusOr<std::unique_ptr<internal::Store>> store = internal::Store::Open(path_, {});
+    ASSERT_THAT(store, IsOk());
+    internal::Batch batch = (*store)->NewBatch();
+    edit(**store, batch);
+    ASSERT_THAT((*store)->Write(&batch, true), IsOk());
   }
   FoldedBooks MustFold(uint64_t sequence, std::optional<std::string> as_of = std::nullopt,
                        bool use_snapshots = true) {
@@ -425,27 +442,17 @@ TEST_F(ProjectionsTest, AHeadQueryAfterASnapshotReadsOnlyTheTail) {
 TEST_F(ProjectionsTest, ASnapshotThatDoesNotMatchTheChainOrTheCodeIsSkipped) {
   RandomStream stream(ledger_.get(), testing::TestSeed(7005));
   stream.AddRegistry();
-  stream.AddMoneyEvents(200, 0);
-  ASSERT_THAT(ledger_->CreateSnapshot(), IsOk());
-  const uint64_t good_at = ledger_->head().sequence;
-  stream.AddMoneyEvents(100, 0);
-  ASSERT_THAT(ledger_->CreateSnapshot(), IsOk());
-  const uint64_t tampered_at = ledger_->head().sequence;
-  stream.AddMoneyEvents(100, 0);
-  ASSERT_THAT(ledger_->CreateSnapshot(), IsOk());
-  const uint64_t stale_at = ledger_->head().sequence;
+  const uint64_t good_at = AddAndSnapshot(stream, 200);
+  const uint64_t tampered_at = AddAndSnapshot(stream, 100);
+  const uint64_t stale_at = AddAndSnapshot(stream, 100);
   const uint64_t head = ledger_->head().sequence;
-  ledger_.reset();
-  {
-    // Tamper with the newer snapshots directly in RocksDB (valid checksums):
-    // one claims another chain hash with inflated figures, one is of an old version.
-    absl::StatusOr<std::unique_ptr<internal::Store>> store = internal::Store::Open(path_, {});
-    ASSERT_THAT(store, IsOk());
-    internal::Batch batch = (*store)->NewBatch();
+  // Tamper with the newer snapshots: one claims another chain hash with
+  // inflated figures, one is of another version.
+  EditStore([&](internal::Store& store, internal::Batch& batch) {
     for (auto [at, tamper_hash] : {std::pair{tampered_at, true}, std::pair{stale_at, false}}) {
       const std::string key = absl::StrCat("region_balances/", internal::EncodeSequence(at));
       absl::StatusOr<std::optional<std::string>> value =
-          (*store)->Get(internal::Family::kSnapshots, key);
+          store.Get(internal::Family::kSnapshots, key);
       ASSERT_TRUE(value.ok() && value->has_value());
       v1::SnapshotRecord record;
       ASSERT_TRUE(record.ParseFromString(**value));
@@ -460,8 +467,7 @@ TEST_F(ProjectionsTest, ASnapshotThatDoesNotMatchTheChainOrTheCodeIsSkipped) {
       }
       batch.Put(internal::Family::kSnapshots, key, record.SerializeAsString());
     }
-    ASSERT_THAT((*store)->Write(&batch, true), IsOk());
-  }
+  });
   ReopenWith();
   FoldedBooks folded = MustFold(head);
   EXPECT_EQ(folded.snapshot_sequence, good_at);
@@ -492,14 +498,10 @@ TEST_F(ProjectionsTest, AWritableOpenWithNoUsableSnapshotNearTheHeadStoresOne) {
   stream.AddMoneyEvents(400, 0);
   const uint64_t head = ledger_->head().sequence;
   ASSERT_GE(head, 400u);
-  ledger_.reset();
   size_t rewritten = 0;
-  {
-    // What an older build would have stored: every record of another version.
-    absl::StatusOr<std::unique_ptr<internal::Store>> store = internal::Store::Open(path_, {});
-    ASSERT_THAT(store, IsOk());
-    internal::Batch batch = (*store)->NewBatch();
-    std::unique_ptr<internal::Cursor> cursor = (*store)->NewCursor(internal::Family::kSnapshots);
+  // What an older build would have stored: every record of another version.
+  EditStore([&](internal::Store& store, internal::Batch& batch) {
+    std::unique_ptr<internal::Cursor> cursor = store.NewCursor(internal::Family::kSnapshots);
     for (cursor->SeekToFirst(); cursor->Valid(); cursor->Next()) {
       v1::SnapshotRecord record;
       ASSERT_TRUE(record.ParseFromString(std::string(cursor->value())));
@@ -508,8 +510,7 @@ TEST_F(ProjectionsTest, AWritableOpenWithNoUsableSnapshotNearTheHeadStoresOne) {
       ++rewritten;
     }
     ASSERT_THAT(cursor->status(), IsOk());
-    ASSERT_THAT((*store)->Write(&batch, true), IsOk());
-  }
+  });
   ASSERT_EQ(rewritten, 3 * (head / 100));
 
   LedgerOptions read_only = Options();
@@ -546,23 +547,14 @@ TEST_F(ProjectionsTest, AWritableOpenWithNoUsableSnapshotNearTheHeadStoresOne) {
 TEST_F(ProjectionsTest, AFoldOfSomeProjectionsReadsOnlyTheirSnapshots) {
   RandomStream stream(ledger_.get(), testing::TestSeed(7008));
   stream.AddRegistry();
-  stream.AddMoneyEvents(200, 0);
-  ASSERT_THAT(ledger_->CreateSnapshot(), IsOk());
-  const uint64_t older = ledger_->head().sequence;
-  stream.AddMoneyEvents(100, 0);
-  ASSERT_THAT(ledger_->CreateSnapshot(), IsOk());
-  const uint64_t newer = ledger_->head().sequence;
+  const uint64_t older = AddAndSnapshot(stream, 200);
+  const uint64_t newer = AddAndSnapshot(stream, 100);
   stream.AddMoneyEvents(30, 0);
   const uint64_t head = ledger_->head().sequence;
-  ledger_.reset();
-  {
-    absl::StatusOr<std::unique_ptr<internal::Store>> store = internal::Store::Open(path_, {});
-    ASSERT_THAT(store, IsOk());
-    internal::Batch batch = (*store)->NewBatch();
+  EditStore([&](internal::Store&, internal::Batch& batch) {
     batch.Put(internal::Family::kSnapshots,
               absl::StrCat("project_totals/", internal::EncodeSequence(newer)), "not a record");
-    ASSERT_THAT((*store)->Write(&batch, true), IsOk());
-  }
+  });
   ReopenWith();
   const FoldedBooks full = MustFold(head, std::nullopt, false);
   const FoldedBooks every = MustFold(head);
