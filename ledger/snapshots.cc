@@ -1,11 +1,16 @@
 // Folding to a point of the log, and the snapshots that shorten the fold.
 #include <algorithm>
 #include <array>
+#include <deque>
+#include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/match.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/strings/str_cat.h"
 #include "aidledger/v1/storage.pb.h"
 #include "ledger/check.h"
@@ -29,6 +34,205 @@ std::string SnapshotKey(absl::string_view projection, uint64_t sequence) {
   return absl::StrCat(projection, "/", internal::EncodeSequence(sequence));
 }
 
+// Consecutive records of the log, checked, as a fold reads them ahead of
+// decoding and folding them.
+struct FoldChunk {
+  struct Entry {
+    uint64_t sequence;
+    size_t offset, size;  // of its event's bytes in `bytes`
+  };
+  std::vector<Entry> entries;
+  std::string bytes;
+};
+
+// Reads the records of a fold a chunk at a time, with the checks of
+// EventReader::NextRecord, and checks that the first links to the snapshot
+// the fold starts from.
+class ChunkReader {
+ public:
+  ChunkReader(std::unique_ptr<EventReader> reader, uint64_t snapshot_sequence,
+              const Hash& snapshot_hash)
+      : reader_(std::move(reader)),
+        snapshot_sequence_(snapshot_sequence),
+        last_(snapshot_sequence),
+        hash_(snapshot_hash) {}
+
+  // Replaces `chunk`'s records with the next ones (at most kFoldChunkEvents
+  // and, past the first, kFoldChunkBytesMax bytes); false when none is left.
+  absl::StatusOr<bool> Fill(FoldChunk* chunk) {
+    chunk->entries.clear();
+    chunk->bytes.clear();
+    CheckedRecord record;
+    while (chunk->entries.size() < limits::kFoldChunkEvents &&
+           chunk->bytes.size() < limits::kFoldChunkBytesMax) {
+      ASSIGN_OR_RETURN(bool more, reader_->NextRecord(&record));
+      if (!more) break;
+      if (last_ == snapshot_sequence_ && last_ > 0 && record.prev_hash != hash_) {
+        return absl::DataLossError(absl::StrCat("event ", record.sequence,
+                                                " does not link to the snapshot at ", last_));
+      }
+      chunk->entries.push_back({record.sequence, chunk->bytes.size(), record.event_bytes.size()});
+      chunk->bytes.append(record.event_bytes.data(), record.event_bytes.size());
+      last_ = record.sequence;
+      hash_ = record.hash;
+    }
+    return !chunk->entries.empty();
+  }
+
+  // The last record read (the snapshot's before any) and its chain hash.
+  uint64_t last() const { return last_; }
+  const Hash& hash() const { return hash_; }
+
+ private:
+  std::unique_ptr<EventReader> reader_;
+  const uint64_t snapshot_sequence_;
+  uint64_t last_;
+  Hash hash_;
+};
+
+// Decodes only the fields the projections read, straight from the checked
+// bytes (FoldEvent), and folds them a batch of kFoldBatchEvents at a time,
+// in the order of the log.
+class ChunkFolder {
+ public:
+  ChunkFolder(const std::optional<std::string>& as_of_date, Books* books)
+      : as_of_date_(as_of_date), books_(books), decoders_(limits::kFoldBatchEvents) {
+    events_.reserve(limits::kFoldBatchEvents);
+  }
+
+  absl::Status Fold(const FoldChunk& chunk) {
+    const absl::string_view bytes = chunk.bytes;
+    for (size_t first = 0; first < chunk.entries.size(); first += limits::kFoldBatchEvents) {
+      const size_t end = std::min(chunk.entries.size(), first + limits::kFoldBatchEvents);
+      events_.clear();
+      for (size_t i = first; i < end; ++i) {
+        const FoldChunk::Entry& entry = chunk.entries[i];
+        ASSIGN_OR_RETURN(const FoldEvent* event,
+                         decoders_[i - first].DecodeStored(
+                             entry.sequence, bytes.substr(entry.offset, entry.size)));
+        if (as_of_date_.has_value() && event->effective_date > *as_of_date_) continue;
+        events_.push_back(event);
+      }
+      events_read_ += end - first;
+      absl::Status applied = books_->ApplyAll(events_);
+      if (!applied.ok()) return absl::DataLossError(applied.message());
+    }
+    return absl::OkStatus();
+  }
+
+  uint64_t events_read() const { return events_read_; }
+
+ private:
+  const std::optional<std::string>& as_of_date_;
+  Books* books_;
+  std::vector<FoldEventDecoder> decoders_;
+  std::vector<const FoldEvent*> events_;
+  uint64_t events_read_ = 0;
+};
+
+// Hands read chunks from the reading thread to the folding one, in order:
+// at most `capacity` wait; folded chunks come back to be filled again, so a
+// fold allocates at most capacity + 2 of them.
+class ChunkPipe {
+ public:
+  explicit ChunkPipe(size_t capacity) : capacity_(capacity) {}
+
+  // Reading side: a chunk to fill.
+  std::unique_ptr<FoldChunk> TakeFree() {
+    absl::MutexLock lock(&mutex_);
+    if (free_.empty()) return std::make_unique<FoldChunk>();
+    std::unique_ptr<FoldChunk> chunk = std::move(free_.back());
+    free_.pop_back();
+    return chunk;
+  }
+  // Reading side: waits for room; false when the fold has stopped.
+  bool Push(std::unique_ptr<FoldChunk> chunk) {
+    absl::MutexLock lock(&mutex_);
+    mutex_.Await(absl::Condition(this, &ChunkPipe::RoomOrCancelled));
+    if (cancelled_) return false;
+    full_.push_back(std::move(chunk));
+    return true;
+  }
+  // Reading side: nothing more will come; `status` is why (OK: the end).
+  void Close(absl::Status status) {
+    absl::MutexLock lock(&mutex_);
+    closed_ = true;
+    status_ = std::move(status);
+  }
+
+  // Folding side: the next chunk, or nullptr once the reading has closed
+  // and every chunk was taken.
+  std::unique_ptr<FoldChunk> Pop() {
+    absl::MutexLock lock(&mutex_);
+    mutex_.Await(absl::Condition(this, &ChunkPipe::ChunkOrClosed));
+    if (full_.empty()) return nullptr;
+    std::unique_ptr<FoldChunk> chunk = std::move(full_.front());
+    full_.pop_front();
+    return chunk;
+  }
+  void Recycle(std::unique_ptr<FoldChunk> chunk) {
+    absl::MutexLock lock(&mutex_);
+    free_.push_back(std::move(chunk));
+  }
+  // Folding side: stop the reading (a fold error).
+  void Cancel() {
+    absl::MutexLock lock(&mutex_);
+    cancelled_ = true;
+  }
+  absl::Status status() {
+    absl::MutexLock lock(&mutex_);
+    return status_;
+  }
+
+ private:
+  bool RoomOrCancelled() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    return cancelled_ || full_.size() < capacity_;
+  }
+  bool ChunkOrClosed() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    return !full_.empty() || closed_;
+  }
+
+  const size_t capacity_;
+  absl::Mutex mutex_;
+  std::deque<std::unique_ptr<FoldChunk>> full_ ABSL_GUARDED_BY(mutex_);
+  std::vector<std::unique_ptr<FoldChunk>> free_ ABSL_GUARDED_BY(mutex_);
+  bool closed_ ABSL_GUARDED_BY(mutex_) = false;
+  bool cancelled_ ABSL_GUARDED_BY(mutex_) = false;
+  absl::Status status_ ABSL_GUARDED_BY(mutex_);
+};
+
+// Folds everything `reader` reads, reading on a thread of its own (reading
+// and checking the records is about half of a fold's time, decoding and
+// folding the other half): what the 2 cores give a long fold. The first
+// error in log order wins: chunks are folded in order, and the reading
+// stops at its own error.
+absl::Status FoldReadingAhead(ChunkReader* reader, ChunkFolder* folder) {
+  ChunkPipe pipe(limits::kFoldChunksAhead);
+  std::thread reading([reader, &pipe] {
+    for (;;) {
+      std::unique_ptr<FoldChunk> chunk = pipe.TakeFree();
+      absl::StatusOr<bool> read = reader->Fill(chunk.get());
+      if (!read.ok() || !*read) {
+        pipe.Close(read.status());
+        return;
+      }
+      if (!pipe.Push(std::move(chunk))) return;  // the fold stopped
+    }
+  });
+  absl::Status folded;
+  while (std::unique_ptr<FoldChunk> chunk = pipe.Pop()) {
+    folded = folder->Fold(*chunk);
+    if (!folded.ok()) {
+      pipe.Cancel();
+      break;
+    }
+    pipe.Recycle(std::move(chunk));
+  }
+  reading.join();
+  if (!folded.ok()) return folded;
+  return pipe.status();
+}
+
 }  // namespace
 
 void Ledger::Warn(absl::string_view message) const {
@@ -50,53 +254,25 @@ absl::StatusOr<FoldedBooks> Ledger::Fold(uint64_t sequence,
     folded.snapshot_sequence = snapshot.first;
     folded.hash = snapshot.second;
   }
-  std::unique_ptr<EventReader> reader = Read(folded.snapshot_sequence + 1, sequence);
-  // The fold decodes only the fields it reads, straight from the checked
-  // bytes (FoldEvent), and folds events a batch at a time: the checks are
-  // those of EventReader::Next, the order that of the log.
-  struct Pending {
-    uint64_t sequence;
-    size_t offset, size;  // of its bytes in `bytes`
-  };
-  std::vector<Pending> pending;
-  pending.reserve(limits::kFoldBatchEvents);
-  std::string bytes;
-  std::vector<FoldEventDecoder> decoders(limits::kFoldBatchEvents);
-  std::vector<const FoldEvent*> events;
-  events.reserve(limits::kFoldBatchEvents);
-  CheckedRecord record;
-  uint64_t last = folded.snapshot_sequence;
-  for (bool more = true; more;) {
-    pending.clear();
-    bytes.clear();
-    while (pending.size() < limits::kFoldBatchEvents) {
-      ASSIGN_OR_RETURN(more, reader->NextRecord(&record));
-      if (!more) break;
-      if (last == folded.snapshot_sequence && last > 0 && record.prev_hash != folded.hash) {
-        return absl::DataLossError(absl::StrCat("event ", record.sequence,
-                                                " does not link to the snapshot at ", last));
-      }
-      pending.push_back({record.sequence, bytes.size(), record.event_bytes.size()});
-      bytes.append(record.event_bytes.data(), record.event_bytes.size());
-      last = record.sequence;
-      folded.hash = record.hash;
+  ChunkReader reader(Read(folded.snapshot_sequence + 1, sequence), folded.snapshot_sequence,
+                     folded.hash);
+  ChunkFolder folder(as_of_date, &folded.books);
+  if (sequence - folded.snapshot_sequence <= limits::kFoldChunkEvents) {
+    FoldChunk chunk;
+    for (;;) {
+      ASSIGN_OR_RETURN(bool read, reader.Fill(&chunk));
+      if (!read) break;
+      RETURN_IF_ERROR(folder.Fold(chunk));
     }
-    events.clear();
-    for (size_t i = 0; i < pending.size(); ++i) {
-      const Pending& p = pending[i];
-      ASSIGN_OR_RETURN(const FoldEvent* event,
-                       decoders[i].DecodeStored(p.sequence, absl::string_view(bytes).substr(p.offset, p.size)));
-      if (as_of_date.has_value() && event->effective_date > *as_of_date) continue;
-      events.push_back(event);
-    }
-    folded.events_read += pending.size();
-    absl::Status applied = folded.books.ApplyAll(events);
-    if (!applied.ok()) return absl::DataLossError(applied.message());
+  } else {
+    RETURN_IF_ERROR(FoldReadingAhead(&reader, &folder));
   }
-  if (last != sequence) {
-    return absl::DataLossError(
-        absl::StrCat("the log ends at event ", last, " but should reach event ", sequence));
+  if (reader.last() != sequence) {
+    return absl::DataLossError(absl::StrCat("the log ends at event ", reader.last(),
+                                            " but should reach event ", sequence));
   }
+  folded.hash = reader.hash();
+  folded.events_read = folder.events_read();
   return folded;
 }
 

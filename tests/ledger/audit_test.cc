@@ -28,9 +28,9 @@ class AuditTest : public testing::LedgerFixture {
     LedgerOptions options = Options();
     options.sync = false;
     ledger_ = *Ledger::Open(path_, options);
-    testing::RandomStream stream(ledger_.get(), testing::TestSeed(9001));
-    stream.AddRegistry();
-    stream.AddMoneyEvents(300, 20);
+    stream_ = std::make_unique<testing::RandomStream>(ledger_.get(), testing::TestSeed(9001));
+    stream_->AddRegistry();
+    stream_->AddMoneyEvents(300, 20);
     head_ = ledger_->head().sequence;
   }
 
@@ -108,6 +108,8 @@ class AuditTest : public testing::LedgerFixture {
     return 0;
   }
 
+  // Appends to the ledger SetUp opened (before any Tamper reopens it).
+  std::unique_ptr<testing::RandomStream> stream_;
   uint64_t head_ = 0;
 };
 
@@ -374,6 +376,58 @@ TEST_F(AuditTest, ASnapshotThatDiffersFromTheRebuildIsCaught) {
   EXPECT_THAT(VerifyReopened(),
               StatusIs(absl::StatusCode::kDataLoss,
                        ::testing::HasSubstr("project_totals snapshot differs from a full rebuild")));
+}
+
+// A fold of a long tail reads on a thread of its own while the caller
+// folds: damage the reading meets and an event the fold cannot take are
+// both reported, wherever in the tail they are, and the other thread stops.
+TEST_F(AuditTest, ALongFoldReportsDamageWhereverItIs) {
+  // More chunks than wait in the pipe, so that the reading blocks on it.
+  const size_t chunks = limits::kFoldChunksAhead + 4;
+  stream_->AddMoneyEvents(chunks * limits::kFoldChunkEvents, 0);
+  head_ = ledger_->head().sequence;
+  ASSERT_GT(head_, chunks * limits::kFoldChunkEvents);
+  auto fold_reopened = [&]() -> absl::Status {
+    ledger_.reset();
+    absl::StatusOr<std::unique_ptr<Ledger>> ledger =
+        Ledger::Open(path_, {.read_only = true, .fold_on_open = false});
+    if (!ledger.ok()) return ledger.status();
+    return (*ledger)->Fold(head_, std::nullopt, false).status();
+  };
+  ASSERT_THAT(fold_reopened(), IsOk());
+  // A record whose bytes no longer match its hash: in the first chunk, in
+  // the middle, and the very last event.
+  for (uint64_t target : {uint64_t{3}, head_ / 2, head_}) {
+    std::string original;
+    Tamper([&](internal::Store& store) {
+      const std::string key = internal::EncodeSequence(target);
+      original = Get(store, Family::kEvents, key);
+      internal::RecordView record = *internal::DecodeRecord(original);
+      std::string bytes(record.event_bytes);
+      bytes.back() ^= 1;
+      Put(store, Family::kEvents, key, internal::EncodeRecord(record.prev_hash, record.hash, bytes));
+    });
+    EXPECT_THAT(fold_reopened(),
+                StatusIs(absl::StatusCode::kDataLoss,
+                         ::testing::HasSubstr(absl::StrCat("event ", target, ": its stored hash"))))
+        << target;
+    Tamper([&](internal::Store& store) {
+      Put(store, Family::kEvents, internal::EncodeSequence(target), original);
+    });
+  }
+  ASSERT_THAT(fold_reopened(), IsOk());
+  // An event no fold can take (a sale in an unknown region), with the chain
+  // rewritten to match, early enough that the reading is chunks ahead.
+  ledger_ = *Ledger::Open(path_, {.read_only = true, .fold_on_open = false});
+  const uint64_t target = First([](const v1::Event& event) { return event.has_sale_recorded(); });
+  ASSERT_LT(target, limits::kFoldChunkEvents);
+  RewriteConsistently(target, [](v1::Event* event) {
+    event->mutable_sale_recorded()->set_region_code("999999");
+  });
+  EXPECT_THAT(fold_reopened(),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       ::testing::HasSubstr(absl::StrCat("event ", target,
+                                                         " references unknown region 999999"))));
 }
 
 TEST_F(AuditTest, EveryEventHasAProofThatHolds) {
