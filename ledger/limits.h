@@ -95,8 +95,9 @@ inline constexpr size_t kFoldBatchEvents = 32;
 // A fold of a long tail reads the log on a thread of its own, checking each
 // record's hash and link, in chunks of at most this many events and bytes,
 // while the calling thread decodes and folds the chunks read before; at
-// most kFoldChunksAhead read chunks wait for it. A tail of one chunk or less
-// is read and folded on the calling thread.
+// most kFoldChunksAhead read chunks wait for it. A tail of one chunk or less,
+// or any tail in a process allowed only one CPU, is read and folded on the
+// calling thread.
 inline constexpr size_t kFoldChunkEvents = 2048;
 inline constexpr size_t kFoldChunkBytesMax = 256 * 1024;
 inline constexpr size_t kFoldChunksAhead = 4;

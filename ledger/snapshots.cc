@@ -1,4 +1,6 @@
 // Folding to a point of the log, and the snapshots that shorten the fold.
+#include <sched.h>
+
 #include <algorithm>
 #include <array>
 #include <deque>
@@ -201,6 +203,14 @@ class ChunkPipe {
   absl::Status status_ ABSL_GUARDED_BY(mutex_);
 };
 
+// Whether this process may run on two CPUs or more: on one, reading ahead
+// on a second thread only adds switches between the two.
+bool TwoCpusAllowed() {
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  return sched_getaffinity(0, sizeof(cpus), &cpus) != 0 || CPU_COUNT(&cpus) >= 2;
+}
+
 // Folds everything `reader` reads, reading on a thread of its own (reading
 // and checking the records is about half of a fold's time, decoding and
 // folding the other half): what the 2 cores give a long fold. The first
@@ -257,7 +267,7 @@ absl::StatusOr<FoldedBooks> Ledger::Fold(uint64_t sequence,
   ChunkReader reader(Read(folded.snapshot_sequence + 1, sequence), folded.snapshot_sequence,
                      folded.hash);
   ChunkFolder folder(as_of_date, &folded.books);
-  if (sequence - folded.snapshot_sequence <= limits::kFoldChunkEvents) {
+  if (sequence - folded.snapshot_sequence <= limits::kFoldChunkEvents || !TwoCpusAllowed()) {
     FoldChunk chunk;
     for (;;) {
       ASSIGN_OR_RETURN(bool read, reader.Fill(&chunk));

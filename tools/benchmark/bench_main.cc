@@ -401,12 +401,21 @@ void Run(const Options& options) {
         {"1k", {last_snapshot >= every ? last_snapshot - every + 1000 : 1000, true}},
         {"100k", {last_snapshot >= every ? last_snapshot - 1 : head, true}},
         {"all", {head, false}}};
+    // A query at a snapshot takes milliseconds, and the first one also
+    // opens the table files: each is the best of kScanRuns, as the scans.
     for (const auto& [label, point] : points) {
-      start = absl::Now();
-      absl::StatusOr<FoldedBooks> folded = (*reader)->Fold(point.sequence, std::nullopt, point.snapshots);
-      const double ms = Seconds(start) * 1000;
-      if (!folded.ok()) Fail(std::string(folded.status().message()));
-      Emit({absl::StrCat("head_query_tail_", label, "_events_", folded->events_read), ms, "ms"});
+      double ms = 0;
+      uint64_t events_read = 0;
+      for (int run = 0; run < (point.snapshots ? kScanRuns : 1); ++run) {
+        start = absl::Now();
+        absl::StatusOr<FoldedBooks> folded =
+            (*reader)->Fold(point.sequence, std::nullopt, point.snapshots);
+        const double run_ms = Seconds(start) * 1000;
+        if (!folded.ok()) Fail(std::string(folded.status().message()));
+        ms = run == 0 ? run_ms : std::min(ms, run_ms);
+        events_read = folded->events_read;
+      }
+      Emit({absl::StrCat("head_query_tail_", label, "_events_", events_read), ms, "ms"});
     }
     // The head query of one report as the CLI makes it, at a snapshot: only
     // the projections the report reads, then the report itself.
@@ -414,24 +423,28 @@ void Run(const Options& options) {
                                                           {"projects", ReportKind::kProjects},
                                                           {"helpers", ReportKind::kHelpers}};
     for (const auto& [label, kind] : reports) {
-      start = absl::Now();
-      absl::StatusOr<FoldedBooks> folded =
-          (*reader)->Fold(last_snapshot, std::nullopt, true, ProjectionsRead(kind, ""));
-      if (!folded.ok()) Fail(std::string(folded.status().message()));
-      size_t rows = 0;
-      if (kind == ReportKind::kBalances) {
-        absl::StatusOr<v1::RegionBalancesReport> report = RegionBalancesReport(folded->books, "");
-        if (!report.ok()) Fail(std::string(report.status().message()));
-        rows = report->regions_size();
-      } else if (kind == ReportKind::kProjects) {
-        absl::StatusOr<v1::ProjectTotalsReport> report = ProjectTotalsReport(folded->books, "");
-        if (!report.ok()) Fail(std::string(report.status().message()));
-        rows = report->projects_size();
-      } else {
-        rows = HelperTotalsReport(folded->books).helpers_size();
+      double ms = 0;
+      for (int run = 0; run < kScanRuns; ++run) {
+        start = absl::Now();
+        absl::StatusOr<FoldedBooks> folded =
+            (*reader)->Fold(last_snapshot, std::nullopt, true, ProjectionsRead(kind, ""));
+        if (!folded.ok()) Fail(std::string(folded.status().message()));
+        size_t rows = 0;
+        if (kind == ReportKind::kBalances) {
+          absl::StatusOr<v1::RegionBalancesReport> report = RegionBalancesReport(folded->books, "");
+          if (!report.ok()) Fail(std::string(report.status().message()));
+          rows = report->regions_size();
+        } else if (kind == ReportKind::kProjects) {
+          absl::StatusOr<v1::ProjectTotalsReport> report = ProjectTotalsReport(folded->books, "");
+          if (!report.ok()) Fail(std::string(report.status().message()));
+          rows = report->projects_size();
+        } else {
+          rows = HelperTotalsReport(folded->books).helpers_size();
+        }
+        const double run_ms = Seconds(start) * 1000;
+        if (rows == 0) Fail(absl::StrCat("the ", label, " report is empty"));
+        ms = run == 0 ? run_ms : std::min(ms, run_ms);
       }
-      const double ms = Seconds(start) * 1000;
-      if (rows == 0) Fail(absl::StrCat("the ", label, " report is empty"));
       Emit({absl::StrCat("head_query_report_", label, "_tail_0"), ms, "ms"});
     }
     // 7. verify.
