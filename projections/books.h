@@ -42,7 +42,8 @@ class Books {
   explicit Books(Set folded) : folded_(folded) {}
   Books(const Books& other) = default;
   Books& operator=(const Books& other) = default;
-  // Declared so that moving a Books moves its maps instead of copying them.
+  // Declared so that moving a Books moves its states (their arenas) instead
+  // of copying them.
   Books(Books&& other) noexcept = default;
   Books& operator=(Books&& other) noexcept = default;
 

@@ -61,7 +61,8 @@ class Projection {
   virtual absl::Status LoadState(absl::string_view bytes) = 0;
   virtual void Reset() = 0;
 
-  // Deterministic serialization of the state (map keys sorted).
+  // Deterministic serialization of the state: its entries are in the order
+  // the fold first met them, so the same events give the same bytes.
   std::string SerializeState() const;
 
  protected:
@@ -154,20 +155,6 @@ absl::Status Projection::ApplyStagedByKey(absl::Span<const FoldEvent* const> eve
         return it->second;
       },
       fold);
-}
-
-// Replaces `*state` with the message serialized in `bytes` (a snapshot);
-// kDataLoss naming `projection` when the bytes do not decode. Shared by the
-// projections' LoadState.
-template <typename State>
-absl::Status LoadSerializedState(absl::string_view projection, absl::string_view bytes,
-                                 State* state) {
-  State loaded;
-  if (!loaded.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    return absl::DataLossError(absl::StrCat(projection, " snapshot does not decode"));
-  }
-  *state = std::move(loaded);
-  return absl::OkStatus();
 }
 
 }  // namespace aidledger

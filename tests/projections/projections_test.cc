@@ -293,17 +293,22 @@ TEST_F(ProjectionsTest, AStateNoFoldProducesIsRefusedAndChangesNothing) {
   };
   const std::string& top = regions.regions(0).code();
   const std::string& below = regions.regions(1).code();
-  region_case("a region twice", [](v1::RegionBalancesState* s) { *s->add_regions() = s->regions(0); },
+  region_case("a region twice",
+              [](v1::RegionBalancesState* s) { *s->add_regions() = s->regions(0); },
               absl::StrCat("region ", top, " twice"));
-  region_case("a child first", [](v1::RegionBalancesState* s) { s->mutable_regions()->SwapElements(0, 1); },
+  region_case("a child first",
+              [](v1::RegionBalancesState* s) { s->mutable_regions()->SwapElements(0, 1); },
               absl::StrCat("region ", below, " before its parent ", top));
-  region_case("a wrong depth", [](v1::RegionBalancesState* s) { s->mutable_regions(1)->set_depth(2); },
+  region_case("a wrong depth",
+              [](v1::RegionBalancesState* s) { s->mutable_regions(1)->set_depth(2); },
               absl::StrCat("region ", below, " at depth 2 instead of 1"));
   region_case("a project twice",
               [](v1::RegionBalancesState* s) { *s->add_project_regions() = s->project_regions(0); },
               absl::StrCat("project ", regions.project_regions(0).project_id(), " twice"));
   region_case("a project nowhere",
-              [](v1::RegionBalancesState* s) { s->mutable_project_regions(0)->set_region_code("999999"); },
+              [](v1::RegionBalancesState* s) {
+                s->mutable_project_regions(0)->set_region_code("999999");
+              },
               "in unknown region 999999");
   {
     v1::ProjectTotalsState state = projects;
@@ -318,14 +323,17 @@ TEST_F(ProjectionsTest, AStateNoFoldProducesIsRefusedAndChangesNothing) {
     cases.push_back({std::move(what), [](Books* b) -> Projection* { return &b->helpers; },
                      state.SerializeAsString(), std::move(message)});
   };
-  helper_case("a region twice", [](v1::HelperTotalsState* s) { *s->add_region_names() = s->region_names(0); },
+  helper_case("a region twice",
+              [](v1::HelperTotalsState* s) { *s->add_region_names() = s->region_names(0); },
               absl::StrCat("region ", helpers.region_names(0).code(), " twice"));
-  helper_case("a helper twice", [](v1::HelperTotalsState* s) { *s->add_helpers() = s->helpers(0); },
+  helper_case("a helper twice",
+              [](v1::HelperTotalsState* s) { *s->add_helpers() = s->helpers(0); },
               absl::StrCat("helper ", helpers.helpers(0).code(), " twice"));
   helper_case("a helper of no region",
               [](v1::HelperTotalsState* s) { s->mutable_helpers(0)->set_code("999999"); },
               "helper 999999 of no region");
-  helper_case("a pairing twice", [](v1::HelperTotalsState* s) { *s->add_pairings() = s->pairings(0); },
+  helper_case("a pairing twice",
+              [](v1::HelperTotalsState* s) { *s->add_pairings() = s->pairings(0); },
               absl::StrCat("pairing ", helpers.pairings(0).helper_code(), ">",
                            helpers.pairings(0).recipient_code(), " twice"));
   helper_case("bytes that do not decode", [](v1::HelperTotalsState*) {}, "does not decode");
@@ -337,7 +345,7 @@ TEST_F(ProjectionsTest, AStateNoFoldProducesIsRefusedAndChangesNothing) {
     const std::string before = projection->SerializeState();
     EXPECT_THAT(projection->LoadState(c.bytes),
                 testing::StatusIs(absl::StatusCode::kDataLoss,
-                                  ::testing::HasSubstr(absl::StrCat(projection->name(), " ")) ))
+                                  ::testing::HasSubstr(absl::StrCat(projection->name(), " "))))
         << c.what;
     EXPECT_THAT(projection->LoadState(c.bytes).message(), ::testing::HasSubstr(c.message)) << c.what;
     EXPECT_TRUE(projection->SerializeState() == before) << c.what << ": the state changed";
@@ -478,7 +486,8 @@ TEST_F(ProjectionsTest, ASnapshotThatDoesNotMatchTheChainOrTheCodeIsSkipped) {
   EXPECT_THAT(warnings_[0], ::testing::HasSubstr(absl::StrCat("snapshot at event ", tampered_at,
                                                               " is not trusted")));
   EXPECT_THAT(warnings_[0], ::testing::HasSubstr("chain hash does not match"));
-  EXPECT_THAT(warnings_[1], ::testing::HasSubstr("skipped 1 snapshot of another projection version"));
+  EXPECT_THAT(warnings_[1],
+              ::testing::HasSubstr("skipped 1 snapshot of another projection version"));
   EXPECT_THAT(warnings_[1], ::testing::Not(::testing::HasSubstr(absl::StrCat(stale_at))));
   absl::StatusOr<std::vector<SnapshotInfo>> listed = ledger_->ListSnapshots();
   ASSERT_THAT(listed, IsOk());
@@ -506,7 +515,8 @@ TEST_F(ProjectionsTest, AWritableOpenWithNoUsableSnapshotNearTheHeadStoresOne) {
       v1::SnapshotRecord record;
       ASSERT_TRUE(record.ParseFromString(std::string(cursor->value())));
       record.set_version(record.version() - 1);
-      batch.Put(internal::Family::kSnapshots, std::string(cursor->key()), record.SerializeAsString());
+      batch.Put(internal::Family::kSnapshots, std::string(cursor->key()),
+                record.SerializeAsString());
       ++rewritten;
     }
     ASSERT_THAT(cursor->status(), IsOk());

@@ -195,7 +195,8 @@ long PeakResidentKiB() {
 
 int RunRebuildChild(const std::string& dir, bool one_core) {
   if (one_core) {
-    // The CPU this process runs on now; the fold's reading thread inherits it.
+    // Only the CPU this process runs on now: a fold allowed one CPU reads
+    // and folds on one thread.
     cpu_set_t cpus;
     CPU_ZERO(&cpus);
     CPU_SET(sched_getcpu(), &cpus);
