@@ -263,8 +263,7 @@ absl::Status Ledger::LoadHeadAndFold() {
     // No usable snapshot within `every` events of the head (the snapshots
     // are of another projection version, after an upgrade, or untrusted):
     // store one now rather than have every query fold the whole log.
-    absl::Status snapshot = WriteSnapshot(books_, head.sequence, head.hash);
-    if (!snapshot.ok()) Warn(absl::StrCat("could not store a snapshot: ", snapshot.message()));
+    StoreSnapshotOrWarn(head.sequence, head.hash);
   }
   return absl::OkStatus();
 }
@@ -564,9 +563,7 @@ absl::StatusOr<std::vector<SubmitOutcome>> Ledger::SubmitRequests(
   SetHead(new_head);
   const uint64_t every = options_.snapshot_every;
   if (every > 0 && new_head.sequence / every > head.sequence / every) {
-    // A snapshot is a cache: failing to store one loses nothing.
-    absl::Status snapshot = WriteSnapshot(books_, new_head.sequence, new_head.hash);
-    if (!snapshot.ok()) Warn(absl::StrCat("could not store a snapshot: ", snapshot.message()));
+    StoreSnapshotOrWarn(new_head.sequence, new_head.hash);
   }
   return outcomes;
 }

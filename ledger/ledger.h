@@ -282,6 +282,9 @@ class Ledger {
   Ledger() = default;
   absl::Status LoadHeadAndFold();
   absl::Status WriteSnapshot(const Books& books, uint64_t sequence, const Hash& hash);
+  // Stores the live Books as a snapshot at `sequence`, or warns: a snapshot
+  // is a cache, and failing to store one loses nothing.
+  void StoreSnapshotOrWarn(uint64_t sequence, const Hash& hash);
   // Loads into `books` the newest usable snapshot at or before `sequence` of
   // each projection it folds; returns its sequence and hash, or 0 when there
   // is none.

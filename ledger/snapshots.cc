@@ -324,6 +324,11 @@ absl::Status Ledger::WriteSnapshot(const Books& books, uint64_t sequence, const 
   return store_->Write(&batch, options_.sync);
 }
 
+void Ledger::StoreSnapshotOrWarn(uint64_t sequence, const Hash& hash) {
+  absl::Status stored = WriteSnapshot(books_, sequence, hash);
+  if (!stored.ok()) Warn(absl::StrCat("could not store a snapshot: ", stored.message()));
+}
+
 absl::Status Ledger::CreateSnapshot() {
   absl::MutexLock lock(&append_mutex_);
   if (options_.read_only || !options_.fold_on_open) {
