@@ -417,9 +417,14 @@ absl::Status RunServe(const Globals& globals, ServeFlags flags) {
   flags.options.db = globals.db;
   flags.options.snapshot_every = globals.snapshot_every;
   flags.options.local_actor = globals.actor;
-  flags.options.on_listening = [&globals](const std::string& address) {
+  flags.options.on_listening = [&globals](const std::string& address,
+                                          const std::string& metrics_address) {
     std::cout << "aidledger serve: listening on http://" << address << " (ledger " << globals.db
               << "); SIGTERM or Ctrl-C stops it" << std::endl;
+    if (!metrics_address.empty()) {
+      std::cout << "aidledger serve: metrics without a token on http://" << metrics_address
+                << "/metrics" << std::endl;
+    }
   };
   return app::Serve(flags.options);
 }
@@ -621,6 +626,10 @@ void Cli::DefineServe() {
   serve_->add_option("--tokens", serve_flags_.options.tokens_file, "tokens file: lines ROLE NAME SHA256-HEX");
   serve_->add_flag("--insecure-local", serve_flags_.options.insecure_local,
                    "serve without tokens, on loopback only");
+  serve_->add_option("--metrics-listen", serve_flags_.options.metrics_listen,
+                     "HOST:PORT serving GET /metrics without a token (for a Prometheus on this host)");
+  serve_->add_flag("--metrics-regions", serve_flags_.options.metrics_regions,
+                   "include per-region money in the --metrics-listen metrics");
   CLI::App* token = app_.add_subcommand("token", "bearer tokens for serve");
   token->require_subcommand(1);
   token->fallthrough();

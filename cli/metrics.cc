@@ -63,7 +63,7 @@ void Metrics::ObserveRequest(const std::string& route, int status, double second
   ++requests_[{route, status}];
 }
 
-std::string Metrics::Render(uint64_t head_sequence, const Books& books) const {
+std::string Metrics::Render(uint64_t head_sequence, const Books& books, bool with_regions) const {
   std::string out;
   absl::StrAppend(&out, "# HELP aidledger_head_sequence Sequence of the newest event.\n",
                   "# TYPE aidledger_head_sequence gauge\n", "aidledger_head_sequence ",
@@ -99,6 +99,7 @@ std::string Metrics::Render(uint64_t head_sequence, const Books& books) const {
     absl::StrAppend(&out, histogram->Render("aidledger_http_request_duration_seconds",
                                             absl::StrCat("route=\"", route, "\"")));
   }
+  if (!with_regions) return out;
   struct Gauge {
     const char* name;
     const char* help;

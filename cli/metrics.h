@@ -43,8 +43,9 @@ class Metrics {
   void ObserveCommit(uint64_t events) { commit_events_.Observe(static_cast<double>(events)); }
   void ObserveRequest(const std::string& route, int status, double seconds);
 
-  // Everything, with the head sequence and the per-region gauges of `books`.
-  std::string Render(uint64_t head_sequence, const Books& books) const;
+  // Everything, with the head sequence and, when `with_regions`, the
+  // per-region money gauges of `books`.
+  std::string Render(uint64_t head_sequence, const Books& books, bool with_regions) const;
 
  private:
   std::atomic<uint64_t> appended_events_{0};

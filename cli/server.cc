@@ -1,8 +1,7 @@
 #include "cli/server.h"
 
-#include <httplib.h>
+#include <fcntl.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <condition_variable>
@@ -15,6 +14,7 @@
 #include <iostream>
 #include <mutex>
 #include <thread>
+#include <variant>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -35,21 +35,20 @@
 #include "ledger/merkle.h"
 #include "ledger/status_macros.h"
 #include "projections/reports.h"
+#include "server/http/json_text.h"
+#include "server/http/limits.h"
+#include "server/http/server.h"
 
 namespace aidledger::app {
 namespace {
 
-// Limits of the service.
-constexpr size_t kBodyBytesMax = 4 * 1024 * 1024;
+// Limits of the service (the transport's are in server/http/limits.h).
 constexpr size_t kRequestEventsMax = 1'000;        // events in one POST
 constexpr size_t kQueueRequestsMax = 4'096;        // appends waiting to commit
 constexpr size_t kCommitRequestsMax = 512;         // requests in one group commit
 constexpr size_t kCommitEventsMax = 10'000;        // events in one group commit
 constexpr uint64_t kEventsPageMax = 1'000;         // GET /v1/events?limit=
-constexpr int kServerThreads = 192;                // connections served at once
-constexpr size_t kKeepAliveRequestsMax = 10'000;   // requests on one connection
 constexpr auto kAppendWaitMax = std::chrono::seconds(30);
-constexpr time_t kSocketTimeoutSeconds = 10;
 // After this long without appends the committer flushes RocksDB's memtables
 // (when 1 MiB or more is unflushed), so that CLI reads beside the server do
 // not replay up to 128 MiB of write-ahead log at every open.
@@ -84,39 +83,34 @@ struct Rendered {
 // Bodies of at least this size are gzipped for clients that accept it.
 constexpr size_t kGzipMinBytes = 1024;
 
-// Every body leaves through Send. Given with its length, cpp-httplib sends a
-// body as it is (it compresses only bodies given with set_content, and with
-// brotli at its slowest whenever a client offers br), so compression is
-// ours: gzip at the fastest level, done once per rendered report (`gzipped`)
+// Every body leaves through Send, which compresses it for clients that
+// accept gzip: at the fastest level, once per rendered report (`gzipped`)
 // or else per response. The ETag of a gzipped body is the identity ETag
 // with "-gzip" added, as a different representation needs its own ETag.
-void Send(const httplib::Request& request, httplib::Response& response,
+void Send(const http::Request& request, http::Response& response,
           std::shared_ptr<const std::string> body, const std::string& content_type,
           std::shared_ptr<const std::string> gzipped = nullptr) {
-  response.set_header("Vary", "Accept-Encoding");
-  if (body->size() >= kGzipMinBytes && AcceptsGzip(request.get_header_value("Accept-Encoding"))) {
+  response.SetHeader("Vary", "Accept-Encoding");
+  if (body->size() >= kGzipMinBytes && AcceptsGzip(std::string(request.Header("accept-encoding").value_or("")))) {
     body = gzipped != nullptr ? std::move(gzipped) : std::make_shared<const std::string>(Gzip(*body));
-    response.set_header("Content-Encoding", "gzip");
-    if (response.has_header("ETag")) {
-      std::string etag = response.get_header_value("ETag");
-      response.headers.erase("ETag");
-      response.set_header("ETag", etag.substr(0, etag.size() - 1) + "-gzip\"");
+    response.SetHeader("Content-Encoding", "gzip");
+    if (std::optional<absl::string_view> etag = response.Header("ETag")) {
+      response.SetHeader("ETag", absl::StrCat(etag->substr(0, etag->size() - 1), "-gzip\""));
     }
   }
-  if (body->empty()) {
-    response.set_content("", content_type);
-    return;
-  }
-  const size_t size = body->size();
-  response.set_content_provider(
-      size, content_type,
-      [body = std::move(body)](size_t offset, size_t length, httplib::DataSink& sink) {
-        return sink.write(body->data() + offset, length);
-      });
+  response.content_type = content_type;
+  response.body = std::move(body);
 }
 
-void SendJson(const httplib::Request& request, httplib::Response& response, std::string body) {
+void SendJson(const http::Request& request, http::Response& response, std::string body) {
   Send(request, response, std::make_shared<const std::string>(std::move(body)), "application/json");
+}
+
+// An error body, always through the JSON writer: messages may quote input.
+void SendError(const http::Request& request, http::Response& response, int status,
+               absl::string_view message, absl::string_view reason = "", absl::string_view field = "") {
+  response.status = status;
+  SendJson(request, response, http::ErrorJson(message, reason, field));
 }
 
 struct AppendRequest {
@@ -124,25 +118,31 @@ struct AppendRequest {
   std::promise<absl::StatusOr<SubmitOutcome>> done;
 };
 
-std::string ErrorJson(absl::string_view message, absl::string_view reason = "",
-                      absl::string_view field = "") {
-  std::string out = "{\"error\":{";
-  if (!reason.empty()) absl::StrAppend(&out, "\"reason\":\"", reason, "\",");
-  if (!field.empty()) absl::StrAppend(&out, "\"field\":\"", field, "\",");
-  std::string escaped;
-  for (char c : message) {
-    if (c == '"' || c == '\\') escaped.push_back('\\');
-    escaped.push_back(c == '\n' ? ' ' : c);
-  }
-  absl::StrAppend(&out, "\"message\":\"", escaped, "\"}}");
-  return out;
-}
+constexpr char kMetricsContentType[] = "text/plain; version=0.0.4";
 
 bool IsLoopback(const std::string& host) {
   return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
 }
 
-class Service {
+class Service;
+
+// A route: the method and path it answers, the label of its metrics, the
+// role it needs (none: anyone) and its handler.
+struct Route {
+  const char* method;
+  const char* path;
+  const char* label;
+  std::optional<Role> needed;
+  void (Service::*handle)(const http::Request&, const Caller&, http::Response&);
+};
+
+// What Admit hands to Handle.
+struct Admitted {
+  const Route* route;
+  Caller caller;
+};
+
+class Service : public http::Handler {
  public:
   Service(const ServeOptions& options, std::unique_ptr<Ledger> ledger,
           std::optional<TokenTable> tokens)
@@ -150,13 +150,23 @@ class Service {
         metrics_(kRoutes) {}
 
   absl::Status Start();
-  void Run(httplib::Server& server);
   void StopCommitter();
 
+  // http::Handler: the route and the caller are settled before any body is read.
+  std::optional<http::Response> Admit(http::Request& request) override;
+  http::Response Handle(http::Request& request) override;
+
+  // The Prometheus text, with per-region money only when `with_regions`.
+  std::string RenderMetrics(bool with_regions) const {
+    std::shared_ptr<const Published> published = Current();
+    return metrics_.Render(published->head.sequence, published->books, with_regions);
+  }
+
  private:
-  // Authentication: the caller, or an error response already set.
-  std::optional<Caller> Authorize(const httplib::Request& request, httplib::Response& response,
-                                  Role needed);
+  static const Route kRouteTable[];
+
+  // The caller of a request needing `needed`, or the refusal (401, 403, 400).
+  std::variant<Caller, http::Response> Authorize(const http::Request& request, Role needed) const;
   std::shared_ptr<const Published> Current() const {
     std::lock_guard<std::mutex> lock(published_mutex_);
     return published_;
@@ -174,17 +184,24 @@ class Service {
   uint64_t CurrentSequence() const { return published_sequence_.load(std::memory_order_acquire); }
   v1::Digest DigestNow(const LedgerHead& head) const;
   void CommitLoop();
-  void Routes(httplib::Server& server);
-  void Timed(httplib::Server& server, const std::string& method, const std::string& path,
-             const std::string& route,
-             std::function<void(const httplib::Request&, httplib::Response&)> handler);
-  bool NotModified(const httplib::Request& request, httplib::Response& response,
+  bool NotModified(const http::Request& request, http::Response& response,
                    uint64_t head_sequence);
-  void HandleReport(const httplib::Request& request, httplib::Response& response,
-                    const std::string& kind);
-  void HandleAppend(const httplib::Request& request, httplib::Response& response);
-  void HandleEvents(const httplib::Request& request, httplib::Response& response);
-  void HandleProof(const httplib::Request& request, httplib::Response& response);
+  void HandleHealth(const http::Request& request, const Caller& caller, http::Response& response);
+  void HandleDigest(const http::Request& request, const Caller& caller, http::Response& response);
+  void HandleBalances(const http::Request& request, const Caller& caller, http::Response& response) {
+    HandleReport(request, response, "balances");
+  }
+  void HandleProjects(const http::Request& request, const Caller& caller, http::Response& response) {
+    HandleReport(request, response, "projects");
+  }
+  void HandleHelpers(const http::Request& request, const Caller& caller, http::Response& response) {
+    HandleReport(request, response, "helpers");
+  }
+  void HandleReport(const http::Request& request, http::Response& response, const std::string& kind);
+  void HandleAppend(const http::Request& request, const Caller& caller, http::Response& response);
+  void HandleEvents(const http::Request& request, const Caller& caller, http::Response& response);
+  void HandleProof(const http::Request& request, const Caller& caller, http::Response& response);
+  void HandleMetrics(const http::Request& request, const Caller& caller, http::Response& response);
 
   const ServeOptions options_;
   std::unique_ptr<Ledger> ledger_;
@@ -335,62 +352,101 @@ void Service::PublishCommit(const LedgerHead& old_head, const LedgerHead& new_he
   spare_lag_ = std::move(events);
 }
 
-std::optional<Caller> Service::Authorize(const httplib::Request& request,
-                                         httplib::Response& response, Role needed) {
+std::variant<Caller, http::Response> Service::Authorize(const http::Request& request,
+                                                      Role needed) const {
   if (!tokens_.has_value()) return Caller{Role::kAppender, options_.local_actor};
-  const std::string header = request.get_header_value("Authorization");
-  absl::string_view token = header;
-  if (!absl::ConsumePrefix(&token, "Bearer ") || token.empty()) {
-    response.status = 401;
-    response.set_header("WWW-Authenticate", "Bearer");
-    SendJson(request, response, ErrorJson("an Authorization: Bearer token is required"));
-    return std::nullopt;
+  http::Response refusal;
+  refusal.status = 401;
+  refusal.SetHeader("WWW-Authenticate", "Bearer");
+  // RFC 6750 and RFC 9110 section 11.1: the scheme name is case-insensitive.
+  absl::string_view header = request.Header("authorization").value_or("");
+  const size_t space = header.find(' ');
+  absl::string_view token =
+      space == absl::string_view::npos ? "" : absl::StripLeadingAsciiWhitespace(header.substr(space));
+  if (!absl::EqualsIgnoreCase(header.substr(0, space), "bearer") || token.empty()) {
+    SendError(request, refusal, 401, "an Authorization: Bearer token is required");
+    return refusal;
   }
   std::optional<Caller> caller = tokens_->Authenticate(token);
   if (!caller.has_value()) {
-    response.status = 401;
-    response.set_header("WWW-Authenticate", "Bearer");
-    SendJson(request, response, ErrorJson("the token is not valid"));
-    return std::nullopt;
+    SendError(request, refusal, 401, "the token is not valid");
+    return refusal;
   }
   if (static_cast<int>(caller->role) < static_cast<int>(needed)) {
-    response.status = 403;
-    SendJson(request, response, ErrorJson(absl::StrCat("this needs the ", RoleName(needed), " role; ",
-                                                caller->name, " is a ", RoleName(caller->role))));
-    return std::nullopt;
+    http::Response forbidden;
+    SendError(request, forbidden, 403,
+              absl::StrCat("this needs the ", RoleName(needed), " role; ", caller->name, " is a ",
+                           RoleName(caller->role)));
+    return forbidden;
   }
-  return caller;
+  return *std::move(caller);
 }
 
-bool Service::NotModified(const httplib::Request& request, httplib::Response& response,
+bool Service::NotModified(const http::Request& request, http::Response& response,
                           uint64_t head_sequence) {
   const std::string etag = absl::StrCat("\"", head_sequence, "\"");
   const std::string gzip_etag = absl::StrCat("\"", head_sequence, "-gzip\"");
-  const std::string asked = request.get_header_value("If-None-Match");
+  const absl::string_view asked = request.Header("if-none-match").value_or("");
   if (asked == etag || asked == gzip_etag) {
-    response.set_header("ETag", asked);
+    response.SetHeader("ETag", asked);
     response.status = 304;
     return true;
   }
-  response.set_header("ETag", etag);
+  response.SetHeader("ETag", etag);
   return false;
 }
 
-void Service::Timed(httplib::Server& server, const std::string& method, const std::string& path,
-                    const std::string& route,
-                    std::function<void(const httplib::Request&, httplib::Response&)> handler) {
-  auto timed = [this, route, handler](const httplib::Request& request, httplib::Response& response) {
-    const absl::Time start = absl::Now();
-    handler(request, response);
-    // A handler that sets no status answers 200 (cpp-httplib fills it in later).
-    const int status = response.status == -1 ? 200 : response.status;
-    metrics_.ObserveRequest(route, status, absl::ToDoubleSeconds(absl::Now() - start));
-  };
-  if (method == "GET") {
-    server.Get(path, timed);
-  } else {
-    server.Post(path, timed);
+const Route Service::kRouteTable[] = {
+    {"GET", "/healthz", "/healthz", std::nullopt, &Service::HandleHealth},
+    {"GET", "/v1/digest", "/v1/digest", Role::kReader, &Service::HandleDigest},
+    {"GET", "/v1/balances", "/v1/balances", Role::kReader, &Service::HandleBalances},
+    {"GET", "/v1/projects", "/v1/projects", Role::kReader, &Service::HandleProjects},
+    {"GET", "/v1/helpers", "/v1/helpers", Role::kReader, &Service::HandleHelpers},
+    {"GET", "/v1/events", "/v1/events GET", Role::kAuditor, &Service::HandleEvents},
+    {"POST", "/v1/events", "/v1/events POST", Role::kAppender, &Service::HandleAppend},
+    {"GET", "/v1/proof", "/v1/proof", Role::kAuditor, &Service::HandleProof},
+    {"GET", "/metrics", "/metrics", Role::kReader, &Service::HandleMetrics},
+};
+
+std::optional<http::Response> Service::Admit(http::Request& request) {
+  const Route* route = nullptr;
+  std::string allowed;
+  for (const Route& candidate : kRouteTable) {
+    if (request.path != candidate.path) continue;
+    absl::StrAppend(&allowed, allowed.empty() ? "" : ", ", candidate.method);
+    if (request.method == candidate.method) route = &candidate;
   }
+  if (route == nullptr) {
+    http::Response refusal;
+    if (allowed.empty()) {
+      SendError(request, refusal, 404, absl::StrCat("no such path: ", request.path));
+    } else {
+      SendError(request, refusal, 405, absl::StrCat(request.path, " answers ", allowed, " only"));
+      refusal.SetHeader("Allow", allowed);
+    }
+    return refusal;
+  }
+  Caller caller{Role::kReader, ""};
+  if (route->needed.has_value()) {
+    std::variant<Caller, http::Response> authorized = Authorize(request, *route->needed);
+    if (auto* refusal = std::get_if<http::Response>(&authorized)) {
+      metrics_.ObserveRequest(route->label, refusal->status, 0);
+      return std::move(*refusal);
+    }
+    caller = std::get<Caller>(std::move(authorized));
+  }
+  request.context = Admitted{route, std::move(caller)};
+  return std::nullopt;
+}
+
+http::Response Service::Handle(http::Request& request) {
+  const absl::Time start = absl::Now();
+  const Admitted& admitted = std::any_cast<const Admitted&>(request.context);
+  http::Response response;
+  (this->*admitted.route->handle)(request, admitted.caller, response);
+  metrics_.ObserveRequest(admitted.route->label, response.status,
+                          absl::ToDoubleSeconds(absl::Now() - start));
+  return response;
 }
 
 // The report a path names (/v1/balances, /v1/projects, /v1/helpers).
@@ -429,28 +485,23 @@ absl::StatusOr<std::string> RenderReport(const std::string& kind, const Books& b
   return ToJson(*report, true);
 }
 
-void Service::HandleReport(const httplib::Request& request, httplib::Response& response,
+void Service::HandleReport(const http::Request& request, http::Response& response,
                            const std::string& kind) {
-  if (!Authorize(request, response, Role::kReader)) return;
   PointOptions point;
-  if (request.has_param("at_seq")) {
+  if (std::optional<absl::string_view> at_seq = request.Param("at_seq")) {
     uint64_t at = 0;
-    if (!absl::SimpleAtoi(request.get_param_value("at_seq"), &at)) {
-      response.status = 400;
-      SendJson(request, response, ErrorJson("at_seq must be a number"));
-      return;
-    }
+    if (!absl::SimpleAtoi(*at_seq, &at)) return SendError(request, response, 400, "at_seq must be a number");
     point.at_seq = at;
   }
-  point.known_at = request.get_param_value("known_at");
-  point.as_of = request.get_param_value("as_of");
-  const std::string region = request.get_param_value("region");
+  point.known_at = std::string(request.Param("known_at").value_or(""));
+  point.as_of = std::string(request.Param("as_of").value_or(""));
+  const std::string region(request.Param("region").value_or(""));
   auto reply = [&](const absl::StatusOr<std::string>& body) {
     if (body.ok()) {
       SendJson(request, response, *body);
     } else {
-      response.status = body.status().code() == absl::StatusCode::kNotFound ? 404 : 500;
-      SendJson(request, response, ErrorJson(body.status().message()));
+      SendError(request, response, body.status().code() == absl::StatusCode::kNotFound ? 404 : 500,
+                body.status().message());
     }
   };
   if (point.at_seq.has_value() || !point.known_at.empty() || !point.as_of.empty()) {
@@ -459,9 +510,8 @@ void Service::HandleReport(const httplib::Request& request, httplib::Response& r
     point.projections = ProjectionsRead(KindNamed(kind), region);
     absl::StatusOr<FoldedPoint> folded = FoldAtPoint(*ledger_, point);
     if (!folded.ok()) {
-      response.status = ExitCodeFor(folded.status()) == kExitIntegrity ? 500 : 400;
-      SendJson(request, response, ErrorJson(folded.status().message()));
-      return;
+      return SendError(request, response, ExitCodeFor(folded.status()) == kExitIntegrity ? 500 : 400,
+                       folded.status().message());
     }
     reply(RenderReport(kind, folded->folded.books, region, folded->at));
     return;
@@ -597,56 +647,47 @@ std::string ReceiptJson(const AppendResult& result) {
   return ToJson(receipt, true);
 }
 
-void Service::HandleAppend(const httplib::Request& request, httplib::Response& response) {
-  std::optional<Caller> caller = Authorize(request, response, Role::kAppender);
-  if (!caller) return;
+void Service::HandleAppend(const http::Request& request, const Caller& caller,
+                           http::Response& response) {
   absl::StatusOr<std::vector<v1::Event>> drafts = ParseBody(request.body);
   if (!drafts.ok()) {
     const bool too_large = drafts.status().code() == absl::StatusCode::kResourceExhausted;
-    response.status = too_large ? 413 : 400;
+    int status = too_large ? 413 : 400;
     std::optional<v1::RejectReason> reason = RejectReasonOf(drafts.status());
-    if (reason.has_value() && *reason != v1::FIELD_INVALID) response.status = 422;
-    SendJson(request, response, ErrorJson(drafts.status().message(),
-                                   reason ? v1::RejectReason_Name(*reason) : ""));
-    return;
+    if (reason.has_value() && *reason != v1::FIELD_INVALID) status = 422;
+    return SendError(request, response, status, drafts.status().message(),
+                     reason ? v1::RejectReason_Name(*reason) : "");
   }
   const bool batch = absl::StartsWith(absl::StripAsciiWhitespace(request.body), "[");
-  for (v1::Event& draft : *drafts) draft.set_actor(caller->name);
+  for (v1::Event& draft : *drafts) draft.set_actor(caller.name);
   auto pending = std::make_shared<AppendRequest>();
   pending->drafts = *std::move(drafts);
   std::future<absl::StatusOr<SubmitOutcome>> done = pending->done.get_future();
   {
     std::lock_guard<std::mutex> lock(queue_mutex_);
     if (stopping_ || queue_.size() >= kQueueRequestsMax) {
-      response.status = 503;
-      SendJson(request, response, ErrorJson("the server is busy or stopping; try again"));
-      return;
+      return SendError(request, response, 503, "the server is busy or stopping; try again");
     }
     queue_.push_back(pending);
   }
   queue_ready_.notify_one();
   if (done.wait_for(kAppendWaitMax) != std::future_status::ready) {
-    response.status = 503;
-    SendJson(request, response, ErrorJson("the append did not commit in time; retry with the same event_id"));
-    return;
+    return SendError(request, response, 503,
+                     "the append did not commit in time; retry with the same event_id");
   }
   absl::StatusOr<SubmitOutcome> outcome = done.get();
   if (!outcome.ok()) {
-    response.status = 500;
-    SendJson(request, response, ErrorJson(outcome.status().message()));
-    return;
+    return SendError(request, response, 500, outcome.status().message());
   }
   if (!outcome->rejections.empty()) {
     const Rejection& first = outcome->rejections.front();
     const v1::RejectReason reason = *RejectReasonOf(first.status);
     metrics_.CountRejection(v1::RejectReason_Name(reason));
-    response.status = reason == v1::EVENT_ID_CONFLICT ? 409 : 422;
     std::string message(first.status.message());
     if (batch) message = absl::StrCat("event ", first.index + 1, " of the batch: ", message);
     const std::string field = message.substr(0, message.find(':'));
-    SendJson(request, response, ErrorJson(message, v1::RejectReason_Name(reason),
-                                   batch ? "" : field));
-    return;
+    return SendError(request, response, reason == v1::EVENT_ID_CONFLICT ? 409 : 422, message,
+                     v1::RejectReason_Name(reason), batch ? "" : field);
   }
   response.status = outcome->appended > 0 ? 201 : 200;
   if (!batch) {
@@ -661,17 +702,18 @@ void Service::HandleAppend(const httplib::Request& request, httplib::Response& r
   SendJson(request, response, json);
 }
 
-void Service::HandleEvents(const httplib::Request& request, httplib::Response& response) {
-  if (!Authorize(request, response, Role::kAuditor)) return;
+void Service::HandleEvents(const http::Request& request, const Caller& caller,
+                           http::Response& response) {
   std::shared_ptr<const Published> published = Current();
   if (NotModified(request, response, published->head.sequence)) return;
   uint64_t from = 1, limit = 100;
-  if ((request.has_param("from") && !absl::SimpleAtoi(request.get_param_value("from"), &from)) ||
-      (request.has_param("limit") && !absl::SimpleAtoi(request.get_param_value("limit"), &limit)) ||
-      from == 0 || limit == 0 || limit > kEventsPageMax) {
-    response.status = 400;
-    SendJson(request, response, ErrorJson(absl::StrCat("from must be >= 1 and limit in 1..", kEventsPageMax)));
-    return;
+  const std::optional<absl::string_view> from_text = request.Param("from");
+  const std::optional<absl::string_view> limit_text = request.Param("limit");
+  if ((from_text.has_value() && !absl::SimpleAtoi(*from_text, &from)) ||
+      (limit_text.has_value() && !absl::SimpleAtoi(*limit_text, &limit)) || from == 0 ||
+      limit == 0 || limit > kEventsPageMax) {
+    return SendError(request, response, 400,
+                     absl::StrCat("from must be >= 1 and limit in 1..", kEventsPageMax));
   }
   const uint64_t to = std::min(published->head.sequence, from + limit - 1);
   std::unique_ptr<EventReader> reader = ledger_->Read(from, to);
@@ -681,9 +723,7 @@ void Service::HandleEvents(const httplib::Request& request, httplib::Response& r
   while (true) {
     absl::StatusOr<bool> more = reader->Next(&stored);
     if (!more.ok()) {
-      response.status = 500;
-      SendJson(request, response, ErrorJson(more.status().message()));
-      return;
+      return SendError(request, response, 500, more.status().message());
     }
     if (!*more) break;
     absl::StrAppend(&json, last >= from ? "," : "", EventJsonLine(stored));
@@ -693,69 +733,97 @@ void Service::HandleEvents(const httplib::Request& request, httplib::Response& r
   SendJson(request, response, json);
 }
 
-void Service::HandleProof(const httplib::Request& request, httplib::Response& response) {
-  if (!Authorize(request, response, Role::kAuditor)) return;
+void Service::HandleProof(const http::Request& request, const Caller& caller,
+                          http::Response& response) {
   std::shared_ptr<const Published> published = Current();
   uint64_t seq = 0;
-  if (!absl::SimpleAtoi(request.get_param_value("seq"), &seq) || seq == 0 ||
+  if (!absl::SimpleAtoi(request.Param("seq").value_or(""), &seq) || seq == 0 ||
       seq > published->head.sequence) {
-    response.status = 400;
-    SendJson(request, response, ErrorJson(absl::StrCat("seq must be in 1..", published->head.sequence)));
-    return;
+    return SendError(request, response, 400, absl::StrCat("seq must be in 1..", published->head.sequence));
   }
   if (NotModified(request, response, published->head.sequence)) return;
   absl::StatusOr<v1::InclusionProof> proof = ledger_->Prove(seq, published->head.sequence);
   if (!proof.ok()) {
-    response.status = 500;
-    SendJson(request, response, ErrorJson(proof.status().message()));
-    return;
+    return SendError(request, response, 500, proof.status().message());
   }
   SendJson(request, response, ToJson(*proof, false));
 }
 
-void Service::Routes(httplib::Server& server) {
-  Timed(server, "GET", "/healthz", "/healthz", [this](const auto& request, httplib::Response& response) {
-    SendJson(request, response, absl::StrCat("{\"status\":\"ok\",\"head_seq\":\"",
-                                      Current()->head.sequence, "\"}"));
-  });
-  Timed(server, "GET", "/v1/digest", "/v1/digest", [this](const auto& request, auto& response) {
-    if (!Authorize(request, response, Role::kReader)) return;
-    std::shared_ptr<const Published> published = Current();
-    if (NotModified(request, response, published->head.sequence)) return;
-    SendJson(request, response, ToJson(published->digest, true));
-  });
-  for (const char* kind : {"balances", "projects", "helpers"}) {
-    const std::string path = absl::StrCat("/v1/", kind);
-    Timed(server, "GET", path, path, [this, kind](const auto& request, auto& response) {
-      HandleReport(request, response, kind);
-    });
-  }
-  Timed(server, "GET", "/v1/events", "/v1/events GET",
-        [this](const auto& request, auto& response) { HandleEvents(request, response); });
-  Timed(server, "POST", "/v1/events", "/v1/events POST",
-        [this](const auto& request, auto& response) { HandleAppend(request, response); });
-  Timed(server, "GET", "/v1/proof", "/v1/proof",
-        [this](const auto& request, auto& response) { HandleProof(request, response); });
-  Timed(server, "GET", "/metrics", "/metrics", [this](const auto& request, httplib::Response& response) {
-    std::shared_ptr<const Published> published = Current();
-    Send(request, response,
-         std::make_shared<const std::string>(metrics_.Render(published->head.sequence, published->books)),
-         "text/plain; version=0.0.4");
-  });
+void Service::HandleHealth(const http::Request& request, const Caller& caller,
+                           http::Response& response) {
+  SendJson(request, response,
+           absl::StrCat("{\"status\":\"ok\",\"head_seq\":\"", Current()->head.sequence, "\"}"));
 }
 
-void Service::Run(httplib::Server& server) {
-  server.new_task_queue = [] { return new httplib::ThreadPool(kServerThreads); };
-  server.set_payload_max_length(kBodyBytesMax);
-  server.set_keep_alive_max_count(kKeepAliveRequestsMax);
-  server.set_read_timeout(kSocketTimeoutSeconds, 0);
-  server.set_write_timeout(kSocketTimeoutSeconds, 0);
-  server.set_error_handler([](const httplib::Request& request, httplib::Response& response) {
-    if (response.body.empty() && response.content_length_ == 0) {
-      SendJson(request, response, ErrorJson(absl::StrCat("HTTP ", response.status)));
+void Service::HandleDigest(const http::Request& request, const Caller& caller,
+                           http::Response& response) {
+  std::shared_ptr<const Published> published = Current();
+  if (NotModified(request, response, published->head.sequence)) return;
+  SendJson(request, response, ToJson(published->digest, true));
+}
+
+void Service::HandleMetrics(const http::Request& request, const Caller& caller,
+                            http::Response& response) {
+  Send(request, response, std::make_shared<const std::string>(RenderMetrics(true)),
+       kMetricsContentType);
+}
+
+// GET /metrics without a token, on --metrics-listen: for a Prometheus on
+// the same host. Per-region money only with --metrics-regions.
+class MetricsOnly : public http::Handler {
+ public:
+  MetricsOnly(const Service* service, bool with_regions)
+      : service_(service), with_regions_(with_regions) {}
+  std::optional<http::Response> Admit(http::Request& request) override {
+    if (request.path != "/metrics") return http::MakeResponse(404, http::ErrorJson("only /metrics is served here"));
+    if (request.method != "GET") {
+      http::Response refusal = http::MakeResponse(405, http::ErrorJson("/metrics answers GET only"));
+      refusal.SetHeader("Allow", "GET");
+      return refusal;
     }
-  });
-  Routes(server);
+    return std::nullopt;
+  }
+  http::Response Handle(http::Request& request) override {
+    http::Response response;
+    Send(request, response, std::make_shared<const std::string>(service_->RenderMetrics(with_regions_)),
+         kMetricsContentType);
+    return response;
+  }
+
+ private:
+  const Service* service_;
+  const bool with_regions_;
+};
+
+// HOST:PORT (or [IPv6]:PORT) of a --listen flag.
+absl::StatusOr<std::pair<std::string, int>> ParseListen(const std::string& flag, const std::string& value) {
+  const size_t colon = value.rfind(':');
+  int port = -1;
+  if (colon == std::string::npos || !absl::SimpleAtoi(value.substr(colon + 1), &port) || port < 0 ||
+      port > 65535) {
+    return UsageError(absl::StrCat(flag, " must be HOST:PORT (got \"", value, "\")"));
+  }
+  std::string host = value.substr(0, colon);
+  if (absl::StartsWith(host, "[") && absl::EndsWith(host, "]")) host = host.substr(1, host.size() - 2);
+  return std::make_pair(host, port);
+}
+
+// Writes the marker that tells the CLI a server holds the ledger. A marker
+// left by a server that died is removed first (this process holds the
+// ledger's lock, so no live server owns it); the new one is created
+// exclusively and never through a symbolic link planted in its place.
+absl::Status WriteMarker(const std::string& db, const std::string& address) {
+  const std::string path = ServerMarkerPath(db);
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+    return absl::InternalError(absl::StrCat("cannot replace ", path, ": ", std::strerror(errno)));
+  }
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0) return absl::InternalError(absl::StrCat("cannot create ", path, ": ", std::strerror(errno)));
+  const std::string text = absl::StrCat("pid ", getpid(), "\nlisten ", address, "\n");
+  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  ::close(fd);
+  if (!written) return absl::InternalError(absl::StrCat("cannot write ", path));
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -766,28 +834,15 @@ absl::StatusOr<std::vector<v1::Event>> DraftsFromBody(const std::string& body) {
   return ParseBody(body);
 }
 
-int BindWithBacklog(httplib::Server* server, const std::string& host, int port) {
-  // Keep the listening socket and listen again with a longer queue.
-  int listening_fd = -1;
-  server->set_socket_options([&listening_fd](int fd) {
-    httplib::default_socket_options(fd);
-    listening_fd = fd;
-  });
-  const int bound = port == 0 ? server->bind_to_any_port(host) : (server->bind_to_port(host, port) ? port : -1);
-  server->set_socket_options(httplib::default_socket_options);  // drop the capture
-  if (bound >= 0 && listening_fd >= 0) ::listen(listening_fd, kListenBacklog);
-  return bound;
-}
-
 absl::Status Serve(const ServeOptions& options) {
-  const size_t colon = options.listen.rfind(':');
-  int port = -1;
-  if (colon == std::string::npos || !absl::SimpleAtoi(options.listen.substr(colon + 1), &port) ||
-      port < 0 || port > 65535) {
-    return UsageError(absl::StrCat("--listen must be HOST:PORT (got \"", options.listen, "\")"));
+  ASSIGN_OR_RETURN(auto listen, ParseListen("--listen", options.listen));
+  const auto& [host, port] = listen;
+  std::optional<std::pair<std::string, int>> metrics_listen;
+  if (!options.metrics_listen.empty()) {
+    ASSIGN_OR_RETURN(metrics_listen, ParseListen("--metrics-listen", options.metrics_listen));
+  } else if (options.metrics_regions) {
+    return UsageError("--metrics-regions needs --metrics-listen");
   }
-  std::string host = options.listen.substr(0, colon);
-  if (absl::StartsWith(host, "[") && absl::EndsWith(host, "]")) host = host.substr(1, host.size() - 2);
   std::optional<TokenTable> tokens;
   if (!options.tokens_file.empty()) {
     ASSIGN_OR_RETURN(tokens, TokenTable::Load(options.tokens_file));
@@ -815,35 +870,38 @@ absl::Status Serve(const ServeOptions& options) {
   };
   ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, Ledger::Open(options.db, ledger_options));
   Service service(options, std::move(ledger), std::move(tokens));
-  RETURN_IF_ERROR(service.Start());
-
-  httplib::Server server;
-  service.Run(server);
-  const int bound = BindWithBacklog(&server, host, port);
-  if (bound < 0) {
-    service.StopCommitter();
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen));
+  MetricsOnly metrics_only(&service, options.metrics_regions);
+  http::Server server;
+  absl::StatusOr<int> bound = server.Listen(host, port, &service);
+  std::string metrics_address;
+  if (bound.ok() && metrics_listen.has_value()) {
+    absl::StatusOr<int> metrics_bound =
+        server.Listen(metrics_listen->first, metrics_listen->second, &metrics_only);
+    if (!metrics_bound.ok()) bound = metrics_bound.status();
+    if (metrics_bound.ok()) metrics_address = absl::StrCat(metrics_listen->first, ":", *metrics_bound);
   }
-  const std::string address = absl::StrCat(host, ":", bound);
-  {
-    std::ofstream marker(ServerMarkerPath(options.db));
-    marker << "pid " << getpid() << "\nlisten " << address << "\n";
+  if (!bound.ok()) return bound.status();
+  RETURN_IF_ERROR(service.Start());
+  const std::string address = absl::StrCat(host, ":", *bound);
+  if (absl::Status marked = WriteMarker(options.db, address); !marked.ok()) {
+    service.StopCommitter();
+    return marked;
   }
   std::atomic<bool> signaled{false};
   std::thread signals([&server, &signaled, stop_signals] {
     int received = 0;
     sigwait(&stop_signals, &received);
     signaled = true;
-    server.stop();
+    server.Stop();
   });
-  if (options.on_listening) options.on_listening(address);
-  server.listen_after_bind();  // returns after stop(), once in-flight requests are done
+  if (options.on_listening) options.on_listening(address, metrics_address);
+  server.Run();  // returns after Stop(), once every request already read is answered
   // Everything queued was acknowledged to no one yet; write it anyway so a
   // request that raced the signal is not left hanging.
   service.StopCommitter();
   std::error_code error;
   std::filesystem::remove(ServerMarkerPath(options.db), error);
-  // If listening ended without a signal, wake the signal thread up.
+  // If serving ended without a signal, wake the signal thread up.
   if (!signaled) pthread_kill(signals.native_handle(), SIGTERM);
   signals.join();
   return absl::OkStatus();

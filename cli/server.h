@@ -1,5 +1,5 @@
 // `aidledger serve`: one process owns the ledger and serves dashboards,
-// finance staff and auditors over HTTP/JSON (cpp-httplib).
+// finance staff and auditors over HTTP/JSON (the transport is server/http/).
 //
 // Appends go through a single committer thread (group commit): requests
 // queue up, are validated in order and written as one synced WriteBatch,
@@ -17,20 +17,7 @@
 #include "absl/status/statusor.h"
 #include "aidledger/v1/events.pb.h"
 
-namespace httplib {
-class Server;
-}
-
 namespace aidledger::app {
-
-// Connections waiting to be accepted.
-inline constexpr int kListenBacklog = 1'024;
-
-// Binds `server` to host:port (port 0: any free port) and listens with a
-// queue of kListenBacklog instead of cpp-httplib's 5, which drops the
-// connections of a burst of clients (each then waits out a 1 s SYN
-// retransmit). Returns the port bound, or -1. Then call listen_after_bind.
-int BindWithBacklog(httplib::Server* server, const std::string& host, int port);
 
 struct ServeOptions {
   std::string db;
@@ -39,8 +26,14 @@ struct ServeOptions {
   bool insecure_local = false;            // no tokens; loopback only
   std::string local_actor = "local";      // the actor of insecure appends
   uint64_t snapshot_every = 100'000;
-  // Told the address actually bound (after port 0), once listening.
-  std::function<void(const std::string& address)> on_listening;
+  // HOST:PORT serving GET /metrics without a token, for a Prometheus on the
+  // same host; empty: none (then /metrics needs a reader token). Per-region
+  // money appears there only with metrics_regions.
+  std::string metrics_listen;
+  bool metrics_regions = false;
+  // Told the addresses actually bound (after port 0), once listening;
+  // metrics_address is empty without metrics_listen.
+  std::function<void(const std::string& address, const std::string& metrics_address)> on_listening;
 };
 
 // Serves until SIGTERM or SIGINT, then finishes in-flight requests, writes

@@ -7,7 +7,7 @@ AIDLEDGER_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 AIDLEDGER_PACKAGES=(
   g++ cmake ninja-build pkg-config
   librocksdb-dev rocksdb-tools libprotobuf-dev protobuf-compiler libabsl-dev
-  libgtest-dev libgmock-dev libssl-dev libcli11-dev libcpp-httplib-dev zlib1g-dev
+  libgtest-dev libgmock-dev libssl-dev libcli11-dev libcpp-httplib-dev zlib1g-dev libboost1.74-dev
 )
 
 aidledger_install() {

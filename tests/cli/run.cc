@@ -25,6 +25,11 @@ std::string ReadFile(const std::string& path) {
 
 }  // namespace
 
+std::string BinaryPath() {
+  const char* other = std::getenv("AIDLEDGER_TEST_BINARY");
+  return other != nullptr && *other != '\0' ? other : AIDLEDGER_BINARY;
+}
+
 RunResult RunAidledger(const std::vector<std::string>& args, const std::string& work_dir,
                        const std::vector<std::string>& env) {
   const std::string out_path = work_dir + "/.run-stdout";
@@ -37,7 +42,7 @@ RunResult RunAidledger(const std::vector<std::string>& args, const std::string& 
   }
   for (const std::string& entry : env) environment.push_back(entry);
   std::vector<char*> argv;
-  std::string binary = AIDLEDGER_BINARY;
+  std::string binary = BinaryPath();
   argv.push_back(binary.data());
   std::vector<std::string> copies = args;
   for (std::string& arg : copies) argv.push_back(arg.data());
@@ -70,7 +75,7 @@ RunResult RunAidledger(const std::vector<std::string>& args, const std::string& 
 
 ServerProcess::ServerProcess(const std::vector<std::string>& args, const std::string& work_dir)
     : log_path_(work_dir + "/.serve-output") {
-  std::vector<std::string> argv_strings = {AIDLEDGER_BINARY, "serve", "--listen", "127.0.0.1:0"};
+  std::vector<std::string> argv_strings = {BinaryPath(), "serve", "--listen", "127.0.0.1:0"};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (std::string& arg : argv_strings) argv.push_back(arg.data());

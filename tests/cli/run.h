@@ -14,7 +14,12 @@ struct RunResult {
   std::string err;
 };
 
-// Runs AIDLEDGER_BINARY with `args` in `work_dir`, with AIDLEDGER_DB and
+// The binary under test: AIDLEDGER_BINARY (the build's), or the file named
+// by $AIDLEDGER_TEST_BINARY, to run these suites against another build (a
+// previous release, to see a new test fail on it).
+std::string BinaryPath();
+
+// Runs BinaryPath() with `args` in `work_dir`, with AIDLEDGER_DB and
 // AIDLEDGER_ACTOR cleared unless given in `env` ("NAME=value" entries).
 RunResult RunAidledger(const std::vector<std::string>& args, const std::string& work_dir,
                        const std::vector<std::string>& env = {});
@@ -28,6 +33,7 @@ class ServerProcess {
   ServerProcess(const std::vector<std::string>& args, const std::string& work_dir);
   ~ServerProcess();
   int port() const { return port_; }
+  int pid() const { return pid_; }
   // Sends `signal` and waits for the exit code (128 + signal if killed).
   int Stop(int signal);
   std::string output() const;

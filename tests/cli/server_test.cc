@@ -128,7 +128,8 @@ TEST_F(ServerTest, EveryRouteAnswersWithItsStatusCodes) {
   for (int i = 0; i < 1001; ++i) absl::StrAppend(&many, i ? "," : "", Sale(absl::StrCat("m-", i), "621100", 1));
   many += "]";
   EXPECT_EQ(client->Post("/v1/events", As("appender"), many, "application/json")->status, 413);
-  auto metrics = client->Get("/metrics");
+  EXPECT_EQ(client->Get("/metrics")->status, 401);  // it shows money: a reader's
+  auto metrics = client->Get("/metrics", As("reader"));
   EXPECT_EQ(metrics->status, 200);
   EXPECT_EQ(server_->Stop(SIGTERM), 0) << server_->output();
   EXPECT_EQ(HeadAfterStop(), 6u);
@@ -197,7 +198,7 @@ TEST_F(ServerTest, ConcurrentAppendersLandGaplessAndDurable) {
   }
   for (std::thread& thread : threads) thread.join();
   EXPECT_EQ(created.load(), kAppenders * kEach);
-  auto metrics = Client()->Get("/metrics");
+  auto metrics = Client()->Get("/metrics", As("reader"));
   EXPECT_NE(metrics->body.find(absl::StrCat("aidledger_commit_events_sum ", kAppenders * kEach)),
             std::string::npos);
   // No reader held a published state, so every commit reused the spare.
@@ -389,7 +390,7 @@ TEST_F(ServerTest, MetricsParseAsPrometheusText) {
   client->Post("/v1/events", As("appender"), Sale("p-1", "621100", 5), "application/json");
   client->Post("/v1/events", As("appender"), Sale("p-2", "999999", 5), "application/json");
   ASSERT_EQ(client->Get("/v1/balances", As("reader"))->status, 200);
-  auto metrics = client->Get("/metrics");
+  auto metrics = client->Get("/metrics", As("reader"));
   ASSERT_EQ(metrics->status, 200);
   EXPECT_THAT(metrics->get_header_value("Content-Type"), ::testing::StartsWith("text/plain"));
   const std::regex sample(R"(^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="[^"]*",?)*\})? (-?[0-9.e+-]+|\+Inf)$)");

@@ -30,6 +30,8 @@
 #include "absl/time/clock.h"
 #include "cli/import.h"
 #include "cli/server.h"
+#include "server/http/limits.h"
+#include "server/http/server.h"
 #include "ledger/ledger.h"
 #include "ledger/limits.h"
 #include "projections/reports.h"
@@ -272,15 +274,53 @@ ReadLoad RunBareServerLoad(size_t body_bytes, double seconds) {
                                     return sink.write(body->data() + offset, length);
                                   });
   });
-  // Listening as `aidledger serve` does (the same backlog), so that the
-  // limit and the figure differ only in what the server does per request.
-  const int port = app::BindWithBacklog(&bare, "127.0.0.1", 0);
-  if (port <= 0) Fail("the bare server could not bind");
+  // Listening with the backlog `aidledger serve` uses instead of
+  // cpp-httplib's 5, so that the limit and the figure differ only in what
+  // the server does per request.
+  int listening_fd = -1;
+  bare.set_socket_options([&listening_fd](int fd) {
+    httplib::default_socket_options(fd);
+    listening_fd = fd;
+  });
+  const int port = bare.bind_to_any_port("127.0.0.1");
+  if (port <= 0 || listening_fd < 0) Fail("the bare server could not bind");
+  ::listen(listening_fd, http::limits::kListenBacklog);
   std::thread listener([&] { bare.listen_after_bind(); });
   while (!bare.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   ReadLoad load = RunReadLoad(port, "/body", "identity", seconds);
   bare.stop();
   listener.join();
+  return load;
+}
+
+// A second limit: aidledger's own HTTP transport (server/http/) answering
+// every GET with the same bytes and doing nothing else, so that the serve
+// figure splits into the transport's cost and the service's.
+ReadLoad RunBareTransportLoad(size_t body_bytes, double seconds) {
+  std::mt19937_64 random(1);
+  auto body = std::make_shared<std::string>(body_bytes, '\0');
+  for (char& c : *body) c = static_cast<char>(random());
+  class Fixed : public http::Handler {
+   public:
+    explicit Fixed(std::shared_ptr<const std::string> body) : body_(std::move(body)) {}
+    std::optional<http::Response> Admit(http::Request&) override { return std::nullopt; }
+    http::Response Handle(http::Request&) override {
+      http::Response response;
+      response.content_type = "application/octet-stream";
+      response.body = body_;
+      return response;
+    }
+
+   private:
+    std::shared_ptr<const std::string> body_;
+  } fixed(body);
+  http::Server bare;
+  absl::StatusOr<int> port = bare.Listen("127.0.0.1", 0, &fixed);
+  if (!port.ok()) Fail("the bare transport could not bind");
+  std::thread runner([&] { bare.Run(); });
+  ReadLoad load = RunReadLoad(*port, "/body", "identity", seconds);
+  bare.Stop();
+  runner.join();
   return load;
 }
 
@@ -576,6 +616,32 @@ void Run(const Options& options) {
     for (const Figure& figure : reads) Emit(figure);
     Emit({"bare_server_p50", Percentile(bare.latencies_ms, 0.5), "ms"});
     Emit({"bare_server_p99", Percentile(bare.latencies_ms, 0.99), "ms"});
+    const ReadLoad transport = RunBareTransportLoad(static_cast<size_t>(gzip_body_bytes), options.serve_seconds);
+    Emit({"bare_transport_64_clients", transport.requests_per_second, "requests/s",
+          "bare cpp-httplib, same body, same clients", bare.requests_per_second});
+    Emit({"bare_transport_p50", Percentile(transport.latencies_ms, 0.5), "ms"});
+    Emit({"bare_transport_p99", Percentile(transport.latencies_ms, 0.99), "ms"});
+  }
+
+  // 7. keep-alive: one client, one connection, GET /healthz again and again.
+  // The first request includes the connect; every later one should cost no
+  // more (before TCP_NODELAY each later one waited ~40 ms for a delayed ACK).
+  {
+    Server server(options.aidledger, imported, options.dir + "/keepalive-serve.log");
+    httplib::Client client("127.0.0.1", server.port());
+    client.set_keep_alive(true);
+    constexpr int kRequests = 200;
+    std::vector<double> later;
+    double first = 0;
+    for (int i = 0; i <= kRequests; ++i) {
+      const absl::Time one = absl::Now();
+      auto response = client.Get("/healthz");
+      if (!response || response->status != 200) Fail("GET /healthz failed on a kept-alive connection");
+      (i == 0 ? first : later.emplace_back()) = Seconds(one) * 1000;
+    }
+    Emit({"serve_keepalive_first", first, "ms"});
+    Emit({"serve_keepalive_next_p50", Percentile(later, 0.5), "ms", "the first request", first});
+    Emit({"serve_keepalive_next_p99", Percentile(later, 0.99), "ms", "the first request", first});
   }
 
   // The table.
