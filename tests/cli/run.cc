@@ -80,6 +80,8 @@ ServerProcess::ServerProcess(const std::vector<std::string>& args, const std::st
   std::vector<char*> argv;
   for (std::string& arg : argv_strings) argv.push_back(arg.data());
   argv.push_back(nullptr);
+  // A log left by an earlier server here would name that server's port.
+  ::unlink(log_path_.c_str());
   std::fflush(nullptr);
   pid_ = fork();
   if (pid_ == 0) {
