@@ -16,6 +16,14 @@
 
 namespace aidledger::testing {
 
+// Well-formed UTF-8 by the Unicode Standard's table 3-7, byte by byte.
+bool IsWellFormedUtf8(absl::string_view text);
+
+// Strict JSON text: parses (as a google.protobuf.Struct), holds no raw
+// control byte (protobuf's parser lets those through) and is well-formed
+// UTF-8.
+bool IsStrictJson(const std::string& body);
+
 // A fresh directory, removed with everything in it when destroyed.
 class TempDir {
  public:
