@@ -154,6 +154,7 @@ class Service : public http::Handler {
 
   // http::Handler: the route and the caller are settled before any body is read.
   std::optional<http::Response> Admit(http::Request& request) override;
+  std::optional<http::Response> Answer(http::Request& request) override;
   http::Response Handle(http::Request& request) override;
 
   // The Prometheus text, with per-region money only when `with_regions`.
@@ -198,6 +199,11 @@ class Service : public http::Handler {
     HandleReport(request, response, "helpers");
   }
   void HandleReport(const http::Request& request, http::Response& response, const std::string& kind);
+  // Sends the newest rendered body of the head report `kind` (or 304) when
+  // one is current, or being replaced by a rendering under way; else false.
+  // With `wait`, first waits for a first rendering under way.
+  bool SendRendered(const http::Request& request, http::Response& response,
+                    const std::string& kind, bool wait);
   void HandleAppend(const http::Request& request, const Caller& caller, http::Response& response);
   void HandleEvents(const http::Request& request, const Caller& caller, http::Response& response);
   void HandleProof(const http::Request& request, const Caller& caller, http::Response& response);
@@ -439,6 +445,30 @@ std::optional<http::Response> Service::Admit(http::Request& request) {
   return std::nullopt;
 }
 
+std::optional<http::Response> Service::Answer(http::Request& request) {
+  const Admitted& admitted = std::any_cast<const Admitted&>(request.context);
+  const absl::Time start = absl::Now();
+  http::Response response;
+  const auto handle = admitted.route->handle;
+  if (handle == &Service::HandleHealth || handle == &Service::HandleDigest) {
+    (this->*handle)(request, admitted.caller, response);
+  } else if (handle == &Service::HandleBalances || handle == &Service::HandleProjects ||
+             handle == &Service::HandleHelpers) {
+    if (request.Param("at_seq") || request.Param("known_at") || request.Param("as_of")) {
+      return std::nullopt;  // a point in time folds the log
+    }
+    const char* kind = handle == &Service::HandleBalances   ? "balances"
+                       : handle == &Service::HandleProjects ? "projects"
+                                                            : "helpers";
+    if (!SendRendered(request, response, kind, /*wait=*/false)) return std::nullopt;
+  } else {
+    return std::nullopt;
+  }
+  metrics_.ObserveRequest(admitted.route->label, response.status,
+                          absl::ToDoubleSeconds(absl::Now() - start));
+  return response;
+}
+
 http::Response Service::Handle(http::Request& request) {
   const absl::Time start = absl::Now();
   const Admitted& admitted = std::any_cast<const Admitted&>(request.context);
@@ -485,6 +515,29 @@ absl::StatusOr<std::string> RenderReport(const std::string& kind, const Books& b
   return ToJson(*report, true);
 }
 
+bool Service::SendRendered(const http::Request& request, http::Response& response,
+                           const std::string& kind, bool wait) {
+  const std::string key = absl::StrCat(kind, "?", request.Param("region").value_or(""));
+  const uint64_t head_sequence = CurrentSequence();
+  std::unique_lock<std::mutex> lock(rendered_mutex_);
+  auto it = rendered_.find(key);
+  // Nothing rendered yet but a rendering under way: wait for it rather
+  // than render the same report once per waiting reader.
+  if (wait && it != rendered_.end() && it->second.body == nullptr && it->second.rendering) {
+    rendered_cv_.wait_for(lock, kRenderWaitMax, [&] {
+      return it->second.body != nullptr || !it->second.rendering;
+    });
+  }
+  if (it == rendered_.end() || it->second.body == nullptr ||
+      (it->second.sequence < head_sequence && !it->second.rendering)) {
+    return false;
+  }
+  if (!NotModified(request, response, it->second.sequence)) {
+    Send(request, response, it->second.body, "application/json", it->second.gzipped);
+  }
+  return true;
+}
+
 void Service::HandleReport(const http::Request& request, http::Response& response,
                            const std::string& kind) {
   PointOptions point;
@@ -517,24 +570,11 @@ void Service::HandleReport(const http::Request& request, http::Response& respons
     return;
   }
   // At the head: the newest rendered body, or render it.
+  if (SendRendered(request, response, kind, /*wait=*/true)) return;
   const std::string key = absl::StrCat(kind, "?", region);
-  const uint64_t head_sequence = CurrentSequence();
   {
     std::unique_lock<std::mutex> lock(rendered_mutex_);
     auto it = rendered_.find(key);
-    // Nothing rendered yet but a rendering under way: wait for it rather
-    // than render the same report once per waiting reader.
-    if (it != rendered_.end() && it->second.body == nullptr && it->second.rendering) {
-      rendered_cv_.wait_for(lock, kRenderWaitMax, [&] {
-        return it->second.body != nullptr || !it->second.rendering;
-      });
-    }
-    if (it != rendered_.end() && it->second.body != nullptr &&
-        (it->second.sequence >= head_sequence || it->second.rendering)) {
-      if (NotModified(request, response, it->second.sequence)) return;
-      Send(request, response, it->second.body, "application/json", it->second.gzipped);
-      return;
-    }
     if (it != rendered_.end()) {
       it->second.rendering = true;
     } else if (rendered_.size() < kRenderedReportsMax) {

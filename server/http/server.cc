@@ -192,21 +192,27 @@ class Connection : public std::enable_shared_from_this<Connection> {
     Dispatch();
   }
 
-  // Runs the handler on a handler thread and writes its response here.
+  // Runs the handler (on a handler thread unless it never blocks) and
+  // writes its response here.
   void Dispatch() {
     phase_ = Phase::kHandling;
     stream_.expires_never();  // the handler bounds its own time
+    if (std::optional<Response> answered = handler_->Answer(request_)) {
+      return Write(*std::move(answered), !keep_alive_);
+    }
     net::post(server_->workers(), [self = shared_from_this()] {
-      Response response;
-      try {
-        response = self->handler_->Handle(self->request_);
-      } catch (const std::exception& exception) {
-        response = MakeResponse(500, ErrorJson(absl::StrCat("internal error: ", exception.what())));
-      }
+      Response response = self->HandleGuarded();
       net::post(self->executor(), [self, response = std::move(response)]() mutable {
         self->Write(std::move(response), !self->keep_alive_);
       });
     });
+  }
+  Response HandleGuarded() {
+    try {
+      return handler_->Handle(request_);
+    } catch (const std::exception& exception) {
+      return MakeResponse(500, ErrorJson(absl::StrCat("internal error: ", exception.what())));
+    }
   }
 
   void Refuse(int status, std::string message) {
