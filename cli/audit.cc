@@ -17,6 +17,7 @@
 #include "ledger/errors.h"
 #include "ledger/limits.h"
 #include "ledger/merkle.h"
+#include "ledger/snapshot_key.h"
 #include "ledger/status_macros.h"
 
 namespace aidledger::app {
@@ -237,16 +238,20 @@ absl::Status Replay(const Ledger& ledger, const ReplayOptions& options, std::ost
   return absl::OkStatus();
 }
 
-absl::StatusOr<uint64_t> Restore(const std::string& file, const std::string& db) {
+absl::StatusOr<uint64_t> Restore(const std::string& file, const std::string& db,
+                                 const std::string& snapshot_key) {
   std::error_code error;
   if (std::filesystem::exists(db, error) && !std::filesystem::is_empty(db, error)) {
     return UsageError(absl::StrCat(db, " is not empty; restore needs an empty or absent directory"));
   }
   std::ifstream in(file, std::ios::binary);
   if (!in) return UsageError(absl::StrCat("cannot open ", file));
-  RETURN_IF_ERROR(Ledger::Create(db));
+  const std::string key_path = snapshot_key.empty() ? DefaultSnapshotKeyPath(db) : snapshot_key;
+  const bool key_existed = std::filesystem::exists(key_path, error);
+  RETURN_IF_ERROR(Ledger::Create(db, key_path));
   auto restored = [&]() -> absl::StatusOr<uint64_t> {
-    ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, Ledger::Open(db, {}));
+    ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger,
+                     Ledger::Open(db, {.snapshot_key_path = key_path}));
     std::vector<std::pair<v1::Event, Hash>> batch;
     Hash prev{};
     uint64_t line_number = 0;
@@ -282,7 +287,10 @@ absl::StatusOr<uint64_t> Restore(const std::string& file, const std::string& db)
     if (!appended.ok()) return WithContext(appended, absl::StrCat(file, ": "));
     return ledger->head().sequence;
   }();
-  if (!restored.ok()) std::filesystem::remove_all(db, error);  // leave nothing partial
+  if (!restored.ok()) {  // leave nothing partial
+    std::filesystem::remove_all(db, error);
+    if (!key_existed) std::filesystem::remove(key_path, error);
+  }
   return restored;
 }
 

@@ -36,8 +36,11 @@ absl::Status Replay(const Ledger& ledger, const ReplayOptions& options, std::ost
 // Rebuilds a ledger in the empty (or absent) directory `db` from a
 // `replay --format jsonl` export, keeping every sequence, recorded_at and
 // hash. Stops at the first event whose hash does not match, naming it, and
-// then leaves no ledger behind. Returns the number of events restored.
-absl::StatusOr<uint64_t> Restore(const std::string& file, const std::string& db);
+// then leaves no ledger behind (nor the snapshot key it made). The new
+// ledger's snapshot key goes to `snapshot_key` (empty: DB.key). Returns the
+// number of events restored.
+absl::StatusOr<uint64_t> Restore(const std::string& file, const std::string& db,
+                                 const std::string& snapshot_key = "");
 
 }  // namespace aidledger::app
 

@@ -43,6 +43,7 @@ struct Globals {
   std::string actor;
   std::string format = "table";
   uint64_t snapshot_every = 100'000;
+  std::string snapshot_key;  // empty: DB.key beside the ledger directory
 };
 
 std::string EnvOr(const char* name, const std::string& fallback) {
@@ -102,6 +103,7 @@ absl::StatusOr<std::unique_ptr<Ledger>> OpenLedger(const Globals& globals, Acces
   options.read_only = access == Access::kRead;
   options.fold_on_open = access == Access::kWrite;
   options.snapshot_every = globals.snapshot_every;
+  options.snapshot_key_path = globals.snapshot_key;
   options.warn = [](absl::string_view message) {
     std::cerr << "aidledger: warning: " << message << "\n";
   };
@@ -125,7 +127,7 @@ absl::StatusOr<std::unique_ptr<Ledger>> OpenLedger(const Globals& globals, Acces
 }
 
 absl::Status RunInit(const Globals& globals) {
-  absl::Status created = Ledger::Create(globals.db);
+  absl::Status created = Ledger::Create(globals.db, globals.snapshot_key);
   if (created.code() == absl::StatusCode::kAlreadyExists) {
     std::cout << "a ledger already exists at " << globals.db << "; nothing changed\n";
     return absl::OkStatus();
@@ -402,7 +404,7 @@ absl::Status RunReplay(const Globals& globals, AuditFlags flags) {
 }
 
 absl::Status RunRestore(const Globals& globals, const AuditFlags& flags) {
-  ASSIGN_OR_RETURN(uint64_t events, app::Restore(flags.restore_file, globals.db));
+  ASSIGN_OR_RETURN(uint64_t events, app::Restore(flags.restore_file, globals.db, globals.snapshot_key));
   std::cout << "restored " << events << " events into " << globals.db << "\n";
   return absl::OkStatus();
 }
@@ -416,6 +418,7 @@ struct ServeFlags {
 absl::Status RunServe(const Globals& globals, ServeFlags flags) {
   flags.options.db = globals.db;
   flags.options.snapshot_every = globals.snapshot_every;
+  flags.options.snapshot_key = globals.snapshot_key;
   flags.options.local_actor = globals.actor;
   flags.options.on_listening = [&globals](const std::string& address,
                                           const std::string& metrics_address) {
@@ -545,6 +548,10 @@ void Cli::DefineCommands() {
   globals_.actor = EnvOr("AIDLEDGER_ACTOR", LoginName());
   app_.add_option("--db", globals_.db, "ledger directory (default $AIDLEDGER_DB, else ./ledger-data)");
   app_.add_option("--actor", globals_.actor, "who records (default $AIDLEDGER_ACTOR, else the login name)");
+  globals_.snapshot_key = EnvOr("AIDLEDGER_SNAPSHOT_KEY", "");
+  app_.add_option("--snapshot-key", globals_.snapshot_key,
+                  "the file of the key that authenticates snapshots (default $AIDLEDGER_SNAPSHOT_KEY, "
+                  "else DB.key beside the ledger directory)");
   app_.add_option("--snapshot-every", globals_.snapshot_every,
                   "store projection snapshots every N events appended (0: never; default 100000)");
   app_.add_option("--format", globals_.format, "output format: table|json|jsonl|csv where it applies")

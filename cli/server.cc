@@ -885,7 +885,9 @@ absl::Status Serve(const ServeOptions& options) {
   }
   std::optional<TokenTable> tokens;
   if (!options.tokens_file.empty()) {
-    ASSIGN_OR_RETURN(tokens, TokenTable::Load(options.tokens_file));
+    ASSIGN_OR_RETURN(tokens, TokenTable::Load(options.tokens_file, [](absl::string_view message) {
+                       std::cerr << "aidledger serve: warning: " << message << "\n";
+                     }));
   } else if (!options.insecure_local) {
     return UsageError("serve needs --tokens FILE (make tokens with `aidledger token add`), or "
                       "--insecure-local to serve loopback without tokens");
@@ -905,6 +907,7 @@ absl::Status Serve(const ServeOptions& options) {
   }
   LedgerOptions ledger_options;
   ledger_options.snapshot_every = options.snapshot_every;
+  ledger_options.snapshot_key_path = options.snapshot_key;
   ledger_options.warn = [](absl::string_view message) {
     std::cerr << "aidledger serve: warning: " << message << "\n";
   };

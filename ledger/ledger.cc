@@ -14,6 +14,7 @@
 #include "ledger/internal/codec.h"
 #include "ledger/internal/store.h"
 #include "ledger/limits.h"
+#include "ledger/snapshot_key.h"
 #include "ledger/proto_bytes.h"
 #include "ledger/status_macros.h"
 #include "ledger/validate.h"
@@ -184,8 +185,18 @@ absl::Status Ledger::VisitHashes(uint64_t from, uint64_t to,
   return absl::OkStatus();
 }
 
-absl::Status Ledger::Create(const std::string& dir) {
+absl::Status Ledger::Create(const std::string& dir, const std::string& snapshot_key_path) {
   if (Exists(dir)) return absl::AlreadyExistsError(absl::StrCat("a ledger already exists at ", dir));
+  std::error_code exists_error;
+  if (std::filesystem::exists(dir, exists_error) && !std::filesystem::is_empty(dir, exists_error)) {
+    // RocksDB's files would be mixed with what is there.
+    return UsageError(absl::StrCat(dir, " is not empty and holds no ledger; a ledger needs an empty "
+                                        "or absent directory"));
+  }
+  const std::string key_path =
+      snapshot_key_path.empty() ? DefaultSnapshotKeyPath(dir) : snapshot_key_path;
+  ASSIGN_OR_RETURN(std::optional<Hash> key, ReadSnapshotKey(key_path));
+  if (!key.has_value()) RETURN_IF_ERROR(CreateSnapshotKey(key_path).status());
   std::error_code error;
   std::filesystem::create_directories(dir, error);
   if (error) {
@@ -213,6 +224,15 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir,
   ASSIGN_OR_RETURN(ledger->store_,
                    internal::Store::Open(dir, {.read_only = options.read_only,
                                                .create_if_missing = false}));
+  const std::string key_path = options.snapshot_key_path.empty()
+                                   ? DefaultSnapshotKeyPath(dir)
+                                   : options.snapshot_key_path;
+  ASSIGN_OR_RETURN(ledger->snapshot_key_, ReadSnapshotKey(key_path));
+  if (!ledger->snapshot_key_.has_value() && !options.read_only) {
+    ASSIGN_OR_RETURN(ledger->snapshot_key_, CreateSnapshotKey(key_path));
+    ledger->Warn(absl::StrCat("made a new snapshot key at ", key_path,
+                              "; snapshots stored under another key are not used"));
+  }
   RETURN_IF_ERROR(ledger->LoadHeadAndFold());
   return ledger;
 }

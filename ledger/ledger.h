@@ -33,6 +33,9 @@
 #include "projections/books.h"
 
 namespace aidledger {
+namespace v1 {
+class SnapshotRecord;
+}  // namespace v1
 
 namespace internal {
 class Store;
@@ -56,6 +59,10 @@ struct LedgerOptions {
   uint64_t snapshot_every = 100'000;
   // Receives warnings (an untrusted snapshot skipped); stderr-bound in the CLI.
   std::function<void(absl::string_view)> warn;
+  // The file of the key that authenticates snapshots (ledger/snapshot_key.h);
+  // empty: DefaultSnapshotKeyPath(dir). A writable open makes one when the
+  // file is missing; a read-only open then uses no snapshot.
+  std::string snapshot_key_path;
 };
 
 // The Books folded up to one point of the log.
@@ -176,8 +183,10 @@ class EventReader {
 
 class Ledger {
  public:
-  // Creates an empty ledger in `dir`. kAlreadyExists when one is there.
-  static absl::Status Create(const std::string& dir);
+  // Creates an empty ledger in `dir`, and its snapshot key in
+  // `snapshot_key_path` (empty: the default) unless a valid one is there.
+  // kAlreadyExists when a ledger is there.
+  static absl::Status Create(const std::string& dir, const std::string& snapshot_key_path = "");
   // True when `dir` holds a RocksDB database (a ledger or something else).
   static bool Exists(const std::string& dir);
 
@@ -292,6 +301,8 @@ class Ledger {
                                                                Books* books) const;
   // Why `info` cannot be used, or empty.
   std::string SnapshotProblem(const SnapshotInfo& info) const;
+  // Why `record`'s MAC does not authenticate it under snapshot_key_ ("" when it does).
+  std::string MacProblem(const v1::SnapshotRecord& record) const;
   void Warn(absl::string_view message) const;
   // The Merkle root of events lo+1..hi (leaves lo..hi-1).
   absl::StatusOr<Hash> SubtreeRoot(uint64_t lo, uint64_t hi) const;
@@ -309,6 +320,9 @@ class Ledger {
 
   std::string dir_;
   LedgerOptions options_;
+  // Authenticates snapshots; nullopt only on a read-only open that found no
+  // key file, which then loads no snapshot.
+  std::optional<Hash> snapshot_key_;
   std::unique_ptr<internal::Store> store_;
   void SetHead(const internal::Head& head) ABSL_LOCKS_EXCLUDED(head_mutex_);
 

@@ -21,6 +21,7 @@
 #include "ledger/ledger.h"
 #include "ledger/limits.h"
 #include "ledger/proto_bytes.h"
+#include "ledger/snapshot_key.h"
 #include "ledger/status_macros.h"
 
 namespace aidledger {
@@ -31,6 +32,10 @@ namespace {
 
 // What SnapshotProblem says of a snapshot of another projection version.
 constexpr absl::string_view kOutdated = " is not this build's version ";
+// What MacProblem says of a snapshot stored before snapshots carried MACs,
+// or when there is no key to check one: like an outdated version, not
+// damage.
+constexpr absl::string_view kUnauthenticated = "it carries no MAC this ledger can check";
 
 std::string SnapshotKey(absl::string_view projection, uint64_t sequence) {
   return absl::StrCat(projection, "/", internal::EncodeSequence(sequence));
@@ -318,6 +323,8 @@ absl::Status Ledger::WriteSnapshot(const Books& books, uint64_t sequence, const 
     record.set_chain_hash(std::string(HashBytes(hash)));
     record.set_state(projection->SerializeState());
     record.set_created_at_micros(now);
+    AIDLEDGER_CHECK(snapshot_key_.has_value());  // a writable open has one
+    record.set_mac(SnapshotMac(*snapshot_key_, record));
     batch.Put(Family::kSnapshots, SnapshotKey(projection->name(), sequence),
               SerializeDeterministic(record));
   }
@@ -358,6 +365,14 @@ std::string Ledger::SnapshotProblem(const SnapshotInfo& info) const {
   return "no projection of that name";
 }
 
+std::string Ledger::MacProblem(const v1::SnapshotRecord& record) const {
+  if (!snapshot_key_.has_value() || record.mac().empty()) return std::string(kUnauthenticated);
+  if (SnapshotMac(*snapshot_key_, record) != record.mac()) {
+    return "its MAC does not match: it was changed outside aidledger, or stored under another key";
+  }
+  return "";
+}
+
 absl::StatusOr<std::vector<SnapshotInfo>> Ledger::ListSnapshots() const {
   std::vector<SnapshotInfo> infos;
   std::unique_ptr<internal::Cursor> cursor = store_->NewCursor(Family::kSnapshots);
@@ -379,6 +394,7 @@ absl::StatusOr<std::vector<SnapshotInfo>> Ledger::ListSnapshots() const {
     info.state_bytes = record.state().size();
     info.created_at = absl::FromUnixMicros(record.created_at_micros());
     info.problem = hash.ok() ? SnapshotProblem(info) : "its chain hash is not 32 bytes";
+    if (info.problem.empty()) info.problem = MacProblem(record);
     infos.push_back(std::move(info));
   }
   RETURN_IF_ERROR(cursor->status());
@@ -423,8 +439,9 @@ absl::StatusOr<std::pair<uint64_t, Hash>> Ledger::LoadNewestSnapshot(uint64_t se
   auto warn_outdated = [&] {
     if (outdated == 0) return;
     Warn(absl::StrCat("skipped ", outdated, " snapshot", outdated == 1 ? "" : "s",
-                      " of another projection version (stored by another build); the next "
-                      "append, or `aidledger snapshot create`, stores a current one"));
+                      " of another projection version or without a MAC this ledger can check "
+                      "(stored by another build, or no snapshot key); the next append, or "
+                      "`aidledger snapshot create`, stores a current one"));
   };
   for (size_t i = 0; i < Books::kKinds.size(); ++i) {
     if (!books->FoldsIndex(i)) continue;
@@ -471,6 +488,7 @@ absl::StatusOr<std::pair<uint64_t, Hash>> Ledger::LoadNewestSnapshot(uint64_t se
         } else {
           problem = "its chain hash is not 32 bytes";
         }
+        if (problem.empty()) problem = MacProblem(record);
         if (problem.empty()) {
           absl::Status status = projection->LoadState(record.state());
           if (!status.ok()) problem = std::string(status.message());
@@ -489,8 +507,8 @@ absl::StatusOr<std::pair<uint64_t, Hash>> Ledger::LoadNewestSnapshot(uint64_t se
       *books = std::move(candidate);
       return std::make_pair(at, chain_hash);
     }
-    if (absl::StrContains(problem, kOutdated)) {
-      ++outdated;  // an upgrade, not damage: one warning for them all
+    if (absl::StrContains(problem, kOutdated) || absl::StrContains(problem, kUnauthenticated)) {
+      ++outdated;  // an upgrade, or no key: not damage, one warning for them all
     } else {
       Warn(absl::StrCat("snapshot at event ", at, " is not trusted (",
                         problem.empty() ? "a projection is missing" : problem,

