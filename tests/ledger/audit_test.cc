@@ -330,6 +330,21 @@ TEST_F(AuditTest, ATamperedEventIdIndexIsCaught) {
                                          ::testing::HasSubstr("the event_id index holds")));
 }
 
+// Issue 17, item 3: with 13 entries too many the message said one too many.
+TEST_F(AuditTest, ExtraIndexEntriesAreCountedExactly) {
+  Tamper([&](internal::Store& store) {
+    internal::Batch batch = store.NewBatch();
+    for (int i = 0; i < 13; ++i) {
+      batch.Put(Family::kEventIds, absl::StrCat("phantom-", i), internal::EncodeSequence(3));
+    }
+    ASSERT_THAT(store.Write(&batch, true), IsOk());
+  });
+  EXPECT_THAT(VerifyReopened(),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       ::testing::HasSubstr(absl::StrCat("the event_id index holds ", head_ + 13,
+                                                         " entries for ", head_, " events"))));
+}
+
 // The index holds as many entries as the log has events, so only the
 // comparison of what they map can tell.
 TEST_F(AuditTest, AnEventIdIndexWithTwoSequencesSwappedIsCaught) {
