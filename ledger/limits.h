@@ -16,6 +16,12 @@ inline constexpr size_t kEventIdBytesMax = 128;
 inline constexpr size_t kProjectIdBytesMax = 64;
 inline constexpr size_t kChannelBytesMax = 128;
 inline constexpr size_t kAmountTextBytesMax = 64;  // "¥1,234,567.89" and the like
+// The largest amount of one event (and a project's budget): 10^15 fen, ten
+// trillion yuan (10万亿元), about a whole year of the central government's
+// transfers to all local governments. Anything larger is a typing error (a
+// pasted ID, fen keyed as yuan twice), not assistance; and sums of such
+// amounts stay far from int64's 9.2 x 10^18.
+inline constexpr int64_t kAmountFenMax = 1'000'000'000'000'000;
 
 // Region tree: province > city > county > ... ; deeper trees are rejected so
 // that every roll-up walk is bounded.

@@ -18,12 +18,22 @@ struct Resolved {
   std::optional<ReversalTarget> target;
 };
 
+// An amount above limits::kAmountFenMax is refused, naming the limit.
+absl::Status CheckAmountAtMost(int64_t amount_fen, absl::string_view field) {
+  if (amount_fen > limits::kAmountFenMax) {
+    return Rejected(v1::AMOUNT_INVALID, field,
+                    absl::StrCat("must be at most ", limits::kAmountFenMax,
+                                 " fen (10 trillion yuan, 10万亿元; got ", amount_fen, " fen)"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckAmount(int64_t amount_fen, absl::string_view field) {
   if (amount_fen <= 0) {
     return Rejected(v1::AMOUNT_INVALID, field,
                     absl::StrCat("must be greater than zero (got ", amount_fen, " fen)"));
   }
-  return absl::OkStatus();
+  return CheckAmountAtMost(amount_fen, field);
 }
 
 absl::Status CheckOptionalCode(const std::string& code, absl::string_view field) {
@@ -205,6 +215,7 @@ absl::Status AdmitProject(const Books& books, const v1::Event& event) {
     return Rejected(v1::AMOUNT_INVALID, "budget_fen",
                     absl::StrCat("must not be negative (got ", p.budget_fen(), " fen)"));
   }
+  RETURN_IF_ERROR(CheckAmountAtMost(p.budget_fen(), "budget_fen"));
   if (books.projects.FindProject(p.project_id()) != nullptr) {
     return Rejected(v1::PROJECT_EXISTS, "project_id",
                     absl::StrCat("project ", p.project_id(), " is already registered"));

@@ -2,6 +2,10 @@
 // the message it gives. Every rejection must leave the ledger untouched.
 #include "ledger/validate.h"
 
+#include <limits>
+
+#include "ledger/limits.h"
+
 #include "tests/ledger/ledger_fixture.h"
 
 namespace aidledger {
@@ -88,6 +92,14 @@ TEST_F(ValidateTest, EveryRuleRejectsWithItsReasonAndMessage) {
        v1::AMOUNT_INVALID, "amount: must be greater than zero"},
       {"allocation", {{"helper_code", "370200"}, {"recipient_code", "621100"}},
        v1::FIELD_MISSING, "amount: is required"},
+      // Issue 17, item 6: a 9 x 10^18-fen allocation was accepted.
+      {"allocation", {{"helper_code", "370200"}, {"recipient_code", "621100"}, {"amount", "90000000000000000"}},
+       v1::AMOUNT_INVALID, "amount_fen: must be at most 1000000000000000 fen"},
+      {"allocation", {{"helper_code", "370200"}, {"recipient_code", "621100"}, {"amount", "10000000000000.01"}},
+       v1::AMOUNT_INVALID, "amount_fen: must be at most 1000000000000000 fen (10 trillion yuan"},
+      {"project", {{"project_id", "P-9"}, {"region_code", "621100"}, {"name", "x"}, {"category", "other"},
+                   {"budget", "10000000000000.01"}},
+       v1::AMOUNT_INVALID, "budget_fen: must be at most 1000000000000000 fen"},
       {"allocation", {{"helper_code", "370200"}, {"recipient_code", "621100"}, {"amount", "1.001"}},
        v1::AMOUNT_INVALID, "amount: is more precise than one fen"},
       {"allocation", {{"helper_code", "110000"}, {"recipient_code", "621100"}, {"amount", "1"}},
@@ -199,12 +211,22 @@ TEST_F(ValidateTest, AReversalCarriesItsTarget) {
   EXPECT_EQ(reversal.target().SerializeAsString(), (*target)->event.SerializeAsString());
 }
 
+// One amount is at most limits::kAmountFenMax, so a total reaches int64's
+// limit only after 9,223 maximal sales; the next is refused, not wrapped.
 TEST_F(ValidateTest, TotalsThatWouldOverflowAreRejected) {
-  const std::string near_max = "92,233,720,368,547,750.00";  // INT64_MAX fen is ...758.07
-  EXPECT_THAT(Add("sale", {{"region_code", "621100"}, {"amount", near_max},
-                           {"effective_date", "2022-01-01"}}),
-              IsOk());
-  EXPECT_THAT(Add("sale", {{"region_code", "621100"}, {"amount", "1000"},
+  constexpr int64_t kSalesToTheLimit = std::numeric_limits<int64_t>::max() / limits::kAmountFenMax;
+  std::vector<v1::Event> sales;
+  for (int64_t i = 0; i < kSalesToTheLimit; ++i) {
+    v1::Event sale;
+    sale.set_event_id(absl::StrCat("max-", i));
+    sale.set_effective_date("2022-01-01");
+    sale.set_actor("clerk");
+    sale.mutable_sale_recorded()->set_region_code("621100");
+    sale.mutable_sale_recorded()->set_amount_fen(limits::kAmountFenMax);
+    sales.push_back(std::move(sale));
+  }
+  ASSERT_THAT(ledger_->AppendBatch(sales), IsOk());
+  EXPECT_THAT(Add("sale", {{"region_code", "621100"}, {"amount", "10000000000000"},
                            {"effective_date", "2022-01-01"}}),
               RejectedWith(v1::TOTAL_OVERFLOW, "would overflow"));
 }
