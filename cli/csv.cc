@@ -1,5 +1,6 @@
 #include "cli/csv.h"
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/errors.h"
 #include "ledger/limits.h"
@@ -70,15 +71,52 @@ absl::StatusOr<bool> CsvReader::Next(std::vector<std::string>* fields) {
   }
 }
 
+namespace {
+
+bool IsFormulaStart(char c) { return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r'; }
+
+// [+-]digits[.digits]: a number a spreadsheet reads as one, not a formula.
+bool IsPlainNumber(absl::string_view text) {
+  size_t i = 0;
+  if (i < text.size() && (text[i] == '+' || text[i] == '-')) ++i;
+  const size_t digits_start = i;
+  while (i < text.size() && absl::ascii_isdigit(static_cast<unsigned char>(text[i]))) ++i;
+  if (i == digits_start) return false;
+  if (i < text.size() && text[i] == '.') {
+    const size_t fraction_start = ++i;
+    while (i < text.size() && absl::ascii_isdigit(static_cast<unsigned char>(text[i]))) ++i;
+    if (i == fraction_start) return false;
+  }
+  return i == text.size();
+}
+
+// Whether CsvField prefixes `text` with an apostrophe: it matches
+// '*[=+\-@\t\r] and is not a plain number.
+bool NeedsNeutralising(absl::string_view text) {
+  const size_t first = text.find_first_not_of('\'');
+  return first != absl::string_view::npos && IsFormulaStart(text[first]) && !IsPlainNumber(text);
+}
+
+}  // namespace
+
 std::string CsvField(const std::string& text) {
-  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
-  std::string out = "\"";
+  const bool neutralise = NeedsNeutralising(text);
+  if (!neutralise && text.find_first_of(",\"\n\r") == std::string::npos) return text;
+  std::string out = neutralise ? "'" : "";
+  if (text.find_first_of(",\"\n\r") == std::string::npos) return out + text;
+  out.insert(0, "\"");
   for (char c : text) {
     if (c == '"') out.push_back('"');
     out.push_back(c);
   }
   out.push_back('"');
   return out;
+}
+
+void UnneutraliseCsvField(std::string* field) {
+  if (!field->empty() && (*field)[0] == '\'' && NeedsNeutralising(absl::string_view(*field).substr(1))) {
+    field->erase(0, 1);
+  }
 }
 
 }  // namespace aidledger::app

@@ -34,8 +34,20 @@ class CsvReader {
   std::string raw_;
 };
 
-// Quotes a field for CSV output when it needs it.
+// A field for CSV output: neutralised against formula injection, then
+// quoted when it needs it.
+//
+// Excel, WPS and LibreOffice run a cell that begins with =, +, -, @, a tab
+// or a carriage return as a formula (=HYPERLINK(...) sends a click's data
+// away). Following OWASP's advice such a text gets a leading apostrophe,
+// which spreadsheets show as text; so does a text of apostrophes followed by
+// one of those, so that the mapping can be undone exactly. A number
+// (-1234, +5, -12.50) is left as it is: it stays a number.
 std::string CsvField(const std::string& text);
+
+// Undoes CsvField's neutralising of one field read back by import: "'=x"
+// is "=x" again, and a field it would not have written stays as it is.
+void UnneutraliseCsvField(std::string* field);
 
 }  // namespace aidledger::app
 

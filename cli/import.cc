@@ -92,6 +92,7 @@ class CsvSource : public RowSource {
     }
     std::string type;
     for (size_t i = 0; i < fields.size(); ++i) {
+      UnneutraliseCsvField(&fields[i]);  // "'=x" as CsvField wrote it is "=x"
       if (header_[i] == "type") {
         type = fields[i];
       } else if (columns_[i] != map_.end()) {
