@@ -1,13 +1,16 @@
 #include "cli/tokens.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <unistd.h>
 
 #include <fstream>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "ledger/errors.h"
@@ -19,6 +22,9 @@ namespace aidledger::app {
 namespace {
 
 constexpr size_t kTokensMax = 10'000;
+// A line is at most "appender " + a 128-byte name + " " + 64 hex digits; a
+// file of kTokensMax of them, with comments, fits well within this.
+constexpr size_t kTokensFileBytesMax = 4 * 1024 * 1024;
 constexpr size_t kTokenRandomBytes = 32;
 
 }  // namespace
@@ -40,15 +46,42 @@ const char* RoleName(Role role) {
   return "unknown";
 }
 
-absl::StatusOr<TokenTable> TokenTable::Load(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return UsageError(absl::StrCat("cannot read the tokens file ", path));
+absl::StatusOr<TokenTable> TokenTable::Load(const std::string& path,
+                                            const std::function<void(absl::string_view)>& warn) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return UsageError(absl::StrCat("cannot read the tokens file ", path));
+  struct stat info;
+  std::string text(kTokensFileBytesMax + 1, '\0');
+  ssize_t got = -1;
+  const bool regular = ::fstat(fd, &info) == 0 && S_ISREG(info.st_mode);
+  if (regular && (info.st_mode & 022) == 0) got = ::read(fd, text.data(), text.size());
+  ::close(fd);
+  if (!regular) return UsageError(absl::StrCat("the tokens file ", path, " is not a regular file"));
+  if ((info.st_mode & 022) != 0) {
+    return UsageError(absl::StrFormat("the tokens file %s may be written by others (mode %03o), who "
+                                      "could add an appender; chmod 600 it",
+                                      path, info.st_mode & 0777));
+  }
+  if (got < 0) return UsageError(absl::StrCat("cannot read the tokens file ", path));
+  if (static_cast<size_t>(got) > kTokensFileBytesMax) {
+    return UsageError(absl::StrCat("the tokens file ", path, " is larger than ", kTokensFileBytesMax,
+                                   " bytes"));
+  }
+  text.resize(static_cast<size_t>(got));
+  if ((info.st_mode & 004) != 0 && warn) {
+    warn(absl::StrFormat("the tokens file %s may be read by anyone (mode %03o); its hashes are not "
+                         "secrets, but chmod 600 is advised",
+                         path, info.st_mode & 0777));
+  }
   TokenTable table;
-  std::string line;
-  for (size_t number = 1; std::getline(in, line); ++number) {
-    absl::string_view text = absl::StripAsciiWhitespace(line);
-    if (text.empty() || text.front() == '#') continue;
-    std::vector<std::string> parts = absl::StrSplit(text, ' ', absl::SkipEmpty());
+  absl::flat_hash_set<std::string> names;
+  absl::flat_hash_set<std::string> hashes;
+  size_t number = 0;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    ++number;
+    line = absl::StripAsciiWhitespace(line);
+    if (line.empty() || line.front() == '#') continue;
+    std::vector<std::string> parts = absl::StrSplit(line, ' ', absl::SkipEmpty());
     auto bad = [&](absl::string_view why) {
       return UsageError(absl::StrCat(path, ":", number, ": ", why));
     };
@@ -61,7 +94,13 @@ absl::StatusOr<TokenTable> TokenTable::Load(const std::string& path) {
     absl::StatusOr<Hash> hash = HashFromHex(parts[2]);
     if (!hash.ok()) return bad("the hash must be 64 hex digits");
     if (table.entries_.size() == kTokensMax) return bad("too many tokens");
+    if (!names.insert(parts[1]).second) return bad(absl::StrCat("the name ", parts[1], " is given twice"));
+    if (!hashes.insert(parts[2]).second) return bad("the same token hash is given twice");
     table.entries_.push_back({*role, parts[1], *hash});
+  }
+  if (table.entries_.empty()) {
+    return UsageError(absl::StrCat("the tokens file ", path, " holds no token; add one with "
+                                   "`aidledger token add`"));
   }
   return table;
 }

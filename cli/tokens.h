@@ -5,6 +5,7 @@
 #ifndef AIDLEDGER_CLI_TOKENS_H_
 #define AIDLEDGER_CLI_TOKENS_H_
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,8 +27,12 @@ struct Caller {
 
 class TokenTable {
  public:
-  // Usage error when the file is missing or a line is malformed (naming it).
-  static absl::StatusOr<TokenTable> Load(const std::string& path);
+  // Usage error when the file is missing, not a regular file, writable by
+  // group or others (anyone could add an appender), larger than 4 MiB,
+  // without any token, naming a token holder or hash twice, or when a line
+  // is malformed (naming it). `warn` hears of a file anyone may read.
+  static absl::StatusOr<TokenTable> Load(const std::string& path,
+                                         const std::function<void(absl::string_view)>& warn = nullptr);
 
   // The caller a token belongs to, or nullopt. Hashes the token and compares
   // it with every entry in constant time, so timing tells nothing of which
