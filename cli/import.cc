@@ -1,14 +1,17 @@
 #include "cli/import.h"
 
+#include <cstring>
 #include <fstream>
 #include <future>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "cli/csv.h"
 #include "cli/drafts.h"
+#include "cli/json_check.h"
 #include "google/protobuf/arena.h"
 #include "google/protobuf/util/json_util.h"
 #include "ledger/errors.h"
@@ -135,7 +138,7 @@ class JsonlSource : public RowSource {
                              absl::StrCat("is longer than ", limits::kImportRecordBytesMax, " bytes"));
       return true;
     }
-    row->status = FillDraftFromJson(line, draft);
+    row->status = FillDraftFromJson(line, draft, JsonExtras::kExportHashes);
     if (row->status.ok() && draft->event_id().empty()) {
       draft->set_event_id(DerivedEventId(row->line, line));
     }
@@ -243,19 +246,43 @@ std::string DerivedEventId(size_t line, absl::string_view record) {
   return absl::StrCat("row-", Hex(Sha256({absl::StrCat(line, ":"), record})).substr(0, 32));
 }
 
-absl::StatusOr<v1::Event> DraftFromJson(absl::string_view json) {
+absl::StatusOr<v1::Event> DraftFromJson(absl::string_view json, JsonExtras extras) {
   v1::Event event;
-  RETURN_IF_ERROR(FillDraftFromJson(json, &event));
+  RETURN_IF_ERROR(FillDraftFromJson(json, &event, extras));
   return event;
 }
 
-absl::Status FillDraftFromJson(absl::string_view json, v1::Event* event) {
-  google::protobuf::util::JsonParseOptions parse_options;
-  parse_options.ignore_unknown_fields = true;  // hash, prev_hash of exports
+absl::Status FillDraftFromJson(absl::string_view json, v1::Event* event, JsonExtras extras) {
+  // Protobuf keeps the last of a key given twice and cannot be told to
+  // refuse only some unknown keys: the check comes first, then the keys an
+  // export line carries beside the event are taken out.
+  ASSIGN_OR_RETURN(JsonShape shape, CheckJsonObject(json));
+  std::string without_extras;
+  if (extras == JsonExtras::kExportHashes) {
+    without_extras = WithoutMembers(json, shape, {"seq", "hash", "prev_hash"});
+    json = without_extras;
+  }
+  google::protobuf::util::JsonParseOptions parse_options;  // unknown fields are refused
   auto status = google::protobuf::util::JsonStringToMessage(
       google::protobuf::StringPiece(json.data(), json.size()), event, parse_options);
   if (!status.ok()) {
     std::string message(status.message().data(), status.message().size());
+    // protobuf says "FIELD: Cannot find field." (the path of the key).
+    constexpr char kUnknown[] = ": Cannot find field.";
+    if (absl::EndsWith(message, kUnknown)) {
+      // The path comes as "(sale_recorded) helpr_code": make it
+      // "sale_recorded.helpr_code".
+      std::string path = message.substr(0, message.size() - std::strlen(kUnknown));
+      path = absl::StrReplaceAll(path, {{") ", "."}, {"(", ""}, {")", ""}});
+      const std::string field = path.substr(path.rfind('.') + 1);
+      if (field == "amount" || field == "budget") {
+        return Rejected(v1::FIELD_UNKNOWN, path,
+                        absl::StrCat("is not a field; JSON takes ", field,
+                                     "_fen, a whole number of fen as a string (\"123456\" for 1,234.56 yuan)"));
+      }
+      return Rejected(v1::FIELD_UNKNOWN, path.substr(0, 2 * limits::kEventIdBytesMax),
+                      "is not a field of the event");
+    }
     if (message.size() > 120) message = message.substr(0, 120) + "...";
     return Rejected(v1::FIELD_INVALID, "json", absl::StrCat("is not an event: ", message));
   }

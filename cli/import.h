@@ -50,10 +50,18 @@ struct ImportReport {
 absl::StatusOr<ImportReport> ImportFile(Ledger& ledger, const std::string& path,
                                         const ImportOptions& options);
 
-// One JSONL row (or HTTP body element) as an event draft.
-absl::StatusOr<v1::Event> DraftFromJson(absl::string_view json);
+// Keys beside an event's own that a JSON draft may carry and that are
+// dropped: none (an HTTP body), or an export line's seq, hash and prev_hash.
+enum class JsonExtras { kNone, kExportHashes };
+
+// One JSONL row (or HTTP body element) as an event draft. Refuses a key
+// given twice anywhere and any key that is not a field, naming it (and
+// pointing `amount` to amount_fen).
+absl::StatusOr<v1::Event> DraftFromJson(absl::string_view json,
+                                        JsonExtras extras = JsonExtras::kNone);
 // The same into `event`, an empty message the caller owns.
-absl::Status FillDraftFromJson(absl::string_view json, v1::Event* event);
+absl::Status FillDraftFromJson(absl::string_view json, v1::Event* event,
+                               JsonExtras extras = JsonExtras::kNone);
 
 // The event_id derived for a row that brings none.
 std::string DerivedEventId(size_t line, absl::string_view record);

@@ -695,8 +695,11 @@ void Service::HandleAppend(const http::Request& request, const Caller& caller,
     int status = too_large ? 413 : 400;
     std::optional<v1::RejectReason> reason = RejectReasonOf(drafts.status());
     if (reason.has_value() && *reason != v1::FIELD_INVALID) status = 422;
-    return SendError(request, response, status, drafts.status().message(),
-                     reason ? v1::RejectReason_Name(*reason) : "");
+    const absl::string_view message = drafts.status().message();
+    const absl::string_view field =
+        status == 422 ? message.substr(0, message.find(':')) : absl::string_view();
+    return SendError(request, response, status, message,
+                     reason ? v1::RejectReason_Name(*reason) : "", field);
   }
   const bool batch = absl::StartsWith(absl::StripAsciiWhitespace(request.body), "[");
   for (v1::Event& draft : *drafts) draft.set_actor(caller.name);

@@ -175,6 +175,35 @@ TEST_F(ServerTest, ABatchWithOneBadEventWritesNothing) {
   EXPECT_EQ(HeadAfterStop(), 7u);
 }
 
+// Issue 17, items 4 and 5: a sale with "helpr_code" was appended without its
+// helper, and of two "amount_fen" keys the last was stored.
+TEST_F(ServerTest, UnknownAndDuplicateJsonKeysAreRefusedWith422NamingTheKey) {
+  StartServer();
+  auto client = Client();
+  struct Case {
+    std::string body, reason, field;
+  };
+  const Case cases[] = {
+      {R"({"event_id":"u-1","effective_date":"2022-01-01","sale_recorded":{"region_code":"621100","helpr_code":"370200","amount_fen":"100"}})",
+       "FIELD_UNKNOWN", "sale_recorded.helpr_code"},
+      {R"({"event_id":"u-2","effective_date":"2022-01-01","sale_recorded":{"region_code":"621100","amount":"5万"}})",
+       "FIELD_UNKNOWN", "sale_recorded.amount"},
+      {R"({"event_id":"u-3","effective_date":"2022-01-01","sale_recorded":{"region_code":"621100","amount_fen":"100","amount_fen":"999999"}})",
+       "FIELD_DUPLICATE", "sale_recorded.amount_fen"},
+      {R"([{"event_id":"u-4","effective_date":"2022-01-01","sale_recorded":{"region_code":"621100","amount_fen":"1"}},{"event_id":"u-5","eventId":"u-6"}])",
+       "FIELD_DUPLICATE", "eventId"},
+  };
+  for (const Case& c : cases) {
+    auto response = client->Post("/v1/events", As("appender"), c.body, "application/json");
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->status, 422) << c.body << ": " << response->body;
+    EXPECT_THAT(response->body, ::testing::HasSubstr(absl::StrCat("\"reason\":\"", c.reason, "\",\"field\":\"",
+                                                                  c.field, "\"")))
+        << response->body;
+  }
+  EXPECT_EQ(client->Get("/healthz")->body, "{\"status\":\"ok\",\"head_seq\":\"5\"}");
+}
+
 // Every region's total equals its own figures plus its children's totals.
 void ExpectConsistent(const v1::RegionBalancesReport& report) {
   std::map<std::string, int64_t> sum;
