@@ -65,17 +65,17 @@ int Report(const absl::Status& status) {
   std::optional<v1::RejectReason> reason = RejectReasonOf(status);
   switch (code) {
     case kExitRejected:
-      std::cerr << "aidledger: rejected: " << message << " ["
+      std::cerr << "aidledger: rejected: " << app::TerminalText(message) << " ["
                 << v1::RejectReason_Name(*reason) << "]\n";
       break;
     case kExitIntegrity:
-      std::cerr << "aidledger: integrity failure: " << message << "\n";
+      std::cerr << "aidledger: integrity failure: " << app::TerminalText(message) << "\n";
       break;
     case kExitUsage:
-      std::cerr << "aidledger: " << message << "\n";
+      std::cerr << "aidledger: " << app::TerminalText(message) << "\n";
       break;
     default:
-      std::cerr << "aidledger: error: " << message << "\n";
+      std::cerr << "aidledger: error: " << app::TerminalText(message) << "\n";
   }
   return code;
 }
@@ -105,7 +105,7 @@ absl::StatusOr<std::unique_ptr<Ledger>> OpenLedger(const Globals& globals, Acces
   options.snapshot_every = globals.snapshot_every;
   options.snapshot_key_path = globals.snapshot_key;
   options.warn = [](absl::string_view message) {
-    std::cerr << "aidledger: warning: " << message << "\n";
+    std::cerr << "aidledger: warning: " << app::TerminalText(message) << "\n";
   };
   absl::StatusOr<std::unique_ptr<Ledger>> ledger = Ledger::Open(globals.db, options);
   std::error_code error;
@@ -209,7 +209,7 @@ absl::Status RunImport(const Globals& globals, const ImportFlags& flags) {
   }
   ASSIGN_OR_RETURN(app::ImportReport report, app::ImportFile(*ledger, flags.file, options));
   if (terminal) std::cerr << "\n";
-  for (const std::string& error : report.errors) std::cerr << error << "\n";
+  for (const std::string& error : report.errors) std::cerr << app::TerminalText(error) << "\n";
   if (report.rejected > report.errors.size()) {
     std::cerr << "... and " << report.rejected - report.errors.size() << " more rejected rows\n";
   }
@@ -337,7 +337,7 @@ absl::Status RunVerify(const Globals& globals, const AuditFlags& flags) {
   ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kRead));
   ASSIGN_OR_RETURN(VerifyReport report, ledger->Verify(options));
   for (const std::string& warning : report.warnings) {
-    std::cerr << "aidledger: warning: " << warning << "\n";
+    std::cerr << "aidledger: warning: " << app::TerminalText(warning) << "\n";
   }
   const double rate = report.seconds > 0 ? static_cast<double>(report.events) / report.seconds : 0;
   std::cout << absl::StrFormat(
@@ -731,7 +731,7 @@ int Cli::Main(int argc, char** argv) {
   } catch (const CLI::ParseError& error) {
     if (error.get_exit_code() == 0) return app_.exit(error);  // --help, --version
     std::string message = absl::StrReplaceAll(error.what(), {{"\n", " "}});
-    std::cerr << "aidledger: " << message << " (see aidledger --help)\n";
+    std::cerr << "aidledger: " << app::TerminalText(message) << " (see aidledger --help)\n";
     return kExitUsage;
   }
   absl::Status status;

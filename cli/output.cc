@@ -9,6 +9,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "ledger/amount.h"
 #include "ledger/check.h"
+#include "ledger/fields.h"
 
 namespace aidledger::app {
 
@@ -132,7 +133,30 @@ Table::Table(std::vector<std::string> header, std::vector<size_t> right_aligned)
   rows_.push_back(std::move(header));
 }
 
-void Table::AddRow(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+std::string TerminalText(absl::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    const auto [point, length] = DecodeUtf8(text.substr(i));
+    if (length == 0) {
+      absl::StrAppend(&out, "\\x", absl::Hex(static_cast<unsigned char>(text[i]), absl::kZeroPad2));
+      ++i;
+    } else if (IsInvisibleControl(point)) {
+      absl::StrAppend(&out, point < 0x100 ? "\\x" : "\\u",
+                      absl::Hex(point, point < 0x100 ? absl::kZeroPad2 : absl::kZeroPad4));
+      i += length;
+    } else {
+      out.append(text.data() + i, length);
+      i += length;
+    }
+  }
+  return out;
+}
+
+void Table::AddRow(std::vector<std::string> row) {
+  for (std::string& cell : row) cell = TerminalText(cell);
+  rows_.push_back(std::move(row));
+}
 
 std::string Table::Render() const {
   std::vector<size_t> widths;

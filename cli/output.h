@@ -5,6 +5,8 @@
 #define AIDLEDGER_CLI_OUTPUT_H_
 
 #include <string>
+
+#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "google/protobuf/message.h"
@@ -28,6 +30,13 @@ std::string EventSummary(const v1::Event& event);
 // How many terminal columns `text` takes (CJK ideographs and fullwidth forms
 // take two).
 size_t DisplayWidth(const std::string& text);
+
+// `text` made safe to show on a terminal or in a table: every
+// IsInvisibleControl code point (ESC, U+202E, zero-width spaces, ...) and
+// every byte that is not UTF-8 is written as a visible escape (\x1b,
+// \u202e), so that no input can move the cursor, clear the screen, reorder
+// what follows or break a column.
+std::string TerminalText(absl::string_view text);
 
 // A text table: a header row and rows, columns padded to their widest cell.
 // Columns listed in `right_aligned` (by index) are right-aligned (numbers).

@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "ledger/errors.h"
 #include "ledger/limits.h"
 
@@ -114,13 +115,37 @@ absl::Status CheckText(absl::string_view text, absl::string_view field,
   if (!IsValidUtf8(text)) {
     return Rejected(v1::FIELD_INVALID, field, "is not valid UTF-8");
   }
-  for (char c : text) {
-    unsigned char u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) {
-      return Rejected(v1::FIELD_INVALID, field, "contains a control character");
+  for (size_t i = 0; i < text.size();) {
+    const auto [point, length] = DecodeUtf8(text.substr(i));
+    if (length == 0) return Rejected(v1::FIELD_INVALID, field, "is not valid UTF-8");
+    if (IsInvisibleControl(point)) {
+      const bool control = point < 0x20 || (point >= 0x7f && point <= 0x9f);
+      return Rejected(v1::FIELD_INVALID, field,
+                      absl::StrFormat("contains %s (U+%04X)",
+                                      control ? "a control character"
+                                              : "an invisible or bidirectional character",
+                                      point));
     }
+    i += length;
   }
   return absl::OkStatus();
+}
+
+bool IsInvisibleControl(uint32_t point) {
+  return point < 0x20 || (point >= 0x7f && point <= 0x9f) || point == 0x061c ||
+         (point >= 0x200b && point <= 0x200f) || (point >= 0x2028 && point <= 0x202e) ||
+         (point >= 0x2060 && point <= 0x2069) || point == 0xfeff;
+}
+
+std::pair<uint32_t, size_t> DecodeUtf8(absl::string_view text) {
+  if (text.empty()) return {0, 0};
+  const unsigned char lead = static_cast<unsigned char>(text[0]);
+  if (lead < 0x80) return {lead, 1};
+  const size_t length = (lead & 0xE0) == 0xC0 ? 2 : (lead & 0xF0) == 0xE0 ? 3 : (lead & 0xF8) == 0xF0 ? 4 : 0;
+  if (length == 0 || length > text.size() || !IsValidUtf8(text.substr(0, length))) return {0, 0};
+  uint32_t point = lead & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07);
+  for (size_t k = 1; k < length; ++k) point = (point << 6) | (static_cast<unsigned char>(text[k]) & 0x3F);
+  return {point, length};
 }
 
 absl::Status CheckRecordedAt(int64_t seconds, int32_t nanos) {

@@ -415,6 +415,19 @@ TEST_F(CliTest, InitRefusesADirectoryThatHoldsOtherFiles) {
   EXPECT_EQ(Run({"init"}).exit_code, 0);
 }
 
+// Issue 17, item 13: import errors printed raw ESC sequences from the file.
+TEST_F(CliTest, ImportErrorsShowControlCharactersAsEscapes) {
+  Init();
+  const std::string file = dir_.Sub("bad.csv");
+  std::ofstream(file) << "type,code,name\nbogus\x1b[2J,620000,x\nregion,620000,abc\xe2\x80\xaegnp\n";
+  RunResult result = Run({"import", file});
+  EXPECT_EQ(result.exit_code, 3);
+  EXPECT_EQ(result.err.find('\x1b'), std::string::npos) << result.err;
+  EXPECT_EQ(result.err.find("\xe2\x80\xae"), std::string::npos) << result.err;
+  EXPECT_THAT(result.err, ::testing::HasSubstr("bogus\\x1b[2J"));
+  EXPECT_THAT(result.err, ::testing::HasSubstr("(U+202E)"));
+}
+
 TEST_F(CliTest, VerifyExitsFourOnATamperedLedger) {
   AddBasics();
   {

@@ -66,6 +66,17 @@ TEST_F(ValidateTest, EveryRuleRejectsWithItsReasonAndMessage) {
       {"region", {{"code", "621121"}, {"name", "x"}, {"parent_code", "621100"},
                   {"effective_date", "2015-12-31"}},
        v1::DATE_BEFORE_REFERENCE, "effective_date: 2015-12-31 is before the registration of region 621100"},
+      // Issue 17, item 13: what would reorder or hide text on a terminal.
+      {"region", {{"code", "621122"}, {"name", "abc\u202Egnp.exe"}, {"parent_code", "621100"}},
+       v1::FIELD_INVALID, "name: contains an invisible or bidirectional character (U+202E)"},
+      {"region", {{"code", "621122"}, {"name", "a\u200Bb"}, {"parent_code", "621100"}},
+       v1::FIELD_INVALID, "name: contains an invisible or bidirectional character (U+200B)"},
+      {"region", {{"code", "621122"}, {"name", "a\xC2\x9B" "2J"}, {"parent_code", "621100"}},
+       v1::FIELD_INVALID, "name: contains a control character (U+009B)"},
+      {"region", {{"code", "621122"}, {"name", "a\u2028b"}, {"parent_code", "621100"}},
+       v1::FIELD_INVALID, "name: contains an invisible or bidirectional character (U+2028)"},
+      {"region", {{"code", "621122"}, {"name", "a\x1b[2J"}, {"parent_code", "621100"}},
+       v1::FIELD_INVALID, "name: contains a control character (U+001B)"},
       // Pairings.
       {"pairing", {{"helper_code", "110000"}, {"recipient_code", "621100"}, {"program", "east-west"}},
        v1::REGION_NOT_FOUND, "helper_code: region 110000 is not registered"},
