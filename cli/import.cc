@@ -63,6 +63,9 @@ class CsvSource : public RowSource {
       ASSIGN_OR_RETURN(bool any, reader_.Next(&fields));
       if (!any) return false;
       if (!IsValidUtf8(reader_.raw())) return NotUtf8(path_, reader_.record_line());
+      // Spreadsheet programs write a byte order mark; it is read past here,
+      // not by seeking back, which a pipe cannot.
+      if (!fields.empty() && absl::StartsWith(fields[0], kBom)) fields[0].erase(0, kBom.size());
       for (std::string& name : fields) {
         header_.push_back(std::string(absl::StripAsciiWhitespace(name)));
       }
@@ -123,9 +126,10 @@ class JsonlSource : public RowSource {
   JsonlSource(std::istream* in, std::string path) : in_(in), path_(std::move(path)) {}
 
   absl::StatusOr<bool> Next(v1::Event* draft, Row* row) override {
-    std::string line;
+    std::string& line = line_;
     while (true) {
-      if (!std::getline(*in_, line)) return false;
+      ASSIGN_OR_RETURN(bool more, ReadLine(&line));
+      if (!more) return false;
       ++line_number_;
       if (!line.empty() && line.back() == '\r') line.pop_back();
       if (line_number_ == 1 && absl::StartsWith(line, kBom)) line.erase(0, kBom.size());
@@ -133,11 +137,6 @@ class JsonlSource : public RowSource {
     }
     row->line = line_number_;
     if (!IsValidUtf8(line)) return NotUtf8(path_, line_number_);
-    if (line.size() > limits::kImportRecordBytesMax) {
-      row->status = Rejected(v1::FIELD_TOO_LONG, "row",
-                             absl::StrCat("is longer than ", limits::kImportRecordBytesMax, " bytes"));
-      return true;
-    }
     row->status = FillDraftFromJson(line, draft, JsonExtras::kExportHashes);
     if (row->status.ok() && draft->event_id().empty()) {
       draft->set_event_id(DerivedEventId(row->line, line));
@@ -146,8 +145,28 @@ class JsonlSource : public RowSource {
   }
 
  private:
+  // Reads up to the next newline, stopping at kImportRecordBytesMax: a line
+  // longer than that (or a stream with no newline at all, like /dev/zero)
+  // ends the import there, having held no more than the limit.
+  absl::StatusOr<bool> ReadLine(std::string* line) {
+    line->clear();
+    std::streambuf* buffer = in_->rdbuf();
+    while (true) {
+      const int c = buffer->sbumpc();
+      if (c == EOF) return !line->empty();
+      if (c == '\n') return true;
+      if (line->size() == limits::kImportRecordBytesMax) {
+        return Rejected(v1::FIELD_TOO_LONG, absl::StrCat(path_, ":", line_number_ + 1),
+                        absl::StrCat("the line is longer than ", limits::kImportRecordBytesMax,
+                                     " bytes; the import stops there"));
+      }
+      line->push_back(static_cast<char>(c));
+    }
+  }
+
   std::istream* in_;
   std::string path_;
+  std::string line_;  // reused: its buffer is kept
   size_t line_number_ = 0;
 };
 
@@ -306,15 +325,6 @@ absl::StatusOr<ImportReport> ImportFile(Ledger& ledger, const std::string& path,
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) return UsageError(absl::StrCat("cannot open ", path));
-  if (format == "csv") {
-    // Spreadsheet programs write a byte order mark; skip it.
-    char bom[3] = {};
-    in.read(bom, 3);
-    if (in.gcount() != 3 || absl::string_view(bom, 3) != kBom) {
-      in.clear();
-      in.seekg(0);
-    }
-  }
   std::unique_ptr<RowSource> source;
   if (format == "csv") {
     source = std::make_unique<CsvSource>(&in, path);

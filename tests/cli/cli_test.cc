@@ -2,6 +2,8 @@
 // its output and exit codes.
 #include <filesystem>
 #include <fstream>
+#include <thread>
+#include <sys/stat.h>
 #include <regex>
 
 #include "absl/strings/match.h"
@@ -426,6 +428,26 @@ TEST_F(CliTest, ImportErrorsShowControlCharactersAsEscapes) {
   EXPECT_EQ(result.err.find("\xe2\x80\xae"), std::string::npos) << result.err;
   EXPECT_THAT(result.err, ::testing::HasSubstr("bogus\\x1b[2J"));
   EXPECT_THAT(result.err, ::testing::HasSubstr("(U+202E)"));
+}
+
+// Issue 17, item 9: a CSV read from a pipe lost its first bytes (the seek
+// back after the byte-order-mark check), and a JSONL line was read whole
+// before its limit was checked (/dev/zero reached 2.5 GB in 5 s).
+TEST_F(CliTest, ImportReadsPipesWholeAndStopsAtTheLineLimit) {
+  Init();
+  const std::string fifo = dir_.Sub("events.csv");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::thread writer([&] {
+    std::ofstream out(fifo);
+    out << "\xEF\xBB\xBFtype,code,name,parent_code\nregion,620000,甘肃省,\nregion,621100,定西市,620000\n";
+  });
+  RunResult piped = Run({"import", fifo});
+  writer.join();
+  EXPECT_EQ(piped.exit_code, 0) << piped.err;
+  EXPECT_THAT(piped.out, ::testing::HasSubstr("appended=2"));
+  RunResult zeros = Run({"import", "/dev/zero", "--input-format", "jsonl"});
+  EXPECT_EQ(zeros.exit_code, 3) << zeros.err;
+  EXPECT_THAT(zeros.err, ::testing::HasSubstr("/dev/zero:1: the line is longer than 262144 bytes"));
 }
 
 TEST_F(CliTest, VerifyExitsFourOnATamperedLedger) {
