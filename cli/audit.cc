@@ -12,7 +12,10 @@
 #include "absl/strings/strip.h"
 #include "cli/csv.h"
 #include "cli/drafts.h"
+#include "cli/json_check.h"
 #include "cli/output.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/util/json_util.h"
 #include "ledger/errors.h"
 #include "ledger/limits.h"
@@ -202,19 +205,40 @@ absl::StatusOr<ExpectedDigest> ReadDigestFile(const std::string& path) {
   return expected;
 }
 
-absl::Status VerifyProofFile(const std::string& path) {
+absl::StatusOr<std::string> VerifyProofFile(const std::string& path) {
   ASSIGN_OR_RETURN(std::string text, ReadSmallFile(path));
   return VerifyProofText(text);
 }
 
-absl::Status VerifyProofText(const std::string& text) {
+absl::StatusOr<std::string> VerifyProofText(const std::string& text) {
+  // Strict JSON first: a key given twice would let a reader see one value
+  // while the check used another.
+  if (absl::StatusOr<JsonShape> shape = CheckJsonObject(text); !shape.ok()) {
+    return absl::DataLossError(absl::StrCat("the proof is not strict JSON: ", shape.status().message()));
+  }
   v1::InclusionProof proof;
   absl::Status parsed = ParseJson(text, &proof);
   if (!parsed.ok()) return absl::DataLossError(absl::StrCat("the proof does not parse: ", parsed.message()));
-  if (ToJson(proof, false) + "\n" != text) {
-    return absl::DataLossError("the proof is not byte for byte as `aidledger proof` wrote it");
+  RETURN_IF_ERROR(VerifyInclusionProof(proof));
+  // Whitespace, line ends and indentation are free; every value must be
+  // exactly as `aidledger proof` writes it (no upper-case hex, no number
+  // for a string), so that no value of the file can change and still hold.
+  google::protobuf::Struct as_given, as_written;
+  const bool compared = ParseJson(text, &as_given).ok() &&
+                        ParseJson(ToJson(proof, false), &as_written).ok();
+  if (!compared || !google::protobuf::util::MessageDifferencer::Equals(as_given, as_written)) {
+    return absl::DataLossError("the proof holds a value in another form than `aidledger proof` writes it");
   }
-  return VerifyInclusionProof(proof);
+  v1::Event head;
+  const uint64_t proven = proof.seq(), size = proof.tree_size();
+  if (head.ParseFromString(proof.head_event_bytes()) && head.has_event_reversed() &&
+      head.event_reversed().reversed_sequence() == proven) {
+    return absl::StrCat("event ", proven, " was reversed by event ", size,
+                        ", the head this proof is bound to");
+  }
+  return absl::StrCat("a proof shows that event ", proven, " is in the log of ", size,
+                      " events, not that it is still in effect: a later reversal would not "
+                      "show in it (replay --type reversal, or a proof bound to a later head, would)");
 }
 
 absl::Status Replay(const Ledger& ledger, const ReplayOptions& options, std::ostream& out) {

@@ -15,11 +15,15 @@ namespace aidledger::app {
 // it cannot be read or parsed.
 absl::StatusOr<ExpectedDigest> ReadDigestFile(const std::string& path);
 
-// Reads a proof JSON file and checks it offline. A proof must be byte for
-// byte what `aidledger proof` wrote (canonical JSON), so that no byte of it
-// can change without the check failing. kDataLoss when it does not hold.
-absl::Status VerifyProofFile(const std::string& path);
-absl::Status VerifyProofText(const std::string& text);
+// Reads a proof JSON file and checks it offline: the event's bytes, its
+// chain hash, the audit paths and the digest. Whitespace and line ends are
+// free (a pretty-printed or CRLF copy holds); every value must be as
+// `aidledger proof` writes it, so that no value can change and still hold;
+// no key may appear twice. kDataLoss when it does not hold. Returns what
+// the proof says of the event's effect: reversed by the head it is bound
+// to, or that a proof shows inclusion, not current effect.
+absl::StatusOr<std::string> VerifyProofFile(const std::string& path);
+absl::StatusOr<std::string> VerifyProofText(const std::string& text);
 
 struct ReplayOptions {
   uint64_t from = 1;

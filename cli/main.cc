@@ -383,13 +383,13 @@ absl::Status RunProof(const Globals& globals, const AuditFlags& flags) {
 }
 
 absl::Status RunVerifyProof(const AuditFlags& flags) {
-  absl::Status held = app::VerifyProofFile(flags.proof_file);
+  absl::StatusOr<std::string> held = app::VerifyProofFile(flags.proof_file);
   if (!held.ok()) {
-    return held.code() == absl::StatusCode::kDataLoss
-               ? Corruption(absl::StrCat("the proof does not hold: ", held.message()))
-               : held;
+    return held.status().code() == absl::StatusCode::kDataLoss
+               ? Corruption(absl::StrCat("the proof does not hold: ", held.status().message()))
+               : held.status();
   }
-  std::cout << "the proof holds\n";
+  std::cout << "the proof holds\n" << *held << "\n";
   return absl::OkStatus();
 }
 

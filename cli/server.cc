@@ -789,7 +789,7 @@ void Service::HandleProof(const http::Request& request, const Caller& caller,
   if (!proof.ok()) {
     return SendError(request, response, 500, proof.status().message());
   }
-  SendJson(request, response, ToJson(*proof, false));
+  SendJson(request, response, ToJson(*proof, false) + "\n");  // the bytes `aidledger proof` prints
 }
 
 void Service::HandleHealth(const http::Request& request, const Caller& caller,

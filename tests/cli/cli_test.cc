@@ -344,7 +344,8 @@ TEST_F(CliTest, AnAuditorCanDigestVerifyProveReplayAndRestore) {
   std::ofstream(proof_file) << proof.out;
   RunResult held = RunAidledger({"verify-proof", proof_file}, dir_.path());  // no ledger needed
   EXPECT_EQ(held.exit_code, 0) << held.err;
-  EXPECT_EQ(held.out, "the proof holds\n");
+  EXPECT_THAT(held.out, ::testing::StartsWith("the proof holds\n"));
+  EXPECT_THAT(held.out, ::testing::HasSubstr("shows that event 3 is in the log of 6 events"));
   std::string forged = proof.out;
   forged.replace(forged.find("甘肃省"), std::string("甘肃省").size(), "陕西省");
   std::ofstream(proof_file) << forged;

@@ -204,6 +204,21 @@ TEST_F(ServerTest, UnknownAndDuplicateJsonKeysAreRefusedWith422NamingTheKey) {
   EXPECT_EQ(client->Get("/healthz")->body, "{\"status\":\"ok\",\"head_seq\":\"5\"}");
 }
 
+// Issue 17, item 14: /v1/proof returned the CLI's proof without its final
+// newline, which verify-proof then refused.
+TEST_F(ServerTest, AProofOverHttpIsByteForByteTheClisAndHolds) {
+  StartServer();
+  auto served = Client()->Get("/v1/proof?seq=2", As("auditor"));
+  ASSERT_TRUE(served && served->status == 200);
+  testing::RunResult printed = Run({"proof", "--seq", "2"});
+  ASSERT_EQ(printed.exit_code, 0) << printed.err;
+  EXPECT_EQ(served->body, printed.out);
+  const std::string file = dir_.Sub("served-proof.json");
+  std::ofstream(file) << served->body;
+  testing::RunResult held = testing::RunAidledger({"verify-proof", file}, dir_.path());
+  EXPECT_EQ(held.exit_code, 0) << held.err;
+}
+
 // Every region's total equals its own figures plus its children's totals.
 void ExpectConsistent(const v1::RegionBalancesReport& report) {
   std::map<std::string, int64_t> sum;

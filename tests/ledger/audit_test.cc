@@ -451,7 +451,7 @@ TEST_F(AuditTest, EveryEventHasAProofThatHolds) {
       absl::StatusOr<v1::InclusionProof> proof = ledger_->Prove(seq, tree_size);
       ASSERT_THAT(proof, IsOk());
       ASSERT_THAT(VerifyInclusionProof(*proof), IsOk()) << "seq " << seq << " of " << tree_size;
-      EXPECT_THAT(app::VerifyProofText(app::ToJson(*proof, false) + "\n"), IsOk());
+      EXPECT_THAT(app::VerifyProofText(app::ToJson(*proof, false) + "\n").status(), IsOk());
     }
   }
 }
@@ -460,7 +460,7 @@ TEST_F(AuditTest, AProofFailsWhenAnyOfItsBytesChanges) {
   absl::StatusOr<v1::InclusionProof> proof = ledger_->Prove(head_ / 2, head_);
   ASSERT_THAT(proof, IsOk());
   const std::string text = app::ToJson(*proof, false) + "\n";
-  ASSERT_THAT(app::VerifyProofText(text), IsOk());
+  ASSERT_THAT(app::VerifyProofText(text).status(), IsOk());
   for (size_t i = 0; i < text.size(); ++i) {
     for (unsigned char delta : {1, 32}) {
       std::string changed = text;
@@ -469,6 +469,58 @@ TEST_F(AuditTest, AProofFailsWhenAnyOfItsBytesChanges) {
           << "byte " << i << " ('" << text[i] << "') changed and the proof still held";
     }
   }
+}
+
+// Issue 17, item 14: a proof's validity must not depend on whitespace, but
+// every value must stay as written, and no key may be given twice.
+TEST_F(AuditTest, AProofHoldsWhateverItsWhitespaceAndNoValueCanChangeForm) {
+  absl::StatusOr<v1::InclusionProof> proof = ledger_->Prove(head_ / 2, head_);
+  ASSERT_THAT(proof, IsOk());
+  const std::string text = app::ToJson(*proof, false);
+  std::string pretty;  // one member a line, indented, CRLF: as an editor might leave it
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    pretty.push_back(c);
+    if (c == '"' && (i == 0 || text[i - 1] != '\\')) in_string = !in_string;
+    if (!in_string && (c == ',' || c == '{' || c == '[')) pretty += "\r\n  ";
+    if (!in_string && c == ':') pretty += ' ';
+  }
+  for (const std::string& copy : {text, text + "\n", text + "\r\n", pretty, "  " + pretty + "\n\n"}) {
+    absl::StatusOr<std::string> held = app::VerifyProofText(copy);
+    ASSERT_THAT(held.status(), IsOk()) << copy.substr(0, 80);
+    EXPECT_THAT(*held, ::testing::HasSubstr("not that it is still in effect"));
+  }
+  // The same values in another form, or a key twice, do not hold.
+  std::string upper = text;
+  const size_t hash_at = upper.find("\"hash\":\"") + 8;
+  for (size_t i = hash_at; i < hash_at + 64; ++i) upper[i] = static_cast<char>(std::toupper(upper[i]));
+  ASSERT_NE(upper, text);
+  EXPECT_FALSE(app::VerifyProofText(upper).ok());
+  std::string twice = text;
+  twice.insert(1, absl::StrCat("\"seq\":\"", proof->seq() + 1, "\","));
+  EXPECT_FALSE(app::VerifyProofText(twice).ok());
+}
+
+TEST_F(AuditTest, AProofBoundToTheReversalOfItsEventSaysSo) {
+  const uint64_t sale = FirstSale();
+  const v1::Event target = (*ledger_->ReadEvent(sale))->event;
+  const std::string event_id = target.event_id();
+  v1::Event reversal;
+  reversal.set_event_id("rev-of-sale");
+  reversal.set_actor("auditor");
+  reversal.set_effective_date(target.effective_date());
+  reversal.mutable_event_reversed()->set_reversed_event_id(event_id);
+  reversal.mutable_event_reversed()->set_reason("keyed twice");
+  absl::StatusOr<std::vector<AppendResult>> appended = ledger_->AppendBatch({reversal});
+  ASSERT_THAT(appended, IsOk());
+  const uint64_t head = ledger_->head().sequence;
+  absl::StatusOr<v1::InclusionProof> proof = ledger_->Prove(sale, head);
+  ASSERT_THAT(proof, IsOk());
+  absl::StatusOr<std::string> held = app::VerifyProofText(app::ToJson(*proof, false) + "\n");
+  ASSERT_THAT(held.status(), IsOk());
+  EXPECT_EQ(*held, absl::StrCat("event ", sale, " was reversed by event ", head,
+                                ", the head this proof is bound to"));
 }
 
 TEST(MerkleTest, MatchesTheRfc6962DefinitionOnSmallTrees) {
