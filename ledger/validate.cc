@@ -1,5 +1,6 @@
 #include "ledger/validate.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/amount.h"
 #include "ledger/errors.h"
@@ -151,6 +152,20 @@ absl::Status CheckAvailable(const Books& books, const std::string& region_code,
   return absl::OkStatus();
 }
 
+// GB/T 2260's structure: a code under a province (PP0000) starts with the
+// province's two digits, one under a city (PPCC00) with the city's four; a
+// county-level unit directly under its province (省直辖, PP90NN) is the
+// first case. Below a county-level code GB/T 2260 has no 6-digit codes, so
+// nothing is checked there.
+absl::Status CheckCodeUnderParent(const std::string& code, const std::string& parent) {
+  const size_t prefix = absl::EndsWith(parent, "0000") ? 2 : absl::EndsWith(parent, "00") ? 4 : 0;
+  if (prefix == 0 || code.compare(0, prefix, parent, 0, prefix) == 0) return absl::OkStatus();
+  return Rejected(v1::CODE_INVALID, "code",
+                  absl::StrCat(code, " cannot lie under ", parent, ": under a ",
+                               prefix == 2 ? "province" : "city", " a code starts with its ",
+                               prefix, " digits ", parent.substr(0, prefix), " (GB/T 2260)"));
+}
+
 absl::Status AdmitRegion(const Books& books, const v1::Event& event) {
   const v1::RegionRegistered& r = event.region_registered();
   RETURN_IF_ERROR(CheckRegionCode(r.code(), "code"));
@@ -169,6 +184,7 @@ absl::Status AdmitRegion(const Books& books, const v1::Event& event) {
     return Rejected(v1::PARENT_NOT_FOUND, "parent_code",
                     absl::StrCat("parent region ", r.parent_code(), " is not registered"));
   }
+  RETURN_IF_ERROR(CheckCodeUnderParent(r.code(), r.parent_code()));
   if (parent->depth() + 1 > limits::kRegionDepthMax) {
     return Rejected(v1::REGION_TOO_DEEP, "parent_code",
                     absl::StrCat("regions nest at most ", limits::kRegionDepthMax, " levels deep"));

@@ -66,6 +66,11 @@ TEST_F(ValidateTest, EveryRuleRejectsWithItsReasonAndMessage) {
       {"region", {{"code", "621121"}, {"name", "x"}, {"parent_code", "621100"},
                   {"effective_date", "2015-12-31"}},
        v1::DATE_BEFORE_REFERENCE, "effective_date: 2015-12-31 is before the registration of region 621100"},
+      // Issue 17, item 8: 621199 (a Gansu code) was registered under 370200 青岛市.
+      {"region", {{"code", "621199"}, {"name", "x"}, {"parent_code", "370200"}},
+       v1::CODE_INVALID, "code: 621199 cannot lie under 370200: under a city a code starts with its 4 digits 3702"},
+      {"region", {{"code", "370100"}, {"name", "x"}, {"parent_code", "620000"}},
+       v1::CODE_INVALID, "code: 370100 cannot lie under 620000: under a province a code starts with its 2 digits 62"},
       // Issue 17, item 13: what would reorder or hide text on a terminal.
       {"region", {{"code", "621122"}, {"name", "abc\u202Egnp.exe"}, {"parent_code", "621100"}},
        v1::FIELD_INVALID, "name: contains an invisible or bidirectional character (U+202E)"},
