@@ -382,7 +382,7 @@ absl::Status Ledger::StageDraft(v1::Event* draft_in, int64_t now_micros, Staged*
     }
     return target;
   };
-  RETURN_IF_ERROR(Admit(*staged->books, lookup, &draft));
+  RETURN_IF_ERROR(Admit(*staged->books, lookup, staged->today, &draft));
 
   if (draft.event_id().empty()) draft.set_event_id(NewEventId());
   const uint64_t sequence = staged->sequence + 1;

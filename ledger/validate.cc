@@ -428,7 +428,14 @@ void ApplyDefaults(const std::string& today, v1::Event* draft) {
   }
 }
 
-absl::Status Admit(const Books& books, const TargetLookup& lookup, v1::Event* draft) {
+absl::Status Admit(const Books& books, const TargetLookup& lookup, const std::string& today,
+                   v1::Event* draft) {
+  RETURN_IF_ERROR(CheckDate(draft->effective_date(), "effective_date"));
+  if (draft->effective_date() > today) {
+    return Rejected(v1::FUTURE_DATE, "effective_date",
+                    absl::StrCat(draft->effective_date(), " is after today in China (", today,
+                                 "): an event records what has happened"));
+  }
   Resolved resolved;
   RETURN_IF_ERROR(Check(books, lookup, *draft, &resolved));
   switch (draft->payload_case()) {

@@ -39,8 +39,12 @@ void ApplyDefaults(const std::string& today, v1::Event* draft);
 // Checks `draft` (after ApplyDefaults) against `books` and fills the fields
 // the ledger resolves: the program of the pairing behind an allocation,
 // investment or sale, and a reversal's target copy. Leaves sequence,
-// recorded_at and event_id to the caller.
-absl::Status Admit(const Books& books, const TargetLookup& lookup, v1::Event* draft);
+// recorded_at and event_id to the caller. An effective date after `today`
+// (the date in China when the ledger stamps the event) is FUTURE_DATE:
+// checked here at admission only, not by Readmit, so that a ledger written
+// before the rule still verifies.
+absl::Status Admit(const Books& books, const TargetLookup& lookup, const std::string& today,
+                   v1::Event* draft);
 
 // Checks that a stored event passes validation against `books` again and
 // that validation resolves the same fields it holds (program, reversal

@@ -451,6 +451,14 @@ TEST_F(CliTest, ImportReadsPipesWholeAndStopsAtTheLineLimit) {
   EXPECT_THAT(zeros.err, ::testing::HasSubstr("/dev/zero:1: the line is longer than 262144 bytes"));
 }
 
+TEST_F(CliTest, AnEventDatedAfterTodayInChinaIsRejected) {
+  AddBasics();
+  RunResult result = Run({"sale", "--region", "621100", "--amount", "1", "--date", "2030-07-01"});
+  EXPECT_EQ(result.exit_code, 3);
+  EXPECT_THAT(result.err, ::testing::HasSubstr("effective_date: 2030-07-01 is after today in China"));
+  EXPECT_THAT(result.err, ::testing::HasSubstr("[FUTURE_DATE]"));
+}
+
 TEST_F(CliTest, VerifyExitsFourOnATamperedLedger) {
   AddBasics();
   {

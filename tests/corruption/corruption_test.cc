@@ -43,7 +43,7 @@ class CorruptionTest : public ::testing::Test {
       for (int i = 0; i < 50; ++i) {
         v1::Event sale;
         sale.set_actor("t");
-        sale.set_effective_date("2030-01-01");
+        sale.set_effective_date("2025-01-01");
         sale.mutable_sale_recorded()->set_region_code("510101");
         sale.mutable_sale_recorded()->set_amount_fen(100 + i);
         ASSERT_THAT(ledger->Append(sale), IsOk());

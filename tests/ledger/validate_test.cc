@@ -66,6 +66,12 @@ TEST_F(ValidateTest, EveryRuleRejectsWithItsReasonAndMessage) {
       {"region", {{"code", "621121"}, {"name", "x"}, {"parent_code", "621100"},
                   {"effective_date", "2015-12-31"}},
        v1::DATE_BEFORE_REFERENCE, "effective_date: 2015-12-31 is before the registration of region 621100"},
+      // Issue 17, item 7: a sale dated years ahead was accepted (the fixture's
+      // clock stands at 2090-01-01 in China).
+      {"sale", {{"region_code", "621100"}, {"amount", "1"}, {"effective_date", "2090-01-02"}},
+       v1::FUTURE_DATE, "effective_date: 2090-01-02 is after today in China (2090-01-01)"},
+      {"sale", {{"region_code", "621100"}, {"amount", "1"}, {"effective_date", "2090-13-01"}},
+       v1::DATE_INVALID, "effective_date"},
       // Issue 17, item 8: 621199 (a Gansu code) was registered under 370200 青岛市.
       {"region", {{"code", "621199"}, {"name", "x"}, {"parent_code", "370200"}},
        v1::CODE_INVALID, "code: 621199 cannot lie under 370200: under a city a code starts with its 4 digits 3702"},

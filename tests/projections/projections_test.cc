@@ -674,7 +674,7 @@ TEST_F(ProjectionsTest, AFoldOfSomeProjectionsReadsOnlyTheirSnapshots) {
 TEST_F(ProjectionsTest, KnownAtSelectsWhatWasRecordedByThenIncludingEqualTimestamps) {
   AddQingdaoBasics();
   // Two batches; every event of a batch carries the batch's one timestamp.
-  const absl::Time first = absl::FromUnixSeconds(1'800'000'000);
+  const absl::Time first = absl::FromUnixSeconds(3'800'000'000);  // after the fixture clock's start
   const absl::Time second = first + absl::Seconds(10);
   clock_.Set(first);
   std::vector<v1::Event> batch;

@@ -41,7 +41,9 @@ class TempDir {
 // A clock for LedgerOptions that advances by `step` on every call.
 class FakeClock {
  public:
-  explicit FakeClock(absl::Time start = absl::FromUnixSeconds(1'700'000'000),
+  // The default start lies after every effective date the tests write
+  // (events may not be dated after the day they are recorded).
+  explicit FakeClock(absl::Time start = absl::FromUnixSeconds(3'786'912'000),  // 2090-01-01
                      absl::Duration step = absl::Milliseconds(1))
       : now_(start), step_(step) {}
   absl::Time operator()() {
