@@ -14,6 +14,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "server/http/beast_head.h"
 #include "server/http/head.h"
 #include "server/http/json_text.h"
 #include "server/http/limits.h"
@@ -136,16 +137,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return Refuse(400, absl::StrCat("malformed request: ", error.message()));
     }
     if (error) return Close();  // end of stream, timeout, reset: nothing to answer
-    const auto& message = head_parser_->get();
-    RawHead raw;
-    raw.method = absl::string_view(message.method_string().data(), message.method_string().size());
-    raw.target = absl::string_view(message.target().data(), message.target().size());
-    raw.version = message.version();
-    for (const auto& field : message) {
-      raw.fields.emplace_back(absl::string_view(field.name_string().data(), field.name_string().size()),
-                              absl::string_view(field.value().data(), field.value().size()));
-    }
-    std::variant<Request, HeadError> checked = CheckHead(raw);
+    std::variant<Request, HeadError> checked = CheckHead(RawHeadOf(head_parser_->get()));
     if (auto* refusal = std::get_if<HeadError>(&checked)) {
       return Refuse(refusal->status, std::move(refusal->message));
     }

@@ -6,7 +6,7 @@
 #include <boost/beast/http.hpp>
 #include <string>
 
-#include "server/http/head.h"
+#include "server/http/beast_head.h"
 #include "server/http/limits.h"
 #include "tests/fuzz/fuzz.h"
 
@@ -19,16 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   boost::beast::error_code error;
   parser.put(boost::asio::buffer(data, size), error);
   if (error || !parser.is_header_done()) return 0;
-  const auto& message = parser.get();
-  aidledger::http::RawHead raw;
-  raw.method = absl::string_view(message.method_string().data(), message.method_string().size());
-  raw.target = absl::string_view(message.target().data(), message.target().size());
-  raw.version = message.version();
-  for (const auto& field : message) {
-    raw.fields.emplace_back(absl::string_view(field.name_string().data(), field.name_string().size()),
-                            absl::string_view(field.value().data(), field.value().size()));
-  }
-  auto checked = aidledger::http::CheckHead(raw);
+  auto checked = aidledger::http::CheckHead(aidledger::http::RawHeadOf(parser.get()));
   if (const auto* refusal = std::get_if<aidledger::http::HeadError>(&checked)) {
     FUZZ_ASSERT(refusal->status == 400 || refusal->status == 414 || refusal->status == 431 ||
                 refusal->status == 505);
