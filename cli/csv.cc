@@ -19,8 +19,24 @@ int CsvReader::Get() {
 absl::StatusOr<bool> CsvReader::Next(std::vector<std::string>* fields) {
   fields->clear();
   raw_.clear();
-  // Skip blank lines between records.
   int c = Get();
+  // Spreadsheet programs write a byte-order mark first: read past it here,
+  // as the stream comes (a pipe cannot seek back).
+  if (!bom_checked_) {
+    bom_checked_ = true;
+    if (c == 0xEF && in_->rdbuf()->sgetc() == 0xBB) {
+      Get();
+      if (in_->rdbuf()->sgetc() == 0xBF) {
+        Get();
+        raw_.clear();
+        c = Get();
+      } else {
+        in_->rdbuf()->sungetc();  // one byte back always works on a stream buffer
+        raw_.pop_back();
+      }
+    }
+  }
+  // Skip blank lines between records.
   while (c == '\n' || c == '\r') {
     raw_.clear();
     c = Get();

@@ -1,6 +1,6 @@
 // A CSV reader (RFC 4180): comma-separated fields, double-quoted fields may
 // hold commas, newlines and "" for a quote; records end with LF or CRLF.
-// Blank lines are skipped. Each record is bounded by
+// Blank lines are skipped; a UTF-8 byte-order mark at the start is read past. Each record is bounded by
 // limits::kImportRecordBytesMax.
 #ifndef AIDLEDGER_CLI_CSV_H_
 #define AIDLEDGER_CLI_CSV_H_
@@ -32,6 +32,7 @@ class CsvReader {
   size_t line_ = 1;
   size_t record_line_ = 0;
   std::string raw_;
+  bool bom_checked_ = false;
 };
 
 // A field for CSV output: neutralised against formula injection, then

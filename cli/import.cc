@@ -63,9 +63,6 @@ class CsvSource : public RowSource {
       ASSIGN_OR_RETURN(bool any, reader_.Next(&fields));
       if (!any) return false;
       if (!IsValidUtf8(reader_.raw())) return NotUtf8(path_, reader_.record_line());
-      // Spreadsheet programs write a byte order mark; it is read past here,
-      // not by seeking back, which a pipe cannot.
-      if (!fields.empty() && absl::StartsWith(fields[0], kBom)) fields[0].erase(0, kBom.size());
       for (std::string& name : fields) {
         header_.push_back(std::string(absl::StripAsciiWhitespace(name)));
       }

@@ -50,5 +50,24 @@ TEST(CsvFieldTest, WhatItWritesReadsBackToTheSameText) {
   }
 }
 
+// The byte-order mark spreadsheet programs write is read past, before a
+// quoted field too, without seeking; a lone 0xEF 0xBB is data.
+TEST(CsvReaderTest, ReadsPastAByteOrderMarkAsTheStreamComes) {
+  for (const auto& [text, first] : std::vector<std::pair<std::string, std::string>>{
+           {"\xEF\xBB\xBFtype,code\n", "type"},
+           {"\xEF\xBB\xBF\"type\",code\n", "type"},
+           {"type,code\n", "type"},
+           {"\xEF\xBBx,code\n", "\xEF\xBBx"}}) {
+    std::istringstream in(text);
+    CsvReader reader(&in);
+    std::vector<std::string> fields;
+    absl::StatusOr<bool> more = reader.Next(&fields);
+    ASSERT_TRUE(more.ok() && *more) << text;
+    ASSERT_EQ(fields.size(), 2u) << text;
+    EXPECT_EQ(fields[0], first);
+    EXPECT_EQ(fields[1], "code");
+  }
+}
+
 }  // namespace
 }  // namespace aidledger::app
