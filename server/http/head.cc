@@ -105,7 +105,8 @@ std::variant<Request, HeadError> CheckHead(const RawHead& head) {
       if (++content_lengths > 1 || !AllDigits(value)) {
         return Refuse(400, "Content-Length must be given once, as digits only");
       }
-      request.has_body = request.has_body || value != "0";
+      // "00" announces no body as "0" does: any digit but 0 announces one.
+      request.has_body = request.has_body || value.find_first_not_of('0') != absl::string_view::npos;
     } else if (lower == "transfer-encoding") {
       if (++transfer_encodings > 1 || !absl::EqualsIgnoreCase(value, "chunked")) {
         return Refuse(400, "Transfer-Encoding must be given once, as \"chunked\" only");

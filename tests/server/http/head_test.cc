@@ -74,6 +74,8 @@ TEST(CheckHeadTest, NamesAreLowerCasedAndABodyIsAnnounced) {
   EXPECT_EQ(request.Header("x-mixed-case").value_or(""), "V");
   EXPECT_EQ(request.Header("X-MIXED-CASE").value_or(""), "V");
   EXPECT_FALSE(std::get<Request>(Check({{"Host", "a"}, {"Content-Length", "0"}})).has_body);
+  EXPECT_FALSE(std::get<Request>(Check({{"Host", "a"}, {"Content-Length", "00"}})).has_body);  // found by fuzzing
+  EXPECT_TRUE(std::get<Request>(Check({{"Host", "a"}, {"Content-Length", "007"}})).has_body);
 }
 
 TEST(SplitTargetTest, DecodesParametersAndRefusesAmbiguity) {
