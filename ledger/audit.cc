@@ -172,13 +172,7 @@ absl::StatusOr<VerifyReport> Ledger::Verify(const VerifyOptions& options) const 
     if (sequence >= current) return std::nullopt;
     ASSIGN_OR_RETURN(std::optional<StoredEvent> stored, ReadEvent(sequence));
     if (!stored.has_value()) return std::nullopt;
-    ReversalTarget target{.sequence = sequence, .event = std::move(stored->event)};
-    ASSIGN_OR_RETURN(std::optional<std::string> reversal, store_->Get(Family::kReversals, event_id));
-    if (reversal.has_value()) {
-      ASSIGN_OR_RETURN(uint64_t reversed_by, internal::DecodeSequence(*reversal));
-      target.already_reversed = reversed_by < current;
-    }
-    return target;
+    return ReversalTarget{.sequence = sequence, .event = std::move(stored->event)};
   };
 
   std::unique_ptr<EventReader> reader = Read(1, head);
@@ -346,7 +340,7 @@ absl::Status Ledger::AppendVerbatim(const std::vector<std::pair<v1::Event, Hash>
   if (options_.read_only || !options_.fold_on_open) {
     return absl::FailedPreconditionError("restoring needs the ledger open for writing");
   }
-  if (poisoned_) return absl::InternalError("an earlier write to this ledger failed");
+  RETURN_IF_ERROR(PoisonedStatus());
   if (events.size() > limits::kBatchEventsMax) {
     return absl::InvalidArgumentError("too many events in one restore batch");
   }
@@ -357,7 +351,6 @@ absl::Status Ledger::AppendVerbatim(const std::vector<std::pair<v1::Event, Hash>
   Hash prev = start.hash;
   int64_t recorded = head_recorded_at_micros_;
   std::map<std::string, uint64_t> staged_ids;
-  std::map<std::string, uint64_t> staged_reversals;
   uint64_t current = 0;
   TargetLookup lookup = [&](const std::string& event_id)
       -> absl::StatusOr<std::optional<ReversalTarget>> {
@@ -366,14 +359,11 @@ absl::Status Ledger::AppendVerbatim(const std::vector<std::pair<v1::Event, Hash>
       target.sequence = it->second;
       target.event = events[it->second - start.sequence - 1].first;
     } else {
-      ASSIGN_OR_RETURN(std::optional<StoredEvent> stored, FindByEventId(event_id));
+      ASSIGN_OR_RETURN(std::optional<StoredEvent> stored, FindForWriter(event_id));
       if (!stored.has_value()) return std::nullopt;
       target.sequence = stored->sequence;
       target.event = std::move(stored->event);
-      ASSIGN_OR_RETURN(std::optional<std::string> reversal, store_->Get(Family::kReversals, event_id));
-      target.already_reversed = reversal.has_value();
     }
-    target.already_reversed = target.already_reversed || staged_reversals.contains(event_id);
     return target;
   };
   for (const auto& [event, expected_hash] : events) {
@@ -396,6 +386,7 @@ absl::Status Ledger::AppendVerbatim(const std::vector<std::pair<v1::Event, Hash>
     if (existing.has_value() || staged_ids.contains(event.event_id())) {
       return Failed(current, absl::StrCat("event_id ", event.event_id(), " appears twice"));
     }
+    RETURN_IF_ERROR(ConfirmNotLogged(event.event_id()));
     RETURN_IF_ERROR(Readmit(scratch, lookup, event));
     absl::Status applied = scratch.Apply(event);
     if (!applied.ok()) return Failed(current, applied.message());
@@ -405,7 +396,6 @@ absl::Status Ledger::AppendVerbatim(const std::vector<std::pair<v1::Event, Hash>
     staged_ids[event.event_id()] = current;
     if (event.has_event_reversed()) {
       batch.Put(Family::kReversals, event.event_reversed().reversed_event_id(), key);
-      staged_reversals[event.event_reversed().reversed_event_id()] = current;
     }
     prev = hash;
   }
@@ -414,9 +404,13 @@ absl::Status Ledger::AppendVerbatim(const std::vector<std::pair<v1::Event, Hash>
   batch.Put(Family::kMeta, internal::kMetaHeadKey, internal::EncodeHead(new_head));
   absl::Status written = store_->Write(&batch, options_.sync);
   if (!written.ok()) {
-    poisoned_ = true;
+    Poison(written);
     return written;
   }
+  std::vector<const v1::Event*> written_events;
+  written_events.reserve(events.size());
+  for (const auto& [event, hash] : events) written_events.push_back(&event);
+  NoteLogged(written_events);
   books_ = std::move(scratch);
   SetHead({.sequence = sequence, .hash = prev, .recorded_at_micros = recorded});
   return absl::OkStatus();

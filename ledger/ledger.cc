@@ -7,6 +7,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/check.h"
 #include "ledger/errors.h"
@@ -18,6 +19,7 @@
 #include "ledger/proto_bytes.h"
 #include "ledger/status_macros.h"
 #include "ledger/validate.h"
+#include "projections/fold_event.h"
 
 namespace aidledger {
 
@@ -76,7 +78,6 @@ struct Ledger::Staged {
   std::vector<v1::Event*> events;                   // staged, in order (the caller's)
   std::vector<Hash> hashes;                         // their hashes
   absl::flat_hash_map<std::string, size_t> by_id;   // event_id -> index
-  absl::flat_hash_set<std::string> reversed_ids;    // targets reversed in this batch
   // event_ids of the drafts that the store was found not to hold (views of
   // the drafts' own strings, which outlive the group).
   absl::flat_hash_set<absl::string_view> unstored_ids;
@@ -327,6 +328,82 @@ absl::StatusOr<std::optional<StoredEvent>> Ledger::FindByEventId(
   return stored;
 }
 
+absl::Status Ledger::VisitEventIds(
+    uint64_t to, absl::FunctionRef<bool(uint64_t, absl::string_view)> visit) const {
+  std::unique_ptr<EventReader> reader = Read(1, to);
+  FoldEventDecoder decoder;
+  CheckedRecord record;
+  uint64_t last = 0;
+  while (true) {
+    ASSIGN_OR_RETURN(bool more, reader->NextRecord(&record));
+    if (!more) break;
+    last = record.sequence;
+    ASSIGN_OR_RETURN(const FoldEvent* event,
+                     decoder.DecodeStored(record.sequence, record.event_bytes));
+    if (!visit(record.sequence, event->event_id)) return absl::OkStatus();
+  }
+  if (last != to) {
+    return absl::DataLossError(absl::StrCat("the log ends at event ", last, ", before event ", to));
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
+uint64_t IdPrint(absl::string_view event_id) { return absl::Hash<absl::string_view>{}(event_id); }
+
+}  // namespace
+
+absl::Status Ledger::ConfirmNotLogged(absl::string_view event_id) {
+  const uint64_t head = this->head().sequence;
+  if (!logged_ids_built_) {
+    logged_ids_.clear();
+    logged_ids_.reserve(head);
+    RETURN_IF_ERROR(VisitEventIds(head, [this](uint64_t, absl::string_view id) {
+      logged_ids_.insert(IdPrint(id));
+      return true;
+    }));
+    logged_ids_built_ = true;
+  }
+  if (!logged_ids_.contains(IdPrint(event_id))) return absl::OkStatus();
+  // The log holds this id, or another with the same fingerprint: the log
+  // itself decides, at the cost of a pass over it (only here).
+  uint64_t holder = 0;
+  RETURN_IF_ERROR(VisitEventIds(head, [&](uint64_t sequence, absl::string_view id) {
+    if (id == event_id) holder = sequence;
+    return holder == 0;
+  }));
+  if (holder == 0) return absl::OkStatus();
+  return absl::DataLossError(absl::StrCat(
+      "event ", holder, " has event_id ", event_id,
+      " but the event_id index has no entry for it: the index disagrees with the log, so "
+      "nothing is appended (run `aidledger verify`; `aidledger restore` into a new ledger "
+      "rebuilds the indexes)"));
+}
+
+absl::StatusOr<std::optional<StoredEvent>> Ledger::FindForWriter(const std::string& event_id) {
+  ASSIGN_OR_RETURN(std::optional<StoredEvent> stored, FindByEventId(event_id));
+  if (!stored.has_value()) RETURN_IF_ERROR(ConfirmNotLogged(event_id));
+  return stored;
+}
+
+void Ledger::NoteLogged(absl::Span<const v1::Event* const> events) {
+  if (!logged_ids_built_) return;  // read from the log when first needed
+  for (const v1::Event* event : events) logged_ids_.insert(IdPrint(event->event_id()));
+}
+
+void Ledger::Poison(const absl::Status& status) {
+  if (poisoned_.ok()) poisoned_ = status.ok() ? absl::InternalError("poisoned") : status;
+}
+
+absl::Status Ledger::PoisonedStatus() const {
+  if (poisoned_.ok()) return absl::OkStatus();
+  const std::string message =
+      absl::StrCat("this ledger refuses writes until it is reopened: ", poisoned_.message());
+  return absl::IsDataLoss(poisoned_) ? absl::DataLossError(message)
+                                     : absl::InternalError(message);
+}
+
 absl::Status Ledger::StageDraft(v1::Event* draft_in, int64_t now_micros, Staged* staged,
                                 AppendResult* result) {
   v1::Event& draft = *draft_in;
@@ -343,7 +420,7 @@ absl::Status Ledger::StageDraft(v1::Event* draft_in, int64_t now_micros, Staged*
       existing_sequence = earlier->sequence();
       existing_hash = staged->hashes[it->second];
     } else if (!staged->unstored_ids.contains(draft.event_id())) {
-      ASSIGN_OR_RETURN(stored, FindByEventId(draft.event_id()));
+      ASSIGN_OR_RETURN(stored, FindForWriter(draft.event_id()));
       if (stored.has_value()) {
         earlier = &stored->event;
         existing_sequence = stored->sequence;
@@ -365,21 +442,15 @@ absl::Status Ledger::StageDraft(v1::Event* draft_in, int64_t now_micros, Staged*
   TargetLookup lookup = [this, staged](const std::string& event_id)
       -> absl::StatusOr<std::optional<ReversalTarget>> {
     ReversalTarget target;
-    target.already_reversed = staged->reversed_ids.contains(event_id);
     if (auto it = staged->by_id.find(event_id); it != staged->by_id.end()) {
       target.event = *staged->events[it->second];
       target.sequence = target.event.sequence();
       return target;
     }
-    ASSIGN_OR_RETURN(std::optional<StoredEvent> stored, FindByEventId(event_id));
+    ASSIGN_OR_RETURN(std::optional<StoredEvent> stored, FindForWriter(event_id));
     if (!stored.has_value()) return std::nullopt;
     target.sequence = stored->sequence;
     target.event = std::move(stored->event);
-    if (!target.already_reversed) {
-      ASSIGN_OR_RETURN(std::optional<std::string> reversal,
-                       store_->Get(Family::kReversals, event_id));
-      target.already_reversed = reversal.has_value();
-    }
     return target;
   };
   RETURN_IF_ERROR(Admit(*staged->books, lookup, staged->today, &draft));
@@ -399,9 +470,6 @@ absl::Status Ledger::StageDraft(v1::Event* draft_in, int64_t now_micros, Staged*
   const std::string key = internal::EncodeSequence(sequence);
   staged->batch.Put(Family::kEvents, key, internal::EncodeRecord(staged->prev_hash, hash, bytes));
   // The index entries go in at commit (PutIndexes), in key order.
-  if (draft.has_event_reversed()) {
-    staged->reversed_ids.insert(draft.event_reversed().reversed_event_id());
-  }
   *result = {.sequence = sequence, .event_id = draft.event_id(), .hash = hash,
              .duplicate = false};
   staged->sequence = sequence;
@@ -458,7 +526,9 @@ absl::Status Ledger::StageRequest(absl::Span<v1::Event* const> drafts, const Sub
     }
     ASSIGN_OR_RETURN(std::vector<bool> found, store_->Contains(Family::kEventIds, ids));
     for (size_t j = 0; j < ids.size(); ++j) {
-      if (!found[j]) staged->unstored_ids.insert(ids[j]);
+      if (found[j] || staged->unstored_ids.contains(ids[j])) continue;
+      RETURN_IF_ERROR(ConfirmNotLogged(ids[j]));
+      staged->unstored_ids.insert(ids[j]);
     }
   }
   staged->batch.SetSavePoint();
@@ -495,11 +565,7 @@ absl::Status Ledger::StageRequest(absl::Span<v1::Event* const> drafts, const Sub
   // the Books.
   staged->batch.RollbackToSavePoint();
   for (size_t i = events_before; i < staged->events.size(); ++i) {
-    const v1::Event& event = *staged->events[i];
-    staged->by_id.erase(event.event_id());
-    if (event.has_event_reversed()) {
-      staged->reversed_ids.erase(event.event_reversed().reversed_event_id());
-    }
+    staged->by_id.erase(staged->events[i]->event_id());
   }
   staged->events.resize(events_before);
   staged->hashes.resize(events_before);
@@ -540,9 +606,7 @@ absl::StatusOr<std::vector<SubmitOutcome>> Ledger::SubmitRequests(
   if (options_.read_only || !options_.fold_on_open) {
     return absl::FailedPreconditionError("the ledger is open read-only");
   }
-  if (poisoned_) {
-    return absl::InternalError("an earlier write to this ledger failed; reopen it to go on");
-  }
+  RETURN_IF_ERROR(PoisonedStatus());
   size_t total = 0;
   for (const auto& request : requests) total += request.size();
   if (total > limits::kBatchEventsMax) {
@@ -562,7 +626,7 @@ absl::StatusOr<std::vector<SubmitOutcome>> Ledger::SubmitRequests(
     absl::Status staged_request =
         StageRequest(requests[r], options, now_micros, &staged, &outcomes[r]);
     if (!staged_request.ok()) {
-      poisoned_ = true;  // the live Books may hold events of this group
+      Poison(staged_request);  // the live Books may hold events of this group
       return staged_request;
     }
   }
@@ -575,9 +639,10 @@ absl::StatusOr<std::vector<SubmitOutcome>> Ledger::SubmitRequests(
   absl::Status written = store_->Write(&staged.batch, options_.sync);
   if (!written.ok()) {
     // The live Books already hold the group: refuse everything until reopened.
-    poisoned_ = true;
+    Poison(written);
     return written;
   }
+  NoteLogged(staged.events);
   for (SubmitOutcome& outcome : outcomes) outcome.written = outcome.appended > 0;
   AIDLEDGER_CHECK(new_head.sequence > head.sequence);
   SetHead(new_head);
@@ -590,11 +655,11 @@ absl::StatusOr<std::vector<SubmitOutcome>> Ledger::SubmitRequests(
 
 absl::Status Ledger::FlushIfBehind(uint64_t min_bytes) {
   absl::MutexLock lock(&append_mutex_);
-  if (options_.read_only || poisoned_ || store_->unflushed_bytes() < min_bytes) {
+  if (options_.read_only || !poisoned_.ok() || store_->unflushed_bytes() < min_bytes) {
     return absl::OkStatus();
   }
   absl::Status flushed = store_->Flush();
-  if (!flushed.ok()) poisoned_ = true;  // RocksDB refuses writes from here on
+  if (!flushed.ok()) Poison(flushed);  // RocksDB refuses writes from here on
   return flushed;
 }
 

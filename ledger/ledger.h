@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
@@ -301,6 +302,26 @@ class Ledger {
                                                                Books* books) const;
   // Why `info` cannot be used, or empty.
   std::string SnapshotProblem(const SnapshotInfo& info) const;
+  // Calls `visit(sequence, event_id)` for events 1..to in order, reading
+  // the log with EventReader's checks, until `visit` returns false.
+  absl::Status VisitEventIds(uint64_t to,
+                             absl::FunctionRef<bool(uint64_t, absl::string_view)> visit) const;
+  // For an event_id the event_id index does not hold: confirms that the log
+  // does not hold it either, or returns kDataLoss (the index lost an entry).
+  // The index lives outside the chain; trusting its "no" would let a
+  // retried event be appended twice once somebody deleted an entry.
+  absl::Status ConfirmNotLogged(absl::string_view event_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mutex_);
+  // FindByEventId for a writer: an id the index lacks is confirmed absent.
+  absl::StatusOr<std::optional<StoredEvent>> FindForWriter(const std::string& event_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mutex_);
+  // After a committed write: the new events' ids join logged_ids_.
+  void NoteLogged(absl::Span<const v1::Event* const> events)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mutex_);
+  // Refuses further writes, keeping the first reason.
+  void Poison(const absl::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mutex_);
+  // The status a write gets once the ledger is poisoned (OK when not).
+  absl::Status PoisonedStatus() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mutex_);
   // Why `record`'s MAC does not authenticate it under snapshot_key_ ("" when it does).
   std::string MacProblem(const v1::SnapshotRecord& record) const;
   void Warn(absl::string_view message) const;
@@ -329,7 +350,14 @@ class Ledger {
   // Serializes appenders (Submit, AppendVerbatim, CreateSnapshot). Readers
   // of the store need no lock; readers of the head take head_mutex_.
   absl::Mutex append_mutex_;
-  bool poisoned_ = false;  // a write failed: refuse further writes
+  // Not OK once a write failed or the writer found the indexes disagreeing
+  // with the log: every further write is refused until the ledger is reopened.
+  absl::Status poisoned_ ABSL_GUARDED_BY(append_mutex_);
+  // Fingerprints (64-bit hashes) of the event_ids of the committed log, for
+  // ConfirmNotLogged. Read from the log on first need (a pass over the log,
+  // about 8-16 bytes of memory an event), then kept up to date by each commit.
+  absl::flat_hash_set<uint64_t> logged_ids_ ABSL_GUARDED_BY(append_mutex_);
+  bool logged_ids_built_ ABSL_GUARDED_BY(append_mutex_) = false;
   mutable absl::Mutex head_mutex_;
   LedgerHead head_ ABSL_GUARDED_BY(head_mutex_);
   // Written only by appenders holding append_mutex_ (and at open).

@@ -470,7 +470,7 @@ absl::StatusOr<std::pair<uint64_t, Hash>> Ledger::LoadNewestSnapshot(uint64_t se
     size_t loaded = 0;
     std::string problem;
     Hash chain_hash{};
-    const std::array<Projection*, 3> every = candidate.all();
+    const std::array<Projection*, Books::kKindCount> every = candidate.all();
     for (size_t i = 0; i < every.size(); ++i) {
       if (!candidate.FoldsIndex(i)) continue;
       Projection* projection = every[i];

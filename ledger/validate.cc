@@ -3,6 +3,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/amount.h"
+#include "ledger/check.h"
 #include "ledger/errors.h"
 #include "ledger/fields.h"
 #include "ledger/limits.h"
@@ -325,6 +326,7 @@ absl::Status AdmitSale(const Books& books, const v1::Event& event, Resolved* res
 
 absl::Status AdmitReversal(const Books& books, const TargetLookup& lookup,
                            const v1::Event& event, Resolved* resolved) {
+  AIDLEDGER_CHECK(books.Folds(Books::kReversed));
   const v1::EventReversed& r = event.event_reversed();
   RETURN_IF_ERROR(
       CheckIdentifier(r.reversed_event_id(), "reversed_event_id", limits::kEventIdBytesMax));
@@ -340,7 +342,7 @@ absl::Status AdmitReversal(const Books& books, const TargetLookup& lookup,
                                  " is not a money event (only allocations, disbursements, "
                                  "investments and sales can be reversed)"));
   }
-  if (target->already_reversed) {
+  if (books.reversed.IsReversed(target->sequence)) {
     return Rejected(v1::TARGET_ALREADY_REVERSED, "reversed_event_id",
                     absl::StrCat("event ", target->sequence, " is already reversed"));
   }

@@ -19,15 +19,18 @@
 
 namespace aidledger {
 
-// A stored event a reversal may target.
+// A stored event a reversal may target. Whether it is already reversed is
+// not the finder's to say: validation reads that from the Books
+// (ReversedEvents), folded from the log.
 struct ReversalTarget {
   uint64_t sequence = 0;
   v1::Event event;
-  bool already_reversed = false;
 };
 
 // Finds a stored (or earlier in the same batch) event by event_id; nullopt
-// when there is none.
+// when there is none. A finder that reads an index checks what it finds
+// against the log, and that an id the index lacks is not in the log either
+// (kDataLoss when they disagree).
 using TargetLookup =
     std::function<absl::StatusOr<std::optional<ReversalTarget>>(const std::string& event_id)>;
 

@@ -5,7 +5,7 @@
 namespace aidledger {
 
 absl::Status Books::Apply(const FoldEvent& event) {
-  const std::array<Projection*, 3> every = all();
+  const std::array<Projection*, Books::kKindCount> every = all();
   for (size_t i = 0; i < every.size(); ++i) {
     if (FoldsIndex(i)) RETURN_IF_ERROR(every[i]->Apply(event));
   }
@@ -24,7 +24,7 @@ absl::Status Books::ApplyAll(absl::Span<const FoldEvent* const> events) {
   // independent); the error reported is the one of the earliest event.
   absl::Status first_error;
   size_t first_failed = events.size();
-  const std::array<Projection*, 3> every = all();
+  const std::array<Projection*, Books::kKindCount> every = all();
   for (size_t i = 0; i < every.size(); ++i) {
     if (!FoldsIndex(i)) continue;
     size_t failed = events.size();

@@ -12,6 +12,7 @@
 #include "projections/helper_totals.h"
 #include "projections/project_totals.h"
 #include "projections/region_balances.h"
+#include "projections/reversed_events.h"
 
 namespace aidledger {
 
@@ -23,10 +24,12 @@ class Books {
     absl::string_view name;
     uint32_t version;
   };
-  static constexpr std::array<Kind, 3> kKinds = {{
+  static constexpr size_t kKindCount = 4;
+  static constexpr std::array<Kind, kKindCount> kKinds = {{
       {RegionBalances::kName, RegionBalances::kVersion},
       {ProjectTotals::kName, ProjectTotals::kVersion},
       {HelperTotals::kName, HelperTotals::kVersion},
+      {ReversedEvents::kName, ReversedEvents::kVersion},
   }};
 
   // Which projections a Books folds: a bit each, in all() order. A query
@@ -36,7 +39,8 @@ class Books {
   static constexpr Set kRegions = 1u << 0;
   static constexpr Set kProjects = 1u << 1;
   static constexpr Set kHelpers = 1u << 2;
-  static constexpr Set kAll = kRegions | kProjects | kHelpers;
+  static constexpr Set kReversed = 1u << 3;
+  static constexpr Set kAll = kRegions | kProjects | kHelpers | kReversed;
 
   Books() = default;
   explicit Books(Set folded) : folded_(folded) {}
@@ -70,12 +74,15 @@ class Books {
 
   void Reset();
 
-  std::array<Projection*, 3> all() { return {&regions, &projects, &helpers}; }
-  std::array<const Projection*, 3> all() const { return {&regions, &projects, &helpers}; }
+  std::array<Projection*, kKindCount> all() { return {&regions, &projects, &helpers, &reversed}; }
+  std::array<const Projection*, kKindCount> all() const {
+    return {&regions, &projects, &helpers, &reversed};
+  }
 
   RegionBalances regions;
   ProjectTotals projects;
   HelperTotals helpers;
+  ReversedEvents reversed;
 
  private:
   Set folded_ = kAll;

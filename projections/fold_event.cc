@@ -46,7 +46,7 @@ const Schema& EventSchema() {
   static const Schema schema = [] {
     Schema s;
     s[1] = Varint(&FoldEvent::sequence);
-    s[2] = String();  // event_id
+    s[2] = String(&FoldEvent::event_id);
     s[3] = Message();  // recorded_at
     s[4] = String(&FoldEvent::effective_date);
     s[5] = String();  // actor
@@ -229,7 +229,8 @@ const FoldEvent& EmptyEvent() {
 bool operator==(const FoldEvent& a, const FoldEvent& b) {
   const bool same_fields =
       a.sequence == b.sequence && a.recorded_at_seconds == b.recorded_at_seconds &&
-      a.recorded_at_nanos == b.recorded_at_nanos && a.effective_date == b.effective_date &&
+      a.recorded_at_nanos == b.recorded_at_nanos && a.event_id == b.event_id &&
+      a.effective_date == b.effective_date &&
       a.payload == b.payload &&
       a.code == b.code && a.name == b.name && a.parent_code == b.parent_code &&
       a.helper_code == b.helper_code && a.recipient_code == b.recipient_code &&
@@ -246,6 +247,7 @@ void ViewEvent(const v1::Event& event, FoldEvent* out, FoldEvent* target) {
   out->sequence = event.sequence();
   out->recorded_at_seconds = event.recorded_at().seconds();
   out->recorded_at_nanos = event.recorded_at().nanos();
+  out->event_id = event.event_id();
   out->effective_date = event.effective_date();
   out->payload = event.payload_case();
   switch (event.payload_case()) {

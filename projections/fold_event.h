@@ -28,6 +28,7 @@ struct FoldEvent {
   uint64_t sequence = 0;
   int64_t recorded_at_seconds = 0;  // recorded_at, as stored: every reader checks it
   int32_t recorded_at_nanos = 0;
+  absl::string_view event_id;        // the ledger's writer reads it, the folds do not
   absl::string_view effective_date;
   v1::Event::PayloadCase payload = v1::Event::PAYLOAD_NOT_SET;
   // The payload's fields that folds read, under their proto names; a field

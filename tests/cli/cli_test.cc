@@ -13,6 +13,7 @@
 #include "ledger/internal/codec.h"
 #include "ledger/internal/store.h"
 #include "ledger/ledger.h"
+#include "tests/testing/rocksdb_edit.h"
 #include "tests/testing/testing.h"
 
 namespace aidledger {
@@ -20,6 +21,7 @@ namespace {
 
 using testing::RunAidledger;
 using testing::RunResult;
+using testing::IsOk;
 
 class CliTest : public ::testing::Test {
  protected:
@@ -285,10 +287,11 @@ TEST_F(CliTest, SnapshotsAreCreatedAndListed) {
   EXPECT_THAT(created.out, ::testing::StartsWith("snapshot stored at seq=5 "));
   RunResult listed = Run({"snapshot", "list"});
   ASSERT_EQ(listed.exit_code, 0) << listed.err;
-  for (const char* name : {"region_balances", "project_totals", "helper_totals"}) {
+  for (const char* name :
+       {"region_balances", "project_totals", "helper_totals", "reversed_events"}) {
     EXPECT_THAT(listed.out, ::testing::HasSubstr(name));
   }
-  EXPECT_EQ(std::count(listed.out.begin(), listed.out.end(), '\n'), 4);
+  EXPECT_EQ(std::count(listed.out.begin(), listed.out.end(), '\n'), 5);  // a header, then a row each
   EXPECT_THAT(listed.out, ::testing::HasSubstr("usable"));
 }
 
@@ -457,6 +460,81 @@ TEST_F(CliTest, AnEventDatedAfterTodayInChinaIsRejected) {
   EXPECT_EQ(result.exit_code, 3);
   EXPECT_THAT(result.err, ::testing::HasSubstr("effective_date: 2030-07-01 is after today in China"));
   EXPECT_THAT(result.err, ::testing::HasSubstr("[FUTURE_DATE]"));
+}
+
+// Issue 17 item 2: the indexes beside the log are files anyone with access
+// can edit; validation must not take their word for what the log holds.
+class CliIndexTamperTest : public CliTest {
+ protected:
+  void SetUp() override {
+    AddBasics();
+    MustRun({"allocate", "--helper", "370200", "--recipient", "621100", "--amount", "2000000",
+             "--date", "2021-06-01", "--event-id", "a-1"});  // event 6
+  }
+  // The next append's sequence: proof of how many events the log holds.
+  std::string NextAppend() {
+    RunResult sale = Run({"sale", "--region", "621100", "--amount", "1", "--date", "2022-01-01"});
+    EXPECT_EQ(sale.exit_code, 0) << sale.err;
+    return sale.out.substr(0, sale.out.find(" event_id="));
+  }
+};
+
+TEST_F(CliIndexTamperTest, ADeletedReversalIndexEntryDoesNotLetAnEventBeReversedTwice) {
+  MustRun({"reverse", "--target", "a-1", "--reason", "entered twice", "--date", "2021-06-02"});
+  ASSERT_THAT(testing::RocksDbDelete(db_, "reversals", "a-1"), IsOk());
+
+  RunResult again = Run({"reverse", "--target", "a-1", "--reason", "again", "--date", "2021-06-02"});
+  EXPECT_EQ(again.exit_code, 3) << again.out;
+  EXPECT_THAT(again.err, ::testing::HasSubstr("event 6 is already reversed"));
+  EXPECT_THAT(again.err, ::testing::HasSubstr("[TARGET_ALREADY_REVERSED]"));
+  EXPECT_EQ(NextAppend(), "appended seq=8");
+  RunResult verify = Run({"verify"});
+  EXPECT_EQ(verify.exit_code, 4);
+  EXPECT_THAT(verify.err, ::testing::HasSubstr("event 7: the reversal index does not name this reversal"));
+}
+
+TEST_F(CliIndexTamperTest, ADeletedEventIdIndexEntryMakesTheWriterRefuseWithExitFour) {
+  ASSERT_THAT(testing::RocksDbDelete(db_, "event_ids", "a-1"), IsOk());
+  const std::string lost = "event 6 has event_id a-1 but the event_id index has no entry for it";
+  // A retry of the same request would be appended a second time.
+  RunResult retry = Run({"allocate", "--helper", "370200", "--recipient", "621100", "--amount",
+                         "2000000", "--date", "2021-06-01", "--event-id", "a-1"});
+  EXPECT_EQ(retry.exit_code, 4) << retry.out;
+  EXPECT_THAT(retry.err, ::testing::HasSubstr(lost));
+  // A reversal of it would be refused as aimed at nothing.
+  RunResult reverse = Run({"reverse", "--target", "a-1", "--reason", "x", "--date", "2021-06-02"});
+  EXPECT_EQ(reverse.exit_code, 4) << reverse.out;
+  EXPECT_THAT(reverse.err, ::testing::HasSubstr(lost));
+  // So does an import or an HTTP batch: the same write path.
+  const std::string jsonl = dir_.Sub("retry.jsonl");
+  std::ofstream(jsonl) << R"({"event_id":"a-1","effective_date":"2021-06-01","funds_allocated":)"
+                       << R"({"helper_code":"370200","recipient_code":"621100","amount_fen":"200000000"}})"
+                       << "\n";
+  RunResult import = Run({"import", jsonl, "--input-format", "jsonl"});
+  EXPECT_EQ(import.exit_code, 4) << import.out;
+  EXPECT_THAT(import.err, ::testing::HasSubstr(lost));
+  // Nothing of that was appended; events with new ids still are.
+  EXPECT_EQ(NextAppend(), "appended seq=7");
+}
+
+TEST_F(CliIndexTamperTest, AForgedReversalIndexEntryDoesNotBlockAReversal) {
+  ASSERT_THAT(testing::RocksDbPut(db_, "reversals", "a-1", internal::EncodeSequence(6)), IsOk());
+  RunResult verify = Run({"verify"});
+  EXPECT_EQ(verify.exit_code, 4);
+  RunResult reverse = Run({"reverse", "--target", "a-1", "--reason", "x", "--date", "2021-06-02"});
+  EXPECT_EQ(reverse.exit_code, 0) << reverse.err;
+  EXPECT_THAT(reverse.out, ::testing::StartsWith("appended seq=7 "));
+  // The reversal wrote the true entry over the forged one.
+  EXPECT_EQ(Run({"verify"}).exit_code, 0);
+}
+
+TEST_F(CliIndexTamperTest, AnEventIdIndexEntryNamingAnotherEventIsCaughtWhenRead) {
+  ASSERT_THAT(testing::RocksDbPut(db_, "event_ids", "a-1", internal::EncodeSequence(5)), IsOk());
+  RunResult reverse = Run({"reverse", "--target", "a-1", "--reason", "x", "--date", "2021-06-02"});
+  EXPECT_EQ(reverse.exit_code, 4) << reverse.out;
+  EXPECT_THAT(reverse.err,
+              ::testing::HasSubstr("the event_id index names event 5 for a-1, which the log does not hold"));
+  EXPECT_EQ(NextAppend(), "appended seq=7");
 }
 
 TEST_F(CliTest, VerifyExitsFourOnATamperedLedger) {

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "tests/cli/raw_http.h"
 #include "tests/cli/server_fixture.h"
+#include "tests/testing/rocksdb_edit.h"
 
 namespace aidledger {
 namespace {
@@ -125,7 +126,9 @@ TEST_F(ServerAttackTest, ChunkedBodiesOverTheLimitAreRefusedWhileReadingWithBoun
     EXPECT_LT(after, before + kResidentGrowthMax) << "memory grew with the attack";
     for (const RawResponse& response : responses) {
       EXPECT_EQ(response.status, auth.empty() ? 401 : 413) << response.body;
-      if (!auth.empty()) EXPECT_THAT(response.body, ::testing::HasSubstr("4194304 bytes"));
+      if (!auth.empty()) {
+        EXPECT_THAT(response.body, ::testing::HasSubstr("4194304 bytes"));
+      }
     }
   }
   // And the server still serves.
@@ -415,6 +418,33 @@ TEST_F(ServerAttackTest, ASecondServerOnTheSameAddressFailsAndTheMarkerFollowsNo
       dir_.path());
   EXPECT_NE(second.exit_code, 0);
   EXPECT_THAT(second.err, ::testing::HasSubstr("address in use"));
+}
+
+// Issue 17 item 2 over HTTP: with an event_id index entry deleted while the
+// server was down, a retried POST would be appended twice. The server's
+// writer finds the index disagreeing with the log, answers 500 and refuses
+// every further append until it is restarted (after the ledger is repaired).
+TEST_F(ServerAttackTest, AWriterThatFindsTheIndexDisagreeingWithTheLogRefusesToAppend) {
+  StartServer();
+  ASSERT_EQ(Client()->Post("/v1/events", As("appender"), Sale("s-1", "621100", 500), "application/json")->status, 201);
+  server_.reset();
+  const uint64_t head = HeadAfterStop();
+  ASSERT_THAT(testing::RocksDbDelete(db_, "event_ids", "s-1"), testing::IsOk());
+  StartServer();
+  httplib::Result retry =
+      Client()->Post("/v1/events", As("appender"), Sale("s-1", "621100", 500), "application/json");
+  ASSERT_TRUE(retry);
+  EXPECT_EQ(retry->status, 500) << retry->body;
+  EXPECT_THAT(retry->body, ::testing::HasSubstr("has event_id s-1 but the event_id index has no entry"));
+  httplib::Result other =
+      Client()->Post("/v1/events", As("appender"), Sale("s-2", "621100", 700), "application/json");
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 500) << other->body;
+  EXPECT_THAT(other->body, ::testing::HasSubstr("refuses writes until it is reopened"));
+  server_.reset();
+  absl::StatusOr<std::unique_ptr<Ledger>> ledger = Ledger::Open(db_, {.read_only = true});
+  ASSERT_THAT(ledger, testing::IsOk());
+  EXPECT_EQ((*ledger)->head().sequence, head);
 }
 
 }  // namespace

@@ -141,6 +141,34 @@ TEST(BooksTest, ABatchReportsTheEarliestBadEvent) {
               testing::StatusIs(absl::StatusCode::kDataLoss, ::testing::HasSubstr("event 3 ")));
 }
 
+// Validation reads which events are reversed from ReversedEvents, so the
+// fold must refuse a log (or a snapshot) that reverses an event twice.
+TEST(ReversedEventsTest, FoldsEachReversalOnceAndRefusesASecond) {
+  ReversedEvents reversed;
+  FoldEvent sale{.sequence = 5, .payload = v1::Event::kSaleRecorded, .region_code = "620000",
+                 .amount_fen = 100};
+  FoldEvent reversal{.sequence = 6, .payload = v1::Event::kEventReversed, .target = &sale};
+  ASSERT_THAT(reversed.Apply(sale), IsOk());
+  EXPECT_FALSE(reversed.IsReversed(5));
+  ASSERT_THAT(reversed.Apply(reversal), IsOk());
+  EXPECT_TRUE(reversed.IsReversed(5));
+  EXPECT_FALSE(reversed.IsReversed(6));
+  FoldEvent again = reversal;
+  again.sequence = 7;
+  EXPECT_THAT(reversed.Apply(again),
+              testing::StatusIs(absl::StatusCode::kDataLoss, ::testing::HasSubstr("event 5 is reversed twice")));
+
+  ReversedEvents loaded;
+  ASSERT_THAT(loaded.LoadState(reversed.SerializeState()), IsOk());
+  EXPECT_TRUE(loaded.IsReversed(5));
+  v1::ReversedEventsState twice;
+  twice.add_sequences(5);
+  twice.add_sequences(5);
+  EXPECT_THAT(loaded.LoadState(twice.SerializeAsString()),
+              testing::StatusIs(absl::StatusCode::kDataLoss, ::testing::HasSubstr("twice")));
+  EXPECT_TRUE(loaded.IsReversed(5));  // a refused state leaves the old one
+}
+
 TEST_F(ProjectionsTest, FiguresOfASmallLedgerAreExact) {
   AddQingdaoBasics();
   MustAdd("project", {{"project_id", "AD-1"}, {"region_code", "621102"}, {"name", "x"},
@@ -599,7 +627,7 @@ TEST_F(ProjectionsTest, AWritableOpenWithNoUsableSnapshotNearTheHeadStoresOne) {
     }
     ASSERT_THAT(cursor->status(), IsOk());
   });
-  ASSERT_EQ(rewritten, 3 * (head / 100));
+  ASSERT_EQ(rewritten, Books::kKindCount * (head / 100));
 
   LedgerOptions read_only = Options();
   read_only.read_only = true;
@@ -626,7 +654,7 @@ TEST_F(ProjectionsTest, AWritableOpenWithNoUsableSnapshotNearTheHeadStoresOne) {
   absl::StatusOr<std::vector<SnapshotInfo>> relisted = ledger_->ListSnapshots();
   ASSERT_THAT(relisted, IsOk());
   EXPECT_EQ(relisted->size(), listed->size());
-  EXPECT_EQ(listed->size(), rewritten + 3);
+  EXPECT_EQ(listed->size(), rewritten + Books::kKindCount);
 }
 
 // A fold of some projections loads and folds only those: a damaged snapshot
