@@ -420,12 +420,14 @@ absl::Status RunServe(const Globals& globals, ServeFlags flags) {
   flags.options.snapshot_every = globals.snapshot_every;
   flags.options.snapshot_key = globals.snapshot_key;
   flags.options.local_actor = globals.actor;
-  flags.options.on_listening = [&globals](const std::string& address,
-                                          const std::string& metrics_address) {
-    std::cout << "aidledger serve: listening on http://" << address << " (ledger " << globals.db
-              << "); SIGTERM or Ctrl-C stops it" << std::endl;
+  const std::string scheme = flags.options.tls_cert.empty() ? "http" : "https";
+  flags.options.on_listening = [&globals, scheme](const std::string& address,
+                                                  const std::string& metrics_address) {
+    std::cout << "aidledger serve: listening on " << scheme << "://" << address << " (ledger "
+              << globals.db << "); SIGTERM or Ctrl-C stops it, SIGHUP reloads TLS files"
+              << std::endl;
     if (!metrics_address.empty()) {
-      std::cout << "aidledger serve: metrics without a token on http://" << metrics_address
+      std::cout << "aidledger serve: metrics without a token on " << scheme << "://" << metrics_address
                 << "/metrics" << std::endl;
     }
   };
@@ -637,6 +639,15 @@ void Cli::DefineServe() {
                      "HOST:PORT serving GET /metrics without a token (for a Prometheus on this host)");
   serve_->add_flag("--metrics-regions", serve_flags_.options.metrics_regions,
                    "include per-region money in the --metrics-listen metrics");
+  serve_->add_option("--tls-cert", serve_flags_.options.tls_cert,
+                     "serve HTTPS with this PEM certificate chain (reloaded on SIGHUP)");
+  serve_->add_option("--tls-key", serve_flags_.options.tls_key,
+                     "the PEM private key of --tls-cert (mode 0600 or stricter)");
+  serve_->add_option("--tls-client-ca", serve_flags_.options.tls_client_ca,
+                     "mutual TLS: clients need a certificate signed by this PEM CA; its CN may "
+                     "stand for a token of that name");
+  serve_->add_flag("--insecure-plain-http", serve_flags_.options.insecure_plain_http,
+                   "allow plain HTTP on a non-loopback address (tokens travel in clear text)");
   CLI::App* token = app_.add_subcommand("token", "bearer tokens for serve");
   token->require_subcommand(1);
   token->fallthrough();

@@ -168,6 +168,9 @@ class Service : public http::Handler {
 
   // The caller of a request needing `needed`, or the refusal (401, 403, 400).
   std::variant<Caller, http::Response> Authorize(const http::Request& request, Role needed) const;
+  // `caller` when it has the `needed` role, else a 403 naming both.
+  std::variant<Caller, http::Response> CheckRole(const http::Request& request, Caller caller,
+                                                 Role needed) const;
   std::shared_ptr<const Published> Current() const {
     std::lock_guard<std::mutex> lock(published_mutex_);
     return published_;
@@ -366,6 +369,17 @@ std::variant<Caller, http::Response> Service::Authorize(const http::Request& req
   refusal.SetHeader("WWW-Authenticate", "Bearer");
   // RFC 6750 and RFC 9110 section 11.1: the scheme name is case-insensitive.
   absl::string_view header = request.Header("authorization").value_or("");
+  if (header.empty() && !request.client_name.empty()) {
+    // Mutual TLS: the verified certificate's common name stands for a token.
+    std::optional<Caller> named = tokens_->FindByName(request.client_name);
+    if (!named.has_value()) {
+      SendError(request, refusal, 401,
+                absl::StrCat("the client certificate names ", request.client_name,
+                             ", who holds no entry in the tokens file"));
+      return refusal;
+    }
+    return CheckRole(request, *std::move(named), needed);
+  }
   const size_t space = header.find(' ');
   absl::string_view token =
       space == absl::string_view::npos ? "" : absl::StripLeadingAsciiWhitespace(header.substr(space));
@@ -378,14 +392,25 @@ std::variant<Caller, http::Response> Service::Authorize(const http::Request& req
     SendError(request, refusal, 401, "the token is not valid");
     return refusal;
   }
-  if (static_cast<int>(caller->role) < static_cast<int>(needed)) {
+  if (!request.client_name.empty() && caller->name != request.client_name) {
+    SendError(request, refusal, 401,
+              absl::StrCat("the token belongs to ", caller->name,
+                           " but the client certificate names ", request.client_name));
+    return refusal;
+  }
+  return CheckRole(request, *std::move(caller), needed);
+}
+
+std::variant<Caller, http::Response> Service::CheckRole(const http::Request& request,
+                                                       Caller caller, Role needed) const {
+  if (static_cast<int>(caller.role) < static_cast<int>(needed)) {
     http::Response forbidden;
     SendError(request, forbidden, 403,
-              absl::StrCat("this needs the ", RoleName(needed), " role; ", caller->name, " is a ",
-                           RoleName(caller->role)));
+              absl::StrCat("this needs the ", RoleName(needed), " role; ", caller.name, " is a ",
+                           RoleName(caller.role)));
     return forbidden;
   }
-  return *std::move(caller);
+  return caller;
 }
 
 bool Service::NotModified(const http::Request& request, http::Response& response,
@@ -897,12 +922,29 @@ absl::Status Serve(const ServeOptions& options) {
   } else if (!IsLoopback(host)) {
     return UsageError("--insecure-local listens on a loopback address only (127.0.0.1, ::1)");
   }
-  // Block the stop signals before any thread starts, so that only the
-  // signal thread below receives them.
+  const bool tls = !options.tls_cert.empty() || !options.tls_key.empty();
+  if (tls && (options.tls_cert.empty() || options.tls_key.empty())) {
+    return UsageError("HTTPS needs both --tls-cert and --tls-key");
+  }
+  if (!tls && !options.tls_client_ca.empty()) {
+    return UsageError("--tls-client-ca needs --tls-cert and --tls-key");
+  }
+  if (!tls && !options.insecure_plain_http) {
+    for (const std::string* where : {&host, metrics_listen ? &metrics_listen->first : &host}) {
+      if (IsLoopback(*where)) continue;
+      return UsageError(absl::StrCat(
+          "refusing plain HTTP on ", *where, ": tokens and figures would cross the network in "
+          "clear text; give --tls-cert and --tls-key (tools/pilot-certs makes a private CA), or "
+          "--insecure-plain-http"));
+    }
+  }
+  // Block the stop and reload signals before any thread starts, so that
+  // only the signal thread below receives them.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   if (!Ledger::Exists(options.db)) {
@@ -918,6 +960,12 @@ absl::Status Serve(const ServeOptions& options) {
   Service service(options, std::move(ledger), std::move(tokens));
   MetricsOnly metrics_only(&service, options.metrics_regions);
   http::Server server;
+  if (tls) {
+    absl::Status loaded = server.UseTls({.cert_file = options.tls_cert,
+                                         .key_file = options.tls_key,
+                                         .client_ca_file = options.tls_client_ca});
+    if (!loaded.ok()) return UsageError(loaded.message());
+  }
   absl::StatusOr<int> bound = server.Listen(host, port, &service);
   std::string metrics_address;
   if (bound.ok() && metrics_listen.has_value()) {
@@ -934,9 +982,24 @@ absl::Status Serve(const ServeOptions& options) {
     return marked;
   }
   std::atomic<bool> signaled{false};
-  std::thread signals([&server, &signaled, stop_signals] {
-    int received = 0;
-    sigwait(&stop_signals, &received);
+  std::thread signals([&server, &signaled, stop_signals, tls] {
+    while (true) {
+      int received = 0;
+      sigwait(&stop_signals, &received);
+      if (received != SIGHUP) break;
+      if (!tls) {
+        std::cerr << "aidledger serve: SIGHUP: not serving TLS, nothing to reload\n";
+        continue;
+      }
+      absl::Status reloaded = server.ReloadTls();
+      if (reloaded.ok()) {
+        std::cerr << "aidledger serve: reloaded the TLS certificate and key\n";
+      } else {
+        std::cerr << "aidledger serve: warning: TLS reload failed, still serving the certificate "
+                     "loaded before: "
+                  << reloaded.message() << "\n";
+      }
+    }
     signaled = true;
     server.Stop();
   });

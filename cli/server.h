@@ -32,12 +32,22 @@ struct ServeOptions {
   // money appears there only with metrics_regions.
   std::string metrics_listen;
   bool metrics_regions = false;
+  // HTTPS (both files, PEM): the certificate chain and its private key
+  // (refused unless only its owner may read it). Reloaded on SIGHUP.
+  std::string tls_cert;
+  std::string tls_key;
+  // Mutual TLS: clients must present a certificate signed by this CA; its
+  // common name may stand for a token (the tokens file gives its role).
+  std::string tls_client_ca;
+  // Plain HTTP on a non-loopback address: refused unless this is set.
+  bool insecure_plain_http = false;
   // Told the addresses actually bound (after port 0), once listening;
   // metrics_address is empty without metrics_listen.
   std::function<void(const std::string& address, const std::string& metrics_address)> on_listening;
 };
 
-// Serves until SIGTERM or SIGINT, then finishes in-flight requests, writes
+// Serves until SIGTERM or SIGINT (SIGHUP reloads the TLS files), then
+// finishes in-flight requests, writes
 // what is queued and closes the ledger. REQUIRES: called from the main thread
 // before any other thread is started (it blocks those signals process-wide).
 absl::Status Serve(const ServeOptions& options);

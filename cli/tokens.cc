@@ -117,6 +117,13 @@ std::optional<Caller> TokenTable::Authenticate(absl::string_view token) const {
   return Caller{match->role, match->name};
 }
 
+std::optional<Caller> TokenTable::FindByName(absl::string_view name) const {
+  for (const Entry& entry : entries_) {
+    if (entry.name == name) return Caller{entry.role, entry.name};
+  }
+  return std::nullopt;
+}
+
 absl::StatusOr<std::string> AddToken(const std::string& path, Role role, const std::string& name) {
   if (!CheckIdentifier(name, "name", limits::kActorBytesMax).ok()) {
     return UsageError("--name may hold only letters, digits and . _ : - /");

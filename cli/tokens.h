@@ -38,6 +38,9 @@ class TokenTable {
   // it with every entry in constant time, so timing tells nothing of which
   // entry (if any) matched.
   std::optional<Caller> Authenticate(absl::string_view token) const;
+  // The holder named `name`, or nullopt: under mutual TLS a client
+  // certificate's common name is looked up here for its role.
+  std::optional<Caller> FindByName(absl::string_view name) const;
   size_t size() const { return entries_.size(); }
 
  private:

@@ -35,6 +35,16 @@ inline constexpr std::chrono::seconds kHeadTimeout{10};
 // Time a client has to send a whole body once its head is accepted:
 // 4 MiB at 140 KiB/s.
 inline constexpr std::chrono::seconds kBodyTimeout{30};
+// A TLS handshake must complete within this, as a head must: a client that
+// opens connections and never finishes the handshake is cut off.
+inline constexpr std::chrono::seconds kHandshakeTimeout{10};
+// A TLS close: our close_notify, then the client's, within this.
+inline constexpr std::chrono::seconds kTlsShutdownTimeout{2};
+// Certificate, key and client CA files are read whole: at most this each
+// (a chain of a few certificates is a few KiB).
+inline constexpr size_t kTlsFileBytesMax = 1024 * 1024;
+// HSTS under TLS: browsers use HTTPS only for this long after a visit.
+inline constexpr int kHstsMaxAgeSeconds = 365 * 24 * 3600;
 // Time a client has to take a whole response.
 inline constexpr std::chrono::seconds kWriteTimeout{30};
 // After a stop is asked for: how long requests already being handled may

@@ -24,6 +24,11 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;    // filled only for the handler, never for Admit
   bool has_body = false;  // the head announced a body (Content-Length > 0 or chunked)
+  // The request came over TLS.
+  bool secure = false;
+  // Under mutual TLS: the common name (CN) of the client certificate, which
+  // the handshake verified against the client CA; empty otherwise.
+  std::string client_name;
   // Whatever Handler::Admit wants Handler::Handle to have (the caller).
   std::any context;
 

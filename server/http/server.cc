@@ -4,6 +4,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <condition_variable>
 #include <limits>
 #include <map>
@@ -18,6 +19,7 @@
 #include "server/http/head.h"
 #include "server/http/json_text.h"
 #include "server/http/limits.h"
+#include "server/http/tls.h"
 
 namespace aidledger::http {
 
@@ -45,7 +47,18 @@ bool IsParseError(const beast::error_code& error) {
 
 }  // namespace
 
-class Connection;
+// What the server needs of a connection of either kind (plain or TLS).
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  // The server stops: a connection waiting for a request closes; one with a
+  // request under way answers it and then closes.
+  virtual void OnStop() = 0;
+  virtual net::any_io_executor executor() = 0;
+};
+
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 class Server::Impl {
  public:
@@ -58,6 +71,8 @@ class Server::Impl {
   absl::StatusOr<int> Listen(const std::string& host, int port, Handler* handler);
   void Run();
   void Stop();
+  absl::Status UseTls(const TlsFiles& files);
+  absl::Status ReloadTls();
 
   bool stopping() const { return stopping_.load(std::memory_order_acquire); }
   net::thread_pool& workers() { return workers_; }
@@ -67,12 +82,17 @@ class Server::Impl {
 
  private:
   struct Listener {
-    Listener(net::io_context& io, Handler* handler)
-        : acceptor(net::make_strand(io)), retry(acceptor.get_executor()), handler(handler) {}
+    Listener(net::io_context& io, Handler* handler, bool tls)
+        : acceptor(net::make_strand(io)), retry(acceptor.get_executor()), handler(handler), tls(tls) {}
     tcp::acceptor acceptor;
     net::steady_timer retry;
     Handler* handler;
+    bool tls;
   };
+  std::shared_ptr<net::ssl::context> TlsContext() {
+    std::lock_guard<std::mutex> lock(tls_mutex_);
+    return tls_context_;
+  }
   void Accept(Listener* listener);
 
   std::atomic<bool> stopping_{false};
@@ -81,6 +101,9 @@ class Server::Impl {
   bool stop_asked_ = false;                                      // guarded by mutex_
   std::map<uint64_t, std::weak_ptr<Connection>> connections_;  // guarded by mutex_
   uint64_t next_id_ = 1;                                         // guarded by mutex_
+  std::mutex tls_mutex_;
+  std::optional<TlsFiles> tls_files_;                 // guarded by tls_mutex_
+  std::shared_ptr<net::ssl::context> tls_context_;    // guarded by tls_mutex_; new connections use it
   net::thread_pool workers_;
   // Destroyed before the pool (declared after it): its pending handlers own
   // connections. The listeners go first of all.
@@ -88,33 +111,65 @@ class Server::Impl {
   std::vector<std::unique_ptr<Listener>> listeners_;
 };
 
-// One client connection. Every member is touched only on the connection's
-// strand, but request_ while a handler thread runs Handle (the strand then
-// leaves it alone: phase_ is kHandling).
-class Connection : public std::enable_shared_from_this<Connection> {
+// One client connection over `Stream` (PlainStream or TlsStream). Every
+// member is touched only on the connection's strand, but request_ while a
+// handler thread runs Handle (the strand then leaves it alone: phase_ is
+// kHandling).
+template <typename Stream>
+class StreamConnection : public Connection,
+                         public std::enable_shared_from_this<StreamConnection<Stream>> {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
  public:
-  Connection(Server::Impl* server, Handler* handler, tcp::socket socket)
-      : server_(server), handler_(handler), stream_(std::move(socket)),
-        buffer_(limits::kReadBufferBytesMax) {}
-  ~Connection() {
+  // `tls`: the context a TLS connection handshakes with (null for plain).
+  StreamConnection(Server::Impl* server, Handler* handler, tcp::socket socket,
+                   std::shared_ptr<net::ssl::context> tls)
+      : server_(server), handler_(handler), tls_(std::move(tls)),
+        stream_(MakeStream(std::move(socket), tls_.get())), buffer_(limits::kReadBufferBytesMax) {}
+  ~StreamConnection() override {
     if (id_ != 0) server_->Unregister(id_);
   }
 
   void Start() {
-    if (!server_->Register(shared_from_this(), &id_) || server_->stopping()) return Close();
-    ReadHead();
+    if (!server_->Register(this->shared_from_this(), &id_) || server_->stopping()) return Close();
+    if constexpr (kTls) {
+      phase_ = Phase::kHandshake;
+      Lowest().expires_after(limits::kHandshakeTimeout);
+      stream_.async_handshake(net::ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code error) {
+                                self->OnHandshake(error);
+                              });
+    } else {
+      ReadHead();
+    }
   }
 
-  // The server stops: a connection waiting for a request closes; one with a
-  // request under way answers it and then closes (see OnWritten).
-  void OnStop() {
-    if (phase_ == Phase::kHead) Close();
+  void OnStop() override {
+    if (phase_ == Phase::kHead || phase_ == Phase::kHandshake) Close();
   }
 
-  net::any_io_executor executor() { return stream_.get_executor(); }
+  net::any_io_executor executor() override { return stream_.get_executor(); }
 
  private:
-  enum class Phase { kHead, kBody, kHandling, kWriting, kClosed };
+  enum class Phase { kHandshake, kHead, kBody, kHandling, kWriting, kClosed };
+
+  static Stream MakeStream(tcp::socket socket, net::ssl::context* tls) {
+    if constexpr (kTls) {
+      return Stream(std::move(socket), *tls);
+    } else {
+      return Stream(std::move(socket));
+    }
+  }
+  beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
+
+  void OnHandshake(beast::error_code error) {
+    // A failed handshake (plain HTTP, an old protocol, no or a foreign
+    // client certificate) gets no response: there is no channel to send one.
+    if (error) return CloseSocket();
+    if constexpr (kTls) client_name_ = VerifiedPeerCommonName(stream_.native_handle());
+    handshaken_ = true;
+    ReadHead();
+  }
 
   void ReadHead() {
     phase_ = Phase::kHead;
@@ -124,9 +179,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     // The body limit is set once the head is admitted (below): the parser
     // would otherwise refuse a large Content-Length before authentication.
     head_parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
-    stream_.expires_after(limits::kHeadTimeout);
+    Lowest().expires_after(limits::kHeadTimeout);
     bhttp::async_read_header(stream_, buffer_, *head_parser_,
-                             beast::bind_front_handler(&Connection::OnHead, shared_from_this()));
+                             beast::bind_front_handler(&StreamConnection::OnHead, this->shared_from_this()));
   }
 
   void OnHead(beast::error_code error, size_t) {
@@ -142,6 +197,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return Refuse(refusal->status, std::move(refusal->message));
     }
     request_ = std::get<Request>(std::move(checked));
+    request_.secure = kTls;
+    request_.client_name = client_name_;
     keep_alive_ = head_parser_->keep_alive();
     if (std::optional<Response> refusal = handler_->Admit(request_)) {
       // A body announced but refused is never read: answer, then close.
@@ -158,18 +215,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
     head_parser_.reset();
     if (!expects_continue) return ReadBody();
     static constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
-    stream_.expires_after(limits::kWriteTimeout);
+    Lowest().expires_after(limits::kWriteTimeout);
     net::async_write(stream_, net::buffer(kContinue, sizeof(kContinue) - 1),
-                     [self = shared_from_this()](beast::error_code error, size_t) {
+                     [self = this->shared_from_this()](beast::error_code error, size_t) {
                        if (error) return self->Close();
                        self->ReadBody();
                      });
   }
 
   void ReadBody() {
-    stream_.expires_after(limits::kBodyTimeout);
+    Lowest().expires_after(limits::kBodyTimeout);
     bhttp::async_read(stream_, buffer_, *body_parser_,
-                      beast::bind_front_handler(&Connection::OnBody, shared_from_this()));
+                      beast::bind_front_handler(&StreamConnection::OnBody, this->shared_from_this()));
   }
 
   void OnBody(beast::error_code error, size_t) {
@@ -188,11 +245,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // writes its response here.
   void Dispatch() {
     phase_ = Phase::kHandling;
-    stream_.expires_never();  // the handler bounds its own time
+    Lowest().expires_never();  // the handler bounds its own time
     if (std::optional<Response> answered = handler_->Answer(request_)) {
       return Write(*std::move(answered), !keep_alive_);
     }
-    net::post(server_->workers(), [self = shared_from_this()] {
+    net::post(server_->workers(), [self = this->shared_from_this()] {
       Response response = self->HandleGuarded();
       net::post(self->executor(), [self, response = std::move(response)]() mutable {
         self->Write(std::move(response), !self->keep_alive_);
@@ -228,11 +285,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
     out.result(static_cast<unsigned>(response.status));
     if (body_ != nullptr && !body_->empty()) out.set(bhttp::field::content_type, response.content_type);
     for (const auto& [name, value] : response.headers) out.set(name, value);
+    if constexpr (kTls) {
+      out.set(bhttp::field::strict_transport_security,
+              absl::StrCat("max-age=", limits::kHstsMaxAgeSeconds));
+    }
     out.keep_alive(!close_after_write_);
     if (body_ != nullptr) out.body() = bhttp::span_body<const char>::value_type(body_->data(), body_->size());
     out.prepare_payload();
-    stream_.expires_after(limits::kWriteTimeout);
-    bhttp::async_write(stream_, out, beast::bind_front_handler(&Connection::OnWritten, shared_from_this()));
+    Lowest().expires_after(limits::kWriteTimeout);
+    bhttp::async_write(stream_, out,
+                       beast::bind_front_handler(&StreamConnection::OnWritten, this->shared_from_this()));
   }
 
   void OnWritten(beast::error_code error, size_t) {
@@ -245,32 +307,64 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // Stops sending and reads what the client still sends, up to a bound,
   // before closing.
+  // (Under TLS the refusal is followed by close_notify first, and what is
+  // drained is the client's TLS records.)
   void Linger() {
     phase_ = Phase::kClosed;
+    if constexpr (kTls) {
+      // Our close_notify goes out before the TCP half-close.
+      Lowest().expires_after(limits::kTlsShutdownTimeout);
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {
+        self->HalfCloseAndDrain();
+      });
+    } else {
+      HalfCloseAndDrain();
+    }
+  }
+  void HalfCloseAndDrain() {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.expires_after(kLingerTimeout);
+    Lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    Lowest().expires_after(kLingerTimeout);
     DrainSome();
   }
   void DrainSome() {
-    if (lingered_bytes_ >= kLingerBytesMax) return Close();
-    stream_.async_read_some(net::buffer(drain_), [self = shared_from_this()](beast::error_code error, size_t bytes) {
+    if (lingered_bytes_ >= kLingerBytesMax) return CloseSocket();
+    Lowest().async_read_some(net::buffer(drain_), [self = this->shared_from_this()](
+                                                       beast::error_code error, size_t bytes) {
       self->lingered_bytes_ += bytes;
-      if (error) return self->Close();
+      if (error) return self->CloseSocket();
       self->DrainSome();
     });
   }
 
+  // Closes the connection: under TLS after a close_notify each way (within
+  // kTlsShutdownTimeout), so that a client can tell the end from a cut.
   void Close() {
+    if (phase_ == Phase::kClosed) return;
+    phase_ = Phase::kClosed;
+    if constexpr (kTls) {
+      if (handshaken_) {
+        Lowest().expires_after(limits::kTlsShutdownTimeout);
+        stream_.async_shutdown(
+            [self = this->shared_from_this()](beast::error_code) { self->CloseSocket(); });
+        return;
+      }
+    }
+    CloseSocket();
+  }
+  void CloseSocket() {
     phase_ = Phase::kClosed;
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
+    Lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    Lowest().close();
   }
 
   Server::Impl* const server_;
   Handler* const handler_;
-  beast::tcp_stream stream_;
+  const std::shared_ptr<net::ssl::context> tls_;  // kept while stream_ uses it
+  Stream stream_;
+  std::string client_name_;  // the verified client certificate's CN (mutual TLS)
+  bool handshaken_ = false;
   beast::flat_buffer buffer_;
   uint64_t id_ = 0;
   Phase phase_ = Phase::kHead;
@@ -313,7 +407,7 @@ absl::StatusOr<int> Server::Impl::Listen(const std::string& host, int port, Hand
     return absl::InvalidArgumentError(absl::StrCat("cannot listen on ", where, ": ", error.message()));
   }
   const tcp::endpoint endpoint = endpoints.begin()->endpoint();
-  auto listener = std::make_unique<Listener>(io_, handler);
+  auto listener = std::make_unique<Listener>(io_, handler, TlsContext() != nullptr);
   tcp::acceptor& acceptor = listener->acceptor;
   acceptor.open(endpoint.protocol(), error);
   // SO_REUSEADDR lets a restarted server bind while old connections linger
@@ -347,7 +441,15 @@ void Server::Impl::Accept(Listener* listener) {
         }
         beast::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);  // no Nagle delay on small responses
-        std::make_shared<Connection>(this, listener->handler, std::move(socket))->Start();
+        if (listener->tls) {
+          std::make_shared<StreamConnection<TlsStream>>(this, listener->handler, std::move(socket),
+                                                        TlsContext())
+              ->Start();
+        } else {
+          std::make_shared<StreamConnection<PlainStream>>(this, listener->handler,
+                                                          std::move(socket), nullptr)
+              ->Start();
+        }
         Accept(listener);
       });
 }
@@ -395,6 +497,25 @@ void Server::Impl::Stop() {
   changed_.notify_all();
 }
 
+absl::Status Server::Impl::UseTls(const TlsFiles& files) {
+  absl::StatusOr<std::shared_ptr<net::ssl::context>> context = MakeTlsContext(files);
+  if (!context.ok()) return context.status();
+  std::lock_guard<std::mutex> lock(tls_mutex_);
+  tls_files_ = files;
+  tls_context_ = *std::move(context);
+  return absl::OkStatus();
+}
+
+absl::Status Server::Impl::ReloadTls() {
+  std::optional<TlsFiles> files;
+  {
+    std::lock_guard<std::mutex> lock(tls_mutex_);
+    files = tls_files_;
+  }
+  if (!files.has_value()) return absl::FailedPreconditionError("the server does not use TLS");
+  return UseTls(*files);
+}
+
 Server::Server() : impl_(std::make_unique<Impl>()) {}
 Server::~Server() = default;
 
@@ -403,5 +524,7 @@ absl::StatusOr<int> Server::Listen(const std::string& host, int port, Handler* h
 }
 void Server::Run() { impl_->Run(); }
 void Server::Stop() { impl_->Stop(); }
+absl::Status Server::UseTls(const TlsFiles& files) { return impl_->UseTls(files); }
+absl::Status Server::ReloadTls() { return impl_->ReloadTls(); }
 
 }  // namespace aidledger::http

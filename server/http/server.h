@@ -26,7 +26,7 @@
 // request, lets each request already read be handled and answered in full,
 // then returns from Run().
 //
-// Thread safety: Stop() may be called from any thread; everything else
+// Thread safety: Stop() and ReloadTls() may be called from any thread; everything else
 // from the thread that owns the Server.
 #ifndef AIDLEDGER_SERVER_HTTP_SERVER_H_
 #define AIDLEDGER_SERVER_HTTP_SERVER_H_
@@ -56,6 +56,15 @@ class Handler {
 };
 
 class Connection;  // server.cc
+template <typename Stream>
+class StreamConnection;
+
+// The files of `serve --tls-cert/--tls-key/--tls-client-ca`, in PEM.
+struct TlsFiles {
+  std::string cert_file;       // the server's certificate, then its chain
+  std::string key_file;        // its private key: refused unless only its owner may read it
+  std::string client_ca_file;  // empty: no client certificate asked for
+};
 
 class Server {
  public:
@@ -63,6 +72,17 @@ class Server {
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
+
+  // Serves HTTPS on every listener opened after this call: each connection
+  // first completes a TLS handshake (within kHandshakeTimeout), every
+  // response carries Strict-Transport-Security, and with a client CA each
+  // request carries the client certificate's common name. See tls.h for
+  // the protocol versions and suites, and the errors.
+  absl::Status UseTls(const TlsFiles& files);
+  // Reads the files given to UseTls again: connections accepted from now on
+  // use the new certificate and key, those open keep theirs. On an error the
+  // server goes on with what it had. Safe from any thread.
+  absl::Status ReloadTls();
 
   // Listens on host:port (port 0: a free one) for requests to `handler`,
   // which must outlive the server. Returns the port bound. Two servers
@@ -80,6 +100,8 @@ class Server {
 
  private:
   friend class Connection;
+  template <typename Stream>
+  friend class StreamConnection;
   class Impl;
   std::unique_ptr<Impl> impl_;
 };

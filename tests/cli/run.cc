@@ -94,13 +94,14 @@ ServerProcess::ServerProcess(const std::vector<std::string>& args, const std::st
     execv(argv[0], argv.data());
     _exit(127);
   }
-  // Wait (bounded) for "listening on http://127.0.0.1:PORT".
+  // Wait (bounded) for "listening on http://127.0.0.1:PORT" (or https).
   constexpr int kWaitStepsMax = 200;  // 200 x 25 ms = 5 s
   for (int step = 0; step < kWaitStepsMax && port_ == 0; ++step) {
     const std::string text = ReadFile(log_path_);
-    const size_t at = text.find("listening on http://127.0.0.1:");
-    if (at != std::string::npos) {
-      port_ = std::atoi(text.c_str() + at + std::strlen("listening on http://127.0.0.1:"));
+    const size_t at = text.find("listening on http");
+    const size_t host = text.find("://127.0.0.1:", at);
+    if (at != std::string::npos && host != std::string::npos) {
+      port_ = std::atoi(text.c_str() + host + std::strlen("://127.0.0.1:"));
       break;
     }
     int status = 0;
