@@ -124,16 +124,22 @@ double DbBench(const std::string& args) {
 // `aidledger serve` as a child process.
 class Server {
  public:
-  Server(const std::string& binary, const std::string& db, const std::string& log) {
+  Server(const std::string& binary, const std::string& db, const std::string& log,
+         const std::vector<std::string>& extra = {}) {
     // The port is read from the log: a log left by an earlier server would
     // name that server's port.
     std::filesystem::remove(log);
+    std::vector<std::string> args = {binary, "serve", "--db", db, "--listen", "127.0.0.1:0",
+                                     "--insecure-local"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::vector<char*> argv;
+    for (std::string& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
     pid_ = fork();
     if (pid_ == 0) {
       std::freopen(log.c_str(), "w", stdout);
       std::freopen(log.c_str(), "a", stderr);
-      execl(binary.c_str(), binary.c_str(), "serve", "--db", db.c_str(), "--listen", "127.0.0.1:0",
-            "--insecure-local", static_cast<char*>(nullptr));
+      execv(binary.c_str(), argv.data());
       _exit(127);
     }
     for (int step = 0; step < 600 && port_ == 0; ++step) {  // 60 s at most
@@ -223,8 +229,17 @@ struct ReadLoad {
 
 constexpr int kReaders = 64;
 
+// A client for 127.0.0.1:port: HTTPS trusting `ca_file` when one is given.
+std::unique_ptr<httplib::ClientImpl> NewClient(int port, const std::string& ca_file) {
+  if (ca_file.empty()) return std::make_unique<httplib::ClientImpl>("127.0.0.1", port);
+  auto client = std::make_unique<httplib::SSLClient>("127.0.0.1", port);
+  client->set_ca_cert_path(ca_file.c_str());
+  client->enable_server_certificate_verification(true);
+  return client;
+}
+
 ReadLoad RunReadLoad(int port, const std::string& path, const std::string& accept_encoding,
-                     double seconds) {
+                     double seconds, const std::string& ca_file = "", bool keep_alive = false) {
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> body_bytes{0};
   std::mutex mutex;
@@ -233,14 +248,15 @@ ReadLoad RunReadLoad(int port, const std::string& path, const std::string& accep
   const absl::Time start = absl::Now();
   for (int r = 0; r < kReaders; ++r) {
     readers.emplace_back([&] {
-      httplib::Client client("127.0.0.1", port);
-      client.set_read_timeout(60, 0);
-      client.set_decompress(false);
+      std::unique_ptr<httplib::ClientImpl> client = NewClient(port, ca_file);
+      client->set_read_timeout(60, 0);
+      client->set_decompress(false);
+      client->set_keep_alive(keep_alive);
       const httplib::Headers headers = {{"Accept-Encoding", accept_encoding}};
       std::vector<double> mine;
       while (!stop) {
         const absl::Time one = absl::Now();
-        auto response = client.Get(path, headers);
+        auto response = client->Get(path, headers);
         if (response && response->status == 200) {
           mine.push_back(Seconds(one) * 1000);
           body_bytes += response->body.size();
@@ -642,6 +658,50 @@ void Run(const Options& options) {
     Emit({"serve_keepalive_first", first, "ms"});
     Emit({"serve_keepalive_next_p50", Percentile(later, 0.5), "ms", "the first request", first});
     Emit({"serve_keepalive_next_p99", Percentile(later, 0.99), "ms", "the first request", first});
+  }
+
+  // 8. HTTPS against plain HTTP, in this run: a new connection's first
+  // request (TCP, plus the TLS handshake), then 64 readers of /v1/balances
+  // (gzip) each on a kept-alive connection, as browsers keep them, no
+  // appends. The limit: the same over plain HTTP.
+  {
+    const std::string certs = options.dir + "/certs";
+    if (std::system(absl::StrCat("tools/pilot-certs ", certs, " 127.0.0.1 >/dev/null").c_str()) != 0) {
+      Fail("tools/pilot-certs failed (run the benchmark from the repository's root)");
+    }
+    const std::string ca = certs + "/ca.pem";
+    // The mean time of a request on a new connection, over `kConnections`.
+    constexpr int kConnections = 200;
+    auto connect_each_time = [&](int port, const std::string& ca_file) {
+      std::vector<double> times;
+      for (int i = 0; i < kConnections; ++i) {
+        std::unique_ptr<httplib::ClientImpl> client = NewClient(port, ca_file);
+        const absl::Time one = absl::Now();
+        auto response = client->Get("/healthz");
+        if (!response || response->status != 200) Fail("GET /healthz failed on a new connection");
+        times.push_back(Seconds(one) * 1000);
+      }
+      return Percentile(times, 0.5);
+    };
+    // One server at a time: each holds the ledger.
+    double plain_connect = 0, tls_connect = 0;
+    ReadLoad plain_reads, tls_reads;
+    {
+      Server plain(options.aidledger, imported, options.dir + "/plain-serve.log");
+      plain_connect = connect_each_time(plain.port(), "");
+      plain_reads = RunReadLoad(plain.port(), "/v1/balances", "gzip", options.serve_seconds, "", true);
+    }
+    {
+      Server tls(options.aidledger, imported, options.dir + "/tls-serve.log",
+                 {"--tls-cert", certs + "/server.pem", "--tls-key", certs + "/server.key"});
+      tls_connect = connect_each_time(tls.port(), ca);
+      tls_reads = RunReadLoad(tls.port(), "/v1/balances", "gzip", options.serve_seconds, ca, true);
+    }
+    Emit({"https_new_connection_p50", tls_connect, "ms", "plain HTTP new connection", plain_connect});
+    Emit({"https_balances_64_clients", tls_reads.requests_per_second, "requests/s",
+          "plain HTTP, same run", plain_reads.requests_per_second});
+    Emit({"https_balances_p99", Percentile(tls_reads.latencies_ms, 0.99), "ms", "plain HTTP",
+          Percentile(plain_reads.latencies_ms, 0.99)});
   }
 
   // The table.
