@@ -1,5 +1,5 @@
 // aidledger: the command-line adapter. It parses flags, turns them into event
-// drafts (cli/drafts.h) and calls the ledger library; no ledger rule lives
+// drafts (app/drafts.h) and calls the ledger library; no ledger rule lives
 // here. Exit codes: 0 ok, 1 internal error, 2 usage, 3 rejected input,
 // 4 integrity failure, 5 the ledger is held by another process.
 #include <pwd.h>
@@ -20,18 +20,18 @@
 #include "absl/strings/str_replace.h"
 #include "aidledger/v1/cli.pb.h"
 #include "absl/strings/str_format.h"
-#include "cli/audit.h"
-#include "cli/drafts.h"
-#include "cli/import.h"
-#include "cli/queries.h"
-#include "cli/server.h"
-#include "cli/tokens.h"
-#include "projections/reports.h"
-#include "cli/output.h"
-#include "ledger/errors.h"
+#include "app/audit.h"
+#include "app/drafts.h"
+#include "app/import.h"
+#include "app/queries.h"
+#include "server/server.h"
+#include "server/tokens.h"
+#include "state/reports.h"
+#include "app/output.h"
+#include "base/errors.h"
 #include "ledger/ledger.h"
-#include "ledger/limits.h"
-#include "ledger/status_macros.h"
+#include "base/limits.h"
+#include "base/status_macros.h"
 
 namespace aidledger {
 namespace {

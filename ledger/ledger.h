@@ -2,7 +2,7 @@
 // RocksDB, with the live Books (every projection at the head) in memory.
 //
 // Appending: Append/AppendBatch validate each draft against the live Books
-// (ledger/validate.h), stamp sequence, recorded_at and event_id, chain the
+// (state/validate.h), stamp sequence, recorded_at and event_id, chain the
 // hash and write the whole batch as one synced WriteBatch: all or nothing.
 // This is the one append path; the CLI, import and the server all call it.
 //
@@ -30,8 +30,8 @@
 #include "absl/time/time.h"
 #include "aidledger/v1/audit.pb.h"
 #include "aidledger/v1/events.pb.h"
-#include "ledger/sha256.h"
-#include "projections/books.h"
+#include "base/sha256.h"
+#include "state/books.h"
 
 namespace aidledger {
 namespace v1 {

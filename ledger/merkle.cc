@@ -2,9 +2,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "ledger/internal/codec.h"
-#include "ledger/proto_bytes.h"
-#include "ledger/status_macros.h"
+#include "ledger/store/codec.h"
+#include "base/proto_bytes.h"
+#include "base/status_macros.h"
 
 namespace aidledger {
 namespace {

@@ -16,7 +16,7 @@
 
 #include "absl/status/status.h"
 #include "aidledger/v1/audit.pb.h"
-#include "ledger/sha256.h"
+#include "base/sha256.h"
 
 namespace aidledger {
 

@@ -15,8 +15,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
-#include "ledger/check.h"
-#include "ledger/errors.h"
+#include "base/check.h"
+#include "base/errors.h"
 
 namespace aidledger {
 namespace {

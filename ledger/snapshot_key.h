@@ -21,7 +21,7 @@
 
 #include "absl/status/statusor.h"
 #include "aidledger/v1/storage.pb.h"
-#include "ledger/sha256.h"
+#include "base/sha256.h"
 
 namespace aidledger {
 

@@ -15,14 +15,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "aidledger/v1/storage.pb.h"
-#include "ledger/check.h"
-#include "ledger/internal/codec.h"
-#include "ledger/internal/store.h"
+#include "base/check.h"
+#include "ledger/store/codec.h"
+#include "ledger/store/store.h"
 #include "ledger/ledger.h"
-#include "ledger/limits.h"
-#include "ledger/proto_bytes.h"
+#include "base/limits.h"
+#include "base/proto_bytes.h"
 #include "ledger/snapshot_key.h"
-#include "ledger/status_macros.h"
+#include "base/status_macros.h"
 
 namespace aidledger {
 

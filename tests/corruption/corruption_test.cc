@@ -8,10 +8,10 @@
 #include <random>
 
 #include "absl/strings/str_cat.h"
-#include "ledger/internal/store.h"
+#include "ledger/store/store.h"
 #include "tests/cli/run.h"
 #include "tests/ledger/ledger_fixture.h"
-#include "tests/projections/random_stream.h"
+#include "tests/state/random_stream.h"
 
 namespace aidledger {
 namespace {

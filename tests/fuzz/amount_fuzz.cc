@@ -2,7 +2,7 @@
 // back to text it parses to the same fen.
 #include <string>
 
-#include "ledger/amount.h"
+#include "base/amount.h"
 #include "tests/fuzz/fuzz.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -2,9 +2,9 @@
 // record the reader returns stays within the record limit.
 #include <sstream>
 
-#include "cli/csv.h"
-#include "cli/drafts.h"
-#include "ledger/limits.h"
+#include "app/csv.h"
+#include "app/drafts.h"
+#include "base/limits.h"
 #include "tests/fuzz/fuzz.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "aidledger/v1/events.pb.h"
-#include "projections/fold_event.h"
+#include "state/fold_event.h"
 #include "tests/fuzz/fuzz.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

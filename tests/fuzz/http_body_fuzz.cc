@@ -2,7 +2,7 @@
 // the limit or an event with fields the ledger assigns.
 #include <string>
 
-#include "cli/server.h"
+#include "server/server.h"
 #include "tests/fuzz/fuzz.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

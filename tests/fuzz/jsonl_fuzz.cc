@@ -4,8 +4,8 @@
 // nothing was dropped on the way).
 #include <string>
 
-#include "cli/import.h"
-#include "cli/json_check.h"
+#include "app/import.h"
+#include "app/json_check.h"
 #include "google/protobuf/util/json_util.h"
 #include "tests/fuzz/fuzz.h"
 

@@ -3,7 +3,7 @@
 #include <string>
 
 #include "aidledger/v1/events.pb.h"
-#include "ledger/internal/codec.h"
+#include "ledger/store/codec.h"
 #include "tests/fuzz/fuzz.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -3,15 +3,15 @@
 // rewritten chain, and inclusion proofs hold for every event and break when
 // any byte of them changes.
 #include "aidledger/v1/storage.pb.h"
-#include "cli/audit.h"
-#include "cli/output.h"
-#include "ledger/internal/codec.h"
-#include "ledger/internal/store.h"
-#include "ledger/limits.h"
+#include "app/audit.h"
+#include "app/output.h"
+#include "ledger/store/codec.h"
+#include "ledger/store/store.h"
+#include "base/limits.h"
 #include "ledger/merkle.h"
-#include "ledger/proto_bytes.h"
+#include "base/proto_bytes.h"
 #include "tests/ledger/ledger_fixture.h"
-#include "tests/projections/random_stream.h"
+#include "tests/state/random_stream.h"
 
 namespace aidledger {
 namespace {

@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "cli/drafts.h"
+#include "app/drafts.h"
 #include "ledger/ledger.h"
 #include "tests/testing/testing.h"
 

@@ -3,7 +3,7 @@
 #include "ledger/ledger.h"
 
 #include "google/protobuf/arena.h"
-#include "ledger/internal/codec.h"
+#include "ledger/store/codec.h"
 #include "tests/ledger/ledger_fixture.h"
 
 namespace aidledger {

@@ -12,7 +12,7 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "ledger/errors.h"
+#include "base/errors.h"
 
 namespace aidledger::testing {
 

@@ -28,13 +28,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
-#include "cli/import.h"
-#include "cli/server.h"
+#include "app/import.h"
+#include "server/server.h"
 #include "server/http/limits.h"
 #include "server/http/server.h"
 #include "ledger/ledger.h"
-#include "ledger/limits.h"
-#include "projections/reports.h"
+#include "base/limits.h"
+#include "state/reports.h"
 #include "tools/benchmark/workload.h"
 
 namespace aidledger::bench {
@@ -622,7 +622,7 @@ void Run(const Options& options) {
       reads.push_back({label + "_p99", Percentile(load.latencies_ms, 0.99), "ms"});
       reads.push_back({label + "_body", load.mean_body_bytes / 1024, "KiB"});
       // How often the committer copied the whole state because a reader
-      // still held its spare (see cli/server.cc, PublishCommit).
+      // still held its spare (see server/server.cc, PublishCommit).
       reads.push_back({label + "_commits", commits, "commits"});
       reads.push_back({label + "_state_copies", copies, "copies"});
     }

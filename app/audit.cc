@@ -1,0 +1,321 @@
+#include "app/audit.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <unordered_map>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+#include "app/csv.h"
+#include "app/drafts.h"
+#include "app/json_check.h"
+#include "app/output.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "google/protobuf/util/json_util.h"
+#include "base/errors.h"
+#include "base/limits.h"
+#include "ledger/merkle.h"
+#include "ledger/snapshot_key.h"
+#include "base/status_macros.h"
+
+namespace aidledger::app {
+namespace {
+
+constexpr size_t kAuditFileBytesMax = 16 * 1024 * 1024;  // a digest or a proof
+constexpr size_t kRestoreBatchEvents = 10'000;
+
+absl::StatusOr<std::string> ReadSmallFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return UsageError(absl::StrCat("cannot open ", path));
+  std::string text;
+  text.resize(kAuditFileBytesMax + 1);
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (text.size() > kAuditFileBytesMax) {
+    return UsageError(absl::StrCat(path, " is larger than ", kAuditFileBytesMax, " bytes"));
+  }
+  return text;
+}
+
+template <typename Message>
+absl::Status ParseJson(const std::string& text, Message* message) {
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  auto status = google::protobuf::util::JsonStringToMessage(text, message, options);
+  if (status.ok()) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      std::string(status.message().data(), status.message().size()));
+}
+
+absl::StatusOr<Hash> DigestHash(const std::string& hex, const std::string& path,
+                                absl::string_view field) {
+  absl::StatusOr<Hash> hash = HashFromHex(hex);
+  if (!hash.ok()) return UsageError(absl::StrCat(path, ": ", field, " is not 64 hex digits"));
+  return hash;
+}
+
+// What a replay filter needs to know about regions and projects, learned
+// from the log as it streams past.
+class RegionIndex {
+ public:
+  void Learn(const v1::Event& event) {
+    if (event.has_region_registered()) {
+      parent_[event.region_registered().code()] = event.region_registered().parent_code();
+    } else if (event.has_project_registered()) {
+      project_region_[event.project_registered().project_id()] =
+          event.project_registered().region_code();
+    }
+  }
+  bool Within(const std::string& code, const std::string& ancestor) const {
+    std::string at = code;
+    for (int step = 0; !at.empty() && step <= limits::kRegionDepthMax; ++step) {
+      if (at == ancestor) return true;
+      auto it = parent_.find(at);
+      if (it == parent_.end()) return false;
+      at = it->second;
+    }
+    return false;
+  }
+  bool Names(const v1::Event& event, const std::string& region) const {
+    auto project = [&](const std::string& id) {
+      auto it = project_region_.find(id);
+      return it != project_region_.end() && Within(it->second, region);
+    };
+    switch (event.payload_case()) {
+      case v1::Event::kRegionRegistered:
+        return Within(event.region_registered().code(), region);
+      case v1::Event::kPairingEstablished:
+        return Within(event.pairing_established().helper_code(), region) ||
+               Within(event.pairing_established().recipient_code(), region);
+      case v1::Event::kProjectRegistered:
+        return Within(event.project_registered().region_code(), region);
+      case v1::Event::kFundsAllocated:
+        return Within(event.funds_allocated().helper_code(), region) ||
+               Within(event.funds_allocated().recipient_code(), region);
+      case v1::Event::kFundsDisbursed:
+        return project(event.funds_disbursed().project_id());
+      case v1::Event::kInvestmentRecorded:
+        return Within(event.investment_recorded().helper_code(), region) ||
+               Within(event.investment_recorded().region_code(), region);
+      case v1::Event::kSaleRecorded:
+        return Within(event.sale_recorded().helper_code(), region) ||
+               Within(event.sale_recorded().region_code(), region);
+      case v1::Event::kEventReversed:
+        return Names(event.event_reversed().target(), region);
+      case v1::Event::PAYLOAD_NOT_SET:
+        break;
+    }
+    return false;
+  }
+
+ private:
+  std::unordered_map<std::string, std::string> parent_;
+  std::unordered_map<std::string, std::string> project_region_;
+};
+
+std::string CsvHeader() {
+  std::vector<std::string> columns(std::begin(kCsvFieldColumns), std::end(kCsvFieldColumns));
+  for (const char* column : kCsvExportOnlyColumns) columns.push_back(column);
+  return absl::StrCat(absl::StrJoin(columns, ","), "\n");
+}
+
+std::string CsvLine(const StoredEvent& stored) {
+  // Not a structured binding: clang 14 cannot capture one in the lambda below.
+  std::pair<std::string, FieldMap> typed = FieldsFromEvent(stored.event);
+  FieldMap& fields = typed.second;
+  fields["type"] = typed.first;
+  fields["seq"] = absl::StrCat(stored.sequence);
+  fields["recorded_at"] = absl::FormatTime(
+      absl::RFC3339_full,
+      absl::FromUnixSeconds(stored.event.recorded_at().seconds()) +
+          absl::Nanoseconds(stored.event.recorded_at().nanos()),
+      absl::UTCTimeZone());
+  fields["actor"] = stored.event.actor();
+  fields["hash"] = Hex(stored.hash);
+  fields["prev_hash"] = Hex(stored.prev_hash);
+  std::string line;
+  bool first = true;
+  auto add = [&](const char* column) {
+    absl::StrAppend(&line, first ? "" : ",", CsvField(fields[column]));
+    first = false;
+  };
+  for (const char* column : kCsvFieldColumns) add(column);
+  for (const char* column : kCsvExportOnlyColumns) add(column);
+  line.push_back('\n');
+  return line;
+}
+
+// Splits an exported JSONL line into the event JSON and its two hashes,
+// which `EventJsonLine` appends last: ...,"hash":"H","prev_hash":"P"}
+absl::StatusOr<std::pair<v1::Event, std::pair<Hash, Hash>>> ParseExportLine(std::string line) {
+  constexpr absl::string_view kHashKey = ",\"hash\":\"";
+  constexpr absl::string_view kPrevKey = "\",\"prev_hash\":\"";
+  constexpr size_t kTailBytes = kHashKey.size() + 64 + kPrevKey.size() + 64 + 2;
+  if (line.size() < kTailBytes + 2 || line.back() != '}') {
+    return absl::DataLossError("is not a line of a replay --format jsonl export");
+  }
+  const std::string tail = line.substr(line.size() - kTailBytes);
+  if (!absl::StartsWith(tail, kHashKey) || !absl::EndsWith(tail, "\"}") ||
+      tail.compare(kHashKey.size() + 64, kPrevKey.size(), kPrevKey.data(), kPrevKey.size()) != 0) {
+    return absl::DataLossError("has no hash and prev_hash at its end");
+  }
+  absl::StatusOr<Hash> hash = HashFromHex(tail.substr(kHashKey.size(), 64));
+  absl::StatusOr<Hash> prev = HashFromHex(tail.substr(kHashKey.size() + 64 + kPrevKey.size(), 64));
+  if (!hash.ok() || !prev.ok() || Hex(*hash) != tail.substr(kHashKey.size(), 64) ||
+      Hex(*prev) != tail.substr(kHashKey.size() + 64 + kPrevKey.size(), 64)) {
+    return absl::DataLossError("has a hash that is not 64 lowercase hex digits");
+  }
+  line.resize(line.size() - kTailBytes);
+  // Before the hashes: ,"seq":"N"
+  constexpr absl::string_view kSeqKey = ",\"seq\":\"";
+  const size_t seq_at = line.rfind(kSeqKey.data(), std::string::npos, kSeqKey.size());
+  uint64_t seq = 0;
+  if (seq_at == std::string::npos || line.back() != '"' ||
+      !absl::SimpleAtoi(line.substr(seq_at + kSeqKey.size(), line.size() - 1 - seq_at - kSeqKey.size()), &seq)) {
+    return absl::DataLossError("has no seq before its hashes");
+  }
+  line.resize(seq_at);
+  line.push_back('}');
+  v1::Event event;
+  absl::Status parsed = ParseJson(line, &event);
+  if (!parsed.ok()) return absl::DataLossError(absl::StrCat("does not parse: ", parsed.message()));
+  if (event.sequence() != seq) return absl::DataLossError("its seq and its event's sequence differ");
+  return std::make_pair(std::move(event), std::make_pair(*hash, *prev));
+}
+
+}  // namespace
+
+absl::StatusOr<ExpectedDigest> ReadDigestFile(const std::string& path) {
+  ASSIGN_OR_RETURN(std::string text, ReadSmallFile(path));
+  v1::Digest digest;
+  absl::Status parsed = ParseJson(text, &digest);
+  if (!parsed.ok()) {
+    return UsageError(absl::StrCat(path, " is not a digest: ", parsed.message()));
+  }
+  ExpectedDigest expected{.sequence = digest.seq()};
+  ASSIGN_OR_RETURN(expected.merkle_root, DigestHash(digest.merkle_root(), path, "merkle_root"));
+  if (digest.seq() > 0) {
+    ASSIGN_OR_RETURN(expected.head_hash, DigestHash(digest.head_hash(), path, "head_hash"));
+  }
+  return expected;
+}
+
+absl::StatusOr<std::string> VerifyProofFile(const std::string& path) {
+  ASSIGN_OR_RETURN(std::string text, ReadSmallFile(path));
+  return VerifyProofText(text);
+}
+
+absl::StatusOr<std::string> VerifyProofText(const std::string& text) {
+  // Strict JSON first: a key given twice would let a reader see one value
+  // while the check used another.
+  if (absl::StatusOr<JsonShape> shape = CheckJsonObject(text); !shape.ok()) {
+    return absl::DataLossError(absl::StrCat("the proof is not strict JSON: ", shape.status().message()));
+  }
+  v1::InclusionProof proof;
+  absl::Status parsed = ParseJson(text, &proof);
+  if (!parsed.ok()) return absl::DataLossError(absl::StrCat("the proof does not parse: ", parsed.message()));
+  RETURN_IF_ERROR(VerifyInclusionProof(proof));
+  // Whitespace, line ends and indentation are free; every value must be
+  // exactly as `aidledger proof` writes it (no upper-case hex, no number
+  // for a string), so that no value of the file can change and still hold.
+  google::protobuf::Struct as_given, as_written;
+  const bool compared = ParseJson(text, &as_given).ok() &&
+                        ParseJson(ToJson(proof, false), &as_written).ok();
+  if (!compared || !google::protobuf::util::MessageDifferencer::Equals(as_given, as_written)) {
+    return absl::DataLossError("the proof holds a value in another form than `aidledger proof` writes it");
+  }
+  v1::Event head;
+  const uint64_t proven = proof.seq(), size = proof.tree_size();
+  if (head.ParseFromString(proof.head_event_bytes()) && head.has_event_reversed() &&
+      head.event_reversed().reversed_sequence() == proven) {
+    return absl::StrCat("event ", proven, " was reversed by event ", size,
+                        ", the head this proof is bound to");
+  }
+  return absl::StrCat("a proof shows that event ", proven, " is in the log of ", size,
+                      " events, not that it is still in effect: a later reversal would not "
+                      "show in it (replay --type reversal, or a proof bound to a later head, would)");
+}
+
+absl::Status Replay(const Ledger& ledger, const ReplayOptions& options, std::ostream& out) {
+  const uint64_t to = options.to == 0 ? ledger.head().sequence : options.to;
+  const bool filtered = !options.region.empty();
+  // A region filter needs the registrations before `from`, so it reads from 1.
+  std::unique_ptr<EventReader> reader = ledger.Read(filtered ? 1 : options.from, to);
+  RegionIndex index;
+  StoredEvent stored;
+  if (options.format == "csv") out << CsvHeader();
+  while (true) {
+    ASSIGN_OR_RETURN(bool more, reader->Next(&stored));
+    if (!more) break;
+    if (filtered) index.Learn(stored.event);
+    if (stored.sequence < options.from) continue;
+    if (!options.type.empty() && EventTypeName(stored.event) != options.type) continue;
+    if (filtered && !index.Names(stored.event, options.region)) continue;
+    out << (options.format == "csv" ? CsvLine(stored) : EventJsonLine(stored) + "\n");
+    if (!out) return absl::InternalError("cannot write the output");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> Restore(const std::string& file, const std::string& db,
+                                 const std::string& snapshot_key) {
+  std::error_code error;
+  if (std::filesystem::exists(db, error) && !std::filesystem::is_empty(db, error)) {
+    return UsageError(absl::StrCat(db, " is not empty; restore needs an empty or absent directory"));
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return UsageError(absl::StrCat("cannot open ", file));
+  const std::string key_path = snapshot_key.empty() ? DefaultSnapshotKeyPath(db) : snapshot_key;
+  const bool key_existed = std::filesystem::exists(key_path, error);
+  RETURN_IF_ERROR(Ledger::Create(db, key_path));
+  auto restored = [&]() -> absl::StatusOr<uint64_t> {
+    ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger,
+                     Ledger::Open(db, {.snapshot_key_path = key_path}));
+    std::vector<std::pair<v1::Event, Hash>> batch;
+    Hash prev{};
+    uint64_t line_number = 0;
+    std::string line;
+    auto flush = [&]() -> absl::Status {
+      absl::Status appended = ledger->AppendVerbatim(batch);
+      batch.clear();
+      return appended;
+    };
+    while (std::getline(in, line)) {
+      ++line_number;
+      if (line.size() > limits::kImportRecordBytesMax) {
+        return absl::DataLossError(absl::StrCat(file, ":", line_number, ": the line is too long"));
+      }
+      if (absl::StripAsciiWhitespace(line).empty()) continue;
+      absl::StatusOr<std::pair<v1::Event, std::pair<Hash, Hash>>> parsed = ParseExportLine(line);
+      if (!parsed.ok()) {
+        return absl::DataLossError(absl::StrCat(file, ":", line_number, ": ", parsed.status().message()));
+      }
+      auto& [event, hashes] = *parsed;
+      if (hashes.second != prev) {
+        return absl::DataLossError(absl::StrCat(file, ":", line_number, ": event ", event.sequence(),
+                                                ": prev_hash is not the hash of the event before it"));
+      }
+      prev = hashes.first;
+      batch.emplace_back(std::move(event), hashes.first);
+      if (batch.size() == kRestoreBatchEvents) {
+        absl::Status appended = flush();
+        if (!appended.ok()) return WithContext(appended, absl::StrCat(file, ":", line_number, ": "));
+      }
+    }
+    absl::Status appended = flush();
+    if (!appended.ok()) return WithContext(appended, absl::StrCat(file, ": "));
+    return ledger->head().sequence;
+  }();
+  if (!restored.ok()) {  // leave nothing partial
+    std::filesystem::remove_all(db, error);
+    if (!key_existed) std::filesystem::remove(key_path, error);
+  }
+  return restored;
+}
+
+}  // namespace aidledger::app

@@ -1,0 +1,51 @@
+// The auditor's commands' application layer: digest files, proof files,
+// replay (export) and restore.
+#ifndef AIDLEDGER_APP_AUDIT_H_
+#define AIDLEDGER_APP_AUDIT_H_
+
+#include <ostream>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "ledger/ledger.h"
+
+namespace aidledger::app {
+
+// Reads a digest JSON file as `aidledger digest` writes it. Usage error when
+// it cannot be read or parsed.
+absl::StatusOr<ExpectedDigest> ReadDigestFile(const std::string& path);
+
+// Reads a proof JSON file and checks it offline: the event's bytes, its
+// chain hash, the audit paths and the digest. Whitespace and line ends are
+// free (a pretty-printed or CRLF copy holds); every value must be as
+// `aidledger proof` writes it, so that no value can change and still hold;
+// no key may appear twice. kDataLoss when it does not hold. Returns what
+// the proof says of the event's effect: reversed by the head it is bound
+// to, or that a proof shows inclusion, not current effect.
+absl::StatusOr<std::string> VerifyProofFile(const std::string& path);
+absl::StatusOr<std::string> VerifyProofText(const std::string& text);
+
+struct ReplayOptions {
+  uint64_t from = 1;
+  uint64_t to = 0;       // 0: the head
+  std::string region;    // events naming this region or a region below it
+  std::string type;      // region, pairing, ..., reversal
+  std::string format = "jsonl";  // or csv
+};
+
+// Streams events in order, in memory bounded by the number of regions and
+// projects (never by the number of events).
+absl::Status Replay(const Ledger& ledger, const ReplayOptions& options, std::ostream& out);
+
+// Rebuilds a ledger in the empty (or absent) directory `db` from a
+// `replay --format jsonl` export, keeping every sequence, recorded_at and
+// hash. Stops at the first event whose hash does not match, naming it, and
+// then leaves no ledger behind (nor the snapshot key it made). The new
+// ledger's snapshot key goes to `snapshot_key` (empty: DB.key). Returns the
+// number of events restored.
+absl::StatusOr<uint64_t> Restore(const std::string& file, const std::string& db,
+                                 const std::string& snapshot_key = "");
+
+}  // namespace aidledger::app
+
+#endif  // AIDLEDGER_APP_AUDIT_H_

@@ -1,0 +1,60 @@
+// Event drafts from named text fields: the one translation from what people
+// type (CLI flags, CSV columns) into aidledger.v1.Event. The CLI and import
+// both build drafts here, so a field means the same everywhere.
+//
+// Types and their fields (all text; amounts in any form ParseAmountFen takes):
+//   region        code, name, parent_code
+//   pairing       helper_code, recipient_code, program, since
+//   project       project_id, region_code, name, category, budget
+//   allocation    helper_code, recipient_code, project_id, amount, source, fiscal_year
+//   disbursement  project_id, amount
+//   investment    enterprise, helper_code, region_code, project_id, amount
+//   sale          region_code, helper_code, channel, amount
+//   reversal      reversed_event_id, reason
+// Every type also takes event_id, effective_date and memo.
+// program: east-west | counterpart | intra-province
+// category: industry | infrastructure | public-service | education | health |
+//           employment | other
+// source: fiscal | social
+#ifndef AIDLEDGER_APP_DRAFTS_H_
+#define AIDLEDGER_APP_DRAFTS_H_
+
+#include <map>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "aidledger/v1/events.pb.h"
+
+namespace aidledger::app {
+
+using FieldMap = std::map<std::string, std::string, std::less<>>;  // transparent: found by string_view
+
+// Builds the draft of `type` from `fields`. Rejects an unknown type, an
+// unknown field for the type, an unknown enum value or a malformed amount,
+// naming the field. Empty values count as absent.
+absl::StatusOr<v1::Event> DraftFromFields(const std::string& type, const FieldMap& fields);
+// The same into `event`, an empty message the caller owns (on an arena, say).
+absl::Status FillDraftFromFields(const std::string& type, const FieldMap& fields,
+                                 v1::Event* event);
+
+// The one CSV column set of replay and import: the fields of every type, in
+// this order, after `type`.
+extern const char* const kCsvFieldColumns[22];
+// Columns replay adds that import reads past (the importing ledger assigns
+// its own): seq, recorded_at, actor, hash, prev_hash.
+extern const char* const kCsvExportOnlyColumns[5];
+
+// The inverse of DraftFromFields: the type and fields of a stored event
+// (amounts as yuan with two decimals, which parse back exactly).
+std::pair<std::string, FieldMap> FieldsFromEvent(const v1::Event& event);
+
+// The names people type for enum values, and back.
+absl::StatusOr<v1::Program> ParseProgram(const std::string& text);
+absl::StatusOr<v1::ProjectCategory> ParseCategory(const std::string& text);
+absl::StatusOr<v1::FundSource> ParseSource(const std::string& text);
+std::string ProgramName(v1::Program program);
+std::string CategoryName(v1::ProjectCategory category);
+
+}  // namespace aidledger::app
+
+#endif  // AIDLEDGER_APP_DRAFTS_H_

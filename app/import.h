@@ -1,0 +1,71 @@
+// Import: many events from a CSV or JSONL file through the one append path.
+//
+// CSV: a header row naming the columns; a `type` column names the event
+// (app/drafts.h lists the types and their fields); other columns are fields.
+// JSONL: one event per line in the proto JSON mapping that `log --format
+// jsonl` and `replay` print (sequence, recorded_at, actor, hash and
+// prev_hash are ignored: the importing ledger assigns its own).
+//
+// Each batch (default: the whole file) is one atomic write. Every row is
+// validated against the ledger plus the rows before it; if any row of a
+// batch is bad, none of it is written, every bad row is reported as
+// FILE:LINE: field: reason, and the import stops there. A row without an
+// event_id gets one derived from its line number and its own bytes
+// ("row-" + 32 hex digits of SHA-256(LINE ":" RECORD)), so rerunning a file
+// after fixing some rows resumes without appending the others twice.
+#ifndef AIDLEDGER_APP_IMPORT_H_
+#define AIDLEDGER_APP_IMPORT_H_
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "ledger/ledger.h"
+
+namespace aidledger::app {
+
+struct ImportOptions {
+  std::string input_format;  // "csv" or "jsonl"; empty: from the extension
+  size_t batch_size = 0;     // 0: the whole file is one batch
+  bool dry_run = false;
+  std::string actor;
+  // Called after each batch with the rows read so far.
+  std::function<void(size_t rows)> progress;
+};
+
+struct ImportReport {
+  size_t rows = 0;
+  size_t appended = 0;
+  size_t duplicates = 0;
+  size_t rejected = 0;
+  size_t batches_written = 0;
+  std::vector<std::string> errors;  // "FILE:LINE: field: reason", at most 100
+  double seconds = 0;
+};
+
+// Imports `path` into `ledger`. Bad rows are reported in the ImportReport
+// (rejected > 0), not as the status; the status is for files that cannot be
+// read at all (kNotFound, not UTF-8, unknown format) and for I/O failures.
+absl::StatusOr<ImportReport> ImportFile(Ledger& ledger, const std::string& path,
+                                        const ImportOptions& options);
+
+// Keys beside an event's own that a JSON draft may carry and that are
+// dropped: none (an HTTP body), or an export line's seq, hash and prev_hash.
+enum class JsonExtras { kNone, kExportHashes };
+
+// One JSONL row (or HTTP body element) as an event draft. Refuses a key
+// given twice anywhere and any key that is not a field, naming it (and
+// pointing `amount` to amount_fen).
+absl::StatusOr<v1::Event> DraftFromJson(absl::string_view json,
+                                        JsonExtras extras = JsonExtras::kNone);
+// The same into `event`, an empty message the caller owns.
+absl::Status FillDraftFromJson(absl::string_view json, v1::Event* event,
+                               JsonExtras extras = JsonExtras::kNone);
+
+// The event_id derived for a row that brings none.
+std::string DerivedEventId(size_t line, absl::string_view record);
+
+}  // namespace aidledger::app
+
+#endif  // AIDLEDGER_APP_IMPORT_H_

@@ -1,0 +1,182 @@
+#include "app/output.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "app/drafts.h"
+#include "app/json_writer.h"
+#include "google/protobuf/util/json_util.h"
+#include "base/amount.h"
+#include "base/check.h"
+#include "base/fields.h"
+
+namespace aidledger::app {
+
+std::string ToJson(const google::protobuf::Message& message, bool defaults) {
+  if (IsPlainMessage(message.GetDescriptor(), defaults)) {  // reports, events: written directly
+    std::string json;
+    AppendJson(message, defaults, &json);
+    return json;
+  }
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = defaults;
+  options.always_print_enums_as_ints = false;
+  std::string json;
+  auto status = google::protobuf::util::MessageToJsonString(message, &json, options);
+  AIDLEDGER_CHECK(status.ok());  // only fails for Any with unknown types
+  return json;
+}
+
+std::string EventJsonLine(const StoredEvent& stored) {
+  std::string json = ToJson(stored.event, false);
+  AIDLEDGER_CHECK(!json.empty() && json.back() == '}');
+  json.pop_back();
+  absl::StrAppend(&json, json.size() > 1 ? "," : "", "\"seq\":\"", stored.sequence,
+                  "\",\"hash\":\"", Hex(stored.hash), "\",\"prev_hash\":\"",
+                  Hex(stored.prev_hash), "\"}");
+  return json;
+}
+
+std::string EventTypeName(const v1::Event& event) {
+  switch (event.payload_case()) {
+    case v1::Event::kRegionRegistered: return "region";
+    case v1::Event::kPairingEstablished: return "pairing";
+    case v1::Event::kProjectRegistered: return "project";
+    case v1::Event::kFundsAllocated: return "allocation";
+    case v1::Event::kFundsDisbursed: return "disbursement";
+    case v1::Event::kInvestmentRecorded: return "investment";
+    case v1::Event::kSaleRecorded: return "sale";
+    case v1::Event::kEventReversed: return "reversal";
+    case v1::Event::PAYLOAD_NOT_SET: break;
+  }
+  return "unknown";
+}
+
+std::string EventSummary(const v1::Event& event) {
+  switch (event.payload_case()) {
+    case v1::Event::kRegionRegistered: {
+      const auto& r = event.region_registered();
+      return absl::StrCat(r.code(), " ", r.name(),
+                          r.parent_code().empty() ? "" : absl::StrCat(" under ", r.parent_code()));
+    }
+    case v1::Event::kPairingEstablished: {
+      const auto& p = event.pairing_established();
+      return absl::StrCat(p.helper_code(), " -> ", p.recipient_code(), " ",
+                          ProgramName(p.program()),
+                          p.since().empty() ? "" : absl::StrCat(" since ", p.since()));
+    }
+    case v1::Event::kProjectRegistered: {
+      const auto& p = event.project_registered();
+      return absl::StrCat(p.project_id(), " ", p.name(), " in ", p.region_code(), " (",
+                          CategoryName(p.category()), ")");
+    }
+    case v1::Event::kFundsAllocated: {
+      const auto& a = event.funds_allocated();
+      return absl::StrCat(a.helper_code(), " -> ", a.recipient_code(), " ",
+                          FormatFen(a.amount_fen()), " yuan",
+                          a.project_id().empty() ? "" : absl::StrCat(" for ", a.project_id()));
+    }
+    case v1::Event::kFundsDisbursed: {
+      const auto& d = event.funds_disbursed();
+      return absl::StrCat(d.project_id(), " ", FormatFen(d.amount_fen()), " yuan");
+    }
+    case v1::Event::kInvestmentRecorded: {
+      const auto& i = event.investment_recorded();
+      return absl::StrCat(i.enterprise(), " in ", i.region_code(), " ",
+                          FormatFen(i.amount_fen()), " yuan");
+    }
+    case v1::Event::kSaleRecorded: {
+      const auto& s = event.sale_recorded();
+      return absl::StrCat(s.region_code(), " ", FormatFen(s.amount_fen()), " yuan",
+                          s.channel().empty() ? "" : absl::StrCat(" via ", s.channel()));
+    }
+    case v1::Event::kEventReversed: {
+      const auto& r = event.event_reversed();
+      return absl::StrCat("reverses ", r.reversed_event_id(), " (seq ", r.reversed_sequence(),
+                          "): ", r.reason());
+    }
+    case v1::Event::PAYLOAD_NOT_SET: break;
+  }
+  return "";
+}
+
+size_t DisplayWidth(const std::string& text) {
+  size_t width = 0;
+  for (size_t i = 0; i < text.size();) {
+    const unsigned char lead = static_cast<unsigned char>(text[i]);
+    size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : 4;
+    uint32_t code_point = lead;
+    if (length > 1 && i + length <= text.size()) {
+      code_point = lead & (0xFF >> (length + 1));
+      for (size_t k = 1; k < length; ++k) {
+        code_point = (code_point << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+      }
+    }
+    const bool wide = (code_point >= 0x1100 && code_point <= 0x115F) ||
+                      (code_point >= 0x2E80 && code_point <= 0xA4CF) ||
+                      (code_point >= 0xAC00 && code_point <= 0xD7A3) ||
+                      (code_point >= 0xF900 && code_point <= 0xFAFF) ||
+                      (code_point >= 0xFE30 && code_point <= 0xFE4F) ||
+                      (code_point >= 0xFF00 && code_point <= 0xFF60) ||
+                      (code_point >= 0xFFE0 && code_point <= 0xFFE6) ||
+                      (code_point >= 0x20000 && code_point <= 0x3FFFD);
+    width += wide ? 2 : 1;
+    i += length;
+  }
+  return width;
+}
+
+Table::Table(std::vector<std::string> header, std::vector<size_t> right_aligned)
+    : right_aligned_(std::move(right_aligned)) {
+  rows_.push_back(std::move(header));
+}
+
+std::string TerminalText(absl::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    const auto [point, length] = DecodeUtf8(text.substr(i));
+    if (length == 0) {
+      absl::StrAppend(&out, "\\x", absl::Hex(static_cast<unsigned char>(text[i]), absl::kZeroPad2));
+      ++i;
+    } else if (IsInvisibleControl(point)) {
+      absl::StrAppend(&out, point < 0x100 ? "\\x" : "\\u",
+                      absl::Hex(point, point < 0x100 ? absl::kZeroPad2 : absl::kZeroPad4));
+      i += length;
+    } else {
+      out.append(text.data() + i, length);
+      i += length;
+    }
+  }
+  return out;
+}
+
+void Table::AddRow(std::vector<std::string> row) {
+  for (std::string& cell : row) cell = TerminalText(cell);
+  rows_.push_back(std::move(row));
+}
+
+std::string Table::Render() const {
+  std::vector<size_t> widths;
+  for (const auto& row : rows_) {
+    if (widths.size() < row.size()) widths.resize(row.size(), 0);
+    for (size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], DisplayWidth(row[c]));
+  }
+  std::string out;
+  for (const auto& row : rows_) {
+    std::string line;
+    for (size_t c = 0; c < row.size(); ++c) {
+      const std::string padding(widths[c] - DisplayWidth(row[c]), ' ');
+      const bool right = std::find(right_aligned_.begin(), right_aligned_.end(), c) !=
+                         right_aligned_.end();
+      if (c > 0) line += "  ";
+      line += right ? padding + row[c] : (c + 1 == row.size() ? row[c] : row[c] + padding);
+    }
+    absl::StrAppend(&out, line, "\n");
+  }
+  return out;
+}
+
+}  // namespace aidledger::app

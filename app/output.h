@@ -1,0 +1,56 @@
+// What the CLI (and later the server) prints: proto JSON with proto field
+// names kept, event lines with their chain hashes, and aligned text tables
+// that count a Chinese character as two columns.
+#ifndef AIDLEDGER_APP_OUTPUT_H_
+#define AIDLEDGER_APP_OUTPUT_H_
+
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "google/protobuf/message.h"
+#include "ledger/ledger.h"
+
+namespace aidledger::app {
+
+// The proto JSON mapping of `message`, proto field names kept, on one line.
+// `defaults`: print fields that hold their default value too.
+std::string ToJson(const google::protobuf::Message& message, bool defaults);
+
+// One event as a JSON line: the event's proto JSON plus, last and in this
+// order, "seq" (as a string, like every uint64 of the proto JSON mapping),
+// "hash" and "prev_hash" in hex.
+std::string EventJsonLine(const StoredEvent& stored);
+
+// The event's type as people say it ("allocation") and a short summary.
+std::string EventTypeName(const v1::Event& event);
+std::string EventSummary(const v1::Event& event);
+
+// How many terminal columns `text` takes (CJK ideographs and fullwidth forms
+// take two).
+size_t DisplayWidth(const std::string& text);
+
+// `text` made safe to show on a terminal or in a table: every
+// IsInvisibleControl code point (ESC, U+202E, zero-width spaces, ...) and
+// every byte that is not UTF-8 is written as a visible escape (\x1b,
+// \u202e), so that no input can move the cursor, clear the screen, reorder
+// what follows or break a column.
+std::string TerminalText(absl::string_view text);
+
+// A text table: a header row and rows, columns padded to their widest cell.
+// Columns listed in `right_aligned` (by index) are right-aligned (numbers).
+class Table {
+ public:
+  explicit Table(std::vector<std::string> header, std::vector<size_t> right_aligned = {});
+  void AddRow(std::vector<std::string> row);
+  std::string Render() const;
+
+ private:
+  std::vector<std::vector<std::string>> rows_;
+  std::vector<size_t> right_aligned_;
+};
+
+}  // namespace aidledger::app
+
+#endif  // AIDLEDGER_APP_OUTPUT_H_

@@ -1,0 +1,187 @@
+#include "app/queries.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/time.h"
+#include "app/csv.h"
+#include "app/drafts.h"
+#include "app/output.h"
+#include "base/errors.h"
+#include "base/fields.h"
+#include "base/status_macros.h"
+
+namespace aidledger::app {
+namespace {
+
+constexpr absl::string_view kBom = "\xEF\xBB\xBF";
+
+std::string UnitName(AmountUnit unit) {
+  switch (unit) {
+    case AmountUnit::kWan: return "万元";
+    case AmountUnit::kYi: return "亿元";
+    case AmountUnit::kYuan: break;
+  }
+  return "元";
+}
+
+std::string CsvRow(const std::vector<std::string>& fields) {
+  std::vector<std::string> quoted;
+  for (const std::string& field : fields) quoted.push_back(CsvField(field));
+  return absl::StrCat(absl::StrJoin(quoted, ","), "\r\n");
+}
+
+std::vector<std::string> FigureCells(const v1::RegionFigures& f) {
+  return {absl::StrCat(f.allocated_fen()), absl::StrCat(f.disbursed_fen()),
+          absl::StrCat(f.balance_fen()), absl::StrCat(f.invested_fen()),
+          absl::StrCat(f.sales_fen()), absl::StrCat(f.projects())};
+}
+
+std::string ProgramLabel(v1::Program program) {
+  const std::string name = ProgramName(program);
+  return name.empty() ? "no pairing" : name;
+}
+
+}  // namespace
+
+absl::StatusOr<FoldedPoint> FoldAtPoint(const Ledger& ledger, const PointOptions& options) {
+  FoldedPoint point;
+  uint64_t sequence = ledger.head().sequence;
+  if (options.at_seq.has_value() && !options.known_at.empty()) {
+    return UsageError("--at-seq and --known-at name two different points; give one");
+  }
+  if (options.at_seq.has_value()) {
+    if (*options.at_seq > sequence) {
+      return UsageError(absl::StrCat("--at-seq ", *options.at_seq, " is past the head of the log (",
+                                     sequence, ")"));
+    }
+    sequence = *options.at_seq;
+  }
+  if (!options.known_at.empty()) {
+    absl::Time time;
+    std::string error;
+    if (!absl::ParseTime(absl::RFC3339_full, options.known_at, &time, &error)) {
+      return UsageError(absl::StrCat("--known-at must be an RFC 3339 time like "
+                                     "2023-01-01T00:00:00+08:00 (got \"",
+                                     options.known_at.substr(0, 40), "\")"));
+    }
+    ASSIGN_OR_RETURN(sequence, ledger.SequenceKnownAt(time));
+    point.at.set_known_at(absl::FormatTime(absl::RFC3339_full, time, absl::UTCTimeZone()));
+  }
+  std::optional<std::string> as_of;
+  if (!options.as_of.empty()) {
+    absl::Status date = CheckDate(options.as_of, "--as-of");
+    if (!date.ok()) return UsageError(date.message());
+    as_of = options.as_of;
+    point.at.set_as_of_date(options.as_of);
+  }
+  ASSIGN_OR_RETURN(point.folded, ledger.Fold(sequence, as_of, true, options.projections));
+  point.at.set_seq(point.folded.sequence);
+  point.at.set_head_hash(point.folded.sequence == 0 ? "" : Hex(point.folded.hash));
+  return point;
+}
+
+absl::StatusOr<AmountUnit> ParseUnit(const std::string& text) {
+  if (text == "yuan") return AmountUnit::kYuan;
+  if (text == "wan") return AmountUnit::kWan;
+  if (text == "yi") return AmountUnit::kYi;
+  return UsageError(absl::StrCat("--unit must be yuan, wan or yi (got \"", text, "\")"));
+}
+
+std::string PointHeading(const v1::PointInTime& at, AmountUnit unit) {
+  std::string heading = absl::StrCat("at seq ", at.seq());
+  if (!at.head_hash().empty()) absl::StrAppend(&heading, " (hash ", at.head_hash().substr(0, 12), ")");
+  if (!at.known_at().empty()) absl::StrAppend(&heading, ", as known at ", at.known_at());
+  if (!at.as_of_date().empty()) absl::StrAppend(&heading, ", effective as of ", at.as_of_date());
+  absl::StrAppend(&heading, "; amounts in ", UnitName(unit));
+  return heading;
+}
+
+std::string RegionsTable(const v1::RegionBalancesReport& report, AmountUnit unit) {
+  Table table({"CODE", "REGION", "ALLOCATED", "DISBURSED", "BALANCE", "INVESTED", "SALES",
+               "PROJECTS"},
+              {2, 3, 4, 5, 6, 7});
+  const int base_depth = report.regions().empty() ? 0 : report.regions(0).depth();
+  for (const v1::RegionEntry& region : report.regions()) {
+    const v1::RegionFigures& t = region.total();
+    const std::string indent(2 * static_cast<size_t>(std::max(0, region.depth() - base_depth)), ' ');
+    table.AddRow({region.code(), indent + region.name(), FormatFen(t.allocated_fen(), unit),
+                  FormatFen(t.disbursed_fen(), unit), FormatFen(t.balance_fen(), unit),
+                  FormatFen(t.invested_fen(), unit), FormatFen(t.sales_fen(), unit),
+                  absl::StrCat(t.projects())});
+  }
+  return absl::StrCat(PointHeading(report.at(), unit),
+                      "; each region's figures include the regions below it\n", table.Render());
+}
+
+std::string RegionsCsv(const v1::RegionBalancesReport& report) {
+  std::string out(kBom);
+  std::vector<std::string> header = {"code", "name", "parent_code"};
+  for (const char* scope : {"own", "total"}) {
+    for (const char* figure : {"allocated_fen", "disbursed_fen", "balance_fen", "invested_fen",
+                               "sales_fen", "projects"}) {
+      header.push_back(absl::StrCat(scope, "_", figure));
+    }
+  }
+  out += CsvRow(header);
+  for (const v1::RegionEntry& region : report.regions()) {
+    std::vector<std::string> row = {region.code(), region.name(), region.parent_code()};
+    for (const std::string& cell : FigureCells(region.own())) row.push_back(cell);
+    for (const std::string& cell : FigureCells(region.total())) row.push_back(cell);
+    out += CsvRow(row);
+  }
+  return out;
+}
+
+std::string ProjectsTable(const v1::ProjectTotalsReport& report, AmountUnit unit) {
+  Table table({"PROJECT", "REGION", "NAME", "CATEGORY", "BUDGET", "ALLOCATED", "DISBURSED",
+               "INVESTED"},
+              {4, 5, 6, 7});
+  for (const v1::ProjectEntry& p : report.projects()) {
+    table.AddRow({p.project_id(), p.region_code(), p.name(), CategoryName(p.category()),
+                  FormatFen(p.budget_fen(), unit), FormatFen(p.allocated_fen(), unit),
+                  FormatFen(p.disbursed_fen(), unit), FormatFen(p.invested_fen(), unit)});
+  }
+  return absl::StrCat(PointHeading(report.at(), unit), "\n", table.Render());
+}
+
+std::string ProjectsCsv(const v1::ProjectTotalsReport& report) {
+  std::string out(kBom);
+  out += CsvRow({"project_id", "region_code", "name", "category", "budget_fen", "allocated_fen",
+                 "disbursed_fen", "invested_fen"});
+  for (const v1::ProjectEntry& p : report.projects()) {
+    out += CsvRow({p.project_id(), p.region_code(), p.name(), CategoryName(p.category()),
+                   absl::StrCat(p.budget_fen()), absl::StrCat(p.allocated_fen()),
+                   absl::StrCat(p.disbursed_fen()), absl::StrCat(p.invested_fen())});
+  }
+  return out;
+}
+
+std::string HelpersTable(const v1::HelperTotalsReport& report, AmountUnit unit) {
+  Table table({"CODE", "HELPER", "PROGRAM", "ALLOCATED", "INVESTED", "SALES"}, {3, 4, 5});
+  for (const v1::HelperEntry& h : report.helpers()) {
+    table.AddRow({h.code(), h.name(), "all", FormatFen(h.allocated_fen(), unit),
+                  FormatFen(h.invested_fen(), unit), FormatFen(h.sales_fen(), unit)});
+    for (const v1::ProgramFigures& p : h.by_program()) {
+      table.AddRow({"", "", ProgramLabel(p.program()), FormatFen(p.allocated_fen(), unit),
+                    FormatFen(p.invested_fen(), unit), FormatFen(p.sales_fen(), unit)});
+    }
+  }
+  return absl::StrCat(PointHeading(report.at(), unit), "\n", table.Render());
+}
+
+std::string HelpersCsv(const v1::HelperTotalsReport& report) {
+  std::string out(kBom);
+  out += CsvRow({"code", "name", "program", "allocated_fen", "invested_fen", "sales_fen"});
+  for (const v1::HelperEntry& h : report.helpers()) {
+    out += CsvRow({h.code(), h.name(), "all", absl::StrCat(h.allocated_fen()),
+                   absl::StrCat(h.invested_fen()), absl::StrCat(h.sales_fen())});
+    for (const v1::ProgramFigures& p : h.by_program()) {
+      out += CsvRow({h.code(), h.name(), v1::Program_Name(p.program()),
+                     absl::StrCat(p.allocated_fen()), absl::StrCat(p.invested_fen()),
+                     absl::StrCat(p.sales_fen())});
+    }
+  }
+  return out;
+}
+
+}  // namespace aidledger::app

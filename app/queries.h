@@ -1,0 +1,47 @@
+// Point-in-time queries shared by the CLI and the server: which slice of the
+// log a report folds (--at-seq, --known-at, --as-of), and how reports print.
+#ifndef AIDLEDGER_APP_QUERIES_H_
+#define AIDLEDGER_APP_QUERIES_H_
+
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "aidledger/v1/projections.pb.h"
+#include "base/amount.h"
+#include "ledger/ledger.h"
+
+namespace aidledger::app {
+
+struct PointOptions {
+  std::optional<uint64_t> at_seq;  // events 1..N
+  std::string known_at;            // RFC 3339: events recorded at or before it
+  std::string as_of;               // YYYY-MM-DD: events effective on or before it
+  Books::Set projections = Books::kAll;  // what the query reads (ProjectionsRead)
+};
+
+struct FoldedPoint {
+  FoldedBooks folded;
+  v1::PointInTime at;
+};
+
+// Folds the ledger to the point `options` names (the head when none).
+// Usage errors (exit 2) for malformed or contradictory options.
+absl::StatusOr<FoldedPoint> FoldAtPoint(const Ledger& ledger, const PointOptions& options);
+
+absl::StatusOr<AmountUnit> ParseUnit(const std::string& text);
+
+// Text tables (Chinese names, yuan with separators in `unit`) and CSV (fen,
+// UTF-8 with a byte-order mark so that spreadsheet programs read the names).
+std::string RegionsTable(const v1::RegionBalancesReport& report, AmountUnit unit);
+std::string RegionsCsv(const v1::RegionBalancesReport& report);
+std::string ProjectsTable(const v1::ProjectTotalsReport& report, AmountUnit unit);
+std::string ProjectsCsv(const v1::ProjectTotalsReport& report);
+std::string HelpersTable(const v1::HelperTotalsReport& report, AmountUnit unit);
+std::string HelpersCsv(const v1::HelperTotalsReport& report);
+// "at seq N (hash 0123456789ab), as of D": the heading of a table.
+std::string PointHeading(const v1::PointInTime& at, AmountUnit unit);
+
+}  // namespace aidledger::app
+
+#endif  // AIDLEDGER_APP_QUERIES_H_

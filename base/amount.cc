@@ -1,0 +1,140 @@
+#include "base/amount.h"
+
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/strings/ascii.h"
+#include "base/errors.h"
+#include "base/limits.h"
+
+namespace aidledger {
+namespace {
+
+constexpr absl::string_view kYuanSign = "\xC2\xA5";          // ¥
+constexpr absl::string_view kFullwidthYuanSign = "\xEF\xBF\xA5";  // ￥
+constexpr absl::string_view kWan = "\xE4\xB8\x87";            // 万
+constexpr absl::string_view kYi = "\xE4\xBA\xBF";             // 亿
+constexpr absl::string_view kYuan = "\xE5\x85\x83";           // 元
+
+absl::Status Bad(absl::string_view field, absl::string_view text,
+                 absl::string_view why) {
+  return Rejected(v1::AMOUNT_INVALID, field,
+                  absl::StrCat(why, " (got \"", text, "\")"));
+}
+
+// Splits off the integer digits, checking comma groups: either no commas at
+// all, or a first group of 1-3 digits followed by groups of exactly three.
+bool IntegerDigits(absl::string_view part, std::string* digits) {
+  if (part.empty()) return false;
+  const bool has_comma = part.find(',') != absl::string_view::npos;
+  size_t group = 0;
+  bool first_group = true;
+  for (char c : part) {
+    if (c == ',') {
+      if (group == 0 || (first_group ? group > 3 : group != 3)) return false;
+      first_group = false;
+      group = 0;
+      continue;
+    }
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return false;
+    digits->push_back(c);
+    ++group;
+  }
+  if (has_comma && group != 3) return false;
+  return true;
+}
+
+}  // namespace
+
+absl::StatusOr<int64_t> ParseAmountFen(absl::string_view text,
+                                       absl::string_view field) {
+  if (text.size() > limits::kAmountTextBytesMax) {
+    return Bad(field, text.substr(0, 24), "is longer than 64 bytes");
+  }
+  absl::string_view rest = absl::StripAsciiWhitespace(text);
+  if (rest.empty()) return Bad(field, text, "is empty");
+  if (!absl::ConsumePrefix(&rest, kYuanSign)) {
+    absl::ConsumePrefix(&rest, kFullwidthYuanSign);
+  }
+  absl::ConsumeSuffix(&rest, kYuan);
+  // The decimal places down to one fen: 2 for yuan, 4 more for 万 (10^4
+  // yuan), 8 more for 亿 (10^8 yuan).
+  int fraction_digits_max = 2;
+  if (absl::ConsumeSuffix(&rest, kWan)) {
+    fraction_digits_max = 6;
+  } else if (absl::ConsumeSuffix(&rest, kYi)) {
+    fraction_digits_max = 10;
+  }
+  if (rest.empty()) return Bad(field, text, "has no digits");
+  if (rest.front() == '-' || rest.front() == '+') {
+    return Bad(field, text, "must be a positive number without a sign");
+  }
+  absl::string_view int_part = rest;
+  absl::string_view frac_part;
+  bool has_point = false;
+  if (size_t dot = rest.find('.'); dot != absl::string_view::npos) {
+    int_part = rest.substr(0, dot);
+    frac_part = rest.substr(dot + 1);
+    has_point = true;
+  }
+  std::string digits;
+  if (!IntegerDigits(int_part, &digits)) {
+    return Bad(field, text, "is not a number like 1234.56, 1,234.56 or 9238万");
+  }
+  if (has_point && frac_part.empty()) {
+    return Bad(field, text, "has a decimal point without digits after it");
+  }
+  for (char c : frac_part) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) {
+      return Bad(field, text, "is not a number like 1234.56, 1,234.56 or 9238万");
+    }
+  }
+  // Trailing zeros do not add precision; anything else past the fen does.
+  while (!frac_part.empty() && frac_part.back() == '0') frac_part.remove_suffix(1);
+  if (static_cast<int>(frac_part.size()) > fraction_digits_max) {
+    return Bad(field, text, "is more precise than one fen (0.01 yuan)");
+  }
+  // value_fen = (int_digits . frac_digits) * 10^fraction_digits_max, in integers.
+  std::string fen_digits = digits;
+  fen_digits.append(frac_part.data(), frac_part.size());
+  int pad = fraction_digits_max - static_cast<int>(frac_part.size());
+  fen_digits.append(static_cast<size_t>(pad), '0');
+  int64_t value = 0;
+  for (char c : fen_digits) {
+    if (__builtin_mul_overflow(value, int64_t{10}, &value) ||
+        __builtin_add_overflow(value, int64_t{c - '0'}, &value)) {
+      return Bad(field, text, "is too large for a 64-bit fen amount");
+    }
+  }
+  if (value == 0) return Bad(field, text, "must be greater than zero");
+  return value;
+}
+
+std::string FormatFen(int64_t fen, AmountUnit unit) {
+  // Work on the magnitude as unsigned so that INT64_MIN formats too.
+  const bool negative = fen < 0;
+  uint64_t magnitude = negative ? (~static_cast<uint64_t>(fen) + 1)
+                                : static_cast<uint64_t>(fen);
+  int decimals = 2;
+  if (unit == AmountUnit::kWan) decimals = 6;
+  if (unit == AmountUnit::kYi) decimals = 10;
+  uint64_t divisor = 1;
+  for (int i = 0; i < decimals; ++i) divisor *= 10;
+  uint64_t whole = magnitude / divisor;
+  uint64_t fraction = magnitude % divisor;
+  std::string whole_text = absl::StrCat(whole);
+  std::string grouped;
+  for (size_t i = 0; i < whole_text.size(); ++i) {
+    if (i > 0 && (whole_text.size() - i) % 3 == 0) grouped.push_back(',');
+    grouped.push_back(whole_text[i]);
+  }
+  std::string fraction_text = absl::StrCat(fraction);
+  fraction_text.insert(0, static_cast<size_t>(decimals) - fraction_text.size(), '0');
+  while (fraction_text.size() > 2 && fraction_text.back() == '0') {
+    fraction_text.pop_back();
+  }
+  return absl::StrCat(negative ? "-" : "", grouped, ".", fraction_text);
+}
+
+}  // namespace aidledger

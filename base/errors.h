@@ -1,0 +1,58 @@
+// How aidledger reports failure: every error is an absl::Status.
+//
+// A *rejection* is bad input or a rule the ledger state forbids. It carries a
+// stable RejectReason (proto/aidledger/v1/events.proto) as a payload and a
+// one-line message that starts with the offending field: "amount: ...".
+// Corruption is kDataLoss; a ledger held by another process is kUnavailable.
+#ifndef AIDLEDGER_BASE_ERRORS_H_
+#define AIDLEDGER_BASE_ERRORS_H_
+
+#include <cstdint>
+#include <optional>
+#include "absl/strings/string_view.h"
+
+#include "absl/status/status.h"
+#include "aidledger/v1/events.pb.h"
+
+namespace aidledger {
+
+// Process exit codes shared by every command.
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitInternal = 1,
+  kExitUsage = 2,
+  kExitRejected = 3,
+  kExitIntegrity = 4,
+  kExitLocked = 5,
+};
+
+// A rejection of `field` for `reason`; the message reads "field: detail".
+absl::Status Rejected(v1::RejectReason reason, absl::string_view field,
+                      absl::string_view detail);
+
+// The reason carried by a rejection, or nullopt for any other status.
+std::optional<v1::RejectReason> RejectReasonOf(const absl::Status& status);
+
+// A usage error (exit 2): a missing ledger, a flag value the command does
+// not take. Not a rejection of an event.
+absl::Status UsageError(absl::string_view message);
+
+// The same status (code and payloads) with `prefix` before its message.
+absl::Status WithContext(const absl::Status& status, absl::string_view prefix);
+
+// Corruption or a failed integrity check (exit 4).
+absl::Status Corruption(absl::string_view detail);
+
+// The checks every reader makes of a stored event it decoded: that it
+// decoded (`decoded`), names the sequence it is stored at and was recorded
+// at a time the ledger can write (CheckRecordedAt). kDataLoss naming the
+// sequence when not, worded alike by every reader.
+absl::Status CheckDecodedEvent(uint64_t stored_at, bool decoded, uint64_t says_sequence,
+                               int64_t recorded_at_seconds, int32_t recorded_at_nanos);
+
+// Maps a status to the exit code of the command that produced it.
+ExitCode ExitCodeFor(const absl::Status& status);
+
+}  // namespace aidledger
+
+#endif  // AIDLEDGER_BASE_ERRORS_H_

@@ -1,0 +1,113 @@
+// Every maximum aidledger enforces, in one place. Inputs beyond these are
+// rejected with a clear error; loops and buffers are bounded by them.
+#ifndef AIDLEDGER_BASE_LIMITS_H_
+#define AIDLEDGER_BASE_LIMITS_H_
+
+#include <cstddef>
+#include <cstdint>
+
+namespace aidledger::limits {
+
+// Text fields, in bytes of UTF-8.
+inline constexpr size_t kNameBytesMax = 256;       // region, project, enterprise names
+inline constexpr size_t kMemoBytesMax = 1024;      // memo and reversal reason
+inline constexpr size_t kActorBytesMax = 128;
+inline constexpr size_t kEventIdBytesMax = 128;
+inline constexpr size_t kProjectIdBytesMax = 64;
+inline constexpr size_t kChannelBytesMax = 128;
+inline constexpr size_t kAmountTextBytesMax = 64;  // "¥1,234,567.89" and the like
+// The largest amount of one event (and a project's budget): 10^15 fen, ten
+// trillion yuan (10万亿元), about a whole year of the central government's
+// transfers to all local governments. Anything larger is a typing error (a
+// pasted ID, fen keyed as yuan twice), not assistance; and sums of such
+// amounts stay far from int64's 9.2 x 10^18.
+inline constexpr int64_t kAmountFenMax = 1'000'000'000'000'000;
+
+// Region tree: province > city > county > ... ; deeper trees are rejected so
+// that every roll-up walk is bounded.
+inline constexpr int kRegionDepthMax = 8;
+
+// One append batch (an import batch, an HTTP batch, a group commit). An
+// import's default batch is its whole file, so this also bounds the rows of
+// a file imported without --batch-size.
+inline constexpr size_t kBatchEventsMax = 1'000'000;
+
+// Import input: one CSV record or JSONL line, and the rejected rows listed
+// before the rest are only counted.
+inline constexpr size_t kImportRecordBytesMax = 256 * 1024;
+inline constexpr size_t kImportRejectionsListedMax = 100;
+// An import reads the next batch while writing one only for batches up to
+// this many events, so that holding two stays small.
+inline constexpr size_t kImportReadAheadBatchEventsMax = 100'000;
+// An import batch's drafts live on one protobuf arena, which grows by
+// blocks of up to this size (protobuf's own default, 8 KiB, would take
+// hundreds of blocks for a batch of 10,000).
+inline constexpr size_t kImportArenaBlockBytesMax = 256 * 1024;
+
+// A projection's state lives on a protobuf arena of its own (nothing in it is
+// ever freed before the whole state is), which grows by blocks of up to this
+// size: a 2 MB state takes a dozen blocks instead of hundreds.
+inline constexpr size_t kStateArenaBlockBytesMax = 256 * 1024;
+
+// A stored event (serialized protobuf) may not exceed this.
+inline constexpr size_t kEventBytesMax = 64 * 1024;
+
+// Fiscal years and effective dates accepted.
+inline constexpr int kYearMin = 1949;
+inline constexpr int kYearMax = 2199;
+// A stored event's recorded_at, which the ledger takes from its clock in
+// whole microseconds: from 1970-01-01 to the end of kYearMax (UTC).
+inline constexpr int64_t kRecordedAtSecondsMax = 7'258'118'399;  // 2199-12-31T23:59:59Z
+
+// Rows printed by `log` in one call without --to, to keep output bounded.
+inline constexpr uint64_t kLogRowsDefaultMax = 1'000'000;
+
+// Snapshot records read when looking for a usable one (a few per
+// projection and snapshot point; older ones beyond this are not considered).
+inline constexpr size_t kSnapshotRecordsScannedMax = 30'000;
+
+// Write-ahead logs kept on disk before RocksDB flushes the families whose
+// memtables hold the oldest of them. Every append also writes the head to
+// the small meta family, which never fills a memtable on its own, so without
+// this bound every WAL since the ledger was opened stays (2 GB after a 10M
+// import) and every read-only open replays it all (6 s, and its memtables
+// in memory).
+inline constexpr uint64_t kWalBytesMax = 128ull << 20;
+
+// Unflushed writes worth flushing: a read-write session that leaves at
+// least this much in memtables flushes them when it closes, and serve when
+// it goes idle. A read-write open flushes what it replays, but a read-only
+// one (every CLI query, every rebuild) replays the unflushed WAL into
+// memory each time: about 7 ms per MiB (a 1M import left 62 MB, and a
+// query took 0.48 s instead of 35 ms). Small sessions (one CLI append)
+// stay below it, so that they do not each leave a tiny table file.
+inline constexpr uint64_t kUnflushedBytesWorthFlushing = 1ull << 20;
+
+// Keys looked up in one RocksDB MultiGet (an append batch's event_ids are
+// looked up this many at a time).
+inline constexpr size_t kMultiGetKeysMax = 1024;
+
+// A forward scan of the log or its index asks the disk for this much at a
+// time, instead of one small read per block (a rebuild of 1M events:
+// 37,900 reads -> 211).
+// The benchmark gives db_bench's readseq the same, so the limit it measures
+// reads the same way.
+inline constexpr size_t kScanReadaheadBytes = 1 << 20;
+
+// A fold reads and decodes this many events before folding them, so that
+// their cache misses overlap (Books::ApplyAll).
+inline constexpr size_t kFoldBatchEvents = 32;
+
+// A fold of a long tail reads the log on a thread of its own, checking each
+// record's hash and link, in chunks of at most this many events and bytes,
+// while the calling thread decodes and folds the chunks read before; at
+// most kFoldChunksAhead read chunks wait for it. A tail of one chunk or less,
+// or any tail in a process allowed only one CPU, is read and folded on the
+// calling thread.
+inline constexpr size_t kFoldChunkEvents = 2048;
+inline constexpr size_t kFoldChunkBytesMax = 256 * 1024;
+inline constexpr size_t kFoldChunksAhead = 4;
+
+}  // namespace aidledger::limits
+
+#endif  // AIDLEDGER_BASE_LIMITS_H_

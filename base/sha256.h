@@ -1,0 +1,31 @@
+// SHA-256 through OpenSSL's libcrypto. Hashes are 32 raw bytes; Hex() prints
+// them for people.
+#ifndef AIDLEDGER_BASE_SHA256_H_
+#define AIDLEDGER_BASE_SHA256_H_
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include "absl/strings/string_view.h"
+
+#include "absl/status/statusor.h"
+
+namespace aidledger {
+
+inline constexpr size_t kHashBytes = 32;
+using Hash = std::array<uint8_t, kHashBytes>;
+
+// SHA-256 of the concatenation of `parts`.
+Hash Sha256(std::initializer_list<absl::string_view> parts);
+
+absl::string_view HashBytes(const Hash& hash);
+std::string Hex(absl::string_view bytes);
+std::string Hex(const Hash& hash);
+// Parses 64 hex digits; rejects anything else.
+absl::StatusOr<Hash> HashFromHex(absl::string_view hex);
+// A hash from exactly 32 raw bytes; rejects anything else.
+absl::StatusOr<Hash> HashFromBytes(absl::string_view bytes);
+
+}  // namespace aidledger
+
+#endif  // AIDLEDGER_BASE_SHA256_H_

@@ -1,0 +1,145 @@
+#include "server/tokens.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "base/errors.h"
+#include "base/fields.h"
+#include "base/limits.h"
+#include "base/status_macros.h"
+
+namespace aidledger::app {
+namespace {
+
+constexpr size_t kTokensMax = 10'000;
+// A line is at most "appender " + a 128-byte name + " " + 64 hex digits; a
+// file of kTokensMax of them, with comments, fits well within this.
+constexpr size_t kTokensFileBytesMax = 4 * 1024 * 1024;
+constexpr size_t kTokenRandomBytes = 32;
+
+}  // namespace
+
+absl::StatusOr<Role> ParseRole(const std::string& text) {
+  if (text == "reader") return Role::kReader;
+  if (text == "auditor") return Role::kAuditor;
+  if (text == "appender") return Role::kAppender;
+  return UsageError(absl::StrCat("role must be reader, auditor or appender (got \"",
+                                 text.substr(0, 40), "\")"));
+}
+
+const char* RoleName(Role role) {
+  switch (role) {
+    case Role::kReader: return "reader";
+    case Role::kAuditor: return "auditor";
+    case Role::kAppender: return "appender";
+  }
+  return "unknown";
+}
+
+absl::StatusOr<TokenTable> TokenTable::Load(const std::string& path,
+                                            const std::function<void(absl::string_view)>& warn) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return UsageError(absl::StrCat("cannot read the tokens file ", path));
+  struct stat info;
+  std::string text(kTokensFileBytesMax + 1, '\0');
+  ssize_t got = -1;
+  const bool regular = ::fstat(fd, &info) == 0 && S_ISREG(info.st_mode);
+  if (regular && (info.st_mode & 022) == 0) got = ::read(fd, text.data(), text.size());
+  ::close(fd);
+  if (!regular) return UsageError(absl::StrCat("the tokens file ", path, " is not a regular file"));
+  if ((info.st_mode & 022) != 0) {
+    return UsageError(absl::StrFormat("the tokens file %s may be written by others (mode %03o), who "
+                                      "could add an appender; chmod 600 it",
+                                      path, info.st_mode & 0777));
+  }
+  if (got < 0) return UsageError(absl::StrCat("cannot read the tokens file ", path));
+  if (static_cast<size_t>(got) > kTokensFileBytesMax) {
+    return UsageError(absl::StrCat("the tokens file ", path, " is larger than ", kTokensFileBytesMax,
+                                   " bytes"));
+  }
+  text.resize(static_cast<size_t>(got));
+  if ((info.st_mode & 004) != 0 && warn) {
+    warn(absl::StrFormat("the tokens file %s may be read by anyone (mode %03o); its hashes are not "
+                         "secrets, but chmod 600 is advised",
+                         path, info.st_mode & 0777));
+  }
+  TokenTable table;
+  absl::flat_hash_set<std::string> names;
+  absl::flat_hash_set<std::string> hashes;
+  size_t number = 0;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    ++number;
+    line = absl::StripAsciiWhitespace(line);
+    if (line.empty() || line.front() == '#') continue;
+    std::vector<std::string> parts = absl::StrSplit(line, ' ', absl::SkipEmpty());
+    auto bad = [&](absl::string_view why) {
+      return UsageError(absl::StrCat(path, ":", number, ": ", why));
+    };
+    if (parts.size() != 3) return bad("expected ROLE NAME SHA256-HEX");
+    absl::StatusOr<Role> role = ParseRole(parts[0]);
+    if (!role.ok()) return bad(role.status().message());
+    if (!CheckIdentifier(parts[1], "name", limits::kActorBytesMax).ok()) {
+      return bad("the name may hold only letters, digits and . _ : - /");
+    }
+    absl::StatusOr<Hash> hash = HashFromHex(parts[2]);
+    if (!hash.ok()) return bad("the hash must be 64 hex digits");
+    if (table.entries_.size() == kTokensMax) return bad("too many tokens");
+    if (!names.insert(parts[1]).second) return bad(absl::StrCat("the name ", parts[1], " is given twice"));
+    if (!hashes.insert(parts[2]).second) return bad("the same token hash is given twice");
+    table.entries_.push_back({*role, parts[1], *hash});
+  }
+  if (table.entries_.empty()) {
+    return UsageError(absl::StrCat("the tokens file ", path, " holds no token; add one with "
+                                   "`aidledger token add`"));
+  }
+  return table;
+}
+
+std::optional<Caller> TokenTable::Authenticate(absl::string_view token) const {
+  const Hash presented = Sha256({token});
+  const Entry* match = nullptr;
+  for (const Entry& entry : entries_) {
+    // CRYPTO_memcmp takes the same time whatever the bytes; no early exit.
+    const bool equal = CRYPTO_memcmp(entry.hash.data(), presented.data(), kHashBytes) == 0;
+    if (equal && match == nullptr) match = &entry;
+  }
+  if (match == nullptr) return std::nullopt;
+  return Caller{match->role, match->name};
+}
+
+std::optional<Caller> TokenTable::FindByName(absl::string_view name) const {
+  for (const Entry& entry : entries_) {
+    if (entry.name == name) return Caller{entry.role, entry.name};
+  }
+  return std::nullopt;
+}
+
+absl::StatusOr<std::string> AddToken(const std::string& path, Role role, const std::string& name) {
+  if (!CheckIdentifier(name, "name", limits::kActorBytesMax).ok()) {
+    return UsageError("--name may hold only letters, digits and . _ : - /");
+  }
+  unsigned char random[kTokenRandomBytes];
+  if (RAND_bytes(random, sizeof(random)) != 1) return absl::InternalError("no random bytes");
+  const std::string token =
+      absl::StrCat("aid_", Hex(absl::string_view(reinterpret_cast<char*>(random), sizeof(random))));
+  const std::string line = absl::StrCat(RoleName(role), " ", name, " ", Hex(Sha256({token})), "\n");
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0) return UsageError(absl::StrCat("cannot write the tokens file ", path));
+  const bool written = write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  const bool synced = fsync(fd) == 0;
+  close(fd);
+  if (!written || !synced) return absl::InternalError(absl::StrCat("cannot write ", path));
+  return token;
+}
+
+}  // namespace aidledger::app

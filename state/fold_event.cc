@@ -1,0 +1,346 @@
+#include "state/fold_event.h"
+
+#include <array>
+
+#include "absl/strings/str_cat.h"
+#include "base/errors.h"
+#include "base/fields.h"
+#include "base/status_macros.h"
+
+namespace aidledger {
+namespace {
+
+// Protobuf's own bound: a varint of more than 10 bytes does not parse.
+constexpr int kVarintBytesMax = 10;
+// The highest field number any message of events.proto uses.
+constexpr uint64_t kFieldNumberMax = 17;
+// Event -> EventReversed -> target Event: a target that is itself a
+// reversal (never written; validation admits only money targets) goes to
+// protobuf.
+constexpr int kTargetDepthMax = 1;
+
+enum WireType : uint64_t { kVarint = 0, kFixed64 = 1, kLengthDelimited = 2, kFixed32 = 5 };
+
+// What a known field holds and, when a fold reads it, where it goes.
+struct Field {
+  enum class Kind : uint8_t { kUnknown, kVarint, kString, kMessage };
+  Kind kind = Kind::kUnknown;
+  absl::string_view FoldEvent::*text = nullptr;
+  uint64_t FoldEvent::*uint64 = nullptr;
+  int64_t FoldEvent::*int64 = nullptr;
+  int32_t FoldEvent::*int32 = nullptr;
+};
+using Schema = std::array<Field, kFieldNumberMax + 1>;
+using Kind = Field::Kind;
+
+Field Varint() { return {.kind = Kind::kVarint}; }
+Field Varint(uint64_t FoldEvent::*to) { return {.kind = Kind::kVarint, .uint64 = to}; }
+Field Varint(int64_t FoldEvent::*to) { return {.kind = Kind::kVarint, .int64 = to}; }
+Field Varint(int32_t FoldEvent::*to) { return {.kind = Kind::kVarint, .int32 = to}; }
+Field String() { return {.kind = Kind::kString}; }
+Field String(absl::string_view FoldEvent::*to) { return {.kind = Kind::kString, .text = to}; }
+Field Message() { return {.kind = Kind::kMessage}; }
+
+// The schemas, field numbers as in events.proto (and timestamp.proto).
+const Schema& EventSchema() {
+  static const Schema schema = [] {
+    Schema s;
+    s[1] = Varint(&FoldEvent::sequence);
+    s[2] = String(&FoldEvent::event_id);
+    s[3] = Message();  // recorded_at
+    s[4] = String(&FoldEvent::effective_date);
+    s[5] = String();  // actor
+    s[6] = String();  // memo
+    for (int payload = 10; payload <= 17; ++payload) s[payload] = Message();
+    return s;
+  }();
+  return schema;
+}
+
+const Schema& TimestampSchema() {
+  static const Schema schema = [] {
+    Schema s;
+    s[1] = Varint(&FoldEvent::recorded_at_seconds);
+    s[2] = Varint(&FoldEvent::recorded_at_nanos);
+    return s;
+  }();
+  return schema;
+}
+
+const Schema& PayloadSchema(uint64_t number) {
+  static const std::array<Schema, kFieldNumberMax + 1> schemas = [] {
+    std::array<Schema, kFieldNumberMax + 1> all;
+    Schema& region = all[v1::Event::kRegionRegistered];
+    region[1] = String(&FoldEvent::code);
+    region[2] = String(&FoldEvent::name);
+    region[3] = String(&FoldEvent::parent_code);
+    Schema& pairing = all[v1::Event::kPairingEstablished];
+    pairing[1] = String(&FoldEvent::helper_code);
+    pairing[2] = String(&FoldEvent::recipient_code);
+    pairing[3] = Varint(&FoldEvent::program);
+    pairing[4] = String(&FoldEvent::since);
+    Schema& project = all[v1::Event::kProjectRegistered];
+    project[1] = String(&FoldEvent::project_id);
+    project[2] = String(&FoldEvent::region_code);
+    project[3] = String(&FoldEvent::name);
+    project[4] = Varint(&FoldEvent::category);
+    project[5] = Varint(&FoldEvent::budget_fen);
+    Schema& allocated = all[v1::Event::kFundsAllocated];
+    allocated[1] = String(&FoldEvent::helper_code);
+    allocated[2] = String(&FoldEvent::recipient_code);
+    allocated[3] = String(&FoldEvent::project_id);
+    allocated[4] = Varint(&FoldEvent::amount_fen);
+    allocated[5] = Varint();  // source
+    allocated[6] = Varint();  // fiscal_year
+    allocated[7] = Varint(&FoldEvent::program);
+    Schema& disbursed = all[v1::Event::kFundsDisbursed];
+    disbursed[1] = String(&FoldEvent::project_id);
+    disbursed[2] = Varint(&FoldEvent::amount_fen);
+    Schema& invested = all[v1::Event::kInvestmentRecorded];
+    invested[1] = String();  // enterprise
+    invested[2] = String(&FoldEvent::helper_code);
+    invested[3] = String(&FoldEvent::region_code);
+    invested[4] = String(&FoldEvent::project_id);
+    invested[5] = Varint(&FoldEvent::amount_fen);
+    invested[6] = Varint(&FoldEvent::program);
+    Schema& sale = all[v1::Event::kSaleRecorded];
+    sale[1] = String(&FoldEvent::region_code);
+    sale[2] = String(&FoldEvent::helper_code);
+    sale[3] = String();  // channel
+    sale[4] = Varint(&FoldEvent::amount_fen);
+    sale[5] = Varint(&FoldEvent::program);
+    Schema& reversed = all[v1::Event::kEventReversed];
+    reversed[1] = String();  // reversed_event_id
+    reversed[2] = String();  // reason
+    reversed[3] = Varint();  // reversed_sequence
+    reversed[4] = Message();  // target
+    return all;
+  }();
+  return schemas[number];
+}
+
+// Reads a varint in its shortest form, as our writer writes them; false
+// when it is cut off, longer than 64 bits or padded (protobuf may read the
+// padded forms; it is left to decide).
+bool ReadVarint(const char** at, const char* end, uint64_t* value) {
+  uint64_t result = 0;
+  for (int i = 0; i < kVarintBytesMax && *at < end; ++i) {
+    const uint8_t byte = static_cast<uint8_t>(*(*at)++);
+    if (i == kVarintBytesMax - 1 && byte > 1) return false;  // past 64 bits
+    result |= static_cast<uint64_t>(byte & 0x7f) << (7 * i);
+    if (byte < 0x80) {
+      if (byte == 0 && i > 0) return false;  // padded
+      *value = result;
+      return true;
+    }
+  }
+  return false;
+}
+
+// Walks the fields of one message, storing what `schema` keeps into `*out`
+// and handing message fields to `nested(number, bytes)`. False for any
+// encoding the fast path leaves to protobuf.
+template <typename Nested>
+bool WalkMessage(absl::string_view bytes, const Schema& schema, FoldEvent* out, Nested nested) {
+  const char* at = bytes.data();
+  const char* const end = at + bytes.size();
+  uint32_t seen = 0;  // known field numbers met, to leave repeats to protobuf
+  while (at < end) {
+    uint64_t tag;
+    if (!ReadVarint(&at, end, &tag) || tag > UINT32_MAX) return false;
+    const uint64_t number = tag >> 3, wire = tag & 7;
+    if (number == 0) return false;
+    const Field* field = number <= kFieldNumberMax ? &schema[number] : nullptr;
+    if (field != nullptr && field->kind == Kind::kUnknown) field = nullptr;
+    if (field != nullptr) {
+      const uint32_t bit = 1u << number;
+      const uint64_t expected = field->kind == Kind::kVarint ? kVarint : kLengthDelimited;
+      if ((seen & bit) != 0 || wire != expected) return false;
+      seen |= bit;
+    }
+    switch (wire) {
+      case kVarint: {
+        uint64_t value;
+        if (!ReadVarint(&at, end, &value)) return false;
+        if (field == nullptr) break;
+        if (field->uint64 != nullptr) out->*field->uint64 = value;
+        if (field->int64 != nullptr) out->*field->int64 = static_cast<int64_t>(value);
+        if (field->int32 != nullptr) out->*field->int32 = static_cast<int32_t>(value);
+        break;
+      }
+      case kLengthDelimited: {
+        uint64_t length;
+        if (!ReadVarint(&at, end, &length) || length > static_cast<uint64_t>(end - at)) return false;
+        const absl::string_view value(at, length);
+        at += length;
+        if (field == nullptr) break;  // unknown: protobuf keeps it unread
+        if (field->kind == Kind::kMessage) {
+          if (!nested(number, value)) return false;
+        } else {
+          // Strict UTF-8 (IsValidUtf8: RFC 3629) is at least as strict as
+          // protobuf's check; what fails it goes to protobuf, which decides.
+          if (!IsValidUtf8(value)) return false;
+          if (field->text != nullptr) out->*field->text = value;
+        }
+        break;
+      }
+      case kFixed64:
+      case kFixed32: {
+        const int64_t size = wire == kFixed64 ? 8 : 4;
+        if (end - at < size) return false;
+        at += size;
+        break;
+      }
+      default:
+        return false;  // groups and the unused wire types
+    }
+  }
+  return true;
+}
+
+bool NoNested(uint64_t, absl::string_view) { return false; }
+
+bool DecodeEvent(absl::string_view bytes, int depth, FoldEvent* out, FoldEvent* target) {
+  *out = FoldEvent();
+  return WalkMessage(bytes, EventSchema(), out, [&](uint64_t number, absl::string_view value) {
+    if (number == 3) return WalkMessage(value, TimestampSchema(), out, NoNested);
+    // A payload: protobuf keeps only the last of several, so leave that to it.
+    if (out->payload != v1::Event::PAYLOAD_NOT_SET) return false;
+    out->payload = static_cast<v1::Event::PayloadCase>(number);
+    if (number != v1::Event::kEventReversed) {
+      return WalkMessage(value, PayloadSchema(number), out, NoNested);
+    }
+    if (depth >= kTargetDepthMax) return false;
+    *target = FoldEvent();
+    out->target = target;
+    return WalkMessage(value, PayloadSchema(number), out, [&](uint64_t, absl::string_view stamp) {
+      return DecodeEvent(stamp, depth + 1, target, nullptr);
+    });
+  });
+}
+
+const FoldEvent& EmptyEvent() {
+  static const FoldEvent empty;
+  return empty;
+}
+
+}  // namespace
+
+bool operator==(const FoldEvent& a, const FoldEvent& b) {
+  const bool same_fields =
+      a.sequence == b.sequence && a.recorded_at_seconds == b.recorded_at_seconds &&
+      a.recorded_at_nanos == b.recorded_at_nanos && a.event_id == b.event_id &&
+      a.effective_date == b.effective_date &&
+      a.payload == b.payload &&
+      a.code == b.code && a.name == b.name && a.parent_code == b.parent_code &&
+      a.helper_code == b.helper_code && a.recipient_code == b.recipient_code &&
+      a.region_code == b.region_code && a.project_id == b.project_id && a.since == b.since &&
+      a.amount_fen == b.amount_fen && a.budget_fen == b.budget_fen && a.program == b.program &&
+      a.category == b.category;
+  if (!same_fields) return false;
+  if (a.target == nullptr || b.target == nullptr) return a.target == b.target;
+  return *a.target == *b.target;
+}
+
+void ViewEvent(const v1::Event& event, FoldEvent* out, FoldEvent* target) {
+  *out = FoldEvent();
+  out->sequence = event.sequence();
+  out->recorded_at_seconds = event.recorded_at().seconds();
+  out->recorded_at_nanos = event.recorded_at().nanos();
+  out->event_id = event.event_id();
+  out->effective_date = event.effective_date();
+  out->payload = event.payload_case();
+  switch (event.payload_case()) {
+    case v1::Event::kRegionRegistered: {
+      const v1::RegionRegistered& p = event.region_registered();
+      out->code = p.code();
+      out->name = p.name();
+      out->parent_code = p.parent_code();
+      break;
+    }
+    case v1::Event::kPairingEstablished: {
+      const v1::PairingEstablished& p = event.pairing_established();
+      out->helper_code = p.helper_code();
+      out->recipient_code = p.recipient_code();
+      out->program = p.program();
+      out->since = p.since();
+      break;
+    }
+    case v1::Event::kProjectRegistered: {
+      const v1::ProjectRegistered& p = event.project_registered();
+      out->project_id = p.project_id();
+      out->region_code = p.region_code();
+      out->name = p.name();
+      out->category = p.category();
+      out->budget_fen = p.budget_fen();
+      break;
+    }
+    case v1::Event::kFundsAllocated: {
+      const v1::FundsAllocated& p = event.funds_allocated();
+      out->helper_code = p.helper_code();
+      out->recipient_code = p.recipient_code();
+      out->project_id = p.project_id();
+      out->amount_fen = p.amount_fen();
+      out->program = p.program();
+      break;
+    }
+    case v1::Event::kFundsDisbursed:
+      out->project_id = event.funds_disbursed().project_id();
+      out->amount_fen = event.funds_disbursed().amount_fen();
+      break;
+    case v1::Event::kInvestmentRecorded: {
+      const v1::InvestmentRecorded& p = event.investment_recorded();
+      out->helper_code = p.helper_code();
+      out->region_code = p.region_code();
+      out->project_id = p.project_id();
+      out->amount_fen = p.amount_fen();
+      out->program = p.program();
+      break;
+    }
+    case v1::Event::kSaleRecorded: {
+      const v1::SaleRecorded& p = event.sale_recorded();
+      out->region_code = p.region_code();
+      out->helper_code = p.helper_code();
+      out->amount_fen = p.amount_fen();
+      out->program = p.program();
+      break;
+    }
+    case v1::Event::kEventReversed:
+      // A target's own target is never folded (only money events are).
+      if (target == nullptr) {
+        out->target = &EmptyEvent();
+      } else {
+        ViewEvent(event.event_reversed().target(), target, nullptr);
+        out->target = target;
+      }
+      break;
+    case v1::Event::PAYLOAD_NOT_SET:
+      break;
+  }
+}
+
+bool DecodeFoldEvent(absl::string_view bytes, FoldEvent* out, FoldEvent* target) {
+  return DecodeEvent(bytes, 0, out, target);
+}
+
+absl::StatusOr<const FoldEvent*> FoldEventDecoder::Decode(absl::string_view bytes) {
+  if (DecodeFoldEvent(bytes, &event_, &target_)) return &event_;
+  ++fallbacks_;
+  if (!message_.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::DataLossError("the event does not decode");
+  }
+  ViewEvent(message_, &event_, &target_);
+  return &event_;
+}
+
+absl::StatusOr<const FoldEvent*> FoldEventDecoder::DecodeStored(uint64_t sequence,
+                                                                absl::string_view bytes) {
+  absl::StatusOr<const FoldEvent*> event = Decode(bytes);
+  if (!event.ok()) return CheckDecodedEvent(sequence, false, 0, 0, 0);
+  const FoldEvent& decoded = **event;
+  RETURN_IF_ERROR(CheckDecodedEvent(sequence, true, decoded.sequence, decoded.recorded_at_seconds,
+                                    decoded.recorded_at_nanos));
+  return event;
+}
+
+}  // namespace aidledger

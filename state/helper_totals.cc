@@ -1,0 +1,137 @@
+#include "state/helper_totals.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace aidledger {
+
+std::string HelperTotals::PairingKey(absl::string_view helper_code,
+                                     absl::string_view recipient_code) {
+  return absl::StrCat(helper_code, ">", recipient_code);
+}
+
+absl::Status HelperTotals::Index::Rebuild(absl::string_view projection,
+                                          v1::HelperTotalsState* state) {
+  region_names.reserve(state->region_names_size());
+  for (const v1::RegionName& region : state->region_names()) {
+    if (!region_names.emplace(region.code(), &region.name()).second) {
+      return StateHoldsTwice(projection, "region", region.code());
+    }
+  }
+  entries.reserve(state->helpers_size());
+  for (v1::HelperEntry& helper : *state->mutable_helpers()) {
+    if (!region_names.contains(helper.code())) {
+      return absl::DataLossError(
+          absl::StrCat(projection, " state holds helper ", helper.code(), " of no region"));
+    }
+    if (!entries.emplace(helper.code(), &helper).second) {
+      return StateHoldsTwice(projection, "helper", helper.code());
+    }
+  }
+  pairings.reserve(state->pairings_size());
+  for (v1::Pairing& pairing : *state->mutable_pairings()) {
+    const std::string key = PairingKey(pairing.helper_code(), pairing.recipient_code());
+    if (!pairings.emplace(key, &pairing).second) return StateHoldsTwice(projection, "pairing", key);
+  }
+  return absl::OkStatus();
+}
+
+const v1::Pairing* HelperTotals::FindPairing(absl::string_view helper_code,
+                                             absl::string_view recipient_code) const {
+  const auto& pairings = data_.index().pairings;
+  auto it = pairings.find(PairingKey(helper_code, recipient_code));
+  return it == pairings.end() ? nullptr : it->second;
+}
+
+v1::HelperEntry* HelperTotals::Helper(absl::string_view code) {
+  Index& index = *data_.mutable_index();
+  auto indexed = index.entries.find(code);
+  if (indexed != index.entries.end()) return indexed->second;
+  auto name = index.region_names.find(code);
+  if (name == index.region_names.end()) return nullptr;
+  v1::HelperEntry& entry = *data_.mutable_state()->add_helpers();
+  entry.set_code(code.data(), code.size());
+  entry.set_name(*name->second);
+  index.entries.emplace(entry.code(), &entry);
+  return &entry;
+}
+
+absl::Status HelperTotals::ApplyBatch(absl::Span<const FoldEvent* const> events, size_t* failed) {
+  return ApplyStagedByKey(events, failed, data_.index().entries, &FoldEvent::helper_code,
+                          [this](const FoldEvent& event, int64_t sign, v1::HelperEntry* located) {
+                            return FoldAt(event, sign, located);
+                          });
+}
+
+absl::Status HelperTotals::FoldAt(const FoldEvent& event, int64_t sign, v1::HelperEntry* located) {
+  int64_t allocated = 0, invested = 0, sales = 0;
+  switch (event.payload) {
+    case v1::Event::kRegionRegistered: {
+      Index& index = *data_.mutable_index();
+      if (index.region_names.contains(event.code)) {
+        return absl::DataLossError(absl::StrCat("event ", event.sequence, " registers region ",
+                                                event.code, " again"));
+      }
+      v1::RegionName& region = *data_.mutable_state()->add_region_names();
+      region.set_code(event.code.data(), event.code.size());
+      region.set_name(event.name.data(), event.name.size());
+      index.region_names.emplace(region.code(), &region.name());
+      return absl::OkStatus();
+    }
+    case v1::Event::kPairingEstablished: {
+      std::string key = PairingKey(event.helper_code, event.recipient_code);
+      if (data_.index().pairings.contains(key)) {
+        return absl::DataLossError(absl::StrCat("event ", event.sequence, " pairs ",
+                                                event.helper_code, " with ",
+                                                event.recipient_code, " again"));
+      }
+      if (Helper(event.helper_code) == nullptr) {
+        return absl::DataLossError(absl::StrCat(
+            "event ", event.sequence, " pairs an unknown helper region"));
+      }
+      v1::Pairing& pairing = *data_.mutable_state()->add_pairings();
+      data_.mutable_index()->pairings.emplace(std::move(key), &pairing);
+      pairing.set_helper_code(event.helper_code.data(), event.helper_code.size());
+      pairing.set_recipient_code(event.recipient_code.data(), event.recipient_code.size());
+      pairing.set_program(event.program_value());
+      pairing.set_since(event.since.data(), event.since.size());
+      pairing.set_established_on(event.effective_date.data(), event.effective_date.size());
+      return absl::OkStatus();
+    }
+    case v1::Event::kFundsAllocated:
+      allocated = sign * event.amount_fen;
+      break;
+    case v1::Event::kInvestmentRecorded:
+      invested = sign * event.amount_fen;
+      break;
+    case v1::Event::kSaleRecorded:
+      sales = sign * event.amount_fen;
+      break;
+    default:
+      return absl::OkStatus();
+  }
+  const v1::Program program = event.program_value();
+  if (event.helper_code.empty()) return absl::OkStatus();  // no helper named
+  v1::HelperEntry* helper = located != nullptr ? located : Helper(event.helper_code);
+  if (helper == nullptr) {
+    return absl::DataLossError(absl::StrCat("event ", event.sequence,
+                                            " references unknown helper ", event.helper_code));
+  }
+  helper->set_allocated_fen(helper->allocated_fen() + allocated);
+  helper->set_invested_fen(helper->invested_fen() + invested);
+  helper->set_sales_fen(helper->sales_fen() + sales);
+  // Program rows stay in enum order: find the row or insert it in place.
+  auto* rows = helper->mutable_by_program();
+  int index = 0;
+  while (index < rows->size() && rows->Get(index).program() < program) ++index;
+  if (index == rows->size() || rows->Get(index).program() != program) {
+    rows->Add()->set_program(program);
+    for (int i = rows->size() - 1; i > index; --i) rows->SwapElements(i, i - 1);
+  }
+  v1::ProgramFigures& row = *rows->Mutable(index);
+  row.set_allocated_fen(row.allocated_fen() + allocated);
+  row.set_invested_fen(row.invested_fen() + invested);
+  row.set_sales_fen(row.sales_fen() + sales);
+  return absl::OkStatus();
+}
+
+}  // namespace aidledger

@@ -1,0 +1,58 @@
+// HelperTotals: per helper region, what it allocated, brought in as
+// investment and bought as consumption assistance, in all and by program.
+// It also holds the pairings, which validation reads to admit allocations.
+#ifndef AIDLEDGER_STATE_HELPER_TOTALS_H_
+#define AIDLEDGER_STATE_HELPER_TOTALS_H_
+
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "aidledger/v1/projections.pb.h"
+#include "state/indexed_state.h"
+#include "state/projection.h"
+
+namespace aidledger {
+
+class HelperTotals final : public Projection {
+ public:
+  static constexpr uint32_t kVersion = 2;
+
+  static constexpr absl::string_view kName = "helper_totals";
+
+  absl::string_view name() const override { return kName; }
+  uint32_t version() const override { return kVersion; }
+  const v1::HelperTotalsState& state() const override { return data_.state(); }
+  absl::Status LoadState(absl::string_view bytes) override { return data_.Load(name(), bytes); }
+  void Reset() override { data_.Reset(); }
+
+  // The pairing of exactly this helper with exactly this recipient, or nullptr.
+  const v1::Pairing* FindPairing(absl::string_view helper_code,
+                                 absl::string_view recipient_code) const;
+  static std::string PairingKey(absl::string_view helper_code, absl::string_view recipient_code);
+
+  absl::Status ApplyBatch(absl::Span<const FoldEvent* const> events, size_t* failed) override;
+
+ protected:
+  absl::Status Fold(const FoldEvent& event, int64_t sign) override {
+    return FoldAt(event, sign, nullptr);
+  }
+
+ private:
+  // Fold, given the entry ApplyBatch located for `event` (nullptr: look it up).
+  absl::Status FoldAt(const FoldEvent& event, int64_t sign, v1::HelperEntry* located);
+  // The helper's entry, created (named from the region) on first use.
+  v1::HelperEntry* Helper(absl::string_view code);
+  // The entries of the state by key: one flat-map probe per lookup.
+  struct Index {
+    absl::Status Rebuild(absl::string_view projection, v1::HelperTotalsState* state);
+    absl::flat_hash_map<std::string, v1::HelperEntry*> entries;      // helpers by code
+    absl::flat_hash_map<std::string, v1::Pairing*> pairings;         // by PairingKey
+    absl::flat_hash_map<std::string, const std::string*> region_names;  // code -> name
+  };
+
+  IndexedState<v1::HelperTotalsState, Index> data_;
+};
+
+}  // namespace aidledger
+
+#endif  // AIDLEDGER_STATE_HELPER_TOTALS_H_

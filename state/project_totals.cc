@@ -1,0 +1,78 @@
+#include "state/project_totals.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace aidledger {
+
+absl::Status ProjectTotals::Index::Rebuild(absl::string_view projection,
+                                           v1::ProjectTotalsState* state) {
+  entries.reserve(state->projects_size());
+  for (v1::ProjectEntry& entry : *state->mutable_projects()) {
+    if (!entries.emplace(entry.project_id(), &entry).second) {
+      return StateHoldsTwice(projection, "project", entry.project_id());
+    }
+  }
+  return absl::OkStatus();
+}
+
+const v1::ProjectEntry* ProjectTotals::FindProject(absl::string_view project_id) const {
+  const auto& entries = data_.index().entries;
+  auto it = entries.find(project_id);
+  return it == entries.end() ? nullptr : it->second;
+}
+
+absl::Status ProjectTotals::ApplyBatch(absl::Span<const FoldEvent* const> events, size_t* failed) {
+  return ApplyStagedByKey(events, failed, data_.index().entries, &FoldEvent::project_id,
+                          [this](const FoldEvent& event, int64_t sign, v1::ProjectEntry* located) {
+                            return FoldAt(event, sign, located);
+                          });
+}
+
+absl::Status ProjectTotals::FoldAt(const FoldEvent& event, int64_t sign,
+                                   v1::ProjectEntry* located) {
+  int64_t allocated = 0, disbursed = 0, invested = 0;
+  switch (event.payload) {
+    case v1::Event::kProjectRegistered: {
+      if (FindProject(event.project_id) != nullptr) {
+        return absl::DataLossError(absl::StrCat(
+            "event ", event.sequence, " registers project ", event.project_id, " again"));
+      }
+      v1::ProjectEntry& entry = *data_.mutable_state()->add_projects();
+      entry.set_project_id(event.project_id.data(), event.project_id.size());
+      entry.set_region_code(event.region_code.data(), event.region_code.size());
+      entry.set_name(event.name.data(), event.name.size());
+      entry.set_category(event.category_value());
+      entry.set_budget_fen(event.budget_fen);
+      entry.set_registered_on(event.effective_date.data(), event.effective_date.size());
+      data_.mutable_index()->entries.emplace(entry.project_id(), &entry);
+      return absl::OkStatus();
+    }
+    case v1::Event::kFundsAllocated:
+      allocated = sign * event.amount_fen;
+      break;
+    case v1::Event::kFundsDisbursed:
+      disbursed = sign * event.amount_fen;
+      break;
+    case v1::Event::kInvestmentRecorded:
+      invested = sign * event.amount_fen;
+      break;
+    default:
+      return absl::OkStatus();
+  }
+  if (event.project_id.empty()) return absl::OkStatus();  // not tied to a project
+  if (located == nullptr) {
+    auto it = data_.index().entries.find(event.project_id);
+    if (it == data_.index().entries.end()) {
+      return absl::DataLossError(absl::StrCat("event ", event.sequence,
+                                              " references unknown project ", event.project_id));
+    }
+    located = it->second;
+  }
+  v1::ProjectEntry& entry = *located;
+  entry.set_allocated_fen(entry.allocated_fen() + allocated);
+  entry.set_disbursed_fen(entry.disbursed_fen() + disbursed);
+  entry.set_invested_fen(entry.invested_fen() + invested);
+  return absl::OkStatus();
+}
+
+}  // namespace aidledger

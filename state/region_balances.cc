@@ -1,0 +1,221 @@
+#include "state/region_balances.h"
+
+#include "absl/strings/str_cat.h"
+#include "base/limits.h"
+
+namespace aidledger {
+namespace {
+
+absl::Status Unknown(const FoldEvent& event, absl::string_view what,
+                     absl::string_view key) {
+  return absl::DataLossError(absl::StrCat("event ", event.sequence,
+                                          " references unknown ", what, " ", key));
+}
+
+// Adds `delta` to `into`. Both totals and own figures use it.
+template <typename Delta>
+void AddFigures(v1::RegionFigures* into, const Delta& delta) {
+  into->set_allocated_fen(into->allocated_fen() + delta.allocated);
+  into->set_disbursed_fen(into->disbursed_fen() + delta.disbursed);
+  into->set_balance_fen(into->balance_fen() + delta.balance);
+  into->set_invested_fen(into->invested_fen() + delta.invested);
+  into->set_sales_fen(into->sales_fen() + delta.sales);
+  into->set_projects(into->projects() + delta.projects);
+}
+
+}  // namespace
+
+void RegionBalances::Index::Add(v1::RegionEntry* entry) {
+  const uint32_t parent = entry->parent_code().empty() ? kNoParent : SlotOf(entry->parent_code());
+  slot_of_region.emplace(entry->code(), static_cast<uint32_t>(slots.size()));
+  slots.push_back({entry, entry->mutable_own(), entry->mutable_total(), parent});
+}
+
+absl::Status RegionBalances::Index::Rebuild(absl::string_view projection,
+                                            v1::RegionBalancesState* state) {
+  // Registration order: a parent before its children, at one level above.
+  slots.reserve(state->regions_size());
+  slot_of_region.reserve(state->regions_size());
+  for (v1::RegionEntry& entry : *state->mutable_regions()) {
+    if (slot_of_region.contains(entry.code())) {
+      return StateHoldsTwice(projection, "region", entry.code());
+    }
+    int depth = 0;
+    if (!entry.parent_code().empty()) {
+      const uint32_t parent = SlotOf(entry.parent_code());
+      if (parent == kNotFound) {
+        return absl::DataLossError(absl::StrCat(projection, " state holds region ", entry.code(),
+                                                " before its parent ", entry.parent_code()));
+      }
+      depth = slots[parent].entry->depth() + 1;
+    }
+    if (entry.depth() != depth || depth > limits::kRegionDepthMax) {
+      return absl::DataLossError(absl::StrCat(projection, " state holds region ", entry.code(),
+                                              " at depth ", entry.depth(), " instead of ", depth));
+    }
+    Add(&entry);
+  }
+  slot_of_project.reserve(state->project_regions_size());
+  for (const v1::ProjectRegion& project : state->project_regions()) {
+    const uint32_t slot = SlotOf(project.region_code());
+    if (slot == kNotFound) {
+      return absl::DataLossError(absl::StrCat(projection, " state holds project ",
+                                              project.project_id(), " in unknown region ",
+                                              project.region_code()));
+    }
+    if (!slot_of_project.emplace(project.project_id(), slot).second) {
+      return StateHoldsTwice(projection, "project", project.project_id());
+    }
+  }
+  return absl::OkStatus();
+}
+
+uint32_t RegionBalances::Index::SlotOf(absl::string_view code) const {
+  auto it = slot_of_region.find(code);
+  return it == slot_of_region.end() ? kNotFound : it->second;
+}
+
+const v1::RegionEntry* RegionBalances::FindRegion(absl::string_view code) const {
+  const uint32_t slot = data_.index().SlotOf(code);
+  return slot == kNotFound ? nullptr : data_.index().slots[slot].entry;
+}
+
+const std::string* RegionBalances::FindProjectRegion(absl::string_view project_id) const {
+  auto it = data_.index().slot_of_project.find(project_id);
+  if (it == data_.index().slot_of_project.end()) return nullptr;
+  return &data_.index().slots[it->second].entry->code();
+}
+
+bool RegionBalances::IsWithin(absl::string_view code, absl::string_view ancestor) const {
+  uint32_t slot = data_.index().SlotOf(code);
+  for (int step = 0; slot != kNoParent && step <= limits::kRegionDepthMax; ++step) {
+    if (data_.index().slots[slot].entry->code() == ancestor) return true;
+    slot = data_.index().slots[slot].parent;
+  }
+  return false;
+}
+
+void RegionBalances::AddToRegion(uint32_t slot, const Delta& delta) {
+  AddFigures(data_.index().slots[slot].own, delta);
+  AddFigures(data_.mutable_state()->mutable_grand(), delta);
+  // Depth is bounded at registration, so this walk is too.
+  for (int step = 0; slot != kNoParent && step <= limits::kRegionDepthMax; ++step) {
+    AddFigures(data_.index().slots[slot].total, delta);
+    slot = data_.index().slots[slot].parent;
+  }
+}
+
+absl::Status RegionBalances::RegisterRegion(const FoldEvent& event) {
+  int depth = 0;
+  if (!event.parent_code.empty()) {
+    const v1::RegionEntry* parent = FindRegion(event.parent_code);
+    if (parent == nullptr) return Unknown(event, "parent region", event.parent_code);
+    depth = parent->depth() + 1;
+  }
+  if (depth > limits::kRegionDepthMax || FindRegion(event.code) != nullptr) {
+    return absl::DataLossError(absl::StrCat("event ", event.sequence,
+                                            " registers region ", event.code, " again"));
+  }
+  v1::RegionEntry& entry = *data_.mutable_state()->add_regions();
+  entry.set_code(event.code.data(), event.code.size());
+  entry.set_name(event.name.data(), event.name.size());
+  entry.set_parent_code(event.parent_code.data(), event.parent_code.size());
+  entry.set_registered_on(event.effective_date.data(), event.effective_date.size());
+  entry.set_depth(depth);
+  data_.mutable_index()->Add(&entry);
+  return absl::OkStatus();
+}
+
+template <typename Visit>
+void RegionBalances::WithRegionKey(const FoldEvent& event, Visit visit) const {
+  switch (event.payload) {
+    case v1::Event::kFundsAllocated:
+      return visit(data_.index().slot_of_region, event.recipient_code);
+    case v1::Event::kFundsDisbursed:
+      return visit(data_.index().slot_of_project, event.project_id);
+    case v1::Event::kInvestmentRecorded:
+    case v1::Event::kSaleRecorded:
+      return visit(data_.index().slot_of_region, event.region_code);
+    default:
+      return;
+  }
+}
+
+uint32_t RegionBalances::SlotFor(const FoldEvent& event) const {
+  uint32_t slot = kNotFound;
+  WithRegionKey(event, [&](const auto& map, absl::string_view key) {
+    auto it = map.find(key);
+    if (it != map.end()) slot = it->second;
+  });
+  return slot;
+}
+
+uint32_t RegionBalances::Locate(const FoldEvent& event) const {
+  const uint32_t slot = SlotFor(event);
+  if (slot != kNotFound) {
+    PrefetchObject(data_.index().slots[slot].own);
+    PrefetchObject(data_.index().slots[slot].total);
+  }
+  return slot;
+}
+
+absl::Status RegionBalances::ApplyBatch(absl::Span<const FoldEvent* const> events, size_t* failed) {
+  return ApplyStaged<uint32_t>(
+      events, failed,
+      [this](const FoldEvent& event) {
+        WithRegionKey(event, [](const auto& map, absl::string_view key) { map.prefetch(key); });
+      },
+      [this](const FoldEvent& event) { return Locate(event); },
+      [this](const FoldEvent& event, int64_t sign, uint32_t located) {
+        return FoldAt(event, sign, located);
+      });
+}
+
+absl::Status RegionBalances::FoldAt(const FoldEvent& event, int64_t sign, uint32_t located) {
+  Delta delta;
+  // A money event's region, looked up here when Locate did not find it.
+  uint32_t slot = located != kNotFound ? located : SlotFor(event);
+  switch (event.payload) {
+    case v1::Event::kRegionRegistered:
+      return RegisterRegion(event);
+    case v1::Event::kProjectRegistered: {
+      slot = data_.index().SlotOf(event.region_code);
+      if (slot == kNotFound) return Unknown(event, "region", event.region_code);
+      if (data_.index().slot_of_project.contains(event.project_id)) {
+        return absl::DataLossError(absl::StrCat("event ", event.sequence, " registers project ",
+                                                event.project_id, " again"));
+      }
+      v1::ProjectRegion& project = *data_.mutable_state()->add_project_regions();
+      project.set_project_id(event.project_id.data(), event.project_id.size());
+      project.set_region_code(event.region_code.data(), event.region_code.size());
+      data_.mutable_index()->slot_of_project.emplace(project.project_id(), slot);
+      delta.projects = 1;
+      AddToRegion(slot, delta);
+      return absl::OkStatus();
+    }
+    case v1::Event::kFundsAllocated:
+      if (slot == kNotFound) return Unknown(event, "region", event.recipient_code);
+      delta.allocated = sign * event.amount_fen;
+      delta.balance = delta.allocated;
+      break;
+    case v1::Event::kFundsDisbursed:
+      if (slot == kNotFound) return Unknown(event, "project", event.project_id);
+      delta.disbursed = sign * event.amount_fen;
+      delta.balance = -delta.disbursed;
+      break;
+    case v1::Event::kInvestmentRecorded:
+      if (slot == kNotFound) return Unknown(event, "region", event.region_code);
+      delta.invested = sign * event.amount_fen;
+      break;
+    case v1::Event::kSaleRecorded:
+      if (slot == kNotFound) return Unknown(event, "region", event.region_code);
+      delta.sales = sign * event.amount_fen;
+      break;
+    default:
+      return absl::OkStatus();  // pairings change no balance
+  }
+  AddToRegion(slot, delta);
+  return absl::OkStatus();
+}
+
+}  // namespace aidledger

@@ -1,0 +1,47 @@
+// ReversedEvents: which events have been reversed. Validation reads it to
+// refuse a second reversal of the same event: the answer is folded from the
+// log (and snapshotted under the snapshot MAC), so no index outside the
+// chain, which anyone with access to the files could edit, decides it.
+#ifndef AIDLEDGER_STATE_REVERSED_EVENTS_H_
+#define AIDLEDGER_STATE_REVERSED_EVENTS_H_
+
+#include <cstdint>
+
+#include "absl/container/flat_hash_set.h"
+#include "aidledger/v1/projections.pb.h"
+#include "state/indexed_state.h"
+#include "state/projection.h"
+
+namespace aidledger {
+
+class ReversedEvents final : public Projection {
+ public:
+  static constexpr uint32_t kVersion = 1;
+
+  static constexpr absl::string_view kName = "reversed_events";
+
+  absl::string_view name() const override { return kName; }
+  uint32_t version() const override { return kVersion; }
+  const v1::ReversedEventsState& state() const override { return data_.state(); }
+  absl::Status LoadState(absl::string_view bytes) override { return data_.Load(name(), bytes); }
+  void Reset() override { data_.Reset(); }
+
+  // Whether a reversal folded so far took back the event at `sequence`.
+  bool IsReversed(uint64_t sequence) const { return data_.index().sequences.contains(sequence); }
+
+ protected:
+  // Only ever sees a reversal's target (sign -1); other events change nothing.
+  absl::Status Fold(const FoldEvent& event, int64_t sign) override;
+
+ private:
+  struct Index {
+    absl::Status Rebuild(absl::string_view projection, v1::ReversedEventsState* state);
+    absl::flat_hash_set<uint64_t> sequences;
+  };
+
+  IndexedState<v1::ReversedEventsState, Index> data_;
+};
+
+}  // namespace aidledger
+
+#endif  // AIDLEDGER_STATE_REVERSED_EVENTS_H_

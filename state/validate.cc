@@ -1,0 +1,514 @@
+#include "state/validate.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "base/amount.h"
+#include "base/check.h"
+#include "base/errors.h"
+#include "base/fields.h"
+#include "base/limits.h"
+#include "base/proto_bytes.h"
+#include "base/status_macros.h"
+
+namespace aidledger {
+namespace {
+
+// What validation fills into an event: the program of the pairing behind an
+// allocation, investment or sale, and a reversal's target.
+struct Resolved {
+  v1::Program program = v1::PROGRAM_UNSPECIFIED;
+  std::optional<ReversalTarget> target;
+};
+
+// An amount above limits::kAmountFenMax is refused, naming the limit.
+absl::Status CheckAmountAtMost(int64_t amount_fen, absl::string_view field) {
+  if (amount_fen > limits::kAmountFenMax) {
+    return Rejected(v1::AMOUNT_INVALID, field,
+                    absl::StrCat("must be at most ", limits::kAmountFenMax,
+                                 " fen (10 trillion yuan, 10万亿元; got ", amount_fen, " fen)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckAmount(int64_t amount_fen, absl::string_view field) {
+  if (amount_fen <= 0) {
+    return Rejected(v1::AMOUNT_INVALID, field,
+                    absl::StrCat("must be greater than zero (got ", amount_fen, " fen)"));
+  }
+  return CheckAmountAtMost(amount_fen, field);
+}
+
+absl::Status CheckOptionalCode(const std::string& code, absl::string_view field) {
+  return code.empty() ? absl::OkStatus() : CheckRegionCode(code, field);
+}
+
+absl::Status CheckOptionalProjectId(const std::string& id) {
+  return id.empty() ? absl::OkStatus()
+                    : CheckIdentifier(id, "project_id", limits::kProjectIdBytesMax);
+}
+
+// The events of a book may not refer to what did not yet exist on their
+// effective date: an as-of view must hold everything its events name.
+// `what` and `name` say what the date is of; they are joined only for a
+// rejection, so that the checks of an admitted event build no strings.
+absl::Status CheckNotBefore(const v1::Event& event, const std::string& reference_date,
+                            absl::string_view field, absl::string_view what,
+                            absl::string_view name) {
+  if (event.effective_date() < reference_date) {
+    return Rejected(v1::DATE_BEFORE_REFERENCE, "effective_date",
+                    absl::StrCat(event.effective_date(), " is before ", what, name,
+                                 " named in ", field, " (", reference_date, ")"));
+  }
+  return absl::OkStatus();
+}
+
+// The registered region named by `field`, or a rejection.
+absl::StatusOr<const v1::RegionEntry*> NeedRegion(const Books& books, const v1::Event& event,
+                                                  const std::string& code,
+                                                  absl::string_view field) {
+  const v1::RegionEntry* region = books.regions.FindRegion(code);
+  if (region == nullptr) {
+    return Rejected(v1::REGION_NOT_FOUND, field,
+                    absl::StrCat("region ", code, " is not registered"));
+  }
+  RETURN_IF_ERROR(
+      CheckNotBefore(event, region->registered_on(), field, "the registration of region ", code));
+  return region;
+}
+
+// The registered project named by project_id, or a rejection. When
+// `within` is given the project must lie in that region or below it.
+absl::StatusOr<const v1::ProjectEntry*> NeedProject(const Books& books, const v1::Event& event,
+                                                    const std::string& project_id,
+                                                    const std::string* within) {
+  const v1::ProjectEntry* project = books.projects.FindProject(project_id);
+  if (project == nullptr) {
+    return Rejected(v1::PROJECT_NOT_FOUND, "project_id",
+                    absl::StrCat("project ", project_id, " is not registered"));
+  }
+  RETURN_IF_ERROR(CheckNotBefore(event, project->registered_on(), "project_id",
+                                 "the registration of project ", project_id));
+  if (within != nullptr && !books.regions.IsWithin(project->region_code(), *within)) {
+    return Rejected(v1::PROJECT_OUTSIDE_REGION, "project_id",
+                    absl::StrCat("project ", project_id, " lies in region ",
+                                 project->region_code(), ", not in ", *within,
+                                 " or below it"));
+  }
+  return project;
+}
+
+// The pairing that admits money from `helper` (or an ancestor) to
+// `recipient` (or an ancestor) on the event's date: the most specific
+// helper first, then the most specific recipient. Rejects when none does.
+absl::StatusOr<const v1::Pairing*> ResolvePairing(const Books& books, const v1::Event& event,
+                                                  const std::string& helper,
+                                                  const std::string& recipient) {
+  const v1::Pairing* too_late = nullptr;
+  const v1::RegionEntry* h = books.regions.FindRegion(helper);
+  for (int i = 0; h != nullptr && i <= limits::kRegionDepthMax; ++i) {
+    const v1::RegionEntry* r = books.regions.FindRegion(recipient);
+    for (int j = 0; r != nullptr && j <= limits::kRegionDepthMax; ++j) {
+      const v1::Pairing* pairing = books.helpers.FindPairing(h->code(), r->code());
+      if (pairing != nullptr) {
+        if (pairing->established_on() <= event.effective_date()) return pairing;
+        too_late = pairing;
+      }
+      r = r->parent_code().empty() ? nullptr : books.regions.FindRegion(r->parent_code());
+    }
+    h = h->parent_code().empty() ? nullptr : books.regions.FindRegion(h->parent_code());
+  }
+  if (too_late != nullptr) {
+    return Rejected(v1::DATE_BEFORE_REFERENCE, "effective_date",
+                    absl::StrCat(event.effective_date(), " is before the pairing of ",
+                                 too_late->helper_code(), " with ",
+                                 too_late->recipient_code(), " (",
+                                 too_late->established_on(), ")"));
+  }
+  return Rejected(v1::PAIRING_NOT_FOUND, "recipient_code",
+                  absl::StrCat("no pairing links helper ", helper, " (or a region above it) with ",
+                               recipient, " (or a region above it)"));
+}
+
+// Every subtotal is bounded by the grand total, so one check suffices.
+absl::Status CheckNoOverflow(int64_t grand_fen, int64_t amount_fen, absl::string_view field) {
+  int64_t sum;
+  if (__builtin_add_overflow(grand_fen, amount_fen, &sum)) {
+    return Rejected(v1::TOTAL_OVERFLOW, field,
+                    "would overflow the ledger's 64-bit fen totals");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckAvailable(const Books& books, const std::string& region_code,
+                            int64_t amount_fen, absl::string_view field,
+                            absl::string_view action) {
+  const v1::RegionEntry* region = books.regions.FindRegion(region_code);
+  const int64_t available = region->own().balance_fen();
+  if (amount_fen > available) {
+    return Rejected(v1::OVERSPENT, field,
+                    absl::StrCat(action, " ", FormatFen(amount_fen), " yuan exceeds the available balance ",
+                                 FormatFen(available), " yuan of region ", region_code, " ",
+                                 region->name()));
+  }
+  return absl::OkStatus();
+}
+
+// GB/T 2260's structure: a code under a province (PP0000) starts with the
+// province's two digits, one under a city (PPCC00) with the city's four; a
+// county-level unit directly under its province (省直辖, PP90NN) is the
+// first case. Below a county-level code GB/T 2260 has no 6-digit codes, so
+// nothing is checked there.
+absl::Status CheckCodeUnderParent(const std::string& code, const std::string& parent) {
+  const size_t prefix = absl::EndsWith(parent, "0000") ? 2 : absl::EndsWith(parent, "00") ? 4 : 0;
+  if (prefix == 0 || code.compare(0, prefix, parent, 0, prefix) == 0) return absl::OkStatus();
+  return Rejected(v1::CODE_INVALID, "code",
+                  absl::StrCat(code, " cannot lie under ", parent, ": under a ",
+                               prefix == 2 ? "province" : "city", " a code starts with its ",
+                               prefix, " digits ", parent.substr(0, prefix), " (GB/T 2260)"));
+}
+
+absl::Status AdmitRegion(const Books& books, const v1::Event& event) {
+  const v1::RegionRegistered& r = event.region_registered();
+  RETURN_IF_ERROR(CheckRegionCode(r.code(), "code"));
+  RETURN_IF_ERROR(CheckText(r.name(), "name", limits::kNameBytesMax, true));
+  RETURN_IF_ERROR(CheckOptionalCode(r.parent_code(), "parent_code"));
+  if (r.parent_code() == r.code()) {
+    return Rejected(v1::FIELD_INVALID, "parent_code", "must differ from code");
+  }
+  if (books.regions.FindRegion(r.code()) != nullptr) {
+    return Rejected(v1::REGION_EXISTS, "code",
+                    absl::StrCat("region ", r.code(), " is already registered"));
+  }
+  if (r.parent_code().empty()) return absl::OkStatus();
+  const v1::RegionEntry* parent = books.regions.FindRegion(r.parent_code());
+  if (parent == nullptr) {
+    return Rejected(v1::PARENT_NOT_FOUND, "parent_code",
+                    absl::StrCat("parent region ", r.parent_code(), " is not registered"));
+  }
+  RETURN_IF_ERROR(CheckCodeUnderParent(r.code(), r.parent_code()));
+  if (parent->depth() + 1 > limits::kRegionDepthMax) {
+    return Rejected(v1::REGION_TOO_DEEP, "parent_code",
+                    absl::StrCat("regions nest at most ", limits::kRegionDepthMax, " levels deep"));
+  }
+  return CheckNotBefore(event, parent->registered_on(), "parent_code",
+                        "the registration of region ", r.parent_code());
+}
+
+absl::Status AdmitPairing(const Books& books, const v1::Event& event) {
+  const v1::PairingEstablished& p = event.pairing_established();
+  RETURN_IF_ERROR(CheckRegionCode(p.helper_code(), "helper_code"));
+  RETURN_IF_ERROR(CheckRegionCode(p.recipient_code(), "recipient_code"));
+  if (p.program() == v1::PROGRAM_UNSPECIFIED) {
+    return Rejected(v1::FIELD_MISSING, "program", "is required");
+  }
+  if (!v1::Program_IsValid(p.program())) {
+    return Rejected(v1::FIELD_INVALID, "program", absl::StrCat("unknown value ", p.program()));
+  }
+  if (!p.since().empty()) RETURN_IF_ERROR(CheckDate(p.since(), "since"));
+  if (p.helper_code() == p.recipient_code()) {
+    return Rejected(v1::FIELD_INVALID, "recipient_code", "a region cannot pair with itself");
+  }
+  RETURN_IF_ERROR(NeedRegion(books, event, p.helper_code(), "helper_code").status());
+  RETURN_IF_ERROR(NeedRegion(books, event, p.recipient_code(), "recipient_code").status());
+  if (books.helpers.FindPairing(p.helper_code(), p.recipient_code()) != nullptr) {
+    return Rejected(v1::PAIRING_EXISTS, "recipient_code",
+                    absl::StrCat(p.helper_code(), " is already paired with ", p.recipient_code()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AdmitProject(const Books& books, const v1::Event& event) {
+  const v1::ProjectRegistered& p = event.project_registered();
+  RETURN_IF_ERROR(CheckIdentifier(p.project_id(), "project_id", limits::kProjectIdBytesMax));
+  RETURN_IF_ERROR(CheckRegionCode(p.region_code(), "region_code"));
+  RETURN_IF_ERROR(CheckText(p.name(), "name", limits::kNameBytesMax, true));
+  if (p.category() == v1::PROJECT_CATEGORY_UNSPECIFIED) {
+    return Rejected(v1::FIELD_MISSING, "category", "is required");
+  }
+  if (!v1::ProjectCategory_IsValid(p.category())) {
+    return Rejected(v1::FIELD_INVALID, "category", absl::StrCat("unknown value ", p.category()));
+  }
+  if (p.budget_fen() < 0) {
+    return Rejected(v1::AMOUNT_INVALID, "budget_fen",
+                    absl::StrCat("must not be negative (got ", p.budget_fen(), " fen)"));
+  }
+  RETURN_IF_ERROR(CheckAmountAtMost(p.budget_fen(), "budget_fen"));
+  if (books.projects.FindProject(p.project_id()) != nullptr) {
+    return Rejected(v1::PROJECT_EXISTS, "project_id",
+                    absl::StrCat("project ", p.project_id(), " is already registered"));
+  }
+  return NeedRegion(books, event, p.region_code(), "region_code").status();
+}
+
+absl::Status AdmitAllocation(const Books& books, const v1::Event& event, Resolved* resolved) {
+  const v1::FundsAllocated& a = event.funds_allocated();
+  RETURN_IF_ERROR(CheckRegionCode(a.helper_code(), "helper_code"));
+  RETURN_IF_ERROR(CheckRegionCode(a.recipient_code(), "recipient_code"));
+  RETURN_IF_ERROR(CheckOptionalProjectId(a.project_id()));
+  RETURN_IF_ERROR(CheckAmount(a.amount_fen(), "amount_fen"));
+  if (a.source() == v1::FUND_SOURCE_UNSPECIFIED || !v1::FundSource_IsValid(a.source())) {
+    return Rejected(v1::FIELD_INVALID, "source", "must be FISCAL or SOCIAL");
+  }
+  if (a.fiscal_year() < limits::kYearMin || a.fiscal_year() > limits::kYearMax) {
+    return Rejected(v1::FIELD_INVALID, "fiscal_year",
+                    absl::StrCat("must be a year in ", limits::kYearMin, "..", limits::kYearMax,
+                                 " (got ", a.fiscal_year(), ")"));
+  }
+  RETURN_IF_ERROR(NeedRegion(books, event, a.helper_code(), "helper_code").status());
+  RETURN_IF_ERROR(NeedRegion(books, event, a.recipient_code(), "recipient_code").status());
+  if (!a.project_id().empty()) {
+    RETURN_IF_ERROR(NeedProject(books, event, a.project_id(), &a.recipient_code()).status());
+  }
+  ASSIGN_OR_RETURN(const v1::Pairing* pairing,
+                   ResolvePairing(books, event, a.helper_code(), a.recipient_code()));
+  RETURN_IF_ERROR(
+      CheckNoOverflow(books.regions.state().grand().allocated_fen(), a.amount_fen(), "amount_fen"));
+  resolved->program = pairing->program();
+  return absl::OkStatus();
+}
+
+absl::Status AdmitDisbursement(const Books& books, const v1::Event& event) {
+  const v1::FundsDisbursed& d = event.funds_disbursed();
+  RETURN_IF_ERROR(CheckIdentifier(d.project_id(), "project_id", limits::kProjectIdBytesMax));
+  RETURN_IF_ERROR(CheckAmount(d.amount_fen(), "amount_fen"));
+  ASSIGN_OR_RETURN(const v1::ProjectEntry* project,
+                   NeedProject(books, event, d.project_id(), nullptr));
+  RETURN_IF_ERROR(CheckAvailable(books, project->region_code(), d.amount_fen(), "amount_fen",
+                                 "disbursing"));
+  return CheckNoOverflow(books.regions.state().grand().disbursed_fen(), d.amount_fen(),
+                         "amount_fen");
+}
+
+// The program of the pairing behind an investment or a sale, when there is
+// one; these events need no pairing.
+v1::Program OptionalProgram(const Books& books, const v1::Event& event,
+                            const std::string& helper, const std::string& region) {
+  if (helper.empty()) return v1::PROGRAM_UNSPECIFIED;
+  absl::StatusOr<const v1::Pairing*> pairing = ResolvePairing(books, event, helper, region);
+  return pairing.ok() ? (*pairing)->program() : v1::PROGRAM_UNSPECIFIED;
+}
+
+absl::Status AdmitInvestment(const Books& books, const v1::Event& event, Resolved* resolved) {
+  const v1::InvestmentRecorded& i = event.investment_recorded();
+  RETURN_IF_ERROR(CheckText(i.enterprise(), "enterprise", limits::kNameBytesMax, true));
+  RETURN_IF_ERROR(CheckOptionalCode(i.helper_code(), "helper_code"));
+  RETURN_IF_ERROR(CheckRegionCode(i.region_code(), "region_code"));
+  RETURN_IF_ERROR(CheckOptionalProjectId(i.project_id()));
+  RETURN_IF_ERROR(CheckAmount(i.amount_fen(), "amount_fen"));
+  if (!i.helper_code().empty()) {
+    RETURN_IF_ERROR(NeedRegion(books, event, i.helper_code(), "helper_code").status());
+  }
+  RETURN_IF_ERROR(NeedRegion(books, event, i.region_code(), "region_code").status());
+  if (!i.project_id().empty()) {
+    RETURN_IF_ERROR(NeedProject(books, event, i.project_id(), &i.region_code()).status());
+  }
+  RETURN_IF_ERROR(
+      CheckNoOverflow(books.regions.state().grand().invested_fen(), i.amount_fen(), "amount_fen"));
+  resolved->program = OptionalProgram(books, event, i.helper_code(), i.region_code());
+  return absl::OkStatus();
+}
+
+absl::Status AdmitSale(const Books& books, const v1::Event& event, Resolved* resolved) {
+  const v1::SaleRecorded& s = event.sale_recorded();
+  RETURN_IF_ERROR(CheckRegionCode(s.region_code(), "region_code"));
+  RETURN_IF_ERROR(CheckOptionalCode(s.helper_code(), "helper_code"));
+  RETURN_IF_ERROR(CheckText(s.channel(), "channel", limits::kChannelBytesMax, false));
+  RETURN_IF_ERROR(CheckAmount(s.amount_fen(), "amount_fen"));
+  if (!s.helper_code().empty()) {
+    RETURN_IF_ERROR(NeedRegion(books, event, s.helper_code(), "helper_code").status());
+  }
+  RETURN_IF_ERROR(NeedRegion(books, event, s.region_code(), "region_code").status());
+  RETURN_IF_ERROR(
+      CheckNoOverflow(books.regions.state().grand().sales_fen(), s.amount_fen(), "amount_fen"));
+  resolved->program = OptionalProgram(books, event, s.helper_code(), s.region_code());
+  return absl::OkStatus();
+}
+
+absl::Status AdmitReversal(const Books& books, const TargetLookup& lookup,
+                           const v1::Event& event, Resolved* resolved) {
+  AIDLEDGER_CHECK(books.Folds(Books::kReversed));
+  const v1::EventReversed& r = event.event_reversed();
+  RETURN_IF_ERROR(
+      CheckIdentifier(r.reversed_event_id(), "reversed_event_id", limits::kEventIdBytesMax));
+  RETURN_IF_ERROR(CheckText(r.reason(), "reason", limits::kMemoBytesMax, true));
+  ASSIGN_OR_RETURN(std::optional<ReversalTarget> target, lookup(r.reversed_event_id()));
+  if (!target.has_value()) {
+    return Rejected(v1::TARGET_NOT_FOUND, "reversed_event_id",
+                    absl::StrCat("no event has event_id ", r.reversed_event_id()));
+  }
+  if (!IsMoneyEvent(target->event)) {
+    return Rejected(v1::TARGET_NOT_MONEY, "reversed_event_id",
+                    absl::StrCat("event ", target->sequence,
+                                 " is not a money event (only allocations, disbursements, "
+                                 "investments and sales can be reversed)"));
+  }
+  if (books.reversed.IsReversed(target->sequence)) {
+    return Rejected(v1::TARGET_ALREADY_REVERSED, "reversed_event_id",
+                    absl::StrCat("event ", target->sequence, " is already reversed"));
+  }
+  if (event.effective_date() < target->event.effective_date()) {
+    return Rejected(v1::DATE_BEFORE_REFERENCE, "effective_date",
+                    absl::StrCat(event.effective_date(), " is before the effective date of event ",
+                                 target->sequence, " (", target->event.effective_date(), ")"));
+  }
+  if (target->event.has_funds_allocated()) {
+    const v1::FundsAllocated& a = target->event.funds_allocated();
+    RETURN_IF_ERROR(CheckAvailable(books, a.recipient_code(), a.amount_fen(),
+                                   "reversed_event_id", "taking back the allocation of"));
+  }
+  resolved->target = std::move(target);
+  return absl::OkStatus();
+}
+
+// Checks `event` against `books`; sets in `resolved` what the ledger fills in.
+absl::Status Check(const Books& books, const TargetLookup& lookup, const v1::Event& event,
+                   Resolved* resolved) {
+  if (!event.event_id().empty()) {
+    RETURN_IF_ERROR(CheckIdentifier(event.event_id(), "event_id", limits::kEventIdBytesMax));
+  }
+  RETURN_IF_ERROR(CheckDate(event.effective_date(), "effective_date"));
+  RETURN_IF_ERROR(CheckText(event.actor(), "actor", limits::kActorBytesMax, true));
+  RETURN_IF_ERROR(CheckText(event.memo(), "memo", limits::kMemoBytesMax, false));
+  switch (event.payload_case()) {
+    case v1::Event::kRegionRegistered:
+      return AdmitRegion(books, event);
+    case v1::Event::kPairingEstablished:
+      return AdmitPairing(books, event);
+    case v1::Event::kProjectRegistered:
+      return AdmitProject(books, event);
+    case v1::Event::kFundsAllocated:
+      return AdmitAllocation(books, event, resolved);
+    case v1::Event::kFundsDisbursed:
+      return AdmitDisbursement(books, event);
+    case v1::Event::kInvestmentRecorded:
+      return AdmitInvestment(books, event, resolved);
+    case v1::Event::kSaleRecorded:
+      return AdmitSale(books, event, resolved);
+    case v1::Event::kEventReversed:
+      return AdmitReversal(books, lookup, event, resolved);
+    case v1::Event::PAYLOAD_NOT_SET:
+      break;
+  }
+  return Rejected(v1::FIELD_MISSING, "payload", "an event needs exactly one payload");
+}
+
+// Whether `event` holds what validation resolved for it.
+bool HoldsResolved(const v1::Event& event, const Resolved& resolved) {
+  switch (event.payload_case()) {
+    case v1::Event::kFundsAllocated:
+      return event.funds_allocated().program() == resolved.program;
+    case v1::Event::kInvestmentRecorded:
+      return event.investment_recorded().program() == resolved.program;
+    case v1::Event::kSaleRecorded:
+      return event.sale_recorded().program() == resolved.program;
+    case v1::Event::kEventReversed: {
+      const v1::EventReversed& r = event.event_reversed();
+      return resolved.target.has_value() && r.has_target() &&
+             r.reversed_sequence() == resolved.target->sequence &&
+             SerializeDeterministic(r.target()) == SerializeDeterministic(resolved.target->event);
+    }
+    default:
+      return true;
+  }
+}
+
+}  // namespace
+
+void ApplyDefaults(const std::string& today, v1::Event* draft) {
+  if (draft->effective_date().empty()) draft->set_effective_date(today);
+  if (draft->has_funds_allocated()) {
+    v1::FundsAllocated& a = *draft->mutable_funds_allocated();
+    if (a.source() == v1::FUND_SOURCE_UNSPECIFIED) a.set_source(v1::FISCAL);
+    if (a.fiscal_year() == 0 && draft->effective_date().size() >= 4) {
+      int year = 0;
+      for (char c : draft->effective_date().substr(0, 4)) {
+        year = (c >= '0' && c <= '9') ? year * 10 + (c - '0') : -1;
+        if (year < 0) break;
+      }
+      if (year > 0) a.set_fiscal_year(year);
+    }
+  }
+}
+
+absl::Status Admit(const Books& books, const TargetLookup& lookup, const std::string& today,
+                   v1::Event* draft) {
+  RETURN_IF_ERROR(CheckDate(draft->effective_date(), "effective_date"));
+  if (draft->effective_date() > today) {
+    return Rejected(v1::FUTURE_DATE, "effective_date",
+                    absl::StrCat(draft->effective_date(), " is after today in China (", today,
+                                 "): an event records what has happened"));
+  }
+  Resolved resolved;
+  RETURN_IF_ERROR(Check(books, lookup, *draft, &resolved));
+  switch (draft->payload_case()) {
+    case v1::Event::kFundsAllocated:
+      draft->mutable_funds_allocated()->set_program(resolved.program);
+      break;
+    case v1::Event::kInvestmentRecorded:
+      draft->mutable_investment_recorded()->set_program(resolved.program);
+      break;
+    case v1::Event::kSaleRecorded:
+      draft->mutable_sale_recorded()->set_program(resolved.program);
+      break;
+    case v1::Event::kEventReversed: {
+      v1::EventReversed& r = *draft->mutable_event_reversed();
+      r.set_reversed_sequence(resolved.target->sequence);
+      *r.mutable_target() = std::move(resolved.target->event);
+      break;
+    }
+    default:
+      break;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Readmit(const Books& books, const TargetLookup& lookup, const v1::Event& stored) {
+  Resolved resolved;
+  absl::Status admitted = Check(books, lookup, stored, &resolved);
+  if (!admitted.ok()) {
+    return absl::DataLossError(absl::StrCat("event ", stored.sequence(),
+                                            " does not pass validation again: ",
+                                            admitted.message()));
+  }
+  if (!HoldsResolved(stored, resolved)) {
+    return absl::DataLossError(absl::StrCat(
+        "event ", stored.sequence(),
+        " holds resolved fields (program, reversal target) that validation does not give"));
+  }
+  return absl::OkStatus();
+}
+
+std::string IdempotencyContent(const v1::Event& event) {
+  v1::Event content;
+  content.set_effective_date(event.effective_date());
+  content.set_memo(event.memo());
+  switch (event.payload_case()) {
+    case v1::Event::kFundsAllocated:
+      *content.mutable_funds_allocated() = event.funds_allocated();
+      content.mutable_funds_allocated()->clear_program();
+      break;
+    case v1::Event::kInvestmentRecorded:
+      *content.mutable_investment_recorded() = event.investment_recorded();
+      content.mutable_investment_recorded()->clear_program();
+      break;
+    case v1::Event::kSaleRecorded:
+      *content.mutable_sale_recorded() = event.sale_recorded();
+      content.mutable_sale_recorded()->clear_program();
+      break;
+    case v1::Event::kEventReversed:
+      content.mutable_event_reversed()->set_reversed_event_id(
+          event.event_reversed().reversed_event_id());
+      content.mutable_event_reversed()->set_reason(event.event_reversed().reason());
+      break;
+    default:
+      content = event;
+      content.clear_sequence();
+      content.clear_event_id();
+      content.clear_recorded_at();
+      content.clear_actor();
+      break;
+  }
+  return SerializeDeterministic(content);
+}
+
+}  // namespace aidledger

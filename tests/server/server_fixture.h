@@ -1,0 +1,82 @@
+// The set-up the end-to-end server suites share: a ledger with two
+// provinces' regions and a pairing, a tokens file with one token of each
+// role, and `aidledger serve` started on an ephemeral loopback port.
+#ifndef AIDLEDGER_TESTS_SERVER_SERVER_FIXTURE_H_
+#define AIDLEDGER_TESTS_SERVER_SERVER_FIXTURE_H_
+
+#include <httplib.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "server/tokens.h"
+#include "ledger/ledger.h"
+#include "tests/cli/run.h"
+#include "tests/testing/testing.h"
+
+namespace aidledger {
+
+class ServerFixture : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(Run({"init"}).exit_code, 0);
+    const char* kDate = "2016-01-01";
+    for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+             {"region", "add", "--code", "370200", "--name", "青岛市", "--date", kDate},
+             {"region", "add", "--code", "620000", "--name", "甘肃省", "--date", kDate},
+             {"region", "add", "--code", "621100", "--name", "定西市", "--parent", "620000", "--date", kDate},
+             {"region", "add", "--code", "621102", "--name", "安定区", "--parent", "621100", "--date", kDate},
+             {"pair", "--helper", "370200", "--recipient", "621100", "--program", "east-west", "--date", kDate}}) {
+      ASSERT_EQ(Run(args).exit_code, 0);
+    }
+    tokens_ = dir_.Sub("tokens");
+    for (const char* role : {"reader", "auditor", "appender"}) {
+      absl::StatusOr<app::Role> parsed = app::ParseRole(role);
+      absl::StatusOr<std::string> token = app::AddToken(tokens_, *parsed, absl::StrCat(role, "-1"));
+      ASSERT_THAT(token, testing::IsOk());
+      token_[role] = *token;
+    }
+  }
+  testing::RunResult Run(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--db", db_});
+    return testing::RunAidledger(args, dir_.path(), {"AIDLEDGER_ACTOR=clerk"});
+  }
+  void StartServer(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"--db", db_, "--tokens", tokens_};
+    args.insert(args.end(), extra.begin(), extra.end());
+    server_ = std::make_unique<testing::ServerProcess>(args, dir_.path());
+    ASSERT_GT(server_->port(), 0) << server_->output();
+  }
+  std::unique_ptr<httplib::Client> Client() {
+    auto client = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+    client->set_read_timeout(30, 0);
+    return client;
+  }
+  httplib::Headers As(const std::string& role) {
+    return {{"Authorization", "Bearer " + token_[role]}};
+  }
+  static std::string Sale(const std::string& id, const std::string& region, int64_t fen) {
+    return absl::StrCat("{\"event_id\":\"", id, "\",\"effective_date\":\"2022-01-01\","
+                        "\"sale_recorded\":{\"region_code\":\"", region, "\",\"amount_fen\":\"", fen, "\"}}");
+  }
+  uint64_t HeadAfterStop() {
+    absl::StatusOr<std::unique_ptr<Ledger>> ledger = Ledger::Open(db_, {.read_only = true});
+    EXPECT_THAT(ledger, testing::IsOk());
+    if (!ledger.ok()) return 0;
+    EXPECT_THAT((*ledger)->Verify({}), testing::IsOk());
+    return (*ledger)->head().sequence;
+  }
+
+  testing::TempDir dir_;
+  std::string db_ = dir_.Sub("ledger");
+  std::string tokens_;
+  std::map<std::string, std::string> token_;
+  std::unique_ptr<testing::ServerProcess> server_;
+};
+
+}  // namespace aidledger
+
+#endif  // AIDLEDGER_TESTS_SERVER_SERVER_FIXTURE_H_

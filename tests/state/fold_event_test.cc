@@ -1,0 +1,224 @@
+// FoldEvent: the fast decoder reads every event our writer stores exactly as
+// protobuf does, and leaves every other encoding to protobuf, which then
+// decides (accepts and views the parsed message, or rejects).
+#include "state/fold_event.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+
+#include "absl/strings/escaping.h"
+#include "base/proto_bytes.h"
+#include "tests/ledger/ledger_fixture.h"
+#include "tests/state/random_stream.h"
+
+namespace aidledger {
+namespace {
+
+using testing::IsOk;
+using testing::LedgerFixture;
+using testing::RandomStream;
+
+// Wire-format pieces for hand-made encodings.
+std::string Varint(uint64_t value) {
+  std::string out;
+  while (value >= 0x80) {
+    out.push_back(static_cast<char>((value & 0x7f) | 0x80));
+    value >>= 7;
+  }
+  out.push_back(static_cast<char>(value));
+  return out;
+}
+std::string Tag(int number, int wire) { return Varint(static_cast<uint64_t>(number) << 3 | wire); }
+std::string Bytes(int number, const std::string& value) {
+  return Tag(number, 2) + Varint(value.size()) + value;
+}
+std::string Number(int number, uint64_t value) { return Tag(number, 0) + Varint(value); }
+
+v1::Event Allocation() {
+  v1::Event event;
+  event.set_sequence(7);
+  event.set_event_id("alloc-7");
+  event.set_effective_date("2025-03-01");
+  event.set_memo("第一批 东西部协作资金");
+  event.mutable_recorded_at()->set_seconds(1'700'000'000);
+  v1::FundsAllocated* p = event.mutable_funds_allocated();
+  p->set_helper_code("370200");
+  p->set_recipient_code("621100");
+  p->set_project_id("P-1");
+  p->set_amount_fen(123'456'789);
+  p->set_fiscal_year(2025);
+  p->set_program(v1::EAST_WEST_COOPERATION);
+  return event;
+}
+
+// What protobuf makes of `bytes`, viewed; nullopt when it rejects them.
+struct Parsed {
+  bool ok = false;
+  v1::Event message;
+  FoldEvent view, target;
+};
+void ParseWithProtobuf(const std::string& bytes, Parsed* parsed) {
+  parsed->ok = parsed->message.ParseFromString(bytes);
+  if (parsed->ok) ViewEvent(parsed->message, &parsed->view, &parsed->target);
+}
+
+// The decoder agrees with protobuf on `bytes`; returns whether the fast
+// path took them.
+bool ExpectSameAsProtobuf(const std::string& bytes) {
+  Parsed parsed;
+  ParseWithProtobuf(bytes, &parsed);
+  FoldEvent fast, fast_target;
+  const bool fast_ok = DecodeFoldEvent(bytes, &fast, &fast_target);
+  if (fast_ok) {
+    EXPECT_TRUE(parsed.ok) << "the fast path took bytes protobuf rejects";
+    EXPECT_TRUE(fast == parsed.view) << "the fast path read a field differently";
+  }
+  FoldEventDecoder decoder;
+  absl::StatusOr<const FoldEvent*> decoded = decoder.Decode(bytes);
+  EXPECT_EQ(decoded.ok(), parsed.ok);
+  if (decoded.ok() && parsed.ok) {
+    EXPECT_TRUE(**decoded == parsed.view);
+  }
+  if (!decoded.ok()) {
+    EXPECT_EQ(decoded.status().code(), absl::StatusCode::kDataLoss);
+  }
+  EXPECT_EQ(decoder.fallbacks(), fast_ok ? 0u : 1u);
+  return fast_ok;
+}
+
+TEST(FoldEventTest, ReadsTheFieldsFoldsUse) {
+  const std::string bytes = SerializeDeterministic(Allocation());  // the views point into it
+  FoldEvent view, target;
+  ASSERT_TRUE(DecodeFoldEvent(bytes, &view, &target));
+  EXPECT_EQ(view.sequence, 7u);
+  EXPECT_EQ(view.effective_date, "2025-03-01");
+  EXPECT_EQ(view.payload, v1::Event::kFundsAllocated);
+  EXPECT_EQ(view.helper_code, "370200");
+  EXPECT_EQ(view.recipient_code, "621100");
+  EXPECT_EQ(view.project_id, "P-1");
+  EXPECT_EQ(view.amount_fen, 123'456'789);
+  EXPECT_EQ(view.program_value(), v1::EAST_WEST_COOPERATION);
+  EXPECT_TRUE(view.region_code.empty());
+  EXPECT_EQ(view.target, nullptr);
+}
+
+TEST(FoldEventTest, ReadsAReversalWithItsStampedTarget) {
+  v1::Event reversal;
+  reversal.set_sequence(9);
+  reversal.set_effective_date("2025-03-02");
+  reversal.mutable_event_reversed()->set_reversed_event_id("alloc-7");
+  reversal.mutable_event_reversed()->set_reason("录入错误");
+  reversal.mutable_event_reversed()->set_reversed_sequence(7);
+  *reversal.mutable_event_reversed()->mutable_target() = Allocation();
+  const std::string bytes = SerializeDeterministic(reversal);
+  EXPECT_TRUE(ExpectSameAsProtobuf(bytes));
+  FoldEvent view, target;
+  ASSERT_TRUE(DecodeFoldEvent(bytes, &view, &target));
+  ASSERT_EQ(view.target, &target);
+  EXPECT_EQ(view.target->amount_fen, 123'456'789);
+  EXPECT_EQ(view.target->sequence, 7u);
+
+  // Without a stamped target: an empty target, which no fold accepts.
+  reversal.mutable_event_reversed()->clear_target();
+  const std::string untargeted = SerializeDeterministic(reversal);
+  EXPECT_TRUE(ExpectSameAsProtobuf(untargeted));
+  ASSERT_TRUE(DecodeFoldEvent(untargeted, &view, &target));
+  EXPECT_EQ(view.target->payload, v1::Event::PAYLOAD_NOT_SET);
+}
+
+class FoldEventStreamTest : public LedgerFixture {};
+
+// Every event of a random ledger (every payload, reversals, Chinese names)
+// takes the fast path and reads as protobuf reads it.
+TEST_F(FoldEventStreamTest, EveryStoredEventTakesTheFastPathAndMatchesProtobuf) {
+  RandomStream stream(ledger_.get(), 20261128);
+  stream.AddRegistry();
+  stream.AddMoneyEvents(1500, 25);
+  std::unique_ptr<EventReader> reader = ledger_->Read(1, ledger_->head().sequence);
+  StoredEvent stored;
+  size_t events = 0;
+  std::set<int> payloads;
+  while (true) {
+    absl::StatusOr<bool> more = reader->Next(&stored);
+    ASSERT_THAT(more.status(), IsOk());
+    if (!*more) break;
+    ++events;
+    payloads.insert(stored.event.payload_case());
+    EXPECT_TRUE(ExpectSameAsProtobuf(stored.event_bytes)) << "event " << stored.sequence;
+  }
+  EXPECT_EQ(events, ledger_->head().sequence);
+  EXPECT_EQ(payloads.size(), 8u) << "the stream should hold every payload";
+}
+
+TEST(FoldEventTest, UnknownFieldsOfEveryWireTypeAreSkipped) {
+  const std::string bytes = SerializeDeterministic(Allocation()) + Number(100, 5) +
+                            Tag(101, 1) + std::string(8, 'x') + Tag(102, 5) + std::string(4, 'y') +
+                            Bytes(103, "\xff\xfe not text");
+  EXPECT_TRUE(ExpectSameAsProtobuf(bytes));
+}
+
+// Encodings our writer never makes go to protobuf, which reads them its
+// own way (merging, last one wins, unknown under another wire type).
+TEST(FoldEventTest, OtherEncodingsAreLeftToProtobuf) {
+  const std::string base = SerializeDeterministic(Allocation());
+  const std::string cases[] = {
+      // The payload twice: protobuf merges the two messages.
+      base + Bytes(13, Number(4, 5) + Bytes(2, "620100")),
+      // Another payload after it: the last one wins.
+      base + Bytes(14, Bytes(1, "P-2") + Number(2, 9)),
+      // A scalar twice: the last one wins.
+      base + Number(1, 8),
+      // A known field under another wire type: an unknown field to protobuf.
+      base + Tag(1, 1) + std::string(8, '\0'),
+      // A padded varint.
+      Tag(1, 0) + std::string("\x87\x00", 2) + Bytes(4, "2025-03-01"),
+      // A group.
+      base + Tag(50, 3) + Tag(50, 4),
+      // A string that is not UTF-8, in a field folds do not read.
+      base + Bytes(6, "\xc0\x80"),
+      Bytes(6, "\xed\xa0\x80"),       // a surrogate
+      Bytes(6, "\xf4\x90\x80\x80"),   // past U+10FFFF
+      Bytes(6, "\xe5\xae"),           // cut off
+      // Cut off, and a length past the end.
+      base.substr(0, base.size() - 3),
+      Tag(4, 2) + Varint(100) + "2025",
+      // Field number 0.
+      Number(0, 1) + base,
+  };
+  for (const std::string& bytes : cases) {
+    EXPECT_FALSE(ExpectSameAsProtobuf(bytes)) << absl::CEscape(bytes);
+  }
+}
+
+TEST(FoldEventTest, ValidUtf8OfEveryLengthTakesTheFastPath) {
+  v1::Event event = Allocation();
+  event.set_memo("é 定西市 😀 ascii-only-run-longer-than-eight");
+  EXPECT_TRUE(ExpectSameAsProtobuf(SerializeDeterministic(event)));
+}
+
+TEST(FoldEventTest, AViewOfAMessageAndTheDecodedBytesFoldTheSame) {
+  // Books fed through either door end in the same state: Apply(v1::Event)
+  // views the message, the rebuild decodes the bytes.
+  v1::Event region;
+  region.set_sequence(1);
+  region.set_effective_date("2025-01-01");
+  region.mutable_region_registered()->set_code("620000");
+  region.mutable_region_registered()->set_name("甘肃省");
+  Books from_message, from_bytes;
+  ASSERT_THAT(from_message.Apply(region), IsOk());
+  FoldEventDecoder decoder;
+  const std::string bytes = SerializeDeterministic(region);  // the views point into it
+  absl::StatusOr<const FoldEvent*> decoded = decoder.Decode(bytes);
+  ASSERT_THAT(decoded.status(), IsOk());
+  ASSERT_THAT(from_bytes.Apply(**decoded), IsOk());
+  EXPECT_EQ(from_message.regions.SerializeState(), from_bytes.regions.SerializeState());
+  EXPECT_EQ(from_message.helpers.SerializeState(), from_bytes.helpers.SerializeState());
+  ASSERT_NE(from_bytes.regions.FindRegion("620000"), nullptr);
+  EXPECT_EQ(from_bytes.regions.FindRegion("620000")->name(), "甘肃省");
+}
+
+}  // namespace
+}  // namespace aidledger

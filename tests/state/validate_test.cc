@@ -1,0 +1,257 @@
+// Every validation rule, one table row each: the input, the stable reason and
+// the message it gives. Every rejection must leave the ledger untouched.
+#include "state/validate.h"
+
+#include <limits>
+
+#include "base/limits.h"
+
+#include "tests/ledger/ledger_fixture.h"
+
+namespace aidledger {
+namespace {
+
+using testing::IsOk;
+using testing::LedgerFixture;
+using testing::RejectedWith;
+
+class ValidateTest : public LedgerFixture {
+ protected:
+  void SetUp() override {
+    LedgerFixture::SetUp();
+    AddQingdaoBasics();
+    MustAdd("region", {{"event_id", "reg-x"}, {"code", "621124"}, {"name", "临洮县"},
+                       {"parent_code", "621100"}, {"effective_date", "2018-01-01"}});
+    MustAdd("project", {{"project_id", "DX-1"}, {"region_code", "621100"}, {"name", "马铃薯"},
+                        {"category", "industry"}, {"budget", "5000"},
+                        {"effective_date", "2021-02-01"}});
+    MustAdd("project", {{"project_id", "SZ-1"}, {"region_code", "540202"}, {"name", "光伏"},
+                        {"category", "infrastructure"}, {"effective_date", "2016-01-01"}});
+    MustAdd("allocation", {{"event_id", "a-1"}, {"helper_code", "370200"},
+                           {"recipient_code", "621100"}, {"amount", "1000"},
+                           {"effective_date", "2021-06-01"}});
+    MustAdd("disbursement", {{"event_id", "d-1"}, {"project_id", "DX-1"}, {"amount", "300"},
+                             {"effective_date", "2021-07-01"}});
+  }
+};
+
+struct Case {
+  const char* type;
+  app::FieldMap fields;
+  v1::RejectReason reason;
+  const char* message;
+};
+
+TEST_F(ValidateTest, EveryRuleRejectsWithItsReasonAndMessage) {
+  const std::string kDay = "2022-01-01";
+  const Case cases[] = {
+      // Fields every event has.
+      {"region", {{"code", "110000"}, {"name", "北京市"}, {"effective_date", "2023-02-30"}},
+       v1::DATE_INVALID, "effective_date: no such day"},
+      {"region", {{"code", "110000"}, {"name", "北京市"}, {"event_id", "bad id"}},
+       v1::FIELD_INVALID, "event_id: may hold only"},
+      {"region", {{"code", "110000"}, {"name", "北京市"}, {"memo", "a\x01z"}},
+       v1::FIELD_INVALID, "memo: contains a control character"},
+      // Regions.
+      {"region", {{"code", "62110"}, {"name", "x"}}, v1::CODE_INVALID, "code: must be a 6-digit"},
+      {"region", {{"code", "62110a"}, {"name", "x"}}, v1::CODE_INVALID, "code: must be a 6-digit"},
+      {"region", {{"name", "x"}}, v1::FIELD_MISSING, "code: is required"},
+      {"region", {{"code", "110000"}}, v1::FIELD_MISSING, "name: is required"},
+      {"region", {{"code", "621100"}, {"name", "定西市"}}, v1::REGION_EXISTS,
+       "code: region 621100 is already registered"},
+      {"region", {{"code", "110100"}, {"name", "x"}, {"parent_code", "110000"}},
+       v1::PARENT_NOT_FOUND, "parent_code: parent region 110000 is not registered"},
+      {"region", {{"code", "110000"}, {"name", "x"}, {"parent_code", "110000"}},
+       v1::FIELD_INVALID, "parent_code: must differ from code"},
+      {"region", {{"code", "621121"}, {"name", "x"}, {"parent_code", "621100"},
+                  {"effective_date", "2015-12-31"}},
+       v1::DATE_BEFORE_REFERENCE, "effective_date: 2015-12-31 is before the registration of region 621100"},
+      // Issue 17, item 7: a sale dated years ahead was accepted (the fixture's
+      // clock stands at 2090-01-01 in China).
+      {"sale", {{"region_code", "621100"}, {"amount", "1"}, {"effective_date", "2090-01-02"}},
+       v1::FUTURE_DATE, "effective_date: 2090-01-02 is after today in China (2090-01-01)"},
+      {"sale", {{"region_code", "621100"}, {"amount", "1"}, {"effective_date", "2090-13-01"}},
+       v1::DATE_INVALID, "effective_date"},
+      // Issue 17, item 8: 621199 (a Gansu code) was registered under 370200 青岛市.
+      {"region", {{"code", "621199"}, {"name", "x"}, {"parent_code", "370200"}},
+       v1::CODE_INVALID, "code: 621199 cannot lie under 370200: under a city a code starts with its 4 digits 3702"},
+      {"region", {{"code", "370100"}, {"name", "x"}, {"parent_code", "620000"}},
+       v1::CODE_INVALID, "code: 370100 cannot lie under 620000: under a province a code starts with its 2 digits 62"},
+      // Issue 17, item 13: what would reorder or hide text on a terminal.
+      {"region", {{"code", "621122"}, {"name", "abc\u202Egnp.exe"}, {"parent_code", "621100"}},
+       v1::FIELD_INVALID, "name: contains an invisible or bidirectional character (U+202E)"},
+      {"region", {{"code", "621122"}, {"name", "a\u200Bb"}, {"parent_code", "621100"}},
+       v1::FIELD_INVALID, "name: contains an invisible or bidirectional character (U+200B)"},
+      {"region", {{"code", "621122"}, {"name", "a\xC2\x9B" "2J"}, {"parent_code", "621100"}},
+       v1::FIELD_INVALID, "name: contains a control character (U+009B)"},
+      {"region", {{"code", "621122"}, {"name", "a\u2028b"}, {"parent_code", "621100"}},
+       v1::FIELD_INVALID, "name: contains an invisible or bidirectional character (U+2028)"},
+      {"region", {{"code", "621122"}, {"name", "a\x1b[2J"}, {"parent_code", "621100"}},
+       v1::FIELD_INVALID, "name: contains a control character (U+001B)"},
+      // Pairings.
+      {"pairing", {{"helper_code", "110000"}, {"recipient_code", "621100"}, {"program", "east-west"}},
+       v1::REGION_NOT_FOUND, "helper_code: region 110000 is not registered"},
+      {"pairing", {{"helper_code", "370200"}, {"recipient_code", "370200"}, {"program", "east-west"}},
+       v1::FIELD_INVALID, "recipient_code: a region cannot pair with itself"},
+      {"pairing", {{"helper_code", "370200"}, {"recipient_code", "621100"}, {"program", "east-west"}},
+       v1::PAIRING_EXISTS, "370200 is already paired with 621100"},
+      {"pairing", {{"helper_code", "370200"}, {"recipient_code", "621102"}},
+       v1::FIELD_MISSING, "program: is required"},
+      {"pairing", {{"helper_code", "370200"}, {"recipient_code", "621102"},
+                   {"program", "east-west"}, {"since", "2021-02-30"}},
+       v1::DATE_INVALID, "since: no such day"},
+      // Projects.
+      {"project", {{"project_id", "DX-1"}, {"region_code", "621100"}, {"name", "x"}, {"category", "other"}},
+       v1::PROJECT_EXISTS, "project_id: project DX-1 is already registered"},
+      {"project", {{"project_id", "P-9"}, {"region_code", "110000"}, {"name", "x"}, {"category", "other"}},
+       v1::REGION_NOT_FOUND, "region_code: region 110000 is not registered"},
+      {"project", {{"project_id", "P-9"}, {"region_code", "621100"}, {"name", "x"}},
+       v1::FIELD_MISSING, "category: is required"},
+      {"project", {{"project_id", "P 9"}, {"region_code", "621100"}, {"name", "x"}, {"category", "other"}},
+       v1::FIELD_INVALID, "project_id: may hold only"},
+      // Allocations.
+      {"allocation", {{"helper_code", "370200"}, {"recipient_code", "621100"}, {"amount", "0"}},
+       v1::AMOUNT_INVALID, "amount: must be greater than zero"},
+      {"allocation", {{"helper_code", "370200"}, {"recipient_code", "621100"}},
+       v1::FIELD_MISSING, "amount: is required"},
+      // Issue 17, item 6: a 9 x 10^18-fen allocation was accepted.
+      {"allocation", {{"helper_code", "370200"}, {"recipient_code", "621100"}, {"amount", "90000000000000000"}},
+       v1::AMOUNT_INVALID, "amount_fen: must be at most 1000000000000000 fen"},
+      {"allocation", {{"helper_code", "370200"}, {"recipient_code", "621100"}, {"amount", "10000000000000.01"}},
+       v1::AMOUNT_INVALID, "amount_fen: must be at most 1000000000000000 fen (10 trillion yuan"},
+      {"project", {{"project_id", "P-9"}, {"region_code", "621100"}, {"name", "x"}, {"category", "other"},
+                   {"budget", "10000000000000.01"}},
+       v1::AMOUNT_INVALID, "budget_fen: must be at most 1000000000000000 fen"},
+      {"allocation", {{"helper_code", "370200"}, {"recipient_code", "621100"}, {"amount", "1.001"}},
+       v1::AMOUNT_INVALID, "amount: is more precise than one fen"},
+      {"allocation", {{"helper_code", "110000"}, {"recipient_code", "621100"}, {"amount", "1"}},
+       v1::REGION_NOT_FOUND, "helper_code: region 110000 is not registered"},
+      {"allocation", {{"helper_code", "370200"}, {"recipient_code", "620000"}, {"amount", "1"},
+                      {"effective_date", kDay}},
+       v1::PAIRING_NOT_FOUND, "recipient_code: no pairing links helper 370200"},
+      {"allocation", {{"helper_code", "370000"}, {"recipient_code", "621100"}, {"amount", "1"},
+                      {"effective_date", kDay}},
+       v1::PAIRING_NOT_FOUND, "no pairing links helper 370000"},
+      {"allocation", {{"helper_code", "370200"}, {"recipient_code", "621100"}, {"amount", "1"},
+                      {"effective_date", "2020-06-01"}},
+       v1::DATE_BEFORE_REFERENCE, "is before the pairing of 370200 with 621100 (2021-01-01)"},
+      {"allocation", {{"helper_code", "370200"}, {"recipient_code", "621100"}, {"amount", "1"},
+                      {"project_id", "SZ-1"}, {"effective_date", kDay}},
+       v1::PROJECT_OUTSIDE_REGION, "project_id: project SZ-1 lies in region 540202, not in 621100"},
+      {"allocation", {{"helper_code", "370200"}, {"recipient_code", "621100"}, {"amount", "1"},
+                      {"project_id", "NOPE"}, {"effective_date", kDay}},
+       v1::PROJECT_NOT_FOUND, "project_id: project NOPE is not registered"},
+      {"allocation", {{"helper_code", "370200"}, {"recipient_code", "621100"}, {"amount", "1"},
+                      {"fiscal_year", "1800"}, {"effective_date", kDay}},
+       v1::FIELD_INVALID, "fiscal_year: must be a year in 1949..2199"},
+      // Disbursements.
+      {"disbursement", {{"project_id", "NOPE"}, {"amount", "1"}},
+       v1::PROJECT_NOT_FOUND, "project_id: project NOPE is not registered"},
+      {"disbursement", {{"project_id", "DX-1"}, {"amount", "-1"}},
+       v1::AMOUNT_INVALID, "amount: must be a positive number without a sign"},
+      {"disbursement", {{"project_id", "DX-1"}, {"amount", "700.01"}, {"effective_date", kDay}},
+       v1::OVERSPENT, "amount_fen: disbursing 700.01 yuan exceeds the available balance 700.00 yuan of region 621100 定西市"},
+      {"disbursement", {{"project_id", "DX-1"}, {"amount", "1"}, {"effective_date", "2021-01-31"}},
+       v1::DATE_BEFORE_REFERENCE, "before the registration of project DX-1"},
+      // Investments and sales.
+      {"investment", {{"region_code", "621100"}, {"amount", "1"}},
+       v1::FIELD_MISSING, "enterprise: is required"},
+      {"investment", {{"enterprise", "利和萃取"}, {"region_code", "621221"}, {"amount", "3亿"}},
+       v1::REGION_NOT_FOUND, "region_code: region 621221 is not registered"},
+      {"investment", {{"enterprise", "e"}, {"region_code", "621100"}, {"amount", "1"},
+                      {"project_id", "SZ-1"}, {"effective_date", kDay}},
+       v1::PROJECT_OUTSIDE_REGION, "project SZ-1 lies in region 540202"},
+      {"sale", {{"region_code", "110000"}, {"amount", "1"}},
+       v1::REGION_NOT_FOUND, "region_code: region 110000 is not registered"},
+      {"sale", {{"region_code", "621100"}, {"amount", "abc"}},
+       v1::AMOUNT_INVALID, "amount: is not a number"},
+      {"sale", {{"region_code", "621100"}, {"helper_code", "37020"}, {"amount", "1"}},
+       v1::CODE_INVALID, "helper_code: must be a 6-digit"},
+      // Reversals.
+      {"reversal", {{"reversed_event_id", "nope"}, {"reason", "r"}},
+       v1::TARGET_NOT_FOUND, "reversed_event_id: no event has event_id nope"},
+      {"reversal", {{"reversed_event_id", "reg-x"}, {"reason", "r"}},
+       v1::TARGET_NOT_MONEY, "is not a money event"},
+      {"reversal", {{"reversed_event_id", "d-1"}}, v1::FIELD_MISSING, "reason: is required"},
+      {"reversal", {{"reversed_event_id", "d-1"}, {"reason", "r"}, {"effective_date", "2021-06-30"}},
+       v1::DATE_BEFORE_REFERENCE, "is before the effective date of event"},
+      {"reversal", {{"reversed_event_id", "a-1"}, {"reason", "r"}, {"effective_date", kDay}},
+       v1::OVERSPENT, "taking back the allocation of 1,000.00 yuan exceeds the available balance 700.00 yuan"},
+  };
+  for (const Case& c : cases) {
+    const LedgerHead before = ledger_->head();
+    EXPECT_THAT(Add(c.type, c.fields), RejectedWith(c.reason, c.message))
+        << c.type << " expecting " << v1::RejectReason_Name(c.reason);
+    EXPECT_EQ(ledger_->head().sequence, before.sequence) << "a rejection wrote something";
+  }
+}
+
+TEST_F(ValidateTest, APairingOfAncestorsAdmitsTheirDescendants) {
+  // 市南区 (under 青岛市) to 安定区 (under 定西市): admitted by 青岛市-定西市.
+  absl::StatusOr<AppendResult> added =
+      Add("allocation", {{"helper_code", "370202"}, {"recipient_code", "621102"},
+                         {"amount", "50"}, {"effective_date", "2022-01-01"}});
+  ASSERT_THAT(added, IsOk());
+  // A project below the recipient is inside it.
+  MustAdd("project", {{"project_id", "LT-1"}, {"region_code", "621124"}, {"name", "x"},
+                      {"category", "education"}, {"effective_date", "2021-01-01"}});
+  EXPECT_THAT(Add("allocation", {{"helper_code", "370200"}, {"recipient_code", "621100"},
+                                 {"project_id", "LT-1"}, {"amount", "5"},
+                                 {"effective_date", "2022-01-01"}}),
+              IsOk());
+}
+
+TEST_F(ValidateTest, AReversalIsAllowedOnceAndFreesTheMoney) {
+  // 700 left; disbursing 1000 is refused until the disbursement of 300 is reversed.
+  EXPECT_THAT(Add("disbursement", {{"project_id", "DX-1"}, {"amount", "1000"},
+                                   {"effective_date", "2022-01-01"}}),
+              RejectedWith(v1::OVERSPENT, "available balance 700.00"));
+  MustAdd("reversal", {{"reversed_event_id", "d-1"}, {"reason", "entered twice"},
+                       {"effective_date", "2022-01-01"}});
+  EXPECT_THAT(Add("reversal", {{"reversed_event_id", "d-1"}, {"reason", "again"},
+                               {"effective_date", "2022-01-01"}}),
+              RejectedWith(v1::TARGET_ALREADY_REVERSED, "is already reversed"));
+  Reopen();  // the reversal index is on disk
+  EXPECT_THAT(Add("reversal", {{"reversed_event_id", "d-1"}, {"reason", "again"},
+                               {"effective_date", "2022-01-01"}}),
+              RejectedWith(v1::TARGET_ALREADY_REVERSED, "is already reversed"));
+  EXPECT_THAT(Add("disbursement", {{"project_id", "DX-1"}, {"amount", "1000"},
+                                   {"effective_date", "2022-01-01"}}),
+              IsOk());
+}
+
+TEST_F(ValidateTest, AReversalCarriesItsTarget) {
+  MustAdd("reversal", {{"event_id", "rv-1"}, {"reversed_event_id", "d-1"}, {"reason", "typo"},
+                       {"effective_date", "2022-01-01"}});
+  absl::StatusOr<std::optional<StoredEvent>> stored = ledger_->FindByEventId("rv-1");
+  ASSERT_THAT(stored, IsOk());
+  ASSERT_TRUE(stored->has_value());
+  const v1::EventReversed& reversal = (*stored)->event.event_reversed();
+  absl::StatusOr<std::optional<StoredEvent>> target = ledger_->FindByEventId("d-1");
+  ASSERT_TRUE(target.ok() && target->has_value());
+  EXPECT_EQ(reversal.reversed_sequence(), (*target)->sequence);
+  EXPECT_EQ(reversal.target().SerializeAsString(), (*target)->event.SerializeAsString());
+}
+
+// One amount is at most limits::kAmountFenMax, so a total reaches int64's
+// limit only after 9,223 maximal sales; the next is refused, not wrapped.
+TEST_F(ValidateTest, TotalsThatWouldOverflowAreRejected) {
+  constexpr int64_t kSalesToTheLimit = std::numeric_limits<int64_t>::max() / limits::kAmountFenMax;
+  std::vector<v1::Event> sales;
+  for (int64_t i = 0; i < kSalesToTheLimit; ++i) {
+    v1::Event sale;
+    sale.set_event_id(absl::StrCat("max-", i));
+    sale.set_effective_date("2022-01-01");
+    sale.set_actor("clerk");
+    sale.mutable_sale_recorded()->set_region_code("621100");
+    sale.mutable_sale_recorded()->set_amount_fen(limits::kAmountFenMax);
+    sales.push_back(std::move(sale));
+  }
+  ASSERT_THAT(ledger_->AppendBatch(sales), IsOk());
+  EXPECT_THAT(Add("sale", {{"region_code", "621100"}, {"amount", "10000000000000"},
+                           {"effective_date", "2022-01-01"}}),
+              RejectedWith(v1::TOTAL_OVERFLOW, "would overflow"));
+}
+
+}  // namespace
+}  // namespace aidledger
