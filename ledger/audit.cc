@@ -10,7 +10,7 @@
 #include "base/check.h"
 #include "base/fields.h"
 #include "ledger/store/codec.h"
-#include "ledger/store/store.h"
+#include "ledger/store/log_store.h"
 #include "ledger/ledger.h"
 #include "base/limits.h"
 #include "ledger/merkle.h"
@@ -19,8 +19,6 @@
 #include "state/validate.h"
 
 namespace aidledger {
-
-using internal::Family;
 
 namespace {
 
@@ -40,13 +38,16 @@ std::string Rfc3339(const v1::Event& event) {
                           absl::UTCTimeZone());
 }
 
-// Counts the entries of a column family (one sequential scan of it).
-absl::StatusOr<uint64_t> CountEntries(const internal::Store& store, Family family) {
-  std::unique_ptr<internal::Cursor> cursor = store.NewCursor(family);
+// Counts the entries of an index (one sequential scan of it).
+absl::StatusOr<uint64_t> CountEntries(const LogStore& store, LogIndex index) {
+  std::unique_ptr<IndexCursor> cursor = store.Scan(index);
+  IndexEntry entry;
   uint64_t count = 0;
-  for (cursor->SeekToFirst(); cursor->Valid(); cursor->Next()) ++count;
-  RETURN_IF_ERROR(cursor->status());
-  return count;
+  while (true) {
+    ASSIGN_OR_RETURN(bool more, cursor->Next(&entry));
+    if (!more) return count;
+    ++count;
+  }
 }
 
 // A fingerprint of a set of (key, value) pairs that does not depend on their
@@ -97,17 +98,19 @@ Hash RandomKey() {
 
 // Checks that the event_id index maps exactly the event_ids of the log
 // (`log_ids`) to their sequences.
-absl::Status CheckEventIdIndex(const internal::Store& store, const Ledger& ledger,
+absl::Status CheckEventIdIndex(const LogStore& store, const Ledger& ledger,
                                const PairSetHash& log_ids, const Hash& set_key) {
   const uint64_t head = log_ids.count();
   PairSetHash index_ids(set_key);
   uint64_t entries = 0;  // all of them: past `head` they are only counted, for the message
   {
-    std::unique_ptr<internal::Cursor> cursor = store.NewCursor(Family::kEventIds);
-    for (cursor->SeekToFirst(); cursor->Valid(); cursor->Next()) {
-      if (++entries <= head) index_ids.Add(cursor->key(), cursor->value());
+    std::unique_ptr<IndexCursor> cursor = store.Scan(LogIndex::kEventIds);
+    IndexEntry entry;
+    while (true) {
+      ASSIGN_OR_RETURN(bool more, cursor->Next(&entry));
+      if (!more) break;
+      if (++entries <= head) index_ids.Add(entry.key, internal::EncodeSequence(entry.sequence));
     }
-    RETURN_IF_ERROR(cursor->status());
   }
   if (entries != head) {
     return absl::DataLossError(absl::StrCat("the event_id index holds ", entries, " entries for ",
@@ -121,9 +124,9 @@ absl::Status CheckEventIdIndex(const internal::Store& store, const Ledger& ledge
   while (true) {
     ASSIGN_OR_RETURN(bool more, reader->Next(&stored));
     if (!more) break;
-    ASSIGN_OR_RETURN(std::optional<std::string> indexed,
-                     store.Get(Family::kEventIds, stored.event.event_id()));
-    if (!indexed.has_value() || *indexed != internal::EncodeSequence(stored.sequence)) {
+    ASSIGN_OR_RETURN(std::optional<uint64_t> indexed,
+                     store.Find(LogIndex::kEventIds, stored.event.event_id()));
+    if (indexed != stored.sequence) {
       return Failed(stored.sequence, absl::StrCat("the event_id index does not map ",
                                                   stored.event.event_id(), " to this event"));
     }
@@ -143,17 +146,17 @@ absl::StatusOr<VerifyReport> Ledger::Verify(const VerifyOptions& options) const 
   // reaches it.
   std::map<uint64_t, std::vector<v1::SnapshotRecord>> snapshots;
   {
-    std::unique_ptr<internal::Cursor> cursor = store_->NewCursor(Family::kSnapshots);
-    size_t scanned = 0;
-    for (cursor->SeekToFirst(); cursor->Valid() && scanned < limits::kSnapshotRecordsScannedMax;
-         cursor->Next(), ++scanned) {
+    std::unique_ptr<SnapshotCursor> cursor = store_->AllSnapshots();
+    SnapshotBlob blob;
+    for (size_t scanned = 0; scanned < limits::kSnapshotRecordsScannedMax; ++scanned) {
+      ASSIGN_OR_RETURN(bool more, cursor->Next(&blob));
+      if (!more) break;
       v1::SnapshotRecord record;
-      if (!record.ParseFromArray(cursor->value().data(), static_cast<int>(cursor->value().size()))) {
+      if (!record.ParseFromString(blob.bytes)) {
         return absl::DataLossError("a snapshot record does not decode");
       }
       snapshots[record.sequence()].push_back(std::move(record));
     }
-    RETURN_IF_ERROR(cursor->status());
   }
 
   Books books;
@@ -166,9 +169,9 @@ absl::StatusOr<VerifyReport> Ledger::Verify(const VerifyOptions& options) const 
   // A reversal's target as the log stood before `current`.
   TargetLookup lookup = [this, &current](const std::string& event_id)
       -> absl::StatusOr<std::optional<ReversalTarget>> {
-    ASSIGN_OR_RETURN(std::optional<std::string> key, store_->Get(Family::kEventIds, event_id));
-    if (!key.has_value()) return std::nullopt;
-    ASSIGN_OR_RETURN(uint64_t sequence, internal::DecodeSequence(*key));
+    ASSIGN_OR_RETURN(std::optional<uint64_t> indexed, store_->Find(LogIndex::kEventIds, event_id));
+    if (!indexed.has_value()) return std::nullopt;
+    const uint64_t sequence = *indexed;
     if (sequence >= current) return std::nullopt;
     ASSIGN_OR_RETURN(std::optional<StoredEvent> stored, ReadEvent(sequence));
     if (!stored.has_value()) return std::nullopt;
@@ -190,9 +193,9 @@ absl::StatusOr<VerifyReport> Ledger::Verify(const VerifyOptions& options) const 
     RETURN_IF_ERROR(Readmit(books, lookup, event));
     if (event.has_event_reversed()) {
       ++reversals;
-      ASSIGN_OR_RETURN(std::optional<std::string> reversal,
-                       store_->Get(Family::kReversals, event.event_reversed().reversed_event_id()));
-      if (!reversal.has_value() || *reversal != internal::EncodeSequence(current)) {
+      ASSIGN_OR_RETURN(std::optional<uint64_t> reversal,
+                       store_->Find(LogIndex::kReversals, event.event_reversed().reversed_event_id()));
+      if (reversal != current) {
         return Failed(current, "the reversal index does not name this reversal");
       }
     }
@@ -236,7 +239,7 @@ absl::StatusOr<VerifyReport> Ledger::Verify(const VerifyOptions& options) const 
                                             options.digest->sequence, " (events were dropped)"));
   }
   RETURN_IF_ERROR(CheckEventIdIndex(*store_, *this, log_ids, set_key));
-  ASSIGN_OR_RETURN(uint64_t reversal_entries, CountEntries(*store_, Family::kReversals));
+  ASSIGN_OR_RETURN(uint64_t reversal_entries, CountEntries(*store_, LogIndex::kReversals));
   if (reversal_entries != reversals) {
     return absl::DataLossError(absl::StrCat("the reversal index holds ", reversal_entries,
                                             " entries for ", reversals, " reversals"));
@@ -345,7 +348,7 @@ absl::Status Ledger::AppendVerbatim(const std::vector<std::pair<v1::Event, Hash>
     return absl::InvalidArgumentError("too many events in one restore batch");
   }
   Books scratch = books_;
-  internal::Batch batch = store_->NewBatch();
+  LogAppend batch;
   const LedgerHead start = head();
   uint64_t sequence = start.sequence;
   Hash prev = start.hash;
@@ -381,8 +384,8 @@ absl::Status Ledger::AppendVerbatim(const std::vector<std::pair<v1::Event, Hash>
     if (hash != expected_hash) {
       return Failed(current, "its hash does not match its content and the chain before it");
     }
-    ASSIGN_OR_RETURN(std::optional<std::string> existing,
-                     store_->Get(Family::kEventIds, event.event_id()));
+    ASSIGN_OR_RETURN(std::optional<uint64_t> existing,
+                     store_->Find(LogIndex::kEventIds, event.event_id()));
     if (existing.has_value() || staged_ids.contains(event.event_id())) {
       return Failed(current, absl::StrCat("event_id ", event.event_id(), " appears twice"));
     }
@@ -390,19 +393,21 @@ absl::Status Ledger::AppendVerbatim(const std::vector<std::pair<v1::Event, Hash>
     RETURN_IF_ERROR(Readmit(scratch, lookup, event));
     absl::Status applied = scratch.Apply(event);
     if (!applied.ok()) return Failed(current, applied.message());
-    const std::string key = internal::EncodeSequence(current);
-    batch.Put(Family::kEvents, key, internal::EncodeRecord(prev, hash, bytes));
-    batch.Put(Family::kEventIds, event.event_id(), key);
+    batch.records.push_back({.sequence = current, .prev_hash = prev, .hash = hash, .event_bytes = bytes});
+    batch.event_ids.emplace_back(event.event_id(), current);
     staged_ids[event.event_id()] = current;
     if (event.has_event_reversed()) {
-      batch.Put(Family::kReversals, event.event_reversed().reversed_event_id(), key);
+      batch.reversals.emplace_back(event.event_reversed().reversed_event_id(), current);
     }
     prev = hash;
   }
   if (events.empty()) return absl::OkStatus();
-  internal::Head new_head{.sequence = sequence, .hash = prev, .recorded_at_micros = recorded};
-  batch.Put(Family::kMeta, internal::kMetaHeadKey, internal::EncodeHead(new_head));
-  absl::Status written = store_->Write(&batch, options_.sync);
+  batch.head = {.sequence = sequence, .hash = prev, .recorded_at_micros = recorded};
+  std::sort(batch.event_ids.begin(), batch.event_ids.end());
+  std::sort(batch.reversals.begin(), batch.reversals.end());
+  absl::Status written = store_->Append(
+      {.sequence = start.sequence, .hash = start.hash, .recorded_at_micros = head_recorded_at_micros_},
+      batch, options_.sync);
   if (!written.ok()) {
     Poison(written);
     return written;

@@ -13,7 +13,7 @@
 #include "base/errors.h"
 #include "base/fields.h"
 #include "ledger/store/codec.h"
-#include "ledger/store/store.h"
+#include "ledger/store/rocks_log_store.h"
 #include "base/limits.h"
 #include "ledger/snapshot_key.h"
 #include "base/proto_bytes.h"
@@ -22,8 +22,6 @@
 #include "state/fold_event.h"
 
 namespace aidledger {
-
-using internal::Family;
 
 namespace {
 
@@ -38,8 +36,9 @@ std::string NewEventId() {
 // recomputed from its bytes (SHA-256 of a small event costs far less than
 // reading it, so no fold, report or export is ever computed from a
 // rewritten event).
-absl::Status CheckRecordHash(uint64_t sequence, const internal::RecordView& record) {
-  if (internal::ChainHash(record.prev_hash, sequence, record.event_bytes) != record.hash) {
+absl::Status CheckRecordHash(uint64_t sequence, const Hash& prev_hash, const Hash& hash,
+                             absl::string_view event_bytes) {
+  if (internal::ChainHash(prev_hash, sequence, event_bytes) != hash) {
     return absl::DataLossError(absl::StrCat(
         "event ", sequence, ": its stored hash does not match its stored bytes (rewritten?)"));
   }
@@ -53,14 +52,14 @@ absl::Status CheckParsedEvent(uint64_t sequence, bool decoded, const v1::Event& 
                            event.recorded_at().nanos());
 }
 
-absl::StatusOr<StoredEvent> DecodeStored(uint64_t sequence, absl::string_view value) {
-  ASSIGN_OR_RETURN(internal::RecordView record, internal::DecodeRecord(value));
-  RETURN_IF_ERROR(CheckRecordHash(sequence, record));
+absl::StatusOr<StoredEvent> DecodeStored(LogRecord record) {
+  const uint64_t sequence = record.sequence;
+  RETURN_IF_ERROR(CheckRecordHash(sequence, record.prev_hash, record.hash, record.event_bytes));
   StoredEvent stored;
   stored.sequence = sequence;
   stored.prev_hash = record.prev_hash;
   stored.hash = record.hash;
-  stored.event_bytes.assign(record.event_bytes.data(), record.event_bytes.size());
+  stored.event_bytes = std::move(record.event_bytes);
   const bool decoded = stored.event.ParseFromString(stored.event_bytes);
   RETURN_IF_ERROR(CheckParsedEvent(sequence, decoded, stored.event));
   return stored;
@@ -70,8 +69,7 @@ absl::StatusOr<StoredEvent> DecodeStored(uint64_t sequence, absl::string_view va
 
 // The state of one AppendBatch while its drafts are staged.
 struct Ledger::Staged {
-  explicit Staged(internal::Batch batch_in) : batch(std::move(batch_in)) {}
-  internal::Batch batch;
+  std::vector<LogRecord> records;                   // what Append will write, in order
   std::string today;
   uint64_t sequence = 0;  // of the last staged event
   Hash prev_hash{};
@@ -86,63 +84,45 @@ struct Ledger::Staged {
 
 namespace {
 
-// Adds the event_id and reversal index entries of `events` to `batch`, each
-// index in key order. The memtable inserts each key after the one before it
-// in the same skip list, so keys in order cost a short search from there
-// instead of a full descent: event_ids arrive in random order, and their
-// inserts were a fifth of an import's time.
-void PutIndexes(const std::vector<v1::Event*>& events, internal::Batch* batch) {
-  std::vector<const v1::Event*> order(events.begin(), events.end());
-  std::sort(order.begin(), order.end(), [](const v1::Event* a, const v1::Event* b) {
-    return a->event_id() < b->event_id();
-  });
-  for (const v1::Event* event : order) {
-    batch->Put(Family::kEventIds, event->event_id(), internal::EncodeSequence(event->sequence()));
-  }
-  order.clear();
+// The event_id and reversal index entries of `events`, each index in key
+// order. The memtable inserts each key after the one before it in the same
+// skip list, so keys in order cost a short search from there instead of a
+// full descent: event_ids arrive in random order, and their inserts were a
+// fifth of an import's time.
+void AddIndexEntries(const std::vector<v1::Event*>& events, LogAppend* batch) {
   for (const v1::Event* event : events) {
-    if (event->has_event_reversed()) order.push_back(event);
+    batch->event_ids.emplace_back(event->event_id(), event->sequence());
+    if (event->has_event_reversed()) {
+      batch->reversals.emplace_back(event->event_reversed().reversed_event_id(), event->sequence());
+    }
   }
-  std::sort(order.begin(), order.end(), [](const v1::Event* a, const v1::Event* b) {
-    return a->event_reversed().reversed_event_id() < b->event_reversed().reversed_event_id();
-  });
-  for (const v1::Event* event : order) {
-    batch->Put(Family::kReversals, event->event_reversed().reversed_event_id(),
-               internal::EncodeSequence(event->sequence()));
-  }
+  std::sort(batch->event_ids.begin(), batch->event_ids.end());
+  std::sort(batch->reversals.begin(), batch->reversals.end());
 }
 
 }  // namespace
 
-EventReader::EventReader(std::unique_ptr<internal::Cursor> cursor, uint64_t from, uint64_t to)
+EventReader::EventReader(std::unique_ptr<RecordCursor> cursor, uint64_t from, uint64_t to)
     : cursor_(std::move(cursor)), next_(from == 0 ? 1 : from), to_(to) {}
 EventReader::~EventReader() = default;
 
 absl::StatusOr<bool> EventReader::NextRecord(CheckedRecord* out) {
   if (next_ > to_) return false;
-  if (!started_) {
-    cursor_->Seek(internal::EncodeSequence(next_));
-    started_ = true;
-  } else {
-    cursor_->Next();
-  }
-  if (!cursor_->Valid()) {
-    RETURN_IF_ERROR(cursor_->status());
-    return false;
-  }
-  ASSIGN_OR_RETURN(uint64_t sequence, internal::DecodeSequence(cursor_->key()));
+  LogRecordView record;
+  ASSIGN_OR_RETURN(bool more, cursor_->Next(&record));
+  if (!more) return false;
+  const uint64_t sequence = record.sequence;
   if (sequence != next_) {
     return absl::DataLossError(
         absl::StrCat("the log has a gap: expected event ", next_, ", found ", sequence));
   }
-  ASSIGN_OR_RETURN(internal::RecordView record, internal::DecodeRecord(cursor_->value()));
   const bool links = (sequence == 1) ? record.prev_hash == Hash{}
                                      : !started_chain_ || record.prev_hash == expected_prev_;
   if (!links) {
     return absl::DataLossError(
         absl::StrCat("event ", sequence, " does not link to the hash of event ", sequence - 1));
   }
-  RETURN_IF_ERROR(CheckRecordHash(sequence, record));
+  RETURN_IF_ERROR(CheckRecordHash(sequence, record.prev_hash, record.hash, record.event_bytes));
   out->sequence = sequence;
   out->prev_hash = record.prev_hash;
   out->hash = record.hash;
@@ -203,12 +183,9 @@ absl::Status Ledger::Create(const std::string& dir, const std::string& snapshot_
   if (error) {
     return absl::InternalError(absl::StrCat("cannot create ", dir, ": ", error.message()));
   }
-  ASSIGN_OR_RETURN(std::unique_ptr<internal::Store> store,
-                   internal::Store::Open(dir, {.read_only = false, .create_if_missing = true}));
-  internal::Batch batch = store->NewBatch();
-  batch.Put(Family::kMeta, internal::kMetaFormatVersionKey, internal::kFormatVersion);
-  batch.Put(Family::kMeta, internal::kMetaHeadKey, internal::EncodeHead({}));
-  return store->Write(&batch, /*sync=*/true);
+  ASSIGN_OR_RETURN(std::unique_ptr<RocksLogStore> store,
+                   RocksLogStore::Open(dir, {.read_only = false, .create_if_missing = true}));
+  return store->Initialize();
 }
 
 bool Ledger::Exists(const std::string& dir) {
@@ -223,8 +200,8 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir,
   ledger->options_ = options;
   if (!ledger->options_.clock) ledger->options_.clock = [] { return absl::Now(); };
   ASSIGN_OR_RETURN(ledger->store_,
-                   internal::Store::Open(dir, {.read_only = options.read_only,
-                                               .create_if_missing = false}));
+                   RocksLogStore::Open(dir, {.read_only = options.read_only,
+                                             .create_if_missing = false}));
   const std::string key_path = options.snapshot_key_path.empty()
                                    ? DefaultSnapshotKeyPath(dir)
                                    : options.snapshot_key_path;
@@ -241,8 +218,7 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir,
 Ledger::~Ledger() = default;
 
 absl::Status Ledger::LoadHeadAndFold() {
-  ASSIGN_OR_RETURN(std::optional<std::string> version,
-                   store_->Get(Family::kMeta, internal::kMetaFormatVersionKey));
+  ASSIGN_OR_RETURN(std::optional<std::string> version, store_->FormatVersion());
   if (!version.has_value()) {
     return absl::DataLossError(absl::StrCat(dir_, " is not an aidledger ledger (no format version)"));
   }
@@ -251,27 +227,20 @@ absl::Status Ledger::LoadHeadAndFold() {
         "ledger format version ", *version, " is not supported (this build reads version ",
         internal::kFormatVersion, ")"));
   }
-  ASSIGN_OR_RETURN(std::optional<std::string> head_bytes,
-                   store_->Get(Family::kMeta, internal::kMetaHeadKey));
-  if (!head_bytes.has_value()) return absl::DataLossError("the ledger has no stored head");
-  ASSIGN_OR_RETURN(internal::Head head, internal::DecodeHead(*head_bytes));
+  ASSIGN_OR_RETURN(internal::Head head, store_->ReadHead());
 
   // The stored head must name the last record, with its hash.
-  std::unique_ptr<internal::Cursor> last = store_->NewCursor(Family::kEvents);
-  last->SeekToLast();
-  RETURN_IF_ERROR(last->status());
+  ASSIGN_OR_RETURN(std::optional<LogRecord> last, store_->ReadLast());
   if (head.sequence == 0) {
-    if (last->Valid()) return absl::DataLossError("the head says empty but the log holds events");
+    if (last.has_value()) return absl::DataLossError("the head says empty but the log holds events");
   } else {
-    if (!last->Valid()) {
+    if (!last.has_value()) {
       return absl::DataLossError(absl::StrCat("the head names event ", head.sequence,
                                               " but the log is empty"));
     }
-    ASSIGN_OR_RETURN(uint64_t last_sequence, internal::DecodeSequence(last->key()));
-    ASSIGN_OR_RETURN(internal::RecordView record, internal::DecodeRecord(last->value()));
-    if (last_sequence != head.sequence || record.hash != head.hash) {
+    if (last->sequence != head.sequence || last->hash != head.hash) {
       return absl::DataLossError(absl::StrCat("the head names event ", head.sequence,
-                                              " but the log ends at event ", last_sequence,
+                                              " but the log ends at event ", last->sequence,
                                               " or with another hash"));
     }
   }
@@ -304,22 +273,21 @@ void Ledger::SetHead(const internal::Head& head) {
 }
 
 std::unique_ptr<EventReader> Ledger::Read(uint64_t from, uint64_t to) const {
-  return std::make_unique<EventReader>(store_->NewCursor(Family::kEvents), from, to);
+  return std::make_unique<EventReader>(store_->Read(from == 0 ? 1 : from), from, to);
 }
 
 absl::StatusOr<std::optional<StoredEvent>> Ledger::ReadEvent(uint64_t sequence) const {
-  ASSIGN_OR_RETURN(std::optional<std::string> value,
-                   store_->Get(Family::kEvents, internal::EncodeSequence(sequence)));
-  if (!value.has_value()) return std::nullopt;
-  ASSIGN_OR_RETURN(StoredEvent stored, DecodeStored(sequence, *value));
+  ASSIGN_OR_RETURN(std::optional<LogRecord> record, store_->ReadRecord(sequence));
+  if (!record.has_value()) return std::nullopt;
+  ASSIGN_OR_RETURN(StoredEvent stored, DecodeStored(*std::move(record)));
   return stored;
 }
 
 absl::StatusOr<std::optional<StoredEvent>> Ledger::FindByEventId(
     const std::string& event_id) const {
-  ASSIGN_OR_RETURN(std::optional<std::string> key, store_->Get(Family::kEventIds, event_id));
-  if (!key.has_value()) return std::nullopt;
-  ASSIGN_OR_RETURN(uint64_t sequence, internal::DecodeSequence(*key));
+  ASSIGN_OR_RETURN(std::optional<uint64_t> indexed, store_->Find(LogIndex::kEventIds, event_id));
+  if (!indexed.has_value()) return std::nullopt;
+  const uint64_t sequence = *indexed;
   ASSIGN_OR_RETURN(std::optional<StoredEvent> stored, ReadEvent(sequence));
   if (!stored.has_value() || stored->event.event_id() != event_id) {
     return absl::DataLossError(absl::StrCat("the event_id index names event ", sequence,
@@ -467,8 +435,8 @@ absl::Status Ledger::StageDraft(v1::Event* draft_in, int64_t now_micros, Staged*
                                  limits::kEventBytesMax));
   }
   const Hash hash = internal::ChainHash(staged->prev_hash, sequence, bytes);
-  const std::string key = internal::EncodeSequence(sequence);
-  staged->batch.Put(Family::kEvents, key, internal::EncodeRecord(staged->prev_hash, hash, bytes));
+  staged->records.push_back(
+      {.sequence = sequence, .prev_hash = staged->prev_hash, .hash = hash, .event_bytes = bytes});
   // The index entries go in at commit (PutIndexes), in key order.
   *result = {.sequence = sequence, .event_id = draft.event_id(), .hash = hash,
              .duplicate = false};
@@ -524,14 +492,14 @@ absl::Status Ledger::StageRequest(absl::Span<v1::Event* const> drafts, const Sub
     for (size_t i = start; i < std::min(drafts.size(), start + limits::kMultiGetKeysMax); ++i) {
       if (!drafts[i]->event_id().empty()) ids.push_back(drafts[i]->event_id());
     }
-    ASSIGN_OR_RETURN(std::vector<bool> found, store_->Contains(Family::kEventIds, ids));
+    ASSIGN_OR_RETURN(std::vector<bool> found, store_->Contains(LogIndex::kEventIds, ids));
     for (size_t j = 0; j < ids.size(); ++j) {
       if (found[j] || staged->unstored_ids.contains(ids[j])) continue;
       RETURN_IF_ERROR(ConfirmNotLogged(ids[j]));
       staged->unstored_ids.insert(ids[j]);
     }
   }
-  staged->batch.SetSavePoint();
+  const size_t records_before = staged->records.size();
   const size_t events_before = staged->events.size();
   const uint64_t sequence_before = staged->sequence;
   const Hash prev_before = staged->prev_hash;
@@ -563,7 +531,7 @@ absl::Status Ledger::StageRequest(absl::Span<v1::Event* const> drafts, const Sub
   }
   // Take the request back out: the batch, what later drafts look up, and
   // the Books.
-  staged->batch.RollbackToSavePoint();
+  staged->records.resize(records_before);
   for (size_t i = events_before; i < staged->events.size(); ++i) {
     staged->by_id.erase(staged->events[i]->event_id());
   }
@@ -616,7 +584,7 @@ absl::StatusOr<std::vector<SubmitOutcome>> Ledger::SubmitRequests(
   const LedgerHead head = this->head();
   const int64_t now_micros =
       std::max(absl::ToUnixMicros(options_.clock()), head_recorded_at_micros_);
-  Staged staged(store_->NewBatch());
+  Staged staged;
   staged.today = DateInChina(absl::FromUnixMicros(now_micros));
   staged.sequence = head.sequence;
   staged.prev_hash = head.hash;
@@ -634,9 +602,13 @@ absl::StatusOr<std::vector<SubmitOutcome>> Ledger::SubmitRequests(
 
   internal::Head new_head{.sequence = staged.sequence, .hash = staged.prev_hash,
                           .recorded_at_micros = now_micros};
-  PutIndexes(staged.events, &staged.batch);
-  staged.batch.Put(Family::kMeta, internal::kMetaHeadKey, internal::EncodeHead(new_head));
-  absl::Status written = store_->Write(&staged.batch, options_.sync);
+  LogAppend batch;
+  batch.records = std::move(staged.records);
+  AddIndexEntries(staged.events, &batch);
+  batch.head = new_head;
+  absl::Status written = store_->Append(
+      {.sequence = head.sequence, .hash = head.hash, .recorded_at_micros = head_recorded_at_micros_},
+      batch, options_.sync);
   if (!written.ok()) {
     // The live Books already hold the group: refuse everything until reopened.
     Poison(written);

@@ -38,9 +38,9 @@ namespace v1 {
 class SnapshotRecord;
 }  // namespace v1
 
+class LogStore;
+class RecordCursor;
 namespace internal {
-class Store;
-class Cursor;
 struct Head;
 }  // namespace internal
 
@@ -164,7 +164,7 @@ struct CheckedRecord {
 
 class EventReader {
  public:
-  EventReader(std::unique_ptr<internal::Cursor> cursor, uint64_t from, uint64_t to);
+  EventReader(std::unique_ptr<RecordCursor> cursor, uint64_t from, uint64_t to);
   ~EventReader();
   // Fills `out` with the next event and returns true, or returns false past
   // `to` or at the end of the log. kDataLoss on a damaged record.
@@ -174,7 +174,7 @@ class EventReader {
   absl::StatusOr<bool> NextRecord(CheckedRecord* out);
 
  private:
-  std::unique_ptr<internal::Cursor> cursor_;
+  std::unique_ptr<RecordCursor> cursor_;
   uint64_t next_;
   uint64_t to_;
   bool started_ = false;        // the cursor has been positioned
@@ -344,7 +344,7 @@ class Ledger {
   // Authenticates snapshots; nullopt only on a read-only open that found no
   // key file, which then loads no snapshot.
   std::optional<Hash> snapshot_key_;
-  std::unique_ptr<internal::Store> store_;
+  std::unique_ptr<LogStore> store_;
   void SetHead(const internal::Head& head) ABSL_LOCKS_EXCLUDED(head_mutex_);
 
   // Serializes appenders (Submit, AppendVerbatim, CreateSnapshot). Readers

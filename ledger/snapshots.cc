@@ -17,7 +17,7 @@
 #include "aidledger/v1/storage.pb.h"
 #include "base/check.h"
 #include "ledger/store/codec.h"
-#include "ledger/store/store.h"
+#include "ledger/store/log_store.h"
 #include "ledger/ledger.h"
 #include "base/limits.h"
 #include "base/proto_bytes.h"
@@ -25,8 +25,6 @@
 #include "base/status_macros.h"
 
 namespace aidledger {
-
-using internal::Family;
 
 namespace {
 
@@ -36,10 +34,6 @@ constexpr absl::string_view kOutdated = " is not this build's version ";
 // or when there is no key to check one: like an outdated version, not
 // damage.
 constexpr absl::string_view kUnauthenticated = "it carries no MAC this ledger can check";
-
-std::string SnapshotKey(absl::string_view projection, uint64_t sequence) {
-  return absl::StrCat(projection, "/", internal::EncodeSequence(sequence));
-}
 
 // Consecutive records of the log, checked, as a fold reads them ahead of
 // decoding and folding them.
@@ -313,7 +307,7 @@ absl::StatusOr<uint64_t> Ledger::SequenceKnownAt(absl::Time time) const {
 
 absl::Status Ledger::WriteSnapshot(const Books& books, uint64_t sequence, const Hash& hash) {
   AIDLEDGER_CHECK(books.Folds(Books::kAll));
-  internal::Batch batch = store_->NewBatch();
+  std::vector<SnapshotBlob> blobs;
   const int64_t now = absl::ToUnixMicros(options_.clock());
   for (const Projection* projection : books.all()) {
     v1::SnapshotRecord record;
@@ -325,10 +319,10 @@ absl::Status Ledger::WriteSnapshot(const Books& books, uint64_t sequence, const 
     record.set_created_at_micros(now);
     AIDLEDGER_CHECK(snapshot_key_.has_value());  // a writable open has one
     record.set_mac(SnapshotMac(*snapshot_key_, record));
-    batch.Put(Family::kSnapshots, SnapshotKey(projection->name(), sequence),
-              SerializeDeterministic(record));
+    blobs.push_back({.projection = std::string(projection->name()), .sequence = sequence,
+                     .bytes = SerializeDeterministic(record)});
   }
-  return store_->Write(&batch, options_.sync);
+  return store_->PutSnapshots(blobs, options_.sync);
 }
 
 void Ledger::StoreSnapshotOrWarn(uint64_t sequence, const Hash& hash) {
@@ -375,13 +369,15 @@ std::string Ledger::MacProblem(const v1::SnapshotRecord& record) const {
 
 absl::StatusOr<std::vector<SnapshotInfo>> Ledger::ListSnapshots() const {
   std::vector<SnapshotInfo> infos;
-  std::unique_ptr<internal::Cursor> cursor = store_->NewCursor(Family::kSnapshots);
-  for (cursor->SeekToFirst(); cursor->Valid() && infos.size() < limits::kSnapshotRecordsScannedMax;
-       cursor->Next()) {
+  std::unique_ptr<SnapshotCursor> cursor = store_->AllSnapshots();
+  SnapshotBlob blob;
+  while (infos.size() < limits::kSnapshotRecordsScannedMax) {
+    ASSIGN_OR_RETURN(bool more, cursor->Next(&blob));
+    if (!more) break;
     v1::SnapshotRecord record;
     SnapshotInfo info;
-    if (!record.ParseFromArray(cursor->value().data(), static_cast<int>(cursor->value().size()))) {
-      info.projection = std::string(cursor->key().substr(0, cursor->key().find('/')));
+    if (!record.ParseFromString(blob.bytes)) {
+      info.projection = blob.projection;
       info.problem = "the record does not decode";
       infos.push_back(std::move(info));
       continue;
@@ -397,7 +393,6 @@ absl::StatusOr<std::vector<SnapshotInfo>> Ledger::ListSnapshots() const {
     if (info.problem.empty()) info.problem = MacProblem(record);
     infos.push_back(std::move(info));
   }
-  RETURN_IF_ERROR(cursor->status());
   return infos;
 }
 
@@ -410,26 +405,18 @@ absl::StatusOr<std::pair<uint64_t, Hash>> Ledger::LoadNewestSnapshot(uint64_t se
   // is at. A record is megabytes and is read only when its cursor reaches
   // it: the head query reads the snapshot it uses, not every snapshot.
   struct Walk {
-    std::string prefix;  // "name/"
-    std::unique_ptr<internal::Cursor> cursor;
-    std::optional<uint64_t> at;  // the sequence of the record the cursor is on
+    std::unique_ptr<SnapshotCursor> cursor;
+    std::optional<SnapshotBlob> on;  // the record the walk is on
   };
   std::vector<Walk> walks;
-  // Moves `walk` back to its next record with a well-formed key, if any.
-  auto settle = [](Walk& walk) -> absl::Status {
-    walk.at.reset();
-    for (size_t skipped = 0; skipped < limits::kSnapshotRecordsScannedMax; ++skipped) {
-      if (!walk.cursor->Valid()) return walk.cursor->status();
-      const absl::string_view key = walk.cursor->key();
-      if (!absl::StartsWith(key, walk.prefix)) return absl::OkStatus();
-      if (key.size() == walk.prefix.size() + internal::kSequenceBytes) {
-        absl::StatusOr<uint64_t> at = internal::DecodeSequence(key.substr(walk.prefix.size()));
-        if (at.ok()) {
-          walk.at = *at;
-          return absl::OkStatus();
-        }
-      }
-      walk.cursor->Prev();
+  // Moves `walk` back to its next record, if any.
+  auto step = [](Walk& walk) -> absl::Status {
+    SnapshotBlob blob;
+    ASSIGN_OR_RETURN(bool more, walk.cursor->Next(&blob));
+    if (more) {
+      walk.on = std::move(blob);
+    } else {
+      walk.on.reset();
     }
     return absl::OkStatus();
   };
@@ -446,25 +433,21 @@ absl::StatusOr<std::pair<uint64_t, Hash>> Ledger::LoadNewestSnapshot(uint64_t se
   for (size_t i = 0; i < Books::kKinds.size(); ++i) {
     if (!books->FoldsIndex(i)) continue;
     const Books::Kind& kind = Books::kKinds[i];
-    Walk walk{.prefix = absl::StrCat(kind.name, "/"), .cursor = store_->NewCursor(Family::kSnapshots)};
-    walk.cursor->SeekForPrev(SnapshotKey(kind.name, sequence));
-    RETURN_IF_ERROR(settle(walk));
+    Walk walk{.cursor = store_->SnapshotsBackFrom(kind.name, sequence)};
+    RETURN_IF_ERROR(step(walk));
     walks.push_back(std::move(walk));
   }
   for (size_t tried = 0; tried < limits::kSnapshotRecordsScannedMax; ++tried) {
     uint64_t at = 0;
-    for (const Walk& walk : walks) at = std::max(at, walk.at.value_or(0));
+    for (const Walk& walk : walks) at = std::max(at, walk.on ? walk.on->sequence : 0);
     if (at == 0) break;
-    // Each record parsed once, straight from the cursor (the cursors stay
-    // put until the candidate is rejected); nullopt when it does not parse.
+    // Each record parsed once (the walks stay put until the candidate is
+    // rejected); nullopt when it does not parse.
     std::vector<std::optional<v1::SnapshotRecord>> records;
     for (const Walk& walk : walks) {
-      if (walk.at != at) continue;
-      const absl::string_view value = walk.cursor->value();
+      if (!walk.on || walk.on->sequence != at) continue;
       records.emplace_back(v1::SnapshotRecord());
-      if (!records.back()->ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-        records.back().reset();
-      }
+      if (!records.back()->ParseFromString(walk.on->bytes)) records.back().reset();
     }
     Books candidate(books->folded());
     size_t loaded = 0;
@@ -515,9 +498,7 @@ absl::StatusOr<std::pair<uint64_t, Hash>> Ledger::LoadNewestSnapshot(uint64_t se
                         "); folding from an earlier point"));
     }
     for (Walk& walk : walks) {
-      if (walk.at != at) continue;
-      walk.cursor->Prev();
-      RETURN_IF_ERROR(settle(walk));
+      if (walk.on && walk.on->sequence == at) RETURN_IF_ERROR(step(walk));
     }
   }
   warn_outdated();

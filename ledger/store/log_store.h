@@ -1,0 +1,170 @@
+// LogStore: what the engine (ledger/) needs of a place to keep a ledger,
+// and all it knows of one. The RocksDB store (rocks_log_store.h) is one
+// implementation; every implementation passes the conformance suite in
+// tests/ledger/store/log_store_conformance_test.cc.
+//
+// A store holds:
+//   - the log: records 1..head, gapless, each its event bytes with the
+//     chain hashes of itself and of the record before (codec.h: ChainHash);
+//   - the head (sequence, hash, recorded_at of the last record) and the
+//     format version;
+//   - two indexes beside the log: event_id -> sequence, and reversed
+//     event_id -> sequence of the reversal. They are derived data; the
+//     engine checks what it reads from them against the log;
+//   - snapshot records: opaque bytes under (projection, sequence).
+//
+// The contract:
+//   - Atomic: Append writes its records, index entries and head all or
+//     none, and only if the stored head is still the one the caller read
+//     (else kAborted, "the head moved", and nothing is written).
+//     PutSnapshots writes all of its records or none.
+//   - Durable: when Append or PutSnapshots returns OK with `sync`, what it
+//     wrote survives a crash of the process or the machine.
+//   - Readers (Read, ReadRecord, Find, ...) see a state some Append left,
+//     never part of one; a cursor sees the store as it was when the cursor
+//     was made, and may be used while appends go on.
+//   - Damage: a record or entry that does not decode is kDataLoss naming
+//     it, never skipped and never turned into a value.
+//   - Errors come translated (store.cc: FromRocks for RocksDB): kNotFound
+//     no ledger, kUnavailable held by another process, kResourceExhausted
+//     no space, kDataLoss damage, kAborted the head moved.
+//   - Thread safety: any method from any thread; writes are serialized by
+//     the engine (one appender at a time).
+#ifndef AIDLEDGER_LEDGER_STORE_LOG_STORE_H_
+#define AIDLEDGER_LEDGER_STORE_LOG_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+#include "base/sha256.h"
+#include "ledger/store/codec.h"
+
+namespace aidledger {
+
+// A record of the log.
+struct LogRecord {
+  uint64_t sequence = 0;
+  Hash prev_hash{};
+  Hash hash{};
+  std::string event_bytes;
+};
+
+// A record as a cursor hands it out: the bytes are valid until the cursor
+// moves on.
+struct LogRecordView {
+  uint64_t sequence = 0;
+  Hash prev_hash{};
+  Hash hash{};
+  absl::string_view event_bytes;
+};
+
+// Records in sequence order.
+class RecordCursor {
+ public:
+  virtual ~RecordCursor() = default;
+  // The next record: true and `*out`, or false past the last one. kDataLoss
+  // for a record that does not decode (naming its key).
+  virtual absl::StatusOr<bool> Next(LogRecordView* out) = 0;
+};
+
+enum class LogIndex { kEventIds, kReversals };
+
+// An entry of an index: its key (an event_id) and the sequence it names.
+struct IndexEntry {
+  absl::string_view key;
+  uint64_t sequence = 0;
+};
+
+// Entries of an index in key order (bytewise).
+class IndexCursor {
+ public:
+  virtual ~IndexCursor() = default;
+  // The next entry, valid until the cursor moves on; false past the last.
+  // kDataLoss for an entry whose value is not a sequence.
+  virtual absl::StatusOr<bool> Next(IndexEntry* out) = 0;
+};
+
+// A stored snapshot record: its projection and sequence as its key names
+// them, and its bytes (a serialized v1::SnapshotRecord, opaque here).
+struct SnapshotBlob {
+  std::string projection;
+  uint64_t sequence = 0;
+  // False when the key itself does not parse (then only `projection`, what
+  // comes before its '/', is known).
+  bool key_parsed = true;
+  std::string bytes;
+};
+
+class SnapshotCursor {
+ public:
+  virtual ~SnapshotCursor() = default;
+  virtual absl::StatusOr<bool> Next(SnapshotBlob* out) = 0;
+};
+
+// One Append: the records after the expected head, in order, and the index
+// entries they add (each index's entries in key order: a store may use it).
+struct LogAppend {
+  std::vector<LogRecord> records;
+  std::vector<std::pair<std::string, uint64_t>> event_ids;
+  std::vector<std::pair<std::string, uint64_t>> reversals;
+  internal::Head head;  // the new head: the last record's
+};
+
+class LogStore {
+ public:
+  virtual ~LogStore() = default;
+
+  // Makes the store an empty ledger: its format version, and head 0.
+  virtual absl::Status Initialize() = 0;
+  // nullopt: the store holds no ledger (no format version).
+  virtual absl::StatusOr<std::optional<std::string>> FormatVersion() const = 0;
+  // kDataLoss when no head is stored.
+  virtual absl::StatusOr<internal::Head> ReadHead() const = 0;
+
+  // See the contract above. REQUIRES: batch.records continue `expected`
+  // (sequence expected.sequence + 1 on) and batch.head names the last.
+  virtual absl::Status Append(const internal::Head& expected, const LogAppend& batch,
+                              bool sync) = 0;
+
+  // Records from `from` on, in order, up to the last stored.
+  virtual std::unique_ptr<RecordCursor> Read(uint64_t from) const = 0;
+  virtual absl::StatusOr<std::optional<LogRecord>> ReadRecord(uint64_t sequence) const = 0;
+  // The record with the highest sequence, or nullopt for an empty log.
+  virtual absl::StatusOr<std::optional<LogRecord>> ReadLast() const = 0;
+
+  virtual absl::StatusOr<std::optional<uint64_t>> Find(LogIndex index,
+                                                       absl::string_view key) const = 0;
+  // Whether the index holds each of `keys`, in one batched lookup.
+  // REQUIRES: keys.size() <= limits::kMultiGetKeysMax.
+  virtual absl::StatusOr<std::vector<bool>> Contains(
+      LogIndex index, absl::Span<const absl::string_view> keys) const = 0;
+  virtual std::unique_ptr<IndexCursor> Scan(LogIndex index) const = 0;
+
+  // Stores snapshot records (projection, sequence, bytes), all or none.
+  virtual absl::Status PutSnapshots(absl::Span<const SnapshotBlob> snapshots, bool sync) = 0;
+  // `projection`'s records at or before `sequence`, newest first (records
+  // whose key does not parse are skipped).
+  virtual std::unique_ptr<SnapshotCursor> SnapshotsBackFrom(absl::string_view projection,
+                                                            uint64_t sequence) const = 0;
+  // Every snapshot record, in key order.
+  virtual std::unique_ptr<SnapshotCursor> AllSnapshots() const = 0;
+
+  // The store's own integrity check of everything it holds (RocksDB: every
+  // table file's checksums). kDataLoss on damage.
+  virtual absl::Status VerifyChecksums() const = 0;
+  // Moves what is buffered in memory to its files (a store that has no such
+  // buffer does nothing). A failure leaves the store refusing writes.
+  virtual absl::Status Flush() = 0;
+  // Bytes appended since the open or the last Flush.
+  virtual uint64_t unflushed_bytes() const = 0;
+};
+
+}  // namespace aidledger
+
+#endif  // AIDLEDGER_LEDGER_STORE_LOG_STORE_H_
