@@ -100,6 +100,15 @@ MATCHER(IsOk, "is OK") {
   return status.ok();
 }
 
+// A StatusOr that is OK and whose value matches `value_matcher`.
+MATCHER_P(IsOkAndHolds, value_matcher, "is OK and holds a matching value") {
+  if (!arg.ok()) {
+    *result_listener << "status is " << arg.status().ToString();
+    return false;
+  }
+  return ::testing::ExplainMatchResult(value_matcher, *arg, result_listener);
+}
+
 }  // namespace aidledger::testing
 
 #endif  // AIDLEDGER_TESTS_TESTING_TESTING_H_

@@ -1,0 +1,257 @@
+// The LogStore contract (ledger/store/log_store.h), as a suite every store
+// implementation must pass: add a StoreKind below for a new one.
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/store/codec.h"
+#include "ledger/store/log_store.h"
+#include "ledger/store/rocks_log_store.h"
+#include "tests/testing/rocksdb_edit.h"
+#include "tests/testing/testing.h"
+
+namespace aidledger {
+namespace {
+
+using testing::IsOk;
+using testing::IsOkAndHolds;
+using testing::StatusIs;
+
+// How a suite opens a store of one kind, and damages one of its records as
+// somebody with access to its files (or its database) would.
+struct StoreKind {
+  std::string name;
+  std::function<absl::StatusOr<std::unique_ptr<LogStore>>(const std::string& dir)> open;
+  std::function<absl::Status(const std::string& dir, uint64_t sequence)> damage_record;
+};
+
+void PrintTo(const StoreKind& kind, std::ostream* out) { *out << kind.name; }
+
+std::vector<StoreKind> Kinds() {
+  return {{
+      .name = "RocksDB",
+      .open = [](const std::string& dir) -> absl::StatusOr<std::unique_ptr<LogStore>> {
+        absl::StatusOr<std::unique_ptr<RocksLogStore>> store =
+            RocksLogStore::Open(dir, {.create_if_missing = true});
+        if (!store.ok()) return store.status();
+        return std::unique_ptr<LogStore>(std::move(*store));
+      },
+      .damage_record = [](const std::string& dir, uint64_t sequence) {
+        // A value too short to be a record.
+        return testing::RocksDbPut(dir, "events", internal::EncodeSequence(sequence), "\x01");
+      },
+  }};
+}
+
+class LogStoreConformance : public ::testing::TestWithParam<StoreKind> {
+ protected:
+  void SetUp() override { Reopen(); }
+  void Reopen() {
+    store_.reset();
+    absl::StatusOr<std::unique_ptr<LogStore>> store = GetParam().open(dir_.path());
+    ASSERT_THAT(store, IsOk());
+    store_ = *std::move(store);
+  }
+  void Initialize() { ASSERT_THAT(store_->Initialize(), IsOk()); }
+
+  // `count` records chained after `after`, with an event_id index entry each
+  // ("id-N") and, for every third, a reversal entry.
+  static LogAppend Chain(const internal::Head& after, int count) {
+    LogAppend batch;
+    Hash prev = after.hash;
+    for (int i = 0; i < count; ++i) {
+      const uint64_t sequence = after.sequence + 1 + i;
+      LogRecord record{.sequence = sequence, .prev_hash = prev,
+                       .event_bytes = absl::StrCat("event bytes of ", sequence)};
+      record.hash = internal::ChainHash(prev, sequence, record.event_bytes);
+      prev = record.hash;
+      batch.event_ids.emplace_back(absl::StrCat("id-", sequence), sequence);
+      if (sequence % 3 == 0) batch.reversals.emplace_back(absl::StrCat("id-", sequence - 1), sequence);
+      batch.records.push_back(std::move(record));
+    }
+    std::sort(batch.event_ids.begin(), batch.event_ids.end());
+    batch.head = {.sequence = after.sequence + count, .hash = prev,
+                  .recorded_at_micros = 1'000'000 * static_cast<int64_t>(after.sequence + count)};
+    return batch;
+  }
+  // Appends `count` records after the stored head; returns the new head.
+  internal::Head AppendSome(int count) {
+    absl::StatusOr<internal::Head> head = store_->ReadHead();
+    EXPECT_THAT(head, IsOk());
+    LogAppend batch = Chain(*head, count);
+    EXPECT_THAT(store_->Append(*head, batch, /*sync=*/true), IsOk());
+    return batch.head;
+  }
+  std::vector<uint64_t> ReadSequences(uint64_t from) {
+    std::vector<uint64_t> sequences;
+    std::unique_ptr<RecordCursor> cursor = store_->Read(from);
+    LogRecordView record;
+    while (true) {
+      absl::StatusOr<bool> more = cursor->Next(&record);
+      EXPECT_THAT(more, IsOk());
+      if (!more.ok() || !*more) return sequences;
+      sequences.push_back(record.sequence);
+    }
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<LogStore> store_;
+};
+
+TEST_P(LogStoreConformance, HoldsNoLedgerUntilInitialized) {
+  EXPECT_THAT(store_->FormatVersion(), IsOkAndHolds(::testing::Eq(std::nullopt)));
+  Initialize();
+  absl::StatusOr<std::optional<std::string>> version = store_->FormatVersion();
+  ASSERT_THAT(version, IsOk());
+  EXPECT_EQ(*version, std::string(internal::kFormatVersion));
+  absl::StatusOr<internal::Head> head = store_->ReadHead();
+  ASSERT_THAT(head, IsOk());
+  EXPECT_EQ(head->sequence, 0u);
+  EXPECT_EQ(head->hash, Hash{});
+  EXPECT_THAT(store_->ReadLast(), IsOkAndHolds(::testing::Eq(std::nullopt)));
+  EXPECT_TRUE(ReadSequences(1).empty());
+}
+
+TEST_P(LogStoreConformance, AnAppendIsReadBackWholeInOrderWithItsIndexes) {
+  Initialize();
+  const internal::Head first = AppendSome(4);
+  const internal::Head second = AppendSome(3);
+  absl::StatusOr<internal::Head> head = store_->ReadHead();
+  ASSERT_THAT(head, IsOk());
+  EXPECT_EQ(head->sequence, 7u);
+  EXPECT_EQ(head->hash, second.hash);
+  EXPECT_EQ(head->recorded_at_micros, second.recorded_at_micros);
+  EXPECT_EQ(ReadSequences(1), (std::vector<uint64_t>{1, 2, 3, 4, 5, 6, 7}));
+  EXPECT_EQ(ReadSequences(5), (std::vector<uint64_t>{5, 6, 7}));
+
+  // Records come back byte for byte, chained.
+  const LogAppend expected = Chain(first, 3);
+  absl::StatusOr<std::optional<LogRecord>> six = store_->ReadRecord(6);
+  ASSERT_THAT(six, IsOk());
+  ASSERT_TRUE(six->has_value());
+  EXPECT_EQ((*six)->event_bytes, expected.records[1].event_bytes);
+  EXPECT_EQ((*six)->prev_hash, expected.records[0].hash);
+  EXPECT_EQ((*six)->hash, expected.records[1].hash);
+  EXPECT_THAT(store_->ReadRecord(8), IsOkAndHolds(::testing::Eq(std::nullopt)));
+  absl::StatusOr<std::optional<LogRecord>> last = store_->ReadLast();
+  ASSERT_THAT(last, IsOk());
+  ASSERT_TRUE(last->has_value());
+  EXPECT_EQ((*last)->sequence, 7u);
+  EXPECT_EQ((*last)->hash, second.hash);
+
+  // The indexes.
+  EXPECT_THAT(store_->Find(LogIndex::kEventIds, "id-5"), IsOkAndHolds(::testing::Optional(5u)));
+  EXPECT_THAT(store_->Find(LogIndex::kEventIds, "id-9"), IsOkAndHolds(::testing::Eq(std::nullopt)));
+  EXPECT_THAT(store_->Find(LogIndex::kReversals, "id-5"), IsOkAndHolds(::testing::Optional(6u)));
+  const std::vector<absl::string_view> keys = {"id-1", "nope", "id-7"};
+  EXPECT_THAT(store_->Contains(LogIndex::kEventIds, keys),
+              IsOkAndHolds(std::vector<bool>{true, false, true}));
+  std::unique_ptr<IndexCursor> scan = store_->Scan(LogIndex::kEventIds);
+  std::vector<std::string> scanned;
+  IndexEntry entry;
+  while (*scan->Next(&entry)) scanned.push_back(absl::StrCat(entry.key, "=", entry.sequence));
+  EXPECT_EQ(scanned, (std::vector<std::string>{"id-1=1", "id-2=2", "id-3=3", "id-4=4", "id-5=5",
+                                               "id-6=6", "id-7=7"}));
+}
+
+TEST_P(LogStoreConformance, AnAppendAtAHeadThatMovedIsAbortedAndWritesNothing) {
+  Initialize();
+  const internal::Head empty{};
+  const LogAppend winner = Chain(empty, 2);
+  ASSERT_THAT(store_->Append(empty, winner, true), IsOk());
+  LogAppend loser = Chain(empty, 3);
+  loser.event_ids = {{"loser-1", 1}, {"loser-2", 2}, {"loser-3", 3}};
+  EXPECT_THAT(store_->Append(empty, loser, true), StatusIs(absl::StatusCode::kAborted));
+  absl::StatusOr<internal::Head> head = store_->ReadHead();
+  ASSERT_THAT(head, IsOk());
+  EXPECT_EQ(head->sequence, 2u);
+  EXPECT_EQ(head->hash, winner.head.hash);
+  EXPECT_EQ(ReadSequences(1), (std::vector<uint64_t>{1, 2}));
+  EXPECT_THAT(store_->Find(LogIndex::kEventIds, "loser-1"), IsOkAndHolds(::testing::Eq(std::nullopt)));
+  // The same sequence at another hash is no more the head than an older one.
+  internal::Head forged = winner.head;
+  forged.hash[0] ^= 1;
+  EXPECT_THAT(store_->Append(forged, Chain(forged, 1), true), StatusIs(absl::StatusCode::kAborted));
+  EXPECT_EQ(ReadSequences(1).size(), 2u);
+}
+
+TEST_P(LogStoreConformance, WhatAnAppendWroteSurvivesAReopen) {
+  Initialize();
+  const internal::Head written = AppendSome(5);
+  ASSERT_THAT(store_->PutSnapshots({{.projection = "p", .sequence = 5, .bytes = "state"}}, true),
+              IsOk());
+  Reopen();
+  absl::StatusOr<internal::Head> head = store_->ReadHead();
+  ASSERT_THAT(head, IsOk());
+  EXPECT_EQ(head->sequence, written.sequence);
+  EXPECT_EQ(head->hash, written.hash);
+  EXPECT_EQ(ReadSequences(1), (std::vector<uint64_t>{1, 2, 3, 4, 5}));
+  EXPECT_THAT(store_->Find(LogIndex::kEventIds, "id-4"), IsOkAndHolds(::testing::Optional(4u)));
+  std::unique_ptr<SnapshotCursor> snapshots = store_->AllSnapshots();
+  SnapshotBlob blob;
+  ASSERT_THAT(snapshots->Next(&blob), IsOkAndHolds(true));
+  EXPECT_EQ(blob.bytes, "state");
+}
+
+TEST_P(LogStoreConformance, ACursorSeesTheStoreAsItWasWhenMade) {
+  Initialize();
+  AppendSome(2);
+  std::unique_ptr<RecordCursor> cursor = store_->Read(1);
+  AppendSome(2);
+  std::vector<uint64_t> seen;
+  LogRecordView record;
+  while (*cursor->Next(&record)) seen.push_back(record.sequence);
+  EXPECT_EQ(seen, (std::vector<uint64_t>{1, 2}));
+  EXPECT_EQ(ReadSequences(1).size(), 4u);
+}
+
+TEST_P(LogStoreConformance, SnapshotsComeBackNewestFirstPerProjection) {
+  Initialize();
+  ASSERT_THAT(store_->PutSnapshots({{.projection = "alpha", .sequence = 10, .bytes = "a10"},
+                                    {.projection = "alpha", .sequence = 20, .bytes = "a20"},
+                                    {.projection = "beta", .sequence = 15, .bytes = "b15"}},
+                                   true),
+              IsOk());
+  auto back = [&](absl::string_view projection, uint64_t from) {
+    std::vector<std::string> seen;
+    std::unique_ptr<SnapshotCursor> cursor = store_->SnapshotsBackFrom(projection, from);
+    SnapshotBlob blob;
+    while (*cursor->Next(&blob)) {
+      EXPECT_EQ(blob.projection, projection);
+      seen.push_back(absl::StrCat(blob.sequence, ":", blob.bytes));
+    }
+    return seen;
+  };
+  EXPECT_EQ(back("alpha", 25), (std::vector<std::string>{"20:a20", "10:a10"}));
+  EXPECT_EQ(back("alpha", 19), (std::vector<std::string>{"10:a10"}));
+  EXPECT_EQ(back("alpha", 9), (std::vector<std::string>{}));
+  EXPECT_EQ(back("beta", 100), (std::vector<std::string>{"15:b15"}));
+  EXPECT_EQ(back("gamma", 100), (std::vector<std::string>{}));
+  std::vector<std::string> all;
+  std::unique_ptr<SnapshotCursor> cursor = store_->AllSnapshots();
+  SnapshotBlob blob;
+  while (*cursor->Next(&blob)) all.push_back(absl::StrCat(blob.projection, "/", blob.sequence));
+  EXPECT_EQ(all, (std::vector<std::string>{"alpha/10", "alpha/20", "beta/15"}));
+}
+
+TEST_P(LogStoreConformance, ADamagedRecordIsDataLossNeverSkipped) {
+  Initialize();
+  AppendSome(3);
+  store_.reset();  // the damage is done with the store closed
+  ASSERT_THAT(GetParam().damage_record(dir_.path(), 2), IsOk());
+  Reopen();
+  EXPECT_THAT(store_->ReadRecord(2), StatusIs(absl::StatusCode::kDataLoss));
+  std::unique_ptr<RecordCursor> cursor = store_->Read(1);
+  LogRecordView record;
+  ASSERT_THAT(cursor->Next(&record), IsOkAndHolds(true));
+  EXPECT_EQ(record.sequence, 1u);
+  EXPECT_THAT(cursor->Next(&record), StatusIs(absl::StatusCode::kDataLoss));
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, LogStoreConformance, ::testing::ValuesIn(Kinds()),
+                         [](const ::testing::TestParamInfo<StoreKind>& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace aidledger
