@@ -281,7 +281,7 @@ absl::StatusOr<uint64_t> Restore(const std::string& file, const std::string& db,
     uint64_t line_number = 0;
     std::string line;
     auto flush = [&]() -> absl::Status {
-      absl::Status appended = ledger->AppendVerbatim(batch);
+      absl::Status appended = ledger->AppendVerbatim(std::move(batch));
       batch.clear();
       return appended;
     };

@@ -73,6 +73,12 @@ struct Ledger::Staged {
   std::string today;
   uint64_t sequence = 0;  // of the last staged event
   Hash prev_hash{};
+  int64_t recorded_micros = 0;  // of the last staged event (the head's before any)
+  // A restore (SubmitOptions::verbatim_hashes): stored events, not drafts.
+  bool verbatim = false;
+  // A verbatim request that failed was taken back out whole: the live Books
+  // are as before it, and the ledger need not be poisoned.
+  bool taken_back = false;
   std::vector<v1::Event*> events;                   // staged, in order (the caller's)
   std::vector<Hash> hashes;                         // their hashes
   absl::flat_hash_map<std::string, size_t> by_id;   // event_id -> index
@@ -372,6 +378,24 @@ absl::Status Ledger::PoisonedStatus() const {
                                      : absl::InternalError(message);
 }
 
+TargetLookup Ledger::TargetFinder(Staged* staged) {
+  // Earlier in this group first (not in the store yet), then the store.
+  return [this, staged](const std::string& event_id)
+             -> absl::StatusOr<std::optional<ReversalTarget>> {
+    ReversalTarget target;
+    if (auto it = staged->by_id.find(event_id); it != staged->by_id.end()) {
+      target.event = *staged->events[it->second];
+      target.sequence = target.event.sequence();
+      return target;
+    }
+    ASSIGN_OR_RETURN(std::optional<StoredEvent> stored, FindForWriter(event_id));
+    if (!stored.has_value()) return std::nullopt;
+    target.sequence = stored->sequence;
+    target.event = std::move(stored->event);
+    return target;
+  };
+}
+
 absl::Status Ledger::StageDraft(v1::Event* draft_in, int64_t now_micros, Staged* staged,
                                 AppendResult* result) {
   v1::Event& draft = *draft_in;
@@ -407,21 +431,7 @@ absl::Status Ledger::StageDraft(v1::Event* draft_in, int64_t now_micros, Staged*
     }
   }
 
-  TargetLookup lookup = [this, staged](const std::string& event_id)
-      -> absl::StatusOr<std::optional<ReversalTarget>> {
-    ReversalTarget target;
-    if (auto it = staged->by_id.find(event_id); it != staged->by_id.end()) {
-      target.event = *staged->events[it->second];
-      target.sequence = target.event.sequence();
-      return target;
-    }
-    ASSIGN_OR_RETURN(std::optional<StoredEvent> stored, FindForWriter(event_id));
-    if (!stored.has_value()) return std::nullopt;
-    target.sequence = stored->sequence;
-    target.event = std::move(stored->event);
-    return target;
-  };
-  RETURN_IF_ERROR(Admit(*staged->books, lookup, staged->today, &draft));
+  RETURN_IF_ERROR(Admit(*staged->books, TargetFinder(staged), staged->today, &draft));
 
   if (draft.event_id().empty()) draft.set_event_id(NewEventId());
   const uint64_t sequence = staged->sequence + 1;
@@ -435,16 +445,56 @@ absl::Status Ledger::StageDraft(v1::Event* draft_in, int64_t now_micros, Staged*
                                  limits::kEventBytesMax));
   }
   const Hash hash = internal::ChainHash(staged->prev_hash, sequence, bytes);
-  staged->records.push_back(
-      {.sequence = sequence, .prev_hash = staged->prev_hash, .hash = hash, .event_bytes = bytes});
-  // The index entries go in at commit (PutIndexes), in key order.
-  *result = {.sequence = sequence, .event_id = draft.event_id(), .hash = hash,
+  staged->recorded_micros = now_micros;
+  StageRecord(&draft, std::move(bytes), hash, staged, result);
+  return absl::OkStatus();
+}
+
+void Ledger::StageRecord(v1::Event* event, std::string bytes, const Hash& hash, Staged* staged,
+                         AppendResult* result) {
+  const uint64_t sequence = event->sequence();
+  staged->records.push_back({.sequence = sequence, .prev_hash = staged->prev_hash, .hash = hash,
+                             .event_bytes = std::move(bytes)});
+  // The index entries go in at commit (AddIndexEntries), in key order.
+  *result = {.sequence = sequence, .event_id = event->event_id(), .hash = hash,
              .duplicate = false};
   staged->sequence = sequence;
   staged->prev_hash = hash;
-  staged->by_id[draft.event_id()] = staged->events.size();
+  staged->by_id[event->event_id()] = staged->events.size();
   staged->hashes.push_back(hash);
-  staged->events.push_back(&draft);
+  staged->events.push_back(event);
+}
+
+absl::Status Ledger::StageVerbatim(v1::Event* event_in, const Hash& expected_hash, Staged* staged,
+                                   AppendResult* result) {
+  const v1::Event& event = *event_in;
+  const uint64_t sequence = staged->sequence + 1;
+  auto failed = [&](absl::string_view what) {
+    return absl::DataLossError(absl::StrCat("event ", sequence, ": ", what));
+  };
+  if (event.sequence() != sequence) {
+    return absl::DataLossError(
+        absl::StrCat("event ", event.sequence(), ": comes where event ", sequence, " belongs"));
+  }
+  absl::Status recorded_at =
+      CheckRecordedAt(event.recorded_at().seconds(), event.recorded_at().nanos());
+  if (!recorded_at.ok()) return failed(recorded_at.message());
+  const int64_t recorded =
+      event.recorded_at().seconds() * 1'000'000 + event.recorded_at().nanos() / 1000;
+  if (recorded < staged->recorded_micros) return failed("recorded_at goes back in time");
+  std::string bytes = SerializeDeterministic(event);
+  const Hash hash = internal::ChainHash(staged->prev_hash, sequence, bytes);
+  if (hash != expected_hash) {
+    return failed("its hash does not match its content and the chain before it");
+  }
+  if (event.event_id().empty()) return failed("it has no event_id");
+  if (staged->by_id.contains(event.event_id()) ||
+      !staged->unstored_ids.contains(event.event_id())) {
+    return failed(absl::StrCat("event_id ", event.event_id(), " appears twice"));
+  }
+  RETURN_IF_ERROR(Readmit(*staged->books, TargetFinder(staged), event));
+  staged->recorded_micros = recorded;
+  StageRecord(event_in, std::move(bytes), hash, staged, result);
   return absl::OkStatus();
 }
 
@@ -503,11 +553,25 @@ absl::Status Ledger::StageRequest(absl::Span<v1::Event* const> drafts, const Sub
   const size_t events_before = staged->events.size();
   const uint64_t sequence_before = staged->sequence;
   const Hash prev_before = staged->prev_hash;
+  const int64_t recorded_before = staged->recorded_micros;
 
   outcome->results.resize(drafts.size());
+  absl::Status verbatim_failure;  // what made a verbatim request fail
   for (size_t i = 0; i < drafts.size(); ++i) {
     const size_t staged_before = staged->events.size();
-    absl::Status status = StageDraft(drafts[i], now_micros, staged, &outcome->results[i]);
+    absl::Status status =
+        staged->verbatim
+            ? StageVerbatim(drafts[i], (*options.verbatim_hashes)[i], staged, &outcome->results[i])
+            : StageDraft(drafts[i], now_micros, staged, &outcome->results[i]);
+    if (status.ok() && staged->events.size() > staged_before) {
+      status = books_.Apply(*staged->events.back());
+      // Admitted against these very Books: only a restored event may fail.
+      AIDLEDGER_CHECK(status.ok() || staged->verbatim);
+    }
+    if (!status.ok() && staged->verbatim) {
+      verbatim_failure = std::move(status);
+      break;
+    }
     if (!status.ok()) {
       if (!RejectReasonOf(status).has_value()) return status;  // I/O or corruption
       ++outcome->rejected;
@@ -517,19 +581,16 @@ absl::Status Ledger::StageRequest(absl::Span<v1::Event* const> drafts, const Sub
       if (!options.collect_rejections) break;
       continue;
     }
-    if (staged->events.size() == staged_before) {
-      ++outcome->duplicates;
-      continue;
-    }
-    absl::Status applied = books_.Apply(*staged->events.back());
-    AIDLEDGER_CHECK(applied.ok());  // admitted against these very Books
+    if (staged->events.size() == staged_before) ++outcome->duplicates;
   }
-  const bool applied_any = staged->events.size() > events_before;
-  if (outcome->rejected == 0 && !options.dry_run) {
+  // A draft that failed to apply may have changed the Books partly: they
+  // are folded again below.
+  const bool applied_any = staged->events.size() > events_before || !verbatim_failure.ok();
+  if (verbatim_failure.ok() && outcome->rejected == 0 && !options.dry_run) {
     outcome->appended = staged->events.size() - events_before;
     return absl::OkStatus();
   }
-  // Take the request back out: the batch, what later drafts look up, and
+  // Take the request back out: the records, what later drafts look up, and
   // the Books.
   staged->records.resize(records_before);
   for (size_t i = events_before; i < staged->events.size(); ++i) {
@@ -539,14 +600,17 @@ absl::Status Ledger::StageRequest(absl::Span<v1::Event* const> drafts, const Sub
   staged->hashes.resize(events_before);
   staged->sequence = sequence_before;
   staged->prev_hash = prev_before;
-  if (!applied_any) return absl::OkStatus();
-  ASSIGN_OR_RETURN(FoldedBooks folded, Fold(head().sequence, std::nullopt));
-  books_ = std::move(folded.books);
-  for (const v1::Event* event : staged->events) {
-    absl::Status applied = books_.Apply(*event);
-    AIDLEDGER_CHECK(applied.ok());
+  staged->recorded_micros = recorded_before;
+  if (applied_any) {
+    ASSIGN_OR_RETURN(FoldedBooks folded, Fold(head().sequence, std::nullopt));
+    books_ = std::move(folded.books);
+    for (const v1::Event* event : staged->events) {
+      absl::Status applied = books_.Apply(*event);
+      AIDLEDGER_CHECK(applied.ok());
+    }
   }
-  return absl::OkStatus();
+  staged->taken_back = !verbatim_failure.ok();
+  return verbatim_failure;
 }
 
 absl::StatusOr<std::vector<SubmitOutcome>> Ledger::SubmitGroup(
@@ -566,6 +630,20 @@ absl::StatusOr<SubmitOutcome> Ledger::SubmitInPlace(absl::Span<v1::Event* const>
                                                     const SubmitOptions& options) {
   ASSIGN_OR_RETURN(std::vector<SubmitOutcome> outcomes, SubmitRequests({drafts}, options));
   return std::move(outcomes.front());
+}
+
+absl::Status Ledger::AppendVerbatim(std::vector<std::pair<v1::Event, Hash>> events) {
+  std::vector<v1::Event*> drafts;
+  std::vector<Hash> hashes;
+  drafts.reserve(events.size());
+  hashes.reserve(events.size());
+  for (auto& [event, hash] : events) {
+    drafts.push_back(&event);
+    hashes.push_back(hash);
+  }
+  SubmitOptions options;
+  options.verbatim_hashes = &hashes;
+  return SubmitInPlace(drafts, options).status();
 }
 
 absl::StatusOr<std::vector<SubmitOutcome>> Ledger::SubmitRequests(
@@ -588,20 +666,28 @@ absl::StatusOr<std::vector<SubmitOutcome>> Ledger::SubmitRequests(
   staged.today = DateInChina(absl::FromUnixMicros(now_micros));
   staged.sequence = head.sequence;
   staged.prev_hash = head.hash;
+  staged.recorded_micros = head_recorded_at_micros_;
+  if (options.verbatim_hashes != nullptr) {
+    AIDLEDGER_CHECK(requests.size() == 1 && !options.dry_run && !options.collect_rejections);
+    AIDLEDGER_CHECK(options.verbatim_hashes->size() == requests.front().size());
+    staged.verbatim = true;
+  }
 
   std::vector<SubmitOutcome> outcomes(requests.size());
   for (size_t r = 0; r < requests.size(); ++r) {
     absl::Status staged_request =
         StageRequest(requests[r], options, now_micros, &staged, &outcomes[r]);
     if (!staged_request.ok()) {
-      Poison(staged_request);  // the live Books may hold events of this group
+      // The live Books may hold events of this group, unless the request
+      // was taken back out whole (a restore's bad event).
+      if (!staged.taken_back) Poison(staged_request);
       return staged_request;
     }
   }
   if (staged.events.empty()) return outcomes;  // rejections, duplicates or a dry run
 
   internal::Head new_head{.sequence = staged.sequence, .hash = staged.prev_hash,
-                          .recorded_at_micros = now_micros};
+                          .recorded_at_micros = staged.recorded_micros};
   LogAppend batch;
   batch.records = std::move(staged.records);
   AddIndexEntries(staged.events, &batch);

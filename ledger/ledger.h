@@ -32,6 +32,7 @@
 #include "aidledger/v1/events.pb.h"
 #include "base/sha256.h"
 #include "state/books.h"
+#include "state/validate.h"
 
 namespace aidledger {
 namespace v1 {
@@ -100,6 +101,14 @@ struct SubmitOptions {
   // `rejections_max` are kept, the rest only counted.
   bool collect_rejections = false;
   size_t rejections_max = 100;
+  // Restore: the drafts are stored events (of an export), appended as they
+  // are instead of stamped: each must carry the next sequence, a
+  // recorded_at the ledger can write and not before the one before it, an
+  // event_id the ledger does not hold, hash (chained) to the hash given for
+  // it here, one per draft, and pass validation again with the fields it
+  // resolved (Readmit). A draft that does not is kDataLoss naming its
+  // sequence, and nothing of the request is written. One request only.
+  const std::vector<Hash>* verbatim_hashes = nullptr;
 };
 
 struct Rejection {
@@ -269,10 +278,10 @@ class Ledger {
   // An inclusion proof of event `sequence` in the digest of the first
   // `tree_size` events. REQUIRES: 1 <= sequence <= tree_size <= head.
   absl::StatusOr<v1::InclusionProof> Prove(uint64_t sequence, uint64_t tree_size) const;
-  // Appends stored events as they are (a restore): each must continue the
-  // chain, hash to `hash`, and pass validation with the same resolved
-  // fields. One atomic write; kDataLoss naming the first that does not.
-  absl::Status AppendVerbatim(const std::vector<std::pair<v1::Event, Hash>>& events);
+  // Appends stored events as they are (a restore): Submit with
+  // verbatim_hashes (see there). One atomic write; kDataLoss naming the
+  // first event that does not pass.
+  absl::Status AppendVerbatim(std::vector<std::pair<v1::Event, Hash>> events);
 
   // Events with from <= sequence <= to, in order.
   std::unique_ptr<EventReader> Read(uint64_t from, uint64_t to) const;
@@ -330,6 +339,16 @@ class Ledger {
   absl::Status AuditPath(uint64_t leaf, uint64_t lo, uint64_t hi, std::vector<Hash>* path) const;
   absl::Status StageDraft(v1::Event* draft, int64_t now_micros, Staged* staged,
                           AppendResult* result);
+  // Finds a reversal's target for validation: among the events `staged`
+  // holds, then in the store (FindForWriter).
+  TargetLookup TargetFinder(Staged* staged) ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mutex_);
+  // StageDraft for a stored event of a restore (SubmitOptions::verbatim_hashes).
+  absl::Status StageVerbatim(v1::Event* event, const Hash& expected_hash, Staged* staged,
+                             AppendResult* result);
+  // Adds the record of `event` (serialized as `bytes`, hashing to `hash`) to
+  // what `staged` will write.
+  void StageRecord(v1::Event* event, std::string bytes, const Hash& hash, Staged* staged,
+                   AppendResult* result);
   // Stages one request of a group; on a rejection (when not collecting, or
   // at the end when collecting) takes all of it back out of `staged`.
   absl::Status StageRequest(absl::Span<v1::Event* const> drafts, const SubmitOptions& options,
@@ -347,7 +366,7 @@ class Ledger {
   std::unique_ptr<LogStore> store_;
   void SetHead(const internal::Head& head) ABSL_LOCKS_EXCLUDED(head_mutex_);
 
-  // Serializes appenders (Submit, AppendVerbatim, CreateSnapshot). Readers
+  // Serializes appenders (Submit, CreateSnapshot). Readers
   // of the store need no lock; readers of the head take head_mutex_.
   absl::Mutex append_mutex_;
   // Not OK once a write failed or the writer found the indexes disagreeing
