@@ -3,6 +3,7 @@
 #ifndef AIDLEDGER_BASE_LIMITS_H_
 #define AIDLEDGER_BASE_LIMITS_H_
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 
@@ -31,6 +32,17 @@ inline constexpr int kRegionDepthMax = 8;
 // import's default batch is its whole file, so this also bounds the rows of
 // a file imported without --batch-size.
 inline constexpr size_t kBatchEventsMax = 1'000'000;
+
+// Group commit (ledger/group_commit.h): requests waiting for the committer,
+// and what one group commit takes of them (requests, events; a request
+// larger than the event bound goes alone).
+inline constexpr size_t kCommitQueueRequestsMax = 4'096;
+inline constexpr size_t kCommitGroupRequestsMax = 512;
+inline constexpr size_t kCommitGroupEventsMax = 10'000;
+// After this long without appends the committer flushes the store's
+// memtables (when kUnflushedBytesWorthFlushing or more is unflushed), so
+// that CLI reads beside a server do not replay the write-ahead log.
+inline constexpr std::chrono::seconds kCommitIdleFlushAfter{1};
 
 // Import input: one CSV record or JSONL line, and the rejected rows listed
 // before the rest are only counted.

@@ -38,21 +38,15 @@
 #include "server/http/json_text.h"
 #include "server/http/limits.h"
 #include "server/http/server.h"
+#include "ledger/group_commit.h"
 
 namespace aidledger::app {
 namespace {
 
 // Limits of the service (the transport's are in server/http/limits.h).
 constexpr size_t kRequestEventsMax = 1'000;        // events in one POST
-constexpr size_t kQueueRequestsMax = 4'096;        // appends waiting to commit
-constexpr size_t kCommitRequestsMax = 512;         // requests in one group commit
-constexpr size_t kCommitEventsMax = 10'000;        // events in one group commit
 constexpr uint64_t kEventsPageMax = 1'000;         // GET /v1/events?limit=
 constexpr auto kAppendWaitMax = std::chrono::seconds(30);
-// After this long without appends the committer flushes RocksDB's memtables
-// (when 1 MiB or more is unflushed), so that CLI reads beside the server do
-// not replay up to 128 MiB of write-ahead log at every open.
-constexpr auto kIdleFlushAfter = std::chrono::seconds(1);
 
 const std::vector<std::string> kRoutes = {
     "/healthz", "/v1/digest", "/v1/balances", "/v1/projects", "/v1/helpers",
@@ -112,11 +106,6 @@ void SendError(const http::Request& request, http::Response& response, int statu
   response.status = status;
   SendJson(request, response, http::ErrorJson(message, reason, field));
 }
-
-struct AppendRequest {
-  std::vector<v1::Event> drafts;
-  std::promise<absl::StatusOr<SubmitOutcome>> done;
-};
 
 constexpr char kMetricsContentType[] = "text/plain; version=0.0.4";
 
@@ -187,7 +176,8 @@ class Service : public http::Handler {
   // it as its spare (it then copies the whole Books).
   uint64_t CurrentSequence() const { return published_sequence_.load(std::memory_order_acquire); }
   v1::Digest DigestNow(const LedgerHead& head) const;
-  void CommitLoop();
+  // The committer's hook: after a group commit, before its requests are answered.
+  void Committed(const std::vector<SubmitOutcome>& outcomes);
   bool NotModified(const http::Request& request, http::Response& response,
                    uint64_t head_sequence);
   void HandleHealth(const http::Request& request, const Caller& caller, http::Response& response);
@@ -230,11 +220,9 @@ class Service : public http::Handler {
   std::map<std::string, Rendered> rendered_;  // at most kRenderedReportsMax
   void PublishCommit(const LedgerHead& old_head, const LedgerHead& new_head);
 
-  std::mutex queue_mutex_;
-  std::condition_variable queue_ready_;
-  std::deque<std::shared_ptr<AppendRequest>> queue_;
-  bool stopping_ = false;
-  std::thread committer_;
+  // Writes the appends (engine group commit); its hook keeps merkle_ and
+  // the published state up to date.
+  std::unique_ptr<GroupCommitter> committer_;
   MerkleAccumulator merkle_;  // owned by the committer after Start
 };
 
@@ -262,67 +250,34 @@ absl::Status Service::Start() {
   spare_ = std::make_shared<Published>();
   spare_->books = published->books;
   Publish(std::move(published));
-  committer_ = std::thread([this] { CommitLoop(); });
+  committer_ = std::make_unique<GroupCommitter>(
+      ledger_.get(),
+      GroupCommitter::Hooks{
+          .committed = [this](const std::vector<SubmitOutcome>& outcomes) { Committed(outcomes); },
+          .warn = [](const absl::Status& status) {
+            std::cerr << "aidledger serve: warning: " << status.message() << "\n";
+          }});
   return absl::OkStatus();
 }
 
 void Service::StopCommitter() {
-  {
-    std::lock_guard<std::mutex> lock(queue_mutex_);
-    stopping_ = true;
-  }
-  queue_ready_.notify_all();
-  if (committer_.joinable()) committer_.join();
+  if (committer_ != nullptr) committer_->Stop();
 }
 
-void Service::CommitLoop() {
-  while (true) {
-    std::vector<std::shared_ptr<AppendRequest>> group;
-    {
-      std::unique_lock<std::mutex> lock(queue_mutex_);
-      while (!queue_ready_.wait_for(lock, kIdleFlushAfter,
-                                    [&] { return stopping_ || !queue_.empty(); })) {
-        lock.unlock();
-        absl::Status flushed =
-            ledger_->FlushIfBehind(limits::kUnflushedBytesWorthFlushing);
-        if (!flushed.ok()) {
-          std::cerr << "aidledger serve: warning: " << flushed.message() << "\n";
-        }
-        lock.lock();
-      }
-      if (queue_.empty()) return;  // stopping, and everything queued is written
-      size_t events = 0;
-      while (!queue_.empty() && group.size() < kCommitRequestsMax &&
-             (group.empty() || events + queue_.front()->drafts.size() <= kCommitEventsMax)) {
-        events += queue_.front()->drafts.size();
-        group.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
+void Service::Committed(const std::vector<SubmitOutcome>& outcomes) {
+  // New events in sequence order: requests were staged in order.
+  uint64_t appended = 0;
+  for (const SubmitOutcome& outcome : outcomes) {
+    if (!outcome.written) continue;
+    for (const AppendResult& result : outcome.results) {
+      if (!result.duplicate) merkle_.AddLeaf(MerkleLeafHash(result.hash));
     }
-    std::vector<std::vector<v1::Event>> requests;
-    for (const auto& request : group) requests.push_back(std::move(request->drafts));
-    absl::StatusOr<std::vector<SubmitOutcome>> outcomes =
-        ledger_->SubmitGroup(std::move(requests), SubmitOptions{});
-    if (!outcomes.ok()) {
-      for (const auto& request : group) request->done.set_value(outcomes.status());
-      continue;
-    }
-    // New events in sequence order: requests were staged in order.
-    uint64_t appended = 0;
-    for (const SubmitOutcome& outcome : *outcomes) {
-      if (!outcome.written) continue;
-      for (const AppendResult& result : outcome.results) {
-        if (!result.duplicate) merkle_.AddLeaf(MerkleLeafHash(result.hash));
-      }
-      appended += outcome.appended;
-    }
-    if (appended > 0) {
-      metrics_.ObserveCommit(appended);
-      metrics_.CountAppended(appended);
-      PublishCommit(Current()->head, ledger_->head());
-    }
-    for (size_t i = 0; i < group.size(); ++i) group[i]->done.set_value(std::move((*outcomes)[i]));
+    appended += outcome.appended;
   }
+  if (appended == 0) return;
+  metrics_.ObserveCommit(appended);
+  metrics_.CountAppended(appended);
+  PublishCommit(Current()->head, ledger_->head());
 }
 
 void Service::PublishCommit(const LedgerHead& old_head, const LedgerHead& new_head) {
@@ -728,17 +683,12 @@ void Service::HandleAppend(const http::Request& request, const Caller& caller,
   }
   const bool batch = absl::StartsWith(absl::StripAsciiWhitespace(request.body), "[");
   for (v1::Event& draft : *drafts) draft.set_actor(caller.name);
-  auto pending = std::make_shared<AppendRequest>();
-  pending->drafts = *std::move(drafts);
-  std::future<absl::StatusOr<SubmitOutcome>> done = pending->done.get_future();
-  {
-    std::lock_guard<std::mutex> lock(queue_mutex_);
-    if (stopping_ || queue_.size() >= kQueueRequestsMax) {
-      return SendError(request, response, 503, "the server is busy or stopping; try again");
-    }
-    queue_.push_back(pending);
+  absl::StatusOr<std::future<absl::StatusOr<SubmitOutcome>>> queued =
+      committer_->Enqueue(*std::move(drafts));
+  if (!queued.ok()) {
+    return SendError(request, response, 503, "the server is busy or stopping; try again");
   }
-  queue_ready_.notify_one();
+  std::future<absl::StatusOr<SubmitOutcome>>& done = *queued;
   if (done.wait_for(kAppendWaitMax) != std::future_status::ready) {
     return SendError(request, response, 503,
                      "the append did not commit in time; retry with the same event_id");

@@ -1,0 +1,80 @@
+#include "ledger/group_commit.h"
+
+#include <utility>
+
+#include "base/limits.h"
+
+namespace aidledger {
+
+GroupCommitter::GroupCommitter(Ledger* ledger, Hooks hooks)
+    : ledger_(ledger), hooks_(std::move(hooks)), committer_([this] { Run(); }) {}
+
+GroupCommitter::~GroupCommitter() { Stop(); }
+
+absl::StatusOr<std::future<absl::StatusOr<SubmitOutcome>>> GroupCommitter::Enqueue(
+    std::vector<v1::Event> drafts) {
+  auto request = std::make_unique<Request>();
+  request->drafts = std::move(drafts);
+  std::future<absl::StatusOr<SubmitOutcome>> done = request->done.get_future();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_ || queue_.size() >= limits::kCommitQueueRequestsMax) {
+      return absl::UnavailableError("the committer is busy or stopping; try again");
+    }
+    queue_.push_back(std::move(request));
+  }
+  ready_.notify_one();
+  return done;
+}
+
+void GroupCommitter::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  ready_.notify_all();
+  if (committer_.joinable()) committer_.join();
+}
+
+std::vector<std::unique_ptr<GroupCommitter::Request>> GroupCommitter::NextGroup() {
+  std::vector<std::unique_ptr<Request>> group;
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!ready_.wait_for(lock, limits::kCommitIdleFlushAfter,
+                          [&] { return stopping_ || !queue_.empty(); })) {
+    lock.unlock();
+    absl::Status flushed = ledger_->FlushIfBehind(limits::kUnflushedBytesWorthFlushing);
+    if (!flushed.ok() && hooks_.warn) hooks_.warn(flushed);
+    lock.lock();
+  }
+  size_t events = 0;
+  while (!queue_.empty() && group.size() < limits::kCommitGroupRequestsMax &&
+         (group.empty() ||
+          events + queue_.front()->drafts.size() <= limits::kCommitGroupEventsMax)) {
+    events += queue_.front()->drafts.size();
+    group.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+  return group;  // empty: stopping, and everything queued is written
+}
+
+void GroupCommitter::Run() {
+  while (true) {
+    std::vector<std::unique_ptr<Request>> group = NextGroup();
+    if (group.empty()) return;
+    std::vector<std::vector<v1::Event>> requests;
+    requests.reserve(group.size());
+    for (const auto& request : group) requests.push_back(std::move(request->drafts));
+    absl::StatusOr<std::vector<SubmitOutcome>> outcomes =
+        ledger_->SubmitGroup(std::move(requests), SubmitOptions{});
+    if (!outcomes.ok()) {
+      for (const auto& request : group) request->done.set_value(outcomes.status());
+      continue;
+    }
+    bool wrote = false;
+    for (const SubmitOutcome& outcome : *outcomes) wrote = wrote || outcome.written;
+    if (wrote && hooks_.committed) hooks_.committed(*outcomes);
+    for (size_t i = 0; i < group.size(); ++i) group[i]->done.set_value(std::move((*outcomes)[i]));
+  }
+}
+
+}  // namespace aidledger
