@@ -76,6 +76,32 @@ struct FoldedBooks {
   uint64_t events_read = 0;       // events read from the log for this fold
 };
 
+// Why a stored snapshot is not used (kNone: it is usable).
+enum class SnapshotFault {
+  kNone,
+  // Not damage, and said in one warning for them all: a snapshot of another
+  // projection version (stored by another build: an upgrade), or one without
+  // a MAC this ledger can check (an older build, or no key).
+  kOtherVersion,
+  kUnauthenticated,
+  // Damage, or a change made outside aidledger: each is warned of.
+  kUndecodable,        // the record, or its state, does not decode
+  kBadMac,             // its MAC does not match its bytes
+  kNotInLog,           // its sequence and chain hash are not the log's
+  kUnknownProjection,  // no projection of that name
+};
+
+// A snapshot check: the fault and what to tell a person about it.
+struct SnapshotCheck {
+  SnapshotFault fault = SnapshotFault::kNone;
+  std::string message;  // empty when usable
+  bool usable() const { return fault == SnapshotFault::kNone; }
+  // Another build's or an unauthenticated snapshot, not damage.
+  bool outdated() const {
+    return fault == SnapshotFault::kOtherVersion || fault == SnapshotFault::kUnauthenticated;
+  }
+};
+
 struct SnapshotInfo {
   std::string projection;
   uint32_t version = 0;
@@ -84,6 +110,7 @@ struct SnapshotInfo {
   size_t state_bytes = 0;
   absl::Time created_at;
   std::string problem;  // empty when the snapshot is usable
+  SnapshotFault fault = SnapshotFault::kNone;
 };
 
 struct AppendResult {
@@ -309,8 +336,9 @@ class Ledger {
   // is none.
   absl::StatusOr<std::pair<uint64_t, Hash>> LoadNewestSnapshot(uint64_t sequence,
                                                                Books* books) const;
-  // Why `info` cannot be used, or empty.
-  std::string SnapshotProblem(const SnapshotInfo& info) const;
+  // Whether `info` names a projection of this build's version at a point
+  // of the log.
+  SnapshotCheck CheckSnapshot(const SnapshotInfo& info) const;
   // Calls `visit(sequence, event_id)` for events 1..to in order, reading
   // the log with EventReader's checks, until `visit` returns false.
   absl::Status VisitEventIds(uint64_t to,
@@ -331,8 +359,13 @@ class Ledger {
   void Poison(const absl::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mutex_);
   // The status a write gets once the ledger is poisoned (OK when not).
   absl::Status PoisonedStatus() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mutex_);
-  // Why `record`'s MAC does not authenticate it under snapshot_key_ ("" when it does).
-  std::string MacProblem(const v1::SnapshotRecord& record) const;
+  // Whether `record`'s MAC authenticates it under snapshot_key_.
+  SnapshotCheck CheckMac(const v1::SnapshotRecord& record) const;
+  // Loads into `candidate` the states of `records` (the parsed records at
+  // sequence `at`, nullopt for one that does not parse): usable when every
+  // projection `candidate` folds loaded, with `*chain_hash` the log's hash at `at`.
+  SnapshotCheck LoadCandidate(const std::vector<std::optional<v1::SnapshotRecord>>& records,
+                              uint64_t at, Books* candidate, Hash* chain_hash) const;
   void Warn(absl::string_view message) const;
   // The Merkle root of events lo+1..hi (leaves lo..hi-1).
   absl::StatusOr<Hash> SubtreeRoot(uint64_t lo, uint64_t hi) const;

@@ -28,12 +28,9 @@ namespace aidledger {
 
 namespace {
 
-// What SnapshotProblem says of a snapshot of another projection version.
-constexpr absl::string_view kOutdated = " is not this build's version ";
-// What MacProblem says of a snapshot stored before snapshots carried MACs,
-// or when there is no key to check one: like an outdated version, not
-// damage.
-constexpr absl::string_view kUnauthenticated = "it carries no MAC this ledger can check";
+SnapshotCheck Fault(SnapshotFault fault, std::string message) {
+  return {.fault = fault, .message = std::move(message)};
+}
 
 // Consecutive records of the log, checked, as a fold reads them ahead of
 // decoding and folding them.
@@ -342,29 +339,38 @@ absl::Status Ledger::CreateSnapshot() {
   return WriteSnapshot(books_, head.sequence, head.hash);
 }
 
-std::string Ledger::SnapshotProblem(const SnapshotInfo& info) const {
+SnapshotCheck Ledger::CheckSnapshot(const SnapshotInfo& info) const {
   for (const Books::Kind& kind : Books::kKinds) {
     if (kind.name != info.projection) continue;
     if (kind.version != info.version) {
-      return absl::StrCat("version ", info.version, kOutdated, kind.version);
+      return Fault(SnapshotFault::kOtherVersion,
+                   absl::StrCat("version ", info.version, " is not this build's version ",
+                                kind.version));
     }
-    if (info.sequence > head().sequence) return "it is past the head of the log";
+    if (info.sequence > head().sequence) {
+      return Fault(SnapshotFault::kNotInLog, "it is past the head of the log");
+    }
     absl::StatusOr<std::optional<StoredEvent>> event = ReadEvent(info.sequence);
-    if (!event.ok()) return std::string(event.status().message());
+    if (!event.ok()) return Fault(SnapshotFault::kNotInLog, std::string(event.status().message()));
     if (!event->has_value() || (*event)->hash != info.chain_hash) {
-      return absl::StrCat("its chain hash does not match event ", info.sequence, " of the log");
+      return Fault(SnapshotFault::kNotInLog, absl::StrCat("its chain hash does not match event ",
+                                                          info.sequence, " of the log"));
     }
-    return "";
+    return {};
   }
-  return "no projection of that name";
+  return Fault(SnapshotFault::kUnknownProjection, "no projection of that name");
 }
 
-std::string Ledger::MacProblem(const v1::SnapshotRecord& record) const {
-  if (!snapshot_key_.has_value() || record.mac().empty()) return std::string(kUnauthenticated);
-  if (SnapshotMac(*snapshot_key_, record) != record.mac()) {
-    return "its MAC does not match: it was changed outside aidledger, or stored under another key";
+SnapshotCheck Ledger::CheckMac(const v1::SnapshotRecord& record) const {
+  if (!snapshot_key_.has_value() || record.mac().empty()) {
+    return Fault(SnapshotFault::kUnauthenticated, "it carries no MAC this ledger can check");
   }
-  return "";
+  if (SnapshotMac(*snapshot_key_, record) != record.mac()) {
+    return Fault(SnapshotFault::kBadMac,
+                 "its MAC does not match: it was changed outside aidledger, or stored under "
+                 "another key");
+  }
+  return {};
 }
 
 absl::StatusOr<std::vector<SnapshotInfo>> Ledger::ListSnapshots() const {
@@ -379,6 +385,7 @@ absl::StatusOr<std::vector<SnapshotInfo>> Ledger::ListSnapshots() const {
     if (!record.ParseFromString(blob.bytes)) {
       info.projection = blob.projection;
       info.problem = "the record does not decode";
+      info.fault = SnapshotFault::kUndecodable;
       infos.push_back(std::move(info));
       continue;
     }
@@ -389,11 +396,56 @@ absl::StatusOr<std::vector<SnapshotInfo>> Ledger::ListSnapshots() const {
     if (hash.ok()) info.chain_hash = *hash;
     info.state_bytes = record.state().size();
     info.created_at = absl::FromUnixMicros(record.created_at_micros());
-    info.problem = hash.ok() ? SnapshotProblem(info) : "its chain hash is not 32 bytes";
-    if (info.problem.empty()) info.problem = MacProblem(record);
+    SnapshotCheck check = hash.ok() ? CheckSnapshot(info)
+                                    : Fault(SnapshotFault::kNotInLog, "its chain hash is not 32 bytes");
+    if (check.usable()) check = CheckMac(record);
+    info.problem = std::move(check.message);
+    info.fault = check.fault;
     infos.push_back(std::move(info));
   }
   return infos;
+}
+
+SnapshotCheck Ledger::LoadCandidate(const std::vector<std::optional<v1::SnapshotRecord>>& records,
+                                    uint64_t at, Books* candidate, Hash* chain_hash) const {
+  const std::array<Projection*, Books::kKindCount> every = candidate->all();
+  for (size_t i = 0; i < every.size(); ++i) {
+    if (!candidate->FoldsIndex(i)) continue;
+    Projection* projection = every[i];
+    const v1::SnapshotRecord* found = nullptr;
+    for (const std::optional<v1::SnapshotRecord>& parsed : records) {
+      if (parsed.has_value() && parsed->projection() == projection->name()) found = &*parsed;
+    }
+    if (found == nullptr) {
+      // Not stored at `at`, or stored but not decodable.
+      return Fault(SnapshotFault::kUndecodable,
+                   absl::StrCat(projection->name(), ": missing, or its record does not decode"));
+    }
+    const v1::SnapshotRecord& record = *found;
+    SnapshotInfo info{.projection = record.projection(), .version = record.version(),
+                      .sequence = record.sequence()};
+    absl::StatusOr<Hash> hash = HashFromBytes(record.chain_hash());
+    SnapshotCheck check;
+    if (record.sequence() != at) {
+      check = Fault(SnapshotFault::kNotInLog, "its key and its record name different sequences");
+    } else if (!hash.ok()) {
+      check = Fault(SnapshotFault::kNotInLog, "its chain hash is not 32 bytes");
+    } else {
+      info.chain_hash = *hash;
+      check = CheckSnapshot(info);
+    }
+    if (check.usable()) check = CheckMac(record);
+    if (check.usable()) {
+      absl::Status loaded = projection->LoadState(record.state());
+      if (!loaded.ok()) check = Fault(SnapshotFault::kUndecodable, std::string(loaded.message()));
+    }
+    if (!check.usable()) {
+      check.message = absl::StrCat(projection->name(), ": ", check.message);
+      return check;
+    }
+    *chain_hash = *hash;
+  }
+  return {};
 }
 
 absl::StatusOr<std::pair<uint64_t, Hash>> Ledger::LoadNewestSnapshot(uint64_t sequence,
@@ -450,51 +502,17 @@ absl::StatusOr<std::pair<uint64_t, Hash>> Ledger::LoadNewestSnapshot(uint64_t se
       if (!records.back()->ParseFromString(walk.on->bytes)) records.back().reset();
     }
     Books candidate(books->folded());
-    size_t loaded = 0;
-    std::string problem;
     Hash chain_hash{};
-    const std::array<Projection*, Books::kKindCount> every = candidate.all();
-    for (size_t i = 0; i < every.size(); ++i) {
-      if (!candidate.FoldsIndex(i)) continue;
-      Projection* projection = every[i];
-      for (const std::optional<v1::SnapshotRecord>& parsed : records) {
-        if (!parsed.has_value() || parsed->projection() != projection->name()) continue;
-        const v1::SnapshotRecord& record = *parsed;
-        SnapshotInfo info{.projection = record.projection(), .version = record.version(),
-                          .sequence = record.sequence()};
-        absl::StatusOr<Hash> hash = HashFromBytes(record.chain_hash());
-        if (record.sequence() != at) {
-          problem = "its key and its record name different sequences";
-        } else if (hash.ok()) {
-          info.chain_hash = *hash;
-          problem = SnapshotProblem(info);
-        } else {
-          problem = "its chain hash is not 32 bytes";
-        }
-        if (problem.empty()) problem = MacProblem(record);
-        if (problem.empty()) {
-          absl::Status status = projection->LoadState(record.state());
-          if (!status.ok()) problem = std::string(status.message());
-        }
-        if (!problem.empty()) {
-          problem = absl::StrCat(projection->name(), ": ", problem);
-          break;
-        }
-        chain_hash = *hash;
-        ++loaded;
-      }
-      if (!problem.empty()) break;
-    }
-    if (problem.empty() && loaded == walks.size()) {
+    const SnapshotCheck check = LoadCandidate(records, at, &candidate, &chain_hash);
+    if (check.usable()) {
       warn_outdated();
       *books = std::move(candidate);
       return std::make_pair(at, chain_hash);
     }
-    if (absl::StrContains(problem, kOutdated) || absl::StrContains(problem, kUnauthenticated)) {
+    if (check.outdated()) {
       ++outdated;  // an upgrade, or no key: not damage, one warning for them all
     } else {
-      Warn(absl::StrCat("snapshot at event ", at, " is not trusted (",
-                        problem.empty() ? "a projection is missing" : problem,
+      Warn(absl::StrCat("snapshot at event ", at, " is not trusted (", check.message,
                         "); folding from an earlier point"));
     }
     for (Walk& walk : walks) {
