@@ -36,7 +36,8 @@
 namespace aidledger {
 namespace {
 
-constexpr const char* kVersion = "aidledger 0.1.0";
+// The project's version, from CMakeLists.txt (project(... VERSION ...)).
+constexpr const char* kVersion = "aidledger " AIDLEDGER_VERSION;
 
 struct Globals {
   std::string db;

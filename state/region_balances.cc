@@ -80,12 +80,6 @@ const v1::RegionEntry* RegionBalances::FindRegion(absl::string_view code) const 
   return slot == kNotFound ? nullptr : data_.index().slots[slot].entry;
 }
 
-const std::string* RegionBalances::FindProjectRegion(absl::string_view project_id) const {
-  auto it = data_.index().slot_of_project.find(project_id);
-  if (it == data_.index().slot_of_project.end()) return nullptr;
-  return &data_.index().slots[it->second].entry->code();
-}
-
 bool RegionBalances::IsWithin(absl::string_view code, absl::string_view ancestor) const {
   uint32_t slot = data_.index().SlotOf(code);
   for (int step = 0; slot != kNoParent && step <= limits::kRegionDepthMax; ++step) {

@@ -31,8 +31,6 @@ class RegionBalances final : public Projection {
 
   // nullptr when the region is not registered.
   const v1::RegionEntry* FindRegion(absl::string_view code) const;
-  // The region of a registered project, or nullptr.
-  const std::string* FindProjectRegion(absl::string_view project_id) const;
   // True when `code` is `ancestor` or lies below it.
   bool IsWithin(absl::string_view code, absl::string_view ancestor) const;
 
