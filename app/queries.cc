@@ -43,16 +43,18 @@ std::string ProgramLabel(v1::Program program) {
 
 }  // namespace
 
-absl::StatusOr<FoldedPoint> FoldAtPoint(const Ledger& ledger, const PointOptions& options) {
+absl::StatusOr<FoldedPoint> FoldAtPoint(const Ledger& ledger, const PointOptions& options,
+                                        const PointParameterNames& names) {
   FoldedPoint point;
   uint64_t sequence = ledger.head().sequence;
   if (options.at_seq.has_value() && !options.known_at.empty()) {
-    return UsageError("--at-seq and --known-at name two different points; give one");
+    return UsageError(absl::StrCat(names.at_seq, " and ", names.known_at,
+                                   " name two different points; give one"));
   }
   if (options.at_seq.has_value()) {
     if (*options.at_seq > sequence) {
-      return UsageError(absl::StrCat("--at-seq ", *options.at_seq, " is past the head of the log (",
-                                     sequence, ")"));
+      return UsageError(absl::StrCat(names.at_seq, " ", *options.at_seq,
+                                     " is past the head of the log (", sequence, ")"));
     }
     sequence = *options.at_seq;
   }
@@ -60,7 +62,7 @@ absl::StatusOr<FoldedPoint> FoldAtPoint(const Ledger& ledger, const PointOptions
     absl::Time time;
     std::string error;
     if (!absl::ParseTime(absl::RFC3339_full, options.known_at, &time, &error)) {
-      return UsageError(absl::StrCat("--known-at must be an RFC 3339 time like "
+      return UsageError(absl::StrCat(names.known_at, " must be an RFC 3339 time like "
                                      "2023-01-01T00:00:00+08:00 (got \"",
                                      options.known_at.substr(0, 40), "\")"));
     }
@@ -69,7 +71,7 @@ absl::StatusOr<FoldedPoint> FoldAtPoint(const Ledger& ledger, const PointOptions
   }
   std::optional<std::string> as_of;
   if (!options.as_of.empty()) {
-    absl::Status date = CheckDate(options.as_of, "--as-of");
+    absl::Status date = CheckDate(options.as_of, names.as_of);
     if (!date.ok()) return UsageError(date.message());
     as_of = options.as_of;
     point.at.set_as_of_date(options.as_of);

@@ -1,5 +1,5 @@
 // Point-in-time queries shared by the CLI and the server: which slice of the
-// log a report folds (--at-seq, --known-at, --as-of), and how reports print.
+// log a report folds (at_seq, known_at, as_of), and how reports print.
 #ifndef AIDLEDGER_APP_QUERIES_H_
 #define AIDLEDGER_APP_QUERIES_H_
 
@@ -25,9 +25,23 @@ struct FoldedPoint {
   v1::PointInTime at;
 };
 
+// How an adapter names the point's parameters in its messages: errors below
+// the adapters name a parameter, and each adapter spells it its own way.
+struct PointParameterNames {
+  absl::string_view at_seq;
+  absl::string_view known_at;
+  absl::string_view as_of;
+};
+// The neutral names, which are also the HTTP query parameters.
+inline constexpr PointParameterNames kPointParameters = {"at_seq", "known_at", "as_of"};
+// The CLI's flags.
+inline constexpr PointParameterNames kPointFlags = {"--at-seq", "--known-at", "--as-of"};
+
 // Folds the ledger to the point `options` names (the head when none).
-// Usage errors (exit 2) for malformed or contradictory options.
-absl::StatusOr<FoldedPoint> FoldAtPoint(const Ledger& ledger, const PointOptions& options);
+// Usage errors (exit 2) for malformed or contradictory options, naming the
+// parameter as `names` spell it.
+absl::StatusOr<FoldedPoint> FoldAtPoint(const Ledger& ledger, const PointOptions& options,
+                                        const PointParameterNames& names = kPointParameters);
 
 absl::StatusOr<AmountUnit> ParseUnit(const std::string& text);
 

@@ -252,7 +252,7 @@ absl::Status RunReport(const Globals& globals, ReportKind kind, const ReportFlag
   ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kRead));
   app::PointOptions options = flags.point;
   options.projections = ProjectionsRead(kind, flags.region);
-  ASSIGN_OR_RETURN(app::FoldedPoint point, app::FoldAtPoint(*ledger, options));
+  ASSIGN_OR_RETURN(app::FoldedPoint point, app::FoldAtPoint(*ledger, options, app::kPointFlags));
   const Books& books = point.folded.books;
   auto not_found_is_usage = [](absl::Status status) {
     return status.code() == absl::StatusCode::kNotFound ? UsageError(status.message()) : status;

@@ -41,7 +41,14 @@ TEST_F(ServerTest, EveryRouteAnswersWithItsStatusCodes) {
     ASSERT_TRUE(response) << path;
     EXPECT_EQ(response->status, 200) << path << ": " << response->body;
   }
-  EXPECT_EQ(client->Get("/v1/balances?at_seq=99", As("reader"))->status, 400);
+  httplib::Result past = client->Get("/v1/balances?at_seq=99", As("reader"));
+  EXPECT_EQ(past->status, 400);
+  // Errors name the parameter as an HTTP client sent it, not as the CLI's flag.
+  EXPECT_THAT(past->body, ::testing::HasSubstr("at_seq 99 is past the head of the log"));
+  httplib::Result bad_time = client->Get("/v1/balances?known_at=yesterday", As("reader"));
+  EXPECT_EQ(bad_time->status, 400);
+  EXPECT_THAT(bad_time->body, ::testing::HasSubstr("known_at must be an RFC 3339 time"));
+  EXPECT_THAT(bad_time->body, ::testing::Not(::testing::HasSubstr("--known-at")));
   EXPECT_EQ(client->Get("/v1/balances?region=999999", As("reader"))->status, 404);
   auto events = client->Get("/v1/events?from=2&limit=2", As("auditor"));
   EXPECT_EQ(events->status, 200);
