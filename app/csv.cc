@@ -117,15 +117,17 @@ bool NeedsNeutralising(absl::string_view text) {
 
 std::string CsvField(const std::string& text) {
   const bool neutralise = NeedsNeutralising(text);
-  if (!neutralise && text.find_first_of(",\"\n\r") == std::string::npos) return text;
-  std::string out = neutralise ? "'" : "";
-  if (text.find_first_of(",\"\n\r") == std::string::npos) return out + text;
-  out.insert(0, "\"");
+  const bool quote = text.find_first_of(",\"\n\r") != std::string::npos;
+  if (!neutralise && !quote) return text;
+  std::string out;
+  out.reserve(text.size() + 4);
+  if (quote) out.push_back('"');
+  if (neutralise) out.push_back('\'');
   for (char c : text) {
-    if (c == '"') out.push_back('"');
+    if (quote && c == '"') out.push_back('"');
     out.push_back(c);
   }
-  out.push_back('"');
+  if (quote) out.push_back('"');
   return out;
 }
 

@@ -96,14 +96,15 @@ namespace {
 // full descent: event_ids arrive in random order, and their inserts were a
 // fifth of an import's time.
 void AddIndexEntries(const std::vector<v1::Event*>& events, LogAppend* batch) {
+  batch->event_ids.reserve(events.size());
   for (const v1::Event* event : events) {
-    batch->event_ids.emplace_back(event->event_id(), event->sequence());
+    batch->event_ids.push_back({event->event_id(), event->sequence()});
     if (event->has_event_reversed()) {
-      batch->reversals.emplace_back(event->event_reversed().reversed_event_id(), event->sequence());
+      batch->reversals.push_back({event->event_reversed().reversed_event_id(), event->sequence()});
     }
   }
-  std::sort(batch->event_ids.begin(), batch->event_ids.end());
-  std::sort(batch->reversals.begin(), batch->reversals.end());
+  SortByKey(&batch->event_ids);
+  SortByKey(&batch->reversals);
 }
 
 }  // namespace

@@ -33,6 +33,7 @@
 #ifndef AIDLEDGER_LEDGER_STORE_LOG_STORE_H_
 #define AIDLEDGER_LEDGER_STORE_LOG_STORE_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -108,13 +109,21 @@ class SnapshotCursor {
 };
 
 // One Append: the records after the expected head, in order, and the index
-// entries they add (each index's entries in key order: a store may use it).
+// entries they add, each index's in key order (a store may use it). The
+// entries' keys are views: of the appended events' ids, which the caller
+// keeps alive until Append returns.
 struct LogAppend {
   std::vector<LogRecord> records;
-  std::vector<std::pair<std::string, uint64_t>> event_ids;
-  std::vector<std::pair<std::string, uint64_t>> reversals;
+  std::vector<IndexEntry> event_ids;
+  std::vector<IndexEntry> reversals;
   internal::Head head;  // the new head: the last record's
 };
+
+// Sorts index entries by key, as LogAppend wants them.
+inline void SortByKey(std::vector<IndexEntry>* entries) {
+  std::sort(entries->begin(), entries->end(),
+            [](const IndexEntry& a, const IndexEntry& b) { return a.key < b.key; });
+}
 
 class LogStore {
  public:

@@ -210,11 +210,11 @@ absl::Status RocksLogStore::Append(const internal::Head& expected, const LogAppe
     write.Put(Family::kEvents, internal::EncodeSequence(record.sequence),
               internal::EncodeRecord(record.prev_hash, record.hash, record.event_bytes));
   }
-  for (const auto& [id, sequence] : batch.event_ids) {
-    write.Put(Family::kEventIds, id, internal::EncodeSequence(sequence));
+  for (const IndexEntry& entry : batch.event_ids) {
+    write.Put(Family::kEventIds, entry.key, internal::EncodeSequence(entry.sequence));
   }
-  for (const auto& [id, sequence] : batch.reversals) {
-    write.Put(Family::kReversals, id, internal::EncodeSequence(sequence));
+  for (const IndexEntry& entry : batch.reversals) {
+    write.Put(Family::kReversals, entry.key, internal::EncodeSequence(entry.sequence));
   }
   write.Put(Family::kMeta, internal::kMetaHeadKey, internal::EncodeHead(batch.head));
   return store_->Write(&write, sync);

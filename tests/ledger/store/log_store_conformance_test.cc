@@ -1,5 +1,6 @@
 // The LogStore contract (ledger/store/log_store.h), as a suite every store
 // implementation must pass: add a StoreKind below for a new one.
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -58,7 +59,7 @@ class LogStoreConformance : public ::testing::TestWithParam<StoreKind> {
 
   // `count` records chained after `after`, with an event_id index entry each
   // ("id-N") and, for every third, a reversal entry.
-  static LogAppend Chain(const internal::Head& after, int count) {
+  LogAppend Chain(const internal::Head& after, int count) {
     LogAppend batch;
     Hash prev = after.hash;
     for (int i = 0; i < count; ++i) {
@@ -67,11 +68,12 @@ class LogStoreConformance : public ::testing::TestWithParam<StoreKind> {
                        .event_bytes = absl::StrCat("event bytes of ", sequence)};
       record.hash = internal::ChainHash(prev, sequence, record.event_bytes);
       prev = record.hash;
-      batch.event_ids.emplace_back(absl::StrCat("id-", sequence), sequence);
-      if (sequence % 3 == 0) batch.reversals.emplace_back(absl::StrCat("id-", sequence - 1), sequence);
+      batch.event_ids.push_back({Keep(absl::StrCat("id-", sequence)), sequence});
+      if (sequence % 3 == 0) batch.reversals.push_back({Keep(absl::StrCat("id-", sequence - 1)), sequence});
       batch.records.push_back(std::move(record));
     }
-    std::sort(batch.event_ids.begin(), batch.event_ids.end());
+    SortByKey(&batch.event_ids);
+    SortByKey(&batch.reversals);
     batch.head = {.sequence = after.sequence + count, .hash = prev,
                   .recorded_at_micros = 1'000'000 * static_cast<int64_t>(after.sequence + count)};
     return batch;
@@ -96,8 +98,12 @@ class LogStoreConformance : public ::testing::TestWithParam<StoreKind> {
     }
   }
 
+  // Index keys are views: their strings live as long as the test.
+  absl::string_view Keep(std::string key) { return keys_.emplace_back(std::move(key)); }
+
   testing::TempDir dir_;
   std::unique_ptr<LogStore> store_;
+  std::deque<std::string> keys_;
 };
 
 TEST_P(LogStoreConformance, HoldsNoLedgerUntilInitialized) {
