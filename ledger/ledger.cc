@@ -202,16 +202,26 @@ bool Ledger::Exists(const std::string& dir) {
 
 absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir,
                                                      const LedgerOptions& options) {
-  std::unique_ptr<Ledger> ledger(new Ledger());
-  ledger->dir_ = dir;
-  ledger->options_ = options;
-  if (!ledger->options_.clock) ledger->options_.clock = [] { return absl::Now(); };
-  ASSIGN_OR_RETURN(ledger->store_,
+  ASSIGN_OR_RETURN(std::unique_ptr<RocksLogStore> store,
                    RocksLogStore::Open(dir, {.read_only = options.read_only,
                                              .create_if_missing = false}));
-  const std::string key_path = options.snapshot_key_path.empty()
-                                   ? DefaultSnapshotKeyPath(dir)
-                                   : options.snapshot_key_path;
+  LedgerOptions with_key = options;
+  if (with_key.snapshot_key_path.empty()) with_key.snapshot_key_path = DefaultSnapshotKeyPath(dir);
+  return Open(std::move(store), dir, with_key);
+}
+
+absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(std::unique_ptr<LogStore> store,
+                                                     const std::string& name,
+                                                     const LedgerOptions& options) {
+  if (options.snapshot_key_path.empty()) {
+    return absl::InvalidArgumentError("a ledger opened on a store needs a snapshot key path");
+  }
+  std::unique_ptr<Ledger> ledger(new Ledger());
+  ledger->dir_ = name;
+  ledger->options_ = options;
+  if (!ledger->options_.clock) ledger->options_.clock = [] { return absl::Now(); };
+  ledger->store_ = std::move(store);
+  const std::string& key_path = options.snapshot_key_path;
   ASSIGN_OR_RETURN(ledger->snapshot_key_, ReadSnapshotKey(key_path));
   if (!ledger->snapshot_key_.has_value() && !options.read_only) {
     ASSIGN_OR_RETURN(ledger->snapshot_key_, CreateSnapshotKey(key_path));

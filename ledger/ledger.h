@@ -232,6 +232,12 @@ class Ledger {
   // kDataLoss: the stored head and the log disagree, or a record is damaged.
   static absl::StatusOr<std::unique_ptr<Ledger>> Open(const std::string& dir,
                                                       const LedgerOptions& options);
+  // Opens the ledger `store` holds (any LogStore). `name` stands for it in
+  // messages; the snapshot key is options.snapshot_key_path, which must be
+  // given (there is no directory to put it beside).
+  static absl::StatusOr<std::unique_ptr<Ledger>> Open(std::unique_ptr<LogStore> store,
+                                                      const std::string& name,
+                                                      const LedgerOptions& options);
   ~Ledger();
 
   // Appends one event. `draft` carries the caller's fields; sequence and

@@ -4,6 +4,7 @@
 
 #include "google/protobuf/arena.h"
 #include "ledger/store/codec.h"
+#include "ledger/store/rocks_log_store.h"
 #include "tests/ledger/ledger_fixture.h"
 
 namespace aidledger {
@@ -60,6 +61,28 @@ TEST_F(LedgerTest, TheChainContinuesAcrossReopen) {
   std::vector<StoredEvent> events = ReadAllChecked();
   ASSERT_EQ(events.size(), 12u);
   EXPECT_EQ(events[11].prev_hash, before.hash);
+}
+
+// The engine over a store it is handed (how a PostgreSQL store will be
+// opened): the same ledger as opened by directory.
+TEST_F(LedgerTest, ALedgerOpensOnAnyLogStoreItIsHanded) {
+  AddQingdaoBasics();
+  const LedgerHead before = ledger_->head();
+  ledger_.reset();
+  absl::StatusOr<std::unique_ptr<RocksLogStore>> store = RocksLogStore::Open(path_, {});
+  ASSERT_THAT(store, IsOk());
+  LedgerOptions options = Options();
+  absl::StatusOr<std::unique_ptr<RocksLogStore>> other =
+      RocksLogStore::Open(dir_.Sub("other"), {.create_if_missing = true});
+  ASSERT_THAT(other, IsOk());
+  EXPECT_THAT(Ledger::Open(*std::move(other), "other", options),
+              StatusIs(absl::StatusCode::kInvalidArgument, ::testing::HasSubstr("snapshot key")));
+  options.snapshot_key_path = path_ + ".key";
+  absl::StatusOr<std::unique_ptr<Ledger>> opened = Ledger::Open(*std::move(store), "the store", options);
+  ASSERT_THAT(opened, IsOk());
+  EXPECT_EQ((*opened)->head().sequence, before.sequence);
+  EXPECT_EQ((*opened)->head().hash, before.hash);
+  EXPECT_THAT((*opened)->Verify({}), IsOk());
 }
 
 TEST_F(LedgerTest, RecordedAtNeverDecreasesEvenWhenTheClockDoes) {
