@@ -26,8 +26,8 @@
 namespace aidledger::app {
 namespace {
 
-constexpr size_t kAuditFileBytesMax = 16 * 1024 * 1024;  // a digest or a proof
-constexpr size_t kRestoreBatchEvents = 10'000;
+using limits::kAuditFileBytesMax;
+using limits::kRestoreBatchEvents;
 
 absl::StatusOr<std::string> ReadSmallFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -47,6 +47,11 @@ inline constexpr std::chrono::seconds kCommitIdleFlushAfter{1};
 // Import input: one CSV record or JSONL line, and the rejected rows listed
 // before the rest are only counted.
 inline constexpr size_t kImportRecordBytesMax = 256 * 1024;
+// A digest or proof file an auditor hands in is read whole: at most this.
+inline constexpr size_t kAuditFileBytesMax = 16 * 1024 * 1024;
+// A restore appends an export this many events at a time (each batch one
+// atomic, synced write).
+inline constexpr size_t kRestoreBatchEvents = 10'000;
 inline constexpr size_t kImportRejectionsListedMax = 100;
 // An import reads the next batch while writing one only for batches up to
 // this many events, so that holding two stays small.

@@ -10,13 +10,14 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "base/check.h"
+#include "server/limits.h"
 
 namespace aidledger::app {
 namespace {
 
 constexpr int kGzipWindowBits = 15 + 16;  // 32 KiB window, gzip wrapper
 constexpr int kMemLevel = 8;              // zlib's default
-constexpr size_t kCodingsMax = 32;        // codings read from one header
+using serve_limits::kAcceptCodingsMax;
 
 }  // namespace
 
@@ -44,7 +45,7 @@ bool AcceptsGzip(absl::string_view accept_encoding) {
   std::optional<bool> named, any;
   size_t codings = 0;
   for (absl::string_view coding : absl::StrSplit(accept_encoding, ',')) {
-    if (++codings > kCodingsMax) break;
+    if (++codings > kAcceptCodingsMax) break;
     std::vector<absl::string_view> parts = absl::StrSplit(coding, ';');
     const absl::string_view name = absl::StripAsciiWhitespace(parts[0]);
     const bool gzip = absl::EqualsIgnoreCase(name, "gzip") || absl::EqualsIgnoreCase(name, "x-gzip");

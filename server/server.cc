@@ -38,23 +38,18 @@
 #include "server/http/json_text.h"
 #include "server/http/limits.h"
 #include "server/http/server.h"
+#include "server/limits.h"
 #include "ledger/group_commit.h"
 
 namespace aidledger::app {
 namespace {
 
-// Limits of the service (the transport's are in server/http/limits.h).
-constexpr size_t kRequestEventsMax = 1'000;        // events in one POST
-constexpr uint64_t kEventsPageMax = 1'000;         // GET /v1/events?limit=
-constexpr auto kAppendWaitMax = std::chrono::seconds(30);
+using namespace serve_limits;  // NOLINT: this file is the service they bound
 
 const std::vector<std::string> kRoutes = {
     "/healthz", "/v1/digest", "/v1/balances", "/v1/projects", "/v1/helpers",
     "/v1/events GET", "/v1/events POST", "/v1/proof", "/metrics"};
 
-constexpr size_t kRenderedReportsMax = 256;        // distinct head-report bodies kept
-constexpr auto kRenderWaitMax = std::chrono::seconds(10);  // for the first rendering of a report
-constexpr auto kSpareWaitMax = std::chrono::milliseconds(10);
 
 // What readers see: an immutable state swapped after each commit.
 struct Published {
@@ -74,8 +69,6 @@ struct Rendered {
   bool rendering = false;
 };
 
-// Bodies of at least this size are gzipped for clients that accept it.
-constexpr size_t kGzipMinBytes = 1024;
 
 // Every body leaves through Send, which compresses it for clients that
 // accept gzip: at the fastest level, once per rendered report (`gzipped`)

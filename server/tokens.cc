@@ -17,15 +17,14 @@
 #include "base/fields.h"
 #include "base/limits.h"
 #include "base/status_macros.h"
+#include "server/limits.h"
 
 namespace aidledger::app {
 namespace {
 
-constexpr size_t kTokensMax = 10'000;
-// A line is at most "appender " + a 128-byte name + " " + 64 hex digits; a
-// file of kTokensMax of them, with comments, fits well within this.
-constexpr size_t kTokensFileBytesMax = 4 * 1024 * 1024;
-constexpr size_t kTokenRandomBytes = 32;
+using serve_limits::kTokensFileBytesMax;
+using serve_limits::kTokensMax;
+constexpr size_t kTokenRandomBytes = 32;  // 256 bits of a token are random
 
 }  // namespace
 
