@@ -257,27 +257,22 @@ absl::Status RunReport(const Globals& globals, ReportKind kind, const ReportFlag
   auto not_found_is_usage = [](absl::Status status) {
     return status.code() == absl::StatusCode::kNotFound ? UsageError(status.message()) : status;
   };
+  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> built =
+      BuildReport(kind, books, flags.region, point.at);
+  if (!built.ok()) return not_found_is_usage(built.status());
+  const google::protobuf::Message& report = **built;
   std::string out;
-  if (kind == ReportKind::kBalances) {
-    absl::StatusOr<v1::RegionBalancesReport> report = RegionBalancesReport(books, flags.region);
-    if (!report.ok()) return not_found_is_usage(report.status());
-    *report->mutable_at() = point.at;
-    out = globals.format == "json"  ? app::ToJson(*report, true) + "\n"
-          : globals.format == "csv" ? app::RegionsCsv(*report)
-                                    : app::RegionsTable(*report, unit);
+  if (globals.format == "json") {
+    out = app::ToJson(report, true) + "\n";
+  } else if (kind == ReportKind::kBalances) {
+    const auto& balances = static_cast<const v1::RegionBalancesReport&>(report);
+    out = globals.format == "csv" ? app::RegionsCsv(balances) : app::RegionsTable(balances, unit);
   } else if (kind == ReportKind::kProjects) {
-    absl::StatusOr<v1::ProjectTotalsReport> report = ProjectTotalsReport(books, flags.region);
-    if (!report.ok()) return not_found_is_usage(report.status());
-    *report->mutable_at() = point.at;
-    out = globals.format == "json"  ? app::ToJson(*report, true) + "\n"
-          : globals.format == "csv" ? app::ProjectsCsv(*report)
-                                    : app::ProjectsTable(*report, unit);
+    const auto& projects = static_cast<const v1::ProjectTotalsReport&>(report);
+    out = globals.format == "csv" ? app::ProjectsCsv(projects) : app::ProjectsTable(projects, unit);
   } else {
-    v1::HelperTotalsReport report = HelperTotalsReport(books);
-    *report.mutable_at() = point.at;
-    out = globals.format == "json"  ? app::ToJson(report, true) + "\n"
-          : globals.format == "csv" ? app::HelpersCsv(report)
-                                    : app::HelpersTable(report, unit);
+    const auto& helpers = static_cast<const v1::HelperTotalsReport&>(report);
+    out = globals.format == "csv" ? app::HelpersCsv(helpers) : app::HelpersTable(helpers, unit);
   }
   std::cout << out;
   return absl::OkStatus();
@@ -687,18 +682,17 @@ void Cli::DefineAudit() {
 }
 
 void Cli::DefineReports() {
-  const std::pair<const char*, ReportKind> kinds[] = {
-      {"balances", ReportKind::kBalances},
-      {"projects", ReportKind::kProjects},
-      {"helpers", ReportKind::kHelpers}};
+  // The commands are the reports' names (kReportNames), in that order.
   const char* descriptions[] = {
       "per-region balances: own, and total with the regions below",
       "per-project budget, allocated, disbursed and invested",
       "per-helper allocated, invested and sales, by program"};
-  for (size_t i = 0; i < 3; ++i) {
-    CLI::App* command = app_.add_subcommand(kinds[i].first, descriptions[i]);
+  static_assert(std::size(descriptions) == kReportNames.size());
+  for (size_t i = 0; i < kReportNames.size(); ++i) {
+    const auto& [kind, name] = kReportNames[i];
+    CLI::App* command = app_.add_subcommand(std::string(name), descriptions[i]);
     command->fallthrough();
-    if (kinds[i].second != ReportKind::kHelpers) {
+    if (kind != ReportKind::kHelpers) {
       command->add_option("--region", report_flags_.region, "this region and everything below it");
     }
     CLI::Option* at_seq = command->add_option_function<uint64_t>(
@@ -713,7 +707,7 @@ void Cli::DefineReports() {
                         "only events effective on or before this date (YYYY-MM-DD)");
     command->add_option("--unit", report_flags_.unit, "yuan|wan|yi for tables (default yuan)")
         ->check(CLI::IsMember({"yuan", "wan", "yi"}));
-    reports_.push_back({command, kinds[i].second});
+    reports_.push_back({command, kind});
   }
   CLI::App* snapshot = app_.add_subcommand("snapshot", "projection snapshots");
   snapshot->require_subcommand(1);

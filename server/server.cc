@@ -176,20 +176,20 @@ class Service : public http::Handler {
   void HandleHealth(const http::Request& request, const Caller& caller, http::Response& response);
   void HandleDigest(const http::Request& request, const Caller& caller, http::Response& response);
   void HandleBalances(const http::Request& request, const Caller& caller, http::Response& response) {
-    HandleReport(request, response, "balances");
+    HandleReport(request, response, ReportKind::kBalances);
   }
   void HandleProjects(const http::Request& request, const Caller& caller, http::Response& response) {
-    HandleReport(request, response, "projects");
+    HandleReport(request, response, ReportKind::kProjects);
   }
   void HandleHelpers(const http::Request& request, const Caller& caller, http::Response& response) {
-    HandleReport(request, response, "helpers");
+    HandleReport(request, response, ReportKind::kHelpers);
   }
-  void HandleReport(const http::Request& request, http::Response& response, const std::string& kind);
+  void HandleReport(const http::Request& request, http::Response& response, ReportKind kind);
   // Sends the newest rendered body of the head report `kind` (or 304) when
   // one is current, or being replaced by a rendering under way; else false.
   // With `wait`, first waits for a first rendering under way.
-  bool SendRendered(const http::Request& request, http::Response& response,
-                    const std::string& kind, bool wait);
+  bool SendRendered(const http::Request& request, http::Response& response, ReportKind kind,
+                    bool wait);
   void HandleAppend(const http::Request& request, const Caller& caller, http::Response& response);
   void HandleEvents(const http::Request& request, const Caller& caller, http::Response& response);
   void HandleProof(const http::Request& request, const Caller& caller, http::Response& response);
@@ -430,9 +430,9 @@ std::optional<http::Response> Service::Answer(http::Request& request) {
     if (request.Param("at_seq") || request.Param("known_at") || request.Param("as_of")) {
       return std::nullopt;  // a point in time folds the log
     }
-    const char* kind = handle == &Service::HandleBalances   ? "balances"
-                       : handle == &Service::HandleProjects ? "projects"
-                                                            : "helpers";
+    const ReportKind kind = handle == &Service::HandleBalances   ? ReportKind::kBalances
+                            : handle == &Service::HandleProjects ? ReportKind::kProjects
+                                                                 : ReportKind::kHelpers;
     if (!SendRendered(request, response, kind, /*wait=*/false)) return std::nullopt;
   } else {
     return std::nullopt;
@@ -452,36 +452,7 @@ http::Response Service::Handle(http::Request& request) {
   return response;
 }
 
-// The report a path names (/v1/balances, /v1/projects, /v1/helpers).
-ReportKind KindNamed(const std::string& kind) {
-  if (kind == "balances") return ReportKind::kBalances;
-  if (kind == "projects") return ReportKind::kProjects;
-  return ReportKind::kHelpers;
-}
-
-// The report of `kind` for `region` from `books` at `at`.
-absl::StatusOr<std::unique_ptr<google::protobuf::Message>> BuildReport(
-    const std::string& kind, const Books& books, const std::string& region,
-    const v1::PointInTime& at) {
-  std::unique_ptr<google::protobuf::Message> built;
-  const ReportKind which = KindNamed(kind);
-  if (which == ReportKind::kBalances) {
-    ASSIGN_OR_RETURN(v1::RegionBalancesReport report, RegionBalancesReport(books, region));
-    *report.mutable_at() = at;
-    built = std::make_unique<v1::RegionBalancesReport>(std::move(report));
-  } else if (which == ReportKind::kProjects) {
-    ASSIGN_OR_RETURN(v1::ProjectTotalsReport report, ProjectTotalsReport(books, region));
-    *report.mutable_at() = at;
-    built = std::make_unique<v1::ProjectTotalsReport>(std::move(report));
-  } else {
-    v1::HelperTotalsReport report = HelperTotalsReport(books);
-    *report.mutable_at() = at;
-    built = std::make_unique<v1::HelperTotalsReport>(std::move(report));
-  }
-  return built;
-}
-
-absl::StatusOr<std::string> RenderReport(const std::string& kind, const Books& books,
+absl::StatusOr<std::string> RenderReport(ReportKind kind, const Books& books,
                                          const std::string& region, const v1::PointInTime& at) {
   ASSIGN_OR_RETURN(std::unique_ptr<google::protobuf::Message> report,
                    BuildReport(kind, books, region, at));
@@ -489,8 +460,9 @@ absl::StatusOr<std::string> RenderReport(const std::string& kind, const Books& b
 }
 
 bool Service::SendRendered(const http::Request& request, http::Response& response,
-                           const std::string& kind, bool wait) {
-  const std::string key = absl::StrCat(kind, "?", request.Param("region").value_or(""));
+                           ReportKind kind, bool wait) {
+  const std::string key =
+      absl::StrCat(ReportName(kind), "?", request.Param("region").value_or(""));
   const uint64_t head_sequence = CurrentSequence();
   std::unique_lock<std::mutex> lock(rendered_mutex_);
   auto it = rendered_.find(key);
@@ -512,7 +484,7 @@ bool Service::SendRendered(const http::Request& request, http::Response& respons
 }
 
 void Service::HandleReport(const http::Request& request, http::Response& response,
-                           const std::string& kind) {
+                           ReportKind kind) {
   PointOptions point;
   if (std::optional<absl::string_view> at_seq = request.Param("at_seq")) {
     uint64_t at = 0;
@@ -533,7 +505,7 @@ void Service::HandleReport(const http::Request& request, http::Response& respons
   if (point.at_seq.has_value() || !point.known_at.empty() || !point.as_of.empty()) {
     std::shared_ptr<const Published> published = Current();
     if (NotModified(request, response, published->head.sequence)) return;
-    point.projections = ProjectionsRead(KindNamed(kind), region);
+    point.projections = ProjectionsRead(kind, region);
     absl::StatusOr<FoldedPoint> folded = FoldAtPoint(*ledger_, point);
     if (!folded.ok()) {
       return SendError(request, response, ExitCodeFor(folded.status()) == kExitIntegrity ? 500 : 400,
@@ -544,7 +516,7 @@ void Service::HandleReport(const http::Request& request, http::Response& respons
   }
   // At the head: the newest rendered body, or render it.
   if (SendRendered(request, response, kind, /*wait=*/true)) return;
-  const std::string key = absl::StrCat(kind, "?", region);
+  const std::string key = absl::StrCat(ReportName(kind), "?", region);
   {
     std::unique_lock<std::mutex> lock(rendered_mutex_);
     auto it = rendered_.find(key);

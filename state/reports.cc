@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/check.h"
 #include "base/limits.h"
+#include "base/status_macros.h"
 
 namespace aidledger {
 namespace {
@@ -87,6 +88,35 @@ v1::HelperTotalsReport HelperTotalsReport(const Books& books) {
   v1::HelperTotalsReport report;
   for (const v1::HelperEntry* entry : selected) *report.add_helpers() = *entry;
   return report;
+}
+
+absl::string_view ReportName(ReportKind kind) {
+  for (const auto& [each, name] : kReportNames) {
+    if (each == kind) return name;
+  }
+  return "";
+}
+
+absl::StatusOr<std::unique_ptr<google::protobuf::Message>> BuildReport(
+    ReportKind kind, const Books& books, const std::string& region, const v1::PointInTime& at) {
+  switch (kind) {
+    case ReportKind::kBalances: {
+      ASSIGN_OR_RETURN(v1::RegionBalancesReport report, RegionBalancesReport(books, region));
+      *report.mutable_at() = at;
+      return std::make_unique<v1::RegionBalancesReport>(std::move(report));
+    }
+    case ReportKind::kProjects: {
+      ASSIGN_OR_RETURN(v1::ProjectTotalsReport report, ProjectTotalsReport(books, region));
+      *report.mutable_at() = at;
+      return std::make_unique<v1::ProjectTotalsReport>(std::move(report));
+    }
+    case ReportKind::kHelpers: {
+      v1::HelperTotalsReport report = HelperTotalsReport(books);
+      *report.mutable_at() = at;
+      return std::make_unique<v1::HelperTotalsReport>(std::move(report));
+    }
+  }
+  return absl::InternalError("no such report");
 }
 
 }  // namespace aidledger
