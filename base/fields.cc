@@ -204,4 +204,13 @@ bool IsValidUtf8(absl::string_view text) {
   return true;
 }
 
+int64_t RecordedMicros(const google::protobuf::Timestamp& recorded_at) {
+  return recorded_at.seconds() * 1'000'000 + recorded_at.nanos() / 1000;
+}
+
+void SetRecordedMicros(int64_t micros, google::protobuf::Timestamp* recorded_at) {
+  recorded_at->set_seconds(micros / 1'000'000);
+  recorded_at->set_nanos(static_cast<int32_t>(micros % 1'000'000) * 1000);
+}
+
 }  // namespace aidledger

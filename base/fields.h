@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "google/protobuf/timestamp.pb.h"
 
 namespace aidledger {
 
@@ -36,6 +37,10 @@ absl::Status CheckText(absl::string_view text, absl::string_view field,
 // A stored event's recording time: seconds in 0..kRecordedAtSecondsMax and
 // whole microseconds, as the ledger writes it. The message names recorded_at.
 absl::Status CheckRecordedAt(int64_t seconds, int32_t nanos);
+// An event's recorded_at in microseconds since 1970, and back: the one
+// conversion (the ledger stamps whole microseconds).
+int64_t RecordedMicros(const google::protobuf::Timestamp& recorded_at);
+void SetRecordedMicros(int64_t micros, google::protobuf::Timestamp* recorded_at);
 
 // True when `text` is well-formed UTF-8 (no overlongs, no surrogates).
 bool IsValidUtf8(absl::string_view text);

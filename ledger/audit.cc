@@ -29,12 +29,8 @@ absl::Status Failed(uint64_t sequence, absl::string_view what) {
   return absl::DataLossError(absl::StrCat("event ", sequence, ": ", what));
 }
 
-int64_t RecordedMicros(const v1::Event& event) {
-  return event.recorded_at().seconds() * 1'000'000 + event.recorded_at().nanos() / 1000;
-}
-
 std::string Rfc3339(const v1::Event& event) {
-  return absl::FormatTime(absl::RFC3339_full, absl::FromUnixMicros(RecordedMicros(event)),
+  return absl::FormatTime(absl::RFC3339_full, absl::FromUnixMicros(RecordedMicros(event.recorded_at())),
                           absl::UTCTimeZone());
 }
 
@@ -185,10 +181,10 @@ absl::StatusOr<VerifyReport> Ledger::Verify(const VerifyOptions& options) const 
     if (!more) break;
     current = stored.sequence;
     const v1::Event& event = stored.event;
-    if (RecordedMicros(event) < last_recorded) {
+    if (RecordedMicros(event.recorded_at()) < last_recorded) {
       return Failed(current, "recorded_at goes back in time");
     }
-    last_recorded = RecordedMicros(event);
+    last_recorded = RecordedMicros(event.recorded_at());
     log_ids.Add(event.event_id(), internal::EncodeSequence(current));
     RETURN_IF_ERROR(Readmit(books, lookup, event));
     if (event.has_event_reversed()) {

@@ -447,8 +447,7 @@ absl::Status Ledger::StageDraft(v1::Event* draft_in, int64_t now_micros, Staged*
   if (draft.event_id().empty()) draft.set_event_id(NewEventId());
   const uint64_t sequence = staged->sequence + 1;
   draft.set_sequence(sequence);
-  draft.mutable_recorded_at()->set_seconds(now_micros / 1'000'000);
-  draft.mutable_recorded_at()->set_nanos(static_cast<int32_t>(now_micros % 1'000'000) * 1000);
+  SetRecordedMicros(now_micros, draft.mutable_recorded_at());
   const std::string bytes = SerializeDeterministic(draft);
   if (bytes.size() > limits::kEventBytesMax) {
     return Rejected(v1::FIELD_TOO_LONG, "event",
@@ -490,8 +489,7 @@ absl::Status Ledger::StageVerbatim(v1::Event* event_in, const Hash& expected_has
   absl::Status recorded_at =
       CheckRecordedAt(event.recorded_at().seconds(), event.recorded_at().nanos());
   if (!recorded_at.ok()) return failed(recorded_at.message());
-  const int64_t recorded =
-      event.recorded_at().seconds() * 1'000'000 + event.recorded_at().nanos() / 1000;
+  const int64_t recorded = RecordedMicros(event.recorded_at());
   if (recorded < staged->recorded_micros) return failed("recorded_at goes back in time");
   std::string bytes = SerializeDeterministic(event);
   const Hash hash = internal::ChainHash(staged->prev_hash, sequence, bytes);

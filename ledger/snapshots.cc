@@ -16,6 +16,7 @@
 #include "absl/synchronization/mutex.h"
 #include "aidledger/v1/storage.pb.h"
 #include "base/check.h"
+#include "base/fields.h"
 #include "ledger/store/codec.h"
 #include "ledger/store/log_store.h"
 #include "ledger/ledger.h"
@@ -292,7 +293,7 @@ absl::StatusOr<uint64_t> Ledger::SequenceKnownAt(absl::Time time) const {
       return absl::DataLossError(absl::StrCat("event ", middle, " is missing from the log"));
     }
     const auto& at = stored->event.recorded_at();
-    const int64_t recorded = at.seconds() * 1'000'000 + at.nanos() / 1000;
+    const int64_t recorded = RecordedMicros(at);
     if (recorded <= micros) {
       low = middle;
     } else {
