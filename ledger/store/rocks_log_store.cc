@@ -16,22 +16,32 @@ Family FamilyOf(LogIndex index) {
   return index == LogIndex::kEventIds ? Family::kEventIds : Family::kReversals;
 }
 
+// Puts `cursor` on its first entry (`start` seeks it) on the first call, on
+// the next one after; false at the end, an error when iteration failed.
+template <typename Start>
+absl::StatusOr<bool> Advance(internal::Cursor& cursor, bool* started, Start start) {
+  if (!*started) {
+    start();
+    *started = true;
+  } else {
+    cursor.Next();
+  }
+  if (!cursor.Valid()) {
+    RETURN_IF_ERROR(cursor.status());
+    return false;
+  }
+  return true;
+}
+
 class RocksRecordCursor final : public RecordCursor {
  public:
   RocksRecordCursor(std::unique_ptr<internal::Cursor> cursor, uint64_t from)
       : cursor_(std::move(cursor)), from_(from) {}
 
   absl::StatusOr<bool> Next(LogRecordView* out) override {
-    if (!started_) {
-      cursor_->Seek(internal::EncodeSequence(from_));
-      started_ = true;
-    } else {
-      cursor_->Next();
-    }
-    if (!cursor_->Valid()) {
-      RETURN_IF_ERROR(cursor_->status());
-      return false;
-    }
+    ASSIGN_OR_RETURN(bool on, Advance(*cursor_, &started_,
+                                      [&] { cursor_->Seek(internal::EncodeSequence(from_)); }));
+    if (!on) return false;
     ASSIGN_OR_RETURN(out->sequence, internal::DecodeSequence(cursor_->key()));
     ASSIGN_OR_RETURN(internal::RecordView record, internal::DecodeRecord(cursor_->value()));
     out->prev_hash = record.prev_hash;
@@ -51,16 +61,8 @@ class RocksIndexCursor final : public IndexCursor {
   explicit RocksIndexCursor(std::unique_ptr<internal::Cursor> cursor) : cursor_(std::move(cursor)) {}
 
   absl::StatusOr<bool> Next(IndexEntry* out) override {
-    if (!started_) {
-      cursor_->SeekToFirst();
-      started_ = true;
-    } else {
-      cursor_->Next();
-    }
-    if (!cursor_->Valid()) {
-      RETURN_IF_ERROR(cursor_->status());
-      return false;
-    }
+    ASSIGN_OR_RETURN(bool on, Advance(*cursor_, &started_, [&] { cursor_->SeekToFirst(); }));
+    if (!on) return false;
     absl::StatusOr<uint64_t> sequence = internal::DecodeSequence(cursor_->value());
     if (!sequence.ok()) {
       return absl::DataLossError(absl::StrCat("the index entry of ", cursor_->key(),
@@ -135,16 +137,8 @@ class RocksAllSnapshots final : public SnapshotCursor {
   explicit RocksAllSnapshots(std::unique_ptr<internal::Cursor> cursor) : cursor_(std::move(cursor)) {}
 
   absl::StatusOr<bool> Next(SnapshotBlob* out) override {
-    if (!started_) {
-      cursor_->SeekToFirst();
-      started_ = true;
-    } else {
-      cursor_->Next();
-    }
-    if (!cursor_->Valid()) {
-      RETURN_IF_ERROR(cursor_->status());
-      return false;
-    }
+    ASSIGN_OR_RETURN(bool on, Advance(*cursor_, &started_, [&] { cursor_->SeekToFirst(); }));
+    if (!on) return false;
     ParseSnapshotKey(cursor_->key(), out);
     out->bytes = std::string(cursor_->value());
     return true;
