@@ -1,12 +1,15 @@
 #include "server/http/tls.h"
 
+#include <fcntl.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
-#include <fstream>
-#include <sstream>
+#include <cerrno>
+
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -24,18 +27,60 @@ constexpr char kTls12Ciphers[] =
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 
-// The file's bytes, bounded, or why not.
-absl::StatusOr<std::string> ReadPem(const std::string& path, absl::string_view what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::InvalidArgumentError(absl::StrCat("cannot read the ", what, " ", path));
+// The file's bytes, bounded, or why not. With `owner_only`, a file whose
+// group or others have any permission is refused, judged on the file as
+// opened (no window between the check and the read).
+absl::StatusOr<std::string> ReadPem(const std::string& path, absl::string_view what,
+                                    bool owner_only = false) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return absl::InvalidArgumentError(absl::StrCat("cannot read the ", what, " ", path));
+  struct stat opened;
+  if (::fstat(fd, &opened) != 0) {
+    ::close(fd);
+    return absl::InvalidArgumentError(absl::StrCat("cannot read the ", what, " ", path));
+  }
+  if (owner_only && (opened.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+    ::close(fd);
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the ", what, " ", path, " may be read or written by group or others (mode ",
+        absl::StrFormat("%04o", opened.st_mode & 07777), "): chmod 600 it"));
+  }
   std::string bytes(limits::kTlsFileBytesMax + 1, '\0');
-  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  bytes.resize(static_cast<size_t>(in.gcount()));
+  size_t filled = 0;
+  while (filled < bytes.size()) {
+    const ssize_t got = ::read(fd, bytes.data() + filled, bytes.size() - filled);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) break;
+    filled += static_cast<size_t>(got);
+  }
+  ::close(fd);
+  bytes.resize(filled);
   if (bytes.size() > limits::kTlsFileBytesMax) {
     return absl::InvalidArgumentError(absl::StrCat("the ", what, " ", path, " is larger than ",
                                                    limits::kTlsFileBytesMax, " bytes"));
   }
   return bytes;
+}
+
+// The subject names of the certificates in `pem`, for the CertificateRequest
+// that tells a client which CA to pick its certificate for; null when none.
+STACK_OF(X509_NAME)* SubjectNames(const std::string& pem) {
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  if (bio == nullptr) return nullptr;
+  STACK_OF(X509_NAME)* names = sk_X509_NAME_new_null();
+  // A file of at most kTlsFileBytesMax holds a bounded number of certificates.
+  while (X509* certificate = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr)) {
+    X509_NAME* name = X509_NAME_dup(X509_get_subject_name(certificate));
+    X509_free(certificate);
+    if (name != nullptr && sk_X509_NAME_push(names, name) == 0) X509_NAME_free(name);
+  }
+  ERR_clear_error();  // the loop ends on "no start line"
+  BIO_free(bio);
+  if (sk_X509_NAME_num(names) == 0) {
+    sk_X509_NAME_free(names);
+    return nullptr;
+  }
+  return names;
 }
 
 // OpenSSL's reason for the last failure, after `context`.
@@ -51,15 +96,9 @@ absl::Status Failed(absl::string_view context, const boost::system::error_code& 
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<ssl::context>> MakeTlsContext(const TlsFiles& files) {
-  struct stat key_stat;
-  if (::stat(files.key_file.c_str(), &key_stat) != 0) {
-    return absl::InvalidArgumentError(absl::StrCat("cannot read the TLS key ", files.key_file));
-  }
-  if ((key_stat.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the TLS key ", files.key_file, " may be read or written by group or others (mode ",
-        absl::StrFormat("%04o", key_stat.st_mode & 07777), "): chmod 600 it"));
-  }
+  // The key first: one others may read is refused before anything is loaded.
+  absl::StatusOr<std::string> key = ReadPem(files.key_file, "TLS key", /*owner_only=*/true);
+  if (!key.ok()) return key.status();
   auto context = std::make_shared<ssl::context>(ssl::context::tls_server);
   SSL_CTX* native = context->native_handle();
   SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
@@ -73,8 +112,6 @@ absl::StatusOr<std::shared_ptr<ssl::context>> MakeTlsContext(const TlsFiles& fil
   if (!cert.ok()) return cert.status();
   context->use_certificate_chain(boost::asio::buffer(*cert), error);
   if (error) return Failed(absl::StrCat("the TLS certificate ", files.cert_file), error);
-  absl::StatusOr<std::string> key = ReadPem(files.key_file, "TLS key");
-  if (!key.ok()) return key.status();
   context->use_private_key(boost::asio::buffer(*key), ssl::context::pem, error);
   // Asio's SSL error codes are OpenSSL's packed error codes.
   const bool mismatch = error && ERR_GET_REASON(static_cast<unsigned long>(error.value())) ==
@@ -95,9 +132,8 @@ absl::StatusOr<std::shared_ptr<ssl::context>> MakeTlsContext(const TlsFiles& fil
     context->set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert, error);
     if (error) return Failed("client verification", error);
     // Tell clients which CA to pick a certificate for.
-    STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(files.client_ca_file.c_str());
+    STACK_OF(X509_NAME)* names = SubjectNames(*ca);
     if (names == nullptr) {
-      ERR_clear_error();
       return absl::InvalidArgumentError(
           absl::StrCat("the client CA ", files.client_ca_file, " holds no certificate"));
     }
