@@ -235,7 +235,9 @@ absl::StatusOr<bool> SubmitBatch(Ledger& ledger, const std::string& path, Pendin
   SubmitOptions submit{.dry_run = options.dry_run || has_unreadable,
                        .collect_rejections = true,
                        .rejections_max = limits::kImportRejectionsListedMax};
-  ASSIGN_OR_RETURN(SubmitOutcome outcome, ledger.SubmitInPlace(batch->drafts, submit));
+  const Drafts request(batch->drafts);
+  ASSIGN_OR_RETURN(std::vector<SubmitOutcome> outcomes, ledger.Submit({&request, 1}, submit));
+  SubmitOutcome& outcome = outcomes.front();
   // Report bad rows in file order: unreadable ones and rejected ones merged.
   std::vector<std::pair<size_t, absl::Status>> bad = std::move(batch->unreadable);
   for (const Rejection& rejection : outcome.rejections) {

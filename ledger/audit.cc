@@ -163,15 +163,16 @@ absl::StatusOr<VerifyReport> Ledger::Verify(const VerifyOptions& options) const 
   uint64_t reversals = 0;
   int64_t last_recorded = INT64_MIN;
   // A reversal's target as the log stood before `current`.
-  TargetLookup lookup = [this, &current](const std::string& event_id)
-      -> absl::StatusOr<std::optional<ReversalTarget>> {
+  EventLookup lookup = [this, &current](const std::string& event_id)
+      -> absl::StatusOr<std::optional<LoggedEvent>> {
     ASSIGN_OR_RETURN(std::optional<uint64_t> indexed, store_->Find(LogIndex::kEventIds, event_id));
     if (!indexed.has_value()) return std::nullopt;
     const uint64_t sequence = *indexed;
     if (sequence >= current) return std::nullopt;
     ASSIGN_OR_RETURN(std::optional<StoredEvent> stored, ReadEvent(sequence));
     if (!stored.has_value()) return std::nullopt;
-    return ReversalTarget{.sequence = sequence, .event = std::move(stored->event)};
+    return LoggedEvent{
+        .sequence = sequence, .hash = stored->hash, .event = std::move(stored->event)};
   };
 
   std::unique_ptr<EventReader> reader = Read(1, head);

@@ -61,11 +61,16 @@ void GroupCommitter::Run() {
   while (true) {
     std::vector<std::unique_ptr<Request>> group = NextGroup();
     if (group.empty()) return;
-    std::vector<std::vector<v1::Event>> requests;
+    std::vector<std::vector<v1::Event*>> pointers;
+    std::vector<Drafts> requests;
+    pointers.reserve(group.size());
     requests.reserve(group.size());
-    for (const auto& request : group) requests.push_back(std::move(request->drafts));
+    for (const auto& request : group) {
+      pointers.push_back(DraftPointers(request->drafts));
+      requests.emplace_back(pointers.back());
+    }
     absl::StatusOr<std::vector<SubmitOutcome>> outcomes =
-        ledger_->SubmitGroup(std::move(requests), SubmitOptions{});
+        ledger_->Submit(requests, SubmitOptions{});
     if (!outcomes.ok()) {
       for (const auto& request : group) request->done.set_value(outcomes.status());
       continue;

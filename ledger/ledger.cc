@@ -86,6 +86,7 @@ struct Ledger::Staged {
   // the drafts' own strings, which outlive the group).
   absl::flat_hash_set<absl::string_view> unstored_ids;
   const Books* books = nullptr;                     // the state drafts are checked against
+  EventLookup held;                                 // Ledger::HeldEvents(this)
 };
 
 namespace {
@@ -389,74 +390,41 @@ absl::Status Ledger::PoisonedStatus() const {
                                      : absl::InternalError(message);
 }
 
-TargetLookup Ledger::TargetFinder(Staged* staged) {
-  // Earlier in this group first (not in the store yet), then the store.
+EventLookup Ledger::HeldEvents(Staged* staged) {
   return [this, staged](const std::string& event_id)
-             -> absl::StatusOr<std::optional<ReversalTarget>> {
-    ReversalTarget target;
+             -> absl::StatusOr<std::optional<LoggedEvent>> {
     if (auto it = staged->by_id.find(event_id); it != staged->by_id.end()) {
-      target.event = *staged->events[it->second];
-      target.sequence = target.event.sequence();
-      return target;
+      const v1::Event& event = *staged->events[it->second];
+      return LoggedEvent{
+          .sequence = event.sequence(), .hash = staged->hashes[it->second], .event = event};
     }
+    if (staged->unstored_ids.contains(event_id)) return std::nullopt;
     ASSIGN_OR_RETURN(std::optional<StoredEvent> stored, FindForWriter(event_id));
     if (!stored.has_value()) return std::nullopt;
-    target.sequence = stored->sequence;
-    target.event = std::move(stored->event);
-    return target;
+    return LoggedEvent{
+        .sequence = stored->sequence, .hash = stored->hash, .event = std::move(stored->event)};
   };
 }
 
-absl::Status Ledger::StageDraft(v1::Event* draft_in, int64_t now_micros, Staged* staged,
+absl::Status Ledger::StageDraft(v1::Event* draft, int64_t now_micros, Staged* staged,
                                 AppendResult* result) {
-  v1::Event& draft = *draft_in;
-  ApplyDefaults(staged->today, &draft);
-  // Idempotency first: a repeat is answered even when its rules no longer
-  // hold (the region it registered now exists, by its own doing).
-  if (!draft.event_id().empty()) {
-    uint64_t existing_sequence = 0;
-    Hash existing_hash{};
-    std::optional<StoredEvent> stored;
-    const v1::Event* earlier = nullptr;
-    if (auto it = staged->by_id.find(draft.event_id()); it != staged->by_id.end()) {
-      earlier = staged->events[it->second];
-      existing_sequence = earlier->sequence();
-      existing_hash = staged->hashes[it->second];
-    } else if (!staged->unstored_ids.contains(draft.event_id())) {
-      ASSIGN_OR_RETURN(stored, FindForWriter(draft.event_id()));
-      if (stored.has_value()) {
-        earlier = &stored->event;
-        existing_sequence = stored->sequence;
-        existing_hash = stored->hash;
-      }
-    }
-    if (earlier != nullptr) {
-      if (IdempotencyContent(*earlier) != IdempotencyContent(draft)) {
-        return Rejected(v1::EVENT_ID_CONFLICT, "event_id",
-                        absl::StrCat(draft.event_id(), " is already event ", existing_sequence,
-                                     " with different content"));
-      }
-      *result = {.sequence = existing_sequence, .event_id = draft.event_id(),
-                 .hash = existing_hash, .duplicate = true};
-      return absl::OkStatus();
-    }
+  ASSIGN_OR_RETURN(Judgement judgement,
+                   JudgeDraft(*staged->books, staged->held, staged->today, draft));
+  if (judgement.repeat_of.has_value()) {
+    const LoggedEvent& held = *judgement.repeat_of;
+    *result = {.sequence = held.sequence, .event_id = draft->event_id(), .hash = held.hash,
+               .duplicate = true};
+    return absl::OkStatus();
   }
-
-  RETURN_IF_ERROR(Admit(*staged->books, TargetFinder(staged), staged->today, &draft));
-
-  if (draft.event_id().empty()) draft.set_event_id(NewEventId());
+  if (draft->event_id().empty()) draft->set_event_id(NewEventId());
   const uint64_t sequence = staged->sequence + 1;
-  draft.set_sequence(sequence);
-  SetRecordedMicros(now_micros, draft.mutable_recorded_at());
-  const std::string bytes = SerializeDeterministic(draft);
-  if (bytes.size() > limits::kEventBytesMax) {
-    return Rejected(v1::FIELD_TOO_LONG, "event",
-                    absl::StrCat("is ", bytes.size(), " bytes stored, more than ",
-                                 limits::kEventBytesMax));
-  }
+  draft->set_sequence(sequence);
+  SetRecordedMicros(now_micros, draft->mutable_recorded_at());
+  std::string bytes = SerializeDeterministic(*draft);
+  RETURN_IF_ERROR(CheckStoredSize(bytes.size()));
   const Hash hash = internal::ChainHash(staged->prev_hash, sequence, bytes);
   staged->recorded_micros = now_micros;
-  StageRecord(&draft, std::move(bytes), hash, staged, result);
+  StageRecord(draft, std::move(bytes), hash, staged, result);
   return absl::OkStatus();
 }
 
@@ -501,37 +469,25 @@ absl::Status Ledger::StageVerbatim(v1::Event* event_in, const Hash& expected_has
       !staged->unstored_ids.contains(event.event_id())) {
     return failed(absl::StrCat("event_id ", event.event_id(), " appears twice"));
   }
-  RETURN_IF_ERROR(Readmit(*staged->books, TargetFinder(staged), event));
+  RETURN_IF_ERROR(Readmit(*staged->books, staged->held, event));
   staged->recorded_micros = recorded;
   StageRecord(event_in, std::move(bytes), hash, staged, result);
   return absl::OkStatus();
 }
 
-absl::StatusOr<AppendResult> Ledger::Append(v1::Event draft) {
-  std::vector<v1::Event> drafts;
-  drafts.push_back(std::move(draft));
-  ASSIGN_OR_RETURN(std::vector<AppendResult> results, AppendBatch(std::move(drafts)));
-  return results.front();
-}
-
-absl::StatusOr<std::vector<AppendResult>> Ledger::AppendBatch(std::vector<v1::Event> drafts) {
-  const size_t count = drafts.size();
-  ASSIGN_OR_RETURN(SubmitOutcome outcome, Submit(std::move(drafts), SubmitOptions{}));
-  if (!outcome.rejections.empty()) {
-    const Rejection& first = outcome.rejections.front();
-    return count == 1 ? first.status
-                      : WithContext(first.status,
-                                    absl::StrCat("event ", first.index + 1, " of the batch: "));
-  }
-  return std::move(outcome.results);
-}
-
-absl::StatusOr<SubmitOutcome> Ledger::Submit(std::vector<v1::Event> drafts,
-                                             const SubmitOptions& options) {
+std::vector<v1::Event*> DraftPointers(std::vector<v1::Event>& drafts) {
   std::vector<v1::Event*> pointers;
   pointers.reserve(drafts.size());
   for (v1::Event& draft : drafts) pointers.push_back(&draft);
-  return SubmitInPlace(pointers, options);
+  return pointers;
+}
+
+absl::StatusOr<AppendResult> Ledger::Append(v1::Event draft) {
+  v1::Event* const drafts[] = {&draft};
+  const Drafts request(drafts);
+  ASSIGN_OR_RETURN(std::vector<SubmitOutcome> outcomes, Submit({&request, 1}, SubmitOptions{}));
+  if (!outcomes.front().rejections.empty()) return outcomes.front().rejections.front().status;
+  return outcomes.front().results.front();
 }
 
 absl::Status Ledger::StageRequest(absl::Span<v1::Event* const> drafts, const SubmitOptions& options,
@@ -622,41 +578,8 @@ absl::Status Ledger::StageRequest(absl::Span<v1::Event* const> drafts, const Sub
   return verbatim_failure;
 }
 
-absl::StatusOr<std::vector<SubmitOutcome>> Ledger::SubmitGroup(
-    std::vector<std::vector<v1::Event>> requests, const SubmitOptions& options) {
-  std::vector<std::vector<v1::Event*>> pointers(requests.size());
-  std::vector<absl::Span<v1::Event* const>> spans;
-  spans.reserve(requests.size());
-  for (size_t r = 0; r < requests.size(); ++r) {
-    pointers[r].reserve(requests[r].size());
-    for (v1::Event& draft : requests[r]) pointers[r].push_back(&draft);
-    spans.emplace_back(pointers[r]);
-  }
-  return SubmitRequests(spans, options);
-}
-
-absl::StatusOr<SubmitOutcome> Ledger::SubmitInPlace(absl::Span<v1::Event* const> drafts,
-                                                    const SubmitOptions& options) {
-  ASSIGN_OR_RETURN(std::vector<SubmitOutcome> outcomes, SubmitRequests({drafts}, options));
-  return std::move(outcomes.front());
-}
-
-absl::Status Ledger::AppendVerbatim(std::vector<std::pair<v1::Event, Hash>> events) {
-  std::vector<v1::Event*> drafts;
-  std::vector<Hash> hashes;
-  drafts.reserve(events.size());
-  hashes.reserve(events.size());
-  for (auto& [event, hash] : events) {
-    drafts.push_back(&event);
-    hashes.push_back(hash);
-  }
-  SubmitOptions options;
-  options.verbatim_hashes = &hashes;
-  return SubmitInPlace(drafts, options).status();
-}
-
-absl::StatusOr<std::vector<SubmitOutcome>> Ledger::SubmitRequests(
-    absl::Span<const absl::Span<v1::Event* const>> requests, const SubmitOptions& options) {
+absl::StatusOr<std::vector<SubmitOutcome>> Ledger::Submit(absl::Span<const Drafts> requests,
+                                                          const SubmitOptions& options) {
   absl::MutexLock lock(&append_mutex_);
   if (options_.read_only || !options_.fold_on_open) {
     return absl::FailedPreconditionError("the ledger is open read-only");
@@ -664,10 +587,7 @@ absl::StatusOr<std::vector<SubmitOutcome>> Ledger::SubmitRequests(
   RETURN_IF_ERROR(PoisonedStatus());
   size_t total = 0;
   for (const auto& request : requests) total += request.size();
-  if (total > limits::kBatchEventsMax) {
-    return Rejected(v1::FIELD_INVALID, "batch",
-                    absl::StrCat("holds ", total, " events, more than ", limits::kBatchEventsMax));
-  }
+  RETURN_IF_ERROR(CheckBatchSize(total));
   const LedgerHead head = this->head();
   const int64_t now_micros =
       std::max(absl::ToUnixMicros(options_.clock()), head_recorded_at_micros_);
@@ -676,6 +596,7 @@ absl::StatusOr<std::vector<SubmitOutcome>> Ledger::SubmitRequests(
   staged.sequence = head.sequence;
   staged.prev_hash = head.hash;
   staged.recorded_micros = head_recorded_at_micros_;
+  staged.held = HeldEvents(&staged);
   if (options.verbatim_hashes != nullptr) {
     AIDLEDGER_CHECK(requests.size() == 1 && !options.dry_run && !options.collect_rejections);
     AIDLEDGER_CHECK(options.verbatim_hashes->size() == requests.front().size());

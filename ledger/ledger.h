@@ -1,10 +1,11 @@
 // The ledger: an append-only, hash-chained log of aidledger.v1.Event in
 // RocksDB, with the live Books (every projection at the head) in memory.
 //
-// Appending: Append/AppendBatch validate each draft against the live Books
-// (state/validate.h), stamp sequence, recorded_at and event_id, chain the
-// hash and write the whole batch as one synced WriteBatch: all or nothing.
-// This is the one append path; the CLI, import and the server all call it.
+// Writing: Submit is the one write path (the CLI, import, restore and the
+// server's group committer all call it). It runs each draft through the
+// rejection ladder (state/validate.h) against the live Books, stamps
+// sequence, recorded_at and event_id, chains the hash and writes every
+// accepted request of the call as one synced batch through the LogStore.
 //
 // After a failed write the ledger refuses every further write (as LevelDB
 // does after a failed sync): the disk state is unknown until reopened.
@@ -138,6 +139,12 @@ struct SubmitOptions {
   const std::vector<Hash>* verbatim_hashes = nullptr;
 };
 
+// The drafts of one request, owned by the caller (see Ledger::Submit).
+using Drafts = absl::Span<v1::Event* const>;
+
+// Pointers to `drafts`, for Drafts over drafts held in a vector.
+std::vector<v1::Event*> DraftPointers(std::vector<v1::Event>& drafts);
+
 struct Rejection {
   size_t index = 0;  // of the draft in the batch
   absl::Status status;
@@ -240,30 +247,21 @@ class Ledger {
                                                       const LedgerOptions& options);
   ~Ledger();
 
-  // Appends one event. `draft` carries the caller's fields; sequence and
-  // recorded_at are assigned here, event_id too when empty, and
-  // effective_date defaults to today in China. A rejection writes nothing.
+  // The only write. Each request is a list of drafts the caller owns,
+  // written all or nothing: its drafts are checked in order by the
+  // rejection ladder (state/validate.h), each against the state the
+  // accepted drafts and requests before it leave. Each draft is completed
+  // in place (defaults, event_id, sequence, recorded_at, the resolved
+  // fields), rejected or not; all must stay alive and untouched by others
+  // until this returns. Every accepted request of the call is written as one
+  // synced batch (group commit, ledger/group_commit.h). One outcome per
+  // request, with rejections listed rather than returned: the status is for
+  // I/O, corruption and a batch over limits::kBatchEventsMax.
+  // With options.verbatim_hashes the one request is a restore (see there).
+  absl::StatusOr<std::vector<SubmitOutcome>> Submit(absl::Span<const Drafts> requests,
+                                                    const SubmitOptions& options);
+  // Submit of one request of one draft, its rejection as the status.
   absl::StatusOr<AppendResult> Append(v1::Event draft);
-  // Appends drafts in order as one atomic write: every draft is validated
-  // against the state left by the drafts before it, and if any is rejected
-  // nothing is written (the status names the draft's index).
-  absl::StatusOr<std::vector<AppendResult>> AppendBatch(std::vector<v1::Event> drafts);
-  // The general form: returns the outcome, with rejections listed rather
-  // than returned as the status (which is then only for I/O and corruption).
-  absl::StatusOr<SubmitOutcome> Submit(std::vector<v1::Event> drafts,
-                                       const SubmitOptions& options);
-  // Group commit: independent requests validated in order (each against the
-  // state the accepted ones before it leave), each all-or-nothing on its
-  // own, and all accepted ones written as one synced WriteBatch. One
-  // outcome per request.
-  absl::StatusOr<std::vector<SubmitOutcome>> SubmitGroup(
-      std::vector<std::vector<v1::Event>> requests, const SubmitOptions& options);
-  // Submit on drafts the caller owns (an import keeps a batch's drafts on
-  // one protobuf arena, and frees them at once). Each draft is completed in
-  // place (defaults, event_id, sequence, recorded_at), rejected or not; all
-  // must stay alive and untouched by others until this returns.
-  absl::StatusOr<SubmitOutcome> SubmitInPlace(absl::Span<v1::Event* const> drafts,
-                                              const SubmitOptions& options);
 
   // Safe to call from any thread, also during appends.
   LedgerHead head() const ABSL_LOCKS_EXCLUDED(head_mutex_);
@@ -311,11 +309,6 @@ class Ledger {
   // An inclusion proof of event `sequence` in the digest of the first
   // `tree_size` events. REQUIRES: 1 <= sequence <= tree_size <= head.
   absl::StatusOr<v1::InclusionProof> Prove(uint64_t sequence, uint64_t tree_size) const;
-  // Appends stored events as they are (a restore): Submit with
-  // verbatim_hashes (see there). One atomic write; kDataLoss naming the
-  // first event that does not pass.
-  absl::Status AppendVerbatim(std::vector<std::pair<v1::Event, Hash>> events);
-
   // Events with from <= sequence <= to, in order.
   std::unique_ptr<EventReader> Read(uint64_t from, uint64_t to) const;
   // Calls `visit` with the chain hash of every event from `from` to `to`, in
@@ -378,9 +371,10 @@ class Ledger {
   absl::Status AuditPath(uint64_t leaf, uint64_t lo, uint64_t hi, std::vector<Hash>* path) const;
   absl::Status StageDraft(v1::Event* draft, int64_t now_micros, Staged* staged,
                           AppendResult* result);
-  // Finds a reversal's target for validation: among the events `staged`
-  // holds, then in the store (FindForWriter).
-  TargetLookup TargetFinder(Staged* staged) ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mutex_);
+  // Finds a held event for the rejection ladder (idempotency, a reversal's
+  // target): among the events `staged` holds, then in the store
+  // (FindForWriter) unless the drafts' lookup found it absent.
+  EventLookup HeldEvents(Staged* staged) ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mutex_);
   // StageDraft for a stored event of a restore (SubmitOptions::verbatim_hashes).
   absl::Status StageVerbatim(v1::Event* event, const Hash& expected_hash, Staged* staged,
                              AppendResult* result);
@@ -390,13 +384,8 @@ class Ledger {
                    AppendResult* result);
   // Stages one request of a group; on a rejection (when not collecting, or
   // at the end when collecting) takes all of it back out of `staged`.
-  absl::Status StageRequest(absl::Span<v1::Event* const> drafts, const SubmitOptions& options,
+  absl::Status StageRequest(Drafts drafts, const SubmitOptions& options,
                             int64_t now_micros, Staged* staged, SubmitOutcome* outcome);
-  // What SubmitGroup and SubmitInPlace share: requests of caller-owned
-  // drafts, completed in place.
-  absl::StatusOr<std::vector<SubmitOutcome>> SubmitRequests(
-      absl::Span<const absl::Span<v1::Event* const>> requests, const SubmitOptions& options);
-
   std::string dir_;
   LedgerOptions options_;
   // Authenticates snapshots; nullopt only on a read-only open that found no

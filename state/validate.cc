@@ -17,7 +17,7 @@ namespace {
 // allocation, investment or sale, and a reversal's target.
 struct Resolved {
   v1::Program program = v1::PROGRAM_UNSPECIFIED;
-  std::optional<ReversalTarget> target;
+  std::optional<LoggedEvent> target;
 };
 
 // An amount above limits::kAmountFenMax is refused, naming the limit.
@@ -324,14 +324,14 @@ absl::Status AdmitSale(const Books& books, const v1::Event& event, Resolved* res
   return absl::OkStatus();
 }
 
-absl::Status AdmitReversal(const Books& books, const TargetLookup& lookup,
+absl::Status AdmitReversal(const Books& books, const EventLookup& lookup,
                            const v1::Event& event, Resolved* resolved) {
   AIDLEDGER_CHECK(books.Folds(Books::kReversed));
   const v1::EventReversed& r = event.event_reversed();
   RETURN_IF_ERROR(
       CheckIdentifier(r.reversed_event_id(), "reversed_event_id", limits::kEventIdBytesMax));
   RETURN_IF_ERROR(CheckText(r.reason(), "reason", limits::kMemoBytesMax, true));
-  ASSIGN_OR_RETURN(std::optional<ReversalTarget> target, lookup(r.reversed_event_id()));
+  ASSIGN_OR_RETURN(std::optional<LoggedEvent> target, lookup(r.reversed_event_id()));
   if (!target.has_value()) {
     return Rejected(v1::TARGET_NOT_FOUND, "reversed_event_id",
                     absl::StrCat("no event has event_id ", r.reversed_event_id()));
@@ -361,7 +361,7 @@ absl::Status AdmitReversal(const Books& books, const TargetLookup& lookup,
 }
 
 // Checks `event` against `books`; sets in `resolved` what the ledger fills in.
-absl::Status Check(const Books& books, const TargetLookup& lookup, const v1::Event& event,
+absl::Status Check(const Books& books, const EventLookup& lookup, const v1::Event& event,
                    Resolved* resolved) {
   if (!event.event_id().empty()) {
     RETURN_IF_ERROR(CheckIdentifier(event.event_id(), "event_id", limits::kEventIdBytesMax));
@@ -412,25 +412,8 @@ bool HoldsResolved(const v1::Event& event, const Resolved& resolved) {
   }
 }
 
-}  // namespace
-
-void ApplyDefaults(const std::string& today, v1::Event* draft) {
-  if (draft->effective_date().empty()) draft->set_effective_date(today);
-  if (draft->has_funds_allocated()) {
-    v1::FundsAllocated& a = *draft->mutable_funds_allocated();
-    if (a.source() == v1::FUND_SOURCE_UNSPECIFIED) a.set_source(v1::FISCAL);
-    if (a.fiscal_year() == 0 && draft->effective_date().size() >= 4) {
-      int year = 0;
-      for (char c : draft->effective_date().substr(0, 4)) {
-        year = (c >= '0' && c <= '9') ? year * 10 + (c - '0') : -1;
-        if (year < 0) break;
-      }
-      if (year > 0) a.set_fiscal_year(year);
-    }
-  }
-}
-
-absl::Status Admit(const Books& books, const TargetLookup& lookup, const std::string& today,
+// Rungs 3-8 of the ladder (validate.h) for a draft after ApplyDefaults.
+absl::Status Admit(const Books& books, const EventLookup& lookup, const std::string& today,
                    v1::Event* draft) {
   RETURN_IF_ERROR(CheckDate(draft->effective_date(), "effective_date"));
   if (draft->effective_date() > today) {
@@ -462,7 +445,25 @@ absl::Status Admit(const Books& books, const TargetLookup& lookup, const std::st
   return absl::OkStatus();
 }
 
-absl::Status Readmit(const Books& books, const TargetLookup& lookup, const v1::Event& stored) {
+}  // namespace
+
+void ApplyDefaults(const std::string& today, v1::Event* draft) {
+  if (draft->effective_date().empty()) draft->set_effective_date(today);
+  if (draft->has_funds_allocated()) {
+    v1::FundsAllocated& a = *draft->mutable_funds_allocated();
+    if (a.source() == v1::FUND_SOURCE_UNSPECIFIED) a.set_source(v1::FISCAL);
+    if (a.fiscal_year() == 0 && draft->effective_date().size() >= 4) {
+      int year = 0;
+      for (char c : draft->effective_date().substr(0, 4)) {
+        year = (c >= '0' && c <= '9') ? year * 10 + (c - '0') : -1;
+        if (year < 0) break;
+      }
+      if (year > 0) a.set_fiscal_year(year);
+    }
+  }
+}
+
+absl::Status Readmit(const Books& books, const EventLookup& lookup, const v1::Event& stored) {
   Resolved resolved;
   absl::Status admitted = Check(books, lookup, stored, &resolved);
   if (!admitted.ok()) {
@@ -509,6 +510,36 @@ std::string IdempotencyContent(const v1::Event& event) {
       break;
   }
   return SerializeDeterministic(content);
+}
+
+absl::Status CheckBatchSize(size_t events) {
+  if (events <= limits::kBatchEventsMax) return absl::OkStatus();
+  return Rejected(v1::FIELD_INVALID, "batch",
+                  absl::StrCat("holds ", events, " events, more than ", limits::kBatchEventsMax));
+}
+
+absl::StatusOr<Judgement> JudgeDraft(const Books& books, const EventLookup& lookup,
+                                     const std::string& today, v1::Event* draft) {
+  ApplyDefaults(today, draft);
+  if (!draft->event_id().empty()) {
+    ASSIGN_OR_RETURN(std::optional<LoggedEvent> held, lookup(draft->event_id()));
+    if (held.has_value()) {
+      if (IdempotencyContent(held->event) != IdempotencyContent(*draft)) {
+        return Rejected(v1::EVENT_ID_CONFLICT, "event_id",
+                        absl::StrCat(draft->event_id(), " is already event ", held->sequence,
+                                     " with different content"));
+      }
+      return Judgement{.repeat_of = std::move(held)};
+    }
+  }
+  RETURN_IF_ERROR(Admit(books, lookup, today, draft));
+  return Judgement{};
+}
+
+absl::Status CheckStoredSize(size_t bytes) {
+  if (bytes <= limits::kEventBytesMax) return absl::OkStatus();
+  return Rejected(v1::FIELD_TOO_LONG, "event",
+                  absl::StrCat("is ", bytes, " bytes stored, more than ", limits::kEventBytesMax));
 }
 
 }  // namespace aidledger

@@ -17,6 +17,8 @@ namespace aidledger {
 namespace {
 
 using internal::Family;
+using testing::AppendBatch;
+using testing::AppendVerbatim;
 using testing::IsOk;
 using testing::StatusIs;
 
@@ -313,12 +315,12 @@ TEST_F(AuditTest, ARestoreRefusesARecordingTimeTheLedgerCannotWrite) {
         internal::ChainHash(head.hash, head.sequence + 1, SerializeDeterministic(event));
     return std::vector<std::pair<v1::Event, Hash>>{{event, hash}};
   };
-  EXPECT_THAT(ledger_->AppendVerbatim(with_seconds(limits::kRecordedAtSecondsMax + 1)),
+  EXPECT_THAT(AppendVerbatim(*ledger_, with_seconds(limits::kRecordedAtSecondsMax + 1)),
               StatusIs(absl::StatusCode::kDataLoss,
                        ::testing::HasSubstr(absl::StrCat("event ", head.sequence + 1,
                                                          ": recorded_at"))));
   EXPECT_EQ(ledger_->head().sequence, head.sequence);
-  EXPECT_THAT(ledger_->AppendVerbatim(with_seconds(limits::kRecordedAtSecondsMax)), IsOk());
+  EXPECT_THAT(AppendVerbatim(*ledger_, with_seconds(limits::kRecordedAtSecondsMax)), IsOk());
   EXPECT_EQ(ledger_->head().sequence, head.sequence + 1);
 }
 
@@ -512,7 +514,7 @@ TEST_F(AuditTest, AProofBoundToTheReversalOfItsEventSaysSo) {
   reversal.set_effective_date(target.effective_date());
   reversal.mutable_event_reversed()->set_reversed_event_id(event_id);
   reversal.mutable_event_reversed()->set_reason("keyed twice");
-  absl::StatusOr<std::vector<AppendResult>> appended = ledger_->AppendBatch({reversal});
+  absl::StatusOr<std::vector<AppendResult>> appended = AppendBatch(*ledger_, {reversal});
   ASSERT_THAT(appended, IsOk());
   const uint64_t head = ledger_->head().sequence;
   absl::StatusOr<v1::InclusionProof> proof = ledger_->Prove(sale, head);

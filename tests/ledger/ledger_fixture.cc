@@ -1,5 +1,9 @@
 #include "tests/ledger/ledger_fixture.h"
 
+#include "absl/strings/str_cat.h"
+#include "base/errors.h"
+#include "base/status_macros.h"
+
 namespace aidledger::testing {
 
 void LedgerFixture::SetUp() {
@@ -63,6 +67,53 @@ void LedgerFixture::AddQingdaoBasics() {
   MustAdd("pairing", {{"helper_code", "370200"}, {"recipient_code", "540202"},
                       {"program", "counterpart"}, {"since", "2016-01-01"},
                       {"effective_date", kDate}});
+}
+
+absl::StatusOr<SubmitOutcome> SubmitRequest(Ledger& ledger, std::vector<v1::Event*> drafts,
+                                            const SubmitOptions& options) {
+  const Drafts request(drafts);
+  ASSIGN_OR_RETURN(std::vector<SubmitOutcome> outcomes, ledger.Submit({&request, 1}, options));
+  return std::move(outcomes.front());
+}
+
+absl::StatusOr<SubmitOutcome> SubmitRequest(Ledger& ledger, std::vector<v1::Event>& drafts,
+                                            const SubmitOptions& options) {
+  return SubmitRequest(ledger, DraftPointers(drafts), options);
+}
+
+absl::StatusOr<std::vector<SubmitOutcome>> SubmitRequests(
+    Ledger& ledger, std::vector<std::vector<v1::Event>>& requests) {
+  std::vector<std::vector<v1::Event*>> pointers;
+  std::vector<Drafts> spans;
+  pointers.reserve(requests.size());
+  for (std::vector<v1::Event>& request : requests) {
+    pointers.push_back(DraftPointers(request));
+    spans.emplace_back(pointers.back());
+  }
+  return ledger.Submit(spans, {});
+}
+
+absl::StatusOr<std::vector<AppendResult>> AppendBatch(Ledger& ledger,
+                                                      std::vector<v1::Event> drafts) {
+  ASSIGN_OR_RETURN(SubmitOutcome outcome, SubmitRequest(ledger, drafts));
+  if (!outcome.rejections.empty()) {
+    const Rejection& first = outcome.rejections.front();
+    return drafts.size() == 1
+               ? first.status
+               : WithContext(first.status,
+                             absl::StrCat("event ", first.index + 1, " of the batch: "));
+  }
+  return std::move(outcome.results);
+}
+
+absl::Status AppendVerbatim(Ledger& ledger, std::vector<std::pair<v1::Event, Hash>> events) {
+  std::vector<v1::Event*> drafts;
+  std::vector<Hash> hashes;
+  for (auto& [event, hash] : events) {
+    drafts.push_back(&event);
+    hashes.push_back(hash);
+  }
+  return SubmitRequest(ledger, drafts, {.verbatim_hashes = &hashes}).status();
 }
 
 }  // namespace aidledger::testing

@@ -36,6 +36,22 @@ class LedgerFixture : public ::testing::Test {
   std::unique_ptr<Ledger> ledger_;
 };
 
+// Short ways to call Ledger::Submit, the one write, as the tests need it.
+// One request of `drafts` (completed in place).
+absl::StatusOr<SubmitOutcome> SubmitRequest(Ledger& ledger, std::vector<v1::Event*> drafts,
+                                            const SubmitOptions& options = {});
+absl::StatusOr<SubmitOutcome> SubmitRequest(Ledger& ledger, std::vector<v1::Event>& drafts,
+                                            const SubmitOptions& options = {});
+// Several requests in one group commit.
+absl::StatusOr<std::vector<SubmitOutcome>> SubmitRequests(
+    Ledger& ledger, std::vector<std::vector<v1::Event>>& requests);
+// One request, written whole or not at all; its first rejection is the
+// status, prefixed "event N of the batch: " when there are several drafts.
+absl::StatusOr<std::vector<AppendResult>> AppendBatch(Ledger& ledger,
+                                                      std::vector<v1::Event> drafts);
+// A restore of stored events with their hashes (SubmitOptions::verbatim_hashes).
+absl::Status AppendVerbatim(Ledger& ledger, std::vector<std::pair<v1::Event, Hash>> events);
+
 }  // namespace aidledger::testing
 
 #endif  // AIDLEDGER_TESTS_LEDGER_LEDGER_FIXTURE_H_

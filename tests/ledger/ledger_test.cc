@@ -11,7 +11,10 @@ namespace aidledger {
 namespace {
 
 using testing::IsOk;
+using testing::AppendBatch;
 using testing::LedgerFixture;
+using testing::SubmitRequest;
+using testing::SubmitRequests;
 using testing::RejectedWith;
 using testing::StatusIs;
 
@@ -138,12 +141,12 @@ TEST_F(LedgerTest, RepeatsAmongNewEventsInALargeBatchAreEachRecognized) {
   };
   std::vector<v1::Event> first;
   for (int n = 0; n < kEvents; n += 3) first.push_back(sale(n, "1"));
-  ASSERT_THAT(ledger_->AppendBatch(first), IsOk());
+  ASSERT_THAT(AppendBatch(*ledger_, first), IsOk());
   const uint64_t head = ledger_->head().sequence;
 
   std::vector<v1::Event> mixed;
   for (int n = 0; n < kEvents; ++n) mixed.push_back(sale(n, "1"));
-  absl::StatusOr<SubmitOutcome> outcome = ledger_->Submit(mixed, {});
+  absl::StatusOr<SubmitOutcome> outcome = SubmitRequest(*ledger_, mixed);
   ASSERT_THAT(outcome, IsOk());
   EXPECT_EQ(outcome->duplicates, first.size());
   EXPECT_EQ(outcome->appended, kEvents - first.size());
@@ -157,7 +160,7 @@ TEST_F(LedgerTest, RepeatsAmongNewEventsInALargeBatchAreEachRecognized) {
   std::vector<v1::Event> late = {sale(kEvents, "1")};
   for (int n = kEvents + 1; n < kEvents + 2000; ++n) late.push_back(sale(n, "1"));
   late.push_back(sale(2997, "2"));
-  absl::StatusOr<SubmitOutcome> conflict = ledger_->Submit(late, {});
+  absl::StatusOr<SubmitOutcome> conflict = SubmitRequest(*ledger_, late);
   ASSERT_THAT(conflict, IsOk());
   ASSERT_EQ(conflict->rejections.size(), 1u);
   EXPECT_EQ(conflict->rejections[0].index, late.size() - 1);
@@ -202,7 +205,7 @@ TEST_F(LedgerTest, ABatchIsValidatedInOrderAndWrittenWhole) {
                                    {"parent_code", "620000"}, {"effective_date", "2016-01-01"}}));
   batch.push_back(Draft("region", {{"code", "620000"}, {"name", "甘肃省"}, {"event_id", "r1"},
                                    {"effective_date", "2016-01-01"}}));  // repeat inside the batch
-  absl::StatusOr<std::vector<AppendResult>> results = ledger_->AppendBatch(batch);
+  absl::StatusOr<std::vector<AppendResult>> results = AppendBatch(*ledger_, batch);
   ASSERT_THAT(results, IsOk());
   ASSERT_EQ(results->size(), 3u);
   EXPECT_EQ((*results)[1].sequence, 2u);
@@ -219,7 +222,7 @@ TEST_F(LedgerTest, ABatchWithOneBadEventWritesNothing) {
                                    {"parent_code", "620000"}, {"effective_date", "2016-01-01"}}));
   batch.push_back(Draft("allocation", {{"helper_code", "370200"}, {"recipient_code", "621200"},
                                        {"amount", "100"}, {"effective_date", "2021-06-01"}}));
-  EXPECT_THAT(ledger_->AppendBatch(batch),
+  EXPECT_THAT(AppendBatch(*ledger_, batch),
               RejectedWith(v1::PAIRING_NOT_FOUND, "event 2 of the batch: recipient_code"));
   EXPECT_EQ(ledger_->head().sequence, before.sequence);
   EXPECT_EQ(ledger_->head().hash, before.hash);
@@ -245,7 +248,7 @@ TEST_F(LedgerTest, AGroupCommitWritesTheGoodRequestsAndLeavesOutTheBadOnesWhole)
       {sale("g-4", "888888", "1")},  // bad
       {sale("g-1", "621100", "1")},  // a repeat of the first request
   };
-  absl::StatusOr<std::vector<SubmitOutcome>> outcomes = ledger_->SubmitGroup(requests, {});
+  absl::StatusOr<std::vector<SubmitOutcome>> outcomes = SubmitRequests(*ledger_, requests);
   ASSERT_THAT(outcomes, IsOk());
   ASSERT_EQ(outcomes->size(), 5u);
   EXPECT_TRUE((*outcomes)[0].written);
@@ -268,7 +271,7 @@ TEST_F(LedgerTest, AGroupCommitWritesTheGoodRequestsAndLeavesOutTheBadOnesWhole)
 
 // Drafts the caller owns (on an arena, as an import keeps a batch) are
 // completed in place and stored as completed; a rejected batch writes none.
-TEST_F(LedgerTest, SubmitInPlaceCompletesTheCallersDraftsAndStoresThem) {
+TEST_F(LedgerTest, SubmitCompletesTheCallersDraftsInPlaceAndStoresThem) {
   AddQingdaoBasics();
   const uint64_t head = ledger_->head().sequence;
   google::protobuf::Arena arena;
@@ -278,14 +281,14 @@ TEST_F(LedgerTest, SubmitInPlaceCompletesTheCallersDraftsAndStoresThem) {
     return draft;
   };
   std::vector<v1::Event*> bad = {sale("p-1", "621100"), sale("p-2", "999999")};
-  absl::StatusOr<SubmitOutcome> rejected = ledger_->SubmitInPlace(bad, {});
+  absl::StatusOr<SubmitOutcome> rejected = SubmitRequest(*ledger_, bad, {});
   ASSERT_THAT(rejected, IsOk());
   EXPECT_EQ(rejected->rejected, 1u);
   EXPECT_FALSE(rejected->written);
   EXPECT_EQ(ledger_->head().sequence, head);
 
   std::vector<v1::Event*> good = {sale("p-1", "621100"), sale("p-3", "621102")};
-  absl::StatusOr<SubmitOutcome> outcome = ledger_->SubmitInPlace(good, {});
+  absl::StatusOr<SubmitOutcome> outcome = SubmitRequest(*ledger_, good, {});
   ASSERT_THAT(outcome, IsOk());
   ASSERT_TRUE(outcome->written);
   ASSERT_EQ(outcome->results.size(), 2u);

@@ -23,6 +23,7 @@ namespace aidledger {
 namespace {
 
 using testing::IsOk;
+using testing::AppendBatch;
 using testing::LedgerFixture;
 using testing::RandomStream;
 
@@ -710,11 +711,11 @@ TEST_F(ProjectionsTest, KnownAtSelectsWhatWasRecordedByThenIncludingEqualTimesta
     batch.push_back(Draft("sale", {{"region_code", "621100"}, {"amount", amount},
                                    {"effective_date", "2022-01-01"}}));
   }
-  ASSERT_THAT(ledger_->AppendBatch(batch), IsOk());
+  ASSERT_THAT(AppendBatch(*ledger_, batch), IsOk());
   const uint64_t after_first = ledger_->head().sequence;
   clock_.Set(second);
   batch.resize(2);
-  ASSERT_THAT(ledger_->AppendBatch(batch), IsOk());
+  ASSERT_THAT(AppendBatch(*ledger_, batch), IsOk());
   EXPECT_EQ(*ledger_->SequenceKnownAt(first), after_first);
   EXPECT_EQ(*ledger_->SequenceKnownAt(first - absl::Microseconds(1)), after_first - 3);
   EXPECT_EQ(*ledger_->SequenceKnownAt(second - absl::Microseconds(1)), after_first);

@@ -12,6 +12,7 @@ namespace aidledger {
 namespace {
 
 using testing::IsOk;
+using testing::AppendBatch;
 using testing::LedgerFixture;
 using testing::RejectedWith;
 
@@ -247,7 +248,7 @@ TEST_F(ValidateTest, TotalsThatWouldOverflowAreRejected) {
     sale.mutable_sale_recorded()->set_amount_fen(limits::kAmountFenMax);
     sales.push_back(std::move(sale));
   }
-  ASSERT_THAT(ledger_->AppendBatch(sales), IsOk());
+  ASSERT_THAT(AppendBatch(*ledger_, sales), IsOk());
   EXPECT_THAT(Add("sale", {{"region_code", "621100"}, {"amount", "10000000000000"},
                            {"effective_date", "2022-01-01"}}),
               RejectedWith(v1::TOTAL_OVERFLOW, "would overflow"));
