@@ -14,6 +14,7 @@
 #include "app/drafts.h"
 #include "app/json_check.h"
 #include "app/output.h"
+#include "state/vocabulary.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/util/json_util.h"
@@ -270,7 +271,7 @@ absl::Status Replay(const Ledger& ledger, const ReplayOptions& options, std::ost
     if (!more) break;
     if (filtered) index.Learn(stored.event);
     if (stored.sequence < options.from) continue;
-    if (!options.type.empty() && EventTypeName(stored.event) != options.type) continue;
+    if (!options.type.empty() && EventTypeWord(stored.event) != options.type) continue;
     if (filtered && !index.Names(stored.event, options.region)) continue;
     out << (options.format == "csv" ? CsvLine(stored) : EventJsonLine(stored) + "\n");
     if (!out) return absl::InternalError("cannot write the output");

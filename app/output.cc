@@ -39,21 +39,6 @@ std::string EventJsonLine(const StoredEvent& stored) {
   return json;
 }
 
-std::string EventTypeName(const v1::Event& event) {
-  switch (event.payload_case()) {
-    case v1::Event::kRegionRegistered: return "region";
-    case v1::Event::kPairingEstablished: return "pairing";
-    case v1::Event::kProjectRegistered: return "project";
-    case v1::Event::kFundsAllocated: return "allocation";
-    case v1::Event::kFundsDisbursed: return "disbursement";
-    case v1::Event::kInvestmentRecorded: return "investment";
-    case v1::Event::kSaleRecorded: return "sale";
-    case v1::Event::kEventReversed: return "reversal";
-    case v1::Event::PAYLOAD_NOT_SET: break;
-  }
-  return "unknown";
-}
-
 std::string EventSummary(const v1::Event& event) {
   switch (event.payload_case()) {
     case v1::Event::kRegionRegistered: {

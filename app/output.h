@@ -23,8 +23,7 @@ std::string ToJson(const google::protobuf::Message& message, bool defaults);
 // "hash" and "prev_hash" in hex.
 std::string EventJsonLine(const StoredEvent& stored);
 
-// The event's type as people say it ("allocation") and a short summary.
-std::string EventTypeName(const v1::Event& event);
+// A one-line summary of the event, for the log table.
 std::string EventSummary(const v1::Event& event);
 
 // How many terminal columns `text` takes (CJK ideographs and fullwidth forms

@@ -8,6 +8,7 @@
 #include "app/output.h"
 #include "base/errors.h"
 #include "base/fields.h"
+#include "base/limits.h"
 #include "base/status_macros.h"
 
 namespace aidledger::app {
@@ -64,7 +65,7 @@ absl::StatusOr<FoldedPoint> FoldAtPoint(const Ledger& ledger, const PointOptions
     if (!absl::ParseTime(absl::RFC3339_full, options.known_at, &time, &error)) {
       return UsageError(absl::StrCat(names.known_at, " must be an RFC 3339 time like "
                                      "2023-01-01T00:00:00+08:00 (got \"",
-                                     options.known_at.substr(0, 40), "\")"));
+                                     options.known_at.substr(0, limits::kQuotedInputBytesMax), "\")"));
     }
     ASSIGN_OR_RETURN(sequence, ledger.SequenceKnownAt(time));
     point.at.set_known_at(absl::FormatTime(absl::RFC3339_full, time, absl::UTCTimeZone()));

@@ -17,6 +17,9 @@ inline constexpr size_t kEventIdBytesMax = 128;
 inline constexpr size_t kProjectIdBytesMax = 64;
 inline constexpr size_t kChannelBytesMax = 128;
 inline constexpr size_t kAmountTextBytesMax = 64;  // "¥1,234,567.89" and the like
+// How much of a bad input a rejection quotes back ("must be one of ...
+// (got \"...\")"): enough to recognise it, not a whole pasted cell.
+inline constexpr size_t kQuotedInputBytesMax = 40;
 // The largest amount of one event (and a project's budget): 10^15 fen, ten
 // trillion yuan (10万亿元), about a whole year of the central government's
 // transfers to all local governments. Anything larger is a typing error (a

@@ -27,6 +27,7 @@
 #include "server/server.h"
 #include "server/tokens.h"
 #include "state/reports.h"
+#include "state/vocabulary.h"
 #include "app/output.h"
 #include "base/errors.h"
 #include "ledger/ledger.h"
@@ -180,7 +181,7 @@ absl::Status RunLog(const Globals& globals, const LogFlags& flags) {
     if (!more) break;
     if (table) {
       rows.AddRow({absl::StrCat(stored.sequence), stored.event.effective_date(),
-                   app::EventTypeName(stored.event), app::EventSummary(stored.event),
+                   std::string(EventTypeWord(stored.event)), app::EventSummary(stored.event),
                    stored.event.actor(), Hex(stored.hash).substr(0, 12)});
     } else {
       std::cout << app::EventJsonLine(stored) << "\n";
@@ -475,8 +476,9 @@ class Cli {
                              const std::string& description, const std::string& type);
   void Flag(AppendCommand& command, const std::string& flag, const std::string& field,
             const std::string& description, bool required);
-  void Choice(AppendCommand& command, const std::string& flag, const std::string& field,
-              const std::string& description, bool required, std::vector<std::string> choices);
+  // A flag for a field of a vocabulary (state/vocabulary.h), its words the choices.
+  void Choice(AppendCommand& command, const std::string& flag, const Vocabulary& vocabulary,
+              const std::string& description, bool required);
 
   CLI::App app_;
   Globals globals_;
@@ -528,13 +530,13 @@ void Cli::Flag(AppendCommand& command, const std::string& flag, const std::strin
   if (required) option->required();
 }
 
-void Cli::Choice(AppendCommand& command, const std::string& flag, const std::string& field,
-                 const std::string& description, bool required,
-                 std::vector<std::string> choices) {
+void Cli::Choice(AppendCommand& command, const std::string& flag, const Vocabulary& vocabulary,
+                 const std::string& description, bool required) {
+  const std::string field(vocabulary.field);
   CLI::Option* option = command.command->add_option_function<std::string>(
       flag, [&command, field](const std::string& value) { command.fields[field] = value; },
       description);
-  option->check(CLI::IsMember(std::move(choices)));
+  option->check(CLI::IsMember(Words(vocabulary)));
   if (required) option->required();
 }
 
@@ -569,8 +571,7 @@ void Cli::DefineCommands() {
   AppendCommand& pair = AddAppender(&app_, "pair", "establish a pairing of helper and recipient", "pairing");
   Flag(pair, "--helper", "helper_code", "helper region code", true);
   Flag(pair, "--recipient", "recipient_code", "recipient region code", true);
-  Choice(pair, "--program", "program", "east-west|counterpart|intra-province", true,
-         {"east-west", "counterpart", "intra-province"});
+  Choice(pair, "--program", kPrograms, JoinedWords(kPrograms, "|"), true);
   Flag(pair, "--since", "since", "date the pairing began, YYYY-MM-DD", false);
 
   CLI::App* project = app_.add_subcommand("project", "assistance projects");
@@ -580,9 +581,7 @@ void Cli::DefineCommands() {
   Flag(project_add, "--project", "project_id", "project id", true);
   Flag(project_add, "--region", "region_code", "region code where the project is", true);
   Flag(project_add, "--name", "name", "project name", true);
-  Choice(project_add, "--category", "category",
-         "industry|infrastructure|public-service|education|health|employment|other", true,
-         {"industry", "infrastructure", "public-service", "education", "health", "employment", "other"});
+  Choice(project_add, "--category", kCategories, JoinedWords(kCategories, "|"), true);
   Flag(project_add, "--budget", "budget", "budget AMOUNT (e.g. 1,234.56 or 500万)", false);
 
   AppendCommand& allocate = AddAppender(&app_, "allocate", "allocate funds from a helper to a recipient", "allocation");
@@ -590,7 +589,9 @@ void Cli::DefineCommands() {
   Flag(allocate, "--recipient", "recipient_code", "recipient region code", true);
   Flag(allocate, "--project", "project_id", "project id (optional)", false);
   Flag(allocate, "--amount", "amount", "AMOUNT, e.g. 1,234.56, ¥1,234.56, 9238万, 9.12亿", true);
-  Choice(allocate, "--source", "source", "fiscal|social (default fiscal)", false, {"fiscal", "social"});
+  Choice(allocate, "--source", kSources,
+         absl::StrCat(JoinedWords(kSources, "|"), " (default ", WordFor(kSources, v1::FISCAL), ")"),
+         false);
   Flag(allocate, "--fiscal-year", "fiscal_year", "YYYY (default: the effective date's year)", false);
 
   AppendCommand& disburse = AddAppender(&app_, "disburse", "disburse funds to a project", "disbursement");
@@ -674,8 +675,7 @@ void Cli::DefineAudit() {
   replay_->add_option("--to", audit_flags_.replay.to, "last sequence")->check(kWholePositive);
   replay_->add_option("--region", audit_flags_.replay.region, "events naming this region or one below it");
   replay_->add_option("--type", audit_flags_.replay.type, "one event type")
-      ->check(CLI::IsMember({"region", "pairing", "project", "allocation", "disbursement",
-                             "investment", "sale", "reversal"}));
+      ->check(CLI::IsMember(Words(kEventTypes)));
   restore_ = app_.add_subcommand("restore", "rebuild a ledger at --db from a replay --format jsonl export");
   restore_->fallthrough();
   restore_->add_option("FILE", audit_flags_.restore_file, "the export")->required();

@@ -33,7 +33,7 @@ absl::StatusOr<Role> ParseRole(const std::string& text) {
   if (text == "auditor") return Role::kAuditor;
   if (text == "appender") return Role::kAppender;
   return UsageError(absl::StrCat("role must be reader, auditor or appender (got \"",
-                                 text.substr(0, 40), "\")"));
+                                 text.substr(0, limits::kQuotedInputBytesMax), "\")"));
 }
 
 const char* RoleName(Role role) {

@@ -9,6 +9,7 @@
 #include "base/limits.h"
 #include "base/proto_bytes.h"
 #include "base/status_macros.h"
+#include "state/vocabulary.h"
 
 namespace aidledger {
 namespace {
@@ -247,7 +248,8 @@ absl::Status AdmitAllocation(const Books& books, const v1::Event& event, Resolve
   RETURN_IF_ERROR(CheckOptionalProjectId(a.project_id()));
   RETURN_IF_ERROR(CheckAmount(a.amount_fen(), "amount_fen"));
   if (a.source() == v1::FUND_SOURCE_UNSPECIFIED || !v1::FundSource_IsValid(a.source())) {
-    return Rejected(v1::FIELD_INVALID, "source", "must be FISCAL or SOCIAL");
+    return Rejected(v1::FIELD_INVALID, "source",
+                    absl::StrCat("must be ", JoinedProtoNames(kSources, " or ")));
   }
   if (a.fiscal_year() < limits::kYearMin || a.fiscal_year() > limits::kYearMax) {
     return Rejected(v1::FIELD_INVALID, "fiscal_year",

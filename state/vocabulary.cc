@@ -1,0 +1,87 @@
+#include "state/vocabulary.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "base/errors.h"
+#include "base/limits.h"
+
+namespace aidledger {
+namespace {
+
+constexpr Word kProgramWords[] = {
+    {"east-west", v1::EAST_WEST_COOPERATION},
+    {"counterpart", v1::COUNTERPART_SUPPORT},
+    {"intra-province", v1::INTRA_PROVINCE},
+};
+
+constexpr Word kCategoryWords[] = {
+    {"industry", v1::INDUSTRY},         {"infrastructure", v1::INFRASTRUCTURE},
+    {"public-service", v1::PUBLIC_SERVICE}, {"education", v1::EDUCATION},
+    {"health", v1::HEALTH},             {"employment", v1::EMPLOYMENT},
+    {"other", v1::OTHER},
+};
+
+constexpr Word kSourceWords[] = {{"fiscal", v1::FISCAL}, {"social", v1::SOCIAL}};
+
+constexpr Word kEventTypeWords[] = {
+    {"region", v1::Event::kRegionRegistered},
+    {"pairing", v1::Event::kPairingEstablished},
+    {"project", v1::Event::kProjectRegistered},
+    {"allocation", v1::Event::kFundsAllocated},
+    {"disbursement", v1::Event::kFundsDisbursed},
+    {"investment", v1::Event::kInvestmentRecorded},
+    {"sale", v1::Event::kSaleRecorded},
+    {"reversal", v1::Event::kEventReversed},
+};
+
+}  // namespace
+
+const Vocabulary kPrograms = {"program", kProgramWords, &v1::Program_descriptor};
+const Vocabulary kCategories = {"category", kCategoryWords, &v1::ProjectCategory_descriptor};
+const Vocabulary kSources = {"source", kSourceWords, &v1::FundSource_descriptor};
+const Vocabulary kEventTypes = {"type", kEventTypeWords, nullptr};
+
+absl::StatusOr<int> ParseWord(const Vocabulary& vocabulary, absl::string_view text) {
+  for (const Word& word : vocabulary.words) {
+    if (text == word.text) return word.value;
+  }
+  if (vocabulary.descriptor != nullptr) {
+    const google::protobuf::EnumValueDescriptor* value =
+        vocabulary.descriptor()->FindValueByName(std::string(text));
+    if (value != nullptr && value->number() != 0) return value->number();
+  }
+  return Rejected(v1::FIELD_INVALID, vocabulary.field,
+                  absl::StrCat("must be one of ", JoinedWords(vocabulary, ", "), " (got \"",
+                               text.substr(0, limits::kQuotedInputBytesMax), "\")"));
+}
+
+absl::string_view WordFor(const Vocabulary& vocabulary, int value) {
+  for (const Word& word : vocabulary.words) {
+    if (word.value == value) return word.text;
+  }
+  return "";
+}
+
+std::vector<std::string> Words(const Vocabulary& vocabulary) {
+  std::vector<std::string> words;
+  for (const Word& word : vocabulary.words) words.emplace_back(word.text);
+  return words;
+}
+
+std::string JoinedWords(const Vocabulary& vocabulary, absl::string_view separator) {
+  return absl::StrJoin(vocabulary.words, separator,
+                       [](std::string* out, const Word& word) { absl::StrAppend(out, word.text); });
+}
+
+std::string JoinedProtoNames(const Vocabulary& vocabulary, absl::string_view separator) {
+  return absl::StrJoin(vocabulary.words, separator, [&](std::string* out, const Word& word) {
+    out->append(vocabulary.descriptor()->FindValueByNumber(word.value)->name());
+  });
+}
+
+absl::string_view EventTypeWord(const v1::Event& event) {
+  absl::string_view word = WordFor(kEventTypes, event.payload_case());
+  return word.empty() ? "unknown" : word;
+}
+
+}  // namespace aidledger

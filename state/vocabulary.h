@@ -1,0 +1,66 @@
+// Vocabularies: the words people and files use for the ledger's enums, one
+// table per enum. Drafts (CSV, the CLI's flags, HTTP form fields), the CLI's
+// choices and help, table and CSV output and the event type filters are all
+// derived from these tables, so that a word is spelled in one place.
+//
+// Each word stands for one value of a protobuf enum (or, for event types, of
+// the Event payload's case). Parsing accepts the word or the proto name
+// ("east-west" or "EAST_WEST_COOPERATION"), so that people and JSON exports
+// both work.
+#ifndef AIDLEDGER_STATE_VOCABULARY_H_
+#define AIDLEDGER_STATE_VOCABULARY_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+#include "aidledger/v1/events.pb.h"
+
+namespace aidledger {
+
+struct Word {
+  absl::string_view text;  // as people write it: "east-west"
+  int value;               // the enum value (or payload case) it stands for
+};
+
+struct Vocabulary {
+  absl::string_view field;        // the field it spells, named in rejections
+  absl::Span<const Word> words;   // in the order choices are listed
+  // The enum's descriptor, for its proto names; null for event types.
+  const google::protobuf::EnumDescriptor* (*descriptor)();
+};
+
+// program: east-west | counterpart | intra-province
+extern const Vocabulary kPrograms;
+// category: industry | infrastructure | public-service | education | health
+//           | employment | other
+extern const Vocabulary kCategories;
+// source: fiscal | social
+extern const Vocabulary kSources;
+// type (the event's payload): region | pairing | project | allocation |
+//       disbursement | investment | sale | reversal
+extern const Vocabulary kEventTypes;
+
+// The value `text` names (a word, or a proto name other than the
+// unspecified zero), or FIELD_INVALID naming vocabulary.field and listing
+// the words.
+absl::StatusOr<int> ParseWord(const Vocabulary& vocabulary, absl::string_view text);
+
+// The word for `value`; empty when it has none (unspecified, unknown).
+absl::string_view WordFor(const Vocabulary& vocabulary, int value);
+
+// The words, in order.
+std::vector<std::string> Words(const Vocabulary& vocabulary);
+// The words joined by `separator`: "fiscal|social".
+std::string JoinedWords(const Vocabulary& vocabulary, absl::string_view separator);
+// The proto names of the words' values joined by `separator`: "FISCAL or SOCIAL".
+std::string JoinedProtoNames(const Vocabulary& vocabulary, absl::string_view separator);
+
+// An event's type word ("allocation"); "unknown" when it has no payload.
+absl::string_view EventTypeWord(const v1::Event& event);
+
+}  // namespace aidledger
+
+#endif  // AIDLEDGER_STATE_VOCABULARY_H_
