@@ -13,6 +13,7 @@
 #include "app/csv.h"
 #include "app/drafts.h"
 #include "app/json_check.h"
+#include "app/export.h"
 #include "app/output.h"
 #include "state/vocabulary.h"
 #include "google/protobuf/struct.pb.h"
@@ -151,44 +152,6 @@ std::string CsvLine(const StoredEvent& stored) {
   return line;
 }
 
-// Splits an exported JSONL line into the event JSON and its two hashes,
-// which `EventJsonLine` appends last: ...,"hash":"H","prev_hash":"P"}
-absl::StatusOr<std::pair<v1::Event, std::pair<Hash, Hash>>> ParseExportLine(std::string line) {
-  constexpr absl::string_view kHashKey = ",\"hash\":\"";
-  constexpr absl::string_view kPrevKey = "\",\"prev_hash\":\"";
-  constexpr size_t kTailBytes = kHashKey.size() + 64 + kPrevKey.size() + 64 + 2;
-  if (line.size() < kTailBytes + 2 || line.back() != '}') {
-    return absl::DataLossError("is not a line of a replay --format jsonl export");
-  }
-  const std::string tail = line.substr(line.size() - kTailBytes);
-  if (!absl::StartsWith(tail, kHashKey) || !absl::EndsWith(tail, "\"}") ||
-      tail.compare(kHashKey.size() + 64, kPrevKey.size(), kPrevKey.data(), kPrevKey.size()) != 0) {
-    return absl::DataLossError("has no hash and prev_hash at its end");
-  }
-  absl::StatusOr<Hash> hash = HashFromHex(tail.substr(kHashKey.size(), 64));
-  absl::StatusOr<Hash> prev = HashFromHex(tail.substr(kHashKey.size() + 64 + kPrevKey.size(), 64));
-  if (!hash.ok() || !prev.ok() || Hex(*hash) != tail.substr(kHashKey.size(), 64) ||
-      Hex(*prev) != tail.substr(kHashKey.size() + 64 + kPrevKey.size(), 64)) {
-    return absl::DataLossError("has a hash that is not 64 lowercase hex digits");
-  }
-  line.resize(line.size() - kTailBytes);
-  // Before the hashes: ,"seq":"N"
-  constexpr absl::string_view kSeqKey = ",\"seq\":\"";
-  const size_t seq_at = line.rfind(kSeqKey.data(), std::string::npos, kSeqKey.size());
-  uint64_t seq = 0;
-  if (seq_at == std::string::npos || line.back() != '"' ||
-      !absl::SimpleAtoi(line.substr(seq_at + kSeqKey.size(), line.size() - 1 - seq_at - kSeqKey.size()), &seq)) {
-    return absl::DataLossError("has no seq before its hashes");
-  }
-  line.resize(seq_at);
-  line.push_back('}');
-  v1::Event event;
-  absl::Status parsed = ParseJson(line, &event);
-  if (!parsed.ok()) return absl::DataLossError(absl::StrCat("does not parse: ", parsed.message()));
-  if (event.sequence() != seq) return absl::DataLossError("its seq and its event's sequence differ");
-  return std::make_pair(std::move(event), std::make_pair(*hash, *prev));
-}
-
 // Appends `events` (stored events of an export, each with its hash) as
 // they are: Submit in verbatim mode. kDataLoss names the first that does
 // not pass.
@@ -273,7 +236,7 @@ absl::Status Replay(const Ledger& ledger, const ReplayOptions& options, std::ost
     if (stored.sequence < options.from) continue;
     if (!options.type.empty() && EventTypeWord(stored.event) != options.type) continue;
     if (filtered && !index.Names(stored.event, options.region)) continue;
-    out << (options.format == "csv" ? CsvLine(stored) : EventJsonLine(stored) + "\n");
+    out << (options.format == "csv" ? CsvLine(stored) : ExportLine(stored) + "\n");
     if (!out) return absl::InternalError("cannot write the output");
   }
   return absl::OkStatus();
@@ -308,17 +271,17 @@ absl::StatusOr<uint64_t> Restore(const std::string& file, const std::string& db,
         return absl::DataLossError(absl::StrCat(file, ":", line_number, ": the line is too long"));
       }
       if (absl::StripAsciiWhitespace(line).empty()) continue;
-      absl::StatusOr<std::pair<v1::Event, std::pair<Hash, Hash>>> parsed = ParseExportLine(line);
+      absl::StatusOr<ExportedRecord> parsed = ParseExportLine(line);
       if (!parsed.ok()) {
         return absl::DataLossError(absl::StrCat(file, ":", line_number, ": ", parsed.status().message()));
       }
-      auto& [event, hashes] = *parsed;
-      if (hashes.second != prev) {
-        return absl::DataLossError(absl::StrCat(file, ":", line_number, ": event ", event.sequence(),
+      if (parsed->prev_hash != prev) {
+        return absl::DataLossError(absl::StrCat(file, ":", line_number, ": event ",
+                                                parsed->event.sequence(),
                                                 ": prev_hash is not the hash of the event before it"));
       }
-      prev = hashes.first;
-      batch.emplace_back(std::move(event), hashes.first);
+      prev = parsed->hash;
+      batch.emplace_back(std::move(parsed->event), parsed->hash);
       if (batch.size() == kRestoreBatchEvents) {
         absl::Status appended = flush();
         if (!appended.ok()) return WithContext(appended, absl::StrCat(file, ":", line_number, ": "));

@@ -29,16 +29,6 @@ std::string ToJson(const google::protobuf::Message& message, bool defaults) {
   return json;
 }
 
-std::string EventJsonLine(const StoredEvent& stored) {
-  std::string json = ToJson(stored.event, false);
-  AIDLEDGER_CHECK(!json.empty() && json.back() == '}');
-  json.pop_back();
-  absl::StrAppend(&json, json.size() > 1 ? "," : "", "\"seq\":\"", stored.sequence,
-                  "\",\"hash\":\"", Hex(stored.hash), "\",\"prev_hash\":\"",
-                  Hex(stored.prev_hash), "\"}");
-  return json;
-}
-
 std::string EventSummary(const v1::Event& event) {
   switch (event.payload_case()) {
     case v1::Event::kRegionRegistered: {

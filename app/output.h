@@ -18,11 +18,6 @@ namespace aidledger::app {
 // `defaults`: print fields that hold their default value too.
 std::string ToJson(const google::protobuf::Message& message, bool defaults);
 
-// One event as a JSON line: the event's proto JSON plus, last and in this
-// order, "seq" (as a string, like every uint64 of the proto JSON mapping),
-// "hash" and "prev_hash" in hex.
-std::string EventJsonLine(const StoredEvent& stored);
-
 // A one-line summary of the event, for the log table.
 std::string EventSummary(const v1::Event& event);
 

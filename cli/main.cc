@@ -22,6 +22,7 @@
 #include "absl/strings/str_format.h"
 #include "app/audit.h"
 #include "app/drafts.h"
+#include "app/export.h"
 #include "app/import.h"
 #include "app/queries.h"
 #include "server/server.h"
@@ -184,7 +185,7 @@ absl::Status RunLog(const Globals& globals, const LogFlags& flags) {
                    std::string(EventTypeWord(stored.event)), app::EventSummary(stored.event),
                    stored.event.actor(), Hex(stored.hash).substr(0, 12)});
     } else {
-      std::cout << app::EventJsonLine(stored) << "\n";
+      std::cout << app::ExportLine(stored) << "\n";
     }
   }
   if (table) std::cout << rows.Render();

@@ -23,6 +23,7 @@
 #include "absl/time/clock.h"
 #include "aidledger/v1/cli.pb.h"
 #include "server/gzip.h"
+#include "app/export.h"
 #include "app/import.h"
 #include "server/metrics.h"
 #include "app/output.h"
@@ -709,7 +710,7 @@ void Service::HandleEvents(const http::Request& request, const Caller& caller,
       return SendError(request, response, 500, more.status().message());
     }
     if (!*more) break;
-    absl::StrAppend(&json, last >= from ? "," : "", EventJsonLine(stored));
+    absl::StrAppend(&json, last >= from ? "," : "", ExportLine(stored));
     last = stored.sequence;
   }
   absl::StrAppend(&json, "],\"next_from\":\"", last + 1, "\"}");
