@@ -90,18 +90,8 @@ absl::Status CheckDecodedEvent(uint64_t stored_at, bool decoded, uint64_t says_s
   return absl::OkStatus();
 }
 
-ExitCode ExitCodeFor(const absl::Status& status) {
-  if (status.ok()) return kExitOk;
-  if (RejectReasonOf(status).has_value()) return kExitRejected;
-  if (status.GetPayload(kUsagePayloadUrl).has_value()) return kExitUsage;
-  switch (status.code()) {
-    case absl::StatusCode::kDataLoss:
-      return kExitIntegrity;
-    case absl::StatusCode::kUnavailable:
-      return kExitLocked;
-    default:
-      return kExitInternal;
-  }
+bool IsUsageError(const absl::Status& status) {
+  return status.GetPayload(kUsagePayloadUrl).has_value();
 }
 
 }  // namespace aidledger

@@ -4,6 +4,8 @@
 // stable RejectReason (proto/aidledger/v1/events.proto) as a payload and a
 // one-line message that starts with the offending field: "amount: ...".
 // Corruption is kDataLoss; a ledger held by another process is kUnavailable.
+// What each adapter makes of them (an exit code, an HTTP status) is
+// app/status_codes.h's.
 #ifndef AIDLEDGER_BASE_ERRORS_H_
 #define AIDLEDGER_BASE_ERRORS_H_
 
@@ -15,16 +17,6 @@
 #include "aidledger/v1/events.pb.h"
 
 namespace aidledger {
-
-// Process exit codes shared by every command.
-enum ExitCode : int {
-  kExitOk = 0,
-  kExitInternal = 1,
-  kExitUsage = 2,
-  kExitRejected = 3,
-  kExitIntegrity = 4,
-  kExitLocked = 5,
-};
 
 // A rejection of `field` for `reason`; the message reads "field: detail".
 absl::Status Rejected(v1::RejectReason reason, absl::string_view field,
@@ -50,8 +42,8 @@ absl::Status Corruption(absl::string_view detail);
 absl::Status CheckDecodedEvent(uint64_t stored_at, bool decoded, uint64_t says_sequence,
                                int64_t recorded_at_seconds, int32_t recorded_at_nanos);
 
-// Maps a status to the exit code of the command that produced it.
-ExitCode ExitCodeFor(const absl::Status& status);
+// Whether `status` is a UsageError.
+bool IsUsageError(const absl::Status& status);
 
 }  // namespace aidledger
 

@@ -28,6 +28,7 @@
 #include "server/metrics.h"
 #include "app/output.h"
 #include "app/queries.h"
+#include "app/status_codes.h"
 #include "server/tokens.h"
 #include "google/protobuf/util/json_util.h"
 #include "base/errors.h"
@@ -499,8 +500,7 @@ void Service::HandleReport(const http::Request& request, http::Response& respons
     if (body.ok()) {
       SendJson(request, response, *body);
     } else {
-      SendError(request, response, body.status().code() == absl::StatusCode::kNotFound ? 404 : 500,
-                body.status().message());
+      SendError(request, response, HttpStatusFor(body.status()), body.status().message());
     }
   };
   if (point.at_seq.has_value() || !point.known_at.empty() || !point.as_of.empty()) {
@@ -509,7 +509,7 @@ void Service::HandleReport(const http::Request& request, http::Response& respons
     point.projections = ProjectionsRead(kind, region);
     absl::StatusOr<FoldedPoint> folded = FoldAtPoint(*ledger_, point);
     if (!folded.ok()) {
-      return SendError(request, response, ExitCodeFor(folded.status()) == kExitIntegrity ? 500 : 400,
+      return SendError(request, response, HttpStatusFor(folded.status()),
                        folded.status().message());
     }
     reply(RenderReport(kind, folded->folded.books, region, folded->at));

@@ -5,6 +5,7 @@
 #include "google/protobuf/arena.h"
 #include "ledger/store/codec.h"
 #include "ledger/store/rocks_log_store.h"
+#include "app/status_codes.h"
 #include "tests/ledger/ledger_fixture.h"
 
 namespace aidledger {

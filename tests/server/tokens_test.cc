@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "app/status_codes.h"
 #include "tests/testing/testing.h"
 
 namespace aidledger::app {

@@ -16,6 +16,7 @@
 #include "ledger/store/codec.h"
 #include "ledger/snapshot_key.h"
 #include "state/reports.h"
+#include "app/status_codes.h"
 #include "tests/ledger/ledger_fixture.h"
 #include "tests/state/random_stream.h"
 

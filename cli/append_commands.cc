@@ -1,0 +1,238 @@
+// The commands that append: init, one per event type, and import.
+#include <unistd.h>
+
+#include <iostream>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "aidledger/v1/cli.pb.h"
+#include "app/drafts.h"
+#include "app/import.h"
+#include "app/output.h"
+#include "base/errors.h"
+#include "base/limits.h"
+#include "base/status_macros.h"
+#include "cli/command.h"
+#include "state/vocabulary.h"
+
+namespace aidledger::cli {
+namespace {
+
+absl::Status RunInit(const Globals& globals) {
+  absl::Status created = Ledger::Create(globals.db, globals.snapshot_key);
+  if (created.code() == absl::StatusCode::kAlreadyExists) {
+    std::cout << "a ledger already exists at " << globals.db << "; nothing changed\n";
+    return absl::OkStatus();
+  }
+  RETURN_IF_ERROR(created);
+  std::cout << "initialized an empty ledger at " << globals.db << "\n";
+  return absl::OkStatus();
+}
+
+absl::Status RunAppend(const Globals& globals, const std::string& type,
+                       const app::FieldMap& fields) {
+  RETURN_IF_ERROR(CheckFormat(globals, {"table", "json"}));
+  ASSIGN_OR_RETURN(v1::Event draft, app::DraftFromFields(type, fields));
+  draft.set_actor(globals.actor);
+  ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kWrite));
+  ASSIGN_OR_RETURN(AppendResult result, ledger->Append(std::move(draft)));
+  if (globals.format == "json") {
+    v1::AppendReceipt receipt;
+    receipt.set_seq(result.sequence);
+    receipt.set_event_id(result.event_id);
+    receipt.set_hash(Hex(result.hash));
+    receipt.set_duplicate(result.duplicate);
+    std::cout << app::ToJson(receipt, true) << "\n";
+  } else if (result.duplicate) {
+    std::cout << "duplicate seq=" << result.sequence << " event_id=" << result.event_id
+              << " hash=" << Hex(result.hash) << " (already in the ledger; nothing appended)\n";
+  } else {
+    std::cout << "appended seq=" << result.sequence << " event_id=" << result.event_id
+              << " hash=" << Hex(result.hash) << "\n";
+  }
+  return absl::OkStatus();
+}
+
+// An appending subcommand: its flags fill `fields` by name.
+struct AppendCommand {
+  CLI::App* command;
+  std::string type;
+  app::FieldMap fields;
+};
+
+void Flag(AppendCommand& command, const std::string& flag, const std::string& field,
+          const std::string& description, bool required) {
+  CLI::Option* option = command.command->add_option_function<std::string>(
+      flag, [&command, field](const std::string& value) { command.fields[field] = value; },
+      description);
+  if (required) option->required();
+}
+
+// A flag for a field of a vocabulary (state/vocabulary.h), its words the choices.
+void Choice(AppendCommand& command, const std::string& flag, const Vocabulary& vocabulary,
+            const std::string& description, bool required) {
+  const std::string field(vocabulary.field);
+  CLI::Option* option = command.command->add_option_function<std::string>(
+      flag, [&command, field](const std::string& value) { command.fields[field] = value; },
+      description);
+  option->check(CLI::IsMember(Words(vocabulary)));
+  if (required) option->required();
+}
+
+// Adds appending subcommands, each with the flags every event takes.
+class Appenders {
+ public:
+  Appenders(const Globals& globals, Commands& commands) : globals_(globals), commands_(commands) {}
+
+  AppendCommand& Add(CLI::App* parent, const std::string& name, const std::string& description,
+                     v1::Event::PayloadCase payload) {
+    AppendCommand& added = *commands_.Keep<AppendCommand>();
+    added.command = parent->add_subcommand(name, description);
+    added.command->fallthrough();
+    added.type = std::string(WordFor(kEventTypes, payload));
+    Flag(added, "--date", "effective_date", "effective (business) date YYYY-MM-DD; default today in China", false);
+    Flag(added, "--event-id", "event_id", "idempotency key; generated when absent", false);
+    Flag(added, "--memo", "memo", "free-text note", false);
+    const Globals& globals = globals_;
+    commands_.Add(added.command, [&globals, &added] {
+      return RunAppend(globals, added.type, added.fields);
+    });
+    return added;
+  }
+
+ private:
+  const Globals& globals_;
+  Commands& commands_;
+};
+
+struct ImportFlags {
+  std::string file;
+  std::string input_format;
+  size_t batch_size = 0;
+  bool dry_run = false;
+};
+
+absl::Status RunImport(const Globals& globals, const ImportFlags& flags) {
+  RETURN_IF_ERROR(CheckFormat(globals, {"table", "json"}));
+  ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kWrite));
+  app::ImportOptions options{.input_format = flags.input_format,
+                             .batch_size = flags.batch_size,
+                             .dry_run = flags.dry_run,
+                             .actor = globals.actor};
+  const bool terminal = isatty(STDERR_FILENO) == 1;
+  if (terminal) {
+    options.progress = [](size_t rows) { std::cerr << "\rimport: " << rows << " rows read" << std::flush; };
+  }
+  ASSIGN_OR_RETURN(app::ImportReport report, app::ImportFile(*ledger, flags.file, options));
+  if (terminal) std::cerr << "\n";
+  for (const std::string& error : report.errors) std::cerr << app::TerminalText(error) << "\n";
+  if (report.rejected > report.errors.size()) {
+    std::cerr << "... and " << report.rejected - report.errors.size() << " more rejected rows\n";
+  }
+  const double rate = report.seconds > 0 ? static_cast<double>(report.appended) / report.seconds : 0;
+  if (globals.format == "json") {
+    std::cout << absl::StrFormat(
+        "{\"rows\":%d,\"appended\":%d,\"duplicates\":%d,\"rejected\":%d,"
+        "\"batches_written\":%d,\"dry_run\":%s,\"seconds\":%.3f,\"events_per_second\":%.0f}\n",
+        report.rows, report.appended, report.duplicates, report.rejected, report.batches_written,
+        flags.dry_run ? "true" : "false", report.seconds, rate);
+  } else {
+    std::cout << absl::StrFormat(
+        "import%s: rows=%d appended=%d duplicates=%d rejected=%d batches_written=%d "
+        "seconds=%.3f events/s=%.0f\n",
+        flags.dry_run ? " (dry run, nothing written)" : "", report.rows, report.appended,
+        report.duplicates, report.rejected, report.batches_written, report.seconds, rate);
+    if (report.appended == 0 && report.rejected == 0 && report.duplicates > 0) {
+      std::cout << "every row is already in the ledger; nothing appended\n";
+    }
+  }
+  if (report.rejected > 0) {
+    return Rejected(v1::FIELD_INVALID, flags.file,
+                    absl::StrCat(report.rejected, " rows rejected; ",
+                                 report.batches_written, " batches (", report.appended,
+                                 " events) were written before the first bad batch"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void DefineAppendCommands(CLI::App& app, const Globals& globals, Commands& commands) {
+  CLI::App* init = app.add_subcommand("init", "create an empty ledger at --db");
+  init->fallthrough();
+  commands.Add(init, [&globals] { return RunInit(globals); });
+
+  Appenders adder(globals, commands);
+  CLI::App* region = app.add_subcommand("region", "regions (administrative divisions)");
+  region->require_subcommand(1);
+  region->fallthrough();
+  AppendCommand& region_add = adder.Add(region, "add", "register a region", v1::Event::kRegionRegistered);
+  Flag(region_add, "--code", "code", "6-digit administrative division code", true);
+  Flag(region_add, "--name", "name", "region name, e.g. 定西市", true);
+  Flag(region_add, "--parent", "parent_code", "code of the region above it", false);
+
+  AppendCommand& pair = adder.Add(&app, "pair", "establish a pairing of helper and recipient", v1::Event::kPairingEstablished);
+  Flag(pair, "--helper", "helper_code", "helper region code", true);
+  Flag(pair, "--recipient", "recipient_code", "recipient region code", true);
+  Choice(pair, "--program", kPrograms, JoinedWords(kPrograms, "|"), true);
+  Flag(pair, "--since", "since", "date the pairing began, YYYY-MM-DD", false);
+
+  CLI::App* project = app.add_subcommand("project", "assistance projects");
+  project->require_subcommand(1);
+  project->fallthrough();
+  AppendCommand& project_add = adder.Add(project, "add", "register a project", v1::Event::kProjectRegistered);
+  Flag(project_add, "--project", "project_id", "project id", true);
+  Flag(project_add, "--region", "region_code", "region code where the project is", true);
+  Flag(project_add, "--name", "name", "project name", true);
+  Choice(project_add, "--category", kCategories, JoinedWords(kCategories, "|"), true);
+  Flag(project_add, "--budget", "budget", "budget AMOUNT (e.g. 1,234.56 or 500万)", false);
+
+  AppendCommand& allocate = adder.Add(&app, "allocate", "allocate funds from a helper to a recipient", v1::Event::kFundsAllocated);
+  Flag(allocate, "--helper", "helper_code", "helper region code", true);
+  Flag(allocate, "--recipient", "recipient_code", "recipient region code", true);
+  Flag(allocate, "--project", "project_id", "project id (optional)", false);
+  Flag(allocate, "--amount", "amount", "AMOUNT, e.g. 1,234.56, ¥1,234.56, 9238万, 9.12亿", true);
+  Choice(allocate, "--source", kSources,
+         absl::StrCat(JoinedWords(kSources, "|"), " (default ", WordFor(kSources, v1::FISCAL), ")"),
+         false);
+  Flag(allocate, "--fiscal-year", "fiscal_year", "YYYY (default: the effective date's year)", false);
+
+  AppendCommand& disburse = adder.Add(&app, "disburse", "disburse funds to a project", v1::Event::kFundsDisbursed);
+  Flag(disburse, "--project", "project_id", "project id", true);
+  Flag(disburse, "--amount", "amount", "AMOUNT", true);
+
+  AppendCommand& invest = adder.Add(&app, "invest", "record an enterprise investment", v1::Event::kInvestmentRecorded);
+  Flag(invest, "--enterprise", "enterprise", "enterprise name", true);
+  Flag(invest, "--region", "region_code", "region code invested in", true);
+  Flag(invest, "--helper", "helper_code", "helper region that brought it (optional)", false);
+  Flag(invest, "--project", "project_id", "project id (optional)", false);
+  Flag(invest, "--amount", "amount", "AMOUNT", true);
+
+  AppendCommand& sale = adder.Add(&app, "sale", "record a consumption-assistance sale", v1::Event::kSaleRecorded);
+  Flag(sale, "--region", "region_code", "region whose products were sold", true);
+  Flag(sale, "--helper", "helper_code", "helper region that bought (optional)", false);
+  Flag(sale, "--channel", "channel", "sales channel (optional)", false);
+  Flag(sale, "--amount", "amount", "AMOUNT", true);
+
+  AppendCommand& reverse = adder.Add(&app, "reverse", "reverse a money event", v1::Event::kEventReversed);
+  Flag(reverse, "--target", "reversed_event_id", "event_id of the event to reverse", true);
+  Flag(reverse, "--reason", "reason", "why it is reversed", true);
+}
+
+void DefineImportCommand(CLI::App& app, const Globals& globals, Commands& commands) {
+  ImportFlags* flags = commands.Keep<ImportFlags>();
+
+  CLI::App* import = app.add_subcommand("import", "append many events from a CSV or JSONL file");
+  import->fallthrough();
+  import->add_option("FILE", flags->file, "the file (.csv or .jsonl)")->required();
+  import->add_option("--input-format", flags->input_format, "csv|jsonl (default: by extension)")
+      ->check(CLI::IsMember({"csv", "jsonl"}));
+  import->add_option("--batch-size", flags->batch_size,
+                      "rows per atomic batch (default: the whole file)")
+      ->check(CLI::Range(size_t{1}, limits::kBatchEventsMax));
+  import->add_flag("--dry-run", flags->dry_run, "validate and report; write nothing");
+  commands.Add(import, [&globals, flags] { return RunImport(globals, *flags); });
+}
+
+}  // namespace aidledger::cli

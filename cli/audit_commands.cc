@@ -1,0 +1,139 @@
+// The auditor's commands: verify, digest, proof, verify-proof, replay, restore.
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "app/audit.h"
+#include "app/output.h"
+#include "base/errors.h"
+#include "base/status_macros.h"
+#include "cli/command.h"
+#include "state/vocabulary.h"
+
+namespace aidledger::cli {
+namespace {
+
+struct AuditFlags {
+  std::string digest_file;
+  uint64_t seq = 0;
+  std::string proof_file;
+  std::string restore_file;
+  app::ReplayOptions replay;
+};
+
+absl::Status RunVerify(const Globals& globals, const AuditFlags& flags) {
+  VerifyOptions options;
+  if (!flags.digest_file.empty()) {
+    ASSIGN_OR_RETURN(options.digest, app::ReadDigestFile(flags.digest_file));
+  }
+  options.progress = TerminalProgress("verify");
+  ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kRead));
+  ASSIGN_OR_RETURN(VerifyReport report, ledger->Verify(options));
+  for (const std::string& warning : report.warnings) {
+    std::cerr << "aidledger: warning: " << app::TerminalText(warning) << "\n";
+  }
+  const double rate = report.seconds > 0 ? static_cast<double>(report.events) / report.seconds : 0;
+  std::cout << absl::StrFormat(
+      "verified %d events in %.3f s (%.0f events/s): hashes, chain, indexes, validation, "
+      "RocksDB checksums; %d snapshot states equal the rebuild",
+      report.events, report.seconds, rate, report.snapshots_checked);
+  if (options.digest.has_value()) {
+    std::cout << "; the log extends the digest at seq " << options.digest->sequence;
+  }
+  std::cout << "\n";
+  return absl::OkStatus();
+}
+
+absl::Status RunDigest(const Globals& globals) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kRead));
+  ASSIGN_OR_RETURN(v1::Digest digest, ledger->MakeDigest(ledger->head().sequence));
+  std::cout << app::ToJson(digest, true) << "\n";
+  return absl::OkStatus();
+}
+
+absl::Status RunProof(const Globals& globals, const AuditFlags& flags) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kRead));
+  uint64_t tree_size = ledger->head().sequence;
+  std::optional<ExpectedDigest> digest;
+  if (!flags.digest_file.empty()) {
+    ASSIGN_OR_RETURN(digest, app::ReadDigestFile(flags.digest_file));
+    tree_size = digest->sequence;
+    if (tree_size > ledger->head().sequence) {
+      return Corruption(absl::StrCat("the digest names event ", tree_size,
+                                     " but the log ends at ", ledger->head().sequence));
+    }
+  }
+  if (flags.seq == 0 || flags.seq > tree_size) {
+    return UsageError(absl::StrCat("--seq must be in 1..", tree_size));
+  }
+  ASSIGN_OR_RETURN(v1::InclusionProof proof, ledger->Prove(flags.seq, tree_size));
+  if (digest.has_value() && (proof.digest().merkle_root() != Hex(digest->merkle_root) ||
+                             proof.digest().head_hash() != Hex(digest->head_hash))) {
+    return Corruption("the log no longer extends the digest: its Merkle root differs");
+  }
+  std::cout << app::ToJson(proof, false) << "\n";
+  return absl::OkStatus();
+}
+
+absl::Status RunVerifyProof(const AuditFlags& flags) {
+  absl::StatusOr<std::string> held = app::VerifyProofFile(flags.proof_file);
+  if (!held.ok()) {
+    return held.status().code() == absl::StatusCode::kDataLoss
+               ? Corruption(absl::StrCat("the proof does not hold: ", held.status().message()))
+               : held.status();
+  }
+  std::cout << "the proof holds\n" << *held << "\n";
+  return absl::OkStatus();
+}
+
+absl::Status RunReplay(const Globals& globals, AuditFlags flags) {
+  if (globals.format != "table") flags.replay.format = globals.format;
+  if (flags.replay.format != "jsonl" && flags.replay.format != "csv") {
+    return UsageError("replay prints --format jsonl or csv");
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kRead));
+  std::ios::sync_with_stdio(false);
+  return app::Replay(*ledger, flags.replay, std::cout);
+}
+
+absl::Status RunRestore(const Globals& globals, const AuditFlags& flags) {
+  ASSIGN_OR_RETURN(uint64_t events, app::Restore(flags.restore_file, globals.db, globals.snapshot_key));
+  std::cout << "restored " << events << " events into " << globals.db << "\n";
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void DefineAuditCommands(CLI::App& app, const Globals& globals, Commands& commands) {
+  AuditFlags* flags = commands.Keep<AuditFlags>();
+  CLI::App* verify = app.add_subcommand("verify", "check the whole log: hashes, chain, indexes, validation, snapshots");
+  verify->fallthrough();
+  commands.Add(verify, [&globals, flags] { return RunVerify(globals, *flags); });
+  verify->add_option("--digest", flags->digest_file, "also prove the log extends this digest (JSON file)");
+  CLI::App* digest = app.add_subcommand("digest", "print the head's digest (seq, head_hash, merkle_root, recorded_at)");
+  digest->fallthrough();
+  commands.Add(digest, [&globals] { return RunDigest(globals); });
+  CLI::App* proof = app.add_subcommand("proof", "print an RFC 6962 inclusion proof of one event");
+  proof->fallthrough();
+  commands.Add(proof, [&globals, flags] { return RunProof(globals, *flags); });
+  proof->add_option("--seq", flags->seq, "the event's sequence")->required()->check(kWholePositive);
+  proof->add_option("--digest", flags->digest_file, "prove inclusion in this digest (default: the head)");
+  CLI::App* verify_proof = app.add_subcommand("verify-proof", "check a proof offline, without a ledger (exit 0 or 4)");
+  verify_proof->fallthrough();
+  commands.Add(verify_proof, [flags] { return RunVerifyProof(*flags); });
+  verify_proof->add_option("FILE", flags->proof_file, "the proof JSON")->required();
+  CLI::App* replay = app.add_subcommand("replay", "stream events in order with seq, hash and prev_hash");
+  replay->fallthrough();
+  commands.Add(replay, [&globals, flags] { return RunReplay(globals, *flags); });
+  replay->add_option("--from", flags->replay.from, "first sequence")->check(kWholePositive);
+  replay->add_option("--to", flags->replay.to, "last sequence")->check(kWholePositive);
+  replay->add_option("--region", flags->replay.region, "events naming this region or one below it");
+  replay->add_option("--type", flags->replay.type, "one event type")
+      ->check(CLI::IsMember(Words(kEventTypes)));
+  CLI::App* restore = app.add_subcommand("restore", "rebuild a ledger at --db from a replay --format jsonl export");
+  restore->fallthrough();
+  commands.Add(restore, [&globals, flags] { return RunRestore(globals, *flags); });
+  restore->add_option("FILE", flags->restore_file, "the export")->required();
+}
+
+}  // namespace aidledger::cli

@@ -1,0 +1,162 @@
+// The commands that read: log, the reports, and the snapshots.
+#include <iostream>
+#include <iterator>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "app/export.h"
+#include "app/output.h"
+#include "app/queries.h"
+#include "base/errors.h"
+#include "base/limits.h"
+#include "base/status_macros.h"
+#include "cli/command.h"
+#include "state/reports.h"
+#include "state/vocabulary.h"
+
+namespace aidledger::cli {
+namespace {
+
+struct LogFlags {
+  uint64_t from = 1;
+  uint64_t to = 0;  // 0: the head
+};
+
+absl::Status RunLog(const Globals& globals, const LogFlags& flags) {
+  RETURN_IF_ERROR(CheckFormat(globals, {"table", "jsonl"}));
+  ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kRead));
+  const uint64_t to = flags.to == 0 ? ledger->head().sequence : flags.to;
+  std::unique_ptr<EventReader> reader = ledger->Read(flags.from, to);
+  StoredEvent stored;
+  const bool table = globals.format == "table";
+  app::Table rows({"SEQ", "DATE", "TYPE", "DETAILS", "ACTOR", "HASH"}, {0});
+  for (uint64_t count = 0; count < limits::kLogRowsDefaultMax || flags.to != 0; ++count) {
+    ASSIGN_OR_RETURN(bool more, reader->Next(&stored));
+    if (!more) break;
+    if (table) {
+      rows.AddRow({absl::StrCat(stored.sequence), stored.event.effective_date(),
+                   std::string(EventTypeWord(stored.event)), app::EventSummary(stored.event),
+                   stored.event.actor(), Hex(stored.hash).substr(0, 12)});
+    } else {
+      std::cout << app::ExportLine(stored) << "\n";
+    }
+  }
+  if (table) std::cout << rows.Render();
+  return absl::OkStatus();
+}
+
+struct ReportFlags {
+  std::string region;
+  app::PointOptions point;
+  std::string unit = "yuan";
+};
+
+absl::Status RunReport(const Globals& globals, ReportKind kind, const ReportFlags& flags) {
+  RETURN_IF_ERROR(CheckFormat(globals, {"table", "json", "csv"}));
+  ASSIGN_OR_RETURN(AmountUnit unit, app::ParseUnit(flags.unit));
+  ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kRead));
+  app::PointOptions options = flags.point;
+  options.projections = ProjectionsRead(kind, flags.region);
+  ASSIGN_OR_RETURN(app::FoldedPoint point, app::FoldAtPoint(*ledger, options, app::kPointFlags));
+  const Books& books = point.folded.books;
+  auto not_found_is_usage = [](absl::Status status) {
+    return status.code() == absl::StatusCode::kNotFound ? UsageError(status.message()) : status;
+  };
+  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> built =
+      BuildReport(kind, books, flags.region, point.at);
+  if (!built.ok()) return not_found_is_usage(built.status());
+  const google::protobuf::Message& report = **built;
+  std::string out;
+  if (globals.format == "json") {
+    out = app::ToJson(report, true) + "\n";
+  } else if (kind == ReportKind::kBalances) {
+    const auto& balances = static_cast<const v1::RegionBalancesReport&>(report);
+    out = globals.format == "csv" ? app::RegionsCsv(balances) : app::RegionsTable(balances, unit);
+  } else if (kind == ReportKind::kProjects) {
+    const auto& projects = static_cast<const v1::ProjectTotalsReport&>(report);
+    out = globals.format == "csv" ? app::ProjectsCsv(projects) : app::ProjectsTable(projects, unit);
+  } else {
+    const auto& helpers = static_cast<const v1::HelperTotalsReport&>(report);
+    out = globals.format == "csv" ? app::HelpersCsv(helpers) : app::HelpersTable(helpers, unit);
+  }
+  std::cout << out;
+  return absl::OkStatus();
+}
+
+absl::Status RunSnapshotCreate(const Globals& globals) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kWrite));
+  RETURN_IF_ERROR(ledger->CreateSnapshot());
+  std::cout << "snapshot stored at seq=" << ledger->head().sequence
+            << " hash=" << Hex(ledger->head().hash) << "\n";
+  return absl::OkStatus();
+}
+
+absl::Status RunSnapshotList(const Globals& globals) {
+  RETURN_IF_ERROR(CheckFormat(globals, {"table"}));
+  ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kRead));
+  ASSIGN_OR_RETURN(std::vector<SnapshotInfo> snapshots, ledger->ListSnapshots());
+  app::Table table({"PROJECTION", "SEQ", "VERSION", "BYTES", "CREATED", "CHAIN HASH", "STATUS"},
+                   {1, 2, 3});
+  for (const SnapshotInfo& info : snapshots) {
+    table.AddRow({info.projection, absl::StrCat(info.sequence), absl::StrCat(info.version),
+                  absl::StrCat(info.state_bytes),
+                  absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", info.created_at, absl::UTCTimeZone()),
+                  Hex(info.chain_hash).substr(0, 12),
+                  info.problem.empty() ? "usable" : "not trusted: " + info.problem});
+  }
+  std::cout << table.Render();
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void DefineLogCommand(CLI::App& app, const Globals& globals, Commands& commands) {
+  LogFlags* flags = commands.Keep<LogFlags>();
+  CLI::App* log = app.add_subcommand("log", "print the events in order");
+  log->fallthrough();
+  log->add_option("--from", flags->from, "first sequence (default 1)")->check(kWholePositive);
+  log->add_option("--to", flags->to, "last sequence (default: the head)")->check(kWholePositive);
+  commands.Add(log, [&globals, flags] { return RunLog(globals, *flags); });
+}
+
+void DefineReportCommands(CLI::App& app, const Globals& globals, Commands& commands) {
+  ReportFlags* flags = commands.Keep<ReportFlags>();
+  // The commands are the reports' names (kReportNames), in that order.
+  const char* descriptions[] = {
+      "per-region balances: own, and total with the regions below",
+      "per-project budget, allocated, disbursed and invested",
+      "per-helper allocated, invested and sales, by program"};
+  static_assert(std::size(descriptions) == kReportNames.size());
+  for (size_t i = 0; i < kReportNames.size(); ++i) {
+    const auto& [kind, name] = kReportNames[i];
+    CLI::App* command = app.add_subcommand(std::string(name), descriptions[i]);
+    command->fallthrough();
+    if (kind != ReportKind::kHelpers) {
+      command->add_option("--region", flags->region, "this region and everything below it");
+    }
+    CLI::Option* at_seq = command->add_option_function<uint64_t>(
+        "--at-seq", [flags](uint64_t value) { flags->point.at_seq = value; },
+        "fold events 1..N");
+    at_seq->check(kWholePositive);
+    CLI::Option* known_at = command->add_option(
+        "--known-at", flags->point.known_at,
+        "fold what the ledger knew at this RFC 3339 time");
+    at_seq->excludes(known_at);
+    command->add_option("--as-of", flags->point.as_of,
+                        "only events effective on or before this date (YYYY-MM-DD)");
+    command->add_option("--unit", flags->unit, "yuan|wan|yi for tables (default yuan)")
+        ->check(CLI::IsMember({"yuan", "wan", "yi"}));
+    commands.Add(command, [&globals, kind, flags] { return RunReport(globals, kind, *flags); });
+  }
+  CLI::App* snapshot = app.add_subcommand("snapshot", "projection snapshots");
+  snapshot->require_subcommand(1);
+  snapshot->fallthrough();
+  CLI::App* snapshot_create = snapshot->add_subcommand("create", "store every projection's state at the head");
+  snapshot_create->fallthrough();
+  commands.Add(snapshot_create, [&globals] { return RunSnapshotCreate(globals); });
+  CLI::App* snapshot_list = snapshot->add_subcommand("list", "list stored snapshots and whether they are usable");
+  snapshot_list->fallthrough();
+  commands.Add(snapshot_list, [&globals] { return RunSnapshotList(globals); });
+}
+
+}  // namespace aidledger::cli
