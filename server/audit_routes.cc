@@ -1,0 +1,98 @@
+// GET /v1/events and /v1/proof: the auditor's routes.
+#include "server/service.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <map>
+#include <atomic>
+#include <iostream>
+#include <mutex>
+#include <thread>
+#include <variant>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "aidledger/v1/cli.pb.h"
+#include "server/gzip.h"
+#include "app/export.h"
+#include "app/import.h"
+#include "server/metrics.h"
+#include "app/output.h"
+#include "app/queries.h"
+#include "app/status_codes.h"
+#include "server/tokens.h"
+#include "google/protobuf/util/json_util.h"
+#include "base/errors.h"
+#include "ledger/ledger.h"
+#include "base/limits.h"
+#include "ledger/merkle.h"
+#include "base/status_macros.h"
+#include "state/reports.h"
+#include "server/http/json_text.h"
+#include "server/http/limits.h"
+#include "server/http/server.h"
+#include "server/limits.h"
+#include "ledger/group_commit.h"
+
+namespace aidledger::app::serving {
+
+using namespace serve_limits;  // NOLINT: the service they bound
+
+void Service::HandleEvents(const http::Request& request, const Caller& caller,
+                           http::Response& response) {
+  std::shared_ptr<const Published> published = Current();
+  if (NotModified(request, response, published->head.sequence)) return;
+  uint64_t from = 1, limit = 100;
+  const std::optional<absl::string_view> from_text = request.Param("from");
+  const std::optional<absl::string_view> limit_text = request.Param("limit");
+  if ((from_text.has_value() && !absl::SimpleAtoi(*from_text, &from)) ||
+      (limit_text.has_value() && !absl::SimpleAtoi(*limit_text, &limit)) || from == 0 ||
+      limit == 0 || limit > kEventsPageMax) {
+    return SendError(request, response, 400,
+                     absl::StrCat("from must be >= 1 and limit in 1..", kEventsPageMax));
+  }
+  const uint64_t to = std::min(published->head.sequence, from + limit - 1);
+  std::unique_ptr<EventReader> reader = ledger_->Read(from, to);
+  std::string json = "{\"events\":[";
+  StoredEvent stored;
+  uint64_t last = from - 1;
+  while (true) {
+    absl::StatusOr<bool> more = reader->Next(&stored);
+    if (!more.ok()) {
+      return SendError(request, response, 500, more.status().message());
+    }
+    if (!*more) break;
+    absl::StrAppend(&json, last >= from ? "," : "", ExportLine(stored));
+    last = stored.sequence;
+  }
+  absl::StrAppend(&json, "],\"next_from\":\"", last + 1, "\"}");
+  SendJson(request, response, json);
+}
+
+void Service::HandleProof(const http::Request& request, const Caller& caller,
+                          http::Response& response) {
+  std::shared_ptr<const Published> published = Current();
+  uint64_t seq = 0;
+  if (!absl::SimpleAtoi(request.Param("seq").value_or(""), &seq) || seq == 0 ||
+      seq > published->head.sequence) {
+    return SendError(request, response, 400, absl::StrCat("seq must be in 1..", published->head.sequence));
+  }
+  if (NotModified(request, response, published->head.sequence)) return;
+  absl::StatusOr<v1::InclusionProof> proof = ledger_->Prove(seq, published->head.sequence);
+  if (!proof.ok()) {
+    return SendError(request, response, 500, proof.status().message());
+  }
+  SendJson(request, response, ToJson(*proof, false) + "\n");  // the bytes `aidledger proof` prints
+}
+
+}  // namespace aidledger::app::serving

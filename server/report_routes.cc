@@ -1,0 +1,172 @@
+// GET /v1/balances, /v1/projects, /v1/helpers: at the head or at a point.
+#include "server/service.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <map>
+#include <atomic>
+#include <iostream>
+#include <mutex>
+#include <thread>
+#include <variant>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "aidledger/v1/cli.pb.h"
+#include "server/gzip.h"
+#include "app/export.h"
+#include "app/import.h"
+#include "server/metrics.h"
+#include "app/output.h"
+#include "app/queries.h"
+#include "app/status_codes.h"
+#include "server/tokens.h"
+#include "google/protobuf/util/json_util.h"
+#include "base/errors.h"
+#include "ledger/ledger.h"
+#include "base/limits.h"
+#include "ledger/merkle.h"
+#include "base/status_macros.h"
+#include "state/reports.h"
+#include "server/http/json_text.h"
+#include "server/http/limits.h"
+#include "server/http/server.h"
+#include "server/limits.h"
+#include "ledger/group_commit.h"
+
+namespace aidledger::app::serving {
+
+using namespace serve_limits;  // NOLINT: the service they bound
+
+absl::StatusOr<std::string> RenderReport(ReportKind kind, const Books& books,
+                                         const std::string& region, const v1::PointInTime& at) {
+  ASSIGN_OR_RETURN(std::unique_ptr<google::protobuf::Message> report,
+                   BuildReport(kind, books, region, at));
+  return ToJson(*report, true);
+}
+
+bool Service::SendRendered(const http::Request& request, http::Response& response,
+                           ReportKind kind, bool wait) {
+  const std::string key =
+      absl::StrCat(ReportName(kind), "?", request.Param("region").value_or(""));
+  const uint64_t head_sequence = CurrentSequence();
+  std::unique_lock<std::mutex> lock(rendered_mutex_);
+  auto it = rendered_.find(key);
+  // Nothing rendered yet but a rendering under way: wait for it rather
+  // than render the same report once per waiting reader.
+  if (wait && it != rendered_.end() && it->second.body == nullptr && it->second.rendering) {
+    rendered_cv_.wait_for(lock, kRenderWaitMax, [&] {
+      return it->second.body != nullptr || !it->second.rendering;
+    });
+  }
+  if (it == rendered_.end() || it->second.body == nullptr ||
+      (it->second.sequence < head_sequence && !it->second.rendering)) {
+    return false;
+  }
+  if (!NotModified(request, response, it->second.sequence)) {
+    Send(request, response, it->second.body, "application/json", it->second.gzipped);
+  }
+  return true;
+}
+
+void Service::HandleReport(const http::Request& request, http::Response& response,
+                           ReportKind kind) {
+  PointOptions point;
+  if (std::optional<absl::string_view> at_seq = request.Param("at_seq")) {
+    uint64_t at = 0;
+    if (!absl::SimpleAtoi(*at_seq, &at)) return SendError(request, response, 400, "at_seq must be a number");
+    point.at_seq = at;
+  }
+  point.known_at = std::string(request.Param("known_at").value_or(""));
+  point.as_of = std::string(request.Param("as_of").value_or(""));
+  const std::string region(request.Param("region").value_or(""));
+  auto reply = [&](const absl::StatusOr<std::string>& body) {
+    if (body.ok()) {
+      SendJson(request, response, *body);
+    } else {
+      SendError(request, response, HttpStatusFor(body.status()), body.status().message());
+    }
+  };
+  if (point.at_seq.has_value() || !point.known_at.empty() || !point.as_of.empty()) {
+    std::shared_ptr<const Published> published = Current();
+    if (NotModified(request, response, published->head.sequence)) return;
+    point.projections = ProjectionsRead(kind, region);
+    absl::StatusOr<FoldedPoint> folded = FoldAtPoint(*ledger_, point);
+    if (!folded.ok()) {
+      return SendError(request, response, HttpStatusFor(folded.status()),
+                       folded.status().message());
+    }
+    reply(RenderReport(kind, folded->folded.books, region, folded->at));
+    return;
+  }
+  // At the head: the newest rendered body, or render it.
+  if (SendRendered(request, response, kind, /*wait=*/true)) return;
+  const std::string key = absl::StrCat(ReportName(kind), "?", region);
+  {
+    std::unique_lock<std::mutex> lock(rendered_mutex_);
+    auto it = rendered_.find(key);
+    if (it != rendered_.end()) {
+      it->second.rendering = true;
+    } else if (rendered_.size() < kRenderedReportsMax) {
+      rendered_[key].rendering = true;
+    }
+  }
+  std::shared_ptr<const Published> published = Current();  // at head_sequence or newer
+  if (NotModified(request, response, published->head.sequence)) {
+    {
+      std::lock_guard<std::mutex> lock(rendered_mutex_);
+      if (auto it = rendered_.find(key); it != rendered_.end()) it->second.rendering = false;
+    }
+    rendered_cv_.notify_all();
+    return;
+  }
+  const uint64_t sequence = published->head.sequence;
+  v1::PointInTime at;
+  at.set_seq(sequence);
+  at.set_head_hash(sequence == 0 ? "" : Hex(published->head.hash));
+  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> report =
+      BuildReport(kind, published->books, region, at);
+  // The report holds all it needs. Give the state back before writing the
+  // JSON and compressing it: the committer reuses it as its spare, and
+  // copies the whole Books when a reader holds it too long.
+  published.reset();
+  absl::StatusOr<std::string> rendered =
+      report.ok() ? absl::StatusOr<std::string>(ToJson(**report, true)) : report.status();
+  if (!rendered.ok()) {
+    {
+      std::lock_guard<std::mutex> lock(rendered_mutex_);
+      if (auto it = rendered_.find(key); it != rendered_.end()) it->second.rendering = false;
+    }
+    rendered_cv_.notify_all();
+    reply(rendered);
+    return;
+  }
+  auto body = std::make_shared<const std::string>(*std::move(rendered));
+  auto gzipped = body->size() >= kGzipMinBytes ? std::make_shared<const std::string>(Gzip(*body))
+                                                : nullptr;
+  {
+    std::lock_guard<std::mutex> lock(rendered_mutex_);
+    if (auto it = rendered_.find(key); it != rendered_.end()) {
+      it->second.rendering = false;
+      if (it->second.body == nullptr || it->second.sequence < sequence) {
+        it->second.sequence = sequence;
+        it->second.body = body;
+        it->second.gzipped = gzipped;
+      }
+    }
+  }
+  rendered_cv_.notify_all();
+  Send(request, response, body, "application/json", gzipped);
+}
+
+}  // namespace aidledger::app::serving

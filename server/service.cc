@@ -1,0 +1,335 @@
+// Admission, authorization, publication after each commit, and the small routes.
+#include "server/service.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <map>
+#include <atomic>
+#include <iostream>
+#include <mutex>
+#include <thread>
+#include <variant>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "aidledger/v1/cli.pb.h"
+#include "server/gzip.h"
+#include "app/export.h"
+#include "app/import.h"
+#include "server/metrics.h"
+#include "app/output.h"
+#include "app/queries.h"
+#include "app/status_codes.h"
+#include "server/tokens.h"
+#include "google/protobuf/util/json_util.h"
+#include "base/errors.h"
+#include "ledger/ledger.h"
+#include "base/limits.h"
+#include "ledger/merkle.h"
+#include "base/status_macros.h"
+#include "state/reports.h"
+#include "server/http/json_text.h"
+#include "server/http/limits.h"
+#include "server/http/server.h"
+#include "server/limits.h"
+#include "ledger/group_commit.h"
+
+namespace aidledger::app::serving {
+
+using namespace serve_limits;  // NOLINT: the service they bound
+
+void Send(const http::Request& request, http::Response& response,
+          std::shared_ptr<const std::string> body, const std::string& content_type,
+          std::shared_ptr<const std::string> gzipped) {
+  response.SetHeader("Vary", "Accept-Encoding");
+  if (body->size() >= kGzipMinBytes && AcceptsGzip(std::string(request.Header("accept-encoding").value_or("")))) {
+    body = gzipped != nullptr ? std::move(gzipped) : std::make_shared<const std::string>(Gzip(*body));
+    response.SetHeader("Content-Encoding", "gzip");
+    if (std::optional<absl::string_view> etag = response.Header("ETag")) {
+      response.SetHeader("ETag", absl::StrCat(etag->substr(0, etag->size() - 1), "-gzip\""));
+    }
+  }
+  response.content_type = content_type;
+  response.body = std::move(body);
+}
+
+void SendJson(const http::Request& request, http::Response& response, std::string body) {
+  Send(request, response, std::make_shared<const std::string>(std::move(body)), "application/json");
+}
+
+void SendError(const http::Request& request, http::Response& response, int status,
+               absl::string_view message, absl::string_view reason, absl::string_view field) {
+  response.status = status;
+  SendJson(request, response, http::ErrorJson(message, reason, field));
+}
+
+bool IsLoopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
+}
+
+v1::Digest Service::DigestNow(const LedgerHead& head) const {
+  v1::Digest digest;
+  digest.set_seq(head.sequence);
+  digest.set_merkle_root(Hex(merkle_.Root()));
+  if (head.sequence > 0) {
+    digest.set_head_hash(Hex(head.hash));
+    digest.set_recorded_at(absl::FormatTime(absl::RFC3339_full, head.recorded_at, absl::UTCTimeZone()));
+  }
+  return digest;
+}
+
+absl::Status Service::Start() {
+  // The Merkle tree of the whole log, kept up to date by the committer.
+  const LedgerHead head = ledger_->head();
+  RETURN_IF_ERROR(ledger_->VisitHashes(1, head.sequence, [this](const Hash& hash) {
+    merkle_.AddLeaf(MerkleLeafHash(hash));
+  }));
+  auto published = std::make_shared<Published>();
+  published->books = ledger_->books();
+  published->head = head;
+  published->digest = DigestNow(head);
+  spare_ = std::make_shared<Published>();
+  spare_->books = published->books;
+  Publish(std::move(published));
+  committer_ = std::make_unique<GroupCommitter>(
+      ledger_.get(),
+      GroupCommitter::Hooks{
+          .committed = [this](const std::vector<SubmitOutcome>& outcomes) { Committed(outcomes); },
+          .warn = [](const absl::Status& status) {
+            std::cerr << "aidledger serve: warning: " << status.message() << "\n";
+          }});
+  return absl::OkStatus();
+}
+
+void Service::StopCommitter() {
+  if (committer_ != nullptr) committer_->Stop();
+}
+
+void Service::Committed(const std::vector<SubmitOutcome>& outcomes) {
+  // New events in sequence order: requests were staged in order.
+  uint64_t appended = 0;
+  for (const SubmitOutcome& outcome : outcomes) {
+    if (!outcome.written) continue;
+    for (const AppendResult& result : outcome.results) {
+      if (!result.duplicate) merkle_.AddLeaf(MerkleLeafHash(result.hash));
+    }
+    appended += outcome.appended;
+  }
+  if (appended == 0) return;
+  metrics_.ObserveCommit(appended);
+  metrics_.CountAppended(appended);
+  PublishCommit(Current()->head, ledger_->head());
+}
+
+void Service::PublishCommit(const LedgerHead& old_head, const LedgerHead& new_head) {
+  std::vector<v1::Event> events;
+  std::unique_ptr<EventReader> reader = ledger_->Read(old_head.sequence + 1, new_head.sequence);
+  StoredEvent stored;
+  bool readable = true;
+  while (true) {
+    absl::StatusOr<bool> more = reader->Next(&stored);
+    if (!more.ok()) readable = false;
+    if (!more.ok() || !*more) break;
+    events.push_back(stored.event);
+  }
+  // Readers may still hold the spare from before the last swap; they hold it
+  // for one response only. Wait briefly, else start a fresh copy.
+  const auto deadline = std::chrono::steady_clock::now() + kSpareWaitMax;
+  while (spare_.use_count() > 1 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
+  }
+  bool caught_up = readable && spare_.use_count() == 1;
+  if (caught_up) {
+    for (const std::vector<v1::Event>* batch : {&spare_lag_, &events}) {
+      for (const v1::Event& event : *batch) caught_up = caught_up && spare_->books.Apply(event).ok();
+    }
+  }
+  if (!caught_up) {
+    metrics_.CountStateCopy();
+    spare_ = std::make_shared<Published>();
+    spare_->books = ledger_->books();
+  }
+  spare_->head = new_head;
+  spare_->digest = DigestNow(new_head);
+  std::shared_ptr<const Published> previous = Publish(spare_);
+  // The previous state becomes the spare; it lacks this commit's events.
+  spare_ = std::const_pointer_cast<Published>(previous);
+  spare_lag_ = std::move(events);
+}
+
+std::variant<Caller, http::Response> Service::Authorize(const http::Request& request,
+                                                      Role needed) const {
+  if (!tokens_.has_value()) return Caller{Role::kAppender, options_.local_actor};
+  http::Response refusal;
+  refusal.status = 401;
+  refusal.SetHeader("WWW-Authenticate", "Bearer");
+  // RFC 6750 and RFC 9110 section 11.1: the scheme name is case-insensitive.
+  absl::string_view header = request.Header("authorization").value_or("");
+  if (header.empty() && !request.client_name.empty()) {
+    // Mutual TLS: the verified certificate's common name stands for a token.
+    std::optional<Caller> named = tokens_->FindByName(request.client_name);
+    if (!named.has_value()) {
+      SendError(request, refusal, 401,
+                absl::StrCat("the client certificate names ", request.client_name,
+                             ", who holds no entry in the tokens file"));
+      return refusal;
+    }
+    return CheckRole(request, *std::move(named), needed);
+  }
+  const size_t space = header.find(' ');
+  absl::string_view token =
+      space == absl::string_view::npos ? "" : absl::StripLeadingAsciiWhitespace(header.substr(space));
+  if (!absl::EqualsIgnoreCase(header.substr(0, space), "bearer") || token.empty()) {
+    SendError(request, refusal, 401, "an Authorization: Bearer token is required");
+    return refusal;
+  }
+  std::optional<Caller> caller = tokens_->Authenticate(token);
+  if (!caller.has_value()) {
+    SendError(request, refusal, 401, "the token is not valid");
+    return refusal;
+  }
+  if (!request.client_name.empty() && caller->name != request.client_name) {
+    SendError(request, refusal, 401,
+              absl::StrCat("the token belongs to ", caller->name,
+                           " but the client certificate names ", request.client_name));
+    return refusal;
+  }
+  return CheckRole(request, *std::move(caller), needed);
+}
+
+std::variant<Caller, http::Response> Service::CheckRole(const http::Request& request,
+                                                       Caller caller, Role needed) const {
+  if (static_cast<int>(caller.role) < static_cast<int>(needed)) {
+    http::Response forbidden;
+    SendError(request, forbidden, 403,
+              absl::StrCat("this needs the ", RoleName(needed), " role; ", caller.name, " is a ",
+                           RoleName(caller.role)));
+    return forbidden;
+  }
+  return caller;
+}
+
+bool Service::NotModified(const http::Request& request, http::Response& response,
+                          uint64_t head_sequence) {
+  const std::string etag = absl::StrCat("\"", head_sequence, "\"");
+  const std::string gzip_etag = absl::StrCat("\"", head_sequence, "-gzip\"");
+  const absl::string_view asked = request.Header("if-none-match").value_or("");
+  if (asked == etag || asked == gzip_etag) {
+    response.SetHeader("ETag", asked);
+    response.status = 304;
+    return true;
+  }
+  response.SetHeader("ETag", etag);
+  return false;
+}
+
+const Route Service::kRouteTable[] = {
+    {"GET", "/healthz", "/healthz", std::nullopt, &Service::HandleHealth},
+    {"GET", "/v1/digest", "/v1/digest", Role::kReader, &Service::HandleDigest},
+    {"GET", "/v1/balances", "/v1/balances", Role::kReader, &Service::HandleBalances},
+    {"GET", "/v1/projects", "/v1/projects", Role::kReader, &Service::HandleProjects},
+    {"GET", "/v1/helpers", "/v1/helpers", Role::kReader, &Service::HandleHelpers},
+    {"GET", "/v1/events", "/v1/events GET", Role::kAuditor, &Service::HandleEvents},
+    {"POST", "/v1/events", "/v1/events POST", Role::kAppender, &Service::HandleAppend},
+    {"GET", "/v1/proof", "/v1/proof", Role::kAuditor, &Service::HandleProof},
+    {"GET", "/metrics", "/metrics", Role::kReader, &Service::HandleMetrics},
+};
+
+std::optional<http::Response> Service::Admit(http::Request& request) {
+  const Route* route = nullptr;
+  std::string allowed;
+  for (const Route& candidate : kRouteTable) {
+    if (request.path != candidate.path) continue;
+    absl::StrAppend(&allowed, allowed.empty() ? "" : ", ", candidate.method);
+    if (request.method == candidate.method) route = &candidate;
+  }
+  if (route == nullptr) {
+    http::Response refusal;
+    if (allowed.empty()) {
+      SendError(request, refusal, 404, absl::StrCat("no such path: ", request.path));
+    } else {
+      SendError(request, refusal, 405, absl::StrCat(request.path, " answers ", allowed, " only"));
+      refusal.SetHeader("Allow", allowed);
+    }
+    return refusal;
+  }
+  Caller caller{Role::kReader, ""};
+  if (route->needed.has_value()) {
+    std::variant<Caller, http::Response> authorized = Authorize(request, *route->needed);
+    if (auto* refusal = std::get_if<http::Response>(&authorized)) {
+      metrics_.ObserveRequest(route->label, refusal->status, 0);
+      return std::move(*refusal);
+    }
+    caller = std::get<Caller>(std::move(authorized));
+  }
+  request.context = Admitted{route, std::move(caller)};
+  return std::nullopt;
+}
+
+std::optional<http::Response> Service::Answer(http::Request& request) {
+  const Admitted& admitted = std::any_cast<const Admitted&>(request.context);
+  const absl::Time start = absl::Now();
+  http::Response response;
+  const auto handle = admitted.route->handle;
+  if (handle == &Service::HandleHealth || handle == &Service::HandleDigest) {
+    (this->*handle)(request, admitted.caller, response);
+  } else if (handle == &Service::HandleBalances || handle == &Service::HandleProjects ||
+             handle == &Service::HandleHelpers) {
+    if (request.Param("at_seq") || request.Param("known_at") || request.Param("as_of")) {
+      return std::nullopt;  // a point in time folds the log
+    }
+    const ReportKind kind = handle == &Service::HandleBalances   ? ReportKind::kBalances
+                            : handle == &Service::HandleProjects ? ReportKind::kProjects
+                                                                 : ReportKind::kHelpers;
+    if (!SendRendered(request, response, kind, /*wait=*/false)) return std::nullopt;
+  } else {
+    return std::nullopt;
+  }
+  metrics_.ObserveRequest(admitted.route->label, response.status,
+                          absl::ToDoubleSeconds(absl::Now() - start));
+  return response;
+}
+
+http::Response Service::Handle(http::Request& request) {
+  const absl::Time start = absl::Now();
+  const Admitted& admitted = std::any_cast<const Admitted&>(request.context);
+  http::Response response;
+  (this->*admitted.route->handle)(request, admitted.caller, response);
+  metrics_.ObserveRequest(admitted.route->label, response.status,
+                          absl::ToDoubleSeconds(absl::Now() - start));
+  return response;
+}
+
+void Service::HandleHealth(const http::Request& request, const Caller& caller,
+                           http::Response& response) {
+  SendJson(request, response,
+           absl::StrCat("{\"status\":\"ok\",\"head_seq\":\"", Current()->head.sequence, "\"}"));
+}
+
+void Service::HandleDigest(const http::Request& request, const Caller& caller,
+                           http::Response& response) {
+  std::shared_ptr<const Published> published = Current();
+  if (NotModified(request, response, published->head.sequence)) return;
+  SendJson(request, response, ToJson(published->digest, true));
+}
+
+void Service::HandleMetrics(const http::Request& request, const Caller& caller,
+                            http::Response& response) {
+  Send(request, response, std::make_shared<const std::string>(RenderMetrics(true)),
+       kMetricsContentType);
+}
+
+// GET /metrics without a token, on --metrics-listen: for a Prometheus on
+// the same host. Per-region money only with --metrics-regions.
+
+}  // namespace aidledger::app::serving

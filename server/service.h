@@ -1,0 +1,196 @@
+// The HTTP service behind `aidledger serve`: its routes, the state readers
+// see, and the handlers, one file per route group (service.cc: admission,
+// authorization and publication; report_routes.cc; append_routes.cc;
+// audit_routes.cc). Internal to server/: server.h is the public face.
+#ifndef AIDLEDGER_SERVER_SERVICE_H_
+#define AIDLEDGER_SERVER_SERVICE_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "aidledger/v1/audit.pb.h"
+#include "ledger/group_commit.h"
+#include "ledger/ledger.h"
+#include "ledger/merkle.h"
+#include "server/http/server.h"
+#include "server/metrics.h"
+#include "server/server.h"
+#include "server/tokens.h"
+#include "state/reports.h"
+
+namespace aidledger::app::serving {
+
+// The routes by their metrics labels.
+inline const std::vector<std::string> kRoutes = {
+    "/healthz", "/v1/digest", "/v1/balances", "/v1/projects", "/v1/helpers",
+    "/v1/events GET", "/v1/events POST", "/v1/proof", "/metrics"};
+
+// What readers see: an immutable state swapped after each commit.
+struct Published {
+  Books books;
+  LedgerHead head;
+  v1::Digest digest;
+};
+
+// The newest rendered body of one head report (a route and its region).
+// Rendering a report of thousands of regions costs far more than sending
+// it, so one reader renders while the others send the newest body already
+// rendered: a whole, consistent state, at most one rendering behind.
+struct Rendered {
+  uint64_t sequence = 0;
+  std::shared_ptr<const std::string> body;
+  std::shared_ptr<const std::string> gzipped;  // the body gzipped, when it is large
+  bool rendering = false;
+};
+
+
+// Every body leaves through Send, which compresses it for clients that
+// accept gzip: at the fastest level, once per rendered report (`gzipped`)
+// or else per response. The ETag of a gzipped body is the identity ETag
+// with "-gzip" added, as a different representation needs its own ETag.
+void Send(const http::Request& request, http::Response& response,
+          std::shared_ptr<const std::string> body, const std::string& content_type,
+          std::shared_ptr<const std::string> gzipped = nullptr);
+
+void SendJson(const http::Request& request, http::Response& response, std::string body);
+
+// An error body, always through the JSON writer: messages may quote input.
+void SendError(const http::Request& request, http::Response& response, int status,
+               absl::string_view message, absl::string_view reason = "", absl::string_view field = "");
+
+inline constexpr char kMetricsContentType[] = "text/plain; version=0.0.4";
+
+
+// Whether `host` names this machine's loopback interface.
+bool IsLoopback(const std::string& host);
+
+// The JSON body of report `kind` over `books` (of `region`, at `at`).
+absl::StatusOr<std::string> RenderReport(ReportKind kind, const Books& books,
+                                         const std::string& region, const v1::PointInTime& at);
+
+// The drafts of a POST /v1/events body: one JSON object, or an array of them.
+absl::StatusOr<std::vector<v1::Event>> ParseBody(const std::string& body);
+
+class Service;
+
+// A route: the method and path it answers, the label of its metrics, the
+// role it needs (none: anyone) and its handler.
+struct Route {
+  const char* method;
+  const char* path;
+  const char* label;
+  std::optional<Role> needed;
+  void (Service::*handle)(const http::Request&, const Caller&, http::Response&);
+};
+
+// What Admit hands to Handle.
+struct Admitted {
+  const Route* route;
+  Caller caller;
+};
+
+class Service : public http::Handler {
+ public:
+  Service(const ServeOptions& options, std::unique_ptr<Ledger> ledger,
+          std::optional<TokenTable> tokens)
+      : options_(options), ledger_(std::move(ledger)), tokens_(std::move(tokens)),
+        metrics_(kRoutes) {}
+
+  absl::Status Start();
+  void StopCommitter();
+
+  // http::Handler: the route and the caller are settled before any body is read.
+  std::optional<http::Response> Admit(http::Request& request) override;
+  std::optional<http::Response> Answer(http::Request& request) override;
+  http::Response Handle(http::Request& request) override;
+
+  // The Prometheus text, with per-region money only when `with_regions`.
+  std::string RenderMetrics(bool with_regions) const {
+    std::shared_ptr<const Published> published = Current();
+    return metrics_.Render(published->head.sequence, published->books, with_regions);
+  }
+
+ private:
+  static const Route kRouteTable[];
+
+  // The caller of a request needing `needed`, or the refusal (401, 403, 400).
+  std::variant<Caller, http::Response> Authorize(const http::Request& request, Role needed) const;
+  // `caller` when it has the `needed` role, else a 403 naming both.
+  std::variant<Caller, http::Response> CheckRole(const http::Request& request, Caller caller,
+                                                 Role needed) const;
+  std::shared_ptr<const Published> Current() const {
+    std::lock_guard<std::mutex> lock(published_mutex_);
+    return published_;
+  }
+  // Makes `published` the current state; returns the one it replaces.
+  std::shared_ptr<const Published> Publish(std::shared_ptr<const Published> published) {
+    std::lock_guard<std::mutex> lock(published_mutex_);
+    published_sequence_.store(published->head.sequence, std::memory_order_release);
+    std::swap(published_, published);
+    return published;
+  }
+  // The head sequence of what Current() returns, without holding it: a
+  // reader that holds the published state keeps the committer from reusing
+  // it as its spare (it then copies the whole Books).
+  uint64_t CurrentSequence() const { return published_sequence_.load(std::memory_order_acquire); }
+  v1::Digest DigestNow(const LedgerHead& head) const;
+  // The committer's hook: after a group commit, before its requests are answered.
+  void Committed(const std::vector<SubmitOutcome>& outcomes);
+  bool NotModified(const http::Request& request, http::Response& response,
+                   uint64_t head_sequence);
+  void HandleHealth(const http::Request& request, const Caller& caller, http::Response& response);
+  void HandleDigest(const http::Request& request, const Caller& caller, http::Response& response);
+  void HandleBalances(const http::Request& request, const Caller& caller, http::Response& response) {
+    HandleReport(request, response, ReportKind::kBalances);
+  }
+  void HandleProjects(const http::Request& request, const Caller& caller, http::Response& response) {
+    HandleReport(request, response, ReportKind::kProjects);
+  }
+  void HandleHelpers(const http::Request& request, const Caller& caller, http::Response& response) {
+    HandleReport(request, response, ReportKind::kHelpers);
+  }
+  void HandleReport(const http::Request& request, http::Response& response, ReportKind kind);
+  // Sends the newest rendered body of the head report `kind` (or 304) when
+  // one is current, or being replaced by a rendering under way; else false.
+  // With `wait`, first waits for a first rendering under way.
+  bool SendRendered(const http::Request& request, http::Response& response, ReportKind kind,
+                    bool wait);
+  void HandleAppend(const http::Request& request, const Caller& caller, http::Response& response);
+  void HandleEvents(const http::Request& request, const Caller& caller, http::Response& response);
+  void HandleProof(const http::Request& request, const Caller& caller, http::Response& response);
+  void HandleMetrics(const http::Request& request, const Caller& caller, http::Response& response);
+
+  const ServeOptions options_;
+  std::unique_ptr<Ledger> ledger_;
+  const std::optional<TokenTable> tokens_;
+  Metrics metrics_;
+
+  mutable std::mutex published_mutex_;
+  std::shared_ptr<const Published> published_;
+  std::atomic<uint64_t> published_sequence_{0};
+  // Left-right publishing: the committer brings the spare up to date with
+  // the events of the last two commits and swaps it in, instead of copying
+  // the whole Books after every commit. Owned by the committer.
+  std::shared_ptr<Published> spare_;
+  std::vector<v1::Event> spare_lag_;  // events the spare has not applied yet
+  std::mutex rendered_mutex_;
+  std::condition_variable rendered_cv_;  // a rendering ended
+  std::map<std::string, Rendered> rendered_;  // at most kRenderedReportsMax
+  void PublishCommit(const LedgerHead& old_head, const LedgerHead& new_head);
+
+  // Writes the appends (engine group commit); its hook keeps merkle_ and
+  // the published state up to date.
+  std::unique_ptr<GroupCommitter> committer_;
+  MerkleAccumulator merkle_;  // owned by the committer after Start
+};
+
+}  // namespace aidledger::app::serving
+
+#endif  // AIDLEDGER_SERVER_SERVICE_H_
