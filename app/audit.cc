@@ -21,7 +21,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "base/errors.h"
 #include "base/limits.h"
-#include "ledger/merkle.h"
+#include "ledger/audit/merkle.h"
 #include "ledger/snapshot_key.h"
 #include "base/status_macros.h"
 

@@ -55,6 +55,11 @@ inline constexpr size_t kAuditFileBytesMax = 16 * 1024 * 1024;
 // A restore appends an export this many events at a time (each batch one
 // atomic, synced write).
 inline constexpr size_t kRestoreBatchEvents = 10'000;
+// verify reports its progress every this many events.
+inline constexpr uint64_t kVerifyProgressEvents = 4096;
+// An inclusion proof's audit path: one hash per level of a tree of at most
+// 2^64 leaves.
+inline constexpr int kAuditPathDepthMax = 64;
 inline constexpr size_t kImportRejectionsListedMax = 100;
 // An import reads the next batch while writing one only for batches up to
 // this many events, so that holding two stays small.

@@ -296,7 +296,7 @@ class Ledger {
   absl::Status FlushIfBehind(uint64_t min_bytes);
   absl::StatusOr<std::vector<SnapshotInfo>> ListSnapshots() const;
 
-  // Audit (ledger/audit.cc). Verify walks the whole log: RocksDB's
+  // Audit (ledger/audit/verify.cc, proofs.cc). Verify walks the whole log: RocksDB's
   // checksums, every hash recomputed from the stored bytes, gapless
   // sequences, recorded_at never decreasing, every event decoding and
   // passing validation again in order (with the same resolved fields), the

@@ -35,7 +35,7 @@
 #include "base/errors.h"
 #include "ledger/ledger.h"
 #include "base/limits.h"
-#include "ledger/merkle.h"
+#include "ledger/audit/merkle.h"
 #include "base/status_macros.h"
 #include "state/reports.h"
 #include "server/http/json_text.h"

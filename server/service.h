@@ -18,7 +18,7 @@
 #include "aidledger/v1/audit.pb.h"
 #include "ledger/group_commit.h"
 #include "ledger/ledger.h"
-#include "ledger/merkle.h"
+#include "ledger/audit/merkle.h"
 #include "server/http/server.h"
 #include "server/metrics.h"
 #include "server/server.h"

@@ -8,8 +8,8 @@
 // system; a later log that still yields the same root over its first
 // `sequence` events extends it, and an inclusion proof shows one event is in
 // it without the rest of the log.
-#ifndef AIDLEDGER_LEDGER_MERKLE_H_
-#define AIDLEDGER_LEDGER_MERKLE_H_
+#ifndef AIDLEDGER_LEDGER_AUDIT_MERKLE_H_
+#define AIDLEDGER_LEDGER_AUDIT_MERKLE_H_
 
 #include <cstdint>
 #include <vector>
@@ -51,4 +51,4 @@ absl::Status VerifyInclusionProof(const v1::InclusionProof& proof);
 
 }  // namespace aidledger
 
-#endif  // AIDLEDGER_LEDGER_MERKLE_H_
+#endif  // AIDLEDGER_LEDGER_AUDIT_MERKLE_H_

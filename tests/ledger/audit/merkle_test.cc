@@ -1,6 +1,6 @@
 // The Merkle tree against RFC 6962's definitions, written here as directly
 // as the RFC states them: MTH by recursion, and PATH(m, D[n]).
-#include "ledger/merkle.h"
+#include "ledger/audit/merkle.h"
 
 #include <random>
 #include <vector>

@@ -8,7 +8,7 @@
 #include "ledger/store/codec.h"
 #include "ledger/store/store.h"
 #include "base/limits.h"
-#include "ledger/merkle.h"
+#include "ledger/audit/merkle.h"
 #include "base/proto_bytes.h"
 #include "tests/ledger/ledger_fixture.h"
 #include "tests/state/random_stream.h"

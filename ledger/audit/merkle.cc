@@ -1,4 +1,4 @@
-#include "ledger/merkle.h"
+#include "ledger/audit/merkle.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
