@@ -87,7 +87,22 @@ struct Ledger::Staged {
   absl::flat_hash_set<absl::string_view> unstored_ids;
   const Books* books = nullptr;                     // the state drafts are checked against
   EventLookup held;                                 // Ledger::HeldEvents(this)
+
+  StagedMark mark() const;
 };
+
+// Where staging stood before a request, to take the request back out.
+struct Ledger::StagedMark {
+  size_t records = 0;
+  size_t events = 0;
+  uint64_t sequence = 0;
+  Hash prev_hash{};
+  int64_t recorded_micros = 0;
+};
+
+Ledger::StagedMark Ledger::Staged::mark() const {
+  return {records.size(), events.size(), sequence, prev_hash, recorded_micros};
+}
 
 namespace {
 
@@ -490,8 +505,8 @@ absl::StatusOr<AppendResult> Ledger::Append(v1::Event draft) {
   return outcomes.front().results.front();
 }
 
-absl::Status Ledger::StageRequest(absl::Span<v1::Event* const> drafts, const SubmitOptions& options,
-                                  int64_t now_micros, Staged* staged, SubmitOutcome* outcome) {
+absl::Status Ledger::StageRequest(Drafts drafts, const SubmitOptions& options, int64_t now_micros,
+                                  Staged* staged, SubmitOutcome* outcome) {
   // Each draft is checked against the live Books and applied to them at
   // once, so that the next draft sees it. A request taken back out (a
   // rejection, a dry run) restores the Books by folding the log again and
@@ -499,26 +514,8 @@ absl::Status Ledger::StageRequest(absl::Span<v1::Event* const> drafts, const Sub
   // on that path, where copying the Books for every request would cost on
   // every one.
   staged->books = &books_;
-  // The drafts' event_ids are looked up in the index a chunk at a time
-  // rather than one by one as each is staged (most are new).
-  std::vector<absl::string_view> ids;
-  for (size_t start = 0; start < drafts.size(); start += limits::kMultiGetKeysMax) {
-    ids.clear();
-    for (size_t i = start; i < std::min(drafts.size(), start + limits::kMultiGetKeysMax); ++i) {
-      if (!drafts[i]->event_id().empty()) ids.push_back(drafts[i]->event_id());
-    }
-    ASSIGN_OR_RETURN(std::vector<bool> found, store_->Contains(LogIndex::kEventIds, ids));
-    for (size_t j = 0; j < ids.size(); ++j) {
-      if (found[j] || staged->unstored_ids.contains(ids[j])) continue;
-      RETURN_IF_ERROR(ConfirmNotLogged(ids[j]));
-      staged->unstored_ids.insert(ids[j]);
-    }
-  }
-  const size_t records_before = staged->records.size();
-  const size_t events_before = staged->events.size();
-  const uint64_t sequence_before = staged->sequence;
-  const Hash prev_before = staged->prev_hash;
-  const int64_t recorded_before = staged->recorded_micros;
+  RETURN_IF_ERROR(NoteUnstoredIds(drafts, staged));
+  const StagedMark before = staged->mark();
 
   outcome->results.resize(drafts.size());
   absl::Status verbatim_failure;  // what made a verbatim request fail
@@ -549,33 +546,56 @@ absl::Status Ledger::StageRequest(absl::Span<v1::Event* const> drafts, const Sub
     if (staged->events.size() == staged_before) ++outcome->duplicates;
   }
   // A draft that failed to apply may have changed the Books partly: they
-  // are folded again below.
-  const bool applied_any = staged->events.size() > events_before || !verbatim_failure.ok();
+  // are folded again when the request is taken back.
+  const bool applied_any = staged->events.size() > before.events || !verbatim_failure.ok();
   if (verbatim_failure.ok() && outcome->rejected == 0 && !options.dry_run) {
-    outcome->appended = staged->events.size() - events_before;
+    outcome->appended = staged->events.size() - before.events;
     return absl::OkStatus();
   }
-  // Take the request back out: the records, what later drafts look up, and
-  // the Books.
-  staged->records.resize(records_before);
-  for (size_t i = events_before; i < staged->events.size(); ++i) {
-    staged->by_id.erase(staged->events[i]->event_id());
-  }
-  staged->events.resize(events_before);
-  staged->hashes.resize(events_before);
-  staged->sequence = sequence_before;
-  staged->prev_hash = prev_before;
-  staged->recorded_micros = recorded_before;
-  if (applied_any) {
-    ASSIGN_OR_RETURN(FoldedBooks folded, Fold(head().sequence, std::nullopt));
-    books_ = std::move(folded.books);
-    for (const v1::Event* event : staged->events) {
-      absl::Status applied = books_.Apply(*event);
-      AIDLEDGER_CHECK(applied.ok());
-    }
-  }
+  RETURN_IF_ERROR(TakeBack(before, applied_any, staged));
   staged->taken_back = !verbatim_failure.ok();
   return verbatim_failure;
+}
+
+absl::Status Ledger::NoteUnstoredIds(Drafts drafts, Staged* staged) {
+  // Looked up in the index a chunk at a time rather than one by one as each
+  // draft is staged (most are new).
+  std::vector<absl::string_view> ids;
+  for (size_t start = 0; start < drafts.size(); start += limits::kMultiGetKeysMax) {
+    ids.clear();
+    for (size_t i = start; i < std::min(drafts.size(), start + limits::kMultiGetKeysMax); ++i) {
+      if (!drafts[i]->event_id().empty()) ids.push_back(drafts[i]->event_id());
+    }
+    ASSIGN_OR_RETURN(std::vector<bool> found, store_->Contains(LogIndex::kEventIds, ids));
+    for (size_t j = 0; j < ids.size(); ++j) {
+      if (found[j] || staged->unstored_ids.contains(ids[j])) continue;
+      RETURN_IF_ERROR(ConfirmNotLogged(ids[j]));
+      staged->unstored_ids.insert(ids[j]);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Ledger::TakeBack(const StagedMark& before, bool refold, Staged* staged) {
+  // The records, and what later drafts look up.
+  staged->records.resize(before.records);
+  for (size_t i = before.events; i < staged->events.size(); ++i) {
+    staged->by_id.erase(staged->events[i]->event_id());
+  }
+  staged->events.resize(before.events);
+  staged->hashes.resize(before.events);
+  staged->sequence = before.sequence;
+  staged->prev_hash = before.prev_hash;
+  staged->recorded_micros = before.recorded_micros;
+  if (!refold) return absl::OkStatus();
+  // The Books: the log folded again, and what the group staged before.
+  ASSIGN_OR_RETURN(FoldedBooks folded, Fold(head().sequence, std::nullopt));
+  books_ = std::move(folded.books);
+  for (const v1::Event* event : staged->events) {
+    absl::Status applied = books_.Apply(*event);
+    AIDLEDGER_CHECK(applied.ok());
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<SubmitOutcome>> Ledger::Submit(absl::Span<const Drafts> requests,

@@ -324,6 +324,7 @@ class Ledger {
 
  private:
   struct Staged;
+  struct StagedMark;
   Ledger() = default;
   absl::Status LoadHeadAndFold();
   absl::Status WriteSnapshot(const Books& books, uint64_t sequence, const Hash& hash);
@@ -382,6 +383,14 @@ class Ledger {
   // what `staged` will write.
   void StageRecord(v1::Event* event, std::string bytes, const Hash& hash, Staged* staged,
                    AppendResult* result);
+  // For the drafts' event_ids the event_id index lacks: confirms each is not
+  // in the log (ConfirmNotLogged) and notes it in staged->unstored_ids.
+  absl::Status NoteUnstoredIds(Drafts drafts, Staged* staged)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mutex_);
+  // Takes what was staged since `before` back out of `staged`, and when
+  // `refold`, brings the live Books back to the log and the rest of `staged`.
+  absl::Status TakeBack(const StagedMark& before, bool refold, Staged* staged)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mutex_);
   // Stages one request of a group; on a rejection (when not collecting, or
   // at the end when collecting) takes all of it back out of `staged`.
   absl::Status StageRequest(Drafts drafts, const SubmitOptions& options,

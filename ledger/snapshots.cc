@@ -449,78 +449,90 @@ SnapshotCheck Ledger::LoadCandidate(const std::vector<std::optional<v1::Snapshot
   return {};
 }
 
+namespace {
+
+// One projection's walk back over its snapshot records, newest first. A
+// record is megabytes and is read only when its walk reaches it.
+struct SnapshotWalk {
+  std::unique_ptr<SnapshotCursor> cursor;
+  std::optional<SnapshotBlob> on;  // the record the walk is on
+
+  // Moves back to the next record, if any.
+  absl::Status Step() {
+    SnapshotBlob blob;
+    ASSIGN_OR_RETURN(bool more, cursor->Next(&blob));
+    if (more) {
+      on = std::move(blob);
+    } else {
+      on.reset();
+    }
+    return absl::OkStatus();
+  }
+};
+
+// The records the walks are on at sequence `at`, each parsed once (the
+// walks stay put until that candidate is rejected); nullopt for one that
+// does not parse.
+std::vector<std::optional<v1::SnapshotRecord>> RecordsAt(const std::vector<SnapshotWalk>& walks,
+                                                         uint64_t at) {
+  std::vector<std::optional<v1::SnapshotRecord>> records;
+  for (const SnapshotWalk& walk : walks) {
+    if (!walk.on || walk.on->sequence != at) continue;
+    records.emplace_back(v1::SnapshotRecord());
+    if (!records.back()->ParseFromString(walk.on->bytes)) records.back().reset();
+  }
+  return records;
+}
+
+// Snapshots of another projection version were stored by another build;
+// after an upgrade every old one is skipped, which says one warning.
+std::string OutdatedWarning(size_t outdated) {
+  return absl::StrCat("skipped ", outdated, " snapshot", outdated == 1 ? "" : "s",
+                      " of another projection version or without a MAC this ledger can check "
+                      "(stored by another build, or no snapshot key); the next append, or "
+                      "`aidledger snapshot create`, stores a current one");
+}
+
+}  // namespace
+
 absl::StatusOr<std::pair<uint64_t, Hash>> Ledger::LoadNewestSnapshot(uint64_t sequence,
                                                                      Books* books) const {
   books->Reset();
   if (sequence == 0) return std::make_pair(uint64_t{0}, Hash{});
-  // One cursor per projection, each walking back from `sequence` over that
+  // One walk per projection, each back from `sequence` over that
   // projection's records; the candidate is the newest sequence any of them
-  // is at. A record is megabytes and is read only when its cursor reaches
-  // it: the head query reads the snapshot it uses, not every snapshot.
-  struct Walk {
-    std::unique_ptr<SnapshotCursor> cursor;
-    std::optional<SnapshotBlob> on;  // the record the walk is on
-  };
-  std::vector<Walk> walks;
-  // Moves `walk` back to its next record, if any.
-  auto step = [](Walk& walk) -> absl::Status {
-    SnapshotBlob blob;
-    ASSIGN_OR_RETURN(bool more, walk.cursor->Next(&blob));
-    if (more) {
-      walk.on = std::move(blob);
-    } else {
-      walk.on.reset();
-    }
-    return absl::OkStatus();
-  };
-  // Snapshots of another projection version were stored by another build;
-  // after an upgrade every old one is skipped, which says one warning.
-  size_t outdated = 0;
-  auto warn_outdated = [&] {
-    if (outdated == 0) return;
-    Warn(absl::StrCat("skipped ", outdated, " snapshot", outdated == 1 ? "" : "s",
-                      " of another projection version or without a MAC this ledger can check "
-                      "(stored by another build, or no snapshot key); the next append, or "
-                      "`aidledger snapshot create`, stores a current one"));
-  };
+  // is at: the head query reads the snapshot it uses, not every snapshot.
+  std::vector<SnapshotWalk> walks;
   for (size_t i = 0; i < Books::kKinds.size(); ++i) {
     if (!books->FoldsIndex(i)) continue;
-    const Books::Kind& kind = Books::kKinds[i];
-    Walk walk{.cursor = store_->SnapshotsBackFrom(kind.name, sequence)};
-    RETURN_IF_ERROR(step(walk));
+    SnapshotWalk walk{.cursor = store_->SnapshotsBackFrom(Books::kKinds[i].name, sequence)};
+    RETURN_IF_ERROR(walk.Step());
     walks.push_back(std::move(walk));
   }
+  size_t outdated = 0;  // an upgrade, or no key: not damage, one warning for them all
   for (size_t tried = 0; tried < limits::kSnapshotRecordsScannedMax; ++tried) {
     uint64_t at = 0;
-    for (const Walk& walk : walks) at = std::max(at, walk.on ? walk.on->sequence : 0);
+    for (const SnapshotWalk& walk : walks) at = std::max(at, walk.on ? walk.on->sequence : 0);
     if (at == 0) break;
-    // Each record parsed once (the walks stay put until the candidate is
-    // rejected); nullopt when it does not parse.
-    std::vector<std::optional<v1::SnapshotRecord>> records;
-    for (const Walk& walk : walks) {
-      if (!walk.on || walk.on->sequence != at) continue;
-      records.emplace_back(v1::SnapshotRecord());
-      if (!records.back()->ParseFromString(walk.on->bytes)) records.back().reset();
-    }
     Books candidate(books->folded());
     Hash chain_hash{};
-    const SnapshotCheck check = LoadCandidate(records, at, &candidate, &chain_hash);
+    const SnapshotCheck check = LoadCandidate(RecordsAt(walks, at), at, &candidate, &chain_hash);
     if (check.usable()) {
-      warn_outdated();
+      if (outdated > 0) Warn(OutdatedWarning(outdated));
       *books = std::move(candidate);
       return std::make_pair(at, chain_hash);
     }
     if (check.outdated()) {
-      ++outdated;  // an upgrade, or no key: not damage, one warning for them all
+      ++outdated;
     } else {
       Warn(absl::StrCat("snapshot at event ", at, " is not trusted (", check.message,
                         "); folding from an earlier point"));
     }
-    for (Walk& walk : walks) {
-      if (walk.on && walk.on->sequence == at) RETURN_IF_ERROR(step(walk));
+    for (SnapshotWalk& walk : walks) {
+      if (walk.on && walk.on->sequence == at) RETURN_IF_ERROR(walk.Step());
     }
   }
-  warn_outdated();
+  if (outdated > 0) Warn(OutdatedWarning(outdated));
   return std::make_pair(uint64_t{0}, Hash{});
 }
 

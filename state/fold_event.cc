@@ -242,14 +242,10 @@ bool operator==(const FoldEvent& a, const FoldEvent& b) {
   return *a.target == *b.target;
 }
 
-void ViewEvent(const v1::Event& event, FoldEvent* out, FoldEvent* target) {
-  *out = FoldEvent();
-  out->sequence = event.sequence();
-  out->recorded_at_seconds = event.recorded_at().seconds();
-  out->recorded_at_nanos = event.recorded_at().nanos();
-  out->event_id = event.event_id();
-  out->effective_date = event.effective_date();
-  out->payload = event.payload_case();
+namespace {
+
+// ViewEvent for the events that register (regions, pairings, projects).
+void ViewRegistration(const v1::Event& event, FoldEvent* out) {
   switch (event.payload_case()) {
     case v1::Event::kRegionRegistered: {
       const v1::RegionRegistered& p = event.region_registered();
@@ -275,6 +271,27 @@ void ViewEvent(const v1::Event& event, FoldEvent* out, FoldEvent* target) {
       out->budget_fen = p.budget_fen();
       break;
     }
+    default:
+      break;
+  }
+}
+
+}  // namespace
+
+void ViewEvent(const v1::Event& event, FoldEvent* out, FoldEvent* target) {
+  *out = FoldEvent();
+  out->sequence = event.sequence();
+  out->recorded_at_seconds = event.recorded_at().seconds();
+  out->recorded_at_nanos = event.recorded_at().nanos();
+  out->event_id = event.event_id();
+  out->effective_date = event.effective_date();
+  out->payload = event.payload_case();
+  switch (event.payload_case()) {
+    case v1::Event::kRegionRegistered:
+    case v1::Event::kPairingEstablished:
+    case v1::Event::kProjectRegistered:
+      ViewRegistration(event, out);
+      break;
     case v1::Event::kFundsAllocated: {
       const v1::FundsAllocated& p = event.funds_allocated();
       out->helper_code = p.helper_code();

@@ -62,41 +62,47 @@ absl::Status HelperTotals::ApplyBatch(absl::Span<const FoldEvent* const> events,
                           });
 }
 
+absl::Status HelperTotals::FoldRegion(const FoldEvent& event) {
+  Index& index = *data_.mutable_index();
+  if (index.region_names.contains(event.code)) {
+    return absl::DataLossError(absl::StrCat("event ", event.sequence, " registers region ",
+                                            event.code, " again"));
+  }
+  v1::RegionName& region = *data_.mutable_state()->add_region_names();
+  region.set_code(event.code.data(), event.code.size());
+  region.set_name(event.name.data(), event.name.size());
+  index.region_names.emplace(region.code(), &region.name());
+  return absl::OkStatus();
+}
+
+absl::Status HelperTotals::FoldPairing(const FoldEvent& event) {
+  std::string key = PairingKey(event.helper_code, event.recipient_code);
+  if (data_.index().pairings.contains(key)) {
+    return absl::DataLossError(absl::StrCat("event ", event.sequence, " pairs ",
+                                            event.helper_code, " with ",
+                                            event.recipient_code, " again"));
+  }
+  if (Helper(event.helper_code) == nullptr) {
+    return absl::DataLossError(absl::StrCat(
+        "event ", event.sequence, " pairs an unknown helper region"));
+  }
+  v1::Pairing& pairing = *data_.mutable_state()->add_pairings();
+  data_.mutable_index()->pairings.emplace(std::move(key), &pairing);
+  pairing.set_helper_code(event.helper_code.data(), event.helper_code.size());
+  pairing.set_recipient_code(event.recipient_code.data(), event.recipient_code.size());
+  pairing.set_program(event.program_value());
+  pairing.set_since(event.since.data(), event.since.size());
+  pairing.set_established_on(event.effective_date.data(), event.effective_date.size());
+  return absl::OkStatus();
+}
+
 absl::Status HelperTotals::FoldAt(const FoldEvent& event, int64_t sign, v1::HelperEntry* located) {
   int64_t allocated = 0, invested = 0, sales = 0;
   switch (event.payload) {
-    case v1::Event::kRegionRegistered: {
-      Index& index = *data_.mutable_index();
-      if (index.region_names.contains(event.code)) {
-        return absl::DataLossError(absl::StrCat("event ", event.sequence, " registers region ",
-                                                event.code, " again"));
-      }
-      v1::RegionName& region = *data_.mutable_state()->add_region_names();
-      region.set_code(event.code.data(), event.code.size());
-      region.set_name(event.name.data(), event.name.size());
-      index.region_names.emplace(region.code(), &region.name());
-      return absl::OkStatus();
-    }
-    case v1::Event::kPairingEstablished: {
-      std::string key = PairingKey(event.helper_code, event.recipient_code);
-      if (data_.index().pairings.contains(key)) {
-        return absl::DataLossError(absl::StrCat("event ", event.sequence, " pairs ",
-                                                event.helper_code, " with ",
-                                                event.recipient_code, " again"));
-      }
-      if (Helper(event.helper_code) == nullptr) {
-        return absl::DataLossError(absl::StrCat(
-            "event ", event.sequence, " pairs an unknown helper region"));
-      }
-      v1::Pairing& pairing = *data_.mutable_state()->add_pairings();
-      data_.mutable_index()->pairings.emplace(std::move(key), &pairing);
-      pairing.set_helper_code(event.helper_code.data(), event.helper_code.size());
-      pairing.set_recipient_code(event.recipient_code.data(), event.recipient_code.size());
-      pairing.set_program(event.program_value());
-      pairing.set_since(event.since.data(), event.since.size());
-      pairing.set_established_on(event.effective_date.data(), event.effective_date.size());
-      return absl::OkStatus();
-    }
+    case v1::Event::kRegionRegistered:
+      return FoldRegion(event);
+    case v1::Event::kPairingEstablished:
+      return FoldPairing(event);
     case v1::Event::kFundsAllocated:
       allocated = sign * event.amount_fen;
       break;

@@ -40,6 +40,9 @@ class HelperTotals final : public Projection {
  private:
   // Fold, given the entry ApplyBatch located for `event` (nullptr: look it up).
   absl::Status FoldAt(const FoldEvent& event, int64_t sign, v1::HelperEntry* located);
+  // FoldAt for a region's registration (its name) and a pairing.
+  absl::Status FoldRegion(const FoldEvent& event);
+  absl::Status FoldPairing(const FoldEvent& event);
   // The helper's entry, created (named from the region) on first use.
   v1::HelperEntry* Helper(absl::string_view code);
   // The entries of the state by key: one flat-map probe per lookup.

@@ -123,6 +123,110 @@ absl::Status CheckEventIdIndex(const LogStore& store, const Ledger& ledger,
   return absl::DataLossError("the event_id index does not match the log");
 }
 
+// The stored snapshot records by sequence, to compare each with the
+// rebuild when the walk reaches it.
+using SnapshotsBySequence = std::map<uint64_t, std::vector<v1::SnapshotRecord>>;
+
+absl::StatusOr<SnapshotsBySequence> ReadSnapshots(const LogStore& store) {
+  SnapshotsBySequence snapshots;
+  std::unique_ptr<SnapshotCursor> cursor = store.AllSnapshots();
+  SnapshotBlob blob;
+  for (size_t scanned = 0; scanned < limits::kSnapshotRecordsScannedMax; ++scanned) {
+    ASSIGN_OR_RETURN(bool more, cursor->Next(&blob));
+    if (!more) break;
+    v1::SnapshotRecord record;
+    if (!record.ParseFromString(blob.bytes)) {
+      return absl::DataLossError("a snapshot record does not decode");
+    }
+    snapshots[record.sequence()].push_back(std::move(record));
+  }
+  return snapshots;
+}
+
+// What a verify walk has folded and counted up to event `current`.
+struct Walk {
+  explicit Walk(const Hash& set_key) : set_key(set_key), log_ids(set_key) {}
+  Books books;
+  MerkleAccumulator merkle;
+  const Hash set_key;  // of the (event_id, sequence) set hashes
+  PairSetHash log_ids;
+  uint64_t current = 0;
+  uint64_t reversals = 0;
+  int64_t last_recorded = INT64_MIN;
+};
+
+// The checks of one event in order: recorded_at, validation again with the
+// same resolved fields, the reversal index, the fold.
+absl::Status WalkEvent(const LogStore& store, const EventLookup& lookup,
+                       const StoredEvent& stored, Walk* walk) {
+  const uint64_t current = stored.sequence;
+  const v1::Event& event = stored.event;
+  if (RecordedMicros(event.recorded_at()) < walk->last_recorded) {
+    return Failed(current, "recorded_at goes back in time");
+  }
+  walk->last_recorded = RecordedMicros(event.recorded_at());
+  walk->log_ids.Add(event.event_id(), internal::EncodeSequence(current));
+  RETURN_IF_ERROR(Readmit(walk->books, lookup, event));
+  if (event.has_event_reversed()) {
+    ++walk->reversals;
+    ASSIGN_OR_RETURN(std::optional<uint64_t> reversal,
+                     store.Find(LogIndex::kReversals, event.event_reversed().reversed_event_id()));
+    if (reversal != current) {
+      return Failed(current, "the reversal index does not name this reversal");
+    }
+  }
+  absl::Status applied = walk->books.Apply(event);
+  if (!applied.ok()) return Failed(current, applied.message());
+  walk->merkle.AddLeaf(MerkleLeafHash(stored.hash));
+  return absl::OkStatus();
+}
+
+// Each snapshot stored at the walk's event (whose chain hash is `hash`)
+// holds the state of the rebuild there, or is of another version or chain
+// (a warning: it is never used).
+absl::Status CompareSnapshots(const std::vector<v1::SnapshotRecord>& records, const Walk& walk,
+                              const Hash& hash, VerifyReport* report) {
+  for (const v1::SnapshotRecord& record : records) {
+    for (const Projection* projection : walk.books.all()) {
+      if (projection->name() != record.projection()) continue;
+      if (record.version() != projection->version() || record.chain_hash() != HashBytes(hash)) {
+        report->warnings.push_back(absl::StrCat(
+            "snapshot ", record.projection(), " at event ", walk.current,
+            " is of another version or chain and is never used; not compared"));
+        continue;
+      }
+      if (record.state() != projection->SerializeState()) {
+        return Failed(walk.current, absl::StrCat("the ", record.projection(),
+                                                 " snapshot differs from a full rebuild"));
+      }
+      ++report->snapshots_checked;
+    }
+  }
+  return absl::OkStatus();
+}
+
+// After the walk: the log reached its head and the digest, and the indexes
+// hold exactly the log's entries.
+absl::Status CheckEnd(const LogStore& store, const Ledger& ledger, uint64_t head,
+                      const VerifyOptions& options, const Walk& walk) {
+  if (walk.current != head) {
+    return absl::DataLossError(absl::StrCat("the log ends at event ", walk.current,
+                                            " but its head names event ", head));
+  }
+  if (options.digest.has_value() && options.digest->sequence > walk.current) {
+    return absl::DataLossError(absl::StrCat("the log holds ", walk.current,
+                                            " events, fewer than the digest's ",
+                                            options.digest->sequence, " (events were dropped)"));
+  }
+  RETURN_IF_ERROR(CheckEventIdIndex(store, ledger, walk.log_ids, walk.set_key));
+  ASSIGN_OR_RETURN(uint64_t reversal_entries, CountEntries(store, LogIndex::kReversals));
+  if (reversal_entries != walk.reversals) {
+    return absl::DataLossError(absl::StrCat("the reversal index holds ", reversal_entries,
+                                            " entries for ", walk.reversals, " reversals"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<VerifyReport> Ledger::Verify(const VerifyOptions& options) const {
@@ -130,117 +234,46 @@ absl::StatusOr<VerifyReport> Ledger::Verify(const VerifyOptions& options) const 
   const uint64_t head = this->head().sequence;
   VerifyReport report;
   RETURN_IF_ERROR(store_->VerifyChecksums());
-
-  // Snapshots by sequence, to compare each with the rebuild when the walk
-  // reaches it.
-  std::map<uint64_t, std::vector<v1::SnapshotRecord>> snapshots;
-  {
-    std::unique_ptr<SnapshotCursor> cursor = store_->AllSnapshots();
-    SnapshotBlob blob;
-    for (size_t scanned = 0; scanned < limits::kSnapshotRecordsScannedMax; ++scanned) {
-      ASSIGN_OR_RETURN(bool more, cursor->Next(&blob));
-      if (!more) break;
-      v1::SnapshotRecord record;
-      if (!record.ParseFromString(blob.bytes)) {
-        return absl::DataLossError("a snapshot record does not decode");
-      }
-      snapshots[record.sequence()].push_back(std::move(record));
-    }
-  }
-
-  Books books;
-  MerkleAccumulator merkle;
-  const Hash set_key = RandomKey();
-  PairSetHash log_ids(set_key);
-  uint64_t current = 0;
-  uint64_t reversals = 0;
-  int64_t last_recorded = INT64_MIN;
-  // A reversal's target as the log stood before `current`.
-  EventLookup lookup = [this, &current](const std::string& event_id)
+  ASSIGN_OR_RETURN(const SnapshotsBySequence snapshots, ReadSnapshots(*store_));
+  Walk walk(RandomKey());
+  // A reversal's target as the log stood before the event walked.
+  EventLookup lookup = [this, &walk](const std::string& event_id)
       -> absl::StatusOr<std::optional<LoggedEvent>> {
     ASSIGN_OR_RETURN(std::optional<uint64_t> indexed, store_->Find(LogIndex::kEventIds, event_id));
-    if (!indexed.has_value()) return std::nullopt;
-    const uint64_t sequence = *indexed;
-    if (sequence >= current) return std::nullopt;
-    ASSIGN_OR_RETURN(std::optional<StoredEvent> stored, ReadEvent(sequence));
+    if (!indexed.has_value() || *indexed >= walk.current) return std::nullopt;
+    ASSIGN_OR_RETURN(std::optional<StoredEvent> stored, ReadEvent(*indexed));
     if (!stored.has_value()) return std::nullopt;
     return LoggedEvent{
-        .sequence = sequence, .hash = stored->hash, .event = std::move(stored->event)};
+        .sequence = *indexed, .hash = stored->hash, .event = std::move(stored->event)};
   };
-
   std::unique_ptr<EventReader> reader = Read(1, head);
   StoredEvent stored;
   while (true) {
     ASSIGN_OR_RETURN(bool more, reader->Next(&stored));
     if (!more) break;
-    current = stored.sequence;
-    const v1::Event& event = stored.event;
-    if (RecordedMicros(event.recorded_at()) < last_recorded) {
-      return Failed(current, "recorded_at goes back in time");
+    walk.current = stored.sequence;
+    RETURN_IF_ERROR(WalkEvent(*store_, lookup, stored, &walk));
+    if (options.digest.has_value() && options.digest->sequence == walk.current &&
+        (stored.hash != options.digest->head_hash ||
+         walk.merkle.Root() != options.digest->merkle_root)) {
+      return Failed(walk.current, "the log no longer extends the digest: its first events hash "
+                                  "to another Merkle root or head hash (history was rewritten)");
     }
-    last_recorded = RecordedMicros(event.recorded_at());
-    log_ids.Add(event.event_id(), internal::EncodeSequence(current));
-    RETURN_IF_ERROR(Readmit(books, lookup, event));
-    if (event.has_event_reversed()) {
-      ++reversals;
-      ASSIGN_OR_RETURN(std::optional<uint64_t> reversal,
-                       store_->Find(LogIndex::kReversals, event.event_reversed().reversed_event_id()));
-      if (reversal != current) {
-        return Failed(current, "the reversal index does not name this reversal");
-      }
+    if (auto at = snapshots.find(walk.current); at != snapshots.end()) {
+      RETURN_IF_ERROR(CompareSnapshots(at->second, walk, stored.hash, &report));
     }
-    absl::Status applied = books.Apply(event);
-    if (!applied.ok()) return Failed(current, applied.message());
-    merkle.AddLeaf(MerkleLeafHash(stored.hash));
-    if (options.digest.has_value() && options.digest->sequence == current) {
-      if (stored.hash != options.digest->head_hash || merkle.Root() != options.digest->merkle_root) {
-        return Failed(current, "the log no longer extends the digest: its first events hash "
-                               "to another Merkle root or head hash (history was rewritten)");
-      }
+    if (options.progress && walk.current % limits::kVerifyProgressEvents == 0) {
+      options.progress(walk.current, head);
     }
-    if (auto at = snapshots.find(current); at != snapshots.end()) {
-      for (const v1::SnapshotRecord& record : at->second) {
-        for (const Projection* projection : books.all()) {
-          if (projection->name() != record.projection()) continue;
-          if (record.version() != projection->version() ||
-              record.chain_hash() != HashBytes(stored.hash)) {
-            report.warnings.push_back(absl::StrCat(
-                "snapshot ", record.projection(), " at event ", current,
-                " is of another version or chain and is never used; not compared"));
-            continue;
-          }
-          if (record.state() != projection->SerializeState()) {
-            return Failed(current, absl::StrCat("the ", record.projection(),
-                                                " snapshot differs from a full rebuild"));
-          }
-          ++report.snapshots_checked;
-        }
-      }
-    }
-    if (options.progress && current % limits::kVerifyProgressEvents == 0) options.progress(current, head);
   }
-  if (current != head) {
-    return absl::DataLossError(absl::StrCat("the log ends at event ", current,
-                                            " but its head names event ", head));
-  }
-  if (options.digest.has_value() && options.digest->sequence > current) {
-    return absl::DataLossError(absl::StrCat("the log holds ", current,
-                                            " events, fewer than the digest's ",
-                                            options.digest->sequence, " (events were dropped)"));
-  }
-  RETURN_IF_ERROR(CheckEventIdIndex(*store_, *this, log_ids, set_key));
-  ASSIGN_OR_RETURN(uint64_t reversal_entries, CountEntries(*store_, LogIndex::kReversals));
-  if (reversal_entries != reversals) {
-    return absl::DataLossError(absl::StrCat("the reversal index holds ", reversal_entries,
-                                            " entries for ", reversals, " reversals"));
-  }
+  RETURN_IF_ERROR(CheckEnd(*store_, *this, head, options, walk));
   for (const auto& [at, records] : snapshots) {
     if (at > head) {
       report.warnings.push_back(absl::StrCat("a snapshot at event ", at, " is past the head"));
     }
   }
-  if (options.progress) options.progress(current, head);
-  report.events = current;
+  if (options.progress) options.progress(walk.current, head);
+  report.events = walk.current;
   report.seconds = absl::ToDoubleSeconds(absl::Now() - start);
   return report;
 }
