@@ -11,6 +11,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "base/check.h"
+#include "base/limits.h"
 
 namespace aidledger::app {
 namespace {
@@ -21,8 +22,7 @@ using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Reflection;
 
-// Nesting deeper than this is not a report (and protobuf's own limit is 100).
-constexpr int kDepthMax = 32;
+using limits::kJsonWriterDepthMax;
 
 // The code points above ASCII that protobuf's JSON printer writes as \u
 // escapes (C1 controls and Unicode format characters), as ranges.
@@ -163,7 +163,7 @@ void AppendValue(const Message& message, const FieldDescriptor* field, int index
                  int depth, std::string* out);
 
 void AppendMessage(const Message& message, bool defaults, int depth, std::string* out) {
-  AIDLEDGER_CHECK(depth < kDepthMax);
+  AIDLEDGER_CHECK(depth < kJsonWriterDepthMax);
   const Descriptor* descriptor = message.GetDescriptor();
   const Reflection* reflection = message.GetReflection();
   out->push_back('{');

@@ -60,6 +60,16 @@ inline constexpr uint64_t kVerifyProgressEvents = 4096;
 // An inclusion proof's audit path: one hash per level of a tree of at most
 // 2^64 leaves.
 inline constexpr int kAuditPathDepthMax = 64;
+
+// A snapshot key file is 64 hex digits (a 32-byte key) and perhaps a
+// newline: no more of it is read.
+inline constexpr size_t kSnapshotKeyFileBytesMax = 2 * 32 + 2;
+// The fold decoder reads Event -> EventReversed -> target Event; a target
+// nested deeper (itself a reversal: never written, validation admits only
+// money targets) goes to protobuf's parser.
+inline constexpr int kFoldTargetDepthMax = 1;
+// The JSON writer's nesting: deeper is not a report (protobuf's own is 100).
+inline constexpr int kJsonWriterDepthMax = 32;
 inline constexpr size_t kImportRejectionsListedMax = 100;
 // An import reads the next batch while writing one only for batches up to
 // this many events, so that holding two stays small.

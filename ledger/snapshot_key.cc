@@ -17,6 +17,7 @@
 #include "absl/strings/strip.h"
 #include "base/check.h"
 #include "base/errors.h"
+#include "base/limits.h"
 
 namespace aidledger {
 namespace {
@@ -29,8 +30,8 @@ namespace {
 // authenticating anything else the product may one day MAC.
 constexpr absl::string_view kLabel = "aidledger snapshot mac v1";
 
-// A key file is 64 hex digits and perhaps a newline; read no more.
-constexpr size_t kKeyFileBytesMax = 2 * kHashBytes + 2;
+using limits::kSnapshotKeyFileBytesMax;
+static_assert(kSnapshotKeyFileBytesMax == 2 * kHashBytes + 2);
 
 std::string BigEndian(uint64_t value, int bytes) {
   std::string out(static_cast<size_t>(bytes), '\0');
@@ -49,7 +50,7 @@ absl::StatusOr<std::optional<Hash>> ReadSnapshotKey(const std::string& path) {
   if (fd < 0 && errno == ENOENT) return std::nullopt;
   if (fd < 0) return UsageError(absl::StrCat("cannot read the snapshot key ", path, ": ", std::strerror(errno)));
   struct stat info;
-  std::string text(kKeyFileBytesMax + 1, '\0');
+  std::string text(kSnapshotKeyFileBytesMax + 1, '\0');
   ssize_t got = -1;
   if (::fstat(fd, &info) == 0 && S_ISREG(info.st_mode)) got = ::read(fd, text.data(), text.size());
   ::close(fd);

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/errors.h"
 #include "base/fields.h"
+#include "base/limits.h"
 #include "base/status_macros.h"
 
 namespace aidledger {
@@ -14,10 +15,7 @@ namespace {
 constexpr int kVarintBytesMax = 10;
 // The highest field number any message of events.proto uses.
 constexpr uint64_t kFieldNumberMax = 17;
-// Event -> EventReversed -> target Event: a target that is itself a
-// reversal (never written; validation admits only money targets) goes to
-// protobuf.
-constexpr int kTargetDepthMax = 1;
+using limits::kFoldTargetDepthMax;
 
 enum WireType : uint64_t { kVarint = 0, kFixed64 = 1, kLengthDelimited = 2, kFixed32 = 5 };
 
@@ -210,7 +208,7 @@ bool DecodeEvent(absl::string_view bytes, int depth, FoldEvent* out, FoldEvent* 
     if (number != v1::Event::kEventReversed) {
       return WalkMessage(value, PayloadSchema(number), out, NoNested);
     }
-    if (depth >= kTargetDepthMax) return false;
+    if (depth >= kFoldTargetDepthMax) return false;
     *target = FoldEvent();
     out->target = target;
     return WalkMessage(value, PayloadSchema(number), out, [&](uint64_t, absl::string_view stamp) {
