@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "aidledger/v1/cli.pb.h"
 #include "absl/strings/str_join.h"
 #include "app/drafts.h"
 #include "app/json_writer.h"
@@ -27,6 +28,15 @@ std::string ToJson(const google::protobuf::Message& message, bool defaults) {
   auto status = google::protobuf::util::MessageToJsonString(message, &json, options);
   AIDLEDGER_CHECK(status.ok());  // only fails for Any with unknown types
   return json;
+}
+
+std::string ReceiptJson(const AppendResult& result) {
+  v1::AppendReceipt receipt;
+  receipt.set_seq(result.sequence);
+  receipt.set_event_id(result.event_id);
+  receipt.set_hash(Hex(result.hash));
+  receipt.set_duplicate(result.duplicate);
+  return ToJson(receipt, true);
 }
 
 std::string EventSummary(const v1::Event& event) {

@@ -21,6 +21,10 @@ std::string ToJson(const google::protobuf::Message& message, bool defaults);
 // A one-line summary of the event, for the log table.
 std::string EventSummary(const v1::Event& event);
 
+// The receipt of an append as JSON (v1::AppendReceipt, every field written):
+// what `--format json` prints and POST /v1/events answers.
+std::string ReceiptJson(const AppendResult& result);
+
 // How many terminal columns `text` takes (CJK ideographs and fullwidth forms
 // take two).
 size_t DisplayWidth(const std::string& text);

@@ -38,12 +38,7 @@ absl::Status RunAppend(const Globals& globals, const std::string& type,
   ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kWrite));
   ASSIGN_OR_RETURN(AppendResult result, ledger->Append(std::move(draft)));
   if (globals.format == "json") {
-    v1::AppendReceipt receipt;
-    receipt.set_seq(result.sequence);
-    receipt.set_event_id(result.event_id);
-    receipt.set_hash(Hex(result.hash));
-    receipt.set_duplicate(result.duplicate);
-    std::cout << app::ToJson(receipt, true) << "\n";
+    std::cout << app::ReceiptJson(result) << "\n";
   } else if (result.duplicate) {
     std::cout << "duplicate seq=" << result.sequence << " event_id=" << result.event_id
               << " hash=" << Hex(result.hash) << " (already in the ledger; nothing appended)\n";

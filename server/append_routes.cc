@@ -97,15 +97,6 @@ absl::StatusOr<std::vector<v1::Event>> ParseBody(const std::string& body) {
   return drafts;
 }
 
-std::string ReceiptJson(const AppendResult& result) {
-  v1::AppendReceipt receipt;
-  receipt.set_seq(result.sequence);
-  receipt.set_event_id(result.event_id);
-  receipt.set_hash(Hex(result.hash));
-  receipt.set_duplicate(result.duplicate);
-  return ToJson(receipt, true);
-}
-
 void Service::HandleAppend(const http::Request& request, const Caller& caller,
                            http::Response& response) {
   absl::StatusOr<std::vector<v1::Event>> drafts = ParseBody(request.body);
