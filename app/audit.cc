@@ -245,14 +245,21 @@ absl::Status Replay(const Ledger& ledger, const ReplayOptions& options, std::ost
 absl::StatusOr<uint64_t> Restore(const std::string& file, const std::string& db,
                                  const std::string& snapshot_key) {
   std::error_code error;
-  if (std::filesystem::exists(db, error) && !std::filesystem::is_empty(db, error)) {
+  const bool on_postgres = Ledger::IsPostgres(db);
+  if (!on_postgres && std::filesystem::exists(db, error) && !std::filesystem::is_empty(db, error)) {
     return UsageError(absl::StrCat(db, " is not empty; restore needs an empty or absent directory"));
   }
   std::ifstream in(file, std::ios::binary);
   if (!in) return UsageError(absl::StrCat("cannot open ", file));
-  const std::string key_path = snapshot_key.empty() ? DefaultSnapshotKeyPath(db) : snapshot_key;
-  const bool key_existed = std::filesystem::exists(key_path, error);
-  RETURN_IF_ERROR(Ledger::Create(db, key_path));
+  // On PostgreSQL the key is the ledger's default one unless given (Ledger::Create).
+  const std::string key_path =
+      !snapshot_key.empty() || on_postgres ? snapshot_key : DefaultSnapshotKeyPath(db);
+  const bool key_existed = key_path.empty() || std::filesystem::exists(key_path, error);
+  absl::Status created = Ledger::Create(db, key_path);
+  if (on_postgres && absl::IsAlreadyExists(created)) {
+    return UsageError(absl::StrCat(created.message(), "; restore needs a new ledger"));
+  }
+  RETURN_IF_ERROR(created);
   auto restored = [&]() -> absl::StatusOr<uint64_t> {
     ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger,
                      Ledger::Open(db, {.snapshot_key_path = key_path}));
@@ -291,6 +298,13 @@ absl::StatusOr<uint64_t> Restore(const std::string& file, const std::string& db,
     if (!appended.ok()) return WithContext(appended, absl::StrCat(file, ": "));
     return ledger->head().sequence;
   }();
+  if (!restored.ok() && on_postgres) {
+    // aidledger deletes nothing from a database: the batches committed stay.
+    return absl::Status(restored.status().code(),
+                        absl::StrCat(restored.status().message(), "; ", Ledger::DisplayName(db),
+                                     " keeps the events restored before it: restore into a new "
+                                     "ledger name"));
+  }
   if (!restored.ok()) {  // leave nothing partial
     std::filesystem::remove_all(db, error);
     if (!key_existed) std::filesystem::remove(key_path, error);

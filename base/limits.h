@@ -122,6 +122,16 @@ inline constexpr uint64_t kUnflushedBytesWorthFlushing = 1ull << 20;
 // looked up this many at a time).
 inline constexpr size_t kMultiGetKeysMax = 1024;
 
+// PostgreSQL (ledger/store/postgres_log_store.h). A ledger's name in its
+// database (`--db postgresql://...?ledger=NAME`).
+inline constexpr size_t kLedgerNameBytesMax = 64;
+// Connections one store holds open at most (each cursor and query borrows
+// one; a borrower waits when all are out).
+inline constexpr size_t kPgConnectionsMax = 16;
+// Rows a cursor fetches per query, and rows one INSERT statement carries.
+inline constexpr size_t kPgRowsPerFetch = 1'000;
+inline constexpr size_t kPgRowsPerInsert = 500;
+
 // A forward scan of the log or its index asks the disk for this much at a
 // time, instead of one small read per block (a rebuild of 1M events:
 // 37,900 reads -> 211).

@@ -19,14 +19,23 @@
 namespace aidledger::cli {
 namespace {
 
-absl::Status RunInit(const Globals& globals) {
+absl::Status RunInit(const Globals& globals, bool if_missing) {
+  const bool on_postgres = Ledger::IsPostgres(globals.db);
   absl::Status created = Ledger::Create(globals.db, globals.snapshot_key);
   if (created.code() == absl::StatusCode::kAlreadyExists) {
-    std::cout << "a ledger already exists at " << globals.db << "; nothing changed\n";
+    // A RocksDB directory has always been left as it is; on a shared
+    // database a second init is more likely a mistake, so it must be asked for.
+    if (!on_postgres) {
+      std::cout << "a ledger already exists at " << globals.db << "; nothing changed\n";
+      return absl::OkStatus();
+    }
+    if (!if_missing) return UsageError(created.message());
+    std::cout << Ledger::DisplayName(globals.db) << " already exists; nothing changed\n";
     return absl::OkStatus();
   }
   RETURN_IF_ERROR(created);
-  std::cout << "initialized an empty ledger at " << globals.db << "\n";
+  std::cout << "initialized an empty "
+            << (on_postgres ? Ledger::DisplayName(globals.db) : "ledger at " + globals.db) << "\n";
   return absl::OkStatus();
 }
 
@@ -156,7 +165,10 @@ absl::Status RunImport(const Globals& globals, const ImportFlags& flags) {
 void DefineAppendCommands(CLI::App& app, const Globals& globals, Commands& commands) {
   CLI::App* init = app.add_subcommand("init", "create an empty ledger at --db");
   init->fallthrough();
-  commands.Add(init, [&globals] { return RunInit(globals); });
+  bool* if_missing = commands.Keep<bool>();
+  init->add_flag("--if-missing", *if_missing,
+                 "on PostgreSQL: succeed when the ledger exists (and migrate the schema)");
+  commands.Add(init, [&globals, if_missing] { return RunInit(globals, *if_missing); });
 
   Appenders adder(globals, commands);
   CLI::App* region = app.add_subcommand("region", "regions (administrative divisions)");

@@ -35,8 +35,10 @@ absl::Status RunVerify(const Globals& globals, const AuditFlags& flags) {
   const double rate = report.seconds > 0 ? static_cast<double>(report.events) / report.seconds : 0;
   std::cout << absl::StrFormat(
       "verified %d events in %.3f s (%.0f events/s): hashes, chain, indexes, validation, "
-      "RocksDB checksums; %d snapshot states equal the rebuild",
-      report.events, report.seconds, rate, report.snapshots_checked);
+      "%s; %d snapshot states equal the rebuild",
+      report.events, report.seconds, rate,
+      Ledger::IsPostgres(globals.db) ? "PostgreSQL's page checksums as read" : "RocksDB checksums",
+      report.snapshots_checked);
   if (options.digest.has_value()) {
     std::cout << "; the log extends the digest at seq " << options.digest->sequence;
   }
@@ -98,7 +100,7 @@ absl::Status RunReplay(const Globals& globals, AuditFlags flags) {
 
 absl::Status RunRestore(const Globals& globals, const AuditFlags& flags) {
   ASSIGN_OR_RETURN(uint64_t events, app::Restore(flags.restore_file, globals.db, globals.snapshot_key));
-  std::cout << "restored " << events << " events into " << globals.db << "\n";
+  std::cout << "restored " << events << " events into " << Ledger::DisplayName(globals.db) << "\n";
   return absl::OkStatus();
 }
 

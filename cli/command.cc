@@ -27,7 +27,7 @@ absl::Status Commands::RunParsed() const {
 }
 
 absl::StatusOr<std::unique_ptr<Ledger>> OpenLedger(const Globals& globals, Access access) {
-  if (!Ledger::Exists(globals.db)) {
+  if (!Ledger::IsPostgres(globals.db) && !Ledger::Exists(globals.db)) {
     return UsageError(absl::StrCat("no ledger at ", globals.db,
                                    "; create one with `aidledger init --db ", globals.db, "`"));
   }

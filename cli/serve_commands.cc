@@ -25,7 +25,7 @@ absl::Status RunServe(const Globals& globals, ServeFlags flags) {
   flags.options.on_listening = [&globals, scheme](const std::string& address,
                                                   const std::string& metrics_address) {
     std::cout << "aidledger serve: listening on " << scheme << "://" << address << " (ledger "
-              << globals.db << "); SIGTERM or Ctrl-C stops it, SIGHUP reloads TLS files"
+              << Ledger::DisplayName(globals.db) << "); SIGTERM or Ctrl-C stops it, SIGHUP reloads TLS files"
               << std::endl;
     if (!metrics_address.empty()) {
       std::cout << "aidledger serve: metrics without a token on " << scheme << "://" << metrics_address

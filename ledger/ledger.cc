@@ -3,6 +3,7 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 
 #include "absl/container/flat_hash_map.h"
@@ -13,6 +14,7 @@
 #include "base/errors.h"
 #include "base/fields.h"
 #include "ledger/store/codec.h"
+#include "ledger/store/postgres_log_store.h"
 #include "ledger/store/rocks_log_store.h"
 #include "base/limits.h"
 #include "ledger/snapshot_key.h"
@@ -189,7 +191,59 @@ absl::Status Ledger::VisitHashes(uint64_t from, uint64_t to,
   return absl::OkStatus();
 }
 
+namespace {
+
+// The snapshot key of a PostgreSQL ledger when none is given: a file per
+// ledger name in the user's configuration directory (a RocksDB ledger's is
+// beside its directory).
+std::string PostgresKeyPath(const PostgresAddress& address) {
+  const char* config = std::getenv("XDG_CONFIG_HOME");
+  const char* home = std::getenv("HOME");
+  const std::string base = (config != nullptr && *config != '\0')
+                               ? std::string(config)
+                               : absl::StrCat(home != nullptr && *home != '\0' ? home : ".",
+                                              "/.config");
+  return absl::StrCat(base, "/aidledger/", address.ledger, ".key");
+}
+
+// The snapshot key at `key_path`, made (with its directory) when absent.
+absl::Status EnsureSnapshotKey(const std::string& key_path) {
+  ASSIGN_OR_RETURN(std::optional<Hash> key, ReadSnapshotKey(key_path));
+  if (key.has_value()) return absl::OkStatus();
+  const std::filesystem::path parent = std::filesystem::path(key_path).parent_path();
+  std::error_code error;
+  if (!parent.empty() && !std::filesystem::exists(parent, error)) {
+    std::filesystem::create_directories(parent, error);
+    if (error) {
+      return UsageError(absl::StrCat("cannot create ", parent.string(), ": ", error.message()));
+    }
+    std::filesystem::permissions(parent, std::filesystem::perms::owner_all, error);
+  }
+  return CreateSnapshotKey(key_path).status();
+}
+
+absl::Status CreateOnPostgres(const std::string& db, const std::string& snapshot_key_path) {
+  ASSIGN_OR_RETURN(PostgresAddress address, ParsePostgresUri(db));
+  RETURN_IF_ERROR(EnsureSnapshotKey(snapshot_key_path.empty() ? PostgresKeyPath(address)
+                                                              : snapshot_key_path));
+  ASSIGN_OR_RETURN(std::unique_ptr<PostgresLogStore> store,
+                   PostgresLogStore::Open(address, {.migrate = true}));
+  return store->Initialize();
+}
+
+}  // namespace
+
+bool Ledger::IsPostgres(const std::string& dir) { return IsPostgresUri(dir); }
+
+std::string Ledger::DisplayName(const std::string& db) {
+  if (!IsPostgresUri(db)) return db;
+  absl::StatusOr<PostgresAddress> address = ParsePostgresUri(db);
+  if (!address.ok()) return "a PostgreSQL ledger";
+  return absl::StrCat("ledger ", address->ledger, " at ", address->where);
+}
+
 absl::Status Ledger::Create(const std::string& dir, const std::string& snapshot_key_path) {
+  if (IsPostgresUri(dir)) return CreateOnPostgres(dir, snapshot_key_path);
   if (Exists(dir)) return absl::AlreadyExistsError(absl::StrCat("a ledger already exists at ", dir));
   std::error_code exists_error;
   if (std::filesystem::exists(dir, exists_error) && !std::filesystem::is_empty(dir, exists_error)) {
@@ -197,10 +251,8 @@ absl::Status Ledger::Create(const std::string& dir, const std::string& snapshot_
     return UsageError(absl::StrCat(dir, " is not empty and holds no ledger; a ledger needs an empty "
                                         "or absent directory"));
   }
-  const std::string key_path =
-      snapshot_key_path.empty() ? DefaultSnapshotKeyPath(dir) : snapshot_key_path;
-  ASSIGN_OR_RETURN(std::optional<Hash> key, ReadSnapshotKey(key_path));
-  if (!key.has_value()) RETURN_IF_ERROR(CreateSnapshotKey(key_path).status());
+  RETURN_IF_ERROR(EnsureSnapshotKey(snapshot_key_path.empty() ? DefaultSnapshotKeyPath(dir)
+                                                              : snapshot_key_path));
   std::error_code error;
   std::filesystem::create_directories(dir, error);
   if (error) {
@@ -218,10 +270,22 @@ bool Ledger::Exists(const std::string& dir) {
 
 absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir,
                                                      const LedgerOptions& options) {
+  LedgerOptions with_key = options;
+  if (IsPostgresUri(dir)) {
+    ASSIGN_OR_RETURN(PostgresAddress address, ParsePostgresUri(dir));
+    ASSIGN_OR_RETURN(std::unique_ptr<PostgresLogStore> store,
+                     PostgresLogStore::Open(address, {.migrate = !options.read_only}));
+    ASSIGN_OR_RETURN(std::optional<std::string> version, store->FormatVersion());
+    if (!version.has_value()) {
+      return UsageError(absl::StrCat("no ledger named ", address.ledger, " at ", address.where,
+                                     "; create one with `aidledger init`"));
+    }
+    if (with_key.snapshot_key_path.empty()) with_key.snapshot_key_path = PostgresKeyPath(address);
+    return Open(std::move(store), DisplayName(dir), with_key);
+  }
   ASSIGN_OR_RETURN(std::unique_ptr<RocksLogStore> store,
                    RocksLogStore::Open(dir, {.read_only = options.read_only,
                                              .create_if_missing = false}));
-  LedgerOptions with_key = options;
   if (with_key.snapshot_key_path.empty()) with_key.snapshot_key_path = DefaultSnapshotKeyPath(dir);
   return Open(std::move(store), dir, with_key);
 }

@@ -227,16 +227,27 @@ class EventReader {
 
 class Ledger {
  public:
-  // Creates an empty ledger in `dir`, and its snapshot key in
-  // `snapshot_key_path` (empty: the default) unless a valid one is there.
-  // kAlreadyExists when a ledger is there.
+  // `dir` names a ledger: a RocksDB directory, or a PostgreSQL URI
+  // (postgresql://USER@HOST:PORT/DBNAME?ledger=NAME, ledger/store/postgres_address.h).
+  //
+  // Creates an empty ledger at `dir`, and its snapshot key in
+  // `snapshot_key_path` (empty: the default, beside a RocksDB directory or
+  // $XDG_CONFIG_HOME/aidledger/NAME.key for PostgreSQL) unless a valid one is
+  // there. kAlreadyExists when a ledger is there.
   static absl::Status Create(const std::string& dir, const std::string& snapshot_key_path = "");
   // True when `dir` holds a RocksDB database (a ledger or something else).
   static bool Exists(const std::string& dir);
+  // Whether `dir` is a PostgreSQL URI rather than a RocksDB directory.
+  static bool IsPostgres(const std::string& dir);
+  // `dir` as messages may show it: a PostgreSQL URI without its user and
+  // password ("ledger NAME at HOST:PORT/DBNAME").
+  static std::string DisplayName(const std::string& dir);
 
-  // Opens the ledger in `dir` and folds the log into the live Books.
+  // Opens the ledger at `dir` and folds the log into the live Books.
   // kNotFound: no ledger; kUnavailable: another process holds it;
   // kDataLoss: the stored head and the log disagree, or a record is damaged.
+  // On PostgreSQL a writable open migrates the schema forward, and a
+  // missing ledger or an unreachable database is a usage error.
   static absl::StatusOr<std::unique_ptr<Ledger>> Open(const std::string& dir,
                                                       const LedgerOptions& options);
   // Opens the ledger `store` holds (any LogStore). `name` stands for it in

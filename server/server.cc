@@ -2,6 +2,7 @@
 
 #include "server/service.h"
 
+
 #include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
@@ -164,7 +165,8 @@ absl::Status Serve(const ServeOptions& options) {
   sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  if (!Ledger::Exists(options.db)) {
+  const bool on_postgres = Ledger::IsPostgres(options.db);
+  if (!on_postgres && !Ledger::Exists(options.db)) {
     return UsageError(absl::StrCat("no ledger at ", options.db, "; create one with `aidledger init`"));
   }
   LedgerOptions ledger_options;
@@ -194,7 +196,10 @@ absl::Status Serve(const ServeOptions& options) {
   if (!bound.ok()) return bound.status();
   RETURN_IF_ERROR(service.Start());
   const std::string address = absl::StrCat(host, ":", *bound);
-  if (absl::Status marked = WriteMarker(options.db, address); !marked.ok()) {
+  // The marker tells a CLI beside a RocksDB ledger why it is locked; a
+  // PostgreSQL ledger has no lock and no directory to mark.
+  absl::Status marked = on_postgres ? absl::OkStatus() : WriteMarker(options.db, address);
+  if (!marked.ok()) {
     service.StopCommitter();
     return marked;
   }
@@ -226,7 +231,7 @@ absl::Status Serve(const ServeOptions& options) {
   // request that raced the signal is not left hanging.
   service.StopCommitter();
   std::error_code error;
-  std::filesystem::remove(ServerMarkerPath(options.db), error);
+  if (!on_postgres) std::filesystem::remove(ServerMarkerPath(options.db), error);
   // If serving ended without a signal, wake the signal thread up.
   if (!signaled) pthread_kill(signals.native_handle(), SIGTERM);
   signals.join();

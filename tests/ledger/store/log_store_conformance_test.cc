@@ -7,9 +7,12 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "ledger/store/codec.h"
 #include "ledger/store/log_store.h"
+#include "ledger/store/postgres_log_store.h"
 #include "ledger/store/rocks_log_store.h"
+#include "tests/testing/postgres.h"
 #include "tests/testing/rocksdb_edit.h"
 #include "tests/testing/testing.h"
 
@@ -42,6 +45,24 @@ std::vector<StoreKind> Kinds() {
       .damage_record = [](const std::string& dir, uint64_t sequence) {
         // A value too short to be a record.
         return testing::RocksDbPut(dir, "events", internal::EncodeSequence(sequence), "\x01");
+      },
+  }, {
+      // A ledger of its own per test, in the test PostgreSQL's database.
+      .name = "PostgreSQL",
+      .open = [](const std::string& dir) -> absl::StatusOr<std::unique_ptr<LogStore>> {
+        ASSIGN_OR_RETURN(std::string uri, testing::TestPostgresUri());
+        ASSIGN_OR_RETURN(PostgresAddress address,
+                         ParsePostgresUri(absl::StrCat(uri, "?ledger=", testing::LedgerNameFor(dir))));
+        ASSIGN_OR_RETURN(std::unique_ptr<PostgresLogStore> store,
+                         PostgresLogStore::Open(address, {.migrate = true}));
+        return std::unique_ptr<LogStore>(std::move(store));
+      },
+      .damage_record = [](const std::string& dir, uint64_t sequence) -> absl::Status {
+        // A hash that is not 32 bytes, written by the database's superuser.
+        ASSIGN_OR_RETURN(std::string uri, testing::TestPostgresUri());
+        return testing::PgExecute(
+            uri, absl::StrCat("UPDATE events SET hash = '\\x01' WHERE ledger_id = '",
+                              testing::LedgerNameFor(dir), "' AND seq = ", sequence));
       },
   }};
 }

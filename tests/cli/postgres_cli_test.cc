@@ -1,0 +1,187 @@
+// End to end on PostgreSQL: the built binary against the test PostgreSQL
+// (ctest fixture "postgres"), each test on a ledger of its own in the one
+// database. The same events give the same bytes, hashes and digests as on
+// RocksDB; history rewritten behind the product's back is caught as on
+// RocksDB; an application role cannot rewrite it at all.
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "tests/cli/run.h"
+#include "tests/testing/postgres.h"
+#include "tests/testing/testing.h"
+
+namespace aidledger {
+namespace {
+
+using testing::RunAidledger;
+using testing::RunResult;
+
+std::string TestData(const std::string& name) {
+  return absl::StrCat(AIDLEDGER_SOURCE_DIR, "/tests/app/testdata/", name);
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+class PostgresCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::string> uri = testing::TestPostgresUri();
+    ASSERT_TRUE(uri.ok()) << uri.status();
+    database_ = *uri;
+    ledger_ = testing::LedgerNameFor(dir_.path());
+    db_ = absl::StrCat(database_, "?ledger=", ledger_);
+  }
+  // aidledger --db DB --snapshot-key KEY ARGS..., as a clerk.
+  RunResult Run(std::vector<std::string> args, const std::string& db = "") {
+    args.insert(args.begin(), {"--db", db.empty() ? db_ : db, "--snapshot-key", dir_.Sub("key")});
+    return RunAidledger(args, dir_.path(), {"AIDLEDGER_ACTOR=clerk"});
+  }
+  void MustRun(std::vector<std::string> args) {
+    RunResult result = Run(args);
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+  }
+  void Restore() {
+    RunResult restored = Run({"restore", TestData("export-0.1.0.jsonl")});
+    ASSERT_EQ(restored.exit_code, 0) << restored.err;
+  }
+  absl::Status Sql(const std::string& sql) {
+    return testing::PgExecute(database_, absl::StrReplaceAll(sql, {{"LEDGER", ledger_}}));
+  }
+
+  testing::TempDir dir_;
+  std::string database_;  // the test database's URI, no ledger=
+  std::string ledger_;
+  std::string db_;
+};
+
+// The export of release 0.1.0 (made on RocksDB) restores into PostgreSQL to
+// the same chain, the same figures and the same export bytes.
+TEST_F(PostgresCliTest, AnExportFromRocksDbRestoresToTheSameDigestFiguresAndBytes) {
+  Restore();
+  RunResult verified = Run({"verify", "--digest", TestData("export-0.1.0.digest.json")});
+  EXPECT_EQ(verified.exit_code, 0) << verified.err;
+  RunResult replayed = Run({"replay", "--format", "jsonl"});
+  ASSERT_EQ(replayed.exit_code, 0) << replayed.err;
+  EXPECT_EQ(replayed.out, ReadFile(TestData("export-0.1.0.jsonl")));
+  RunResult balances = Run({"balances", "--format", "json"});
+  ASSERT_EQ(balances.exit_code, 0) << balances.err;
+  EXPECT_EQ(balances.out, ReadFile(TestData("export-0.1.0.balances.json")));
+  // And back to RocksDB: the same digest again.
+  const std::string rocks = dir_.Sub("rocks");
+  std::ofstream(dir_.Sub("again.jsonl")) << replayed.out;
+  RunResult back = RunAidledger({"--db", rocks, "restore", dir_.Sub("again.jsonl")}, dir_.path());
+  ASSERT_EQ(back.exit_code, 0) << back.err;
+  RunResult rocks_verified = RunAidledger(
+      {"--db", rocks, "verify", "--digest", TestData("export-0.1.0.digest.json")}, dir_.path());
+  EXPECT_EQ(rocks_verified.exit_code, 0) << rocks_verified.err;
+}
+
+TEST_F(PostgresCliTest, AppendsRepeatsAndRejectionsBehaveAsOnRocksDb) {
+  Restore();
+  RunResult sale = Run({"sale", "--region", "540202", "--amount", "5", "--date", "2022-01-01",
+                        "--event-id", "pg-sale-1"});
+  ASSERT_EQ(sale.exit_code, 0) << sale.err;
+  EXPECT_TRUE(absl::StartsWith(sale.out, "appended seq=17 event_id=pg-sale-1 ")) << sale.out;
+  RunResult repeat = Run({"sale", "--region", "540202", "--amount", "5", "--date", "2022-01-01",
+                          "--event-id", "pg-sale-1"});
+  ASSERT_EQ(repeat.exit_code, 0) << repeat.err;
+  EXPECT_TRUE(absl::StartsWith(repeat.out, "duplicate seq=17 ")) << repeat.out;
+  // DX-001 was given 1,234,567.89 and has disbursed 100,000: 2,000,000 is too much.
+  RunResult overspent = Run({"disburse", "--project", "DX-001", "--amount", "2000000",
+                             "--date", "2022-01-02"});
+  EXPECT_EQ(overspent.exit_code, 3) << overspent.err;
+  EXPECT_TRUE(absl::StrContains(overspent.err, "[OVERSPENT]")) << overspent.err;
+  RunResult digest = Run({"digest"});
+  ASSERT_EQ(digest.exit_code, 0) << digest.err;
+  EXPECT_TRUE(absl::StrContains(digest.out, "\"seq\":\"17\"")) << digest.out;
+  EXPECT_EQ(Run({"verify"}).exit_code, 0);
+}
+
+TEST_F(PostgresCliTest, InitCreatesOnceAndAgainOnlyWhenAskedIfMissing) {
+  RunResult created = Run({"init"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  EXPECT_EQ(created.out, absl::StrCat("initialized an empty ledger ", ledger_, " at ",
+                                      database_.substr(database_.find('@') + 1), "\n"));
+  RunResult again = Run({"init"});
+  EXPECT_EQ(again.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(again.err, absl::StrCat("a ledger named ", ledger_, " exists")))
+      << again.err;
+  EXPECT_EQ(Run({"init", "--if-missing"}).exit_code, 0);
+  RunResult missing = Run({"balances"}, absl::StrCat(database_, "?ledger=", ledger_, "-none"));
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(missing.err, "no ledger named")) << missing.err;
+}
+
+// An unreachable database is exit 2 with one line naming host and port,
+// never the password.
+TEST_F(PostgresCliTest, AnUnreachableDatabaseIsOneLineWithoutThePassword) {
+  RunResult result =
+      Run({"balances"}, "postgresql://clerk:s3cret-pw@127.0.0.1:1/aid?ledger=main&connect_timeout=2");
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(result.err, "127.0.0.1:1/aid")) << result.err;
+  EXPECT_FALSE(absl::StrContains(result.err, "s3cret")) << result.err;
+  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+}
+
+// A superuser's edit of a row, or a deleted row, is caught by verify naming
+// the sequence (exit 4), and reads refuse to fold it into figures.
+TEST_F(PostgresCliTest, RowsRewrittenOrDeletedBehindItsBackAreCaught) {
+  Restore();
+  ASSERT_THAT(Sql("UPDATE events SET payload = overlay(payload placing '\\x39'::bytea from 60 "
+                  "for 1) WHERE ledger_id = 'LEDGER' AND seq = 12"),
+              testing::IsOk());
+  RunResult verified = Run({"verify"});
+  EXPECT_EQ(verified.exit_code, 4);
+  EXPECT_TRUE(absl::StrContains(verified.err, "event 12")) << verified.err;
+  EXPECT_EQ(Run({"balances"}).exit_code, 4);
+
+  const std::string other = absl::StrCat(ledger_, "-gap");
+  const std::string gapped = absl::StrCat(database_, "?ledger=", other);
+  RunResult restored = Run({"restore", TestData("export-0.1.0.jsonl")}, gapped);
+  ASSERT_EQ(restored.exit_code, 0) << restored.err;
+  ASSERT_THAT(testing::PgExecute(database_, absl::StrCat("DELETE FROM events WHERE ledger_id = '",
+                                                          other, "' AND seq = 7")),
+              testing::IsOk());
+  RunResult gap = Run({"verify"}, gapped);
+  EXPECT_EQ(gap.exit_code, 4);
+  EXPECT_TRUE(absl::StrContains(gap.err, "event 7")) << gap.err;
+}
+
+// The application role of the README may add events and read them, and
+// nothing else: history cannot be rewritten through it.
+TEST_F(PostgresCliTest, TheApplicationRoleAppendsButCannotRewriteHistory) {
+  Restore();
+  const std::string role = absl::StrCat("app_", ledger_.substr(2, 8));
+  ASSERT_THAT(testing::PgExecute(database_, absl::StrCat(
+                  "CREATE ROLE ", role, " LOGIN; "
+                  "GRANT SELECT, INSERT ON events, reversals TO ", role, "; "
+                  "GRANT SELECT, INSERT, UPDATE ON ledger_head, snapshots TO ", role, "; "
+                  "GRANT SELECT ON aidledger_migrations TO ", role)),
+              testing::IsOk());
+  std::string as_app = absl::StrReplaceAll(db_, {{"postgres@", absl::StrCat(role, "@")}});
+  RunResult sale = Run({"sale", "--region", "540202", "--amount", "1", "--date", "2022-01-01"},
+                       as_app);
+  EXPECT_EQ(sale.exit_code, 0) << sale.err;
+  std::string database_as_app =
+      absl::StrReplaceAll(database_, {{"postgres@", absl::StrCat(role, "@")}});
+  for (const char* sql : {"UPDATE events SET payload = payload WHERE ledger_id = 'LEDGER'",
+                          "DELETE FROM events WHERE ledger_id = 'LEDGER'",
+                          "TRUNCATE events"}) {
+    absl::Status refused =
+        testing::PgExecute(database_as_app, absl::StrReplaceAll(sql, {{"LEDGER", ledger_}}));
+    EXPECT_FALSE(refused.ok()) << sql;
+    EXPECT_TRUE(absl::StrContains(refused.message(), "permission denied")) << refused;
+  }
+  EXPECT_EQ(Run({"verify"}).exit_code, 0);
+}
+
+}  // namespace
+}  // namespace aidledger
