@@ -1,6 +1,7 @@
 #include "app/audit.h"
 
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <sstream>
 #include <unordered_map>
@@ -242,74 +243,130 @@ absl::Status Replay(const Ledger& ledger, const ReplayOptions& options, std::ost
   return absl::OkStatus();
 }
 
-absl::StatusOr<uint64_t> Restore(const std::string& file, const std::string& db,
-                                 const std::string& snapshot_key) {
+namespace {
+
+// Where the records of a verbatim write come from: the next one and, for
+// messages, where it was read ("FILE:LINE"); false at the end.
+using RecordSource = std::function<absl::StatusOr<bool>(ExportedRecord* record, std::string* where)>;
+
+// Writes the records of `next` as they are into a new ledger at `db` (a
+// restore, a copy), `limits::kRestoreBatchEvents` at a time, each event's
+// hash checked against its bytes and the chain by Submit's verbatim mode.
+// `origin` names the source in messages. On failure a RocksDB ledger is
+// removed whole; a PostgreSQL one keeps what was committed (aidledger
+// deletes nothing from a database), and the message says so.
+absl::StatusOr<LedgerHead> WriteVerbatim(absl::string_view verb, const std::string& db,
+                                         const std::string& snapshot_key,
+                                         const std::string& origin, const RecordSource& next) {
   std::error_code error;
   const bool on_postgres = Ledger::IsPostgres(db);
   if (!on_postgres && std::filesystem::exists(db, error) && !std::filesystem::is_empty(db, error)) {
-    return UsageError(absl::StrCat(db, " is not empty; restore needs an empty or absent directory"));
+    return UsageError(
+        absl::StrCat(db, " is not empty; ", verb, " needs an empty or absent directory"));
   }
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return UsageError(absl::StrCat("cannot open ", file));
   // On PostgreSQL the key is the ledger's default one unless given (Ledger::Create).
   const std::string key_path =
       !snapshot_key.empty() || on_postgres ? snapshot_key : DefaultSnapshotKeyPath(db);
   const bool key_existed = key_path.empty() || std::filesystem::exists(key_path, error);
   absl::Status created = Ledger::Create(db, key_path);
   if (on_postgres && absl::IsAlreadyExists(created)) {
-    return UsageError(absl::StrCat(created.message(), "; restore needs a new ledger"));
+    return UsageError(absl::StrCat(created.message(), "; ", verb, " needs a new ledger"));
   }
   RETURN_IF_ERROR(created);
-  auto restored = [&]() -> absl::StatusOr<uint64_t> {
+  auto written = [&]() -> absl::StatusOr<LedgerHead> {
     ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger,
                      Ledger::Open(db, {.snapshot_key_path = key_path}));
     std::vector<std::pair<v1::Event, Hash>> batch;
     Hash prev{};
-    uint64_t line_number = 0;
-    std::string line;
-    auto flush = [&]() -> absl::Status {
-      absl::Status appended = SubmitVerbatim(*ledger, &batch);
-      batch.clear();
-      return appended;
-    };
+    ExportedRecord record;
+    std::string where;
+    while (true) {
+      ASSIGN_OR_RETURN(bool more, next(&record, &where));
+      if (!more) break;
+      if (record.prev_hash != prev) {
+        return absl::DataLossError(absl::StrCat(where, ": event ", record.event.sequence(),
+                                                ": prev_hash is not the hash of the event before it"));
+      }
+      prev = record.hash;
+      batch.emplace_back(std::move(record.event), record.hash);
+      if (batch.size() == kRestoreBatchEvents) {
+        absl::Status appended = SubmitVerbatim(*ledger, &batch);
+        batch.clear();
+        if (!appended.ok()) return WithContext(appended, absl::StrCat(where, ": "));
+      }
+    }
+    absl::Status appended = SubmitVerbatim(*ledger, &batch);
+    if (!appended.ok()) return WithContext(appended, absl::StrCat(origin, ": "));
+    return ledger->head();
+  }();
+  if (!written.ok() && on_postgres) {
+    return absl::Status(written.status().code(),
+                        absl::StrCat(written.status().message(), "; ", Ledger::DisplayName(db),
+                                     " keeps the events written before it: write again into a "
+                                     "new ledger name"));
+  }
+  if (!written.ok()) {  // leave nothing partial
+    std::filesystem::remove_all(db, error);
+    if (!key_existed) std::filesystem::remove(key_path, error);
+  }
+  return written;
+}
+
+}  // namespace
+
+absl::StatusOr<uint64_t> Restore(const std::string& file, const std::string& db,
+                                 const std::string& snapshot_key) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return UsageError(absl::StrCat("cannot open ", file));
+  uint64_t line_number = 0;
+  std::string line;
+  auto next = [&](ExportedRecord* record, std::string* where) -> absl::StatusOr<bool> {
     while (std::getline(in, line)) {
       ++line_number;
+      *where = absl::StrCat(file, ":", line_number);
       if (line.size() > limits::kImportRecordBytesMax) {
-        return absl::DataLossError(absl::StrCat(file, ":", line_number, ": the line is too long"));
+        return absl::DataLossError(absl::StrCat(*where, ": the line is too long"));
       }
       if (absl::StripAsciiWhitespace(line).empty()) continue;
       absl::StatusOr<ExportedRecord> parsed = ParseExportLine(line);
       if (!parsed.ok()) {
-        return absl::DataLossError(absl::StrCat(file, ":", line_number, ": ", parsed.status().message()));
+        return absl::DataLossError(absl::StrCat(*where, ": ", parsed.status().message()));
       }
-      if (parsed->prev_hash != prev) {
-        return absl::DataLossError(absl::StrCat(file, ":", line_number, ": event ",
-                                                parsed->event.sequence(),
-                                                ": prev_hash is not the hash of the event before it"));
-      }
-      prev = parsed->hash;
-      batch.emplace_back(std::move(parsed->event), parsed->hash);
-      if (batch.size() == kRestoreBatchEvents) {
-        absl::Status appended = flush();
-        if (!appended.ok()) return WithContext(appended, absl::StrCat(file, ":", line_number, ": "));
-      }
+      *record = *std::move(parsed);
+      return true;
     }
-    absl::Status appended = flush();
-    if (!appended.ok()) return WithContext(appended, absl::StrCat(file, ": "));
-    return ledger->head().sequence;
-  }();
-  if (!restored.ok() && on_postgres) {
-    // aidledger deletes nothing from a database: the batches committed stay.
-    return absl::Status(restored.status().code(),
-                        absl::StrCat(restored.status().message(), "; ", Ledger::DisplayName(db),
-                                     " keeps the events restored before it: restore into a new "
-                                     "ledger name"));
+    return false;
+  };
+  ASSIGN_OR_RETURN(LedgerHead head, WriteVerbatim("restore", db, snapshot_key, file, next));
+  return head.sequence;
+}
+
+absl::StatusOr<CopyReport> Copy(const std::string& from, const std::string& to,
+                                const std::string& to_snapshot_key) {
+  if (!Ledger::IsPostgres(from) && !Ledger::Exists(from)) {
+    return UsageError(absl::StrCat("no ledger at ", from));
   }
-  if (!restored.ok()) {  // leave nothing partial
-    std::filesystem::remove_all(db, error);
-    if (!key_existed) std::filesystem::remove(key_path, error);
+  ASSIGN_OR_RETURN(std::unique_ptr<Ledger> source,
+                   Ledger::Open(from, {.read_only = true, .fold_on_open = false}));
+  const LedgerHead head = source->head();
+  const std::string origin = Ledger::DisplayName(from);
+  std::unique_ptr<EventReader> reader = source->Read(1, head.sequence);
+  StoredEvent stored;
+  auto next = [&](ExportedRecord* record, std::string* where) -> absl::StatusOr<bool> {
+    ASSIGN_OR_RETURN(bool more, reader->Next(&stored));
+    if (!more) return false;
+    *where = absl::StrCat(origin, ", event ", stored.sequence);
+    record->event = std::move(stored.event);
+    record->hash = stored.hash;
+    record->prev_hash = stored.prev_hash;
+    return true;
+  };
+  ASSIGN_OR_RETURN(LedgerHead copied, WriteVerbatim("copy", to, to_snapshot_key, origin, next));
+  if (copied.sequence != head.sequence || copied.hash != head.hash) {
+    return absl::DataLossError(absl::StrCat("the copy ends at event ", copied.sequence,
+                                            " but the source's head is event ", head.sequence));
   }
-  return restored;
+  return CopyReport{.events = copied.sequence, .head_hash = copied.hash};
 }
 
 }  // namespace aidledger::app

@@ -37,14 +37,29 @@ struct ReplayOptions {
 // projects (never by the number of events).
 absl::Status Replay(const Ledger& ledger, const ReplayOptions& options, std::ostream& out);
 
-// Rebuilds a ledger in the empty (or absent) directory `db` from a
-// `replay --format jsonl` export, keeping every sequence, recorded_at and
-// hash. Stops at the first event whose hash does not match, naming it, and
-// then leaves no ledger behind (nor the snapshot key it made). The new
-// ledger's snapshot key goes to `snapshot_key` (empty: DB.key). Returns the
-// number of events restored.
+// Rebuilds a ledger at `db` (an empty or absent directory, or a new
+// PostgreSQL ledger) from a `replay --format jsonl` export, keeping every
+// sequence, recorded_at and hash. Stops at the first event whose hash does
+// not match, naming it; a RocksDB ledger is then removed whole (with the
+// snapshot key it made), a PostgreSQL one keeps the batches committed. The
+// new ledger's snapshot key goes to `snapshot_key` (empty: its default).
+// Returns the number of events restored.
 absl::StatusOr<uint64_t> Restore(const std::string& file, const std::string& db,
                                  const std::string& snapshot_key = "");
+
+struct CopyReport {
+  uint64_t events = 0;
+  Hash head_hash{};
+};
+
+// Copies the whole ledger at `from` (a RocksDB directory or a PostgreSQL
+// URI) into a new ledger at `to`, verbatim: every event read with its hash
+// checked, written by Submit's verbatim mode with its hash checked again,
+// and the copy's head compared with the source's. Refuses a destination
+// that holds a ledger (usage error). `to_snapshot_key` is the copy's
+// snapshot key (empty: its default).
+absl::StatusOr<CopyReport> Copy(const std::string& from, const std::string& to,
+                                const std::string& to_snapshot_key);
 
 }  // namespace aidledger::app
 

@@ -18,6 +18,9 @@ struct AuditFlags {
   uint64_t seq = 0;
   std::string proof_file;
   std::string restore_file;
+  std::string copy_from;
+  std::string copy_to;
+  std::string copy_to_snapshot_key;
   app::ReplayOptions replay;
 };
 
@@ -98,6 +101,15 @@ absl::Status RunReplay(const Globals& globals, AuditFlags flags) {
   return app::Replay(*ledger, flags.replay, std::cout);
 }
 
+absl::Status RunCopy(const AuditFlags& flags) {
+  ASSIGN_OR_RETURN(app::CopyReport report,
+                   app::Copy(flags.copy_from, flags.copy_to, flags.copy_to_snapshot_key));
+  std::cout << "copied " << report.events << " events from " << Ledger::DisplayName(flags.copy_from)
+            << " to " << Ledger::DisplayName(flags.copy_to) << "; head hash "
+            << Hex(report.head_hash) << "\n";
+  return absl::OkStatus();
+}
+
 absl::Status RunRestore(const Globals& globals, const AuditFlags& flags) {
   ASSIGN_OR_RETURN(uint64_t events, app::Restore(flags.restore_file, globals.db, globals.snapshot_key));
   std::cout << "restored " << events << " events into " << Ledger::DisplayName(globals.db) << "\n";
@@ -136,6 +148,17 @@ void DefineAuditCommands(CLI::App& app, const Globals& globals, Commands& comman
   restore->fallthrough();
   commands.Add(restore, [&globals, flags] { return RunRestore(globals, *flags); });
   restore->add_option("FILE", flags->restore_file, "the export")->required();
+  CLI::App* copy = app.add_subcommand(
+      "copy", "copy a whole ledger between stores (RocksDB, PostgreSQL), verbatim and verified");
+  copy->fallthrough();
+  copy->add_option("--from", flags->copy_from, "the ledger to copy: a directory or a postgresql:// URI")
+      ->required();
+  copy->add_option("--to", flags->copy_to, "where to: an empty or absent directory, or a new "
+                                           "PostgreSQL ledger")
+      ->required();
+  copy->add_option("--to-snapshot-key", flags->copy_to_snapshot_key,
+                   "the copy's snapshot key file (default: its own default)");
+  commands.Add(copy, [flags] { return RunCopy(*flags); });
 }
 
 }  // namespace aidledger::cli

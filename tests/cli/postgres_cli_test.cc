@@ -84,6 +84,36 @@ TEST_F(PostgresCliTest, AnExportFromRocksDbRestoresToTheSameDigestFiguresAndByte
   EXPECT_EQ(rocks_verified.exit_code, 0) << rocks_verified.err;
 }
 
+// copy: RocksDB -> PostgreSQL -> RocksDB keeps the digest, and a copy
+// never writes into a ledger that exists.
+TEST_F(PostgresCliTest, ACopyToPostgresAndBackKeepsTheDigest) {
+  const std::string rocks = dir_.Sub("rocks");
+  const std::string back = dir_.Sub("back");
+  RunResult restored =
+      RunAidledger({"--db", rocks, "restore", TestData("export-0.1.0.jsonl")}, dir_.path());
+  ASSERT_EQ(restored.exit_code, 0) << restored.err;
+  RunResult there = RunAidledger({"copy", "--from", rocks, "--to", db_, "--to-snapshot-key",
+                                  dir_.Sub("key")}, dir_.path());
+  ASSERT_EQ(there.exit_code, 0) << there.err;
+  EXPECT_TRUE(absl::StartsWith(there.out, "copied 16 events from ")) << there.out;
+  RunResult again = RunAidledger({"copy", "--from", db_, "--to", back}, dir_.path());
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  const std::string digest = TestData("export-0.1.0.digest.json");
+  EXPECT_EQ(Run({"verify", "--digest", digest}).exit_code, 0);
+  EXPECT_EQ(RunAidledger({"--db", back, "verify", "--digest", digest}, dir_.path()).exit_code, 0);
+  RunResult rocks_digest = RunAidledger({"--db", rocks, "digest"}, dir_.path());
+  RunResult back_digest = RunAidledger({"--db", back, "digest"}, dir_.path());
+  RunResult pg_digest = Run({"digest"});
+  EXPECT_EQ(rocks_digest.out, back_digest.out);
+  EXPECT_EQ(rocks_digest.out, pg_digest.out);
+  // Into a ledger that exists: refused, nothing written.
+  RunResult onto_pg = RunAidledger({"copy", "--from", rocks, "--to", db_}, dir_.path());
+  EXPECT_EQ(onto_pg.exit_code, 2) << onto_pg.err;
+  RunResult onto_rocks = RunAidledger({"copy", "--from", db_, "--to", back}, dir_.path());
+  EXPECT_EQ(onto_rocks.exit_code, 2) << onto_rocks.err;
+  EXPECT_EQ(Run({"verify", "--digest", digest}).exit_code, 0);
+}
+
 TEST_F(PostgresCliTest, AppendsRepeatsAndRejectionsBehaveAsOnRocksDb) {
   Restore();
   RunResult sale = Run({"sale", "--region", "540202", "--amount", "5", "--date", "2022-01-01",
