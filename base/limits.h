@@ -131,6 +131,14 @@ inline constexpr size_t kPgConnectionsMax = 16;
 // Rows a cursor fetches per query, and rows one INSERT statement carries.
 inline constexpr size_t kPgRowsPerFetch = 1'000;
 inline constexpr size_t kPgRowsPerInsert = 500;
+// Times one Submit folds what other writers appended and stages its group
+// again (LedgerOptions::catch_up_on_conflict) before it gives up, and the
+// longest random pause before each (they grow from 250 µs).
+inline constexpr size_t kAppendCatchUpsMax = 64;
+inline constexpr std::chrono::milliseconds kCatchUpPauseMax{50};
+// Times an open reads the head and the last record again when a writer in
+// another process committed between the two reads.
+inline constexpr size_t kHeadReadsMax = 8;
 
 // A forward scan of the log or its index asks the disk for this much at a
 // time, instead of one small read per block (a rebuild of 1M events:

@@ -34,6 +34,7 @@ absl::StatusOr<std::unique_ptr<Ledger>> OpenLedger(const Globals& globals, Acces
   LedgerOptions options;
   options.read_only = access == Access::kRead;
   options.fold_on_open = access == Access::kWrite;
+  options.catch_up_on_conflict = access == Access::kWrite;
   options.snapshot_every = globals.snapshot_every;
   options.snapshot_key_path = globals.snapshot_key;
   options.warn = [](absl::string_view message) {

@@ -5,11 +5,13 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <random>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "base/check.h"
 #include "base/errors.h"
 #include "base/fields.h"
@@ -314,6 +316,33 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(std::unique_ptr<LogStore> s
 
 Ledger::~Ledger() = default;
 
+absl::StatusOr<internal::Head> Ledger::ReadConsistentHead() const {
+  // The head row and the last record are read one after the other; on a
+  // store other processes append to (PostgreSQL) one may commit in
+  // between, and then the log ends past the head read: read both again.
+  for (size_t reads = 1;; ++reads) {
+    ASSIGN_OR_RETURN(internal::Head head, store_->ReadHead());
+    ASSIGN_OR_RETURN(std::optional<LogRecord> last, store_->ReadLast());
+    const uint64_t last_sequence = last.has_value() ? last->sequence : 0;
+    if (last_sequence > head.sequence && reads < limits::kHeadReadsMax) continue;
+    // The stored head must name the last record, with its hash.
+    if (head.sequence == 0) {
+      if (last.has_value()) return absl::DataLossError("the head says empty but the log holds events");
+      return head;
+    }
+    if (!last.has_value()) {
+      return absl::DataLossError(absl::StrCat("the head names event ", head.sequence,
+                                              " but the log is empty"));
+    }
+    if (last->sequence != head.sequence || last->hash != head.hash) {
+      return absl::DataLossError(absl::StrCat("the head names event ", head.sequence,
+                                              " but the log ends at event ", last->sequence,
+                                              " or with another hash"));
+    }
+    return head;
+  }
+}
+
 absl::Status Ledger::LoadHeadAndFold() {
   ASSIGN_OR_RETURN(std::optional<std::string> version, store_->FormatVersion());
   if (!version.has_value()) {
@@ -324,23 +353,7 @@ absl::Status Ledger::LoadHeadAndFold() {
         "ledger format version ", *version, " is not supported (this build reads version ",
         internal::kFormatVersion, ")"));
   }
-  ASSIGN_OR_RETURN(internal::Head head, store_->ReadHead());
-
-  // The stored head must name the last record, with its hash.
-  ASSIGN_OR_RETURN(std::optional<LogRecord> last, store_->ReadLast());
-  if (head.sequence == 0) {
-    if (last.has_value()) return absl::DataLossError("the head says empty but the log holds events");
-  } else {
-    if (!last.has_value()) {
-      return absl::DataLossError(absl::StrCat("the head names event ", head.sequence,
-                                              " but the log is empty"));
-    }
-    if (last->sequence != head.sequence || last->hash != head.hash) {
-      return absl::DataLossError(absl::StrCat("the head names event ", head.sequence,
-                                              " but the log ends at event ", last->sequence,
-                                              " or with another hash"));
-    }
-  }
+  ASSIGN_OR_RETURN(internal::Head head, ReadConsistentHead());
   SetHead(head);
   if (!options_.fold_on_open) return absl::OkStatus();
   ASSIGN_OR_RETURN(FoldedBooks folded, Fold(head.sequence, std::nullopt));
@@ -662,6 +675,18 @@ absl::Status Ledger::TakeBack(const StagedMark& before, bool refold, Staged* sta
   return absl::OkStatus();
 }
 
+namespace {
+
+absl::Duration CatchUpPause(size_t attempt) {
+  static thread_local std::mt19937_64 random(std::random_device{}());
+  const int64_t ceiling = std::min<int64_t>(
+      std::chrono::microseconds(limits::kCatchUpPauseMax).count(),
+      int64_t{250} << std::min<size_t>(attempt, 10));
+  return absl::Microseconds(std::uniform_int_distribution<int64_t>(0, ceiling)(random));
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<SubmitOutcome>> Ledger::Submit(absl::Span<const Drafts> requests,
                                                           const SubmitOptions& options) {
   absl::MutexLock lock(&append_mutex_);
@@ -672,6 +697,61 @@ absl::StatusOr<std::vector<SubmitOutcome>> Ledger::Submit(absl::Span<const Draft
   size_t total = 0;
   for (const auto& request : requests) total += request.size();
   RETURN_IF_ERROR(CheckBatchSize(total));
+  for (size_t attempt = 0;; ++attempt) {
+    const bool may_catch_up = options_.catch_up_on_conflict && attempt < limits::kAppendCatchUpsMax;
+    absl::StatusOr<std::vector<SubmitOutcome>> outcomes =
+        StageAndWrite(requests, options, may_catch_up);
+    if (outcomes.ok() || !may_catch_up || !absl::IsAborted(outcomes.status())) return outcomes;
+    // Another writer moved the head: fold what it wrote, and stage the
+    // whole group again against that, after a pause that grows with each
+    // loss (and is random, so that two writers do not keep colliding).
+    absl::SleepFor(CatchUpPause(attempt));
+    absl::Status caught_up = CatchUp();
+    if (!caught_up.ok()) {
+      Poison(caught_up);
+      return caught_up;
+    }
+  }
+}
+
+
+absl::Status Ledger::CatchUp() {
+  const LedgerHead before = head();
+  ASSIGN_OR_RETURN(internal::Head stored, store_->ReadHead());
+  if (stored.sequence <= before.sequence) {
+    return absl::DataLossError(absl::StrCat("the stored head (event ", stored.sequence,
+                                            ") is not past this writer's (event ",
+                                            before.sequence, ") although it moved"));
+  }
+  // What this writer saw is still the log's beginning.
+  if (before.sequence > 0) {
+    ASSIGN_OR_RETURN(std::optional<StoredEvent> seen, ReadEvent(before.sequence));
+    if (!seen.has_value() || seen->hash != before.hash) {
+      return absl::DataLossError(absl::StrCat("event ", before.sequence,
+                                              " is no longer the one this writer appended after"));
+    }
+  }
+  SetHead(stored);
+  ASSIGN_OR_RETURN(FoldedBooks folded, Fold(stored.sequence, std::nullopt));
+  if (folded.hash != stored.hash) {
+    return absl::DataLossError(absl::StrCat("the stored head's hash is not event ",
+                                            stored.sequence, "'s"));
+  }
+  books_ = std::move(folded.books);
+  if (logged_ids_built_) {
+    std::unique_ptr<EventReader> reader = Read(before.sequence + 1, stored.sequence);
+    StoredEvent event;
+    while (true) {
+      ASSIGN_OR_RETURN(bool more, reader->Next(&event));
+      if (!more) break;
+      logged_ids_.insert(IdPrint(event.event.event_id()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<SubmitOutcome>> Ledger::StageAndWrite(
+    absl::Span<const Drafts> requests, const SubmitOptions& options, bool may_catch_up) {
   const LedgerHead head = this->head();
   const int64_t now_micros =
       std::max(absl::ToUnixMicros(options_.clock()), head_recorded_at_micros_);
@@ -710,8 +790,9 @@ absl::StatusOr<std::vector<SubmitOutcome>> Ledger::Submit(absl::Span<const Draft
       {.sequence = head.sequence, .hash = head.hash, .recorded_at_micros = head_recorded_at_micros_},
       batch, options_.sync);
   if (!written.ok()) {
-    // The live Books already hold the group: refuse everything until reopened.
-    Poison(written);
+    // The live Books already hold the group: refuse everything until
+    // reopened, unless the caller catches up (which folds them again).
+    if (!(may_catch_up && absl::IsAborted(written))) Poison(written);
     return written;
   }
   NoteLogged(staged.events);

@@ -60,6 +60,13 @@ struct LedgerOptions {
   // Store a snapshot of every projection each time the head crosses a
   // multiple of this many events; 0 never does.
   uint64_t snapshot_every = 100'000;
+  // When another process appended first (the store says the head moved:
+  // PostgreSQL, where there is no process lock), fold what it appended and
+  // stage the group again, up to limits::kAppendCatchUpsMax times, instead
+  // of refusing writes until reopened. For writers whose only state is the
+  // ledger's own (the CLI); a server that publishes what it commits keeps
+  // this off.
+  bool catch_up_on_conflict = false;
   // Receives warnings (an untrusted snapshot skipped); stderr-bound in the CLI.
   std::function<void(absl::string_view)> warn;
   // The file of the key that authenticates snapshots (ledger/snapshot_key.h);
@@ -338,6 +345,9 @@ class Ledger {
   struct StagedMark;
   Ledger() = default;
   absl::Status LoadHeadAndFold();
+  // The stored head, checked to name the log's last record (kDataLoss when
+  // it does not, after limits::kHeadReadsMax reads).
+  absl::StatusOr<internal::Head> ReadConsistentHead() const;
   absl::Status WriteSnapshot(const Books& books, uint64_t sequence, const Hash& hash);
   // Stores the live Books as a snapshot at `sequence`, or warns: a snapshot
   // is a cache, and failing to store one loses nothing.
@@ -394,6 +404,17 @@ class Ledger {
   // what `staged` will write.
   void StageRecord(v1::Event* event, std::string bytes, const Hash& hash, Staged* staged,
                    AppendResult* result);
+  // One attempt of Submit: stages `requests` against the live Books and
+  // writes them. On a failed write the ledger is poisoned, except for a
+  // moved head when `may_catch_up` (then the live Books are left to CatchUp).
+  absl::StatusOr<std::vector<SubmitOutcome>> StageAndWrite(absl::Span<const Drafts> requests,
+                                                           const SubmitOptions& options,
+                                                           bool may_catch_up)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mutex_);
+  // After another writer moved the stored head: checks the log still holds
+  // what this writer saw, and folds the live Books, the head and the logged
+  // ids up to the stored head.
+  absl::Status CatchUp() ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mutex_);
   // For the drafts' event_ids the event_id index lacks: confirms each is not
   // in the log (ConfirmNotLogged) and notes it in staged->unstored_ids.
   absl::Status NoteUnstoredIds(Drafts drafts, Staged* staged)
