@@ -128,7 +128,9 @@ void DefineReportCommands(CLI::App& app, const Globals& globals, Commands& comma
       "per-helper allocated, invested and sales, by program"};
   static_assert(std::size(descriptions) == kReportNames.size());
   for (size_t i = 0; i < kReportNames.size(); ++i) {
-    const auto& [kind, name] = kReportNames[i];
+    // Not a structured binding: clang 14 cannot capture one in the lambda below.
+    const ReportKind kind = kReportNames[i].first;
+    const auto& name = kReportNames[i].second;
     CLI::App* command = app.add_subcommand(std::string(name), descriptions[i]);
     command->fallthrough();
     if (kind != ReportKind::kHelpers) {

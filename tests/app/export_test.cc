@@ -19,20 +19,11 @@ namespace aidledger::app {
 namespace {
 
 using testing::IsOk;
+using testing::ReadFile;
 using testing::RunAidledger;
+using testing::TestDataPath;
 using testing::RunResult;
 using testing::TempDir;
-
-std::string TestData(const std::string& name) {
-  return absl::StrCat(AIDLEDGER_SOURCE_DIR, "/tests/app/testdata/", name);
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 std::vector<std::string> Lines(const std::string& text) {
   return absl::StrSplit(text, '\n', absl::SkipEmpty());
@@ -60,7 +51,7 @@ TEST(ExportTest, ExportedEventHasEveryFieldOfEventUnderTheSameNumberNameAndType)
 // Each line of the old export parses to an event whose bytes hash to the
 // line's hash after the line before it, and prints back as the same bytes.
 TEST(ExportTest, AnExportOfRelease010ParsesToItsChainAndPrintsBackByteForByte) {
-  const std::vector<std::string> lines = Lines(ReadFile(TestData("export-0.1.0.jsonl")));
+  const std::vector<std::string> lines = Lines(ReadFile(TestDataPath("export-0.1.0.jsonl")));
   ASSERT_EQ(lines.size(), 16u);
   Hash prev{};
   for (const std::string& line : lines) {
@@ -81,7 +72,7 @@ TEST(ExportTest, AnExportOfRelease010ParsesToItsChainAndPrintsBackByteForByte) {
 }
 
 TEST(ExportTest, ALineThatIsNoExportIsDataLoss) {
-  const std::string line = Lines(ReadFile(TestData("export-0.1.0.jsonl"))).front();
+  const std::string line = Lines(ReadFile(TestDataPath("export-0.1.0.jsonl"))).front();
   auto rejected = [](const std::string& text) {
     return ParseExportLine(text).status().code() == absl::StatusCode::kDataLoss;
   };
@@ -106,18 +97,18 @@ TEST(ExportTest, ALineThatIsNoExportIsDataLoss) {
 TEST(ExportTest, TheBinaryRestoresAnExportOfRelease010ToTheSameLedger) {
   TempDir dir;
   const std::string db = dir.Sub("restored");
-  RunResult restored = RunAidledger({"--db", db, "restore", TestData("export-0.1.0.jsonl")},
+  RunResult restored = RunAidledger({"--db", db, "restore", TestDataPath("export-0.1.0.jsonl")},
                                     dir.path());
   ASSERT_EQ(restored.exit_code, 0) << restored.err;
   RunResult verified = RunAidledger(
-      {"--db", db, "verify", "--digest", TestData("export-0.1.0.digest.json")}, dir.path());
+      {"--db", db, "verify", "--digest", TestDataPath("export-0.1.0.digest.json")}, dir.path());
   EXPECT_EQ(verified.exit_code, 0) << verified.err;
   RunResult replayed = RunAidledger({"--db", db, "replay", "--format", "jsonl"}, dir.path());
   ASSERT_EQ(replayed.exit_code, 0) << replayed.err;
-  EXPECT_EQ(replayed.out, ReadFile(TestData("export-0.1.0.jsonl")));
+  EXPECT_EQ(replayed.out, ReadFile(TestDataPath("export-0.1.0.jsonl")));
   RunResult balances = RunAidledger({"--db", db, "balances", "--format", "json"}, dir.path());
   ASSERT_EQ(balances.exit_code, 0) << balances.err;
-  EXPECT_EQ(balances.out, ReadFile(TestData("export-0.1.0.balances.json")));
+  EXPECT_EQ(balances.out, ReadFile(TestDataPath("export-0.1.0.balances.json")));
 }
 
 }  // namespace

@@ -18,19 +18,10 @@
 namespace aidledger {
 namespace {
 
+using testing::ReadFile;
 using testing::RunAidledger;
+using testing::TestDataPath;
 using testing::RunResult;
-
-std::string TestData(const std::string& name) {
-  return absl::StrCat(AIDLEDGER_SOURCE_DIR, "/tests/app/testdata/", name);
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 class PostgresCliTest : public ::testing::Test {
  protected:
@@ -51,7 +42,7 @@ class PostgresCliTest : public ::testing::Test {
     ASSERT_EQ(result.exit_code, 0) << result.err;
   }
   void Restore() {
-    RunResult restored = Run({"restore", TestData("export-0.1.0.jsonl")});
+    RunResult restored = Run({"restore", TestDataPath("export-0.1.0.jsonl")});
     ASSERT_EQ(restored.exit_code, 0) << restored.err;
   }
   absl::Status Sql(const std::string& sql) {
@@ -68,21 +59,21 @@ class PostgresCliTest : public ::testing::Test {
 // the same chain, the same figures and the same export bytes.
 TEST_F(PostgresCliTest, AnExportFromRocksDbRestoresToTheSameDigestFiguresAndBytes) {
   Restore();
-  RunResult verified = Run({"verify", "--digest", TestData("export-0.1.0.digest.json")});
+  RunResult verified = Run({"verify", "--digest", TestDataPath("export-0.1.0.digest.json")});
   EXPECT_EQ(verified.exit_code, 0) << verified.err;
   RunResult replayed = Run({"replay", "--format", "jsonl"});
   ASSERT_EQ(replayed.exit_code, 0) << replayed.err;
-  EXPECT_EQ(replayed.out, ReadFile(TestData("export-0.1.0.jsonl")));
+  EXPECT_EQ(replayed.out, ReadFile(TestDataPath("export-0.1.0.jsonl")));
   RunResult balances = Run({"balances", "--format", "json"});
   ASSERT_EQ(balances.exit_code, 0) << balances.err;
-  EXPECT_EQ(balances.out, ReadFile(TestData("export-0.1.0.balances.json")));
+  EXPECT_EQ(balances.out, ReadFile(TestDataPath("export-0.1.0.balances.json")));
   // And back to RocksDB: the same digest again.
   const std::string rocks = dir_.Sub("rocks");
   std::ofstream(dir_.Sub("again.jsonl")) << replayed.out;
   RunResult back = RunAidledger({"--db", rocks, "restore", dir_.Sub("again.jsonl")}, dir_.path());
   ASSERT_EQ(back.exit_code, 0) << back.err;
   RunResult rocks_verified = RunAidledger(
-      {"--db", rocks, "verify", "--digest", TestData("export-0.1.0.digest.json")}, dir_.path());
+      {"--db", rocks, "verify", "--digest", TestDataPath("export-0.1.0.digest.json")}, dir_.path());
   EXPECT_EQ(rocks_verified.exit_code, 0) << rocks_verified.err;
 }
 
@@ -92,7 +83,7 @@ TEST_F(PostgresCliTest, ACopyToPostgresAndBackKeepsTheDigest) {
   const std::string rocks = dir_.Sub("rocks");
   const std::string back = dir_.Sub("back");
   RunResult restored =
-      RunAidledger({"--db", rocks, "restore", TestData("export-0.1.0.jsonl")}, dir_.path());
+      RunAidledger({"--db", rocks, "restore", TestDataPath("export-0.1.0.jsonl")}, dir_.path());
   ASSERT_EQ(restored.exit_code, 0) << restored.err;
   RunResult there = RunAidledger({"copy", "--from", rocks, "--to", db_, "--to-snapshot-key",
                                   dir_.Sub("key")}, dir_.path());
@@ -100,7 +91,7 @@ TEST_F(PostgresCliTest, ACopyToPostgresAndBackKeepsTheDigest) {
   EXPECT_TRUE(absl::StartsWith(there.out, "copied 16 events from ")) << there.out;
   RunResult again = RunAidledger({"copy", "--from", db_, "--to", back}, dir_.path());
   ASSERT_EQ(again.exit_code, 0) << again.err;
-  const std::string digest = TestData("export-0.1.0.digest.json");
+  const std::string digest = TestDataPath("export-0.1.0.digest.json");
   EXPECT_EQ(Run({"verify", "--digest", digest}).exit_code, 0);
   EXPECT_EQ(RunAidledger({"--db", back, "verify", "--digest", digest}, dir_.path()).exit_code, 0);
   RunResult rocks_digest = RunAidledger({"--db", rocks, "digest"}, dir_.path());
@@ -240,7 +231,7 @@ TEST_F(PostgresCliTest, RowsRewrittenOrDeletedBehindItsBackAreCaught) {
 
   const std::string other = absl::StrCat(ledger_, "-gap");
   const std::string gapped = absl::StrCat(database_, "?ledger=", other);
-  RunResult restored = Run({"restore", TestData("export-0.1.0.jsonl")}, gapped);
+  RunResult restored = Run({"restore", TestDataPath("export-0.1.0.jsonl")}, gapped);
   ASSERT_EQ(restored.exit_code, 0) << restored.err;
   ASSERT_THAT(testing::PgExecute(database_, absl::StrCat("DELETE FROM events WHERE ledger_id = '",
                                                           other, "' AND seq = 7")),

@@ -14,8 +14,6 @@
 extern char** environ;
 
 namespace aidledger::testing {
-namespace {
-
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream buffer;
@@ -23,7 +21,9 @@ std::string ReadFile(const std::string& path) {
   return buffer.str();
 }
 
-}  // namespace
+std::string TestDataPath(const std::string& name) {
+  return std::string(AIDLEDGER_SOURCE_DIR) + "/tests/app/testdata/" + name;
+}
 
 std::string BinaryPath() {
   const char* other = std::getenv("AIDLEDGER_TEST_BINARY");

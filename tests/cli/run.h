@@ -19,6 +19,12 @@ struct RunResult {
 // previous release, to see a new test fail on it).
 std::string BinaryPath();
 
+// The whole file at `path` ("" when it cannot be read).
+std::string ReadFile(const std::string& path);
+
+// A file of tests/app/testdata/ (the export of release 0.1.0 and its figures).
+std::string TestDataPath(const std::string& name);
+
 // Runs BinaryPath() with `args` in `work_dir`, with AIDLEDGER_DB and
 // AIDLEDGER_ACTOR cleared unless given in `env` ("NAME=value" entries).
 RunResult RunAidledger(const std::vector<std::string>& args, const std::string& work_dir,
