@@ -46,6 +46,10 @@ inline constexpr size_t kCommitGroupEventsMax = 10'000;
 // memtables (when kUnflushedBytesWorthFlushing or more is unflushed), so
 // that CLI reads beside a server do not replay the write-ahead log.
 inline constexpr std::chrono::seconds kCommitIdleFlushAfter{1};
+// A server on a store other processes append to (PostgreSQL) looks for
+// their appends when notified, and at least this often (notifications are
+// lost with a connection).
+inline constexpr std::chrono::milliseconds kFollowPollMax{500};
 
 // Import input: one CSV record or JSONL line, and the rejected rows listed
 // before the rest are only counted.
@@ -131,11 +135,18 @@ inline constexpr size_t kPgConnectionsMax = 16;
 // Rows a cursor fetches per query, and rows one INSERT statement carries.
 inline constexpr size_t kPgRowsPerFetch = 1'000;
 inline constexpr size_t kPgRowsPerInsert = 500;
+// A read whose connection broke runs again on a new one, this many times in
+// all (writes never: ledger/ledger.h, ResolveUnknownOutcome).
+inline constexpr size_t kPgReadAttemptsMax = 3;
 // Times one Submit folds what other writers appended and stages its group
 // again (LedgerOptions::catch_up_on_conflict) before it gives up, and the
 // longest random pause before each (they grow from 250 µs).
 inline constexpr size_t kAppendCatchUpsMax = 64;
 inline constexpr std::chrono::milliseconds kCatchUpPauseMax{50};
+// An append whose connection broke: how long the writer keeps asking the
+// database (or a new primary) whether it was committed, and how often.
+inline constexpr std::chrono::seconds kOutcomeLookupFor{30};
+inline constexpr std::chrono::milliseconds kOutcomeLookupPause{250};
 // Times an open reads the head and the last record again when a writer in
 // another process committed between the two reads.
 inline constexpr size_t kHeadReadsMax = 8;

@@ -6,8 +6,10 @@
 
 namespace aidledger {
 
-GroupCommitter::GroupCommitter(Ledger* ledger, Hooks hooks)
-    : ledger_(ledger), hooks_(std::move(hooks)), committer_([this] { Run(); }) {}
+GroupCommitter::GroupCommitter(Ledger* ledger, Hooks hooks, bool follow_others)
+    : ledger_(ledger), hooks_(std::move(hooks)), committer_([this] { Run(); }) {
+  if (follow_others) watcher_ = std::thread([this] { Watch(); });
+}
 
 GroupCommitter::~GroupCommitter() { Stop(); }
 
@@ -33,19 +35,35 @@ void GroupCommitter::Stop() {
     stopping_ = true;
   }
   ready_.notify_all();
+  if (watcher_.joinable()) watcher_.join();
   if (committer_.joinable()) committer_.join();
 }
 
-std::vector<std::unique_ptr<GroupCommitter::Request>> GroupCommitter::NextGroup() {
+void GroupCommitter::Watch() {
+  while (true) {
+    ledger_->AwaitOthers(absl::FromChrono(limits::kFollowPollMax));
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (stopping_) return;
+      others_appended_ = true;
+    }
+    ready_.notify_one();
+  }
+}
+
+std::vector<std::unique_ptr<GroupCommitter::Request>> GroupCommitter::NextGroup(bool* follow) {
   std::vector<std::unique_ptr<Request>> group;
   std::unique_lock<std::mutex> lock(mutex_);
   while (!ready_.wait_for(lock, limits::kCommitIdleFlushAfter,
-                          [&] { return stopping_ || !queue_.empty(); })) {
+                          [&] { return stopping_ || others_appended_ || !queue_.empty(); })) {
     lock.unlock();
     absl::Status flushed = ledger_->FlushIfBehind(limits::kUnflushedBytesWorthFlushing);
     if (!flushed.ok() && hooks_.warn) hooks_.warn(flushed);
     lock.lock();
   }
+  *follow = others_appended_ && !stopping_;
+  others_appended_ = false;
+  if (*follow) return group;
   size_t events = 0;
   while (!queue_.empty() && group.size() < limits::kCommitGroupRequestsMax &&
          (group.empty() ||
@@ -59,27 +77,43 @@ std::vector<std::unique_ptr<GroupCommitter::Request>> GroupCommitter::NextGroup(
 
 void GroupCommitter::Run() {
   while (true) {
-    std::vector<std::unique_ptr<Request>> group = NextGroup();
-    if (group.empty()) return;
-    std::vector<std::vector<v1::Event*>> pointers;
-    std::vector<Drafts> requests;
-    pointers.reserve(group.size());
-    requests.reserve(group.size());
-    for (const auto& request : group) {
-      pointers.push_back(DraftPointers(request->drafts));
-      requests.emplace_back(pointers.back());
-    }
-    absl::StatusOr<std::vector<SubmitOutcome>> outcomes =
-        ledger_->Submit(requests, SubmitOptions{});
-    if (!outcomes.ok()) {
-      for (const auto& request : group) request->done.set_value(outcomes.status());
+    bool follow = false;
+    std::vector<std::unique_ptr<Request>> group = NextGroup(&follow);
+    if (follow) {
+      FollowOthers();
       continue;
     }
-    bool wrote = false;
-    for (const SubmitOutcome& outcome : *outcomes) wrote = wrote || outcome.written;
-    if (wrote && hooks_.committed) hooks_.committed(*outcomes);
-    for (size_t i = 0; i < group.size(); ++i) group[i]->done.set_value(std::move((*outcomes)[i]));
+    if (group.empty()) return;
+    Commit(std::move(group));
   }
+}
+
+void GroupCommitter::FollowOthers() {
+  absl::StatusOr<bool> moved = ledger_->Follow();
+  if (!moved.ok() && hooks_.warn) hooks_.warn(moved.status());
+  // Also when it did not move now: a failed group may have caught up.
+  if (moved.ok() && hooks_.committed) hooks_.committed({});
+}
+
+void GroupCommitter::Commit(std::vector<std::unique_ptr<Request>> group) {
+  std::vector<std::vector<v1::Event*>> pointers;
+  std::vector<Drafts> requests;
+  pointers.reserve(group.size());
+  requests.reserve(group.size());
+  for (const auto& request : group) {
+    pointers.push_back(DraftPointers(request->drafts));
+    requests.emplace_back(pointers.back());
+  }
+  const uint64_t before = ledger_->head().sequence;
+  absl::StatusOr<std::vector<SubmitOutcome>> outcomes = ledger_->Submit(requests, SubmitOptions{});
+  if (!outcomes.ok()) {
+    // It may have caught up with other writers before it failed.
+    if (ledger_->head().sequence != before && hooks_.committed) hooks_.committed({});
+    for (const auto& request : group) request->done.set_value(outcomes.status());
+    return;
+  }
+  if (ledger_->head().sequence != before && hooks_.committed) hooks_.committed(*outcomes);
+  for (size_t i = 0; i < group.size(); ++i) group[i]->done.set_value(std::move((*outcomes)[i]));
 }
 
 }  // namespace aidledger

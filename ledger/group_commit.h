@@ -6,6 +6,12 @@
 // group carries many requests for one fsync; alone, a request commits at
 // once.
 //
+// With `follow_others` (a store other processes append to: PostgreSQL) it
+// also follows them: a thread of its own waits for their appends
+// (Ledger::AwaitOthers: notified, or every kFollowPollMax), and the
+// committer, between groups, brings the ledger up to them (Ledger::Follow)
+// and calls the `committed` hook as for a group of its own.
+//
 // The server uses it for POST /v1/events; any adapter with concurrent
 // writers can.
 #ifndef AIDLEDGER_LEDGER_GROUP_COMMIT_H_
@@ -28,9 +34,11 @@ namespace aidledger {
 class GroupCommitter {
  public:
   struct Hooks {
-    // On the committer thread after each group that wrote events, before
-    // any of its requests is answered: the outcomes, one per request, in
-    // order (a server updates its published state here).
+    // On the committer thread whenever the ledger's head moved: after a
+    // group (that wrote events, or caught up with other writers first),
+    // before any of its requests is answered, with the outcomes, one per
+    // request, in order; or after following other writers, with none. A
+    // server updates its published state here, reading what it lacks.
     std::function<void(const std::vector<SubmitOutcome>&)> committed;
     // Told of a failed idle flush (which changes nothing written).
     std::function<void(const absl::Status&)> warn;
@@ -38,7 +46,7 @@ class GroupCommitter {
 
   // Starts the committer thread. `ledger` must outlive the committer, and
   // no other thread may append to it meanwhile.
-  GroupCommitter(Ledger* ledger, Hooks hooks);
+  GroupCommitter(Ledger* ledger, Hooks hooks, bool follow_others = false);
   // Stop().
   ~GroupCommitter();
   GroupCommitter(const GroupCommitter&) = delete;
@@ -61,8 +69,14 @@ class GroupCommitter {
   };
   void Run();
   // The next group: waits for a request (flushing when idle); empty once
-  // stopped and drained.
-  std::vector<std::unique_ptr<Request>> NextGroup();
+  // stopped and drained, or when `*follow` is set: time to follow others.
+  std::vector<std::unique_ptr<Request>> NextGroup(bool* follow);
+  // Writes one group; calls the hook when the head moved.
+  void Commit(std::vector<std::unique_ptr<Request>> group);
+  // Brings the ledger up to other writers; calls the hook when it moved.
+  void FollowOthers();
+  // The follower thread: wakes the committer when others may have appended.
+  void Watch();
 
   Ledger* const ledger_;
   const Hooks hooks_;
@@ -70,7 +84,9 @@ class GroupCommitter {
   std::condition_variable ready_;
   std::deque<std::unique_ptr<Request>> queue_;  // guarded by mutex_
   bool stopping_ = false;                       // guarded by mutex_
+  bool others_appended_ = false;                // guarded by mutex_
   std::thread committer_;
+  std::thread watcher_;  // only when following others
 };
 
 }  // namespace aidledger

@@ -702,11 +702,12 @@ absl::StatusOr<std::vector<SubmitOutcome>> Ledger::Submit(absl::Span<const Draft
     absl::StatusOr<std::vector<SubmitOutcome>> outcomes =
         StageAndWrite(requests, options, may_catch_up);
     if (outcomes.ok() || !may_catch_up || !absl::IsAborted(outcomes.status())) return outcomes;
-    // Another writer moved the head: fold what it wrote, and stage the
-    // whole group again against that, after a pause that grows with each
-    // loss (and is random, so that two writers do not keep colliding).
+    // Another writer moved the head (or a lost connection kept the group
+    // from committing): fold what was written, and stage the whole group
+    // again against that, after a pause that grows with each loss (and is
+    // random, so that two writers do not keep colliding).
     absl::SleepFor(CatchUpPause(attempt));
-    absl::Status caught_up = CatchUp();
+    absl::Status caught_up = CatchUp(/*books_hold_staged=*/true);
     if (!caught_up.ok()) {
       Poison(caught_up);
       return caught_up;
@@ -715,38 +716,106 @@ absl::StatusOr<std::vector<SubmitOutcome>> Ledger::Submit(absl::Span<const Draft
 }
 
 
-absl::Status Ledger::CatchUp() {
+void Ledger::AwaitOthers(absl::Duration max) const { store_->AwaitAppend(max); }
+
+bool Ledger::shared() const { return store_->shared(); }
+
+absl::StatusOr<bool> Ledger::Follow() {
+  absl::MutexLock lock(&append_mutex_);
+  if (options_.read_only || !options_.fold_on_open) {
+    return absl::FailedPreconditionError("the ledger is open read-only");
+  }
+  RETURN_IF_ERROR(PoisonedStatus());
+  ASSIGN_OR_RETURN(internal::Head stored, store_->ReadHead());
+  if (stored.sequence == head().sequence) return false;
+  absl::Status caught_up = CatchUp(/*books_hold_staged=*/false);
+  if (!caught_up.ok()) Poison(caught_up);
+  RETURN_IF_ERROR(caught_up);
+  return true;
+}
+
+absl::Status Ledger::ResolveUnknownOutcome(const v1::Event& last, const Hash& hash,
+                                           const absl::Status& failure) {
+  // The connection broke during the append: the transaction committed or
+  // not, and only the store can say which. Ask it (on a new connection,
+  // waiting a while for the database, or a new primary, to answer) whether
+  // the batch's last event is there with this very hash. Never resend
+  // blindly, never drop silently.
+  const absl::Time deadline = absl::Now() + absl::FromChrono(limits::kOutcomeLookupFor);
+  absl::StatusOr<std::optional<StoredEvent>> found = FindByEventId(last.event_id());
+  while (!found.ok() && absl::IsUnavailable(found.status()) && absl::Now() < deadline) {
+    absl::SleepFor(absl::FromChrono(limits::kOutcomeLookupPause));
+    found = FindByEventId(last.event_id());
+  }
+  if (!found.ok()) {
+    return absl::UnavailableError(absl::StrCat(
+        failure.message(), "; whether event ", last.sequence(),
+        " and those before it in its batch were written is unknown (", found.status().message(),
+        "): look their event_ids up, or append them again (a repeat is a duplicate)"));
+  }
+  if (found->has_value() && (*found)->sequence == last.sequence() && (*found)->hash == hash) {
+    return absl::OkStatus();  // committed
+  }
+  // Not committed: staged again after catching up, as when the head moved.
+  return absl::AbortedError(absl::StrCat("not written (", failure.message(), ")"));
+}
+
+absl::Status Ledger::CatchUp(bool books_hold_staged) {
   const LedgerHead before = head();
   ASSIGN_OR_RETURN(internal::Head stored, store_->ReadHead());
+  if (stored.sequence == before.sequence && stored.hash == before.hash) {
+    // A write that did not commit, and nobody else wrote: back to the head.
+    if (books_hold_staged) {
+      ASSIGN_OR_RETURN(FoldedBooks folded, Fold(stored.sequence, std::nullopt));
+      books_ = std::move(folded.books);
+    }
+    return absl::OkStatus();
+  }
   if (stored.sequence <= before.sequence) {
     return absl::DataLossError(absl::StrCat("the stored head (event ", stored.sequence,
                                             ") is not past this writer's (event ",
                                             before.sequence, ") although it moved"));
   }
-  // What this writer saw is still the log's beginning.
-  if (before.sequence > 0) {
-    ASSIGN_OR_RETURN(std::optional<StoredEvent> seen, ReadEvent(before.sequence));
-    if (!seen.has_value() || seen->hash != before.hash) {
-      return absl::DataLossError(absl::StrCat("event ", before.sequence,
-                                              " is no longer the one this writer appended after"));
-    }
-  }
-  SetHead(stored);
-  ASSIGN_OR_RETURN(FoldedBooks folded, Fold(stored.sequence, std::nullopt));
-  if (folded.hash != stored.hash) {
-    return absl::DataLossError(absl::StrCat("the stored head's hash is not event ",
-                                            stored.sequence, "'s"));
-  }
-  books_ = std::move(folded.books);
-  if (logged_ids_built_) {
+  // What this writer saw is still the log's beginning: the first new event
+  // links to it, and the reader checks every link and hash after that.
+  std::vector<uint64_t> new_ids;
+  Hash last_hash = before.hash;
+  uint64_t last_sequence = before.sequence;
+  {
     std::unique_ptr<EventReader> reader = Read(before.sequence + 1, stored.sequence);
     StoredEvent event;
     while (true) {
       ASSIGN_OR_RETURN(bool more, reader->Next(&event));
       if (!more) break;
-      logged_ids_.insert(IdPrint(event.event.event_id()));
+      if (event.sequence == before.sequence + 1 && event.prev_hash != before.hash) {
+        return absl::DataLossError(absl::StrCat(
+            "event ", before.sequence, " is no longer the one this writer appended after"));
+      }
+      // Books holding a group this writer staged but did not write are
+      // folded again below instead.
+      if (!books_hold_staged) {
+        absl::Status applied = books_.Apply(event.event);
+        if (!applied.ok()) {
+          return absl::DataLossError(absl::StrCat("event ", event.sequence,
+                                                  " (another writer's) does not apply: ",
+                                                  applied.message()));
+        }
+      }
+      new_ids.push_back(IdPrint(event.event.event_id()));
+      last_hash = event.hash;
+      last_sequence = event.sequence;
     }
   }
+  if (last_sequence != stored.sequence || last_hash != stored.hash) {
+    return absl::DataLossError(absl::StrCat("the stored head's hash is not event ",
+                                            stored.sequence, "'s"));
+  }
+  SetHead(stored);
+  if (books_hold_staged) {
+    ASSIGN_OR_RETURN(FoldedBooks folded, Fold(stored.sequence, std::nullopt));
+    books_ = std::move(folded.books);
+  }
+  if (logged_ids_built_) logged_ids_.insert(new_ids.begin(), new_ids.end());
   return absl::OkStatus();
 }
 
@@ -789,6 +858,9 @@ absl::StatusOr<std::vector<SubmitOutcome>> Ledger::StageAndWrite(
   absl::Status written = store_->Append(
       {.sequence = head.sequence, .hash = head.hash, .recorded_at_micros = head_recorded_at_micros_},
       batch, options_.sync);
+  if (absl::IsUnavailable(written) && store_->shared()) {
+    written = ResolveUnknownOutcome(*staged.events.back(), staged.hashes.back(), written);
+  }
   if (!written.ok()) {
     // The live Books already hold the group: refuse everything until
     // reopened, unless the caller catches up (which folds them again).

@@ -63,9 +63,9 @@ struct LedgerOptions {
   // When another process appended first (the store says the head moved:
   // PostgreSQL, where there is no process lock), fold what it appended and
   // stage the group again, up to limits::kAppendCatchUpsMax times, instead
-  // of refusing writes until reopened. For writers whose only state is the
-  // ledger's own (the CLI); a server that publishes what it commits keeps
-  // this off.
+  // of refusing writes until reopened. A server that publishes what it
+  // commits reads the events between its published head and the ledger's
+  // (which then include the others').
   bool catch_up_on_conflict = false;
   // Receives warnings (an untrusted snapshot skipped); stderr-bound in the CLI.
   std::function<void(absl::string_view)> warn;
@@ -280,6 +280,18 @@ class Ledger {
                                                     const SubmitOptions& options);
   // Submit of one request of one draft, its rejection as the status.
   absl::StatusOr<AppendResult> Append(v1::Event draft);
+  // For a writer that shares its store with others (PostgreSQL): brings the
+  // live Books and the head up to what the others appended, checking every
+  // link and hash; true when the head moved. A writer that is the store's
+  // only one finds nothing to do. A failure refuses writes from here on.
+  absl::StatusOr<bool> Follow();
+  // Whether other processes may append to this ledger meanwhile (its store
+  // has no process lock: PostgreSQL).
+  bool shared() const;
+  // Waits until another writer may have appended to the store, at most
+  // `max`: PostgreSQL wakes it by notification (which a lost connection
+  // loses: callers poll as well); a single-writer store just waits.
+  void AwaitOthers(absl::Duration max) const;
 
   // Safe to call from any thread, also during appends.
   LedgerHead head() const ABSL_LOCKS_EXCLUDED(head_mutex_);
@@ -411,10 +423,20 @@ class Ledger {
                                                            const SubmitOptions& options,
                                                            bool may_catch_up)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mutex_);
-  // After another writer moved the stored head: checks the log still holds
-  // what this writer saw, and folds the live Books, the head and the logged
-  // ids up to the stored head.
-  absl::Status CatchUp() ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mutex_);
+  // For an append that failed with the connection (kUnavailable on a shared
+  // store): OK when its batch, whose last event is `last` hashing to
+  // `hash`, was committed after all; kAborted when it was not (then it may
+  // be staged again); kUnavailable when the store cannot tell within
+  // limits::kOutcomeLookupFor.
+  absl::Status ResolveUnknownOutcome(const v1::Event& last, const Hash& hash,
+                                     const absl::Status& failure)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mutex_);
+  // After another writer moved the stored head: checks that the new events
+  // link to what this writer saw, and brings the live Books, the head and
+  // the logged ids up to the stored head: by applying the new events, or,
+  // when the Books hold a group staged but not written, by folding again
+  // (also when the head did not move: a write that did not commit).
+  absl::Status CatchUp(bool books_hold_staged) ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mutex_);
   // For the drafts' event_ids the event_id index lacks: confirms each is not
   // in the log (ConfirmNotLogged) and notes it in staged->unstored_ids.
   absl::Status NoteUnstoredIds(Drafts drafts, Staged* staged)

@@ -171,6 +171,10 @@ absl::Status Serve(const ServeOptions& options) {
   }
   LedgerOptions ledger_options;
   ledger_options.snapshot_every = options.snapshot_every;
+  // Other servers may share the ledger (PostgreSQL): a group that finds the
+  // head moved is staged again after their events (the service publishes
+  // what lies between its published head and the ledger's).
+  ledger_options.catch_up_on_conflict = true;
   ledger_options.snapshot_key_path = options.snapshot_key;
   ledger_options.warn = [](absl::string_view message) {
     std::cerr << "aidledger serve: warning: " << message << "\n";

@@ -107,7 +107,8 @@ absl::Status Service::Start() {
           .committed = [this](const std::vector<SubmitOutcome>& outcomes) { Committed(outcomes); },
           .warn = [](const absl::Status& status) {
             std::cerr << "aidledger serve: warning: " << status.message() << "\n";
-          }});
+          }},
+      /*follow_others=*/ledger_->shared());
   return absl::OkStatus();
 }
 
@@ -116,23 +117,22 @@ void Service::StopCommitter() {
 }
 
 void Service::Committed(const std::vector<SubmitOutcome>& outcomes) {
-  // New events in sequence order: requests were staged in order.
   uint64_t appended = 0;
-  for (const SubmitOutcome& outcome : outcomes) {
-    if (!outcome.written) continue;
-    for (const AppendResult& result : outcome.results) {
-      if (!result.duplicate) merkle_.AddLeaf(MerkleLeafHash(result.hash));
-    }
-    appended += outcome.appended;
+  for (const SubmitOutcome& outcome : outcomes) appended += outcome.written ? outcome.appended : 0;
+  if (appended > 0) {
+    metrics_.ObserveCommit(appended);
+    metrics_.CountAppended(appended);
   }
-  if (appended == 0) return;
-  metrics_.ObserveCommit(appended);
-  metrics_.CountAppended(appended);
-  PublishCommit(Current()->head, ledger_->head());
+  const LedgerHead published = Current()->head;
+  const LedgerHead head = ledger_->head();
+  if (head.sequence != published.sequence) PublishCommit(published, head);
 }
 
 void Service::PublishCommit(const LedgerHead& old_head, const LedgerHead& new_head) {
+  // The new events, this server's and (on a shared store) other writers',
+  // read back in sequence order with every link and hash checked.
   std::vector<v1::Event> events;
+  std::vector<Hash> hashes;
   std::unique_ptr<EventReader> reader = ledger_->Read(old_head.sequence + 1, new_head.sequence);
   StoredEvent stored;
   bool readable = true;
@@ -141,6 +141,21 @@ void Service::PublishCommit(const LedgerHead& old_head, const LedgerHead& new_he
     if (!more.ok()) readable = false;
     if (!more.ok() || !*more) break;
     events.push_back(stored.event);
+    hashes.push_back(stored.hash);
+  }
+  if (readable && hashes.size() == new_head.sequence - old_head.sequence) {
+    for (const Hash& hash : hashes) merkle_.AddLeaf(MerkleLeafHash(hash));
+  } else {
+    // Rare (the store failed a read): the tree again from the whole log.
+    merkle_ = MerkleAccumulator();
+    absl::Status visited = ledger_->VisitHashes(1, new_head.sequence, [this](const Hash& hash) {
+      merkle_.AddLeaf(MerkleLeafHash(hash));
+    });
+    if (!visited.ok()) {
+      std::cerr << "aidledger serve: warning: the digest's Merkle root may be stale: "
+                << visited.message() << "\n";
+    }
+    readable = false;
   }
   // Readers may still hold the spare from before the last swap; they hold it
   // for one response only. Wait briefly, else start a fresh copy.

@@ -42,6 +42,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "base/sha256.h"
 #include "ledger/store/codec.h"
@@ -172,6 +174,15 @@ class LogStore {
   virtual absl::Status Flush() = 0;
   // Bytes appended since the open or the last Flush.
   virtual uint64_t unflushed_bytes() const = 0;
+
+  // Whether other processes may append to the store while it is open for
+  // writing here (PostgreSQL: yes; RocksDB holds a lock: no).
+  virtual bool shared() const { return false; }
+  // Waits at most `max` for another process to append (a store several
+  // processes write: PostgreSQL). It may return early without an append,
+  // or late after one (a notification lost with a connection): callers
+  // read the head to know. A store with one writer just waits.
+  virtual void AwaitAppend(absl::Duration max) const { absl::SleepFor(max); }
 };
 
 }  // namespace aidledger

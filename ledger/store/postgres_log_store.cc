@@ -58,6 +58,9 @@ CREATE TABLE snapshots (
   PRIMARY KEY (ledger_id, projection, seq));
 )sql"},
 };
+// The channel every Append notifies (its payload: the ledger's name).
+constexpr char kAppendChannel[] = "aidledger_appended";
+
 constexpr int kSchemaVersion = kMigrations[std::size(kMigrations) - 1].version;
 // Serializes migrations of one database (pg_advisory_xact_lock's key).
 constexpr int64_t kMigrationLockKey = 0x61696467'6c656467;  // "aidgledg"
@@ -230,6 +233,14 @@ class PgPool {
 
   const std::string& where() const { return where_; }
 
+  // Closes the idle connections: after one broke, the others (to the same
+  // server, which may have restarted or been replaced) are suspect too.
+  void DropIdle() {
+    std::vector<std::unique_ptr<pqxx::connection>> dropped;
+    std::lock_guard<std::mutex> lock(mutex_);
+    dropped.swap(idle_);
+  }
+
  private:
   void Return(std::unique_ptr<pqxx::connection> connection) {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -246,21 +257,85 @@ class PgPool {
   size_t out_ = 0;  // lent out now
 };
 
+// A connection of its own that LISTENs for appends to the database's
+// ledgers (each Append NOTIFYs kAppendChannel), made on first need and made
+// again after it breaks (the notifications sent meanwhile are lost: the
+// caller polls the head as well).
+class PgListener {
+ public:
+  explicit PgListener(std::string conninfo) : conninfo_(std::move(conninfo)) {}
+  ~PgListener() { Drop(); }
+
+  void Await(absl::Duration max) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const absl::Time deadline = absl::Now() + max;
+    try {
+      if (connection_ == nullptr) {
+        connection_ = std::make_unique<pqxx::connection>(conninfo_);
+        receiver_ = std::make_unique<Receiver>(*connection_);
+      }
+      const int64_t micros = std::max<int64_t>(0, absl::ToInt64Microseconds(max));
+      connection_->await_notification(micros / 1'000'000, micros % 1'000'000);
+    } catch (const std::exception&) {
+      Drop();  // made again next time; wait out the rest so as not to spin
+      absl::SleepFor(deadline - absl::Now());
+    }
+  }
+
+ private:
+  class Receiver final : public pqxx::notification_receiver {
+   public:
+    explicit Receiver(pqxx::connection_base& connection)
+        : pqxx::notification_receiver(connection, kAppendChannel) {}
+    void operator()(const std::string&, int) override {}  // waking is all
+  };
+  void Drop() {
+    try {
+      receiver_.reset();
+    } catch (const std::exception&) {
+    }
+    connection_.reset();
+  }
+
+  const std::string conninfo_;
+  std::mutex mutex_;
+  std::unique_ptr<pqxx::connection> connection_;
+  std::unique_ptr<Receiver> receiver_;
+};
+
 }  // namespace internal
 
 namespace {
 
+using internal::PgListener;
 using internal::PgPool;
 
-// Runs `body` on a borrowed connection, turning libpqxx's exceptions into
-// Statuses (FromPq) that say what was being done.
+// Runs `body` on a borrowed connection once, turning libpqxx's exceptions
+// into Statuses (FromPq) that say what was being done. For writes: one
+// whose connection broke may have committed (the engine finds out).
 template <typename T, typename Body>
-absl::StatusOr<T> OnConnection(PgPool& pool, absl::string_view doing, Body body) {
+absl::StatusOr<T> OnConnectionOnce(PgPool& pool, absl::string_view doing, Body body) {
   ASSIGN_OR_RETURN(PgPool::Lease lease, pool.Borrow());
   try {
     return body(*lease);
   } catch (const std::exception& error) {
     return FromPq(error, pool.where(), doing);
+  }
+}
+
+// OnConnectionOnce for reads, which may simply run again: a connection
+// found broken (an idle one whose server went away, a backend terminated)
+// is dropped, with the idle ones, and the read runs on a new one, up to
+// limits::kPgReadAttemptsMax times in all.
+template <typename T, typename Body>
+absl::StatusOr<T> OnConnection(PgPool& pool, absl::string_view doing, Body body) {
+  for (size_t attempt = 1;; ++attempt) {
+    absl::StatusOr<T> result = OnConnectionOnce<T>(pool, doing, body);
+    if (result.ok() || !absl::IsUnavailable(result.status()) ||
+        attempt >= limits::kPgReadAttemptsMax) {
+      return result;
+    }
+    pool.DropIdle();
   }
 }
 
@@ -491,7 +566,10 @@ void InsertReversals(pqxx::work& tx, const std::string& ledger,
 }  // namespace
 
 PostgresLogStore::PostgresLogStore(PostgresAddress address, std::unique_ptr<PgPool> pool)
-    : address_(std::move(address)), pool_(std::move(pool)) {}
+    : address_(std::move(address)), pool_(std::move(pool)),
+      listener_(std::make_unique<PgListener>(address_.conninfo)) {}
+
+void PostgresLogStore::AwaitAppend(absl::Duration max) const { listener_->Await(max); }
 
 PostgresLogStore::~PostgresLogStore() = default;
 
@@ -506,7 +584,7 @@ absl::StatusOr<std::unique_ptr<PostgresLogStore>> PostgresLogStore::Open(
   }));
   RETURN_IF_ERROR(CheckVersion(version, address.where, options.migrate));
   if (options.migrate && version < kSchemaVersion) {
-    RETURN_IF_ERROR(OnConnection<bool>(*pool, "migrating the schema", [&](auto& c)
+    RETURN_IF_ERROR(OnConnectionOnce<bool>(*pool, "migrating the schema", [&](auto& c)
                                            -> absl::StatusOr<bool> {
                       RETURN_IF_ERROR(Migrate(c, address.where));
                       return true;
@@ -516,7 +594,7 @@ absl::StatusOr<std::unique_ptr<PostgresLogStore>> PostgresLogStore::Open(
 }
 
 absl::Status PostgresLogStore::Initialize() {
-  return OnConnection<bool>(*pool_, "creating the ledger", [&](auto& c) -> absl::StatusOr<bool> {
+  return OnConnectionOnce<bool>(*pool_, "creating the ledger", [&](auto& c) -> absl::StatusOr<bool> {
            RETURN_IF_ERROR(Migrate(c, address_.where));
            pqxx::work tx(c);
            pqxx::result inserted = Exec(
@@ -571,7 +649,7 @@ absl::Status PostgresLogStore::Append(const internal::Head& expected, const LogA
   absl::flat_hash_map<uint64_t, absl::string_view> ids;
   ids.reserve(batch.event_ids.size());
   for (const IndexEntry& entry : batch.event_ids) ids[entry.sequence] = entry.key;
-  return OnConnection<bool>(*pool_, "appending", [&](auto& c) -> absl::StatusOr<bool> {
+  return OnConnectionOnce<bool>(*pool_, "appending", [&](auto& c) -> absl::StatusOr<bool> {
            pqxx::work tx(c);
            if (!sync) tx.exec("SET LOCAL synchronous_commit = off");
            pqxx::result head = Exec(tx,
@@ -591,6 +669,7 @@ absl::Status PostgresLogStore::Append(const internal::Head& expected, const LogA
              InsertReversals(tx, address_.ledger,
                              absl::MakeConstSpan(batch.reversals).subspan(begin, end - begin));
            }
+           Exec(tx, absl::StrCat("SELECT pg_notify('", kAppendChannel, "', $1)"), {address_.ledger});
            Exec(tx,
                 "UPDATE ledger_head SET head_seq = $2, head_hash = $3, "
                 "head_recorded_at_micros = $4 WHERE ledger_id = $1",
@@ -675,7 +754,7 @@ std::unique_ptr<IndexCursor> PostgresLogStore::Scan(LogIndex index) const {
 }
 
 absl::Status PostgresLogStore::PutSnapshots(absl::Span<const SnapshotBlob> snapshots, bool sync) {
-  return OnConnection<bool>(*pool_, "storing snapshots", [&](auto& c) -> absl::StatusOr<bool> {
+  return OnConnectionOnce<bool>(*pool_, "storing snapshots", [&](auto& c) -> absl::StatusOr<bool> {
            pqxx::work tx(c);
            if (!sync) tx.exec("SET LOCAL synchronous_commit = off");
            for (const SnapshotBlob& blob : snapshots) {

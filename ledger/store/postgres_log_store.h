@@ -27,6 +27,7 @@
 namespace aidledger {
 
 namespace internal {
+class PgListener;
 class PgPool;
 }  // namespace internal
 
@@ -68,6 +69,9 @@ class PostgresLogStore final : public LogStore {
   // Every commit is already in PostgreSQL's write-ahead log.
   absl::Status Flush() override { return absl::OkStatus(); }
   uint64_t unflushed_bytes() const override { return 0; }
+  bool shared() const override { return true; }
+  // LISTENs on a connection of its own; every Append NOTIFYs.
+  void AwaitAppend(absl::Duration max) const override;
 
   // The schema version this build creates and reads.
   static int SchemaVersion();
@@ -77,6 +81,7 @@ class PostgresLogStore final : public LogStore {
 
   const PostgresAddress address_;
   std::unique_ptr<internal::PgPool> pool_;
+  std::unique_ptr<internal::PgListener> listener_;
 };
 
 }  // namespace aidledger

@@ -3,7 +3,10 @@
 // database. The same events give the same bytes, hashes and digests as on
 // RocksDB; history rewritten behind the product's back is caught as on
 // RocksDB; an application role cannot rewrite it at all.
+#include <atomic>
+#include <chrono>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -188,6 +191,59 @@ TEST_F(PostgresCliTest, ConcurrentWritersInterleaveWithoutLossOrOverspending) {
       ASSERT_NE(at, std::string::npos) << id;
       EXPECT_EQ(replay.out.find(id, at + 1), std::string::npos) << id << " twice";
     }
+  }
+}
+
+// Connections cut again and again during an import (pg_terminate_backend,
+// as a restarting or failing-over database does): what was written stays
+// whole batches, nothing is written twice, and running the import again
+// appends only what is missing.
+TEST_F(PostgresCliTest, AnImportWhoseConnectionsAreCutResumesWithoutLossOrDuplicates) {
+  Restore();
+  constexpr int kRows = 3000, kBatch = 50;
+  {
+    std::ofstream csv(dir_.Sub("rows.csv"));
+    csv << "type,event_id,effective_date,region_code,amount\n";
+    for (int n = 1; n <= kRows; ++n) csv << "sale,cut-" << n << ",2022-03-01,540202,1.00\n";
+  }
+  const std::string db = absl::StrCat(db_, "&application_name=import_under_fire");
+  std::atomic<bool> done{false};
+  std::atomic<int> cuts{0};
+  std::thread cutter([&] {
+    while (!done) {
+      absl::Status cut = testing::PgExecute(
+          database_,
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+          "WHERE application_name = 'import_under_fire'");
+      if (cut.ok()) ++cuts;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  });
+  RunResult first = Run({"import", "--batch-size", absl::StrCat(kBatch), dir_.Sub("rows.csv")}, db);
+  done = true;
+  cutter.join();
+  std::cout << "first import: exit " << first.exit_code << " after " << cuts << " cuts: " << first.err;
+  // Either it rode out the cuts, or it stopped with one line saying so.
+  if (first.exit_code != 0) {
+    EXPECT_NE(first.exit_code, 4) << first.err;
+    EXPECT_EQ(std::count(first.err.begin(), first.err.end(), '\n'), 1) << first.err;
+  }
+  RunResult written = Run({"replay", "--format", "jsonl"});
+  ASSERT_EQ(written.exit_code, 0) << written.err;
+  const long after_first = std::count(written.out.begin(), written.out.end(), '\n') - 16;
+  EXPECT_EQ(after_first % kBatch, 0) << after_first << " rows: not whole batches";
+
+  RunResult second = Run({"import", "--batch-size", absl::StrCat(kBatch), dir_.Sub("rows.csv")});
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(Run({"verify"}).exit_code, 0);
+  RunResult replay = Run({"replay", "--format", "jsonl"});
+  ASSERT_EQ(replay.exit_code, 0) << replay.err;
+  EXPECT_EQ(std::count(replay.out.begin(), replay.out.end(), '\n'), 16 + kRows);
+  for (int n = 1; n <= kRows; ++n) {
+    const std::string id = absl::StrCat("\"event_id\":\"cut-", n, "\"");
+    const size_t at = replay.out.find(id);
+    ASSERT_NE(at, std::string::npos) << id;
+    EXPECT_EQ(replay.out.find(id, at + 1), std::string::npos) << id << " twice";
   }
 }
 

@@ -5,11 +5,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+
+#include "absl/strings/str_cat.h"
 
 extern char** environ;
 
@@ -73,8 +76,18 @@ RunResult RunAidledger(const std::vector<std::string>& args, const std::string& 
   return result;
 }
 
+namespace {
+
+// Servers started in one directory each log to a file of their own.
+int NextServerNumber() {
+  static std::atomic<int> next{0};
+  return next++;
+}
+
+}  // namespace
+
 ServerProcess::ServerProcess(const std::vector<std::string>& args, const std::string& work_dir)
-    : log_path_(work_dir + "/.serve-output") {
+    : log_path_(absl::StrCat(work_dir, "/.serve-output-", NextServerNumber())) {
   std::vector<std::string> argv_strings = {BinaryPath(), "serve", "--listen", "127.0.0.1:0"};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
   std::vector<char*> argv;

@@ -41,17 +41,24 @@ class ServerFixture : public ::testing::Test {
     }
   }
   testing::RunResult Run(std::vector<std::string> args) {
+    args.insert(args.begin(), store_args_.begin(), store_args_.end());
     args.insert(args.begin(), {"--db", db_});
     return testing::RunAidledger(args, dir_.path(), {"AIDLEDGER_ACTOR=clerk"});
   }
   void StartServer(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"--db", db_, "--tokens", tokens_};
-    args.insert(args.end(), extra.begin(), extra.end());
-    server_ = std::make_unique<testing::ServerProcess>(args, dir_.path());
+    server_ = NewServer(extra);
     ASSERT_GT(server_->port(), 0) << server_->output();
   }
-  std::unique_ptr<httplib::Client> Client() {
-    auto client = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+  // `aidledger serve` on this ledger (port() is 0 when it did not start).
+  std::unique_ptr<testing::ServerProcess> NewServer(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"--db", db_, "--tokens", tokens_};
+    args.insert(args.end(), store_args_.begin(), store_args_.end());
+    args.insert(args.end(), extra.begin(), extra.end());
+    return std::make_unique<testing::ServerProcess>(args, dir_.path());
+  }
+  std::unique_ptr<httplib::Client> Client() { return Client(*server_); }
+  static std::unique_ptr<httplib::Client> Client(const testing::ServerProcess& server) {
+    auto client = std::make_unique<httplib::Client>("127.0.0.1", server.port());
     client->set_read_timeout(30, 0);
     return client;
   }
@@ -62,8 +69,8 @@ class ServerFixture : public ::testing::Test {
     return absl::StrCat("{\"event_id\":\"", id, "\",\"effective_date\":\"2022-01-01\","
                         "\"sale_recorded\":{\"region_code\":\"", region, "\",\"amount_fen\":\"", fen, "\"}}");
   }
-  uint64_t HeadAfterStop() {
-    absl::StatusOr<std::unique_ptr<Ledger>> ledger = Ledger::Open(db_, {.read_only = true});
+  uint64_t HeadAfterStop(const LedgerOptions& options = {.read_only = true}) {
+    absl::StatusOr<std::unique_ptr<Ledger>> ledger = Ledger::Open(db_, options);
     EXPECT_THAT(ledger, testing::IsOk());
     if (!ledger.ok()) return 0;
     EXPECT_THAT((*ledger)->Verify({}), testing::IsOk());
@@ -72,6 +79,9 @@ class ServerFixture : public ::testing::Test {
 
   testing::TempDir dir_;
   std::string db_ = dir_.Sub("ledger");
+  // Flags every command and server gets after --db (a PostgreSQL ledger's
+  // --snapshot-key).
+  std::vector<std::string> store_args_;
   std::string tokens_;
   std::map<std::string, std::string> token_;
   std::unique_ptr<testing::ServerProcess> server_;
