@@ -138,6 +138,8 @@ inline constexpr size_t kPgRowsPerInsert = 500;
 // A read whose connection broke runs again on a new one, this many times in
 // all (writes never: ledger/ledger.h, ResolveUnknownOutcome).
 inline constexpr size_t kPgReadAttemptsMax = 3;
+// Records a server's local cache of a PostgreSQL ledger copies a write.
+inline constexpr size_t kCacheFillRecordsPerWrite = 10'000;
 // Times one Submit folds what other writers appended and stages its group
 // again (LedgerOptions::catch_up_on_conflict) before it gives up, and the
 // longest random pause before each (they grow from 250 µs).

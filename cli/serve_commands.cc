@@ -67,6 +67,9 @@ void DefineServeCommands(CLI::App& app, const Globals& globals, Commands& comman
   serve->add_option("--tls-client-ca", flags->options.tls_client_ca,
                      "mutual TLS: clients need a certificate signed by this PEM CA; its CN may "
                      "stand for a token of that name");
+  serve->add_option("--cache", flags->options.cache,
+                     "a ledger in PostgreSQL: keep a local RocksDB copy of its log in this "
+                     "directory (made when missing), followed and checked, for reads");
   serve->add_flag("--insecure-plain-http", flags->options.insecure_plain_http,
                    "allow plain HTTP on a non-loopback address (tokens travel in clear text)");
   CLI::App* token = app.add_subcommand("token", "bearer tokens for serve");

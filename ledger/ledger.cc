@@ -16,6 +16,7 @@
 #include "base/errors.h"
 #include "base/fields.h"
 #include "ledger/store/codec.h"
+#include "ledger/store/cached_log_store.h"
 #include "ledger/store/postgres_log_store.h"
 #include "ledger/store/rocks_log_store.h"
 #include "base/limits.h"
@@ -270,6 +271,28 @@ bool Ledger::Exists(const std::string& dir) {
   return std::filesystem::exists(std::filesystem::path(dir) / "CURRENT", error);
 }
 
+namespace {
+
+// `shared` read through a RocksDB cache in options.cache_dir (made when
+// missing).
+absl::StatusOr<std::unique_ptr<LogStore>> OpenCache(std::unique_ptr<LogStore> shared,
+                                                    const LedgerOptions& options) {
+  absl::StatusOr<std::unique_ptr<RocksLogStore>> cache = RocksLogStore::Open(
+      options.cache_dir, {.read_only = false, .create_if_missing = true});
+  if (absl::IsUnavailable(cache.status())) {
+    return absl::UnavailableError(
+        absl::StrCat("the cache at ", options.cache_dir, " is in use by another process"));
+  }
+  RETURN_IF_ERROR(cache.status());
+  ASSIGN_OR_RETURN(std::optional<std::string> version, (*cache)->FormatVersion());
+  if (!version.has_value()) RETURN_IF_ERROR((*cache)->Initialize());
+  ASSIGN_OR_RETURN(std::unique_ptr<CachedLogStore> cached,
+                   CachedLogStore::Open(std::move(shared), *std::move(cache), options.cache_dir));
+  return std::unique_ptr<LogStore>(std::move(cached));
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir,
                                                      const LedgerOptions& options) {
   LedgerOptions with_key = options;
@@ -283,7 +306,12 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir,
                                      "; create one with `aidledger init`"));
     }
     if (with_key.snapshot_key_path.empty()) with_key.snapshot_key_path = PostgresKeyPath(address);
-    return Open(std::move(store), DisplayName(dir), with_key);
+    if (options.cache_dir.empty()) return Open(std::move(store), DisplayName(dir), with_key);
+    ASSIGN_OR_RETURN(std::unique_ptr<LogStore> cached, OpenCache(std::move(store), options));
+    return Open(std::move(cached), DisplayName(dir), with_key);
+  }
+  if (!options.cache_dir.empty()) {
+    return UsageError("a cache (--cache) is for a ledger in PostgreSQL; this one is on local disk");
   }
   ASSIGN_OR_RETURN(std::unique_ptr<RocksLogStore> store,
                    RocksLogStore::Open(dir, {.read_only = options.read_only,

@@ -67,6 +67,9 @@ struct LedgerOptions {
   // commits reads the events between its published head and the ledger's
   // (which then include the others').
   bool catch_up_on_conflict = false;
+  // A ledger in PostgreSQL read through a local RocksDB cache of its log in
+  // this directory (made when missing; ledger/store/cached_log_store.h).
+  std::string cache_dir;
   // Receives warnings (an untrusted snapshot skipped); stderr-bound in the CLI.
   std::function<void(absl::string_view)> warn;
   // The file of the key that authenticates snapshots (ledger/snapshot_key.h);

@@ -176,6 +176,7 @@ absl::Status Serve(const ServeOptions& options) {
   // what lies between its published head and the ledger's).
   ledger_options.catch_up_on_conflict = true;
   ledger_options.snapshot_key_path = options.snapshot_key;
+  ledger_options.cache_dir = options.cache;
   ledger_options.warn = [](absl::string_view message) {
     std::cerr << "aidledger serve: warning: " << message << "\n";
   };

@@ -27,6 +27,7 @@ struct ServeOptions {
   std::string local_actor = "local";      // the actor of insecure appends
   uint64_t snapshot_every = 100'000;
   std::string snapshot_key;  // LedgerOptions::snapshot_key_path
+  std::string cache;         // LedgerOptions::cache_dir (a PostgreSQL ledger)
   // HOST:PORT serving GET /metrics without a token, for a Prometheus on the
   // same host; empty: none (then /metrics needs a reader token). Per-region
   // money appears there only with metrics_regions.

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <mutex>
 #include <random>
 #include <set>
@@ -142,6 +143,63 @@ TEST_F(PostgresServerTest, TwoServersShareOneLedgerWithoutLossDuplicatesOrOversp
   // Allocated 1,000,000 fen, disbursed exactly that: ten of 100,000.
   EXPECT_NE(projects.out.find("\nP-1,621100,冷链,industry,0,1000000,1000000,0\r\n"), std::string::npos)
       << projects.out;
+}
+
+// A server with --cache reads its log from a local RocksDB copy that
+// follows the database: others' appends reach it, a restart starts from it,
+// the digests stay the database's, and a cache of another ledger is refused.
+TEST_F(PostgresServerTest, AServerWithACacheFollowsOthersRestartsFromItAndRefusesAForeignOne) {
+  const std::string cache = dir_.Sub("cache");
+  StartServer({"--cache", cache});
+  for (int i = 0; i < 3; ++i) {  // another writer: the CLI
+    testing::RunResult sale = Run({"sale", "--region", "621102", "--amount", "12.34", "--date",
+                                   "2022-01-01", "--event-id", absl::StrCat("cli-", i)});
+    ASSERT_EQ(sale.exit_code, 0) << sale.err;
+  }
+  for (int i = 0; i < 2; ++i) {
+    auto response = Client()->Post("/v1/events", As("appender"),
+                                   Sale(absl::StrCat("http-", i), "621102", 100), "application/json");
+    ASSERT_TRUE(response && response->status == 201) << (response ? response->body : "no response");
+  }
+  constexpr int kHead = 5 + 3 + 2;
+  testing::RunResult digest = Run({"digest"});
+  ASSERT_EQ(digest.exit_code, 0) << digest.err;
+  EXPECT_NE(digest.out.find(absl::StrCat("\"seq\":\"", kHead, "\"")), std::string::npos) << digest.out;
+  auto events = Client()->Get("/v1/events?limit=100", As("auditor"));
+  ASSERT_TRUE(events && events->status == 200);
+  for (const char* id : {"cli-0", "cli-2", "http-1"}) {
+    EXPECT_NE(events->body.find(id), std::string::npos) << id;
+  }
+  ASSERT_EQ(server_->Stop(SIGTERM), 0) << server_->output();
+  EXPECT_TRUE(std::filesystem::exists(cache + "/CURRENT"));
+
+  // Restarted on its cache: the same digest as the database's.
+  StartServer({"--cache", cache});
+  auto served = Client()->Get("/v1/digest", As("reader"));
+  ASSERT_TRUE(served && served->status == 200);
+  for (const char* field : {"seq", "head_hash", "merkle_root"}) {
+    const std::string key = absl::StrCat("\"", field, "\":");
+    const size_t at_cli = digest.out.find(key), at_served = served->body.find(key);
+    ASSERT_NE(at_cli, std::string::npos);
+    ASSERT_NE(at_served, std::string::npos) << served->body;
+    EXPECT_EQ(served->body.substr(served->body.find('"', at_served + key.size()), 20),
+              digest.out.substr(digest.out.find('"', at_cli + key.size()), 20))
+        << field;
+  }
+  ASSERT_EQ(server_->Stop(SIGTERM), 0) << server_->output();
+
+  // The same cache for another ledger in the same database.
+  const std::string other = absl::StrCat(db_, "-other");
+  ASSERT_EQ(testing::RunAidledger({"--db", other, "--snapshot-key", dir_.Sub("key2"), "init"},
+                                  dir_.path()).exit_code, 0);
+  testing::RunAidledger({"--db", other, "--snapshot-key", dir_.Sub("key2"), "region", "add",
+                         "--code", "110000", "--name", "北京市", "--date", "2016-01-01"},
+                        dir_.path());
+  testing::ServerProcess foreign({"--db", other, "--tokens", tokens_, "--snapshot-key",
+                                  dir_.Sub("key2"), "--cache", cache},
+                                 dir_.path());
+  EXPECT_EQ(foreign.port(), 0);
+  EXPECT_NE(foreign.output().find("is not this ledger's"), std::string::npos) << foreign.output();
 }
 
 }  // namespace

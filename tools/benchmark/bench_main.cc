@@ -85,10 +85,14 @@ void Fail(const std::string& what) {
   std::exit(1);
 }
 
-std::unique_ptr<Ledger> FreshLedger(const std::string& dir, bool sync = true) {
-  std::filesystem::remove_all(dir);
-  if (!Ledger::Create(dir).ok()) Fail("cannot create " + dir);
-  absl::StatusOr<std::unique_ptr<Ledger>> ledger = Ledger::Open(dir, {.sync = sync});
+// A new empty ledger: a RocksDB directory, or a PostgreSQL URI naming a
+// ledger not yet created (`key`: its snapshot key file).
+std::unique_ptr<Ledger> FreshLedger(const std::string& dir, const std::string& key = "") {
+  if (!Ledger::IsPostgres(dir)) std::filesystem::remove_all(dir);
+  if (absl::Status created = Ledger::Create(dir, key); !created.ok()) {
+    Fail(absl::StrCat("cannot create ", Ledger::DisplayName(dir), ": ", created.message()));
+  }
+  absl::StatusOr<std::unique_ptr<Ledger>> ledger = Ledger::Open(dir, {.snapshot_key_path = key});
   if (!ledger.ok()) Fail(std::string(ledger.status().message()));
   return *std::move(ledger);
 }
@@ -347,7 +351,98 @@ struct Options {
   uint64_t seed = 20261128;
   double serve_seconds = 5;
   uint64_t single_appends = 500;
+  // A PostgreSQL database URI (no ledger=): run the PostgreSQL store's
+  // figures instead of RocksDB's (tools/bench --store postgres).
+  std::string postgres;
 };
+
+void PrintTable() {
+  std::cout << "\n| figure | value | unit | limit | ratio |\n|---|---:|---|---|---:|\n";
+  for (const Figure& figure : figures) {
+    std::cout << absl::StrFormat("| %s | %.4g | %s | %s | %s |\n", figure.name, figure.value, figure.unit,
+                                 figure.limit_name.empty() ? "" : absl::StrFormat("%s: %.4g", figure.limit_name, figure.limit_value),
+                                 figure.limit_value > 0 ? absl::StrFormat("%.2f", figure.value / figure.limit_value) : "");
+  }
+}
+
+struct SingleAppends {
+  double rate = 0;  // appends/s
+  double p50_ms = 0;
+  double p99_ms = 0;
+};
+
+// Single synced appends through the library on a fresh ledger at `db`
+// (holding the registry).
+SingleAppends MeasureSingleAppends(const std::string& db, const std::string& key,
+                                   const std::string& registry, uint64_t appends) {
+  std::unique_ptr<Ledger> ledger = FreshLedger(db, key);
+  MustImport(*ledger, registry);
+  std::vector<double> latencies;
+  const absl::Time start = absl::Now();
+  for (uint64_t i = 0; i < appends; ++i) {
+    v1::Event draft;
+    draft.set_actor("bench");
+    draft.set_effective_date("2025-12-31");
+    draft.mutable_sale_recorded()->set_region_code(absl::StrFormat("%02d%02d%02d", 41 + i % 15, 1 + i % 20, 1 + i % 10));
+    draft.mutable_sale_recorded()->set_amount_fen(1000 + static_cast<int64_t>(i));
+    const absl::Time one = absl::Now();
+    if (!ledger->Append(draft).ok()) Fail("a single append failed");
+    latencies.push_back(Seconds(one) * 1000);
+  }
+  return {appends / Seconds(start), Percentile(latencies, 0.5), Percentile(latencies, 0.99)};
+}
+
+// Concurrent HTTP appenders (1, 8, 32, 128) against `aidledger serve` on a
+// fresh ledger at `db`: the figures, each rate against `limit`.
+std::vector<Figure> MeasureGroupCommit(const Options& options, const std::string& db,
+                                       const std::string& key, const std::string& registry,
+                                       const std::string& prefix,
+                                       std::pair<std::string, double> limit) {
+  std::vector<Figure> out;
+  { std::unique_ptr<Ledger> ledger = FreshLedger(db, key); MustImport(*ledger, registry); }
+  std::vector<std::string> extra;
+  if (!key.empty()) extra = {"--snapshot-key", key};
+  Server server(options.aidledger, db, options.dir + "/group-serve.log", extra);
+  uint64_t serial = 0;
+  for (int clients : {1, 8, 32, 128}) {
+    const int each = std::max(20, 1600 / clients);
+    httplib::Client metrics("127.0.0.1", server.port());
+    const auto before = CommitCounters(metrics);
+    std::mutex mutex;
+    std::vector<double> latencies;
+    std::atomic<int> failures{0};
+    std::vector<std::thread> threads;
+    const absl::Time start = absl::Now();
+    for (int c = 0; c < clients; ++c) {
+      const uint64_t base = serial + static_cast<uint64_t>(c) * each;
+      threads.emplace_back([&, base, c] {
+        httplib::Client client("127.0.0.1", server.port());
+        client.set_read_timeout(60, 0);
+        std::vector<double> mine;
+        for (int i = 0; i < each; ++i) {
+          const absl::Time one = absl::Now();
+          auto response = client.Post("/v1/events", SaleJson(absl::StrCat("g-", base + i), (c * 7 + i) % 3000),
+                                      "application/json");
+          if (!response || response->status != 201) ++failures;
+          mine.push_back(Seconds(one) * 1000);
+        }
+        std::lock_guard<std::mutex> lock(mutex);
+        latencies.insert(latencies.end(), mine.begin(), mine.end());
+      });
+    }
+    for (std::thread& thread : threads) thread.join();
+    const double seconds = Seconds(start);
+    serial += static_cast<uint64_t>(clients) * each;
+    if (failures > 0) Fail(absl::StrCat(failures.load(), " HTTP appends failed"));
+    const auto after = CommitCounters(metrics);
+    const std::string label = absl::StrCat(prefix, clients);
+    out.push_back({label, clients * each / seconds, "appends/s", limit.first, limit.second});
+    out.push_back({label + "_p50", Percentile(latencies, 0.5), "ms"});
+    out.push_back({label + "_p99", Percentile(latencies, 0.99), "ms"});
+    out.push_back({label + "_events_per_commit", (after.first - before.first) / std::max(1.0, after.second - before.second), "events"});
+  }
+  return out;
+}
 
 void Run(const Options& options) {
   std::filesystem::create_directories(options.dir);
@@ -511,76 +606,22 @@ void Run(const Options& options) {
     Emit({"verify", verified->events / Seconds(start), "events/s", readseq_name, readseq});
   }
 
-  // 2. single synced appends through the library.
-  double single_rate = 0;
+  // 2. single synced appends through the library; 3. group commit.
+  const SingleAppends single =
+      MeasureSingleAppends(options.dir + "/single", "", registry, options.single_appends);
+  const double single_rate = single.rate;
   {
-    std::unique_ptr<Ledger> ledger = FreshLedger(options.dir + "/single");
-    MustImport(*ledger, registry);
-    std::vector<double> latencies;
-    start = absl::Now();
-    for (uint64_t i = 0; i < options.single_appends; ++i) {
-      v1::Event draft;
-      draft.set_actor("bench");
-      draft.set_effective_date("2025-12-31");
-      draft.mutable_sale_recorded()->set_region_code(absl::StrFormat("%02d%02d%02d", 41 + i % 15, 1 + i % 20, 1 + i % 10));
-      draft.mutable_sale_recorded()->set_amount_fen(1000 + static_cast<int64_t>(i));
-      const absl::Time one = absl::Now();
-      if (!ledger->Append(draft).ok()) Fail("a single append failed");
-      latencies.push_back(Seconds(one) * 1000);
-    }
-    single_rate = options.single_appends / Seconds(start);
     const double limit = DbBench(absl::StrFormat(
         "--benchmarks=fillseq --num=%d --value_size=%d --sync=1 --batch_size=1 "
         "--compression_type=none --db=%s/dbbench-single",
         options.single_appends, static_cast<int>(mean_value_bytes), options.dir));
-    Emit({"single_appends", single_rate, "appends/s", "db_bench fillseq sync batch=1", limit});
-    Emit({"single_append_p50", Percentile(latencies, 0.5), "ms"});
-    Emit({"single_append_p99", Percentile(latencies, 0.99), "ms"});
+    Emit({"single_appends", single.rate, "appends/s", "db_bench fillseq sync batch=1", limit});
+    Emit({"single_append_p50", single.p50_ms, "ms"});
+    Emit({"single_append_p99", single.p99_ms, "ms"});
   }
-
-  // 3. group commit: concurrent HTTP appenders against serve.
-  {
-    const std::string db = options.dir + "/group";
-    { std::unique_ptr<Ledger> ledger = FreshLedger(db); MustImport(*ledger, registry); }
-    Server server(options.aidledger, db, options.dir + "/group-serve.log");
-    uint64_t serial = 0;
-    for (int clients : {1, 8, 32, 128}) {
-      const int each = std::max(20, 1600 / clients);
-      httplib::Client metrics("127.0.0.1", server.port());
-      const auto before = CommitCounters(metrics);
-      std::mutex mutex;
-      std::vector<double> latencies;
-      std::atomic<int> failures{0};
-      std::vector<std::thread> threads;
-      start = absl::Now();
-      for (int c = 0; c < clients; ++c) {
-        const uint64_t base = serial + static_cast<uint64_t>(c) * each;
-        threads.emplace_back([&, base, c] {
-          httplib::Client client("127.0.0.1", server.port());
-          client.set_read_timeout(60, 0);
-          std::vector<double> mine;
-          for (int i = 0; i < each; ++i) {
-            const absl::Time one = absl::Now();
-            auto response = client.Post("/v1/events", SaleJson(absl::StrCat("g-", base + i), (c * 7 + i) % 3000),
-                                        "application/json");
-            if (!response || response->status != 201) ++failures;
-            mine.push_back(Seconds(one) * 1000);
-          }
-          std::lock_guard<std::mutex> lock(mutex);
-          latencies.insert(latencies.end(), mine.begin(), mine.end());
-        });
-      }
-      for (std::thread& thread : threads) thread.join();
-      const double seconds = Seconds(start);
-      serial += static_cast<uint64_t>(clients) * each;
-      if (failures > 0) Fail(absl::StrCat(failures.load(), " HTTP appends failed"));
-      const auto after = CommitCounters(metrics);
-      const std::string label = absl::StrCat("group_commit_", clients);
-      Emit({label, clients * each / seconds, "appends/s", "single synced appends", single_rate});
-      Emit({label + "_p50", Percentile(latencies, 0.5), "ms"});
-      Emit({label + "_p99", Percentile(latencies, 0.99), "ms"});
-      Emit({label + "_events_per_commit", (after.first - before.first) / std::max(1.0, after.second - before.second), "events"});
-    }
+  for (const Figure& figure : MeasureGroupCommit(options, options.dir + "/group", "", registry,
+                                                 "group_commit_", {"single synced appends", single_rate})) {
+    Emit(figure);
   }
 
   // 6. serve reads: GET /v1/balances under 64 clients while appends run, as
@@ -704,13 +745,142 @@ void Run(const Options& options) {
           Percentile(plain_reads.latencies_ms, 0.99)});
   }
 
-  // The table.
-  std::cout << "\n| figure | value | unit | limit | ratio |\n|---|---:|---|---|---:|\n";
-  for (const Figure& figure : figures) {
-    std::cout << absl::StrFormat("| %s | %.4g | %s | %s | %s |\n", figure.name, figure.value, figure.unit,
-                                 figure.limit_name.empty() ? "" : absl::StrFormat("%s: %.4g", figure.limit_name, figure.limit_value),
-                                 figure.limit_value > 0 ? absl::StrFormat("%.2f", figure.value / figure.limit_value) : "");
+  PrintTable();
+}
+
+
+// Runs psql on `uri` with `args` (quiet, stopping at the first error).
+void Psql(const std::string& uri, const std::string& args) {
+  const std::string command =
+      absl::StrCat("psql -X -q -v ON_ERROR_STOP=1 '", uri, "' ", args, " >/dev/null");
+  if (std::system(command.c_str()) != 0) Fail("psql failed: " + command);
+}
+
+// The SQL that selects ledger `name`'s rows of the events table, in order.
+std::string EventRows(const std::string& name) {
+  return absl::StrCat("SELECT * FROM events WHERE ledger_id = '", name, "' ORDER BY seq");
+}
+
+// The limit for an import: the ledger's own rows (same sizes, same keys and
+// unique index) COPYed by psql into a table like `events`, one COPY of
+// `batch` rows per transaction, as the import commits. Rows per second.
+double CopyInRate(const Options& options, const std::string& name, size_t batch) {
+  const std::string rows = options.dir + "/rows.copy";
+  Psql(options.postgres, absl::StrCat("-c \"\\copy (", EventRows(name), ") TO '", rows, "'\""));
+  std::ifstream in(rows);
+  std::string script = "DROP TABLE IF EXISTS bench_copy;\n"
+                       "CREATE TABLE bench_copy (LIKE events INCLUDING ALL);\n";
+  std::string line;
+  uint64_t total = 0;
+  for (int chunk = 0; in.good(); ++chunk) {
+    const std::string file = absl::StrCat(options.dir, "/rows-", chunk, ".copy");
+    std::ofstream out(file);
+    size_t lines = 0;
+    while (lines < batch && std::getline(in, line)) {
+      out << line << "\n";
+      ++lines;
+    }
+    if (lines == 0) break;
+    total += lines;
+    absl::StrAppend(&script, "\\copy bench_copy FROM '", file, "'\n");
   }
+  std::ofstream(options.dir + "/copy.sql") << script;
+  const absl::Time start = absl::Now();
+  Psql(options.postgres, absl::StrCat("-f '", options.dir, "/copy.sql'"));
+  const double rate = total / Seconds(start);
+  Psql(options.postgres, "-c 'DROP TABLE bench_copy'");
+  return rate;
+}
+
+// The limit for a full read: psql COPYing the ledger's rows, in order, to
+// /dev/null. Rows per second, the best of kScanRuns.
+double CopyOutRate(const Options& options, const std::string& name, uint64_t events) {
+  double rate = 0;
+  for (int run = 0; run < kScanRuns; ++run) {
+    const absl::Time start = absl::Now();
+    Psql(options.postgres, absl::StrCat("-c \"\\copy (", EventRows(name), ") TO '/dev/null'\""));
+    rate = std::max(rate, events / Seconds(start));
+  }
+  return rate;
+}
+
+// The PostgreSQL store (tools/bench --store postgres), beside RocksDB's
+// appends in the same run: import against COPY of the same rows, a full
+// read (rebuild) and a server following another writer against COPY to
+// /dev/null, single appends and group commit against RocksDB's.
+void RunPostgres(const Options& options) {
+  std::filesystem::create_directories(options.dir);
+  const std::string key = options.dir + "/pg.key";
+  const std::string workload = options.dir + "/workload.csv";
+  const WorkloadStats stats = WriteWorkload(workload, options.events, options.seed);
+  const std::string registry = options.dir + "/registry.csv";
+  WriteWorkload(registry, stats.registry_events, options.seed);
+  auto ledger_at = [&](const std::string& name) {
+    return absl::StrCat(options.postgres, "?ledger=", name);
+  };
+
+  // Import, with a second writer's view of the same ledger opened before it
+  // (a server on another machine), which then follows it.
+  const std::string imported = "bench_import";
+  {
+    std::unique_ptr<Ledger> writer = FreshLedger(ledger_at(imported), key);
+    absl::StatusOr<std::unique_ptr<Ledger>> follower =
+        Ledger::Open(ledger_at(imported), {.snapshot_key_path = key});
+    if (!follower.ok()) Fail(std::string(follower.status().message()));
+    absl::Time start = absl::Now();
+    MustImport(*writer, workload);
+    const double seconds = Seconds(start);
+    const double copy_in = CopyInRate(options, imported, kImportBatch);
+    Emit({"postgres_import", stats.events / seconds, "events/s",
+          absl::StrFormat("psql COPY of the same rows, %d a commit", kImportBatch), copy_in});
+    const double copy_out = CopyOutRate(options, imported, stats.events);
+    start = absl::Now();
+    absl::StatusOr<bool> moved = (*follower)->Follow();
+    if (!moved.ok() || !*moved) Fail("the follower did not catch up");
+    Emit({"postgres_follow", stats.events / Seconds(start), "events/s",
+          "psql COPY of the rows to /dev/null", copy_out});
+    // A server's first start with --cache: the log copied into a new local
+    // cache (every link and hash checked), then folded from it.
+    start = absl::Now();
+    absl::StatusOr<std::unique_ptr<Ledger>> cached = Ledger::Open(
+        ledger_at(imported), {.cache_dir = options.dir + "/cache", .snapshot_key_path = key});
+    if (!cached.ok()) Fail(std::string(cached.status().message()));
+    Emit({"postgres_open_with_new_cache", stats.events / Seconds(start), "events/s",
+          "psql COPY of the rows to /dev/null", copy_out});
+    cached->reset();
+    double rate = 0;
+    for (int run = 0; run < kScanRuns; ++run) {
+      absl::StatusOr<std::unique_ptr<Ledger>> reader = Ledger::Open(
+          ledger_at(imported), {.read_only = true, .fold_on_open = false, .snapshot_key_path = key});
+      if (!reader.ok()) Fail(std::string(reader.status().message()));
+      start = absl::Now();
+      absl::StatusOr<FoldedBooks> folded =
+          (*reader)->Fold((*reader)->head().sequence, std::nullopt, false);
+      if (!folded.ok()) Fail(std::string(folded.status().message()));
+      rate = std::max(rate, folded->events_read / Seconds(start));
+    }
+    Emit({"postgres_rebuild", rate, "events/s", "psql COPY of the rows to /dev/null", copy_out});
+  }
+
+  const SingleAppends rocks = MeasureSingleAppends(options.dir + "/single", "", registry,
+                                                   options.single_appends);
+  const SingleAppends pg = MeasureSingleAppends(ledger_at("bench_single"), key, registry,
+                                                options.single_appends);
+  Emit({"postgres_single_appends", pg.rate, "appends/s", "RocksDB single appends, same run",
+        rocks.rate});
+  Emit({"postgres_single_append_p50", pg.p50_ms, "ms", "RocksDB", rocks.p50_ms});
+  Emit({"postgres_single_append_p99", pg.p99_ms, "ms", "RocksDB", rocks.p99_ms});
+  for (const Figure& figure :
+       MeasureGroupCommit(options, ledger_at("bench_group"), key, registry,
+                          "postgres_group_commit_", {"PostgreSQL single appends", pg.rate})) {
+    Emit(figure);
+  }
+  for (const Figure& figure : MeasureGroupCommit(options, options.dir + "/group", "", registry,
+                                                 "group_commit_",
+                                                 {"RocksDB single appends", rocks.rate})) {
+    Emit(figure);
+  }
+  PrintTable();
 }
 
 }  // namespace
@@ -733,13 +903,18 @@ int main(int argc, char** argv) {
     else if (flag == "--seed") options.seed = std::stoull(value);
     else if (flag == "--serve-seconds") options.serve_seconds = std::stod(value);
     else if (flag == "--single-appends") options.single_appends = std::stoull(value);
+    else if (flag == "--postgres") options.postgres = value;
     else {
       std::cerr << "usage: aidledger_bench --events N --dir DIR --aidledger BIN [--seed S] "
-                   "[--serve-seconds S] [--single-appends N]\n";
+                   "[--serve-seconds S] [--single-appends N] [--postgres URI]\n";
       return 2;
     }
   }
   signal(SIGPIPE, SIG_IGN);
-  aidledger::bench::Run(options);
+  if (options.postgres.empty()) {
+    aidledger::bench::Run(options);
+  } else {
+    aidledger::bench::RunPostgres(options);
+  }
   return 0;
 }

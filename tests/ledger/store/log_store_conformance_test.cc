@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "ledger/store/cached_log_store.h"
 #include "ledger/store/codec.h"
 #include "ledger/store/log_store.h"
 #include "ledger/store/postgres_log_store.h"
@@ -63,6 +64,28 @@ std::vector<StoreKind> Kinds() {
         return testing::PgExecute(
             uri, absl::StrCat("UPDATE events SET hash = '\\x01' WHERE ledger_id = '",
                               testing::LedgerNameFor(dir), "' AND seq = ", sequence));
+      },
+  }, {
+      // PostgreSQL read through a RocksDB cache of its log, as `serve
+      // --cache` reads it; what the cache holds is read from the cache.
+      .name = "PostgreSQLThroughACache",
+      .open = [](const std::string& dir) -> absl::StatusOr<std::unique_ptr<LogStore>> {
+        ASSIGN_OR_RETURN(std::string uri, testing::TestPostgresUri());
+        ASSIGN_OR_RETURN(PostgresAddress address,
+                         ParsePostgresUri(absl::StrCat(uri, "?ledger=", testing::LedgerNameFor(dir))));
+        ASSIGN_OR_RETURN(std::unique_ptr<PostgresLogStore> shared,
+                         PostgresLogStore::Open(address, {.migrate = true}));
+        ASSIGN_OR_RETURN(std::unique_ptr<RocksLogStore> cache,
+                         RocksLogStore::Open(dir + "/cache", {.create_if_missing = true}));
+        ASSIGN_OR_RETURN(std::optional<std::string> version, cache->FormatVersion());
+        if (!version.has_value()) RETURN_IF_ERROR(cache->Initialize());
+        ASSIGN_OR_RETURN(std::unique_ptr<CachedLogStore> store,
+                         CachedLogStore::Open(std::move(shared), std::move(cache), dir + "/cache"));
+        return std::unique_ptr<LogStore>(std::move(store));
+      },
+      .damage_record = [](const std::string& dir, uint64_t sequence) {
+        return testing::RocksDbPut(dir + "/cache", "events", internal::EncodeSequence(sequence),
+                                   "\x01");
       },
   }};
 }
