@@ -132,7 +132,8 @@ inline constexpr size_t kLedgerNameBytesMax = 64;
 // Connections one store holds open at most (each cursor and query borrows
 // one; a borrower waits when all are out).
 inline constexpr size_t kPgConnectionsMax = 16;
-// Rows a cursor fetches per query, and rows one INSERT statement carries.
+// Rows a cursor fetches per query, and reversal rows one INSERT statement
+// carries (events go by COPY).
 inline constexpr size_t kPgRowsPerFetch = 1'000;
 inline constexpr size_t kPgRowsPerInsert = 500;
 // A read whose connection broke runs again on a new one, this many times in

@@ -6,7 +6,7 @@
 //   ledger_head(ledger_id PRIMARY KEY, format_version, head_seq, head_hash,
 //               head_recorded_at_micros, created_at)
 //   events(ledger_id, seq, event_id, prev_hash, hash, payload,
-//          PRIMARY KEY (ledger_id, seq), UNIQUE (ledger_id, event_id))
+//          PRIMARY KEY (ledger_id, seq), UNIQUE (event_id, ledger_id))
 //   reversals(ledger_id, reversed_event_id PRIMARY KEY with it, seq)
 //   snapshots(ledger_id, projection, seq, record, PRIMARY KEY (all three but record))
 // No sequence object numbers events: `seq` is the engine's, and an append

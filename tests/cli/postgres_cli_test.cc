@@ -3,6 +3,7 @@
 // database. The same events give the same bytes, hashes and digests as on
 // RocksDB; history rewritten behind the product's back is caught as on
 // RocksDB; an application role cannot rewrite it at all.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <fstream>
@@ -245,6 +246,65 @@ TEST_F(PostgresCliTest, AnImportWhoseConnectionsAreCutResumesWithoutLossOrDuplic
     ASSERT_NE(at, std::string::npos) << id;
     EXPECT_EQ(replay.out.find(id, at + 1), std::string::npos) << id << " twice";
   }
+}
+
+// A database at schema version 1 (as release 0.1's aidledger left it, in a
+// schema of its own here): reads refuse it until a writable open (init
+// --if-missing) migrates it forward to this build's version; a schema newer
+// than this build is refused.
+TEST_F(PostgresCliTest, AnOlderSchemaIsMigratedForwardAndANewerOneRefused) {
+  std::string schema = absl::StrCat("m_", ledger_);
+  std::replace(schema.begin(), schema.end(), '-', '_');
+  ASSERT_THAT(testing::PgExecute(database_, absl::StrReplaceAll(R"sql(
+CREATE SCHEMA {schema};
+SET LOCAL search_path = {schema};
+CREATE TABLE aidledger_migrations (version integer PRIMARY KEY, description text NOT NULL,
+  applied_at timestamptz NOT NULL DEFAULT now());
+INSERT INTO aidledger_migrations (version, description) VALUES (1, 'version 1');
+CREATE TABLE ledger_head (ledger_id text COLLATE "C" PRIMARY KEY, format_version text NOT NULL,
+  head_seq bigint NOT NULL CHECK (head_seq >= 0), head_hash bytea NOT NULL,
+  head_recorded_at_micros bigint NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
+CREATE TABLE events (ledger_id text COLLATE "C" NOT NULL REFERENCES ledger_head,
+  seq bigint NOT NULL CHECK (seq >= 1), event_id text COLLATE "C" NOT NULL,
+  prev_hash bytea NOT NULL, hash bytea NOT NULL, payload bytea NOT NULL,
+  PRIMARY KEY (ledger_id, seq), UNIQUE (ledger_id, event_id));
+CREATE TABLE reversals (ledger_id text COLLATE "C" NOT NULL REFERENCES ledger_head,
+  reversed_event_id text COLLATE "C" NOT NULL, seq bigint NOT NULL,
+  PRIMARY KEY (ledger_id, reversed_event_id));
+CREATE TABLE snapshots (ledger_id text COLLATE "C" NOT NULL REFERENCES ledger_head,
+  projection text COLLATE "C" NOT NULL, seq bigint NOT NULL, record bytea NOT NULL,
+  PRIMARY KEY (ledger_id, projection, seq));
+)sql", {{"{schema}", schema}})),
+              testing::IsOk());
+  const std::string db =
+      absl::StrCat(database_, "?ledger=main&options=-csearch_path%3D", schema);
+  RunResult read = Run({"balances"}, db);
+  EXPECT_EQ(read.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(read.err, "older than this aidledger's")) << read.err;
+
+  RunResult migrated = Run({"init", "--if-missing"}, db);
+  ASSERT_EQ(migrated.exit_code, 0) << migrated.err;
+  EXPECT_THAT(testing::PgExecute(database_, absl::StrReplaceAll(R"sql(
+DO $$ BEGIN
+  IF (SELECT max(version) FROM {schema}.aidledger_migrations) < 2 OR NOT EXISTS (
+      SELECT 1 FROM pg_constraint WHERE conname = 'events_event_id_ledger_id_key'
+      AND connamespace = '{schema}'::regnamespace) THEN
+    RAISE EXCEPTION 'not migrated';
+  END IF;
+END $$;
+)sql", {{"{schema}", schema}})),
+              testing::IsOk());
+  RunResult added = Run({"region", "add", "--code", "110000", "--name", "北京市"}, db);
+  EXPECT_EQ(added.exit_code, 0) << added.err;
+  EXPECT_EQ(Run({"verify"}, db).exit_code, 0);
+
+  ASSERT_THAT(testing::PgExecute(database_, absl::StrCat("INSERT INTO ", schema,
+                                                          ".aidledger_migrations VALUES (99, 'a "
+                                                          "future aidledger')")),
+              testing::IsOk());
+  RunResult newer = Run({"balances"}, db);
+  EXPECT_EQ(newer.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(newer.err, "newer than this aidledger's")) << newer.err;
 }
 
 TEST_F(PostgresCliTest, InitCreatesOnceAndAgainOnlyWhenAskedIfMissing) {
