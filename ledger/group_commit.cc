@@ -61,7 +61,9 @@ std::vector<std::unique_ptr<GroupCommitter::Request>> GroupCommitter::NextGroup(
     if (!flushed.ok() && hooks_.warn) hooks_.warn(flushed);
     lock.lock();
   }
-  *follow = others_appended_ && !stopping_;
+  // Requests first: a group whose append finds the head moved catches up
+  // with the others itself.
+  *follow = others_appended_ && !stopping_ && queue_.empty();
   others_appended_ = false;
   if (*follow) return group;
   size_t events = 0;
@@ -92,7 +94,7 @@ void GroupCommitter::FollowOthers() {
   absl::StatusOr<bool> moved = ledger_->Follow();
   if (!moved.ok() && hooks_.warn) hooks_.warn(moved.status());
   // Also when it did not move now: a failed group may have caught up.
-  if (moved.ok() && hooks_.committed) hooks_.committed({});
+  if (moved.ok() && hooks_.committed) hooks_.committed({}, {});
 }
 
 void GroupCommitter::Commit(std::vector<std::unique_ptr<Request>> group) {
@@ -108,11 +110,11 @@ void GroupCommitter::Commit(std::vector<std::unique_ptr<Request>> group) {
   absl::StatusOr<std::vector<SubmitOutcome>> outcomes = ledger_->Submit(requests, SubmitOptions{});
   if (!outcomes.ok()) {
     // It may have caught up with other writers before it failed.
-    if (ledger_->head().sequence != before && hooks_.committed) hooks_.committed({});
+    if (ledger_->head().sequence != before && hooks_.committed) hooks_.committed({}, {});
     for (const auto& request : group) request->done.set_value(outcomes.status());
     return;
   }
-  if (ledger_->head().sequence != before && hooks_.committed) hooks_.committed(*outcomes);
+  if (ledger_->head().sequence != before && hooks_.committed) hooks_.committed(*outcomes, requests);
   for (size_t i = 0; i < group.size(); ++i) group[i]->done.set_value(std::move((*outcomes)[i]));
 }
 

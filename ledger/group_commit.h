@@ -9,8 +9,9 @@
 // With `follow_others` (a store other processes append to: PostgreSQL) it
 // also follows them: a thread of its own waits for their appends
 // (Ledger::AwaitOthers: notified, or every kFollowPollMax), and the
-// committer, between groups, brings the ledger up to them (Ledger::Follow)
-// and calls the `committed` hook as for a group of its own.
+// committer, when no request waits, brings the ledger up to them
+// (Ledger::Follow) and calls the `committed` hook as for a group of its
+// own. (Under load a group that finds the head moved catches up itself.)
 //
 // The server uses it for POST /v1/events; any adapter with concurrent
 // writers can.
@@ -36,10 +37,11 @@ class GroupCommitter {
   struct Hooks {
     // On the committer thread whenever the ledger's head moved: after a
     // group (that wrote events, or caught up with other writers first),
-    // before any of its requests is answered, with the outcomes, one per
-    // request, in order; or after following other writers, with none. A
-    // server updates its published state here, reading what it lacks.
-    std::function<void(const std::vector<SubmitOutcome>&)> committed;
+    // before any of its requests is answered, with the outcomes and the
+    // requests (their drafts completed as written), one per request, in
+    // order; or after following other writers, with none. A server updates
+    // its published state here, reading from the ledger what it lacks.
+    std::function<void(const std::vector<SubmitOutcome>&, absl::Span<const Drafts>)> committed;
     // Told of a failed idle flush (which changes nothing written).
     std::function<void(const absl::Status&)> warn;
   };

@@ -104,7 +104,8 @@ absl::Status Service::Start() {
   committer_ = std::make_unique<GroupCommitter>(
       ledger_.get(),
       GroupCommitter::Hooks{
-          .committed = [this](const std::vector<SubmitOutcome>& outcomes) { Committed(outcomes); },
+          .committed = [this](const std::vector<SubmitOutcome>& outcomes,
+                              absl::Span<const Drafts> requests) { Committed(outcomes, requests); },
           .warn = [](const absl::Status& status) {
             std::cerr << "aidledger serve: warning: " << status.message() << "\n";
           }},
@@ -116,32 +117,51 @@ void Service::StopCommitter() {
   if (committer_ != nullptr) committer_->Stop();
 }
 
-void Service::Committed(const std::vector<SubmitOutcome>& outcomes) {
+void Service::Committed(const std::vector<SubmitOutcome>& outcomes,
+                        absl::Span<const Drafts> requests) {
   uint64_t appended = 0;
-  for (const SubmitOutcome& outcome : outcomes) appended += outcome.written ? outcome.appended : 0;
+  std::vector<v1::Event> events;
+  std::vector<Hash> hashes;
+  for (size_t r = 0; r < outcomes.size(); ++r) {
+    if (!outcomes[r].written) continue;
+    appended += outcomes[r].appended;
+    for (size_t i = 0; i < outcomes[r].results.size(); ++i) {
+      if (outcomes[r].results[i].duplicate) continue;
+      events.push_back(*requests[r][i]);
+      hashes.push_back(outcomes[r].results[i].hash);
+    }
+  }
   if (appended > 0) {
     metrics_.ObserveCommit(appended);
     metrics_.CountAppended(appended);
   }
   const LedgerHead published = Current()->head;
   const LedgerHead head = ledger_->head();
-  if (head.sequence != published.sequence) PublishCommit(published, head);
+  if (head.sequence != published.sequence) {
+    PublishCommit(published, head, std::move(events), std::move(hashes));
+  }
 }
 
-void Service::PublishCommit(const LedgerHead& old_head, const LedgerHead& new_head) {
-  // The new events, this server's and (on a shared store) other writers',
-  // read back in sequence order with every link and hash checked.
-  std::vector<v1::Event> events;
-  std::vector<Hash> hashes;
-  std::unique_ptr<EventReader> reader = ledger_->Read(old_head.sequence + 1, new_head.sequence);
-  StoredEvent stored;
+void Service::PublishCommit(const LedgerHead& old_head, const LedgerHead& new_head,
+                            std::vector<v1::Event> events, std::vector<Hash> hashes) {
+  // The new events: this server's own, when nobody else's came between
+  // (their first follows the published head); else read back in sequence
+  // order, this server's and (on a shared store) other writers', with
+  // every link and hash checked.
   bool readable = true;
-  while (true) {
-    absl::StatusOr<bool> more = reader->Next(&stored);
-    if (!more.ok()) readable = false;
-    if (!more.ok() || !*more) break;
-    events.push_back(stored.event);
-    hashes.push_back(stored.hash);
+  if (events.size() != new_head.sequence - old_head.sequence ||
+      events.front().sequence() != old_head.sequence + 1) {
+    events.clear();
+    hashes.clear();
+    std::unique_ptr<EventReader> reader = ledger_->Read(old_head.sequence + 1, new_head.sequence);
+    StoredEvent stored;
+    while (true) {
+      absl::StatusOr<bool> more = reader->Next(&stored);
+      if (!more.ok()) readable = false;
+      if (!more.ok() || !*more) break;
+      events.push_back(stored.event);
+      hashes.push_back(stored.hash);
+    }
   }
   if (readable && hashes.size() == new_head.sequence - old_head.sequence) {
     for (const Hash& hash : hashes) merkle_.AddLeaf(MerkleLeafHash(hash));

@@ -142,7 +142,7 @@ class Service : public http::Handler {
   uint64_t CurrentSequence() const { return published_sequence_.load(std::memory_order_acquire); }
   v1::Digest DigestNow(const LedgerHead& head) const;
   // The committer's hook: after a group commit, before its requests are answered.
-  void Committed(const std::vector<SubmitOutcome>& outcomes);
+  void Committed(const std::vector<SubmitOutcome>& outcomes, absl::Span<const Drafts> requests);
   bool NotModified(const http::Request& request, http::Response& response,
                    uint64_t head_sequence);
   void HandleHealth(const http::Request& request, const Caller& caller, http::Response& response);
@@ -183,7 +183,11 @@ class Service : public http::Handler {
   std::mutex rendered_mutex_;
   std::condition_variable rendered_cv_;  // a rendering ended
   std::map<std::string, Rendered> rendered_;  // at most kRenderedReportsMax
-  void PublishCommit(const LedgerHead& old_head, const LedgerHead& new_head);
+  // Publishes the state at `new_head`: `written` (this server's new events
+  // and their hashes, in order) when they are all that is new since
+  // `old_head`, else what the ledger reads back.
+  void PublishCommit(const LedgerHead& old_head, const LedgerHead& new_head,
+                     std::vector<v1::Event> events, std::vector<Hash> hashes);
 
   // Writes the appends (engine group commit); its hook keeps merkle_ and
   // the published state up to date.

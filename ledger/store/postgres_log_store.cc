@@ -694,10 +694,12 @@ absl::Status PostgresLogStore::Append(const internal::Head& expected, const LogA
              InsertReversals(tx, address_.ledger,
                              absl::MakeConstSpan(batch.reversals).subspan(begin, end - begin));
            }
-           Exec(tx, absl::StrCat("SELECT pg_notify('", kAppendChannel, "', $1)"), {address_.ledger});
+           // The head moved, and whoever listens is told (at the commit),
+           // in one round trip.
            Exec(tx,
-                "UPDATE ledger_head SET head_seq = $2, head_hash = $3, "
-                "head_recorded_at_micros = $4 WHERE ledger_id = $1",
+                absl::StrCat("WITH moved AS (UPDATE ledger_head SET head_seq = $2, head_hash = $3, "
+                             "head_recorded_at_micros = $4 WHERE ledger_id = $1 RETURNING 1) "
+                             "SELECT pg_notify('", kAppendChannel, "', $1) FROM moved"),
                 {address_.ledger, absl::StrCat(batch.head.sequence),
                  ByteaText(HashBytes(batch.head.hash)), absl::StrCat(batch.head.recorded_at_micros)});
            tx.commit();

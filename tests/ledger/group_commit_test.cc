@@ -26,7 +26,7 @@ TEST_F(GroupCommitTest, ConcurrentRequestsAreEachWrittenOnceAndAnsweredAfterThei
   constexpr int kRequestsEach = 25;
   std::vector<SubmitOutcome> committed_outcomes;  // seen by the hook
   std::mutex outcomes_mutex;
-  GroupCommitter committer(ledger_.get(), {.committed = [&](const std::vector<SubmitOutcome>& outcomes) {
+  GroupCommitter committer(ledger_.get(), {.committed = [&](const std::vector<SubmitOutcome>& outcomes, absl::Span<const Drafts>) {
                                              std::lock_guard<std::mutex> lock(outcomes_mutex);
                                              committed_outcomes.insert(committed_outcomes.end(),
                                                                        outcomes.begin(), outcomes.end());
