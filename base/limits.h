@@ -136,8 +136,10 @@ inline constexpr size_t kPgConnectionsMax = 16;
 // carries (events go by COPY).
 inline constexpr size_t kPgRowsPerFetch = 1'000;
 inline constexpr size_t kPgRowsPerInsert = 500;
-// A read whose connection broke runs again on a new one, this many times in
-// all (writes never: ledger/ledger.h, ResolveUnknownOutcome).
+// A read whose connection broke runs again on a new one at once, this many
+// times in all, then with pauses while the database is unreachable, for
+// kOutcomeLookupFor (writes never run again: ledger/ledger.h,
+// ResolveUnknownOutcome).
 inline constexpr size_t kPgReadAttemptsMax = 3;
 // Records a server's local cache of a PostgreSQL ledger copies a write.
 inline constexpr size_t kCacheFillRecordsPerWrite = 10'000;

@@ -1,5 +1,6 @@
 #include "ledger/store/postgres_log_store.h"
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <utility>
@@ -11,6 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "base/errors.h"
 #include "base/limits.h"
 #include "base/status_macros.h"
@@ -228,9 +230,10 @@ class PgPool {
     std::unique_ptr<pqxx::connection> connection_;
   };
 
-  // A connection: an idle one, or a new one. A usage error naming the
-  // database when none can be made (exit 2: unreachable, refused, no such
-  // database or role, a wrong password).
+  // A connection: an idle one, or a new one. When none can be made: a
+  // usage error naming the database (exit 2: unreachable, refused, no such
+  // database or role, a wrong password) until one has been made, and
+  // kUnavailable after (the database went away: a restart, a failover).
   absl::StatusOr<Lease> Borrow() {
     std::unique_lock<std::mutex> lock(mutex_);
     returned_.wait(lock, [&] { return !idle_.empty() || out_ < limits::kPgConnectionsMax; });
@@ -250,11 +253,16 @@ class PgPool {
       // page or lookup (measured: 29 ms for a 1,000-key lookup at 400,000
       // events, against 1 ms through the index). Tell it not to.
       pqxx::nontransaction(*connection).exec("SET enable_seqscan = off; SET enable_sort = off");
+      connected_once_ = true;
       return Lease(this, std::move(connection));
     } catch (const std::exception& error) {
       Return(nullptr);
-      return UsageError(absl::StrCat("cannot connect to PostgreSQL at ", where_, ": ",
-                                     FirstLine(error.what())));
+      const std::string message = absl::StrCat("cannot connect to PostgreSQL at ", where_, ": ",
+                                               FirstLine(error.what()));
+      // Once connected, the database went away (a restart, a failover):
+      // try again later, not a wrong address.
+      if (connected_once_) return absl::UnavailableError(message);
+      return UsageError(message);
     }
   }
 
@@ -282,6 +290,7 @@ class PgPool {
   std::condition_variable returned_;
   std::vector<std::unique_ptr<pqxx::connection>> idle_;
   size_t out_ = 0;  // lent out now
+  std::atomic<bool> connected_once_{false};
 };
 
 // A connection of its own that LISTENs for appends to the database's
@@ -352,17 +361,22 @@ absl::StatusOr<T> OnConnectionOnce(PgPool& pool, absl::string_view doing, Body b
 
 // OnConnectionOnce for reads, which may simply run again: a connection
 // found broken (an idle one whose server went away, a backend terminated)
-// is dropped, with the idle ones, and the read runs on a new one, up to
-// limits::kPgReadAttemptsMax times in all.
+// is dropped, with the idle ones, and the read runs on a new one at once,
+// up to limits::kPgReadAttemptsMax times; then, while the database stays
+// unreachable (a restart, a failover), every kOutcomeLookupPause until
+// kOutcomeLookupFor has passed.
 template <typename T, typename Body>
 absl::StatusOr<T> OnConnection(PgPool& pool, absl::string_view doing, Body body) {
+  const absl::Time deadline = absl::Now() + absl::FromChrono(limits::kOutcomeLookupFor);
   for (size_t attempt = 1;; ++attempt) {
     absl::StatusOr<T> result = OnConnectionOnce<T>(pool, doing, body);
-    if (result.ok() || !absl::IsUnavailable(result.status()) ||
-        attempt >= limits::kPgReadAttemptsMax) {
+    if (result.ok() || !absl::IsUnavailable(result.status()) || absl::Now() >= deadline) {
       return result;
     }
     pool.DropIdle();
+    if (attempt >= limits::kPgReadAttemptsMax) {
+      absl::SleepFor(absl::FromChrono(limits::kOutcomeLookupPause));
+    }
   }
 }
 
