@@ -34,6 +34,15 @@ struct StoreKind {
 
 void PrintTo(const StoreKind& kind, std::ostream* out) { *out << kind.name; }
 
+// The PostgreSQL store of a ledger of its own for the test in `dir`, in the
+// test PostgreSQL's database.
+absl::StatusOr<std::unique_ptr<PostgresLogStore>> OpenTestPostgresStore(const std::string& dir) {
+  ASSIGN_OR_RETURN(std::string uri, testing::TestPostgresUri());
+  ASSIGN_OR_RETURN(PostgresAddress address,
+                   ParsePostgresUri(absl::StrCat(uri, "?ledger=", testing::LedgerNameFor(dir))));
+  return PostgresLogStore::Open(address, {.migrate = true});
+}
+
 std::vector<StoreKind> Kinds() {
   return {{
       .name = "RocksDB",
@@ -51,11 +60,7 @@ std::vector<StoreKind> Kinds() {
       // A ledger of its own per test, in the test PostgreSQL's database.
       .name = "PostgreSQL",
       .open = [](const std::string& dir) -> absl::StatusOr<std::unique_ptr<LogStore>> {
-        ASSIGN_OR_RETURN(std::string uri, testing::TestPostgresUri());
-        ASSIGN_OR_RETURN(PostgresAddress address,
-                         ParsePostgresUri(absl::StrCat(uri, "?ledger=", testing::LedgerNameFor(dir))));
-        ASSIGN_OR_RETURN(std::unique_ptr<PostgresLogStore> store,
-                         PostgresLogStore::Open(address, {.migrate = true}));
+        ASSIGN_OR_RETURN(std::unique_ptr<PostgresLogStore> store, OpenTestPostgresStore(dir));
         return std::unique_ptr<LogStore>(std::move(store));
       },
       .damage_record = [](const std::string& dir, uint64_t sequence) -> absl::Status {
@@ -70,11 +75,7 @@ std::vector<StoreKind> Kinds() {
       // --cache` reads it; what the cache holds is read from the cache.
       .name = "PostgreSQLThroughACache",
       .open = [](const std::string& dir) -> absl::StatusOr<std::unique_ptr<LogStore>> {
-        ASSIGN_OR_RETURN(std::string uri, testing::TestPostgresUri());
-        ASSIGN_OR_RETURN(PostgresAddress address,
-                         ParsePostgresUri(absl::StrCat(uri, "?ledger=", testing::LedgerNameFor(dir))));
-        ASSIGN_OR_RETURN(std::unique_ptr<PostgresLogStore> shared,
-                         PostgresLogStore::Open(address, {.migrate = true}));
+        ASSIGN_OR_RETURN(std::unique_ptr<PostgresLogStore> shared, OpenTestPostgresStore(dir));
         ASSIGN_OR_RETURN(std::unique_ptr<RocksLogStore> cache,
                          RocksLogStore::Open(dir + "/cache", {.create_if_missing = true}));
         ASSIGN_OR_RETURN(std::optional<std::string> version, cache->FormatVersion());
