@@ -115,17 +115,25 @@ void Service::HandleAppend(const http::Request& request, const Caller& caller,
   for (v1::Event& draft : *drafts) draft.set_actor(caller.name);
   absl::StatusOr<std::future<absl::StatusOr<SubmitOutcome>>> queued =
       committer_->Enqueue(*std::move(drafts));
+  // A 503 says when to try again; a retry with the same event_id is either
+  // appended or a duplicate (200), never a second event.
+  const std::string retry_after = absl::StrCat(absl::ToInt64Seconds(absl::FromChrono(kRetryAfter)));
   if (!queued.ok()) {
+    response.SetHeader("Retry-After", retry_after);
     return SendError(request, response, 503, "the server is busy or stopping; try again");
   }
   std::future<absl::StatusOr<SubmitOutcome>>& done = *queued;
   if (done.wait_for(kAppendWaitMax) != std::future_status::ready) {
+    response.SetHeader("Retry-After", retry_after);
     return SendError(request, response, 503,
                      "the append did not commit in time; retry with the same event_id");
   }
   absl::StatusOr<SubmitOutcome> outcome = done.get();
   if (!outcome.ok()) {
-    return SendError(request, response, 500, outcome.status().message());
+    // The store unreachable (a database restarting or failing over): 503.
+    const bool unavailable = absl::IsUnavailable(outcome.status());
+    if (unavailable) response.SetHeader("Retry-After", retry_after);
+    return SendError(request, response, unavailable ? 503 : 500, outcome.status().message());
   }
   if (!outcome->rejections.empty()) {
     const Rejection& first = outcome->rejections.front();

@@ -17,6 +17,9 @@ inline constexpr uint64_t kEventsPageMax = 1'000;
 // How long a POST waits for its group commit before answering 503 (the
 // events may still be written: the client retries with the same event_id).
 inline constexpr std::chrono::seconds kAppendWaitMax{30};
+// The Retry-After of a 503 to an append (busy, not committed in time, the
+// database unreachable).
+inline constexpr std::chrono::seconds kRetryAfter{1};
 // Distinct head-report bodies (report kind and region) kept rendered.
 inline constexpr size_t kRenderedReportsMax = 256;
 // How long a reader waits for the first rendering of a report another
