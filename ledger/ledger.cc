@@ -748,6 +748,10 @@ void Ledger::AwaitOthers(absl::Duration max) const { store_->AwaitAppend(max); }
 
 bool Ledger::shared() const { return store_->shared(); }
 
+std::optional<absl::Time> Ledger::StoreUnreachableSince() const {
+  return store_->UnreachableSince();
+}
+
 absl::StatusOr<bool> Ledger::Follow() {
   absl::MutexLock lock(&append_mutex_);
   if (options_.read_only || !options_.fold_on_open) {

@@ -291,6 +291,8 @@ class Ledger {
   // Whether other processes may append to this ledger meanwhile (its store
   // has no process lock: PostgreSQL).
   bool shared() const;
+  // Since when its store cannot be reached (store/log_store.h), if it cannot.
+  std::optional<absl::Time> StoreUnreachableSince() const;
   // Waits until another writer may have appended to the store, at most
   // `max`: PostgreSQL wakes it by notification (which a lost connection
   // loses: callers poll as well); a single-writer store just waits.

@@ -347,8 +347,18 @@ http::Response Service::Handle(http::Request& request) {
 
 void Service::HandleHealth(const http::Request& request, const Caller& caller,
                            http::Response& response) {
-  SendJson(request, response,
-           absl::StrCat("{\"status\":\"ok\",\"head_seq\":\"", Current()->head.sequence, "\"}"));
+  // Degraded while the store cannot be reached (a database failing over):
+  // reads go on from the published state; appends wait or answer 503.
+  const std::optional<absl::Time> unreachable = ledger_->StoreUnreachableSince();
+  const std::string head = absl::StrCat(",\"head_seq\":\"", Current()->head.sequence, "\"}");
+  if (unreachable.has_value()) {
+    return SendJson(request, response,
+                    absl::StrCat("{\"status\":\"degraded\",\"store\":\"unreachable since ",
+                                 absl::FormatTime(absl::RFC3339_sec, *unreachable,
+                                                  absl::UTCTimeZone()),
+                                 "\"", head));
+  }
+  SendJson(request, response, absl::StrCat("{\"status\":\"ok\"", head));
 }
 
 void Service::HandleDigest(const http::Request& request, const Caller& caller,

@@ -72,6 +72,9 @@ class CachedLogStore final : public LogStore {
   absl::Status Flush() override { return cache_->Flush(); }
   uint64_t unflushed_bytes() const override { return cache_->unflushed_bytes(); }
   bool shared() const override { return true; }
+  std::optional<absl::Time> UnreachableSince() const override {
+    return shared_->UnreachableSince();
+  }
   void AwaitAppend(absl::Duration max) const override { shared_->AwaitAppend(max); }
 
   // The last record the cache holds (0: none).

@@ -175,6 +175,9 @@ class LogStore {
   // Bytes appended since the open or the last Flush.
   virtual uint64_t unflushed_bytes() const = 0;
 
+  // Since when the store cannot be reached (a database restarting or
+  // failing over), or nullopt while it can (a local store always can).
+  virtual std::optional<absl::Time> UnreachableSince() const { return std::nullopt; }
   // Whether other processes may append to the store while it is open for
   // writing here (PostgreSQL: yes; RocksDB holds a lock: no).
   virtual bool shared() const { return false; }

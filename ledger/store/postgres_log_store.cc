@@ -254,6 +254,7 @@ class PgPool {
       // events, against 1 ms through the index). Tell it not to.
       pqxx::nontransaction(*connection).exec("SET enable_seqscan = off; SET enable_sort = off");
       connected_once_ = true;
+      unreachable_since_micros_ = 0;
       return Lease(this, std::move(connection));
     } catch (const std::exception& error) {
       Return(nullptr);
@@ -261,7 +262,11 @@ class PgPool {
                                                FirstLine(error.what()));
       // Once connected, the database went away (a restart, a failover):
       // try again later, not a wrong address.
-      if (connected_once_) return absl::UnavailableError(message);
+      if (connected_once_) {
+        int64_t none = 0;
+        unreachable_since_micros_.compare_exchange_strong(none, absl::ToUnixMicros(absl::Now()));
+        return absl::UnavailableError(message);
+      }
       return UsageError(message);
     }
   }
@@ -291,6 +296,14 @@ class PgPool {
   std::vector<std::unique_ptr<pqxx::connection>> idle_;
   size_t out_ = 0;  // lent out now
   std::atomic<bool> connected_once_{false};
+  std::atomic<int64_t> unreachable_since_micros_{0};  // 0: reachable
+
+ public:
+  std::optional<absl::Time> unreachable_since() const {
+    const int64_t micros = unreachable_since_micros_;
+    if (micros == 0) return std::nullopt;
+    return absl::FromUnixMicros(micros);
+  }
 };
 
 // A connection of its own that LISTENs for appends to the database's
@@ -614,6 +627,10 @@ PostgresLogStore::PostgresLogStore(PostgresAddress address, std::unique_ptr<PgPo
       listener_(std::make_unique<PgListener>(address_.conninfo)) {}
 
 void PostgresLogStore::AwaitAppend(absl::Duration max) const { listener_->Await(max); }
+
+std::optional<absl::Time> PostgresLogStore::UnreachableSince() const {
+  return pool_->unreachable_since();
+}
 
 PostgresLogStore::~PostgresLogStore() = default;
 

@@ -70,6 +70,9 @@ class PostgresLogStore final : public LogStore {
   absl::Status Flush() override { return absl::OkStatus(); }
   uint64_t unflushed_bytes() const override { return 0; }
   bool shared() const override { return true; }
+  // Set when a new connection fails after one succeeded; cleared by the
+  // next that succeeds.
+  std::optional<absl::Time> UnreachableSince() const override;
   // LISTENs on a connection of its own; every Append NOTIFYs.
   void AwaitAppend(absl::Duration max) const override;
 

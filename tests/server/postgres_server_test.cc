@@ -4,6 +4,7 @@
 // caught up to, and each follows what the others append.
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "tests/server/server_fixture.h"
 #include "tests/testing/postgres.h"
 
@@ -200,6 +202,51 @@ TEST_F(PostgresServerTest, AServerWithACacheFollowsOthersRestartsFromItAndRefuse
                                  dir_.path());
   EXPECT_EQ(foreign.port(), 0);
   EXPECT_NE(foreign.output().find("is not this ledger's"), std::string::npos) << foreign.output();
+}
+
+// While its database cannot be reached (here: its role may no longer log in
+// and its connections are cut, as when the database fails over), a server
+// says so on /healthz and goes on answering reads; once the database is
+// back, /healthz is ok again.
+TEST_F(PostgresServerTest, HealthzIsDegradedWhileTheDatabaseIsUnreachableAndReadsGoOn) {
+  std::string role = absl::StrCat("r_", testing::LedgerNameFor(dir_.path()));
+  std::replace(role.begin(), role.end(), '-', '_');
+  absl::StatusOr<std::string> uri = testing::TestPostgresUri();
+  ASSERT_TRUE(uri.ok());
+  ASSERT_THAT(testing::PgExecute(*uri, absl::StrCat("CREATE ROLE ", role, " LOGIN SUPERUSER")),
+              testing::IsOk());
+  db_ = absl::StrReplaceAll(db_, {{"postgres@", absl::StrCat(role, "@")}});
+  StartServer();
+  auto health = [&] {
+    auto response = Client()->Get("/healthz");
+    return response ? response->body : std::string("no response");
+  };
+  auto wait_for = [&](const std::string& text) {
+    for (int tries = 0; tries < 100 && health().find(text) == std::string::npos; ++tries) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return health();
+  };
+  EXPECT_NE(health().find("\"status\":\"ok\""), std::string::npos) << health();
+
+  ASSERT_THAT(testing::PgExecute(*uri, absl::StrCat(
+                                           "ALTER ROLE ", role, " NOLOGIN; "
+                                           "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                           "WHERE usename = '", role, "'")),
+              testing::IsOk());
+  const std::string degraded = wait_for("degraded");
+  EXPECT_NE(degraded.find("\"status\":\"degraded\",\"store\":\"unreachable since "),
+            std::string::npos)
+      << degraded;
+  auto balances = Client()->Get("/v1/balances", As("reader"));
+  ASSERT_TRUE(balances);
+  EXPECT_EQ(balances->status, 200);
+  EXPECT_NE(balances->body.find("621102"), std::string::npos);
+
+  ASSERT_THAT(testing::PgExecute(*uri, absl::StrCat("ALTER ROLE ", role, " LOGIN")), testing::IsOk());
+  const std::string back = wait_for("\"status\":\"ok\"");
+  EXPECT_NE(back.find("\"status\":\"ok\""), std::string::npos) << back;
+  EXPECT_EQ(server_->Stop(SIGTERM), 0) << server_->output();
 }
 
 }  // namespace
