@@ -758,12 +758,11 @@ absl::StatusOr<bool> Ledger::Follow() {
     return absl::FailedPreconditionError("the ledger is open read-only");
   }
   RETURN_IF_ERROR(PoisonedStatus());
-  ASSIGN_OR_RETURN(internal::Head stored, store_->ReadHead());
-  if (stored.sequence == head().sequence) return false;
+  const uint64_t before = head().sequence;
   absl::Status caught_up = CatchUp(/*books_hold_staged=*/false);
   if (!caught_up.ok()) Poison(caught_up);
   RETURN_IF_ERROR(caught_up);
-  return true;
+  return head().sequence != before;
 }
 
 absl::Status Ledger::ResolveUnknownOutcome(const v1::Event& last, const Hash& hash,
@@ -795,18 +794,13 @@ absl::Status Ledger::ResolveUnknownOutcome(const v1::Event& last, const Hash& ha
 absl::Status Ledger::CatchUp(bool books_hold_staged) {
   const LedgerHead before = head();
   ASSIGN_OR_RETURN(internal::Head stored, store_->ReadHead());
-  if (stored.sequence == before.sequence && stored.hash == before.hash) {
-    // A write that did not commit, and nobody else wrote: back to the head.
-    if (books_hold_staged) {
-      ASSIGN_OR_RETURN(FoldedBooks folded, Fold(stored.sequence, std::nullopt));
-      books_ = std::move(folded.books);
-    }
-    return absl::OkStatus();
-  }
-  if (stored.sequence <= before.sequence) {
+  // The head may not have moved (a write that did not commit, nobody else
+  // wrote: then only the Books go back to it), but never backwards.
+  if (stored.sequence < before.sequence ||
+      (stored.sequence == before.sequence && stored.hash != before.hash)) {
     return absl::DataLossError(absl::StrCat("the stored head (event ", stored.sequence,
-                                            ") is not past this writer's (event ",
-                                            before.sequence, ") although it moved"));
+                                            ") is behind or beside this writer's (event ",
+                                            before.sequence, ")"));
   }
   // What this writer saw is still the log's beginning: the first new event
   // links to it, and the reader checks every link and hash after that.
