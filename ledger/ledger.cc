@@ -502,6 +502,26 @@ void Ledger::Poison(const absl::Status& status) {
   if (poisoned_.ok()) poisoned_ = status.ok() ? absl::InternalError("poisoned") : status;
 }
 
+void Ledger::Fail(const absl::Status& status) {
+  if (absl::IsUnavailable(status) && store_->shared()) {
+    books_stale_ = true;
+    return;
+  }
+  Poison(status);
+}
+
+absl::Status Ledger::Refresh() {
+  RETURN_IF_ERROR(PoisonedStatus());
+  if (!books_stale_) return absl::OkStatus();
+  absl::Status caught_up = CatchUp(/*books_hold_staged=*/true);
+  if (!caught_up.ok()) {
+    Fail(caught_up);
+    return caught_up;
+  }
+  books_stale_ = false;
+  return absl::OkStatus();
+}
+
 absl::Status Ledger::PoisonedStatus() const {
   if (poisoned_.ok()) return absl::OkStatus();
   const std::string message =
@@ -721,7 +741,7 @@ absl::StatusOr<std::vector<SubmitOutcome>> Ledger::Submit(absl::Span<const Draft
   if (options_.read_only || !options_.fold_on_open) {
     return absl::FailedPreconditionError("the ledger is open read-only");
   }
-  RETURN_IF_ERROR(PoisonedStatus());
+  RETURN_IF_ERROR(Refresh());
   size_t total = 0;
   for (const auto& request : requests) total += request.size();
   RETURN_IF_ERROR(CheckBatchSize(total));
@@ -737,7 +757,7 @@ absl::StatusOr<std::vector<SubmitOutcome>> Ledger::Submit(absl::Span<const Draft
     absl::SleepFor(CatchUpPause(attempt));
     absl::Status caught_up = CatchUp(/*books_hold_staged=*/true);
     if (!caught_up.ok()) {
-      Poison(caught_up);
+      Fail(caught_up);
       return caught_up;
     }
   }
@@ -752,15 +772,22 @@ std::optional<absl::Time> Ledger::StoreUnreachableSince() const {
   return store_->UnreachableSince();
 }
 
+Ledger::OutageCounts Ledger::outage_counts() const {
+  return {.committed = outcomes_committed_,
+          .not_written = outcomes_not_written_,
+          .unresolved = outcomes_unresolved_,
+          .reconnects = store_->reconnects()};
+}
+
 absl::StatusOr<bool> Ledger::Follow() {
   absl::MutexLock lock(&append_mutex_);
   if (options_.read_only || !options_.fold_on_open) {
     return absl::FailedPreconditionError("the ledger is open read-only");
   }
-  RETURN_IF_ERROR(PoisonedStatus());
   const uint64_t before = head().sequence;
+  RETURN_IF_ERROR(Refresh());
   absl::Status caught_up = CatchUp(/*books_hold_staged=*/false);
-  if (!caught_up.ok()) Poison(caught_up);
+  if (!caught_up.ok()) Fail(caught_up);
   RETURN_IF_ERROR(caught_up);
   return head().sequence != before;
 }
@@ -779,14 +806,17 @@ absl::Status Ledger::ResolveUnknownOutcome(const v1::Event& last, const Hash& ha
     found = FindByEventId(last.event_id());
   }
   if (!found.ok()) {
+    ++outcomes_unresolved_;
     return absl::UnavailableError(absl::StrCat(
         failure.message(), "; whether event ", last.sequence(),
         " and those before it in its batch were written is unknown (", found.status().message(),
         "): look their event_ids up, or append them again (a repeat is a duplicate)"));
   }
   if (found->has_value() && (*found)->sequence == last.sequence() && (*found)->hash == hash) {
-    return absl::OkStatus();  // committed
+    ++outcomes_committed_;
+    return absl::OkStatus();
   }
+  ++outcomes_not_written_;
   // Not committed: staged again after catching up, as when the head moved.
   return absl::AbortedError(absl::StrCat("not written (", failure.message(), ")"));
 }
@@ -869,7 +899,7 @@ absl::StatusOr<std::vector<SubmitOutcome>> Ledger::StageAndWrite(
     if (!staged_request.ok()) {
       // The live Books may hold events of this group, unless the request
       // was taken back out whole (a restore's bad event).
-      if (!staged.taken_back) Poison(staged_request);
+      if (!staged.taken_back) Fail(staged_request);
       return staged_request;
     }
   }
@@ -889,8 +919,9 @@ absl::StatusOr<std::vector<SubmitOutcome>> Ledger::StageAndWrite(
   }
   if (!written.ok()) {
     // The live Books already hold the group: refuse everything until
-    // reopened, unless the caller catches up (which folds them again).
-    if (!(may_catch_up && absl::IsAborted(written))) Poison(written);
+    // reopened (or, on a shared store, until it answers again: Fail),
+    // unless the caller catches up (which folds them again).
+    if (!(may_catch_up && absl::IsAborted(written))) Fail(written);
     return written;
   }
   NoteLogged(staged.events);

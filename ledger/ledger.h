@@ -16,6 +16,7 @@
 #ifndef AIDLEDGER_LEDGER_LEDGER_H_
 #define AIDLEDGER_LEDGER_LEDGER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -286,13 +287,28 @@ class Ledger {
   // For a writer that shares its store with others (PostgreSQL): brings the
   // live Books and the head up to what the others appended, checking every
   // link and hash; true when the head moved. A writer that is the store's
-  // only one finds nothing to do. A failure refuses writes from here on.
+  // only one finds nothing to do. A failure refuses writes from here on,
+  // except the store's being unreachable (below).
+  //
+  // A shared store that cannot be reached (kUnavailable: a failover, a
+  // restart) does not refuse writes until reopened: the log is intact in
+  // the database, so the next Submit or Follow folds the Books again from
+  // it, and fails with kUnavailable as long as it still cannot be reached.
   absl::StatusOr<bool> Follow();
   // Whether other processes may append to this ledger meanwhile (its store
   // has no process lock: PostgreSQL).
   bool shared() const;
   // Since when its store cannot be reached (store/log_store.h), if it cannot.
   std::optional<absl::Time> StoreUnreachableSince() const;
+  // How appends whose outcome the connection's loss left unknown were
+  // resolved (ResolveUnknownOutcome), and the store's reconnections.
+  struct OutageCounts {
+    uint64_t committed = 0;    // found written after all
+    uint64_t not_written = 0;  // found absent: staged again
+    uint64_t unresolved = 0;   // the store did not answer in time
+    uint64_t reconnects = 0;
+  };
+  OutageCounts outage_counts() const;
   // Waits until another writer may have appended to the store, at most
   // `max`: PostgreSQL wakes it by notification (which a lost connection
   // loses: callers poll as well); a single-writer store just waits.
@@ -395,6 +411,12 @@ class Ledger {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mutex_);
   // Refuses further writes, keeping the first reason.
   void Poison(const absl::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mutex_);
+  // After a write or a catch-up failed with the live Books possibly off the
+  // log: a shared store that could not be reached marks them stale (folded
+  // again by Refresh), anything else poisons.
+  void Fail(const absl::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mutex_);
+  // Before a write or a follow: the poison, and stale Books folded again.
+  absl::Status Refresh() ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mutex_);
   // The status a write gets once the ledger is poisoned (OK when not).
   absl::Status PoisonedStatus() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mutex_);
   // Whether `record`'s MAC authenticates it under snapshot_key_.
@@ -468,6 +490,12 @@ class Ledger {
   // Not OK once a write failed or the writer found the indexes disagreeing
   // with the log: every further write is refused until the ledger is reopened.
   absl::Status poisoned_ ABSL_GUARDED_BY(append_mutex_);
+  // The live Books may not match the head (a shared store became
+  // unreachable in the middle of a write or a catch-up): Refresh folds them.
+  bool books_stale_ ABSL_GUARDED_BY(append_mutex_) = false;
+  std::atomic<uint64_t> outcomes_committed_{0};
+  std::atomic<uint64_t> outcomes_not_written_{0};
+  std::atomic<uint64_t> outcomes_unresolved_{0};
   // Fingerprints (64-bit hashes) of the event_ids of the committed log, for
   // ConfirmNotLogged. Read from the log on first need (a pass over the log,
   // about 8-16 bytes of memory an event), then kept up to date by each commit.

@@ -63,11 +63,26 @@ void Metrics::ObserveRequest(const std::string& route, int status, double second
   ++requests_[{route, status}];
 }
 
-std::string Metrics::Render(uint64_t head_sequence, const Books& books, bool with_regions) const {
+std::string Metrics::Render(uint64_t head_sequence, const Ledger::OutageCounts& outages,
+                            const Books& books, bool with_regions) const {
   std::string out;
   absl::StrAppend(&out, "# HELP aidledger_head_sequence Sequence of the newest event.\n",
                   "# TYPE aidledger_head_sequence gauge\n", "aidledger_head_sequence ",
                   head_sequence, "\n");
+  absl::StrAppend(&out,
+                  "# HELP aidledger_store_reconnects_total Connections to the store made again "
+                  "after one broke or could not be made (a restart, a failover).\n",
+                  "# TYPE aidledger_store_reconnects_total counter\n",
+                  "aidledger_store_reconnects_total ", outages.reconnects, "\n");
+  absl::StrAppend(&out,
+                  "# HELP aidledger_unknown_outcomes_total Appends whose connection broke "
+                  "before the commit's outcome was known, by what the store then said.\n",
+                  "# TYPE aidledger_unknown_outcomes_total counter\n",
+                  "aidledger_unknown_outcomes_total{resolution=\"committed\"} ", outages.committed,
+                  "\n", "aidledger_unknown_outcomes_total{resolution=\"not_written\"} ",
+                  outages.not_written, "\n",
+                  "aidledger_unknown_outcomes_total{resolution=\"unresolved\"} ",
+                  outages.unresolved, "\n");
   absl::StrAppend(&out, "# HELP aidledger_appended_events_total Events appended through this server.\n",
                   "# TYPE aidledger_appended_events_total counter\n",
                   "aidledger_appended_events_total ", appended_events_.load(), "\n");

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "ledger/ledger.h"
 #include "state/books.h"
 
 namespace aidledger::app {
@@ -43,9 +44,10 @@ class Metrics {
   void ObserveCommit(uint64_t events) { commit_events_.Observe(static_cast<double>(events)); }
   void ObserveRequest(const std::string& route, int status, double seconds);
 
-  // Everything, with the head sequence and, when `with_regions`, the
-  // per-region money gauges of `books`.
-  std::string Render(uint64_t head_sequence, const Books& books, bool with_regions) const;
+  // Everything, with the head sequence, the store's outage counters and,
+  // when `with_regions`, the per-region money gauges of `books`.
+  std::string Render(uint64_t head_sequence, const Ledger::OutageCounts& outages,
+                     const Books& books, bool with_regions) const;
 
  private:
   std::atomic<uint64_t> appended_events_{0};

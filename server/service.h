@@ -114,7 +114,8 @@ class Service : public http::Handler {
   // The Prometheus text, with per-region money only when `with_regions`.
   std::string RenderMetrics(bool with_regions) const {
     std::shared_ptr<const Published> published = Current();
-    return metrics_.Render(published->head.sequence, published->books, with_regions);
+    return metrics_.Render(published->head.sequence, ledger_->outage_counts(), published->books,
+                           with_regions);
   }
 
  private:

@@ -75,6 +75,7 @@ class CachedLogStore final : public LogStore {
   std::optional<absl::Time> UnreachableSince() const override {
     return shared_->UnreachableSince();
   }
+  uint64_t reconnects() const override { return shared_->reconnects(); }
   void AwaitAppend(absl::Duration max) const override { shared_->AwaitAppend(max); }
 
   // The last record the cache holds (0: none).

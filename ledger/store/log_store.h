@@ -178,6 +178,9 @@ class LogStore {
   // Since when the store cannot be reached (a database restarting or
   // failing over), or nullopt while it can (a local store always can).
   virtual std::optional<absl::Time> UnreachableSince() const { return std::nullopt; }
+  // Connections made again since the open, after one broke or could not be
+  // made (0 for a local store).
+  virtual uint64_t reconnects() const { return 0; }
   // Whether other processes may append to the store while it is open for
   // writing here (PostgreSQL: yes; RocksDB holds a lock: no).
   virtual bool shared() const { return false; }

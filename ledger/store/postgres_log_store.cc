@@ -255,6 +255,7 @@ class PgPool {
       pqxx::nontransaction(*connection).exec("SET enable_seqscan = off; SET enable_sort = off");
       connected_once_ = true;
       unreachable_since_micros_ = 0;
+      if (lost_.exchange(false)) ++reconnects_;
       return Lease(this, std::move(connection));
     } catch (const std::exception& error) {
       Return(nullptr);
@@ -263,6 +264,7 @@ class PgPool {
       // Once connected, the database went away (a restart, a failover):
       // try again later, not a wrong address.
       if (connected_once_) {
+        lost_ = true;
         int64_t none = 0;
         unreachable_since_micros_.compare_exchange_strong(none, absl::ToUnixMicros(absl::Now()));
         return absl::UnavailableError(message);
@@ -279,13 +281,20 @@ class PgPool {
     std::vector<std::unique_ptr<pqxx::connection>> dropped;
     std::lock_guard<std::mutex> lock(mutex_);
     dropped.swap(idle_);
+    lost_ = true;
   }
+
+  uint64_t reconnects() const { return reconnects_; }
 
  private:
   void Return(std::unique_ptr<pqxx::connection> connection) {
     std::lock_guard<std::mutex> lock(mutex_);
     --out_;
-    if (connection != nullptr && connection->is_open()) idle_.push_back(std::move(connection));
+    if (connection != nullptr && connection->is_open()) {
+      idle_.push_back(std::move(connection));
+    } else if (connection != nullptr) {
+      lost_ = true;  // it broke while lent
+    }
     returned_.notify_one();
   }
 
@@ -297,6 +306,10 @@ class PgPool {
   size_t out_ = 0;  // lent out now
   std::atomic<bool> connected_once_{false};
   std::atomic<int64_t> unreachable_since_micros_{0};  // 0: reachable
+  // A connection broke, or none could be made: the next one made is a
+  // reconnection.
+  std::atomic<bool> lost_{false};
+  std::atomic<uint64_t> reconnects_{0};
 
  public:
   std::optional<absl::Time> unreachable_since() const {
@@ -627,6 +640,8 @@ PostgresLogStore::PostgresLogStore(PostgresAddress address, std::unique_ptr<PgPo
       listener_(std::make_unique<PgListener>(address_.conninfo)) {}
 
 void PostgresLogStore::AwaitAppend(absl::Duration max) const { listener_->Await(max); }
+
+uint64_t PostgresLogStore::reconnects() const { return pool_->reconnects(); }
 
 std::optional<absl::Time> PostgresLogStore::UnreachableSince() const {
   return pool_->unreachable_since();

@@ -73,6 +73,8 @@ class PostgresLogStore final : public LogStore {
   // Set when a new connection fails after one succeeded; cleared by the
   // next that succeeds.
   std::optional<absl::Time> UnreachableSince() const override;
+  // Of the connections lent for reads and writes (not the listener's).
+  uint64_t reconnects() const override;
   // LISTENs on a connection of its own; every Append NOTIFYs.
   void AwaitAppend(absl::Duration max) const override;
 

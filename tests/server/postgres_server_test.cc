@@ -16,6 +16,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "base/limits.h"
 #include "tests/server/server_fixture.h"
 #include "tests/testing/postgres.h"
 
@@ -251,9 +252,47 @@ TEST_F(PostgresServerTest, HealthzIsDegradedWhileTheDatabaseIsUnreachableAndRead
   EXPECT_EQ(balances->status, 200);
   EXPECT_NE(balances->body.find("621102"), std::string::npos);
 
+  // An append meanwhile gets 503 with Retry-After; and an outage longer than
+  // the server waits for the database (limits::kOutcomeLookupFor) does not
+  // leave it refusing writes once the database is back.
+  std::thread append([&] {
+    auto client = Client();
+    client->set_read_timeout(40, 0);
+    auto response = client->Post("/v1/events", As("appender"), Sale("outage-1", "621102", 100),
+                                 "application/json");
+    ASSERT_TRUE(response) << httplib::to_string(response.error());
+    EXPECT_EQ(response->status, 503) << response->body;
+    EXPECT_EQ(response->get_header_value("Retry-After"), "1");
+  });
+  const auto outage_until = std::chrono::steady_clock::now() +
+                            std::chrono::seconds(5) + limits::kOutcomeLookupFor;
+  while (std::chrono::steady_clock::now() < outage_until) {
+    ASSERT_THAT(testing::PgExecute(*uri, cut), testing::IsOk());
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  append.join();
+
   ASSERT_THAT(testing::PgExecute(*uri, absl::StrCat("ALTER ROLE ", role, " LOGIN")), testing::IsOk());
   const std::string back = wait_for("\"status\":\"ok\"");
   EXPECT_NE(back.find("\"status\":\"ok\""), std::string::npos) << back;
+  // The 503'd append stayed queued, so it may have been written since: its
+  // retry is then a duplicate.
+  for (const char* id : {"outage-1", "outage-2"}) {
+    auto response = Client()->Post("/v1/events", As("appender"), Sale(id, "621102", 100),
+                                   "application/json");
+    ASSERT_TRUE(response);
+    if (std::string(id) == "outage-1" && response->status == 200) {
+      EXPECT_NE(response->body.find("\"duplicate\":true"), std::string::npos) << response->body;
+    } else {
+      EXPECT_EQ(response->status, 201) << id << ": " << response->body;
+    }
+  }
+  EXPECT_NE(Digest(*server_, As("reader")).find("\"seq\":\"7\""), std::string::npos);
+  auto metrics = Client()->Get("/metrics", As("reader"));
+  ASSERT_TRUE(metrics);
+  EXPECT_EQ(metrics->body.find("aidledger_store_reconnects_total 0\n"), std::string::npos);
+  EXPECT_NE(metrics->body.find("aidledger_store_reconnects_total "), std::string::npos)
+      << metrics->body;
   EXPECT_EQ(server_->Stop(SIGTERM), 0) << server_->output();
 }
 
