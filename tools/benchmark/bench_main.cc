@@ -354,6 +354,9 @@ struct Options {
   // A PostgreSQL database URI (no ledger=): run the PostgreSQL store's
   // figures instead of RocksDB's (tools/bench --store postgres).
   std::string postgres;
+  // With postgres the URI of a tools/cluster cluster: the directory it runs
+  // in (tools/bench --store cluster).
+  std::string cluster;
 };
 
 void PrintTable() {
@@ -883,6 +886,173 @@ void RunPostgres(const Options& options) {
   PrintTable();
 }
 
+// The first row's first value a psql query prints ("" when none).
+std::string PsqlValue(const std::string& uri, const std::string& sql) {
+  const std::string command = absl::StrCat("psql -X -At -v ON_ERROR_STOP=1 '", uri, "' -c \"", sql,
+                                           "\" 2>/dev/null");
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return "";
+  char line[4096] = {0};
+  const bool got = std::fgets(line, sizeof line, pipe) != nullptr;
+  pclose(pipe);
+  std::string value = got ? line : "";
+  while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
+  return value;
+}
+
+// How far the replicas' replay trails the primary, sampled every 100 ms
+// from pg_stat_replication while it runs: the most seen, by kind of standby.
+class LagSampler {
+ public:
+  explicit LagSampler(std::string uri) : uri_(std::move(uri)), thread_([this] { Run(); }) {}
+  ~LagSampler() { Stop(); }
+  void Stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  double max_ms(bool sync) const { return (sync ? sync_ : async_).ms; }
+  double max_bytes(bool sync) const { return (sync ? sync_ : async_).bytes; }
+
+ private:
+  struct Most {
+    double ms = 0;
+    double bytes = 0;
+  };
+  void Run() {
+    while (!stop_) {
+      for (bool sync : {true, false}) {
+        const std::string row = PsqlValue(
+            uri_, absl::StrCat("SELECT coalesce(max(extract(epoch FROM replay_lag)) * 1000, 0) || "
+                               "'|' || coalesce(max(pg_wal_lsn_diff(pg_current_wal_lsn(), "
+                               "replay_lsn)), 0) FROM pg_stat_replication WHERE sync_state = '",
+                               sync ? "sync" : "async", "'"));
+        const size_t bar = row.find('|');
+        double ms = 0, bytes = 0;
+        if (bar != std::string::npos && absl::SimpleAtod(row.substr(0, bar), &ms) &&
+            absl::SimpleAtod(row.substr(bar + 1), &bytes)) {
+          Most& most = sync ? sync_ : async_;
+          most.ms = std::max(most.ms, ms);
+          most.bytes = std::max(most.bytes, bytes);
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  const std::string uri_;
+  std::atomic<bool> stop_{false};
+  Most sync_, async_;  // written by the thread, read after Stop
+  std::thread thread_;
+};
+
+// Turns Patroni's synchronous mode (and its strictness) on or off, and
+// waits until the primary runs with it (synchronous_standby_names).
+void SetSynchronous(const Options& options, bool on) {
+  const std::string value = on ? "true" : "false";
+  const std::string command = absl::StrCat(
+      "patronictl -c '", options.cluster, "/member0/patroni.yml' edit-config --force --quiet",
+      " --set synchronous_mode=", value, " --set synchronous_mode_strict=", value, " >/dev/null");
+  if (std::system(command.c_str()) != 0) Fail("patronictl edit-config failed: " + command);
+  for (int step = 0; step < 600; ++step) {  // 60 s at most
+    if (PsqlValue(options.postgres, "SHOW synchronous_standby_names").empty() != on) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  Fail(absl::StrCat("the primary did not turn synchronous replication ", on ? "on" : "off"));
+}
+
+// Appends one at a time through the library while the primary is killed
+// (tools/cluster kill-primary: SIGKILL, data directory deleted); a failed
+// append is retried with the same event_id. Seconds from the kill to the
+// first append acknowledged of those begun after it.
+double MeasureWriteOutage(const Options& options, const std::string& db, const std::string& key,
+                          const std::string& registry) {
+  std::unique_ptr<Ledger> ledger = FreshLedger(db, key);
+  MustImport(*ledger, registry);
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> kill_micros{0}, first_after_micros{0};
+  std::thread appender([&] {
+    for (uint64_t i = 0; !stop; ++i) {
+      v1::Event draft;
+      draft.set_event_id(absl::StrCat("outage-", i));
+      draft.set_actor("bench");
+      draft.set_effective_date("2025-12-31");
+      draft.mutable_sale_recorded()->set_region_code("410101");
+      draft.mutable_sale_recorded()->set_amount_fen(1000);
+      while (!stop) {
+        const int64_t begun = absl::ToUnixMicros(absl::Now());
+        absl::StatusOr<AppendResult> appended = ledger->Append(draft);
+        if (appended.ok()) {
+          const int64_t killed = kill_micros;
+          int64_t none = 0;
+          if (killed != 0 && begun > killed) {
+            first_after_micros.compare_exchange_strong(none, absl::ToUnixMicros(absl::Now()));
+          }
+          break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      }
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  if (std::system("bash tools/cluster kill-primary >/dev/null") != 0) Fail("kill-primary failed");
+  kill_micros = absl::ToUnixMicros(absl::Now());
+  for (int step = 0; step < 1200 && first_after_micros == 0; ++step) {  // 120 s at most
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  stop = true;
+  appender.join();
+  if (first_after_micros == 0) Fail("no append was acknowledged in the 120 s after the kill");
+  return (first_after_micros - kill_micros) / 1e6;
+}
+
+// A Patroni cluster of three (tools/bench --store cluster): single appends
+// and group commit with a synchronous standby (RPO 0) against the same with
+// none, the replicas' lag under the group-commit load, and the write outage
+// when the primary and its disk die.
+void RunCluster(const Options& options) {
+  std::filesystem::create_directories(options.dir);
+  const std::string key = options.dir + "/pg.key";
+  const std::string registry = options.dir + "/registry.csv";
+  WriteWorkload(registry, 0, options.seed);  // regions, pairings and projects only
+  auto ledger_at = [&](const std::string& name) {
+    return absl::StrCat(options.postgres, "&ledger=", name);
+  };
+  SingleAppends single[2];
+  std::vector<Figure> group[2];
+  LagSampler* sampled = nullptr;
+  std::unique_ptr<LagSampler> sampler;
+  for (bool sync : {true, false}) {
+    SetSynchronous(options, sync);
+    const std::string mode = sync ? "sync" : "async";
+    single[sync] = MeasureSingleAppends(ledger_at("bench_single_" + mode), key, registry,
+                                        options.single_appends);
+    if (sync) sampler = std::make_unique<LagSampler>(options.postgres);
+    group[sync] = MeasureGroupCommit(options, ledger_at("bench_group_" + mode), key, registry,
+                                     absl::StrCat("cluster_", mode, "_group_commit_"),
+                                     {"single appends, same mode", single[sync].rate});
+    if (sync) {
+      sampler->Stop();
+      sampled = sampler.get();
+    }
+  }
+  Emit({"cluster_sync_single_appends", single[1].rate, "appends/s",
+        "without a synchronous standby", single[0].rate});
+  Emit({"cluster_sync_single_append_p50", single[1].p50_ms, "ms", "without", single[0].p50_ms});
+  Emit({"cluster_sync_single_append_p99", single[1].p99_ms, "ms", "without", single[0].p99_ms});
+  Emit({"cluster_async_single_appends", single[0].rate, "appends/s"});
+  for (bool sync : {true, false}) {
+    for (const Figure& figure : group[sync]) Emit(figure);
+  }
+  for (bool sync : {true, false}) {
+    const std::string kind = sync ? "sync_standby" : "async_replica";
+    Emit({"cluster_" + kind + "_replay_lag_max", sampled->max_ms(sync), "ms"});
+    Emit({"cluster_" + kind + "_replay_lag_max_bytes", sampled->max_bytes(sync), "bytes"});
+  }
+  SetSynchronous(options, true);
+  Emit({"cluster_write_outage", MeasureWriteOutage(options, ledger_at("bench_outage"), key, registry),
+        "s", "target", 30});
+  PrintTable();
+}
+
 }  // namespace
 }  // namespace aidledger::bench
 
@@ -904,14 +1074,17 @@ int main(int argc, char** argv) {
     else if (flag == "--serve-seconds") options.serve_seconds = std::stod(value);
     else if (flag == "--single-appends") options.single_appends = std::stoull(value);
     else if (flag == "--postgres") options.postgres = value;
+    else if (flag == "--cluster") options.cluster = value;
     else {
       std::cerr << "usage: aidledger_bench --events N --dir DIR --aidledger BIN [--seed S] "
-                   "[--serve-seconds S] [--single-appends N] [--postgres URI]\n";
+                   "[--serve-seconds S] [--single-appends N] [--postgres URI [--cluster DIR]]\n";
       return 2;
     }
   }
   signal(SIGPIPE, SIG_IGN);
-  if (options.postgres.empty()) {
+  if (!options.cluster.empty()) {
+    aidledger::bench::RunCluster(options);
+  } else if (options.postgres.empty()) {
     aidledger::bench::Run(options);
   } else {
     aidledger::bench::RunPostgres(options);
