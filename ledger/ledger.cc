@@ -503,7 +503,11 @@ void Ledger::Poison(const absl::Status& status) {
 }
 
 void Ledger::Fail(const absl::Status& status) {
-  if (absl::IsUnavailable(status) && store_->shared()) {
+  // On a shared store the log is in the database, intact: the Books are
+  // folded again from it when it could not be reached, or when a write did
+  // not commit (kAborted: the head moved, or the lookup after a lost
+  // connection found the batch absent).
+  if (store_->shared() && (absl::IsUnavailable(status) || absl::IsAborted(status))) {
     books_stale_ = true;
     return;
   }

@@ -291,9 +291,10 @@ class Ledger {
   // except the store's being unreachable (below).
   //
   // A shared store that cannot be reached (kUnavailable: a failover, a
-  // restart) does not refuse writes until reopened: the log is intact in
-  // the database, so the next Submit or Follow folds the Books again from
-  // it, and fails with kUnavailable as long as it still cannot be reached.
+  // restart), or a write that did not commit there (kAborted), does not
+  // refuse writes until reopened: the log is intact in the database, so the
+  // next Submit or Follow folds the Books again from it, and fails with
+  // kUnavailable as long as it still cannot be reached.
   absl::StatusOr<bool> Follow();
   // Whether other processes may append to this ledger meanwhile (its store
   // has no process lock: PostgreSQL).
@@ -412,8 +413,9 @@ class Ledger {
   // Refuses further writes, keeping the first reason.
   void Poison(const absl::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mutex_);
   // After a write or a catch-up failed with the live Books possibly off the
-  // log: a shared store that could not be reached marks them stale (folded
-  // again by Refresh), anything else poisons.
+  // log: on a shared store that could not be reached, or a write that did
+  // not commit there, marks them stale (folded again by Refresh); anything
+  // else poisons.
   void Fail(const absl::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mutex_);
   // Before a write or a follow: the poison, and stale Books folded again.
   absl::Status Refresh() ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mutex_);
