@@ -460,17 +460,22 @@ uint64_t IdPrint(absl::string_view event_id) { return absl::Hash<absl::string_vi
 
 }  // namespace
 
+absl::Status Ledger::BuildLoggedIds() {
+  if (logged_ids_built_) return absl::OkStatus();
+  const uint64_t head = this->head().sequence;
+  logged_ids_.clear();
+  logged_ids_.reserve(head);
+  RETURN_IF_ERROR(VisitEventIds(head, [this](uint64_t, absl::string_view id) {
+    logged_ids_.insert(IdPrint(id));
+    return true;
+  }));
+  logged_ids_built_ = true;
+  return absl::OkStatus();
+}
+
 absl::Status Ledger::ConfirmNotLogged(absl::string_view event_id) {
   const uint64_t head = this->head().sequence;
-  if (!logged_ids_built_) {
-    logged_ids_.clear();
-    logged_ids_.reserve(head);
-    RETURN_IF_ERROR(VisitEventIds(head, [this](uint64_t, absl::string_view id) {
-      logged_ids_.insert(IdPrint(id));
-      return true;
-    }));
-    logged_ids_built_ = true;
-  }
+  RETURN_IF_ERROR(BuildLoggedIds());
   if (!logged_ids_.contains(IdPrint(event_id))) return absl::OkStatus();
   // The log holds this id, or another with the same fingerprint: the log
   // itself decides, at the cost of a pass over it (only here).
@@ -688,13 +693,26 @@ absl::Status Ledger::StageRequest(Drafts drafts, const SubmitOptions& options, i
 
 absl::Status Ledger::NoteUnstoredIds(Drafts drafts, Staged* staged) {
   // Looked up in the index a chunk at a time rather than one by one as each
-  // draft is staged (most are new).
+  // draft is staged (most are new). On a shared store, where each look-up
+  // is a round trip to the database (an import spent more time on them than
+  // on its COPY), an id whose fingerprint the log's ids lack is not in the
+  // log up to this writer's head, and one appended since by another writer
+  // makes the append find the head moved: only the others are looked up.
+  const bool filter = store_->shared();
+  if (filter) RETURN_IF_ERROR(BuildLoggedIds());
   std::vector<absl::string_view> ids;
   for (size_t start = 0; start < drafts.size(); start += limits::kMultiGetKeysMax) {
     ids.clear();
     for (size_t i = start; i < std::min(drafts.size(), start + limits::kMultiGetKeysMax); ++i) {
-      if (!drafts[i]->event_id().empty()) ids.push_back(drafts[i]->event_id());
+      const std::string& id = drafts[i]->event_id();
+      if (id.empty()) continue;
+      if (filter && !logged_ids_.contains(IdPrint(id))) {
+        staged->unstored_ids.insert(id);
+        continue;
+      }
+      ids.push_back(id);
     }
+    if (ids.empty()) continue;
     ASSIGN_OR_RETURN(std::vector<bool> found, store_->Contains(LogIndex::kEventIds, ids));
     for (size_t j = 0; j < ids.size(); ++j) {
       if (found[j] || staged->unstored_ids.contains(ids[j])) continue;

@@ -404,6 +404,8 @@ class Ledger {
   // retried event be appended twice once somebody deleted an entry.
   absl::Status ConfirmNotLogged(absl::string_view event_id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mutex_);
+  // Reads the log's event_id fingerprints into logged_ids_, once.
+  absl::Status BuildLoggedIds() ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mutex_);
   // FindByEventId for a writer: an id the index lacks is confirmed absent.
   absl::StatusOr<std::optional<StoredEvent>> FindForWriter(const std::string& event_id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mutex_);
