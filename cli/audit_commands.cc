@@ -101,7 +101,9 @@ absl::Status RunReplay(const Globals& globals, AuditFlags flags) {
   return app::Replay(*ledger, flags.replay, std::cout);
 }
 
-absl::Status RunCopy(const AuditFlags& flags) {
+absl::Status RunCopy(const Globals& globals, const AuditFlags& flags) {
+  RETURN_IF_ERROR(CheckDbTransport(globals, flags.copy_from));
+  RETURN_IF_ERROR(CheckDbTransport(globals, flags.copy_to));
   ASSIGN_OR_RETURN(app::CopyReport report,
                    app::Copy(flags.copy_from, flags.copy_to, flags.copy_to_snapshot_key));
   std::cout << "copied " << report.events << " events from " << Ledger::DisplayName(flags.copy_from)
@@ -158,7 +160,7 @@ void DefineAuditCommands(CLI::App& app, const Globals& globals, Commands& comman
       ->required();
   copy->add_option("--to-snapshot-key", flags->copy_to_snapshot_key,
                    "the copy's snapshot key file (default: its own default)");
-  commands.Add(copy, [flags] { return RunCopy(*flags); });
+  commands.Add(copy, [&globals, flags] { return RunCopy(globals, *flags); });
 }
 
 }  // namespace aidledger::cli

@@ -26,6 +26,12 @@ absl::Status Commands::RunParsed() const {
   return absl::OkStatus();
 }
 
+absl::Status CheckDbTransport(const Globals& globals, const std::string& db) {
+  if (globals.insecure_plain_db) return absl::OkStatus();
+  const char* env_sslmode = std::getenv("PGSSLMODE");
+  return Ledger::CheckEncryptedTransport(db, env_sslmode == nullptr ? "" : env_sslmode);
+}
+
 absl::StatusOr<std::unique_ptr<Ledger>> OpenLedger(const Globals& globals, Access access) {
   if (!Ledger::IsPostgres(globals.db) && !Ledger::Exists(globals.db)) {
     return UsageError(absl::StrCat("no ledger at ", globals.db,

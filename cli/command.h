@@ -29,7 +29,14 @@ struct Globals {
   std::string format = "table";
   uint64_t snapshot_every = 100'000;
   std::string snapshot_key;  // empty: DB.key beside the ledger directory
+  // Allows a PostgreSQL --db across a network without TLS.
+  bool insecure_plain_db = false;
 };
+
+// For a PostgreSQL `db`: refuses one that would carry the ledger across a
+// network in clear text, unless globals.insecure_plain_db
+// (CheckEncryptedTransport). Nothing to check for a directory.
+absl::Status CheckDbTransport(const Globals& globals, const std::string& db);
 
 class Commands {
  public:

@@ -73,6 +73,9 @@ void DefineGlobals(CLI::App& app, Globals& globals) {
                   "store projection snapshots every N events appended (0: never; default 100000)");
   app.add_option("--format", globals.format, "output format: table|json|jsonl|csv where it applies")
       ->check(CLI::IsMember({"table", "json", "jsonl", "csv"}));
+  app.add_flag("--insecure-plain-db", globals.insecure_plain_db,
+               "allow a PostgreSQL --db on another machine without TLS (sslmode require or "
+               "stronger): the ledger and its password would cross the network in clear text");
 }
 
 int Main(int argc, char** argv) {
@@ -94,7 +97,10 @@ int Main(int argc, char** argv) {
     std::cerr << "aidledger: " << app::TerminalText(message) << " (see aidledger --help)\n";
     return kExitUsage;
   }
-  const absl::Status status = commands.RunParsed();
+  // Every command that reaches the ledger: all but these two.
+  const bool uses_db = !app.got_subcommand("verify-proof") && !app.got_subcommand("token");
+  absl::Status status = uses_db ? CheckDbTransport(globals, globals.db) : absl::OkStatus();
+  if (status.ok()) status = commands.RunParsed();
   return status.ok() ? kExitOk : Report(status);
 }
 

@@ -238,6 +238,13 @@ absl::Status CreateOnPostgres(const std::string& db, const std::string& snapshot
 
 bool Ledger::IsPostgres(const std::string& dir) { return IsPostgresUri(dir); }
 
+absl::Status Ledger::CheckEncryptedTransport(const std::string& db,
+                                             absl::string_view env_sslmode) {
+  if (!IsPostgresUri(db)) return absl::OkStatus();
+  ASSIGN_OR_RETURN(PostgresAddress address, ParsePostgresUri(db));
+  return aidledger::CheckEncryptedTransport(address, env_sslmode);
+}
+
 std::string Ledger::DisplayName(const std::string& db) {
   if (!IsPostgresUri(db)) return db;
   absl::StatusOr<PostgresAddress> address = ParsePostgresUri(db);

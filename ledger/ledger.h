@@ -253,6 +253,11 @@ class Ledger {
   // `dir` as messages may show it: a PostgreSQL URI without its user and
   // password ("ledger NAME at HOST:PORT/DBNAME").
   static std::string DisplayName(const std::string& dir);
+  // For a PostgreSQL `db`: a usage error when it would carry the ledger
+  // across a network in clear text (store/postgres_address.h,
+  // CheckEncryptedTransport; `env_sslmode` is $PGSSLMODE). OK for a directory.
+  static absl::Status CheckEncryptedTransport(const std::string& db,
+                                              absl::string_view env_sslmode);
 
   // Opens the ledger at `dir` and folds the log into the live Books.
   // kNotFound: no ledger; kUnavailable: another process holds it;

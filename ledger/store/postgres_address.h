@@ -11,6 +11,7 @@
 #define AIDLEDGER_LEDGER_STORE_POSTGRES_ADDRESS_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -22,6 +23,10 @@ struct PostgresAddress {
   std::string ledger;    // the ledger's name in the database
   // HOST:PORT[,HOST2:PORT2]/DBNAME for messages: never the user's password.
   std::string where;
+  // The hosts libpq may connect to (the URI's, or its host= and hostaddr=
+  // parameters'), without ports; "" for libpq's default Unix socket.
+  std::vector<std::string> hosts;
+  std::string sslmode;  // the sslmode= parameter, "" when absent
 };
 
 // Whether `db` is a PostgreSQL URI (postgresql:// or postgres://) rather
@@ -31,6 +36,14 @@ bool IsPostgresUri(absl::string_view db);
 // Splits a URI. A usage error (exit 2) names what is wrong: no database
 // name, a ledger name that is not 1-64 of [a-z0-9_-], ledger= given twice.
 absl::StatusOr<PostgresAddress> ParsePostgresUri(absl::string_view uri);
+
+// Refuses (a usage error naming the host and --insecure-plain-db) an
+// address that would carry the ledger across a network in clear text: a
+// host that is not loopback (localhost, 127.0.0.0/8, ::1) or a Unix socket,
+// with an sslmode (the URI's, else `env_sslmode`, libpq's $PGSSLMODE) that
+// is not require, verify-ca or verify-full.
+absl::Status CheckEncryptedTransport(const PostgresAddress& address,
+                                     absl::string_view env_sslmode);
 
 }  // namespace aidledger
 

@@ -333,6 +333,45 @@ TEST_F(PostgresCliTest, AnUnreachableDatabaseIsOneLineWithoutThePassword) {
   EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
 }
 
+// Across a network the ledger travels only under TLS. verify-full against
+// the CA that signed the test server's certificate works; another CA's is
+// refused in one line; a host that is not loopback, with no sslmode, is
+// refused before any connection is tried, unless --insecure-plain-db.
+TEST_F(PostgresCliTest, TlsToPostgresIsVerifiedAndPlainTextAcrossANetworkIsRefused) {
+  const std::string localhost = absl::StrReplaceAll(database_, {{"@127.0.0.1:", "@localhost:"}});
+  ASSERT_NE(localhost, database_);
+  const std::string verified = absl::StrCat(localhost, "?sslmode=verify-full&sslrootcert=",
+                                            testing::TestPostgresCa(), "&ledger=", ledger_);
+  RunResult init = Run({"init"}, verified);
+  ASSERT_EQ(init.exit_code, 0) << init.err;
+  RunResult digest = Run({"digest"}, verified);
+  EXPECT_EQ(digest.exit_code, 0) << digest.err;
+  EXPECT_TRUE(absl::StrContains(digest.out, "\"seq\":\"0\"")) << digest.out;
+
+  ASSERT_EQ(std::system(absl::StrCat("bash '", AIDLEDGER_SOURCE_DIR, "/tools/pilot-certs' '",
+                                     dir_.Sub("other"), "' localhost >/dev/null")
+                            .c_str()),
+            0);
+  RunResult other_ca = Run({"digest"}, absl::StrCat(localhost, "?sslmode=verify-full&sslrootcert=",
+                                                   dir_.Sub("other/ca.pem"), "&ledger=", ledger_));
+  EXPECT_EQ(other_ca.exit_code, 2) << other_ca.err;
+  EXPECT_TRUE(absl::StrContains(other_ca.err, "certificate verify failed")) << other_ca.err;
+  EXPECT_EQ(std::count(other_ca.err.begin(), other_ca.err.end(), '\n'), 1) << other_ca.err;
+
+  const std::string remote = "postgresql://clerk@db.invalid:5432/aid?ledger=main&connect_timeout=2";
+  RunResult refused = Run({"digest"}, remote);
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(refused.err, "reaches db.invalid across a network without TLS"))
+      << refused.err;
+  EXPECT_TRUE(absl::StrContains(refused.err, "--insecure-plain-db")) << refused.err;
+  RunResult allowed = Run({"--insecure-plain-db", "digest"}, remote);
+  EXPECT_EQ(allowed.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(allowed.err, "cannot connect to PostgreSQL at db.invalid"))
+      << allowed.err;
+  RunResult encrypted = Run({"digest"}, absl::StrCat(remote, "&sslmode=verify-full"));
+  EXPECT_TRUE(absl::StrContains(encrypted.err, "cannot connect")) << encrypted.err;
+}
+
 // A superuser's edit of a row, or a deleted row, is caught by verify naming
 // the sequence (exit 4), and reads refuse to fold it into figures.
 TEST_F(PostgresCliTest, RowsRewrittenOrDeletedBehindItsBackAreCaught) {

@@ -1,6 +1,7 @@
 #include "tests/testing/postgres.h"
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <pqxx/pqxx>
 
@@ -22,6 +23,12 @@ absl::StatusOr<std::string> TestPostgresUri() {
     return absl::FailedPreconditionError(absl::StrCat("no PostgreSQL URI in ", file));
   }
   return std::string(absl::StripAsciiWhitespace(uri));
+}
+
+std::string TestPostgresCa() {
+  const char* file = std::getenv("AIDLEDGER_TEST_POSTGRES_URI_FILE");
+  if (file == nullptr) return "";
+  return (std::filesystem::path(file).parent_path() / "tls" / "ca.pem").string();
 }
 
 std::string LedgerNameFor(const std::string& seed) {

@@ -16,6 +16,10 @@ namespace aidledger::testing {
 // runs without the fixture.
 absl::StatusOr<std::string> TestPostgresUri();
 
+// The certificate of the CA that signed the test PostgreSQL's TLS
+// certificate (for "localhost"), beside the URI file.
+std::string TestPostgresCa();
+
 // A ledger name of its own for `seed` (a test's temporary directory).
 std::string LedgerNameFor(const std::string& seed);
 
