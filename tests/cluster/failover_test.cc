@@ -97,14 +97,7 @@ class FailoverTest : public ServerFixture {
     db_ = absl::StrCat(lines.back(), "&ledger=failover");
     store_args_ = {"--snapshot-key", dir_.Sub("key")};
     ServerFixture::SetUp();
-    for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
-             {"project", "add", "--project", "P-1", "--region", "621100", "--name", "冷链",
-              "--category", "industry", "--date", "2022-01-01"},
-             {"allocate", "--helper", "370200", "--recipient", "621100", "--project", "P-1",
-              "--amount", "3000.00", "--date", "2022-01-01"}}) {
-      testing::RunResult result = Run(args);
-      ASSERT_EQ(result.exit_code, 0) << result.err;
-    }
+    AddFundedProject("3000.00");
   }
   void TearDown() override {
     if (!cluster_up_) return;

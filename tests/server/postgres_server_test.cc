@@ -51,14 +51,7 @@ class PostgresServerTest : public ServerFixture {
 // replays it), and both servers end at the same head.
 TEST_F(PostgresServerTest, TwoServersShareOneLedgerWithoutLossDuplicatesOrOverspending) {
   constexpr int64_t kAllocatedFen = 1'000'000, kDisbursedFen = 100'000;
-  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
-           {"project", "add", "--project", "P-1", "--region", "621100", "--name", "冷链",
-            "--category", "industry", "--date", "2022-01-01"},
-           {"allocate", "--helper", "370200", "--recipient", "621100", "--project", "P-1",
-            "--amount", "10000.00", "--date", "2022-01-01"}}) {
-    testing::RunResult result = Run(args);
-    ASSERT_EQ(result.exit_code, 0) << result.err;
-  }
+  AddFundedProject("10000.00");
   const uint64_t setup_events = 7;
   std::unique_ptr<testing::ServerProcess> servers[2] = {NewServer(), NewServer()};
   for (const auto& server : servers) ASSERT_GT(server->port(), 0) << server->output();

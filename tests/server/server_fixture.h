@@ -56,6 +56,18 @@ class ServerFixture : public ::testing::Test {
     args.insert(args.end(), extra.begin(), extra.end());
     return std::make_unique<testing::ServerProcess>(args, dir_.path());
   }
+  // Project P-1 (冷链, in 定西市) and an allocation of `yuan` to it from
+  // 青岛市: events 6 and 7.
+  void AddFundedProject(const std::string& yuan) {
+    for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+             {"project", "add", "--project", "P-1", "--region", "621100", "--name", "冷链",
+              "--category", "industry", "--date", "2022-01-01"},
+             {"allocate", "--helper", "370200", "--recipient", "621100", "--project", "P-1",
+              "--amount", yuan, "--date", "2022-01-01"}}) {
+      testing::RunResult result = Run(args);
+      ASSERT_EQ(result.exit_code, 0) << result.err;
+    }
+  }
   std::unique_ptr<httplib::Client> Client() { return Client(*server_); }
   static std::unique_ptr<httplib::Client> Client(const testing::ServerProcess& server) {
     auto client = std::make_unique<httplib::Client>("127.0.0.1", server.port());
