@@ -282,15 +282,9 @@ TEST_F(FailoverTest, NoAcknowledgedEventIsLostWhenThePrimaryAndItsDiskDie) {
       Ledger::Open(db_, {.read_only = true, .snapshot_key_path = dir_.Sub("key")});
   ASSERT_TRUE(ledger.ok()) << ledger.status();
   const uint64_t head = (*ledger)->head().sequence;
-  std::map<std::string, int> logged;
-  std::unique_ptr<EventReader> reader = (*ledger)->Read(setup_events + 1, head);
-  StoredEvent event;
-  while (true) {
-    absl::StatusOr<bool> more = reader->Next(&event);
-    ASSERT_TRUE(more.ok()) << more.status();
-    if (!*more) break;
-    ++logged[event.event.event_id()];
-  }
+  ledger->reset();
+  std::map<std::string, int> logged =
+      LoggedIds({.read_only = true, .snapshot_key_path = dir_.Sub("key")}, setup_events + 1, head);
   size_t unknown_present = 0;
   for (const auto& [id, outcome] : tried) {
     const int times = logged.count(id) ? logged[id] : 0;
@@ -307,7 +301,6 @@ TEST_F(FailoverTest, NoAcknowledgedEventIsLostWhenThePrimaryAndItsDiskDie) {
   EXPECT_EQ(head, setup_events + logged.size());
   std::cout << "head " << head << "; of unknown outcome, " << unknown_present
             << " are in the log" << std::endl;
-  ledger->reset();
 
   // The killed member comes back (re-cloned from the new leader), streams,
   // and holds the whole ledger.

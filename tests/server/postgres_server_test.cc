@@ -121,17 +121,11 @@ TEST_F(PostgresServerTest, TwoServersShareOneLedgerWithoutLossDuplicatesOrOversp
   // The log: gapless, every link and rule holding in order (verify), each
   // 201 in it exactly once, and nothing else.
   EXPECT_EQ(HeadAfterStop({.read_only = true, .snapshot_key_path = dir_.Sub("key")}), head);
-  absl::StatusOr<std::unique_ptr<Ledger>> ledger =
-      Ledger::Open(db_, {.read_only = true, .snapshot_key_path = dir_.Sub("key")});
-  ASSERT_TRUE(ledger.ok()) << ledger.status();
   std::set<std::string> ids;
-  std::unique_ptr<EventReader> reader = (*ledger)->Read(setup_events + 1, head);
-  StoredEvent event;
-  while (true) {
-    absl::StatusOr<bool> more = reader->Next(&event);
-    ASSERT_TRUE(more.ok()) << more.status();
-    if (!*more) break;
-    EXPECT_TRUE(ids.insert(event.event.event_id()).second) << event.event.event_id() << " twice";
+  for (const auto& [id, times] :
+       LoggedIds({.read_only = true, .snapshot_key_path = dir_.Sub("key")}, setup_events + 1, head)) {
+    EXPECT_EQ(times, 1) << id << " " << times << " times";
+    ids.insert(id);
   }
   EXPECT_EQ(ids, std::set<std::string>(created.begin(), created.end()));
   testing::RunResult projects = Run({"projects", "--format", "csv"});

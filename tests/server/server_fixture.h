@@ -81,6 +81,23 @@ class ServerFixture : public ::testing::Test {
     return absl::StrCat("{\"event_id\":\"", id, "\",\"effective_date\":\"2022-01-01\","
                         "\"sale_recorded\":{\"region_code\":\"", region, "\",\"amount_fen\":\"", fen, "\"}}");
   }
+  // How many times each event_id is in events from..to of the log, read
+  // with every check of EventReader (the test fails on a read error).
+  std::map<std::string, int> LoggedIds(const LedgerOptions& options, uint64_t from, uint64_t to) {
+    std::map<std::string, int> logged;
+    absl::StatusOr<std::unique_ptr<Ledger>> ledger = Ledger::Open(db_, options);
+    EXPECT_TRUE(ledger.ok()) << ledger.status();
+    if (!ledger.ok()) return logged;
+    std::unique_ptr<EventReader> reader = (*ledger)->Read(from, to);
+    StoredEvent event;
+    while (true) {
+      absl::StatusOr<bool> more = reader->Next(&event);
+      EXPECT_TRUE(more.ok()) << more.status();
+      if (!more.ok() || !*more) break;
+      ++logged[event.event.event_id()];
+    }
+    return logged;
+  }
   uint64_t HeadAfterStop(const LedgerOptions& options = {.read_only = true}) {
     absl::StatusOr<std::unique_ptr<Ledger>> ledger = Ledger::Open(db_, options);
     EXPECT_THAT(ledger, testing::IsOk());
