@@ -207,6 +207,41 @@ TEST_P(LogStoreConformance, AnAppendIsReadBackWholeInOrderWithItsIndexes) {
                                                "id-6=6", "id-7=7"}));
 }
 
+// Every byte value in an event, and in keys the characters a text protocol
+// escapes (backslash, tab, newline, carriage return, COPY's end marker
+// "\\."), come back exactly as written.
+TEST_P(LogStoreConformance, AnyBytesAndKeysComeBackAsWritten) {
+  Initialize();
+  std::string every_byte;
+  for (int b = 0; b < 256; ++b) every_byte.push_back(static_cast<char>(b));
+  const std::vector<std::string> keys = {"a\\b\tc\nd\re", "\\.", "\\x41", "受援方-1"};
+  LogAppend batch;
+  Hash prev{};
+  for (uint64_t sequence = 1; sequence <= keys.size(); ++sequence) {
+    LogRecord record{.sequence = sequence, .prev_hash = prev,
+                     .event_bytes = absl::StrCat(every_byte, keys[sequence - 1])};
+    record.hash = internal::ChainHash(prev, sequence, record.event_bytes);
+    prev = record.hash;
+    batch.event_ids.push_back({keys[sequence - 1], sequence});
+    batch.records.push_back(std::move(record));
+  }
+  SortByKey(&batch.event_ids);
+  batch.head = {.sequence = keys.size(), .hash = prev, .recorded_at_micros = 1};
+  ASSERT_THAT(store_->Append(internal::Head{}, batch, /*sync=*/true), IsOk());
+  for (uint64_t sequence = 1; sequence <= keys.size(); ++sequence) {
+    absl::StatusOr<std::optional<LogRecord>> read = store_->ReadRecord(sequence);
+    ASSERT_THAT(read, IsOk());
+    ASSERT_TRUE(read->has_value());
+    EXPECT_EQ((*read)->event_bytes, batch.records[sequence - 1].event_bytes);
+    EXPECT_EQ((*read)->hash, batch.records[sequence - 1].hash);
+    EXPECT_THAT(store_->Find(LogIndex::kEventIds, keys[sequence - 1]),
+                IsOkAndHolds(::testing::Optional(sequence)));
+  }
+  const std::vector<absl::string_view> asked = {keys[0], "a", keys[1], "\\", keys[2], "x41"};
+  EXPECT_THAT(store_->Contains(LogIndex::kEventIds, asked),
+              IsOkAndHolds(std::vector<bool>{true, false, true, false, true, false}));
+}
+
 TEST_P(LogStoreConformance, AnAppendAtAHeadThatMovedIsAbortedAndWritesNothing) {
   Initialize();
   const internal::Head empty{};
