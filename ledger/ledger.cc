@@ -92,6 +92,9 @@ struct Ledger::Staged {
   absl::flat_hash_set<absl::string_view> unstored_ids;
   const Books* books = nullptr;                     // the state drafts are checked against
   EventLookup held;                                 // Ledger::HeldEvents(this)
+  // Where each record goes as it is staged, when it cannot be taken back
+  // out alone (the group is one request: taken back, it is all dropped).
+  AppendStream* stream = nullptr;
 
   StagedMark mark() const;
 };
@@ -597,6 +600,10 @@ void Ledger::StageRecord(v1::Event* event, std::string bytes, const Hash& hash, 
   staged->by_id[event->event_id()] = staged->events.size();
   staged->hashes.push_back(hash);
   staged->events.push_back(event);
+  // An error stays with the stream, whose Finish returns it.
+  if (staged->stream != nullptr) {
+    staged->stream->Add(staged->records.back(), event->event_id()).IgnoreError();
+  }
 }
 
 absl::Status Ledger::StageVerbatim(v1::Event* event_in, const Hash& expected_hash, Staged* staged,
@@ -921,6 +928,17 @@ absl::StatusOr<std::vector<SubmitOutcome>> Ledger::StageAndWrite(
     staged.verbatim = true;
   }
 
+  // The append is begun before staging: a group of one request (an
+  // import's batch) goes to the store record by record as it is staged, so
+  // that the store may write the first while the rest are staged. A group
+  // of several goes at the end, as one of them may still be taken back.
+  const internal::Head expected{.sequence = head.sequence, .hash = head.hash,
+                                .recorded_at_micros = head_recorded_at_micros_};
+  std::unique_ptr<AppendStream> stream;
+  if (!options.dry_run) {
+    stream = store_->BeginAppend(expected, options_.sync);
+    if (requests.size() == 1) staged.stream = stream.get();
+  }
   std::vector<SubmitOutcome> outcomes(requests.size());
   for (size_t r = 0; r < requests.size(); ++r) {
     absl::Status staged_request =
@@ -940,9 +958,8 @@ absl::StatusOr<std::vector<SubmitOutcome>> Ledger::StageAndWrite(
   batch.records = std::move(staged.records);
   AddIndexEntries(staged.events, &batch);
   batch.head = new_head;
-  absl::Status written = store_->Append(
-      {.sequence = head.sequence, .hash = head.hash, .recorded_at_micros = head_recorded_at_micros_},
-      batch, options_.sync);
+  AIDLEDGER_CHECK(stream != nullptr);  // not a dry run: it staged events
+  absl::Status written = stream->Finish(batch);
   if (absl::IsUnavailable(written) && store_->shared()) {
     written = ResolveUnknownOutcome(*staged.events.back(), staged.hashes.back(), written);
   }

@@ -106,13 +106,38 @@ absl::Status CachedLogStore::Fill(uint64_t to) const {
 
 absl::Status CachedLogStore::Append(const internal::Head& expected, const LogAppend& batch,
                                     bool sync) {
-  RETURN_IF_ERROR(shared_->Append(expected, batch, sync));
-  std::lock_guard<std::mutex> lock(cache_mutex_);
-  absl::StatusOr<internal::Head> cached = cache_->ReadHead();
-  if (cached.ok() && cached->sequence == expected.sequence && cached->hash == expected.hash) {
-    cache_->Append(expected, batch, /*sync=*/false).IgnoreError();  // else filled later
+  return BeginAppend(expected, sync)->Finish(batch);
+}
+
+// The shared store's stream; once it committed, the cache takes the batch
+// too if it is at the same head (else it is filled later, as it follows).
+class CachedLogStore::Stream final : public AppendStream {
+ public:
+  Stream(CachedLogStore* store, const internal::Head& expected, bool sync)
+      : store_(store), expected_(expected), shared_(store->shared_->BeginAppend(expected, sync)) {}
+
+  absl::Status Add(const LogRecord& record, absl::string_view event_id) override {
+    return shared_->Add(record, event_id);
   }
-  return absl::OkStatus();
+  absl::Status Finish(const LogAppend& batch) override {
+    RETURN_IF_ERROR(shared_->Finish(batch));
+    std::lock_guard<std::mutex> lock(store_->cache_mutex_);
+    absl::StatusOr<internal::Head> cached = store_->cache_->ReadHead();
+    if (cached.ok() && cached->sequence == expected_.sequence && cached->hash == expected_.hash) {
+      store_->cache_->Append(expected_, batch, /*sync=*/false).IgnoreError();
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  CachedLogStore* store_;
+  const internal::Head expected_;
+  std::unique_ptr<AppendStream> shared_;
+};
+
+std::unique_ptr<AppendStream> CachedLogStore::BeginAppend(const internal::Head& expected,
+                                                          bool sync) {
+  return std::make_unique<Stream>(this, expected, sync);
 }
 
 std::unique_ptr<RecordCursor> CachedLogStore::Read(uint64_t from) const {

@@ -48,6 +48,8 @@ class CachedLogStore final : public LogStore {
   absl::StatusOr<internal::Head> ReadHead() const override;
   absl::Status Append(const internal::Head& expected, const LogAppend& batch,
                       bool sync) override;
+  // The shared store's stream; at Finish, the cache is written as by Append.
+  std::unique_ptr<AppendStream> BeginAppend(const internal::Head& expected, bool sync) override;
   std::unique_ptr<RecordCursor> Read(uint64_t from) const override;
   absl::StatusOr<std::optional<LogRecord>> ReadRecord(uint64_t sequence) const override;
   absl::StatusOr<std::optional<LogRecord>> ReadLast() const override { return shared_->ReadLast(); }
@@ -82,6 +84,8 @@ class CachedLogStore final : public LogStore {
   uint64_t cached_sequence() const;
 
  private:
+  class Stream;
+
   CachedLogStore(std::unique_ptr<LogStore> shared, std::unique_ptr<LogStore> cache,
                  std::string cache_name)
       : shared_(std::move(shared)), cache_(std::move(cache)), cache_name_(std::move(cache_name)) {}

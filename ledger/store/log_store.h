@@ -127,6 +127,24 @@ inline void SortByKey(std::vector<IndexEntry>* entries) {
             [](const IndexEntry& a, const IndexEntry& b) { return a.key < b.key; });
 }
 
+// An Append begun before its batch is whole. The engine hands records over
+// as it stages them (Add), and then the whole batch (Finish), which writes
+// it under Append's contract: nothing is visible, and nothing stays, unless
+// Finish returns OK; dropped without Finish, the stream writes nothing. A
+// store may start writing at Add (PostgreSQL streams the rows into an open
+// transaction, so that the database stores a batch while the engine stages
+// the rest of it) or keep nothing until Finish. After an error, every later
+// call returns it.
+class AppendStream {
+ public:
+  virtual ~AppendStream() = default;
+  // The next record of the batch, with its event_id. REQUIRES: records in
+  // sequence order from the expected head's next.
+  virtual absl::Status Add(const LogRecord& record, absl::string_view event_id) = 0;
+  // REQUIRES: batch.records begin with the records Added, in order.
+  virtual absl::Status Finish(const LogAppend& batch) = 0;
+};
+
 class LogStore {
  public:
   virtual ~LogStore() = default;
@@ -142,6 +160,9 @@ class LogStore {
   // (sequence expected.sequence + 1 on) and batch.head names the last.
   virtual absl::Status Append(const internal::Head& expected, const LogAppend& batch,
                               bool sync) = 0;
+  // An Append as a stream (see AppendStream). This default keeps nothing
+  // until Finish, which is Append.
+  virtual std::unique_ptr<AppendStream> BeginAppend(const internal::Head& expected, bool sync);
 
   // Records from `from` on, in order, up to the last stored.
   virtual std::unique_ptr<RecordCursor> Read(uint64_t from) const = 0;

@@ -666,36 +666,21 @@ void AppendCopyBytea(absl::string_view bytes, std::string* line) {
   }
 }
 
-// The records of `batch` as one COPY: a statement of thousands of
-// parameters costs the server more to parse than to store the rows. Each
-// line is made here in one pass: libpqxx's tuples (a string for each field,
-// escaped a character at a time) were a tenth of an import's CPU.
-absl::Status InsertRecords(pqxx::work& tx, const std::string& ledger, const LogAppend& batch,
-                           const absl::flat_hash_map<uint64_t, absl::string_view>& ids) {
-  static const std::vector<std::string> kColumns = {"ledger_id", "seq",  "event_id",
-                                                    "prev_hash", "hash", "payload"};
-  pqxx::stream_to stream(tx, "events", kColumns);
-  std::string line;
-  for (const LogRecord& record : batch.records) {
-    auto id = ids.find(record.sequence);
-    if (id == ids.end()) {
-      stream.complete();
-      return absl::InternalError(absl::StrCat("event ", record.sequence, " comes with no event_id"));
-    }
-    line.clear();
-    AppendCopyText(ledger, &line);
-    absl::StrAppend(&line, "\t", record.sequence, "\t");
-    AppendCopyText(id->second, &line);
-    line.push_back('\t');
-    AppendCopyBytea(HashBytes(record.prev_hash), &line);
-    line.push_back('\t');
-    AppendCopyBytea(HashBytes(record.hash), &line);
-    line.push_back('\t');
-    AppendCopyBytea(record.event_bytes, &line);
-    stream << std::make_tuple(CopyLine{&line});
-  }
-  stream.complete();
-  return absl::OkStatus();
+// A record as a line of COPY's text format into events, in one pass:
+// libpqxx's tuples (a string for each field, escaped a character at a time)
+// were a tenth of an import's CPU.
+void AppendCopyLine(const std::string& ledger, const LogRecord& record,
+                    absl::string_view event_id, std::string* line) {
+  line->clear();
+  AppendCopyText(ledger, line);
+  absl::StrAppend(line, "\t", record.sequence, "\t");
+  AppendCopyText(event_id, line);
+  line->push_back('\t');
+  AppendCopyBytea(HashBytes(record.prev_hash), line);
+  line->push_back('\t');
+  AppendCopyBytea(HashBytes(record.hash), line);
+  line->push_back('\t');
+  AppendCopyBytea(record.event_bytes, line);
 }
 
 void InsertReversals(pqxx::work& tx, const std::string& ledger,
@@ -798,40 +783,127 @@ absl::StatusOr<internal::Head> PostgresLogStore::ReadHead() const {
   return internal::Head{.sequence = *sequence, .hash = *hash, .recorded_at_micros = recorded};
 }
 
+namespace {
+
+// One append: at the first record (or at Finish), a transaction that locks
+// the ledger's head row and checks it is still `expected`, and a COPY into
+// events that each record is streamed into as it comes; at Finish, the rest
+// of the records, the reversals, the head moved with its NOTIFY, COMMIT.
+// Dropped unfinished, the transaction rolls back.
+class PgAppendStream final : public AppendStream {
+ public:
+  PgAppendStream(PgPool* pool, const std::string& ledger, const internal::Head& expected,
+                 bool sync)
+      : pool_(pool), ledger_(ledger), expected_(expected), sync_(sync) {}
+
+  absl::Status Add(const LogRecord& record, absl::string_view event_id) override {
+    if (!status_.ok()) return status_;
+    status_ = Guarded([&]() -> absl::Status {
+      RETURN_IF_ERROR(Open());
+      AppendCopyLine(ledger_, record, event_id, &line_);
+      *copy_ << std::make_tuple(CopyLine{&line_});
+      return absl::OkStatus();
+    });
+    if (status_.ok()) ++added_;
+    return status_;
+  }
+
+  absl::Status Finish(const LogAppend& batch) override {
+    if (!status_.ok()) return status_;
+    status_ = Guarded([&]() -> absl::Status {
+      RETURN_IF_ERROR(Open());
+      if (added_ < batch.records.size()) {
+        absl::flat_hash_map<uint64_t, absl::string_view> ids;
+        ids.reserve(batch.event_ids.size());
+        for (const IndexEntry& entry : batch.event_ids) ids[entry.sequence] = entry.key;
+        for (size_t i = added_; i < batch.records.size(); ++i) {
+          const LogRecord& record = batch.records[i];
+          auto id = ids.find(record.sequence);
+          if (id == ids.end()) {
+            return absl::InternalError(
+                absl::StrCat("event ", record.sequence, " comes with no event_id"));
+          }
+          AppendCopyLine(ledger_, record, id->second, &line_);
+          *copy_ << std::make_tuple(CopyLine{&line_});
+        }
+      }
+      copy_->complete();
+      copy_.reset();
+      for (size_t begin = 0; begin < batch.reversals.size();
+           begin += limits::kPgRowsPerInsert) {
+        const size_t end = std::min(batch.reversals.size(), begin + limits::kPgRowsPerInsert);
+        InsertReversals(*tx_, ledger_,
+                        absl::MakeConstSpan(batch.reversals).subspan(begin, end - begin));
+      }
+      // The head moved, and whoever listens is told (at the commit), in
+      // one round trip.
+      Exec(*tx_,
+           absl::StrCat("WITH moved AS (UPDATE ledger_head SET head_seq = $2, head_hash = $3, "
+                        "head_recorded_at_micros = $4 WHERE ledger_id = $1 RETURNING 1) "
+                        "SELECT pg_notify('", kAppendChannel, "', $1) FROM moved"),
+           {ledger_, absl::StrCat(batch.head.sequence), ByteaText(HashBytes(batch.head.hash)),
+            absl::StrCat(batch.head.recorded_at_micros)});
+      tx_->commit();
+      return absl::OkStatus();
+    });
+    return status_;
+  }
+
+ private:
+  // The transaction, the head row locked and checked, the COPY begun.
+  absl::Status Open() {
+    if (tx_ != nullptr) return absl::OkStatus();
+    ASSIGN_OR_RETURN(PgPool::Lease lease, pool_->Borrow());
+    lease_.emplace(std::move(lease));
+    tx_ = std::make_unique<pqxx::work>(**lease_);
+    if (!sync_) tx_->exec("SET LOCAL synchronous_commit = off");
+    pqxx::result head = Exec(*tx_,
+                             "SELECT head_seq, head_hash FROM ledger_head "
+                             "WHERE ledger_id = $1 FOR UPDATE",
+                             {ledger_});
+    if (head.empty()) return absl::DataLossError("the ledger has no head row");
+    if (SequenceOf(head[0][0]) != expected_.sequence || HashOf(head[0][1]) != expected_.hash) {
+      return absl::AbortedError("the head moved");
+    }
+    static const std::vector<std::string> kColumns = {"ledger_id", "seq",  "event_id",
+                                                      "prev_hash", "hash", "payload"};
+    copy_ = std::make_unique<pqxx::stream_to>(*tx_, "events", kColumns);
+    return absl::OkStatus();
+  }
+
+  template <typename Body>
+  absl::Status Guarded(Body body) {
+    try {
+      return body();
+    } catch (const std::exception& error) {
+      return FromPq(error, pool_->where(), "appending");
+    }
+  }
+
+  PgPool* pool_;
+  const std::string& ledger_;
+  const internal::Head expected_;
+  const bool sync_;
+  // Destroyed in reverse: the COPY ended, the transaction rolled back
+  // unless committed, the connection returned.
+  std::optional<PgPool::Lease> lease_;
+  std::unique_ptr<pqxx::work> tx_;
+  std::unique_ptr<pqxx::stream_to> copy_;
+  std::string line_;  // reused
+  size_t added_ = 0;
+  absl::Status status_;
+};
+
+}  // namespace
+
+std::unique_ptr<AppendStream> PostgresLogStore::BeginAppend(const internal::Head& expected,
+                                                            bool sync) {
+  return std::make_unique<PgAppendStream>(pool_.get(), address_.ledger, expected, sync);
+}
+
 absl::Status PostgresLogStore::Append(const internal::Head& expected, const LogAppend& batch,
                                       bool sync) {
-  absl::flat_hash_map<uint64_t, absl::string_view> ids;
-  ids.reserve(batch.event_ids.size());
-  for (const IndexEntry& entry : batch.event_ids) ids[entry.sequence] = entry.key;
-  return OnConnectionOnce<bool>(*pool_, "appending", [&](auto& c) -> absl::StatusOr<bool> {
-           pqxx::work tx(c);
-           if (!sync) tx.exec("SET LOCAL synchronous_commit = off");
-           pqxx::result head = Exec(tx,
-                                    "SELECT head_seq, head_hash FROM ledger_head "
-                                    "WHERE ledger_id = $1 FOR UPDATE",
-                                    {address_.ledger});
-           if (head.empty()) return absl::DataLossError("the ledger has no head row");
-           if (SequenceOf(head[0][0]) != expected.sequence || HashOf(head[0][1]) != expected.hash) {
-             return absl::AbortedError("the head moved");
-           }
-           RETURN_IF_ERROR(InsertRecords(tx, address_.ledger, batch, ids));
-           for (size_t begin = 0; begin < batch.reversals.size(); begin += limits::kPgRowsPerInsert) {
-             const size_t end = std::min(batch.reversals.size(), begin + limits::kPgRowsPerInsert);
-             InsertReversals(tx, address_.ledger,
-                             absl::MakeConstSpan(batch.reversals).subspan(begin, end - begin));
-           }
-           // The head moved, and whoever listens is told (at the commit),
-           // in one round trip.
-           Exec(tx,
-                absl::StrCat("WITH moved AS (UPDATE ledger_head SET head_seq = $2, head_hash = $3, "
-                             "head_recorded_at_micros = $4 WHERE ledger_id = $1 RETURNING 1) "
-                             "SELECT pg_notify('", kAppendChannel, "', $1) FROM moved"),
-                {address_.ledger, absl::StrCat(batch.head.sequence),
-                 ByteaText(HashBytes(batch.head.hash)), absl::StrCat(batch.head.recorded_at_micros)});
-           tx.commit();
-           return true;
-         })
-      .status();
+  return BeginAppend(expected, sync)->Finish(batch);
 }
 
 std::unique_ptr<RecordCursor> PostgresLogStore::Read(uint64_t from) const {

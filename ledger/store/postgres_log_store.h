@@ -51,6 +51,9 @@ class PostgresLogStore final : public LogStore {
   absl::StatusOr<internal::Head> ReadHead() const override;
   absl::Status Append(const internal::Head& expected, const LogAppend& batch,
                       bool sync) override;
+  // Rows go to the database as they are Added: one transaction, the head
+  // row locked (and checked) at the first, one COPY for all of them.
+  std::unique_ptr<AppendStream> BeginAppend(const internal::Head& expected, bool sync) override;
   std::unique_ptr<RecordCursor> Read(uint64_t from) const override;
   absl::StatusOr<std::optional<LogRecord>> ReadRecord(uint64_t sequence) const override;
   absl::StatusOr<std::optional<LogRecord>> ReadLast() const override;

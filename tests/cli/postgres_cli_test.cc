@@ -248,6 +248,34 @@ TEST_F(PostgresCliTest, AnImportWhoseConnectionsAreCutResumesWithoutLossOrDuplic
   }
 }
 
+// A batch goes to the database row by row as it is staged; a row refused
+// near its end (DX-001 cannot pay 2,000,000) takes the whole batch back:
+// none of the rows streamed before it is written, and the next import
+// appends from the same head.
+TEST_F(PostgresCliTest, AnImportBatchRefusedNearItsEndWritesNoneOfItsRows) {
+  Restore();
+  constexpr int kRows = 2000;
+  {
+    std::ofstream csv(dir_.Sub("rows.csv"));
+    csv << "type,event_id,effective_date,region_code,project_id,amount\n";
+    for (int n = 1; n < kRows; ++n) csv << "sale,late-" << n << ",2022-03-01,540202,,1.00\n";
+    csv << "disbursement,late-" << kRows << ",2022-03-01,,DX-001,2000000.00\n";
+  }
+  RunResult refused = Run({"import", "--batch-size", absl::StrCat(kRows), dir_.Sub("rows.csv")});
+  EXPECT_EQ(refused.exit_code, 3) << refused.err;
+  EXPECT_TRUE(absl::StrContains(refused.err, absl::StrCat(":", kRows + 1, ":"))) << refused.err;
+  RunResult head = Run({"digest"});
+  ASSERT_EQ(head.exit_code, 0) << head.err;
+  EXPECT_TRUE(absl::StrContains(head.out, "\"seq\":\"16\"")) << head.out;
+  RunResult replay = Run({"replay", "--format", "jsonl"});
+  ASSERT_EQ(replay.exit_code, 0) << replay.err;
+  EXPECT_EQ(std::count(replay.out.begin(), replay.out.end(), '\n'), 16);
+  RunResult sale = Run({"sale", "--region", "540202", "--amount", "1", "--date", "2022-03-01"});
+  ASSERT_EQ(sale.exit_code, 0) << sale.err;
+  EXPECT_TRUE(absl::StartsWith(sale.out, "appended seq=17 ")) << sale.out;
+  EXPECT_EQ(Run({"verify"}).exit_code, 0);
+}
+
 // A database at schema version 1 (as release 0.1's aidledger left it, in a
 // schema of its own here): reads refuse it until a writable open (init
 // --if-missing) migrates it forward to this build's version; a schema newer

@@ -263,6 +263,46 @@ TEST_P(LogStoreConformance, AnAppendAtAHeadThatMovedIsAbortedAndWritesNothing) {
   EXPECT_EQ(ReadSequences(1).size(), 2u);
 }
 
+// A stream writes what Append writes, whichever records were Added before
+// Finish; one dropped unfinished, or begun at a head that moved, writes
+// nothing, and the store takes the next append as if it never was.
+TEST_P(LogStoreConformance, AnAppendStreamWritesAtFinishOrNothing) {
+  Initialize();
+  const internal::Head empty{};
+  const LogAppend first = Chain(empty, 4);
+  {
+    std::unique_ptr<AppendStream> dropped = store_->BeginAppend(empty, /*sync=*/true);
+    EXPECT_THAT(dropped->Add(first.records[0], "id-1"), IsOk());
+    EXPECT_THAT(dropped->Add(first.records[1], "id-2"), IsOk());
+  }
+  EXPECT_TRUE(ReadSequences(1).empty());
+  EXPECT_THAT(store_->ReadHead(), IsOkAndHolds(::testing::Field(&internal::Head::sequence, 0u)));
+
+  // Two of four Added, the others handed over at Finish.
+  std::unique_ptr<AppendStream> stream = store_->BeginAppend(empty, /*sync=*/true);
+  ASSERT_THAT(stream->Add(first.records[0], "id-1"), IsOk());
+  ASSERT_THAT(stream->Add(first.records[1], "id-2"), IsOk());
+  ASSERT_THAT(stream->Finish(first), IsOk());
+  EXPECT_EQ(ReadSequences(1), (std::vector<uint64_t>{1, 2, 3, 4}));
+  EXPECT_THAT(store_->Find(LogIndex::kEventIds, "id-2"), IsOkAndHolds(::testing::Optional(2u)));
+  EXPECT_THAT(store_->Find(LogIndex::kEventIds, "id-4"), IsOkAndHolds(::testing::Optional(4u)));
+  EXPECT_THAT(store_->Find(LogIndex::kReversals, "id-2"), IsOkAndHolds(::testing::Optional(3u)));
+
+  // Begun at the old head: refused, at Add or at the latest at Finish.
+  std::unique_ptr<AppendStream> stale = store_->BeginAppend(empty, /*sync=*/true);
+  LogAppend again = Chain(empty, 1);
+  again.event_ids = {{"stale-1", 1}};
+  stale->Add(again.records[0], "stale-1").IgnoreError();
+  EXPECT_THAT(stale->Finish(again), StatusIs(absl::StatusCode::kAborted));
+  stale.reset();
+  EXPECT_EQ(ReadSequences(1).size(), 4u);
+  EXPECT_THAT(store_->Find(LogIndex::kEventIds, "stale-1"),
+              IsOkAndHolds(::testing::Eq(std::nullopt)));
+  const internal::Head next = AppendSome(2);
+  EXPECT_EQ(next.sequence, 6u);
+  EXPECT_EQ(ReadSequences(1).size(), 6u);
+}
+
 TEST_P(LogStoreConformance, WhatAnAppendWroteSurvivesAReopen) {
   Initialize();
   const internal::Head written = AppendSome(5);
