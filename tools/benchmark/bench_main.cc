@@ -351,7 +351,7 @@ struct Options {
   uint64_t seed = 20261128;
   double serve_seconds = 5;
   double group_seconds = 3;  // each client count's window of group commit
-  uint64_t single_appends = 500;
+  double single_seconds = 3;  // the window of single appends
   // A PostgreSQL database URI (no ledger=): run the PostgreSQL store's
   // figures instead of RocksDB's (tools/bench --store postgres).
   std::string postgres;
@@ -373,17 +373,19 @@ struct SingleAppends {
   double rate = 0;  // appends/s
   double p50_ms = 0;
   double p99_ms = 0;
+  uint64_t count = 0;
 };
 
 // Single synced appends through the library on a fresh ledger at `db`
-// (holding the registry).
+// (holding the registry), one after another for `seconds`.
 SingleAppends MeasureSingleAppends(const std::string& db, const std::string& key,
-                                   const std::string& registry, uint64_t appends) {
+                                   const std::string& registry, double seconds) {
   std::unique_ptr<Ledger> ledger = FreshLedger(db, key);
   MustImport(*ledger, registry);
   std::vector<double> latencies;
   const absl::Time start = absl::Now();
-  for (uint64_t i = 0; i < appends; ++i) {
+  const absl::Time deadline = start + absl::Seconds(seconds);
+  for (uint64_t i = 0; absl::Now() < deadline; ++i) {
     v1::Event draft;
     draft.set_actor("bench");
     draft.set_effective_date("2025-12-31");
@@ -393,7 +395,8 @@ SingleAppends MeasureSingleAppends(const std::string& db, const std::string& key
     if (!ledger->Append(draft).ok()) Fail("a single append failed");
     latencies.push_back(Seconds(one) * 1000);
   }
-  return {appends / Seconds(start), Percentile(latencies, 0.5), Percentile(latencies, 0.99)};
+  return {latencies.size() / Seconds(start), Percentile(latencies, 0.5),
+          Percentile(latencies, 0.99), latencies.size()};
 }
 
 // Concurrent HTTP appenders (1, 8, 32, 128) against `aidledger serve` on a
@@ -616,13 +619,13 @@ void Run(const Options& options) {
 
   // 2. single synced appends through the library; 3. group commit.
   const SingleAppends single =
-      MeasureSingleAppends(options.dir + "/single", "", registry, options.single_appends);
+      MeasureSingleAppends(options.dir + "/single", "", registry, options.single_seconds);
   const double single_rate = single.rate;
   {
     const double limit = DbBench(absl::StrFormat(
         "--benchmarks=fillseq --num=%d --value_size=%d --sync=1 --batch_size=1 "
         "--compression_type=none --db=%s/dbbench-single",
-        options.single_appends, static_cast<int>(mean_value_bytes), options.dir));
+        static_cast<int>(single.count), static_cast<int>(mean_value_bytes), options.dir));
     Emit({"single_appends", single.rate, "appends/s", "db_bench fillseq sync batch=1", limit});
     Emit({"single_append_p50", single.p50_ms, "ms"});
     Emit({"single_append_p99", single.p99_ms, "ms"});
@@ -870,10 +873,13 @@ void RunPostgres(const Options& options) {
     Emit({"postgres_rebuild", rate, "events/s", "psql COPY of the rows to /dev/null", copy_out});
   }
 
+  // Both stores' appends in a steady state: not while the database
+  // checkpoints the import's gigabyte of WAL.
+  Psql(options.postgres, "-c CHECKPOINT");
   const SingleAppends rocks = MeasureSingleAppends(options.dir + "/single", "", registry,
-                                                   options.single_appends);
+                                                   options.single_seconds);
   const SingleAppends pg = MeasureSingleAppends(ledger_at("bench_single"), key, registry,
-                                                options.single_appends);
+                                                options.single_seconds);
   Emit({"postgres_single_appends", pg.rate, "appends/s", "RocksDB single appends, same run",
         rocks.rate});
   Emit({"postgres_single_append_p50", pg.p50_ms, "ms", "RocksDB", rocks.p50_ms});
@@ -1029,7 +1035,7 @@ void RunCluster(const Options& options) {
     SetSynchronous(options, sync);
     const std::string mode = sync ? "sync" : "async";
     single[sync] = MeasureSingleAppends(ledger_at("bench_single_" + mode), key, registry,
-                                        options.single_appends);
+                                        options.single_seconds);
     if (sync) sampler = std::make_unique<LagSampler>(options.postgres);
     group[sync] = MeasureGroupCommit(options, ledger_at("bench_group_" + mode), key, registry,
                                      absl::StrCat("cluster_", mode, "_group_commit_"),
@@ -1078,12 +1084,12 @@ int main(int argc, char** argv) {
     else if (flag == "--seed") options.seed = std::stoull(value);
     else if (flag == "--serve-seconds") options.serve_seconds = std::stod(value);
     else if (flag == "--group-seconds") options.group_seconds = std::stod(value);
-    else if (flag == "--single-appends") options.single_appends = std::stoull(value);
+    else if (flag == "--single-seconds") options.single_seconds = std::stod(value);
     else if (flag == "--postgres") options.postgres = value;
     else if (flag == "--cluster") options.cluster = value;
     else {
       std::cerr << "usage: aidledger_bench --events N --dir DIR --aidledger BIN [--seed S] "
-                   "[--serve-seconds S] [--group-seconds S] [--single-appends N] [--postgres URI [--cluster DIR]]\n";
+                   "[--serve-seconds S] [--group-seconds S] [--single-seconds S] [--postgres URI [--cluster DIR]]\n";
       return 2;
     }
   }
