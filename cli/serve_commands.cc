@@ -72,6 +72,8 @@ void DefineServeCommands(CLI::App& app, const Globals& globals, Commands& comman
                      "directory (made when missing), followed and checked, for reads");
   serve->add_flag("--insecure-plain-http", flags->options.insecure_plain_http,
                    "allow plain HTTP on a non-loopback address (tokens travel in clear text)");
+  serve->add_option("--session-lifetime", flags->options.session_lifetime,
+                     "how long a browser session lasts after login (default 8h; e.g. 30m)");
   CLI::App* token = app.add_subcommand("token", "bearer tokens for serve");
   token->require_subcommand(1);
   token->fallthrough();

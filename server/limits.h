@@ -39,6 +39,14 @@ inline constexpr size_t kAcceptCodingsMax = 32;
 inline constexpr size_t kTokensMax = 10'000;
 inline constexpr size_t kTokensFileBytesMax = 4 * 1024 * 1024;
 
+// Browser sessions (sessions.h): how long one lasts after login unless
+// `serve --session-lifetime` says otherwise, how long it may sit unused,
+// how many may be open at once, and the bytes of a POST /login form.
+inline constexpr std::chrono::hours kSessionLifetimeDefault{8};
+inline constexpr std::chrono::minutes kSessionIdleMax{30};
+inline constexpr size_t kSessionsMax = 10'000;
+inline constexpr size_t kLoginFormBytesMax = 4 * 1024;
+
 }  // namespace aidledger::app::serve_limits
 
 #endif  // AIDLEDGER_SERVER_LIMITS_H_

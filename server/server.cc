@@ -140,6 +140,14 @@ absl::Status Serve(const ServeOptions& options) {
   } else if (!IsLoopback(host)) {
     return UsageError("--insecure-local listens on a loopback address only (127.0.0.1, ::1)");
   }
+  absl::Duration session_lifetime = absl::FromChrono(kSessionLifetimeDefault);
+  if (!options.session_lifetime.empty() &&
+      (!absl::ParseDuration(options.session_lifetime, &session_lifetime) ||
+       session_lifetime <= absl::ZeroDuration() || session_lifetime > absl::Hours(24 * 7))) {
+    return UsageError(absl::StrCat("--session-lifetime must be a duration from 1s to 168h "
+                                   "(e.g. 8h, 30m; got \"",
+                                   options.session_lifetime.substr(0, 32), "\")"));
+  }
   const bool tls = !options.tls_cert.empty() || !options.tls_key.empty();
   if (tls && (options.tls_cert.empty() || options.tls_key.empty())) {
     return UsageError("HTTPS needs both --tls-cert and --tls-key");
@@ -181,7 +189,7 @@ absl::Status Serve(const ServeOptions& options) {
     std::cerr << "aidledger serve: warning: " << message << "\n";
   };
   ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, Ledger::Open(options.db, ledger_options));
-  Service service(options, std::move(ledger), std::move(tokens));
+  Service service(options, std::move(ledger), std::move(tokens), session_lifetime);
   MetricsOnly metrics_only(&service, options.metrics_regions);
   http::Server server;
   if (tls) {

@@ -42,6 +42,9 @@ struct ServeOptions {
   std::string tls_client_ca;
   // Plain HTTP on a non-loopback address: refused unless this is set.
   bool insecure_plain_http = false;
+  // How long a browser session lasts after login (absl::ParseDuration's
+  // form, e.g. "8h", "30m"); empty: serve_limits::kSessionLifetimeDefault.
+  std::string session_lifetime;
   // Told the addresses actually bound (after port 0), once listening;
   // metrics_address is empty without metrics_listen.
   std::function<void(const std::string& address, const std::string& metrics_address)> on_listening;

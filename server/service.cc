@@ -221,6 +221,16 @@ std::variant<Caller, http::Response> Service::Authorize(const http::Request& req
     }
     return CheckRole(request, *std::move(named), needed);
   }
+  if (header.empty()) {
+    // A browser's session (POST /login), which reads only.
+    if (std::optional<absl::string_view> id =
+            CookieValue(request.Header("cookie").value_or(""), kSessionCookie)) {
+      std::optional<Caller> session = sessions_.Find(*id, absl::Now());
+      if (session.has_value()) return CheckRole(request, *std::move(session), needed);
+      SendError(request, refusal, 401, "the session has ended; log in again at /login");
+      return refusal;
+    }
+  }
   const size_t space = header.find(' ');
   absl::string_view token =
       space == absl::string_view::npos ? "" : absl::StripLeadingAsciiWhitespace(header.substr(space));
@@ -278,6 +288,10 @@ const Route Service::kRouteTable[] = {
     {"POST", "/v1/events", "/v1/events POST", Role::kAppender, &Service::HandleAppend},
     {"GET", "/v1/proof", "/v1/proof", Role::kAuditor, &Service::HandleProof},
     {"GET", "/metrics", "/metrics", Role::kReader, &Service::HandleMetrics},
+    {"GET", "/", "/", Role::kReader, &Service::HandleHome},
+    {"GET", "/login", "/login GET", std::nullopt, &Service::HandleLoginForm},
+    {"POST", "/login", "/login POST", std::nullopt, &Service::HandleLogin},
+    {"POST", "/logout", "/logout", std::nullopt, &Service::HandleLogout},
 };
 
 std::optional<http::Response> Service::Admit(http::Request& request) {
@@ -302,6 +316,13 @@ std::optional<http::Response> Service::Admit(http::Request& request) {
   if (route->needed.has_value()) {
     std::variant<Caller, http::Response> authorized = Authorize(request, *route->needed);
     if (auto* refusal = std::get_if<http::Response>(&authorized)) {
+      if (route->handle == &Service::HandleHome && refusal->status == 401) {
+        // A browser without a session: to the login form.
+        *refusal = http::Response();
+        refusal->status = 303;
+        refusal->SetHeader("Location", "/login");
+        SetPageHeaders(*refusal);
+      }
       metrics_.ObserveRequest(route->label, refusal->status, 0);
       return std::move(*refusal);
     }
@@ -340,6 +361,7 @@ http::Response Service::Handle(http::Request& request) {
   const Admitted& admitted = std::any_cast<const Admitted&>(request.context);
   http::Response response;
   (this->*admitted.route->handle)(request, admitted.caller, response);
+  SetPageHeaders(response);
   metrics_.ObserveRequest(admitted.route->label, response.status,
                           absl::ToDoubleSeconds(absl::Now() - start));
   return response;

@@ -20,8 +20,10 @@
 #include "ledger/ledger.h"
 #include "ledger/audit/merkle.h"
 #include "server/http/server.h"
+#include "server/limits.h"
 #include "server/metrics.h"
 #include "server/server.h"
+#include "server/sessions.h"
 #include "server/tokens.h"
 #include "state/reports.h"
 
@@ -30,7 +32,8 @@ namespace aidledger::app::serving {
 // The routes by their metrics labels.
 inline const std::vector<std::string> kRoutes = {
     "/healthz", "/v1/digest", "/v1/balances", "/v1/projects", "/v1/helpers",
-    "/v1/events GET", "/v1/events POST", "/v1/proof", "/metrics"};
+    "/v1/events GET", "/v1/events POST", "/v1/proof", "/metrics",
+    "/", "/login GET", "/login POST", "/logout"};
 
 // What readers see: an immutable state swapped after each commit.
 struct Published {
@@ -60,6 +63,11 @@ void Send(const http::Request& request, http::Response& response,
           std::shared_ptr<const std::string> gzipped = nullptr);
 
 void SendJson(const http::Request& request, http::Response& response, std::string body);
+
+// The headers of every page and answer of the service: a strict
+// Content-Security-Policy (no inline script, no eval, nothing from another
+// origin, no framing), nosniff, no referrer.
+void SetPageHeaders(http::Response& response);
 
 // An error body, always through the JSON writer: messages may quote input.
 void SendError(const http::Request& request, http::Response& response, int status,
@@ -99,8 +107,10 @@ struct Admitted {
 class Service : public http::Handler {
  public:
   Service(const ServeOptions& options, std::unique_ptr<Ledger> ledger,
-          std::optional<TokenTable> tokens)
+          std::optional<TokenTable> tokens, absl::Duration session_lifetime)
       : options_(options), ledger_(std::move(ledger)), tokens_(std::move(tokens)),
+        sessions_(session_lifetime, absl::FromChrono(serve_limits::kSessionIdleMax),
+                  serve_limits::kSessionsMax),
         metrics_(kRoutes) {}
 
   absl::Status Start();
@@ -167,10 +177,16 @@ class Service : public http::Handler {
   void HandleEvents(const http::Request& request, const Caller& caller, http::Response& response);
   void HandleProof(const http::Request& request, const Caller& caller, http::Response& response);
   void HandleMetrics(const http::Request& request, const Caller& caller, http::Response& response);
+  // login_routes.cc
+  void HandleLoginForm(const http::Request& request, const Caller& caller, http::Response& response);
+  void HandleLogin(const http::Request& request, const Caller& caller, http::Response& response);
+  void HandleLogout(const http::Request& request, const Caller& caller, http::Response& response);
+  void HandleHome(const http::Request& request, const Caller& caller, http::Response& response);
 
   const ServeOptions options_;
   std::unique_ptr<Ledger> ledger_;
   const std::optional<TokenTable> tokens_;
+  mutable SessionTable sessions_;  // thread-safe; a lookup refreshes a session
   Metrics metrics_;
 
   mutable std::mutex published_mutex_;

@@ -59,7 +59,12 @@ absl::Status SplitTarget(absl::string_view target, std::string* path,
   *path = std::string(target.substr(0, question));
   params->clear();
   if (question == absl::string_view::npos) return absl::OkStatus();
-  absl::string_view query = target.substr(question + 1);
+  return ParseQuery(target.substr(question + 1), params);
+}
+
+absl::Status ParseQuery(absl::string_view query,
+                        std::vector<std::pair<std::string, std::string>>* params) {
+  params->clear();
   while (!query.empty()) {
     const size_t amp = query.find('&');
     absl::string_view pair = query.substr(0, amp);

@@ -43,6 +43,12 @@ std::variant<Request, HeadError> CheckHead(const RawHead& head);
 // ("/v1/balances?region=621100&as_of=2024-12-31"). '+' decodes to a space.
 // Refuses a target not starting with '/', a bad %-escape, a parameter named
 // twice, and more than limits::kQueryParamsMax parameters.
+// The decoded parameters of a query string or a form body
+// (application/x-www-form-urlencoded: "a=1&b=x+y"), with SplitTarget's
+// refusals.
+absl::Status ParseQuery(absl::string_view query,
+                        std::vector<std::pair<std::string, std::string>>* params);
+
 absl::Status SplitTarget(absl::string_view target, std::string* path,
                          std::vector<std::pair<std::string, std::string>>* params);
 

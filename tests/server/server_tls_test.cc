@@ -117,6 +117,26 @@ TEST_F(ServerTlsTest, HttpsWorksWithTheCaOnlyAndOnlyOverTls12And13) {
   EXPECT_EQ(plain.body, "");
 }
 
+// Under TLS the browser's session cookie is Secure (never sent over plain
+// HTTP), and the login page comes with HSTS.
+TEST_F(ServerTlsTest, TheSessionCookieIsSecureUnderTls) {
+  StartServer(TlsArgs());
+  httplib::Result login = TlsClient()->Post("/login", "token=" + token_["reader"],
+                                            "application/x-www-form-urlencoded");
+  ASSERT_TRUE(login) << httplib::to_string(login.error());
+  EXPECT_EQ(login->status, 303);
+  EXPECT_THAT(login->get_header_value("Set-Cookie"),
+              ::testing::MatchesRegex("aidledger_session=[0-9a-f]{64}; Path=/; Max-Age=28800; "
+                                      "HttpOnly; SameSite=Strict; Secure"));
+  EXPECT_THAT(login->get_header_value("Strict-Transport-Security"),
+              ::testing::HasSubstr("max-age="));
+  const std::string cookie = login->get_header_value("Set-Cookie");
+  httplib::Result page =
+      TlsClient()->Get("/", {{"Cookie", cookie.substr(0, cookie.find(';'))}});
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+}
+
 TEST_F(ServerTlsTest, MutualTlsTakesTheCertificatesNameForAToken) {
   std::vector<std::string> args = TlsArgs();
   args.insert(args.end(), {"--tls-client-ca", certs_ + "/ca.pem"});

@@ -1,0 +1,151 @@
+// The browser's routes: GET /login (the form), POST /login (a token for a
+// session cookie), POST /logout, and GET / (the ledger's front page, for a
+// session or a bearer token). Pages carry no script of their own and a
+// Content-Security-Policy that forbids inline script; every name from the
+// ledger is escaped as HTML text.
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/time/clock.h"
+#include "server/http/head.h"
+#include "server/limits.h"
+#include "server/service.h"
+#include "server/sessions.h"
+
+namespace aidledger::app::serving {
+namespace {
+
+using namespace serve_limits;  // NOLINT: the service they bound
+
+std::string HtmlText(absl::string_view text) {
+  return absl::StrReplaceAll(text, {{"&", "&amp;"},
+                                    {"<", "&lt;"},
+                                    {">", "&gt;"},
+                                    {"\"", "&quot;"},
+                                    {"'", "&#39;"}});
+}
+
+// The head every page shares (no script; styles inline are refused by the
+// policy too, so the page is plain).
+std::string Page(absl::string_view title, absl::string_view body) {
+  return absl::StrCat("<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+                      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                      "<title>",
+                      HtmlText(title), "</title></head><body>\n", body, "</body></html>\n");
+}
+
+std::string LoginForm(absl::string_view message) {
+  return Page("aidledger · 登录",
+              absl::StrCat("<h1>aidledger</h1>\n",
+                           message.empty() ? "" : absl::StrCat("<p role=\"alert\">", HtmlText(message), "</p>\n"),
+                           "<form method=\"post\" action=\"/login\">\n"
+                           "<label>令牌 (token) <input type=\"password\" name=\"token\" "
+                           "autocomplete=\"off\" required></label>\n"
+                           "<button type=\"submit\">登录</button>\n</form>\n"));
+}
+
+void SendPage(http::Response& response, int status, std::string html) {
+  response.status = status;
+  response.content_type = "text/html; charset=utf-8";
+  response.body = std::make_shared<const std::string>(std::move(html));
+  response.SetHeader("Cache-Control", "no-store");
+}
+
+void Redirect(http::Response& response, absl::string_view to) {
+  response.status = 303;
+  response.SetHeader("Location", to);
+  response.SetHeader("Cache-Control", "no-store");
+}
+
+// The session cookie: HttpOnly (no script reads it), SameSite=Strict (no
+// other site's page sends it), Secure under TLS; `max_age` 0 ends it.
+std::string SessionCookie(absl::string_view id, absl::Duration max_age, bool secure) {
+  return absl::StrCat(kSessionCookie, "=", id, "; Path=/; Max-Age=",
+                      absl::ToInt64Seconds(max_age), "; HttpOnly; SameSite=Strict",
+                      secure ? "; Secure" : "");
+}
+
+}  // namespace
+
+void SetPageHeaders(http::Response& response) {
+  response.SetHeader("Content-Security-Policy",
+                     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+                     "frame-ancestors 'none'");
+  response.SetHeader("X-Content-Type-Options", "nosniff");
+  response.SetHeader("Referrer-Policy", "no-referrer");
+  response.SetHeader("X-Frame-Options", "DENY");
+}
+
+void Service::HandleLoginForm(const http::Request& request, const Caller& caller,
+                              http::Response& response) {
+  if (!tokens_.has_value()) return Redirect(response, "/");  // no tokens: nothing to log in to
+  if (request.Param("token")) {
+    return SendPage(response, 400, LoginForm("令牌不能放在网址中 (a token never goes in a URL)"));
+  }
+  SendPage(response, 200, LoginForm(""));
+}
+
+void Service::HandleLogin(const http::Request& request, const Caller& caller,
+                          http::Response& response) {
+  if (!tokens_.has_value()) return Redirect(response, "/");
+  if (!request.params.empty()) {
+    return SendPage(response, 400, LoginForm("令牌不能放在网址中 (a token never goes in a URL)"));
+  }
+  const absl::string_view type = request.Header("content-type").value_or("");
+  if (!absl::StartsWith(type, "application/x-www-form-urlencoded")) {
+    return SendPage(response, 415, LoginForm("the login form is application/x-www-form-urlencoded"));
+  }
+  if (request.body.size() > kLoginFormBytesMax) {
+    return SendPage(response, 413, LoginForm(absl::StrCat("the form is larger than ",
+                                                          kLoginFormBytesMax, " bytes")));
+  }
+  std::vector<std::pair<std::string, std::string>> fields;
+  absl::Status parsed = http::ParseQuery(request.body, &fields);
+  const std::string* token = nullptr;
+  for (const auto& [name, value] : fields) {
+    if (name == "token") token = &value;
+  }
+  if (!parsed.ok() || token == nullptr || token->empty()) {
+    return SendPage(response, 400, LoginForm("请输入令牌 (the form needs a token)"));
+  }
+  std::optional<Caller> holder = tokens_->Authenticate(*token);
+  if (!holder.has_value()) return SendPage(response, 401, LoginForm("令牌无效 (the token is not valid)"));
+  absl::StatusOr<std::string> session = sessions_.Open(*holder, absl::Now());
+  if (!session.ok()) return SendPage(response, 503, LoginForm(session.status().message()));
+  response.SetHeader("Set-Cookie", SessionCookie(*session, sessions_.lifetime(), request.secure));
+  Redirect(response, "/");
+}
+
+void Service::HandleLogout(const http::Request& request, const Caller& caller,
+                           http::Response& response) {
+  if (std::optional<absl::string_view> id =
+          CookieValue(request.Header("cookie").value_or(""), kSessionCookie)) {
+    sessions_.Close(*id);
+  }
+  response.SetHeader("Set-Cookie", SessionCookie("", absl::ZeroDuration(), request.secure));
+  Redirect(response, tokens_.has_value() ? "/login" : "/");
+}
+
+void Service::HandleHome(const http::Request& request, const Caller& caller,
+                         http::Response& response) {
+  std::shared_ptr<const Published> published = Current();
+  const v1::Digest& digest = published->digest;
+  const std::string ledger = Ledger::DisplayName(options_.db);
+  std::string body = absl::StrCat(
+      "<h1>", HtmlText(ledger), "</h1>\n<p>截至 seq ", digest.seq(),
+      digest.recorded_at().empty() ? "" : absl::StrCat(" · ", HtmlText(digest.recorded_at().substr(0, 10))),
+      digest.head_hash().empty() ? "" : absl::StrCat(" · ", HtmlText(digest.head_hash().substr(0, 16))),
+      "</p>\n<p>Merkle root ", HtmlText(digest.merkle_root()), "</p>\n<ul>\n");
+  for (const char* path : {"/v1/digest", "/v1/balances", "/v1/projects", "/v1/helpers"}) {
+    absl::StrAppend(&body, "<li><a href=\"", path, "\">", path, "</a></li>\n");
+  }
+  absl::StrAppend(&body, "</ul>\n<p>", HtmlText(caller.name), " · ", RoleName(caller.role),
+                  "</p>\n<form method=\"post\" action=\"/logout\"><button type=\"submit\">退出登录"
+                  "</button></form>\n");
+  SendPage(response, 200, Page(absl::StrCat("aidledger · ", ledger), body));
+}
+
+}  // namespace aidledger::app::serving
