@@ -255,6 +255,16 @@ std::string Ledger::DisplayName(const std::string& db) {
   return absl::StrCat("ledger ", address->ledger, " at ", address->where);
 }
 
+std::string Ledger::ShortName(const std::string& db) {
+  if (IsPostgresUri(db)) {
+    absl::StatusOr<PostgresAddress> address = ParsePostgresUri(db);
+    return address.ok() ? address->ledger : "PostgreSQL";
+  }
+  std::filesystem::path path(db);
+  if (!path.has_filename()) path = path.parent_path();  // "dir/"
+  return path.filename().string();
+}
+
 absl::Status Ledger::Create(const std::string& dir, const std::string& snapshot_key_path) {
   if (IsPostgresUri(dir)) return CreateOnPostgres(dir, snapshot_key_path);
   if (Exists(dir)) return absl::AlreadyExistsError(absl::StrCat("a ledger already exists at ", dir));

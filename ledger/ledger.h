@@ -253,6 +253,9 @@ class Ledger {
   // `dir` as messages may show it: a PostgreSQL URI without its user and
   // password ("ledger NAME at HOST:PORT/DBNAME").
   static std::string DisplayName(const std::string& dir);
+  // The ledger's own name, for a page: the PostgreSQL ledger= name, or the
+  // RocksDB directory's last component (never the path above it).
+  static std::string ShortName(const std::string& db);
   // For a PostgreSQL `db`: a usage error when it would carry the ledger
   // across a network in clear text (store/postgres_address.h,
   // CheckEncryptedTransport; `env_sslmode` is $PGSSLMODE). OK for a directory.

@@ -133,7 +133,7 @@ void Service::HandleHome(const http::Request& request, const Caller& caller,
                          http::Response& response) {
   std::shared_ptr<const Published> published = Current();
   const v1::Digest& digest = published->digest;
-  const std::string ledger = Ledger::DisplayName(options_.db);
+  const std::string ledger = Ledger::ShortName(options_.db);
   std::string body = absl::StrCat(
       "<h1>", HtmlText(ledger), "</h1>\n<p>截至 seq ", digest.seq(),
       digest.recorded_at().empty() ? "" : absl::StrCat(" · ", HtmlText(digest.recorded_at().substr(0, 10))),
