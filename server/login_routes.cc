@@ -9,6 +9,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
+#include "absl/strings/strip.h"
+#include "server/dashboard/assets.h"
 #include "server/http/head.h"
 #include "server/limits.h"
 #include "server/service.h"
@@ -29,11 +31,14 @@ std::string HtmlText(absl::string_view text) {
 
 // The head every page shares (no script; styles inline are refused by the
 // policy too, so the page is plain).
-std::string Page(absl::string_view title, absl::string_view body) {
+std::string Page(absl::string_view title, absl::string_view body,
+                 absl::string_view stylesheet = "") {
   return absl::StrCat("<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
                       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
                       "<title>",
-                      HtmlText(title), "</title></head><body>\n", body, "</body></html>\n");
+                      HtmlText(title), "</title>",
+                      stylesheet.empty() ? "" : absl::StrCat("<link rel=\"stylesheet\" href=\"", stylesheet, "\">"),
+                      "</head><body>\n", body, "</body></html>\n");
 }
 
 std::string LoginForm(absl::string_view message) {
@@ -131,21 +136,50 @@ void Service::HandleLogout(const http::Request& request, const Caller& caller,
 
 void Service::HandleHome(const http::Request& request, const Caller& caller,
                          http::Response& response) {
+  // The page's frame, with the head as the server sees it; the script
+  // (server/dashboard/app.js) fills the region tree from /v1/balances.
   std::shared_ptr<const Published> published = Current();
   const v1::Digest& digest = published->digest;
   const std::string ledger = Ledger::ShortName(options_.db);
   std::string body = absl::StrCat(
-      "<h1>", HtmlText(ledger), "</h1>\n<p>截至 seq ", digest.seq(),
+      "<header><h1>", HtmlText(ledger), "</h1><span id=\"point\">截至 seq ", digest.seq(),
       digest.recorded_at().empty() ? "" : absl::StrCat(" · ", HtmlText(digest.recorded_at().substr(0, 10))),
       digest.head_hash().empty() ? "" : absl::StrCat(" · ", HtmlText(digest.head_hash().substr(0, 16))),
-      "</p>\n<p>Merkle root ", HtmlText(digest.merkle_root()), "</p>\n<ul>\n");
+      "</span></header>\n"
+      "<nav id=\"crumbs\"></nav>\n"
+      "<form id=\"when\"><label>业务日期截至 <input type=\"date\" id=\"as-of\"></label> "
+      "<button type=\"submit\">查看</button></form>\n"
+      "<p id=\"status\" role=\"alert\"></p>\n"
+      "<table id=\"tree\"><thead><tr></tr></thead><tbody></tbody></table>\n"
+      "<noscript><p>这个页面需要 JavaScript；数据也可从下面的 JSON 接口读取。</p></noscript>\n"
+      "<footer><p>Merkle root ", HtmlText(digest.merkle_root()), "</p><p>");
   for (const char* path : {"/v1/digest", "/v1/balances", "/v1/projects", "/v1/helpers"}) {
-    absl::StrAppend(&body, "<li><a href=\"", path, "\">", path, "</a></li>\n");
+    absl::StrAppend(&body, "<a href=\"", path, "\">", path, "</a> ");
   }
-  absl::StrAppend(&body, "</ul>\n<p>", HtmlText(caller.name), " · ", RoleName(caller.role),
-                  "</p>\n<form method=\"post\" action=\"/logout\"><button type=\"submit\">退出登录"
-                  "</button></form>\n");
-  SendPage(response, 200, Page(absl::StrCat("aidledger · ", ledger), body));
+  absl::StrAppend(&body, "</p><p>", HtmlText(caller.name), " · ", RoleName(caller.role),
+                  "</p><form method=\"post\" action=\"/logout\"><button type=\"submit\">退出登录"
+                  "</button></form></footer>\n"
+                  "<script type=\"module\" src=\"/assets/app.js\"></script>\n");
+  SendPage(response, 200,
+           Page(absl::StrCat("aidledger · ", ledger), body, /*stylesheet=*/"/assets/app.css"));
+}
+
+void Service::HandleAsset(const http::Request& request, const Caller& caller,
+                          http::Response& response) {
+  std::optional<dashboard::Asset> asset =
+      dashboard::FindAsset(absl::StripPrefix(request.path, "/assets/"));
+  if (!asset.has_value()) {
+    return SendError(request, response, 404, absl::StrCat("no such path: ", request.path));
+  }
+  response.SetHeader("Cache-Control", "no-cache");
+  if (request.Header("if-none-match") == asset->etag) {
+    response.SetHeader("ETag", asset->etag);
+    response.status = 304;
+    return;
+  }
+  response.SetHeader("ETag", asset->etag);
+  Send(request, response, std::make_shared<const std::string>(asset->bytes),
+       std::string(asset->content_type));
 }
 
 }  // namespace aidledger::app::serving

@@ -294,9 +294,16 @@ const Route Service::kRouteTable[] = {
     {"POST", "/logout", "/logout", std::nullopt, &Service::HandleLogout},
 };
 
+const Route Service::kAssetRoute = {"GET", "/assets/", "/assets", std::nullopt,
+                                    &Service::HandleAsset};
+
 std::optional<http::Response> Service::Admit(http::Request& request) {
   const Route* route = nullptr;
   std::string allowed;
+  if (absl::StartsWith(request.path, kAssetRoute.path)) {
+    allowed = kAssetRoute.method;
+    if (request.method == kAssetRoute.method) route = &kAssetRoute;
+  }
   for (const Route& candidate : kRouteTable) {
     if (request.path != candidate.path) continue;
     absl::StrAppend(&allowed, allowed.empty() ? "" : ", ", candidate.method);

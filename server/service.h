@@ -33,7 +33,7 @@ namespace aidledger::app::serving {
 inline const std::vector<std::string> kRoutes = {
     "/healthz", "/v1/digest", "/v1/balances", "/v1/projects", "/v1/helpers",
     "/v1/events GET", "/v1/events POST", "/v1/proof", "/metrics",
-    "/", "/login GET", "/login POST", "/logout"};
+    "/", "/login GET", "/login POST", "/logout", "/assets"};
 
 // What readers see: an immutable state swapped after each commit.
 struct Published {
@@ -130,6 +130,7 @@ class Service : public http::Handler {
 
  private:
   static const Route kRouteTable[];
+  static const Route kAssetRoute;  // every path under /assets/
 
   // The caller of a request needing `needed`, or the refusal (401, 403, 400).
   std::variant<Caller, http::Response> Authorize(const http::Request& request, Role needed) const;
@@ -182,6 +183,8 @@ class Service : public http::Handler {
   void HandleLogin(const http::Request& request, const Caller& caller, http::Response& response);
   void HandleLogout(const http::Request& request, const Caller& caller, http::Response& response);
   void HandleHome(const http::Request& request, const Caller& caller, http::Response& response);
+  // GET /assets/NAME: the dashboard's embedded files, to anyone (code, no data).
+  void HandleAsset(const http::Request& request, const Caller& caller, http::Response& response);
 
   const ServeOptions options_;
   std::unique_ptr<Ledger> ledger_;

@@ -125,6 +125,34 @@ TEST_F(ServerLoginTest, ASessionEndsAtItsLifetime) {
   EXPECT_THAT(bad->output(), ::testing::HasSubstr("--session-lifetime must be a duration"));
 }
 
+// The dashboard's files come from the binary itself, to anyone (they are
+// code, not data), revalidated by ETag; the page loads them from its own
+// origin only.
+TEST_F(ServerLoginTest, TheDashboardsFilesAreServedFromTheBinary) {
+  StartServer();
+  auto client = Client();
+  httplib::Result script = client->Get("/assets/app.js");
+  ASSERT_TRUE(script);
+  EXPECT_EQ(script->status, 200);
+  EXPECT_EQ(script->get_header_value("Content-Type"), "text/javascript; charset=utf-8");
+  EXPECT_THAT(script->body, ::testing::HasSubstr("export function wanYuan(fen)"));
+  const std::string etag = script->get_header_value("ETag");
+  ASSERT_FALSE(etag.empty());
+  EXPECT_EQ(client->Get("/assets/app.js", {{"If-None-Match", etag}})->status, 304);
+  httplib::Result style = client->Get("/assets/app.css");
+  EXPECT_EQ(style->status, 200);
+  EXPECT_EQ(style->get_header_value("Content-Type"), "text/css; charset=utf-8");
+  EXPECT_EQ(client->Get("/assets/none.js")->status, 404);
+  EXPECT_EQ(client->Get("/assets/../v1/balances")->status, 404);
+  EXPECT_EQ(client->Post("/assets/app.js", "", "text/plain")->status, 405);
+  httplib::Result page = client->Get("/", SessionOf("reader"));
+  ASSERT_EQ(page->status, 200);
+  EXPECT_THAT(page->body, ::testing::HasSubstr("<script type=\"module\" src=\"/assets/app.js\">"));
+  EXPECT_THAT(page->body, ::testing::HasSubstr("<link rel=\"stylesheet\" href=\"/assets/app.css\">"));
+  EXPECT_THAT(page->body, ::testing::Not(::testing::HasSubstr("http://")));
+  EXPECT_THAT(page->body, ::testing::Not(::testing::HasSubstr("https://")));
+}
+
 // A ledger whose name is markup: the page shows it as text.
 class ServerLoginMarkupTest : public ServerLoginTest {
  protected:

@@ -1,12 +1,15 @@
 #!/usr/bin/python3
 """`aidledger serve` in a real browser: headless Chromium, driven by Debian's
-python3-selenium and chromedriver, logs in through the form, reads the front
-page, and checks what a browser must never do: run a name from the ledger as
-markup, or send a request to another origin. Screenshots go to --out.
+python3-selenium and chromedriver, logs in through the form, reads the region
+tree and checks its figures against /v1/balances, drills down, moves the
+as-of date, and checks what a browser must never do: run a name from the
+ledger as markup, or send a request to another origin. Screenshots go to
+--out.
 
-Usage: login_test.py --aidledger BIN --out DIR (run by ctest, label browser).
+Usage: dashboard_test.py --aidledger BIN --out DIR (run by ctest, label browser).
 """
 import argparse
+import decimal
 import json
 import os
 import re
@@ -15,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 from selenium import webdriver
 from selenium.common.exceptions import NoAlertPresentException
@@ -69,6 +73,33 @@ def requested_urls(driver):
     return urls
 
 
+def api(base, token, path):
+    request = urllib.request.Request(base + path, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def wan_yuan(fen):
+    """fen as the page must show it: 万元, two decimals, half up, grouped."""
+    value = (decimal.Decimal(fen) / decimal.Decimal(1_000_000)).quantize(
+        decimal.Decimal("0.01"), rounding=decimal.ROUND_HALF_UP)
+    return f"{value:,.2f}"
+
+
+def shown_row(driver, code):
+    row = driver.find_element(By.CSS_SELECTOR, f"table#tree tr[data-code='{code}']")
+    return {cell.get_attribute("data-field"): cell.text
+            for cell in row.find_elements(By.CSS_SELECTOR, "td[data-field]")}
+
+
+def expected_row(report, code):
+    total = next(item for item in report["regions"] if item["code"] == code)["total"]
+    row = {field: wan_yuan(total[field]) for field in
+           ("allocated_fen", "disbursed_fen", "balance_fen", "invested_fen", "sales_fen")}
+    row["projects"] = total["projects"]
+    return row
+
+
 def check(condition, what):
     if not condition:
         raise AssertionError(what)
@@ -91,6 +122,15 @@ def main():
             "--date", "2016-01-01")
         run(flags.aidledger, db, "region", "add", "--code", "621100", "--name", "定西市",
             "--parent", "620000", "--date", "2016-01-01")
+        for code, name, parent in (("621102", "安定区", "621100"), ("370200", "青岛市", "")):
+            run(flags.aidledger, db, "region", "add", "--code", code, "--name", name,
+                "--date", "2016-01-01", *(("--parent", parent) if parent else ()))
+        run(flags.aidledger, db, "pair", "--helper", "370200", "--recipient", "621100",
+            "--program", "east-west", "--date", "2016-01-01")
+        run(flags.aidledger, db, "allocate", "--helper", "370200", "--recipient", "621102",
+            "--amount", "1234567.89", "--date", "2020-03-01")
+        run(flags.aidledger, db, "allocate", "--helper", "370200", "--recipient", "621100",
+            "--amount", "8000.05", "--date", "2023-06-01")
         tokens = os.path.join(work, "tokens")
         token = run(flags.aidledger, db, "token", "add", "--role", "reader", "--name",
                     "dashboard", "--tokens", tokens).strip()
@@ -108,7 +148,7 @@ def main():
         wait.until(expected_conditions.url_to_be(base + "/"))
         check("token" not in driver.current_url, "the token is not in the URL")
         text = driver.find_element(By.TAG_NAME, "body").text
-        check("截至 seq 2" in text, "the front page shows the head (截至 seq 2)")
+        check("截至 seq 7" in text, "the front page shows the head (截至 seq 7)")
         check(MARKUP_NAME in text, "the ledger named with markup is shown as text")
         check(not driver.find_elements(By.TAG_NAME, "img"), "the name made no element")
         try:
@@ -125,6 +165,35 @@ def main():
         check(driver.execute_script("return window.localStorage.length") == 0,
               "nothing is kept in local storage")
 
+        # The region tree: the ledger's figures, as /v1/balances gives them.
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "tr[data-code='620000']"))
+        head = api(base, token, "/v1/balances")
+        for code in ("620000", "370200"):
+            check(shown_row(driver, code) == expected_row(head, code),
+                  f"region {code} shows /v1/balances' figures: {shown_row(driver, code)}")
+        check(shown_row(driver, "620000")["allocated_fen"] == "124.26",
+              "甘肃省 shows its roll-up, 1,242,567.94 yuan, as 124.26 万元")
+        driver.find_element(By.CSS_SELECTOR, "tr[data-code='620000'] button").click()
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "tr[data-code='621100']"))
+        check(driver.current_url == base + "/?region=620000", "a click drills down into the URL")
+        check(shown_row(driver, "621100") == expected_row(head, "621100"),
+              "定西市 shows its figures after drilling down")
+        driver.find_element(By.CSS_SELECTOR, "tr[data-code='621100'] button").click()
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "tr[data-code='621102']"))
+        check(shown_row(driver, "621102") == expected_row(head, "621102"),
+              "安定区 (a county) shows its figures")
+        # Time travel: the URL carries the date; the figures are the ledger's
+        # as of it.
+        driver.get(base + "/?region=620000&as_of=2021-12-31")
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "tr[data-code='621100']"))
+        past = api(base, token, "/v1/balances?as_of=2021-12-31")
+        check(shown_row(driver, "621100") == expected_row(past, "621100"),
+              "as of 2021-12-31, 定西市 shows /v1/balances?as_of=2021-12-31")
+        check(shown_row(driver, "621100")["allocated_fen"] == "123.46",
+              "as of 2021-12-31 the 2023 allocation is not counted (123.46 万元)")
+        check(driver.find_element(By.ID, "as-of").get_attribute("value") == "2021-12-31",
+              "the date field shows the date of the URL")
+
         for width, height in ((1920, 1080), (1366, 768)):
             driver.set_window_size(width, height)
             path = os.path.join(flags.out, f"front-page-{width}x{height}.png")
@@ -138,7 +207,9 @@ def main():
         check(driver.current_url == base + "/login", "after logout / leads to the login form again")
 
         urls = requested_urls(driver)
-        foreign = [url for url in urls if not url.startswith(base + "/")]
+        # (data: URLs are the browser's own, such as the date field's icon.)
+        foreign = [url for url in urls
+                   if not url.startswith(base + "/") and not url.startswith("data:")]
         check(urls and not foreign, f"all {len(urls)} requests went to {base}: {foreign}")
         print("PASS")
     finally:
