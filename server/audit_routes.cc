@@ -95,4 +95,23 @@ void Service::HandleProof(const http::Request& request, const Caller& caller,
   SendJson(request, response, ToJson(*proof, false) + "\n");  // the bytes `aidledger proof` prints
 }
 
+void Service::HandleHeadProof(const http::Request& request, const Caller& caller,
+                              http::Response& response) {
+  std::shared_ptr<const Published> published = Current();
+  const v1::Digest& digest = published->digest;
+  if (digest.seq() == 0) return SendError(request, response, 404, "the ledger is empty");
+  if (NotModified(request, response, published->head.sequence)) return;
+  // Hashes only: a reader may see the head's place in the tree, not the
+  // event (GET /v1/proof, for auditors, carries it).
+  std::string body = absl::StrCat(
+      "{\"seq\":\"", digest.seq(), "\",\"head_hash\":\"", digest.head_hash(),
+      "\",\"leaf_hash\":\"", Hex(MerkleLeafHash(published->head.hash)), "\",\"tree_size\":\"",
+      digest.seq(), "\",\"audit_path\":[");
+  for (size_t i = 0; i < published->head_path.size(); ++i) {
+    absl::StrAppend(&body, i > 0 ? "," : "", "\"", Hex(published->head_path[i]), "\"");
+  }
+  absl::StrAppend(&body, "],\"merkle_root\":\"", digest.merkle_root(), "\"}\n");
+  SendJson(request, response, std::move(body));
+}
+
 }  // namespace aidledger::app::serving

@@ -145,7 +145,7 @@ void Service::HandleHome(const http::Request& request, const Caller& caller,
       "<header><h1>", HtmlText(ledger), "</h1><span id=\"point\">截至 seq ", digest.seq(),
       digest.recorded_at().empty() ? "" : absl::StrCat(" · ", HtmlText(digest.recorded_at().substr(0, 10))),
       digest.head_hash().empty() ? "" : absl::StrCat(" · ", HtmlText(digest.head_hash().substr(0, 16))),
-      "</span></header>\n"
+      "</span><span id=\"verified\">验证中…</span></header>\n"
       "<nav id=\"crumbs\"></nav>\n"
       "<form id=\"when\"><label>业务日期截至 <input type=\"date\" id=\"as-of\"></label> "
       "<button type=\"submit\">查看</button></form>\n"

@@ -98,6 +98,7 @@ absl::Status Service::Start() {
   published->books = ledger_->books();
   published->head = head;
   published->digest = DigestNow(head);
+  if (merkle_.size() > 0) published->head_path = merkle_.LastLeafPath();
   spare_ = std::make_shared<Published>();
   spare_->books = published->books;
   Publish(std::move(published));
@@ -196,6 +197,7 @@ void Service::PublishCommit(const LedgerHead& old_head, const LedgerHead& new_he
   }
   spare_->head = new_head;
   spare_->digest = DigestNow(new_head);
+  spare_->head_path = merkle_.size() > 0 ? merkle_.LastLeafPath() : std::vector<Hash>();
   std::shared_ptr<const Published> previous = Publish(spare_);
   // The previous state becomes the spare; it lacks this commit's events.
   spare_ = std::const_pointer_cast<Published>(previous);
@@ -287,6 +289,7 @@ const Route Service::kRouteTable[] = {
     {"GET", "/v1/events", "/v1/events GET", Role::kAuditor, &Service::HandleEvents},
     {"POST", "/v1/events", "/v1/events POST", Role::kAppender, &Service::HandleAppend},
     {"GET", "/v1/proof", "/v1/proof", Role::kAuditor, &Service::HandleProof},
+    {"GET", "/v1/head-proof", "/v1/head-proof", Role::kReader, &Service::HandleHeadProof},
     {"GET", "/metrics", "/metrics", Role::kReader, &Service::HandleMetrics},
     {"GET", "/", "/", Role::kReader, &Service::HandleHome},
     {"GET", "/login", "/login GET", std::nullopt, &Service::HandleLoginForm},

@@ -33,13 +33,16 @@ namespace aidledger::app::serving {
 inline const std::vector<std::string> kRoutes = {
     "/healthz", "/v1/digest", "/v1/balances", "/v1/projects", "/v1/helpers",
     "/v1/events GET", "/v1/events POST", "/v1/proof", "/metrics",
-    "/", "/login GET", "/login POST", "/logout", "/assets"};
+    "/", "/login GET", "/login POST", "/logout", "/assets", "/v1/head-proof"};
 
 // What readers see: an immutable state swapped after each commit.
 struct Published {
   Books books;
   LedgerHead head;
   v1::Digest digest;
+  // The head event's RFC 6962 audit path in digest's Merkle root (empty
+  // for an empty log): GET /v1/head-proof, which the dashboard checks.
+  std::vector<Hash> head_path;
 };
 
 // The newest rendered body of one head report (a route and its region).
@@ -177,6 +180,9 @@ class Service : public http::Handler {
   void HandleAppend(const http::Request& request, const Caller& caller, http::Response& response);
   void HandleEvents(const http::Request& request, const Caller& caller, http::Response& response);
   void HandleProof(const http::Request& request, const Caller& caller, http::Response& response);
+  // The head event's inclusion in the digest, hashes only (for readers).
+  void HandleHeadProof(const http::Request& request, const Caller& caller,
+                       http::Response& response);
   void HandleMetrics(const http::Request& request, const Caller& caller, http::Response& response);
   // login_routes.cc
   void HandleLoginForm(const http::Request& request, const Caller& caller, http::Response& response);

@@ -25,14 +25,25 @@ Hash MerkleNodeHash(const Hash& left, const Hash& right) {
 void MerkleAccumulator::AddLeaf(const Hash& leaf_hash) {
   ++size_;
   stack_.emplace_back(leaf_hash, 1);
+  last_leaf_inside_.clear();
   // Merge equal-sized neighbours: the stack mirrors the binary digits of size_.
+  // Each left neighbour merged is the new leaf's sibling at that level.
   while (stack_.size() >= 2 && stack_[stack_.size() - 2].second == stack_.back().second) {
     auto right = stack_.back();
     stack_.pop_back();
     auto& left = stack_.back();
+    last_leaf_inside_.push_back(left.first);
     left.first = MerkleNodeHash(left.first, right.first);
     left.second *= 2;
   }
+}
+
+std::vector<Hash> MerkleAccumulator::LastLeafPath() const {
+  // Up through its own complete subtree, then past each larger subtree to
+  // its left, smallest first: RFC 6962 joins the smaller ones first.
+  std::vector<Hash> path = last_leaf_inside_;
+  for (size_t i = stack_.size() - 1; i-- > 0;) path.push_back(stack_[i].first);
+  return path;
 }
 
 Hash MerkleAccumulator::Root() const {

@@ -30,10 +30,16 @@ class MerkleAccumulator {
   uint64_t size() const { return size_; }
   // The RFC 6962 root of the leaves so far; SHA-256 of nothing when empty.
   Hash Root() const;
+  // The audit path of the last leaf in Root(), in O(log n): what an
+  // inclusion proof of the head event needs beside the digest.
+  // REQUIRES: size() > 0.
+  std::vector<Hash> LastLeafPath() const;
 
  private:
   // Roots of complete subtrees of strictly decreasing power-of-two sizes.
   std::vector<std::pair<Hash, uint64_t>> stack_;
+  // The last leaf's siblings inside the smallest subtree, lowest first.
+  std::vector<Hash> last_leaf_inside_;
   uint64_t size_ = 0;
 };
 

@@ -25,6 +25,93 @@ export function wanYuan(fen) {
   return `${negative && hundredths > 0n ? "-" : ""}${whole}.${cents}`;
 }
 
+// --- The verified badge: the head event's RFC 6962 inclusion (RFC 9162
+// section 2.1.3.2) in the digest's Merkle root, checked here with WebCrypto,
+// so that the figures shown are bound to a root an auditor can compare
+// with a published digest.
+
+function hexBytes(hex) {
+  const bytes = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < bytes.length; i += 1) bytes[i] = parseInt(hex.substr(2 * i, 2), 16);
+  return bytes;
+}
+
+function bytesHex(bytes) {
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+async function sha256(...parts) {
+  const joined = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    joined.set(part, at);
+    at += part.length;
+  }
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", joined));
+}
+
+// SHA-256(0x00 || the event's chain hash), as hex.
+export async function leafHash(eventHashHex) {
+  return bytesHex(await sha256(new Uint8Array([0]), hexBytes(eventHashHex)));
+}
+
+// Whether the leaf at `index` of a tree of `size` leaves hashes, with
+// `path` (hex, lowest first), to `root` (hex).
+export async function verifyInclusion(index, size, leafHex, path, rootHex) {
+  let fn = BigInt(index);
+  let sn = BigInt(size) - 1n;
+  if (fn > sn) return false;
+  let r = hexBytes(leafHex);
+  const node = new Uint8Array([1]);
+  for (const sibling of path) {
+    if (sn === 0n) return false;
+    const p = hexBytes(sibling);
+    if ((fn & 1n) === 1n || fn === sn) {
+      r = await sha256(node, p, r);
+      while ((fn & 1n) === 0n && fn !== 0n) {
+        fn >>= 1n;
+        sn >>= 1n;
+      }
+    } else {
+      r = await sha256(node, r, p);
+    }
+    fn >>= 1n;
+    sn >>= 1n;
+  }
+  return sn === 0n && bytesHex(r) === rootHex;
+}
+
+// Sets the badge from /v1/digest and /v1/head-proof, and says whether the
+// figures (of the report at `at`) are those of the verified head.
+async function verifyHead(at) {
+  const badge = document.getElementById("verified");
+  const say = (ok, text) => {
+    badge.className = ok ? "ok" : "bad";
+    badge.textContent = text;
+  };
+  if (!window.crypto || !window.crypto.subtle) {
+    say(false, "无法验证：浏览器只在 HTTPS 下提供 WebCrypto");
+    return;
+  }
+  try {
+    const [digest, proof] = await Promise.all([fetchJson("/v1/digest"), fetchJson("/v1/head-proof")]);
+    const seq = BigInt(digest.seq);
+    const included = proof.seq === digest.seq &&
+        proof.leaf_hash === await leafHash(digest.head_hash) &&
+        await verifyInclusion(seq - 1n, seq, proof.leaf_hash, proof.audit_path, digest.merkle_root);
+    if (!included) {
+      say(false, `验证失败：seq ${digest.seq} 的头事件不在 Merkle 根 ${digest.merkle_root.slice(0, 16)} 中`);
+    } else if (at.seq !== digest.seq || at.head_hash !== digest.head_hash) {
+      say(false, `数字来自 seq ${at.seq}，已验证的是 seq ${digest.seq}：请刷新`);
+    } else {
+      say(true, `已验证 ✓ Merkle 根 ${digest.merkle_root.slice(0, 16)}`);
+    }
+    badge.title = `Merkle root ${digest.merkle_root}`;
+  } catch (error) {
+    say(false, `验证失败：${error.message}`);
+  }
+}
+
 function element(tag, text, attributes = {}) {
   const made = document.createElement(tag);
   if (text !== undefined) made.textContent = text;
@@ -122,6 +209,7 @@ async function render() {
     body.append(row(item, children.has(item.code), asOf, false));
   }
   document.getElementById("tree").setAttribute("data-seq", report.at.seq);
+  await verifyHead(report.at);
 }
 
 function start() {

@@ -134,6 +134,8 @@ def main():
         tokens = os.path.join(work, "tokens")
         token = run(flags.aidledger, db, "token", "add", "--role", "reader", "--name",
                     "dashboard", "--tokens", tokens).strip()
+        auditor = run(flags.aidledger, db, "token", "add", "--role", "auditor", "--name",
+                      "auditor", "--tokens", tokens).strip()
         server, base = start_server(flags.aidledger, db, tokens)
         driver = browser()
         wait = WebDriverWait(driver, WAIT_SECONDS)
@@ -182,6 +184,40 @@ def main():
         wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "tr[data-code='621102']"))
         check(shown_row(driver, "621102") == expected_row(head, "621102"),
               "安定区 (a county) shows its figures")
+        # The verified badge: the browser checked the head's inclusion in the
+        # digest's Merkle root itself (WebCrypto), and the figures are the
+        # head's; the same check refuses a root changed by one bit.
+        wait.until(lambda d: d.find_element(By.ID, "verified").get_attribute("class") in ("ok", "bad"))
+        badge = driver.find_element(By.ID, "verified")
+        digest = api(base, token, "/v1/digest")
+        check(badge.get_attribute("class") == "ok" and "已验证" in badge.text
+              and digest["merkle_root"][:16] in badge.text,
+              f"the badge says verified, with the root: {badge.text}")
+        proof = api(base, token, "/v1/head-proof")
+        seq = int(proof["seq"])
+        script = ("const done = arguments[arguments.length - 1];"
+                  "import('/assets/app.js').then((m) => m.verifyInclusion("
+                  "arguments[0], arguments[1], arguments[2], arguments[3], arguments[4]))"
+                  ".then(done, (e) => done('error: ' + e));")
+        root = proof["merkle_root"]
+        bad_root = ("1" if root[0] == "0" else "0") + root[1:]
+        check(driver.execute_async_script(script, seq - 1, seq, proof["leaf_hash"],
+                                          proof["audit_path"], root) is True,
+              "the page's check accepts the head's proof")
+        check(driver.execute_async_script(script, seq - 1, seq, proof["leaf_hash"],
+                                          proof["audit_path"], bad_root) is False,
+              "the page's check refuses another root")
+        check(driver.execute_async_script(script, seq - 2, seq, proof["leaf_hash"],
+                                          proof["audit_path"], root) is False,
+              "the page's check refuses the proof at another index")
+        # Every event's proof from the server's own (C++) prover passes it too.
+        for m in range(1, seq + 1):
+            full = api(base, auditor, f"/v1/proof?seq={m}")
+            accepted = driver.execute_async_script(
+                script, m - 1, int(full["tree_size"]), full["leaf_hash"],
+                full.get("audit_path", []), full["digest"]["merkle_root"])
+            check(accepted is True, f"the page's check accepts /v1/proof?seq={m}")
+
         # Time travel: the URL carries the date; the figures are the ledger's
         # as of it.
         driver.get(base + "/?region=620000&as_of=2021-12-31")

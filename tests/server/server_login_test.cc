@@ -7,6 +7,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "ledger/audit/merkle.h"
 #include "tests/server/server_fixture.h"
 #include "tests/testing/testing.h"
 
@@ -151,6 +153,57 @@ TEST_F(ServerLoginTest, TheDashboardsFilesAreServedFromTheBinary) {
   EXPECT_THAT(page->body, ::testing::HasSubstr("<link rel=\"stylesheet\" href=\"/assets/app.css\">"));
   EXPECT_THAT(page->body, ::testing::Not(::testing::HasSubstr("http://")));
   EXPECT_THAT(page->body, ::testing::Not(::testing::HasSubstr("https://")));
+}
+
+// The field `name` of a flat JSON object of strings (and one array).
+std::string Field(const std::string& json, const std::string& name) {
+  std::smatch value;
+  const std::regex pattern("\"" + name + "\":\"([^\"]*)\"");
+  return std::regex_search(json, value, pattern) ? value[1].str() : "";
+}
+
+// A reader gets the head event's audit path (hashes only) in the digest's
+// Merkle root, as every commit leaves it; it verifies by RFC 6962 and is
+// the path an auditor's /v1/proof gives for the head.
+TEST_F(ServerLoginTest, TheHeadProofVerifiesAtEveryHead) {
+  StartServer();
+  auto client = Client();
+  for (int appended = 0; appended <= 12; ++appended) {
+    if (appended > 0) {
+      ASSERT_EQ(client->Post("/v1/events", As("appender"),
+                             Sale(absl::StrCat("h-", appended), "621100", appended),
+                             "application/json")->status, 201);
+    }
+    httplib::Result proof = client->Get("/v1/head-proof", As("reader"));
+    ASSERT_TRUE(proof);
+    ASSERT_EQ(proof->status, 200) << proof->body;
+    const std::string digest = client->Get("/v1/digest", As("reader"))->body;
+    const uint64_t seq = 5 + appended;
+    EXPECT_EQ(Field(proof->body, "seq"), absl::StrCat(seq));
+    EXPECT_EQ(Field(proof->body, "merkle_root"), Field(digest, "merkle_root"));
+    EXPECT_EQ(Field(proof->body, "head_hash"), Field(digest, "head_hash"));
+    EXPECT_THAT(proof->body, ::testing::Not(::testing::HasSubstr("event")));
+    std::vector<Hash> path;
+    std::smatch list;
+    ASSERT_TRUE(std::regex_search(proof->body, list, std::regex("\"audit_path\":\\[([^\\]]*)\\]")));
+    for (absl::string_view item : absl::StrSplit(list[1].str(), ',', absl::SkipEmpty())) {
+      absl::StatusOr<Hash> hash = HashFromHex(absl::StripPrefix(absl::StripSuffix(item, "\""), "\""));
+      ASSERT_TRUE(hash.ok()) << item;
+      path.push_back(*hash);
+    }
+    absl::StatusOr<Hash> head = HashFromHex(Field(proof->body, "head_hash"));
+    absl::StatusOr<Hash> root = HashFromHex(Field(proof->body, "merkle_root"));
+    ASSERT_TRUE(head.ok() && root.ok());
+    EXPECT_EQ(Field(proof->body, "leaf_hash"), Hex(MerkleLeafHash(*head)));
+    EXPECT_THAT(VerifyInclusion(seq - 1, seq, MerkleLeafHash(*head), path, *root), testing::IsOk())
+        << "at seq " << seq;
+    // The auditor's proof of the head carries the same path.
+    httplib::Result full = client->Get(absl::StrCat("/v1/proof?seq=", seq), As("auditor"));
+    std::string joined;
+    for (const Hash& hash : path) absl::StrAppend(&joined, joined.empty() ? "" : "\",\"", Hex(hash));
+    if (!path.empty()) EXPECT_THAT(full->body, ::testing::HasSubstr(joined)) << seq;
+  }
+  EXPECT_EQ(client->Get("/v1/head-proof")->status, 401);
 }
 
 // A ledger whose name is markup: the page shows it as text.

@@ -75,6 +75,23 @@ TEST(MerkleTest, TheAccumulatorsRootIsTheRfcRootAtEverySize) {
   }
 }
 
+// The accumulator's path of its last leaf is RFC 6962's PATH(n-1, D[n]) at
+// every size, without the rest of the tree.
+TEST(MerkleTest, TheAccumulatorGivesTheLastLeafsRfcPath) {
+  std::mt19937_64 random(testing::TestSeed(6963));
+  const std::vector<Hash> leaves = RandomLeaves(70, random);
+  MerkleAccumulator accumulator;
+  for (size_t n = 1; n <= leaves.size(); ++n) {
+    accumulator.AddLeaf(leaves[n - 1]);
+    const absl::Span<const Hash> first = absl::MakeConstSpan(leaves).subspan(0, n);
+    ASSERT_EQ(accumulator.LastLeafPath(), ReferencePath(n - 1, first)) << n;
+    ASSERT_THAT(VerifyInclusion(n - 1, n, leaves[n - 1], accumulator.LastLeafPath(),
+                                accumulator.Root()),
+                IsOk())
+        << n;
+  }
+}
+
 TEST(MerkleTest, EveryRfcAuditPathVerifiesAndNothingElseDoes) {
   std::mt19937_64 random(testing::TestSeed(9162));
   const std::vector<Hash> all = RandomLeaves(21, random);
