@@ -150,7 +150,9 @@ void Service::HandleHome(const http::Request& request, const Caller& caller,
       "<form id=\"when\"><label>业务日期截至 <input type=\"date\" id=\"as-of\"></label> "
       "<button type=\"submit\">查看</button></form>\n"
       "<p id=\"status\" role=\"alert\"></p>\n"
-      "<table id=\"tree\"><thead><tr></tr></thead><tbody></tbody></table>\n"
+      "<h2>地区</h2><table id=\"tree\"><thead><tr></tr></thead><tbody></tbody></table>\n"
+      "<h2>帮扶方（按协作类型）</h2>"
+      "<table id=\"helpers\"><thead><tr></tr></thead><tbody></tbody></table>\n"
       "<noscript><p>这个页面需要 JavaScript；数据也可从下面的 JSON 接口读取。</p></noscript>\n"
       "<footer><p>Merkle root ", HtmlText(digest.merkle_root()), "</p><p>");
   for (const char* path : {"/v1/digest", "/v1/balances", "/v1/projects", "/v1/helpers"}) {

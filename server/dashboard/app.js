@@ -1,5 +1,5 @@
 // The dashboard: the region tree from /v1/balances, drilled down by click,
-// at any as-of date. The state lives in the URL (?region=621100&as_of=
+// and the helpers by program from /v1/helpers, at any as-of date. The state lives in the URL (?region=621100&as_of=
 // 2023-12-31) so that a view can be shared. Figures are the ledger's own
 // roll-ups (each region's `total`), never summed here; money arrives as fen
 // and is shown in 万元 with two decimals, computed in integers (BigInt).
@@ -9,6 +9,17 @@ const COLUMNS = [
   ["allocated_fen", "分配资金"],
   ["disbursed_fen", "项目拨付"],
   ["balance_fen", "结余"],
+  ["invested_fen", "企业投资"],
+  ["sales_fen", "消费帮扶"],
+];
+
+const PROGRAMS = {
+  EAST_WEST_COOPERATION: "东西部协作",
+  COUNTERPART_SUPPORT: "对口支援",
+  INTRA_PROVINCE: "省内协作",
+};
+const HELPER_COLUMNS = [
+  ["allocated_fen", "分配资金"],
   ["invested_fen", "企业投资"],
   ["sales_fen", "消费帮扶"],
 ];
@@ -179,6 +190,36 @@ function row(item, hasChildren, asOf, total) {
   return tr;
 }
 
+// Helpers by program (/v1/helpers at the same date): each helper's totals,
+// then one row per program it helps under.
+async function renderHelpers(asOf) {
+  const body = document.querySelector("table#helpers tbody");
+  body.replaceChildren();
+  let report;
+  try {
+    report = await fetchJson(`/v1/helpers${asOf ? `?as_of=${encodeURIComponent(asOf)}` : ""}`);
+  } catch (error) {
+    document.getElementById("status").textContent = `无法读取帮扶方：${error.message}`;
+    return;
+  }
+  for (const helper of report.helpers) {
+    const total = element("tr", undefined, { class: "total", "data-helper": helper.code });
+    total.append(element("td", helper.name), element("td", "合计"));
+    for (const [field] of HELPER_COLUMNS) {
+      total.append(element("td", wanYuan(helper[field]), { "data-field": field }));
+    }
+    body.append(total);
+    for (const part of helper.by_program || []) {
+      const tr = element("tr", undefined, { "data-helper": helper.code, "data-program": part.program });
+      tr.append(element("td", ""), element("td", PROGRAMS[part.program] || part.program));
+      for (const [field] of HELPER_COLUMNS) {
+        tr.append(element("td", wanYuan(part[field]), { "data-field": field }));
+      }
+      body.append(tr);
+    }
+  }
+}
+
 async function render() {
   const { region, asOf } = state();
   const status = document.getElementById("status");
@@ -209,7 +250,7 @@ async function render() {
     body.append(row(item, children.has(item.code), asOf, false));
   }
   document.getElementById("tree").setAttribute("data-seq", report.at.seq);
-  await verifyHead(report.at);
+  await Promise.all([verifyHead(report.at), renderHelpers(asOf)]);
 }
 
 function start() {
@@ -217,6 +258,9 @@ function start() {
   head.append(element("th", "地区"));
   for (const [, label] of COLUMNS) head.append(element("th", `${label}（万元）`));
   head.append(element("th", "项目数"));
+  const helpersHead = document.querySelector("table#helpers thead tr");
+  helpersHead.append(element("th", "帮扶方"), element("th", "协作类型"));
+  for (const [, label] of HELPER_COLUMNS) helpersHead.append(element("th", `${label}（万元）`));
   document.getElementById("when").addEventListener("submit", (event) => {
     event.preventDefault();
     go(state().region, document.getElementById("as-of").value);

@@ -218,6 +218,21 @@ def main():
                 full.get("audit_path", []), full["digest"]["merkle_root"])
             check(accepted is True, f"the page's check accepts /v1/proof?seq={m}")
 
+        # Helpers by program: /v1/helpers' figures, per helper and program.
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "table#helpers tr[data-program]"))
+        helpers = api(base, token, "/v1/helpers")
+        qingdao = next(item for item in helpers["helpers"] if item["code"] == "370200")
+        east_west = next(part for part in qingdao["by_program"]
+                         if part["program"] == "EAST_WEST_COOPERATION")
+        row = driver.find_element(
+            By.CSS_SELECTOR, "table#helpers tr[data-helper='370200'][data-program='EAST_WEST_COOPERATION']")
+        cells = {cell.get_attribute("data-field"): cell.text
+                 for cell in row.find_elements(By.CSS_SELECTOR, "td[data-field]")}
+        check(cells == {field: wan_yuan(east_west[field])
+                        for field in ("allocated_fen", "invested_fen", "sales_fen")}
+              and "东西部协作" in row.text,
+              f"青岛市's 东西部协作 row shows /v1/helpers' figures: {cells}")
+
         # Time travel: the URL carries the date; the figures are the ledger's
         # as of it.
         driver.get(base + "/?region=620000&as_of=2021-12-31")
