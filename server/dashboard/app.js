@@ -99,6 +99,7 @@ async function verifyHead(at) {
   const say = (ok, text) => {
     badge.className = ok ? "ok" : "bad";
     badge.textContent = text;
+    performance.mark("head-verified");
   };
   if (!window.crypto || !window.crypto.subtle) {
     say(false, "无法验证：浏览器只在 HTTPS 下提供 WebCrypto");
@@ -250,6 +251,7 @@ async function render() {
     body.append(row(item, children.has(item.code), asOf, false));
   }
   document.getElementById("tree").setAttribute("data-seq", report.at.seq);
+  performance.mark("tree-rendered");  // tools/bench times the first
   await Promise.all([verifyHead(report.at), renderHelpers(asOf)]);
 }
 

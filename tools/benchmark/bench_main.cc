@@ -352,6 +352,9 @@ struct Options {
   double serve_seconds = 5;
   double group_seconds = 3;  // each client count's window of group commit
   double single_seconds = 3;  // the window of single appends
+  // tools/benchmark/dashboard_load.py: the dashboard's first load in
+  // headless Chromium (empty, or no /usr/bin/chromium: not measured).
+  std::string dashboard_script;
   // A PostgreSQL database URI (no ledger=): run the PostgreSQL store's
   // figures instead of RocksDB's (tools/bench --store postgres).
   std::string postgres;
@@ -453,6 +456,45 @@ std::vector<Figure> MeasureGroupCommit(const Options& options, const std::string
     out.push_back({label + "_events_per_commit", (after.first - before.first) / std::max(1.0, after.second - before.second), "events"});
   }
   return out;
+}
+
+// The value of `"key":NUMBER` in a flat JSON line, or -1.
+double JsonNumber(const std::string& line, const std::string& key) {
+  const std::string quoted = absl::StrCat("\"", key, "\":");
+  const size_t at = line.find(quoted);
+  return at == std::string::npos ? -1 : std::atof(line.c_str() + at + quoted.size());
+}
+
+void MeasureDashboard(const Options& options, const std::string& db) {
+  if (options.dashboard_script.empty() || !std::filesystem::exists("/usr/bin/chromium")) {
+    std::cerr << "dashboard: not measured (no --dashboard-script or no /usr/bin/chromium)\n";
+    return;
+  }
+  Server server(options.aidledger, db, options.dir + "/dashboard-serve.log");
+  std::vector<double> fetches;
+  for (int i = 0; i < 3; ++i) {
+    httplib::Client client("127.0.0.1", server.port());
+    const absl::Time start = absl::Now();
+    auto response = client.Get("/v1/balances", {{"Accept-Encoding", "gzip"}});
+    if (!response || response->status != 200) Fail("GET /v1/balances failed");
+    fetches.push_back(Seconds(start) * 1000);
+  }
+  const std::string command = absl::StrCat("/usr/bin/python3 ", options.dashboard_script,
+                                           " http://127.0.0.1:", server.port(), "/ 3 2>&1");
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) Fail("cannot run the dashboard script");
+  std::string output;
+  char buffer[4096];
+  while (fgets(buffer, sizeof(buffer), pipe) != nullptr) output += buffer;
+  if (pclose(pipe) != 0) Fail("the dashboard script failed: " + output);
+  const double tree = JsonNumber(output, "tree_rendered_ms");
+  const double verified = JsonNumber(output, "head_verified_ms");
+  const double bytes = JsonNumber(output, "transferred_bytes");
+  if (tree < 0 || verified < 0 || bytes < 0) Fail("the dashboard script said: " + output);
+  Emit({"dashboard_tree_rendered", tree, "ms", "GET /v1/balances (gzip) alone, median of 3",
+        Percentile(fetches, 0.5)});
+  Emit({"dashboard_head_verified", verified, "ms"});
+  Emit({"dashboard_first_load", bytes / 1024, "KiB transferred"});
 }
 
 void Run(const Options& options) {
@@ -690,6 +732,10 @@ void Run(const Options& options) {
     Emit({"bare_transport_p50", Percentile(transport.latencies_ms, 0.5), "ms"});
     Emit({"bare_transport_p99", Percentile(transport.latencies_ms, 0.99), "ms"});
   }
+
+  // 6b. the dashboard's first load in a browser, against the page's
+  // largest request alone (GET /v1/balances, gzipped, by a plain client).
+  MeasureDashboard(options, imported);
 
   // 7. keep-alive: one client, one connection, GET /healthz again and again.
   // The first request includes the connect; every later one should cost no
@@ -1084,12 +1130,13 @@ int main(int argc, char** argv) {
     else if (flag == "--seed") options.seed = std::stoull(value);
     else if (flag == "--serve-seconds") options.serve_seconds = std::stod(value);
     else if (flag == "--group-seconds") options.group_seconds = std::stod(value);
+    else if (flag == "--dashboard-script") options.dashboard_script = value;
     else if (flag == "--single-seconds") options.single_seconds = std::stod(value);
     else if (flag == "--postgres") options.postgres = value;
     else if (flag == "--cluster") options.cluster = value;
     else {
       std::cerr << "usage: aidledger_bench --events N --dir DIR --aidledger BIN [--seed S] "
-                   "[--serve-seconds S] [--group-seconds S] [--single-seconds S] [--postgres URI [--cluster DIR]]\n";
+                   "[--serve-seconds S] [--group-seconds S] [--single-seconds S] [--dashboard-script PATH] [--postgres URI [--cluster DIR]]\n";
       return 2;
     }
   }
