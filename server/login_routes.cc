@@ -41,6 +41,10 @@ std::string Page(absl::string_view title, absl::string_view body,
                       "</head><body>\n", body, "</body></html>\n");
 }
 
+// Why a login with its token in the URL is refused (the URL may be logged,
+// kept in history, or sent on as a referrer).
+constexpr char kTokenInUrl[] = "令牌不能放在网址中 (a token never goes in a URL)";
+
 std::string LoginForm(absl::string_view message) {
   return Page("aidledger · 登录",
               absl::StrCat("<h1>aidledger</h1>\n",
@@ -88,7 +92,7 @@ void Service::HandleLoginForm(const http::Request& request, const Caller& caller
                               http::Response& response) {
   if (!tokens_.has_value()) return Redirect(response, "/");  // no tokens: nothing to log in to
   if (request.Param("token")) {
-    return SendPage(response, 400, LoginForm("令牌不能放在网址中 (a token never goes in a URL)"));
+    return SendPage(response, 400, LoginForm(kTokenInUrl));
   }
   SendPage(response, 200, LoginForm(""));
 }
@@ -97,7 +101,7 @@ void Service::HandleLogin(const http::Request& request, const Caller& caller,
                           http::Response& response) {
   if (!tokens_.has_value()) return Redirect(response, "/");
   if (!request.params.empty()) {
-    return SendPage(response, 400, LoginForm("令牌不能放在网址中 (a token never goes in a URL)"));
+    return SendPage(response, 400, LoginForm(kTokenInUrl));
   }
   const absl::string_view type = request.Header("content-type").value_or("");
   if (!absl::StartsWith(type, "application/x-www-form-urlencoded")) {

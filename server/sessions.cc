@@ -2,8 +2,6 @@
 
 #include <openssl/rand.h>
 
-#include "absl/container/flat_hash_set.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "base/sha256.h"
