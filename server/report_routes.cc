@@ -79,16 +79,69 @@ bool Service::SendRendered(const http::Request& request, http::Response& respons
   return true;
 }
 
-void Service::HandleReport(const http::Request& request, http::Response& response,
-                           ReportKind kind) {
+namespace {
+
+// The point a query names by at_seq, known_at and as_of (none: the head).
+absl::StatusOr<PointOptions> PointOf(const http::Request& request) {
   PointOptions point;
   if (std::optional<absl::string_view> at_seq = request.Param("at_seq")) {
     uint64_t at = 0;
-    if (!absl::SimpleAtoi(*at_seq, &at)) return SendError(request, response, 400, "at_seq must be a number");
+    if (!absl::SimpleAtoi(*at_seq, &at)) {
+      return absl::InvalidArgumentError("at_seq must be a number");
+    }
     point.at_seq = at;
   }
   point.known_at = std::string(request.Param("known_at").value_or(""));
   point.as_of = std::string(request.Param("as_of").value_or(""));
+  return point;
+}
+
+bool AtHead(const PointOptions& point) {
+  return !point.at_seq.has_value() && point.known_at.empty() && point.as_of.empty();
+}
+
+}  // namespace
+
+void Service::HandleSeries(const http::Request& request, const Caller& caller,
+                           http::Response& response) {
+  auto param = [&](absl::string_view name) { return request.Param(name).value_or(""); };
+  absl::StatusOr<PointOptions> point = PointOf(request);
+  absl::StatusOr<SeriesQuery> query =
+      ParseSeriesQuery(param("region"), param("metric"), param("period"), param("from"),
+                       param("to"));
+  for (const absl::Status& status : {point.status(), query.status()}) {
+    if (!status.ok()) return SendError(request, response, HttpStatusFor(status), status.message());
+  }
+  absl::StatusOr<v1::SeriesReport> report;
+  if (AtHead(*point)) {
+    // The monthly figures are in the published Books: the sums are a pass
+    // over the region's subtree, no fold.
+    std::shared_ptr<const Published> published = Current();
+    if (NotModified(request, response, published->head.sequence)) return;
+    report = SeriesReport(published->books, *query);
+    if (report.ok()) {
+      report->mutable_at()->set_seq(published->head.sequence);
+      report->mutable_at()->set_head_hash(
+          published->head.sequence == 0 ? "" : Hex(published->head.hash));
+    }
+  } else {
+    if (NotModified(request, response, CurrentSequence())) return;
+    point->projections = Books::kRegions;
+    absl::StatusOr<FoldedPoint> folded = FoldAtPoint(*ledger_, *point);
+    report = folded.ok() ? SeriesReport(folded->folded.books, *query) : folded.status();
+    if (report.ok()) *report->mutable_at() = folded->at;
+  }
+  if (!report.ok()) {
+    return SendError(request, response, HttpStatusFor(report.status()), report.status().message());
+  }
+  SendJson(request, response, ToJson(*report, true));
+}
+
+void Service::HandleReport(const http::Request& request, http::Response& response,
+                           ReportKind kind) {
+  absl::StatusOr<PointOptions> parsed = PointOf(request);
+  if (!parsed.ok()) return SendError(request, response, 400, parsed.status().message());
+  PointOptions point = *std::move(parsed);
   const std::string region(request.Param("region").value_or(""));
   auto reply = [&](const absl::StatusOr<std::string>& body) {
     if (body.ok()) {
@@ -97,7 +150,7 @@ void Service::HandleReport(const http::Request& request, http::Response& respons
       SendError(request, response, HttpStatusFor(body.status()), body.status().message());
     }
   };
-  if (point.at_seq.has_value() || !point.known_at.empty() || !point.as_of.empty()) {
+  if (!AtHead(point)) {
     std::shared_ptr<const Published> published = Current();
     if (NotModified(request, response, published->head.sequence)) return;
     point.projections = ProjectionsRead(kind, region);

@@ -33,7 +33,8 @@ namespace aidledger::app::serving {
 inline const std::vector<std::string> kRoutes = {
     "/healthz", "/v1/digest", "/v1/balances", "/v1/projects", "/v1/helpers",
     "/v1/events GET", "/v1/events POST", "/v1/proof", "/metrics",
-    "/", "/login GET", "/login POST", "/logout", "/assets", "/v1/head-proof"};
+    "/", "/login GET", "/login POST", "/logout", "/assets", "/v1/head-proof",
+    "/v1/series"};
 
 // What readers see: an immutable state swapped after each commit.
 struct Published {
@@ -172,6 +173,8 @@ class Service : public http::Handler {
     HandleReport(request, response, ReportKind::kHelpers);
   }
   void HandleReport(const http::Request& request, http::Response& response, ReportKind kind);
+  // GET /v1/series: a region's figures by month, quarter or year.
+  void HandleSeries(const http::Request& request, const Caller& caller, http::Response& response);
   // Sends the newest rendered body of the head report `kind` (or 304) when
   // one is current, or being replaced by a rendering under way; else false.
   // With `wait`, first waits for a first rendering under way.

@@ -57,7 +57,7 @@ v1::HelperEntry* HelperTotals::Helper(absl::string_view code) {
 
 absl::Status HelperTotals::ApplyBatch(absl::Span<const FoldEvent* const> events, size_t* failed) {
   return ApplyStagedByKey(events, failed, data_.index().entries, &FoldEvent::helper_code,
-                          [this](const FoldEvent& event, int64_t sign, v1::HelperEntry* located) {
+                          [this](const FoldEvent& event, int64_t sign, v1::HelperEntry* located, absl::string_view) {
                             return FoldAt(event, sign, located);
                           });
 }

@@ -33,7 +33,7 @@ class HelperTotals final : public Projection {
   absl::Status ApplyBatch(absl::Span<const FoldEvent* const> events, size_t* failed) override;
 
  protected:
-  absl::Status Fold(const FoldEvent& event, int64_t sign) override {
+  absl::Status Fold(const FoldEvent& event, int64_t sign, absl::string_view) override {
     return FoldAt(event, sign, nullptr);
   }
 

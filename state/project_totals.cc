@@ -23,7 +23,7 @@ const v1::ProjectEntry* ProjectTotals::FindProject(absl::string_view project_id)
 
 absl::Status ProjectTotals::ApplyBatch(absl::Span<const FoldEvent* const> events, size_t* failed) {
   return ApplyStagedByKey(events, failed, data_.index().entries, &FoldEvent::project_id,
-                          [this](const FoldEvent& event, int64_t sign, v1::ProjectEntry* located) {
+                          [this](const FoldEvent& event, int64_t sign, v1::ProjectEntry* located, absl::string_view) {
                             return FoldAt(event, sign, located);
                           });
 }

@@ -8,7 +8,9 @@ namespace aidledger {
 std::string Projection::SerializeState() const { return SerializeDeterministic(state()); }
 
 absl::Status Projection::Apply(const FoldEvent& event) {
-  return ApplyWith(event, [this](const FoldEvent& folded, int64_t sign) { return Fold(folded, sign); });
+  return ApplyWith(event, [this](const FoldEvent& folded, int64_t sign, absl::string_view date) {
+    return Fold(folded, sign, date);
+  });
 }
 
 absl::Status Projection::Apply(const v1::Event& event) {

@@ -67,10 +67,13 @@ class Projection {
 
  protected:
   // Folds `event` with `sign` (+1, or -1 for the target of a reversal; only
-  // money events are ever folded with -1).
-  virtual absl::Status Fold(const FoldEvent& event, int64_t sign) = 0;
-  // Apply's reversal rule around `fold(event, sign)`: a reversal folds its
-  // target with sign -1, and only a money event may be reversed.
+  // money events are ever folded with -1). `counted_on` is the effective
+  // date the change counts on: the event's own, or for a reversal's target
+  // the reversal's (as an as-of fold counts it).
+  virtual absl::Status Fold(const FoldEvent& event, int64_t sign, absl::string_view counted_on) = 0;
+  // Apply's reversal rule around `fold(event, sign, counted_on)`: a reversal
+  // folds its target with sign -1 on its own date, and only a money event
+  // may be reversed.
   template <typename FoldStep>
   static absl::Status ApplyWith(const FoldEvent& event, FoldStep fold);
   // ApplyBatch for a projection whose fold step finds one entry by one key,
@@ -80,7 +83,8 @@ class Projection {
   // located)` folds each in order. The events passed are what Apply folds
   // (a reversal's target). An entry is located before the events ahead of
   // it in the batch are folded, so `fold` looks up what was not found (a
-  // fold step may have just registered it).
+  // fold step may have just registered it). `fold(event, sign, located,
+  // counted_on)` gets the date as Fold does.
   template <typename Located, typename PrefetchIndex, typename Locate, typename FoldLocated>
   static absl::Status ApplyStaged(absl::Span<const FoldEvent* const> events, size_t* failed,
                                   PrefetchIndex prefetch_index, Locate locate, FoldLocated fold);
@@ -104,11 +108,11 @@ class Projection {
 
 template <typename FoldStep>
 absl::Status Projection::ApplyWith(const FoldEvent& event, FoldStep fold) {
-  if (event.payload != v1::Event::kEventReversed) return fold(event, +1);
+  if (event.payload != v1::Event::kEventReversed) return fold(event, +1, event.effective_date);
   if (!IsMoneyEvent(event.target->payload)) {
     return absl::DataLossError(absl::StrCat("event ", event.sequence, " reverses a non-money event"));
   }
-  return fold(*event.target, -1);
+  return fold(*event.target, -1, event.effective_date);
 }
 
 template <typename Located, typename PrefetchIndex, typename Locate, typename FoldLocated>
@@ -124,9 +128,10 @@ absl::Status Projection::ApplyStaged(absl::Span<const FoldEvent* const> events, 
   std::array<Located, limits::kFoldBatchEvents> located;
   for (size_t i = 0; i < events.size(); ++i) located[i] = locate(folded(events[i]));
   for (size_t i = 0; i < events.size(); ++i) {
-    absl::Status status = ApplyWith(*events[i], [&](const FoldEvent& event, int64_t sign) {
-      return fold(event, sign, located[i]);
-    });
+    absl::Status status =
+        ApplyWith(*events[i], [&](const FoldEvent& event, int64_t sign, absl::string_view date) {
+          return fold(event, sign, located[i], date);
+        });
     if (!status.ok()) {
       *failed = i;
       return status;

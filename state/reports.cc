@@ -5,7 +5,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "base/check.h"
+#include "base/errors.h"
 #include "base/limits.h"
 #include "base/status_macros.h"
 
@@ -87,6 +89,146 @@ v1::HelperTotalsReport HelperTotalsReport(const Books& books) {
             [](const auto* a, const auto* b) { return a->code() < b->code(); });
   v1::HelperTotalsReport report;
   for (const v1::HelperEntry* entry : selected) *report.add_helpers() = *entry;
+  return report;
+}
+
+namespace {
+
+absl::StatusOr<std::optional<uint32_t>> ParseMonth(absl::string_view text,
+                                                   absl::string_view parameter) {
+  if (text.empty()) return std::nullopt;
+  std::optional<uint32_t> month = RegionBalances::MonthIndex(text);
+  if (text.size() != 7 || !month.has_value()) {
+    return UsageError(
+        absl::StrCat(parameter, " must be a month YYYY-MM from ", limits::kYearMin, "-01 to ",
+                     limits::kYearMax, "-12 (got \"",
+                     text.substr(0, limits::kQuotedInputBytesMax), "\")"));
+  }
+  return month;
+}
+
+// The period of `month`, counted from month 0.
+uint32_t PeriodOf(SeriesQuery::Period period, uint32_t month) {
+  switch (period) {
+    case SeriesQuery::Period::kMonth:
+      return month;
+    case SeriesQuery::Period::kQuarter:
+      return month / 3;
+    case SeriesQuery::Period::kYear:
+      return month / 12;
+  }
+  return month;
+}
+
+std::string PeriodName(SeriesQuery::Period period, uint32_t index) {
+  switch (period) {
+    case SeriesQuery::Period::kMonth:
+      return RegionBalances::MonthName(index);
+    case SeriesQuery::Period::kQuarter:
+      return absl::StrCat(index / 4, "-Q", index % 4 + 1);
+    case SeriesQuery::Period::kYear:
+      return absl::StrCat(index);
+  }
+  return "";
+}
+
+}  // namespace
+
+absl::StatusOr<SeriesQuery> ParseSeriesQuery(absl::string_view region, absl::string_view metric,
+                                             absl::string_view period, absl::string_view from,
+                                             absl::string_view to) {
+  SeriesQuery query;
+  query.region = std::string(region);
+  if (!metric.empty()) {
+    for (absl::string_view name : absl::StrSplit(metric, ',')) {
+      auto it = std::find(kSeriesMetrics.begin(), kSeriesMetrics.end(), name);
+      if (it == kSeriesMetrics.end()) {
+        return UsageError(absl::StrCat(
+            "metric must be allocated, disbursed, invested or sales, or a comma-separated list "
+            "of them (got \"", name.substr(0, limits::kQuotedInputBytesMax), "\")"));
+      }
+      const size_t index = static_cast<size_t>(it - kSeriesMetrics.begin());
+      if (std::find(query.metrics.begin(), query.metrics.end(), index) != query.metrics.end()) {
+        return UsageError(absl::StrCat("metric names ", name, " twice"));
+      }
+      query.metrics.push_back(index);
+    }
+  } else {
+    for (size_t i = 0; i < kSeriesMetrics.size(); ++i) query.metrics.push_back(i);
+  }
+  if (!period.empty()) {
+    auto it = std::find_if(kSeriesPeriods.begin(), kSeriesPeriods.end(),
+                           [&](const auto& each) { return each.second == period; });
+    if (it == kSeriesPeriods.end()) {
+      return UsageError(
+          absl::StrCat("period must be month, quarter or year (got \"",
+                       period.substr(0, limits::kQuotedInputBytesMax), "\")"));
+    }
+    query.period = it->first;
+  }
+  ASSIGN_OR_RETURN(query.from, ParseMonth(from, "from"));
+  ASSIGN_OR_RETURN(query.to, ParseMonth(to, "to"));
+  if (query.from.has_value() && query.to.has_value() && *query.from > *query.to) {
+    return UsageError(absl::StrCat("from (", from, ") is after to (", to, ")"));
+  }
+  return query;
+}
+
+absl::StatusOr<v1::SeriesReport> SeriesReport(const Books& books, const SeriesQuery& query) {
+  AIDLEDGER_CHECK(books.Folds(Books::kRegions));
+  const v1::RegionEntry* region = nullptr;
+  if (!query.region.empty()) {
+    region = books.regions.FindRegion(query.region);
+    if (region == nullptr) return RegionNotFound(query.region);
+  }
+  std::vector<const v1::RegionMonths*> within;
+  uint32_t first = UINT32_MAX, last = 0;
+  books.regions.VisitMonthsWithin(query.region, [&](const v1::RegionMonths& months) {
+    within.push_back(&months);
+    first = std::min(first, months.first_month());
+    last = std::max(last, months.first_month() +
+                              static_cast<uint32_t>(months.allocated_fen_size()) - 1);
+  });
+  v1::SeriesReport report;
+  report.set_region_code(query.region);
+  if (region != nullptr) report.set_region_name(region->name());
+  report.set_period(std::string(kSeriesPeriods[static_cast<size_t>(query.period)].second));
+  for (size_t metric : query.metrics) report.add_metrics(std::string(kSeriesMetrics[metric]));
+  const uint32_t from = query.from.value_or(first);
+  const uint32_t to = query.to.value_or(last);
+  if (within.empty() && !(query.from.has_value() && query.to.has_value())) return report;
+  report.set_from(RegionBalances::MonthName(from));
+  report.set_to(RegionBalances::MonthName(to));
+  if (from > to) return report;  // only one bound given, beyond the figures
+  // Sums in 128 bits: a subtree's month can exceed what one region's can.
+  const uint32_t first_period = PeriodOf(query.period, from);
+  std::vector<std::array<__int128, kSeriesMetrics.size()>> sums(
+      PeriodOf(query.period, to) - first_period + 1);
+  for (const v1::RegionMonths* months : within) {
+    const std::array<const google::protobuf::RepeatedField<int64_t>*, 4> arrays = {
+        &months->allocated_fen(), &months->disbursed_fen(), &months->invested_fen(),
+        &months->sales_fen()};
+    const uint32_t begin = std::max(from, months->first_month());
+    const uint32_t end =
+        std::min(to + 1, months->first_month() + static_cast<uint32_t>(arrays[0]->size()));
+    for (uint32_t month = begin; month < end; ++month) {
+      std::array<__int128, 4>& sum = sums[PeriodOf(query.period, month) - first_period];
+      const int at = static_cast<int>(month - months->first_month());
+      for (size_t metric = 0; metric < arrays.size(); ++metric) sum[metric] += arrays[metric]->Get(at);
+    }
+  }
+  for (size_t i = 0; i < sums.size(); ++i) {
+    v1::SeriesPoint& point = *report.add_points();
+    point.set_period(PeriodName(query.period, first_period + static_cast<uint32_t>(i)));
+    for (size_t metric : query.metrics) {
+      const __int128 value = sums[i][metric];
+      if (value > INT64_MAX || value < INT64_MIN) {
+        return absl::OutOfRangeError(absl::StrCat("the ", kSeriesMetrics[metric], " of ",
+                                                  point.period(), " exceeds 64 bits"));
+      }
+      point.add_values_fen(static_cast<int64_t>(value));
+    }
+  }
   return report;
 }
 

@@ -5,8 +5,10 @@
 
 #include <array>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -47,6 +49,36 @@ absl::StatusOr<v1::ProjectTotalsReport> ProjectTotalsReport(const Books& books,
 
 // Helpers by code, each with its per-program rows.
 v1::HelperTotalsReport HelperTotalsReport(const Books& books);
+
+// A series: what GET /v1/series asks for, parsed.
+struct SeriesQuery {
+  enum class Period { kMonth, kQuarter, kYear };
+  std::string region;                  // empty: every region
+  Period period = Period::kMonth;
+  std::vector<size_t> metrics;         // indices in kSeriesMetrics
+  std::optional<uint32_t> from, to;    // months (RegionBalances::MonthIndex)
+};
+// The metrics, in RegionMonths order.
+inline constexpr std::array<absl::string_view, 4> kSeriesMetrics = {"allocated", "disbursed",
+                                                                    "invested", "sales"};
+inline constexpr std::array<std::pair<SeriesQuery::Period, absl::string_view>, 3> kSeriesPeriods =
+    {{{SeriesQuery::Period::kMonth, "month"},
+      {SeriesQuery::Period::kQuarter, "quarter"},
+      {SeriesQuery::Period::kYear, "year"}}};
+
+// Parses the parameters of a series (each may be empty: `metric` a
+// comma-separated list, every metric when empty; `period` month when
+// empty; `from` and `to` YYYY-MM, the region's first and last month with
+// figures when empty). kInvalidArgument naming the parameter.
+absl::StatusOr<SeriesQuery> ParseSeriesQuery(absl::string_view region, absl::string_view metric,
+                                             absl::string_view period, absl::string_view from,
+                                             absl::string_view to);
+
+// The series of `query.region` (its own figures and those of every region
+// below it, summed from the monthly figures of RegionBalances): a point per
+// period from `from` to `to`, each summing the months of that period within
+// them. kNotFound for a region not registered in `books`.
+absl::StatusOr<v1::SeriesReport> SeriesReport(const Books& books, const SeriesQuery& query);
 
 }  // namespace aidledger
 

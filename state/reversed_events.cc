@@ -16,7 +16,7 @@ absl::Status ReversedEvents::Index::Rebuild(absl::string_view projection,
   return absl::OkStatus();
 }
 
-absl::Status ReversedEvents::Fold(const FoldEvent& event, int64_t sign) {
+absl::Status ReversedEvents::Fold(const FoldEvent& event, int64_t sign, absl::string_view) {
   if (sign > 0) return absl::OkStatus();
   if (event.sequence == 0) {
     return absl::DataLossError("a reversal carries a target without a sequence");

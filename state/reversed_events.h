@@ -31,7 +31,7 @@ class ReversedEvents final : public Projection {
 
  protected:
   // Only ever sees a reversal's target (sign -1); other events change nothing.
-  absl::Status Fold(const FoldEvent& event, int64_t sign) override;
+  absl::Status Fold(const FoldEvent& event, int64_t sign, absl::string_view counted_on) override;
 
  private:
   struct Index {

@@ -88,6 +88,61 @@ TEST_F(ServerTest, EveryRouteAnswersWithItsStatusCodes) {
   EXPECT_EQ(HeadAfterStop(), 6u);
 }
 
+// GET /v1/series sums a region's subtree by month from the published
+// state, or folds to a point; its sums through a month are the as-of
+// balances of that month's last day.
+TEST_F(ServerTest, TheSeriesRouteSumsTheSubtreeByPeriodAndAgreesWithAsOfBalances) {
+  StartServer();
+  auto client = Client();
+  auto sale = [](const std::string& id, const std::string& region, int fen, const std::string& date) {
+    return absl::StrCat("{\"event_id\":\"", id, "\",\"effective_date\":\"", date,
+                        "\",\"sale_recorded\":{\"region_code\":\"", region,
+                        "\",\"amount_fen\":\"", fen, "\"}}");
+  };
+  const std::string batch = absl::StrCat("[", sale("a", "621102", 100, "2022-01-05"), ",",
+                                         sale("b", "621100", 50, "2022-03-01"), ",",
+                                         sale("c", "621102", 7, "2022-03-31"), "]");
+  ASSERT_EQ(client->Post("/v1/events", As("appender"), batch, "application/json")->status, 201);
+
+  auto months = client->Get("/v1/series?region=620000&metric=sales", As("reader"));
+  ASSERT_EQ(months->status, 200) << months->body;
+  EXPECT_THAT(months->body, ::testing::HasSubstr("\"region_code\":\"620000\",\"region_name\":\"甘肃省\""));
+  EXPECT_THAT(months->body, ::testing::HasSubstr(
+      "\"period\":\"month\",\"from\":\"2022-01\",\"to\":\"2022-03\",\"metrics\":[\"sales\"],"
+      "\"points\":[{\"period\":\"2022-01\",\"values_fen\":[\"100\"]},"
+      "{\"period\":\"2022-02\",\"values_fen\":[\"0\"]},"
+      "{\"period\":\"2022-03\",\"values_fen\":[\"57\"]}]"));
+  EXPECT_THAT(months->body, ::testing::HasSubstr("\"seq\":\"8\""));
+  // Through February: the as-of balances of its last day.
+  auto february = client->Get("/v1/balances?region=620000&as_of=2022-02-28", As("reader"));
+  EXPECT_THAT(february->body, ::testing::HasSubstr("\"sales_fen\":\"100\""));
+  // At a point: the fold counts what was effective by then.
+  auto mid_march = client->Get("/v1/series?region=621100&metric=sales&as_of=2022-03-15", As("reader"));
+  ASSERT_EQ(mid_march->status, 200) << mid_march->body;
+  EXPECT_THAT(mid_march->body, ::testing::HasSubstr(
+      "{\"period\":\"2022-03\",\"values_fen\":[\"50\"]}"));
+  EXPECT_THAT(mid_march->body, ::testing::HasSubstr("\"as_of_date\":\"2022-03-15\""));
+  auto quarter = client->Get("/v1/series?metric=sales,allocated&period=quarter&from=2021-12&to=2022-03",
+                             As("reader"));
+  ASSERT_EQ(quarter->status, 200) << quarter->body;
+  EXPECT_THAT(quarter->body, ::testing::HasSubstr(
+      "\"points\":[{\"period\":\"2021-Q4\",\"values_fen\":[\"0\",\"0\"]},"
+      "{\"period\":\"2022-Q1\",\"values_fen\":[\"157\",\"0\"]}]"));
+
+  auto bad_metric = client->Get("/v1/series?metric=money", As("reader"));
+  EXPECT_EQ(bad_metric->status, 400);
+  EXPECT_THAT(bad_metric->body, ::testing::HasSubstr("metric must be allocated, disbursed"));
+  auto bad_month = client->Get("/v1/series?from=2022-1", As("reader"));
+  EXPECT_EQ(bad_month->status, 400);
+  EXPECT_THAT(bad_month->body, ::testing::HasSubstr("from must be a month YYYY-MM"));
+  EXPECT_EQ(client->Get("/v1/series?region=999999", As("reader"))->status, 404);
+  EXPECT_EQ(client->Get("/v1/series")->status, 401);
+  auto again = client->Get("/v1/series?region=620000&metric=sales",
+                           {{"Authorization", "Bearer " + token_["reader"]},
+                            {"If-None-Match", months->get_header_value("ETag")}});
+  EXPECT_EQ(again->status, 304);
+}
+
 TEST_F(ServerTest, RolesAreEnforcedAndTokensChecked) {
   StartServer();
   auto client = Client();

@@ -230,6 +230,19 @@ TEST_F(ProjectionsTest, AStateNoFoldProducesIsRefusedAndChangesNothing) {
   region_case("a project twice",
               [](v1::RegionBalancesState* s) { *s->add_project_regions() = s->project_regions(0); },
               absl::StrCat("project ", regions.project_regions(0).project_id(), " twice"));
+  ASSERT_GT(regions.months_size(), 0);
+  const std::string& months_of = regions.regions(regions.months(0).region()).code();
+  region_case("months of no region",
+              [](v1::RegionBalancesState* s) { s->mutable_months(0)->set_region(100000); },
+              "months of region index 100000");
+  region_case("months twice", [](v1::RegionBalancesState* s) { *s->add_months() = s->months(0); },
+              absl::StrCat("the months of region ", months_of, " twice"));
+  region_case("months of unequal lengths",
+              [](v1::RegionBalancesState* s) { s->mutable_months(0)->add_sales_fen(1); },
+              absl::StrCat("months of region ", months_of, " that no fold produces"));
+  region_case("months before the years admitted",
+              [](v1::RegionBalancesState* s) { s->mutable_months(0)->set_first_month(1948 * 12); },
+              absl::StrCat("months of region ", months_of, " that no fold produces"));
   region_case("a project nowhere",
               [](v1::RegionBalancesState* s) {
                 s->mutable_project_regions(0)->set_region_code("999999");
