@@ -11,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "absl/strings/strip.h"
 #include "server/dashboard/assets.h"
+#include "server/gzip.h"
 #include "server/http/head.h"
 #include "server/limits.h"
 #include "server/service.h"
@@ -35,7 +36,8 @@ std::string Page(absl::string_view title, absl::string_view body,
                  absl::string_view stylesheet = "") {
   return absl::StrCat("<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
                       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-                      "<title>",
+                      // No icon: else the browser asks for /favicon.ico.
+                      "<link rel=\"icon\" href=\"data:,\"><title>",
                       HtmlText(title), "</title>",
                       stylesheet.empty() ? "" : absl::StrCat("<link rel=\"stylesheet\" href=\"", stylesheet, "\">"),
                       "</head><body>\n", body, "</body></html>\n");
@@ -150,21 +152,40 @@ void Service::HandleHome(const http::Request& request, const Caller& caller,
       digest.recorded_at().empty() ? "" : absl::StrCat(" · ", HtmlText(digest.recorded_at().substr(0, 10))),
       digest.head_hash().empty() ? "" : absl::StrCat(" · ", HtmlText(digest.head_hash().substr(0, 16))),
       "</span><span id=\"verified\">验证中…</span></header>\n"
-      "<nav id=\"crumbs\"></nav>\n"
+      "<div id=\"controls\"><nav id=\"crumbs\"></nav>"
       "<form id=\"when\"><label>业务日期截至 <input type=\"date\" id=\"as-of\"></label> "
-      "<button type=\"submit\">查看</button></form>\n"
+      "<button type=\"submit\">查看</button></form></div>\n"
       "<p id=\"status\" role=\"alert\"></p>\n"
-      "<h2>地区</h2><table id=\"tree\"><thead><tr></tr></thead><tbody></tbody></table>\n"
-      "<h2>帮扶方（按协作类型）</h2>"
-      "<table id=\"helpers\"><thead><tr></tr></thead><tbody></tbody></table>\n"
+      // The board's panels; on a wide screen (大屏) the tree stands beside
+      // the trends and the helpers.
+      "<main id=\"board\">\n"
+      "<section id=\"regions-panel\"><h2>地区</h2>"
+      "<table id=\"tree\"><thead><tr></tr></thead><tbody></tbody></table></section>\n"
+      "<section id=\"trends-panel\"><h2 id=\"trend-title\">趋势</h2>"
+      "<form id=\"trend-range\"><label>周期 <select id=\"period\"></select></label> "
+      "<label>从 <input type=\"month\" id=\"from\"></label> "
+      "<label>到 <input type=\"month\" id=\"to\"></label> <button type=\"submit\">更新</button>"
+      "</form><p id=\"trend-status\" role=\"status\"></p>"
+      "<div id=\"trend-chart\" role=\"img\" aria-label=\"资金趋势图（数据见下表）\"></div>"
+      "<details><summary>数据表</summary><table id=\"trend-table\"><thead><tr></tr></thead>"
+      "<tbody></tbody></table></details></section>\n"
+      "<section id=\"helpers-panel\"><h2>帮扶方（按协作类型）</h2>"
+      "<table id=\"helpers\"><thead><tr></tr></thead><tbody></tbody></table></section>\n"
+      // The slot of indicators and annual targets (issue 22), shown once
+      // the ledger records them.
+      "<section id=\"indicators-panel\" hidden><h2>指标与年度目标</h2></section>\n"
+      "</main>\n"
       "<noscript><p>这个页面需要 JavaScript；数据也可从下面的 JSON 接口读取。</p></noscript>\n"
       "<footer><p>Merkle root ", HtmlText(digest.merkle_root()), "</p><p>");
-  for (const char* path : {"/v1/digest", "/v1/balances", "/v1/projects", "/v1/helpers"}) {
+  for (const char* path :
+       {"/v1/digest", "/v1/balances", "/v1/projects", "/v1/helpers", "/v1/series"}) {
     absl::StrAppend(&body, "<a href=\"", path, "\">", path, "</a> ");
   }
   absl::StrAppend(&body, "</p><p>", HtmlText(caller.name), " · ", RoleName(caller.role),
                   "</p><form method=\"post\" action=\"/logout\"><button type=\"submit\">退出登录"
-                  "</button></form></footer>\n"
+                  "</button></form><p>图表：Apache ECharts（<a href=\"/assets/echarts-LICENSE.txt\">"
+                  "Apache-2.0</a>，<a href=\"/assets/echarts-NOTICE.txt\">NOTICE</a>）</p>"
+                  "</footer>\n"
                   "<script type=\"module\" src=\"/assets/app.js\"></script>\n");
   SendPage(response, 200,
            Page(absl::StrCat("aidledger · ", ledger), body, /*stylesheet=*/"/assets/app.css"));
@@ -184,8 +205,19 @@ void Service::HandleAsset(const http::Request& request, const Caller& caller,
     return;
   }
   response.SetHeader("ETag", asset->etag);
-  Send(request, response, std::make_shared<const std::string>(asset->bytes),
-       std::string(asset->content_type));
+  Rendered prepared;
+  {
+    std::lock_guard<std::mutex> lock(assets_mutex_);
+    Rendered& entry = assets_[std::string(asset->name)];
+    if (entry.body == nullptr) {
+      entry.body = std::make_shared<const std::string>(asset->bytes);
+      if (entry.body->size() >= kGzipMinBytes) {
+        entry.gzipped = std::make_shared<const std::string>(Gzip(*entry.body));
+      }
+    }
+    prepared = entry;
+  }
+  Send(request, response, prepared.body, std::string(asset->content_type), prepared.gzipped);
 }
 
 }  // namespace aidledger::app::serving

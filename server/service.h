@@ -212,6 +212,10 @@ class Service : public http::Handler {
   std::mutex rendered_mutex_;
   std::condition_variable rendered_cv_;  // a rendering ended
   std::map<std::string, Rendered> rendered_;  // at most kRenderedReportsMax
+  // Each embedded asset's bytes, gzipped once when first asked (the chart
+  // library is 700 KB): at most one entry per embedded file.
+  std::mutex assets_mutex_;
+  std::map<std::string, Rendered> assets_;
   // Publishes the state at `new_head`: `written` (this server's new events
   // and their hashes, in order) when they are all that is new since
   // `old_head`, else what the ledger reads back.

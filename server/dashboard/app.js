@@ -1,6 +1,9 @@
 // The dashboard: the region tree from /v1/balances, drilled down by click,
-// and the helpers by program from /v1/helpers, at any as-of date. The state lives in the URL (?region=621100&as_of=
-// 2023-12-31) so that a view can be shared. Figures are the ledger's own
+// the trends of the region shown from /v1/series (drawn by Apache ECharts,
+// embedded in the binary and loaded once the tree is on screen), and the
+// helpers by program from /v1/helpers, at any as-of date. The state lives in
+// the URL (?region=621100&as_of=2023-12-31&period=quarter&from=2021-01&to=
+// 2023-12) so that a view can be shared. Figures are the ledger's own
 // roll-ups (each region's `total`), never summed here; money arrives as fen
 // and is shown in 万元 with two decimals, computed in integers (BigInt).
 // Names from the ledger only ever become text (textContent), never markup.
@@ -12,6 +15,15 @@ const COLUMNS = [
   ["invested_fen", "企业投资"],
   ["sales_fen", "消费帮扶"],
 ];
+
+// /v1/series' metrics, in its order, and how the chart names them.
+const METRICS = [
+  ["allocated", "分配资金"],
+  ["disbursed", "项目拨付"],
+  ["invested", "企业投资"],
+  ["sales", "消费帮扶"],
+];
+const PERIODS = { month: "按月", quarter: "按季度", year: "按年" };
 
 const PROGRAMS = {
   EAST_WEST_COOPERATION: "东西部协作",
@@ -131,15 +143,24 @@ function element(tag, text, attributes = {}) {
   return made;
 }
 
+// The view, as the URL says: its parameters by their URL names.
+const VIEW = [["region", "region"], ["asOf", "as_of"], ["period", "period"], ["from", "from"], ["to", "to"]];
+
 function state() {
   const params = new URLSearchParams(window.location.search);
-  return { region: params.get("region") || "", asOf: params.get("as_of") || "" };
+  const view = {};
+  for (const [key, name] of VIEW) view[key] = params.get(name) || "";
+  if (!(view.period in PERIODS)) view.period = "month";
+  return view;
 }
 
-function go(region, asOf) {
+// Shows the view `changes` makes of the current one.
+function go(changes) {
+  const view = { ...state(), ...changes };
   const params = new URLSearchParams();
-  if (region) params.set("region", region);
-  if (asOf) params.set("as_of", asOf);
+  for (const [key, name] of VIEW) {
+    if (view[key] && !(key === "period" && view[key] === "month")) params.set(name, view[key]);
+  }
   const query = params.toString();
   window.history.pushState(null, "", query ? `/?${query}` : "/");
   render();
@@ -164,12 +185,12 @@ function renderCrumbs(byCode, region, asOf) {
     chain.unshift(byCode.get(code));
   }
   const top = element("button", "全部地区", { type: "button", "data-code": "" });
-  top.addEventListener("click", () => go("", asOf));
+  top.addEventListener("click", () => go({ region: "" }));
   crumbs.append(top);
   for (const item of chain) {
     crumbs.append(element("span", "›", { class: "sep" }));
     const crumb = element("button", item.name, { type: "button", "data-code": item.code });
-    crumb.addEventListener("click", () => go(item.code, asOf));
+    crumb.addEventListener("click", () => go({ region: item.code }));
     crumbs.append(crumb);
   }
 }
@@ -180,7 +201,7 @@ function row(item, hasChildren, asOf, total) {
   const name = element("td");
   if (hasChildren && !total) {
     const open = element("button", item.name, { type: "button" });
-    open.addEventListener("click", () => go(item.code, asOf));
+    open.addEventListener("click", () => go({ region: item.code }));
     name.append(open);
   } else {
     name.textContent = item.name;
@@ -221,8 +242,116 @@ async function renderHelpers(asOf) {
   }
 }
 
+// --- Trends: /v1/series of the region shown (its own figures and those of
+// every region below it), drawn by ECharts and listed in a table whose
+// figures are exact (万元 from fen, in integers); the chart plots the same
+// figures as numbers. Only our own labels reach the chart: ECharts renders
+// its tooltip as markup, so no name from the ledger is ever handed to it.
+
+let chartLibrary = null;
+let chart = null;
+
+// window.echarts, from /assets/echarts.min.js, loaded once and only when a
+// chart is first drawn, so that the region tree does not wait for it.
+function loadChartLibrary() {
+  if (chartLibrary === null) {
+    chartLibrary = new Promise((resolve, reject) => {
+      const script = element("script", undefined, { src: "/assets/echarts.min.js" });
+      script.addEventListener("load", () => resolve(window.echarts));
+      script.addEventListener("error", () => {
+        chartLibrary = null;
+        reject(new Error("图表库未能加载"));
+      });
+      document.head.append(script);
+    });
+  }
+  return chartLibrary;
+}
+
+function seriesPath(view) {
+  const params = new URLSearchParams({ period: view.period });
+  if (view.region) params.set("region", view.region);
+  if (view.from) params.set("from", view.from);
+  if (view.to) params.set("to", view.to);
+  if (view.asOf) params.set("as_of", view.asOf);
+  return `/v1/series?${params}`;
+}
+
+function renderTrendTable(series) {
+  const table = document.getElementById("trend-table");
+  const head = table.querySelector("thead tr");
+  head.replaceChildren(element("th", "周期"));
+  const labels = new Map(METRICS);
+  for (const metric of series.metrics) head.append(element("th", `${labels.get(metric)}（万元）`));
+  const body = table.querySelector("tbody");
+  body.replaceChildren();
+  for (const point of series.points) {
+    const tr = element("tr", undefined, { "data-period": point.period });
+    tr.append(element("td", point.period));
+    point.values_fen.forEach((fen, index) => {
+      tr.append(element("td", wanYuan(fen), { "data-metric": series.metrics[index] }));
+    });
+    body.append(tr);
+  }
+  table.setAttribute("data-seq", series.at.seq);
+}
+
+async function renderTrends(view, regionName) {
+  const status = document.getElementById("trend-status");
+  status.textContent = "";
+  document.getElementById("trend-title").textContent = `趋势 · ${regionName}`;
+  document.getElementById("period").value = view.period;
+  document.getElementById("from").value = view.from;
+  document.getElementById("to").value = view.to;
+  let series;
+  try {
+    series = await fetchJson(seriesPath(view));
+  } catch (error) {
+    status.textContent = `无法读取趋势：${error.message}`;
+    return;
+  }
+  renderTrendTable(series);
+  const box = document.getElementById("trend-chart");
+  if (series.points.length === 0) {
+    status.textContent = "这段时间没有资金往来";
+  }
+  let echarts;
+  try {
+    echarts = await loadChartLibrary();
+  } catch (error) {
+    status.textContent = error.message;
+    return;
+  }
+  if (chart === null) {
+    chart = echarts.init(box, null, { renderer: "canvas" });
+    window.addEventListener("resize", () => chart.resize());
+  }
+  const labels = new Map(METRICS);
+  chart.setOption({
+    animation: false,
+    color: ["#b22222", "#0b57a4", "#d08a00", "#17603a"],
+    textStyle: { fontFamily: "Noto Sans CJK SC, sans-serif" },
+    tooltip: { trigger: "axis", valueFormatter: (value) => (value === undefined ? "" : `${value.toFixed(2)} 万元`) },
+    legend: { top: 0 },
+    grid: { left: 16, right: 24, top: 40, bottom: 8, containLabel: true },
+    xAxis: { type: "category", data: series.points.map((point) => point.period) },
+    yAxis: { type: "value", name: "万元" },
+    series: series.metrics.map((metric, index) => ({
+      name: labels.get(metric),
+      type: view.period === "month" ? "line" : "bar",
+      showSymbol: false,
+      // The table's exact 万元 as a number: exact to the hundredth below
+      // 2^53 hundredths, far above any ledger's totals.
+      data: series.points.map((point) => Number(wanYuan(point.values_fen[index]).replaceAll(",", ""))),
+    })),
+  }, true);
+  box.setAttribute("data-points", String(series.points.length));
+  performance.mark("trends-rendered");
+}
+
 async function render() {
-  const { region, asOf } = state();
+  const view = state();
+  const { region, asOf } = view;
   const status = document.getElementById("status");
   status.textContent = "";
   document.getElementById("as-of").value = asOf;
@@ -252,7 +381,11 @@ async function render() {
   }
   document.getElementById("tree").setAttribute("data-seq", report.at.seq);
   performance.mark("tree-rendered");  // tools/bench times the first
-  await Promise.all([verifyHead(report.at), renderHelpers(asOf)]);
+  await Promise.all([
+    verifyHead(report.at),
+    renderHelpers(asOf),
+    renderTrends({ ...view, region: shown }, shown ? byCode.get(shown).name : "全部地区"),
+  ]);
 }
 
 function start() {
@@ -265,7 +398,17 @@ function start() {
   for (const [, label] of HELPER_COLUMNS) helpersHead.append(element("th", `${label}（万元）`));
   document.getElementById("when").addEventListener("submit", (event) => {
     event.preventDefault();
-    go(state().region, document.getElementById("as-of").value);
+    go({ asOf: document.getElementById("as-of").value });
+  });
+  const period = document.getElementById("period");
+  for (const [value, label] of Object.entries(PERIODS)) period.append(element("option", label, { value }));
+  document.getElementById("trend-range").addEventListener("submit", (event) => {
+    event.preventDefault();
+    go({
+      period: period.value,
+      from: document.getElementById("from").value,
+      to: document.getElementById("to").value,
+    });
   });
   window.addEventListener("popstate", render);
   render();

@@ -12,6 +12,7 @@ namespace {
 absl::string_view ContentTypeOf(absl::string_view name) {
   if (absl::EndsWith(name, ".js")) return "text/javascript; charset=utf-8";
   if (absl::EndsWith(name, ".css")) return "text/css; charset=utf-8";
+  if (absl::EndsWith(name, ".txt")) return "text/plain; charset=utf-8";
   return "application/octet-stream";
 }
 
@@ -39,7 +40,8 @@ std::optional<Asset> FindAsset(absl::string_view name) {
   for (size_t i = 0; i < internal::kFileCount; ++i) {
     const internal::EmbeddedFile& file = internal::kFiles[i];
     if (name != file.name) continue;
-    return Asset{.bytes = file.bytes, .content_type = ContentTypeOf(name), .etag = (*etags)[i]};
+    return Asset{.name = file.name,
+                 .bytes = file.bytes, .content_type = ContentTypeOf(name), .etag = (*etags)[i]};
   }
   return std::nullopt;
 }

@@ -12,6 +12,7 @@
 namespace aidledger::dashboard {
 
 struct Asset {
+  absl::string_view name;  // as embedded (the name asked for)
   absl::string_view bytes;
   absl::string_view content_type;
   std::string etag;  // of the bytes: "\"sha-PREFIX\""

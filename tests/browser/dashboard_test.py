@@ -3,10 +3,13 @@
 python3-selenium and chromedriver, logs in through the form, reads the region
 tree and checks its figures against /v1/balances, drills down, moves the
 as-of date, and checks what a browser must never do: run a name from the
-ledger as markup, or send a request to another origin. Screenshots go to
---out.
+ledger as markup, or send a request to another origin. It checks the trends
+(table and chart) against /v1/series, and that the page breaks no rule of its
+Content-Security-Policy. Then it serves the sample ledger (--sample) and takes
+the screenshots (1920x1080 and 1366x768) that README shows; they go to --out.
 
-Usage: dashboard_test.py --aidledger BIN --out DIR (run by ctest, label browser).
+Usage: dashboard_test.py --aidledger BIN --sample CSV --out DIR (run by ctest,
+label browser).
 """
 import argparse
 import decimal
@@ -25,7 +28,7 @@ from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 MARKUP_NAME = "<img src=x onerror=alert(1)>"
 WAIT_SECONDS = 20
@@ -58,9 +61,9 @@ def browser():
                      "--disable-dev-shm-usage", "--window-size=1920,1080",
                      "--no-first-run", "--disable-background-networking",
                      "--disable-component-update", "--disable-default-apps",
-                     "--disable-sync"):
+                     "--disable-sync", "--lang=zh-CN"):
         options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
     return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
 
 
@@ -100,15 +103,82 @@ def expected_row(report, code):
     return row
 
 
+def shown_trends(driver):
+    """The trend table: {period: {metric: 万元 text}}."""
+    table = {}
+    for row in driver.find_elements(By.CSS_SELECTOR, "table#trend-table tbody tr"):
+        table[row.get_attribute("data-period")] = {
+            cell.get_attribute("data-metric"): cell.get_attribute("textContent")
+            for cell in row.find_elements(By.CSS_SELECTOR, "td[data-metric]")}
+    return table
+
+
+def expected_trends(series):
+    return {point["period"]: {metric: wan_yuan(fen)
+                              for metric, fen in zip(series["metrics"], point["values_fen"])}
+            for point in series["points"]}
+
+
+def wait_for_trends(wait, series):
+    """Waits until the table and the chart show `series` (the chart once
+    ECharts drew it: a canvas, as many points as the series)."""
+    wait.until(lambda d: shown_trends(d) == expected_trends(series)
+               and d.find_elements(By.CSS_SELECTOR, "#trend-chart canvas")
+               and d.find_element(By.ID, "trend-chart").get_attribute("data-points")
+               == str(len(series["points"])))
+
+
+def set_viewport(driver, width, height):
+    """The page's own size (a window's size would include the browser's frame)."""
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": width, "height": height, "deviceScaleFactor": 1,
+                            "mobile": False})
+
+
 def check(condition, what):
     if not condition:
         raise AssertionError(what)
     print(f"ok: {what}")
 
 
+def screenshots(flags, work):
+    """The sample ledger on a wall screen and a laptop: README's pictures."""
+    db = os.path.join(work, "青岛市东西部协作")
+    run(flags.aidledger, db, "init")
+    run(flags.aidledger, db, "import", flags.sample)
+    tokens = os.path.join(work, "sample-tokens")
+    token = run(flags.aidledger, db, "token", "add", "--role", "reader", "--name", "leader",
+                "--tokens", tokens).strip()
+    server, base = start_server(flags.aidledger, db, tokens)
+    driver = browser()
+    try:
+        wait = WebDriverWait(driver, WAIT_SECONDS)
+        driver.get(base + "/login")
+        field = driver.find_element(By.NAME, "token")
+        field.send_keys(token)
+        field.submit()
+        wait.until(expected_conditions.url_to_be(base + "/"))
+        view = "period=quarter&from=2019-01"
+        series = api(base, token, "/v1/series?" + view)
+        for width, height in ((1920, 1080), (1366, 768)):
+            set_viewport(driver, width, height)
+            driver.get(base + "/?" + view)
+            wait.until(lambda d: d.find_element(By.ID, "verified").get_attribute("class") == "ok")
+            wait_for_trends(wait, series)
+            path = os.path.join(flags.out, f"dashboard-{width}x{height}.png")
+            driver.save_screenshot(path)
+            print(f"screenshot: {path}")
+        check(True, "the sample ledger's dashboard shows verified figures and trends")
+    finally:
+        driver.quit()
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--aidledger", required=True)
+    parser.add_argument("--sample", required=True)
     parser.add_argument("--out", required=True)
     flags = parser.parse_args()
     os.makedirs(flags.out, exist_ok=True)
@@ -233,6 +303,31 @@ def main():
               and "东西部协作" in row.text,
               f"青岛市's 东西部协作 row shows /v1/helpers' figures: {cells}")
 
+        # Trends of the region shown: the table is /v1/series' figures, the
+        # chart draws as many points.
+        driver.get(base + "/?region=620000")
+        months = api(base, token, "/v1/series?region=620000&period=month")
+        check(len(months["points"]) == 40, "甘肃省's series runs 2020-03 to 2023-06 by month")
+        wait_for_trends(wait, months)
+        check(shown_trends(driver)["2020-03"]["allocated"] == "123.46"
+              and shown_trends(driver)["2023-06"]["allocated"] == "0.80",
+              "the trend table shows /v1/series by month, in 万元")
+        Select(driver.find_element(By.ID, "period")).select_by_value("year")
+        driver.find_element(By.CSS_SELECTOR, "form#trend-range button").click()
+        years = api(base, token, "/v1/series?region=620000&period=year")
+        wait_for_trends(wait, years)
+        check(driver.current_url == base + "/?region=620000&period=year",
+              "the period chosen goes into the URL")
+        check(shown_trends(driver)["2023"]["allocated"] == "0.80",
+              "by year: /v1/series?period=year")
+        driver.get(base + "/?region=621100&period=quarter&from=2020-01&to=2020-12&as_of=2020-02-29")
+        quarters = api(base, token,
+                       "/v1/series?region=621100&period=quarter&from=2020-01&to=2020-12&as_of=2020-02-29")
+        wait_for_trends(wait, quarters)
+        check(list(shown_trends(driver)) == ["2020-Q1", "2020-Q2", "2020-Q3", "2020-Q4"]
+              and shown_trends(driver)["2020-Q1"]["allocated"] == "0.00",
+              "a range and an as-of date from the URL: nothing allocated by 2020-02-29")
+
         # Time travel: the URL carries the date; the figures are the ledger's
         # as of it.
         driver.get(base + "/?region=620000&as_of=2021-12-31")
@@ -246,10 +341,14 @@ def main():
               "the date field shows the date of the URL")
 
         for width, height in ((1920, 1080), (1366, 768)):
-            driver.set_window_size(width, height)
+            set_viewport(driver, width, height)
             path = os.path.join(flags.out, f"front-page-{width}x{height}.png")
             driver.save_screenshot(path)
             print(f"screenshot: {path}")
+
+        problems = [entry["message"] for entry in driver.get_log("browser")
+                    if entry["level"] == "SEVERE" or "Content Security Policy" in entry["message"]]
+        check(not problems, f"the console shows no error and no CSP violation: {problems}")
 
         driver.find_element(By.CSS_SELECTOR, "form[action='/logout'] button").click()
         wait.until(expected_conditions.url_to_be(base + "/login"))
@@ -262,6 +361,14 @@ def main():
         foreign = [url for url in urls
                    if not url.startswith(base + "/") and not url.startswith("data:")]
         check(urls and not foreign, f"all {len(urls)} requests went to {base}: {foreign}")
+        check(any(url == base + "/assets/echarts.min.js" for url in urls),
+              "the chart library came from the server itself")
+        driver.quit()
+        driver = None
+        server.terminate()
+        server.wait(timeout=30)
+        server = None
+        screenshots(flags, work)
         print("PASS")
     finally:
         if driver is not None:
