@@ -126,7 +126,7 @@ void Service::HandleSeries(const http::Request& request, const Caller& caller,
     }
   } else {
     if (NotModified(request, response, CurrentSequence())) return;
-    point->projections = Books::kRegions;
+    point->projections = kSeriesProjections;
     absl::StatusOr<FoldedPoint> folded = FoldAtPoint(*ledger_, *point);
     report = folded.ok() ? SeriesReport(folded->folded.books, *query) : folded.status();
     if (report.ok()) *report->mutable_at() = folded->at;

@@ -12,6 +12,7 @@
 #include "state/helper_totals.h"
 #include "state/project_totals.h"
 #include "state/region_balances.h"
+#include "state/region_months.h"
 #include "state/reversed_events.h"
 
 namespace aidledger {
@@ -24,12 +25,13 @@ class Books {
     absl::string_view name;
     uint32_t version;
   };
-  static constexpr size_t kKindCount = 4;
+  static constexpr size_t kKindCount = 5;
   static constexpr std::array<Kind, kKindCount> kKinds = {{
       {RegionBalances::kName, RegionBalances::kVersion},
       {ProjectTotals::kName, ProjectTotals::kVersion},
       {HelperTotals::kName, HelperTotals::kVersion},
       {ReversedEvents::kName, ReversedEvents::kVersion},
+      {RegionMonths::kName, RegionMonths::kVersion},
   }};
 
   // Which projections a Books folds: a bit each, in all() order. A query
@@ -40,7 +42,8 @@ class Books {
   static constexpr Set kProjects = 1u << 1;
   static constexpr Set kHelpers = 1u << 2;
   static constexpr Set kReversed = 1u << 3;
-  static constexpr Set kAll = kRegions | kProjects | kHelpers | kReversed;
+  static constexpr Set kMonths = 1u << 4;
+  static constexpr Set kAll = kRegions | kProjects | kHelpers | kReversed | kMonths;
 
   Books() = default;
   explicit Books(Set folded) : folded_(folded) {}
@@ -74,15 +77,18 @@ class Books {
 
   void Reset();
 
-  std::array<Projection*, kKindCount> all() { return {&regions, &projects, &helpers, &reversed}; }
+  std::array<Projection*, kKindCount> all() {
+    return {&regions, &projects, &helpers, &reversed, &months};
+  }
   std::array<const Projection*, kKindCount> all() const {
-    return {&regions, &projects, &helpers, &reversed};
+    return {&regions, &projects, &helpers, &reversed, &months};
   }
 
   RegionBalances regions;
   ProjectTotals projects;
   HelperTotals helpers;
   ReversedEvents reversed;
+  RegionMonths months;
 
  private:
   Set folded_ = kAll;

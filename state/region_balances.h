@@ -3,19 +3,14 @@
 // events in which it is the receiving side: allocations by recipient_code,
 // investments and sales by region_code, disbursements by their project's
 // region. What a region gives as a helper is in HelperTotals, never here.
-// Version 3 also keeps each region's own figures by effective month
-// (v1::RegionMonths), from which a region's series is summed.
 #ifndef AIDLEDGER_STATE_REGION_BALANCES_H_
 #define AIDLEDGER_STATE_REGION_BALANCES_H_
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/functional/function_ref.h"
-#include "base/limits.h"
 #include "aidledger/v1/projections.pb.h"
 #include "state/indexed_state.h"
 #include "state/projection.h"
@@ -24,12 +19,7 @@ namespace aidledger {
 
 class RegionBalances final : public Projection {
  public:
-  static constexpr uint32_t kVersion = 3;
-
-  // Months are counted as year * 12 + (month - 1); the dates a ledger
-  // admits (limits::kYearMin..kYearMax) span kMonthSpan of them.
-  static constexpr uint32_t kFirstMonth = limits::kYearMin * 12;
-  static constexpr uint32_t kMonthSpan = (limits::kYearMax - limits::kYearMin + 1) * 12;
+  static constexpr uint32_t kVersion = 2;
 
   static constexpr absl::string_view kName = "region_balances";
 
@@ -39,33 +29,16 @@ class RegionBalances final : public Projection {
   absl::Status LoadState(absl::string_view bytes) override { return data_.Load(name(), bytes); }
   void Reset() override { data_.Reset(); }
 
-  // The month of a date (YYYY-MM-DD, or YYYY-MM) as counted above;
-  // nullopt when it is not one within the years a ledger admits.
-  static std::optional<uint32_t> MonthIndex(absl::string_view date);
-  // "YYYY-MM" of a month so counted.
-  static std::string MonthName(uint32_t month);
-
   // nullptr when the region is not registered.
   const v1::RegionEntry* FindRegion(absl::string_view code) const;
   // True when `code` is `ancestor` or lies below it.
   bool IsWithin(absl::string_view code, absl::string_view ancestor) const;
 
-  // Calls `visit` with the monthly figures of `code` and of every region
-  // below it (every region when `code` is empty), in state order.
-  // REQUIRES: `code` is empty or registered.
-  void VisitMonthsWithin(absl::string_view code,
-                         absl::FunctionRef<void(const v1::RegionMonths&)> visit) const;
-
-  // Whether folding `event` would take a monthly figure of its region past
-  // int64 (validation refuses such an event: grand totals bound the net
-  // figures, not one month's, which counts reversals of earlier months).
-  bool MonthWouldOverflow(const FoldEvent& event) const;
-
   absl::Status ApplyBatch(absl::Span<const FoldEvent* const> events, size_t* failed) override;
 
  protected:
-  absl::Status Fold(const FoldEvent& event, int64_t sign, absl::string_view counted_on) override {
-    return FoldAt(event, sign, kNotFound, counted_on);
+  absl::Status Fold(const FoldEvent& event, int64_t sign, absl::string_view) override {
+    return FoldAt(event, sign, kNotFound);
   }
 
  private:
@@ -82,19 +55,14 @@ class RegionBalances final : public Projection {
   struct Index {
     // A registered region: its entry in the state, the entry's own and
     // total figures (the fold step's writes, one pointer away instead of
-    // two), the slot of its parent (kNoParent at the top), and its monthly
-    // figures (nullptr before its first money event). A slot's number is
-    // its entry's index in the state.
+    // two), and the slot of its parent (kNoParent at the top).
     struct Slot {
       v1::RegionEntry* entry;
       v1::RegionFigures* own;
       v1::RegionFigures* total;
       uint32_t parent;
-      v1::RegionMonths* months;
     };
     absl::Status Rebuild(absl::string_view projection, v1::RegionBalancesState* state);
-    // Rebuild's last step: the monthly figures, each of a region indexed.
-    absl::Status IndexMonths(absl::string_view projection, v1::RegionBalancesState* state);
     // Adds the region of `entry` (in the state, its parent indexed).
     void Add(v1::RegionEntry* entry);
     uint32_t SlotOf(absl::string_view code) const;
@@ -108,9 +76,6 @@ class RegionBalances final : public Projection {
   // totals of it and of every ancestor.
   void AddToRegion(uint32_t slot, const Delta& delta);
   absl::Status RegisterRegion(const FoldEvent& event);
-  absl::Status RegisterProject(const FoldEvent& event);
-  // The change a money event folded with `sign` makes to its region.
-  static Delta MoneyDelta(const FoldEvent& event, int64_t sign);
   // The map and key a money event's region is found by.
   template <typename Visit>
   void WithRegionKey(const FoldEvent& event, Visit visit) const;
@@ -119,11 +84,7 @@ class RegionBalances final : public Projection {
   uint32_t SlotFor(const FoldEvent& event) const;
   uint32_t Locate(const FoldEvent& event) const;
   // Fold, given the slot Locate found for `event` (kNotFound: look it up).
-  absl::Status FoldAt(const FoldEvent& event, int64_t sign, uint32_t located,
-                      absl::string_view counted_on);
-  // Adds `delta` to the figures of `slot` in the month of `date`.
-  absl::Status AddToMonth(const FoldEvent& event, uint32_t slot, absl::string_view date,
-                          const Delta& delta);
+  absl::Status FoldAt(const FoldEvent& event, int64_t sign, uint32_t located);
 
   IndexedState<v1::RegionBalancesState, Index> data_;
 };

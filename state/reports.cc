@@ -97,7 +97,7 @@ namespace {
 absl::StatusOr<std::optional<uint32_t>> ParseMonth(absl::string_view text,
                                                    absl::string_view parameter) {
   if (text.empty()) return std::nullopt;
-  std::optional<uint32_t> month = RegionBalances::MonthIndex(text);
+  std::optional<uint32_t> month = RegionMonths::MonthIndex(text);
   if (text.size() != 7 || !month.has_value()) {
     return UsageError(
         absl::StrCat(parameter, " must be a month YYYY-MM from ", limits::kYearMin, "-01 to ",
@@ -123,7 +123,7 @@ uint32_t PeriodOf(SeriesQuery::Period period, uint32_t month) {
 std::string PeriodName(SeriesQuery::Period period, uint32_t index) {
   switch (period) {
     case SeriesQuery::Period::kMonth:
-      return RegionBalances::MonthName(index);
+      return RegionMonths::MonthName(index);
     case SeriesQuery::Period::kQuarter:
       return absl::StrCat(index / 4, "-Q", index % 4 + 1);
     case SeriesQuery::Period::kYear:
@@ -175,20 +175,25 @@ absl::StatusOr<SeriesQuery> ParseSeriesQuery(absl::string_view region, absl::str
 }
 
 absl::StatusOr<v1::SeriesReport> SeriesReport(const Books& books, const SeriesQuery& query) {
-  AIDLEDGER_CHECK(books.Folds(Books::kRegions));
+  AIDLEDGER_CHECK(books.Folds(kSeriesProjections));
   const v1::RegionEntry* region = nullptr;
   if (!query.region.empty()) {
     region = books.regions.FindRegion(query.region);
     if (region == nullptr) return RegionNotFound(query.region);
   }
-  std::vector<const v1::RegionMonths*> within;
+  // The monthly figures of the region and of every region below it (the
+  // tree is RegionBalances'; a walk up is at most kRegionDepthMax steps).
+  std::vector<const v1::MonthlyFigures*> within;
   uint32_t first = UINT32_MAX, last = 0;
-  books.regions.VisitMonthsWithin(query.region, [&](const v1::RegionMonths& months) {
+  for (const v1::MonthlyFigures& months : books.months.state().months()) {
+    if (!query.region.empty() && !books.regions.IsWithin(months.region_code(), query.region)) {
+      continue;
+    }
     within.push_back(&months);
     first = std::min(first, months.first_month());
     last = std::max(last, months.first_month() +
                               static_cast<uint32_t>(months.allocated_fen_size()) - 1);
-  });
+  }
   v1::SeriesReport report;
   report.set_region_code(query.region);
   if (region != nullptr) report.set_region_name(region->name());
@@ -197,14 +202,14 @@ absl::StatusOr<v1::SeriesReport> SeriesReport(const Books& books, const SeriesQu
   const uint32_t from = query.from.value_or(first);
   const uint32_t to = query.to.value_or(last);
   if (within.empty() && !(query.from.has_value() && query.to.has_value())) return report;
-  report.set_from(RegionBalances::MonthName(from));
-  report.set_to(RegionBalances::MonthName(to));
+  report.set_from(RegionMonths::MonthName(from));
+  report.set_to(RegionMonths::MonthName(to));
   if (from > to) return report;  // only one bound given, beyond the figures
   // Sums in 128 bits: a subtree's month can exceed what one region's can.
   const uint32_t first_period = PeriodOf(query.period, from);
   std::vector<std::array<__int128, kSeriesMetrics.size()>> sums(
       PeriodOf(query.period, to) - first_period + 1);
-  for (const v1::RegionMonths* months : within) {
+  for (const v1::MonthlyFigures* months : within) {
     const std::array<const google::protobuf::RepeatedField<int64_t>*, 4> arrays = {
         &months->allocated_fen(), &months->disbursed_fen(), &months->invested_fen(),
         &months->sales_fen()};

@@ -56,7 +56,7 @@ struct SeriesQuery {
   std::string region;                  // empty: every region
   Period period = Period::kMonth;
   std::vector<size_t> metrics;         // indices in kSeriesMetrics
-  std::optional<uint32_t> from, to;    // months (RegionBalances::MonthIndex)
+  std::optional<uint32_t> from, to;    // months (RegionMonths::MonthIndex)
 };
 // The metrics, in RegionMonths order.
 inline constexpr std::array<absl::string_view, 4> kSeriesMetrics = {"allocated", "disbursed",
@@ -69,13 +69,16 @@ inline constexpr std::array<std::pair<SeriesQuery::Period, absl::string_view>, 3
 // Parses the parameters of a series (each may be empty: `metric` a
 // comma-separated list, every metric when empty; `period` month when
 // empty; `from` and `to` YYYY-MM, the region's first and last month with
-// figures when empty). kInvalidArgument naming the parameter.
+// figures when empty). A usage error (HTTP 400) naming the parameter.
 absl::StatusOr<SeriesQuery> ParseSeriesQuery(absl::string_view region, absl::string_view metric,
                                              absl::string_view period, absl::string_view from,
                                              absl::string_view to);
 
+// What a series reads.
+inline constexpr Books::Set kSeriesProjections = Books::kRegions | Books::kMonths;
+
 // The series of `query.region` (its own figures and those of every region
-// below it, summed from the monthly figures of RegionBalances): a point per
+// below it, summed from the monthly figures of RegionMonths): a point per
 // period from `from` to `to`, each summing the months of that period within
 // them. kNotFound for a region not registered in `books`.
 absl::StatusOr<v1::SeriesReport> SeriesReport(const Books& books, const SeriesQuery& query);

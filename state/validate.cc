@@ -447,7 +447,8 @@ absl::Status Admit(const Books& books, const EventLookup& lookup, const std::str
   // Last, as the fold will see it (a reversal with its target stamped).
   FoldEvent view, target;
   ViewEvent(*draft, &view, &target);
-  if (books.regions.MonthWouldOverflow(view)) {
+  AIDLEDGER_CHECK(books.Folds(Books::kMonths));
+  if (books.months.MonthWouldOverflow(view)) {
     return Rejected(v1::TOTAL_OVERFLOW, "amount_fen",
                     absl::StrCat("would overflow the 64-bit fen total of its region in the month of ",
                                  draft->effective_date()));

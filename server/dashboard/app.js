@@ -327,25 +327,38 @@ async function renderTrends(view, regionName) {
     window.addEventListener("resize", () => chart.resize());
   }
   const labels = new Map(METRICS);
+  // The table's exact 万元 as numbers: exact to the hundredth below 2^53
+  // hundredths, far above any ledger's totals. A chart whose largest
+  // figure reaches 1 亿元 (10,000 万元) is drawn in 亿元.
+  const values = series.metrics.map((metric, index) =>
+    series.points.map((point) => Number(wanYuan(point.values_fen[index]).replaceAll(",", ""))));
+  const largest = Math.max(0, ...values.flat().map(Math.abs));
+  const [unit, scale] = largest >= 10000 ? ["亿元", 10000] : ["万元", 1];
   chart.setOption({
     animation: false,
     color: ["#b22222", "#0b57a4", "#d08a00", "#17603a"],
     textStyle: { fontFamily: "Noto Sans CJK SC, sans-serif" },
-    tooltip: { trigger: "axis", valueFormatter: (value) => (value === undefined ? "" : `${value.toFixed(2)} 万元`) },
+    tooltip: {
+      trigger: "axis",
+      // In 亿元 a figure has at most six decimals: showing no more than six
+      // rounds away the division's binary noise and nothing else.
+      valueFormatter: (value) => (typeof value !== "number" ? "" : `${value.toLocaleString("zh-CN", {
+        minimumFractionDigits: 2, maximumFractionDigits: scale === 1 ? 2 : 6,
+      })} ${unit}`),
+    },
     legend: { top: 0 },
     grid: { left: 16, right: 24, top: 40, bottom: 8, containLabel: true },
     xAxis: { type: "category", data: series.points.map((point) => point.period) },
-    yAxis: { type: "value", name: "万元" },
+    yAxis: { type: "value", name: unit },
     series: series.metrics.map((metric, index) => ({
       name: labels.get(metric),
       type: view.period === "month" ? "line" : "bar",
       showSymbol: false,
-      // The table's exact 万元 as a number: exact to the hundredth below
-      // 2^53 hundredths, far above any ledger's totals.
-      data: series.points.map((point) => Number(wanYuan(point.values_fen[index]).replaceAll(",", ""))),
+      data: values[index].map((value) => value / scale),
     })),
   }, true);
   box.setAttribute("data-points", String(series.points.length));
+  box.setAttribute("data-unit", unit);
   performance.mark("trends-rendered");
 }
 

@@ -288,10 +288,10 @@ TEST_F(CliTest, SnapshotsAreCreatedAndListed) {
   RunResult listed = Run({"snapshot", "list"});
   ASSERT_EQ(listed.exit_code, 0) << listed.err;
   for (const char* name :
-       {"region_balances", "project_totals", "helper_totals", "reversed_events"}) {
+       {"region_balances", "project_totals", "helper_totals", "reversed_events", "region_months"}) {
     EXPECT_THAT(listed.out, ::testing::HasSubstr(name));
   }
-  EXPECT_EQ(std::count(listed.out.begin(), listed.out.end(), '\n'), 5);  // a header, then a row each
+  EXPECT_EQ(std::count(listed.out.begin(), listed.out.end(), '\n'), 6);  // a header, then a row each
   EXPECT_THAT(listed.out, ::testing::HasSubstr("usable"));
 }
 

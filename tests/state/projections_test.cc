@@ -230,19 +230,6 @@ TEST_F(ProjectionsTest, AStateNoFoldProducesIsRefusedAndChangesNothing) {
   region_case("a project twice",
               [](v1::RegionBalancesState* s) { *s->add_project_regions() = s->project_regions(0); },
               absl::StrCat("project ", regions.project_regions(0).project_id(), " twice"));
-  ASSERT_GT(regions.months_size(), 0);
-  const std::string& months_of = regions.regions(regions.months(0).region()).code();
-  region_case("months of no region",
-              [](v1::RegionBalancesState* s) { s->mutable_months(0)->set_region(100000); },
-              "months of region index 100000");
-  region_case("months twice", [](v1::RegionBalancesState* s) { *s->add_months() = s->months(0); },
-              absl::StrCat("the months of region ", months_of, " twice"));
-  region_case("months of unequal lengths",
-              [](v1::RegionBalancesState* s) { s->mutable_months(0)->add_sales_fen(1); },
-              absl::StrCat("months of region ", months_of, " that no fold produces"));
-  region_case("months before the years admitted",
-              [](v1::RegionBalancesState* s) { s->mutable_months(0)->set_first_month(1948 * 12); },
-              absl::StrCat("months of region ", months_of, " that no fold produces"));
   region_case("a project nowhere",
               [](v1::RegionBalancesState* s) {
                 s->mutable_project_regions(0)->set_region_code("999999");
@@ -274,6 +261,31 @@ TEST_F(ProjectionsTest, AStateNoFoldProducesIsRefusedAndChangesNothing) {
               [](v1::HelperTotalsState* s) { *s->add_pairings() = s->pairings(0); },
               absl::StrCat("pairing ", helpers.pairings(0).helper_code(), ">",
                            helpers.pairings(0).recipient_code(), " twice"));
+  const v1::RegionMonthsState& months = books.months.state();
+  ASSERT_GT(months.months_size(), 0);
+  const std::string& months_of = months.months(0).region_code();
+  auto months_case = [&](std::string what, auto change, std::string message) {
+    v1::RegionMonthsState state = months;
+    change(&state);
+    cases.push_back({std::move(what), [](Books* b) -> Projection* { return &b->months; },
+                     state.SerializeAsString(), std::move(message)});
+  };
+  months_case("a region twice", [](v1::RegionMonthsState* s) { s->add_regions(s->regions(0)); },
+              absl::StrCat("region ", months.regions(0), " twice"));
+  months_case("a project in no region",
+              [](v1::RegionMonthsState* s) { s->mutable_project_regions(0)->set_region_code("999999"); },
+              "in unknown region 999999");
+  months_case("months of no region",
+              [](v1::RegionMonthsState* s) { s->mutable_months(0)->set_region_code("999999"); },
+              "months of unknown region 999999");
+  months_case("months twice", [](v1::RegionMonthsState* s) { *s->add_months() = s->months(0); },
+              absl::StrCat("the months of region ", months_of, " twice"));
+  months_case("months of unequal lengths",
+              [](v1::RegionMonthsState* s) { s->mutable_months(0)->add_sales_fen(1); },
+              absl::StrCat("months of region ", months_of, " that no fold produces"));
+  months_case("months before the years admitted",
+              [](v1::RegionMonthsState* s) { s->mutable_months(0)->set_first_month(1948 * 12); },
+              absl::StrCat("months of region ", months_of, " that no fold produces"));
   helper_case("bytes that do not decode", [](v1::HelperTotalsState*) {}, "does not decode");
   cases.back().bytes = "\xff\xff\xff";
 
@@ -316,9 +328,9 @@ TEST(BooksTest, ASecondRegistrationOrPairingIsCorruption) {
   }
   // Which projections hold each kind of thing (the others ignore the event).
   const std::vector<std::pair<FoldEvent*, std::vector<Projection*>>> repeats = {
-      {&city, {&books.regions, &books.helpers}},
+      {&city, {&books.regions, &books.helpers, &books.months}},
       {&pairing, {&books.helpers}},
-      {&project, {&books.regions, &books.projects}},
+      {&project, {&books.regions, &books.projects, &books.months}},
   };
   for (const auto& [again, checked_by] : repeats) {
     again->sequence = 6;

@@ -2,9 +2,10 @@
 """The dashboard's first load, as a leader's browser sees it: headless
 Chromium (Debian's, through chromedriver) opens URL in a fresh profile, RUNS
 times, and prints one JSON line: the milliseconds from navigation to the
-region tree rendered and to the verified badge set (the page marks both with
-performance.mark), and the bytes transferred (compressed) for the page and
-everything it loaded. Used by tools/bench.
+region tree rendered, to the verified badge set and to the trends drawn (the
+page marks each with performance.mark), and the bytes transferred
+(compressed) for the page and everything it loaded, and of that for the
+chart library. Used by tools/bench.
 
 Usage: dashboard_load.py URL [RUNS]
 """
@@ -29,15 +30,19 @@ def one_load(url):
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
     try:
         driver.get(url)
-        marks = ("return ['tree-rendered', 'head-verified'].map("
+        marks = ("return ['tree-rendered', 'head-verified', 'trends-rendered'].map("
                  "(name) => (performance.getEntriesByName(name)[0] || {}).startTime)")
         WebDriverWait(driver, WAIT_SECONDS).until(
             lambda d: all(value is not None for value in d.execute_script(marks)))
-        tree, verified = driver.execute_script(marks)
+        tree, verified, trends = driver.execute_script(marks)
         transferred = driver.execute_script(
             "return performance.getEntriesByType('navigation').concat("
             "performance.getEntriesByType('resource')).reduce((s, e) => s + e.transferSize, 0)")
-        return tree, verified, transferred
+        library = driver.execute_script(
+            "return performance.getEntriesByType('resource').filter("
+            "(e) => e.name.endsWith('/assets/echarts.min.js'))"
+            ".reduce((s, e) => s + e.transferSize, 0)")
+        return tree, verified, trends, transferred, library
     finally:
         driver.quit()
 
@@ -49,7 +54,9 @@ def main():
     print(json.dumps({
         "tree_rendered_ms": statistics.median(load[0] for load in loads),
         "head_verified_ms": statistics.median(load[1] for load in loads),
-        "transferred_bytes": statistics.median(load[2] for load in loads),
+        "trends_rendered_ms": statistics.median(load[2] for load in loads),
+        "transferred_bytes": statistics.median(load[3] for load in loads),
+        "chart_library_bytes": statistics.median(load[4] for load in loads),
         "runs": runs,
     }))
 

@@ -1,0 +1,278 @@
+#include "state/region_months.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+
+namespace aidledger {
+namespace {
+
+using Array = google::protobuf::RepeatedField<int64_t>;
+
+// The four monthly arrays of `months`, in RegionFigures order.
+std::array<Array*, 4> MonthArrays(v1::MonthlyFigures* months) {
+  return {months->mutable_allocated_fen(), months->mutable_disbursed_fen(),
+          months->mutable_invested_fen(), months->mutable_sales_fen()};
+}
+
+// What a money event folded with `sign` adds to each array.
+std::array<int64_t, 4> MoneyDelta(const FoldEvent& event, int64_t sign) {
+  std::array<int64_t, 4> delta = {0, 0, 0, 0};
+  switch (event.payload) {
+    case v1::Event::kFundsAllocated:
+      delta[0] = sign * event.amount_fen;
+      break;
+    case v1::Event::kFundsDisbursed:
+      delta[1] = sign * event.amount_fen;
+      break;
+    case v1::Event::kInvestmentRecorded:
+      delta[2] = sign * event.amount_fen;
+      break;
+    case v1::Event::kSaleRecorded:
+      delta[3] = sign * event.amount_fen;
+      break;
+    default:
+      break;
+  }
+  return delta;
+}
+
+// The index in the arrays of `months` (empty, or holding months) of
+// `month`, growing them to hold it.
+size_t ReserveMonth(v1::MonthlyFigures* months, uint32_t month) {
+  const std::array<Array*, 4> arrays = MonthArrays(months);
+  const size_t size = static_cast<size_t>(arrays[0]->size());
+  if (size == 0) months->set_first_month(month);
+  const uint32_t first = months->first_month();
+  if (month < first) {
+    // An event of a month before the region's first: the arrays move up.
+    const size_t shift = first - month;
+    for (Array* array : arrays) {
+      array->Resize(static_cast<int>(size + shift), 0);
+      std::memmove(array->mutable_data() + shift, array->data(), size * sizeof(int64_t));
+      std::fill_n(array->mutable_data(), shift, 0);
+    }
+    months->set_first_month(month);
+    return 0;
+  }
+  if (month - first >= size) {
+    for (Array* array : arrays) array->Resize(static_cast<int>(month - first + 1), 0);
+  }
+  return month - first;
+}
+
+}  // namespace
+
+std::optional<uint32_t> RegionMonths::MonthIndex(absl::string_view date) {
+  if (date.size() < 7 || date[4] != '-') return std::nullopt;
+  constexpr size_t kDigitAt[6] = {0, 1, 2, 3, 5, 6};
+  int digits[6];
+  for (int i = 0; i < 6; ++i) {
+    const char c = date[kDigitAt[i]];
+    if (c < '0' || c > '9') return std::nullopt;
+    digits[i] = c - '0';
+  }
+  const int year = digits[0] * 1000 + digits[1] * 100 + digits[2] * 10 + digits[3];
+  const int month = digits[4] * 10 + digits[5];
+  if (year < limits::kYearMin || year > limits::kYearMax || month < 1 || month > 12) {
+    return std::nullopt;
+  }
+  return static_cast<uint32_t>(year * 12 + month - 1);
+}
+
+std::string RegionMonths::MonthName(uint32_t month) {
+  const uint32_t in_year = month % 12 + 1;
+  return absl::StrCat(month / 12, in_year < 10 ? "-0" : "-", in_year);
+}
+
+uint32_t RegionMonths::Index::SlotOf(absl::string_view code) const {
+  auto it = slot_of_region.find(code);
+  return it == slot_of_region.end() ? kNotFound : it->second;
+}
+
+absl::Status RegionMonths::Index::Rebuild(absl::string_view projection,
+                                          v1::RegionMonthsState* state) {
+  slots.reserve(state->regions_size());
+  slot_of_region.reserve(state->regions_size());
+  for (const std::string& code : state->regions()) {
+    if (!slot_of_region.emplace(code, static_cast<uint32_t>(slots.size())).second) {
+      return StateHoldsTwice(projection, "region", code);
+    }
+    slots.push_back({code, nullptr});
+  }
+  slot_of_project.reserve(state->project_regions_size());
+  for (const v1::ProjectRegion& project : state->project_regions()) {
+    const uint32_t slot = SlotOf(project.region_code());
+    if (slot == kNotFound) {
+      return absl::DataLossError(absl::StrCat(projection, " state holds project ",
+                                              project.project_id(), " in unknown region ",
+                                              project.region_code()));
+    }
+    if (!slot_of_project.emplace(project.project_id(), slot).second) {
+      return StateHoldsTwice(projection, "project", project.project_id());
+    }
+  }
+  for (v1::MonthlyFigures& months : *state->mutable_months()) {
+    const uint32_t slot = SlotOf(months.region_code());
+    if (slot == kNotFound) {
+      return absl::DataLossError(absl::StrCat(projection, " state holds months of unknown region ",
+                                              months.region_code()));
+    }
+    if (slots[slot].months != nullptr) {
+      return StateHoldsTwice(projection, "the months of region", months.region_code());
+    }
+    const std::array<Array*, 4> arrays = MonthArrays(&months);
+    const size_t size = static_cast<size_t>(arrays[0]->size());
+    bool same_sizes = true;
+    for (const Array* array : arrays) same_sizes &= static_cast<size_t>(array->size()) == size;
+    if (!same_sizes || size == 0 || months.first_month() < kFirstMonth ||
+        months.first_month() - kFirstMonth + size > kMonthSpan) {
+      return absl::DataLossError(absl::StrCat(projection, " state holds months of region ",
+                                              months.region_code(), " that no fold produces"));
+    }
+    slots[slot].months = &months;
+  }
+  return absl::OkStatus();
+}
+
+template <typename Visit>
+void RegionMonths::WithRegionKey(const FoldEvent& event, Visit visit) const {
+  switch (event.payload) {
+    case v1::Event::kFundsAllocated:
+      return visit(data_.index().slot_of_region, event.recipient_code);
+    case v1::Event::kFundsDisbursed:
+      return visit(data_.index().slot_of_project, event.project_id);
+    case v1::Event::kInvestmentRecorded:
+    case v1::Event::kSaleRecorded:
+      return visit(data_.index().slot_of_region, event.region_code);
+    default:
+      return;
+  }
+}
+
+uint32_t RegionMonths::SlotFor(const FoldEvent& event) const {
+  uint32_t slot = kNotFound;
+  WithRegionKey(event, [&](const auto& map, absl::string_view key) {
+    auto it = map.find(key);
+    if (it != map.end()) slot = it->second;
+  });
+  return slot;
+}
+
+bool RegionMonths::MonthWouldOverflow(const FoldEvent& event) const {
+  const bool reversal = event.payload == v1::Event::kEventReversed;
+  const FoldEvent& folded = reversal ? *event.target : event;
+  if (!IsMoneyEvent(folded.payload)) return false;
+  const uint32_t slot = SlotFor(folded);
+  const std::optional<uint32_t> month = MonthIndex(event.effective_date);
+  if (slot == kNotFound || !month.has_value()) return false;
+  const v1::MonthlyFigures* months = data_.index().slots[slot].months;
+  if (months == nullptr || *month < months->first_month() ||
+      *month - months->first_month() >= static_cast<uint32_t>(months->allocated_fen_size())) {
+    return false;  // a month's first event: one amount, far from int64's bounds
+  }
+  const int at = static_cast<int>(*month - months->first_month());
+  const std::array<int64_t, 4> delta = MoneyDelta(folded, reversal ? -1 : +1);
+  const std::array<const Array*, 4> arrays = {&months->allocated_fen(), &months->disbursed_fen(),
+                                              &months->invested_fen(), &months->sales_fen()};
+  int64_t sum;
+  for (size_t i = 0; i < arrays.size(); ++i) {
+    if (__builtin_add_overflow(arrays[i]->Get(at), delta[i], &sum)) return true;
+  }
+  return false;
+}
+
+absl::Status RegionMonths::ApplyBatch(absl::Span<const FoldEvent* const> events, size_t* failed) {
+  return ApplyStaged<uint32_t>(
+      events, failed,
+      [this](const FoldEvent& event) {
+        WithRegionKey(event, [](const auto& map, absl::string_view key) { map.prefetch(key); });
+      },
+      [this](const FoldEvent& event) {
+        const uint32_t slot = SlotFor(event);
+        if (slot != kNotFound && data_.index().slots[slot].months != nullptr) {
+          PrefetchObject(data_.index().slots[slot].months);
+        }
+        return slot;
+      },
+      [this](const FoldEvent& event, int64_t sign, uint32_t located, absl::string_view date) {
+        return FoldAt(event, sign, located, date);
+      });
+}
+
+absl::Status RegionMonths::Register(const FoldEvent& event) {
+  v1::RegionMonthsState& state = *data_.mutable_state();
+  Index& index = *data_.mutable_index();
+  if (event.payload == v1::Event::kRegionRegistered) {
+    if (index.slot_of_region.contains(event.code)) {
+      return absl::DataLossError(absl::StrCat("event ", event.sequence, " registers region ",
+                                              event.code, " again"));
+    }
+    std::string& code = *state.add_regions();
+    code.assign(event.code.data(), event.code.size());
+    index.slot_of_region.emplace(code, static_cast<uint32_t>(index.slots.size()));
+    index.slots.push_back({code, nullptr});
+    return absl::OkStatus();
+  }
+  const uint32_t slot = index.SlotOf(event.region_code);
+  if (slot == kNotFound) {
+    return absl::DataLossError(absl::StrCat("event ", event.sequence,
+                                            " references unknown region ", event.region_code));
+  }
+  if (index.slot_of_project.contains(event.project_id)) {
+    return absl::DataLossError(absl::StrCat("event ", event.sequence, " registers project ",
+                                            event.project_id, " again"));
+  }
+  v1::ProjectRegion& project = *state.add_project_regions();
+  project.set_project_id(event.project_id.data(), event.project_id.size());
+  project.set_region_code(event.region_code.data(), event.region_code.size());
+  index.slot_of_project.emplace(project.project_id(), slot);
+  return absl::OkStatus();
+}
+
+absl::Status RegionMonths::FoldAt(const FoldEvent& event, int64_t sign, uint32_t located,
+                                  absl::string_view counted_on) {
+  if (event.payload == v1::Event::kRegionRegistered ||
+      event.payload == v1::Event::kProjectRegistered) {
+    return Register(event);
+  }
+  if (!IsMoneyEvent(event.payload)) return absl::OkStatus();
+  // A money event's region, looked up here when ApplyBatch did not find it.
+  const uint32_t slot = located != kNotFound ? located : SlotFor(event);
+  if (slot == kNotFound) {
+    absl::Status unknown;
+    WithRegionKey(event, [&](const auto& map, absl::string_view key) {
+      unknown = absl::DataLossError(absl::StrCat(
+          "event ", event.sequence, " references unknown ",
+          &map == &data_.index().slot_of_project ? "project " : "region ", key));
+    });
+    return unknown;
+  }
+  const std::optional<uint32_t> month = MonthIndex(counted_on);
+  if (!month.has_value()) {
+    return absl::DataLossError(absl::StrCat("event ", event.sequence, " counts on date ",
+                                            counted_on, ", outside the years a ledger admits"));
+  }
+  Index::Slot& at_slot = data_.mutable_index()->slots[slot];
+  if (at_slot.months == nullptr) {
+    at_slot.months = data_.mutable_state()->add_months();
+    at_slot.months->set_region_code(at_slot.code.data(), at_slot.code.size());
+  }
+  const int at = static_cast<int>(ReserveMonth(at_slot.months, *month));
+  const std::array<int64_t, 4> delta = MoneyDelta(event, sign);
+  const std::array<Array*, 4> arrays = MonthArrays(at_slot.months);
+  std::array<int64_t, 4> sums;
+  for (size_t i = 0; i < arrays.size(); ++i) {
+    if (__builtin_add_overflow(arrays[i]->Get(at), delta[i], &sums[i])) {
+      return absl::DataLossError(absl::StrCat("event ", event.sequence,
+                                              " takes a monthly figure of region ", at_slot.code,
+                                              " past 64 bits"));
+    }
+  }
+  for (size_t i = 0; i < arrays.size(); ++i) arrays[i]->Set(at, sums[i]);
+  return absl::OkStatus();
+}
+
+}  // namespace aidledger

@@ -1,0 +1,95 @@
+// RegionMonths: each region's own money figures by effective month
+// (v1::MonthlyFigures), from which GET /v1/series sums a region's subtree.
+// A region's own figures count as in RegionBalances: allocations by
+// recipient_code, investments and sales by region_code, disbursements by
+// their project's region. A change counts in the month it is effective, a
+// reversal in its own month (as an as-of fold counts it), so a region's
+// figures summed through a month are its own figures as of that month's
+// last day.
+//
+// A projection of its own, not a part of RegionBalances, so that the
+// queries that do not read it (every report) neither load nor fold it.
+#ifndef AIDLEDGER_STATE_REGION_MONTHS_H_
+#define AIDLEDGER_STATE_REGION_MONTHS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "aidledger/v1/projections.pb.h"
+#include "base/limits.h"
+#include "state/indexed_state.h"
+#include "state/projection.h"
+
+namespace aidledger {
+
+class RegionMonths final : public Projection {
+ public:
+  static constexpr uint32_t kVersion = 1;
+  static constexpr absl::string_view kName = "region_months";
+
+  // Months are counted as year * 12 + (month - 1); the dates a ledger
+  // admits (limits::kYearMin..kYearMax) span kMonthSpan of them.
+  static constexpr uint32_t kFirstMonth = limits::kYearMin * 12;
+  static constexpr uint32_t kMonthSpan = (limits::kYearMax - limits::kYearMin + 1) * 12;
+  // The month of a date (YYYY-MM-DD, or YYYY-MM) as counted above;
+  // nullopt when it is not one within the years a ledger admits.
+  static std::optional<uint32_t> MonthIndex(absl::string_view date);
+  // "YYYY-MM" of a month so counted.
+  static std::string MonthName(uint32_t month);
+
+  absl::string_view name() const override { return kName; }
+  uint32_t version() const override { return kVersion; }
+  const v1::RegionMonthsState& state() const override { return data_.state(); }
+  absl::Status LoadState(absl::string_view bytes) override { return data_.Load(name(), bytes); }
+  void Reset() override { data_.Reset(); }
+
+  // Whether folding `event` would take a monthly figure of its region past
+  // int64 (validation refuses such an event: the grand totals bound the
+  // net figures, not one month's, which counts reversals of earlier months).
+  bool MonthWouldOverflow(const FoldEvent& event) const;
+
+  absl::Status ApplyBatch(absl::Span<const FoldEvent* const> events, size_t* failed) override;
+
+ protected:
+  absl::Status Fold(const FoldEvent& event, int64_t sign, absl::string_view counted_on) override {
+    return FoldAt(event, sign, kNotFound, counted_on);
+  }
+
+ private:
+  static constexpr uint32_t kNotFound = UINT32_MAX;
+
+  // As in RegionBalances: a slot per registered region (in registration
+  // order), found by one probe of a flat hash map by region or by project.
+  struct Index {
+    absl::Status Rebuild(absl::string_view projection, v1::RegionMonthsState* state);
+    uint32_t SlotOf(absl::string_view code) const;
+
+    struct Slot {
+      absl::string_view code;          // the state's string
+      v1::MonthlyFigures* months;      // nullptr before its first money event
+    };
+    std::vector<Slot> slots;
+    absl::flat_hash_map<std::string, uint32_t> slot_of_region;
+    absl::flat_hash_map<std::string, uint32_t> slot_of_project;  // the project's region
+  };
+
+  // The map and key a money event's region is found by.
+  template <typename Visit>
+  void WithRegionKey(const FoldEvent& event, Visit visit) const;
+  // The slot of a money event's region (kNotFound when not registered, or
+  // for other events).
+  uint32_t SlotFor(const FoldEvent& event) const;
+  absl::Status Register(const FoldEvent& event);
+  // Fold, given the slot ApplyBatch located for `event` (kNotFound: look it up).
+  absl::Status FoldAt(const FoldEvent& event, int64_t sign, uint32_t located,
+                      absl::string_view counted_on);
+
+  IndexedState<v1::RegionMonthsState, Index> data_;
+};
+
+}  // namespace aidledger
+
+#endif  // AIDLEDGER_STATE_REGION_MONTHS_H_
