@@ -1,6 +1,7 @@
 #include "state/region_balances.h"
 
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "base/limits.h"
 
 namespace aidledger {
@@ -27,7 +28,7 @@ void AddFigures(v1::RegionFigures* into, const Delta& delta) {
 
 void RegionBalances::Index::Add(v1::RegionEntry* entry) {
   const uint32_t parent = entry->parent_code().empty() ? kNoParent : SlotOf(entry->parent_code());
-  slot_of_region.emplace(entry->code(), static_cast<uint32_t>(slots.size()));
+  keys.of_region.emplace(entry->code(), static_cast<uint32_t>(slots.size()));
   slots.push_back({entry, entry->mutable_own(), entry->mutable_total(), parent});
 }
 
@@ -35,9 +36,9 @@ absl::Status RegionBalances::Index::Rebuild(absl::string_view projection,
                                             v1::RegionBalancesState* state) {
   // Registration order: a parent before its children, at one level above.
   slots.reserve(state->regions_size());
-  slot_of_region.reserve(state->regions_size());
+  keys.of_region.reserve(state->regions_size());
   for (v1::RegionEntry& entry : *state->mutable_regions()) {
-    if (slot_of_region.contains(entry.code())) {
+    if (keys.of_region.contains(entry.code())) {
       return StateHoldsTwice(projection, "region", entry.code());
     }
     int depth = 0;
@@ -55,24 +56,8 @@ absl::Status RegionBalances::Index::Rebuild(absl::string_view projection,
     }
     Add(&entry);
   }
-  slot_of_project.reserve(state->project_regions_size());
-  for (const v1::ProjectRegion& project : state->project_regions()) {
-    const uint32_t slot = SlotOf(project.region_code());
-    if (slot == kNotFound) {
-      return absl::DataLossError(absl::StrCat(projection, " state holds project ",
-                                              project.project_id(), " in unknown region ",
-                                              project.region_code()));
-    }
-    if (!slot_of_project.emplace(project.project_id(), slot).second) {
-      return StateHoldsTwice(projection, "project", project.project_id());
-    }
-  }
+  RETURN_IF_ERROR(keys.IndexProjects(projection, state->project_regions()));
   return absl::OkStatus();
-}
-
-uint32_t RegionBalances::Index::SlotOf(absl::string_view code) const {
-  auto it = slot_of_region.find(code);
-  return it == slot_of_region.end() ? kNotFound : it->second;
 }
 
 const v1::RegionEntry* RegionBalances::FindRegion(absl::string_view code) const {
@@ -120,32 +105,8 @@ absl::Status RegionBalances::RegisterRegion(const FoldEvent& event) {
   return absl::OkStatus();
 }
 
-template <typename Visit>
-void RegionBalances::WithRegionKey(const FoldEvent& event, Visit visit) const {
-  switch (event.payload) {
-    case v1::Event::kFundsAllocated:
-      return visit(data_.index().slot_of_region, event.recipient_code);
-    case v1::Event::kFundsDisbursed:
-      return visit(data_.index().slot_of_project, event.project_id);
-    case v1::Event::kInvestmentRecorded:
-    case v1::Event::kSaleRecorded:
-      return visit(data_.index().slot_of_region, event.region_code);
-    default:
-      return;
-  }
-}
-
-uint32_t RegionBalances::SlotFor(const FoldEvent& event) const {
-  uint32_t slot = kNotFound;
-  WithRegionKey(event, [&](const auto& map, absl::string_view key) {
-    auto it = map.find(key);
-    if (it != map.end()) slot = it->second;
-  });
-  return slot;
-}
-
 uint32_t RegionBalances::Locate(const FoldEvent& event) const {
-  const uint32_t slot = SlotFor(event);
+  const uint32_t slot = data_.index().keys.SlotFor(event);
   if (slot != kNotFound) {
     PrefetchObject(data_.index().slots[slot].own);
     PrefetchObject(data_.index().slots[slot].total);
@@ -157,7 +118,7 @@ absl::Status RegionBalances::ApplyBatch(absl::Span<const FoldEvent* const> event
   return ApplyStaged<uint32_t>(
       events, failed,
       [this](const FoldEvent& event) {
-        WithRegionKey(event, [](const auto& map, absl::string_view key) { map.prefetch(key); });
+        data_.index().keys.Prefetch(event);
       },
       [this](const FoldEvent& event) { return Locate(event); },
       [this](const FoldEvent& event, int64_t sign, uint32_t located, absl::string_view) {
@@ -168,21 +129,21 @@ absl::Status RegionBalances::ApplyBatch(absl::Span<const FoldEvent* const> event
 absl::Status RegionBalances::FoldAt(const FoldEvent& event, int64_t sign, uint32_t located) {
   Delta delta;
   // A money event's region, looked up here when Locate did not find it.
-  uint32_t slot = located != kNotFound ? located : SlotFor(event);
+  uint32_t slot = located != kNotFound ? located : data_.index().keys.SlotFor(event);
   switch (event.payload) {
     case v1::Event::kRegionRegistered:
       return RegisterRegion(event);
     case v1::Event::kProjectRegistered: {
       slot = data_.index().SlotOf(event.region_code);
       if (slot == kNotFound) return Unknown(event, "region", event.region_code);
-      if (data_.index().slot_of_project.contains(event.project_id)) {
+      if (data_.index().keys.of_project.contains(event.project_id)) {
         return absl::DataLossError(absl::StrCat("event ", event.sequence, " registers project ",
                                                 event.project_id, " again"));
       }
       v1::ProjectRegion& project = *data_.mutable_state()->add_project_regions();
       project.set_project_id(event.project_id.data(), event.project_id.size());
       project.set_region_code(event.region_code.data(), event.region_code.size());
-      data_.mutable_index()->slot_of_project.emplace(project.project_id(), slot);
+      data_.mutable_index()->keys.of_project.emplace(project.project_id(), slot);
       delta.projects = 1;
       AddToRegion(slot, delta);
       return absl::OkStatus();

@@ -13,6 +13,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "aidledger/v1/projections.pb.h"
 #include "state/indexed_state.h"
+#include "state/receiving_region.h"
 #include "state/projection.h"
 
 namespace aidledger {
@@ -47,7 +48,7 @@ class RegionBalances final : public Projection {
     int64_t allocated = 0, disbursed = 0, balance = 0, invested = 0, sales = 0, projects = 0;
   };
   static constexpr uint32_t kNoParent = UINT32_MAX;
-  static constexpr uint32_t kNotFound = UINT32_MAX;
+  static constexpr uint32_t kNotFound = ReceivingRegionSlots::kNotFound;
 
   // The fold's index over the state: every lookup of a fold step is one
   // probe of a flat hash map instead of a walk of protobuf maps keyed by
@@ -65,23 +66,17 @@ class RegionBalances final : public Projection {
     absl::Status Rebuild(absl::string_view projection, v1::RegionBalancesState* state);
     // Adds the region of `entry` (in the state, its parent indexed).
     void Add(v1::RegionEntry* entry);
-    uint32_t SlotOf(absl::string_view code) const;
+    uint32_t SlotOf(absl::string_view code) const { return keys.SlotOf(code); }
 
     std::vector<Slot> slots;
-    absl::flat_hash_map<std::string, uint32_t> slot_of_region;
-    absl::flat_hash_map<std::string, uint32_t> slot_of_project;  // the project's region
+    ReceivingRegionSlots keys;  // slots by region code and by project
   };
 
   // Adds `delta` to the own figures of the region in `slot` and to the
   // totals of it and of every ancestor.
   void AddToRegion(uint32_t slot, const Delta& delta);
   absl::Status RegisterRegion(const FoldEvent& event);
-  // The map and key a money event's region is found by.
-  template <typename Visit>
-  void WithRegionKey(const FoldEvent& event, Visit visit) const;
-  // The slot of a money event's region (kNotFound when not registered, or
-  // for other events); Locate also prefetches its figures.
-  uint32_t SlotFor(const FoldEvent& event) const;
+  // The slot of a money event's region, and prefetches its figures.
   uint32_t Locate(const FoldEvent& event) const;
   // Fold, given the slot Locate found for `event` (kNotFound: look it up).
   absl::Status FoldAt(const FoldEvent& event, int64_t sign, uint32_t located);

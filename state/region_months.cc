@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 
 namespace aidledger {
 namespace {
@@ -87,33 +88,17 @@ std::string RegionMonths::MonthName(uint32_t month) {
   return absl::StrCat(month / 12, in_year < 10 ? "-0" : "-", in_year);
 }
 
-uint32_t RegionMonths::Index::SlotOf(absl::string_view code) const {
-  auto it = slot_of_region.find(code);
-  return it == slot_of_region.end() ? kNotFound : it->second;
-}
-
 absl::Status RegionMonths::Index::Rebuild(absl::string_view projection,
                                           v1::RegionMonthsState* state) {
   slots.reserve(state->regions_size());
-  slot_of_region.reserve(state->regions_size());
+  keys.of_region.reserve(state->regions_size());
   for (const std::string& code : state->regions()) {
-    if (!slot_of_region.emplace(code, static_cast<uint32_t>(slots.size())).second) {
+    if (!keys.of_region.emplace(code, static_cast<uint32_t>(slots.size())).second) {
       return StateHoldsTwice(projection, "region", code);
     }
     slots.push_back({code, nullptr});
   }
-  slot_of_project.reserve(state->project_regions_size());
-  for (const v1::ProjectRegion& project : state->project_regions()) {
-    const uint32_t slot = SlotOf(project.region_code());
-    if (slot == kNotFound) {
-      return absl::DataLossError(absl::StrCat(projection, " state holds project ",
-                                              project.project_id(), " in unknown region ",
-                                              project.region_code()));
-    }
-    if (!slot_of_project.emplace(project.project_id(), slot).second) {
-      return StateHoldsTwice(projection, "project", project.project_id());
-    }
-  }
+  RETURN_IF_ERROR(keys.IndexProjects(projection, state->project_regions()));
   for (v1::MonthlyFigures& months : *state->mutable_months()) {
     const uint32_t slot = SlotOf(months.region_code());
     if (slot == kNotFound) {
@@ -137,35 +122,11 @@ absl::Status RegionMonths::Index::Rebuild(absl::string_view projection,
   return absl::OkStatus();
 }
 
-template <typename Visit>
-void RegionMonths::WithRegionKey(const FoldEvent& event, Visit visit) const {
-  switch (event.payload) {
-    case v1::Event::kFundsAllocated:
-      return visit(data_.index().slot_of_region, event.recipient_code);
-    case v1::Event::kFundsDisbursed:
-      return visit(data_.index().slot_of_project, event.project_id);
-    case v1::Event::kInvestmentRecorded:
-    case v1::Event::kSaleRecorded:
-      return visit(data_.index().slot_of_region, event.region_code);
-    default:
-      return;
-  }
-}
-
-uint32_t RegionMonths::SlotFor(const FoldEvent& event) const {
-  uint32_t slot = kNotFound;
-  WithRegionKey(event, [&](const auto& map, absl::string_view key) {
-    auto it = map.find(key);
-    if (it != map.end()) slot = it->second;
-  });
-  return slot;
-}
-
 bool RegionMonths::MonthWouldOverflow(const FoldEvent& event) const {
   const bool reversal = event.payload == v1::Event::kEventReversed;
   const FoldEvent& folded = reversal ? *event.target : event;
   if (!IsMoneyEvent(folded.payload)) return false;
-  const uint32_t slot = SlotFor(folded);
+  const uint32_t slot = data_.index().keys.SlotFor(folded);
   const std::optional<uint32_t> month = MonthIndex(event.effective_date);
   if (slot == kNotFound || !month.has_value()) return false;
   const v1::MonthlyFigures* months = data_.index().slots[slot].months;
@@ -188,10 +149,10 @@ absl::Status RegionMonths::ApplyBatch(absl::Span<const FoldEvent* const> events,
   return ApplyStaged<uint32_t>(
       events, failed,
       [this](const FoldEvent& event) {
-        WithRegionKey(event, [](const auto& map, absl::string_view key) { map.prefetch(key); });
+        data_.index().keys.Prefetch(event);
       },
       [this](const FoldEvent& event) {
-        const uint32_t slot = SlotFor(event);
+        const uint32_t slot = data_.index().keys.SlotFor(event);
         if (slot != kNotFound && data_.index().slots[slot].months != nullptr) {
           PrefetchObject(data_.index().slots[slot].months);
         }
@@ -206,13 +167,13 @@ absl::Status RegionMonths::Register(const FoldEvent& event) {
   v1::RegionMonthsState& state = *data_.mutable_state();
   Index& index = *data_.mutable_index();
   if (event.payload == v1::Event::kRegionRegistered) {
-    if (index.slot_of_region.contains(event.code)) {
+    if (index.keys.of_region.contains(event.code)) {
       return absl::DataLossError(absl::StrCat("event ", event.sequence, " registers region ",
                                               event.code, " again"));
     }
     std::string& code = *state.add_regions();
     code.assign(event.code.data(), event.code.size());
-    index.slot_of_region.emplace(code, static_cast<uint32_t>(index.slots.size()));
+    index.keys.of_region.emplace(code, static_cast<uint32_t>(index.slots.size()));
     index.slots.push_back({code, nullptr});
     return absl::OkStatus();
   }
@@ -221,14 +182,14 @@ absl::Status RegionMonths::Register(const FoldEvent& event) {
     return absl::DataLossError(absl::StrCat("event ", event.sequence,
                                             " references unknown region ", event.region_code));
   }
-  if (index.slot_of_project.contains(event.project_id)) {
+  if (index.keys.of_project.contains(event.project_id)) {
     return absl::DataLossError(absl::StrCat("event ", event.sequence, " registers project ",
                                             event.project_id, " again"));
   }
   v1::ProjectRegion& project = *state.add_project_regions();
   project.set_project_id(event.project_id.data(), event.project_id.size());
   project.set_region_code(event.region_code.data(), event.region_code.size());
-  index.slot_of_project.emplace(project.project_id(), slot);
+  index.keys.of_project.emplace(project.project_id(), slot);
   return absl::OkStatus();
 }
 
@@ -240,16 +201,8 @@ absl::Status RegionMonths::FoldAt(const FoldEvent& event, int64_t sign, uint32_t
   }
   if (!IsMoneyEvent(event.payload)) return absl::OkStatus();
   // A money event's region, looked up here when ApplyBatch did not find it.
-  const uint32_t slot = located != kNotFound ? located : SlotFor(event);
-  if (slot == kNotFound) {
-    absl::Status unknown;
-    WithRegionKey(event, [&](const auto& map, absl::string_view key) {
-      unknown = absl::DataLossError(absl::StrCat(
-          "event ", event.sequence, " references unknown ",
-          &map == &data_.index().slot_of_project ? "project " : "region ", key));
-    });
-    return unknown;
-  }
+  const uint32_t slot = located != kNotFound ? located : data_.index().keys.SlotFor(event);
+  if (slot == kNotFound) return data_.index().keys.Unknown(event);
   const std::optional<uint32_t> month = MonthIndex(counted_on);
   if (!month.has_value()) {
     return absl::DataLossError(absl::StrCat("event ", event.sequence, " counts on date ",

@@ -21,6 +21,7 @@
 #include "aidledger/v1/projections.pb.h"
 #include "base/limits.h"
 #include "state/indexed_state.h"
+#include "state/receiving_region.h"
 #include "state/projection.h"
 
 namespace aidledger {
@@ -59,29 +60,22 @@ class RegionMonths final : public Projection {
   }
 
  private:
-  static constexpr uint32_t kNotFound = UINT32_MAX;
+  static constexpr uint32_t kNotFound = ReceivingRegionSlots::kNotFound;
 
   // As in RegionBalances: a slot per registered region (in registration
   // order), found by one probe of a flat hash map by region or by project.
   struct Index {
     absl::Status Rebuild(absl::string_view projection, v1::RegionMonthsState* state);
-    uint32_t SlotOf(absl::string_view code) const;
+    uint32_t SlotOf(absl::string_view code) const { return keys.SlotOf(code); }
 
     struct Slot {
       absl::string_view code;          // the state's string
       v1::MonthlyFigures* months;      // nullptr before its first money event
     };
     std::vector<Slot> slots;
-    absl::flat_hash_map<std::string, uint32_t> slot_of_region;
-    absl::flat_hash_map<std::string, uint32_t> slot_of_project;  // the project's region
+    ReceivingRegionSlots keys;  // slots by region code and by project
   };
 
-  // The map and key a money event's region is found by.
-  template <typename Visit>
-  void WithRegionKey(const FoldEvent& event, Visit visit) const;
-  // The slot of a money event's region (kNotFound when not registered, or
-  // for other events).
-  uint32_t SlotFor(const FoldEvent& event) const;
   absl::Status Register(const FoldEvent& event);
   // Fold, given the slot ApplyBatch located for `event` (kNotFound: look it up).
   absl::Status FoldAt(const FoldEvent& event, int64_t sign, uint32_t located,
