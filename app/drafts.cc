@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "base/fields.h"
 #include "base/amount.h"
 #include "base/errors.h"
 #include "base/limits.h"
@@ -74,7 +75,7 @@ absl::Status FillPayload(const std::string& type, Fields& f, v1::Event* event) {
       ASSIGN_OR_RETURN(v1::Program value, ParseProgram(program));
       p.set_program(value);
     }
-    p.set_since(f.Get("since"));
+    p.set_since(NormalizeDate(f.Get("since")));
   } else if (payload == v1::Event::kProjectRegistered) {
     v1::ProjectRegistered& p = *event->mutable_project_registered();
     p.set_project_id(f.Get("project_id"));
@@ -252,7 +253,7 @@ absl::Status FillDraftFromFields(const std::string& type, const FieldMap& fields
                                  v1::Event* event) {
   Fields f(fields);
   event->set_event_id(f.Get("event_id"));
-  event->set_effective_date(f.Get("effective_date"));
+  event->set_effective_date(NormalizeDate(f.Get("effective_date")));
   event->set_memo(f.Get("memo"));
   RETURN_IF_ERROR(FillPayload(type, f, event));
   return f.CheckAllUsed();

@@ -6,7 +6,9 @@
 #include "absl/strings/strip.h"
 #include "absl/strings/ascii.h"
 #include "base/errors.h"
+#include "base/fields.h"
 #include "base/limits.h"
+#include "base/status_macros.h"
 
 namespace aidledger {
 namespace {
@@ -45,18 +47,33 @@ bool IntegerDigits(absl::string_view part, std::string* digits) {
   return true;
 }
 
+// `original` with full-width digits and separators (１２３，４５６．７８) in
+// their ASCII forms, or the rejection of a text too long. A full-width
+// character is three bytes in UTF-8, so the text may be three times the
+// limit before that.
+absl::StatusOr<std::string> AmountText(absl::string_view original, absl::string_view field) {
+  if (original.size() > 3 * limits::kAmountTextBytesMax) {
+    return Bad(field, original.substr(0, 24), "is longer than 64 bytes");
+  }
+  std::string text = NormalizeFullwidth(original);
+  if (text.size() > limits::kAmountTextBytesMax) {
+    return Bad(field, absl::string_view(text).substr(0, 24), "is longer than 64 bytes");
+  }
+  return text;
+}
+
 }  // namespace
 
-absl::StatusOr<int64_t> ParseAmountFen(absl::string_view text,
+absl::StatusOr<int64_t> ParseAmountFen(absl::string_view original,
                                        absl::string_view field) {
-  if (text.size() > limits::kAmountTextBytesMax) {
-    return Bad(field, text.substr(0, 24), "is longer than 64 bytes");
-  }
+  ASSIGN_OR_RETURN(const std::string text, AmountText(original, field));
   absl::string_view rest = absl::StripAsciiWhitespace(text);
-  if (rest.empty()) return Bad(field, text, "is empty");
+  if (rest.empty()) return Bad(field, original, "is empty");
   if (!absl::ConsumePrefix(&rest, kYuanSign)) {
     absl::ConsumePrefix(&rest, kFullwidthYuanSign);
   }
+  rest = absl::StripLeadingAsciiWhitespace(rest);  // "￥ 1,234.56"
+
   absl::ConsumeSuffix(&rest, kYuan);
   // The decimal places down to one fen: 2 for yuan, 4 more for 万 (10^4
   // yuan), 8 more for 亿 (10^8 yuan).
@@ -66,9 +83,9 @@ absl::StatusOr<int64_t> ParseAmountFen(absl::string_view text,
   } else if (absl::ConsumeSuffix(&rest, kYi)) {
     fraction_digits_max = 10;
   }
-  if (rest.empty()) return Bad(field, text, "has no digits");
+  if (rest.empty()) return Bad(field, original, "has no digits");
   if (rest.front() == '-' || rest.front() == '+') {
-    return Bad(field, text, "must be a positive number without a sign");
+    return Bad(field, original, "must be a positive number without a sign");
   }
   absl::string_view int_part = rest;
   absl::string_view frac_part;
@@ -80,20 +97,20 @@ absl::StatusOr<int64_t> ParseAmountFen(absl::string_view text,
   }
   std::string digits;
   if (!IntegerDigits(int_part, &digits)) {
-    return Bad(field, text, "is not a number like 1234.56, 1,234.56 or 9238万");
+    return Bad(field, original, "is not a number like 1234.56, 1,234.56 or 9238万");
   }
   if (has_point && frac_part.empty()) {
-    return Bad(field, text, "has a decimal point without digits after it");
+    return Bad(field, original, "has a decimal point without digits after it");
   }
   for (char c : frac_part) {
     if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) {
-      return Bad(field, text, "is not a number like 1234.56, 1,234.56 or 9238万");
+      return Bad(field, original, "is not a number like 1234.56, 1,234.56 or 9238万");
     }
   }
   // Trailing zeros do not add precision; anything else past the fen does.
   while (!frac_part.empty() && frac_part.back() == '0') frac_part.remove_suffix(1);
   if (static_cast<int>(frac_part.size()) > fraction_digits_max) {
-    return Bad(field, text, "is more precise than one fen (0.01 yuan)");
+    return Bad(field, original, "is more precise than one fen (0.01 yuan)");
   }
   // value_fen = (int_digits . frac_digits) * 10^fraction_digits_max, in integers.
   std::string fen_digits = digits;
@@ -104,10 +121,10 @@ absl::StatusOr<int64_t> ParseAmountFen(absl::string_view text,
   for (char c : fen_digits) {
     if (__builtin_mul_overflow(value, int64_t{10}, &value) ||
         __builtin_add_overflow(value, int64_t{c - '0'}, &value)) {
-      return Bad(field, text, "is too large for a 64-bit fen amount");
+      return Bad(field, original, "is too large for a 64-bit fen amount");
     }
   }
-  if (value == 0) return Bad(field, text, "must be greater than zero");
+  if (value == 0) return Bad(field, original, "must be greater than zero");
   return value;
 }
 

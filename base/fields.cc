@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
 #include "base/errors.h"
 #include "base/limits.h"
 
@@ -39,18 +40,79 @@ std::string Quoted(absl::string_view text) {
 
 }  // namespace
 
+std::string NormalizeFullwidth(absl::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  while (!text.empty()) {
+    const auto [point, length] = DecodeUtf8(text);
+    if (length == 0) {  // not UTF-8: kept byte for byte, for the checks to refuse
+      out.push_back(text.front());
+      text.remove_prefix(1);
+      continue;
+    }
+    if (point >= 0xFF10 && point <= 0xFF19) {
+      out.push_back(static_cast<char>('0' + (point - 0xFF10)));
+    } else if (point == 0xFF0C || point == 0xFF0E || point == 0xFF0D || point == 0xFF0F) {
+      out.push_back(static_cast<char>(point - 0xFF00 + 0x20));  // ， ． － ／
+    } else if (point == 0x3000) {
+      out.push_back(' ');  // the ideographic space
+    } else {
+      out.append(text.data(), length);
+    }
+    text.remove_prefix(length);
+  }
+  return out;
+}
+
+std::string NormalizeDate(absl::string_view text) {
+  const std::string ascii = NormalizeFullwidth(text);
+  absl::string_view rest = absl::StripAsciiWhitespace(ascii);
+  // YEAR SEP MONTH SEP DAY [END]: one separator used twice, or 年 月 日.
+  constexpr absl::string_view kYear = "\xE5\xB9\xB4", kMonth = "\xE6\x9C\x88", kDay = "\xE6\x97\xA5";
+  auto digits = [&](size_t min, size_t max, std::string* into) {
+    size_t n = 0;
+    while (n < rest.size() && n < max && absl::ascii_isdigit(static_cast<unsigned char>(rest[n]))) ++n;
+    if (n < min || (n < rest.size() && absl::ascii_isdigit(static_cast<unsigned char>(rest[n])))) {
+      return false;
+    }
+    into->assign(rest.data(), n);
+    rest.remove_prefix(n);
+    return true;
+  };
+  std::string year, month, day;
+  if (!digits(4, 4, &year)) return std::string(text);
+  bool chinese = false;
+  char separator = 0;
+  if (absl::ConsumePrefix(&rest, kYear)) {
+    chinese = true;
+  } else if (!rest.empty() && (rest[0] == '-' || rest[0] == '/' || rest[0] == '.')) {
+    separator = rest[0];
+    rest.remove_prefix(1);
+  } else {
+    return std::string(text);
+  }
+  if (!digits(1, 2, &month)) return std::string(text);
+  if (chinese ? !absl::ConsumePrefix(&rest, kMonth)
+              : !absl::ConsumePrefix(&rest, absl::string_view(&separator, 1))) {
+    return std::string(text);
+  }
+  if (!digits(1, 2, &day)) return std::string(text);
+  if (chinese && !absl::ConsumePrefix(&rest, kDay)) return std::string(text);
+  if (!rest.empty()) return std::string(text);
+  return absl::StrCat(year, month.size() == 1 ? "-0" : "-", month, day.size() == 1 ? "-0" : "-",
+                      day);
+}
+
 absl::Status CheckDate(absl::string_view text, absl::string_view field) {
   auto bad = [&](absl::string_view why) {
     return Rejected(v1::DATE_INVALID, field,
                     absl::StrCat(why, " (got ", Quoted(text), ")"));
   };
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-') {
-    return bad("must be a date YYYY-MM-DD");
-  }
+  constexpr absl::string_view kForms =
+      "must be a date like 2024-03-05, 2024-3-5, 2024/3/5, 2024.3.5 or 2024年3月5日";
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return bad(kForms);
   for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
-    if (!absl::ascii_isdigit(static_cast<unsigned char>(text[i]))) {
-      return bad("must be a date YYYY-MM-DD");
-    }
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(text[i]))) return bad(kForms);
   }
   auto number = [&](size_t pos, size_t len) {
     int value = 0;

@@ -18,6 +18,17 @@ namespace aidledger {
 // year in [limits::kYearMin, limits::kYearMax].
 absl::Status CheckDate(absl::string_view text, absl::string_view field);
 
+// A date as a clerk types it, in canonical form: "2024-03-05" for
+// 2024-03-05, 2024-3-5, 2024/3/5, 2024.3.5 and 2024年3月5日 (full-width digits
+// and surrounding spaces allowed). Anything else comes back as it was, for
+// CheckDate to refuse (the month and day are not checked here).
+std::string NormalizeDate(absl::string_view text);
+
+// `text` with full-width digits and the full-width comma, full stop,
+// hyphen, slash and space (as a Chinese input method types them) turned
+// into their ASCII forms; nothing else changes.
+std::string NormalizeFullwidth(absl::string_view text);
+
 // Today's date in China Standard Time (UTC+8), as "YYYY-MM-DD".
 std::string DateInChina(absl::Time now);
 

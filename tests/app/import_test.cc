@@ -104,6 +104,46 @@ TEST_F(ImportTest, AnUnreadableRowAfterTheFailingBatchIsNeverReached) {
   EXPECT_EQ(ledger_->head().sequence, head + 30);
 }
 
+// A clerk's forms (full-width digits and separators as a Chinese input
+// method types them, dates as 2024/3/5, 2024.3.5 or 2024年3月5日) are the
+// same events as the canonical file: importing the canonical file after
+// them finds every row a repeat with the same content, none a conflict.
+TEST_F(ImportTest, AClerksNumbersAndDatesImportAsTheCanonicalEvents) {
+  AddQingdaoBasics();
+  const std::string clerk = Write(
+      "clerk.csv",
+      "type,event_id,effective_date,helper_code,recipient_code,region_code,amount\n"
+      "allocation,c-1,2023/3/5,370200,621100,,１２３，４５６．７８\n"
+      "sale,c-2,2023.12.1,,,621102,￥\u3000９２３８万\n"
+      "sale,c-3,2023年3月5日,,,621102, 42 \n"
+      "sale,c-4,２０２３－０３－０６,,,621102,0.5\n");
+  const std::string canonical = Write(
+      "canonical.csv",
+      "type,event_id,effective_date,helper_code,recipient_code,region_code,amount\n"
+      "allocation,c-1,2023-03-05,370200,621100,,123456.78\n"
+      "sale,c-2,2023-12-01,,,621102,92380000\n"
+      "sale,c-3,2023-03-05,,,621102,42\n"
+      "sale,c-4,2023-03-06,,,621102,0.50\n");
+  absl::StatusOr<app::ImportReport> first = Import(clerk);
+  ASSERT_THAT(first, IsOk());
+  EXPECT_EQ(first->appended, 4u) << (first->errors.empty() ? "" : first->errors[0]);
+  absl::StatusOr<app::ImportReport> again = Import(canonical);
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(again->duplicates, 4u) << (again->errors.empty() ? "" : again->errors[0]);
+  EXPECT_EQ(again->rejected, 0u);
+  EXPECT_EQ(ledger_->books().regions.FindRegion("621102")->own().sales_fen(), 9'238'004'250LL);
+  // A date in none of the forms is refused naming them, with its line.
+  const std::string odd = Write("odd.csv",
+                                "type,event_id,effective_date,region_code,amount\n"
+                                "sale,c-5,5/3/2023,621102,1\n");
+  absl::StatusOr<app::ImportReport> refused = Import(odd);
+  ASSERT_THAT(refused, IsOk());
+  ASSERT_EQ(refused->errors.size(), 1u);
+  EXPECT_EQ(refused->errors[0],
+            odd + ":2: effective_date: must be a date like 2024-03-05, 2024-3-5, 2024/3/5, "
+                  "2024.3.5 or 2024年3月5日 (got \"5/3/2023\")");
+}
+
 TEST_F(ImportTest, ADryRunWritesNothing) {
   AddQingdaoBasics();
   const uint64_t head = ledger_->head().sequence;

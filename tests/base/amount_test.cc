@@ -32,6 +32,14 @@ TEST(ParseAmountFen, AcceptsTheFormsPeopleWrite) {
       {"1,234,567", 123'456'700},
       {"  42  ", 4200},
       {"92,233,720,368,547,758.07", 9'223'372'036'854'775'807LL},
+      // As a Chinese input method types them: full-width digits, comma,
+      // full stop and spaces.
+      {"１２３，４５６．７８", 12'345'678},
+      {"￥１２３，４５６．７８", 12'345'678},
+      {"¥ 1,234.56", 123456},
+      {"\u3000１２３４\u3000", 123'400},
+      {"９２３８万", 9'238'000'000LL},
+      {"１，０００，０００，０００，０００．００", 100'000'000'000'000LL},
   };
   for (const ValidCase& c : cases) {
     absl::StatusOr<int64_t> fen = ParseAmountFen(c.text);
@@ -70,7 +78,8 @@ TEST(ParseAmountFen, RejectsEverythingElseQuotingTheText) {
       {"¥", "has no digits"},
       {"12美元", "is not a number"},
       {"1.2.3", "is not a number"},
-      {"１２３", "is not a number"},  // fullwidth digits are not accepted
+      {"１２３４．５６７", "more precise than one fen"},  // quoted as typed
+      {"１２，３４", "is not a number"},
   };
   for (const InvalidCase& c : cases) {
     absl::StatusOr<int64_t> fen = ParseAmountFen(c.text);
@@ -89,6 +98,9 @@ TEST(ParseAmountFen, NamesTheField) {
 TEST(ParseAmountFen, RejectsOverlongText) {
   EXPECT_THAT(ParseAmountFen(std::string(100, '1')),
               RejectedWith(v1::AMOUNT_INVALID, "longer than 64 bytes"));
+  std::string fullwidth;
+  for (int i = 0; i < 65; ++i) fullwidth += "１";
+  EXPECT_THAT(ParseAmountFen(fullwidth), RejectedWith(v1::AMOUNT_INVALID, "longer than 64 bytes"));
 }
 
 TEST(FormatFen, PrintsYuanWithSeparatorsAndExactUnits) {

@@ -10,6 +10,9 @@ namespace {
 using testing::IsOk;
 using testing::RejectedWith;
 
+constexpr char kForms[] =
+    "must be a date like 2024-03-05, 2024-3-5, 2024/3/5, 2024.3.5 or 2024年3月5日";
+
 TEST(CheckDate, AcceptsRealDatesOnly) {
   for (const char* good : {"2023-01-31", "2024-02-29", "2000-02-29", "1949-10-01", "2199-12-31"}) {
     EXPECT_THAT(CheckDate(good, "effective_date"), IsOk()) << good;
@@ -18,10 +21,10 @@ TEST(CheckDate, AcceptsRealDatesOnly) {
       {"2023-02-29", "no such day"}, {"1900-02-29", "year must be"},
       {"2023-02-30", "no such day"}, {"2023-04-31", "no such day"},
       {"2023-13-01", "month must be"}, {"2023-00-10", "month must be"},
-      {"2023-01-00", "no such day"}, {"2023-1-01", "YYYY-MM-DD"},
-      {"20230101", "YYYY-MM-DD"},    {"2023/01/01", "YYYY-MM-DD"},
-      {"", "YYYY-MM-DD"},            {"1800-01-01", "year must be"},
-      {"2023-01-01T00:00", "YYYY-MM-DD"}, {"abcd-ef-gh", "YYYY-MM-DD"},
+      {"2023-01-00", "no such day"}, {"2023-1-01", kForms},
+      {"20230101", kForms},    {"2023/01/01", kForms},
+      {"", kForms},            {"1800-01-01", "year must be"},
+      {"2023-01-01T00:00", kForms}, {"abcd-ef-gh", kForms},
   };
   for (const auto& [text, why] : bad) {
     EXPECT_THAT(CheckDate(text, "effective_date"),
@@ -29,6 +32,35 @@ TEST(CheckDate, AcceptsRealDatesOnly) {
         << text;
     EXPECT_THAT(CheckDate(text, "x"), RejectedWith(v1::DATE_INVALID, why)) << text;
   }
+}
+
+// The forms a clerk types become the canonical date; anything else comes
+// back as it was, for CheckDate to refuse naming the forms.
+TEST(NormalizeDate, ReadsTheFormsClerksTypeAndNothingElse) {
+  const std::pair<const char*, const char*> read[] = {
+      {"2024-03-05", "2024-03-05"}, {"2024-3-5", "2024-03-05"},   {"2024/3/5", "2024-03-05"},
+      {"2024.3.5", "2024-03-05"},   {"2024年3月5日", "2024-03-05"}, {"2024年12月31日", "2024-12-31"},
+      {" 2024/03/05 ", "2024-03-05"}, {"２０２４／３／５", "2024-03-05"},
+      {"\u30002024.12.1\u3000", "2024-12-01"},
+      // Shaped like a date: the month and day are CheckDate's to refuse.
+      {"2024-13-40", "2024-13-40"},
+  };
+  for (const auto& [text, date] : read) EXPECT_EQ(NormalizeDate(text), date) << text;
+  for (const char* kept : {"", "20240305", "2024-3/5", "2024/3", "2024年3月5", "2024年3月5日x",
+                           "24-3-5", "2024-003-5", "2024-3-5-", "2024--3-5", "5/3/2024",
+                           "2024-3-5 10:00", "\xff"}) {
+    EXPECT_EQ(NormalizeDate(kept), kept) << kept;
+    if (*kept != '\0') {
+      EXPECT_THAT(CheckDate(NormalizeDate(kept), "x"), RejectedWith(v1::DATE_INVALID, "x: "))
+          << kept;
+    }
+  }
+}
+
+TEST(NormalizeFullwidth, TurnsOnlyDigitsAndSeparatorsIntoAscii) {
+  EXPECT_EQ(NormalizeFullwidth("０１２３４５６７８９，．－／\u3000"), "0123456789,.-/ ");
+  EXPECT_EQ(NormalizeFullwidth("青岛市１２号Ａ"), "青岛市12号Ａ");
+  EXPECT_EQ(NormalizeFullwidth("\xff１"), "\xff" "1");  // not UTF-8: kept for the checks to refuse
 }
 
 TEST(DateInChina, IsUtcPlusEight) {
