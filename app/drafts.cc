@@ -165,6 +165,30 @@ const char* const kCsvFieldColumns[22] = {
     "project_id", "region_code", "category",     "budget",      "amount",
     "source",  "fiscal_year", "enterprise",    "channel",     "reversed_event_id",
     "reason",  "memo"};
+const std::pair<const char*, const char*> kCsvChineseColumns[22] = {
+    {"类型", "type"},
+    {"事件编号", "event_id"},
+    {"生效日期", "effective_date"},
+    {"地区代码", "code"},
+    {"地区名称", "name"},
+    {"上级地区代码", "parent_code"},
+    {"帮扶方代码", "helper_code"},
+    {"受援方代码", "recipient_code"},
+    {"协作类型", "program"},
+    {"结对起始日期", "since"},
+    {"项目编号", "project_id"},
+    {"项目所在地区代码", "region_code"},
+    {"项目类别", "category"},
+    {"预算", "budget"},
+    {"金额", "amount"},
+    {"资金来源", "source"},
+    {"财政年度", "fiscal_year"},
+    {"企业名称", "enterprise"},
+    {"销售渠道", "channel"},
+    {"冲销事件编号", "reversed_event_id"},
+    {"冲销原因", "reason"},
+    {"备注", "memo"},
+};
 const char* const kCsvExportOnlyColumns[5] = {"seq", "recorded_at", "actor", "hash", "prev_hash"};
 
 namespace {

@@ -4,7 +4,9 @@
 #include <fstream>
 #include <future>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
@@ -53,9 +55,38 @@ bool IsExportOnly(const std::string& column) {
   return false;
 }
 
+// `text` without the spaces around it, ASCII or ideographic (U+3000).
+absl::string_view TrimCell(absl::string_view text) {
+  constexpr absl::string_view kIdeographicSpace = "\xE3\x80\x80";
+  while (true) {
+    const absl::string_view before = text;
+    text = absl::StripAsciiWhitespace(text);
+    absl::ConsumePrefix(&text, kIdeographicSpace);
+    absl::ConsumeSuffix(&text, kIdeographicSpace);
+    if (text == before) return text;
+  }
+}
+
+// The field a header cell names: its field name in any case, or its
+// Chinese name (kCsvChineseColumns); "" when it names none.
+std::string ColumnField(absl::string_view cell) {
+  const std::string lower = absl::AsciiStrToLower(cell);
+  for (const char* name : kCsvFieldColumns) {
+    if (lower == name) return lower;
+  }
+  for (const char* name : kCsvExportOnlyColumns) {
+    if (lower == name) return lower;
+  }
+  for (const auto& [chinese, name] : kCsvChineseColumns) {
+    if (cell == chinese) return name;
+  }
+  return "";
+}
+
 class CsvSource : public RowSource {
  public:
-  CsvSource(std::istream* in, std::string path) : reader_(in), path_(std::move(path)) {}
+  CsvSource(std::istream* in, std::string path, std::vector<std::string> ignore)
+      : reader_(in), path_(std::move(path)), ignore_(std::move(ignore)) {}
 
   absl::StatusOr<bool> Next(v1::Event* draft, Row* row) override {
     std::vector<std::string>& fields = fields_;
@@ -63,22 +94,19 @@ class CsvSource : public RowSource {
       ASSIGN_OR_RETURN(bool any, reader_.Next(&fields));
       if (!any) return false;
       if (!IsValidUtf8(reader_.raw())) return NotUtf8(path_, reader_.record_line());
-      for (std::string& name : fields) {
-        header_.push_back(std::string(absl::StripAsciiWhitespace(name)));
-      }
-      if (std::find(header_.begin(), header_.end(), "type") == header_.end()) {
-        return Rejected(v1::FIELD_MISSING, absl::StrCat(path_, ":", reader_.record_line()),
-                        "the header row has no `type` column");
-      }
-      // One entry of `map_` per field column, reused by every row: every
-      // row has every column, so each row overwrites every value.
-      for (const std::string& name : header_) {
-        columns_.push_back(name == "type" || IsExportOnly(name)
-                               ? map_.end()
-                               : map_.emplace(name, std::string()).first);
+      RETURN_IF_ERROR(ReadHeader(fields));
+    }
+    absl::StatusOr<bool> any;
+    while (true) {
+      any = reader_.Next(&fields);
+      if (!any.ok() || !*any) break;
+      if (!IsValidUtf8(reader_.raw())) return NotUtf8(path_, reader_.record_line());
+      // A row of empty cells (",,,," at the end of an Excel export) is no row.
+      if (std::any_of(fields.begin(), fields.end(),
+                      [](const std::string& cell) { return !TrimCell(cell).empty(); })) {
+        break;
       }
     }
-    absl::StatusOr<bool> any = reader_.Next(&fields);
     if (!any.ok()) {  // a malformed record: a bad row, not a bad file
       row->line = reader_.record_line();
       row->status = any.status();
@@ -86,7 +114,6 @@ class CsvSource : public RowSource {
     }
     if (!*any) return false;
     row->line = reader_.record_line();
-    if (!IsValidUtf8(reader_.raw())) return NotUtf8(path_, row->line);
     if (fields.size() != header_.size()) {
       row->status = Rejected(v1::FIELD_INVALID, "row",
                              absl::StrCat("has ", fields.size(), " fields, the header has ",
@@ -95,6 +122,8 @@ class CsvSource : public RowSource {
     }
     std::string type;
     for (size_t i = 0; i < fields.size(); ++i) {
+      const absl::string_view trimmed = TrimCell(fields[i]);
+      if (trimmed.size() != fields[i].size()) fields[i] = std::string(trimmed);
       UnneutraliseCsvField(&fields[i]);  // "'=x" as CsvField wrote it is "=x"
       if (header_[i] == "type") {
         type = fields[i];
@@ -110,8 +139,49 @@ class CsvSource : public RowSource {
   }
 
  private:
+  // Reads the header row: each cell a field (ColumnField), a column to
+  // ignore, or a refusal of the file naming the columns it does not know.
+  absl::Status ReadHeader(const std::vector<std::string>& cells) {
+    const std::string where = absl::StrCat(path_, ":", reader_.record_line());
+    std::vector<std::string> unknown;
+    for (const std::string& cell : cells) {
+      const absl::string_view name = TrimCell(cell);
+      const bool ignored = std::any_of(ignore_.begin(), ignore_.end(), [&](const std::string& c) {
+        return absl::EqualsIgnoreCase(TrimCell(c), name);
+      });
+      std::string field = ignored ? "" : ColumnField(name);
+      if (!ignored && field.empty()) unknown.push_back(std::string(name));
+      if (!field.empty() && std::find(header_.begin(), header_.end(), field) != header_.end()) {
+        return Rejected(v1::FIELD_INVALID, where,
+                        absl::StrCat("the header names the column ", field, " twice"));
+      }
+      header_.push_back(field.empty() ? kIgnored : field);
+    }
+    if (!unknown.empty()) {
+      const std::string names = absl::StrJoin(unknown, ",");
+      return Rejected(v1::FIELD_UNKNOWN, where,
+                      absl::StrCat("the header names columns the importer does not know: ", names,
+                                   "; to import without them, add --ignore-columns ", names));
+    }
+    if (std::find(header_.begin(), header_.end(), "type") == header_.end()) {
+      return Rejected(v1::FIELD_MISSING, where, "the header row has no `type` (类型) column");
+    }
+    // One entry of `map_` per field column, reused by every row: every
+    // row has every column, so each row overwrites every value.
+    for (const std::string& name : header_) {
+      columns_.push_back(name == "type" || name == kIgnored || IsExportOnly(name)
+                             ? map_.end()
+                             : map_.emplace(name, std::string()).first);
+    }
+    return absl::OkStatus();
+  }
+
+  // A header_ entry for a column read past (no field has this name).
+  static constexpr char kIgnored[] = " ignored";
+
   CsvReader reader_;
   std::string path_;
+  std::vector<std::string> ignore_;
   std::vector<std::string> header_;
   std::vector<std::string> fields_;  // reused: its strings keep their buffers
   FieldMap map_;
@@ -315,8 +385,8 @@ absl::StatusOr<ImportReport> ImportFile(Ledger& ledger, const std::string& path,
                                         const ImportOptions& options) {
   std::string format = options.input_format;
   if (format.empty()) {
-    if (absl::EndsWith(path, ".csv")) format = "csv";
-    if (absl::EndsWith(path, ".jsonl")) format = "jsonl";
+    if (absl::EndsWithIgnoreCase(path, ".csv")) format = "csv";
+    if (absl::EndsWithIgnoreCase(path, ".jsonl")) format = "jsonl";
   }
   if (format != "csv" && format != "jsonl") {
     return UsageError(absl::StrCat("cannot tell the format of ", path,
@@ -326,7 +396,7 @@ absl::StatusOr<ImportReport> ImportFile(Ledger& ledger, const std::string& path,
   if (!in) return UsageError(absl::StrCat("cannot open ", path));
   std::unique_ptr<RowSource> source;
   if (format == "csv") {
-    source = std::make_unique<CsvSource>(&in, path);
+    source = std::make_unique<CsvSource>(&in, path, options.ignore_columns);
   } else {
     source = std::make_unique<JsonlSource>(&in, path);
   }

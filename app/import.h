@@ -30,6 +30,9 @@ struct ImportOptions {
   size_t batch_size = 0;     // 0: the whole file is one batch
   bool dry_run = false;
   std::string actor;
+  // CSV header columns to read past (经办人, 审核人: a spreadsheet's own
+  // columns); any other column the importer does not know refuses the file.
+  std::vector<std::string> ignore_columns;
   // Called after each batch with the rows read so far.
   std::function<void(size_t rows)> progress;
 };

@@ -115,6 +115,7 @@ struct ImportFlags {
   std::string input_format;
   size_t batch_size = 0;
   bool dry_run = false;
+  std::vector<std::string> ignore_columns;
 };
 
 absl::Status RunImport(const Globals& globals, const ImportFlags& flags) {
@@ -123,7 +124,8 @@ absl::Status RunImport(const Globals& globals, const ImportFlags& flags) {
   app::ImportOptions options{.input_format = flags.input_format,
                              .batch_size = flags.batch_size,
                              .dry_run = flags.dry_run,
-                             .actor = globals.actor};
+                             .actor = globals.actor,
+                             .ignore_columns = flags.ignore_columns};
   const bool terminal = isatty(STDERR_FILENO) == 1;
   if (terminal) {
     options.progress = [](size_t rows) { std::cerr << "\rimport: " << rows << " rows read" << std::flush; };
@@ -239,6 +241,9 @@ void DefineImportCommand(CLI::App& app, const Globals& globals, Commands& comman
                       "rows per atomic batch (default: the whole file)")
       ->check(CLI::Range(size_t{1}, limits::kBatchEventsMax));
   import->add_flag("--dry-run", flags->dry_run, "validate and report; write nothing");
+  import->add_option("--ignore-columns", flags->ignore_columns,
+                     "CSV columns to read past, comma-separated (经办人,审核人)")
+      ->delimiter(',');
   commands.Add(import, [&globals, flags] { return RunImport(globals, *flags); });
 }
 

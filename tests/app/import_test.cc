@@ -144,6 +144,47 @@ TEST_F(ImportTest, AClerksNumbersAndDatesImportAsTheCanonicalEvents) {
                   "2024.3.5 or 2024年3月5日 (got \"5/3/2023\")");
 }
 
+// A header as a Chinese office writes it (Chinese names, any case, spaces
+// around), rows with spaces around their cells, and the empty rows an Excel
+// export ends with: the same events as the canonical file. A column the
+// importer does not know refuses the file, naming it and the flag that
+// reads past it.
+TEST_F(ImportTest, ChineseHeadersEmptyRowsAndIgnoredColumnsAreReadAsAClerkMeansThem) {
+  AddQingdaoBasics();
+  const uint64_t head = ledger_->head().sequence;
+  const std::string office = Write(
+      "office.CSV",
+      " 类型 ,事件编号,生效日期,受援方代码,Helper_Code,项目所在地区代码,金额,经办人,审核人\r\n"
+      "allocation, h-1 ,2023-03-05,621100, 370200 ,, 1234.50 ,王敏,李强\r\n"
+      "sale,h-2,2023-03-06,,,621102,\u300042\u3000,王敏,\r\n"
+      ",,,,,,,,\r\n"
+      "\r\n"
+      ",,,,,,,,\r\n");
+  EXPECT_THAT(Import(office),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       ::testing::HasSubstr("office.CSV:1: the header names columns the importer "
+                                            "does not know: 经办人,审核人; to import without them, "
+                                            "add --ignore-columns 经办人,审核人")));
+  EXPECT_EQ(ledger_->head().sequence, head);
+  absl::StatusOr<app::ImportReport> report = app::ImportFile(
+      *ledger_, office, {.actor = "importer", .ignore_columns = {"经办人", "审核人"}});
+  ASSERT_THAT(report, IsOk());
+  EXPECT_EQ(report->rows, 2u);
+  EXPECT_EQ(report->appended, 2u) << (report->errors.empty() ? "" : report->errors[0]);
+  const std::string canonical = Write(
+      "canonical.csv",
+      "type,event_id,effective_date,recipient_code,helper_code,region_code,amount\n"
+      "allocation,h-1,2023-03-05,621100,370200,,1234.50\n"
+      "sale,h-2,2023-03-06,,,621102,42\n");
+  absl::StatusOr<app::ImportReport> again = Import(canonical);
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(again->duplicates, 2u) << (again->errors.empty() ? "" : again->errors[0]);
+  // A column named twice, once in Chinese, is refused.
+  const std::string twice = Write("twice.csv", "type,金额,amount\nsale,1,1\n");
+  EXPECT_THAT(Import(twice), StatusIs(absl::StatusCode::kInvalidArgument,
+                                      ::testing::HasSubstr("names the column amount twice")));
+}
+
 TEST_F(ImportTest, ADryRunWritesNothing) {
   AddQingdaoBasics();
   const uint64_t head = ledger_->head().sequence;
