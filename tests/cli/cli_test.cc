@@ -434,6 +434,20 @@ TEST_F(CliTest, ImportErrorsShowControlCharactersAsEscapes) {
   EXPECT_THAT(result.err, ::testing::HasSubstr("(U+202E)"));
 }
 
+// The flag that reads past a spreadsheet's own columns takes them
+// comma-separated; without it the file is refused (exit 3), naming them.
+TEST_F(CliTest, ImportReadsPastTheColumnsGivenToIgnoreColumns) {
+  Init();
+  const std::string file = dir_.Sub("regions.csv");
+  std::ofstream(file) << "类型,地区代码,地区名称,经办人,审核人\nregion,620000,甘肃省,王敏,李强\n";
+  RunResult refused = Run({"import", file});
+  EXPECT_EQ(refused.exit_code, 3) << refused.err;
+  EXPECT_THAT(refused.err, ::testing::HasSubstr("add --ignore-columns 经办人,审核人"));
+  RunResult imported = Run({"import", file, "--ignore-columns", "经办人,审核人"});
+  EXPECT_EQ(imported.exit_code, 0) << imported.err;
+  EXPECT_THAT(imported.out, ::testing::HasSubstr("appended=1"));
+}
+
 // Issue 17, item 9: a CSV read from a pipe lost its first bytes (the seek
 // back after the byte-order-mark check), and a JSONL line was read whole
 // before its limit was checked (/dev/zero reached 2.5 GB in 5 s).
