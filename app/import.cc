@@ -4,6 +4,8 @@
 #include <fstream>
 #include <future>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/numeric/int128.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
@@ -19,6 +21,7 @@
 #include "base/errors.h"
 #include "base/fields.h"
 #include "base/limits.h"
+#include "base/proto_bytes.h"
 #include "base/sha256.h"
 #include "base/status_macros.h"
 
@@ -34,13 +37,53 @@ struct Row {
   absl::Status status;
 };
 
+// The event_id of a row that brings none, from its content: the draft's
+// deterministic bytes and how many identical rows came before it in the
+// file, so that inserting or removing other rows changes no id (ids from
+// line numbers did: a row inserted at the top posted every row below it
+// again). Remembers a 16-byte fingerprint per distinct row.
+class ContentIds {
+ public:
+  // The id of `draft` (event_id empty), the next of its content.
+  std::string Next(const v1::Event& draft) {
+    const Hash content = Sha256({"aidledger import row\n", SerializeDeterministic(draft)});
+    absl::uint128 key = 0;
+    std::memcpy(&key, content.data(), sizeof(key));
+    const uint64_t occurrence = ++seen_[key];
+    return absl::StrCat(
+        "rc-", Hex(Sha256({absl::string_view(reinterpret_cast<const char*>(content.data()),
+                                             content.size()),
+                           absl::StrCat(":", occurrence)}))
+                   .substr(0, 32));
+  }
+
+ private:
+  absl::flat_hash_map<absl::uint128, uint64_t> seen_;
+};
+
 // Reads rows one at a time from CSV or JSONL, in bounded memory.
 class RowSource {
  public:
   virtual ~RowSource() = default;
   // Builds the next row's draft into `draft`, an empty message. False at
-  // the end of the file. The status is for unreadable files only.
-  virtual absl::StatusOr<bool> Next(v1::Event* draft, Row* row) = 0;
+  // the end of the file. The status is for unreadable files only. A row
+  // without an event_id gets one from ContentIds, and `*legacy_id` is the
+  // id earlier builds derived for it from its line and bytes (empty
+  // for a row with its own event_id).
+  virtual absl::StatusOr<bool> Next(v1::Event* draft, Row* row, std::string* legacy_id) = 0;
+
+ protected:
+  // Gives `draft` its content id when it has no event_id.
+  void AssignId(v1::Event* draft, size_t line, absl::string_view record,
+                std::string* legacy_id) {
+    legacy_id->clear();
+    if (!draft->event_id().empty()) return;
+    draft->set_event_id(ids_.Next(*draft));
+    *legacy_id = DerivedEventId(line, record);
+  }
+
+ private:
+  ContentIds ids_;
 };
 
 absl::Status NotUtf8(const std::string& path, size_t line) {
@@ -88,7 +131,7 @@ class CsvSource : public RowSource {
   CsvSource(std::istream* in, std::string path, std::vector<std::string> ignore)
       : reader_(in), path_(std::move(path)), ignore_(std::move(ignore)) {}
 
-  absl::StatusOr<bool> Next(v1::Event* draft, Row* row) override {
+  absl::StatusOr<bool> Next(v1::Event* draft, Row* row, std::string* legacy_id) override {
     std::vector<std::string>& fields = fields_;
     if (header_.empty()) {
       ASSIGN_OR_RETURN(bool any, reader_.Next(&fields));
@@ -132,9 +175,7 @@ class CsvSource : public RowSource {
       }
     }
     row->status = FillDraftFromFields(type, map_, draft);
-    if (row->status.ok() && draft->event_id().empty()) {
-      draft->set_event_id(DerivedEventId(row->line, reader_.raw()));
-    }
+    if (row->status.ok()) AssignId(draft, row->line, reader_.raw(), legacy_id);
     return true;
   }
 
@@ -192,7 +233,7 @@ class JsonlSource : public RowSource {
  public:
   JsonlSource(std::istream* in, std::string path) : in_(in), path_(std::move(path)) {}
 
-  absl::StatusOr<bool> Next(v1::Event* draft, Row* row) override {
+  absl::StatusOr<bool> Next(v1::Event* draft, Row* row, std::string* legacy_id) override {
     std::string& line = line_;
     while (true) {
       ASSIGN_OR_RETURN(bool more, ReadLine(&line));
@@ -205,9 +246,7 @@ class JsonlSource : public RowSource {
     row->line = line_number_;
     if (!IsValidUtf8(line)) return NotUtf8(path_, line_number_);
     row->status = FillDraftFromJson(line, draft, JsonExtras::kExportHashes);
-    if (row->status.ok() && draft->event_id().empty()) {
-      draft->set_event_id(DerivedEventId(row->line, line));
-    }
+    if (row->status.ok()) AssignId(draft, row->line, line, legacy_id);
     return true;
   }
 
@@ -245,6 +284,7 @@ struct PendingBatch {
   std::unique_ptr<google::protobuf::Arena> arena;
   std::vector<v1::Event*> drafts;  // on `arena`
   std::vector<size_t> lines;       // of each draft
+  std::vector<std::string> legacy_ids;  // of each draft (RowSource::Next)
   std::vector<std::pair<size_t, absl::Status>> unreadable;  // rows that built no draft
 };
 
@@ -268,7 +308,8 @@ ReadBatchResult ReadBatch(RowSource* source, size_t batch_size, const std::strin
       draft = google::protobuf::Arena::CreateMessage<v1::Event>(result.batch.arena.get());
     }
     Row row;
-    absl::StatusOr<bool> more = source->Next(draft, &row);
+    std::string legacy_id;
+    absl::StatusOr<bool> more = source->Next(draft, &row, &legacy_id);
     if (!more.ok()) {
       result.status = more.status();
       return result;
@@ -280,6 +321,7 @@ ReadBatchResult ReadBatch(RowSource* source, size_t batch_size, const std::strin
       draft->set_actor(actor);
       result.batch.drafts.push_back(draft);
       result.batch.lines.push_back(row.line);
+      result.batch.legacy_ids.push_back(std::move(legacy_id));
       draft = nullptr;
     } else {
       draft->Clear();
@@ -299,8 +341,33 @@ void AddError(ImportReport* report, const std::string& path, size_t line,
 
 // Submits one batch. Returns false when the batch had bad rows (and so the
 // import must stop).
+// Drops from `batch` the rows that an earlier build imported under the
+// id it derived from their line and bytes (the same line, the same bytes:
+// the same row), counting them as repeats: reimporting an old file after
+// the upgrade posts nothing twice.
+absl::StatusOr<size_t> DropLegacyRepeats(const Ledger& ledger, PendingBatch* batch) {
+  size_t kept = 0, dropped = 0;
+  for (size_t i = 0; i < batch->drafts.size(); ++i) {
+    if (!batch->legacy_ids[i].empty()) {
+      ASSIGN_OR_RETURN(std::optional<StoredEvent> held,
+                       ledger.FindByEventId(batch->legacy_ids[i]));
+      if (held.has_value()) {
+        ++dropped;
+        continue;
+      }
+    }
+    batch->drafts[kept] = batch->drafts[i];
+    batch->lines[kept] = batch->lines[i];
+    ++kept;
+  }
+  batch->drafts.resize(kept);
+  batch->lines.resize(kept);
+  return dropped;
+}
+
 absl::StatusOr<bool> SubmitBatch(Ledger& ledger, const std::string& path, PendingBatch* batch,
                                  const ImportOptions& options, ImportReport* report) {
+  ASSIGN_OR_RETURN(const size_t legacy_repeats, DropLegacyRepeats(ledger, batch));
   const bool has_unreadable = !batch->unreadable.empty();
   SubmitOptions submit{.dry_run = options.dry_run || has_unreadable,
                        .collect_rejections = true,
@@ -318,7 +385,7 @@ absl::StatusOr<bool> SubmitBatch(Ledger& ledger, const std::string& path, Pendin
   for (const auto& [line, status] : bad) AddError(report, path, line, status);
   report->rejected += outcome.rejected - outcome.rejections.size();
   if (!bad.empty() || outcome.rejected > 0) return false;
-  report->duplicates += outcome.duplicates;
+  report->duplicates += outcome.duplicates + legacy_repeats;
   if (options.dry_run) {
     report->appended += outcome.results.size() - outcome.duplicates;  // would append
   } else {

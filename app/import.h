@@ -10,9 +10,12 @@
 // validated against the ledger plus the rows before it; if any row of a
 // batch is bad, none of it is written, every bad row is reported as
 // FILE:LINE: field: reason, and the import stops there. A row without an
-// event_id gets one derived from its line number and its own bytes
-// ("row-" + 32 hex digits of SHA-256(LINE ":" RECORD)), so rerunning a file
-// after fixing some rows resumes without appending the others twice.
+// event_id gets one derived from its content and how many identical rows
+// came before it in the file ("rc-" + 32 hex digits, see ContentIds in
+// import.cc), so rerunning a file after fixing some rows, or after
+// inserting or removing rows, appends no row twice. A row that an earlier
+// build imported under the id it derived from its line and bytes
+// (DerivedEventId) is recognised as a repeat too.
 #ifndef AIDLEDGER_APP_IMPORT_H_
 #define AIDLEDGER_APP_IMPORT_H_
 
@@ -66,7 +69,8 @@ absl::StatusOr<v1::Event> DraftFromJson(absl::string_view json,
 absl::Status FillDraftFromJson(absl::string_view json, v1::Event* event,
                                JsonExtras extras = JsonExtras::kNone);
 
-// The event_id derived for a row that brings none.
+// The event_id earlier builds derived for a row that brings none:
+// "row-" + 32 hex digits of SHA-256(LINE ":" RECORD).
 std::string DerivedEventId(size_t line, absl::string_view record);
 
 }  // namespace aidledger::app

@@ -185,6 +185,65 @@ TEST_F(ImportTest, ChineseHeadersEmptyRowsAndIgnoredColumnsAreReadAsAClerkMeansT
                                       ::testing::HasSubstr("names the column amount twice")));
 }
 
+// Ids from content: a row inserted at the top of an imported file, and a
+// row removed, change no other row's id, so the reimport appends exactly
+// the new row. Identical rows are distinct events, counted in file order.
+TEST_F(ImportTest, InsertingARowAndImportingAgainAppendsExactlyThatRow) {
+  AddQingdaoBasics();
+  const std::string header = "type,effective_date,region_code,amount\n";
+  const std::string rows =
+      "sale,2023-01-01,621100,10\n"
+      "sale,2023-01-01,621100,10\n"  // the same sale twice: two events
+      "sale,2023-01-02,621102,20\n"
+      "sale,2023-01-03,621102,30\n";
+  absl::StatusOr<app::ImportReport> first = Import(Write("a.csv", header + rows));
+  ASSERT_THAT(first, IsOk());
+  EXPECT_EQ(first->appended, 4u);
+  const uint64_t head = ledger_->head().sequence;
+  absl::StatusOr<app::ImportReport> inserted =
+      Import(Write("b.csv", header + "sale,2023-01-04,621100,40\n" + rows));
+  ASSERT_THAT(inserted, IsOk());
+  EXPECT_EQ(inserted->appended, 1u);
+  EXPECT_EQ(inserted->duplicates, 4u);
+  EXPECT_EQ(ledger_->head().sequence, head + 1);
+  // The 2023-01-02 row removed: the others keep their ids.
+  absl::StatusOr<app::ImportReport> removed =
+      Import(Write("c.csv", header + "sale,2023-01-01,621100,10\nsale,2023-01-01,621100,10\n"
+                                     "sale,2023-01-03,621102,30\n"));
+  ASSERT_THAT(removed, IsOk());
+  EXPECT_EQ(removed->appended, 0u);
+  EXPECT_EQ(removed->duplicates, 3u);
+  // A third identical row is a third event.
+  absl::StatusOr<app::ImportReport> third =
+      Import(Write("d.csv", header + "sale,2023-01-01,621100,10\nsale,2023-01-01,621100,10\n"
+                                     "sale,2023-01-01,621100,10\n"));
+  ASSERT_THAT(third, IsOk());
+  EXPECT_EQ(third->appended, 1u);
+  EXPECT_EQ(ledger_->books().regions.FindRegion("621100")->own().sales_fen(), 7000);
+}
+
+// A ledger that imported a file under the ids earlier builds derived from
+// line numbers: importing the file again appends nothing.
+TEST_F(ImportTest, RowsImportedUnderLineIdsAreRecognisedAsRepeats) {
+  AddQingdaoBasics();
+  const std::vector<std::string> records = {"sale,2023-01-01,621100,10",
+                                            "sale,2023-01-02,621102,20"};
+  const std::string path = Write("old.csv", absl::StrCat("type,effective_date,region_code,amount\n",
+                                                         records[0], "\n", records[1], "\n"));
+  for (size_t i = 0; i < records.size(); ++i) {
+    MustAdd("sale", {{"event_id", app::DerivedEventId(i + 2, records[i])},
+                     {"effective_date", i == 0 ? "2023-01-01" : "2023-01-02"},
+                     {"region_code", i == 0 ? "621100" : "621102"},
+                     {"amount", i == 0 ? "10" : "20"}});
+  }
+  const uint64_t head = ledger_->head().sequence;
+  absl::StatusOr<app::ImportReport> again = Import(path);
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(again->appended, 0u);
+  EXPECT_EQ(again->duplicates, 2u);
+  EXPECT_EQ(ledger_->head().sequence, head);
+}
+
 TEST_F(ImportTest, ADryRunWritesNothing) {
   AddQingdaoBasics();
   const uint64_t head = ledger_->head().sequence;
