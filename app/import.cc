@@ -1,7 +1,9 @@
 #include "app/import.h"
 
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <optional>
 #include <future>
 
 #include "absl/container/flat_hash_map.h"
@@ -14,6 +16,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "app/csv.h"
+#include "app/encoding.h"
 #include "app/drafts.h"
 #include "app/json_check.h"
 #include "google/protobuf/arena.h"
@@ -88,7 +91,8 @@ class RowSource {
 
 absl::Status NotUtf8(const std::string& path, size_t line) {
   return Rejected(v1::FIELD_INVALID, absl::StrCat(path, ":", line),
-                  "the file is not valid UTF-8; save it as UTF-8 and import again");
+                  "the file is not valid UTF-8; save it as UTF-8, or import it with "
+                  "--encoding gb18030");
 }
 
 bool IsExportOnly(const std::string& column) {
@@ -448,6 +452,22 @@ absl::Status FillDraftFromJson(absl::string_view json, v1::Event* event, JsonExt
   return absl::OkStatus();
 }
 
+namespace {
+
+// The encoding to read `path` in: `asked` ("utf-8" or "gb18030"), or when
+// empty the one a regular file is in (DetectEncoding); a pipe cannot be
+// read twice, so it is UTF-8 unless asked.
+absl::StatusOr<Encoding> EncodingOf(const std::string& path, const std::string& asked) {
+  if (!asked.empty()) return ParseEncoding(asked, "--encoding");
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error)) return Encoding::kUtf8;
+  absl::StatusOr<Encoding> detected = DetectEncoding(path);
+  if (!detected.ok()) return WithContext(detected.status(), absl::StrCat(path, ": "));
+  return detected;
+}
+
+}  // namespace
+
 absl::StatusOr<ImportReport> ImportFile(Ledger& ledger, const std::string& path,
                                         const ImportOptions& options) {
   std::string format = options.input_format;
@@ -459,13 +479,25 @@ absl::StatusOr<ImportReport> ImportFile(Ledger& ledger, const std::string& path,
     return UsageError(absl::StrCat("cannot tell the format of ", path,
                                    "; name it .csv or .jsonl or pass --input-format csv|jsonl"));
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return UsageError(absl::StrCat("cannot open ", path));
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return UsageError(absl::StrCat("cannot open ", path));
+  ASSIGN_OR_RETURN(const Encoding encoding, EncodingOf(path, options.encoding));
+  std::optional<Gb18030Reader> gb18030;
+  std::optional<std::istream> converted;
+  std::istream* in = &file;
+  if (encoding == Encoding::kGb18030) {
+    gb18030.emplace(&file);
+    converted.emplace(&*gb18030);
+    in = &*converted;
+  }
+  // Bytes that are not GB18030 end the converted stream early: that is the
+  // file's refusal, before the batch read up to them is written.
+  auto conversion_failed = [&] { return gb18030.has_value() && !gb18030->status().ok(); };
   std::unique_ptr<RowSource> source;
   if (format == "csv") {
-    source = std::make_unique<CsvSource>(&in, path, options.ignore_columns);
+    source = std::make_unique<CsvSource>(in, path, options.ignore_columns);
   } else {
-    source = std::make_unique<JsonlSource>(&in, path);
+    source = std::make_unique<JsonlSource>(in, path);
   }
   const absl::Time start = absl::Now();
   // A dry run cannot carry the state of an unwritten batch into the next,
@@ -480,8 +512,10 @@ absl::StatusOr<ImportReport> ImportFile(Ledger& ledger, const std::string& path,
   // simply dropped: the outcome is that of reading one batch at a time.
   const bool read_ahead = batch_size <= limits::kImportReadAheadBatchEventsMax;
   ImportReport report;
+  report.encoding = std::string(EncodingName(encoding));
   ReadBatchResult next = ReadBatch(source.get(), batch_size, options.actor);
   while (true) {
+    if (conversion_failed()) return WithContext(gb18030->status(), absl::StrCat(path, ": "));
     RETURN_IF_ERROR(next.status);
     report.rows += next.rows;
     if (next.rows == 0) break;

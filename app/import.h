@@ -36,6 +36,9 @@ struct ImportOptions {
   // CSV header columns to read past (经办人, 审核人: a spreadsheet's own
   // columns); any other column the importer does not know refuses the file.
   std::vector<std::string> ignore_columns;
+  // "utf-8" or "gb18030"; empty: UTF-8 when the whole file is, else
+  // GB18030 when it is that (a pipe, which cannot be read twice: UTF-8).
+  std::string encoding;
   // Called after each batch with the rows read so far.
   std::function<void(size_t rows)> progress;
 };
@@ -47,6 +50,7 @@ struct ImportReport {
   size_t rejected = 0;
   size_t batches_written = 0;
   std::vector<std::string> errors;  // "FILE:LINE: field: reason", at most 100
+  std::string encoding;             // the file's, as read: "utf-8" or "gb18030"
   double seconds = 0;
 };
 

@@ -116,6 +116,7 @@ struct ImportFlags {
   size_t batch_size = 0;
   bool dry_run = false;
   std::vector<std::string> ignore_columns;
+  std::string encoding;
 };
 
 absl::Status RunImport(const Globals& globals, const ImportFlags& flags) {
@@ -125,7 +126,8 @@ absl::Status RunImport(const Globals& globals, const ImportFlags& flags) {
                              .batch_size = flags.batch_size,
                              .dry_run = flags.dry_run,
                              .actor = globals.actor,
-                             .ignore_columns = flags.ignore_columns};
+                             .ignore_columns = flags.ignore_columns,
+                             .encoding = flags.encoding};
   const bool terminal = isatty(STDERR_FILENO) == 1;
   if (terminal) {
     options.progress = [](size_t rows) { std::cerr << "\rimport: " << rows << " rows read" << std::flush; };
@@ -140,15 +142,17 @@ absl::Status RunImport(const Globals& globals, const ImportFlags& flags) {
   if (globals.format == "json") {
     std::cout << absl::StrFormat(
         "{\"rows\":%d,\"appended\":%d,\"duplicates\":%d,\"rejected\":%d,"
-        "\"batches_written\":%d,\"dry_run\":%s,\"seconds\":%.3f,\"events_per_second\":%.0f}\n",
+        "\"batches_written\":%d,\"dry_run\":%s,\"seconds\":%.3f,\"events_per_second\":%.0f,"
+        "\"encoding\":\"%s\"}\n",
         report.rows, report.appended, report.duplicates, report.rejected, report.batches_written,
-        flags.dry_run ? "true" : "false", report.seconds, rate);
+        flags.dry_run ? "true" : "false", report.seconds, rate, report.encoding);
   } else {
     std::cout << absl::StrFormat(
         "import%s: rows=%d appended=%d duplicates=%d rejected=%d batches_written=%d "
-        "seconds=%.3f events/s=%.0f\n",
+        "seconds=%.3f events/s=%.0f encoding=%s\n",
         flags.dry_run ? " (dry run, nothing written)" : "", report.rows, report.appended,
-        report.duplicates, report.rejected, report.batches_written, report.seconds, rate);
+        report.duplicates, report.rejected, report.batches_written, report.seconds, rate,
+        report.encoding);
     if (report.appended == 0 && report.rejected == 0 && report.duplicates > 0) {
       std::cout << "every row is already in the ledger; nothing appended\n";
     }
@@ -241,6 +245,8 @@ void DefineImportCommand(CLI::App& app, const Globals& globals, Commands& comman
                       "rows per atomic batch (default: the whole file)")
       ->check(CLI::Range(size_t{1}, limits::kBatchEventsMax));
   import->add_flag("--dry-run", flags->dry_run, "validate and report; write nothing");
+  import->add_option("--encoding", flags->encoding,
+                     "utf-8|gb18030 (default: UTF-8 when the whole file is, else GB18030)");
   import->add_option("--ignore-columns", flags->ignore_columns,
                      "CSV columns to read past, comma-separated (经办人,审核人)")
       ->delimiter(',');

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/str_replace.h"
 #include "app/audit.h"
 #include "app/import.h"
 #include "tests/ledger/ledger_fixture.h"
@@ -90,8 +91,14 @@ TEST_F(ImportTest, AnUnreadableRowAfterTheFailingBatchIsNeverReached) {
   const std::string not_utf8 = "sale,,2022-01-01,621100,\xff\n";
   // Batches of 10: the second holds a bad amount, the third a byte that is
   // not UTF-8, which would refuse the whole file were it reached.
+  // Read as UTF-8 as it comes (a pipe is; a file is first checked whole,
+  // below).
+  auto as_utf8 = [&](const std::string& path) {
+    return app::ImportFile(*ledger_, path,
+                           {.batch_size = 10, .actor = "importer", .encoding = "utf-8"});
+  };
   std::string csv = SalesCsv(20, 15, false) + not_utf8;
-  absl::StatusOr<app::ImportReport> report = Import(Write("a.csv", csv), 10);
+  absl::StatusOr<app::ImportReport> report = as_utf8(Write("a.csv", csv));
   ASSERT_THAT(report, IsOk());
   EXPECT_EQ(report->rows, 20u);
   EXPECT_EQ(report->appended, 10u);
@@ -100,7 +107,13 @@ TEST_F(ImportTest, AnUnreadableRowAfterTheFailingBatchIsNeverReached) {
   // Without the bad amount, the file is refused at that line, after the
   // batches before it were written.
   csv = SalesCsv(20, 0, true) + not_utf8;
-  EXPECT_THAT(Import(Write("b.csv", csv), 10), testing::RejectedWith(v1::FIELD_INVALID, ":22: "));
+  EXPECT_THAT(as_utf8(Write("b.csv", csv)), testing::RejectedWith(v1::FIELD_INVALID, ":22: "));
+  EXPECT_EQ(ledger_->head().sequence, head + 30);
+  // Left to find its encoding, the file (neither UTF-8 nor GB18030) is
+  // refused whole before a batch is written.
+  csv = SalesCsv(30, 0, false) + not_utf8;
+  EXPECT_THAT(Import(Write("c.csv", csv), 10),
+              testing::RejectedWith(v1::FIELD_INVALID, "is neither UTF-8 nor GB18030"));
   EXPECT_EQ(ledger_->head().sequence, head + 30);
 }
 
@@ -254,12 +267,73 @@ TEST_F(ImportTest, ADryRunWritesNothing) {
   EXPECT_EQ(ledger_->head().sequence, head);
 }
 
-TEST_F(ImportTest, AFileThatIsNotUtf8IsRefusedWithAClearError) {
+// Excel and WPS on a Chinese system save a CSV in GBK (GB18030): a file that
+// is not UTF-8 throughout but is GB18030 is read as that, and the summary
+// says so. A file valid in both is UTF-8; one that is neither is refused
+// whole, naming the byte.
+TEST_F(ImportTest, AGbkFileImportsAsTheSameEventsAsItsUtf8Twin) {
   AddQingdaoBasics();
-  // 定西市 in GBK.
-  const std::string path = Write("gbk.csv", "type,code,name,parent_code\nregion,621124,\xb6\xa8\xce\xf7,621100\n");
-  absl::StatusOr<app::ImportReport> report = Import(path);
-  EXPECT_THAT(report, testing::RejectedWith(v1::FIELD_INVALID, "not valid UTF-8"));
+  // 定西 and 备注 in GBK; the memo of row i is 定西 repeated i % 7 times,
+  // so that characters fall across the reader's 64 KiB chunks.
+  const std::string kDingxiGbk = "\xb6\xa8\xce\xf7", kMemoGbk = "\xb1\xb8\xd7\xa2";
+  std::string gbk = "type,event_id,effective_date,region_code,amount," + kMemoGbk + "\r\n";
+  std::string utf8 = "type,event_id,effective_date,region_code,amount,备注\r\n";
+  for (int i = 0; i < 3000; ++i) {
+    std::string memo_gbk, memo_utf8;
+    for (int k = 0; k < i % 7; ++k) {
+      memo_gbk += kDingxiGbk;
+      memo_utf8 += "定西";
+    }
+    const std::string head = absl::StrCat("sale,g-", i, ",2023-01-01,621100,1,");
+    gbk += head + memo_gbk + "\r\n";
+    utf8 += head + memo_utf8 + "\r\n";
+  }
+  ASSERT_GT(gbk.size(), 64u * 1024);
+  absl::StatusOr<app::ImportReport> first = Import(Write("excel.csv", gbk));
+  ASSERT_THAT(first, IsOk());
+  EXPECT_EQ(first->encoding, "gb18030");
+  EXPECT_EQ(first->appended, 3000u) << (first->errors.empty() ? "" : first->errors[0]);
+  absl::StatusOr<app::ImportReport> twin = Import(Write("utf8.csv", utf8));
+  ASSERT_THAT(twin, IsOk());
+  EXPECT_EQ(twin->encoding, "utf-8");
+  EXPECT_EQ(twin->duplicates, 3000u) << (twin->errors.empty() ? "" : twin->errors[0]);
+  EXPECT_EQ(twin->rejected, 0u);
+
+  const uint64_t head = ledger_->head().sequence;
+  // Forced to UTF-8, the GBK file is refused naming the flag that reads it.
+  const std::string region = Write(
+      "gbk.csv", "type,code,name,parent_code\nregion,621124," + kDingxiGbk + ",621100\n");
+  absl::StatusOr<app::ImportReport> forced = app::ImportFile(
+      *ledger_, region, {.actor = "importer", .encoding = "utf-8"});
+  EXPECT_THAT(forced, testing::RejectedWith(v1::FIELD_INVALID, "--encoding gb18030"));
+  // Neither UTF-8 nor GB18030 (0xFF begins no GB18030 character): refused
+  // before any row is written, whatever the batch size.
+  const std::string neither = Write(
+      "neither.csv", "type,event_id,effective_date,region_code,amount\n"
+                     "sale,n-1,2023-01-01,621100,1\nsale,n-2,2023-01-01,621100,\xff\n");
+  EXPECT_THAT(Import(neither, /*batch_size=*/1),
+              testing::RejectedWith(v1::FIELD_INVALID, "is neither UTF-8 nor GB18030 (byte "));
+  EXPECT_EQ(ledger_->head().sequence, head);
+  EXPECT_THAT(app::ImportFile(*ledger_, region, {.actor = "importer", .encoding = "latin1"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       ::testing::HasSubstr("--encoding must be utf-8 or gb18030")));
+  // Asked to read GB18030 (as from a pipe, which is not read twice), bytes
+  // that are not end the import there: the batch read up to them is not
+  // written, and the refusal names the byte.
+  std::string long_bad = absl::StrReplaceAll(gbk, {{",g-", ",x-"}});  // new events
+  long_bad.replace(long_bad.size() - 2, 1, "\xff");  // in the last row
+  const std::string long_path = Write("long-bad.csv", long_bad);
+  const uint64_t before = ledger_->head().sequence;
+  EXPECT_THAT(app::ImportFile(*ledger_, long_path,
+                              {.batch_size = 1000, .actor = "importer", .encoding = "gb18030"}),
+              testing::RejectedWith(v1::FIELD_INVALID, "is neither UTF-8 nor GB18030 (byte "));
+  // The two batches read before the 64 KiB chunk that holds the byte.
+  EXPECT_EQ(ledger_->head().sequence, before + 2000);
+  // Read as GB18030, the region gets its name.
+  absl::StatusOr<app::ImportReport> named = Import(region);
+  ASSERT_THAT(named, IsOk());
+  EXPECT_EQ(named->appended, 1u);
+  EXPECT_EQ(ledger_->books().regions.FindRegion("621124")->name(), "定西");
 }
 
 TEST_F(ImportTest, ReplayedEventsImportIntoANewLedgerWithIdenticalBalances) {
