@@ -26,6 +26,19 @@ using serve_limits::kTokensFileBytesMax;
 using serve_limits::kTokensMax;
 constexpr size_t kTokenRandomBytes = 32;  // 256 bits of a token are random
 
+// A token's name: any text a person's name or role is (财务-王敏,
+// clerk-zhang) that the tokens file can hold in its one field: valid UTF-8
+// without invisible characters, and no space of any kind.
+constexpr char kNameRule[] =
+    "may be any letters, digits and marks (财务-王敏, clerk-zhang) without spaces or invisible "
+    "characters, at most 128 bytes";
+
+bool IsTokenName(absl::string_view name) {
+  return CheckText(name, "name", limits::kActorBytesMax, /*required=*/true).ok() &&
+         name.find_first_of(" \t") == absl::string_view::npos &&
+         name.find("\xE3\x80\x80") == absl::string_view::npos;  // the ideographic space
+}
+
 }  // namespace
 
 absl::StatusOr<Role> ParseRole(const std::string& text) {
@@ -87,9 +100,7 @@ absl::StatusOr<TokenTable> TokenTable::Load(const std::string& path,
     if (parts.size() != 3) return bad("expected ROLE NAME SHA256-HEX");
     absl::StatusOr<Role> role = ParseRole(parts[0]);
     if (!role.ok()) return bad(role.status().message());
-    if (!CheckIdentifier(parts[1], "name", limits::kActorBytesMax).ok()) {
-      return bad("the name may hold only letters, digits and . _ : - /");
-    }
+    if (!IsTokenName(parts[1])) return bad(absl::StrCat("the name ", kNameRule));
     absl::StatusOr<Hash> hash = HashFromHex(parts[2]);
     if (!hash.ok()) return bad("the hash must be 64 hex digits");
     if (table.entries_.size() == kTokensMax) return bad("too many tokens");
@@ -124,9 +135,7 @@ std::optional<Caller> TokenTable::FindByName(absl::string_view name) const {
 }
 
 absl::StatusOr<std::string> AddToken(const std::string& path, Role role, const std::string& name) {
-  if (!CheckIdentifier(name, "name", limits::kActorBytesMax).ok()) {
-    return UsageError("--name may hold only letters, digits and . _ : - /");
-  }
+  if (!IsTokenName(name)) return UsageError(absl::StrCat("--name ", kNameRule));
   unsigned char random[kTokenRandomBytes];
   if (RAND_bytes(random, sizeof(random)) != 1) return absl::InternalError("no random bytes");
   const std::string token =

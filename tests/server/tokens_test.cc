@@ -44,6 +44,27 @@ TEST_F(TokensTest, AnAddedTokenAuthenticatesWithItsRoleAndNothingElseDoes) {
   EXPECT_FALSE(table->Authenticate("").has_value());
 }
 
+// A token may be named in Chinese (财务-王敏), as an actor may; not with a
+// space (the file's separator) or an invisible character.
+TEST_F(TokensTest, ATokenMayBeNamedInChineseButNotWithSpacesOrInvisibleCharacters) {
+  const std::string path = dir_.Sub("tokens");
+  absl::StatusOr<std::string> token = AddToken(path, Role::kAppender, "财务-王敏");
+  ASSERT_THAT(token, IsOk());
+  absl::StatusOr<TokenTable> table = TokenTable::Load(path);
+  ASSERT_THAT(table, IsOk());
+  ASSERT_TRUE(table->Authenticate(*token).has_value());
+  EXPECT_EQ(table->Authenticate(*token)->name, "财务-王敏");
+  for (const char* name : {"财务 王敏", "财务\u3000王敏", "财务\u202e王敏", "", "a\tb"}) {
+    EXPECT_THAT(AddToken(path, Role::kReader, name),
+                testing::StatusIs(absl::StatusCode::kInvalidArgument,
+                                  ::testing::HasSubstr("without spaces or invisible characters")))
+        << name;
+  }
+  EXPECT_THAT(TokenTable::Load(Write(Line("reader", "财务\u202e王敏", '3'))),
+              testing::StatusIs(absl::StatusCode::kInvalidArgument,
+                                ::testing::HasSubstr("without spaces or invisible characters")));
+}
+
 // Issue 17, item 11: files anyone could add an appender to, empty files,
 // directories, endless devices and duplicates all started a server.
 TEST_F(TokensTest, UnsafeEmptyEndlessAndAmbiguousFilesAreRefused) {
