@@ -195,7 +195,10 @@ class CsvSource : public RowSource {
         return absl::EqualsIgnoreCase(TrimCell(c), name);
       });
       std::string field = ignored ? "" : ColumnField(name);
-      if (!ignored && field.empty()) unknown.push_back(std::string(name));
+      // A refusal quotes at most kUnknownColumnsQuotedMax names, each cut short.
+      if (!ignored && field.empty() && unknown.size() <= kUnknownColumnsQuotedMax) {
+        unknown.push_back(std::string(name.substr(0, limits::kQuotedInputBytesMax)));
+      }
       if (!field.empty() && std::find(header_.begin(), header_.end(), field) != header_.end()) {
         return Rejected(v1::FIELD_INVALID, where,
                         absl::StrCat("the header names the column ", field, " twice"));
@@ -203,6 +206,10 @@ class CsvSource : public RowSource {
       header_.push_back(field.empty() ? kIgnored : field);
     }
     if (!unknown.empty()) {
+      if (unknown.size() > kUnknownColumnsQuotedMax) {
+        unknown.resize(kUnknownColumnsQuotedMax);
+        unknown.push_back("...");
+      }
       const std::string names = absl::StrJoin(unknown, ",");
       return Rejected(v1::FIELD_UNKNOWN, where,
                       absl::StrCat("the header names columns the importer does not know: ", names,
@@ -221,6 +228,7 @@ class CsvSource : public RowSource {
     return absl::OkStatus();
   }
 
+  static constexpr size_t kUnknownColumnsQuotedMax = 8;
   // A header_ entry for a column read past (no field has this name).
   static constexpr char kIgnored[] = " ignored";
 

@@ -192,6 +192,13 @@ TEST_F(ImportTest, ChineseHeadersEmptyRowsAndIgnoredColumnsAreReadAsAClerkMeansT
   absl::StatusOr<app::ImportReport> again = Import(canonical);
   ASSERT_THAT(again, IsOk());
   EXPECT_EQ(again->duplicates, 2u) << (again->errors.empty() ? "" : again->errors[0]);
+  // However many unknown columns, and however long, the refusal stays short.
+  std::string wide = "type";
+  for (int i = 0; i < 100; ++i) absl::StrAppend(&wide, ",", std::string(1000, 'x'), i);
+  absl::StatusOr<app::ImportReport> wide_report = Import(Write("wide.csv", wide + "\n"));
+  ASSERT_FALSE(wide_report.ok());
+  EXPECT_LT(wide_report.status().message().size(), 1000u);
+  EXPECT_THAT(wide_report.status().message(), ::testing::HasSubstr(",...;"));
   // A column named twice, once in Chinese, is refused.
   const std::string twice = Write("twice.csv", "type,金额,amount\nsale,1,1\n");
   EXPECT_THAT(Import(twice), StatusIs(absl::StatusCode::kInvalidArgument,
