@@ -19,6 +19,7 @@
 #include "app/encoding.h"
 #include "app/drafts.h"
 #include "app/json_check.h"
+#include "app/xlsx.h"
 #include "google/protobuf/arena.h"
 #include "google/protobuf/util/json_util.h"
 #include "base/errors.h"
@@ -82,7 +83,7 @@ class RowSource {
     legacy_id->clear();
     if (!draft->event_id().empty()) return;
     draft->set_event_id(ids_.Next(*draft));
-    *legacy_id = DerivedEventId(line, record);
+    if (!record.empty()) *legacy_id = DerivedEventId(line, record);
   }
 
  private:
@@ -130,37 +131,88 @@ std::string ColumnField(absl::string_view cell) {
   return "";
 }
 
-class CsvSource : public RowSource {
+// The records of a table, one at a time: a CSV file's, or an xlsx sheet's.
+class TableRecords {
  public:
-  CsvSource(std::istream* in, std::string path, std::vector<std::string> ignore)
-      : reader_(in), path_(std::move(path)), ignore_(std::move(ignore)) {}
+  virtual ~TableRecords() = default;
+  // The next record's cells; false at the end. A record that cannot be
+  // read as cells (an unterminated quote, a date cell with a time) is a
+  // bad row: true with `*malformed` saying why. The status refuses the
+  // file (bytes that are no text, an archive that is not a workbook).
+  virtual absl::StatusOr<bool> Next(std::vector<std::string>* cells, absl::Status* malformed) = 0;
+  // The line (CSV) or sheet row (xlsx) of the last record.
+  virtual size_t line() const = 0;
+  // The record's bytes as earlier builds derived its id from them (CSV
+  // only: they imported no sheet), else empty.
+  virtual absl::string_view legacy_record() const = 0;
+  // A sheet stores no empty cells at a row's end: a row shorter than the
+  // header ends in empty cells. A CSV row of another width is refused.
+  virtual bool short_rows_end_empty() const = 0;
+};
+
+class CsvRecords : public TableRecords {
+ public:
+  CsvRecords(std::istream* in, std::string path) : reader_(in), path_(std::move(path)) {}
+  absl::StatusOr<bool> Next(std::vector<std::string>* cells, absl::Status* malformed) override {
+    absl::StatusOr<bool> any = reader_.Next(cells);
+    if (!any.ok()) {
+      *malformed = any.status();
+      return true;
+    }
+    if (*any && !IsValidUtf8(reader_.raw())) return NotUtf8(path_, reader_.record_line());
+    // "'=x" as CsvField wrote it is "=x".
+    for (std::string& cell : *cells) UnneutraliseCsvField(&cell);
+    return *any;
+  }
+  size_t line() const override { return reader_.record_line(); }
+  absl::string_view legacy_record() const override { return reader_.raw(); }
+  bool short_rows_end_empty() const override { return false; }
+
+ private:
+  CsvReader reader_;
+  std::string path_;
+};
+
+class XlsxRecords : public TableRecords {
+ public:
+  explicit XlsxRecords(std::unique_ptr<XlsxReader> reader) : reader_(std::move(reader)) {}
+  absl::StatusOr<bool> Next(std::vector<std::string>* cells, absl::Status* malformed) override {
+    return reader_->Next(cells, malformed);
+  }
+  size_t line() const override { return reader_->record_line(); }
+  absl::string_view legacy_record() const override { return {}; }
+  bool short_rows_end_empty() const override { return true; }
+
+ private:
+  std::unique_ptr<XlsxReader> reader_;
+};
+
+// The rows of a table with a header row: CSV or a sheet.
+class TableSource : public RowSource {
+ public:
+  TableSource(std::unique_ptr<TableRecords> records, std::string path,
+              std::vector<std::string> ignore)
+      : records_(std::move(records)), path_(std::move(path)), ignore_(std::move(ignore)) {}
 
   absl::StatusOr<bool> Next(v1::Event* draft, Row* row, std::string* legacy_id) override {
     std::vector<std::string>& fields = fields_;
+    absl::Status malformed;
     if (header_.empty()) {
-      ASSIGN_OR_RETURN(bool any, reader_.Next(&fields));
+      ASSIGN_OR_RETURN(bool any, NextNonEmpty(&fields, &malformed));
       if (!any) return false;
-      if (!IsValidUtf8(reader_.raw())) return NotUtf8(path_, reader_.record_line());
+      RETURN_IF_ERROR(malformed);  // a header that cannot be read refuses the file
       RETURN_IF_ERROR(ReadHeader(fields));
     }
-    absl::StatusOr<bool> any;
-    while (true) {
-      any = reader_.Next(&fields);
-      if (!any.ok() || !*any) break;
-      if (!IsValidUtf8(reader_.raw())) return NotUtf8(path_, reader_.record_line());
-      // A row of empty cells (",,,," at the end of an Excel export) is no row.
-      if (std::any_of(fields.begin(), fields.end(),
-                      [](const std::string& cell) { return !TrimCell(cell).empty(); })) {
-        break;
-      }
-    }
-    if (!any.ok()) {  // a malformed record: a bad row, not a bad file
-      row->line = reader_.record_line();
-      row->status = any.status();
+    ASSIGN_OR_RETURN(bool any, NextNonEmpty(&fields, &malformed));
+    if (!any) return false;
+    row->line = records_->line();
+    if (!malformed.ok()) {
+      row->status = std::move(malformed);
       return true;
     }
-    if (!*any) return false;
-    row->line = reader_.record_line();
+    if (fields.size() < header_.size() && records_->short_rows_end_empty()) {
+      fields.resize(header_.size());
+    }
     if (fields.size() != header_.size()) {
       row->status = Rejected(v1::FIELD_INVALID, "row",
                              absl::StrCat("has ", fields.size(), " fields, the header has ",
@@ -171,7 +223,6 @@ class CsvSource : public RowSource {
     for (size_t i = 0; i < fields.size(); ++i) {
       const absl::string_view trimmed = TrimCell(fields[i]);
       if (trimmed.size() != fields[i].size()) fields[i] = std::string(trimmed);
-      UnneutraliseCsvField(&fields[i]);  // "'=x" as CsvField wrote it is "=x"
       if (header_[i] == "type") {
         type = fields[i];
       } else if (columns_[i] != map_.end()) {
@@ -179,15 +230,28 @@ class CsvSource : public RowSource {
       }
     }
     row->status = FillDraftFromFields(type, map_, draft);
-    if (row->status.ok()) AssignId(draft, row->line, reader_.raw(), legacy_id);
+    if (row->status.ok()) AssignId(draft, row->line, records_->legacy_record(), legacy_id);
     return true;
   }
 
  private:
+  // The next record with a cell that is not empty: a row of empty cells
+  // (",,,," at the end of an Excel export) is no row.
+  absl::StatusOr<bool> NextNonEmpty(std::vector<std::string>* fields, absl::Status* malformed) {
+    while (true) {
+      ASSIGN_OR_RETURN(bool any, records_->Next(fields, malformed));
+      if (!any || !malformed->ok()) return any;
+      if (std::any_of(fields->begin(), fields->end(),
+                      [](const std::string& cell) { return !TrimCell(cell).empty(); })) {
+        return true;
+      }
+    }
+  }
+
   // Reads the header row: each cell a field (ColumnField), a column to
   // ignore, or a refusal of the file naming the columns it does not know.
   absl::Status ReadHeader(const std::vector<std::string>& cells) {
-    const std::string where = absl::StrCat(path_, ":", reader_.record_line());
+    const std::string where = absl::StrCat(path_, ":", records_->line());
     std::vector<std::string> unknown;
     for (const std::string& cell : cells) {
       const absl::string_view name = TrimCell(cell);
@@ -232,7 +296,7 @@ class CsvSource : public RowSource {
   // A header_ entry for a column read past (no field has this name).
   static constexpr char kIgnored[] = " ignored";
 
-  CsvReader reader_;
+  std::unique_ptr<TableRecords> records_;
   std::string path_;
   std::vector<std::string> ignore_;
   std::vector<std::string> header_;
@@ -474,39 +538,80 @@ absl::StatusOr<Encoding> EncodingOf(const std::string& path, const std::string& 
   return detected;
 }
 
+// An input file opened for reading rows: its format's source over the
+// file, converted from GB18030 when it is that.
+struct OpenedInput {
+  std::ifstream file;
+  std::optional<Gb18030Reader> gb18030;
+  std::optional<std::istream> converted;
+  std::unique_ptr<RowSource> source;
+  std::string encoding;  // as the report says it: utf-8, gb18030, or empty (xlsx)
+  std::string sheet;     // xlsx: the sheet read
+
+  // Bytes that are not GB18030 end the converted stream early: that is
+  // the file's refusal, before the batch read up to them is written.
+  absl::Status ConversionStatus() const {
+    return gb18030.has_value() ? gb18030->status() : absl::OkStatus();
+  }
+};
+
+absl::StatusOr<std::string> FormatOf(const std::string& path, const ImportOptions& options) {
+  std::string format = options.input_format;
+  if (format.empty()) {
+    for (const char* known : {"csv", "jsonl", "xlsx"}) {
+      if (absl::EndsWithIgnoreCase(path, absl::StrCat(".", known))) format = known;
+    }
+  }
+  if (format != "csv" && format != "jsonl" && format != "xlsx") {
+    return UsageError(absl::StrCat(
+        "cannot tell the format of ", path,
+        "; name it .csv, .xlsx or .jsonl or pass --input-format csv|xlsx|jsonl"));
+  }
+  if (format != "xlsx" && !options.sheet.empty()) {
+    return UsageError("--sheet names a sheet of an .xlsx workbook; this input is " + format);
+  }
+  if (format == "xlsx" && !options.encoding.empty()) {
+    return UsageError("--encoding is for CSV and JSONL; an .xlsx workbook says its own");
+  }
+  return format;
+}
+
+absl::Status OpenInput(const std::string& path, const ImportOptions& options,
+                       OpenedInput* input) {
+  ASSIGN_OR_RETURN(const std::string format, FormatOf(path, options));
+  if (format == "xlsx") {
+    ASSIGN_OR_RETURN(std::unique_ptr<XlsxReader> reader, XlsxReader::Open(path, options.sheet));
+    input->sheet = reader->sheet_name();
+    input->source = std::make_unique<TableSource>(
+        std::make_unique<XlsxRecords>(std::move(reader)), path, options.ignore_columns);
+    return absl::OkStatus();
+  }
+  input->file.open(path, std::ios::binary);
+  if (!input->file) return UsageError(absl::StrCat("cannot open ", path));
+  ASSIGN_OR_RETURN(const Encoding encoding, EncodingOf(path, options.encoding));
+  input->encoding = std::string(EncodingName(encoding));
+  std::istream* in = &input->file;
+  if (encoding == Encoding::kGb18030) {
+    input->gb18030.emplace(&input->file);
+    input->converted.emplace(&*input->gb18030);
+    in = &*input->converted;
+  }
+  if (format == "csv") {
+    input->source = std::make_unique<TableSource>(std::make_unique<CsvRecords>(in, path), path,
+                                                  options.ignore_columns);
+  } else {
+    input->source = std::make_unique<JsonlSource>(in, path);
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<ImportReport> ImportFile(Ledger& ledger, const std::string& path,
                                         const ImportOptions& options) {
-  std::string format = options.input_format;
-  if (format.empty()) {
-    if (absl::EndsWithIgnoreCase(path, ".csv")) format = "csv";
-    if (absl::EndsWithIgnoreCase(path, ".jsonl")) format = "jsonl";
-  }
-  if (format != "csv" && format != "jsonl") {
-    return UsageError(absl::StrCat("cannot tell the format of ", path,
-                                   "; name it .csv or .jsonl or pass --input-format csv|jsonl"));
-  }
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return UsageError(absl::StrCat("cannot open ", path));
-  ASSIGN_OR_RETURN(const Encoding encoding, EncodingOf(path, options.encoding));
-  std::optional<Gb18030Reader> gb18030;
-  std::optional<std::istream> converted;
-  std::istream* in = &file;
-  if (encoding == Encoding::kGb18030) {
-    gb18030.emplace(&file);
-    converted.emplace(&*gb18030);
-    in = &*converted;
-  }
-  // Bytes that are not GB18030 end the converted stream early: that is the
-  // file's refusal, before the batch read up to them is written.
-  auto conversion_failed = [&] { return gb18030.has_value() && !gb18030->status().ok(); };
-  std::unique_ptr<RowSource> source;
-  if (format == "csv") {
-    source = std::make_unique<CsvSource>(in, path, options.ignore_columns);
-  } else {
-    source = std::make_unique<JsonlSource>(in, path);
-  }
+  OpenedInput input;
+  RETURN_IF_ERROR(OpenInput(path, options, &input));
+  RowSource* source = input.source.get();
   const absl::Time start = absl::Now();
   // A dry run cannot carry the state of an unwritten batch into the next,
   // so it checks the whole file as one batch.
@@ -520,10 +625,13 @@ absl::StatusOr<ImportReport> ImportFile(Ledger& ledger, const std::string& path,
   // simply dropped: the outcome is that of reading one batch at a time.
   const bool read_ahead = batch_size <= limits::kImportReadAheadBatchEventsMax;
   ImportReport report;
-  report.encoding = std::string(EncodingName(encoding));
-  ReadBatchResult next = ReadBatch(source.get(), batch_size, options.actor);
+  report.encoding = input.encoding;
+  report.sheet = input.sheet;
+  ReadBatchResult next = ReadBatch(source, batch_size, options.actor);
   while (true) {
-    if (conversion_failed()) return WithContext(gb18030->status(), absl::StrCat(path, ": "));
+    if (!input.ConversionStatus().ok()) {
+      return WithContext(input.ConversionStatus(), absl::StrCat(path, ": "));
+    }
     RETURN_IF_ERROR(next.status);
     report.rows += next.rows;
     if (next.rows == 0) break;
@@ -535,13 +643,13 @@ absl::StatusOr<ImportReport> ImportFile(Ledger& ledger, const std::string& path,
     const bool more = next.more;
     std::future<ReadBatchResult> ahead;
     if (more && read_ahead) {
-      ahead = std::async(std::launch::async, ReadBatch, source.get(), batch_size, options.actor);
+      ahead = std::async(std::launch::async, ReadBatch, source, batch_size, options.actor);
     }
     // Should this return early, `ahead`'s destructor waits for the read.
     ASSIGN_OR_RETURN(bool good, SubmitBatch(ledger, path, &batch, options, &report));
     if (options.progress) options.progress(report.rows);
     if (!good || !more) break;
-    next = read_ahead ? ahead.get() : ReadBatch(source.get(), batch_size, options.actor);
+    next = read_ahead ? ahead.get() : ReadBatch(source, batch_size, options.actor);
   }
   report.seconds = absl::ToDoubleSeconds(absl::Now() - start);
   return report;

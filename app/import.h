@@ -1,7 +1,10 @@
-// Import: many events from a CSV or JSONL file through the one append path.
+// Import: many events from a CSV, xlsx or JSONL file through the one append
+// path.
 //
-// CSV: a header row naming the columns; a `type` column names the event
-// (app/drafts.h lists the types and their fields); other columns are fields.
+// CSV, or a sheet of an .xlsx workbook (app/xlsx.h): a header row naming the
+// columns; a `type` column names the event (app/drafts.h lists the types
+// and their fields); other columns are fields. A row's FILE:LINE is its
+// line in a CSV, its row number in a sheet.
 // JSONL: one event per line in the proto JSON mapping that `log --format
 // jsonl` and `replay` print (sequence, recorded_at, actor, hash and
 // prev_hash are ignored: the importing ledger assigns its own).
@@ -29,7 +32,7 @@
 namespace aidledger::app {
 
 struct ImportOptions {
-  std::string input_format;  // "csv" or "jsonl"; empty: from the extension
+  std::string input_format;  // "csv", "xlsx" or "jsonl"; empty: from the extension
   size_t batch_size = 0;     // 0: the whole file is one batch
   bool dry_run = false;
   std::string actor;
@@ -39,6 +42,8 @@ struct ImportOptions {
   // "utf-8" or "gb18030"; empty: UTF-8 when the whole file is, else
   // GB18030 when it is that (a pipe, which cannot be read twice: UTF-8).
   std::string encoding;
+  // The sheet of an .xlsx workbook to read; empty: the first.
+  std::string sheet;
   // Called after each batch with the rows read so far.
   std::function<void(size_t rows)> progress;
 };
@@ -50,7 +55,8 @@ struct ImportReport {
   size_t rejected = 0;
   size_t batches_written = 0;
   std::vector<std::string> errors;  // "FILE:LINE: field: reason", at most 100
-  std::string encoding;             // the file's, as read: "utf-8" or "gb18030"
+  std::string encoding;             // the file's, as read: "utf-8" or "gb18030"; xlsx: empty
+  std::string sheet;                // xlsx: the name of the sheet read
   double seconds = 0;
 };
 

@@ -14,6 +14,7 @@
 #include "base/limits.h"
 #include "base/status_macros.h"
 #include "cli/command.h"
+#include "server/http/json_text.h"
 #include "state/vocabulary.h"
 
 namespace aidledger::cli {
@@ -110,6 +111,12 @@ class Appenders {
   Commands& commands_;
 };
 
+std::string JsonQuoted(absl::string_view text) {
+  std::string quoted;
+  http::AppendJsonString(text, &quoted);
+  return quoted;
+}
+
 struct ImportFlags {
   std::string file;
   std::string input_format;
@@ -117,6 +124,7 @@ struct ImportFlags {
   bool dry_run = false;
   std::vector<std::string> ignore_columns;
   std::string encoding;
+  std::string sheet;
 };
 
 absl::Status RunImport(const Globals& globals, const ImportFlags& flags) {
@@ -127,7 +135,8 @@ absl::Status RunImport(const Globals& globals, const ImportFlags& flags) {
                              .dry_run = flags.dry_run,
                              .actor = globals.actor,
                              .ignore_columns = flags.ignore_columns,
-                             .encoding = flags.encoding};
+                             .encoding = flags.encoding,
+                             .sheet = flags.sheet};
   const bool terminal = isatty(STDERR_FILENO) == 1;
   if (terminal) {
     options.progress = [](size_t rows) { std::cerr << "\rimport: " << rows << " rows read" << std::flush; };
@@ -139,20 +148,24 @@ absl::Status RunImport(const Globals& globals, const ImportFlags& flags) {
     std::cerr << "... and " << report.rejected - report.errors.size() << " more rejected rows\n";
   }
   const double rate = report.seconds > 0 ? static_cast<double>(report.appended) / report.seconds : 0;
+  // What was read: a text file's encoding, or a workbook's sheet.
+  const std::string source_key = report.sheet.empty() ? "encoding" : "sheet";
+  const std::string source_value = report.sheet.empty() ? report.encoding : report.sheet;
   if (globals.format == "json") {
     std::cout << absl::StrFormat(
         "{\"rows\":%d,\"appended\":%d,\"duplicates\":%d,\"rejected\":%d,"
         "\"batches_written\":%d,\"dry_run\":%s,\"seconds\":%.3f,\"events_per_second\":%.0f,"
-        "\"encoding\":\"%s\"}\n",
+        "\"%s\":%s}\n",
         report.rows, report.appended, report.duplicates, report.rejected, report.batches_written,
-        flags.dry_run ? "true" : "false", report.seconds, rate, report.encoding);
+        flags.dry_run ? "true" : "false", report.seconds, rate, source_key,
+        JsonQuoted(source_value));
   } else {
     std::cout << absl::StrFormat(
         "import%s: rows=%d appended=%d duplicates=%d rejected=%d batches_written=%d "
-        "seconds=%.3f events/s=%.0f encoding=%s\n",
+        "seconds=%.3f events/s=%.0f %s=%s\n",
         flags.dry_run ? " (dry run, nothing written)" : "", report.rows, report.appended,
         report.duplicates, report.rejected, report.batches_written, report.seconds, rate,
-        report.encoding);
+        source_key, app::TerminalText(source_value));
     if (report.appended == 0 && report.rejected == 0 && report.duplicates > 0) {
       std::cout << "every row is already in the ledger; nothing appended\n";
     }
@@ -236,11 +249,13 @@ void DefineAppendCommands(CLI::App& app, const Globals& globals, Commands& comma
 void DefineImportCommand(CLI::App& app, const Globals& globals, Commands& commands) {
   ImportFlags* flags = commands.Keep<ImportFlags>();
 
-  CLI::App* import = app.add_subcommand("import", "append many events from a CSV or JSONL file");
+  CLI::App* import = app.add_subcommand("import", "append many events from a CSV, xlsx or JSONL file");
   import->fallthrough();
-  import->add_option("FILE", flags->file, "the file (.csv or .jsonl)")->required();
-  import->add_option("--input-format", flags->input_format, "csv|jsonl (default: by extension)")
-      ->check(CLI::IsMember({"csv", "jsonl"}));
+  import->add_option("FILE", flags->file, "the file (.csv, .xlsx or .jsonl)")->required();
+  import->add_option("--input-format", flags->input_format,
+                     "csv|xlsx|jsonl (default: by extension)")
+      ->check(CLI::IsMember({"csv", "xlsx", "jsonl"}));
+  import->add_option("--sheet", flags->sheet, "the sheet of an .xlsx workbook (default: the first)");
   import->add_option("--batch-size", flags->batch_size,
                       "rows per atomic batch (default: the whole file)")
       ->check(CLI::Range(size_t{1}, limits::kBatchEventsMax));
