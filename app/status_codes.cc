@@ -21,7 +21,7 @@ ExitCode ExitCodeFor(const absl::Status& status) {
 int HttpStatusFor(const absl::Status& status) {
   if (status.ok()) return 200;
   if (std::optional<v1::RejectReason> reason = RejectReasonOf(status)) {
-    return *reason == v1::EVENT_ID_CONFLICT ? 409 : 422;
+    return *reason == v1::EVENT_ID_CONFLICT || *reason == v1::POSSIBLE_DUPLICATE ? 409 : 422;
   }
   if (IsUsageError(status)) return 400;
   switch (status.code()) {

@@ -10,6 +10,7 @@
 #include "app/drafts.h"
 #include "app/import.h"
 #include "app/output.h"
+#include "app/possible_duplicate.h"
 #include "base/errors.h"
 #include "base/limits.h"
 #include "base/status_macros.h"
@@ -41,11 +42,15 @@ absl::Status RunInit(const Globals& globals, bool if_missing) {
 }
 
 absl::Status RunAppend(const Globals& globals, const std::string& type,
-                       const app::FieldMap& fields) {
+                       const app::FieldMap& fields, bool allow_duplicate) {
   RETURN_IF_ERROR(CheckFormat(globals, {"table", "json"}));
   ASSIGN_OR_RETURN(v1::Event draft, app::DraftFromFields(type, fields));
   draft.set_actor(globals.actor);
   ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kWrite));
+  if (!allow_duplicate) {
+    RETURN_IF_ERROR(app::CheckNotPossibleDuplicate(
+        *ledger, {&draft, 1}, "if this is a second one, give it --event-id or --allow-duplicate"));
+  }
   ASSIGN_OR_RETURN(AppendResult result, ledger->Append(std::move(draft)));
   if (globals.format == "json") {
     std::cout << app::ReceiptJson(result) << "\n";
@@ -64,6 +69,7 @@ struct AppendCommand {
   CLI::App* command;
   std::string type;
   app::FieldMap fields;
+  bool allow_duplicate = false;
 };
 
 void Flag(AppendCommand& command, const std::string& flag, const std::string& field,
@@ -99,9 +105,12 @@ class Appenders {
     Flag(added, "--date", "effective_date", "effective (business) date YYYY-MM-DD; default today in China", false);
     Flag(added, "--event-id", "event_id", "idempotency key; generated when absent", false);
     Flag(added, "--memo", "memo", "free-text note", false);
+    added.command->add_flag("--allow-duplicate", added.allow_duplicate,
+                            "post it even when the same money event, without --event-id, was "
+                            "recorded in the last 24 hours (else refused: POSSIBLE_DUPLICATE)");
     const Globals& globals = globals_;
     commands_.Add(added.command, [&globals, &added] {
-      return RunAppend(globals, added.type, added.fields);
+      return RunAppend(globals, added.type, added.fields, added.allow_duplicate);
     });
     return added;
   }

@@ -342,6 +342,8 @@ class Ledger {
                                    const std::optional<std::string>& as_of_date,
                                    bool use_snapshots = true,
                                    Books::Set projections = Books::kAll) const;
+  // The time by the clock that stamps recorded_at (LedgerOptions::clock).
+  absl::Time Now() const { return options_.clock(); }
   // The last sequence recorded at or before `time` (0 when none was):
   // recorded_at never decreases, so this is a binary search.
   absl::StatusOr<uint64_t> SequenceKnownAt(absl::Time time) const;

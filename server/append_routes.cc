@@ -28,6 +28,7 @@
 #include "app/import.h"
 #include "server/metrics.h"
 #include "app/output.h"
+#include "app/possible_duplicate.h"
 #include "app/queries.h"
 #include "app/status_codes.h"
 #include "server/tokens.h"
@@ -113,6 +114,21 @@ void Service::HandleAppend(const http::Request& request, const Caller& caller,
   }
   const bool batch = absl::StartsWith(absl::StripAsciiWhitespace(request.body), "[");
   for (v1::Event& draft : *drafts) draft.set_actor(caller.name);
+  if (request.Param("allow_duplicate").value_or("") != "true") {
+    size_t index = 0;
+    absl::Status checked = CheckNotPossibleDuplicate(
+        *ledger_, *drafts,
+        "if this is a second one, give it an event_id or post with ?allow_duplicate=true", &index);
+    if (!checked.ok()) {
+      if (RejectReasonOf(checked) != v1::POSSIBLE_DUPLICATE) {
+        return SendError(request, response, HttpStatusFor(checked), checked.message());
+      }
+      std::string message(checked.message());
+      if (batch) message = absl::StrCat("event ", index + 1, " of the batch: ", message);
+      return SendError(request, response, HttpStatusFor(checked), message, "POSSIBLE_DUPLICATE",
+                       "event_id");
+    }
+  }
   absl::StatusOr<std::future<absl::StatusOr<SubmitOutcome>>> queued =
       committer_->Enqueue(*std::move(drafts));
   // A 503 says when to try again; a retry with the same event_id is either

@@ -468,6 +468,32 @@ TEST_F(CliTest, ImportReadsPipesWholeAndStopsAtTheLineLimit) {
   EXPECT_THAT(zeros.err, ::testing::HasSubstr("/dev/zero:1: the line is longer than 262144 bytes"));
 }
 
+// Issue 21: the same sale typed twice by hand, without --event-id, within
+// a day is refused naming the first; --allow-duplicate posts it.
+TEST_F(CliTest, ASaleTypedTwiceIsRefusedUnlessAllowed) {
+  AddBasics();
+  const std::vector<std::string> sale = {"sale", "--region", "621100", "--amount", "88",
+                                         "--date", "2024-03-05"};
+  RunResult first = Run(sale);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  const size_t at = first.out.find("seq=") + 4;
+  const std::string seq = first.out.substr(at, first.out.find(' ', at) - at);
+  std::vector<std::string> with_memo = sale;
+  with_memo.insert(with_memo.end(), {"--memo", "again"});
+  RunResult again = Run(with_memo);
+  EXPECT_EQ(again.exit_code, 3);
+  EXPECT_THAT(again.err, ::testing::HasSubstr("event_id: none given, and the same sale effective "
+                                              "2024-03-05 was recorded at "));
+  EXPECT_THAT(again.err, ::testing::HasSubstr(absl::StrCat(": seq ", seq, ", event_id ev-")));
+  EXPECT_THAT(again.err, ::testing::HasSubstr("give it --event-id or --allow-duplicate "
+                                              "[POSSIBLE_DUPLICATE]"));
+  std::vector<std::string> allowed = sale;
+  allowed.push_back("--allow-duplicate");
+  RunResult posted = Run(allowed);
+  EXPECT_EQ(posted.exit_code, 0) << posted.err;
+  EXPECT_THAT(posted.out, ::testing::HasSubstr("appended seq="));
+}
+
 TEST_F(CliTest, AnEventDatedAfterTodayInChinaIsRejected) {
   AddBasics();
   RunResult result = Run({"sale", "--region", "621100", "--amount", "1", "--date", "2030-07-01"});

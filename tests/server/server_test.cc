@@ -88,6 +88,34 @@ TEST_F(ServerTest, EveryRouteAnswersWithItsStatusCodes) {
   EXPECT_EQ(HeadAfterStop(), 6u);
 }
 
+// Issue 21: a money event posted again without an event_id within a day
+// is 409 POSSIBLE_DUPLICATE naming the first (in a batch, which event);
+// ?allow_duplicate=true posts it, and an event_id is never suspected.
+TEST_F(ServerTest, TheSameSalePostedAgainWithoutAnIdIsAPossibleDuplicate) {
+  StartServer();
+  auto client = Client();
+  const std::string sale =
+      "{\"effective_date\":\"2024-03-05\",\"sale_recorded\":{\"region_code\":\"621100\","
+      "\"amount_fen\":\"8800\"}}";
+  auto first = client->Post("/v1/events", As("appender"), sale, "application/json");
+  ASSERT_EQ(first->status, 201) << first->body;
+  auto again = client->Post("/v1/events", As("appender"), sale, "application/json");
+  EXPECT_EQ(again->status, 409);
+  EXPECT_THAT(again->body, ::testing::HasSubstr("\"reason\":\"POSSIBLE_DUPLICATE\",\"field\":\"event_id\""));
+  EXPECT_THAT(again->body, ::testing::HasSubstr("the same sale effective 2024-03-05 was recorded at "));
+  EXPECT_THAT(again->body, ::testing::HasSubstr(": seq 6, event_id ev-"));
+  auto in_batch = client->Post("/v1/events", As("appender"),
+                               absl::StrCat("[", Sale("other", "621100", 1), ",", sale, "]"),
+                               "application/json");
+  EXPECT_EQ(in_batch->status, 409);
+  EXPECT_THAT(in_batch->body, ::testing::HasSubstr("event 2 of the batch: event_id: none given"));
+  auto allowed =
+      client->Post("/v1/events?allow_duplicate=true", As("appender"), sale, "application/json");
+  EXPECT_EQ(allowed->status, 201) << allowed->body;
+  EXPECT_EQ(server_->Stop(SIGTERM), 0) << server_->output();
+  EXPECT_EQ(HeadAfterStop(), 7u);
+}
+
 // GET /v1/series sums a region's subtree by month from the published
 // state, or folds to a point; its sums through a month are the as-of
 // balances of that month's last day.
