@@ -229,7 +229,7 @@ absl::Status Replay(const Ledger& ledger, const ReplayOptions& options, std::ost
   std::unique_ptr<EventReader> reader = ledger.Read(filtered ? 1 : options.from, to);
   RegionIndex index;
   StoredEvent stored;
-  if (options.format == "csv") out << CsvHeader();
+  if (options.format == "csv") out << kUtf8Bom << CsvHeader();
   while (true) {
     ASSIGN_OR_RETURN(bool more, reader->Next(&stored));
     if (!more) break;

@@ -10,8 +10,13 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace aidledger::app {
+
+// The UTF-8 byte-order mark every CSV aidledger writes begins with, so that
+// Excel and WPS read the Chinese names as UTF-8 (the reader reads past it).
+inline constexpr absl::string_view kUtf8Bom = "\xEF\xBB\xBF";
 
 class CsvReader {
  public:

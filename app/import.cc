@@ -32,8 +32,6 @@
 namespace aidledger::app {
 namespace {
 
-constexpr absl::string_view kBom = "\xEF\xBB\xBF";
-
 // A row read from the file: its line, and why no draft could be built
 // from it (ok: the draft is built).
 struct Row {
@@ -316,7 +314,7 @@ class JsonlSource : public RowSource {
       if (!more) return false;
       ++line_number_;
       if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (line_number_ == 1 && absl::StartsWith(line, kBom)) line.erase(0, kBom.size());
+      if (line_number_ == 1 && absl::StartsWith(line, kUtf8Bom)) line.erase(0, kUtf8Bom.size());
       if (!absl::StripAsciiWhitespace(line).empty()) break;
     }
     row->line = line_number_;

@@ -35,8 +35,7 @@ std::string ComparedContent(v1::Event event) {
 }
 
 std::string RecordedInChina(const google::protobuf::Timestamp& at) {
-  const absl::Time time = absl::FromUnixSeconds(at.seconds()) + absl::Nanoseconds(at.nanos());
-  return absl::FormatTime("%Y-%m-%d %H:%M:%S +08:00", time, absl::FixedTimeZone(8 * 3600));
+  return DisplayTime(absl::FromUnixSeconds(at.seconds()) + absl::Nanoseconds(at.nanos()));
 }
 
 }  // namespace

@@ -14,7 +14,6 @@
 namespace aidledger::app {
 namespace {
 
-constexpr absl::string_view kBom = "\xEF\xBB\xBF";
 
 std::string UnitName(AmountUnit unit) {
   switch (unit) {
@@ -42,6 +41,23 @@ std::string ProgramLabel(v1::Program program) {
   return name.empty() ? "no pairing" : name;
 }
 
+// A known_at time: RFC 3339, or a date standing for the end of that day
+// in China.
+absl::StatusOr<absl::Time> ParseKnownAt(const std::string& text, absl::string_view name) {
+  absl::Time time;
+  std::string error;
+  if (absl::ParseTime(absl::RFC3339_full, text, &time, &error)) return time;
+  const std::string date = NormalizeDate(text);
+  absl::CivilDay day;
+  if (CheckDate(date, name).ok() && absl::ParseCivilTime(date, &day)) {
+    return EndOfDayInChina(day);
+  }
+  return UsageError(absl::StrCat(name, " must be an RFC 3339 time like "
+                                 "2023-01-01T00:00:00+08:00, or a date like 2023-01-01 (the end "
+                                 "of that day in China) (got \"",
+                                 text.substr(0, limits::kQuotedInputBytesMax), "\")"));
+}
+
 }  // namespace
 
 absl::StatusOr<FoldedPoint> FoldAtPoint(const Ledger& ledger, const PointOptions& options,
@@ -60,13 +76,7 @@ absl::StatusOr<FoldedPoint> FoldAtPoint(const Ledger& ledger, const PointOptions
     sequence = *options.at_seq;
   }
   if (!options.known_at.empty()) {
-    absl::Time time;
-    std::string error;
-    if (!absl::ParseTime(absl::RFC3339_full, options.known_at, &time, &error)) {
-      return UsageError(absl::StrCat(names.known_at, " must be an RFC 3339 time like "
-                                     "2023-01-01T00:00:00+08:00 (got \"",
-                                     options.known_at.substr(0, limits::kQuotedInputBytesMax), "\")"));
-    }
+    ASSIGN_OR_RETURN(const absl::Time time, ParseKnownAt(options.known_at, names.known_at));
     ASSIGN_OR_RETURN(sequence, ledger.SequenceKnownAt(time));
     point.at.set_known_at(absl::FormatTime(absl::RFC3339_full, time, absl::UTCTimeZone()));
   }
@@ -90,16 +100,23 @@ absl::StatusOr<AmountUnit> ParseUnit(const std::string& text) {
   return UsageError(absl::StrCat("--unit must be yuan, wan or yi (got \"", text, "\")"));
 }
 
-std::string PointHeading(const v1::PointInTime& at, AmountUnit unit) {
+std::string PointHeading(const v1::PointInTime& at, const TableStyle& style) {
   std::string heading = absl::StrCat("at seq ", at.seq());
   if (!at.head_hash().empty()) absl::StrAppend(&heading, " (hash ", at.head_hash().substr(0, 12), ")");
-  if (!at.known_at().empty()) absl::StrAppend(&heading, ", as known at ", at.known_at());
+  if (!at.known_at().empty()) {
+    absl::Time time;
+    std::string error;
+    const bool parsed = absl::ParseTime(absl::RFC3339_full, at.known_at(), &time, &error);
+    absl::StrAppend(&heading, ", as known at ",
+                    parsed ? DisplayTime(time, style.utc) : at.known_at());
+  }
   if (!at.as_of_date().empty()) absl::StrAppend(&heading, ", effective as of ", at.as_of_date());
-  absl::StrAppend(&heading, "; amounts in ", UnitName(unit));
+  absl::StrAppend(&heading, "; amounts in ", UnitName(style.unit));
   return heading;
 }
 
-std::string RegionsTable(const v1::RegionBalancesReport& report, AmountUnit unit) {
+std::string RegionsTable(const v1::RegionBalancesReport& report, const TableStyle& style) {
+  const AmountUnit unit = style.unit;
   Table table({"CODE", "REGION", "ALLOCATED", "DISBURSED", "BALANCE", "INVESTED", "SALES",
                "PROJECTS"},
               {2, 3, 4, 5, 6, 7});
@@ -112,12 +129,12 @@ std::string RegionsTable(const v1::RegionBalancesReport& report, AmountUnit unit
                   FormatFen(t.invested_fen(), unit), FormatFen(t.sales_fen(), unit),
                   absl::StrCat(t.projects())});
   }
-  return absl::StrCat(PointHeading(report.at(), unit),
+  return absl::StrCat(PointHeading(report.at(), style),
                       "; each region's figures include the regions below it\n", table.Render());
 }
 
 std::string RegionsCsv(const v1::RegionBalancesReport& report) {
-  std::string out(kBom);
+  std::string out(kUtf8Bom);
   std::vector<std::string> header = {"code", "name", "parent_code"};
   for (const char* scope : {"own", "total"}) {
     for (const char* figure : {"allocated_fen", "disbursed_fen", "balance_fen", "invested_fen",
@@ -135,7 +152,8 @@ std::string RegionsCsv(const v1::RegionBalancesReport& report) {
   return out;
 }
 
-std::string ProjectsTable(const v1::ProjectTotalsReport& report, AmountUnit unit) {
+std::string ProjectsTable(const v1::ProjectTotalsReport& report, const TableStyle& style) {
+  const AmountUnit unit = style.unit;
   Table table({"PROJECT", "REGION", "NAME", "CATEGORY", "BUDGET", "ALLOCATED", "DISBURSED",
                "INVESTED"},
               {4, 5, 6, 7});
@@ -144,11 +162,11 @@ std::string ProjectsTable(const v1::ProjectTotalsReport& report, AmountUnit unit
                   FormatFen(p.budget_fen(), unit), FormatFen(p.allocated_fen(), unit),
                   FormatFen(p.disbursed_fen(), unit), FormatFen(p.invested_fen(), unit)});
   }
-  return absl::StrCat(PointHeading(report.at(), unit), "\n", table.Render());
+  return absl::StrCat(PointHeading(report.at(), style), "\n", table.Render());
 }
 
 std::string ProjectsCsv(const v1::ProjectTotalsReport& report) {
-  std::string out(kBom);
+  std::string out(kUtf8Bom);
   out += CsvRow({"project_id", "region_code", "name", "category", "budget_fen", "allocated_fen",
                  "disbursed_fen", "invested_fen"});
   for (const v1::ProjectEntry& p : report.projects()) {
@@ -159,7 +177,8 @@ std::string ProjectsCsv(const v1::ProjectTotalsReport& report) {
   return out;
 }
 
-std::string HelpersTable(const v1::HelperTotalsReport& report, AmountUnit unit) {
+std::string HelpersTable(const v1::HelperTotalsReport& report, const TableStyle& style) {
+  const AmountUnit unit = style.unit;
   Table table({"CODE", "HELPER", "PROGRAM", "ALLOCATED", "INVESTED", "SALES"}, {3, 4, 5});
   for (const v1::HelperEntry& h : report.helpers()) {
     table.AddRow({h.code(), h.name(), "all", FormatFen(h.allocated_fen(), unit),
@@ -169,11 +188,11 @@ std::string HelpersTable(const v1::HelperTotalsReport& report, AmountUnit unit) 
                     FormatFen(p.invested_fen(), unit), FormatFen(p.sales_fen(), unit)});
     }
   }
-  return absl::StrCat(PointHeading(report.at(), unit), "\n", table.Render());
+  return absl::StrCat(PointHeading(report.at(), style), "\n", table.Render());
 }
 
 std::string HelpersCsv(const v1::HelperTotalsReport& report) {
-  std::string out(kBom);
+  std::string out(kUtf8Bom);
   out += CsvRow({"code", "name", "program", "allocated_fen", "invested_fen", "sales_fen"});
   for (const v1::HelperEntry& h : report.helpers()) {
     out += CsvRow({h.code(), h.name(), "all", absl::StrCat(h.allocated_fen()),

@@ -15,7 +15,9 @@ namespace aidledger::app {
 
 struct PointOptions {
   std::optional<uint64_t> at_seq;  // events 1..N
-  std::string known_at;            // RFC 3339: events recorded at or before it
+  // Events recorded at or before it: an RFC 3339 time, or a date (the end
+  // of that day in China, as NormalizeDate reads it).
+  std::string known_at;
   std::string as_of;               // YYYY-MM-DD: events effective on or before it
   Books::Set projections = Books::kAll;  // what the query reads (ProjectionsRead)
 };
@@ -45,16 +47,23 @@ absl::StatusOr<FoldedPoint> FoldAtPoint(const Ledger& ledger, const PointOptions
 
 absl::StatusOr<AmountUnit> ParseUnit(const std::string& text);
 
-// Text tables (Chinese names, yuan with separators in `unit`) and CSV (fen,
-// UTF-8 with a byte-order mark so that spreadsheet programs read the names).
-std::string RegionsTable(const v1::RegionBalancesReport& report, AmountUnit unit);
+// How a text table shows amounts (yuan with separators, 万 or 亿) and
+// times (China Standard Time unless `utc`).
+struct TableStyle {
+  AmountUnit unit = AmountUnit::kYuan;
+  bool utc = false;
+};
+
+// Text tables (Chinese names) and CSV (fen, UTF-8 with a byte-order mark
+// so that spreadsheet programs read the names).
+std::string RegionsTable(const v1::RegionBalancesReport& report, const TableStyle& style);
 std::string RegionsCsv(const v1::RegionBalancesReport& report);
-std::string ProjectsTable(const v1::ProjectTotalsReport& report, AmountUnit unit);
+std::string ProjectsTable(const v1::ProjectTotalsReport& report, const TableStyle& style);
 std::string ProjectsCsv(const v1::ProjectTotalsReport& report);
-std::string HelpersTable(const v1::HelperTotalsReport& report, AmountUnit unit);
+std::string HelpersTable(const v1::HelperTotalsReport& report, const TableStyle& style);
 std::string HelpersCsv(const v1::HelperTotalsReport& report);
-// "at seq N (hash 0123456789ab), as of D": the heading of a table.
-std::string PointHeading(const v1::PointInTime& at, AmountUnit unit);
+// "at seq N (hash 0123456789ab), as known at T, as of D": the heading of a table.
+std::string PointHeading(const v1::PointInTime& at, const TableStyle& style);
 
 }  // namespace aidledger::app
 

@@ -133,6 +133,17 @@ std::string DateInChina(absl::Time now) {
   return absl::FormatTime("%Y-%m-%d", now, kChinaStandardTime);
 }
 
+std::string DisplayTime(absl::Time time, bool utc) {
+  static const absl::TimeZone kChinaStandardTime = absl::FixedTimeZone(8 * 3600);
+  return utc ? absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", time, absl::UTCTimeZone())
+             : absl::FormatTime("%Y-%m-%d %H:%M:%S +08:00", time, kChinaStandardTime);
+}
+
+absl::Time EndOfDayInChina(absl::CivilDay date) {
+  static const absl::TimeZone kChinaStandardTime = absl::FixedTimeZone(8 * 3600);
+  return absl::FromCivil(date + 1, kChinaStandardTime) - absl::Nanoseconds(1);
+}
+
 absl::Status CheckRegionCode(absl::string_view code, absl::string_view field) {
   if (code.empty()) return Rejected(v1::FIELD_MISSING, field, "is required");
   bool digits = code.size() == 6;

@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "absl/time/civil_time.h"
 #include "google/protobuf/timestamp.pb.h"
 
 namespace aidledger {
@@ -31,6 +32,14 @@ std::string NormalizeFullwidth(absl::string_view text);
 
 // Today's date in China Standard Time (UTC+8), as "YYYY-MM-DD".
 std::string DateInChina(absl::Time now);
+
+// A time as tables and messages show it: "2026-11-30 16:18:23 +08:00" in
+// China Standard Time, or "2026-11-30 08:18:23 UTC" when `utc`.
+std::string DisplayTime(absl::Time time, bool utc = false);
+
+// The last instant of `date` (YYYY-MM-DD) in China Standard Time: what
+// "known at 2024-03-05" means to a clerk.
+absl::Time EndOfDayInChina(absl::CivilDay date);
 
 // A 6-digit administrative division code (GB/T 2260), not all zeros.
 absl::Status CheckRegionCode(absl::string_view code, absl::string_view field);

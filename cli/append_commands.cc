@@ -4,6 +4,8 @@
 #include <iostream>
 #include <memory>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "aidledger/v1/cli.pb.h"
@@ -41,12 +43,40 @@ absl::Status RunInit(const Globals& globals, bool if_missing) {
   return absl::OkStatus();
 }
 
+// A reversal's `--target seq:N` names the event at sequence N: the draft
+// gets that event's event_id. An event whose own event_id is "seq:N" and
+// is another event makes the target ambiguous: refused.
+absl::Status ResolveSequenceTarget(const Ledger& ledger, v1::Event* draft) {
+  if (!draft->has_event_reversed()) return absl::OkStatus();
+  std::string& target = *draft->mutable_event_reversed()->mutable_reversed_event_id();
+  uint64_t sequence = 0;
+  if (!absl::StartsWith(target, "seq:") || !absl::SimpleAtoi(target.substr(4), &sequence)) {
+    return absl::OkStatus();
+  }
+  ASSIGN_OR_RETURN(std::optional<StoredEvent> at, ledger.ReadEvent(sequence));
+  if (!at.has_value() || sequence == 0) {
+    return Rejected(v1::TARGET_NOT_FOUND, "reversed_event_id",
+                    absl::StrCat(target, ": there is no event at seq ", sequence, " (the head is ",
+                                 ledger.head().sequence, ")"));
+  }
+  ASSIGN_OR_RETURN(std::optional<StoredEvent> named, ledger.FindByEventId(target));
+  if (named.has_value() && named->sequence != sequence) {
+    return Rejected(v1::FIELD_INVALID, "reversed_event_id",
+                    absl::StrCat(target, " is both the event at seq ", sequence,
+                                 " and the event_id of seq ", named->sequence,
+                                 "; give the event_id of the one to reverse"));
+  }
+  target = at->event.event_id();
+  return absl::OkStatus();
+}
+
 absl::Status RunAppend(const Globals& globals, const std::string& type,
                        const app::FieldMap& fields, bool allow_duplicate) {
   RETURN_IF_ERROR(CheckFormat(globals, {"table", "json"}));
   ASSIGN_OR_RETURN(v1::Event draft, app::DraftFromFields(type, fields));
   draft.set_actor(globals.actor);
   ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kWrite));
+  RETURN_IF_ERROR(ResolveSequenceTarget(*ledger, &draft));
   if (!allow_duplicate) {
     RETURN_IF_ERROR(app::CheckNotPossibleDuplicate(
         *ledger, {&draft, 1}, "if this is a second one, give it --event-id or --allow-duplicate"));
@@ -251,7 +281,8 @@ void DefineAppendCommands(CLI::App& app, const Globals& globals, Commands& comma
   Flag(sale, "--amount", "amount", "AMOUNT", true);
 
   AppendCommand& reverse = adder.Add(&app, "reverse", "reverse a money event", v1::Event::kEventReversed);
-  Flag(reverse, "--target", "reversed_event_id", "event_id of the event to reverse", true);
+  Flag(reverse, "--target", "reversed_event_id",
+       "the event to reverse: its event_id, or seq:N for the event at sequence N", true);
   Flag(reverse, "--reason", "reason", "why it is reversed", true);
 }
 

@@ -31,6 +31,8 @@ struct Globals {
   std::string snapshot_key;  // empty: DB.key beside the ledger directory
   // Allows a PostgreSQL --db across a network without TLS.
   bool insecure_plain_db = false;
+  // Tables show times in UTC instead of China Standard Time.
+  bool utc = false;
 };
 
 // For a PostgreSQL `db`: refuses one that would carry the ledger across a

@@ -76,6 +76,8 @@ void DefineGlobals(CLI::App& app, Globals& globals) {
   app.add_flag("--insecure-plain-db", globals.insecure_plain_db,
                "allow a PostgreSQL --db on another machine without TLS (sslmode require or "
                "stronger): the ledger and its password would cross the network in clear text");
+  app.add_flag("--utc", globals.utc,
+               "tables show times in UTC (default: China Standard Time, +08:00)");
 }
 
 int Main(int argc, char** argv) {

@@ -8,6 +8,7 @@
 #include "app/output.h"
 #include "app/queries.h"
 #include "base/errors.h"
+#include "base/fields.h"
 #include "base/limits.h"
 #include "base/status_macros.h"
 #include "cli/command.h"
@@ -29,14 +30,19 @@ absl::Status RunLog(const Globals& globals, const LogFlags& flags) {
   std::unique_ptr<EventReader> reader = ledger->Read(flags.from, to);
   StoredEvent stored;
   const bool table = globals.format == "table";
-  app::Table rows({"SEQ", "DATE", "TYPE", "DETAILS", "ACTOR", "HASH"}, {0});
+  app::Table rows({"SEQ", "DATE", "TYPE", "EVENT ID", "DETAILS", "MEMO", "ACTOR", "RECORDED",
+                   "HASH"},
+                  {0});
   for (uint64_t count = 0; count < limits::kLogRowsDefaultMax || flags.to != 0; ++count) {
     ASSIGN_OR_RETURN(bool more, reader->Next(&stored));
     if (!more) break;
     if (table) {
       rows.AddRow({absl::StrCat(stored.sequence), stored.event.effective_date(),
-                   std::string(EventTypeWord(stored.event)), app::EventSummary(stored.event),
-                   stored.event.actor(), Hex(stored.hash).substr(0, 12)});
+                   std::string(EventTypeWord(stored.event)), stored.event.event_id(),
+                   app::EventSummary(stored.event), stored.event.memo(), stored.event.actor(),
+                   DisplayTime(absl::FromUnixMicros(RecordedMicros(stored.event.recorded_at())),
+                               globals.utc),
+                   Hex(stored.hash).substr(0, 12)});
     } else {
       std::cout << app::ExportLine(stored) << "\n";
     }
@@ -54,6 +60,7 @@ struct ReportFlags {
 absl::Status RunReport(const Globals& globals, ReportKind kind, const ReportFlags& flags) {
   RETURN_IF_ERROR(CheckFormat(globals, {"table", "json", "csv"}));
   ASSIGN_OR_RETURN(AmountUnit unit, app::ParseUnit(flags.unit));
+  const app::TableStyle style{.unit = unit, .utc = globals.utc};
   ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kRead));
   app::PointOptions options = flags.point;
   options.projections = ProjectionsRead(kind, flags.region);
@@ -71,13 +78,13 @@ absl::Status RunReport(const Globals& globals, ReportKind kind, const ReportFlag
     out = app::ToJson(report, true) + "\n";
   } else if (kind == ReportKind::kBalances) {
     const auto& balances = static_cast<const v1::RegionBalancesReport&>(report);
-    out = globals.format == "csv" ? app::RegionsCsv(balances) : app::RegionsTable(balances, unit);
+    out = globals.format == "csv" ? app::RegionsCsv(balances) : app::RegionsTable(balances, style);
   } else if (kind == ReportKind::kProjects) {
     const auto& projects = static_cast<const v1::ProjectTotalsReport&>(report);
-    out = globals.format == "csv" ? app::ProjectsCsv(projects) : app::ProjectsTable(projects, unit);
+    out = globals.format == "csv" ? app::ProjectsCsv(projects) : app::ProjectsTable(projects, style);
   } else {
     const auto& helpers = static_cast<const v1::HelperTotalsReport&>(report);
-    out = globals.format == "csv" ? app::HelpersCsv(helpers) : app::HelpersTable(helpers, unit);
+    out = globals.format == "csv" ? app::HelpersCsv(helpers) : app::HelpersTable(helpers, style);
   }
   std::cout << out;
   return absl::OkStatus();
@@ -100,7 +107,7 @@ absl::Status RunSnapshotList(const Globals& globals) {
   for (const SnapshotInfo& info : snapshots) {
     table.AddRow({info.projection, absl::StrCat(info.sequence), absl::StrCat(info.version),
                   absl::StrCat(info.state_bytes),
-                  absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", info.created_at, absl::UTCTimeZone()),
+                  DisplayTime(info.created_at, globals.utc),
                   Hex(info.chain_hash).substr(0, 12),
                   info.problem.empty() ? "usable" : "not trusted: " + info.problem});
   }
@@ -142,7 +149,7 @@ void DefineReportCommands(CLI::App& app, const Globals& globals, Commands& comma
     at_seq->check(kWholePositive);
     CLI::Option* known_at = command->add_option(
         "--known-at", flags->point.known_at,
-        "fold what the ledger knew at this RFC 3339 time");
+        "fold what the ledger knew at this RFC 3339 time, or at the end of this date in China");
     at_seq->excludes(known_at);
     command->add_option("--as-of", flags->point.as_of,
                         "only events effective on or before this date (YYYY-MM-DD)");

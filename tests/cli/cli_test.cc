@@ -366,7 +366,8 @@ TEST_F(CliTest, AnAuditorCanDigestVerifyProveReplayAndRestore) {
   RunResult copy_digest = RunAidledger({"digest", "--db", copy}, dir_.path());
   EXPECT_EQ(copy_digest.out, Run({"digest"}).out);
   RunResult csv = Run({"replay", "--format", "csv", "--type", "sale"});
-  EXPECT_THAT(csv.out, ::testing::StartsWith("type,event_id,effective_date,code,name"));
+  // With a byte-order mark, like the report CSVs, so that Excel reads it as UTF-8.
+  EXPECT_THAT(csv.out, ::testing::StartsWith("\xEF\xBB\xBFtype,event_id,effective_date,code,name"));
   EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 2);
 }
 
@@ -492,6 +493,46 @@ TEST_F(CliTest, ASaleTypedTwiceIsRefusedUnlessAllowed) {
   RunResult posted = Run(allowed);
   EXPECT_EQ(posted.exit_code, 0) << posted.err;
   EXPECT_THAT(posted.out, ::testing::HasSubstr("appended seq="));
+}
+
+// Issue 21: the log table shows each event's id, memo and recording time
+// (China time, or UTC with --utc); reverse takes --target seq:N; and
+// --known-at takes a date, the end of that day in China.
+TEST_F(CliTest, TheClerksLogReverseBySequenceAndKnownAtADate) {
+  AddBasics();
+  MustRun({"sale", "--region", "621100", "--amount", "12", "--date", "2024-03-05", "--event-id",
+           "v-7", "--memo", "第7号凭证"});
+  RunResult log = Run({"log"});
+  ASSERT_EQ(log.exit_code, 0) << log.err;
+  EXPECT_THAT(log.out, ::testing::HasSubstr("EVENT ID"));
+  EXPECT_THAT(log.out, ::testing::ContainsRegex(
+                           "sale +v-7 +621100 12.00 yuan +第7号凭证 +clerk +"
+                           "[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} \\+08:00"));
+  RunResult utc = Run({"--utc", "log"});
+  EXPECT_THAT(utc.out, ::testing::ContainsRegex("第7号凭证 +clerk +[0-9-]{10} [0-9:]{8} UTC"));
+  const std::string jsonl = Run({"log", "--format", "jsonl"}).out;
+  const std::string seq = absl::StrCat(std::count(jsonl.begin(), jsonl.end(), '\n'));
+  RunResult reversed = Run({"reverse", "--target", "seq:" + seq, "--reason", "录入错误"});
+  ASSERT_EQ(reversed.exit_code, 0) << reversed.err;
+  EXPECT_THAT(Run({"log"}).out, ::testing::HasSubstr("reverses v-7 (seq " + seq + "): 录入错误"));
+  RunResult missing = Run({"reverse", "--target", "seq:999", "--reason", "x"});
+  EXPECT_EQ(missing.exit_code, 3);
+  EXPECT_THAT(missing.err, ::testing::HasSubstr("seq:999: there is no event at seq 999"));
+  // An event_id that reads as a sequence and is another event: ambiguous.
+  MustRun({"sale", "--region", "621100", "--amount", "3", "--date", "2024-03-05", "--event-id",
+           "seq:1"});
+  RunResult ambiguous = Run({"reverse", "--target", "seq:1", "--reason", "x"});
+  EXPECT_EQ(ambiguous.exit_code, 3);
+  EXPECT_THAT(ambiguous.err, ::testing::HasSubstr("seq:1 is both the event at seq 1 and the "
+                                                  "event_id of seq "));
+  // Everything was recorded today: known at the end of 2000-01-01, nothing.
+  RunResult known = Run({"balances", "--known-at", "2000-01-01"});
+  ASSERT_EQ(known.exit_code, 0) << known.err;
+  EXPECT_THAT(known.out, ::testing::StartsWith("at seq 0, as known at 2000-01-01 23:59:59 +08:00;"));
+  RunResult known_utc = Run({"--utc", "balances", "--known-at", "2000/1/1"});
+  EXPECT_THAT(known_utc.out, ::testing::StartsWith("at seq 0, as known at 2000-01-01 15:59:59 UTC;"));
+  RunResult today = Run({"balances", "--known-at", "2099-12-31"});
+  EXPECT_THAT(today.out, ::testing::StartsWith(absl::StrCat("at seq ", std::stoi(seq) + 2, " ")));
 }
 
 TEST_F(CliTest, AnEventDatedAfterTodayInChinaIsRejected) {
