@@ -121,17 +121,34 @@ class RegionIndex {
   std::unordered_map<std::string, std::string> project_region_;
 };
 
-std::string CsvHeader() {
-  std::vector<std::string> columns(std::begin(kCsvFieldColumns), std::end(kCsvFieldColumns));
+// The replay CSV's name of `column`: amount and budget with their unit.
+std::string ReplayColumn(const char* column, AmountUnit unit) {
+  const absl::string_view name(column);
+  if (name != "amount" && name != "budget") return std::string(name);
+  return absl::StrCat(name, unit == AmountUnit::kFen ? "_fen" : "_yuan");
+}
+
+std::string CsvHeader(AmountUnit unit) {
+  std::vector<std::string> columns;
+  for (const char* column : kCsvFieldColumns) columns.push_back(ReplayColumn(column, unit));
   for (const char* column : kCsvExportOnlyColumns) columns.push_back(column);
   return absl::StrCat(absl::StrJoin(columns, ","), "\n");
 }
 
-std::string CsvLine(const StoredEvent& stored) {
+std::string CsvLine(const StoredEvent& stored, AmountUnit unit) {
   // Not a structured binding: clang 14 cannot capture one in the lambda below.
   std::pair<std::string, FieldMap> typed = FieldsFromEvent(stored.event);
   FieldMap& fields = typed.second;
   fields["type"] = typed.first;
+  // Amounts in the unit; a reversal's the negative of what it takes back,
+  // so that a spreadsheet's sum of the column is the ledger's figure.
+  const v1::Event& event = stored.event;
+  int64_t amount = MoneyAmountFen(event);
+  if (event.has_event_reversed()) amount = -MoneyAmountFen(event.event_reversed().target());
+  if (amount != 0) fields["amount"] = PlainFen(amount, unit);
+  if (event.has_project_registered() && event.project_registered().budget_fen() > 0) {
+    fields["budget"] = PlainFen(event.project_registered().budget_fen(), unit);
+  }
   fields["seq"] = absl::StrCat(stored.sequence);
   fields["recorded_at"] = absl::FormatTime(
       absl::RFC3339_full,
@@ -229,7 +246,7 @@ absl::Status Replay(const Ledger& ledger, const ReplayOptions& options, std::ost
   std::unique_ptr<EventReader> reader = ledger.Read(filtered ? 1 : options.from, to);
   RegionIndex index;
   StoredEvent stored;
-  if (options.format == "csv") out << kUtf8Bom << CsvHeader();
+  if (options.format == "csv") out << kUtf8Bom << CsvHeader(options.unit);
   while (true) {
     ASSIGN_OR_RETURN(bool more, reader->Next(&stored));
     if (!more) break;
@@ -237,7 +254,7 @@ absl::Status Replay(const Ledger& ledger, const ReplayOptions& options, std::ost
     if (stored.sequence < options.from) continue;
     if (!options.type.empty() && EventTypeWord(stored.event) != options.type) continue;
     if (filtered && !index.Names(stored.event, options.region)) continue;
-    out << (options.format == "csv" ? CsvLine(stored) : ExportLine(stored) + "\n");
+    out << (options.format == "csv" ? CsvLine(stored, options.unit) : ExportLine(stored) + "\n");
     if (!out) return absl::InternalError("cannot write the output");
   }
   return absl::OkStatus();

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "base/amount.h"
 #include "ledger/ledger.h"
 
 namespace aidledger::app {
@@ -31,6 +32,9 @@ struct ReplayOptions {
   std::string region;    // events naming this region or a region below it
   std::string type;      // region, pairing, ..., reversal
   std::string format = "jsonl";  // or csv
+  // CSV amounts: yuan with two decimals (amount_yuan) or whole fen
+  // (amount_fen); a reversal's row carries the negative of what it takes back.
+  AmountUnit unit = AmountUnit::kYuan;
 };
 
 // Streams events in order, in memory bounded by the number of regions and

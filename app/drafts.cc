@@ -190,6 +190,25 @@ const std::pair<const char*, const char*> kCsvChineseColumns[22] = {
     {"备注", "memo"},
 };
 const char* const kCsvExportOnlyColumns[5] = {"seq", "recorded_at", "actor", "hash", "prev_hash"};
+const CsvUnitColumn kCsvUnitColumns[4] = {{"amount_yuan", "amount", false},
+                                          {"amount_fen", "amount", true},
+                                          {"budget_yuan", "budget", false},
+                                          {"budget_fen", "budget", true}};
+
+int64_t MoneyAmountFen(const v1::Event& event) {
+  switch (event.payload_case()) {
+    case v1::Event::kFundsAllocated:
+      return event.funds_allocated().amount_fen();
+    case v1::Event::kFundsDisbursed:
+      return event.funds_disbursed().amount_fen();
+    case v1::Event::kInvestmentRecorded:
+      return event.investment_recorded().amount_fen();
+    case v1::Event::kSaleRecorded:
+      return event.sale_recorded().amount_fen();
+    default:
+      return 0;
+  }
+}
 
 namespace {
 

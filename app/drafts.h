@@ -47,6 +47,20 @@ extern const std::pair<const char*, const char*> kCsvChineseColumns[22];
 // its own): seq, recorded_at, actor, hash, prev_hash.
 extern const char* const kCsvExportOnlyColumns[5];
 
+// The amount columns of a CSV that names its unit (replay writes them,
+// import reads them): amount_yuan and budget_yuan are amount and budget;
+// amount_fen and budget_fen hold whole fen.
+struct CsvUnitColumn {
+  const char* column;
+  const char* field;
+  bool fen;
+};
+extern const CsvUnitColumn kCsvUnitColumns[4];
+
+// What a money event (allocation, disbursement, investment, sale) moves,
+// in fen; 0 for any other event.
+int64_t MoneyAmountFen(const v1::Event& event);
+
 // The inverse of DraftFromFields: the type and fields of a stored event
 // (amounts as yuan with two decimals, which parse back exactly).
 std::pair<std::string, FieldMap> FieldsFromEvent(const v1::Event& event);

@@ -10,6 +10,7 @@
 #include "absl/numeric/int128.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -22,12 +23,14 @@
 #include "app/xlsx.h"
 #include "google/protobuf/arena.h"
 #include "google/protobuf/util/json_util.h"
+#include "base/amount.h"
 #include "base/errors.h"
 #include "base/fields.h"
 #include "base/limits.h"
 #include "base/proto_bytes.h"
 #include "base/sha256.h"
 #include "base/status_macros.h"
+#include "state/vocabulary.h"
 
 namespace aidledger::app {
 namespace {
@@ -37,6 +40,9 @@ namespace {
 struct Row {
   size_t line = 0;
   absl::Status status;
+  // A reversal row's amount, as replay writes it (the negative of what it
+  // takes back): the fen it says the target moves; 0 when it says none.
+  int64_t reversal_takes_fen = 0;
 };
 
 // The event_id of a row that brings none, from its content: the draft's
@@ -114,9 +120,18 @@ absl::string_view TrimCell(absl::string_view text) {
 }
 
 // The field a header cell names: its field name in any case, or its
-// Chinese name (kCsvChineseColumns); "" when it names none.
-std::string ColumnField(absl::string_view cell) {
+// Chinese name (kCsvChineseColumns), or an amount column with its unit
+// (kCsvUnitColumns: `*fen` says its cells are whole fen); "" when it names
+// none.
+std::string ColumnField(absl::string_view cell, bool* fen) {
   const std::string lower = absl::AsciiStrToLower(cell);
+  *fen = false;
+  for (const CsvUnitColumn& column : kCsvUnitColumns) {
+    if (lower == column.column) {
+      *fen = column.fen;
+      return column.field;
+    }
+  }
   for (const char* name : kCsvFieldColumns) {
     if (lower == name) return lower;
   }
@@ -221,12 +236,22 @@ class TableSource : public RowSource {
     for (size_t i = 0; i < fields.size(); ++i) {
       const absl::string_view trimmed = TrimCell(fields[i]);
       if (trimmed.size() != fields[i].size()) fields[i] = std::string(trimmed);
+      if (fen_columns_[i] && !fields[i].empty()) {
+        absl::StatusOr<std::string> yuan = FenAsYuan(header_[i], fields[i]);
+        if (!yuan.ok()) {
+          row->status = yuan.status();
+          return true;
+        }
+        fields[i] = *std::move(yuan);
+      }
       if (header_[i] == "type") {
         type = fields[i];
       } else if (columns_[i] != map_.end()) {
         columns_[i]->second.swap(fields[i]);  // the old value's buffer is reused next row
       }
     }
+    row->status = TakeReversalAmount(type, &row->reversal_takes_fen);
+    if (!row->status.ok()) return true;
     row->status = FillDraftFromFields(type, map_, draft);
     if (row->status.ok()) AssignId(draft, row->line, records_->legacy_record(), legacy_id);
     return true;
@@ -246,6 +271,46 @@ class TableSource : public RowSource {
     }
   }
 
+  // A cell of an amount_fen or budget_fen column as the yuan its field
+  // takes: "12345" is "123.45".
+  static absl::StatusOr<std::string> FenAsYuan(const std::string& field, const std::string& cell) {
+    int64_t fen = 0;
+    if (cell.find_first_not_of("-0123456789") != std::string::npos ||
+        !absl::SimpleAtoi(cell, &fen)) {
+      return Rejected(v1::AMOUNT_INVALID, field + "_fen",
+                      absl::StrCat("must be a whole number of fen (got \"",
+                                   cell.substr(0, limits::kQuotedInputBytesMax), "\")"));
+    }
+    return PlainFen(fen);
+  }
+
+  // A reversal row's amount is no field of the reversal: replay writes the
+  // negative of what it takes back, so that a column sums to the ledger's
+  // figure. It is taken out of the row here, and SubmitBatch checks it
+  // against the target (CheckReversalAmounts).
+  absl::Status TakeReversalAmount(const std::string& type, int64_t* takes_fen) {
+    *takes_fen = 0;
+    absl::StatusOr<int> payload = ParseWord(kEventTypes, type);
+    auto amount = map_.find("amount");
+    if (!payload.ok() || *payload != v1::Event::kEventReversed || amount == map_.end() ||
+        amount->second.empty()) {
+      return absl::OkStatus();
+    }
+    std::string text;
+    text.swap(amount->second);
+    absl::StatusOr<int64_t> fen = absl::StartsWith(text, "-")
+                                      ? ParseAmountFen(absl::string_view(text).substr(1))
+                                      : absl::StatusOr<int64_t>(absl::InvalidArgumentError(""));
+    if (!fen.ok()) {
+      return Rejected(v1::AMOUNT_INVALID, "amount",
+                      absl::StrCat("of a reversal is the negative of what it takes back, as "
+                                   "replay writes it, or empty (got \"",
+                                   text.substr(0, limits::kQuotedInputBytesMax), "\")"));
+    }
+    *takes_fen = *fen;
+    return absl::OkStatus();
+  }
+
   // Reads the header row: each cell a field (ColumnField), a column to
   // ignore, or a refusal of the file naming the columns it does not know.
   absl::Status ReadHeader(const std::vector<std::string>& cells) {
@@ -256,7 +321,9 @@ class TableSource : public RowSource {
       const bool ignored = std::any_of(ignore_.begin(), ignore_.end(), [&](const std::string& c) {
         return absl::EqualsIgnoreCase(TrimCell(c), name);
       });
-      std::string field = ignored ? "" : ColumnField(name);
+      bool fen = false;
+      std::string field = ignored ? "" : ColumnField(name, &fen);
+      fen_columns_.push_back(fen);
       // A refusal quotes at most kUnknownColumnsQuotedMax names, each cut short.
       if (!ignored && field.empty() && unknown.size() <= kUnknownColumnsQuotedMax) {
         unknown.push_back(std::string(name.substr(0, limits::kQuotedInputBytesMax)));
@@ -301,6 +368,7 @@ class TableSource : public RowSource {
   std::vector<std::string> fields_;  // reused: its strings keep their buffers
   FieldMap map_;
   std::vector<FieldMap::iterator> columns_;  // per header column, or map_.end()
+  std::vector<bool> fen_columns_;            // per header column: amount_fen, budget_fen
 };
 
 class JsonlSource : public RowSource {
@@ -359,6 +427,7 @@ struct PendingBatch {
   std::vector<v1::Event*> drafts;  // on `arena`
   std::vector<size_t> lines;       // of each draft
   std::vector<std::string> legacy_ids;  // of each draft (RowSource::Next)
+  std::vector<int64_t> reversal_takes_fen;  // of each draft (Row::reversal_takes_fen)
   std::vector<std::pair<size_t, absl::Status>> unreadable;  // rows that built no draft
 };
 
@@ -396,6 +465,7 @@ ReadBatchResult ReadBatch(RowSource* source, size_t batch_size, const std::strin
       result.batch.drafts.push_back(draft);
       result.batch.lines.push_back(row.line);
       result.batch.legacy_ids.push_back(std::move(legacy_id));
+      result.batch.reversal_takes_fen.push_back(row.reversal_takes_fen);
       draft = nullptr;
     } else {
       draft->Clear();
@@ -439,8 +509,41 @@ absl::StatusOr<size_t> DropLegacyRepeats(const Ledger& ledger, PendingBatch* bat
   return dropped;
 }
 
+// A reversal row that says what it takes back (Row::reversal_takes_fen)
+// must say what its target moves, the target earlier in the batch or in
+// the ledger; a row that says otherwise is a bad row. A target found in
+// neither is left to validation (TARGET_NOT_FOUND).
+absl::Status CheckReversalAmounts(const Ledger& ledger, PendingBatch* batch) {
+  const auto& claims = batch->reversal_takes_fen;
+  if (std::all_of(claims.begin(), claims.end(), [](int64_t fen) { return fen == 0; })) {
+    return absl::OkStatus();
+  }
+  absl::flat_hash_map<absl::string_view, const v1::Event*> in_batch;
+  for (const v1::Event* draft : batch->drafts) in_batch.emplace(draft->event_id(), draft);
+  for (size_t i = 0; i < batch->drafts.size(); ++i) {
+    if (claims[i] == 0) continue;
+    const std::string& target = batch->drafts[i]->event_reversed().reversed_event_id();
+    int64_t moved = 0;
+    if (auto found = in_batch.find(target); found != in_batch.end()) {
+      moved = MoneyAmountFen(*found->second);
+    } else {
+      ASSIGN_OR_RETURN(std::optional<StoredEvent> held, ledger.FindByEventId(target));
+      if (held.has_value()) moved = MoneyAmountFen(held->event);
+    }
+    if (moved != 0 && moved != claims[i]) {
+      batch->unreadable.emplace_back(
+          batch->lines[i],
+          Rejected(v1::AMOUNT_INVALID, "amount",
+                   absl::StrCat("the reversal takes back the whole of ", target, ": -",
+                                PlainFen(moved), " yuan, not -", PlainFen(claims[i]))));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<bool> SubmitBatch(Ledger& ledger, const std::string& path, PendingBatch* batch,
                                  const ImportOptions& options, ImportReport* report) {
+  RETURN_IF_ERROR(CheckReversalAmounts(ledger, batch));
   ASSIGN_OR_RETURN(const size_t legacy_repeats, DropLegacyRepeats(ledger, batch));
   const bool has_unreadable = !batch->unreadable.empty();
   SubmitOptions submit{.dry_run = options.dry_run || has_unreadable,

@@ -19,9 +19,15 @@ std::string UnitName(AmountUnit unit) {
   switch (unit) {
     case AmountUnit::kWan: return "万元";
     case AmountUnit::kYi: return "亿元";
+    case AmountUnit::kFen: return "分";
     case AmountUnit::kYuan: break;
   }
   return "元";
+}
+
+// A CSV column's unit, as its name ends: allocated_yuan, allocated_fen.
+std::string Column(absl::string_view figure, AmountUnit unit) {
+  return absl::StrCat(figure, "_", UnitWord(unit));
 }
 
 std::string CsvRow(const std::vector<std::string>& fields) {
@@ -30,10 +36,10 @@ std::string CsvRow(const std::vector<std::string>& fields) {
   return absl::StrCat(absl::StrJoin(quoted, ","), "\r\n");
 }
 
-std::vector<std::string> FigureCells(const v1::RegionFigures& f) {
-  return {absl::StrCat(f.allocated_fen()), absl::StrCat(f.disbursed_fen()),
-          absl::StrCat(f.balance_fen()), absl::StrCat(f.invested_fen()),
-          absl::StrCat(f.sales_fen()), absl::StrCat(f.projects())};
+std::vector<std::string> FigureCells(const v1::RegionFigures& f, AmountUnit unit) {
+  return {PlainFen(f.allocated_fen(), unit), PlainFen(f.disbursed_fen(), unit),
+          PlainFen(f.balance_fen(), unit), PlainFen(f.invested_fen(), unit),
+          PlainFen(f.sales_fen(), unit), absl::StrCat(f.projects())};
 }
 
 std::string ProgramLabel(v1::Program program) {
@@ -93,11 +99,23 @@ absl::StatusOr<FoldedPoint> FoldAtPoint(const Ledger& ledger, const PointOptions
   return point;
 }
 
+absl::string_view UnitWord(AmountUnit unit) {
+  switch (unit) {
+    case AmountUnit::kWan: return "wan";
+    case AmountUnit::kYi: return "yi";
+    case AmountUnit::kFen: return "fen";
+    case AmountUnit::kYuan: break;
+  }
+  return "yuan";
+}
+
 absl::StatusOr<AmountUnit> ParseUnit(const std::string& text) {
   if (text == "yuan") return AmountUnit::kYuan;
   if (text == "wan") return AmountUnit::kWan;
   if (text == "yi") return AmountUnit::kYi;
-  return UsageError(absl::StrCat("--unit must be yuan, wan or yi (got \"", text, "\")"));
+  if (text == "fen") return AmountUnit::kFen;
+  return UsageError(absl::StrCat("--unit must be yuan, wan, yi or fen (got \"",
+                                 text.substr(0, limits::kQuotedInputBytesMax), "\")"));
 }
 
 std::string PointHeading(const v1::PointInTime& at, const TableStyle& style) {
@@ -133,20 +151,20 @@ std::string RegionsTable(const v1::RegionBalancesReport& report, const TableStyl
                       "; each region's figures include the regions below it\n", table.Render());
 }
 
-std::string RegionsCsv(const v1::RegionBalancesReport& report) {
+std::string RegionsCsv(const v1::RegionBalancesReport& report, AmountUnit unit) {
   std::string out(kUtf8Bom);
   std::vector<std::string> header = {"code", "name", "parent_code"};
   for (const char* scope : {"own", "total"}) {
-    for (const char* figure : {"allocated_fen", "disbursed_fen", "balance_fen", "invested_fen",
-                               "sales_fen", "projects"}) {
-      header.push_back(absl::StrCat(scope, "_", figure));
+    for (const char* figure : {"allocated", "disbursed", "balance", "invested", "sales"}) {
+      header.push_back(Column(absl::StrCat(scope, "_", figure), unit));
     }
+    header.push_back(absl::StrCat(scope, "_projects"));
   }
   out += CsvRow(header);
   for (const v1::RegionEntry& region : report.regions()) {
     std::vector<std::string> row = {region.code(), region.name(), region.parent_code()};
-    for (const std::string& cell : FigureCells(region.own())) row.push_back(cell);
-    for (const std::string& cell : FigureCells(region.total())) row.push_back(cell);
+    for (const std::string& cell : FigureCells(region.own(), unit)) row.push_back(cell);
+    for (const std::string& cell : FigureCells(region.total(), unit)) row.push_back(cell);
     out += CsvRow(row);
   }
   return out;
@@ -165,14 +183,14 @@ std::string ProjectsTable(const v1::ProjectTotalsReport& report, const TableStyl
   return absl::StrCat(PointHeading(report.at(), style), "\n", table.Render());
 }
 
-std::string ProjectsCsv(const v1::ProjectTotalsReport& report) {
+std::string ProjectsCsv(const v1::ProjectTotalsReport& report, AmountUnit unit) {
   std::string out(kUtf8Bom);
-  out += CsvRow({"project_id", "region_code", "name", "category", "budget_fen", "allocated_fen",
-                 "disbursed_fen", "invested_fen"});
+  out += CsvRow({"project_id", "region_code", "name", "category", Column("budget", unit),
+                 Column("allocated", unit), Column("disbursed", unit), Column("invested", unit)});
   for (const v1::ProjectEntry& p : report.projects()) {
     out += CsvRow({p.project_id(), p.region_code(), p.name(), CategoryName(p.category()),
-                   absl::StrCat(p.budget_fen()), absl::StrCat(p.allocated_fen()),
-                   absl::StrCat(p.disbursed_fen()), absl::StrCat(p.invested_fen())});
+                   PlainFen(p.budget_fen(), unit), PlainFen(p.allocated_fen(), unit),
+                   PlainFen(p.disbursed_fen(), unit), PlainFen(p.invested_fen(), unit)});
   }
   return out;
 }
@@ -191,16 +209,17 @@ std::string HelpersTable(const v1::HelperTotalsReport& report, const TableStyle&
   return absl::StrCat(PointHeading(report.at(), style), "\n", table.Render());
 }
 
-std::string HelpersCsv(const v1::HelperTotalsReport& report) {
+std::string HelpersCsv(const v1::HelperTotalsReport& report, AmountUnit unit) {
   std::string out(kUtf8Bom);
-  out += CsvRow({"code", "name", "program", "allocated_fen", "invested_fen", "sales_fen"});
+  out += CsvRow({"code", "name", "program", Column("allocated", unit), Column("invested", unit),
+                 Column("sales", unit)});
   for (const v1::HelperEntry& h : report.helpers()) {
-    out += CsvRow({h.code(), h.name(), "all", absl::StrCat(h.allocated_fen()),
-                   absl::StrCat(h.invested_fen()), absl::StrCat(h.sales_fen())});
+    out += CsvRow({h.code(), h.name(), "all", PlainFen(h.allocated_fen(), unit),
+                   PlainFen(h.invested_fen(), unit), PlainFen(h.sales_fen(), unit)});
     for (const v1::ProgramFigures& p : h.by_program()) {
       out += CsvRow({h.code(), h.name(), v1::Program_Name(p.program()),
-                     absl::StrCat(p.allocated_fen()), absl::StrCat(p.invested_fen()),
-                     absl::StrCat(p.sales_fen())});
+                     PlainFen(p.allocated_fen(), unit), PlainFen(p.invested_fen(), unit),
+                     PlainFen(p.sales_fen(), unit)});
     }
   }
   return out;

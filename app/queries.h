@@ -54,14 +54,17 @@ struct TableStyle {
   bool utc = false;
 };
 
-// Text tables (Chinese names) and CSV (fen, UTF-8 with a byte-order mark
-// so that spreadsheet programs read the names).
+// Text tables (Chinese names) and CSV (UTF-8 with a byte-order mark so that
+// spreadsheet programs read the names; amounts in `unit` without separators,
+// each amount column's name ending in its unit: allocated_yuan).
 std::string RegionsTable(const v1::RegionBalancesReport& report, const TableStyle& style);
-std::string RegionsCsv(const v1::RegionBalancesReport& report);
+std::string RegionsCsv(const v1::RegionBalancesReport& report, AmountUnit unit);
 std::string ProjectsTable(const v1::ProjectTotalsReport& report, const TableStyle& style);
-std::string ProjectsCsv(const v1::ProjectTotalsReport& report);
+std::string ProjectsCsv(const v1::ProjectTotalsReport& report, AmountUnit unit);
 std::string HelpersTable(const v1::HelperTotalsReport& report, const TableStyle& style);
-std::string HelpersCsv(const v1::HelperTotalsReport& report);
+std::string HelpersCsv(const v1::HelperTotalsReport& report, AmountUnit unit);
+// The word of a unit in CSV column names and flags: yuan, wan, yi, fen.
+absl::string_view UnitWord(AmountUnit unit);
 // "at seq N (hash 0123456789ab), as known at T, as of D": the heading of a table.
 std::string PointHeading(const v1::PointInTime& at, const TableStyle& style);
 

@@ -1,5 +1,6 @@
 #include "base/amount.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "absl/strings/str_cat.h"
@@ -128,30 +129,35 @@ absl::StatusOr<int64_t> ParseAmountFen(absl::string_view original,
   return value;
 }
 
-std::string FormatFen(int64_t fen, AmountUnit unit) {
+std::string PlainFen(int64_t fen, AmountUnit unit) {
   // Work on the magnitude as unsigned so that INT64_MIN formats too.
   const bool negative = fen < 0;
-  uint64_t magnitude = negative ? (~static_cast<uint64_t>(fen) + 1)
-                                : static_cast<uint64_t>(fen);
+  const uint64_t magnitude = negative ? (~static_cast<uint64_t>(fen) + 1)
+                                      : static_cast<uint64_t>(fen);
   int decimals = 2;
   if (unit == AmountUnit::kWan) decimals = 6;
   if (unit == AmountUnit::kYi) decimals = 10;
+  if (unit == AmountUnit::kFen) decimals = 0;
   uint64_t divisor = 1;
   for (int i = 0; i < decimals; ++i) divisor *= 10;
-  uint64_t whole = magnitude / divisor;
-  uint64_t fraction = magnitude % divisor;
-  std::string whole_text = absl::StrCat(whole);
-  std::string grouped;
-  for (size_t i = 0; i < whole_text.size(); ++i) {
-    if (i > 0 && (whole_text.size() - i) % 3 == 0) grouped.push_back(',');
-    grouped.push_back(whole_text[i]);
-  }
-  std::string fraction_text = absl::StrCat(fraction);
+  std::string text = absl::StrCat(negative ? "-" : "", magnitude / divisor);
+  if (decimals == 0) return text;
+  std::string fraction_text = absl::StrCat(magnitude % divisor);
   fraction_text.insert(0, static_cast<size_t>(decimals) - fraction_text.size(), '0');
-  while (fraction_text.size() > 2 && fraction_text.back() == '0') {
-    fraction_text.pop_back();
+  while (fraction_text.size() > 2 && fraction_text.back() == '0') fraction_text.pop_back();
+  return absl::StrCat(text, ".", fraction_text);
+}
+
+std::string FormatFen(int64_t fen, AmountUnit unit) {
+  const std::string plain = PlainFen(fen, unit);
+  const size_t digits_from = plain[0] == '-' ? 1 : 0;
+  const size_t digits_to = std::min(plain.find('.'), plain.size());
+  std::string grouped = plain.substr(0, digits_from);
+  for (size_t i = digits_from; i < digits_to; ++i) {
+    if (i > digits_from && (digits_to - i) % 3 == 0) grouped.push_back(',');
+    grouped.push_back(plain[i]);
   }
-  return absl::StrCat(negative ? "-" : "", grouped, ".", fraction_text);
+  return grouped + plain.substr(digits_to);
 }
 
 }  // namespace aidledger

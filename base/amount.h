@@ -23,13 +23,18 @@ namespace aidledger {
 absl::StatusOr<int64_t> ParseAmountFen(absl::string_view text,
                                        absl::string_view field = "amount");
 
-// Display units for amounts.
-enum class AmountUnit { kYuan, kWan, kYi };
+// Display units for amounts: yuan, 万元, 亿元, and fen (machines).
+enum class AmountUnit { kYuan, kWan, kYi, kFen };
 
 // "1,234,567.89" for 123456789 fen in yuan; in 万 or 亿 the value is shown
 // with enough decimals to stay exact to the fen (trailing zeros beyond two
-// decimals are trimmed). Negative values get a leading '-'.
+// decimals are trimmed); in fen it is the whole number. Negative values get
+// a leading '-'.
 std::string FormatFen(int64_t fen, AmountUnit unit = AmountUnit::kYuan);
+
+// The same without the thousands separators, as a spreadsheet cell takes a
+// number: "1234567.89", "123.456789" (万), "123456789" (fen).
+std::string PlainFen(int64_t fen, AmountUnit unit = AmountUnit::kYuan);
 
 }  // namespace aidledger
 

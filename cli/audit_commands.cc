@@ -22,6 +22,7 @@ struct AuditFlags {
   std::string copy_to;
   std::string copy_to_snapshot_key;
   app::ReplayOptions replay;
+  std::string replay_unit;  // empty: not given
 };
 
 absl::Status RunVerify(const Globals& globals, const AuditFlags& flags) {
@@ -96,6 +97,12 @@ absl::Status RunReplay(const Globals& globals, AuditFlags flags) {
   if (flags.replay.format != "jsonl" && flags.replay.format != "csv") {
     return UsageError("replay prints --format jsonl or csv");
   }
+  if (!flags.replay_unit.empty()) {
+    if (flags.replay.format != "csv") {
+      return UsageError("--unit is for replay --format csv; JSONL carries amount_fen as it is stored");
+    }
+    flags.replay.unit = flags.replay_unit == "fen" ? AmountUnit::kFen : AmountUnit::kYuan;
+  }
   ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kRead));
   std::ios::sync_with_stdio(false);
   return app::Replay(*ledger, flags.replay, std::cout);
@@ -146,6 +153,9 @@ void DefineAuditCommands(CLI::App& app, const Globals& globals, Commands& comman
   replay->add_option("--region", flags->replay.region, "events naming this region or one below it");
   replay->add_option("--type", flags->replay.type, "one event type")
       ->check(CLI::IsMember(Words(kEventTypes)));
+  replay->add_option("--unit", flags->replay_unit,
+                     "CSV amounts: yuan (default, amount_yuan) or fen (amount_fen, for machines)")
+      ->check(CLI::IsMember({"yuan", "fen"}));
   CLI::App* restore = app.add_subcommand("restore", "rebuild a ledger at --db from a replay --format jsonl export");
   restore->fallthrough();
   commands.Add(restore, [&globals, flags] { return RunRestore(globals, *flags); });

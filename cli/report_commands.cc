@@ -78,13 +78,13 @@ absl::Status RunReport(const Globals& globals, ReportKind kind, const ReportFlag
     out = app::ToJson(report, true) + "\n";
   } else if (kind == ReportKind::kBalances) {
     const auto& balances = static_cast<const v1::RegionBalancesReport&>(report);
-    out = globals.format == "csv" ? app::RegionsCsv(balances) : app::RegionsTable(balances, style);
+    out = globals.format == "csv" ? app::RegionsCsv(balances, unit) : app::RegionsTable(balances, style);
   } else if (kind == ReportKind::kProjects) {
     const auto& projects = static_cast<const v1::ProjectTotalsReport&>(report);
-    out = globals.format == "csv" ? app::ProjectsCsv(projects) : app::ProjectsTable(projects, style);
+    out = globals.format == "csv" ? app::ProjectsCsv(projects, unit) : app::ProjectsTable(projects, style);
   } else {
     const auto& helpers = static_cast<const v1::HelperTotalsReport&>(report);
-    out = globals.format == "csv" ? app::HelpersCsv(helpers) : app::HelpersTable(helpers, style);
+    out = globals.format == "csv" ? app::HelpersCsv(helpers, unit) : app::HelpersTable(helpers, style);
   }
   std::cout << out;
   return absl::OkStatus();
@@ -153,8 +153,9 @@ void DefineReportCommands(CLI::App& app, const Globals& globals, Commands& comma
     at_seq->excludes(known_at);
     command->add_option("--as-of", flags->point.as_of,
                         "only events effective on or before this date (YYYY-MM-DD)");
-    command->add_option("--unit", flags->unit, "yuan|wan|yi for tables (default yuan)")
-        ->check(CLI::IsMember({"yuan", "wan", "yi"}));
+    command->add_option("--unit", flags->unit,
+                        "yuan|wan|yi|fen for tables and CSV (default yuan; fen for machines)")
+        ->check(CLI::IsMember({"yuan", "wan", "yi", "fen"}));
     commands.Add(command, [&globals, kind, flags] { return RunReport(globals, kind, *flags); });
   }
   CLI::App* snapshot = app.add_subcommand("snapshot", "projection snapshots");

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "app/audit.h"
 #include "app/import.h"
 #include "tests/ledger/ledger_fixture.h"
@@ -347,11 +348,13 @@ TEST_F(ImportTest, ReplayedEventsImportIntoANewLedgerWithIdenticalBalances) {
   testing::RandomStream stream(ledger_.get(), testing::TestSeed(9101));
   stream.AddRegistry();
   stream.AddMoneyEvents(600, 15);
-  for (const char* format : {"jsonl", "csv"}) {
+  for (const std::string variant : {"jsonl", "csv", "csv-fen"}) {
+    const std::string format = variant.substr(0, variant.find('-'));
+    const AmountUnit unit = variant == "csv-fen" ? AmountUnit::kFen : AmountUnit::kYuan;
     std::ostringstream exported;
-    ASSERT_THAT(app::Replay(*ledger_, {.format = format}, exported), IsOk());
-    const std::string path = Write(absl::StrCat("export.", format), exported.str());
-    const std::string other_path = dir_.Sub(absl::StrCat("other-", format));
+    ASSERT_THAT(app::Replay(*ledger_, {.format = format, .unit = unit}, exported), IsOk());
+    const std::string path = Write(absl::StrCat("export-", variant, ".", format), exported.str());
+    const std::string other_path = dir_.Sub(absl::StrCat("other-", variant));
     ASSERT_THAT(Ledger::Create(other_path), IsOk());
     std::unique_ptr<Ledger> other = *Ledger::Open(other_path, {.sync = false});
     absl::StatusOr<app::ImportReport> report =
@@ -361,9 +364,68 @@ TEST_F(ImportTest, ReplayedEventsImportIntoANewLedgerWithIdenticalBalances) {
     EXPECT_EQ(other->head().sequence, ledger_->head().sequence);
     for (size_t i = 0; i < 3; ++i) {
       EXPECT_EQ(other->books().all()[i]->SerializeState(), ledger_->books().all()[i]->SerializeState())
-          << format << ": " << other->books().all()[i]->name();
+          << variant << ": " << other->books().all()[i]->name();
     }
   }
+}
+
+// The replay CSV states its unit in the header, and a reversal's row
+// carries the negative of what it takes back: a spreadsheet's sum of the
+// sales rows' amount column is the ledger's sales figure. Imported again,
+// such a row must say exactly what its target moves.
+TEST_F(ImportTest, AReplayCsvSumsToTheLedgersFigureAndAWrongReversalAmountIsRefused) {
+  AddQingdaoBasics();
+  MustAdd("sale", {{"event_id", "s-1"}, {"region_code", "621102"}, {"amount", "100.50"},
+                   {"effective_date", "2022-01-01"}});
+  MustAdd("sale", {{"event_id", "s-2"}, {"region_code", "621102"}, {"amount", "7"},
+                   {"effective_date", "2022-01-02"}});
+  MustAdd("reversal", {{"event_id", "r-1"}, {"reversed_event_id", "s-1"}, {"reason", "typo"},
+                       {"effective_date", "2022-01-03"}});
+  for (AmountUnit unit : {AmountUnit::kYuan, AmountUnit::kFen}) {
+    std::ostringstream out;
+    ASSERT_THAT(app::Replay(*ledger_, {.from = 12, .format = "csv", .unit = unit}, out), IsOk());
+    std::vector<std::string> lines = absl::StrSplit(out.str(), '\n', absl::SkipEmpty());
+    ASSERT_EQ(lines.size(), 4u);
+    const std::vector<std::string> header = absl::StrSplit(lines[0], ',');
+    const std::string column = unit == AmountUnit::kFen ? "amount_fen" : "amount_yuan";
+    const size_t at = std::find(header.begin(), header.end(), column) - header.begin();
+    ASSERT_LT(at, header.size()) << lines[0];
+    std::vector<std::string> amounts;
+    for (size_t i = 1; i < lines.size(); ++i) {
+      amounts.push_back(std::vector<std::string>(absl::StrSplit(lines[i], ','))[at]);
+    }
+    if (unit == AmountUnit::kFen) {
+      EXPECT_THAT(amounts, ::testing::ElementsAre("10050", "700", "-10050"));
+    } else {
+      EXPECT_THAT(amounts, ::testing::ElementsAre("100.50", "7.00", "-100.50"));
+    }
+  }
+  EXPECT_EQ(ledger_->books().regions.FindRegion("621102")->own().sales_fen(), 700);
+  const uint64_t head = ledger_->head().sequence;
+  const std::string wrong = Write(
+      "wrong.csv",
+      "type,event_id,effective_date,region_code,reversed_event_id,reason,amount_yuan\n"
+      "reversal,r-2,2022-01-04,,s-2,typo,-5.00\n");
+  absl::StatusOr<app::ImportReport> refused = Import(wrong);
+  ASSERT_THAT(refused, IsOk());
+  ASSERT_EQ(refused->errors.size(), 1u);
+  EXPECT_EQ(refused->errors[0],
+            wrong + ":2: amount: the reversal takes back the whole of s-2: -7.00 yuan, not -5.00");
+  const std::string positive = Write(
+      "positive.csv", "type,event_id,effective_date,reversed_event_id,reason,amount_fen\n"
+                      "reversal,r-2,2022-01-04,s-2,typo,700\n");
+  absl::StatusOr<app::ImportReport> unsigned_row = Import(positive);
+  ASSERT_THAT(unsigned_row, IsOk());
+  ASSERT_EQ(unsigned_row->errors.size(), 1u);
+  EXPECT_THAT(unsigned_row->errors[0],
+              ::testing::HasSubstr(":2: amount: of a reversal is the negative of what it takes back"));
+  EXPECT_EQ(ledger_->head().sequence, head);
+  const std::string right = Write(
+      "right.csv", "type,event_id,effective_date,reversed_event_id,reason,amount_fen\n"
+                   "reversal,r-2,2022-01-04,s-2,typo,-700\n");
+  absl::StatusOr<app::ImportReport> taken = Import(right);
+  ASSERT_THAT(taken, IsOk());
+  EXPECT_EQ(taken->appended, 1u) << (taken->errors.empty() ? "" : taken->errors[0]);
 }
 
 TEST_F(ImportTest, ReplayFiltersByRegionAndType) {

@@ -114,6 +114,20 @@ TEST(FormatFen, PrintsYuanWithSeparatorsAndExactUnits) {
   EXPECT_EQ(FormatFen(INT64_MIN), "-92,233,720,368,547,758.08");
 }
 
+// In fen, and without separators as a spreadsheet cell takes a number.
+TEST(FormatFen, FenAndPlainForms) {
+  EXPECT_EQ(FormatFen(123456789, AmountUnit::kFen), "123,456,789");
+  EXPECT_EQ(FormatFen(-1000, AmountUnit::kFen), "-1,000");
+  EXPECT_EQ(FormatFen(999, AmountUnit::kFen), "999");
+  EXPECT_EQ(PlainFen(123456789), "1234567.89");
+  EXPECT_EQ(PlainFen(-150), "-1.50");
+  EXPECT_EQ(PlainFen(123456789, AmountUnit::kWan), "123.456789");
+  EXPECT_EQ(PlainFen(91'200'000'000LL, AmountUnit::kYi), "9.12");
+  EXPECT_EQ(PlainFen(-7, AmountUnit::kFen), "-7");
+  EXPECT_EQ(PlainFen(INT64_MIN, AmountUnit::kFen), "-9223372036854775808");
+  EXPECT_EQ(PlainFen(INT64_MIN), "-92233720368547758.08");
+}
+
 TEST(FormatFen, RoundTripsThroughTheParser) {
   for (int64_t fen : {int64_t{1}, int64_t{99}, int64_t{100}, int64_t{123456789},
                       int64_t{9'223'372'036'854'775'807LL}}) {

@@ -223,17 +223,28 @@ TEST_F(CliTest, BalancesAtAPointAndInUnits) {
   AddBasics();
   MustRun({"allocate", "--helper", "370200", "--recipient", "621100", "--amount", "9.12亿",
            "--date", "2021-06-01"});
-  RunResult before = Run({"balances", "--at-seq", "5", "--format", "csv"});
+  // CSV: yuan with two decimals by default, fen for machines; the header
+  // names the unit either way.
+  RunResult before = Run({"balances", "--at-seq", "5", "--format", "csv", "--unit", "fen"});
   ASSERT_EQ(before.exit_code, 0) << before.err;
   EXPECT_THAT(before.out, ::testing::StartsWith("\xEF\xBB\xBF" "code,name,parent_code,own_allocated_fen"));
   EXPECT_THAT(before.out, ::testing::HasSubstr("621100,定西市,620000,0,0,0,0,0,0,0,0,0,0,0,0\r\n"));
+  RunResult yuan = Run({"balances", "--format", "csv"});
+  EXPECT_THAT(yuan.out, ::testing::StartsWith("\xEF\xBB\xBF" "code,name,parent_code,own_allocated_yuan,"
+                                              "own_disbursed_yuan,own_balance_yuan"));
+  EXPECT_THAT(yuan.out, ::testing::HasSubstr("621100,定西市,620000,912000000.00,0.00,912000000.00,"));
+  RunResult wan = Run({"projects", "--format", "csv", "--unit", "wan"});
+  EXPECT_THAT(wan.out, ::testing::HasSubstr("budget_wan,allocated_wan,disbursed_wan,invested_wan"));
+  RunResult helpers_yi = Run({"helpers", "--format", "csv", "--unit", "yi"});
+  EXPECT_THAT(helpers_yi.out, ::testing::HasSubstr("allocated_yi,invested_yi,sales_yi\r\n"
+                                                   "370200,青岛市,all,9.12,0.00,0.00\r\n"));
   RunResult after = Run({"balances", "--region", "621100", "--unit", "yi"});
   ASSERT_EQ(after.exit_code, 0) << after.err;
   EXPECT_THAT(after.out, ::testing::HasSubstr("定西市"));
   EXPECT_THAT(after.out, ::testing::HasSubstr("9.12"));
   EXPECT_THAT(after.out, ::testing::HasSubstr("亿元"));
   RunResult as_of = Run({"balances", "--as-of", "2021-05-31", "--format", "csv"});
-  EXPECT_THAT(as_of.out, ::testing::HasSubstr("621100,定西市,620000,0,"));
+  EXPECT_THAT(as_of.out, ::testing::HasSubstr("621100,定西市,620000,0.00,"));
 }
 
 // A report folds only the projections it reads; filtered by region, the

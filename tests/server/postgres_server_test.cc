@@ -128,7 +128,7 @@ TEST_F(PostgresServerTest, TwoServersShareOneLedgerWithoutLossDuplicatesOrOversp
     ids.insert(id);
   }
   EXPECT_EQ(ids, std::set<std::string>(created.begin(), created.end()));
-  testing::RunResult projects = Run({"projects", "--format", "csv"});
+  testing::RunResult projects = Run({"projects", "--format", "csv", "--unit", "fen"});
   ASSERT_EQ(projects.exit_code, 0) << projects.err;
   // Allocated 1,000,000 fen, disbursed exactly that: ten of 100,000.
   EXPECT_NE(projects.out.find("\nP-1,621100,冷链,industry,0,1000000,1000000,0\r\n"), std::string::npos)
