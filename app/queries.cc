@@ -1,5 +1,8 @@
 #include "app/queries.h"
 
+#include <algorithm>
+#include <limits>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
@@ -195,31 +198,53 @@ std::string ProjectsCsv(const v1::ProjectTotalsReport& report, AmountUnit unit) 
   return out;
 }
 
+namespace {
+
+bool OwnIsTotal(const v1::HelperEntry& h) {
+  return h.allocated_fen() == h.total().allocated_fen() &&
+         h.invested_fen() == h.total().invested_fen() && h.sales_fen() == h.total().sales_fen();
+}
+
+}  // namespace
+
 std::string HelpersTable(const v1::HelperTotalsReport& report, const TableStyle& style) {
   const AmountUnit unit = style.unit;
-  Table table({"CODE", "HELPER", "PROGRAM", "ALLOCATED", "INVESTED", "SALES"}, {3, 4, 5});
+  Table table({"CODE", "HELPER", "", "ALLOCATED", "INVESTED", "SALES"}, {3, 4, 5});
+  int base_depth = std::numeric_limits<int>::max();
+  for (const v1::HelperEntry& h : report.helpers()) base_depth = std::min(base_depth, h.depth());
   for (const v1::HelperEntry& h : report.helpers()) {
-    table.AddRow({h.code(), h.name(), "all", FormatFen(h.allocated_fen(), unit),
-                  FormatFen(h.invested_fen(), unit), FormatFen(h.sales_fen(), unit)});
+    const std::string indent(2 * static_cast<size_t>(std::max(0, h.depth() - base_depth)), ' ');
+    const v1::HelperFigures& t = h.total();
+    table.AddRow({h.code(), indent + h.name(), "total", FormatFen(t.allocated_fen(), unit),
+                  FormatFen(t.invested_fen(), unit), FormatFen(t.sales_fen(), unit)});
+    if (!OwnIsTotal(h)) {
+      table.AddRow({"", "", "own", FormatFen(h.allocated_fen(), unit),
+                    FormatFen(h.invested_fen(), unit), FormatFen(h.sales_fen(), unit)});
+    }
     for (const v1::ProgramFigures& p : h.by_program()) {
       table.AddRow({"", "", ProgramLabel(p.program()), FormatFen(p.allocated_fen(), unit),
                     FormatFen(p.invested_fen(), unit), FormatFen(p.sales_fen(), unit)});
     }
   }
-  return absl::StrCat(PointHeading(report.at(), style), "\n", table.Render());
+  return absl::StrCat(PointHeading(report.at(), style),
+                      "; a helper's total includes the regions below it, its own and its "
+                      "programs are what it gave itself\n",
+                      table.Render());
 }
 
 std::string HelpersCsv(const v1::HelperTotalsReport& report, AmountUnit unit) {
   std::string out(kUtf8Bom);
-  out += CsvRow({"code", "name", "program", Column("allocated", unit), Column("invested", unit),
-                 Column("sales", unit)});
+  out += CsvRow({"code", "name", "parent_code", "program", Column("allocated", unit),
+                 Column("invested", unit), Column("sales", unit)});
   for (const v1::HelperEntry& h : report.helpers()) {
-    out += CsvRow({h.code(), h.name(), "all", PlainFen(h.allocated_fen(), unit),
-                   PlainFen(h.invested_fen(), unit), PlainFen(h.sales_fen(), unit)});
+    auto row = [&](const std::string& program, int64_t allocated, int64_t invested, int64_t sales) {
+      out += CsvRow({h.code(), h.name(), h.parent_code(), program, PlainFen(allocated, unit),
+                     PlainFen(invested, unit), PlainFen(sales, unit)});
+    };
+    row("total", h.total().allocated_fen(), h.total().invested_fen(), h.total().sales_fen());
+    row("own", h.allocated_fen(), h.invested_fen(), h.sales_fen());
     for (const v1::ProgramFigures& p : h.by_program()) {
-      out += CsvRow({h.code(), h.name(), v1::Program_Name(p.program()),
-                     PlainFen(p.allocated_fen(), unit), PlainFen(p.invested_fen(), unit),
-                     PlainFen(p.sales_fen(), unit)});
+      row(v1::Program_Name(p.program()), p.allocated_fen(), p.invested_fen(), p.sales_fen());
     }
   }
   return out;

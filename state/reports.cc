@@ -27,7 +27,7 @@ Books::Set ProjectionsRead(ReportKind kind, const std::string& region) {
     case ReportKind::kProjects:
       return region.empty() ? Books::kProjects : Books::kProjects | Books::kRegions;
     case ReportKind::kHelpers:
-      return Books::kHelpers;
+      return Books::kHelpers | Books::kRegions;  // the tree the totals roll up
   }
   return Books::kAll;
 }
@@ -83,12 +83,46 @@ absl::StatusOr<v1::ProjectTotalsReport> ProjectTotalsReport(const Books& books,
 
 v1::HelperTotalsReport HelperTotalsReport(const Books& books) {
   AIDLEDGER_CHECK(books.Folds(ProjectionsRead(ReportKind::kHelpers, "")));
-  std::vector<const v1::HelperEntry*> selected;
-  for (const v1::HelperEntry& entry : books.helpers.state().helpers()) selected.push_back(&entry);
-  std::sort(selected.begin(), selected.end(),
-            [](const auto* a, const auto* b) { return a->code() < b->code(); });
+  // Each helper's entry, then every region above one (a province that gave
+  // nothing itself is still where its cities' giving adds up), with its
+  // own giving added to its total and to each total above it. No sum
+  // overflows: validation bounds the ledger's grand totals.
+  std::map<std::string, v1::HelperEntry> shown;  // by code: ordered, for the tree walk
+  for (const v1::HelperEntry& own : books.helpers.state().helpers()) {
+    v1::HelperEntry& entry = shown[own.code()];
+    const v1::HelperFigures keep = entry.total();  // added by a helper below, seen first
+    entry = own;
+    *entry.mutable_total() = keep;
+    std::string code = own.code();
+    while (!code.empty()) {
+      v1::HelperEntry& at = shown[code];
+      at.set_code(code);
+      at.mutable_total()->set_allocated_fen(at.total().allocated_fen() + own.allocated_fen());
+      at.mutable_total()->set_invested_fen(at.total().invested_fen() + own.invested_fen());
+      at.mutable_total()->set_sales_fen(at.total().sales_fen() + own.sales_fen());
+      const v1::RegionEntry* region = books.regions.FindRegion(code);
+      if (region == nullptr) break;
+      if (at.name().empty()) at.set_name(region->name());
+      at.set_parent_code(region->parent_code());
+      at.set_depth(region->depth());
+      code = region->parent_code();
+    }
+  }
+  std::map<std::string, std::vector<const v1::HelperEntry*>> children;
+  std::vector<const v1::HelperEntry*> roots;
+  for (const auto& [code, entry] : shown) {
+    (shown.contains(entry.parent_code()) ? children[entry.parent_code()] : roots).push_back(&entry);
+  }
   v1::HelperTotalsReport report;
-  for (const v1::HelperEntry* entry : selected) *report.add_helpers() = *entry;
+  // Depth first; the tree is as deep as a region may be (REGION_TOO_DEEP).
+  std::vector<const v1::HelperEntry*> pending(roots.rbegin(), roots.rend());
+  while (!pending.empty()) {
+    const v1::HelperEntry* entry = pending.back();
+    pending.pop_back();
+    *report.add_helpers() = *entry;
+    auto below = children.find(entry->code());
+    if (below != children.end()) pending.insert(pending.end(), below->second.rbegin(), below->second.rend());
+  }
   return report;
 }
 

@@ -212,8 +212,10 @@ function row(item, hasChildren, asOf, total) {
   return tr;
 }
 
-// Helpers by program (/v1/helpers at the same date): each helper's totals,
-// then one row per program it helps under.
+// Helpers by program (/v1/helpers at the same date), in the region tree:
+// each helper's total (its own giving and that of the regions below it,
+// 青岛市 with its districts), its own when that differs, then one row per
+// program it helps under itself.
 async function renderHelpers(asOf) {
   const body = document.querySelector("table#helpers tbody");
   body.replaceChildren();
@@ -224,13 +226,25 @@ async function renderHelpers(asOf) {
     document.getElementById("status").textContent = `无法读取帮扶方：${error.message}`;
     return;
   }
+  const baseDepth = Math.min(...report.helpers.map((helper) => helper.depth || 0));
   for (const helper of report.helpers) {
     const total = element("tr", undefined, { class: "total", "data-helper": helper.code });
-    total.append(element("td", helper.name), element("td", "合计"));
+    const name = element("td", helper.name);
+    name.style.paddingLeft = `${((helper.depth || 0) - baseDepth) * 1.2 + 0.4}em`;
+    total.append(name, element("td", "合计"));
+    const sums = helper.total || {};
     for (const [field] of HELPER_COLUMNS) {
-      total.append(element("td", wanYuan(helper[field]), { "data-field": field }));
+      total.append(element("td", wanYuan(sums[field] || "0"), { "data-field": field }));
     }
     body.append(total);
+    if (HELPER_COLUMNS.some(([field]) => (sums[field] || "0") !== (helper[field] || "0"))) {
+      const own = element("tr", undefined, { "data-helper": helper.code, "data-own": "" });
+      own.append(element("td", ""), element("td", "本级"));
+      for (const [field] of HELPER_COLUMNS) {
+        own.append(element("td", wanYuan(helper[field] || "0"), { "data-field": field }));
+      }
+      body.append(own);
+    }
     for (const part of helper.by_program || []) {
       const tr = element("tr", undefined, { "data-helper": helper.code, "data-program": part.program });
       tr.append(element("td", ""), element("td", PROGRAMS[part.program] || part.program));

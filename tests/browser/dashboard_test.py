@@ -201,6 +201,14 @@ def main():
             "--amount", "1234567.89", "--date", "2020-03-01")
         run(flags.aidledger, db, "allocate", "--helper", "370200", "--recipient", "621100",
             "--amount", "8000.05", "--date", "2023-06-01")
+        # 市南区, under 青岛市, buys from 日喀则市 (outside the tree the page
+        # shows first): 青岛市's helper total includes it, its own does not.
+        run(flags.aidledger, db, "region", "add", "--code", "370202", "--name", "市南区",
+            "--parent", "370200", "--date", "2016-01-01")
+        run(flags.aidledger, db, "region", "add", "--code", "540200", "--name", "日喀则市",
+            "--date", "2016-01-01")
+        run(flags.aidledger, db, "sale", "--region", "540200", "--helper", "370202",
+            "--amount", "30000", "--date", "2022-05-01")
         tokens = os.path.join(work, "tokens")
         token = run(flags.aidledger, db, "token", "add", "--role", "reader", "--name",
                     "dashboard", "--tokens", tokens).strip()
@@ -220,7 +228,7 @@ def main():
         wait.until(expected_conditions.url_to_be(base + "/"))
         check("token" not in driver.current_url, "the token is not in the URL")
         text = driver.find_element(By.TAG_NAME, "body").text
-        check("截至 seq 7" in text, "the front page shows the head (截至 seq 7)")
+        check("截至 seq 10" in text, "the front page shows the head (截至 seq 10)")
         check(MARKUP_NAME in text, "the ledger named with markup is shown as text")
         check(not driver.find_elements(By.TAG_NAME, "img"), "the name made no element")
         try:
@@ -302,6 +310,19 @@ def main():
                         for field in ("allocated_fen", "invested_fen", "sales_fen")}
               and "东西部协作" in row.text,
               f"青岛市's 东西部协作 row shows /v1/helpers' figures: {cells}")
+        # 青岛市's total rolls up its districts' giving, with its own beside it.
+        total_row = driver.find_element(By.CSS_SELECTOR, "table#helpers tr.total[data-helper='370200']")
+        own_row = driver.find_element(By.CSS_SELECTOR, "table#helpers tr[data-helper='370200'][data-own]")
+        shown_total = {cell.get_attribute("data-field"): cell.text
+                       for cell in total_row.find_elements(By.CSS_SELECTOR, "td[data-field]")}
+        shown_own = {cell.get_attribute("data-field"): cell.text
+                     for cell in own_row.find_elements(By.CSS_SELECTOR, "td[data-field]")}
+        check(int(qingdao["total"]["sales_fen"]) == 3_000_000 and int(qingdao["sales_fen"]) == 0
+              and shown_total["sales_fen"] == wan_yuan(qingdao["total"]["sales_fen"]) == "3.00"
+              and shown_own["sales_fen"] == wan_yuan(qingdao["sales_fen"]) == "0.00"
+              and shown_total["allocated_fen"] == shown_own["allocated_fen"]
+              == wan_yuan(qingdao["allocated_fen"]),
+              f"青岛市's 合计 includes its districts, 本级 is its own: {shown_total} {shown_own}")
 
         # Trends of the region shown: the table is /v1/series' figures, the
         # chart draws as many points.

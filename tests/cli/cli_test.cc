@@ -214,8 +214,14 @@ TEST_F(CliTest, BalancesJsonUsesTheReportFieldNames) {
   EXPECT_THAT(projects.out, ::testing::HasSubstr("\"projects\":[]"));
   RunResult helpers = Run({"helpers", "--format", "json"});
   EXPECT_EQ(helpers.exit_code, 0);
+  // In the region tree: 山东省, which gave nothing itself, holds 青岛市's
+  // giving in its total.
   EXPECT_THAT(helpers.out, ::testing::HasSubstr(
-      "\"helpers\":[{\"code\":\"370200\",\"name\":\"青岛市\",\"allocated_fen\":\"91200000000\""));
+      "\"helpers\":[{\"code\":\"370000\",\"name\":\"山东省\",\"allocated_fen\":\"0\""));
+  EXPECT_THAT(helpers.out, ::testing::HasSubstr(
+      "\"total\":{\"allocated_fen\":\"91200000000\",\"invested_fen\":\"0\",\"sales_fen\":\"0\"},"
+      "\"parent_code\":\"\",\"depth\":0},{\"code\":\"370200\",\"name\":\"青岛市\","
+      "\"allocated_fen\":\"91200000000\""));
   EXPECT_THAT(helpers.out, ::testing::HasSubstr("\"program\":\"EAST_WEST_COOPERATION\""));
 }
 
@@ -236,8 +242,13 @@ TEST_F(CliTest, BalancesAtAPointAndInUnits) {
   RunResult wan = Run({"projects", "--format", "csv", "--unit", "wan"});
   EXPECT_THAT(wan.out, ::testing::HasSubstr("budget_wan,allocated_wan,disbursed_wan,invested_wan"));
   RunResult helpers_yi = Run({"helpers", "--format", "csv", "--unit", "yi"});
-  EXPECT_THAT(helpers_yi.out, ::testing::HasSubstr("allocated_yi,invested_yi,sales_yi\r\n"
-                                                   "370200,青岛市,all,9.12,0.00,0.00\r\n"));
+  EXPECT_THAT(helpers_yi.out,
+              ::testing::HasSubstr("code,name,parent_code,program,allocated_yi,invested_yi,sales_yi\r\n"
+                                   "370000,山东省,,total,9.12,0.00,0.00\r\n"
+                                   "370000,山东省,,own,0.00,0.00,0.00\r\n"
+                                   "370200,青岛市,370000,total,9.12,0.00,0.00\r\n"
+                                   "370200,青岛市,370000,own,9.12,0.00,0.00\r\n"
+                                   "370200,青岛市,370000,EAST_WEST_COOPERATION,9.12,0.00,0.00\r\n"));
   RunResult after = Run({"balances", "--region", "621100", "--unit", "yi"});
   ASSERT_EQ(after.exit_code, 0) << after.err;
   EXPECT_THAT(after.out, ::testing::HasSubstr("定西市"));

@@ -135,6 +135,28 @@ TEST_F(ProjectionsTest, FiguresOfASmallLedgerAreExact) {
   EXPECT_EQ(helpers.at("370200").by_program(1).invested_fen(), 45'000'000'000);
   EXPECT_EQ(helpers.at("370202").allocated_fen(), 30000);
   ExpectTotalsRollUp(books);
+  // The report rolls helpers up the region tree as balances roll up: 青岛市's
+  // total holds 市南区's giving, 山东省 (which gave nothing itself) is where
+  // both add up; each keeps its own figures and programs beside the total.
+  const v1::HelperTotalsReport report = HelperTotalsReport(books);
+  std::vector<std::string> order;
+  for (const v1::HelperEntry& entry : report.helpers()) order.push_back(entry.code());
+  EXPECT_THAT(order, ::testing::ElementsAre("370000", "370200", "370202"));
+  const v1::HelperEntry& shandong = report.helpers(0);
+  EXPECT_EQ(shandong.name(), "山东省");
+  EXPECT_EQ(shandong.allocated_fen(), 0);
+  EXPECT_EQ(shandong.by_program_size(), 0);
+  EXPECT_EQ(shandong.total().allocated_fen(), 130000);
+  EXPECT_EQ(shandong.total().invested_fen(), 45'000'000'000);
+  const v1::HelperEntry& qingdao = report.helpers(1);
+  EXPECT_EQ(qingdao.parent_code(), "370000");
+  EXPECT_EQ(qingdao.depth(), shandong.depth() + 1);
+  EXPECT_EQ(qingdao.allocated_fen(), 100000);
+  EXPECT_EQ(qingdao.total().allocated_fen(), 130000);
+  EXPECT_EQ(qingdao.by_program(0).allocated_fen(), 100000);
+  const v1::HelperEntry& shinan = report.helpers(2);
+  EXPECT_EQ(shinan.allocated_fen(), 30000);
+  EXPECT_EQ(shinan.total().allocated_fen(), 30000);
 }
 
 // The projections keep an index into their state for the fold's lookups; a
