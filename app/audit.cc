@@ -252,7 +252,13 @@ absl::Status Replay(const Ledger& ledger, const ReplayOptions& options, std::ost
     if (!more) break;
     if (filtered) index.Learn(stored.event);
     if (stored.sequence < options.from) continue;
-    if (!options.type.empty() && EventTypeWord(stored.event) != options.type) continue;
+    // A type's events come with the reversals that take them back, so that
+    // its rows sum to the ledger's figure.
+    if (!options.type.empty() && EventTypeWord(stored.event) != options.type &&
+        !(stored.event.has_event_reversed() &&
+          EventTypeWord(stored.event.event_reversed().target()) == options.type)) {
+      continue;
+    }
     if (filtered && !index.Names(stored.event, options.region)) continue;
     out << (options.format == "csv" ? CsvLine(stored, options.unit) : ExportLine(stored) + "\n");
     if (!out) return absl::InternalError("cannot write the output");

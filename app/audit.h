@@ -30,7 +30,9 @@ struct ReplayOptions {
   uint64_t from = 1;
   uint64_t to = 0;       // 0: the head
   std::string region;    // events naming this region or a region below it
-  std::string type;      // region, pairing, ..., reversal
+  // region, pairing, ..., reversal; a money type brings the reversals of
+  // its events too (reversal: every reversal).
+  std::string type;
   std::string format = "jsonl";  // or csv
   // CSV amounts: yuan with two decimals (amount_yuan) or whole fen
   // (amount_fen); a reversal's row carries the negative of what it takes back.

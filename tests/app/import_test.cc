@@ -401,6 +401,12 @@ TEST_F(ImportTest, AReplayCsvSumsToTheLedgersFigureAndAWrongReversalAmountIsRefu
     }
   }
   EXPECT_EQ(ledger_->books().regions.FindRegion("621102")->own().sales_fen(), 700);
+  // --type sale brings the reversal of a sale along: the sales rows sum to 7.00.
+  std::ostringstream sales;
+  ASSERT_THAT(app::Replay(*ledger_, {.type = "sale", .format = "csv"}, sales), IsOk());
+  const std::string sale_rows = sales.str();
+  EXPECT_THAT(sale_rows, ::testing::HasSubstr("\nreversal,r-1,2022-01-03,"));
+  EXPECT_EQ(std::count(sale_rows.begin(), sale_rows.end(), '\n'), 4);
   const uint64_t head = ledger_->head().sequence;
   const std::string wrong = Write(
       "wrong.csv",
