@@ -736,6 +736,10 @@ absl::StatusOr<ImportReport> ImportFile(Ledger& ledger, const std::string& path,
     RETURN_IF_ERROR(next.status);
     report.rows += next.rows;
     if (next.rows == 0) break;
+    if (report.rows > limits::kImportRowsMax) {
+      return UsageError(absl::StrCat(path, " has more than ", limits::kImportRowsMax,
+                                     " rows; the import stops there: split the file"));
+    }
     if (options.batch_size == 0 && next.more && next.rows == limits::kBatchEventsMax) {
       return UsageError(absl::StrCat(path, " has more than ", limits::kBatchEventsMax,
                                      " rows; import it with --batch-size N"));

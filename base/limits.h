@@ -75,6 +75,10 @@ inline constexpr int kFoldTargetDepthMax = 1;
 // The JSON writer's nesting: deeper is not a report (protobuf's own is 100).
 inline constexpr int kJsonWriterDepthMax = 32;
 inline constexpr size_t kImportRejectionsListedMax = 100;
+// The rows of one import file: its content ids (app/import.cc) remember
+// 24 bytes per distinct row, so this bounds them at 240 MB. A file past it
+// stops there (the batches before stay written); split it.
+inline constexpr size_t kImportRowsMax = 10'000'000;
 // An import reads the next batch while writing one only for batches up to
 // this many events, so that holding two stays small.
 inline constexpr size_t kImportReadAheadBatchEventsMax = 100'000;
