@@ -9,23 +9,12 @@
 #include "base/errors.h"
 #include "base/fields.h"
 #include "base/status_macros.h"
+#include "state/projection.h"
 #include "state/validate.h"
 #include "state/vocabulary.h"
 
 namespace aidledger::app {
 namespace {
-
-bool IsMoney(const v1::Event& event) {
-  switch (event.payload_case()) {
-    case v1::Event::kFundsAllocated:
-    case v1::Event::kFundsDisbursed:
-    case v1::Event::kInvestmentRecorded:
-    case v1::Event::kSaleRecorded:
-      return true;
-    default:
-      return false;
-  }
-}
 
 // What two entries of one voucher share: the type, the payload as typed
 // and the effective date (not the memo, the actor or the time).
@@ -46,7 +35,7 @@ absl::Status CheckNotPossibleDuplicate(const Ledger& ledger, absl::Span<const v1
   const std::string today = DateInChina(now);
   absl::flat_hash_map<std::string, size_t> wanted;  // content -> the first draft's index
   for (size_t i = 0; i < drafts.size(); ++i) {
-    if (!drafts[i].event_id().empty() || !IsMoney(drafts[i])) continue;
+    if (!drafts[i].event_id().empty() || !IsMoneyEvent(drafts[i])) continue;
     v1::Event completed = drafts[i];
     ApplyDefaults(today, &completed);
     wanted.emplace(ComparedContent(std::move(completed)), i);
@@ -64,7 +53,7 @@ absl::Status CheckNotPossibleDuplicate(const Ledger& ledger, absl::Span<const v1
   while (true) {
     ASSIGN_OR_RETURN(bool more, reader->Next(&stored));
     if (!more) return absl::OkStatus();
-    if (!IsMoney(stored.event)) continue;
+    if (!IsMoneyEvent(stored.event)) continue;
     auto match = wanted.find(ComparedContent(stored.event));
     if (match == wanted.end()) continue;
     if (index != nullptr) *index = match->second;

@@ -20,9 +20,15 @@ using testing::StatusIs;
 class ImportTest : public testing::LedgerFixture {
  protected:
   std::string Write(const std::string& name, const std::string& text) {
-    const std::string path = dir_.Sub(name);
-    std::ofstream(path, std::ios::binary) << text;
-    return path;
+    return WriteFile(name, text);
+  }
+  // Imports `path`, expecting the file read and exactly one bad row: its error.
+  std::string OnlyError(const std::string& path) {
+    absl::StatusOr<app::ImportReport> report = Import(path);
+    EXPECT_THAT(report, IsOk());
+    if (!report.ok()) return report.status().ToString();
+    EXPECT_EQ(report->errors.size(), 1u);
+    return report->errors.empty() ? "" : report->errors[0];
   }
   // A CSV of `rows` sales into 621100, the one at `bad_row` (1-based, 0: none)
   // with an amount finer than a fen.
@@ -150,10 +156,7 @@ TEST_F(ImportTest, AClerksNumbersAndDatesImportAsTheCanonicalEvents) {
   const std::string odd = Write("odd.csv",
                                 "type,event_id,effective_date,region_code,amount\n"
                                 "sale,c-5,5/3/2023,621102,1\n");
-  absl::StatusOr<app::ImportReport> refused = Import(odd);
-  ASSERT_THAT(refused, IsOk());
-  ASSERT_EQ(refused->errors.size(), 1u);
-  EXPECT_EQ(refused->errors[0],
+  EXPECT_EQ(OnlyError(odd),
             odd + ":2: effective_date: must be a date like 2024-03-05, 2024-3-5, 2024/3/5, "
                   "2024.3.5 or 2024年3月5日 (got \"5/3/2023\")");
 }
@@ -412,18 +415,12 @@ TEST_F(ImportTest, AReplayCsvSumsToTheLedgersFigureAndAWrongReversalAmountIsRefu
       "wrong.csv",
       "type,event_id,effective_date,region_code,reversed_event_id,reason,amount_yuan\n"
       "reversal,r-2,2022-01-04,,s-2,typo,-5.00\n");
-  absl::StatusOr<app::ImportReport> refused = Import(wrong);
-  ASSERT_THAT(refused, IsOk());
-  ASSERT_EQ(refused->errors.size(), 1u);
-  EXPECT_EQ(refused->errors[0],
+  EXPECT_EQ(OnlyError(wrong),
             wrong + ":2: amount: the reversal takes back the whole of s-2: -7.00 yuan, not -5.00");
   const std::string positive = Write(
       "positive.csv", "type,event_id,effective_date,reversed_event_id,reason,amount_fen\n"
                       "reversal,r-2,2022-01-04,s-2,typo,700\n");
-  absl::StatusOr<app::ImportReport> unsigned_row = Import(positive);
-  ASSERT_THAT(unsigned_row, IsOk());
-  ASSERT_EQ(unsigned_row->errors.size(), 1u);
-  EXPECT_THAT(unsigned_row->errors[0],
+  EXPECT_THAT(OnlyError(positive),
               ::testing::HasSubstr(":2: amount: of a reversal is the negative of what it takes back"));
   EXPECT_EQ(ledger_->head().sequence, head);
   const std::string right = Write(

@@ -6,8 +6,6 @@
 
 #include <xlsxwriter.h>
 
-#include <fstream>
-
 #include "app/import.h"
 #include "tests/ledger/ledger_fixture.h"
 
@@ -118,9 +116,7 @@ void WriteWorkbook(const std::string& path, const std::vector<Sheet>& sheets,
 class XlsxImportTest : public testing::LedgerFixture {
  protected:
   std::string Write(const std::string& name, const std::string& text) {
-    const std::string path = dir_.Sub(name);
-    std::ofstream(path, std::ios::binary) << text;
-    return path;
+    return WriteFile(name, text);
   }
   absl::StatusOr<app::ImportReport> Import(const std::string& path, app::ImportOptions options = {}) {
     options.actor = "importer";

@@ -1,5 +1,7 @@
 #include "tests/ledger/ledger_fixture.h"
 
+#include <fstream>
+
 #include "absl/strings/str_cat.h"
 #include "base/errors.h"
 #include "base/status_macros.h"
@@ -21,6 +23,12 @@ void LedgerFixture::Reopen() {
   absl::StatusOr<std::unique_ptr<Ledger>> opened = Ledger::Open(path_, Options());
   ASSERT_TRUE(opened.ok()) << opened.status();
   ledger_ = std::move(*opened);
+}
+
+std::string LedgerFixture::WriteFile(const std::string& name, const std::string& text) {
+  const std::string path = dir_.Sub(name);
+  std::ofstream(path, std::ios::binary) << text;
+  return path;
 }
 
 v1::Event LedgerFixture::Draft(const std::string& type, app::FieldMap fields) {

@@ -26,6 +26,9 @@ class LedgerFixture : public ::testing::Test {
   uint64_t MustAdd(const std::string& type, app::FieldMap fields);
   v1::Event Draft(const std::string& type, app::FieldMap fields);
 
+  // Writes `text` to the file `name` in the test's directory; its path.
+  std::string WriteFile(const std::string& name, const std::string& text);
+
   // 青岛 helps 定西 (east-west, since 2021) and 日喀则市桑珠孜区 (counterpart).
   // Regions are registered on 2016-01-01, pairings on their since dates.
   void AddQingdaoBasics();
