@@ -97,6 +97,8 @@ class RegionIndex {
                Within(event.pairing_established().recipient_code(), region);
       case v1::Event::kProjectRegistered:
         return Within(event.project_registered().region_code(), region);
+      case v1::Event::kProjectAmended:
+        return project(event.project_amended().project_id());
       case v1::Event::kFundsAllocated:
         return Within(event.funds_allocated().helper_code(), region) ||
                Within(event.funds_allocated().recipient_code(), region);

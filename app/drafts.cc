@@ -59,8 +59,25 @@ class Fields {
   absl::InlinedVector<absl::string_view, 16> used_;
 };
 
+// A project amendment: each field given replaces the project's.
+absl::Status FillProjectAmendment(Fields& f, v1::Event* event) {
+  v1::ProjectAmended& p = *event->mutable_project_amended();
+  p.set_project_id(f.Get("project_id"));
+  p.set_name(f.Get("name"));
+  const std::string category = f.Get("category");
+  if (!category.empty()) {
+    ASSIGN_OR_RETURN(v1::ProjectCategory value, ParseCategory(category));
+    p.set_category(value);
+  }
+  ASSIGN_OR_RETURN(int64_t budget, f.Amount("budget", false));
+  p.set_budget_fen(budget);
+  p.set_reason(f.Get("reason"));
+  return absl::OkStatus();
+}
+
 absl::Status FillPayload(const std::string& type, Fields& f, v1::Event* event) {
   ASSIGN_OR_RETURN(const int payload, ParseWord(kEventTypes, type));
+  if (payload == v1::Event::kProjectAmended) return FillProjectAmendment(f, event);
   if (payload == v1::Event::kRegionRegistered) {
     v1::RegionRegistered& r = *event->mutable_region_registered();
     r.set_code(f.Get("code"));
@@ -232,6 +249,15 @@ std::pair<std::string, FieldMap> FieldsFromEvent(const v1::Event& event) {
       f["code"] = r.code();
       f["name"] = r.name();
       f["parent_code"] = r.parent_code();
+      break;
+    }
+    case v1::Event::kProjectAmended: {
+      const auto& p = event.project_amended();
+      f["project_id"] = p.project_id();
+      f["name"] = p.name();
+      if (p.category() != v1::PROJECT_CATEGORY_UNSPECIFIED) f["category"] = CategoryName(p.category());
+      if (p.budget_fen() > 0) f["budget"] = YuanText(p.budget_fen());
+      f["reason"] = p.reason();
       break;
     }
     case v1::Event::kPairingEstablished: {

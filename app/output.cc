@@ -57,6 +57,16 @@ std::string EventSummary(const v1::Event& event) {
       return absl::StrCat(p.project_id(), " ", p.name(), " in ", p.region_code(), " (",
                           CategoryName(p.category()), ")");
     }
+    case v1::Event::kProjectAmended: {
+      const auto& p = event.project_amended();
+      std::string changes;
+      if (!p.name().empty()) absl::StrAppend(&changes, " name ", p.name());
+      if (p.category() != v1::PROJECT_CATEGORY_UNSPECIFIED) {
+        absl::StrAppend(&changes, " category ", CategoryName(p.category()));
+      }
+      if (p.budget_fen() > 0) absl::StrAppend(&changes, " budget ", FormatFen(p.budget_fen()), " yuan");
+      return absl::StrCat("amends ", p.project_id(), ":", changes, ": ", p.reason());
+    }
     case v1::Event::kFundsAllocated: {
       const auto& a = event.funds_allocated();
       return absl::StrCat(a.helper_code(), " -> ", a.recipient_code(), " ",

@@ -252,6 +252,14 @@ void DefineAppendCommands(CLI::App& app, const Globals& globals, Commands& comma
   Flag(project_add, "--name", "name", "project name", true);
   Choice(project_add, "--category", kCategories, JoinedWords(kCategories, "|"), true);
   Flag(project_add, "--budget", "budget", "budget AMOUNT (e.g. 1,234.56 or 500万)", false);
+  AppendCommand& project_amend = adder.Add(
+      project, "amend", "correct a project's name, category or budget from --date on",
+      v1::Event::kProjectAmended);
+  Flag(project_amend, "--project", "project_id", "project id", true);
+  Flag(project_amend, "--name", "name", "the new name", false);
+  Choice(project_amend, "--category", kCategories, JoinedWords(kCategories, "|"), false);
+  Flag(project_amend, "--budget", "budget", "the new budget AMOUNT", false);
+  Flag(project_amend, "--reason", "reason", "why (required)", true);
 
   AppendCommand& allocate = adder.Add(&app, "allocate", "allocate funds from a helper to a recipient", v1::Event::kFundsAllocated);
   Flag(allocate, "--helper", "helper_code", "helper region code", true);

@@ -14,7 +14,7 @@ namespace {
 // Protobuf's own bound: a varint of more than 10 bytes does not parse.
 constexpr int kVarintBytesMax = 10;
 // The highest field number any message of events.proto uses.
-constexpr uint64_t kFieldNumberMax = 17;
+constexpr uint64_t kFieldNumberMax = 18;
 using limits::kFoldTargetDepthMax;
 
 enum WireType : uint64_t { kVarint = 0, kFixed64 = 1, kLengthDelimited = 2, kFixed32 = 5 };
@@ -49,7 +49,7 @@ const Schema& EventSchema() {
     s[4] = String(&FoldEvent::effective_date);
     s[5] = String();  // actor
     s[6] = String();  // memo
-    for (int payload = 10; payload <= 17; ++payload) s[payload] = Message();
+    for (int payload = 10; payload <= 18; ++payload) s[payload] = Message();
     return s;
   }();
   return schema;
@@ -83,6 +83,12 @@ const Schema& PayloadSchema(uint64_t number) {
     project[3] = String(&FoldEvent::name);
     project[4] = Varint(&FoldEvent::category);
     project[5] = Varint(&FoldEvent::budget_fen);
+    Schema& amended = all[v1::Event::kProjectAmended];
+    amended[1] = String(&FoldEvent::project_id);
+    amended[2] = String(&FoldEvent::name);
+    amended[3] = Varint(&FoldEvent::category);
+    amended[4] = Varint(&FoldEvent::budget_fen);
+    amended[5] = String();  // reason
     Schema& allocated = all[v1::Event::kFundsAllocated];
     allocated[1] = String(&FoldEvent::helper_code);
     allocated[2] = String(&FoldEvent::recipient_code);
@@ -269,6 +275,14 @@ void ViewRegistration(const v1::Event& event, FoldEvent* out) {
       out->budget_fen = p.budget_fen();
       break;
     }
+    case v1::Event::kProjectAmended: {
+      const v1::ProjectAmended& p = event.project_amended();
+      out->project_id = p.project_id();
+      out->name = p.name();
+      out->category = p.category();
+      out->budget_fen = p.budget_fen();
+      break;
+    }
     default:
       break;
   }
@@ -288,6 +302,7 @@ void ViewEvent(const v1::Event& event, FoldEvent* out, FoldEvent* target) {
     case v1::Event::kRegionRegistered:
     case v1::Event::kPairingEstablished:
     case v1::Event::kProjectRegistered:
+    case v1::Event::kProjectAmended:
       ViewRegistration(event, out);
       break;
     case v1::Event::kFundsAllocated: {

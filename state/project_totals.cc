@@ -47,6 +47,8 @@ absl::Status ProjectTotals::FoldAt(const FoldEvent& event, int64_t sign,
       data_.mutable_index()->entries.emplace(entry.project_id(), &entry);
       return absl::OkStatus();
     }
+    case v1::Event::kProjectAmended:
+      return FoldAmendment(event);
     case v1::Event::kFundsAllocated:
       allocated = sign * event.amount_fen;
       break;
@@ -72,6 +74,20 @@ absl::Status ProjectTotals::FoldAt(const FoldEvent& event, int64_t sign,
   entry.set_allocated_fen(entry.allocated_fen() + allocated);
   entry.set_disbursed_fen(entry.disbursed_fen() + disbursed);
   entry.set_invested_fen(entry.invested_fen() + invested);
+  return absl::OkStatus();
+}
+
+absl::Status ProjectTotals::FoldAmendment(const FoldEvent& event) {
+  auto it = data_.index().entries.find(event.project_id);
+  if (it == data_.index().entries.end()) {
+    return absl::DataLossError(absl::StrCat("event ", event.sequence,
+                                            " amends unknown project ", event.project_id));
+  }
+  v1::ProjectEntry& entry = *it->second;
+  if (!event.name.empty()) entry.set_name(event.name.data(), event.name.size());
+  if (event.category != 0) entry.set_category(event.category_value());
+  if (event.budget_fen > 0) entry.set_budget_fen(event.budget_fen);
+  entry.set_amended_on(event.effective_date.data(), event.effective_date.size());
   return absl::OkStatus();
 }
 

@@ -14,7 +14,8 @@ namespace aidledger {
 
 class ProjectTotals final : public Projection {
  public:
-  static constexpr uint32_t kVersion = 2;
+  // 3: amendments (name, category, budget; amended_on).
+  static constexpr uint32_t kVersion = 3;
 
   static constexpr absl::string_view kName = "project_totals";
 
@@ -37,6 +38,8 @@ class ProjectTotals final : public Projection {
  private:
   // Fold, given the entry ApplyBatch located for `event` (nullptr: look it up).
   absl::Status FoldAt(const FoldEvent& event, int64_t sign, v1::ProjectEntry* located);
+  // A ProjectAmended: the fields it gives replace the project's.
+  absl::Status FoldAmendment(const FoldEvent& event);
 
   // project_id -> its entry in the state: one flat-map probe per fold step.
   struct Index {

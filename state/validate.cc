@@ -241,6 +241,39 @@ absl::Status AdmitProject(const Books& books, const v1::Event& event) {
   return NeedRegion(books, event, p.region_code(), "region_code").status();
 }
 
+// An amendment names a registered project, is dated neither before its
+// registration nor before its last amendment (so that log order is date
+// order and a view as of any date shows what was in force), gives a reason
+// and changes something.
+absl::Status AdmitProjectAmendment(const Books& books, const v1::Event& event) {
+  const v1::ProjectAmended& p = event.project_amended();
+  RETURN_IF_ERROR(CheckIdentifier(p.project_id(), "project_id", limits::kProjectIdBytesMax));
+  if (!p.name().empty()) RETURN_IF_ERROR(CheckText(p.name(), "name", limits::kNameBytesMax, true));
+  if (!v1::ProjectCategory_IsValid(p.category())) {
+    return Rejected(v1::FIELD_INVALID, "category", absl::StrCat("unknown value ", p.category()));
+  }
+  if (p.budget_fen() < 0) {
+    return Rejected(v1::AMOUNT_INVALID, "budget_fen",
+                    absl::StrCat("must not be negative (got ", p.budget_fen(), " fen)"));
+  }
+  RETURN_IF_ERROR(CheckAmountAtMost(p.budget_fen(), "budget_fen"));
+  RETURN_IF_ERROR(CheckText(p.reason(), "reason", limits::kMemoBytesMax, true));
+  ASSIGN_OR_RETURN(const v1::ProjectEntry* project,
+                   NeedProject(books, event, p.project_id(), nullptr));
+  RETURN_IF_ERROR(CheckNotBefore(event, project->amended_on(), "project_id",
+                                 "the last amendment of project ", p.project_id()));
+  const bool changes =
+      (!p.name().empty() && p.name() != project->name()) ||
+      (p.category() != v1::PROJECT_CATEGORY_UNSPECIFIED && p.category() != project->category()) ||
+      (p.budget_fen() > 0 && p.budget_fen() != project->budget_fen());
+  if (!changes) {
+    return Rejected(v1::NOTHING_AMENDED, "project_id",
+                    absl::StrCat("the amendment changes nothing: project ", p.project_id(),
+                                 " already has the name, category and budget given"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status AdmitAllocation(const Books& books, const v1::Event& event, Resolved* resolved) {
   const v1::FundsAllocated& a = event.funds_allocated();
   RETURN_IF_ERROR(CheckRegionCode(a.helper_code(), "helper_code"));
@@ -388,6 +421,8 @@ absl::Status Check(const Books& books, const EventLookup& lookup, const v1::Even
       return AdmitSale(books, event, resolved);
     case v1::Event::kEventReversed:
       return AdmitReversal(books, lookup, event, resolved);
+    case v1::Event::kProjectAmended:
+      return AdmitProjectAmendment(books, event);
     case v1::Event::PAYLOAD_NOT_SET:
       break;
   }

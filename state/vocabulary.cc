@@ -32,6 +32,7 @@ constexpr Word kEventTypeWords[] = {
     {"investment", v1::Event::kInvestmentRecorded},
     {"sale", v1::Event::kSaleRecorded},
     {"reversal", v1::Event::kEventReversed},
+    {"project-amendment", v1::Event::kProjectAmended},
 };
 
 }  // namespace

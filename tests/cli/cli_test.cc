@@ -286,6 +286,32 @@ TEST_F(CliTest, ProjectsFilteredByRegionAtTheHeadAndAtAPoint) {
   EXPECT_THAT(unknown.err, ::testing::HasSubstr("region 999999 is not registered"));
 }
 
+// Issue 21: a project's name, category or budget corrected from a date on,
+// with its reason; a view as of an earlier date shows it as it was.
+TEST_F(CliTest, AProjectIsAmendedFromADateOnWithItsReason) {
+  AddBasics();
+  MustRun({"project", "add", "--project", "DX-1", "--region", "621100", "--name", "定西一号",
+           "--category", "health", "--budget", "100万", "--date", "2021-02-01"});
+  RunResult amended = Run({"project", "amend", "--project", "DX-1", "--name", "定西冷链物流",
+                           "--budget", "120万", "--reason", "名称录错，预算按批复调整",
+                           "--date", "2022-01-01"});
+  ASSERT_EQ(amended.exit_code, 0) << amended.err;
+  EXPECT_THAT(Run({"projects", "--format", "csv"}).out,
+              ::testing::HasSubstr("DX-1,621100,定西冷链物流,health,1200000.00,"));
+  EXPECT_THAT(Run({"projects", "--format", "csv", "--as-of", "2021-12-31"}).out,
+              ::testing::HasSubstr("DX-1,621100,定西一号,health,1000000.00,"));
+  EXPECT_THAT(Run({"log"}).out,
+              ::testing::HasSubstr("amends DX-1: name 定西冷链物流 budget 1,200,000.00 yuan: "
+                                   "名称录错，预算按批复调整"));
+  RunResult same = Run({"project", "amend", "--project", "DX-1", "--name", "定西冷链物流",
+                        "--reason", "x", "--date", "2022-02-01"});
+  EXPECT_EQ(same.exit_code, 3);
+  EXPECT_THAT(same.err, ::testing::HasSubstr("[NOTHING_AMENDED]"));
+  RunResult no_reason = Run({"project", "amend", "--project", "DX-1", "--name", "y"});
+  EXPECT_EQ(no_reason.exit_code, 2);
+  EXPECT_EQ(Run({"verify"}).exit_code, 0);
+}
+
 TEST_F(CliTest, BadPointsAreUsageErrors) {
   AddBasics();
   for (std::vector<std::string> args : std::vector<std::vector<std::string>>{

@@ -105,6 +105,27 @@ TEST(FoldEventTest, ReadsTheFieldsFoldsUse) {
   EXPECT_EQ(view.target, nullptr);
 }
 
+TEST(FoldEventTest, ReadsAProjectAmendment) {
+  v1::Event event;
+  event.set_sequence(9);
+  event.set_effective_date("2024-06-01");
+  v1::ProjectAmended& amended = *event.mutable_project_amended();
+  amended.set_project_id("BX-01");
+  amended.set_name("博兴县冷链物流项目");
+  amended.set_category(v1::HEALTH);
+  amended.set_budget_fen(120'000'000);
+  amended.set_reason("名称录错");
+  const std::string bytes = SerializeDeterministic(event);
+  FoldEvent view, target;
+  ASSERT_TRUE(DecodeFoldEvent(bytes, &view, &target));
+  EXPECT_EQ(view.payload, v1::Event::kProjectAmended);
+  EXPECT_EQ(view.project_id, "BX-01");
+  EXPECT_EQ(view.name, "博兴县冷链物流项目");
+  EXPECT_EQ(view.category_value(), v1::HEALTH);
+  EXPECT_EQ(view.budget_fen, 120'000'000);
+  EXPECT_TRUE(ExpectSameAsProtobuf(bytes));
+}
+
 TEST(FoldEventTest, ReadsAReversalWithItsStampedTarget) {
   v1::Event reversal;
   reversal.set_sequence(9);

@@ -110,6 +110,24 @@ TEST_F(ValidateTest, EveryRuleRejectsWithItsReasonAndMessage) {
        v1::FIELD_MISSING, "category: is required"},
       {"project", {{"project_id", "P 9"}, {"region_code", "621100"}, {"name", "x"}, {"category", "other"}},
        v1::FIELD_INVALID, "project_id: may hold only"},
+      // Project amendments (issue 21).
+      {"project-amendment", {{"project_id", "P-9"}, {"name", "x"}, {"reason", "typo"}},
+       v1::PROJECT_NOT_FOUND, "project_id: project P-9 is not registered"},
+      {"project-amendment", {{"project_id", "DX-1"}, {"name", "x"}},
+       v1::FIELD_MISSING, "reason: is required"},
+      {"project-amendment", {{"project_id", "DX-1"}, {"name", "马铃薯"}, {"budget", "5000"},
+                             {"category", "industry"}, {"reason", "typo"}},
+       v1::NOTHING_AMENDED, "project_id: the amendment changes nothing: project DX-1 already has"},
+      {"project-amendment", {{"project_id", "DX-1"}, {"reason", "typo"}},
+       v1::NOTHING_AMENDED, "project_id: the amendment changes nothing"},
+      {"project-amendment", {{"project_id", "DX-1"}, {"name", "x"}, {"reason", "typo"},
+                             {"effective_date", "2021-01-31"}},
+       v1::DATE_BEFORE_REFERENCE,
+       "effective_date: 2021-01-31 is before the registration of project DX-1"},
+      {"project-amendment", {{"project_id", "DX-1"}, {"name", "a\x01b"}, {"reason", "typo"}},
+       v1::FIELD_INVALID, "name: contains a control character"},
+      {"project-amendment", {{"project_id", "DX-1"}, {"amount", "5"}, {"reason", "typo"}},
+       v1::FIELD_INVALID, "amount: is not a field of this event type"},
       // Allocations.
       {"allocation", {{"helper_code", "370200"}, {"recipient_code", "621100"}, {"amount", "0"}},
        v1::AMOUNT_INVALID, "amount: must be greater than zero"},
@@ -185,6 +203,40 @@ TEST_F(ValidateTest, EveryRuleRejectsWithItsReasonAndMessage) {
         << c.type << " expecting " << v1::RejectReason_Name(c.reason);
     EXPECT_EQ(ledger_->head().sequence, before.sequence) << "a rejection wrote something";
   }
+}
+
+// Issue 21: a project amended is the amended project from the amendment's
+// date on, and as it was before; amendments go forward in date, so that the
+// log's order is their date order and every as-of view is what was in force.
+TEST_F(ValidateTest, AnAmendedProjectIsAmendedFromItsDateOn) {
+  MustAdd("project-amendment", {{"project_id", "DX-1"}, {"name", "定西马铃薯产业园"},
+                                {"budget", "8000"}, {"reason", "批复调整"},
+                                {"effective_date", "2022-03-01"}});
+  const v1::ProjectEntry* project = ledger_->books().projects.FindProject("DX-1");
+  EXPECT_EQ(project->name(), "定西马铃薯产业园");
+  EXPECT_EQ(project->category(), v1::INDUSTRY);  // not given: as it was
+  EXPECT_EQ(project->budget_fen(), 800000);
+  EXPECT_EQ(project->amended_on(), "2022-03-01");
+  EXPECT_EQ(project->disbursed_fen(), 30000);  // the money stays
+  absl::StatusOr<FoldedBooks> before = ledger_->Fold(ledger_->head().sequence, "2022-02-28");
+  ASSERT_THAT(before, IsOk());
+  EXPECT_EQ(before->books.projects.FindProject("DX-1")->name(), "马铃薯");
+  EXPECT_EQ(before->books.projects.FindProject("DX-1")->budget_fen(), 500000);
+  EXPECT_THAT(Add("project-amendment", {{"project_id", "DX-1"}, {"category", "other"},
+                                        {"reason", "x"}, {"effective_date", "2022-02-01"}}),
+              testing::RejectedWith(v1::DATE_BEFORE_REFERENCE,
+                                    "effective_date: 2022-02-01 is before the last amendment of "
+                                    "project DX-1 named in project_id (2022-03-01)"));
+  MustAdd("project-amendment", {{"project_id", "DX-1"}, {"category", "other"}, {"reason", "x"},
+                                {"effective_date", "2022-03-01"}});
+  EXPECT_EQ(ledger_->books().projects.FindProject("DX-1")->category(), v1::OTHER);
+  // The whole log passes validation again, and a rebuild equals the fold.
+  EXPECT_THAT(ledger_->Verify({}), IsOk());
+  // Reversal takes back money, never an amendment: amend again instead.
+  EXPECT_THAT(Add("reversal", {{"reversed_event_id",
+                                 ledger_->ReadEvent(ledger_->head().sequence).value()->event.event_id()},
+                                {"reason", "x"}}),
+              testing::RejectedWith(v1::TARGET_NOT_MONEY, "reversed_event_id"));
 }
 
 TEST_F(ValidateTest, APairingOfAncestorsAdmitsTheirDescendants) {
