@@ -99,6 +99,8 @@ class RegionIndex {
         return Within(event.project_registered().region_code(), region);
       case v1::Event::kProjectAmended:
         return project(event.project_amended().project_id());
+      case v1::Event::kRegionAmended:
+        return Within(event.region_amended().code(), region);
       case v1::Event::kFundsAllocated:
         return Within(event.funds_allocated().helper_code(), region) ||
                Within(event.funds_allocated().recipient_code(), region);

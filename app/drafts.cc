@@ -78,6 +78,13 @@ absl::Status FillProjectAmendment(Fields& f, v1::Event* event) {
 absl::Status FillPayload(const std::string& type, Fields& f, v1::Event* event) {
   ASSIGN_OR_RETURN(const int payload, ParseWord(kEventTypes, type));
   if (payload == v1::Event::kProjectAmended) return FillProjectAmendment(f, event);
+  if (payload == v1::Event::kRegionAmended) {
+    v1::RegionAmended& r = *event->mutable_region_amended();
+    r.set_code(f.Get("code"));
+    r.set_name(f.Get("name"));
+    r.set_reason(f.Get("reason"));
+    return absl::OkStatus();
+  }
   if (payload == v1::Event::kRegionRegistered) {
     v1::RegionRegistered& r = *event->mutable_region_registered();
     r.set_code(f.Get("code"));
@@ -251,6 +258,11 @@ std::pair<std::string, FieldMap> FieldsFromEvent(const v1::Event& event) {
       f["parent_code"] = r.parent_code();
       break;
     }
+    case v1::Event::kRegionAmended:
+      f["code"] = event.region_amended().code();
+      f["name"] = event.region_amended().name();
+      f["reason"] = event.region_amended().reason();
+      break;
     case v1::Event::kProjectAmended: {
       const auto& p = event.project_amended();
       f["project_id"] = p.project_id();

@@ -57,6 +57,10 @@ std::string EventSummary(const v1::Event& event) {
       return absl::StrCat(p.project_id(), " ", p.name(), " in ", p.region_code(), " (",
                           CategoryName(p.category()), ")");
     }
+    case v1::Event::kRegionAmended: {
+      const auto& r = event.region_amended();
+      return absl::StrCat("renames ", r.code(), " ", r.name(), ": ", r.reason());
+    }
     case v1::Event::kProjectAmended: {
       const auto& p = event.project_amended();
       std::string changes;

@@ -236,6 +236,11 @@ void DefineAppendCommands(CLI::App& app, const Globals& globals, Commands& comma
   Flag(region_add, "--code", "code", "6-digit administrative division code", true);
   Flag(region_add, "--name", "name", "region name, e.g. 定西市", true);
   Flag(region_add, "--parent", "parent_code", "code of the region above it", false);
+  AppendCommand& region_amend =
+      adder.Add(region, "amend", "correct a region's name from --date on", v1::Event::kRegionAmended);
+  Flag(region_amend, "--code", "code", "the region's code", true);
+  Flag(region_amend, "--name", "name", "its new name", true);
+  Flag(region_amend, "--reason", "reason", "why (required)", true);
 
   AppendCommand& pair = adder.Add(&app, "pair", "establish a pairing of helper and recipient", v1::Event::kPairingEstablished);
   Flag(pair, "--helper", "helper_code", "helper region code", true);

@@ -14,7 +14,7 @@ namespace {
 // Protobuf's own bound: a varint of more than 10 bytes does not parse.
 constexpr int kVarintBytesMax = 10;
 // The highest field number any message of events.proto uses.
-constexpr uint64_t kFieldNumberMax = 18;
+constexpr uint64_t kFieldNumberMax = 19;
 using limits::kFoldTargetDepthMax;
 
 enum WireType : uint64_t { kVarint = 0, kFixed64 = 1, kLengthDelimited = 2, kFixed32 = 5 };
@@ -49,7 +49,7 @@ const Schema& EventSchema() {
     s[4] = String(&FoldEvent::effective_date);
     s[5] = String();  // actor
     s[6] = String();  // memo
-    for (int payload = 10; payload <= 18; ++payload) s[payload] = Message();
+    for (int payload = 10; payload <= 19; ++payload) s[payload] = Message();
     return s;
   }();
   return schema;
@@ -83,6 +83,10 @@ const Schema& PayloadSchema(uint64_t number) {
     project[3] = String(&FoldEvent::name);
     project[4] = Varint(&FoldEvent::category);
     project[5] = Varint(&FoldEvent::budget_fen);
+    Schema& region_amended = all[v1::Event::kRegionAmended];
+    region_amended[1] = String(&FoldEvent::code);
+    region_amended[2] = String(&FoldEvent::name);
+    region_amended[3] = String();  // reason
     Schema& amended = all[v1::Event::kProjectAmended];
     amended[1] = String(&FoldEvent::project_id);
     amended[2] = String(&FoldEvent::name);
@@ -275,6 +279,10 @@ void ViewRegistration(const v1::Event& event, FoldEvent* out) {
       out->budget_fen = p.budget_fen();
       break;
     }
+    case v1::Event::kRegionAmended:
+      out->code = event.region_amended().code();
+      out->name = event.region_amended().name();
+      break;
     case v1::Event::kProjectAmended: {
       const v1::ProjectAmended& p = event.project_amended();
       out->project_id = p.project_id();
@@ -303,6 +311,7 @@ void ViewEvent(const v1::Event& event, FoldEvent* out, FoldEvent* target) {
     case v1::Event::kPairingEstablished:
     case v1::Event::kProjectRegistered:
     case v1::Event::kProjectAmended:
+    case v1::Event::kRegionAmended:
       ViewRegistration(event, out);
       break;
     case v1::Event::kFundsAllocated: {

@@ -75,6 +75,24 @@ absl::Status HelperTotals::FoldRegion(const FoldEvent& event) {
   return absl::OkStatus();
 }
 
+// A region's new name: in the names, and in its helper entry if it has one.
+absl::Status HelperTotals::RenameRegion(const FoldEvent& event) {
+  Index& index = *data_.mutable_index();
+  auto named = index.region_names.find(event.code);
+  if (named == index.region_names.end()) {
+    return absl::DataLossError(absl::StrCat("event ", event.sequence, " amends unknown region ",
+                                            event.code));
+  }
+  for (v1::RegionName& region : *data_.mutable_state()->mutable_region_names()) {
+    if (region.code() != event.code) continue;
+    region.set_name(event.name.data(), event.name.size());
+    named->second = &region.name();
+  }
+  auto helper = index.entries.find(event.code);
+  if (helper != index.entries.end()) helper->second->set_name(event.name.data(), event.name.size());
+  return absl::OkStatus();
+}
+
 absl::Status HelperTotals::FoldPairing(const FoldEvent& event) {
   std::string key = PairingKey(event.helper_code, event.recipient_code);
   if (data_.index().pairings.contains(key)) {
@@ -101,6 +119,8 @@ absl::Status HelperTotals::FoldAt(const FoldEvent& event, int64_t sign, v1::Help
   switch (event.payload) {
     case v1::Event::kRegionRegistered:
       return FoldRegion(event);
+    case v1::Event::kRegionAmended:
+      return RenameRegion(event);
     case v1::Event::kPairingEstablished:
       return FoldPairing(event);
     case v1::Event::kFundsAllocated:

@@ -15,7 +15,8 @@ namespace aidledger {
 
 class HelperTotals final : public Projection {
  public:
-  static constexpr uint32_t kVersion = 2;
+  // 3: regions renamed by amendments (issue 21).
+  static constexpr uint32_t kVersion = 3;
 
   static constexpr absl::string_view kName = "helper_totals";
 
@@ -43,6 +44,7 @@ class HelperTotals final : public Projection {
   // FoldAt for a region's registration (its name) and a pairing.
   absl::Status FoldRegion(const FoldEvent& event);
   absl::Status FoldPairing(const FoldEvent& event);
+  absl::Status RenameRegion(const FoldEvent& event);
   // The helper's entry, created (named from the region) on first use.
   v1::HelperEntry* Helper(absl::string_view code);
   // The entries of the state by key: one flat-map probe per lookup.

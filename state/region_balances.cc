@@ -133,6 +133,14 @@ absl::Status RegionBalances::FoldAt(const FoldEvent& event, int64_t sign, uint32
   switch (event.payload) {
     case v1::Event::kRegionRegistered:
       return RegisterRegion(event);
+    case v1::Event::kRegionAmended: {
+      const uint32_t amended = data_.index().SlotOf(event.code);
+      if (amended == kNotFound) return Unknown(event, "region", event.code);
+      v1::RegionEntry& entry = *data_.mutable_index()->slots[amended].entry;
+      entry.set_name(event.name.data(), event.name.size());
+      entry.set_amended_on(event.effective_date.data(), event.effective_date.size());
+      return absl::OkStatus();
+    }
     case v1::Event::kProjectRegistered: {
       slot = data_.index().SlotOf(event.region_code);
       if (slot == kNotFound) return Unknown(event, "region", event.region_code);

@@ -20,7 +20,8 @@ namespace aidledger {
 
 class RegionBalances final : public Projection {
  public:
-  static constexpr uint32_t kVersion = 2;
+  // 3: region amendments (names; amended_on).
+  static constexpr uint32_t kVersion = 3;
 
   static constexpr absl::string_view kName = "region_balances";
 

@@ -241,6 +241,25 @@ absl::Status AdmitProject(const Books& books, const v1::Event& event) {
   return NeedRegion(books, event, p.region_code(), "region_code").status();
 }
 
+// A region's amendment names a registered region, gives it a new name and
+// a reason, and is dated neither before its registration nor before its
+// last amendment.
+absl::Status AdmitRegionAmendment(const Books& books, const v1::Event& event) {
+  const v1::RegionAmended& r = event.region_amended();
+  RETURN_IF_ERROR(CheckRegionCode(r.code(), "code"));
+  RETURN_IF_ERROR(CheckText(r.name(), "name", limits::kNameBytesMax, true));
+  RETURN_IF_ERROR(CheckText(r.reason(), "reason", limits::kMemoBytesMax, true));
+  ASSIGN_OR_RETURN(const v1::RegionEntry* region, NeedRegion(books, event, r.code(), "code"));
+  RETURN_IF_ERROR(CheckNotBefore(event, region->amended_on(), "code",
+                                 "the last amendment of region ", r.code()));
+  if (r.name() == region->name()) {
+    return Rejected(v1::NOTHING_AMENDED, "name",
+                    absl::StrCat("the amendment changes nothing: region ", r.code(),
+                                 " is already named ", r.name()));
+  }
+  return absl::OkStatus();
+}
+
 // An amendment names a registered project, is dated neither before its
 // registration nor before its last amendment (so that log order is date
 // order and a view as of any date shows what was in force), gives a reason
@@ -423,6 +442,8 @@ absl::Status Check(const Books& books, const EventLookup& lookup, const v1::Even
       return AdmitReversal(books, lookup, event, resolved);
     case v1::Event::kProjectAmended:
       return AdmitProjectAmendment(books, event);
+    case v1::Event::kRegionAmended:
+      return AdmitRegionAmendment(books, event);
     case v1::Event::PAYLOAD_NOT_SET:
       break;
   }

@@ -33,6 +33,7 @@ constexpr Word kEventTypeWords[] = {
     {"sale", v1::Event::kSaleRecorded},
     {"reversal", v1::Event::kEventReversed},
     {"project-amendment", v1::Event::kProjectAmended},
+    {"region-amendment", v1::Event::kRegionAmended},
 };
 
 }  // namespace

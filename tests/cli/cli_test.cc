@@ -309,6 +309,14 @@ TEST_F(CliTest, AProjectIsAmendedFromADateOnWithItsReason) {
   EXPECT_THAT(same.err, ::testing::HasSubstr("[NOTHING_AMENDED]"));
   RunResult no_reason = Run({"project", "amend", "--project", "DX-1", "--name", "y"});
   EXPECT_EQ(no_reason.exit_code, 2);
+  // A region renamed, from a date on.
+  RunResult renamed = Run({"region", "amend", "--code", "621100", "--name", "定西市（更正）",
+                           "--reason", "名称录错", "--date", "2022-01-01"});
+  ASSERT_EQ(renamed.exit_code, 0) << renamed.err;
+  EXPECT_THAT(Run({"balances", "--format", "csv"}).out,
+              ::testing::HasSubstr("621100,定西市（更正）,620000,"));
+  EXPECT_THAT(Run({"balances", "--format", "csv", "--as-of", "2021-12-31"}).out,
+              ::testing::HasSubstr("621100,定西市,620000,"));
   EXPECT_EQ(Run({"verify"}).exit_code, 0);
 }
 

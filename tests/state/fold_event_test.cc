@@ -124,6 +124,18 @@ TEST(FoldEventTest, ReadsAProjectAmendment) {
   EXPECT_EQ(view.category_value(), v1::HEALTH);
   EXPECT_EQ(view.budget_fen, 120'000'000);
   EXPECT_TRUE(ExpectSameAsProtobuf(bytes));
+  v1::Event renamed;
+  renamed.set_sequence(10);
+  renamed.set_effective_date("2024-06-02");
+  renamed.mutable_region_amended()->set_code("621100");
+  renamed.mutable_region_amended()->set_name("定西市");
+  renamed.mutable_region_amended()->set_reason("更正");
+  const std::string renamed_bytes = SerializeDeterministic(renamed);
+  ASSERT_TRUE(DecodeFoldEvent(renamed_bytes, &view, &target));
+  EXPECT_EQ(view.payload, v1::Event::kRegionAmended);
+  EXPECT_EQ(view.code, "621100");
+  EXPECT_EQ(view.name, "定西市");
+  EXPECT_TRUE(ExpectSameAsProtobuf(renamed_bytes));
 }
 
 TEST(FoldEventTest, ReadsAReversalWithItsStampedTarget) {

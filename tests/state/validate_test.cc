@@ -6,6 +6,7 @@
 
 #include "base/limits.h"
 
+#include "state/reports.h"
 #include "tests/ledger/ledger_fixture.h"
 
 namespace aidledger {
@@ -110,6 +111,22 @@ TEST_F(ValidateTest, EveryRuleRejectsWithItsReasonAndMessage) {
        v1::FIELD_MISSING, "category: is required"},
       {"project", {{"project_id", "P 9"}, {"region_code", "621100"}, {"name", "x"}, {"category", "other"}},
        v1::FIELD_INVALID, "project_id: may hold only"},
+      // Region amendments (issue 21).
+      {"region-amendment", {{"code", "110000"}, {"name", "x"}, {"reason", "typo"}},
+       v1::REGION_NOT_FOUND, "code: region 110000 is not registered"},
+      {"region-amendment", {{"code", "621100"}, {"name", "定西市"}, {"reason", "typo"}},
+       v1::NOTHING_AMENDED, "name: the amendment changes nothing: region 621100 is already named 定西市"},
+      {"region-amendment", {{"code", "621100"}, {"reason", "typo"}},
+       v1::FIELD_MISSING, "name: is required"},
+      {"region-amendment", {{"code", "621100"}, {"name", "x"}},
+       v1::FIELD_MISSING, "reason: is required"},
+      {"region-amendment", {{"code", "621100"}, {"name", "x"}, {"reason", "typo"},
+                            {"parent_code", "620000"}},
+       v1::FIELD_INVALID, "parent_code: is not a field of this event type"},
+      {"region-amendment", {{"code", "621124"}, {"name", "x"}, {"reason", "typo"},
+                            {"effective_date", "2017-12-31"}},
+       v1::DATE_BEFORE_REFERENCE,
+       "effective_date: 2017-12-31 is before the registration of region 621124"},
       // Project amendments (issue 21).
       {"project-amendment", {{"project_id", "P-9"}, {"name", "x"}, {"reason", "typo"}},
        v1::PROJECT_NOT_FOUND, "project_id: project P-9 is not registered"},
@@ -237,6 +254,28 @@ TEST_F(ValidateTest, AnAmendedProjectIsAmendedFromItsDateOn) {
                                  ledger_->ReadEvent(ledger_->head().sequence).value()->event.event_id()},
                                 {"reason", "x"}}),
               testing::RejectedWith(v1::TARGET_NOT_MONEY, "reversed_event_id"));
+}
+
+// A region renamed is renamed from the amendment's date on, in balances
+// and among the helpers; as of an earlier date it has its old name.
+TEST_F(ValidateTest, ARenamedRegionHasItsNewNameFromTheAmendmentsDateOn) {
+  MustAdd("region-amendment", {{"code", "370200"}, {"name", "青岛市（更正）"},
+                               {"reason", "名称录错"}, {"effective_date", "2022-03-01"}});
+  EXPECT_EQ(ledger_->books().regions.FindRegion("370200")->name(), "青岛市（更正）");
+  EXPECT_EQ(ledger_->books().regions.FindRegion("370200")->amended_on(), "2022-03-01");
+  const v1::HelperTotalsReport helpers = HelperTotalsReport(ledger_->books());
+  const auto qingdao = std::find_if(helpers.helpers().begin(), helpers.helpers().end(),
+                                    [](const auto& h) { return h.code() == "370200"; });
+  ASSERT_NE(qingdao, helpers.helpers().end());
+  EXPECT_EQ(qingdao->name(), "青岛市（更正）");
+  absl::StatusOr<FoldedBooks> before = ledger_->Fold(ledger_->head().sequence, "2022-02-28");
+  ASSERT_THAT(before, IsOk());
+  EXPECT_EQ(before->books.regions.FindRegion("370200")->name(), "青岛市");
+  EXPECT_THAT(Add("region-amendment", {{"code", "370200"}, {"name", "x"}, {"reason", "x"},
+                                       {"effective_date", "2022-02-01"}}),
+              testing::RejectedWith(v1::DATE_BEFORE_REFERENCE,
+                                    "before the last amendment of region 370200"));
+  EXPECT_THAT(ledger_->Verify({}), IsOk());
 }
 
 TEST_F(ValidateTest, APairingOfAncestorsAdmitsTheirDescendants) {
