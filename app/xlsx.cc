@@ -200,18 +200,19 @@ struct SharedStringsHandler : XmlHandler {
   void End(absl::string_view name) override {
     if (name == "rPh") --phonetic;
     if (name == "t") in_text = false;
-    if (name == "si") strings.push_back(std::move(current));
+    if (name == "si" && Hold(sizeof(std::string))) strings.push_back(std::move(current));
   }
   void Text(absl::string_view text) override {
-    if (!in_text) return;
-    held += text.size();
-    if (held > kXlsxSharedStringsBytesMax) {
-      status = Rejected(v1::FIELD_TOO_LONG, "xlsx",
-                        absl::StrCat("the shared strings are more than ",
-                                     kXlsxSharedStringsBytesMax, " bytes"));
-      return;
-    }
-    current.append(text.data(), text.size());
+    if (in_text && Hold(text.size())) current.append(text.data(), text.size());
+  }
+  // Counts `bytes` more held; false (and the status) past the limit.
+  bool Hold(size_t bytes) {
+    held += bytes;
+    if (held <= kXlsxSharedStringsBytesMax) return true;
+    status = Rejected(v1::FIELD_TOO_LONG, "xlsx",
+                      absl::StrCat("the shared strings take more than ",
+                                   kXlsxSharedStringsBytesMax, " bytes"));
+    return false;
   }
   std::vector<std::string> strings;
   std::string current;
@@ -228,6 +229,7 @@ struct StylesHandler : XmlHandler {
       const char* code = Attribute(attributes, "formatCode");
       int number = 0;
       if (id != nullptr && code != nullptr && absl::SimpleAtoi(id, &number)) codes[number] = code;
+      if (codes.size() > kXlsxNumberFormatsMax) status = TooMany("number formats", kXlsxNumberFormatsMax);
     } else if (name == "cellXfs") {
       in_cell_formats = true;
     } else if (name == "xf" && in_cell_formats) {
@@ -235,7 +237,12 @@ struct StylesHandler : XmlHandler {
       int number = 0;
       if (id == nullptr || !absl::SimpleAtoi(id, &number)) number = 0;
       format_ids.push_back(number);
+      if (format_ids.size() > kXlsxCellFormatsMax) status = TooMany("cell formats", kXlsxCellFormatsMax);
     }
+  }
+  static absl::Status TooMany(absl::string_view what, size_t max) {
+    return Rejected(v1::FIELD_TOO_LONG, "xlsx",
+                    absl::StrCat("the styles hold more than ", max, " ", what));
   }
   void End(absl::string_view name) override {
     if (name == "cellXfs") in_cell_formats = false;
@@ -312,8 +319,8 @@ struct XlsxReader::State : XmlHandler {
     } else if (name == "c") {
       const char* reference = Attribute(attributes, "r");
       column = reference != nullptr ? ColumnOf(reference) : next_column;
-      if (column < next_column) {
-        status = Refuse(absl::StrCat("row ", row.number, " has a cell out of order (",
+      if (column < next_column || static_cast<size_t>(column) >= kXlsxColumnsMax) {
+        status = Refuse(absl::StrCat("row ", row.number, " has a cell out of order or past column XFD (",
                                      reference == nullptr ? "" : reference, ")"));
         return;
       }

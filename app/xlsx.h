@@ -21,10 +21,16 @@
 namespace aidledger::app {
 
 // Bytes read out of one member of the archive, after decompression: a
-// zip bomb stops here.
-inline constexpr size_t kXlsxMemberBytesMax = size_t{2} << 30;
-// The shared strings, held whole while the sheet is read.
+// zip bomb stops here. It also bounds what expat buffers for one token (a
+// tag with a huge attribute is held whole until it ends). A sheet of a
+// million rows of eight cells is about 250 MB.
+inline constexpr size_t kXlsxMemberBytesMax = size_t{1} << 30;
+// The shared strings, held whole while the sheet is read: their text and
+// 32 bytes for each string.
 inline constexpr size_t kXlsxSharedStringsBytesMax = 256 << 20;
+// Excel's own bounds on a workbook's cell formats and custom number formats.
+inline constexpr size_t kXlsxCellFormatsMax = 64'000;
+inline constexpr size_t kXlsxNumberFormatsMax = 1'000;
 // Excel's own bounds: columns A..XFD, rows 1..1,048,576.
 inline constexpr size_t kXlsxColumnsMax = 16'384;
 inline constexpr size_t kXlsxRowsMax = 1'048'576;

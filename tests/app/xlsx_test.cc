@@ -5,6 +5,7 @@
 #include "app/xlsx.h"
 
 #include <xlsxwriter.h>
+#include <zip.h>
 
 #include "app/import.h"
 #include "tests/ledger/ledger_fixture.h"
@@ -228,6 +229,46 @@ TEST_F(XlsxImportTest, ADateWithATimeIsRefusedNamingItsCellAndAnyOtherFileWhole)
                                       "give the date alone");
   EXPECT_THAT(Import(Write("fake.xlsx", "type,amount\nsale,1\n")),
               testing::RejectedWith(v1::FIELD_INVALID, "is not an xlsx workbook"));
+}
+
+// A workbook of raw parts: `sheet` and `styles` as given, in the fixed
+// frame every workbook has.
+void WriteRawWorkbook(const std::string& path, const std::string& sheet,
+                      const std::string& styles) {
+  const std::string workbook =
+      "<workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" "
+      "xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\">"
+      "<sheets><sheet name=\"s\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>";
+  const std::string relationships =
+      "<Relationships><Relationship Id=\"rId1\" Type=\"x/worksheet\" "
+      "Target=\"worksheets/sheet1.xml\"/><Relationship Id=\"rId2\" Type=\"x/styles\" "
+      "Target=\"styles.xml\"/></Relationships>";
+  int error = 0;
+  zip_t* zip = zip_open(path.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &error);
+  ASSERT_NE(zip, nullptr);
+  for (const auto& [name, text] : {std::pair<const char*, const std::string*>{"xl/workbook.xml", &workbook},
+                                   {"xl/_rels/workbook.xml.rels", &relationships},
+                                   {"xl/worksheets/sheet1.xml", &sheet},
+                                   {"xl/styles.xml", &styles}}) {
+    zip_source_t* source = zip_source_buffer(zip, text->data(), text->size(), 0);
+    ASSERT_GE(zip_file_add(zip, name, source, ZIP_FL_OVERWRITE), 0);
+  }
+  ASSERT_EQ(zip_close(zip), 0);
+}
+
+// A hostile workbook meets a named limit, not the memory's: a row past
+// Excel's last column, styles with more cell formats than Excel allows.
+TEST_F(XlsxImportTest, AWorkbookPastExcelsBoundsIsRefused) {
+  const std::string path = dir_.Sub("wide.xlsx");
+  std::string row = "<row r=\"1\">";
+  for (size_t i = 0; i <= app::kXlsxColumnsMax; ++i) row += "<c t=\"inlineStr\"><is><t>x</t></is></c>";
+  WriteRawWorkbook(path, "<worksheet><sheetData>" + row + "</row></sheetData></worksheet>",
+                   "<styleSheet/>");
+  EXPECT_THAT(Import(path), testing::RejectedWith(v1::FIELD_INVALID, "past column XFD"));
+  std::string formats = "<styleSheet><cellXfs>";
+  for (size_t i = 0; i <= app::kXlsxCellFormatsMax; ++i) formats += "<xf/>";
+  WriteRawWorkbook(path, "<worksheet><sheetData/></worksheet>", formats + "</cellXfs></styleSheet>");
+  EXPECT_THAT(Import(path), testing::RejectedWith(v1::FIELD_TOO_LONG, "more than 64000 cell formats"));
 }
 
 }  // namespace
