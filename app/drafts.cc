@@ -59,18 +59,26 @@ class Fields {
   absl::InlinedVector<absl::string_view, 16> used_;
 };
 
+// A project's category and budget, as a registration and an amendment
+// both take them (either may be left out).
+template <typename Project>
+absl::Status FillCategoryAndBudget(Fields& f, Project* p) {
+  const std::string category = f.Get("category");
+  if (!category.empty()) {
+    ASSIGN_OR_RETURN(v1::ProjectCategory value, ParseCategory(category));
+    p->set_category(value);
+  }
+  ASSIGN_OR_RETURN(int64_t budget, f.Amount("budget", false));
+  p->set_budget_fen(budget);
+  return absl::OkStatus();
+}
+
 // A project amendment: each field given replaces the project's.
 absl::Status FillProjectAmendment(Fields& f, v1::Event* event) {
   v1::ProjectAmended& p = *event->mutable_project_amended();
   p.set_project_id(f.Get("project_id"));
   p.set_name(f.Get("name"));
-  const std::string category = f.Get("category");
-  if (!category.empty()) {
-    ASSIGN_OR_RETURN(v1::ProjectCategory value, ParseCategory(category));
-    p.set_category(value);
-  }
-  ASSIGN_OR_RETURN(int64_t budget, f.Amount("budget", false));
-  p.set_budget_fen(budget);
+  RETURN_IF_ERROR(FillCategoryAndBudget(f, &p));
   p.set_reason(f.Get("reason"));
   return absl::OkStatus();
 }
@@ -105,13 +113,7 @@ absl::Status FillPayload(const std::string& type, Fields& f, v1::Event* event) {
     p.set_project_id(f.Get("project_id"));
     p.set_region_code(f.Get("region_code"));
     p.set_name(f.Get("name"));
-    const std::string category = f.Get("category");
-    if (!category.empty()) {
-      ASSIGN_OR_RETURN(v1::ProjectCategory value, ParseCategory(category));
-      p.set_category(value);
-    }
-    ASSIGN_OR_RETURN(int64_t budget, f.Amount("budget", false));
-    p.set_budget_fen(budget);
+    RETURN_IF_ERROR(FillCategoryAndBudget(f, &p));
   } else if (payload == v1::Event::kFundsAllocated) {
     v1::FundsAllocated& a = *event->mutable_funds_allocated();
     a.set_helper_code(f.Get("helper_code"));

@@ -218,6 +218,19 @@ absl::Status AdmitPairing(const Books& books, const v1::Event& event) {
   return absl::OkStatus();
 }
 
+// A project's category (known, when given) and budget (0 to the amount
+// bound), as a registration and an amendment both take them.
+absl::Status CheckCategoryAndBudget(v1::ProjectCategory category, int64_t budget_fen) {
+  if (!v1::ProjectCategory_IsValid(category)) {
+    return Rejected(v1::FIELD_INVALID, "category", absl::StrCat("unknown value ", category));
+  }
+  if (budget_fen < 0) {
+    return Rejected(v1::AMOUNT_INVALID, "budget_fen",
+                    absl::StrCat("must not be negative (got ", budget_fen, " fen)"));
+  }
+  return CheckAmountAtMost(budget_fen, "budget_fen");
+}
+
 absl::Status AdmitProject(const Books& books, const v1::Event& event) {
   const v1::ProjectRegistered& p = event.project_registered();
   RETURN_IF_ERROR(CheckIdentifier(p.project_id(), "project_id", limits::kProjectIdBytesMax));
@@ -226,14 +239,7 @@ absl::Status AdmitProject(const Books& books, const v1::Event& event) {
   if (p.category() == v1::PROJECT_CATEGORY_UNSPECIFIED) {
     return Rejected(v1::FIELD_MISSING, "category", "is required");
   }
-  if (!v1::ProjectCategory_IsValid(p.category())) {
-    return Rejected(v1::FIELD_INVALID, "category", absl::StrCat("unknown value ", p.category()));
-  }
-  if (p.budget_fen() < 0) {
-    return Rejected(v1::AMOUNT_INVALID, "budget_fen",
-                    absl::StrCat("must not be negative (got ", p.budget_fen(), " fen)"));
-  }
-  RETURN_IF_ERROR(CheckAmountAtMost(p.budget_fen(), "budget_fen"));
+  RETURN_IF_ERROR(CheckCategoryAndBudget(p.category(), p.budget_fen()));
   if (books.projects.FindProject(p.project_id()) != nullptr) {
     return Rejected(v1::PROJECT_EXISTS, "project_id",
                     absl::StrCat("project ", p.project_id(), " is already registered"));
@@ -268,14 +274,7 @@ absl::Status AdmitProjectAmendment(const Books& books, const v1::Event& event) {
   const v1::ProjectAmended& p = event.project_amended();
   RETURN_IF_ERROR(CheckIdentifier(p.project_id(), "project_id", limits::kProjectIdBytesMax));
   if (!p.name().empty()) RETURN_IF_ERROR(CheckText(p.name(), "name", limits::kNameBytesMax, true));
-  if (!v1::ProjectCategory_IsValid(p.category())) {
-    return Rejected(v1::FIELD_INVALID, "category", absl::StrCat("unknown value ", p.category()));
-  }
-  if (p.budget_fen() < 0) {
-    return Rejected(v1::AMOUNT_INVALID, "budget_fen",
-                    absl::StrCat("must not be negative (got ", p.budget_fen(), " fen)"));
-  }
-  RETURN_IF_ERROR(CheckAmountAtMost(p.budget_fen(), "budget_fen"));
+  RETURN_IF_ERROR(CheckCategoryAndBudget(p.category(), p.budget_fen()));
   RETURN_IF_ERROR(CheckText(p.reason(), "reason", limits::kMemoBytesMax, true));
   ASSIGN_OR_RETURN(const v1::ProjectEntry* project,
                    NeedProject(books, event, p.project_id(), nullptr));
