@@ -157,6 +157,10 @@ struct WorkbookHandler : XmlHandler {
       const char* sheet_name = Attribute(attributes, "name");
       const char* id = Attribute(attributes, "id", /*namespaced=*/true);
       if (sheet_name != nullptr && id != nullptr) sheets.push_back({sheet_name, id});
+      if (sheets.size() > kXlsxSheetsMax) {
+        status = Rejected(v1::FIELD_TOO_LONG, "xlsx",
+                          absl::StrCat("the workbook has more than ", kXlsxSheetsMax, " sheets"));
+      }
     } else if (name == "workbookPr") {
       const char* value = Attribute(attributes, "date1904");
       date1904 = value != nullptr && (absl::string_view(value) == "1" ||
@@ -183,6 +187,11 @@ struct RelationshipsHandler : XmlHandler {
     if (absl::EndsWith(type, "/sharedStrings")) shared_strings = part;
     if (absl::EndsWith(type, "/styles")) styles = part;
     targets[id] = std::move(part);
+    if (targets.size() > kXlsxRelationshipsMax) {
+      status = Rejected(v1::FIELD_TOO_LONG, "xlsx",
+                        absl::StrCat("the workbook has more than ", kXlsxRelationshipsMax,
+                                     " relationships"));
+    }
   }
   void End(absl::string_view) override {}
   void Text(absl::string_view) override {}
@@ -449,9 +458,16 @@ absl::StatusOr<std::pair<std::string, std::string>> SheetPart(const std::string&
                               [&](const auto& sheet) { return sheet.name == wanted; });
     if (named == workbook.sheets.end()) {
       std::vector<std::string> names;
-      for (const auto& sheet : workbook.sheets) names.push_back(sheet.name);
-      return UsageError(absl::StrCat(path, " has no sheet named ", wanted, "; its sheets: ",
-                                     absl::StrJoin(names, ", ")));
+      for (const auto& sheet : workbook.sheets) {
+        if (names.size() == kXlsxSheetsQuotedMax) {
+          names.push_back("...");
+          break;
+        }
+        names.push_back(sheet.name.substr(0, limits::kQuotedInputBytesMax));
+      }
+      return UsageError(absl::StrCat(path, " has no sheet named ",
+                                     wanted.substr(0, limits::kQuotedInputBytesMax),
+                                     "; its sheets: ", absl::StrJoin(names, ", ")));
     }
     chosen = &*named;
   }
@@ -521,16 +537,16 @@ absl::StatusOr<std::string> ExcelSerialDate(absl::string_view serial, bool date1
   const std::string plain = ExcelNumberText(serial);  // "4.5356E4" is 45356
   if (plain.find('.') != std::string::npos) {
     return Rejected(v1::FIELD_INVALID, "date",
-                    absl::StrCat("is a date with a time of day (serial ", serial,
+                    absl::StrCat("is a date with a time of day (serial ", serial.substr(0, limits::kQuotedInputBytesMax),
                                  "); give the date alone"));
   }
   int64_t day = 0;
   if (!absl::SimpleAtoi(plain, &day)) {
-    return Rejected(v1::FIELD_INVALID, "date", absl::StrCat("is not a date serial (", serial, ")"));
+    return Rejected(v1::FIELD_INVALID, "date", absl::StrCat("is not a date serial (", serial.substr(0, limits::kQuotedInputBytesMax), ")"));
   }
   if (day < 0 || day > kLastSerial || (!date1904 && (day == 0 || day == 60))) {
     return Rejected(v1::FIELD_INVALID, "date",
-                    absl::StrCat("is not a day of the calendar (serial ", serial, ")"));
+                    absl::StrCat("is not a day of the calendar (serial ", serial.substr(0, limits::kQuotedInputBytesMax), ")"));
   }
   absl::CivilDay date;
   if (date1904) {

@@ -31,6 +31,12 @@ inline constexpr size_t kXlsxSharedStringsBytesMax = 256 << 20;
 // Excel's own bounds on a workbook's cell formats and custom number formats.
 inline constexpr size_t kXlsxCellFormatsMax = 64'000;
 inline constexpr size_t kXlsxNumberFormatsMax = 1'000;
+// A workbook's sheets and its parts' relationships (Excel's practical
+// bound is memory; no office workbook comes near these).
+inline constexpr size_t kXlsxSheetsMax = 4'096;
+inline constexpr size_t kXlsxRelationshipsMax = 16'384;
+// A refusal that lists the sheets quotes at most this many names.
+inline constexpr size_t kXlsxSheetsQuotedMax = 8;
 // Excel's own bounds: columns A..XFD, rows 1..1,048,576.
 inline constexpr size_t kXlsxColumnsMax = 16'384;
 inline constexpr size_t kXlsxRowsMax = 1'048'576;

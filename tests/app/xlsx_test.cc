@@ -269,6 +269,16 @@ TEST_F(XlsxImportTest, AWorkbookPastExcelsBoundsIsRefused) {
   for (size_t i = 0; i <= app::kXlsxCellFormatsMax; ++i) formats += "<xf/>";
   WriteRawWorkbook(path, "<worksheet><sheetData/></worksheet>", formats + "</cellXfs></styleSheet>");
   EXPECT_THAT(Import(path), testing::RejectedWith(v1::FIELD_TOO_LONG, "more than 64000 cell formats"));
+  // A refusal that lists the sheets quotes a few of them, not all.
+  std::vector<Sheet> many;
+  for (int i = 0; i < 20; ++i) many.push_back({absl::StrCat("第", i, "季度汇总表"), {}});
+  const std::string book = dir_.Sub("many.xlsx");
+  WriteWorkbook(book, many);
+  absl::StatusOr<app::ImportReport> missing = Import(book, {.sheet = "年度"});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(std::string(missing.status().message()),
+              ::testing::HasSubstr("its sheets: 第0季度汇总表, 第1季度汇总表, 第2季度汇总表"));
+  EXPECT_THAT(std::string(missing.status().message()), ::testing::EndsWith("第7季度汇总表, ..."));
 }
 
 }  // namespace
