@@ -101,6 +101,9 @@ class RegionIndex {
         return project(event.project_amended().project_id());
       case v1::Event::kRegionAmended:
         return Within(event.region_amended().code(), region);
+      case v1::Event::kPairingEnded:
+        return Within(event.pairing_ended().helper_code(), region) ||
+               Within(event.pairing_ended().recipient_code(), region);
       case v1::Event::kFundsAllocated:
         return Within(event.funds_allocated().helper_code(), region) ||
                Within(event.funds_allocated().recipient_code(), region);

@@ -93,6 +93,13 @@ absl::Status FillPayload(const std::string& type, Fields& f, v1::Event* event) {
     r.set_reason(f.Get("reason"));
     return absl::OkStatus();
   }
+  if (payload == v1::Event::kPairingEnded) {
+    v1::PairingEnded& p = *event->mutable_pairing_ended();
+    p.set_helper_code(f.Get("helper_code"));
+    p.set_recipient_code(f.Get("recipient_code"));
+    p.set_reason(f.Get("reason"));
+    return absl::OkStatus();
+  }
   if (payload == v1::Event::kRegionRegistered) {
     v1::RegionRegistered& r = *event->mutable_region_registered();
     r.set_code(f.Get("code"));
@@ -280,6 +287,13 @@ std::pair<std::string, FieldMap> FieldsFromEvent(const v1::Event& event) {
       f["recipient_code"] = p.recipient_code();
       f["program"] = ProgramName(p.program());
       f["since"] = p.since();
+      break;
+    }
+    case v1::Event::kPairingEnded: {
+      const auto& p = event.pairing_ended();
+      f["helper_code"] = p.helper_code();
+      f["recipient_code"] = p.recipient_code();
+      f["reason"] = p.reason();
       break;
     }
     case v1::Event::kProjectRegistered: {

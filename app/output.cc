@@ -57,6 +57,11 @@ std::string EventSummary(const v1::Event& event) {
       return absl::StrCat(p.project_id(), " ", p.name(), " in ", p.region_code(), " (",
                           CategoryName(p.category()), ")");
     }
+    case v1::Event::kPairingEnded: {
+      const auto& p = event.pairing_ended();
+      return absl::StrCat("ends the pairing of ", p.helper_code(), " with ", p.recipient_code(),
+                          ": ", p.reason());
+    }
     case v1::Event::kRegionAmended: {
       const auto& r = event.region_amended();
       return absl::StrCat("renames ", r.code(), " ", r.name(), ": ", r.reason());

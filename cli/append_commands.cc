@@ -100,14 +100,37 @@ struct AppendCommand {
   std::string type;
   app::FieldMap fields;
   bool allow_duplicate = false;
+  // A command with subcommands of its own (pair, with pair end) checks its
+  // required flags when it runs: CLI11 would demand them of the
+  // subcommands too. Each as (flag, field).
+  bool has_subcommands = false;
+  std::vector<std::pair<std::string, std::string>> required_when_run;
 };
+
+// Marks `option` (of `field`) required, as `command` requires its flags.
+void Require(AppendCommand& command, CLI::Option* option, const std::string& field) {
+  if (!command.has_subcommands) {
+    option->required();
+    return;
+  }
+  command.required_when_run.emplace_back(option->get_name(), field);
+  option->description(absl::StrCat(option->get_description(), " (required)"));
+}
+
+// A usage error for the first required flag not given.
+absl::Status CheckRequiredFlags(const AppendCommand& command) {
+  for (const auto& [flag, field] : command.required_when_run) {
+    if (!command.fields.contains(field)) return UsageError(absl::StrCat(flag, " is required"));
+  }
+  return absl::OkStatus();
+}
 
 void Flag(AppendCommand& command, const std::string& flag, const std::string& field,
           const std::string& description, bool required) {
   CLI::Option* option = command.command->add_option_function<std::string>(
       flag, [&command, field](const std::string& value) { command.fields[field] = value; },
       description);
-  if (required) option->required();
+  if (required) Require(command, option, field);
 }
 
 // A flag for a field of a vocabulary (state/vocabulary.h), its words the choices.
@@ -118,7 +141,7 @@ void Choice(AppendCommand& command, const std::string& flag, const Vocabulary& v
       flag, [&command, field](const std::string& value) { command.fields[field] = value; },
       description);
   option->check(CLI::IsMember(Words(vocabulary)));
-  if (required) option->required();
+  if (required) Require(command, option, field);
 }
 
 // Adds appending subcommands, each with the flags every event takes.
@@ -127,8 +150,9 @@ class Appenders {
   Appenders(const Globals& globals, Commands& commands) : globals_(globals), commands_(commands) {}
 
   AppendCommand& Add(CLI::App* parent, const std::string& name, const std::string& description,
-                     v1::Event::PayloadCase payload) {
+                     v1::Event::PayloadCase payload, bool has_subcommands = false) {
     AppendCommand& added = *commands_.Keep<AppendCommand>();
+    added.has_subcommands = has_subcommands;
     added.command = parent->add_subcommand(name, description);
     added.command->fallthrough();
     added.type = std::string(WordFor(kEventTypes, payload));
@@ -140,6 +164,7 @@ class Appenders {
                             "recorded in the last 24 hours (else refused: POSSIBLE_DUPLICATE)");
     const Globals& globals = globals_;
     commands_.Add(added.command, [&globals, &added] {
+      RETURN_IF_ERROR(CheckRequiredFlags(added));
       return RunAppend(globals, added.type, added.fields, added.allow_duplicate);
     });
     return added;
@@ -242,11 +267,18 @@ void DefineAppendCommands(CLI::App& app, const Globals& globals, Commands& comma
   Flag(region_amend, "--name", "name", "its new name", true);
   Flag(region_amend, "--reason", "reason", "why (required)", true);
 
-  AppendCommand& pair = adder.Add(&app, "pair", "establish a pairing of helper and recipient", v1::Event::kPairingEstablished);
+  AppendCommand& pair = adder.Add(&app, "pair", "establish a pairing of helper and recipient (or: pair end, pair list)",
+                                  v1::Event::kPairingEstablished, /*has_subcommands=*/true);
   Flag(pair, "--helper", "helper_code", "helper region code", true);
   Flag(pair, "--recipient", "recipient_code", "recipient region code", true);
   Choice(pair, "--program", kPrograms, JoinedWords(kPrograms, "|"), true);
   Flag(pair, "--since", "since", "date the pairing began, YYYY-MM-DD", false);
+  AppendCommand& pair_end = adder.Add(
+      pair.command, "end", "end a pairing: no allocation or investment under it after --date",
+      v1::Event::kPairingEnded);
+  Flag(pair_end, "--helper", "helper_code", "helper region code of the pairing", true);
+  Flag(pair_end, "--recipient", "recipient_code", "recipient region code of the pairing", true);
+  Flag(pair_end, "--reason", "reason", "why (required)", true);
 
   CLI::App* project = app.add_subcommand("project", "assistance projects");
   project->require_subcommand(1);

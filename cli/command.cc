@@ -20,8 +20,9 @@ void Commands::Add(CLI::App* command, std::function<absl::Status()> run) {
 }
 
 absl::Status Commands::RunParsed() const {
+  // The deepest command parsed: `pair end` is parsed with `pair`.
   for (const auto& [command, run] : commands_) {
-    if (command->parsed()) return run();
+    if (command->parsed() && command->get_subcommands().empty()) return run();
   }
   return absl::OkStatus();
 }

@@ -14,7 +14,7 @@ namespace {
 // Protobuf's own bound: a varint of more than 10 bytes does not parse.
 constexpr int kVarintBytesMax = 10;
 // The highest field number any message of events.proto uses.
-constexpr uint64_t kFieldNumberMax = 19;
+constexpr uint64_t kFieldNumberMax = 20;
 using limits::kFoldTargetDepthMax;
 
 enum WireType : uint64_t { kVarint = 0, kFixed64 = 1, kLengthDelimited = 2, kFixed32 = 5 };
@@ -49,7 +49,7 @@ const Schema& EventSchema() {
     s[4] = String(&FoldEvent::effective_date);
     s[5] = String();  // actor
     s[6] = String();  // memo
-    for (int payload = 10; payload <= 19; ++payload) s[payload] = Message();
+    for (int payload = 10; payload <= 20; ++payload) s[payload] = Message();
     return s;
   }();
   return schema;
@@ -77,6 +77,10 @@ const Schema& PayloadSchema(uint64_t number) {
     pairing[2] = String(&FoldEvent::recipient_code);
     pairing[3] = Varint(&FoldEvent::program);
     pairing[4] = String(&FoldEvent::since);
+    Schema& ended = all[v1::Event::kPairingEnded];
+    ended[1] = String(&FoldEvent::helper_code);
+    ended[2] = String(&FoldEvent::recipient_code);
+    ended[3] = String(&FoldEvent::reason);
     Schema& project = all[v1::Event::kProjectRegistered];
     project[1] = String(&FoldEvent::project_id);
     project[2] = String(&FoldEvent::region_code);
@@ -242,7 +246,7 @@ bool operator==(const FoldEvent& a, const FoldEvent& b) {
       a.payload == b.payload &&
       a.code == b.code && a.name == b.name && a.parent_code == b.parent_code &&
       a.helper_code == b.helper_code && a.recipient_code == b.recipient_code &&
-      a.region_code == b.region_code && a.project_id == b.project_id && a.since == b.since &&
+      a.region_code == b.region_code && a.project_id == b.project_id && a.since == b.since && a.reason == b.reason &&
       a.amount_fen == b.amount_fen && a.budget_fen == b.budget_fen && a.program == b.program &&
       a.category == b.category;
   if (!same_fields) return false;
@@ -268,6 +272,13 @@ void ViewRegistration(const v1::Event& event, FoldEvent* out) {
       out->recipient_code = p.recipient_code();
       out->program = p.program();
       out->since = p.since();
+      break;
+    }
+    case v1::Event::kPairingEnded: {
+      const v1::PairingEnded& p = event.pairing_ended();
+      out->helper_code = p.helper_code();
+      out->recipient_code = p.recipient_code();
+      out->reason = p.reason();
       break;
     }
     case v1::Event::kProjectRegistered: {
@@ -309,6 +320,7 @@ void ViewEvent(const v1::Event& event, FoldEvent* out, FoldEvent* target) {
   switch (event.payload_case()) {
     case v1::Event::kRegionRegistered:
     case v1::Event::kPairingEstablished:
+    case v1::Event::kPairingEnded:
     case v1::Event::kProjectRegistered:
     case v1::Event::kProjectAmended:
     case v1::Event::kRegionAmended:

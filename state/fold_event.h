@@ -41,6 +41,7 @@ struct FoldEvent {
   absl::string_view region_code;     // project, investment, sale
   absl::string_view project_id;      // project, allocation, disbursement, investment
   absl::string_view since;           // PairingEstablished
+  absl::string_view reason;          // PairingEnded
   int64_t amount_fen = 0;            // the money events
   int64_t budget_fen = 0;            // ProjectRegistered
   int32_t program = 0;               // v1::Program

@@ -32,6 +32,11 @@ absl::Status HelperTotals::Index::Rebuild(absl::string_view projection,
     const std::string key = PairingKey(pairing.helper_code(), pairing.recipient_code());
     if (!pairings.emplace(key, &pairing).second) return StateHoldsTwice(projection, "pairing", key);
   }
+  flows.reserve(state->flows_size());
+  for (v1::MoneyFlow& flow : *state->mutable_flows()) {
+    const std::string key = PairingKey(flow.helper_code(), flow.region_code());
+    if (!flows.emplace(key, &flow).second) return StateHoldsTwice(projection, "money flow", key);
+  }
   return absl::OkStatus();
 }
 
@@ -114,6 +119,38 @@ absl::Status HelperTotals::FoldPairing(const FoldEvent& event) {
   return absl::OkStatus();
 }
 
+absl::Status HelperTotals::EndPairing(const FoldEvent& event) {
+  auto found = data_.index().pairings.find(PairingKey(event.helper_code, event.recipient_code));
+  if (found == data_.index().pairings.end() || !found->second->ended_on().empty()) {
+    return absl::DataLossError(absl::StrCat("event ", event.sequence, " ends a pairing of ",
+                                            event.helper_code, " with ", event.recipient_code,
+                                            " that is not in force"));
+  }
+  v1::Pairing& pairing = *found->second;
+  pairing.set_ended_on(event.effective_date.data(), event.effective_date.size());
+  pairing.set_end_reason(event.reason.data(), event.reason.size());
+  return absl::OkStatus();
+}
+
+void HelperTotals::NoteFlow(const FoldEvent& event, absl::string_view region) {
+  flow_key_.assign(event.helper_code.data(), event.helper_code.size());
+  flow_key_.push_back('>');
+  flow_key_.append(region.data(), region.size());
+  Index& index = *data_.mutable_index();
+  auto found = index.flows.find(flow_key_);
+  v1::MoneyFlow* flow;
+  if (found != index.flows.end()) {
+    flow = found->second;
+    if (flow->last_on() >= event.effective_date) return;
+  } else {
+    flow = data_.mutable_state()->add_flows();
+    flow->set_helper_code(event.helper_code.data(), event.helper_code.size());
+    flow->set_region_code(region.data(), region.size());
+    index.flows.emplace(flow_key_, flow);
+  }
+  flow->set_last_on(event.effective_date.data(), event.effective_date.size());
+}
+
 absl::Status HelperTotals::FoldAt(const FoldEvent& event, int64_t sign, v1::HelperEntry* located) {
   int64_t allocated = 0, invested = 0, sales = 0;
   switch (event.payload) {
@@ -123,6 +160,8 @@ absl::Status HelperTotals::FoldAt(const FoldEvent& event, int64_t sign, v1::Help
       return RenameRegion(event);
     case v1::Event::kPairingEstablished:
       return FoldPairing(event);
+    case v1::Event::kPairingEnded:
+      return EndPairing(event);
     case v1::Event::kFundsAllocated:
       allocated = sign * event.amount_fen;
       break;
@@ -141,6 +180,11 @@ absl::Status HelperTotals::FoldAt(const FoldEvent& event, int64_t sign, v1::Help
   if (helper == nullptr) {
     return absl::DataLossError(absl::StrCat("event ", event.sequence,
                                             " references unknown helper ", event.helper_code));
+  }
+  // A reversal takes the money back, not the date it went (sign -1).
+  if (sign > 0) {
+    NoteFlow(event, event.payload == v1::Event::kFundsAllocated ? event.recipient_code
+                                                                : event.region_code);
   }
   helper->set_allocated_fen(helper->allocated_fen() + allocated);
   helper->set_invested_fen(helper->invested_fen() + invested);

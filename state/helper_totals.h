@@ -1,6 +1,8 @@
 // HelperTotals: per helper region, what it allocated, brought in as
 // investment and bought as consumption assistance, in all and by program.
-// It also holds the pairings, which validation reads to admit allocations.
+// It also holds the pairings, which validation reads to admit allocations,
+// and per helper and region the latest date money went between them, which
+// validation reads to admit a pairing's end.
 #ifndef AIDLEDGER_STATE_HELPER_TOTALS_H_
 #define AIDLEDGER_STATE_HELPER_TOTALS_H_
 
@@ -15,8 +17,9 @@ namespace aidledger {
 
 class HelperTotals final : public Projection {
  public:
-  // 3: regions renamed by amendments (issue 21).
-  static constexpr uint32_t kVersion = 3;
+  // 3: regions renamed by amendments (issue 21). 4: pairings end, and the
+  // money flows that bound an end's date.
+  static constexpr uint32_t kVersion = 4;
 
   static constexpr absl::string_view kName = "helper_totals";
 
@@ -44,6 +47,10 @@ class HelperTotals final : public Projection {
   // FoldAt for a region's registration (its name) and a pairing.
   absl::Status FoldRegion(const FoldEvent& event);
   absl::Status FoldPairing(const FoldEvent& event);
+  absl::Status EndPairing(const FoldEvent& event);
+  // Moves the last date of the money from `event`'s helper to `region` on
+  // to the event's date (never back).
+  void NoteFlow(const FoldEvent& event, absl::string_view region);
   absl::Status RenameRegion(const FoldEvent& event);
   // The helper's entry, created (named from the region) on first use.
   v1::HelperEntry* Helper(absl::string_view code);
@@ -53,7 +60,9 @@ class HelperTotals final : public Projection {
     absl::flat_hash_map<std::string, v1::HelperEntry*> entries;      // helpers by code
     absl::flat_hash_map<std::string, v1::Pairing*> pairings;         // by PairingKey
     absl::flat_hash_map<std::string, const std::string*> region_names;  // code -> name
+    absl::flat_hash_map<std::string, v1::MoneyFlow*> flows;  // by PairingKey(helper, region)
   };
+  std::string flow_key_;  // NoteFlow's key, reused
 
   IndexedState<v1::HelperTotalsState, Index> data_;
 };

@@ -100,29 +100,42 @@ absl::StatusOr<const v1::ProjectEntry*> NeedProject(const Books& books, const v1
 
 // The pairing that admits money from `helper` (or an ancestor) to
 // `recipient` (or an ancestor) on the event's date: the most specific
-// helper first, then the most specific recipient. Rejects when none does.
+// helper first, then the most specific recipient, skipping pairings not yet
+// established or already ended on that date. Rejects when none does.
 absl::StatusOr<const v1::Pairing*> ResolvePairing(const Books& books, const v1::Event& event,
                                                   const std::string& helper,
                                                   const std::string& recipient) {
   const v1::Pairing* too_late = nullptr;
+  const v1::Pairing* ended = nullptr;
+  const std::string& date = event.effective_date();
   const v1::RegionEntry* h = books.regions.FindRegion(helper);
   for (int i = 0; h != nullptr && i <= limits::kRegionDepthMax; ++i) {
     const v1::RegionEntry* r = books.regions.FindRegion(recipient);
     for (int j = 0; r != nullptr && j <= limits::kRegionDepthMax; ++j) {
       const v1::Pairing* pairing = books.helpers.FindPairing(h->code(), r->code());
       if (pairing != nullptr) {
-        if (pairing->established_on() <= event.effective_date()) return pairing;
-        too_late = pairing;
+        if (pairing->established_on() > date) {
+          too_late = pairing;
+        } else if (!pairing->ended_on().empty() && pairing->ended_on() < date) {
+          ended = pairing;
+        } else {
+          return pairing;
+        }
       }
       r = r->parent_code().empty() ? nullptr : books.regions.FindRegion(r->parent_code());
     }
     h = h->parent_code().empty() ? nullptr : books.regions.FindRegion(h->parent_code());
   }
+  if (ended != nullptr) {
+    return Rejected(v1::PAIRING_ENDED, "effective_date",
+                    absl::StrCat(date, " is after the end of the pairing of ",
+                                 ended->helper_code(), " with ", ended->recipient_code(), " (",
+                                 ended->ended_on(), ": ", ended->end_reason(), ")"));
+  }
   if (too_late != nullptr) {
     return Rejected(v1::DATE_BEFORE_REFERENCE, "effective_date",
-                    absl::StrCat(event.effective_date(), " is before the pairing of ",
-                                 too_late->helper_code(), " with ",
-                                 too_late->recipient_code(), " (",
+                    absl::StrCat(date, " is before the pairing of ", too_late->helper_code(),
+                                 " with ", too_late->recipient_code(), " (",
                                  too_late->established_on(), ")"));
   }
   return Rejected(v1::PAIRING_NOT_FOUND, "recipient_code",
@@ -211,9 +224,63 @@ absl::Status AdmitPairing(const Books& books, const v1::Event& event) {
   }
   RETURN_IF_ERROR(NeedRegion(books, event, p.helper_code(), "helper_code").status());
   RETURN_IF_ERROR(NeedRegion(books, event, p.recipient_code(), "recipient_code").status());
-  if (books.helpers.FindPairing(p.helper_code(), p.recipient_code()) != nullptr) {
+  const v1::Pairing* held = books.helpers.FindPairing(p.helper_code(), p.recipient_code());
+  if (held != nullptr) {
     return Rejected(v1::PAIRING_EXISTS, "recipient_code",
-                    absl::StrCat(p.helper_code(), " is already paired with ", p.recipient_code()));
+                    held->ended_on().empty()
+                        ? absl::StrCat(p.helper_code(), " is already paired with ",
+                                       p.recipient_code())
+                        : absl::StrCat(p.helper_code(), " was paired with ", p.recipient_code(),
+                                       " until ", held->ended_on(),
+                                       "; an ended pairing is not established again"));
+  }
+  return absl::OkStatus();
+}
+
+// A pairing's end names a pairing in force, gives a reason, and is dated
+// neither before the pairing nor before the latest money any helper at or
+// below its helper gave any region at or below its recipient: the pairing
+// may have admitted that money, and a view as of any date must agree with
+// the end. (Money a more specific pairing admitted counts too: the ledger
+// does not record which pairing admitted an event, so it errs on the side
+// of refusing.)
+absl::Status AdmitPairingEnd(const Books& books, const v1::Event& event) {
+  const v1::PairingEnded& p = event.pairing_ended();
+  RETURN_IF_ERROR(CheckRegionCode(p.helper_code(), "helper_code"));
+  RETURN_IF_ERROR(CheckRegionCode(p.recipient_code(), "recipient_code"));
+  RETURN_IF_ERROR(CheckText(p.reason(), "reason", limits::kMemoBytesMax, true));
+  const v1::Pairing* pairing = books.helpers.FindPairing(p.helper_code(), p.recipient_code());
+  if (pairing == nullptr) {
+    return Rejected(v1::PAIRING_NOT_FOUND, "recipient_code",
+                    absl::StrCat("no pairing of ", p.helper_code(), " with ", p.recipient_code(),
+                                 " is established"));
+  }
+  if (!pairing->ended_on().empty()) {
+    return Rejected(v1::PAIRING_ENDED, "recipient_code",
+                    absl::StrCat("the pairing of ", p.helper_code(), " with ",
+                                 p.recipient_code(), " already ended on ", pairing->ended_on()));
+  }
+  RETURN_IF_ERROR(CheckNotBefore(event, pairing->established_on(), "recipient_code",
+                                 "the pairing of ",
+                                 absl::StrCat(p.helper_code(), " with ", p.recipient_code())));
+  // One pass over the flows: at most one per helper and region that money
+  // went between, bounded by the regions registered.
+  const v1::MoneyFlow* latest = nullptr;
+  for (const v1::MoneyFlow& flow : books.helpers.state().flows()) {
+    if (flow.last_on() <= event.effective_date()) continue;
+    if (latest != nullptr && flow.last_on() <= latest->last_on()) continue;
+    if (books.regions.IsWithin(flow.helper_code(), p.helper_code()) &&
+        books.regions.IsWithin(flow.region_code(), p.recipient_code())) {
+      latest = &flow;
+    }
+  }
+  if (latest != nullptr) {
+    return Rejected(v1::DATE_BEFORE_REFERENCE, "effective_date",
+                    absl::StrCat(event.effective_date(), " is before money from ",
+                                 latest->helper_code(), " to ", latest->region_code(),
+                                 " dated ", latest->last_on(),
+                                 ", which the pairing may have admitted; end it on ",
+                                 latest->last_on(), " or later"));
   }
   return absl::OkStatus();
 }
@@ -333,12 +400,20 @@ absl::Status AdmitDisbursement(const Books& books, const v1::Event& event) {
 }
 
 // The program of the pairing behind an investment or a sale, when there is
-// one; these events need no pairing.
-v1::Program OptionalProgram(const Books& books, const v1::Event& event,
-                            const std::string& helper, const std::string& region) {
+// one; these events need no pairing. An investment is refused after the
+// end of the pairing that would have admitted it (PAIRING_ENDED); a sale
+// after it is recorded without a program: buying a region's products needs
+// no agreement.
+absl::StatusOr<v1::Program> OptionalProgram(const Books& books, const v1::Event& event,
+                                            const std::string& helper,
+                                            const std::string& region) {
   if (helper.empty()) return v1::PROGRAM_UNSPECIFIED;
   absl::StatusOr<const v1::Pairing*> pairing = ResolvePairing(books, event, helper, region);
-  return pairing.ok() ? (*pairing)->program() : v1::PROGRAM_UNSPECIFIED;
+  if (pairing.ok()) return (*pairing)->program();
+  if (event.has_investment_recorded() && RejectReasonOf(pairing.status()) == v1::PAIRING_ENDED) {
+    return pairing.status();
+  }
+  return v1::PROGRAM_UNSPECIFIED;
 }
 
 absl::Status AdmitInvestment(const Books& books, const v1::Event& event, Resolved* resolved) {
@@ -357,7 +432,8 @@ absl::Status AdmitInvestment(const Books& books, const v1::Event& event, Resolve
   }
   RETURN_IF_ERROR(
       CheckNoOverflow(books.regions.state().grand().invested_fen(), i.amount_fen(), "amount_fen"));
-  resolved->program = OptionalProgram(books, event, i.helper_code(), i.region_code());
+  ASSIGN_OR_RETURN(resolved->program,
+                   OptionalProgram(books, event, i.helper_code(), i.region_code()));
   return absl::OkStatus();
 }
 
@@ -373,7 +449,8 @@ absl::Status AdmitSale(const Books& books, const v1::Event& event, Resolved* res
   RETURN_IF_ERROR(NeedRegion(books, event, s.region_code(), "region_code").status());
   RETURN_IF_ERROR(
       CheckNoOverflow(books.regions.state().grand().sales_fen(), s.amount_fen(), "amount_fen"));
-  resolved->program = OptionalProgram(books, event, s.helper_code(), s.region_code());
+  ASSIGN_OR_RETURN(resolved->program,
+                   OptionalProgram(books, event, s.helper_code(), s.region_code()));
   return absl::OkStatus();
 }
 
@@ -427,6 +504,8 @@ absl::Status Check(const Books& books, const EventLookup& lookup, const v1::Even
       return AdmitRegion(books, event);
     case v1::Event::kPairingEstablished:
       return AdmitPairing(books, event);
+    case v1::Event::kPairingEnded:
+      return AdmitPairingEnd(books, event);
     case v1::Event::kProjectRegistered:
       return AdmitProject(books, event);
     case v1::Event::kFundsAllocated:

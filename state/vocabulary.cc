@@ -34,6 +34,7 @@ constexpr Word kEventTypeWords[] = {
     {"reversal", v1::Event::kEventReversed},
     {"project-amendment", v1::Event::kProjectAmended},
     {"region-amendment", v1::Event::kRegionAmended},
+    {"pairing-end", v1::Event::kPairingEnded},
 };
 
 }  // namespace

@@ -320,6 +320,30 @@ TEST_F(CliTest, AProjectIsAmendedFromADateOnWithItsReason) {
   EXPECT_EQ(Run({"verify"}).exit_code, 0);
 }
 
+// Issue 21: a pairing ends (pair end); pair itself still establishes and
+// still requires its flags.
+TEST_F(CliTest, APairingEndsAndAdmitsNoAllocationAfterwards) {
+  AddBasics();
+  RunResult missing = Run({"pair", "--recipient", "621100", "--program", "east-west"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.err, ::testing::HasSubstr("--helper is required"));
+  RunResult ended = Run({"pair", "end", "--helper", "370200", "--recipient", "621100",
+                         "--reason", "协议期满", "--date", "2025-12-31"});
+  ASSERT_EQ(ended.exit_code, 0) << ended.err;
+  EXPECT_THAT(Run({"log"}).out,
+              ::testing::HasSubstr("ends the pairing of 370200 with 621100: 协议期满"));
+  RunResult after = Run({"allocate", "--helper", "370200", "--recipient", "621100", "--amount",
+                         "1", "--date", "2026-01-01"});
+  EXPECT_EQ(after.exit_code, 3);
+  EXPECT_THAT(after.err, ::testing::HasSubstr("[PAIRING_ENDED]"));
+  EXPECT_EQ(Run({"allocate", "--helper", "370200", "--recipient", "621100", "--amount", "1",
+                 "--date", "2025-12-31"})
+                .exit_code,
+            0);
+  EXPECT_EQ(Run({"pair", "end", "--helper", "370200", "--recipient", "621100"}).exit_code, 2);
+  EXPECT_EQ(Run({"verify"}).exit_code, 0);
+}
+
 TEST_F(CliTest, BadPointsAreUsageErrors) {
   AddBasics();
   for (std::vector<std::string> args : std::vector<std::vector<std::string>>{

@@ -138,6 +138,23 @@ TEST(FoldEventTest, ReadsAProjectAmendment) {
   EXPECT_TRUE(ExpectSameAsProtobuf(renamed_bytes));
 }
 
+TEST(FoldEventTest, ReadsAPairingsEnd) {
+  v1::Event ended;
+  ended.set_sequence(11);
+  ended.set_effective_date("2025-12-31");
+  ended.mutable_pairing_ended()->set_helper_code("370200");
+  ended.mutable_pairing_ended()->set_recipient_code("621100");
+  ended.mutable_pairing_ended()->set_reason("协议期满");
+  const std::string bytes = SerializeDeterministic(ended);
+  FoldEvent view, target;
+  ASSERT_TRUE(DecodeFoldEvent(bytes, &view, &target));
+  EXPECT_EQ(view.payload, v1::Event::kPairingEnded);
+  EXPECT_EQ(view.helper_code, "370200");
+  EXPECT_EQ(view.recipient_code, "621100");
+  EXPECT_EQ(view.reason, "协议期满");
+  EXPECT_TRUE(ExpectSameAsProtobuf(bytes));
+}
+
 TEST(FoldEventTest, ReadsAReversalWithItsStampedTarget) {
   v1::Event reversal;
   reversal.set_sequence(9);

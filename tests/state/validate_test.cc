@@ -278,6 +278,87 @@ TEST_F(ValidateTest, ARenamedRegionHasItsNewNameFromTheAmendmentsDateOn) {
   EXPECT_THAT(ledger_->Verify({}), IsOk());
 }
 
+// Issue 21: a pairing ends. From the day after its end no allocation or
+// investment goes under it (one above it may still admit them); its end is
+// dated neither before it nor before money it may have admitted.
+TEST_F(ValidateTest, AnEndedPairingAdmitsNothingAfterItsEnd) {
+  const app::FieldMap kEnd = {{"helper_code", "370200"}, {"recipient_code", "621100"},
+                              {"reason", "协议期满"}};
+  auto end_on = [&](const char* date) {
+    app::FieldMap fields = kEnd;
+    fields["effective_date"] = date;
+    return Add("pairing-end", fields);
+  };
+  auto allocate = [&](const char* helper, const char* recipient, const char* date) {
+    return Add("allocation", {{"helper_code", helper}, {"recipient_code", recipient},
+                              {"amount", "1"}, {"effective_date", date}});
+  };
+  // The fixture allocated from 青岛市 to 定西市 on 2021-06-01; 市南区 to 安定区
+  // (below both) on 2021-08-01 counts too.
+  ASSERT_THAT(allocate("370202", "621102", "2021-08-01"), IsOk());
+  EXPECT_THAT(end_on("2020-12-31"),
+              RejectedWith(v1::DATE_BEFORE_REFERENCE,
+                           "effective_date: 2020-12-31 is before the pairing of 370200 with "
+                           "621100 named in recipient_code (2021-01-01)"));
+  EXPECT_THAT(end_on("2021-07-31"),
+              RejectedWith(v1::DATE_BEFORE_REFERENCE,
+                           "effective_date: 2021-07-31 is before money from 370202 to 621102 "
+                           "dated 2021-08-01, which the pairing may have admitted; end it on "
+                           "2021-08-01 or later"));
+  EXPECT_THAT(Add("pairing-end", {{"helper_code", "370202"}, {"recipient_code", "621100"},
+                                  {"reason", "x"}}),
+              RejectedWith(v1::PAIRING_NOT_FOUND,
+                           "recipient_code: no pairing of 370202 with 621100 is established"));
+  EXPECT_THAT(Add("pairing-end", {{"helper_code", "370200"}, {"recipient_code", "621100"}}),
+              RejectedWith(v1::FIELD_MISSING, "reason: is required"));
+  ASSERT_THAT(end_on("2021-12-31"), IsOk());
+  EXPECT_EQ(ledger_->books().helpers.FindPairing("370200", "621100")->ended_on(), "2021-12-31");
+
+  // Its last day still admits; the day after does not, nor below it.
+  EXPECT_THAT(allocate("370200", "621100", "2021-12-31"), IsOk());
+  const char* kEnded =
+      "effective_date: 2022-01-01 is after the end of the pairing of 370200 with 621100 "
+      "(2021-12-31: 协议期满)";
+  EXPECT_THAT(allocate("370200", "621100", "2022-01-01"), RejectedWith(v1::PAIRING_ENDED, kEnded));
+  EXPECT_THAT(allocate("370202", "621102", "2022-01-01"), RejectedWith(v1::PAIRING_ENDED, kEnded));
+  EXPECT_THAT(Add("investment", {{"enterprise", "e"}, {"helper_code", "370200"},
+                                 {"region_code", "621100"}, {"amount", "1"},
+                                 {"effective_date", "2022-01-01"}}),
+              RejectedWith(v1::PAIRING_ENDED, kEnded));
+  // A purchase needs no agreement: recorded, under no program.
+  ASSERT_THAT(Add("sale", {{"helper_code", "370200"}, {"region_code", "621100"}, {"amount", "1"},
+                           {"effective_date", "2022-01-01"}}),
+              IsOk());
+  EXPECT_EQ(ledger_->ReadEvent(ledger_->head().sequence).value()->event.sale_recorded().program(),
+            v1::PROGRAM_UNSPECIFIED);
+  // Backdated money before the end is still admitted under it.
+  EXPECT_THAT(allocate("370200", "621100", "2021-09-01"), IsOk());
+
+  EXPECT_THAT(end_on("2022-06-30"),
+              RejectedWith(v1::PAIRING_ENDED,
+                           "recipient_code: the pairing of 370200 with 621100 already ended on "
+                           "2021-12-31"));
+  EXPECT_THAT(Add("pairing", {{"helper_code", "370200"}, {"recipient_code", "621100"},
+                              {"program", "east-west"}}),
+              RejectedWith(v1::PAIRING_EXISTS,
+                           "370200 was paired with 621100 until 2021-12-31; an ended pairing is "
+                           "not established again"));
+  // A pairing above it still admits: 山东省 with 甘肃省 from 2022-01-02.
+  MustAdd("pairing", {{"helper_code", "370000"}, {"recipient_code", "620000"},
+                      {"program", "intra-province"}, {"effective_date", "2022-01-02"}});
+  ASSERT_THAT(allocate("370200", "621100", "2022-01-02"), IsOk());
+  EXPECT_EQ(
+      ledger_->ReadEvent(ledger_->head().sequence).value()->event.funds_allocated().program(),
+      v1::INTRA_PROVINCE);
+
+  // As of a date before the end, the pairing is in force.
+  absl::StatusOr<FoldedBooks> before = ledger_->Fold(ledger_->head().sequence, "2021-12-30");
+  ASSERT_THAT(before, IsOk());
+  EXPECT_EQ(before->books.helpers.FindPairing("370200", "621100")->ended_on(), "");
+  // The whole log passes validation again, and a rebuild equals the fold.
+  EXPECT_THAT(ledger_->Verify({}), IsOk());
+}
+
 TEST_F(ValidateTest, APairingOfAncestorsAdmitsTheirDescendants) {
   // 市南区 (under 青岛市) to 安定区 (under 定西市): admitted by 青岛市-定西市.
   absl::StatusOr<AppendResult> added =
