@@ -121,7 +121,11 @@ absl::StatusOr<AmountUnit> ParseUnit(const std::string& text) {
                                  text.substr(0, limits::kQuotedInputBytesMax), "\")"));
 }
 
-std::string PointHeading(const v1::PointInTime& at, const TableStyle& style) {
+namespace {
+
+// "at seq N (hash 0123456789ab), as known at T, as of D": which point a
+// table shows, without the unit (a list of regions has no amounts).
+std::string PointOnly(const v1::PointInTime& at, const TableStyle& style) {
   std::string heading = absl::StrCat("at seq ", at.seq());
   if (!at.head_hash().empty()) absl::StrAppend(&heading, " (hash ", at.head_hash().substr(0, 12), ")");
   if (!at.known_at().empty()) {
@@ -132,8 +136,13 @@ std::string PointHeading(const v1::PointInTime& at, const TableStyle& style) {
                     parsed ? DisplayTime(time, style.utc) : at.known_at());
   }
   if (!at.as_of_date().empty()) absl::StrAppend(&heading, ", effective as of ", at.as_of_date());
-  absl::StrAppend(&heading, "; amounts in ", UnitName(style.unit));
   return heading;
+}
+
+}  // namespace
+
+std::string PointHeading(const v1::PointInTime& at, const TableStyle& style) {
+  return absl::StrCat(PointOnly(at, style), "; amounts in ", UnitName(style.unit));
 }
 
 std::string RegionsTable(const v1::RegionBalancesReport& report, const TableStyle& style) {
@@ -246,6 +255,73 @@ std::string HelpersCsv(const v1::HelperTotalsReport& report, AmountUnit unit) {
     for (const v1::ProgramFigures& p : h.by_program()) {
       row(v1::Program_Name(p.program()), p.allocated_fen(), p.invested_fen(), p.sales_fen());
     }
+  }
+  return out;
+}
+
+std::string RegionListTable(const v1::RegionListReport& report, const TableStyle& style) {
+  Table table({"CODE", "REGION", "PARENT", "REGISTERED", "AMENDED"});
+  const int base_depth = report.regions().empty() ? 0 : report.regions(0).depth();
+  for (const v1::RegionRecord& region : report.regions()) {
+    const std::string indent(2 * static_cast<size_t>(std::max(0, region.depth() - base_depth)), ' ');
+    table.AddRow({region.code(), indent + region.name(), region.parent_code(),
+                  region.registered_on(), region.amended_on()});
+  }
+  return absl::StrCat(PointOnly(report.at(), style), "\n", table.Render());
+}
+
+std::string RegionListCsv(const v1::RegionListReport& report) {
+  std::string out(kUtf8Bom);
+  out += CsvRow({"code", "name", "parent_code", "registered_on", "amended_on"});
+  for (const v1::RegionRecord& region : report.regions()) {
+    out += CsvRow({region.code(), region.name(), region.parent_code(), region.registered_on(),
+                   region.amended_on()});
+  }
+  return out;
+}
+
+std::string PairingListTable(const v1::PairingListReport& report, const TableStyle& style) {
+  Table table({"HELPER", "", "RECIPIENT", "", "PROGRAM", "SINCE", "ESTABLISHED", "STATUS",
+               "ENDED", "REASON"});
+  for (const v1::PairingRecord& p : report.pairings()) {
+    table.AddRow({p.helper_code(), p.helper_name(), p.recipient_code(), p.recipient_name(),
+                  ProgramName(p.program()), p.since(), p.established_on(), p.status(),
+                  p.ended_on(), p.end_reason()});
+  }
+  return absl::StrCat(PointOnly(report.at(), style), "\n", table.Render());
+}
+
+std::string PairingListCsv(const v1::PairingListReport& report) {
+  std::string out(kUtf8Bom);
+  out += CsvRow({"helper_code", "helper_name", "recipient_code", "recipient_name", "program",
+                 "since", "established_on", "status", "ended_on", "end_reason"});
+  for (const v1::PairingRecord& p : report.pairings()) {
+    out += CsvRow({p.helper_code(), p.helper_name(), p.recipient_code(), p.recipient_name(),
+                   ProgramName(p.program()), p.since(), p.established_on(), p.status(),
+                   p.ended_on(), p.end_reason()});
+  }
+  return out;
+}
+
+std::string ProjectListTable(const v1::ProjectListReport& report, const TableStyle& style) {
+  Table table({"PROJECT", "NAME", "REGION", "", "CATEGORY", "BUDGET", "REGISTERED", "AMENDED"},
+              {5});
+  for (const v1::ProjectRecord& p : report.projects()) {
+    table.AddRow({p.project_id(), p.name(), p.region_code(), p.region_name(),
+                  CategoryName(p.category()), FormatFen(p.budget_fen(), style.unit),
+                  p.registered_on(), p.amended_on()});
+  }
+  return absl::StrCat(PointHeading(report.at(), style), "\n", table.Render());
+}
+
+std::string ProjectListCsv(const v1::ProjectListReport& report, AmountUnit unit) {
+  std::string out(kUtf8Bom);
+  out += CsvRow({"project_id", "name", "region_code", "region_name", "category",
+                 Column("budget", unit), "registered_on", "amended_on"});
+  for (const v1::ProjectRecord& p : report.projects()) {
+    out += CsvRow({p.project_id(), p.name(), p.region_code(), p.region_name(),
+                   CategoryName(p.category()), PlainFen(p.budget_fen(), unit),
+                   p.registered_on(), p.amended_on()});
   }
   return out;
 }

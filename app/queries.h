@@ -63,6 +63,14 @@ std::string ProjectsTable(const v1::ProjectTotalsReport& report, const TableStyl
 std::string ProjectsCsv(const v1::ProjectTotalsReport& report, AmountUnit unit);
 std::string HelpersTable(const v1::HelperTotalsReport& report, const TableStyle& style);
 std::string HelpersCsv(const v1::HelperTotalsReport& report, AmountUnit unit);
+// Master data lists (region list, pair list, project list): the same
+// columns in a table and in CSV; the budget in `unit`.
+std::string RegionListTable(const v1::RegionListReport& report, const TableStyle& style);
+std::string RegionListCsv(const v1::RegionListReport& report);
+std::string PairingListTable(const v1::PairingListReport& report, const TableStyle& style);
+std::string PairingListCsv(const v1::PairingListReport& report);
+std::string ProjectListTable(const v1::ProjectListReport& report, const TableStyle& style);
+std::string ProjectListCsv(const v1::ProjectListReport& report, AmountUnit unit);
 // The word of a unit in CSV column names and flags: yuan, wan, yi, fen.
 absl::string_view UnitWord(AmountUnit unit);
 // "at seq N (hash 0123456789ab), as known at T, as of D": the heading of a table.

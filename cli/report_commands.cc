@@ -90,6 +90,70 @@ absl::Status RunReport(const Globals& globals, ReportKind kind, const ReportFlag
   return absl::OkStatus();
 }
 
+// A master-data list (region list, pair list, project list) at a point.
+absl::Status RunList(const Globals& globals, ListKind kind, const ReportFlags& flags) {
+  RETURN_IF_ERROR(CheckFormat(globals, {"table", "json", "csv"}));
+  ASSIGN_OR_RETURN(AmountUnit unit, app::ParseUnit(flags.unit));
+  const app::TableStyle style{.unit = unit, .utc = globals.utc};
+  ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kRead));
+  app::PointOptions options = flags.point;
+  options.projections = ProjectionsListed(kind);
+  ASSIGN_OR_RETURN(app::FoldedPoint point, app::FoldAtPoint(*ledger, options, app::kPointFlags));
+  const Books& books = point.folded.books;
+  auto usage_if_not_found = [](absl::Status status) {
+    return status.code() == absl::StatusCode::kNotFound ? UsageError(status.message()) : status;
+  };
+  std::string out;
+  const bool json = globals.format == "json", csv = globals.format == "csv";
+  switch (kind) {
+    case ListKind::kRegions: {
+      absl::StatusOr<v1::RegionListReport> list = RegionListReport(books, flags.region);
+      if (!list.ok()) return usage_if_not_found(list.status());
+      *list->mutable_at() = point.at;
+      out = json ? app::ToJson(*list, true) + "\n"
+                 : csv ? app::RegionListCsv(*list) : app::RegionListTable(*list, style);
+      break;
+    }
+    case ListKind::kPairings: {
+      absl::StatusOr<v1::PairingListReport> list = PairingListReport(books, flags.region);
+      if (!list.ok()) return usage_if_not_found(list.status());
+      *list->mutable_at() = point.at;
+      out = json ? app::ToJson(*list, true) + "\n"
+                 : csv ? app::PairingListCsv(*list) : app::PairingListTable(*list, style);
+      break;
+    }
+    case ListKind::kProjects: {
+      absl::StatusOr<v1::ProjectListReport> list = ProjectListReport(books, flags.region);
+      if (!list.ok()) return usage_if_not_found(list.status());
+      *list->mutable_at() = point.at;
+      out = json ? app::ToJson(*list, true) + "\n"
+                 : csv ? app::ProjectListCsv(*list, unit) : app::ProjectListTable(*list, style);
+      break;
+    }
+  }
+  std::cout << out;
+  return absl::OkStatus();
+}
+
+// The flags that name a point in the log: --at-seq, --known-at, --as-of.
+void AddPointFlags(CLI::App* command, app::PointOptions* point) {
+  CLI::Option* at_seq = command->add_option_function<uint64_t>(
+      "--at-seq", [point](uint64_t value) { point->at_seq = value; }, "fold events 1..N");
+  at_seq->check(kWholePositive);
+  CLI::Option* known_at = command->add_option(
+      "--known-at", point->known_at,
+      "fold what the ledger knew at this RFC 3339 time, or at the end of this date in China");
+  at_seq->excludes(known_at);
+  command->add_option("--as-of", point->as_of,
+                      "only events effective on or before this date (YYYY-MM-DD)");
+}
+
+void AddUnitFlag(CLI::App* command, std::string* unit) {
+  command->add_option("--unit", *unit,
+                      "yuan|wan|yi|fen for tables and CSV (default yuan; fen for machines)")
+      ->check(CLI::IsMember({"yuan", "wan", "yi", "fen"}));
+}
+
 absl::Status RunSnapshotCreate(const Globals& globals) {
   ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kWrite));
   RETURN_IF_ERROR(ledger->CreateSnapshot());
@@ -143,20 +207,29 @@ void DefineReportCommands(CLI::App& app, const Globals& globals, Commands& comma
     if (kind != ReportKind::kHelpers) {
       command->add_option("--region", flags->region, "this region and everything below it");
     }
-    CLI::Option* at_seq = command->add_option_function<uint64_t>(
-        "--at-seq", [flags](uint64_t value) { flags->point.at_seq = value; },
-        "fold events 1..N");
-    at_seq->check(kWholePositive);
-    CLI::Option* known_at = command->add_option(
-        "--known-at", flags->point.known_at,
-        "fold what the ledger knew at this RFC 3339 time, or at the end of this date in China");
-    at_seq->excludes(known_at);
-    command->add_option("--as-of", flags->point.as_of,
-                        "only events effective on or before this date (YYYY-MM-DD)");
-    command->add_option("--unit", flags->unit,
-                        "yuan|wan|yi|fen for tables and CSV (default yuan; fen for machines)")
-        ->check(CLI::IsMember({"yuan", "wan", "yi", "fen"}));
+    AddPointFlags(command, &flags->point);
+    AddUnitFlag(command, &flags->unit);
     commands.Add(command, [&globals, kind, flags] { return RunReport(globals, kind, *flags); });
+  }
+  // region list, pair list, project list: under the commands that append them.
+  const std::pair<ListKind, const char*> lists[] = {
+      {ListKind::kRegions, "region"}, {ListKind::kPairings, "pair"}, {ListKind::kProjects, "project"}};
+  const char* list_descriptions[] = {
+      "the regions in tree order, with their dates, as of a point",
+      "the pairings with their program, dates and status (in_force, ended), as of a point",
+      "the projects with their region, category, budget and dates, as of a point"};
+  for (size_t i = 0; i < std::size(lists); ++i) {
+    const ListKind kind = lists[i].first;
+    CLI::App* parent = app.get_subcommand(lists[i].second);
+    CLI::App* command = parent->add_subcommand("list", list_descriptions[i]);
+    command->fallthrough();
+    command->add_option("--region", flags->region,
+                        kind == ListKind::kPairings
+                            ? "pairings whose helper or recipient is this region or below it"
+                            : "this region and everything below it");
+    AddPointFlags(command, &flags->point);
+    if (kind == ListKind::kProjects) AddUnitFlag(command, &flags->unit);
+    commands.Add(command, [&globals, kind, flags] { return RunList(globals, kind, *flags); });
   }
   CLI::App* snapshot = app.add_subcommand("snapshot", "projection snapshots");
   snapshot->require_subcommand(1);

@@ -64,6 +64,83 @@ absl::StatusOr<v1::RegionBalancesReport> RegionBalancesReport(const Books& books
   return report;
 }
 
+Books::Set ProjectionsListed(ListKind kind) {
+  switch (kind) {
+    case ListKind::kRegions:
+      return Books::kRegions;
+    case ListKind::kPairings:
+      return Books::kHelpers | Books::kRegions;
+    case ListKind::kProjects:
+      return Books::kProjects | Books::kRegions;
+  }
+  return Books::kAll;
+}
+
+absl::StatusOr<v1::RegionListReport> RegionListReport(const Books& books,
+                                                      const std::string& region) {
+  ASSIGN_OR_RETURN(v1::RegionBalancesReport tree, RegionBalancesReport(books, region));
+  v1::RegionListReport report;
+  for (const v1::RegionEntry& entry : tree.regions()) {
+    v1::RegionRecord& record = *report.add_regions();
+    record.set_code(entry.code());
+    record.set_name(entry.name());
+    record.set_parent_code(entry.parent_code());
+    record.set_depth(entry.depth());
+    record.set_registered_on(entry.registered_on());
+    record.set_amended_on(entry.amended_on());
+  }
+  return report;
+}
+
+absl::StatusOr<v1::PairingListReport> PairingListReport(const Books& books,
+                                                        const std::string& region) {
+  AIDLEDGER_CHECK(books.Folds(ProjectionsListed(ListKind::kPairings)));
+  if (!region.empty() && books.regions.FindRegion(region) == nullptr) return RegionNotFound(region);
+  auto name_of = [&books](const std::string& code) {
+    const v1::RegionEntry* entry = books.regions.FindRegion(code);
+    return entry == nullptr ? std::string() : entry->name();
+  };
+  v1::PairingListReport report;
+  for (const v1::Pairing& pairing : books.helpers.state().pairings()) {
+    if (!region.empty() && !books.regions.IsWithin(pairing.helper_code(), region) &&
+        !books.regions.IsWithin(pairing.recipient_code(), region)) {
+      continue;
+    }
+    v1::PairingRecord& record = *report.add_pairings();
+    record.set_helper_code(pairing.helper_code());
+    record.set_helper_name(name_of(pairing.helper_code()));
+    record.set_recipient_code(pairing.recipient_code());
+    record.set_recipient_name(name_of(pairing.recipient_code()));
+    record.set_program(pairing.program());
+    record.set_since(pairing.since());
+    record.set_established_on(pairing.established_on());
+    record.set_status(pairing.ended_on().empty() ? "in_force" : "ended");
+    record.set_ended_on(pairing.ended_on());
+    record.set_end_reason(pairing.end_reason());
+  }
+  return report;
+}
+
+absl::StatusOr<v1::ProjectListReport> ProjectListReport(const Books& books,
+                                                        const std::string& region) {
+  AIDLEDGER_CHECK(books.Folds(ProjectionsListed(ListKind::kProjects)));
+  ASSIGN_OR_RETURN(v1::ProjectTotalsReport projects, ProjectTotalsReport(books, region));
+  v1::ProjectListReport report;
+  for (const v1::ProjectEntry& entry : projects.projects()) {
+    v1::ProjectRecord& record = *report.add_projects();
+    record.set_project_id(entry.project_id());
+    record.set_name(entry.name());
+    record.set_region_code(entry.region_code());
+    const v1::RegionEntry* where = books.regions.FindRegion(entry.region_code());
+    if (where != nullptr) record.set_region_name(where->name());
+    record.set_category(entry.category());
+    record.set_budget_fen(entry.budget_fen());
+    record.set_registered_on(entry.registered_on());
+    record.set_amended_on(entry.amended_on());
+  }
+  return report;
+}
+
 absl::StatusOr<v1::ProjectTotalsReport> ProjectTotalsReport(const Books& books,
                                                             const std::string& region) {
   AIDLEDGER_CHECK(books.Folds(ProjectionsRead(ReportKind::kProjects, region)));

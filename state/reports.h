@@ -50,6 +50,20 @@ absl::StatusOr<v1::ProjectTotalsReport> ProjectTotalsReport(const Books& books,
 // Helpers by code, each with its per-program rows.
 v1::HelperTotalsReport HelperTotalsReport(const Books& books);
 
+// Master data (issue 21): the lists of regions, pairings and projects as
+// of the point `books` was folded to, with their dates and status and no
+// money; `region` (empty: none) keeps what lies in it or below it (a
+// pairing: its helper or its recipient). kNotFound for a region not
+// registered in `books`.
+enum class ListKind { kRegions, kPairings, kProjects };
+Books::Set ProjectionsListed(ListKind kind);
+absl::StatusOr<v1::RegionListReport> RegionListReport(const Books& books,
+                                                      const std::string& region);
+absl::StatusOr<v1::PairingListReport> PairingListReport(const Books& books,
+                                                        const std::string& region);
+absl::StatusOr<v1::ProjectListReport> ProjectListReport(const Books& books,
+                                                        const std::string& region);
+
 // A series: what GET /v1/series asks for, parsed.
 struct SeriesQuery {
   enum class Period { kMonth, kQuarter, kYear };

@@ -344,6 +344,52 @@ TEST_F(CliTest, APairingEndsAndAdmitsNoAllocationAfterwards) {
   EXPECT_EQ(Run({"verify"}).exit_code, 0);
 }
 
+// Issue 21: region list, pair list and project list show the master data
+// with their dates and status, as of any point, as a table, JSON or CSV.
+TEST_F(CliTest, MasterDataListsShowDatesAndStatusAsOfAPoint) {
+  AddBasics();
+  MustRun({"project", "add", "--project", "DX-1", "--region", "621100", "--name", "马铃薯",
+           "--category", "industry", "--budget", "500万", "--date", "2021-02-01"});
+  MustRun({"region", "amend", "--code", "621100", "--name", "定西市（更正）", "--reason", "x",
+           "--date", "2022-01-01"});
+  MustRun({"pair", "end", "--helper", "370200", "--recipient", "621100", "--reason", "协议期满",
+           "--date", "2025-12-31"});
+  const std::string kBom = "\xEF\xBB\xBF";
+  EXPECT_EQ(Run({"region", "list", "--format", "csv", "--region", "620000"}).out,
+            kBom +
+                "code,name,parent_code,registered_on,amended_on\r\n"
+                "620000,甘肃省,,2016-01-01,\r\n"
+                "621100,定西市（更正）,620000,2016-01-01,2022-01-01\r\n");
+  EXPECT_THAT(Run({"region", "list", "--format", "csv", "--as-of", "2021-12-31"}).out,
+              ::testing::HasSubstr("621100,定西市,620000,2016-01-01,\r\n"));
+  const std::string kPairHeader =
+      "helper_code,helper_name,recipient_code,recipient_name,program,since,established_on,"
+      "status,ended_on,end_reason\r\n";
+  EXPECT_EQ(Run({"pair", "list", "--format", "csv"}).out,
+            kBom + kPairHeader +
+                "370200,青岛市,621100,定西市（更正）,east-west,2021-01-01,2021-01-01,ended,"
+                "2025-12-31,协议期满\r\n");
+  EXPECT_EQ(Run({"pair", "list", "--format", "csv", "--at-seq", "6"}).out,
+            kBom + kPairHeader +
+                "370200,青岛市,621100,定西市,east-west,2021-01-01,2021-01-01,in_force,,\r\n");
+  EXPECT_EQ(Run({"pair", "list", "--format", "csv", "--region", "370000"}).out,
+            Run({"pair", "list", "--format", "csv"}).out);
+  EXPECT_EQ(Run({"project", "list", "--format", "csv", "--unit", "wan"}).out,
+            kBom +
+                "project_id,name,region_code,region_name,category,budget_wan,registered_on,"
+                "amended_on\r\n"
+                "DX-1,马铃薯,621100,定西市（更正）,industry,500.00,2021-02-01,\r\n");
+  RunResult json = Run({"--format", "json", "pair", "list"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_THAT(json.out, ::testing::HasSubstr("\"status\":\"ended\",\"ended_on\":\"2025-12-31\""));
+  RunResult table = Run({"region", "list"});
+  EXPECT_THAT(table.out, ::testing::HasSubstr("  定西市（更正）"));
+  EXPECT_THAT(table.out, ::testing::Not(::testing::HasSubstr("amounts in")));
+  RunResult unknown = Run({"project", "list", "--region", "110000"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_THAT(unknown.err, ::testing::HasSubstr("region 110000 is not registered at this point"));
+}
+
 TEST_F(CliTest, BadPointsAreUsageErrors) {
   AddBasics();
   for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
