@@ -69,6 +69,8 @@ class RegionIndex {
   void Learn(const v1::Event& event) {
     if (event.has_region_registered()) {
       parent_[event.region_registered().code()] = event.region_registered().parent_code();
+    } else if (event.has_region_amended() && !event.region_amended().parent_code().empty()) {
+      parent_[event.region_amended().code()] = event.region_amended().parent_code();  // moved
     } else if (event.has_project_registered()) {
       project_region_[event.project_registered().project_id()] =
           event.project_registered().region_code();

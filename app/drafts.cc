@@ -90,6 +90,7 @@ absl::Status FillPayload(const std::string& type, Fields& f, v1::Event* event) {
     v1::RegionAmended& r = *event->mutable_region_amended();
     r.set_code(f.Get("code"));
     r.set_name(f.Get("name"));
+    r.set_parent_code(f.Get("parent_code"));
     r.set_reason(f.Get("reason"));
     return absl::OkStatus();
   }
@@ -270,6 +271,7 @@ std::pair<std::string, FieldMap> FieldsFromEvent(const v1::Event& event) {
     case v1::Event::kRegionAmended:
       f["code"] = event.region_amended().code();
       f["name"] = event.region_amended().name();
+      f["parent_code"] = event.region_amended().parent_code();
       f["reason"] = event.region_amended().reason();
       break;
     case v1::Event::kProjectAmended: {

@@ -64,7 +64,13 @@ std::string EventSummary(const v1::Event& event) {
     }
     case v1::Event::kRegionAmended: {
       const auto& r = event.region_amended();
-      return absl::StrCat("renames ", r.code(), " ", r.name(), ": ", r.reason());
+      std::string changes;
+      if (!r.name().empty()) absl::StrAppend(&changes, "renames ", r.code(), " ", r.name());
+      if (!r.parent_code().empty()) {
+        const std::string what = changes.empty() ? absl::StrCat("moves ", r.code()) : " and moves it";
+        absl::StrAppend(&changes, what, " under ", r.parent_code());
+      }
+      return absl::StrCat(changes, ": ", r.reason());
     }
     case v1::Event::kProjectAmended: {
       const auto& p = event.project_amended();

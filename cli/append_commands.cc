@@ -262,9 +262,12 @@ void DefineAppendCommands(CLI::App& app, const Globals& globals, Commands& comma
   Flag(region_add, "--name", "name", "region name, e.g. 定西市", true);
   Flag(region_add, "--parent", "parent_code", "code of the region above it", false);
   AppendCommand& region_amend =
-      adder.Add(region, "amend", "correct a region's name from --date on", v1::Event::kRegionAmended);
+      adder.Add(region, "amend", "correct a region's name or parent from --date on",
+                v1::Event::kRegionAmended);
   Flag(region_amend, "--code", "code", "the region's code", true);
-  Flag(region_amend, "--name", "name", "its new name", true);
+  Flag(region_amend, "--name", "name", "its new name", false);
+  Flag(region_amend, "--parent", "parent_code",
+       "the region to move it under, with everything below it", false);
   Flag(region_amend, "--reason", "reason", "why (required)", true);
 
   AppendCommand& pair = adder.Add(&app, "pair", "establish a pairing of helper and recipient (or: pair end, pair list)",

@@ -91,6 +91,7 @@ const Schema& PayloadSchema(uint64_t number) {
     region_amended[1] = String(&FoldEvent::code);
     region_amended[2] = String(&FoldEvent::name);
     region_amended[3] = String();  // reason
+    region_amended[4] = String(&FoldEvent::parent_code);
     Schema& amended = all[v1::Event::kProjectAmended];
     amended[1] = String(&FoldEvent::project_id);
     amended[2] = String(&FoldEvent::name);
@@ -293,6 +294,7 @@ void ViewRegistration(const v1::Event& event, FoldEvent* out) {
     case v1::Event::kRegionAmended:
       out->code = event.region_amended().code();
       out->name = event.region_amended().name();
+      out->parent_code = event.region_amended().parent_code();
       break;
     case v1::Event::kProjectAmended: {
       const v1::ProjectAmended& p = event.project_amended();

@@ -35,7 +35,7 @@ struct FoldEvent {
   // the payload does not have stays empty or zero.
   absl::string_view code;            // RegionRegistered
   absl::string_view name;            // RegionRegistered, ProjectRegistered
-  absl::string_view parent_code;     // RegionRegistered
+  absl::string_view parent_code;     // RegionRegistered, RegionAmended
   absl::string_view helper_code;     // pairing, allocation, investment, sale
   absl::string_view recipient_code;  // pairing, allocation
   absl::string_view region_code;     // project, investment, sale

@@ -82,6 +82,7 @@ absl::Status HelperTotals::FoldRegion(const FoldEvent& event) {
 
 // A region's new name: in the names, and in its helper entry if it has one.
 absl::Status HelperTotals::RenameRegion(const FoldEvent& event) {
+  if (event.name.empty()) return absl::OkStatus();  // moved, not renamed
   Index& index = *data_.mutable_index();
   auto named = index.region_names.find(event.code);
   if (named == index.region_names.end()) {

@@ -34,27 +34,37 @@ void RegionBalances::Index::Add(v1::RegionEntry* entry) {
 
 absl::Status RegionBalances::Index::Rebuild(absl::string_view projection,
                                             v1::RegionBalancesState* state) {
-  // Registration order: a parent before its children, at one level above.
+  // Registration order, but a region moved by an amendment may come before
+  // its new parent: every region is indexed first, then the parents.
   slots.reserve(state->regions_size());
   keys.of_region.reserve(state->regions_size());
   for (v1::RegionEntry& entry : *state->mutable_regions()) {
-    if (keys.of_region.contains(entry.code())) {
+    if (!keys.of_region.emplace(entry.code(), static_cast<uint32_t>(slots.size())).second) {
       return StateHoldsTwice(projection, "region", entry.code());
     }
+    slots.push_back({&entry, entry.mutable_own(), entry.mutable_total(), kNoParent});
+  }
+  for (Slot& slot : slots) {
+    if (slot.entry->parent_code().empty()) continue;
+    slot.parent = SlotOf(slot.entry->parent_code());
+    if (slot.parent == kNotFound) {
+      return absl::DataLossError(absl::StrCat(projection, " state holds region ",
+                                              slot.entry->code(), " under unknown parent ",
+                                              slot.entry->parent_code()));
+    }
+  }
+  // The depth is the walk up, which ends within kRegionDepthMax steps (a
+  // longer walk is a cycle or a tree deeper than validation admits).
+  for (const Slot& slot : slots) {
     int depth = 0;
-    if (!entry.parent_code().empty()) {
-      const uint32_t parent = SlotOf(entry.parent_code());
-      if (parent == kNotFound) {
-        return absl::DataLossError(absl::StrCat(projection, " state holds region ", entry.code(),
-                                                " before its parent ", entry.parent_code()));
-      }
-      depth = slots[parent].entry->depth() + 1;
+    for (uint32_t up = slot.parent; up != kNoParent; up = slots[up].parent) {
+      if (++depth > limits::kRegionDepthMax) break;
     }
-    if (entry.depth() != depth || depth > limits::kRegionDepthMax) {
-      return absl::DataLossError(absl::StrCat(projection, " state holds region ", entry.code(),
-                                              " at depth ", entry.depth(), " instead of ", depth));
+    if (slot.entry->depth() != depth || depth > limits::kRegionDepthMax) {
+      return absl::DataLossError(absl::StrCat(projection, " state holds region ",
+                                              slot.entry->code(), " at depth ",
+                                              slot.entry->depth(), " instead of ", depth));
     }
-    Add(&entry);
   }
   RETURN_IF_ERROR(keys.IndexProjects(projection, state->project_regions()));
   return absl::OkStatus();
@@ -105,6 +115,52 @@ absl::Status RegionBalances::RegisterRegion(const FoldEvent& event) {
   return absl::OkStatus();
 }
 
+absl::Status RegionBalances::AmendRegion(const FoldEvent& event) {
+  const uint32_t slot = data_.index().SlotOf(event.code);
+  if (slot == kNotFound) return Unknown(event, "region", event.code);
+  v1::RegionEntry& entry = *data_.mutable_index()->slots[slot].entry;
+  if (!event.name.empty()) entry.set_name(event.name.data(), event.name.size());
+  if (!event.parent_code.empty() && event.parent_code != entry.parent_code()) {
+    const uint32_t parent = data_.index().SlotOf(event.parent_code);
+    if (parent == kNotFound) return Unknown(event, "parent region", event.parent_code);
+    RETURN_IF_ERROR(MoveRegion(event, slot, parent));
+  }
+  entry.set_amended_on(event.effective_date.data(), event.effective_date.size());
+  return absl::OkStatus();
+}
+
+absl::Status RegionBalances::MoveRegion(const FoldEvent& event, uint32_t slot, uint32_t parent) {
+  Index& index = *data_.mutable_index();
+  std::vector<Index::Slot>& slots = index.slots;
+  if (IsWithin(slots[parent].entry->code(), slots[slot].entry->code())) {
+    return absl::DataLossError(absl::StrCat("event ", event.sequence, " moves region ",
+                                            event.code, " under itself"));
+  }
+  const v1::RegionFigures moved = *slots[slot].total;
+  Delta out{.allocated = -moved.allocated_fen(), .disbursed = -moved.disbursed_fen(),
+            .balance = -moved.balance_fen(), .invested = -moved.invested_fen(),
+            .sales = -moved.sales_fen(), .projects = -moved.projects()};
+  Delta in{.allocated = moved.allocated_fen(), .disbursed = moved.disbursed_fen(),
+           .balance = moved.balance_fen(), .invested = moved.invested_fen(),
+           .sales = moved.sales_fen(), .projects = moved.projects()};
+  // Depth is bounded at registration and at every move, so these walks are too.
+  for (uint32_t up = slots[slot].parent; up != kNoParent; up = slots[up].parent) {
+    AddFigures(slots[up].total, out);
+  }
+  for (uint32_t up = parent; up != kNoParent; up = slots[up].parent) {
+    AddFigures(slots[up].total, in);
+  }
+  const int shift = slots[parent].entry->depth() + 1 - slots[slot].entry->depth();
+  slots[slot].parent = parent;
+  slots[slot].entry->set_parent_code(slots[parent].entry->code());
+  // Everything below the region moves with it: one pass over the regions.
+  const std::string& code = slots[slot].entry->code();
+  for (Index::Slot& below : slots) {
+    if (IsWithin(below.entry->code(), code)) below.entry->set_depth(below.entry->depth() + shift);
+  }
+  return absl::OkStatus();
+}
+
 uint32_t RegionBalances::Locate(const FoldEvent& event) const {
   const uint32_t slot = data_.index().keys.SlotFor(event);
   if (slot != kNotFound) {
@@ -133,14 +189,8 @@ absl::Status RegionBalances::FoldAt(const FoldEvent& event, int64_t sign, uint32
   switch (event.payload) {
     case v1::Event::kRegionRegistered:
       return RegisterRegion(event);
-    case v1::Event::kRegionAmended: {
-      const uint32_t amended = data_.index().SlotOf(event.code);
-      if (amended == kNotFound) return Unknown(event, "region", event.code);
-      v1::RegionEntry& entry = *data_.mutable_index()->slots[amended].entry;
-      entry.set_name(event.name.data(), event.name.size());
-      entry.set_amended_on(event.effective_date.data(), event.effective_date.size());
-      return absl::OkStatus();
-    }
+    case v1::Event::kRegionAmended:
+      return AmendRegion(event);
     case v1::Event::kProjectRegistered: {
       slot = data_.index().SlotOf(event.region_code);
       if (slot == kNotFound) return Unknown(event, "region", event.region_code);

@@ -20,8 +20,9 @@ namespace aidledger {
 
 class RegionBalances final : public Projection {
  public:
-  // 3: region amendments (names; amended_on).
-  static constexpr uint32_t kVersion = 3;
+  // 3: region amendments (names; amended_on). 4: a region moves under
+  // another parent (the state's order is then no longer parent first).
+  static constexpr uint32_t kVersion = 4;
 
   static constexpr absl::string_view kName = "region_balances";
 
@@ -77,6 +78,11 @@ class RegionBalances final : public Projection {
   // totals of it and of every ancestor.
   void AddToRegion(uint32_t slot, const Delta& delta);
   absl::Status RegisterRegion(const FoldEvent& event);
+  absl::Status AmendRegion(const FoldEvent& event);
+  // Moves the region in `slot`, with everything below it, under the region
+  // in `parent`: its total leaves its old ancestors' totals and joins its
+  // new ones', and the depths below it follow.
+  absl::Status MoveRegion(const FoldEvent& event, uint32_t slot, uint32_t parent);
   // The slot of a money event's region, and prefetches its figures.
   uint32_t Locate(const FoldEvent& event) const;
   // Fold, given the slot Locate found for `event` (kNotFound: look it up).

@@ -314,21 +314,62 @@ absl::Status AdmitProject(const Books& books, const v1::Event& event) {
   return NeedRegion(books, event, p.region_code(), "region_code").status();
 }
 
-// A region's amendment names a registered region, gives it a new name and
-// a reason, and is dated neither before its registration nor before its
-// last amendment.
+// A region's amendment names a registered region, gives it a new name or a
+// new parent (or both) and a reason, and is dated neither before its
+// registration nor before its last amendment. A new parent is registered
+// (and not dated after the amendment), lies outside the region, takes the
+// region's code (GB/T 2260: what lies below it keeps its own parent, whose
+// code rule is unchanged) and keeps the tree within kRegionDepthMax.
 absl::Status AdmitRegionAmendment(const Books& books, const v1::Event& event) {
   const v1::RegionAmended& r = event.region_amended();
   RETURN_IF_ERROR(CheckRegionCode(r.code(), "code"));
-  RETURN_IF_ERROR(CheckText(r.name(), "name", limits::kNameBytesMax, true));
+  if (r.name().empty() && r.parent_code().empty()) {
+    return Rejected(v1::FIELD_MISSING, "name", "is required (a new name, a new parent or both)");
+  }
+  if (!r.name().empty()) RETURN_IF_ERROR(CheckText(r.name(), "name", limits::kNameBytesMax, true));
+  RETURN_IF_ERROR(CheckOptionalCode(r.parent_code(), "parent_code"));
   RETURN_IF_ERROR(CheckText(r.reason(), "reason", limits::kMemoBytesMax, true));
   ASSIGN_OR_RETURN(const v1::RegionEntry* region, NeedRegion(books, event, r.code(), "code"));
   RETURN_IF_ERROR(CheckNotBefore(event, region->amended_on(), "code",
                                  "the last amendment of region ", r.code()));
-  if (r.name() == region->name()) {
-    return Rejected(v1::NOTHING_AMENDED, "name",
-                    absl::StrCat("the amendment changes nothing: region ", r.code(),
-                                 " is already named ", r.name()));
+  const bool renames = !r.name().empty() && r.name() != region->name();
+  const bool moves = !r.parent_code().empty() && r.parent_code() != region->parent_code();
+  if (!renames && !moves) {
+    std::string held;
+    if (!r.name().empty()) absl::StrAppend(&held, " is already named ", r.name());
+    if (!r.parent_code().empty()) {
+      absl::StrAppend(&held, held.empty() ? "" : " and", " already lies under ", r.parent_code());
+    }
+    return Rejected(v1::NOTHING_AMENDED, r.name().empty() ? "parent_code" : "name",
+                    absl::StrCat("the amendment changes nothing: region ", r.code(), held));
+  }
+  if (!moves) return absl::OkStatus();
+  const v1::RegionEntry* parent = books.regions.FindRegion(r.parent_code());
+  if (parent == nullptr) {
+    return Rejected(v1::PARENT_NOT_FOUND, "parent_code",
+                    absl::StrCat("parent region ", r.parent_code(), " is not registered"));
+  }
+  RETURN_IF_ERROR(CheckNotBefore(event, parent->registered_on(), "parent_code",
+                                 "the registration of region ", r.parent_code()));
+  if (books.regions.IsWithin(r.parent_code(), r.code())) {
+    return Rejected(v1::FIELD_INVALID, "parent_code",
+                    absl::StrCat(r.parent_code(), " is ", r.code(),
+                                 " or lies below it: a region cannot move under itself"));
+  }
+  RETURN_IF_ERROR(CheckCodeUnderParent(r.code(), r.parent_code()));
+  // How far the tree reaches below the region: one pass over the regions,
+  // each walked up at most kRegionDepthMax steps.
+  int below = 0;
+  for (const v1::RegionEntry& other : books.regions.state().regions()) {
+    if (other.depth() - region->depth() > below && books.regions.IsWithin(other.code(), r.code())) {
+      below = other.depth() - region->depth();
+    }
+  }
+  if (parent->depth() + 1 + below > limits::kRegionDepthMax) {
+    return Rejected(v1::REGION_TOO_DEEP, "parent_code",
+                    absl::StrCat("regions nest at most ", limits::kRegionDepthMax,
+                                 " levels deep; under ", r.parent_code(), " region ", r.code(),
+                                 " and the ", below, " levels below it would not fit"));
   }
   return absl::OkStatus();
 }

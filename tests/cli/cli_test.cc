@@ -317,6 +317,17 @@ TEST_F(CliTest, AProjectIsAmendedFromADateOnWithItsReason) {
               ::testing::HasSubstr("621100,定西市（更正）,620000,"));
   EXPECT_THAT(Run({"balances", "--format", "csv", "--as-of", "2021-12-31"}).out,
               ::testing::HasSubstr("621100,定西市,620000,"));
+  // A region filed under the wrong parent moves under the right one.
+  MustRun({"region", "add", "--code", "621125", "--name", "渭源县", "--parent", "620000",
+           "--date", "2016-01-01"});
+  RunResult moved = Run({"region", "amend", "--code", "621125", "--parent", "621100",
+                         "--reason", "上级录错", "--date", "2022-01-01"});
+  ASSERT_EQ(moved.exit_code, 0) << moved.err;
+  EXPECT_THAT(Run({"region", "list", "--format", "csv"}).out,
+              ::testing::HasSubstr("621125,渭源县,621100,2016-01-01,2022-01-01"));
+  EXPECT_THAT(Run({"log"}).out, ::testing::HasSubstr("moves 621125 under 621100: 上级录错"));
+  EXPECT_THAT(Run({"replay", "--region", "621100", "--format", "csv"}).out,
+              ::testing::HasSubstr("上级录错"));
   EXPECT_EQ(Run({"verify"}).exit_code, 0);
 }
 

@@ -130,11 +130,13 @@ TEST(FoldEventTest, ReadsAProjectAmendment) {
   renamed.mutable_region_amended()->set_code("621100");
   renamed.mutable_region_amended()->set_name("定西市");
   renamed.mutable_region_amended()->set_reason("更正");
+  renamed.mutable_region_amended()->set_parent_code("620000");
   const std::string renamed_bytes = SerializeDeterministic(renamed);
   ASSERT_TRUE(DecodeFoldEvent(renamed_bytes, &view, &target));
   EXPECT_EQ(view.payload, v1::Event::kRegionAmended);
   EXPECT_EQ(view.code, "621100");
   EXPECT_EQ(view.name, "定西市");
+  EXPECT_EQ(view.parent_code, "620000");
   EXPECT_TRUE(ExpectSameAsProtobuf(renamed_bytes));
 }
 

@@ -243,9 +243,14 @@ TEST_F(ProjectionsTest, AStateNoFoldProducesIsRefusedAndChangesNothing) {
   region_case("a region twice",
               [](v1::RegionBalancesState* s) { *s->add_regions() = s->regions(0); },
               absl::StrCat("region ", top, " twice"));
-  region_case("a child first",
-              [](v1::RegionBalancesState* s) { s->mutable_regions()->SwapElements(0, 1); },
-              absl::StrCat("region ", below, " before its parent ", top));
+  // A region moved by an amendment may come before its new parent, so the
+  // order is not checked; a parent that is no region, or a cycle, is.
+  region_case("an unknown parent",
+              [](v1::RegionBalancesState* s) { s->mutable_regions(1)->set_parent_code("999999"); },
+              absl::StrCat("region ", below, " under unknown parent 999999"));
+  region_case("a cycle",
+              [&below](v1::RegionBalancesState* s) { s->mutable_regions(0)->set_parent_code(below); },
+              absl::StrCat("region ", top, " at depth 0 instead of"));
   region_case("a wrong depth",
               [](v1::RegionBalancesState* s) { s->mutable_regions(1)->set_depth(2); },
               absl::StrCat("region ", below, " at depth 2 instead of 1"));

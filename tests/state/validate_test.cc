@@ -117,12 +117,22 @@ TEST_F(ValidateTest, EveryRuleRejectsWithItsReasonAndMessage) {
       {"region-amendment", {{"code", "621100"}, {"name", "定西市"}, {"reason", "typo"}},
        v1::NOTHING_AMENDED, "name: the amendment changes nothing: region 621100 is already named 定西市"},
       {"region-amendment", {{"code", "621100"}, {"reason", "typo"}},
-       v1::FIELD_MISSING, "name: is required"},
+       v1::FIELD_MISSING, "name: is required (a new name, a new parent or both)"},
       {"region-amendment", {{"code", "621100"}, {"name", "x"}},
        v1::FIELD_MISSING, "reason: is required"},
-      {"region-amendment", {{"code", "621100"}, {"name", "x"}, {"reason", "typo"},
-                            {"parent_code", "620000"}},
-       v1::FIELD_INVALID, "parent_code: is not a field of this event type"},
+      {"region-amendment", {{"code", "621100"}, {"parent_code", "620000"}, {"reason", "typo"}},
+       v1::NOTHING_AMENDED,
+       "parent_code: the amendment changes nothing: region 621100 already lies under 620000"},
+      {"region-amendment", {{"code", "621100"}, {"parent_code", "621124"}, {"reason", "typo"}},
+       v1::FIELD_INVALID,
+       "parent_code: 621124 is 621100 or lies below it: a region cannot move under itself"},
+      {"region-amendment", {{"code", "621100"}, {"parent_code", "110000"}, {"reason", "typo"}},
+       v1::PARENT_NOT_FOUND, "parent_code: parent region 110000 is not registered"},
+      {"region-amendment", {{"code", "621100"}, {"parent_code", "540000"}, {"reason", "typo"}},
+       v1::CODE_INVALID,
+       "code: 621100 cannot lie under 540000: under a province a code starts with its 2 digits 54"},
+      {"region-amendment", {{"code", "621100"}, {"parent_code", "6200"}, {"reason", "typo"}},
+       v1::CODE_INVALID, "parent_code: must be a 6-digit"},
       {"region-amendment", {{"code", "621124"}, {"name", "x"}, {"reason", "typo"},
                             {"effective_date", "2017-12-31"}},
        v1::DATE_BEFORE_REFERENCE,
@@ -356,6 +366,68 @@ TEST_F(ValidateTest, AnEndedPairingAdmitsNothingAfterItsEnd) {
   ASSERT_THAT(before, IsOk());
   EXPECT_EQ(before->books.helpers.FindPairing("370200", "621100")->ended_on(), "");
   // The whole log passes validation again, and a rebuild equals the fold.
+  EXPECT_THAT(ledger_->Verify({}), IsOk());
+}
+
+// Issue 21: a region filed under the wrong parent moves, with everything
+// below it and its figures, from the amendment's date on.
+TEST_F(ValidateTest, AMovedRegionCountsTowardItsNewParentFromItsDateOn) {
+  // 渭源县 filed under 甘肃省 instead of 定西市, with an investment.
+  MustAdd("region", {{"code", "621125"}, {"name", "渭源县"}, {"parent_code", "620000"},
+                     {"effective_date", "2018-01-01"}});
+  MustAdd("region", {{"code", "621181"}, {"name", "某镇"}, {"parent_code", "621125"},
+                     {"effective_date", "2018-01-01"}});
+  MustAdd("investment", {{"enterprise", "e"}, {"region_code", "621181"}, {"amount", "30"},
+                         {"effective_date", "2021-01-01"}});
+  EXPECT_THAT(Add("allocation", {{"helper_code", "370200"}, {"recipient_code", "621125"},
+                                 {"amount", "50"}, {"effective_date", "2022-02-01"}}),
+              RejectedWith(v1::PAIRING_NOT_FOUND, "recipient_code"));
+  MustAdd("region-amendment", {{"code", "621125"}, {"parent_code", "621100"},
+                               {"reason", "上级录错"}, {"effective_date", "2022-01-01"}});
+  const v1::RegionEntry* moved = ledger_->books().regions.FindRegion("621125");
+  EXPECT_EQ(moved->parent_code(), "621100");
+  EXPECT_EQ(moved->name(), "渭源县");
+  EXPECT_EQ(moved->depth(), 2);
+  EXPECT_EQ(ledger_->books().regions.FindRegion("621181")->depth(), 3);
+  EXPECT_EQ(ledger_->books().regions.FindRegion("621100")->total().invested_fen(), 3000);
+  EXPECT_EQ(ledger_->books().regions.FindRegion("620000")->total().invested_fen(), 3000);
+  // Now the pairing of 青岛市 with 定西市 reaches it.
+  ASSERT_THAT(Add("allocation", {{"helper_code", "370200"}, {"recipient_code", "621181"},
+                                 {"amount", "50"}, {"effective_date", "2022-02-01"}}),
+              IsOk());
+  EXPECT_EQ(ledger_->books().regions.FindRegion("621100")->total().allocated_fen(), 105000);
+  EXPECT_EQ(ledger_->books().regions.FindRegion("620000")->total().allocated_fen(), 105000);
+  // As of the day before, it is where it was.
+  absl::StatusOr<FoldedBooks> before = ledger_->Fold(ledger_->head().sequence, "2021-12-31");
+  ASSERT_THAT(before, IsOk());
+  EXPECT_EQ(before->books.regions.FindRegion("621125")->parent_code(), "620000");
+  EXPECT_EQ(before->books.regions.FindRegion("621181")->depth(), 2);
+  EXPECT_EQ(before->books.regions.FindRegion("621100")->total().invested_fen(), 0);
+  // The log passes validation again and a rebuild equals the fold; a
+  // snapshot, whose regions no longer list every parent first, loads.
+  EXPECT_THAT(ledger_->Verify({}), IsOk());
+  ASSERT_THAT(ledger_->CreateSnapshot(), IsOk());
+  RegionBalances loaded;
+  ASSERT_THAT(loaded.LoadState(ledger_->books().regions.state().SerializeAsString()), IsOk());
+  EXPECT_EQ(loaded.FindRegion("621181")->depth(), 3);
+  EXPECT_TRUE(loaded.IsWithin("621181", "621100"));
+
+  // The tree stays within kRegionDepthMax (8) levels: a chain below
+  // 临洮县 (depth 2) to depth 8 cannot move one level down.
+  std::string parent = "621124";
+  for (const char* code : {"621191", "621192", "621193", "621194", "621195", "621196"}) {
+    MustAdd("region", {{"code", code}, {"name", "x"}, {"parent_code", parent},
+                       {"effective_date", "2018-01-01"}});
+    parent = code;
+  }
+  EXPECT_THAT(Add("region-amendment", {{"code", "621124"}, {"parent_code", "621102"},
+                                       {"reason", "x"}, {"effective_date", "2022-01-01"}}),
+              RejectedWith(v1::REGION_TOO_DEEP,
+                           "parent_code: regions nest at most 8 levels deep; under 621102 "
+                           "region 621124 and the 6 levels below it would not fit"));
+  EXPECT_THAT(Add("region-amendment", {{"code", "621191"}, {"parent_code", "621102"},
+                                       {"reason", "x"}, {"effective_date", "2022-01-01"}}),
+              IsOk());
   EXPECT_THAT(ledger_->Verify({}), IsOk());
 }
 
