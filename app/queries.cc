@@ -18,6 +18,27 @@ namespace aidledger::app {
 namespace {
 
 
+using FormerNames = google::protobuf::RepeatedPtrField<v1::FormerName>;
+
+// A name as a table shows it: with its former names when asked.
+std::string NameShown(const std::string& name, const FormerNames& former, bool history) {
+  if (!history || former.empty()) return name;
+  std::string shown = absl::StrCat(name, " (formerly ");
+  for (int i = 0; i < former.size(); ++i) {
+    absl::StrAppend(&shown, i == 0 ? "" : ", ", former[i].name(), " until ", former[i].until());
+  }
+  return shown + ")";
+}
+
+// The former names as one CSV cell: "定西地区 until 2003-01-01; ...".
+std::string FormerNamesCell(const FormerNames& former) {
+  std::string cell;
+  for (const v1::FormerName& name : former) {
+    absl::StrAppend(&cell, cell.empty() ? "" : "; ", name.name(), " until ", name.until());
+  }
+  return cell;
+}
+
 std::string UnitName(AmountUnit unit) {
   switch (unit) {
     case AmountUnit::kWan: return "万元";
@@ -154,7 +175,9 @@ std::string RegionsTable(const v1::RegionBalancesReport& report, const TableStyl
   for (const v1::RegionEntry& region : report.regions()) {
     const v1::RegionFigures& t = region.total();
     const std::string indent(2 * static_cast<size_t>(std::max(0, region.depth() - base_depth)), ' ');
-    table.AddRow({region.code(), indent + region.name(), FormatFen(t.allocated_fen(), unit),
+    table.AddRow({region.code(),
+                  indent + NameShown(region.name(), region.former_names(), style.name_history),
+                  FormatFen(t.allocated_fen(), unit),
                   FormatFen(t.disbursed_fen(), unit), FormatFen(t.balance_fen(), unit),
                   FormatFen(t.invested_fen(), unit), FormatFen(t.sales_fen(), unit),
                   absl::StrCat(t.projects())});
@@ -163,7 +186,8 @@ std::string RegionsTable(const v1::RegionBalancesReport& report, const TableStyl
                       "; each region's figures include the regions below it\n", table.Render());
 }
 
-std::string RegionsCsv(const v1::RegionBalancesReport& report, AmountUnit unit) {
+std::string RegionsCsv(const v1::RegionBalancesReport& report, AmountUnit unit,
+                       bool name_history) {
   std::string out(kUtf8Bom);
   std::vector<std::string> header = {"code", "name", "parent_code"};
   for (const char* scope : {"own", "total"}) {
@@ -172,11 +196,13 @@ std::string RegionsCsv(const v1::RegionBalancesReport& report, AmountUnit unit) 
     }
     header.push_back(absl::StrCat(scope, "_projects"));
   }
+  if (name_history) header.push_back("former_names");
   out += CsvRow(header);
   for (const v1::RegionEntry& region : report.regions()) {
     std::vector<std::string> row = {region.code(), region.name(), region.parent_code()};
     for (const std::string& cell : FigureCells(region.own(), unit)) row.push_back(cell);
     for (const std::string& cell : FigureCells(region.total(), unit)) row.push_back(cell);
+    if (name_history) row.push_back(FormerNamesCell(region.former_names()));
     out += CsvRow(row);
   }
   return out;
@@ -188,21 +214,30 @@ std::string ProjectsTable(const v1::ProjectTotalsReport& report, const TableStyl
                "INVESTED"},
               {4, 5, 6, 7});
   for (const v1::ProjectEntry& p : report.projects()) {
-    table.AddRow({p.project_id(), p.region_code(), p.name(), CategoryName(p.category()),
-                  FormatFen(p.budget_fen(), unit), FormatFen(p.allocated_fen(), unit),
+    table.AddRow({p.project_id(), p.region_code(),
+                  NameShown(p.name(), p.former_names(), style.name_history),
+                  CategoryName(p.category()), FormatFen(p.budget_fen(), unit), FormatFen(p.allocated_fen(), unit),
                   FormatFen(p.disbursed_fen(), unit), FormatFen(p.invested_fen(), unit)});
   }
   return absl::StrCat(PointHeading(report.at(), style), "\n", table.Render());
 }
 
-std::string ProjectsCsv(const v1::ProjectTotalsReport& report, AmountUnit unit) {
+std::string ProjectsCsv(const v1::ProjectTotalsReport& report, AmountUnit unit,
+                        bool name_history) {
   std::string out(kUtf8Bom);
-  out += CsvRow({"project_id", "region_code", "name", "category", Column("budget", unit),
-                 Column("allocated", unit), Column("disbursed", unit), Column("invested", unit)});
+  std::vector<std::string> header = {"project_id", "region_code", "name", "category",
+                                     Column("budget", unit), Column("allocated", unit),
+                                     Column("disbursed", unit), Column("invested", unit)};
+  if (name_history) header.push_back("former_names");
+  out += CsvRow(header);
   for (const v1::ProjectEntry& p : report.projects()) {
-    out += CsvRow({p.project_id(), p.region_code(), p.name(), CategoryName(p.category()),
-                   PlainFen(p.budget_fen(), unit), PlainFen(p.allocated_fen(), unit),
-                   PlainFen(p.disbursed_fen(), unit), PlainFen(p.invested_fen(), unit)});
+    std::vector<std::string> row = {p.project_id(), p.region_code(), p.name(),
+                                    CategoryName(p.category()), PlainFen(p.budget_fen(), unit),
+                                    PlainFen(p.allocated_fen(), unit),
+                                    PlainFen(p.disbursed_fen(), unit),
+                                    PlainFen(p.invested_fen(), unit)};
+    if (name_history) row.push_back(FormerNamesCell(p.former_names()));
+    out += CsvRow(row);
   }
   return out;
 }
@@ -264,18 +299,23 @@ std::string RegionListTable(const v1::RegionListReport& report, const TableStyle
   const int base_depth = report.regions().empty() ? 0 : report.regions(0).depth();
   for (const v1::RegionRecord& region : report.regions()) {
     const std::string indent(2 * static_cast<size_t>(std::max(0, region.depth() - base_depth)), ' ');
-    table.AddRow({region.code(), indent + region.name(), region.parent_code(),
-                  region.registered_on(), region.amended_on()});
+    table.AddRow({region.code(),
+                  indent + NameShown(region.name(), region.former_names(), style.name_history),
+                  region.parent_code(), region.registered_on(), region.amended_on()});
   }
   return absl::StrCat(PointOnly(report.at(), style), "\n", table.Render());
 }
 
-std::string RegionListCsv(const v1::RegionListReport& report) {
+std::string RegionListCsv(const v1::RegionListReport& report, bool name_history) {
   std::string out(kUtf8Bom);
-  out += CsvRow({"code", "name", "parent_code", "registered_on", "amended_on"});
+  std::vector<std::string> header = {"code", "name", "parent_code", "registered_on", "amended_on"};
+  if (name_history) header.push_back("former_names");
+  out += CsvRow(header);
   for (const v1::RegionRecord& region : report.regions()) {
-    out += CsvRow({region.code(), region.name(), region.parent_code(), region.registered_on(),
-                   region.amended_on()});
+    std::vector<std::string> row = {region.code(), region.name(), region.parent_code(),
+                                    region.registered_on(), region.amended_on()};
+    if (name_history) row.push_back(FormerNamesCell(region.former_names()));
+    out += CsvRow(row);
   }
   return out;
 }
@@ -307,21 +347,28 @@ std::string ProjectListTable(const v1::ProjectListReport& report, const TableSty
   Table table({"PROJECT", "NAME", "REGION", "", "CATEGORY", "BUDGET", "REGISTERED", "AMENDED"},
               {5});
   for (const v1::ProjectRecord& p : report.projects()) {
-    table.AddRow({p.project_id(), p.name(), p.region_code(), p.region_name(),
+    table.AddRow({p.project_id(), NameShown(p.name(), p.former_names(), style.name_history),
+                  p.region_code(), p.region_name(),
                   CategoryName(p.category()), FormatFen(p.budget_fen(), style.unit),
                   p.registered_on(), p.amended_on()});
   }
   return absl::StrCat(PointHeading(report.at(), style), "\n", table.Render());
 }
 
-std::string ProjectListCsv(const v1::ProjectListReport& report, AmountUnit unit) {
+std::string ProjectListCsv(const v1::ProjectListReport& report, AmountUnit unit,
+                           bool name_history) {
   std::string out(kUtf8Bom);
-  out += CsvRow({"project_id", "name", "region_code", "region_name", "category",
-                 Column("budget", unit), "registered_on", "amended_on"});
+  std::vector<std::string> header = {"project_id", "name", "region_code", "region_name",
+                                     "category", Column("budget", unit), "registered_on",
+                                     "amended_on"};
+  if (name_history) header.push_back("former_names");
+  out += CsvRow(header);
   for (const v1::ProjectRecord& p : report.projects()) {
-    out += CsvRow({p.project_id(), p.name(), p.region_code(), p.region_name(),
-                   CategoryName(p.category()), PlainFen(p.budget_fen(), unit),
-                   p.registered_on(), p.amended_on()});
+    std::vector<std::string> row = {p.project_id(), p.name(), p.region_code(), p.region_name(),
+                                    CategoryName(p.category()), PlainFen(p.budget_fen(), unit),
+                                    p.registered_on(), p.amended_on()};
+    if (name_history) row.push_back(FormerNamesCell(p.former_names()));
+    out += CsvRow(row);
   }
   return out;
 }

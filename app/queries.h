@@ -52,25 +52,31 @@ absl::StatusOr<AmountUnit> ParseUnit(const std::string& text);
 struct TableStyle {
   AmountUnit unit = AmountUnit::kYuan;
   bool utc = false;
+  // Regions and projects renamed show their former names (--name-history):
+  // "定西市 (formerly 定西地区 until 2003-01-01)"; a CSV gains a former_names column.
+  bool name_history = false;
 };
 
 // Text tables (Chinese names) and CSV (UTF-8 with a byte-order mark so that
 // spreadsheet programs read the names; amounts in `unit` without separators,
 // each amount column's name ending in its unit: allocated_yuan).
 std::string RegionsTable(const v1::RegionBalancesReport& report, const TableStyle& style);
-std::string RegionsCsv(const v1::RegionBalancesReport& report, AmountUnit unit);
+std::string RegionsCsv(const v1::RegionBalancesReport& report, AmountUnit unit,
+                       bool name_history = false);
 std::string ProjectsTable(const v1::ProjectTotalsReport& report, const TableStyle& style);
-std::string ProjectsCsv(const v1::ProjectTotalsReport& report, AmountUnit unit);
+std::string ProjectsCsv(const v1::ProjectTotalsReport& report, AmountUnit unit,
+                        bool name_history = false);
 std::string HelpersTable(const v1::HelperTotalsReport& report, const TableStyle& style);
 std::string HelpersCsv(const v1::HelperTotalsReport& report, AmountUnit unit);
 // Master data lists (region list, pair list, project list): the same
 // columns in a table and in CSV; the budget in `unit`.
 std::string RegionListTable(const v1::RegionListReport& report, const TableStyle& style);
-std::string RegionListCsv(const v1::RegionListReport& report);
+std::string RegionListCsv(const v1::RegionListReport& report, bool name_history = false);
 std::string PairingListTable(const v1::PairingListReport& report, const TableStyle& style);
 std::string PairingListCsv(const v1::PairingListReport& report);
 std::string ProjectListTable(const v1::ProjectListReport& report, const TableStyle& style);
-std::string ProjectListCsv(const v1::ProjectListReport& report, AmountUnit unit);
+std::string ProjectListCsv(const v1::ProjectListReport& report, AmountUnit unit,
+                           bool name_history = false);
 // The word of a unit in CSV column names and flags: yuan, wan, yi, fen.
 absl::string_view UnitWord(AmountUnit unit);
 // "at seq N (hash 0123456789ab), as known at T, as of D": the heading of a table.

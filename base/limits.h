@@ -12,6 +12,9 @@ namespace aidledger::limits {
 // Text fields, in bytes of UTF-8.
 inline constexpr size_t kNameBytesMax = 256;       // region, project, enterprise names
 inline constexpr size_t kMemoBytesMax = 1024;      // memo and reversal reason
+// Renamings a region or project may have: each former name is kept in the
+// projections' state (and shown with --name-history).
+inline constexpr int kFormerNamesMax = 100;
 inline constexpr size_t kActorBytesMax = 128;
 inline constexpr size_t kEventIdBytesMax = 128;
 inline constexpr size_t kProjectIdBytesMax = 64;

@@ -55,12 +55,14 @@ struct ReportFlags {
   std::string region;
   app::PointOptions point;
   std::string unit = "yuan";
+  bool name_history = false;
 };
 
 absl::Status RunReport(const Globals& globals, ReportKind kind, const ReportFlags& flags) {
   RETURN_IF_ERROR(CheckFormat(globals, {"table", "json", "csv"}));
   ASSIGN_OR_RETURN(AmountUnit unit, app::ParseUnit(flags.unit));
-  const app::TableStyle style{.unit = unit, .utc = globals.utc};
+  const app::TableStyle style{
+      .unit = unit, .utc = globals.utc, .name_history = flags.name_history};
   ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kRead));
   app::PointOptions options = flags.point;
   options.projections = ProjectionsRead(kind, flags.region);
@@ -78,10 +80,10 @@ absl::Status RunReport(const Globals& globals, ReportKind kind, const ReportFlag
     out = app::ToJson(report, true) + "\n";
   } else if (kind == ReportKind::kBalances) {
     const auto& balances = static_cast<const v1::RegionBalancesReport&>(report);
-    out = globals.format == "csv" ? app::RegionsCsv(balances, unit) : app::RegionsTable(balances, style);
+    out = globals.format == "csv" ? app::RegionsCsv(balances, unit, flags.name_history) : app::RegionsTable(balances, style);
   } else if (kind == ReportKind::kProjects) {
     const auto& projects = static_cast<const v1::ProjectTotalsReport&>(report);
-    out = globals.format == "csv" ? app::ProjectsCsv(projects, unit) : app::ProjectsTable(projects, style);
+    out = globals.format == "csv" ? app::ProjectsCsv(projects, unit, flags.name_history) : app::ProjectsTable(projects, style);
   } else {
     const auto& helpers = static_cast<const v1::HelperTotalsReport&>(report);
     out = globals.format == "csv" ? app::HelpersCsv(helpers, unit) : app::HelpersTable(helpers, style);
@@ -94,7 +96,8 @@ absl::Status RunReport(const Globals& globals, ReportKind kind, const ReportFlag
 absl::Status RunList(const Globals& globals, ListKind kind, const ReportFlags& flags) {
   RETURN_IF_ERROR(CheckFormat(globals, {"table", "json", "csv"}));
   ASSIGN_OR_RETURN(AmountUnit unit, app::ParseUnit(flags.unit));
-  const app::TableStyle style{.unit = unit, .utc = globals.utc};
+  const app::TableStyle style{
+      .unit = unit, .utc = globals.utc, .name_history = flags.name_history};
   ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kRead));
   app::PointOptions options = flags.point;
   options.projections = ProjectionsListed(kind);
@@ -111,7 +114,7 @@ absl::Status RunList(const Globals& globals, ListKind kind, const ReportFlags& f
       if (!list.ok()) return usage_if_not_found(list.status());
       *list->mutable_at() = point.at;
       out = json ? app::ToJson(*list, true) + "\n"
-                 : csv ? app::RegionListCsv(*list) : app::RegionListTable(*list, style);
+                 : csv ? app::RegionListCsv(*list, flags.name_history) : app::RegionListTable(*list, style);
       break;
     }
     case ListKind::kPairings: {
@@ -127,7 +130,7 @@ absl::Status RunList(const Globals& globals, ListKind kind, const ReportFlags& f
       if (!list.ok()) return usage_if_not_found(list.status());
       *list->mutable_at() = point.at;
       out = json ? app::ToJson(*list, true) + "\n"
-                 : csv ? app::ProjectListCsv(*list, unit) : app::ProjectListTable(*list, style);
+                 : csv ? app::ProjectListCsv(*list, unit, flags.name_history) : app::ProjectListTable(*list, style);
       break;
     }
   }
@@ -152,6 +155,12 @@ void AddUnitFlag(CLI::App* command, std::string* unit) {
   command->add_option("--unit", *unit,
                       "yuan|wan|yi|fen for tables and CSV (default yuan; fen for machines)")
       ->check(CLI::IsMember({"yuan", "wan", "yi", "fen"}));
+}
+
+void AddNameHistoryFlag(CLI::App* command, bool* name_history) {
+  command->add_flag("--name-history", *name_history,
+                    "show the former names of renamed regions and projects, with the dates "
+                    "they were replaced (CSV: a former_names column)");
 }
 
 absl::Status RunSnapshotCreate(const Globals& globals) {
@@ -209,6 +218,7 @@ void DefineReportCommands(CLI::App& app, const Globals& globals, Commands& comma
     }
     AddPointFlags(command, &flags->point);
     AddUnitFlag(command, &flags->unit);
+    if (kind != ReportKind::kHelpers) AddNameHistoryFlag(command, &flags->name_history);
     commands.Add(command, [&globals, kind, flags] { return RunReport(globals, kind, *flags); });
   }
   // region list, pair list, project list: under the commands that append them.
@@ -229,6 +239,7 @@ void DefineReportCommands(CLI::App& app, const Globals& globals, Commands& comma
                             : "this region and everything below it");
     AddPointFlags(command, &flags->point);
     if (kind == ListKind::kProjects) AddUnitFlag(command, &flags->unit);
+    if (kind != ListKind::kPairings) AddNameHistoryFlag(command, &flags->name_history);
     commands.Add(command, [&globals, kind, flags] { return RunList(globals, kind, *flags); });
   }
   CLI::App* snapshot = app.add_subcommand("snapshot", "projection snapshots");

@@ -84,7 +84,12 @@ absl::Status ProjectTotals::FoldAmendment(const FoldEvent& event) {
                                             " amends unknown project ", event.project_id));
   }
   v1::ProjectEntry& entry = *it->second;
-  if (!event.name.empty()) entry.set_name(event.name.data(), event.name.size());
+  if (!event.name.empty() && event.name != entry.name()) {
+    v1::FormerName& former = *entry.add_former_names();
+    former.set_name(entry.name());
+    former.set_until(event.effective_date.data(), event.effective_date.size());
+    entry.set_name(event.name.data(), event.name.size());
+  }
   if (event.category != 0) entry.set_category(event.category_value());
   if (event.budget_fen > 0) entry.set_budget_fen(event.budget_fen);
   entry.set_amended_on(event.effective_date.data(), event.effective_date.size());

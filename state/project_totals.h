@@ -14,8 +14,8 @@ namespace aidledger {
 
 class ProjectTotals final : public Projection {
  public:
-  // 3: amendments (name, category, budget; amended_on).
-  static constexpr uint32_t kVersion = 3;
+  // 3: amendments (name, category, budget; amended_on). 4: former names.
+  static constexpr uint32_t kVersion = 4;
 
   static constexpr absl::string_view kName = "project_totals";
 

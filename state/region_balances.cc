@@ -119,7 +119,12 @@ absl::Status RegionBalances::AmendRegion(const FoldEvent& event) {
   const uint32_t slot = data_.index().SlotOf(event.code);
   if (slot == kNotFound) return Unknown(event, "region", event.code);
   v1::RegionEntry& entry = *data_.mutable_index()->slots[slot].entry;
-  if (!event.name.empty()) entry.set_name(event.name.data(), event.name.size());
+  if (!event.name.empty() && event.name != entry.name()) {
+    v1::FormerName& former = *entry.add_former_names();
+    former.set_name(entry.name());
+    former.set_until(event.effective_date.data(), event.effective_date.size());
+    entry.set_name(event.name.data(), event.name.size());
+  }
   if (!event.parent_code.empty() && event.parent_code != entry.parent_code()) {
     const uint32_t parent = data_.index().SlotOf(event.parent_code);
     if (parent == kNotFound) return Unknown(event, "parent region", event.parent_code);

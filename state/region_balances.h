@@ -21,7 +21,8 @@ namespace aidledger {
 class RegionBalances final : public Projection {
  public:
   // 3: region amendments (names; amended_on). 4: a region moves under
-  // another parent (the state's order is then no longer parent first).
+  // another parent (the state's order is then no longer parent first), and
+  // keeps its former names.
   static constexpr uint32_t kVersion = 4;
 
   static constexpr absl::string_view kName = "region_balances";

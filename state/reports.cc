@@ -88,6 +88,7 @@ absl::StatusOr<v1::RegionListReport> RegionListReport(const Books& books,
     record.set_depth(entry.depth());
     record.set_registered_on(entry.registered_on());
     record.set_amended_on(entry.amended_on());
+    *record.mutable_former_names() = entry.former_names();
   }
   return report;
 }
@@ -137,6 +138,7 @@ absl::StatusOr<v1::ProjectListReport> ProjectListReport(const Books& books,
     record.set_budget_fen(entry.budget_fen());
     record.set_registered_on(entry.registered_on());
     record.set_amended_on(entry.amended_on());
+    *record.mutable_former_names() = entry.former_names();
   }
   return report;
 }

@@ -343,6 +343,11 @@ absl::Status AdmitRegionAmendment(const Books& books, const v1::Event& event) {
     return Rejected(v1::NOTHING_AMENDED, r.name().empty() ? "parent_code" : "name",
                     absl::StrCat("the amendment changes nothing: region ", r.code(), held));
   }
+  if (renames && region->former_names_size() >= limits::kFormerNamesMax) {
+    return Rejected(v1::FIELD_INVALID, "name",
+                    absl::StrCat("region ", r.code(), " has been renamed ",
+                                 limits::kFormerNamesMax, " times, the most the ledger keeps"));
+  }
   if (!moves) return absl::OkStatus();
   const v1::RegionEntry* parent = books.regions.FindRegion(r.parent_code());
   if (parent == nullptr) {
@@ -392,6 +397,12 @@ absl::Status AdmitProjectAmendment(const Books& books, const v1::Event& event) {
       (!p.name().empty() && p.name() != project->name()) ||
       (p.category() != v1::PROJECT_CATEGORY_UNSPECIFIED && p.category() != project->category()) ||
       (p.budget_fen() > 0 && p.budget_fen() != project->budget_fen());
+  if (!p.name().empty() && p.name() != project->name() &&
+      project->former_names_size() >= limits::kFormerNamesMax) {
+    return Rejected(v1::FIELD_INVALID, "name",
+                    absl::StrCat("project ", p.project_id(), " has been renamed ",
+                                 limits::kFormerNamesMax, " times, the most the ledger keeps"));
+  }
   if (!changes) {
     return Rejected(v1::NOTHING_AMENDED, "project_id",
                     absl::StrCat("the amendment changes nothing: project ", p.project_id(),

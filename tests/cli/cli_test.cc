@@ -317,6 +317,17 @@ TEST_F(CliTest, AProjectIsAmendedFromADateOnWithItsReason) {
               ::testing::HasSubstr("621100,定西市（更正）,620000,"));
   EXPECT_THAT(Run({"balances", "--format", "csv", "--as-of", "2021-12-31"}).out,
               ::testing::HasSubstr("621100,定西市,620000,"));
+  // The former names, on request (--name-history), as of any point.
+  EXPECT_THAT(Run({"projects", "--format", "csv", "--name-history"}).out,
+              ::testing::HasSubstr(",former_names\r\nDX-1,621100,定西冷链物流,health,1200000.00,"
+                                   "0.00,0.00,0.00,定西一号 until 2022-01-01\r\n"));
+  EXPECT_THAT(Run({"region", "list", "--name-history"}).out,
+              ::testing::HasSubstr("定西市（更正） (formerly 定西市 until 2022-01-01)"));
+  EXPECT_THAT(Run({"balances", "--name-history"}).out,
+              ::testing::HasSubstr("定西市（更正） (formerly 定西市 until 2022-01-01)"));
+  EXPECT_THAT(Run({"balances"}).out, ::testing::Not(::testing::HasSubstr("formerly")));
+  EXPECT_THAT(Run({"project", "list", "--name-history", "--as-of", "2021-12-31"}).out,
+              ::testing::Not(::testing::HasSubstr("formerly")));
   // A region filed under the wrong parent moves under the right one.
   MustRun({"region", "add", "--code", "621125", "--name", "渭源县", "--parent", "620000",
            "--date", "2016-01-01"});
