@@ -58,22 +58,39 @@ struct ReportFlags {
   bool name_history = false;
 };
 
-absl::Status RunReport(const Globals& globals, ReportKind kind, const ReportFlags& flags) {
+// A report or list, folded to the point its flags name: what it reads
+// (`projections`) and how its tables show amounts, times and names.
+struct Query {
+  app::TableStyle style;
+  app::FoldedPoint point;
+};
+
+absl::StatusOr<Query> FoldQuery(const Globals& globals, const ReportFlags& flags,
+                                Books::Set projections) {
   RETURN_IF_ERROR(CheckFormat(globals, {"table", "json", "csv"}));
   ASSIGN_OR_RETURN(AmountUnit unit, app::ParseUnit(flags.unit));
-  const app::TableStyle style{
-      .unit = unit, .utc = globals.utc, .name_history = flags.name_history};
   ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kRead));
   app::PointOptions options = flags.point;
-  options.projections = ProjectionsRead(kind, flags.region);
+  options.projections = projections;
   ASSIGN_OR_RETURN(app::FoldedPoint point, app::FoldAtPoint(*ledger, options, app::kPointFlags));
+  return Query{.style = {.unit = unit, .utc = globals.utc, .name_history = flags.name_history},
+               .point = std::move(point)};
+}
+
+// A region not registered at the point is the user's mistake: exit 2.
+absl::Status NotFoundIsUsage(absl::Status status) {
+  return status.code() == absl::StatusCode::kNotFound ? UsageError(status.message()) : status;
+}
+
+absl::Status RunReport(const Globals& globals, ReportKind kind, const ReportFlags& flags) {
+  ASSIGN_OR_RETURN(Query query, FoldQuery(globals, flags, ProjectionsRead(kind, flags.region)));
+  const app::TableStyle& style = query.style;
+  const AmountUnit unit = style.unit;
+  const app::FoldedPoint& point = query.point;
   const Books& books = point.folded.books;
-  auto not_found_is_usage = [](absl::Status status) {
-    return status.code() == absl::StatusCode::kNotFound ? UsageError(status.message()) : status;
-  };
   absl::StatusOr<std::unique_ptr<google::protobuf::Message>> built =
       BuildReport(kind, books, flags.region, point.at);
-  if (!built.ok()) return not_found_is_usage(built.status());
+  if (!built.ok()) return NotFoundIsUsage(built.status());
   const google::protobuf::Message& report = **built;
   std::string out;
   if (globals.format == "json") {
@@ -94,24 +111,17 @@ absl::Status RunReport(const Globals& globals, ReportKind kind, const ReportFlag
 
 // A master-data list (region list, pair list, project list) at a point.
 absl::Status RunList(const Globals& globals, ListKind kind, const ReportFlags& flags) {
-  RETURN_IF_ERROR(CheckFormat(globals, {"table", "json", "csv"}));
-  ASSIGN_OR_RETURN(AmountUnit unit, app::ParseUnit(flags.unit));
-  const app::TableStyle style{
-      .unit = unit, .utc = globals.utc, .name_history = flags.name_history};
-  ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kRead));
-  app::PointOptions options = flags.point;
-  options.projections = ProjectionsListed(kind);
-  ASSIGN_OR_RETURN(app::FoldedPoint point, app::FoldAtPoint(*ledger, options, app::kPointFlags));
+  ASSIGN_OR_RETURN(Query query, FoldQuery(globals, flags, ProjectionsListed(kind)));
+  const app::TableStyle& style = query.style;
+  const AmountUnit unit = style.unit;
+  const app::FoldedPoint& point = query.point;
   const Books& books = point.folded.books;
-  auto usage_if_not_found = [](absl::Status status) {
-    return status.code() == absl::StatusCode::kNotFound ? UsageError(status.message()) : status;
-  };
   std::string out;
   const bool json = globals.format == "json", csv = globals.format == "csv";
   switch (kind) {
     case ListKind::kRegions: {
       absl::StatusOr<v1::RegionListReport> list = RegionListReport(books, flags.region);
-      if (!list.ok()) return usage_if_not_found(list.status());
+      if (!list.ok()) return NotFoundIsUsage(list.status());
       *list->mutable_at() = point.at;
       out = json ? app::ToJson(*list, true) + "\n"
                  : csv ? app::RegionListCsv(*list, flags.name_history) : app::RegionListTable(*list, style);
@@ -119,7 +129,7 @@ absl::Status RunList(const Globals& globals, ListKind kind, const ReportFlags& f
     }
     case ListKind::kPairings: {
       absl::StatusOr<v1::PairingListReport> list = PairingListReport(books, flags.region);
-      if (!list.ok()) return usage_if_not_found(list.status());
+      if (!list.ok()) return NotFoundIsUsage(list.status());
       *list->mutable_at() = point.at;
       out = json ? app::ToJson(*list, true) + "\n"
                  : csv ? app::PairingListCsv(*list) : app::PairingListTable(*list, style);
@@ -127,7 +137,7 @@ absl::Status RunList(const Globals& globals, ListKind kind, const ReportFlags& f
     }
     case ListKind::kProjects: {
       absl::StatusOr<v1::ProjectListReport> list = ProjectListReport(books, flags.region);
-      if (!list.ok()) return usage_if_not_found(list.status());
+      if (!list.ok()) return NotFoundIsUsage(list.status());
       *list->mutable_at() = point.at;
       out = json ? app::ToJson(*list, true) + "\n"
                  : csv ? app::ProjectListCsv(*list, unit, flags.name_history) : app::ProjectListTable(*list, style);
