@@ -24,7 +24,7 @@ import time
 import urllib.request
 
 from selenium import webdriver
-from selenium.common.exceptions import NoAlertPresentException
+from selenium.common.exceptions import NoAlertPresentException, StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
@@ -89,10 +89,31 @@ def wan_yuan(fen):
     return f"{value:,.2f}"
 
 
+# The page redraws its tables when data arrives, so a table is read in one
+# script call: element by element, a redraw between two reads would leave the
+# test holding a row that is no longer in the page.
+READ_CELLS = """
+const [rows, key, cellAttribute, textProperty] = arguments;
+return Array.from(document.querySelectorAll(rows), row => [
+  row.getAttribute(key),
+  Array.from(row.querySelectorAll(`td[${cellAttribute}]`),
+             cell => [cell.getAttribute(cellAttribute), cell[textProperty].trim()])]);
+"""
+
+
+def shown_cells(driver, rows, key, cell_attribute, text_property="innerText"):
+    """[(row's `key`, {cell's `cell_attribute`: its text})] as of one instant.
+    innerText is the text as shown (Selenium's .text); textContent includes
+    what is hidden."""
+    return [(name, dict(cells)) for name, cells in
+            driver.execute_script(READ_CELLS, rows, key, cell_attribute, text_property)]
+
+
 def shown_row(driver, code):
-    row = driver.find_element(By.CSS_SELECTOR, f"table#tree tr[data-code='{code}']")
-    return {cell.get_attribute("data-field"): cell.text
-            for cell in row.find_elements(By.CSS_SELECTOR, "td[data-field]")}
+    rows = shown_cells(driver, f"table#tree tr[data-code='{code}']", "data-code", "data-field")
+    if len(rows) != 1:
+        raise AssertionError(f"region {code}: {len(rows)} rows in the tree")
+    return rows[0][1]
 
 
 def expected_row(report, code):
@@ -105,12 +126,8 @@ def expected_row(report, code):
 
 def shown_trends(driver):
     """The trend table: {period: {metric: 万元 text}}."""
-    table = {}
-    for row in driver.find_elements(By.CSS_SELECTOR, "table#trend-table tbody tr"):
-        table[row.get_attribute("data-period")] = {
-            cell.get_attribute("data-metric"): cell.get_attribute("textContent")
-            for cell in row.find_elements(By.CSS_SELECTOR, "td[data-metric]")}
-    return table
+    return dict(shown_cells(driver, "table#trend-table tbody tr", "data-period", "data-metric",
+                            "textContent"))
 
 
 def expected_trends(series):
@@ -126,6 +143,13 @@ def wait_for_trends(wait, series):
                and d.find_elements(By.CSS_SELECTOR, "#trend-chart canvas")
                and d.find_element(By.ID, "trend-chart").get_attribute("data-points")
                == str(len(series["points"])))
+
+
+def waiter(driver):
+    """A wait whose condition is tried again when the page redrew an element
+    under it: only the condition's final, true reading counts."""
+    return WebDriverWait(driver, WAIT_SECONDS,
+                         ignored_exceptions=(StaleElementReferenceException,))
 
 
 def set_viewport(driver, width, height):
@@ -152,7 +176,7 @@ def screenshots(flags, work):
     server, base = start_server(flags.aidledger, db, tokens)
     driver = browser()
     try:
-        wait = WebDriverWait(driver, WAIT_SECONDS)
+        wait = waiter(driver)
         driver.get(base + "/login")
         field = driver.find_element(By.NAME, "token")
         field.send_keys(token)
@@ -216,7 +240,7 @@ def main():
                       "auditor", "--tokens", tokens).strip()
         server, base = start_server(flags.aidledger, db, tokens)
         driver = browser()
-        wait = WebDriverWait(driver, WAIT_SECONDS)
+        wait = waiter(driver)
 
         driver.get(base + "/")
         wait.until(expected_conditions.url_contains("/login"))
@@ -302,21 +326,21 @@ def main():
         qingdao = next(item for item in helpers["helpers"] if item["code"] == "370200")
         east_west = next(part for part in qingdao["by_program"]
                          if part["program"] == "EAST_WEST_COOPERATION")
-        row = driver.find_element(
-            By.CSS_SELECTOR, "table#helpers tr[data-helper='370200'][data-program='EAST_WEST_COOPERATION']")
-        cells = {cell.get_attribute("data-field"): cell.text
-                 for cell in row.find_elements(By.CSS_SELECTOR, "td[data-field]")}
+        helper_rows = "table#helpers tr[data-helper='370200']"
+        row_text = driver.execute_script(
+            "return document.querySelector(arguments[0]).innerText",
+            helper_rows + "[data-program='EAST_WEST_COOPERATION']")
+        cells = shown_cells(driver, helper_rows + "[data-program='EAST_WEST_COOPERATION']",
+                            "data-program", "data-field")[0][1]
         check(cells == {field: wan_yuan(east_west[field])
                         for field in ("allocated_fen", "invested_fen", "sales_fen")}
-              and "东西部协作" in row.text,
+              and "东西部协作" in row_text,
               f"青岛市's 东西部协作 row shows /v1/helpers' figures: {cells}")
         # 青岛市's total rolls up its districts' giving, with its own beside it.
-        total_row = driver.find_element(By.CSS_SELECTOR, "table#helpers tr.total[data-helper='370200']")
-        own_row = driver.find_element(By.CSS_SELECTOR, "table#helpers tr[data-helper='370200'][data-own]")
-        shown_total = {cell.get_attribute("data-field"): cell.text
-                       for cell in total_row.find_elements(By.CSS_SELECTOR, "td[data-field]")}
-        shown_own = {cell.get_attribute("data-field"): cell.text
-                     for cell in own_row.find_elements(By.CSS_SELECTOR, "td[data-field]")}
+        shown_total = shown_cells(driver, "table#helpers tr.total[data-helper='370200']",
+                                  "data-helper", "data-field")[0][1]
+        shown_own = shown_cells(driver, helper_rows + "[data-own]", "data-helper",
+                                "data-field")[0][1]
         check(int(qingdao["total"]["sales_fen"]) == 3_000_000 and int(qingdao["sales_fen"]) == 0
               and shown_total["sales_fen"] == wan_yuan(qingdao["total"]["sales_fen"]) == "3.00"
               and shown_own["sales_fen"] == wan_yuan(qingdao["sales_fen"]) == "0.00"
