@@ -28,6 +28,7 @@ absl::StatusCode CodeForReason(v1::RejectReason reason) {
     case v1::PROJECT_OUTSIDE_REGION:
     case v1::OVERSPENT:
     case v1::TARGET_NOT_MONEY:
+    case v1::TARGET_REFERENCED:
     case v1::TARGET_ALREADY_REVERSED:
     case v1::DATE_BEFORE_REFERENCE:
     case v1::REGION_TOO_DEEP:

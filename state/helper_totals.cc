@@ -67,8 +67,18 @@ absl::Status HelperTotals::ApplyBatch(absl::Span<const FoldEvent* const> events,
                           });
 }
 
-absl::Status HelperTotals::FoldRegion(const FoldEvent& event) {
+absl::Status HelperTotals::FoldRegion(const FoldEvent& event, int64_t sign) {
   Index& index = *data_.mutable_index();
+  if (sign < 0) {
+    // Validation took it back only while nothing named it: it helped no one.
+    if (index.entries.contains(event.code) ||
+        !RemoveFirst(data_.mutable_state()->mutable_region_names(),
+                     [&](const v1::RegionName& region) { return region.code() == event.code; })) {
+      return absl::DataLossError(absl::StrCat("event ", event.sequence, "'s region ", event.code,
+                                              " is taken back while unknown or a helper"));
+    }
+    return data_.Reindex(name());
+  }
   if (index.region_names.contains(event.code)) {
     return absl::DataLossError(absl::StrCat("event ", event.sequence, " registers region ",
                                             event.code, " again"));
@@ -99,8 +109,18 @@ absl::Status HelperTotals::RenameRegion(const FoldEvent& event) {
   return absl::OkStatus();
 }
 
-absl::Status HelperTotals::FoldPairing(const FoldEvent& event) {
+absl::Status HelperTotals::FoldPairing(const FoldEvent& event, int64_t sign) {
   std::string key = PairingKey(event.helper_code, event.recipient_code);
+  if (sign < 0) {
+    if (!RemoveFirst(data_.mutable_state()->mutable_pairings(), [&](const v1::Pairing& pairing) {
+          return pairing.helper_code() == event.helper_code &&
+                 pairing.recipient_code() == event.recipient_code;
+        })) {
+      return absl::DataLossError(absl::StrCat("event ", event.sequence, "'s pairing ", key,
+                                              " is taken back while not established"));
+    }
+    return data_.Reindex(name());
+  }
   if (data_.index().pairings.contains(key)) {
     return absl::DataLossError(absl::StrCat("event ", event.sequence, " pairs ",
                                             event.helper_code, " with ",
@@ -156,11 +176,11 @@ absl::Status HelperTotals::FoldAt(const FoldEvent& event, int64_t sign, v1::Help
   int64_t allocated = 0, invested = 0, sales = 0;
   switch (event.payload) {
     case v1::Event::kRegionRegistered:
-      return FoldRegion(event);
+      return FoldRegion(event, sign);
     case v1::Event::kRegionAmended:
       return RenameRegion(event);
     case v1::Event::kPairingEstablished:
-      return FoldPairing(event);
+      return FoldPairing(event, sign);
     case v1::Event::kPairingEnded:
       return EndPairing(event);
     case v1::Event::kFundsAllocated:
@@ -176,16 +196,17 @@ absl::Status HelperTotals::FoldAt(const FoldEvent& event, int64_t sign, v1::Help
       return absl::OkStatus();
   }
   const v1::Program program = event.program_value();
+  // A reversal takes the money back, not the date it went (sign -1). A sale
+  // with no helper is a flow from no one.
+  if (sign > 0) {
+    NoteFlow(event, event.payload == v1::Event::kFundsAllocated ? event.recipient_code
+                                                                : event.region_code);
+  }
   if (event.helper_code.empty()) return absl::OkStatus();  // no helper named
   v1::HelperEntry* helper = located != nullptr ? located : Helper(event.helper_code);
   if (helper == nullptr) {
     return absl::DataLossError(absl::StrCat("event ", event.sequence,
                                             " references unknown helper ", event.helper_code));
-  }
-  // A reversal takes the money back, not the date it went (sign -1).
-  if (sign > 0) {
-    NoteFlow(event, event.payload == v1::Event::kFundsAllocated ? event.recipient_code
-                                                                : event.region_code);
   }
   helper->set_allocated_fen(helper->allocated_fen() + allocated);
   helper->set_invested_fen(helper->invested_fen() + invested);

@@ -18,8 +18,9 @@ namespace aidledger {
 class HelperTotals final : public Projection {
  public:
   // 3: regions renamed by amendments (issue 21). 4: pairings end, and the
-  // money flows that bound an end's date.
-  static constexpr uint32_t kVersion = 4;
+  // money flows that bound an end's date. 5: registrations are taken back,
+  // and a sale with no helper is a flow too.
+  static constexpr uint32_t kVersion = 5;
 
   static constexpr absl::string_view kName = "helper_totals";
 
@@ -44,9 +45,10 @@ class HelperTotals final : public Projection {
  private:
   // Fold, given the entry ApplyBatch located for `event` (nullptr: look it up).
   absl::Status FoldAt(const FoldEvent& event, int64_t sign, v1::HelperEntry* located);
-  // FoldAt for a region's registration (its name) and a pairing.
-  absl::Status FoldRegion(const FoldEvent& event);
-  absl::Status FoldPairing(const FoldEvent& event);
+  // FoldAt for a region's registration (its name) and a pairing; sign -1
+  // takes the registration back.
+  absl::Status FoldRegion(const FoldEvent& event, int64_t sign);
+  absl::Status FoldPairing(const FoldEvent& event, int64_t sign);
   absl::Status EndPairing(const FoldEvent& event);
   // Moves the last date of the money from `event`'s helper to `region` on
   // to the event's date (never back).

@@ -25,10 +25,24 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/arena.h"
+#include "google/protobuf/repeated_ptr_field.h"
 #include "base/check.h"
 #include "base/limits.h"
 
 namespace aidledger {
+
+// Removes the first element of `field` for which `matches` is true, keeping
+// the others in order; false when none matches. O(size): a fold calls it
+// only to take a registration back.
+template <typename Element, typename Matches>
+bool RemoveFirst(google::protobuf::RepeatedPtrField<Element>* field, Matches matches) {
+  for (int i = 0; i < field->size(); ++i) {
+    if (!matches(field->Get(i))) continue;
+    field->DeleteSubrange(i, 1);
+    return true;
+  }
+  return false;
+}
 
 template <typename State, typename Index>
 class IndexedState {
@@ -68,6 +82,16 @@ class IndexedState {
   // Replaces the state with a serialized one (a snapshot); kDataLoss naming
   // `projection` when the bytes do not decode or decode to a state no fold
   // produces, the state then unchanged.
+  // Indexes the state again after a fold removed part of it (a registration
+  // taken back); kDataLoss as Load's.
+  absl::Status Reindex(absl::string_view projection) {
+    Index index;
+    absl::Status indexed = index.Rebuild(projection, state_);
+    if (!indexed.ok()) return indexed;
+    index_ = std::move(index);
+    return absl::OkStatus();
+  }
+
   absl::Status Load(absl::string_view projection, absl::string_view bytes) {
     std::unique_ptr<google::protobuf::Arena> arena = NewArena();
     State* state = google::protobuf::Arena::CreateMessage<State>(arena.get());

@@ -33,6 +33,7 @@ absl::Status ProjectTotals::FoldAt(const FoldEvent& event, int64_t sign,
   int64_t allocated = 0, disbursed = 0, invested = 0;
   switch (event.payload) {
     case v1::Event::kProjectRegistered: {
+      if (sign < 0) return TakeBack(event);
       if (FindProject(event.project_id) != nullptr) {
         return absl::DataLossError(absl::StrCat(
             "event ", event.sequence, " registers project ", event.project_id, " again"));
@@ -71,10 +72,26 @@ absl::Status ProjectTotals::FoldAt(const FoldEvent& event, int64_t sign,
     located = it->second;
   }
   v1::ProjectEntry& entry = *located;
+  if (entry.first_reference() == 0) entry.set_first_reference(event.sequence);
   entry.set_allocated_fen(entry.allocated_fen() + allocated);
   entry.set_disbursed_fen(entry.disbursed_fen() + disbursed);
   entry.set_invested_fen(entry.invested_fen() + invested);
   return absl::OkStatus();
+}
+
+absl::Status ProjectTotals::TakeBack(const FoldEvent& event) {
+  // Validation took it back only while nothing named it: no money, no
+  // amendment.
+  const v1::ProjectEntry* entry = FindProject(event.project_id);
+  if (entry == nullptr || entry->first_reference() != 0) {
+    return absl::DataLossError(absl::StrCat("event ", event.sequence, "'s project ",
+                                            event.project_id,
+                                            " is taken back while unknown or named"));
+  }
+  RemoveFirst(data_.mutable_state()->mutable_projects(), [&](const v1::ProjectEntry& project) {
+    return project.project_id() == event.project_id;
+  });
+  return data_.Reindex(name());
 }
 
 absl::Status ProjectTotals::FoldAmendment(const FoldEvent& event) {
@@ -84,6 +101,7 @@ absl::Status ProjectTotals::FoldAmendment(const FoldEvent& event) {
                                             " amends unknown project ", event.project_id));
   }
   v1::ProjectEntry& entry = *it->second;
+  if (entry.first_reference() == 0) entry.set_first_reference(event.sequence);
   if (!event.name.empty() && event.name != entry.name()) {
     v1::FormerName& former = *entry.add_former_names();
     former.set_name(entry.name());

@@ -15,7 +15,9 @@ namespace aidledger {
 class ProjectTotals final : public Projection {
  public:
   // 3: amendments (name, category, budget; amended_on). 4: former names.
-  static constexpr uint32_t kVersion = 4;
+  // 5: registrations are taken back, and a project keeps the first event
+  // that names it (first_reference).
+  static constexpr uint32_t kVersion = 5;
 
   static constexpr absl::string_view kName = "project_totals";
 
@@ -40,6 +42,8 @@ class ProjectTotals final : public Projection {
   absl::Status FoldAt(const FoldEvent& event, int64_t sign, v1::ProjectEntry* located);
   // A ProjectAmended: the fields it gives replace the project's.
   absl::Status FoldAmendment(const FoldEvent& event);
+  // A ProjectRegistered taken back: the project removed.
+  absl::Status TakeBack(const FoldEvent& event);
 
   // project_id -> its entry in the state: one flat-map probe per fold step.
   struct Index {

@@ -42,4 +42,15 @@ bool IsMoneyEvent(v1::Event::PayloadCase payload) {
   }
 }
 
+bool IsReversible(v1::Event::PayloadCase payload) {
+  switch (payload) {
+    case v1::Event::kRegionRegistered:
+    case v1::Event::kPairingEstablished:
+    case v1::Event::kProjectRegistered:
+      return true;
+    default:
+      return IsMoneyEvent(payload);
+  }
+}
+
 }  // namespace aidledger

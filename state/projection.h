@@ -32,6 +32,9 @@ namespace aidledger {
 // True for the payloads a reversal may target.
 bool IsMoneyEvent(v1::Event::PayloadCase payload);
 inline bool IsMoneyEvent(const v1::Event& event) { return IsMoneyEvent(event.payload_case()); }
+// Whether a reversal may take the event back: a money event, or the
+// registration of a region, pairing or project (which a fold then removes).
+bool IsReversible(v1::Event::PayloadCase payload);
 
 class Projection {
  public:
@@ -109,8 +112,9 @@ class Projection {
 template <typename FoldStep>
 absl::Status Projection::ApplyWith(const FoldEvent& event, FoldStep fold) {
   if (event.payload != v1::Event::kEventReversed) return fold(event, +1, event.effective_date);
-  if (!IsMoneyEvent(event.target->payload)) {
-    return absl::DataLossError(absl::StrCat("event ", event.sequence, " reverses a non-money event"));
+  if (!IsReversible(event.target->payload)) {
+    return absl::DataLossError(
+        absl::StrCat("event ", event.sequence, " reverses an event no reversal takes back"));
   }
   return fold(*event.target, -1, event.effective_date);
 }
@@ -135,6 +139,12 @@ absl::Status Projection::ApplyStaged(absl::Span<const FoldEvent* const> events, 
     if (!status.ok()) {
       *failed = i;
       return status;
+    }
+    // A registration taken back removed an entry, which may have moved the
+    // others: what was located after it is located again.
+    if (events[i]->payload == v1::Event::kEventReversed &&
+        !IsMoneyEvent(events[i]->target->payload)) {
+      for (size_t j = i + 1; j < events.size(); ++j) located[j] = locate(folded(events[j]));
     }
   }
   return absl::OkStatus();

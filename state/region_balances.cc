@@ -94,7 +94,31 @@ void RegionBalances::AddToRegion(uint32_t slot, const Delta& delta) {
   }
 }
 
-absl::Status RegionBalances::RegisterRegion(const FoldEvent& event) {
+void RegionBalances::NoteReference(uint32_t slot, const FoldEvent& event) {
+  v1::RegionEntry& entry = *data_.index().slots[slot].entry;
+  if (entry.first_reference() == 0) entry.set_first_reference(event.sequence);
+}
+
+absl::Status RegionBalances::NoteReference(absl::string_view code, const FoldEvent& event) {
+  const uint32_t slot = data_.index().SlotOf(code);
+  if (slot == kNotFound) return Unknown(event, "region", code);
+  NoteReference(slot, event);
+  return absl::OkStatus();
+}
+
+absl::Status RegionBalances::RegisterRegion(const FoldEvent& event, int64_t sign) {
+  if (sign < 0) {
+    // Validation took it back only while nothing named it: no region below
+    // it, no project, no money.
+    const v1::RegionEntry* entry = FindRegion(event.code);
+    if (entry == nullptr || entry->first_reference() != 0 || entry->total().ByteSizeLong() != 0) {
+      return absl::DataLossError(absl::StrCat("event ", event.sequence, "'s region ", event.code,
+                                              " is taken back while registered and named"));
+    }
+    RemoveFirst(data_.mutable_state()->mutable_regions(),
+                [&](const v1::RegionEntry& region) { return region.code() == event.code; });
+    return data_.Reindex(name());
+  }
   int depth = 0;
   if (!event.parent_code.empty()) {
     const v1::RegionEntry* parent = FindRegion(event.parent_code);
@@ -112,6 +136,34 @@ absl::Status RegionBalances::RegisterRegion(const FoldEvent& event) {
   entry.set_registered_on(event.effective_date.data(), event.effective_date.size());
   entry.set_depth(depth);
   data_.mutable_index()->Add(&entry);
+  if (!event.parent_code.empty()) NoteReference(data_.index().SlotOf(event.parent_code), event);
+  return absl::OkStatus();
+}
+
+absl::Status RegionBalances::RegisterProject(const FoldEvent& event, int64_t sign) {
+  const uint32_t slot = data_.index().SlotOf(event.region_code);
+  if (slot == kNotFound) return Unknown(event, "region", event.region_code);
+  Delta delta{.projects = sign};
+  if (sign < 0) {
+    if (!RemoveFirst(data_.mutable_state()->mutable_project_regions(),
+                     [&](const v1::ProjectRegion& project) {
+                       return project.project_id() == event.project_id;
+                     })) {
+      return Unknown(event, "project", event.project_id);
+    }
+    AddToRegion(slot, delta);
+    return data_.Reindex(name());
+  }
+  if (data_.index().keys.of_project.contains(event.project_id)) {
+    return absl::DataLossError(absl::StrCat("event ", event.sequence, " registers project ",
+                                            event.project_id, " again"));
+  }
+  v1::ProjectRegion& project = *data_.mutable_state()->add_project_regions();
+  project.set_project_id(event.project_id.data(), event.project_id.size());
+  project.set_region_code(event.region_code.data(), event.region_code.size());
+  data_.mutable_index()->keys.of_project.emplace(project.project_id(), slot);
+  NoteReference(slot, event);
+  AddToRegion(slot, delta);
   return absl::OkStatus();
 }
 
@@ -129,7 +181,9 @@ absl::Status RegionBalances::AmendRegion(const FoldEvent& event) {
     const uint32_t parent = data_.index().SlotOf(event.parent_code);
     if (parent == kNotFound) return Unknown(event, "parent region", event.parent_code);
     RETURN_IF_ERROR(MoveRegion(event, slot, parent));
+    NoteReference(parent, event);
   }
+  NoteReference(slot, event);
   entry.set_amended_on(event.effective_date.data(), event.effective_date.size());
   return absl::OkStatus();
 }
@@ -193,24 +247,15 @@ absl::Status RegionBalances::FoldAt(const FoldEvent& event, int64_t sign, uint32
   uint32_t slot = located != kNotFound ? located : data_.index().keys.SlotFor(event);
   switch (event.payload) {
     case v1::Event::kRegionRegistered:
-      return RegisterRegion(event);
+      return RegisterRegion(event, sign);
     case v1::Event::kRegionAmended:
       return AmendRegion(event);
-    case v1::Event::kProjectRegistered: {
-      slot = data_.index().SlotOf(event.region_code);
-      if (slot == kNotFound) return Unknown(event, "region", event.region_code);
-      if (data_.index().keys.of_project.contains(event.project_id)) {
-        return absl::DataLossError(absl::StrCat("event ", event.sequence, " registers project ",
-                                                event.project_id, " again"));
-      }
-      v1::ProjectRegion& project = *data_.mutable_state()->add_project_regions();
-      project.set_project_id(event.project_id.data(), event.project_id.size());
-      project.set_region_code(event.region_code.data(), event.region_code.size());
-      data_.mutable_index()->keys.of_project.emplace(project.project_id(), slot);
-      delta.projects = 1;
-      AddToRegion(slot, delta);
-      return absl::OkStatus();
-    }
+    case v1::Event::kProjectRegistered:
+      return RegisterProject(event, sign);
+    case v1::Event::kPairingEstablished:
+      if (sign < 0) return absl::OkStatus();  // the regions stay named by it
+      RETURN_IF_ERROR(NoteReference(event.helper_code, event));
+      return NoteReference(event.recipient_code, event);
     case v1::Event::kFundsAllocated:
       if (slot == kNotFound) return Unknown(event, "region", event.recipient_code);
       delta.allocated = sign * event.amount_fen;
@@ -230,7 +275,7 @@ absl::Status RegionBalances::FoldAt(const FoldEvent& event, int64_t sign, uint32
       delta.sales = sign * event.amount_fen;
       break;
     default:
-      return absl::OkStatus();  // pairings change no balance
+      return absl::OkStatus();  // a pairing's end changes no balance
   }
   AddToRegion(slot, delta);
   return absl::OkStatus();

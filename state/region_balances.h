@@ -22,8 +22,9 @@ class RegionBalances final : public Projection {
  public:
   // 3: region amendments (names; amended_on). 4: a region moves under
   // another parent (the state's order is then no longer parent first), and
-  // keeps its former names.
-  static constexpr uint32_t kVersion = 4;
+  // keeps its former names. 5: registrations are taken back, and a region
+  // keeps the first event that names it (first_reference).
+  static constexpr uint32_t kVersion = 5;
 
   static constexpr absl::string_view kName = "region_balances";
 
@@ -78,7 +79,13 @@ class RegionBalances final : public Projection {
   // Adds `delta` to the own figures of the region in `slot` and to the
   // totals of it and of every ancestor.
   void AddToRegion(uint32_t slot, const Delta& delta);
-  absl::Status RegisterRegion(const FoldEvent& event);
+  // sign -1: the registration taken back, the region then removed.
+  absl::Status RegisterRegion(const FoldEvent& event, int64_t sign);
+  absl::Status RegisterProject(const FoldEvent& event, int64_t sign);
+  // Notes that `event` names the region in `slot`, if nothing did before.
+  void NoteReference(uint32_t slot, const FoldEvent& event);
+  // NoteReference by code; kDataLoss when the region is not registered.
+  absl::Status NoteReference(absl::string_view code, const FoldEvent& event);
   absl::Status AmendRegion(const FoldEvent& event);
   // Moves the region in `slot`, with everything below it, under the region
   // in `parent`: its total leaves its old ancestors' totals and joins its

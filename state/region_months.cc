@@ -163,9 +163,28 @@ absl::Status RegionMonths::ApplyBatch(absl::Span<const FoldEvent* const> events,
       });
 }
 
-absl::Status RegionMonths::Register(const FoldEvent& event) {
+absl::Status RegionMonths::Register(const FoldEvent& event, int64_t sign) {
   v1::RegionMonthsState& state = *data_.mutable_state();
   Index& index = *data_.mutable_index();
+  if (sign < 0) {
+    // Validation took it back only while nothing named it: no money, so no
+    // months.
+    const bool region = event.payload == v1::Event::kRegionRegistered;
+    const uint32_t slot = index.SlotOf(region ? event.code : event.region_code);
+    const bool removed =
+        slot != kNotFound && (!region || index.slots[slot].months == nullptr) &&
+        (region ? RemoveFirst(state.mutable_regions(),
+                              [&](const std::string& code) { return code == event.code; })
+                : RemoveFirst(state.mutable_project_regions(), [&](const v1::ProjectRegion& p) {
+                    return p.project_id() == event.project_id;
+                  }));
+    if (!removed) {
+      return absl::DataLossError(absl::StrCat("event ", event.sequence,
+                                              "'s registration is taken back while unknown "
+                                              "or named by money"));
+    }
+    return data_.Reindex(name());
+  }
   if (event.payload == v1::Event::kRegionRegistered) {
     if (index.keys.of_region.contains(event.code)) {
       return absl::DataLossError(absl::StrCat("event ", event.sequence, " registers region ",
@@ -197,7 +216,7 @@ absl::Status RegionMonths::FoldAt(const FoldEvent& event, int64_t sign, uint32_t
                                   absl::string_view counted_on) {
   if (event.payload == v1::Event::kRegionRegistered ||
       event.payload == v1::Event::kProjectRegistered) {
-    return Register(event);
+    return Register(event, sign);
   }
   if (!IsMoneyEvent(event.payload)) return absl::OkStatus();
   // A money event's region, looked up here when ApplyBatch did not find it.

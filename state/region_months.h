@@ -28,6 +28,9 @@ namespace aidledger {
 
 class RegionMonths final : public Projection {
  public:
+  // Unchanged when registrations came to be taken back: no log before it
+  // holds such a reversal, so every version 1 state is still what a fold
+  // of its log produces.
   static constexpr uint32_t kVersion = 1;
   static constexpr absl::string_view kName = "region_months";
 
@@ -76,7 +79,8 @@ class RegionMonths final : public Projection {
     ReceivingRegionSlots keys;  // slots by region code and by project
   };
 
-  absl::Status Register(const FoldEvent& event);
+  // A region's or project's registration; sign -1 takes it back.
+  absl::Status Register(const FoldEvent& event, int64_t sign);
   // Fold, given the slot ApplyBatch located for `event` (kNotFound: look it up).
   absl::Status FoldAt(const FoldEvent& event, int64_t sign, uint32_t located,
                       absl::string_view counted_on);

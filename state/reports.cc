@@ -57,7 +57,9 @@ absl::StatusOr<v1::RegionBalancesReport> RegionBalancesReport(const Books& books
   while (!stack.empty()) {
     std::string code = std::move(stack.back());
     stack.pop_back();
-    *report.add_regions() = *books.regions.FindRegion(code);
+    v1::RegionEntry& entry = *report.add_regions();
+    entry = *books.regions.FindRegion(code);
+    entry.clear_first_reference();  // validation's, not a figure
     auto it = children.find(code);
     if (it != children.end()) stack.insert(stack.end(), it->second.rbegin(), it->second.rend());
   }
@@ -156,7 +158,11 @@ absl::StatusOr<v1::ProjectTotalsReport> ProjectTotalsReport(const Books& books,
   std::sort(selected.begin(), selected.end(),
             [](const auto* a, const auto* b) { return a->project_id() < b->project_id(); });
   v1::ProjectTotalsReport report;
-  for (const v1::ProjectEntry* entry : selected) *report.add_projects() = *entry;
+  for (const v1::ProjectEntry* entry : selected) {
+    v1::ProjectEntry& project = *report.add_projects();
+    project = *entry;
+    project.clear_first_reference();  // validation's, not a figure
+  }
   return report;
 }
 

@@ -244,6 +244,29 @@ absl::Status AdmitPairing(const Books& books, const v1::Event& event) {
 // the end. (Money a more specific pairing admitted counts too: the ledger
 // does not record which pairing admitted an event, so it errs on the side
 // of refusing.)
+// The latest money flow from a helper within `helper` to a region within
+// `region`, or nullptr: one pass over the flows, at most one per helper and
+// region that money went between, bounded by the regions registered.
+const v1::MoneyFlow* LatestFlowWithin(const Books& books, absl::string_view helper,
+                                      absl::string_view region) {
+  const v1::MoneyFlow* latest = nullptr;
+  for (const v1::MoneyFlow& flow : books.helpers.state().flows()) {
+    if (latest != nullptr && flow.last_on() <= latest->last_on()) continue;
+    if (books.regions.IsWithin(flow.helper_code(), helper) &&
+        books.regions.IsWithin(flow.region_code(), region)) {
+      latest = &flow;
+    }
+  }
+  return latest;
+}
+
+// "money from H to R dated D" (a sale with no helper: "money to R …").
+std::string Money(const v1::MoneyFlow& flow) {
+  return absl::StrCat("money ",
+                      flow.helper_code().empty() ? "" : absl::StrCat("from ", flow.helper_code(), " "),
+                      "to ", flow.region_code(), " dated ", flow.last_on());
+}
+
 absl::Status AdmitPairingEnd(const Books& books, const v1::Event& event) {
   const v1::PairingEnded& p = event.pairing_ended();
   RETURN_IF_ERROR(CheckRegionCode(p.helper_code(), "helper_code"));
@@ -263,22 +286,10 @@ absl::Status AdmitPairingEnd(const Books& books, const v1::Event& event) {
   RETURN_IF_ERROR(CheckNotBefore(event, pairing->established_on(), "recipient_code",
                                  "the pairing of ",
                                  absl::StrCat(p.helper_code(), " with ", p.recipient_code())));
-  // One pass over the flows: at most one per helper and region that money
-  // went between, bounded by the regions registered.
-  const v1::MoneyFlow* latest = nullptr;
-  for (const v1::MoneyFlow& flow : books.helpers.state().flows()) {
-    if (flow.last_on() <= event.effective_date()) continue;
-    if (latest != nullptr && flow.last_on() <= latest->last_on()) continue;
-    if (books.regions.IsWithin(flow.helper_code(), p.helper_code()) &&
-        books.regions.IsWithin(flow.region_code(), p.recipient_code())) {
-      latest = &flow;
-    }
-  }
-  if (latest != nullptr) {
+  const v1::MoneyFlow* latest = LatestFlowWithin(books, p.helper_code(), p.recipient_code());
+  if (latest != nullptr && latest->last_on() > event.effective_date()) {
     return Rejected(v1::DATE_BEFORE_REFERENCE, "effective_date",
-                    absl::StrCat(event.effective_date(), " is before money from ",
-                                 latest->helper_code(), " to ", latest->region_code(),
-                                 " dated ", latest->last_on(),
+                    absl::StrCat(event.effective_date(), " is before ", Money(*latest),
                                  ", which the pairing may have admitted; end it on ",
                                  latest->last_on(), " or later"));
   }
@@ -506,6 +517,71 @@ absl::Status AdmitSale(const Books& books, const v1::Event& event, Resolved* res
   return absl::OkStatus();
 }
 
+absl::Status Referenced(const LoggedEvent& target, absl::string_view what) {
+  return Rejected(v1::TARGET_REFERENCED, "reversed_event_id",
+                  absl::StrCat("event ", target.sequence, " registered ", what,
+                               "; a registration is reversed only while nothing names what it "
+                               "registered"));
+}
+
+std::string NamedBy(uint64_t sequence) { return absl::StrCat("event ", sequence, " names it"); }
+
+// A registration's reversal: only while nothing names the region, pairing or
+// project it registered. A reversed event still names it, and money counts
+// wherever it went (one pass over the regions or the flows, both bounded by
+// the regions registered).
+absl::Status AdmitRegistrationReversal(const Books& books, const LoggedEvent& target) {
+  const v1::Event& event = target.event;
+  if (event.has_region_registered()) {
+    const std::string& code = event.region_registered().code();
+    const v1::RegionEntry* entry = books.regions.FindRegion(code);
+    if (entry == nullptr) {
+      return absl::DataLossError(absl::StrCat("region ", code, " of event ", target.sequence,
+                                              " is not registered"));
+    }
+    const std::string what = absl::StrCat("region ", code);
+    if (entry->first_reference() != 0) {
+      return Referenced(target, absl::StrCat(what, ", and ", NamedBy(entry->first_reference())));
+    }
+    for (const v1::MoneyFlow& flow : books.helpers.state().flows()) {
+      if (flow.helper_code() == code || flow.region_code() == code) {
+        return Referenced(target, absl::StrCat(what, ", and ", Money(flow), " names it"));
+      }
+    }
+    return absl::OkStatus();
+  }
+  if (event.has_pairing_established()) {
+    const v1::PairingEstablished& p = event.pairing_established();
+    const v1::Pairing* pairing = books.helpers.FindPairing(p.helper_code(), p.recipient_code());
+    const std::string what = absl::StrCat("the pairing of ", p.helper_code(), " with ",
+                                          p.recipient_code());
+    if (pairing == nullptr) {
+      return absl::DataLossError(absl::StrCat(what, " of event ", target.sequence,
+                                              " is not established"));
+    }
+    if (!pairing->ended_on().empty()) {
+      return Referenced(target, absl::StrCat(what, ", and its end on ", pairing->ended_on(),
+                                             " names it"));
+    }
+    const v1::MoneyFlow* flow = LatestFlowWithin(books, p.helper_code(), p.recipient_code());
+    if (flow != nullptr) {
+      return Referenced(target, absl::StrCat(what, ", which may have admitted ", Money(*flow)));
+    }
+    return absl::OkStatus();
+  }
+  const std::string& id = event.project_registered().project_id();
+  const v1::ProjectEntry* entry = books.projects.FindProject(id);
+  if (entry == nullptr) {
+    return absl::DataLossError(absl::StrCat("project ", id, " of event ", target.sequence,
+                                            " is not registered"));
+  }
+  if (entry->first_reference() != 0) {
+    return Referenced(target, absl::StrCat("project ", id, ", and ",
+                                           NamedBy(entry->first_reference())));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status AdmitReversal(const Books& books, const EventLookup& lookup,
                            const v1::Event& event, Resolved* resolved) {
   AIDLEDGER_CHECK(books.Folds(Books::kReversed));
@@ -518,11 +594,12 @@ absl::Status AdmitReversal(const Books& books, const EventLookup& lookup,
     return Rejected(v1::TARGET_NOT_FOUND, "reversed_event_id",
                     absl::StrCat("no event has event_id ", r.reversed_event_id()));
   }
-  if (!IsMoneyEvent(target->event)) {
+  if (!IsReversible(target->event.payload_case())) {
     return Rejected(v1::TARGET_NOT_MONEY, "reversed_event_id",
                     absl::StrCat("event ", target->sequence,
-                                 " is not a money event (only allocations, disbursements, "
-                                 "investments and sales can be reversed)"));
+                                 " is neither a money event nor a registration (allocations, "
+                                 "disbursements, investments and sales, and registrations of "
+                                 "regions, pairings and projects can be reversed)"));
   }
   if (books.reversed.IsReversed(target->sequence)) {
     return Rejected(v1::TARGET_ALREADY_REVERSED, "reversed_event_id",
@@ -533,7 +610,9 @@ absl::Status AdmitReversal(const Books& books, const EventLookup& lookup,
                     absl::StrCat(event.effective_date(), " is before the effective date of event ",
                                  target->sequence, " (", target->event.effective_date(), ")"));
   }
-  if (target->event.has_funds_allocated()) {
+  if (!IsMoneyEvent(target->event)) {
+    RETURN_IF_ERROR(AdmitRegistrationReversal(books, *target));
+  } else if (target->event.has_funds_allocated()) {
     const v1::FundsAllocated& a = target->event.funds_allocated();
     RETURN_IF_ERROR(CheckAvailable(books, a.recipient_code(), a.amount_fen(),
                                    "reversed_event_id", "taking back the allocation of"));

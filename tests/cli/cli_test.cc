@@ -412,6 +412,32 @@ TEST_F(CliTest, MasterDataListsShowDatesAndStatusAsOfAPoint) {
   EXPECT_THAT(unknown.err, ::testing::HasSubstr("region 110000 is not registered at this point"));
 }
 
+// Issue 21: reverse --target takes back a registration nothing names; the
+// lists lose it from the reversal on, keep it before, and verify agrees.
+TEST_F(CliTest, AReversedRegistrationLeavesTheListsFromItsPointOn) {
+  AddBasics();
+  MustRun({"region", "add", "--code", "621126", "--name", "岷县", "--parent", "621100",
+           "--date", "2020-01-01", "--event-id", "r-mx"});
+  MustRun({"project", "add", "--project", "MX-1", "--region", "621126", "--name", "中药材",
+           "--category", "industry", "--date", "2021-02-01", "--event-id", "p-mx"});
+  RunResult named = Run({"reverse", "--target", "r-mx", "--reason", "录错", "--date", "2021-03-01"});
+  EXPECT_EQ(named.exit_code, 3);
+  EXPECT_THAT(named.err, ::testing::HasSubstr("[TARGET_REFERENCED]"));
+  RunResult project = Run({"reverse", "--target", "p-mx", "--reason", "录错", "--date", "2021-03-01"});
+  ASSERT_EQ(project.exit_code, 0) << project.err;
+  const std::string kBom = "\xEF\xBB\xBF";
+  const std::string kHeader =
+      "project_id,name,region_code,region_name,category,budget_yuan,registered_on,amended_on\r\n";
+  EXPECT_EQ(Run({"project", "list", "--format", "csv"}).out, kBom + kHeader);
+  EXPECT_EQ(Run({"project", "list", "--format", "csv", "--as-of", "2021-02-28"}).out,
+            kBom + kHeader + "MX-1,中药材,621126,岷县,industry,0.00,2021-02-01,\r\n");
+  EXPECT_THAT(Run({"log"}).out, ::testing::HasSubstr("reverses p-mx"));
+  RunResult disburse = Run({"disburse", "--project", "MX-1", "--amount", "1", "--date", "2021-04-01"});
+  EXPECT_EQ(disburse.exit_code, 3);
+  EXPECT_THAT(disburse.err, ::testing::HasSubstr("[PROJECT_NOT_FOUND]"));
+  EXPECT_EQ(Run({"verify"}).exit_code, 0);
+}
+
 TEST_F(CliTest, BadPointsAreUsageErrors) {
   AddBasics();
   for (std::vector<std::string> args : std::vector<std::vector<std::string>>{

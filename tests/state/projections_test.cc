@@ -378,6 +378,64 @@ TEST(BooksTest, ASecondRegistrationOrPairingIsCorruption) {
   }
 }
 
+// Issue 21: a registration taken back leaves every projection as if it had
+// never been registered (but for the reversal itself, and the project's
+// region stays named by it: 620000 was named before), whether folded one
+// event at a time or in a batch, where it moves the slots of the regions
+// after it while events behind it in the batch were already located.
+TEST(BooksTest, ARegistrationTakenBackMidBatchLeavesTheStateWithoutIt) {
+  const absl::string_view kDay = "2022-01-01";
+  FoldEvent gansu{.sequence = 1, .effective_date = kDay, .payload = v1::Event::kRegionRegistered,
+                  .code = "620000", .name = "甘肃省"};
+  FoldEvent wrong{.sequence = 2, .effective_date = kDay, .payload = v1::Event::kRegionRegistered,
+                  .code = "110000", .name = "误登"};
+  FoldEvent dingxi{.sequence = 3, .effective_date = kDay, .payload = v1::Event::kRegionRegistered,
+                   .code = "621100", .name = "定西市", .parent_code = "620000"};
+  FoldEvent tibet{.sequence = 4, .effective_date = kDay, .payload = v1::Event::kRegionRegistered,
+                  .code = "540000", .name = "西藏自治区"};
+  FoldEvent project{.sequence = 5, .effective_date = kDay,
+                    .payload = v1::Event::kProjectRegistered, .name = "误登",
+                    .region_code = "620000", .project_id = "WRONG-1"};
+  FoldEvent no_region{.sequence = 6, .effective_date = kDay, .payload = v1::Event::kEventReversed,
+                      .target = &wrong};
+  FoldEvent no_project{.sequence = 7, .effective_date = kDay,
+                       .payload = v1::Event::kEventReversed, .target = &project};
+  FoldEvent sale_tibet{.sequence = 8, .effective_date = kDay, .payload = v1::Event::kSaleRecorded,
+                       .region_code = "540000", .amount_fen = 300};
+  FoldEvent sale_dingxi{.sequence = 9, .effective_date = kDay,
+                        .payload = v1::Event::kSaleRecorded, .region_code = "621100",
+                        .amount_fen = 500};
+  const std::vector<const FoldEvent*> log = {&gansu,      &wrong,      &dingxi,
+                                             &tibet,      &project,    &no_region,
+                                             &no_project, &sale_tibet, &sale_dingxi};
+  Books batched, single, never;
+  // The registrations in one batch, so that the next one locates the sales'
+  // regions before it folds the reversals ahead of them.
+  const absl::Span<const FoldEvent* const> all = log;
+  ASSERT_THAT(batched.ApplyAll(all.subspan(0, 5)), IsOk());
+  ASSERT_THAT(batched.ApplyAll(all.subspan(5)), IsOk());
+  for (const FoldEvent* event : log) ASSERT_THAT(single.Apply(*event), IsOk()) << event->sequence;
+  for (const FoldEvent* event : {&gansu, &dingxi, &tibet, &sale_tibet, &sale_dingxi}) {
+    ASSERT_THAT(never.Apply(*event), IsOk()) << event->sequence;
+  }
+  EXPECT_EQ(batched.regions.FindRegion("110000"), nullptr);
+  EXPECT_EQ(batched.projects.FindProject("WRONG-1"), nullptr);
+  EXPECT_EQ(batched.regions.FindRegion("540000")->own().sales_fen(), 300);
+  EXPECT_EQ(batched.regions.FindRegion("621100")->own().sales_fen(), 500);
+  EXPECT_EQ(batched.regions.FindRegion("620000")->total().projects(), 0);
+  for (size_t i = 0; i < Books::kKindCount; ++i) {
+    EXPECT_EQ(batched.all()[i]->SerializeState(), single.all()[i]->SerializeState())
+        << batched.all()[i]->name();
+    if (batched.all()[i] == &batched.reversed) continue;  // it holds the reversals
+    EXPECT_EQ(batched.all()[i]->SerializeState(), never.all()[i]->SerializeState())
+        << batched.all()[i]->name();
+  }
+  // The region comes again, under the same code, as a new registration.
+  FoldEvent again = wrong;
+  again.sequence = 10;
+  EXPECT_THAT(batched.Apply(again), IsOk());
+}
+
 TEST_F(ProjectionsTest, ReversingEveryMoneyEventReturnsEveryFigureToZero) {
   RandomStream stream(ledger_.get(), testing::TestSeed(7003));
   stream.AddRegistry();

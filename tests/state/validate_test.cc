@@ -216,8 +216,6 @@ TEST_F(ValidateTest, EveryRuleRejectsWithItsReasonAndMessage) {
       // Reversals.
       {"reversal", {{"reversed_event_id", "nope"}, {"reason", "r"}},
        v1::TARGET_NOT_FOUND, "reversed_event_id: no event has event_id nope"},
-      {"reversal", {{"reversed_event_id", "reg-x"}, {"reason", "r"}},
-       v1::TARGET_NOT_MONEY, "is not a money event"},
       {"reversal", {{"reversed_event_id", "d-1"}}, v1::FIELD_MISSING, "reason: is required"},
       {"reversal", {{"reversed_event_id", "d-1"}, {"reason", "r"}, {"effective_date", "2021-06-30"}},
        v1::DATE_BEFORE_REFERENCE, "is before the effective date of event"},
@@ -463,6 +461,87 @@ TEST_F(ValidateTest, AReversalIsAllowedOnceAndFreesTheMoney) {
   EXPECT_THAT(Add("disbursement", {{"project_id", "DX-1"}, {"amount", "1000"},
                                    {"effective_date", "2022-01-01"}}),
               IsOk());
+}
+
+// Issue 21: a registration nothing names yet is taken back; what names it
+// (a project, money, a pairing's money, even when that was reversed) keeps it.
+TEST_F(ValidateTest, ARegistrationIsTakenBackOnlyWhileNothingNamesIt) {
+  const std::string kDay = "2022-01-01";
+  auto reverse = [&](const std::string& target, const std::string& id = "") {
+    app::FieldMap fields = {{"reversed_event_id", target}, {"reason", "登记错误"},
+                            {"effective_date", kDay}};
+    if (!id.empty()) fields["event_id"] = id;
+    return Add("reversal", fields);
+  };
+  // Region 621124 (reg-x): nothing names it, so it goes, and may come again.
+  ASSERT_THAT(reverse("reg-x"), IsOk());
+  EXPECT_THAT(Add("sale", {{"region_code", "621124"}, {"amount", "1"}, {"effective_date", kDay}}),
+              RejectedWith(v1::REGION_NOT_FOUND, "region 621124 is not registered"));
+  EXPECT_THAT(reverse("reg-x"), RejectedWith(v1::TARGET_ALREADY_REVERSED, "is already reversed"));
+  MustAdd("region", {{"event_id", "reg-y"}, {"code", "621124"}, {"name", "临洮县"},
+                     {"parent_code", "621100"}, {"effective_date", kDay}});
+
+  // A project names its region, even once the project is taken back.
+  MustAdd("region", {{"event_id", "r-1"}, {"code", "621126"}, {"name", "岷县"},
+                     {"parent_code", "621100"}, {"effective_date", "2018-01-01"}});
+  MustAdd("project", {{"event_id", "p-1"}, {"project_id", "MX-1"}, {"region_code", "621126"},
+                      {"name", "中药材"}, {"category", "industry"}, {"effective_date", kDay}});
+  const uint64_t project_seq = ledger_->head().sequence;
+  EXPECT_THAT(reverse("r-1"), RejectedWith(v1::TARGET_REFERENCED,
+                                           absl::StrCat("region 621126, and event ", project_seq,
+                                                        " names it")));
+  ASSERT_THAT(reverse("p-1", "rv-p"), IsOk());
+  EXPECT_THAT(Add("disbursement", {{"project_id", "MX-1"}, {"amount", "1"},
+                                   {"effective_date", kDay}}),
+              RejectedWith(v1::PROJECT_NOT_FOUND, "MX-1"));
+  EXPECT_THAT(reverse("r-1"), RejectedWith(v1::TARGET_REFERENCED, "names it"));
+  // A reversal itself is no registration.
+  EXPECT_THAT(reverse("rv-p"),
+              RejectedWith(v1::TARGET_NOT_MONEY, "is neither a money event nor a registration"));
+
+  // Money names a project and a region, though it was reversed.
+  MustAdd("project", {{"event_id", "p-2"}, {"project_id", "DX-2"}, {"region_code", "621100"},
+                      {"name", "冷库"}, {"category", "industry"}, {"effective_date", kDay}});
+  MustAdd("disbursement", {{"event_id", "d-2"}, {"project_id", "DX-2"}, {"amount", "1"},
+                           {"effective_date", kDay}});
+  ASSERT_THAT(reverse("d-2"), IsOk());
+  EXPECT_THAT(reverse("p-2"), RejectedWith(v1::TARGET_REFERENCED, "project DX-2, and event"));
+  MustAdd("region", {{"event_id", "r-2"}, {"code", "621127"}, {"name", "漳县"},
+                     {"parent_code", "621100"}, {"effective_date", "2018-01-01"}});
+  MustAdd("sale", {{"event_id", "s-1"}, {"region_code", "621127"}, {"amount", "1"},
+                   {"effective_date", kDay}});
+  ASSERT_THAT(reverse("s-1"), IsOk());
+  EXPECT_THAT(reverse("r-2"), RejectedWith(v1::TARGET_REFERENCED,
+                                           "region 621127, and money to 621127 dated 2022-01-01 "
+                                           "names it"));
+
+  // A pairing goes while no money could have gone under it.
+  MustAdd("region", {{"code", "621128"}, {"name", "陇西县"}, {"parent_code", "621100"},
+                     {"effective_date", "2018-01-01"}});
+  MustAdd("pairing", {{"event_id", "pr-1"}, {"helper_code", "370000"},
+                      {"recipient_code", "621128"}, {"program", "east-west"},
+                      {"since", "2021-01-01"}, {"effective_date", "2021-01-01"}});
+  ASSERT_THAT(reverse("pr-1"), IsOk());
+  EXPECT_THAT(Add("allocation", {{"helper_code", "370000"}, {"recipient_code", "621128"},
+                                 {"amount", "1"}, {"effective_date", kDay}}),
+              RejectedWith(v1::PAIRING_NOT_FOUND, "370000"));
+  MustAdd("pairing", {{"event_id", "pr-2"}, {"helper_code", "370000"},
+                      {"recipient_code", "621128"}, {"program", "east-west"},
+                      {"since", "2021-01-01"}, {"effective_date", "2021-01-01"}});
+  MustAdd("allocation", {{"helper_code", "370000"}, {"recipient_code", "621128"},
+                         {"amount", "1"}, {"effective_date", kDay}});
+  EXPECT_THAT(reverse("pr-2"),
+              RejectedWith(v1::TARGET_REFERENCED,
+                           "the pairing of 370000 with 621128, which may have admitted money "
+                           "from 370000 to 621128 dated 2022-01-01"));
+
+  // The state on disk says the same after a reopen (snapshots, then a fold).
+  Reopen();
+  EXPECT_THAT(reverse("r-1"), RejectedWith(v1::TARGET_REFERENCED, "names it"));
+  EXPECT_THAT(Add("disbursement", {{"project_id", "MX-1"}, {"amount", "1"},
+                                   {"effective_date", kDay}}),
+              RejectedWith(v1::PROJECT_NOT_FOUND, "MX-1"));
+  EXPECT_THAT(reverse("reg-y"), IsOk());
 }
 
 TEST_F(ValidateTest, AReversalCarriesItsTarget) {
