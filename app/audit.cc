@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "absl/strings/substitute.h"
 #include "app/csv.h"
 #include "app/drafts.h"
 #include "app/json_check.h"
@@ -22,6 +23,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "base/errors.h"
 #include "base/limits.h"
+#include "base/messages.h"
 #include "ledger/audit/merkle.h"
 #include "ledger/snapshot_key.h"
 #include "base/status_macros.h"
@@ -34,13 +36,13 @@ using limits::kRestoreBatchEvents;
 
 absl::StatusOr<std::string> ReadSmallFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return UsageError(absl::StrCat("cannot open ", path));
+  if (!in) return UsageError(absl::Substitute(Tr("cannot open $0"), path));
   std::string text;
   text.resize(kAuditFileBytesMax + 1);
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
   text.resize(static_cast<size_t>(in.gcount()));
   if (text.size() > kAuditFileBytesMax) {
-    return UsageError(absl::StrCat(path, " is larger than ", kAuditFileBytesMax, " bytes"));
+    return UsageError(absl::Substitute(Tr("$0 is larger than $1 bytes"), path, kAuditFileBytesMax));
   }
   return text;
 }
@@ -58,7 +60,7 @@ absl::Status ParseJson(const std::string& text, Message* message) {
 absl::StatusOr<Hash> DigestHash(const std::string& hex, const std::string& path,
                                 absl::string_view field) {
   absl::StatusOr<Hash> hash = HashFromHex(hex);
-  if (!hash.ok()) return UsageError(absl::StrCat(path, ": ", field, " is not 64 hex digits"));
+  if (!hash.ok()) return UsageError(absl::Substitute(Tr("$0: $1 is not 64 hex digits"), path, field));
   return hash;
 }
 
@@ -202,7 +204,7 @@ absl::StatusOr<ExpectedDigest> ReadDigestFile(const std::string& path) {
   v1::Digest digest;
   absl::Status parsed = ParseJson(text, &digest);
   if (!parsed.ok()) {
-    return UsageError(absl::StrCat(path, " is not a digest: ", parsed.message()));
+    return UsageError(absl::Substitute(Tr("$0 is not a digest: $1"), path, parsed.message()));
   }
   ExpectedDigest expected{.sequence = digest.seq()};
   ASSIGN_OR_RETURN(expected.merkle_root, DigestHash(digest.merkle_root(), path, "merkle_root"));
@@ -294,7 +296,7 @@ absl::StatusOr<LedgerHead> WriteVerbatim(absl::string_view verb, const std::stri
   const bool on_postgres = Ledger::IsPostgres(db);
   if (!on_postgres && std::filesystem::exists(db, error) && !std::filesystem::is_empty(db, error)) {
     return UsageError(
-        absl::StrCat(db, " is not empty; ", verb, " needs an empty or absent directory"));
+        absl::Substitute(Tr("$0 is not empty; $1 needs an empty or absent directory"), db, verb));
   }
   // On PostgreSQL the key is the ledger's default one unless given (Ledger::Create).
   const std::string key_path =
@@ -302,7 +304,7 @@ absl::StatusOr<LedgerHead> WriteVerbatim(absl::string_view verb, const std::stri
   const bool key_existed = key_path.empty() || std::filesystem::exists(key_path, error);
   absl::Status created = Ledger::Create(db, key_path);
   if (on_postgres && absl::IsAlreadyExists(created)) {
-    return UsageError(absl::StrCat(created.message(), "; ", verb, " needs a new ledger"));
+    return UsageError(absl::Substitute(Tr("$0; $1 needs a new ledger"), created.message(), verb));
   }
   RETURN_IF_ERROR(created);
   auto written = [&]() -> absl::StatusOr<LedgerHead> {
@@ -349,7 +351,7 @@ absl::StatusOr<LedgerHead> WriteVerbatim(absl::string_view verb, const std::stri
 absl::StatusOr<uint64_t> Restore(const std::string& file, const std::string& db,
                                  const std::string& snapshot_key) {
   std::ifstream in(file, std::ios::binary);
-  if (!in) return UsageError(absl::StrCat("cannot open ", file));
+  if (!in) return UsageError(absl::Substitute(Tr("cannot open $0"), file));
   uint64_t line_number = 0;
   std::string line;
   auto next = [&](ExportedRecord* record, std::string* where) -> absl::StatusOr<bool> {
@@ -376,7 +378,7 @@ absl::StatusOr<uint64_t> Restore(const std::string& file, const std::string& db,
 absl::StatusOr<CopyReport> Copy(const std::string& from, const std::string& to,
                                 const std::string& to_snapshot_key) {
   if (!Ledger::IsPostgres(from) && !Ledger::Exists(from)) {
-    return UsageError(absl::StrCat("no ledger at ", from));
+    return UsageError(absl::Substitute(Tr("no ledger at $0"), from));
   }
   ASSIGN_OR_RETURN(std::unique_ptr<Ledger> source,
                    Ledger::Open(from, {.read_only = true, .fold_on_open = false}));

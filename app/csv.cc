@@ -2,8 +2,10 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/substitute.h"
 #include "base/errors.h"
 #include "base/limits.h"
+#include "base/messages.h"
 
 namespace aidledger::app {
 
@@ -44,17 +46,17 @@ absl::StatusOr<bool> CsvReader::Next(std::vector<std::string>* fields) {
   if (c == EOF) return false;
   record_line_ = line_;
   auto bad = [this](absl::string_view why) {
-    return Rejected(v1::FIELD_INVALID, absl::StrCat("line ", record_line_), why);
+    return Rejected(v1::FIELD_INVALID, absl::Substitute(Tr("line $0"), record_line_), why);
   };
   std::string field;
   bool quoted = false;       // inside a quoted field
   bool was_quoted = false;   // this field began with a quote
   while (true) {
     if (raw_.size() > limits::kImportRecordBytesMax) {
-      return bad(absl::StrCat("record is longer than ", limits::kImportRecordBytesMax, " bytes"));
+      return bad(absl::Substitute(Tr("record is longer than $0 bytes"), limits::kImportRecordBytesMax));
     }
     if (quoted) {
-      if (c == EOF) return bad("a quoted field is not closed");
+      if (c == EOF) return bad(Tr("a quoted field is not closed"));
       if (c == '"') {
         const int next = in_->rdbuf()->sgetc();
         if (next == '"') {
@@ -79,7 +81,7 @@ absl::StatusOr<bool> CsvReader::Next(std::vector<std::string>* fields) {
         return true;
       }
     } else if (was_quoted) {
-      return bad("text follows a closing quote");
+      return bad(Tr("text follows a closing quote"));
     } else {
       field.push_back(static_cast<char>(c));
     }

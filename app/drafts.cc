@@ -10,10 +10,12 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/substitute.h"
 #include "base/fields.h"
 #include "base/amount.h"
 #include "base/errors.h"
 #include "base/limits.h"
+#include "base/messages.h"
 #include "base/status_macros.h"
 #include "state/vocabulary.h"
 
@@ -34,7 +36,7 @@ class Fields {
   absl::StatusOr<int64_t> Amount(absl::string_view name, bool required) {
     const std::string& text = Get(name);
     if (text.empty()) {
-      if (required) return Rejected(v1::FIELD_MISSING, name, "is required");
+      if (required) return Rejected(v1::FIELD_MISSING, name, Tr("is required"));
       return 0;
     }
     return ParseAmountFen(text, name);
@@ -42,7 +44,7 @@ class Fields {
   absl::Status CheckAllUsed() const {
     for (const auto& [name, value] : fields_) {
       if (!value.empty() && std::find(used_.begin(), used_.end(), name) == used_.end()) {
-        return Rejected(v1::FIELD_INVALID, name, "is not a field of this event type");
+        return Rejected(v1::FIELD_INVALID, name, Tr("is not a field of this event type"));
       }
     }
     return absl::OkStatus();
@@ -139,7 +141,8 @@ absl::Status FillPayload(const std::string& type, Fields& f, v1::Event* event) {
       int value = 0;
       if (year.size() != 4 || !absl::SimpleAtoi(year, &value)) {
         return Rejected(v1::FIELD_INVALID, "fiscal_year",
-                        absl::StrCat("must be a year YYYY (got \"", year.substr(0, limits::kQuotedInputBytesMax), "\")"));
+                        absl::Substitute(Tr("must be a year YYYY (got \"$0\")"),
+                                         year.substr(0, limits::kQuotedInputBytesMax)));
       }
       a.set_fiscal_year(value);
     }
@@ -199,30 +202,6 @@ const char* const kCsvFieldColumns[22] = {
     "project_id", "region_code", "category",     "budget",      "amount",
     "source",  "fiscal_year", "enterprise",    "channel",     "reversed_event_id",
     "reason",  "memo"};
-const std::pair<const char*, const char*> kCsvChineseColumns[22] = {
-    {"类型", "type"},
-    {"事件编号", "event_id"},
-    {"生效日期", "effective_date"},
-    {"地区代码", "code"},
-    {"地区名称", "name"},
-    {"上级地区代码", "parent_code"},
-    {"帮扶方代码", "helper_code"},
-    {"受援方代码", "recipient_code"},
-    {"协作类型", "program"},
-    {"结对起始日期", "since"},
-    {"项目编号", "project_id"},
-    {"项目所在地区代码", "region_code"},
-    {"项目类别", "category"},
-    {"预算", "budget"},
-    {"金额", "amount"},
-    {"资金来源", "source"},
-    {"财政年度", "fiscal_year"},
-    {"企业名称", "enterprise"},
-    {"销售渠道", "channel"},
-    {"冲销事件编号", "reversed_event_id"},
-    {"冲销原因", "reason"},
-    {"备注", "memo"},
-};
 const char* const kCsvExportOnlyColumns[5] = {"seq", "recorded_at", "actor", "hash", "prev_hash"};
 const CsvUnitColumn kCsvUnitColumns[4] = {{"amount_yuan", "amount", false},
                                           {"amount_fen", "amount", true},

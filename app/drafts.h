@@ -40,9 +40,6 @@ absl::Status FillDraftFromFields(const std::string& type, const FieldMap& fields
 // The one CSV column set of replay and import: the fields of every type, in
 // this order, after `type`.
 extern const char* const kCsvFieldColumns[22];
-// The Chinese names an import's header may give a column instead of its
-// field name (README lists them).
-extern const std::pair<const char*, const char*> kCsvChineseColumns[22];
 // Columns replay adds that import reads past (the importing ledger assigns
 // its own): seq, recorded_at, actor, hash, prev_hash.
 extern const char* const kCsvExportOnlyColumns[5];

@@ -6,9 +6,11 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/substitute.h"
 #include "base/errors.h"
 #include "base/fields.h"
 #include "base/limits.h"
+#include "base/messages.h"
 
 namespace aidledger::app {
 namespace {
@@ -33,7 +35,7 @@ size_t CompleteUtf8Prefix(absl::string_view bytes) {
 // Whether the file is UTF-8 throughout.
 absl::StatusOr<bool> IsUtf8File(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return UsageError(absl::StrCat("cannot open ", path));
+  if (!in) return UsageError(absl::Substitute(Tr("cannot open $0"), path));
   std::string buffer(kChunkBytes + kSequenceBytesMax, '\0');
   size_t carried = 0;
   while (true) {
@@ -58,8 +60,8 @@ absl::StatusOr<Encoding> ParseEncoding(absl::string_view text, absl::string_view
   const std::string lower = absl::AsciiStrToLower(text);
   if (lower == "utf-8" || lower == "utf8") return Encoding::kUtf8;
   if (lower == "gb18030" || lower == "gbk") return Encoding::kGb18030;
-  return UsageError(absl::StrCat(flag, " must be utf-8 or gb18030 (got \"",
-                                 text.substr(0, limits::kQuotedInputBytesMax), "\")"));
+  return UsageError(absl::Substitute(Tr("$0 must be utf-8 or gb18030 (got \"$1\")"), flag,
+                                     text.substr(0, limits::kQuotedInputBytesMax)));
 }
 
 absl::StatusOr<Encoding> DetectEncoding(const std::string& path) {
@@ -67,7 +69,7 @@ absl::StatusOr<Encoding> DetectEncoding(const std::string& path) {
   if (!utf8.ok()) return utf8.status();
   if (*utf8) return Encoding::kUtf8;
   std::ifstream in(path, std::ios::binary);
-  if (!in) return UsageError(absl::StrCat("cannot open ", path));
+  if (!in) return UsageError(absl::Substitute(Tr("cannot open $0"), path));
   Gb18030Reader reader(&in);
   std::istream converted(&reader);
   char sink[kChunkBytes];
@@ -115,11 +117,13 @@ Gb18030Reader::int_type Gb18030Reader::underflow() {
     consumed_ += used;
     if (result == static_cast<size_t>(-1) && errno == EILSEQ) {
       status_ = Rejected(v1::FIELD_INVALID, "file",
-                         absl::StrCat("is neither UTF-8 nor GB18030 (byte ", consumed_,
-                                      "); save it as UTF-8 and import again"));
+                         absl::Substitute(Tr("is neither UTF-8 nor GB18030 (byte $0); save it "
+                                             "as UTF-8 and import again"),
+                                          consumed_));
     } else if (result == static_cast<size_t>(-1) && errno == EINVAL && source_done_) {
       status_ = Rejected(v1::FIELD_INVALID, "file",
-                         "ends inside a GB18030 character; save it as UTF-8 and import again");
+                         Tr("ends inside a GB18030 character; save it as UTF-8 and import "
+                            "again"));
     }
     if (out != out_.data()) {
       setg(out_.data(), out_.data(), out);

@@ -13,12 +13,14 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/substitute.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "app/csv.h"
 #include "app/encoding.h"
 #include "app/drafts.h"
+#include "base/messages.h"
 #include "app/json_check.h"
 #include "app/xlsx.h"
 #include "google/protobuf/arena.h"
@@ -96,8 +98,8 @@ class RowSource {
 
 absl::Status NotUtf8(const std::string& path, size_t line) {
   return Rejected(v1::FIELD_INVALID, absl::StrCat(path, ":", line),
-                  "the file is not valid UTF-8; save it as UTF-8, or import it with "
-                  "--encoding gb18030");
+                  Tr("the file is not valid UTF-8; save it as UTF-8, or import it with "
+                     "--encoding gb18030"));
 }
 
 bool IsExportOnly(const std::string& column) {
@@ -120,7 +122,8 @@ absl::string_view TrimCell(absl::string_view text) {
 }
 
 // The field a header cell names: its field name in any case, or its
-// Chinese name (kCsvChineseColumns), or an amount column with its unit
+// Chinese name (the catalog's translation of its field name, base/zh_CN.po,
+// whatever the language shown), or an amount column with its unit
 // (kCsvUnitColumns: `*fen` says its cells are whole fen); "" when it names
 // none.
 std::string ColumnField(absl::string_view cell, bool* fen) {
@@ -138,8 +141,8 @@ std::string ColumnField(absl::string_view cell, bool* fen) {
   for (const char* name : kCsvExportOnlyColumns) {
     if (lower == name) return lower;
   }
-  for (const auto& [chinese, name] : kCsvChineseColumns) {
-    if (cell == chinese) return name;
+  for (const char* name : kCsvFieldColumns) {
+    if (cell == TrIn(Language::kChinese, name)) return name;
   }
   return "";
 }
@@ -228,8 +231,8 @@ class TableSource : public RowSource {
     }
     if (fields.size() != header_.size()) {
       row->status = Rejected(v1::FIELD_INVALID, "row",
-                             absl::StrCat("has ", fields.size(), " fields, the header has ",
-                                          header_.size()));
+                             absl::Substitute(Tr("has $0 fields, the header has $1"),
+                                              fields.size(), header_.size()));
       return true;
     }
     std::string type;
@@ -277,9 +280,9 @@ class TableSource : public RowSource {
     int64_t fen = 0;
     if (cell.find_first_not_of("-0123456789") != std::string::npos ||
         !absl::SimpleAtoi(cell, &fen)) {
-      return Rejected(v1::AMOUNT_INVALID, field + "_fen",
-                      absl::StrCat("must be a whole number of fen (got \"",
-                                   cell.substr(0, limits::kQuotedInputBytesMax), "\")"));
+      return Rejected(v1::AMOUNT_INVALID, field,
+                      absl::Substitute(Tr("must be a whole number of fen (got \"$0\")"),
+                                       cell.substr(0, limits::kQuotedInputBytesMax)));
     }
     return PlainFen(fen);
   }
@@ -303,9 +306,9 @@ class TableSource : public RowSource {
                                       : absl::StatusOr<int64_t>(absl::InvalidArgumentError(""));
     if (!fen.ok()) {
       return Rejected(v1::AMOUNT_INVALID, "amount",
-                      absl::StrCat("of a reversal is the negative of what it takes back, as "
-                                   "replay writes it, or empty (got \"",
-                                   text.substr(0, limits::kQuotedInputBytesMax), "\")"));
+                      absl::Substitute(Tr("of a reversal is the negative of what it takes "
+                                          "back, as replay writes it, or empty (got \"$0\")"),
+                                       text.substr(0, limits::kQuotedInputBytesMax)));
     }
     *takes_fen = *fen;
     return absl::OkStatus();
@@ -330,7 +333,8 @@ class TableSource : public RowSource {
       }
       if (!field.empty() && std::find(header_.begin(), header_.end(), field) != header_.end()) {
         return Rejected(v1::FIELD_INVALID, where,
-                        absl::StrCat("the header names the column ", field, " twice"));
+                        absl::Substitute(Tr("the header names the column $0 twice"),
+                                         FieldLabel(field)));
       }
       header_.push_back(field.empty() ? kIgnored : field);
     }
@@ -341,11 +345,13 @@ class TableSource : public RowSource {
       }
       const std::string names = absl::StrJoin(unknown, ",");
       return Rejected(v1::FIELD_UNKNOWN, where,
-                      absl::StrCat("the header names columns the importer does not know: ", names,
-                                   "; to import without them, add --ignore-columns ", names));
+                      absl::Substitute(Tr("the header names columns the importer does not "
+                                          "know: $0; to import without them, add "
+                                          "--ignore-columns $0"),
+                                       names));
     }
     if (std::find(header_.begin(), header_.end(), "type") == header_.end()) {
-      return Rejected(v1::FIELD_MISSING, where, "the header row has no `type` (类型) column");
+      return Rejected(v1::FIELD_MISSING, where, Tr("the header row has no `type` (类型) column"));
     }
     // One entry of `map_` per field column, reused by every row: every
     // row has every column, so each row overwrites every value.
@@ -405,8 +411,9 @@ class JsonlSource : public RowSource {
       if (c == '\n') return true;
       if (line->size() == limits::kImportRecordBytesMax) {
         return Rejected(v1::FIELD_TOO_LONG, absl::StrCat(path_, ":", line_number_ + 1),
-                        absl::StrCat("the line is longer than ", limits::kImportRecordBytesMax,
-                                     " bytes; the import stops there"));
+                        absl::Substitute(Tr("the line is longer than $0 bytes; the import "
+                                            "stops there"),
+                                         limits::kImportRecordBytesMax));
       }
       line->push_back(static_cast<char>(c));
     }
@@ -534,8 +541,9 @@ absl::Status CheckReversalAmounts(const Ledger& ledger, PendingBatch* batch) {
       batch->unreadable.emplace_back(
           batch->lines[i],
           Rejected(v1::AMOUNT_INVALID, "amount",
-                   absl::StrCat("the reversal takes back the whole of ", target, ": -",
-                                PlainFen(moved), " yuan, not -", PlainFen(claims[i]))));
+                   absl::Substitute(Tr("the reversal takes back the whole of $0: -$1 yuan, "
+                                       "not -$2"),
+                                    target, PlainFen(moved), PlainFen(claims[i]))));
     }
   }
   return absl::OkStatus();
@@ -609,14 +617,15 @@ absl::Status FillDraftFromJson(absl::string_view json, v1::Event* event, JsonExt
       const std::string field = path.substr(path.rfind('.') + 1);
       if (field == "amount" || field == "budget") {
         return Rejected(v1::FIELD_UNKNOWN, path,
-                        absl::StrCat("is not a field; JSON takes ", field,
-                                     "_fen, a whole number of fen as a string (\"123456\" for 1,234.56 yuan)"));
+                        absl::Substitute(Tr("is not a field; JSON takes $0_fen, a whole number "
+                                            "of fen as a string (\"123456\" for 1,234.56 yuan)"),
+                                         field));
       }
       return Rejected(v1::FIELD_UNKNOWN, path.substr(0, 2 * limits::kEventIdBytesMax),
-                      "is not a field of the event");
+                      Tr("is not a field of the event"));
     }
     if (message.size() > 120) message = message.substr(0, 120) + "...";
-    return Rejected(v1::FIELD_INVALID, "json", absl::StrCat("is not an event: ", message));
+    return Rejected(v1::FIELD_INVALID, "json", absl::Substitute(Tr("is not an event: $0"), message));
   }
   // What the importing ledger assigns itself.
   event->clear_sequence();
@@ -664,12 +673,14 @@ absl::StatusOr<std::string> FormatOf(const std::string& path, const ImportOption
     }
   }
   if (format != "csv" && format != "jsonl" && format != "xlsx") {
-    return UsageError(absl::StrCat(
-        "cannot tell the format of ", path,
-        "; name it .csv, .xlsx or .jsonl or pass --input-format csv|xlsx|jsonl"));
+    return UsageError(absl::Substitute(
+        Tr("cannot tell the format of $0; name it .csv, .xlsx or .jsonl or pass --input-format "
+           "csv|xlsx|jsonl"),
+        path));
   }
   if (format != "xlsx" && !options.sheet.empty()) {
-    return UsageError("--sheet names a sheet of an .xlsx workbook; this input is " + format);
+    return UsageError(
+        absl::Substitute(Tr("--sheet names a sheet of an .xlsx workbook; this input is $0"), format));
   }
   if (format == "xlsx" && !options.encoding.empty()) {
     return UsageError("--encoding is for CSV and JSONL; an .xlsx workbook says its own");
@@ -688,7 +699,7 @@ absl::Status OpenInput(const std::string& path, const ImportOptions& options,
     return absl::OkStatus();
   }
   input->file.open(path, std::ios::binary);
-  if (!input->file) return UsageError(absl::StrCat("cannot open ", path));
+  if (!input->file) return UsageError(absl::Substitute(Tr("cannot open $0"), path));
   ASSIGN_OR_RETURN(const Encoding encoding, EncodingOf(path, options.encoding));
   input->encoding = std::string(EncodingName(encoding));
   std::istream* in = &input->file;
@@ -737,12 +748,13 @@ absl::StatusOr<ImportReport> ImportFile(Ledger& ledger, const std::string& path,
     report.rows += next.rows;
     if (next.rows == 0) break;
     if (report.rows > limits::kImportRowsMax) {
-      return UsageError(absl::StrCat(path, " has more than ", limits::kImportRowsMax,
-                                     " rows; the import stops there: split the file"));
+      return UsageError(absl::Substitute(
+          Tr("$0 has more than $1 rows; the import stops there: split the file"), path,
+          limits::kImportRowsMax));
     }
     if (options.batch_size == 0 && next.more && next.rows == limits::kBatchEventsMax) {
-      return UsageError(absl::StrCat(path, " has more than ", limits::kBatchEventsMax,
-                                     " rows; import it with --batch-size N"));
+      return UsageError(absl::Substitute(Tr("$0 has more than $1 rows; import it with --batch-size N"),
+                                         path, limits::kBatchEventsMax));
     }
     PendingBatch batch = std::move(next.batch);
     const bool more = next.more;

@@ -4,7 +4,9 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/substitute.h"
 #include "base/errors.h"
+#include "base/messages.h"
 
 namespace aidledger::app {
 namespace {
@@ -34,11 +36,11 @@ class Scanner {
   absl::StatusOr<JsonShape> Run() {
     JsonShape shape;
     SkipSpace();
-    if (Peek() != '{') return Bad("an event must be a JSON object");
+    if (Peek() != '{') return Bad(Tr("an event must be a JSON object"));
     absl::Status status = Object(1, "", &shape);
     if (!status.ok()) return status;
     SkipSpace();
-    if (pos_ != text_.size()) return Bad("there is more after the object");
+    if (pos_ != text_.size()) return Bad(Tr("there is more after the object"));
     return shape;
   }
 
@@ -51,13 +53,13 @@ class Scanner {
     }
   }
   absl::Status Bad(absl::string_view why) const {
-    return Rejected(v1::FIELD_INVALID, "json", absl::StrCat("is not an event: ", why, " at byte ", pos_));
+    return Rejected(v1::FIELD_INVALID, "json", absl::Substitute(Tr("is not an event: $0 at byte $1"), why, pos_));
   }
 
   // An object at `depth`; its keys are reported as `path`.key. `shape`
   // (top level only) receives the members.
   absl::Status Object(int depth, const std::string& path, JsonShape* shape) {
-    if (depth > kJsonDepthMax) return Bad(absl::StrCat("objects nest deeper than ", kJsonDepthMax));
+    if (depth > kJsonDepthMax) return Bad(absl::Substitute(Tr("objects nest deeper than $0"), kJsonDepthMax));
     ++pos_;  // '{'
     absl::flat_hash_set<std::string> keys;
     SkipSpace();
@@ -68,15 +70,15 @@ class Scanner {
     while (true) {
       SkipSpace();
       const size_t begin = pos_;
-      if (Peek() != '"') return Bad("expected a key");
+      if (Peek() != '"') return Bad(Tr("expected a key"));
       std::string key;
       if (absl::Status s = String(&key); !s.ok()) return s;
       const std::string name = path.empty() ? key : absl::StrCat(path, ".", key);
       if (!keys.insert(ProtoJsonName(key)).second) {
-        return Rejected(v1::FIELD_DUPLICATE, name, "is given twice");
+        return Rejected(v1::FIELD_DUPLICATE, name, Tr("is given twice"));
       }
       SkipSpace();
-      if (Peek() != ':') return Bad("expected ':'");
+      if (Peek() != ':') return Bad(Tr("expected ':'"));
       ++pos_;
       SkipSpace();
       if (absl::Status s = Value(depth, name); !s.ok()) return s;
@@ -90,7 +92,7 @@ class Scanner {
         ++pos_;
         return absl::OkStatus();
       }
-      return Bad("expected ',' or '}'");
+      return Bad(Tr("expected ',' or '}'"));
     }
   }
 
@@ -114,7 +116,7 @@ class Scanner {
         ++pos_;
         return absl::OkStatus();
       }
-      return Bad("expected ',' or ']'");
+      return Bad(Tr("expected ',' or ']'"));
     }
   }
 
@@ -144,17 +146,17 @@ class Scanner {
       while (Peek() >= '0' && Peek() <= '9') ++pos_;
     } else {
       pos_ = start;
-      return Bad("expected a value");
+      return Bad(Tr("expected a value"));
     }
     if (Peek() == '.') {
       ++pos_;
-      if (!(Peek() >= '0' && Peek() <= '9')) return Bad("a number has no digits after '.'");
+      if (!(Peek() >= '0' && Peek() <= '9')) return Bad(Tr("a number has no digits after '.'"));
       while (Peek() >= '0' && Peek() <= '9') ++pos_;
     }
     if (Peek() == 'e' || Peek() == 'E') {
       ++pos_;
       if (Peek() == '+' || Peek() == '-') ++pos_;
-      if (!(Peek() >= '0' && Peek() <= '9')) return Bad("a number has no exponent digits");
+      if (!(Peek() >= '0' && Peek() <= '9')) return Bad(Tr("a number has no exponent digits"));
       while (Peek() >= '0' && Peek() <= '9') ++pos_;
     }
     return absl::OkStatus();
@@ -193,15 +195,15 @@ class Scanner {
   absl::Status String(std::string* out) {
     ++pos_;  // '"'
     while (true) {
-      if (pos_ >= text_.size()) return Bad("a string is not closed");
+      if (pos_ >= text_.size()) return Bad(Tr("a string is not closed"));
       const char c = text_[pos_++];
       if (c == '"') return absl::OkStatus();
-      if (static_cast<unsigned char>(c) < 0x20) return Bad("a string holds a raw control character");
+      if (static_cast<unsigned char>(c) < 0x20) return Bad(Tr("a string holds a raw control character"));
       if (c != '\\') {
         out->push_back(c);
         continue;
       }
-      if (pos_ >= text_.size()) return Bad("a string is not closed");
+      if (pos_ >= text_.size()) return Bad(Tr("a string is not closed"));
       const char e = text_[pos_++];
       switch (e) {
         case '"': case '\\': case '/': out->push_back(e); break;
@@ -212,7 +214,7 @@ class Scanner {
         case 't': out->push_back('\t'); break;
         case 'u': {
           int point = Hex4(text_.substr(pos_, 4));
-          if (point < 0 || pos_ + 4 > text_.size()) return Bad("a \\u escape needs four hex digits");
+          if (point < 0 || pos_ + 4 > text_.size()) return Bad(Tr("a \\u escape needs four hex digits"));
           pos_ += 4;
           if (point >= 0xd800 && point <= 0xdbff && text_.substr(pos_, 2) == "\\u") {
             const int low = Hex4(text_.substr(pos_ + 2, 4));
@@ -225,7 +227,7 @@ class Scanner {
           break;
         }
         default:
-          return Bad("a string holds an unknown escape");
+          return Bad(Tr("a string holds an unknown escape"));
       }
     }
   }

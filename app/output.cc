@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/substitute.h"
 #include "aidledger/v1/cli.pb.h"
 #include "absl/strings/str_join.h"
 #include "app/drafts.h"
@@ -11,6 +12,7 @@
 #include "base/amount.h"
 #include "base/check.h"
 #include "base/fields.h"
+#include "base/messages.h"
 
 namespace aidledger::app {
 
@@ -40,72 +42,78 @@ std::string ReceiptJson(const AppendResult& result) {
 }
 
 std::string EventSummary(const v1::Event& event) {
+  using absl::Substitute;
   switch (event.payload_case()) {
     case v1::Event::kRegionRegistered: {
       const auto& r = event.region_registered();
-      return absl::StrCat(r.code(), " ", r.name(),
-                          r.parent_code().empty() ? "" : absl::StrCat(" under ", r.parent_code()));
+      return r.parent_code().empty()
+                 ? absl::StrCat(r.code(), " ", r.name())
+                 : Substitute(Tr("$0 $1 under $2"), r.code(), r.name(), r.parent_code());
     }
     case v1::Event::kPairingEstablished: {
       const auto& p = event.pairing_established();
-      return absl::StrCat(p.helper_code(), " -> ", p.recipient_code(), " ",
-                          ProgramName(p.program()),
-                          p.since().empty() ? "" : absl::StrCat(" since ", p.since()));
+      const std::string pairing =
+          absl::StrCat(p.helper_code(), " -> ", p.recipient_code(), " ", ProgramName(p.program()));
+      return p.since().empty() ? pairing : Substitute(Tr("$0 since $1"), pairing, p.since());
     }
     case v1::Event::kProjectRegistered: {
       const auto& p = event.project_registered();
-      return absl::StrCat(p.project_id(), " ", p.name(), " in ", p.region_code(), " (",
-                          CategoryName(p.category()), ")");
+      return Substitute(Tr("$0 $1 in $2 ($3)"), p.project_id(), p.name(), p.region_code(),
+                        CategoryName(p.category()));
     }
     case v1::Event::kPairingEnded: {
       const auto& p = event.pairing_ended();
-      return absl::StrCat("ends the pairing of ", p.helper_code(), " with ", p.recipient_code(),
-                          ": ", p.reason());
+      return Substitute(Tr("ends the pairing of $0 with $1: $2"), p.helper_code(),
+                        p.recipient_code(), p.reason());
     }
     case v1::Event::kRegionAmended: {
       const auto& r = event.region_amended();
-      std::string changes;
-      if (!r.name().empty()) absl::StrAppend(&changes, "renames ", r.code(), " ", r.name());
-      if (!r.parent_code().empty()) {
-        const std::string what = changes.empty() ? absl::StrCat("moves ", r.code()) : " and moves it";
-        absl::StrAppend(&changes, what, " under ", r.parent_code());
-      }
+      const std::string changes =
+          r.parent_code().empty()
+              ? Substitute(Tr("renames $0 $1"), r.code(), r.name())
+          : r.name().empty()
+              ? Substitute(Tr("moves $0 under $1"), r.code(), r.parent_code())
+              : Substitute(Tr("renames $0 $1 and moves it under $2"), r.code(), r.name(),
+                           r.parent_code());
       return absl::StrCat(changes, ": ", r.reason());
     }
     case v1::Event::kProjectAmended: {
       const auto& p = event.project_amended();
       std::string changes;
-      if (!p.name().empty()) absl::StrAppend(&changes, " name ", p.name());
+      if (!p.name().empty()) absl::StrAppend(&changes, Substitute(Tr(" name $0"), p.name()));
       if (p.category() != v1::PROJECT_CATEGORY_UNSPECIFIED) {
-        absl::StrAppend(&changes, " category ", CategoryName(p.category()));
+        absl::StrAppend(&changes, Substitute(Tr(" category $0"), CategoryName(p.category())));
       }
-      if (p.budget_fen() > 0) absl::StrAppend(&changes, " budget ", FormatFen(p.budget_fen()), " yuan");
-      return absl::StrCat("amends ", p.project_id(), ":", changes, ": ", p.reason());
+      if (p.budget_fen() > 0) {
+        absl::StrAppend(&changes, Substitute(Tr(" budget $0 yuan"), FormatFen(p.budget_fen())));
+      }
+      return Substitute(Tr("amends $0:$1: $2"), p.project_id(), changes, p.reason());
     }
     case v1::Event::kFundsAllocated: {
       const auto& a = event.funds_allocated();
-      return absl::StrCat(a.helper_code(), " -> ", a.recipient_code(), " ",
-                          FormatFen(a.amount_fen()), " yuan",
-                          a.project_id().empty() ? "" : absl::StrCat(" for ", a.project_id()));
+      const std::string money = Substitute(Tr("$0 -> $1 $2 yuan"), a.helper_code(),
+                                           a.recipient_code(), FormatFen(a.amount_fen()));
+      return a.project_id().empty() ? money : Substitute(Tr("$0 for $1"), money, a.project_id());
     }
     case v1::Event::kFundsDisbursed: {
       const auto& d = event.funds_disbursed();
-      return absl::StrCat(d.project_id(), " ", FormatFen(d.amount_fen()), " yuan");
+      return Substitute(Tr("$0 $1 yuan"), d.project_id(), FormatFen(d.amount_fen()));
     }
     case v1::Event::kInvestmentRecorded: {
       const auto& i = event.investment_recorded();
-      return absl::StrCat(i.enterprise(), " in ", i.region_code(), " ",
-                          FormatFen(i.amount_fen()), " yuan");
+      return Substitute(Tr("$0 in $1 $2 yuan"), i.enterprise(), i.region_code(),
+                        FormatFen(i.amount_fen()));
     }
     case v1::Event::kSaleRecorded: {
       const auto& s = event.sale_recorded();
-      return absl::StrCat(s.region_code(), " ", FormatFen(s.amount_fen()), " yuan",
-                          s.channel().empty() ? "" : absl::StrCat(" via ", s.channel()));
+      const std::string money =
+          Substitute(Tr("$0 $1 yuan"), s.region_code(), FormatFen(s.amount_fen()));
+      return s.channel().empty() ? money : Substitute(Tr("$0 via $1"), money, s.channel());
     }
     case v1::Event::kEventReversed: {
       const auto& r = event.event_reversed();
-      return absl::StrCat("reverses ", r.reversed_event_id(), " (seq ", r.reversed_sequence(),
-                          "): ", r.reason());
+      return Substitute(Tr("reverses $0 (seq $1): $2"), r.reversed_event_id(),
+                        r.reversed_sequence(), r.reason());
     }
     case v1::Event::PAYLOAD_NOT_SET: break;
   }
@@ -138,9 +146,9 @@ size_t DisplayWidth(const std::string& text) {
   return width;
 }
 
-Table::Table(std::vector<std::string> header, std::vector<size_t> right_aligned)
+Table::Table(const std::vector<absl::string_view>& header, std::vector<size_t> right_aligned)
     : right_aligned_(std::move(right_aligned)) {
-  rows_.push_back(std::move(header));
+  rows_.emplace_back(header.begin(), header.end());
 }
 
 std::string TerminalText(absl::string_view text) {

@@ -36,11 +36,12 @@ size_t DisplayWidth(const std::string& text);
 // what follows or break a column.
 std::string TerminalText(absl::string_view text);
 
-// A text table: a header row and rows, columns padded to their widest cell.
+// A text table: a header row (already in the language shown: Tr) and rows, columns padded to their widest cell.
 // Columns listed in `right_aligned` (by index) are right-aligned (numbers).
 class Table {
  public:
-  explicit Table(std::vector<std::string> header, std::vector<size_t> right_aligned = {});
+  explicit Table(const std::vector<absl::string_view>& header,
+                 std::vector<size_t> right_aligned = {});
   void AddRow(std::vector<std::string> row);
   std::string Render() const;
 

@@ -5,9 +5,11 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/substitute.h"
 #include "absl/time/time.h"
 #include "base/errors.h"
 #include "base/fields.h"
+#include "base/messages.h"
 #include "base/status_macros.h"
 #include "state/projection.h"
 #include "state/validate.h"
@@ -60,10 +62,11 @@ absl::Status CheckNotPossibleDuplicate(const Ledger& ledger, absl::Span<const v1
     const v1::Event& earlier = stored.event;
     return Rejected(
         v1::POSSIBLE_DUPLICATE, "event_id",
-        absl::StrCat("none given, and the same ", WordFor(kEventTypes, earlier.payload_case()),
-                     " effective ", earlier.effective_date(), " was recorded at ",
-                     RecordedInChina(earlier.recorded_at()), ": seq ", stored.sequence,
-                     ", event_id ", earlier.event_id(), "; ", remedy));
+        absl::Substitute(Tr("none given, and the same $0 effective $1 was recorded at $2: seq $3, "
+                            "event_id $4; $5"),
+                         WordFor(kEventTypes, earlier.payload_case()), earlier.effective_date(),
+                         RecordedInChina(earlier.recorded_at()), stored.sequence,
+                         earlier.event_id(), remedy));
   }
 }
 

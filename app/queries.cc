@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/substitute.h"
 #include "absl/time/time.h"
 #include "app/csv.h"
 #include "app/drafts.h"
@@ -12,6 +13,7 @@
 #include "base/errors.h"
 #include "base/fields.h"
 #include "base/limits.h"
+#include "base/messages.h"
 #include "base/status_macros.h"
 
 namespace aidledger::app {
@@ -68,7 +70,7 @@ std::vector<std::string> FigureCells(const v1::RegionFigures& f, AmountUnit unit
 
 std::string ProgramLabel(v1::Program program) {
   const std::string name = ProgramName(program);
-  return name.empty() ? "no pairing" : name;
+  return name.empty() ? std::string(Tr("no pairing")) : name;
 }
 
 // A known_at time: RFC 3339, or a date standing for the end of that day
@@ -82,10 +84,10 @@ absl::StatusOr<absl::Time> ParseKnownAt(const std::string& text, absl::string_vi
   if (CheckDate(date, name).ok() && absl::ParseCivilTime(date, &day)) {
     return EndOfDayInChina(day);
   }
-  return UsageError(absl::StrCat(name, " must be an RFC 3339 time like "
-                                 "2023-01-01T00:00:00+08:00, or a date like 2023-01-01 (the end "
-                                 "of that day in China) (got \"",
-                                 text.substr(0, limits::kQuotedInputBytesMax), "\")"));
+  return UsageError(absl::Substitute(Tr("$0 must be an RFC 3339 time like "
+                                        "2023-01-01T00:00:00+08:00, or a date like 2023-01-01 "
+                                        "(the end of that day in China) (got \"$1\")"),
+                                     name, text.substr(0, limits::kQuotedInputBytesMax)));
 }
 
 }  // namespace
@@ -95,13 +97,13 @@ absl::StatusOr<FoldedPoint> FoldAtPoint(const Ledger& ledger, const PointOptions
   FoldedPoint point;
   uint64_t sequence = ledger.head().sequence;
   if (options.at_seq.has_value() && !options.known_at.empty()) {
-    return UsageError(absl::StrCat(names.at_seq, " and ", names.known_at,
-                                   " name two different points; give one"));
+    return UsageError(absl::Substitute(Tr("$0 and $1 name two different points; give one"),
+                                       names.at_seq, names.known_at));
   }
   if (options.at_seq.has_value()) {
     if (*options.at_seq > sequence) {
-      return UsageError(absl::StrCat(names.at_seq, " ", *options.at_seq,
-                                     " is past the head of the log (", sequence, ")"));
+      return UsageError(absl::Substitute(Tr("$0 $1 is past the head of the log ($2)"),
+                                         names.at_seq, *options.at_seq, sequence));
     }
     sequence = *options.at_seq;
   }
@@ -138,8 +140,8 @@ absl::StatusOr<AmountUnit> ParseUnit(const std::string& text) {
   if (text == "wan") return AmountUnit::kWan;
   if (text == "yi") return AmountUnit::kYi;
   if (text == "fen") return AmountUnit::kFen;
-  return UsageError(absl::StrCat("--unit must be yuan, wan, yi or fen (got \"",
-                                 text.substr(0, limits::kQuotedInputBytesMax), "\")"));
+  return UsageError(absl::Substitute(Tr("--unit must be yuan, wan, yi or fen (got \"$0\")"),
+                                     text.substr(0, limits::kQuotedInputBytesMax)));
 }
 
 namespace {
@@ -147,29 +149,29 @@ namespace {
 // "at seq N (hash 0123456789ab), as known at T, as of D": which point a
 // table shows, without the unit (a list of regions has no amounts).
 std::string PointOnly(const v1::PointInTime& at, const TableStyle& style) {
-  std::string heading = absl::StrCat("at seq ", at.seq());
-  if (!at.head_hash().empty()) absl::StrAppend(&heading, " (hash ", at.head_hash().substr(0, 12), ")");
+  std::string heading = absl::StrCat(Tr("at seq "), at.seq());
+  if (!at.head_hash().empty()) absl::StrAppend(&heading, absl::Substitute(Tr(" (hash $0)"), at.head_hash().substr(0, 12)));
   if (!at.known_at().empty()) {
     absl::Time time;
     std::string error;
     const bool parsed = absl::ParseTime(absl::RFC3339_full, at.known_at(), &time, &error);
-    absl::StrAppend(&heading, ", as known at ",
-                    parsed ? DisplayTime(time, style.utc) : at.known_at());
+    absl::StrAppend(&heading, absl::Substitute(Tr(", as known at $0"),
+                                               parsed ? DisplayTime(time, style.utc) : at.known_at()));
   }
-  if (!at.as_of_date().empty()) absl::StrAppend(&heading, ", effective as of ", at.as_of_date());
+  if (!at.as_of_date().empty()) absl::StrAppend(&heading, Tr(", effective as of "), at.as_of_date());
   return heading;
 }
 
 }  // namespace
 
 std::string PointHeading(const v1::PointInTime& at, const TableStyle& style) {
-  return absl::StrCat(PointOnly(at, style), "; amounts in ", UnitName(style.unit));
+  return absl::StrCat(PointOnly(at, style), Tr("; amounts in "), UnitName(style.unit));
 }
 
 std::string RegionsTable(const v1::RegionBalancesReport& report, const TableStyle& style) {
   const AmountUnit unit = style.unit;
-  Table table({"CODE", "REGION", "ALLOCATED", "DISBURSED", "BALANCE", "INVESTED", "SALES",
-               "PROJECTS"},
+  Table table({Tr("CODE"), Tr("REGION"), Tr("ALLOCATED"), Tr("DISBURSED"), Tr("BALANCE"), Tr("INVESTED"), Tr("SALES"),
+               Tr("PROJECTS")},
               {2, 3, 4, 5, 6, 7});
   const int base_depth = report.regions().empty() ? 0 : report.regions(0).depth();
   for (const v1::RegionEntry& region : report.regions()) {
@@ -183,7 +185,8 @@ std::string RegionsTable(const v1::RegionBalancesReport& report, const TableStyl
                   absl::StrCat(t.projects())});
   }
   return absl::StrCat(PointHeading(report.at(), style),
-                      "; each region's figures include the regions below it\n", table.Render());
+                      Tr("; each region's figures include the regions below it"), "\n",
+                      table.Render());
 }
 
 std::string RegionsCsv(const v1::RegionBalancesReport& report, AmountUnit unit,
@@ -210,8 +213,8 @@ std::string RegionsCsv(const v1::RegionBalancesReport& report, AmountUnit unit,
 
 std::string ProjectsTable(const v1::ProjectTotalsReport& report, const TableStyle& style) {
   const AmountUnit unit = style.unit;
-  Table table({"PROJECT", "REGION", "NAME", "CATEGORY", "BUDGET", "ALLOCATED", "DISBURSED",
-               "INVESTED"},
+  Table table({Tr("PROJECT"), Tr("REGION"), Tr("NAME"), Tr("CATEGORY"), Tr("BUDGET"), Tr("ALLOCATED"), Tr("DISBURSED"),
+               Tr("INVESTED")},
               {4, 5, 6, 7});
   for (const v1::ProjectEntry& p : report.projects()) {
     table.AddRow({p.project_id(), p.region_code(),
@@ -253,16 +256,16 @@ bool OwnIsTotal(const v1::HelperEntry& h) {
 
 std::string HelpersTable(const v1::HelperTotalsReport& report, const TableStyle& style) {
   const AmountUnit unit = style.unit;
-  Table table({"CODE", "HELPER", "", "ALLOCATED", "INVESTED", "SALES"}, {3, 4, 5});
+  Table table({Tr("CODE"), Tr("HELPER"), "", Tr("ALLOCATED"), Tr("INVESTED"), Tr("SALES")}, {3, 4, 5});
   int base_depth = std::numeric_limits<int>::max();
   for (const v1::HelperEntry& h : report.helpers()) base_depth = std::min(base_depth, h.depth());
   for (const v1::HelperEntry& h : report.helpers()) {
     const std::string indent(2 * static_cast<size_t>(std::max(0, h.depth() - base_depth)), ' ');
     const v1::HelperFigures& t = h.total();
-    table.AddRow({h.code(), indent + h.name(), "total", FormatFen(t.allocated_fen(), unit),
+    table.AddRow({h.code(), indent + h.name(), std::string(Tr("total")), FormatFen(t.allocated_fen(), unit),
                   FormatFen(t.invested_fen(), unit), FormatFen(t.sales_fen(), unit)});
     if (!OwnIsTotal(h)) {
-      table.AddRow({"", "", "own", FormatFen(h.allocated_fen(), unit),
+      table.AddRow({"", "", std::string(Tr("own")), FormatFen(h.allocated_fen(), unit),
                     FormatFen(h.invested_fen(), unit), FormatFen(h.sales_fen(), unit)});
     }
     for (const v1::ProgramFigures& p : h.by_program()) {
@@ -271,8 +274,9 @@ std::string HelpersTable(const v1::HelperTotalsReport& report, const TableStyle&
     }
   }
   return absl::StrCat(PointHeading(report.at(), style),
-                      "; a helper's total includes the regions below it, its own and its "
-                      "programs are what it gave itself\n",
+                      Tr("; a helper's total includes the regions below it, its own and its "
+                         "programs are what it gave itself"),
+                      "\n",
                       table.Render());
 }
 
@@ -295,7 +299,7 @@ std::string HelpersCsv(const v1::HelperTotalsReport& report, AmountUnit unit) {
 }
 
 std::string RegionListTable(const v1::RegionListReport& report, const TableStyle& style) {
-  Table table({"CODE", "REGION", "PARENT", "REGISTERED", "AMENDED"});
+  Table table({Tr("CODE"), Tr("REGION"), Tr("PARENT"), Tr("REGISTERED"), Tr("AMENDED")});
   const int base_depth = report.regions().empty() ? 0 : report.regions(0).depth();
   for (const v1::RegionRecord& region : report.regions()) {
     const std::string indent(2 * static_cast<size_t>(std::max(0, region.depth() - base_depth)), ' ');
@@ -321,11 +325,12 @@ std::string RegionListCsv(const v1::RegionListReport& report, bool name_history)
 }
 
 std::string PairingListTable(const v1::PairingListReport& report, const TableStyle& style) {
-  Table table({"HELPER", "", "RECIPIENT", "", "PROGRAM", "SINCE", "ESTABLISHED", "STATUS",
-               "ENDED", "REASON"});
+  Table table({Tr("HELPER"), "", Tr("RECIPIENT"), "", Tr("PROGRAM"), Tr("SINCE"), Tr("ESTABLISHED"), Tr("STATUS"),
+               Tr("ENDED"), Tr("REASON")});
   for (const v1::PairingRecord& p : report.pairings()) {
     table.AddRow({p.helper_code(), p.helper_name(), p.recipient_code(), p.recipient_name(),
-                  ProgramName(p.program()), p.since(), p.established_on(), p.status(),
+                  ProgramName(p.program()), p.since(), p.established_on(),
+                  std::string(p.status() == "ended" ? Tr("ended") : Tr("in force")),
                   p.ended_on(), p.end_reason()});
   }
   return absl::StrCat(PointOnly(report.at(), style), "\n", table.Render());
@@ -344,7 +349,7 @@ std::string PairingListCsv(const v1::PairingListReport& report) {
 }
 
 std::string ProjectListTable(const v1::ProjectListReport& report, const TableStyle& style) {
-  Table table({"PROJECT", "NAME", "REGION", "", "CATEGORY", "BUDGET", "REGISTERED", "AMENDED"},
+  Table table({Tr("PROJECT"), Tr("NAME"), Tr("REGION"), "", Tr("CATEGORY"), Tr("BUDGET"), Tr("REGISTERED"), Tr("AMENDED")},
               {5});
   for (const v1::ProjectRecord& p : report.projects()) {
     table.AddRow({p.project_id(), NameShown(p.name(), p.former_names(), style.name_history),

@@ -15,9 +15,11 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "absl/strings/substitute.h"
 #include "absl/time/civil_time.h"
 #include "base/errors.h"
 #include "base/limits.h"
+#include "base/messages.h"
 #include "base/status_macros.h"
 
 namespace aidledger::app {
@@ -28,7 +30,7 @@ constexpr size_t kChunkBytes = 64 * 1024;
 
 // A workbook's part that is not as the format says: the file's refusal.
 absl::Status NotAWorkbook(const std::string& path, absl::string_view detail) {
-  return Rejected(v1::FIELD_INVALID, path, absl::StrCat("is not an xlsx workbook: ", detail));
+  return Rejected(v1::FIELD_INVALID, path, absl::Substitute(Tr("is not an xlsx workbook: $0"), detail));
 }
 
 // The local part of an expat name read with namespaces ("uri|local").
@@ -159,7 +161,7 @@ struct WorkbookHandler : XmlHandler {
       if (sheet_name != nullptr && id != nullptr) sheets.push_back({sheet_name, id});
       if (sheets.size() > kXlsxSheetsMax) {
         status = Rejected(v1::FIELD_TOO_LONG, "xlsx",
-                          absl::StrCat("the workbook has more than ", kXlsxSheetsMax, " sheets"));
+                          absl::Substitute(Tr("the workbook has more than $0 sheets"), kXlsxSheetsMax));
       }
     } else if (name == "workbookPr") {
       const char* value = Attribute(attributes, "date1904");
@@ -189,8 +191,8 @@ struct RelationshipsHandler : XmlHandler {
     targets[id] = std::move(part);
     if (targets.size() > kXlsxRelationshipsMax) {
       status = Rejected(v1::FIELD_TOO_LONG, "xlsx",
-                        absl::StrCat("the workbook has more than ", kXlsxRelationshipsMax,
-                                     " relationships"));
+                        absl::Substitute(Tr("the workbook has more than $0 relationships"),
+                                         kXlsxRelationshipsMax));
     }
   }
   void End(absl::string_view) override {}
@@ -219,8 +221,8 @@ struct SharedStringsHandler : XmlHandler {
     held += bytes;
     if (held <= kXlsxSharedStringsBytesMax) return true;
     status = Rejected(v1::FIELD_TOO_LONG, "xlsx",
-                      absl::StrCat("the shared strings take more than ",
-                                   kXlsxSharedStringsBytesMax, " bytes"));
+                      absl::Substitute(Tr("the shared strings take more than $0 bytes"),
+                                       kXlsxSharedStringsBytesMax));
     return false;
   }
   std::vector<std::string> strings;
@@ -251,7 +253,7 @@ struct StylesHandler : XmlHandler {
   }
   static absl::Status TooMany(absl::string_view what, size_t max) {
     return Rejected(v1::FIELD_TOO_LONG, "xlsx",
-                    absl::StrCat("the styles hold more than ", max, " ", what));
+                    absl::Substitute(Tr("the styles hold more than $0 $1"), max, what));
   }
   void End(absl::string_view name) override {
     if (name == "cellXfs") in_cell_formats = false;
@@ -367,8 +369,9 @@ struct XlsxReader::State : XmlHandler {
     row_bytes += text.size();
     if (row_bytes > limits::kImportRecordBytesMax) {
       status = Rejected(v1::FIELD_TOO_LONG, absl::StrCat(path, ":", row.number),
-                        absl::StrCat("the row is longer than ", limits::kImportRecordBytesMax,
-                                     " bytes; the import stops there"));
+                        absl::Substitute(Tr("the row is longer than $0 bytes; the import "
+                                            "stops there"),
+                                         limits::kImportRecordBytesMax));
       return;
     }
     value.append(text.data(), text.size());
@@ -404,7 +407,8 @@ struct XlsxReader::State : XmlHandler {
       if (!date.ok()) {  // the row's rejection, naming the cell
         if (row.malformed.ok()) {
           row.malformed = Rejected(v1::FIELD_INVALID, absl::StrCat(ColumnName(column), row.number),
-                                   absl::StripPrefix(date.status().message(), "date: "));
+                                   absl::StripPrefix(date.status().message(),
+                                                     absl::StrCat(FieldLabel("date"), ": ")));
         }
         return std::string();
       }
@@ -465,9 +469,9 @@ absl::StatusOr<std::pair<std::string, std::string>> SheetPart(const std::string&
         }
         names.push_back(sheet.name.substr(0, limits::kQuotedInputBytesMax));
       }
-      return UsageError(absl::StrCat(path, " has no sheet named ",
-                                     wanted.substr(0, limits::kQuotedInputBytesMax),
-                                     "; its sheets: ", absl::StrJoin(names, ", ")));
+      return UsageError(absl::Substitute(Tr("$0 has no sheet named $1; its sheets: $2"), path,
+                                         wanted.substr(0, limits::kQuotedInputBytesMax),
+                                         absl::StrJoin(names, ", ")));
     }
     chosen = &*named;
   }
@@ -488,7 +492,7 @@ absl::StatusOr<std::unique_ptr<XlsxReader>> XlsxReader::Open(const std::string& 
   state->zip.reset(zip_open(path.c_str(), ZIP_RDONLY, &error));
   if (state->zip == nullptr) {
     if (error == ZIP_ER_NOENT || error == ZIP_ER_OPEN) {
-      return UsageError(absl::StrCat("cannot open ", path));
+      return UsageError(absl::Substitute(Tr("cannot open $0"), path));
     }
     zip_error_t zip_error;
     zip_error_init_with_code(&zip_error, error);
@@ -537,16 +541,19 @@ absl::StatusOr<std::string> ExcelSerialDate(absl::string_view serial, bool date1
   const std::string plain = ExcelNumberText(serial);  // "4.5356E4" is 45356
   if (plain.find('.') != std::string::npos) {
     return Rejected(v1::FIELD_INVALID, "date",
-                    absl::StrCat("is a date with a time of day (serial ", serial.substr(0, limits::kQuotedInputBytesMax),
-                                 "); give the date alone"));
+                    absl::Substitute(Tr("is a date with a time of day (serial $0); give the "
+                                        "date alone"),
+                                     serial.substr(0, limits::kQuotedInputBytesMax)));
   }
   int64_t day = 0;
   if (!absl::SimpleAtoi(plain, &day)) {
-    return Rejected(v1::FIELD_INVALID, "date", absl::StrCat("is not a date serial (", serial.substr(0, limits::kQuotedInputBytesMax), ")"));
+    return Rejected(v1::FIELD_INVALID, "date", absl::Substitute(Tr("is not a date serial ($0)"),
+                                                            serial.substr(0, limits::kQuotedInputBytesMax)));
   }
   if (day < 0 || day > kLastSerial || (!date1904 && (day == 0 || day == 60))) {
     return Rejected(v1::FIELD_INVALID, "date",
-                    absl::StrCat("is not a day of the calendar (serial ", serial.substr(0, limits::kQuotedInputBytesMax), ")"));
+                    absl::Substitute(Tr("is not a day of the calendar (serial $0)"),
+                                     serial.substr(0, limits::kQuotedInputBytesMax)));
   }
   absl::CivilDay date;
   if (date1904) {

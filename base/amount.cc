@@ -4,11 +4,13 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/substitute.h"
 #include "absl/strings/strip.h"
 #include "absl/strings/ascii.h"
 #include "base/errors.h"
 #include "base/fields.h"
 #include "base/limits.h"
+#include "base/messages.h"
 #include "base/status_macros.h"
 
 namespace aidledger {
@@ -23,7 +25,7 @@ constexpr absl::string_view kYuan = "\xE5\x85\x83";           // 元
 absl::Status Bad(absl::string_view field, absl::string_view text,
                  absl::string_view why) {
   return Rejected(v1::AMOUNT_INVALID, field,
-                  absl::StrCat(why, " (got \"", text, "\")"));
+                  absl::Substitute(Tr("$0 (got \"$1\")"), why, text));
 }
 
 // Splits off the integer digits, checking comma groups: either no commas at
@@ -54,11 +56,11 @@ bool IntegerDigits(absl::string_view part, std::string* digits) {
 // limit before that.
 absl::StatusOr<std::string> AmountText(absl::string_view original, absl::string_view field) {
   if (original.size() > 3 * limits::kAmountTextBytesMax) {
-    return Bad(field, original.substr(0, 24), "is longer than 64 bytes");
+    return Bad(field, original.substr(0, 24), Tr("is longer than 64 bytes"));
   }
   std::string text = NormalizeFullwidth(original);
   if (text.size() > limits::kAmountTextBytesMax) {
-    return Bad(field, absl::string_view(text).substr(0, 24), "is longer than 64 bytes");
+    return Bad(field, absl::string_view(text).substr(0, 24), Tr("is longer than 64 bytes"));
   }
   return text;
 }
@@ -69,7 +71,7 @@ absl::StatusOr<int64_t> ParseAmountFen(absl::string_view original,
                                        absl::string_view field) {
   ASSIGN_OR_RETURN(const std::string text, AmountText(original, field));
   absl::string_view rest = absl::StripAsciiWhitespace(text);
-  if (rest.empty()) return Bad(field, original, "is empty");
+  if (rest.empty()) return Bad(field, original, Tr("is empty"));
   if (!absl::ConsumePrefix(&rest, kYuanSign)) {
     absl::ConsumePrefix(&rest, kFullwidthYuanSign);
   }
@@ -84,9 +86,9 @@ absl::StatusOr<int64_t> ParseAmountFen(absl::string_view original,
   } else if (absl::ConsumeSuffix(&rest, kYi)) {
     fraction_digits_max = 10;
   }
-  if (rest.empty()) return Bad(field, original, "has no digits");
+  if (rest.empty()) return Bad(field, original, Tr("has no digits"));
   if (rest.front() == '-' || rest.front() == '+') {
-    return Bad(field, original, "must be a positive number without a sign");
+    return Bad(field, original, Tr("must be a positive number without a sign"));
   }
   absl::string_view int_part = rest;
   absl::string_view frac_part;
@@ -98,20 +100,20 @@ absl::StatusOr<int64_t> ParseAmountFen(absl::string_view original,
   }
   std::string digits;
   if (!IntegerDigits(int_part, &digits)) {
-    return Bad(field, original, "is not a number like 1234.56, 1,234.56 or 9238万");
+    return Bad(field, original, Tr("is not a number like 1234.56, 1,234.56 or 9238万"));
   }
   if (has_point && frac_part.empty()) {
-    return Bad(field, original, "has a decimal point without digits after it");
+    return Bad(field, original, Tr("has a decimal point without digits after it"));
   }
   for (char c : frac_part) {
     if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) {
-      return Bad(field, original, "is not a number like 1234.56, 1,234.56 or 9238万");
+      return Bad(field, original, Tr("is not a number like 1234.56, 1,234.56 or 9238万"));
     }
   }
   // Trailing zeros do not add precision; anything else past the fen does.
   while (!frac_part.empty() && frac_part.back() == '0') frac_part.remove_suffix(1);
   if (static_cast<int>(frac_part.size()) > fraction_digits_max) {
-    return Bad(field, original, "is more precise than one fen (0.01 yuan)");
+    return Bad(field, original, Tr("is more precise than one fen (0.01 yuan)"));
   }
   // value_fen = (int_digits . frac_digits) * 10^fraction_digits_max, in integers.
   std::string fen_digits = digits;
@@ -122,10 +124,10 @@ absl::StatusOr<int64_t> ParseAmountFen(absl::string_view original,
   for (char c : fen_digits) {
     if (__builtin_mul_overflow(value, int64_t{10}, &value) ||
         __builtin_add_overflow(value, int64_t{c - '0'}, &value)) {
-      return Bad(field, original, "is too large for a 64-bit fen amount");
+      return Bad(field, original, Tr("is too large for a 64-bit fen amount"));
     }
   }
-  if (value == 0) return Bad(field, original, "must be greater than zero");
+  if (value == 0) return Bad(field, original, Tr("must be greater than zero"));
   return value;
 }
 

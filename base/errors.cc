@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/cord.h"
 #include "base/fields.h"
+#include "base/messages.h"
 
 namespace aidledger {
 namespace {
@@ -44,7 +45,7 @@ absl::StatusCode CodeForReason(v1::RejectReason reason) {
 
 absl::Status Rejected(v1::RejectReason reason, absl::string_view field,
                       absl::string_view detail) {
-  absl::Status status(CodeForReason(reason), absl::StrCat(field, ": ", detail));
+  absl::Status status(CodeForReason(reason), absl::StrCat(FieldLabel(field), ": ", detail));
   status.SetPayload(kReasonPayloadUrl,
                     absl::Cord(v1::RejectReason_Name(reason)));
   return status;
@@ -59,7 +60,7 @@ std::optional<v1::RejectReason> RejectReasonOf(const absl::Status& status) {
 }
 
 absl::Status UsageError(absl::string_view message) {
-  absl::Status status = absl::InvalidArgumentError(message);
+  absl::Status status = absl::InvalidArgumentError(Tr(message));
   status.SetPayload(kUsagePayloadUrl, absl::Cord("1"));
   return status;
 }

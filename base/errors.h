@@ -18,7 +18,9 @@
 
 namespace aidledger {
 
-// A rejection of `field` for `reason`; the message reads "field: detail".
+// A rejection of `field` for `reason`; the message reads "field: detail",
+// the field named as a clerk types it in the current language (FieldLabel:
+// "amount: ..." or "金额: ..."), the detail already in that language (Tr).
 absl::Status Rejected(v1::RejectReason reason, absl::string_view field,
                       absl::string_view detail);
 
@@ -27,6 +29,9 @@ std::optional<v1::RejectReason> RejectReasonOf(const absl::Status& status);
 
 // A usage error (exit 2): a missing ledger, a flag value the command does
 // not take. Not a rejection of an event.
+// `message` is shown in the current language: a literal the
+// catalog holds is translated here, a built one is passed as it is (build it
+// from a Tr() sentence).
 absl::Status UsageError(absl::string_view message);
 
 // The same status (code and payloads) with `prefix` before its message.

@@ -4,10 +4,12 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/substitute.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
 #include "base/errors.h"
 #include "base/limits.h"
+#include "base/messages.h"
 
 namespace aidledger {
 namespace {
@@ -106,10 +108,10 @@ std::string NormalizeDate(absl::string_view text) {
 absl::Status CheckDate(absl::string_view text, absl::string_view field) {
   auto bad = [&](absl::string_view why) {
     return Rejected(v1::DATE_INVALID, field,
-                    absl::StrCat(why, " (got ", Quoted(text), ")"));
+                    absl::Substitute(Tr("$0 (got $1)"), why, Quoted(text)));
   };
-  constexpr absl::string_view kForms =
-      "must be a date like 2024-03-05, 2024-3-5, 2024/3/5, 2024.3.5 or 2024年3月5日";
+  const absl::string_view kForms =
+      Tr("must be a date like 2024-03-05, 2024-3-5, 2024/3/5, 2024.3.5 or 2024年3月5日");
   if (text.size() != 10 || text[4] != '-' || text[7] != '-') return bad(kForms);
   for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
     if (!absl::ascii_isdigit(static_cast<unsigned char>(text[i]))) return bad(kForms);
@@ -121,10 +123,10 @@ absl::Status CheckDate(absl::string_view text, absl::string_view field) {
   };
   const int year = number(0, 4), month = number(5, 2), day = number(8, 2);
   if (year < limits::kYearMin || year > limits::kYearMax) {
-    return bad(absl::StrCat("year must be in ", limits::kYearMin, "..", limits::kYearMax));
+    return bad(absl::Substitute(Tr("year must be in $0..$1"), limits::kYearMin, limits::kYearMax));
   }
-  if (month < 1 || month > 12) return bad("month must be 01..12");
-  if (day < 1 || day > DaysInMonth(year, month)) return bad("no such day in that month");
+  if (month < 1 || month > 12) return bad(Tr("month must be 01..12"));
+  if (day < 1 || day > DaysInMonth(year, month)) return bad(Tr("no such day in that month"));
   return absl::OkStatus();
 }
 
@@ -145,31 +147,31 @@ absl::Time EndOfDayInChina(absl::CivilDay date) {
 }
 
 absl::Status CheckRegionCode(absl::string_view code, absl::string_view field) {
-  if (code.empty()) return Rejected(v1::FIELD_MISSING, field, "is required");
+  if (code.empty()) return Rejected(v1::FIELD_MISSING, field, Tr("is required"));
   bool digits = code.size() == 6;
   for (char c : code) digits = digits && absl::ascii_isdigit(static_cast<unsigned char>(c));
   if (!digits || code == "000000") {
     return Rejected(v1::CODE_INVALID, field,
-                    absl::StrCat("must be a 6-digit administrative division code (got ",
-                                 Quoted(code), ")"));
+                    absl::Substitute(Tr("must be a 6-digit administrative division code (got $0)"),
+                                     Quoted(code)));
   }
   return absl::OkStatus();
 }
 
 absl::Status CheckIdentifier(absl::string_view id, absl::string_view field,
                              size_t bytes_max) {
-  if (id.empty()) return Rejected(v1::FIELD_MISSING, field, "is required");
+  if (id.empty()) return Rejected(v1::FIELD_MISSING, field, Tr("is required"));
   if (id.size() > bytes_max) {
     return Rejected(v1::FIELD_TOO_LONG, field,
-                    absl::StrCat("is longer than ", bytes_max, " bytes"));
+                    absl::Substitute(Tr("is longer than $0 bytes"), bytes_max));
   }
   for (char c : id) {
     unsigned char u = static_cast<unsigned char>(c);
     if (!absl::ascii_isalnum(u) && c != '.' && c != '_' && c != ':' && c != '-' &&
         c != '/') {
       return Rejected(v1::FIELD_INVALID, field,
-                      absl::StrCat("may hold only letters, digits and . _ : - / (got ",
-                                   Quoted(id), ")"));
+                      absl::Substitute(Tr("may hold only letters, digits and . _ : - / (got $0)"),
+                                       Quoted(id)));
     }
   }
   return absl::OkStatus();
@@ -178,26 +180,26 @@ absl::Status CheckIdentifier(absl::string_view id, absl::string_view field,
 absl::Status CheckText(absl::string_view text, absl::string_view field,
                        size_t bytes_max, bool required) {
   if (text.empty()) {
-    return required ? Rejected(v1::FIELD_MISSING, field, "is required")
+    return required ? Rejected(v1::FIELD_MISSING, field, Tr("is required"))
                     : absl::OkStatus();
   }
   if (text.size() > bytes_max) {
     return Rejected(v1::FIELD_TOO_LONG, field,
-                    absl::StrCat("is longer than ", bytes_max, " bytes"));
+                    absl::Substitute(Tr("is longer than $0 bytes"), bytes_max));
   }
   if (!IsValidUtf8(text)) {
-    return Rejected(v1::FIELD_INVALID, field, "is not valid UTF-8");
+    return Rejected(v1::FIELD_INVALID, field, Tr("is not valid UTF-8"));
   }
   for (size_t i = 0; i < text.size();) {
     const auto [point, length] = DecodeUtf8(text.substr(i));
-    if (length == 0) return Rejected(v1::FIELD_INVALID, field, "is not valid UTF-8");
+    if (length == 0) return Rejected(v1::FIELD_INVALID, field, Tr("is not valid UTF-8"));
     if (IsInvisibleControl(point)) {
       const bool control = point < 0x20 || (point >= 0x7f && point <= 0x9f);
       return Rejected(v1::FIELD_INVALID, field,
-                      absl::StrFormat("contains %s (U+%04X)",
-                                      control ? "a control character"
-                                              : "an invisible or bidirectional character",
-                                      point));
+                      absl::Substitute(control ? Tr("contains a control character (U+$0)")
+                                               : Tr("contains an invisible or bidirectional "
+                                                    "character (U+$0)"),
+                                       absl::StrFormat("%04X", point)));
     }
     i += length;
   }

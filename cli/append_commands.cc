@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/substitute.h"
 #include "aidledger/v1/cli.pb.h"
 #include "app/drafts.h"
 #include "app/import.h"
@@ -15,6 +16,7 @@
 #include "app/possible_duplicate.h"
 #include "base/errors.h"
 #include "base/limits.h"
+#include "base/messages.h"
 #include "base/status_macros.h"
 #include "cli/command.h"
 #include "server/http/json_text.h"
@@ -30,16 +32,21 @@ absl::Status RunInit(const Globals& globals, bool if_missing) {
     // A RocksDB directory has always been left as it is; on a shared
     // database a second init is more likely a mistake, so it must be asked for.
     if (!on_postgres) {
-      std::cout << "a ledger already exists at " << globals.db << "; nothing changed\n";
+      std::cout << absl::Substitute(Tr("a ledger already exists at $0; nothing changed"), globals.db)
+                << "\n";
       return absl::OkStatus();
     }
     if (!if_missing) return UsageError(created.message());
-    std::cout << Ledger::DisplayName(globals.db) << " already exists; nothing changed\n";
+    std::cout << absl::Substitute(Tr("$0 already exists; nothing changed"),
+                                  Ledger::DisplayName(globals.db))
+              << "\n";
     return absl::OkStatus();
   }
   RETURN_IF_ERROR(created);
-  std::cout << "initialized an empty "
-            << (on_postgres ? Ledger::DisplayName(globals.db) : "ledger at " + globals.db) << "\n";
+  std::cout << (on_postgres ? absl::Substitute(Tr("initialized an empty $0"),
+                                                Ledger::DisplayName(globals.db))
+                            : absl::Substitute(Tr("initialized an empty ledger at $0"), globals.db))
+            << "\n";
   return absl::OkStatus();
 }
 
@@ -56,15 +63,15 @@ absl::Status ResolveSequenceTarget(const Ledger& ledger, v1::Event* draft) {
   ASSIGN_OR_RETURN(std::optional<StoredEvent> at, ledger.ReadEvent(sequence));
   if (!at.has_value() || sequence == 0) {
     return Rejected(v1::TARGET_NOT_FOUND, "reversed_event_id",
-                    absl::StrCat(target, ": there is no event at seq ", sequence, " (the head is ",
-                                 ledger.head().sequence, ")"));
+                    absl::Substitute(Tr("$0: there is no event at seq $1 (the head is $2)"), target,
+                                     sequence, ledger.head().sequence));
   }
   ASSIGN_OR_RETURN(std::optional<StoredEvent> named, ledger.FindByEventId(target));
   if (named.has_value() && named->sequence != sequence) {
     return Rejected(v1::FIELD_INVALID, "reversed_event_id",
-                    absl::StrCat(target, " is both the event at seq ", sequence,
-                                 " and the event_id of seq ", named->sequence,
-                                 "; give the event_id of the one to reverse"));
+                    absl::Substitute(Tr("$0 is both the event at seq $1 and the event_id of seq "
+                                        "$2; give the event_id of the one to reverse"),
+                                     target, sequence, named->sequence));
   }
   target = at->event.event_id();
   return absl::OkStatus();
@@ -79,17 +86,22 @@ absl::Status RunAppend(const Globals& globals, const std::string& type,
   RETURN_IF_ERROR(ResolveSequenceTarget(*ledger, &draft));
   if (!allow_duplicate) {
     RETURN_IF_ERROR(app::CheckNotPossibleDuplicate(
-        *ledger, {&draft, 1}, "if this is a second one, give it --event-id or --allow-duplicate"));
+        *ledger, {&draft, 1},
+        Tr("if this is a second one, give it --event-id or --allow-duplicate")));
   }
   ASSIGN_OR_RETURN(AppendResult result, ledger->Append(std::move(draft)));
   if (globals.format == "json") {
     std::cout << app::ReceiptJson(result) << "\n";
   } else if (result.duplicate) {
-    std::cout << "duplicate seq=" << result.sequence << " event_id=" << result.event_id
-              << " hash=" << Hex(result.hash) << " (already in the ledger; nothing appended)\n";
+    std::cout << absl::Substitute(
+                     Tr("duplicate seq=$0 event_id=$1 hash=$2 (already in the ledger; nothing "
+                        "appended)"),
+                     result.sequence, result.event_id, Hex(result.hash))
+              << "\n";
   } else {
-    std::cout << "appended seq=" << result.sequence << " event_id=" << result.event_id
-              << " hash=" << Hex(result.hash) << "\n";
+    std::cout << absl::Substitute(Tr("appended seq=$0 event_id=$1 hash=$2"), result.sequence,
+                                  result.event_id, Hex(result.hash))
+              << "\n";
   }
   return absl::OkStatus();
 }
@@ -120,7 +132,7 @@ void Require(AppendCommand& command, CLI::Option* option, const std::string& fie
 // A usage error for the first required flag not given.
 absl::Status CheckRequiredFlags(const AppendCommand& command) {
   for (const auto& [flag, field] : command.required_when_run) {
-    if (!command.fields.contains(field)) return UsageError(absl::StrCat(flag, " is required"));
+    if (!command.fields.contains(field)) return UsageError(absl::Substitute(Tr("$0 is required"), flag));
   }
   return absl::OkStatus();
 }
@@ -224,21 +236,28 @@ absl::Status RunImport(const Globals& globals, const ImportFlags& flags) {
         flags.dry_run ? "true" : "false", report.seconds, rate, source_key,
         JsonQuoted(source_value));
   } else {
-    std::cout << absl::StrFormat(
-        "import%s: rows=%d appended=%d duplicates=%d rejected=%d batches_written=%d "
-        "seconds=%.3f events/s=%.0f %s=%s\n",
-        flags.dry_run ? " (dry run, nothing written)" : "", report.rows, report.appended,
-        report.duplicates, report.rejected, report.batches_written, report.seconds, rate,
-        source_key, app::TerminalText(source_value));
+    // The words are the catalog's; the figures and the keys of the
+    // English line are what scripts read (or --format json).
+    std::cout << absl::Substitute(
+                     flags.dry_run ? Tr("import (dry run, nothing written): rows=$0 appended=$1 "
+                                        "duplicates=$2 rejected=$3 batches_written=$4 "
+                                        "seconds=$5 events/s=$6 $7=$8")
+                                   : Tr("import: rows=$0 appended=$1 duplicates=$2 rejected=$3 "
+                                        "batches_written=$4 seconds=$5 events/s=$6 $7=$8"),
+                     report.rows, report.appended, report.duplicates, report.rejected,
+                     report.batches_written, absl::StrFormat("%.3f", report.seconds),
+                     absl::StrFormat("%.0f", rate), report.sheet.empty() ? Tr("encoding") : Tr("sheet"),
+                     app::TerminalText(source_value))
+              << "\n";
     if (report.appended == 0 && report.rejected == 0 && report.duplicates > 0) {
-      std::cout << "every row is already in the ledger; nothing appended\n";
+      std::cout << Tr("every row is already in the ledger; nothing appended") << "\n";
     }
   }
   if (report.rejected > 0) {
     return Rejected(v1::FIELD_INVALID, flags.file,
-                    absl::StrCat(report.rejected, " rows rejected; ",
-                                 report.batches_written, " batches (", report.appended,
-                                 " events) were written before the first bad batch"));
+                    absl::Substitute(Tr("$0 rows rejected; $1 batches ($2 events) were "
+                                        "written before the first bad batch"),
+                                     report.rejected, report.batches_written, report.appended));
   }
   return absl::OkStatus();
 }

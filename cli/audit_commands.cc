@@ -3,9 +3,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/substitute.h"
 #include "app/audit.h"
 #include "app/output.h"
 #include "base/errors.h"
+#include "base/messages.h"
 #include "base/status_macros.h"
 #include "cli/command.h"
 #include "state/vocabulary.h"
@@ -34,17 +36,19 @@ absl::Status RunVerify(const Globals& globals, const AuditFlags& flags) {
   ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kRead));
   ASSIGN_OR_RETURN(VerifyReport report, ledger->Verify(options));
   for (const std::string& warning : report.warnings) {
-    std::cerr << "aidledger: warning: " << app::TerminalText(warning) << "\n";
+    std::cerr << "aidledger: " << Tr("warning: ") << app::TerminalText(warning) << "\n";
   }
   const double rate = report.seconds > 0 ? static_cast<double>(report.events) / report.seconds : 0;
-  std::cout << absl::StrFormat(
-      "verified %d events in %.3f s (%.0f events/s): hashes, chain, indexes, validation, "
-      "%s; %d snapshot states equal the rebuild",
-      report.events, report.seconds, rate,
-      Ledger::IsPostgres(globals.db) ? "PostgreSQL's page checksums as read" : "RocksDB checksums",
+  std::cout << absl::Substitute(
+      Tr("verified $0 events in $1 s ($2 events/s): hashes, chain, indexes, validation, $3; "
+         "$4 snapshot states equal the rebuild"),
+      report.events, absl::StrFormat("%.3f", report.seconds), absl::StrFormat("%.0f", rate),
+      Ledger::IsPostgres(globals.db) ? Tr("PostgreSQL's page checksums as read")
+                                     : Tr("RocksDB checksums"),
       report.snapshots_checked);
   if (options.digest.has_value()) {
-    std::cout << "; the log extends the digest at seq " << options.digest->sequence;
+    std::cout << absl::Substitute(Tr("; the log extends the digest at seq $0"),
+                                  options.digest->sequence);
   }
   std::cout << "\n";
   return absl::OkStatus();
@@ -70,7 +74,7 @@ absl::Status RunProof(const Globals& globals, const AuditFlags& flags) {
     }
   }
   if (flags.seq == 0 || flags.seq > tree_size) {
-    return UsageError(absl::StrCat("--seq must be in 1..", tree_size));
+    return UsageError(absl::Substitute(Tr("--seq must be in 1..$0"), tree_size));
   }
   ASSIGN_OR_RETURN(v1::InclusionProof proof, ledger->Prove(flags.seq, tree_size));
   if (digest.has_value() && (proof.digest().merkle_root() != Hex(digest->merkle_root) ||
@@ -88,7 +92,7 @@ absl::Status RunVerifyProof(const AuditFlags& flags) {
                ? Corruption(absl::StrCat("the proof does not hold: ", held.status().message()))
                : held.status();
   }
-  std::cout << "the proof holds\n" << *held << "\n";
+  std::cout << Tr("the proof holds") << "\n" << *held << "\n";
   return absl::OkStatus();
 }
 
@@ -113,15 +117,18 @@ absl::Status RunCopy(const Globals& globals, const AuditFlags& flags) {
   RETURN_IF_ERROR(CheckDbTransport(globals, flags.copy_to));
   ASSIGN_OR_RETURN(app::CopyReport report,
                    app::Copy(flags.copy_from, flags.copy_to, flags.copy_to_snapshot_key));
-  std::cout << "copied " << report.events << " events from " << Ledger::DisplayName(flags.copy_from)
-            << " to " << Ledger::DisplayName(flags.copy_to) << "; head hash "
-            << Hex(report.head_hash) << "\n";
+  std::cout << absl::Substitute(Tr("copied $0 events from $1 to $2; head hash $3"), report.events,
+                                Ledger::DisplayName(flags.copy_from),
+                                Ledger::DisplayName(flags.copy_to), Hex(report.head_hash))
+            << "\n";
   return absl::OkStatus();
 }
 
 absl::Status RunRestore(const Globals& globals, const AuditFlags& flags) {
   ASSIGN_OR_RETURN(uint64_t events, app::Restore(flags.restore_file, globals.db, globals.snapshot_key));
-  std::cout << "restored " << events << " events into " << Ledger::DisplayName(globals.db) << "\n";
+  std::cout << absl::Substitute(Tr("restored $0 events into $1"), events,
+                                Ledger::DisplayName(globals.db))
+            << "\n";
   return absl::OkStatus();
 }
 

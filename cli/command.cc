@@ -8,9 +8,11 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/substitute.h"
 #include "app/output.h"
 #include "app/queries.h"
 #include "base/errors.h"
+#include "base/messages.h"
 #include "server/server.h"
 
 namespace aidledger::cli {
@@ -35,8 +37,8 @@ absl::Status CheckDbTransport(const Globals& globals, const std::string& db) {
 
 absl::StatusOr<std::unique_ptr<Ledger>> OpenLedger(const Globals& globals, Access access) {
   if (!Ledger::IsPostgres(globals.db) && !Ledger::Exists(globals.db)) {
-    return UsageError(absl::StrCat("no ledger at ", globals.db,
-                                   "; create one with `aidledger init --db ", globals.db, "`"));
+    return UsageError(absl::Substitute(Tr("no ledger at $0; create one with `aidledger init --db $0`"),
+                                       globals.db));
   }
   LedgerOptions options;
   options.read_only = access == Access::kRead;
@@ -61,7 +63,8 @@ absl::StatusOr<std::unique_ptr<Ledger>> OpenLedger(const Globals& globals, Acces
   }
   if (ledger.status().code() == absl::StatusCode::kUnavailable) {
     return absl::UnavailableError(
-        absl::StrCat("the ledger at ", globals.db, " is held by another process; try again when it is done"));
+        absl::Substitute(Tr("the ledger at $0 is held by another process; try again when it is done"),
+                         globals.db));
   }
   return ledger;
 }
@@ -72,8 +75,8 @@ absl::Status CheckFormat(const Globals& globals, std::initializer_list<const cha
   }
   std::string choices;
   for (const char* format : allowed) absl::StrAppend(&choices, choices.empty() ? "" : "|", format);
-  return UsageError(absl::StrCat("--format ", globals.format, " is not available here (use ",
-                                 choices, ")"));
+  return UsageError(absl::Substitute(Tr("--format $0 is not available here (use $1)"), globals.format,
+                                     choices));
 }
 
 const CLI::Validator kWholePositive(

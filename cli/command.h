@@ -33,6 +33,8 @@ struct Globals {
   bool insecure_plain_db = false;
   // Tables show times in UTC instead of China Standard Time.
   bool utc = false;
+  // --lang: "zh" or "en"; empty: as the locale says (LanguageFromLocale).
+  std::string lang;
 };
 
 // For a PostgreSQL `db`: refuses one that would carry the ledger across a

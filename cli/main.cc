@@ -15,6 +15,7 @@
 #include "app/output.h"
 #include "app/status_codes.h"
 #include "base/errors.h"
+#include "base/messages.h"
 #include "cli/command.h"
 
 namespace aidledger::cli {
@@ -42,17 +43,17 @@ int Report(const absl::Status& status) {
   std::optional<v1::RejectReason> reason = RejectReasonOf(status);
   switch (code) {
     case kExitRejected:
-      std::cerr << "aidledger: rejected: " << app::TerminalText(message) << " ["
+      std::cerr << "aidledger: " << Tr("rejected: ") << app::TerminalText(message) << " ["
                 << v1::RejectReason_Name(*reason) << "]\n";
       break;
     case kExitIntegrity:
-      std::cerr << "aidledger: integrity failure: " << app::TerminalText(message) << "\n";
+      std::cerr << "aidledger: " << Tr("integrity failure: ") << app::TerminalText(message) << "\n";
       break;
     case kExitUsage:
       std::cerr << "aidledger: " << app::TerminalText(message) << "\n";
       break;
     default:
-      std::cerr << "aidledger: error: " << app::TerminalText(message) << "\n";
+      std::cerr << "aidledger: " << Tr("error: ") << app::TerminalText(message) << "\n";
   }
   return code;
 }
@@ -76,6 +77,10 @@ void DefineGlobals(CLI::App& app, Globals& globals) {
   app.add_flag("--insecure-plain-db", globals.insecure_plain_db,
                "allow a PostgreSQL --db on another machine without TLS (sslmode require or "
                "stronger): the ledger and its password would cross the network in clear text");
+  app.add_option("--lang", globals.lang,
+                 "the language of tables, summaries and errors: zh|en (default: Chinese when "
+                 "LC_ALL, LC_MESSAGES or LANG starts with zh, else English)")
+      ->check(CLI::IsMember({"zh", "en"}));
   app.add_flag("--utc", globals.utc,
                "tables show times in UTC (default: China Standard Time, +08:00)");
 }
@@ -99,6 +104,10 @@ int Main(int argc, char** argv) {
     std::cerr << "aidledger: " << app::TerminalText(message) << " (see aidledger --help)\n";
     return kExitUsage;
   }
+  SetLanguage(globals.lang.empty()
+                  ? LanguageFromLocale(std::getenv("LC_ALL"), std::getenv("LC_MESSAGES"),
+                                       std::getenv("LANG"))
+                  : *LanguageNamed(globals.lang));
   // Every command that reaches the ledger: all but these two.
   const bool uses_db = !app.got_subcommand("verify-proof") && !app.got_subcommand("token");
   absl::Status status = uses_db ? CheckDbTransport(globals, globals.db) : absl::OkStatus();

@@ -3,11 +3,13 @@
 #include <iterator>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/substitute.h"
 #include "absl/time/time.h"
 #include "app/export.h"
 #include "app/output.h"
 #include "app/queries.h"
 #include "base/errors.h"
+#include "base/messages.h"
 #include "base/fields.h"
 #include "base/limits.h"
 #include "base/status_macros.h"
@@ -30,8 +32,8 @@ absl::Status RunLog(const Globals& globals, const LogFlags& flags) {
   std::unique_ptr<EventReader> reader = ledger->Read(flags.from, to);
   StoredEvent stored;
   const bool table = globals.format == "table";
-  app::Table rows({"SEQ", "DATE", "TYPE", "EVENT ID", "DETAILS", "MEMO", "ACTOR", "RECORDED",
-                   "HASH"},
+  app::Table rows({Tr("SEQ"), Tr("DATE"), Tr("TYPE"), Tr("EVENT ID"), Tr("DETAILS"), Tr("MEMO"), Tr("ACTOR"), Tr("RECORDED"),
+                   Tr("HASH")},
                   {0});
   for (uint64_t count = 0; count < limits::kLogRowsDefaultMax || flags.to != 0; ++count) {
     ASSIGN_OR_RETURN(bool more, reader->Next(&stored));
@@ -176,8 +178,9 @@ void AddNameHistoryFlag(CLI::App* command, bool* name_history) {
 absl::Status RunSnapshotCreate(const Globals& globals) {
   ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kWrite));
   RETURN_IF_ERROR(ledger->CreateSnapshot());
-  std::cout << "snapshot stored at seq=" << ledger->head().sequence
-            << " hash=" << Hex(ledger->head().hash) << "\n";
+  std::cout << absl::Substitute(Tr("snapshot stored at seq=$0 hash=$1"), ledger->head().sequence,
+                                Hex(ledger->head().hash))
+            << "\n";
   return absl::OkStatus();
 }
 
@@ -185,14 +188,15 @@ absl::Status RunSnapshotList(const Globals& globals) {
   RETURN_IF_ERROR(CheckFormat(globals, {"table"}));
   ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kRead));
   ASSIGN_OR_RETURN(std::vector<SnapshotInfo> snapshots, ledger->ListSnapshots());
-  app::Table table({"PROJECTION", "SEQ", "VERSION", "BYTES", "CREATED", "CHAIN HASH", "STATUS"},
+  app::Table table({Tr("PROJECTION"), Tr("SEQ"), Tr("VERSION"), Tr("BYTES"), Tr("CREATED"), Tr("CHAIN HASH"), Tr("STATUS")},
                    {1, 2, 3});
   for (const SnapshotInfo& info : snapshots) {
     table.AddRow({info.projection, absl::StrCat(info.sequence), absl::StrCat(info.version),
                   absl::StrCat(info.state_bytes),
                   DisplayTime(info.created_at, globals.utc),
                   Hex(info.chain_hash).substr(0, 12),
-                  info.problem.empty() ? "usable" : "not trusted: " + info.problem});
+                  info.problem.empty() ? std::string(Tr("usable"))
+                                        : absl::StrCat(Tr("not trusted: "), info.problem)});
   }
   std::cout << table.Render();
   return absl::OkStatus();

@@ -34,6 +34,7 @@
 #include "server/tokens.h"
 #include "google/protobuf/util/json_util.h"
 #include "base/errors.h"
+#include "base/messages.h"
 #include "ledger/ledger.h"
 #include "base/limits.h"
 #include "ledger/audit/merkle.h"
@@ -118,7 +119,8 @@ void Service::HandleAppend(const http::Request& request, const Caller& caller,
     size_t index = 0;
     absl::Status checked = CheckNotPossibleDuplicate(
         *ledger_, *drafts,
-        "if this is a second one, give it an event_id or post with ?allow_duplicate=true", &index);
+        Tr("if this is a second one, give it an event_id or post with ?allow_duplicate=true"),
+        &index);
     if (!checked.ok()) {
       if (RejectReasonOf(checked) != v1::POSSIBLE_DUPLICATE) {
         return SendError(request, response, HttpStatusFor(checked), checked.message());

@@ -23,6 +23,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "absl/strings/substitute.h"
 #include "absl/time/clock.h"
 #include "aidledger/v1/cli.pb.h"
 #include "server/gzip.h"
@@ -37,6 +38,7 @@
 #include "base/errors.h"
 #include "ledger/ledger.h"
 #include "base/limits.h"
+#include "base/messages.h"
 #include "ledger/audit/merkle.h"
 #include "base/status_macros.h"
 #include "state/reports.h"
@@ -87,7 +89,7 @@ absl::StatusOr<std::pair<std::string, int>> ParseListen(const std::string& flag,
   int port = -1;
   if (colon == std::string::npos || !absl::SimpleAtoi(value.substr(colon + 1), &port) || port < 0 ||
       port > 65535) {
-    return UsageError(absl::StrCat(flag, " must be HOST:PORT (got \"", value, "\")"));
+    return UsageError(absl::Substitute(Tr("$0 must be HOST:PORT (got \"$1\")"), flag, value));
   }
   std::string host = value.substr(0, colon);
   if (absl::StartsWith(host, "[") && absl::EndsWith(host, "]")) host = host.substr(1, host.size() - 2);
@@ -144,9 +146,9 @@ absl::Status Serve(const ServeOptions& options) {
   if (!options.session_lifetime.empty() &&
       (!absl::ParseDuration(options.session_lifetime, &session_lifetime) ||
        session_lifetime <= absl::ZeroDuration() || session_lifetime > absl::Hours(24 * 7))) {
-    return UsageError(absl::StrCat("--session-lifetime must be a duration from 1s to 168h "
-                                   "(e.g. 8h, 30m; got \"",
-                                   options.session_lifetime.substr(0, 32), "\")"));
+    return UsageError(absl::Substitute(Tr("--session-lifetime must be a duration from 1s to 168h "
+                                          "(e.g. 8h, 30m; got \"$0\")"),
+                                       options.session_lifetime.substr(0, 32)));
   }
   const bool tls = !options.tls_cert.empty() || !options.tls_key.empty();
   if (tls && (options.tls_cert.empty() || options.tls_key.empty())) {
@@ -158,10 +160,11 @@ absl::Status Serve(const ServeOptions& options) {
   if (!tls && !options.insecure_plain_http) {
     for (const std::string* where : {&host, metrics_listen ? &metrics_listen->first : &host}) {
       if (IsLoopback(*where)) continue;
-      return UsageError(absl::StrCat(
-          "refusing plain HTTP on ", *where, ": tokens and figures would cross the network in "
-          "clear text; give --tls-cert and --tls-key (tools/pilot-certs makes a private CA), or "
-          "--insecure-plain-http"));
+      return UsageError(absl::Substitute(
+          Tr("refusing plain HTTP on $0: tokens and figures would cross the network in clear "
+             "text; give --tls-cert and --tls-key (tools/pilot-certs makes a private CA), or "
+             "--insecure-plain-http"),
+          *where));
     }
   }
   // Block the stop and reload signals before any thread starts, so that
@@ -175,7 +178,8 @@ absl::Status Serve(const ServeOptions& options) {
 
   const bool on_postgres = Ledger::IsPostgres(options.db);
   if (!on_postgres && !Ledger::Exists(options.db)) {
-    return UsageError(absl::StrCat("no ledger at ", options.db, "; create one with `aidledger init`"));
+    return UsageError(absl::Substitute(Tr("no ledger at $0; create one with `aidledger init`"),
+                                       options.db));
   }
   LedgerOptions ledger_options;
   ledger_options.snapshot_every = options.snapshot_every;

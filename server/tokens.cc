@@ -13,9 +13,11 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/strings/substitute.h"
 #include "base/errors.h"
 #include "base/fields.h"
 #include "base/limits.h"
+#include "base/messages.h"
 #include "base/status_macros.h"
 #include "server/limits.h"
 
@@ -45,8 +47,8 @@ absl::StatusOr<Role> ParseRole(const std::string& text) {
   if (text == "reader") return Role::kReader;
   if (text == "auditor") return Role::kAuditor;
   if (text == "appender") return Role::kAppender;
-  return UsageError(absl::StrCat("role must be reader, auditor or appender (got \"",
-                                 text.substr(0, limits::kQuotedInputBytesMax), "\")"));
+  return UsageError(absl::Substitute(Tr("role must be reader, auditor or appender (got \"$0\")"),
+                                     text.substr(0, limits::kQuotedInputBytesMax)));
 }
 
 const char* RoleName(Role role) {
@@ -61,23 +63,23 @@ const char* RoleName(Role role) {
 absl::StatusOr<TokenTable> TokenTable::Load(const std::string& path,
                                             const std::function<void(absl::string_view)>& warn) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) return UsageError(absl::StrCat("cannot read the tokens file ", path));
+  if (fd < 0) return UsageError(absl::Substitute(Tr("cannot read the tokens file $0"), path));
   struct stat info;
   std::string text(kTokensFileBytesMax + 1, '\0');
   ssize_t got = -1;
   const bool regular = ::fstat(fd, &info) == 0 && S_ISREG(info.st_mode);
   if (regular && (info.st_mode & 022) == 0) got = ::read(fd, text.data(), text.size());
   ::close(fd);
-  if (!regular) return UsageError(absl::StrCat("the tokens file ", path, " is not a regular file"));
+  if (!regular) return UsageError(absl::Substitute(Tr("the tokens file $0 is not a regular file"), path));
   if ((info.st_mode & 022) != 0) {
-    return UsageError(absl::StrFormat("the tokens file %s may be written by others (mode %03o), who "
-                                      "could add an appender; chmod 600 it",
-                                      path, info.st_mode & 0777));
+    return UsageError(absl::Substitute(Tr("the tokens file $0 may be written by others (mode $1), "
+                                          "who could add an appender; chmod 600 it"),
+                                       path, absl::StrFormat("%03o", info.st_mode & 0777)));
   }
-  if (got < 0) return UsageError(absl::StrCat("cannot read the tokens file ", path));
+  if (got < 0) return UsageError(absl::Substitute(Tr("cannot read the tokens file $0"), path));
   if (static_cast<size_t>(got) > kTokensFileBytesMax) {
-    return UsageError(absl::StrCat("the tokens file ", path, " is larger than ", kTokensFileBytesMax,
-                                   " bytes"));
+    return UsageError(absl::Substitute(Tr("the tokens file $0 is larger than $1 bytes"), path,
+                                       kTokensFileBytesMax));
   }
   text.resize(static_cast<size_t>(got));
   if ((info.st_mode & 004) != 0 && warn) {
@@ -97,7 +99,7 @@ absl::StatusOr<TokenTable> TokenTable::Load(const std::string& path,
     auto bad = [&](absl::string_view why) {
       return UsageError(absl::StrCat(path, ":", number, ": ", why));
     };
-    if (parts.size() != 3) return bad("expected ROLE NAME SHA256-HEX");
+    if (parts.size() != 3) return bad(Tr("expected ROLE NAME SHA256-HEX"));
     absl::StatusOr<Role> role = ParseRole(parts[0]);
     if (!role.ok()) return bad(role.status().message());
     if (!IsTokenName(parts[1])) return bad(absl::StrCat("the name ", kNameRule));
@@ -109,8 +111,9 @@ absl::StatusOr<TokenTable> TokenTable::Load(const std::string& path,
     table.entries_.push_back({*role, parts[1], *hash});
   }
   if (table.entries_.empty()) {
-    return UsageError(absl::StrCat("the tokens file ", path, " holds no token; add one with "
-                                   "`aidledger token add`"));
+    return UsageError(absl::Substitute(Tr("the tokens file $0 holds no token; add one with "
+                                          "`aidledger token add`"),
+                                       path));
   }
   return table;
 }
@@ -142,7 +145,7 @@ absl::StatusOr<std::string> AddToken(const std::string& path, Role role, const s
       absl::StrCat("aid_", Hex(absl::string_view(reinterpret_cast<char*>(random), sizeof(random))));
   const std::string line = absl::StrCat(RoleName(role), " ", name, " ", Hex(Sha256({token})), "\n");
   const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  if (fd < 0) return UsageError(absl::StrCat("cannot write the tokens file ", path));
+  if (fd < 0) return UsageError(absl::Substitute(Tr("cannot write the tokens file $0"), path));
   const bool written = write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
   const bool synced = fsync(fd) == 0;
   close(fd);

@@ -6,9 +6,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/substitute.h"
 #include "base/check.h"
 #include "base/errors.h"
 #include "base/limits.h"
+#include "base/messages.h"
 #include "base/status_macros.h"
 
 namespace aidledger {
@@ -219,9 +221,9 @@ absl::StatusOr<std::optional<uint32_t>> ParseMonth(absl::string_view text,
   std::optional<uint32_t> month = RegionMonths::MonthIndex(text);
   if (text.size() != 7 || !month.has_value()) {
     return UsageError(
-        absl::StrCat(parameter, " must be a month YYYY-MM from ", limits::kYearMin, "-01 to ",
-                     limits::kYearMax, "-12 (got \"",
-                     text.substr(0, limits::kQuotedInputBytesMax), "\")"));
+        absl::Substitute(Tr("$0 must be a month YYYY-MM from $1-01 to $2-12 (got \"$3\")"),
+                         parameter, limits::kYearMin, limits::kYearMax,
+                         text.substr(0, limits::kQuotedInputBytesMax)));
   }
   return month;
 }
@@ -262,13 +264,14 @@ absl::StatusOr<SeriesQuery> ParseSeriesQuery(absl::string_view region, absl::str
     for (absl::string_view name : absl::StrSplit(metric, ',')) {
       auto it = std::find(kSeriesMetrics.begin(), kSeriesMetrics.end(), name);
       if (it == kSeriesMetrics.end()) {
-        return UsageError(absl::StrCat(
-            "metric must be allocated, disbursed, invested or sales, or a comma-separated list "
-            "of them (got \"", name.substr(0, limits::kQuotedInputBytesMax), "\")"));
+        return UsageError(absl::Substitute(
+            Tr("metric must be allocated, disbursed, invested or sales, or a comma-separated "
+               "list of them (got \"$0\")"),
+            name.substr(0, limits::kQuotedInputBytesMax)));
       }
       const size_t index = static_cast<size_t>(it - kSeriesMetrics.begin());
       if (std::find(query.metrics.begin(), query.metrics.end(), index) != query.metrics.end()) {
-        return UsageError(absl::StrCat("metric names ", name, " twice"));
+        return UsageError(absl::Substitute(Tr("metric names $0 twice"), name));
       }
       query.metrics.push_back(index);
     }
@@ -280,15 +283,15 @@ absl::StatusOr<SeriesQuery> ParseSeriesQuery(absl::string_view region, absl::str
                            [&](const auto& each) { return each.second == period; });
     if (it == kSeriesPeriods.end()) {
       return UsageError(
-          absl::StrCat("period must be month, quarter or year (got \"",
-                       period.substr(0, limits::kQuotedInputBytesMax), "\")"));
+          absl::Substitute(Tr("period must be month, quarter or year (got \"$0\")"),
+                           period.substr(0, limits::kQuotedInputBytesMax)));
     }
     query.period = it->first;
   }
   ASSIGN_OR_RETURN(query.from, ParseMonth(from, "from"));
   ASSIGN_OR_RETURN(query.to, ParseMonth(to, "to"));
   if (query.from.has_value() && query.to.has_value() && *query.from > *query.to) {
-    return UsageError(absl::StrCat("from (", from, ") is after to (", to, ")"));
+    return UsageError(absl::Substitute(Tr("from ($0) is after to ($1)"), from, to));
   }
   return query;
 }

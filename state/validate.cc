@@ -2,11 +2,13 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/substitute.h"
 #include "base/amount.h"
 #include "base/check.h"
 #include "base/errors.h"
 #include "base/fields.h"
 #include "base/limits.h"
+#include "base/messages.h"
 #include "base/proto_bytes.h"
 #include "base/status_macros.h"
 #include "state/vocabulary.h"
@@ -25,8 +27,9 @@ struct Resolved {
 absl::Status CheckAmountAtMost(int64_t amount_fen, absl::string_view field) {
   if (amount_fen > limits::kAmountFenMax) {
     return Rejected(v1::AMOUNT_INVALID, field,
-                    absl::StrCat("must be at most ", limits::kAmountFenMax,
-                                 " fen (10 trillion yuan, 10万亿元; got ", amount_fen, " fen)"));
+                    absl::Substitute(Tr("must be at most $0 fen (10 trillion yuan, 10万亿元; got "
+                                        "$1 fen)"),
+                                     limits::kAmountFenMax, amount_fen));
   }
   return absl::OkStatus();
 }
@@ -34,7 +37,7 @@ absl::Status CheckAmountAtMost(int64_t amount_fen, absl::string_view field) {
 absl::Status CheckAmount(int64_t amount_fen, absl::string_view field) {
   if (amount_fen <= 0) {
     return Rejected(v1::AMOUNT_INVALID, field,
-                    absl::StrCat("must be greater than zero (got ", amount_fen, " fen)"));
+                    absl::Substitute(Tr("must be greater than zero (got $0 fen)"), amount_fen));
   }
   return CheckAmountAtMost(amount_fen, field);
 }
@@ -50,15 +53,17 @@ absl::Status CheckOptionalProjectId(const std::string& id) {
 
 // The events of a book may not refer to what did not yet exist on their
 // effective date: an as-of view must hold everything its events name.
-// `what` and `name` say what the date is of; they are joined only for a
-// rejection, so that the checks of an admitted event build no strings.
+// `what` (English, with $0 for `name` and $1 for `other`) says what the date is of; it is
+// translated and filled in only for a rejection, so that the checks of an
+// admitted event build no strings.
 absl::Status CheckNotBefore(const v1::Event& event, const std::string& reference_date,
-                            absl::string_view field, absl::string_view what,
-                            absl::string_view name) {
+                            absl::string_view field, const char* what,
+                            absl::string_view name, absl::string_view other = {}) {
   if (event.effective_date() < reference_date) {
     return Rejected(v1::DATE_BEFORE_REFERENCE, "effective_date",
-                    absl::StrCat(event.effective_date(), " is before ", what, name,
-                                 " named in ", field, " (", reference_date, ")"));
+                    absl::Substitute(Tr("$0 is before $1 named in $2 ($3)"),
+                                     event.effective_date(), absl::Substitute(Tr(what), name, other),
+                                     FieldLabel(field), reference_date));
   }
   return absl::OkStatus();
 }
@@ -70,10 +75,10 @@ absl::StatusOr<const v1::RegionEntry*> NeedRegion(const Books& books, const v1::
   const v1::RegionEntry* region = books.regions.FindRegion(code);
   if (region == nullptr) {
     return Rejected(v1::REGION_NOT_FOUND, field,
-                    absl::StrCat("region ", code, " is not registered"));
+                    absl::Substitute(Tr("region $0 is not registered"), code));
   }
   RETURN_IF_ERROR(
-      CheckNotBefore(event, region->registered_on(), field, "the registration of region ", code));
+      CheckNotBefore(event, region->registered_on(), field, "the registration of region $0", code));
   return region;
 }
 
@@ -85,15 +90,14 @@ absl::StatusOr<const v1::ProjectEntry*> NeedProject(const Books& books, const v1
   const v1::ProjectEntry* project = books.projects.FindProject(project_id);
   if (project == nullptr) {
     return Rejected(v1::PROJECT_NOT_FOUND, "project_id",
-                    absl::StrCat("project ", project_id, " is not registered"));
+                    absl::Substitute(Tr("project $0 is not registered"), project_id));
   }
   RETURN_IF_ERROR(CheckNotBefore(event, project->registered_on(), "project_id",
-                                 "the registration of project ", project_id));
+                                 "the registration of project $0", project_id));
   if (within != nullptr && !books.regions.IsWithin(project->region_code(), *within)) {
     return Rejected(v1::PROJECT_OUTSIDE_REGION, "project_id",
-                    absl::StrCat("project ", project_id, " lies in region ",
-                                 project->region_code(), ", not in ", *within,
-                                 " or below it"));
+                    absl::Substitute(Tr("project $0 lies in region $1, not in $2 or below it"),
+                                     project_id, project->region_code(), *within));
   }
   return project;
 }
@@ -128,19 +132,20 @@ absl::StatusOr<const v1::Pairing*> ResolvePairing(const Books& books, const v1::
   }
   if (ended != nullptr) {
     return Rejected(v1::PAIRING_ENDED, "effective_date",
-                    absl::StrCat(date, " is after the end of the pairing of ",
-                                 ended->helper_code(), " with ", ended->recipient_code(), " (",
-                                 ended->ended_on(), ": ", ended->end_reason(), ")"));
+                    absl::Substitute(Tr("$0 is after the end of the pairing of $1 with $2 ($3: $4)"),
+                                     date, ended->helper_code(), ended->recipient_code(),
+                                     ended->ended_on(), ended->end_reason()));
   }
   if (too_late != nullptr) {
     return Rejected(v1::DATE_BEFORE_REFERENCE, "effective_date",
-                    absl::StrCat(date, " is before the pairing of ", too_late->helper_code(),
-                                 " with ", too_late->recipient_code(), " (",
-                                 too_late->established_on(), ")"));
+                    absl::Substitute(Tr("$0 is before the pairing of $1 with $2 ($3)"), date,
+                                     too_late->helper_code(), too_late->recipient_code(),
+                                     too_late->established_on()));
   }
   return Rejected(v1::PAIRING_NOT_FOUND, "recipient_code",
-                  absl::StrCat("no pairing links helper ", helper, " (or a region above it) with ",
-                               recipient, " (or a region above it)"));
+                  absl::Substitute(Tr("no pairing links helper $0 (or a region above it) with $1 "
+                                      "(or a region above it)"),
+                                   helper, recipient));
 }
 
 // Every subtotal is bounded by the grand total, so one check suffices.
@@ -148,7 +153,7 @@ absl::Status CheckNoOverflow(int64_t grand_fen, int64_t amount_fen, absl::string
   int64_t sum;
   if (__builtin_add_overflow(grand_fen, amount_fen, &sum)) {
     return Rejected(v1::TOTAL_OVERFLOW, field,
-                    "would overflow the ledger's 64-bit fen totals");
+                    Tr("would overflow the ledger's 64-bit fen totals"));
   }
   return absl::OkStatus();
 }
@@ -160,9 +165,10 @@ absl::Status CheckAvailable(const Books& books, const std::string& region_code,
   const int64_t available = region->own().balance_fen();
   if (amount_fen > available) {
     return Rejected(v1::OVERSPENT, field,
-                    absl::StrCat(action, " ", FormatFen(amount_fen), " yuan exceeds the available balance ",
-                                 FormatFen(available), " yuan of region ", region_code, " ",
-                                 region->name()));
+                    absl::Substitute(Tr("$0 $1 yuan exceeds the available balance $2 yuan of "
+                                        "region $3 $4"),
+                                     Tr(action), FormatFen(amount_fen), FormatFen(available),
+                                     region_code, region->name()));
   }
   return absl::OkStatus();
 }
@@ -176,9 +182,11 @@ absl::Status CheckCodeUnderParent(const std::string& code, const std::string& pa
   const size_t prefix = absl::EndsWith(parent, "0000") ? 2 : absl::EndsWith(parent, "00") ? 4 : 0;
   if (prefix == 0 || code.compare(0, prefix, parent, 0, prefix) == 0) return absl::OkStatus();
   return Rejected(v1::CODE_INVALID, "code",
-                  absl::StrCat(code, " cannot lie under ", parent, ": under a ",
-                               prefix == 2 ? "province" : "city", " a code starts with its ",
-                               prefix, " digits ", parent.substr(0, prefix), " (GB/T 2260)"));
+                  absl::Substitute(prefix == 2 ? Tr("$0 cannot lie under $1: under a province a "
+                                                    "code starts with its 2 digits $2 (GB/T 2260)")
+                                               : Tr("$0 cannot lie under $1: under a city a code "
+                                                    "starts with its 4 digits $2 (GB/T 2260)"),
+                                   code, parent, parent.substr(0, prefix)));
 }
 
 absl::Status AdmitRegion(const Books& books, const v1::Event& event) {
@@ -187,25 +195,26 @@ absl::Status AdmitRegion(const Books& books, const v1::Event& event) {
   RETURN_IF_ERROR(CheckText(r.name(), "name", limits::kNameBytesMax, true));
   RETURN_IF_ERROR(CheckOptionalCode(r.parent_code(), "parent_code"));
   if (r.parent_code() == r.code()) {
-    return Rejected(v1::FIELD_INVALID, "parent_code", "must differ from code");
+    return Rejected(v1::FIELD_INVALID, "parent_code", Tr("must differ from code"));
   }
   if (books.regions.FindRegion(r.code()) != nullptr) {
     return Rejected(v1::REGION_EXISTS, "code",
-                    absl::StrCat("region ", r.code(), " is already registered"));
+                    absl::Substitute(Tr("region $0 is already registered"), r.code()));
   }
   if (r.parent_code().empty()) return absl::OkStatus();
   const v1::RegionEntry* parent = books.regions.FindRegion(r.parent_code());
   if (parent == nullptr) {
     return Rejected(v1::PARENT_NOT_FOUND, "parent_code",
-                    absl::StrCat("parent region ", r.parent_code(), " is not registered"));
+                    absl::Substitute(Tr("parent region $0 is not registered"), r.parent_code()));
   }
   RETURN_IF_ERROR(CheckCodeUnderParent(r.code(), r.parent_code()));
   if (parent->depth() + 1 > limits::kRegionDepthMax) {
     return Rejected(v1::REGION_TOO_DEEP, "parent_code",
-                    absl::StrCat("regions nest at most ", limits::kRegionDepthMax, " levels deep"));
+                    absl::Substitute(Tr("regions nest at most $0 levels deep"),
+                                     limits::kRegionDepthMax));
   }
   return CheckNotBefore(event, parent->registered_on(), "parent_code",
-                        "the registration of region ", r.parent_code());
+                        "the registration of region $0", r.parent_code());
 }
 
 absl::Status AdmitPairing(const Books& books, const v1::Event& event) {
@@ -213,14 +222,14 @@ absl::Status AdmitPairing(const Books& books, const v1::Event& event) {
   RETURN_IF_ERROR(CheckRegionCode(p.helper_code(), "helper_code"));
   RETURN_IF_ERROR(CheckRegionCode(p.recipient_code(), "recipient_code"));
   if (p.program() == v1::PROGRAM_UNSPECIFIED) {
-    return Rejected(v1::FIELD_MISSING, "program", "is required");
+    return Rejected(v1::FIELD_MISSING, "program", Tr("is required"));
   }
   if (!v1::Program_IsValid(p.program())) {
-    return Rejected(v1::FIELD_INVALID, "program", absl::StrCat("unknown value ", p.program()));
+    return Rejected(v1::FIELD_INVALID, "program", absl::Substitute(Tr("unknown value $0"), p.program()));
   }
   if (!p.since().empty()) RETURN_IF_ERROR(CheckDate(p.since(), "since"));
   if (p.helper_code() == p.recipient_code()) {
-    return Rejected(v1::FIELD_INVALID, "recipient_code", "a region cannot pair with itself");
+    return Rejected(v1::FIELD_INVALID, "recipient_code", Tr("a region cannot pair with itself"));
   }
   RETURN_IF_ERROR(NeedRegion(books, event, p.helper_code(), "helper_code").status());
   RETURN_IF_ERROR(NeedRegion(books, event, p.recipient_code(), "recipient_code").status());
@@ -228,11 +237,11 @@ absl::Status AdmitPairing(const Books& books, const v1::Event& event) {
   if (held != nullptr) {
     return Rejected(v1::PAIRING_EXISTS, "recipient_code",
                     held->ended_on().empty()
-                        ? absl::StrCat(p.helper_code(), " is already paired with ",
-                                       p.recipient_code())
-                        : absl::StrCat(p.helper_code(), " was paired with ", p.recipient_code(),
-                                       " until ", held->ended_on(),
-                                       "; an ended pairing is not established again"));
+                        ? absl::Substitute(Tr("$0 is already paired with $1"), p.helper_code(),
+                                           p.recipient_code())
+                        : absl::Substitute(Tr("$0 was paired with $1 until $2; an ended pairing "
+                                              "is not established again"),
+                                           p.helper_code(), p.recipient_code(), held->ended_on()));
   }
   return absl::OkStatus();
 }
@@ -262,9 +271,10 @@ const v1::MoneyFlow* LatestFlowWithin(const Books& books, absl::string_view help
 
 // "money from H to R dated D" (a sale with no helper: "money to R …").
 std::string Money(const v1::MoneyFlow& flow) {
-  return absl::StrCat("money ",
-                      flow.helper_code().empty() ? "" : absl::StrCat("from ", flow.helper_code(), " "),
-                      "to ", flow.region_code(), " dated ", flow.last_on());
+  return flow.helper_code().empty()
+             ? absl::Substitute(Tr("money to $0 dated $1"), flow.region_code(), flow.last_on())
+             : absl::Substitute(Tr("money from $0 to $1 dated $2"), flow.helper_code(),
+                                flow.region_code(), flow.last_on());
 }
 
 absl::Status AdmitPairingEnd(const Books& books, const v1::Event& event) {
@@ -275,23 +285,23 @@ absl::Status AdmitPairingEnd(const Books& books, const v1::Event& event) {
   const v1::Pairing* pairing = books.helpers.FindPairing(p.helper_code(), p.recipient_code());
   if (pairing == nullptr) {
     return Rejected(v1::PAIRING_NOT_FOUND, "recipient_code",
-                    absl::StrCat("no pairing of ", p.helper_code(), " with ", p.recipient_code(),
-                                 " is established"));
+                    absl::Substitute(Tr("no pairing of $0 with $1 is established"),
+                                     p.helper_code(), p.recipient_code()));
   }
   if (!pairing->ended_on().empty()) {
     return Rejected(v1::PAIRING_ENDED, "recipient_code",
-                    absl::StrCat("the pairing of ", p.helper_code(), " with ",
-                                 p.recipient_code(), " already ended on ", pairing->ended_on()));
+                    absl::Substitute(Tr("the pairing of $0 with $1 already ended on $2"),
+                                     p.helper_code(), p.recipient_code(), pairing->ended_on()));
   }
   RETURN_IF_ERROR(CheckNotBefore(event, pairing->established_on(), "recipient_code",
-                                 "the pairing of ",
-                                 absl::StrCat(p.helper_code(), " with ", p.recipient_code())));
+                                 "the pairing of $0 with $1", p.helper_code(),
+                                 p.recipient_code()));
   const v1::MoneyFlow* latest = LatestFlowWithin(books, p.helper_code(), p.recipient_code());
   if (latest != nullptr && latest->last_on() > event.effective_date()) {
     return Rejected(v1::DATE_BEFORE_REFERENCE, "effective_date",
-                    absl::StrCat(event.effective_date(), " is before ", Money(*latest),
-                                 ", which the pairing may have admitted; end it on ",
-                                 latest->last_on(), " or later"));
+                    absl::Substitute(Tr("$0 is before $1, which the pairing may have admitted; "
+                                        "end it on $2 or later"),
+                                     event.effective_date(), Money(*latest), latest->last_on()));
   }
   return absl::OkStatus();
 }
@@ -300,11 +310,11 @@ absl::Status AdmitPairingEnd(const Books& books, const v1::Event& event) {
 // bound), as a registration and an amendment both take them.
 absl::Status CheckCategoryAndBudget(v1::ProjectCategory category, int64_t budget_fen) {
   if (!v1::ProjectCategory_IsValid(category)) {
-    return Rejected(v1::FIELD_INVALID, "category", absl::StrCat("unknown value ", category));
+    return Rejected(v1::FIELD_INVALID, "category", absl::Substitute(Tr("unknown value $0"), category));
   }
   if (budget_fen < 0) {
     return Rejected(v1::AMOUNT_INVALID, "budget_fen",
-                    absl::StrCat("must not be negative (got ", budget_fen, " fen)"));
+                    absl::Substitute(Tr("must not be negative (got $0 fen)"), budget_fen));
   }
   return CheckAmountAtMost(budget_fen, "budget_fen");
 }
@@ -315,12 +325,12 @@ absl::Status AdmitProject(const Books& books, const v1::Event& event) {
   RETURN_IF_ERROR(CheckRegionCode(p.region_code(), "region_code"));
   RETURN_IF_ERROR(CheckText(p.name(), "name", limits::kNameBytesMax, true));
   if (p.category() == v1::PROJECT_CATEGORY_UNSPECIFIED) {
-    return Rejected(v1::FIELD_MISSING, "category", "is required");
+    return Rejected(v1::FIELD_MISSING, "category", Tr("is required"));
   }
   RETURN_IF_ERROR(CheckCategoryAndBudget(p.category(), p.budget_fen()));
   if (books.projects.FindProject(p.project_id()) != nullptr) {
     return Rejected(v1::PROJECT_EXISTS, "project_id",
-                    absl::StrCat("project ", p.project_id(), " is already registered"));
+                    absl::Substitute(Tr("project $0 is already registered"), p.project_id()));
   }
   return NeedRegion(books, event, p.region_code(), "region_code").status();
 }
@@ -335,42 +345,48 @@ absl::Status AdmitRegionAmendment(const Books& books, const v1::Event& event) {
   const v1::RegionAmended& r = event.region_amended();
   RETURN_IF_ERROR(CheckRegionCode(r.code(), "code"));
   if (r.name().empty() && r.parent_code().empty()) {
-    return Rejected(v1::FIELD_MISSING, "name", "is required (a new name, a new parent or both)");
+    return Rejected(v1::FIELD_MISSING, "name", Tr("is required (a new name, a new parent or both)"));
   }
   if (!r.name().empty()) RETURN_IF_ERROR(CheckText(r.name(), "name", limits::kNameBytesMax, true));
   RETURN_IF_ERROR(CheckOptionalCode(r.parent_code(), "parent_code"));
   RETURN_IF_ERROR(CheckText(r.reason(), "reason", limits::kMemoBytesMax, true));
   ASSIGN_OR_RETURN(const v1::RegionEntry* region, NeedRegion(books, event, r.code(), "code"));
   RETURN_IF_ERROR(CheckNotBefore(event, region->amended_on(), "code",
-                                 "the last amendment of region ", r.code()));
+                                 "the last amendment of region $0", r.code()));
   const bool renames = !r.name().empty() && r.name() != region->name();
   const bool moves = !r.parent_code().empty() && r.parent_code() != region->parent_code();
   if (!renames && !moves) {
-    std::string held;
-    if (!r.name().empty()) absl::StrAppend(&held, " is already named ", r.name());
-    if (!r.parent_code().empty()) {
-      absl::StrAppend(&held, held.empty() ? "" : " and", " already lies under ", r.parent_code());
-    }
-    return Rejected(v1::NOTHING_AMENDED, r.name().empty() ? "parent_code" : "name",
-                    absl::StrCat("the amendment changes nothing: region ", r.code(), held));
+    const std::string held =
+        r.parent_code().empty()
+            ? absl::Substitute(Tr("the amendment changes nothing: region $0 is already named $1"),
+                               r.code(), r.name())
+        : r.name().empty()
+            ? absl::Substitute(Tr("the amendment changes nothing: region $0 already lies under $1"),
+                               r.code(), r.parent_code())
+            : absl::Substitute(Tr("the amendment changes nothing: region $0 is already named $1 "
+                                  "and already lies under $2"),
+                               r.code(), r.name(), r.parent_code());
+    return Rejected(v1::NOTHING_AMENDED, r.name().empty() ? "parent_code" : "name", held);
   }
   if (renames && region->former_names_size() >= limits::kFormerNamesMax) {
     return Rejected(v1::FIELD_INVALID, "name",
-                    absl::StrCat("region ", r.code(), " has been renamed ",
-                                 limits::kFormerNamesMax, " times, the most the ledger keeps"));
+                    absl::Substitute(Tr("region $0 has been renamed $1 times, the most the "
+                                        "ledger keeps"),
+                                     r.code(), limits::kFormerNamesMax));
   }
   if (!moves) return absl::OkStatus();
   const v1::RegionEntry* parent = books.regions.FindRegion(r.parent_code());
   if (parent == nullptr) {
     return Rejected(v1::PARENT_NOT_FOUND, "parent_code",
-                    absl::StrCat("parent region ", r.parent_code(), " is not registered"));
+                    absl::Substitute(Tr("parent region $0 is not registered"), r.parent_code()));
   }
   RETURN_IF_ERROR(CheckNotBefore(event, parent->registered_on(), "parent_code",
-                                 "the registration of region ", r.parent_code()));
+                                 "the registration of region $0", r.parent_code()));
   if (books.regions.IsWithin(r.parent_code(), r.code())) {
     return Rejected(v1::FIELD_INVALID, "parent_code",
-                    absl::StrCat(r.parent_code(), " is ", r.code(),
-                                 " or lies below it: a region cannot move under itself"));
+                    absl::Substitute(Tr("$0 is $1 or lies below it: a region cannot move under "
+                                        "itself"),
+                                     r.parent_code(), r.code()));
   }
   RETURN_IF_ERROR(CheckCodeUnderParent(r.code(), r.parent_code()));
   // How far the tree reaches below the region: one pass over the regions,
@@ -383,9 +399,9 @@ absl::Status AdmitRegionAmendment(const Books& books, const v1::Event& event) {
   }
   if (parent->depth() + 1 + below > limits::kRegionDepthMax) {
     return Rejected(v1::REGION_TOO_DEEP, "parent_code",
-                    absl::StrCat("regions nest at most ", limits::kRegionDepthMax,
-                                 " levels deep; under ", r.parent_code(), " region ", r.code(),
-                                 " and the ", below, " levels below it would not fit"));
+                    absl::Substitute(Tr("regions nest at most $0 levels deep; under $1 region $2 "
+                                        "and the $3 levels below it would not fit"),
+                                     limits::kRegionDepthMax, r.parent_code(), r.code(), below));
   }
   return absl::OkStatus();
 }
@@ -403,7 +419,7 @@ absl::Status AdmitProjectAmendment(const Books& books, const v1::Event& event) {
   ASSIGN_OR_RETURN(const v1::ProjectEntry* project,
                    NeedProject(books, event, p.project_id(), nullptr));
   RETURN_IF_ERROR(CheckNotBefore(event, project->amended_on(), "project_id",
-                                 "the last amendment of project ", p.project_id()));
+                                 "the last amendment of project $0", p.project_id()));
   const bool changes =
       (!p.name().empty() && p.name() != project->name()) ||
       (p.category() != v1::PROJECT_CATEGORY_UNSPECIFIED && p.category() != project->category()) ||
@@ -411,13 +427,15 @@ absl::Status AdmitProjectAmendment(const Books& books, const v1::Event& event) {
   if (!p.name().empty() && p.name() != project->name() &&
       project->former_names_size() >= limits::kFormerNamesMax) {
     return Rejected(v1::FIELD_INVALID, "name",
-                    absl::StrCat("project ", p.project_id(), " has been renamed ",
-                                 limits::kFormerNamesMax, " times, the most the ledger keeps"));
+                    absl::Substitute(Tr("project $0 has been renamed $1 times, the most the "
+                                        "ledger keeps"),
+                                     p.project_id(), limits::kFormerNamesMax));
   }
   if (!changes) {
     return Rejected(v1::NOTHING_AMENDED, "project_id",
-                    absl::StrCat("the amendment changes nothing: project ", p.project_id(),
-                                 " already has the name, category and budget given"));
+                    absl::Substitute(Tr("the amendment changes nothing: project $0 already has "
+                                        "the name, category and budget given"),
+                                     p.project_id()));
   }
   return absl::OkStatus();
 }
@@ -430,12 +448,12 @@ absl::Status AdmitAllocation(const Books& books, const v1::Event& event, Resolve
   RETURN_IF_ERROR(CheckAmount(a.amount_fen(), "amount_fen"));
   if (a.source() == v1::FUND_SOURCE_UNSPECIFIED || !v1::FundSource_IsValid(a.source())) {
     return Rejected(v1::FIELD_INVALID, "source",
-                    absl::StrCat("must be ", JoinedProtoNames(kSources, " or ")));
+                    absl::Substitute(Tr("must be $0"), JoinedProtoNames(kSources, " or ")));
   }
   if (a.fiscal_year() < limits::kYearMin || a.fiscal_year() > limits::kYearMax) {
     return Rejected(v1::FIELD_INVALID, "fiscal_year",
-                    absl::StrCat("must be a year in ", limits::kYearMin, "..", limits::kYearMax,
-                                 " (got ", a.fiscal_year(), ")"));
+                    absl::Substitute(Tr("must be a year in $0..$1 (got $2)"), limits::kYearMin,
+                                     limits::kYearMax, a.fiscal_year()));
   }
   RETURN_IF_ERROR(NeedRegion(books, event, a.helper_code(), "helper_code").status());
   RETURN_IF_ERROR(NeedRegion(books, event, a.recipient_code(), "recipient_code").status());
@@ -519,12 +537,14 @@ absl::Status AdmitSale(const Books& books, const v1::Event& event, Resolved* res
 
 absl::Status Referenced(const LoggedEvent& target, absl::string_view what) {
   return Rejected(v1::TARGET_REFERENCED, "reversed_event_id",
-                  absl::StrCat("event ", target.sequence, " registered ", what,
-                               "; a registration is reversed only while nothing names what it "
-                               "registered"));
+                  absl::Substitute(Tr("event $0 registered $1; a registration is reversed only "
+                                      "while nothing names what it registered"),
+                                   target.sequence, what));
 }
 
-std::string NamedBy(uint64_t sequence) { return absl::StrCat("event ", sequence, " names it"); }
+std::string NamedBy(uint64_t sequence) {
+  return absl::Substitute(Tr("event $0 names it"), sequence);
+}
 
 // A registration's reversal: only while nothing names the region, pairing or
 // project it registered. A reversed event still names it, and money counts
@@ -539,13 +559,14 @@ absl::Status AdmitRegistrationReversal(const Books& books, const LoggedEvent& ta
       return absl::DataLossError(absl::StrCat("region ", code, " of event ", target.sequence,
                                               " is not registered"));
     }
-    const std::string what = absl::StrCat("region ", code);
     if (entry->first_reference() != 0) {
-      return Referenced(target, absl::StrCat(what, ", and ", NamedBy(entry->first_reference())));
+      return Referenced(target, absl::Substitute(Tr("region $0, and $1"), code,
+                                                 NamedBy(entry->first_reference())));
     }
     for (const v1::MoneyFlow& flow : books.helpers.state().flows()) {
       if (flow.helper_code() == code || flow.region_code() == code) {
-        return Referenced(target, absl::StrCat(what, ", and ", Money(flow), " names it"));
+        return Referenced(target,
+                          absl::Substitute(Tr("region $0, and $1 names it"), code, Money(flow)));
       }
     }
     return absl::OkStatus();
@@ -553,19 +574,22 @@ absl::Status AdmitRegistrationReversal(const Books& books, const LoggedEvent& ta
   if (event.has_pairing_established()) {
     const v1::PairingEstablished& p = event.pairing_established();
     const v1::Pairing* pairing = books.helpers.FindPairing(p.helper_code(), p.recipient_code());
-    const std::string what = absl::StrCat("the pairing of ", p.helper_code(), " with ",
-                                          p.recipient_code());
     if (pairing == nullptr) {
-      return absl::DataLossError(absl::StrCat(what, " of event ", target.sequence,
+      return absl::DataLossError(absl::StrCat("the pairing of ", p.helper_code(), " with ",
+                                              p.recipient_code(), " of event ", target.sequence,
                                               " is not established"));
     }
     if (!pairing->ended_on().empty()) {
-      return Referenced(target, absl::StrCat(what, ", and its end on ", pairing->ended_on(),
-                                             " names it"));
+      return Referenced(target, absl::Substitute(Tr("the pairing of $0 with $1, and its end on $2 "
+                                                    "names it"),
+                                                 p.helper_code(), p.recipient_code(),
+                                                 pairing->ended_on()));
     }
     const v1::MoneyFlow* flow = LatestFlowWithin(books, p.helper_code(), p.recipient_code());
     if (flow != nullptr) {
-      return Referenced(target, absl::StrCat(what, ", which may have admitted ", Money(*flow)));
+      return Referenced(target, absl::Substitute(Tr("the pairing of $0 with $1, which may have "
+                                                    "admitted $2"),
+                                                 p.helper_code(), p.recipient_code(), Money(*flow)));
     }
     return absl::OkStatus();
   }
@@ -576,8 +600,8 @@ absl::Status AdmitRegistrationReversal(const Books& books, const LoggedEvent& ta
                                             " is not registered"));
   }
   if (entry->first_reference() != 0) {
-    return Referenced(target, absl::StrCat("project ", id, ", and ",
-                                           NamedBy(entry->first_reference())));
+    return Referenced(target, absl::Substitute(Tr("project $0, and $1"), id,
+                                               NamedBy(entry->first_reference())));
   }
   return absl::OkStatus();
 }
@@ -592,23 +616,25 @@ absl::Status AdmitReversal(const Books& books, const EventLookup& lookup,
   ASSIGN_OR_RETURN(std::optional<LoggedEvent> target, lookup(r.reversed_event_id()));
   if (!target.has_value()) {
     return Rejected(v1::TARGET_NOT_FOUND, "reversed_event_id",
-                    absl::StrCat("no event has event_id ", r.reversed_event_id()));
+                    absl::Substitute(Tr("no event has event_id $0"), r.reversed_event_id()));
   }
   if (!IsReversible(target->event.payload_case())) {
     return Rejected(v1::TARGET_NOT_MONEY, "reversed_event_id",
-                    absl::StrCat("event ", target->sequence,
-                                 " is neither a money event nor a registration (allocations, "
-                                 "disbursements, investments and sales, and registrations of "
-                                 "regions, pairings and projects can be reversed)"));
+                    absl::Substitute(Tr("event $0 is neither a money event nor a registration "
+                                        "(allocations, disbursements, investments and sales, "
+                                        "and registrations of regions, pairings and projects "
+                                        "can be reversed)"),
+                                     target->sequence));
   }
   if (books.reversed.IsReversed(target->sequence)) {
     return Rejected(v1::TARGET_ALREADY_REVERSED, "reversed_event_id",
-                    absl::StrCat("event ", target->sequence, " is already reversed"));
+                    absl::Substitute(Tr("event $0 is already reversed"), target->sequence));
   }
   if (event.effective_date() < target->event.effective_date()) {
     return Rejected(v1::DATE_BEFORE_REFERENCE, "effective_date",
-                    absl::StrCat(event.effective_date(), " is before the effective date of event ",
-                                 target->sequence, " (", target->event.effective_date(), ")"));
+                    absl::Substitute(Tr("$0 is before the effective date of event $1 ($2)"),
+                                     event.effective_date(), target->sequence,
+                                     target->event.effective_date()));
   }
   if (!IsMoneyEvent(target->event)) {
     RETURN_IF_ERROR(AdmitRegistrationReversal(books, *target));
@@ -656,7 +682,7 @@ absl::Status Check(const Books& books, const EventLookup& lookup, const v1::Even
     case v1::Event::PAYLOAD_NOT_SET:
       break;
   }
-  return Rejected(v1::FIELD_MISSING, "payload", "an event needs exactly one payload");
+  return Rejected(v1::FIELD_MISSING, "payload", Tr("an event needs exactly one payload"));
 }
 
 // Whether `event` holds what validation resolved for it.
@@ -685,8 +711,9 @@ absl::Status Admit(const Books& books, const EventLookup& lookup, const std::str
   RETURN_IF_ERROR(CheckDate(draft->effective_date(), "effective_date"));
   if (draft->effective_date() > today) {
     return Rejected(v1::FUTURE_DATE, "effective_date",
-                    absl::StrCat(draft->effective_date(), " is after today in China (", today,
-                                 "): an event records what has happened"));
+                    absl::Substitute(Tr("$0 is after today in China ($1): an event records what "
+                                        "has happened"),
+                                     draft->effective_date(), today));
   }
   Resolved resolved;
   RETURN_IF_ERROR(Check(books, lookup, *draft, &resolved));
@@ -715,8 +742,9 @@ absl::Status Admit(const Books& books, const EventLookup& lookup, const std::str
   AIDLEDGER_CHECK(books.Folds(Books::kMonths));
   if (books.months.MonthWouldOverflow(view)) {
     return Rejected(v1::TOTAL_OVERFLOW, "amount_fen",
-                    absl::StrCat("would overflow the 64-bit fen total of its region in the month of ",
-                                 draft->effective_date()));
+                    absl::Substitute(Tr("would overflow the 64-bit fen total of its region in the "
+                                        "month of $0"),
+                                     draft->effective_date()));
   }
   return absl::OkStatus();
 }
@@ -791,7 +819,8 @@ std::string IdempotencyContent(const v1::Event& event) {
 absl::Status CheckBatchSize(size_t events) {
   if (events <= limits::kBatchEventsMax) return absl::OkStatus();
   return Rejected(v1::FIELD_INVALID, "batch",
-                  absl::StrCat("holds ", events, " events, more than ", limits::kBatchEventsMax));
+                  absl::Substitute(Tr("holds $0 events, more than $1"), events,
+                                   limits::kBatchEventsMax));
 }
 
 absl::StatusOr<Judgement> JudgeDraft(const Books& books, const EventLookup& lookup,
@@ -802,8 +831,8 @@ absl::StatusOr<Judgement> JudgeDraft(const Books& books, const EventLookup& look
     if (held.has_value()) {
       if (IdempotencyContent(held->event) != IdempotencyContent(*draft)) {
         return Rejected(v1::EVENT_ID_CONFLICT, "event_id",
-                        absl::StrCat(draft->event_id(), " is already event ", held->sequence,
-                                     " with different content"));
+                        absl::Substitute(Tr("$0 is already event $1 with different content"),
+                                         draft->event_id(), held->sequence));
       }
       return Judgement{.repeat_of = std::move(held)};
     }
@@ -815,7 +844,8 @@ absl::StatusOr<Judgement> JudgeDraft(const Books& books, const EventLookup& look
 absl::Status CheckStoredSize(size_t bytes) {
   if (bytes <= limits::kEventBytesMax) return absl::OkStatus();
   return Rejected(v1::FIELD_TOO_LONG, "event",
-                  absl::StrCat("is ", bytes, " bytes stored, more than ", limits::kEventBytesMax));
+                  absl::Substitute(Tr("is $0 bytes stored, more than $1"), bytes,
+                                   limits::kEventBytesMax));
 }
 
 }  // namespace aidledger

@@ -1,9 +1,11 @@
 #include "state/vocabulary.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/substitute.h"
 #include "absl/strings/str_join.h"
 #include "base/errors.h"
 #include "base/limits.h"
+#include "base/messages.h"
 
 namespace aidledger {
 namespace {
@@ -54,8 +56,9 @@ absl::StatusOr<int> ParseWord(const Vocabulary& vocabulary, absl::string_view te
     if (value != nullptr && value->number() != 0) return value->number();
   }
   return Rejected(v1::FIELD_INVALID, vocabulary.field,
-                  absl::StrCat("must be one of ", JoinedWords(vocabulary, ", "), " (got \"",
-                               text.substr(0, limits::kQuotedInputBytesMax), "\")"));
+                  absl::Substitute(Tr("must be one of $0 (got \"$1\")"),
+                                   JoinedWords(vocabulary, ", "),
+                                   text.substr(0, limits::kQuotedInputBytesMax)));
 }
 
 absl::string_view WordFor(const Vocabulary& vocabulary, int value) {

@@ -469,6 +469,48 @@ TEST_F(CliTest, SnapshotsAreCreatedAndListed) {
   EXPECT_THAT(listed.out, ::testing::HasSubstr("usable"));
 }
 
+// A Chinese locale (or --lang zh) shows headers, summaries and the fields an
+// error names in Chinese; reason codes and JSON names stay as they are, and
+// --lang en wins over the locale.
+TEST_F(CliTest, AChineseLocaleSpeaksChineseAndKeepsCodesAndJsonNames) {
+  const std::vector<std::string> chinese = {"AIDLEDGER_ACTOR=clerk", "LANG=zh_CN.UTF-8"};
+  RunResult init = RunAidledger({"--db", db_, "init"}, dir_.path(), chinese);
+  ASSERT_EQ(init.exit_code, 0) << init.err;
+  EXPECT_EQ(init.out, "已在 " + db_ + " 创建空账本\n");
+  RunResult region = RunAidledger(
+      {"--db", db_, "region", "add", "--code", "620000", "--name", "甘肃省", "--date", "2016-01-01"},
+      dir_.path(), chinese);
+  ASSERT_EQ(region.exit_code, 0) << region.err;
+  EXPECT_THAT(region.out, ::testing::StartsWith("已记入 序号=1 事件编号="));
+
+  const std::string csv = dir_.Sub("导入.csv");
+  std::ofstream(csv) << "类型,事件编号,生效日期,地区代码,地区名称,上级地区代码,金额,项目所在地区代码\n"
+                     << "region,r2,2016-01-01,621100,定西市,620000,,\n"
+                     << "sale,s1,2022-01-01,,,,12.345,621100\n";
+  RunResult bad = RunAidledger({"--db", db_, "import", csv}, dir_.path(), chinese);
+  EXPECT_EQ(bad.exit_code, 3);
+  EXPECT_THAT(bad.err, ::testing::HasSubstr(csv + ":3: 金额: "));
+  EXPECT_THAT(bad.err, ::testing::HasSubstr("\naidledger: 已拒绝："));
+  EXPECT_THAT(bad.err, ::testing::HasSubstr("[FIELD_INVALID]"));
+  EXPECT_THAT(bad.out, ::testing::HasSubstr("导入：共 2 行，记入 0 条"));
+  // The same file, the same error, in English when asked.
+  RunResult english = RunAidledger({"--db", db_, "--lang", "en", "import", csv}, dir_.path(), chinese);
+  EXPECT_THAT(english.err, ::testing::HasSubstr(csv + ":3: amount: "));
+  EXPECT_THAT(english.out, ::testing::HasSubstr("rows=2 appended=0"));
+
+  RunResult table = Run({"--lang", "zh", "balances"});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_THAT(table.out, ::testing::HasSubstr("截至序号 1"));
+  EXPECT_THAT(table.out, ::testing::HasSubstr("金额单位：元"));
+  EXPECT_THAT(table.out, ::testing::ContainsRegex("代码 +地区 +拨付 +支出 +结余"));
+  RunResult json = Run({"--lang", "zh", "--format", "json", "balances"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_THAT(json.out, ::testing::HasSubstr("\"allocated_fen\""));
+  EXPECT_THAT(json.out, ::testing::Not(::testing::HasSubstr("拨付")));
+  RunResult bad_lang = Run({"--lang", "fr", "balances"});
+  EXPECT_EQ(bad_lang.exit_code, 2);
+}
+
 TEST_F(CliTest, ImportWritesNothingWhenOneRowIsBad) {
   Init();
   const std::string csv = dir_.Sub("events.csv");

@@ -33,6 +33,23 @@ std::string BinaryPath() {
   return other != nullptr && *other != '\0' ? other : AIDLEDGER_BINARY;
 }
 
+namespace {
+
+// The variables that choose the language the binary speaks
+// (LanguageFromLocale): cleared, so that a test reads English whatever the
+// machine's locale, unless it asks for another.
+constexpr const char* kLanguageVariables[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
+
+bool SetsLanguage(const char* entry) {
+  for (const char* variable : kLanguageVariables) {
+    const size_t length = std::strlen(variable);
+    if (std::strncmp(entry, variable, length) == 0 && entry[length] == '=') return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 RunResult RunAidledger(const std::vector<std::string>& args, const std::string& work_dir,
                        const std::vector<std::string>& env) {
   const std::string out_path = work_dir + "/.run-stdout";
@@ -41,6 +58,7 @@ RunResult RunAidledger(const std::vector<std::string>& args, const std::string& 
   for (char** entry = environ; *entry != nullptr; ++entry) {
     if (std::strncmp(*entry, "AIDLEDGER_DB=", 13) == 0) continue;
     if (std::strncmp(*entry, "AIDLEDGER_ACTOR=", 16) == 0) continue;
+    if (SetsLanguage(*entry)) continue;
     environment.emplace_back(*entry);
   }
   for (const std::string& entry : env) environment.push_back(entry);
@@ -104,6 +122,7 @@ ServerProcess::ServerProcess(const std::vector<std::string>& args, const std::st
     dup2(in, 0);
     dup2(out, 1);
     dup2(out, 2);
+    for (const char* variable : kLanguageVariables) unsetenv(variable);
     execv(argv[0], argv.data());
     _exit(127);
   }
