@@ -223,11 +223,14 @@ absl::StatusOr<std::string> VerifyProofText(const std::string& text) {
   // Strict JSON first: a key given twice would let a reader see one value
   // while the check used another.
   if (absl::StatusOr<JsonShape> shape = CheckJsonObject(text); !shape.ok()) {
-    return absl::DataLossError(absl::StrCat("the proof is not strict JSON: ", shape.status().message()));
+    return absl::DataLossError(
+        absl::Substitute(Tr("the proof is not strict JSON: $0"), shape.status().message()));
   }
   v1::InclusionProof proof;
   absl::Status parsed = ParseJson(text, &proof);
-  if (!parsed.ok()) return absl::DataLossError(absl::StrCat("the proof does not parse: ", parsed.message()));
+  if (!parsed.ok()) {
+    return absl::DataLossError(absl::Substitute(Tr("the proof does not parse: $0"), parsed.message()));
+  }
   RETURN_IF_ERROR(VerifyInclusionProof(proof));
   // Whitespace, line ends and indentation are free; every value must be
   // exactly as `aidledger proof` writes it (no upper-case hex, no number
@@ -236,18 +239,20 @@ absl::StatusOr<std::string> VerifyProofText(const std::string& text) {
   const bool compared = ParseJson(text, &as_given).ok() &&
                         ParseJson(ToJson(proof, false), &as_written).ok();
   if (!compared || !google::protobuf::util::MessageDifferencer::Equals(as_given, as_written)) {
-    return absl::DataLossError("the proof holds a value in another form than `aidledger proof` writes it");
+    return absl::DataLossError(
+        Tr("the proof holds a value in another form than `aidledger proof` writes it"));
   }
   v1::Event head;
   const uint64_t proven = proof.seq(), size = proof.tree_size();
   if (head.ParseFromString(proof.head_event_bytes()) && head.has_event_reversed() &&
       head.event_reversed().reversed_sequence() == proven) {
-    return absl::StrCat("event ", proven, " was reversed by event ", size,
-                        ", the head this proof is bound to");
+    return absl::Substitute(Tr("event $0 was reversed by event $1, the head this proof is bound to"),
+                            proven, size);
   }
-  return absl::StrCat("a proof shows that event ", proven, " is in the log of ", size,
-                      " events, not that it is still in effect: a later reversal would not "
-                      "show in it (replay --type reversal, or a proof bound to a later head, would)");
+  return absl::Substitute(Tr("a proof shows that event $0 is in the log of $1 events, not that it "
+                             "is still in effect: a later reversal would not show in it (replay "
+                             "--type reversal, or a proof bound to a later head, would)"),
+                          proven, size);
 }
 
 absl::Status Replay(const Ledger& ledger, const ReplayOptions& options, std::ostream& out) {
@@ -318,8 +323,9 @@ absl::StatusOr<LedgerHead> WriteVerbatim(absl::string_view verb, const std::stri
       ASSIGN_OR_RETURN(bool more, next(&record, &where));
       if (!more) break;
       if (record.prev_hash != prev) {
-        return absl::DataLossError(absl::StrCat(where, ": event ", record.event.sequence(),
-                                                ": prev_hash is not the hash of the event before it"));
+        return absl::DataLossError(
+            absl::Substitute(Tr("$0: event $1: prev_hash is not the hash of the event before it"),
+                             where, record.event.sequence()));
       }
       prev = record.hash;
       batch.emplace_back(std::move(record.event), record.hash);
@@ -359,7 +365,7 @@ absl::StatusOr<uint64_t> Restore(const std::string& file, const std::string& db,
       ++line_number;
       *where = absl::StrCat(file, ":", line_number);
       if (line.size() > limits::kImportRecordBytesMax) {
-        return absl::DataLossError(absl::StrCat(*where, ": the line is too long"));
+        return absl::DataLossError(absl::Substitute(Tr("$0: the line is too long"), *where));
       }
       if (absl::StripAsciiWhitespace(line).empty()) continue;
       absl::StatusOr<ExportedRecord> parsed = ParseExportLine(line);
@@ -397,8 +403,9 @@ absl::StatusOr<CopyReport> Copy(const std::string& from, const std::string& to,
   };
   ASSIGN_OR_RETURN(LedgerHead copied, WriteVerbatim("copy", to, to_snapshot_key, origin, next));
   if (copied.sequence != head.sequence || copied.hash != head.hash) {
-    return absl::DataLossError(absl::StrCat("the copy ends at event ", copied.sequence,
-                                            " but the source's head is event ", head.sequence));
+    return absl::DataLossError(
+        absl::Substitute(Tr("the copy ends at event $0 but the source's head is event $1"),
+                         copied.sequence, head.sequence));
   }
   return CopyReport{.events = copied.sequence, .head_hash = copied.hash};
 }

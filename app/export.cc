@@ -1,10 +1,12 @@
 #include "app/export.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/substitute.h"
 #include "aidledger/v1/export.pb.h"
 #include "app/output.h"
 #include "base/status_macros.h"
 #include "base/check.h"
+#include "base/messages.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace aidledger::app {
@@ -14,7 +16,7 @@ absl::StatusOr<Hash> ChainField(const std::string& hex, absl::string_view field)
   absl::StatusOr<Hash> hash = HashFromHex(hex);
   if (!hash.ok() || Hex(*hash) != hex) {
     return absl::DataLossError(
-        absl::StrCat("has a ", field, " that is not 64 lowercase hex digits"));
+        absl::Substitute(Tr("has a $0 that is not 64 lowercase hex digits"), field));
   }
   return hash;
 }
@@ -39,15 +41,15 @@ absl::StatusOr<ExportedRecord> ParseExportLine(absl::string_view line) {
   auto parsed = google::protobuf::util::JsonStringToMessage(
       google::protobuf::StringPiece(line.data(), line.size()), &exported, options);
   if (!parsed.ok()) {
-    return absl::DataLossError(absl::StrCat(
-        "is not a line of a replay --format jsonl export: ",
+    return absl::DataLossError(absl::Substitute(
+        Tr("is not a line of a replay --format jsonl export: $0"),
         absl::string_view(parsed.message().data(), parsed.message().size())));
   }
   ExportedRecord record;
   ASSIGN_OR_RETURN(record.hash, ChainField(exported.hash(), "hash"));
   ASSIGN_OR_RETURN(record.prev_hash, ChainField(exported.prev_hash(), "prev_hash"));
   if (exported.seq() != exported.sequence()) {
-    return absl::DataLossError("its seq and its event's sequence differ");
+    return absl::DataLossError(Tr("its seq and its event's sequence differ"));
   }
   exported.clear_seq();
   exported.clear_hash();

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/cord.h"
+#include "absl/strings/substitute.h"
 #include "base/fields.h"
 #include "base/messages.h"
 
@@ -80,14 +81,17 @@ absl::Status Corruption(absl::string_view detail) {
 
 absl::Status CheckDecodedEvent(uint64_t stored_at, bool decoded, uint64_t says_sequence,
                                int64_t recorded_at_seconds, int32_t recorded_at_nanos) {
-  if (!decoded) return absl::DataLossError(absl::StrCat("event ", stored_at, " does not decode"));
+  if (!decoded) {
+    return absl::DataLossError(absl::Substitute(Tr("event $0 does not decode"), stored_at));
+  }
   if (says_sequence != stored_at) {
-    return absl::DataLossError(absl::StrCat("event stored at sequence ", stored_at,
-                                            " says it is event ", says_sequence));
+    return absl::DataLossError(absl::Substitute(Tr("event stored at sequence $0 says it is event $1"),
+                                                stored_at, says_sequence));
   }
   absl::Status recorded = CheckRecordedAt(recorded_at_seconds, recorded_at_nanos);
   if (!recorded.ok()) {
-    return absl::DataLossError(absl::StrCat("event ", stored_at, ": ", recorded.message()));
+    return absl::DataLossError(
+        absl::Substitute(Tr("event $0: $1"), stored_at, recorded.message()));
   }
   return absl::OkStatus();
 }

@@ -69,8 +69,8 @@ absl::Status RunProof(const Globals& globals, const AuditFlags& flags) {
     ASSIGN_OR_RETURN(digest, app::ReadDigestFile(flags.digest_file));
     tree_size = digest->sequence;
     if (tree_size > ledger->head().sequence) {
-      return Corruption(absl::StrCat("the digest names event ", tree_size,
-                                     " but the log ends at ", ledger->head().sequence));
+      return Corruption(absl::Substitute(Tr("the digest names event $0 but the log ends at $1"),
+                                         tree_size, ledger->head().sequence));
     }
   }
   if (flags.seq == 0 || flags.seq > tree_size) {
@@ -79,7 +79,7 @@ absl::Status RunProof(const Globals& globals, const AuditFlags& flags) {
   ASSIGN_OR_RETURN(v1::InclusionProof proof, ledger->Prove(flags.seq, tree_size));
   if (digest.has_value() && (proof.digest().merkle_root() != Hex(digest->merkle_root) ||
                              proof.digest().head_hash() != Hex(digest->head_hash))) {
-    return Corruption("the log no longer extends the digest: its Merkle root differs");
+    return Corruption(Tr("the log no longer extends the digest: its Merkle root differs"));
   }
   std::cout << app::ToJson(proof, false) << "\n";
   return absl::OkStatus();
@@ -89,7 +89,7 @@ absl::Status RunVerifyProof(const AuditFlags& flags) {
   absl::StatusOr<std::string> held = app::VerifyProofFile(flags.proof_file);
   if (!held.ok()) {
     return held.status().code() == absl::StatusCode::kDataLoss
-               ? Corruption(absl::StrCat("the proof does not hold: ", held.status().message()))
+               ? Corruption(absl::Substitute(Tr("the proof does not hold: $0"), held.status().message()))
                : held.status();
   }
   std::cout << Tr("the proof holds") << "\n" << *held << "\n";

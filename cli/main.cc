@@ -12,6 +12,7 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/substitute.h"
 #include "app/output.h"
 #include "app/status_codes.h"
 #include "base/errors.h"
@@ -96,18 +97,23 @@ int Main(int argc, char** argv) {
   DefineReportCommands(app, globals, commands);
   DefineAuditCommands(app, globals, commands);
   DefineServeCommands(app, globals, commands);
+  const Language from_locale =
+      LanguageFromLocale(std::getenv("LC_ALL"), std::getenv("LC_MESSAGES"), std::getenv("LANG"));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
     if (error.get_exit_code() == 0) return app.exit(error);  // --help, --version
+    // --lang counts when it was read before the error; CLI11's own words
+    // stay English inside the sentence.
+    SetLanguage(LanguageNamed(globals.lang).value_or(from_locale));
     std::string message = absl::StrReplaceAll(error.what(), {{"\n", " "}});
-    std::cerr << "aidledger: " << app::TerminalText(message) << " (see aidledger --help)\n";
+    std::cerr << "aidledger: "
+              << absl::Substitute(Tr("$0 (see aidledger --help)"),
+                                  app::TerminalText(message))
+              << "\n";
     return kExitUsage;
   }
-  SetLanguage(globals.lang.empty()
-                  ? LanguageFromLocale(std::getenv("LC_ALL"), std::getenv("LC_MESSAGES"),
-                                       std::getenv("LANG"))
-                  : *LanguageNamed(globals.lang));
+  SetLanguage(LanguageNamed(globals.lang).value_or(from_locale));
   // Every command that reaches the ledger: all but these two.
   const bool uses_db = !app.got_subcommand("verify-proof") && !app.got_subcommand("token");
   absl::Status status = uses_db ? CheckDbTransport(globals, globals.db) : absl::OkStatus();

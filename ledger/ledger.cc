@@ -11,6 +11,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/substitute.h"
 #include "absl/time/clock.h"
 #include "base/check.h"
 #include "base/errors.h"
@@ -20,6 +21,7 @@
 #include "ledger/store/postgres_log_store.h"
 #include "ledger/store/rocks_log_store.h"
 #include "base/limits.h"
+#include "base/messages.h"
 #include "ledger/snapshot_key.h"
 #include "base/proto_bytes.h"
 #include "base/status_macros.h"
@@ -44,8 +46,8 @@ std::string NewEventId() {
 absl::Status CheckRecordHash(uint64_t sequence, const Hash& prev_hash, const Hash& hash,
                              absl::string_view event_bytes) {
   if (internal::ChainHash(prev_hash, sequence, event_bytes) != hash) {
-    return absl::DataLossError(absl::StrCat(
-        "event ", sequence, ": its stored hash does not match its stored bytes (rewritten?)"));
+    return absl::DataLossError(absl::Substitute(
+        Tr("event $0: its stored hash does not match its stored bytes (rewritten?)"), sequence));
   }
   return absl::OkStatus();
 }
@@ -145,13 +147,14 @@ absl::StatusOr<bool> EventReader::NextRecord(CheckedRecord* out) {
   const uint64_t sequence = record.sequence;
   if (sequence != next_) {
     return absl::DataLossError(
-        absl::StrCat("the log has a gap: expected event ", next_, ", found ", sequence));
+        absl::Substitute(Tr("the log has a gap: expected event $0, found $1"), next_, sequence));
   }
   const bool links = (sequence == 1) ? record.prev_hash == Hash{}
                                      : !started_chain_ || record.prev_hash == expected_prev_;
   if (!links) {
     return absl::DataLossError(
-        absl::StrCat("event ", sequence, " does not link to the hash of event ", sequence - 1));
+        absl::Substitute(Tr("event $0 does not link to the hash of event $1"), sequence,
+                         sequence - 1));
   }
   RETURN_IF_ERROR(CheckRecordHash(sequence, record.prev_hash, record.hash, record.event_bytes));
   out->sequence = sequence;
@@ -192,7 +195,7 @@ absl::Status Ledger::VisitHashes(uint64_t from, uint64_t to,
   }
   if (from <= to && last != to) {
     return absl::DataLossError(
-        absl::StrCat("the log ends at event ", last, " but should reach event ", to));
+        absl::Substitute(Tr("the log ends at event $0 but should reach event $1"), last, to));
   }
   return absl::OkStatus();
 }
@@ -375,17 +378,20 @@ absl::StatusOr<internal::Head> Ledger::ReadConsistentHead() const {
     if (last_sequence > head.sequence && reads < limits::kHeadReadsMax) continue;
     // The stored head must name the last record, with its hash.
     if (head.sequence == 0) {
-      if (last.has_value()) return absl::DataLossError("the head says empty but the log holds events");
+      if (last.has_value()) {
+        return absl::DataLossError(Tr("the head says empty but the log holds events"));
+      }
       return head;
     }
     if (!last.has_value()) {
-      return absl::DataLossError(absl::StrCat("the head names event ", head.sequence,
-                                              " but the log is empty"));
+      return absl::DataLossError(
+          absl::Substitute(Tr("the head names event $0 but the log is empty"), head.sequence));
     }
     if (last->sequence != head.sequence || last->hash != head.hash) {
-      return absl::DataLossError(absl::StrCat("the head names event ", head.sequence,
-                                              " but the log ends at event ", last->sequence,
-                                              " or with another hash"));
+      return absl::DataLossError(
+          absl::Substitute(Tr("the head names event $0 but the log ends at event $1 or with "
+                              "another hash"),
+                           head.sequence, last->sequence));
     }
     return head;
   }
@@ -448,8 +454,9 @@ absl::StatusOr<std::optional<StoredEvent>> Ledger::FindByEventId(
   const uint64_t sequence = *indexed;
   ASSIGN_OR_RETURN(std::optional<StoredEvent> stored, ReadEvent(sequence));
   if (!stored.has_value() || stored->event.event_id() != event_id) {
-    return absl::DataLossError(absl::StrCat("the event_id index names event ", sequence,
-                                            " for ", event_id, ", which the log does not hold"));
+    return absl::DataLossError(absl::Substitute(
+        Tr("the event_id index names event $0 for $1, which the log does not hold"), sequence,
+        event_id));
   }
   return stored;
 }
@@ -469,7 +476,8 @@ absl::Status Ledger::VisitEventIds(
     if (!visit(record.sequence, event->event_id)) return absl::OkStatus();
   }
   if (last != to) {
-    return absl::DataLossError(absl::StrCat("the log ends at event ", last, ", before event ", to));
+    return absl::DataLossError(
+        absl::Substitute(Tr("the log ends at event $0, before event $1"), last, to));
   }
   return absl::OkStatus();
 }
@@ -505,11 +513,11 @@ absl::Status Ledger::ConfirmNotLogged(absl::string_view event_id) {
     return holder == 0;
   }));
   if (holder == 0) return absl::OkStatus();
-  return absl::DataLossError(absl::StrCat(
-      "event ", holder, " has event_id ", event_id,
-      " but the event_id index has no entry for it: the index disagrees with the log, so "
-      "nothing is appended (run `aidledger verify`; `aidledger restore` into a new ledger "
-      "rebuilds the indexes)"));
+  return absl::DataLossError(absl::Substitute(
+      Tr("event $0 has event_id $1 but the event_id index has no entry for it: the index "
+         "disagrees with the log, so nothing is appended (run `aidledger verify`; `aidledger "
+         "restore` into a new ledger rebuilds the indexes)"),
+      holder, event_id));
 }
 
 absl::StatusOr<std::optional<StoredEvent>> Ledger::FindForWriter(const std::string& event_id) {
@@ -621,26 +629,26 @@ absl::Status Ledger::StageVerbatim(v1::Event* event_in, const Hash& expected_has
   const v1::Event& event = *event_in;
   const uint64_t sequence = staged->sequence + 1;
   auto failed = [&](absl::string_view what) {
-    return absl::DataLossError(absl::StrCat("event ", sequence, ": ", what));
+    return absl::DataLossError(absl::Substitute(Tr("event $0: $1"), sequence, what));
   };
   if (event.sequence() != sequence) {
     return absl::DataLossError(
-        absl::StrCat("event ", event.sequence(), ": comes where event ", sequence, " belongs"));
+        absl::Substitute(Tr("event $0: comes where event $1 belongs"), event.sequence(), sequence));
   }
   absl::Status recorded_at =
       CheckRecordedAt(event.recorded_at().seconds(), event.recorded_at().nanos());
   if (!recorded_at.ok()) return failed(recorded_at.message());
   const int64_t recorded = RecordedMicros(event.recorded_at());
-  if (recorded < staged->recorded_micros) return failed("recorded_at goes back in time");
+  if (recorded < staged->recorded_micros) return failed(Tr("recorded_at goes back in time"));
   std::string bytes = SerializeDeterministic(event);
   const Hash hash = internal::ChainHash(staged->prev_hash, sequence, bytes);
   if (hash != expected_hash) {
-    return failed("its hash does not match its content and the chain before it");
+    return failed(Tr("its hash does not match its content and the chain before it"));
   }
-  if (event.event_id().empty()) return failed("it has no event_id");
+  if (event.event_id().empty()) return failed(Tr("it has no event_id"));
   if (staged->by_id.contains(event.event_id()) ||
       !staged->unstored_ids.contains(event.event_id())) {
-    return failed(absl::StrCat("event_id ", event.event_id(), " appears twice"));
+    return failed(absl::Substitute(Tr("event_id $0 appears twice"), event.event_id()));
   }
   RETURN_IF_ERROR(Readmit(*staged->books, staged->held, event));
   staged->recorded_micros = recorded;

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/substitute.h"
 #include "absl/time/clock.h"
 #include "aidledger/v1/storage.pb.h"
 #include "base/check.h"
@@ -14,6 +15,7 @@
 #include "ledger/store/log_store.h"
 #include "ledger/ledger.h"
 #include "base/limits.h"
+#include "base/messages.h"
 #include "ledger/audit/merkle.h"
 #include "base/proto_bytes.h"
 #include "base/status_macros.h"
@@ -24,7 +26,7 @@ namespace aidledger {
 namespace {
 
 absl::Status Failed(uint64_t sequence, absl::string_view what) {
-  return absl::DataLossError(absl::StrCat("event ", sequence, ": ", what));
+  return absl::DataLossError(absl::Substitute(Tr("event $0: $1"), sequence, what));
 }
 
 // Counts the entries of an index (one sequential scan of it).
@@ -102,8 +104,8 @@ absl::Status CheckEventIdIndex(const LogStore& store, const Ledger& ledger,
     }
   }
   if (entries != head) {
-    return absl::DataLossError(absl::StrCat("the event_id index holds ", entries, " entries for ",
-                                            head, " events"));
+    return absl::DataLossError(
+        absl::Substitute(Tr("the event_id index holds $0 entries for $1 events"), entries, head));
   }
   if (index_ids.SameSet(log_ids)) return absl::OkStatus();
   // Name the first event the index does not map to itself: one point read
@@ -116,11 +118,12 @@ absl::Status CheckEventIdIndex(const LogStore& store, const Ledger& ledger,
     ASSIGN_OR_RETURN(std::optional<uint64_t> indexed,
                      store.Find(LogIndex::kEventIds, stored.event.event_id()));
     if (indexed != stored.sequence) {
-      return Failed(stored.sequence, absl::StrCat("the event_id index does not map ",
-                                                  stored.event.event_id(), " to this event"));
+      return Failed(stored.sequence,
+                    absl::Substitute(Tr("the event_id index does not map $0 to this event"),
+                                     stored.event.event_id()));
     }
   }
-  return absl::DataLossError("the event_id index does not match the log");
+  return absl::DataLossError(Tr("the event_id index does not match the log"));
 }
 
 // The stored snapshot records by sequence, to compare each with the
@@ -136,7 +139,7 @@ absl::StatusOr<SnapshotsBySequence> ReadSnapshots(const LogStore& store) {
     if (!more) break;
     v1::SnapshotRecord record;
     if (!record.ParseFromString(blob.bytes)) {
-      return absl::DataLossError("a snapshot record does not decode");
+      return absl::DataLossError(Tr("a snapshot record does not decode"));
     }
     snapshots[record.sequence()].push_back(std::move(record));
   }
@@ -162,7 +165,7 @@ absl::Status WalkEvent(const LogStore& store, const EventLookup& lookup,
   const uint64_t current = stored.sequence;
   const v1::Event& event = stored.event;
   if (RecordedMicros(event.recorded_at()) < walk->last_recorded) {
-    return Failed(current, "recorded_at goes back in time");
+    return Failed(current, Tr("recorded_at goes back in time"));
   }
   walk->last_recorded = RecordedMicros(event.recorded_at());
   walk->log_ids.Add(event.event_id(), internal::EncodeSequence(current));
@@ -172,7 +175,7 @@ absl::Status WalkEvent(const LogStore& store, const EventLookup& lookup,
     ASSIGN_OR_RETURN(std::optional<uint64_t> reversal,
                      store.Find(LogIndex::kReversals, event.event_reversed().reversed_event_id()));
     if (reversal != current) {
-      return Failed(current, "the reversal index does not name this reversal");
+      return Failed(current, Tr("the reversal index does not name this reversal"));
     }
   }
   absl::Status applied = walk->books.Apply(event);
@@ -196,8 +199,8 @@ absl::Status CompareSnapshots(const std::vector<v1::SnapshotRecord>& records, co
         continue;
       }
       if (record.state() != projection->SerializeState()) {
-        return Failed(walk.current, absl::StrCat("the ", record.projection(),
-                                                 " snapshot differs from a full rebuild"));
+        return Failed(walk.current, absl::Substitute(Tr("the $0 snapshot differs from a full rebuild"),
+                                                     record.projection()));
       }
       ++report->snapshots_checked;
     }
@@ -210,19 +213,19 @@ absl::Status CompareSnapshots(const std::vector<v1::SnapshotRecord>& records, co
 absl::Status CheckEnd(const LogStore& store, const Ledger& ledger, uint64_t head,
                       const VerifyOptions& options, const Walk& walk) {
   if (walk.current != head) {
-    return absl::DataLossError(absl::StrCat("the log ends at event ", walk.current,
-                                            " but its head names event ", head));
+    return absl::DataLossError(absl::Substitute(Tr("the log ends at event $0 but its head names event $1"),
+                                                walk.current, head));
   }
   if (options.digest.has_value() && options.digest->sequence > walk.current) {
-    return absl::DataLossError(absl::StrCat("the log holds ", walk.current,
-                                            " events, fewer than the digest's ",
-                                            options.digest->sequence, " (events were dropped)"));
+    return absl::DataLossError(
+        absl::Substitute(Tr("the log holds $0 events, fewer than the digest's $1 (events were dropped)"),
+                         walk.current, options.digest->sequence));
   }
   RETURN_IF_ERROR(CheckEventIdIndex(store, ledger, walk.log_ids, walk.set_key));
   ASSIGN_OR_RETURN(uint64_t reversal_entries, CountEntries(store, LogIndex::kReversals));
   if (reversal_entries != walk.reversals) {
-    return absl::DataLossError(absl::StrCat("the reversal index holds ", reversal_entries,
-                                            " entries for ", walk.reversals, " reversals"));
+    return absl::DataLossError(absl::Substitute(Tr("the reversal index holds $0 entries for $1 reversals"),
+                                                reversal_entries, walk.reversals));
   }
   return absl::OkStatus();
 }
@@ -256,8 +259,8 @@ absl::StatusOr<VerifyReport> Ledger::Verify(const VerifyOptions& options) const 
     if (options.digest.has_value() && options.digest->sequence == walk.current &&
         (stored.hash != options.digest->head_hash ||
          walk.merkle.Root() != options.digest->merkle_root)) {
-      return Failed(walk.current, "the log no longer extends the digest: its first events hash "
-                                  "to another Merkle root or head hash (history was rewritten)");
+      return Failed(walk.current, Tr("the log no longer extends the digest: its first events hash "
+                                     "to another Merkle root or head hash (history was rewritten)"));
     }
     if (auto at = snapshots.find(walk.current); at != snapshots.end()) {
       RETURN_IF_ERROR(CompareSnapshots(at->second, walk, stored.hash, &report));

@@ -507,6 +507,20 @@ TEST_F(CliTest, AChineseLocaleSpeaksChineseAndKeepsCodesAndJsonNames) {
   ASSERT_EQ(json.exit_code, 0) << json.err;
   EXPECT_THAT(json.out, ::testing::HasSubstr("\"allocated_fen\""));
   EXPECT_THAT(json.out, ::testing::Not(::testing::HasSubstr("拨付")));
+  RunResult verified = Run({"--lang", "zh", "verify"});
+  ASSERT_EQ(verified.exit_code, 0) << verified.err;
+  EXPECT_THAT(verified.out, ::testing::StartsWith("已校验 1 条事件"));
+  RunResult log = Run({"--lang", "zh", "log"});
+  EXPECT_THAT(log.out, ::testing::ContainsRegex("序号 +日期 +类型 +事件编号 +内容"));
+  // An integrity failure too: a ledger that does not reach a digest of this one.
+  const std::string digest_file = dir_.Sub("digest.json");
+  std::ofstream(digest_file) << Run({"digest"}).out;
+  const std::string other = dir_.Sub("other");
+  ASSERT_EQ(RunAidledger({"--db", other, "init"}, dir_.path()).exit_code, 0);
+  RunResult dropped =
+      RunAidledger({"--db", other, "verify", "--digest", digest_file}, dir_.path(), chinese);
+  EXPECT_EQ(dropped.exit_code, 4);
+  EXPECT_EQ(dropped.err, "aidledger: 完整性校验失败：日志只有 0 条事件，少于摘要中的 1 条（有事件被删除）\n");
   RunResult bad_lang = Run({"--lang", "fr", "balances"});
   EXPECT_EQ(bad_lang.exit_code, 2);
 }
