@@ -531,13 +531,23 @@ absl::Status CheckReversalAmounts(const Ledger& ledger, PendingBatch* batch) {
     if (claims[i] == 0) continue;
     const std::string& target = batch->drafts[i]->event_reversed().reversed_event_id();
     int64_t moved = 0;
+    bool known = true;  // an unknown target is validation's to refuse
     if (auto found = in_batch.find(target); found != in_batch.end()) {
       moved = MoneyAmountFen(*found->second);
     } else {
       ASSIGN_OR_RETURN(std::optional<StoredEvent> held, ledger.FindByEventId(target));
-      if (held.has_value()) moved = MoneyAmountFen(held->event);
+      known = held.has_value();
+      if (known) moved = MoneyAmountFen(held->event);
     }
-    if (moved != 0 && moved != claims[i]) {
+    if (known && moved == 0) {
+      // A registration (or any event that moved no money): nothing to take back.
+      batch->unreadable.emplace_back(
+          batch->lines[i],
+          Rejected(v1::AMOUNT_INVALID, "amount",
+                   absl::Substitute(Tr("$0 moved no money, so its reversal takes back none: "
+                                       "leave the amount empty (got -$1)"),
+                                    target, PlainFen(claims[i]))));
+    } else if (moved != 0 && moved != claims[i]) {
       batch->unreadable.emplace_back(
           batch->lines[i],
           Rejected(v1::AMOUNT_INVALID, "amount",

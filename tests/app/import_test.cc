@@ -422,6 +422,15 @@ TEST_F(ImportTest, AReplayCsvSumsToTheLedgersFigureAndAWrongReversalAmountIsRefu
                       "reversal,r-2,2022-01-04,s-2,typo,700\n");
   EXPECT_THAT(OnlyError(positive),
               ::testing::HasSubstr(":2: amount: of a reversal is the negative of what it takes back"));
+  // A registration moved no money: an amount on its reversal is refused, not ignored.
+  const std::string registration = Write(
+      "registration.csv",
+      "type,event_id,effective_date,code,name,parent_code,reversed_event_id,reason,amount_fen\n"
+      "region,reg-x,2022-01-04,621199,x,621100,,,\n"
+      "reversal,r-3,2022-01-04,,,,reg-x,typo,-100\n");
+  EXPECT_EQ(OnlyError(registration),
+            registration + ":3: amount: reg-x moved no money, so its reversal takes back none: "
+                           "leave the amount empty (got -1.00)");
   EXPECT_EQ(ledger_->head().sequence, head);
   const std::string right = Write(
       "right.csv", "type,event_id,effective_date,reversed_event_id,reason,amount_fen\n"

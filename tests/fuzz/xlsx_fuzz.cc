@@ -27,15 +27,26 @@ constexpr char kRelationships[] =
     "<Relationship Id=\"rId2\" Type=\"x/sharedStrings\" Target=\"sharedStrings.xml\"/>"
     "<Relationship Id=\"rId3\" Type=\"x/styles\" Target=\"/xl/styles.xml\"/></Relationships>";
 
-// The archive's path: one per process, rewritten for each input.
-const std::string& ArchivePath() {
-  static const std::string path = [] {
+// The archive: one file per process, rewritten for each input and removed
+// when the process exits (a static's destructor runs at exit()).
+class ArchiveFile {
+ public:
+  ArchiveFile() {
     char pattern[] = "/tmp/aidledger-xlsx-fuzz-XXXXXX";
     const int fd = mkstemp(pattern);
     if (fd >= 0) close(fd);
-    return std::string(pattern);
-  }();
-  return path;
+    path_ = pattern;
+  }
+  ~ArchiveFile() { unlink(path_.c_str()); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+const std::string& ArchivePath() {
+  static const ArchiveFile file;
+  return file.path();
 }
 
 bool Add(zip_t* zip, const char* name, const std::string& text) {
