@@ -57,6 +57,11 @@ absl::string_view TrIn(Language language, absl::string_view english);
 // and is kept as it is. The view is into `field` or the catalog.
 absl::string_view FieldLabel(absl::string_view field);
 
+// Marks a literal that is translated later, where it is shown (a command's
+// description, looked up when the help is written): the catalog test finds
+// it by this name.
+constexpr const char* TrLater(const char* english) { return english; }
+
 // Every entry of the catalog (English, Chinese), for the tests.
 std::vector<std::pair<absl::string_view, absl::string_view>> CatalogEntries();
 

@@ -293,7 +293,7 @@ void DefineAppendCommands(CLI::App& app, const Globals& globals, Commands& comma
                                   v1::Event::kPairingEstablished, /*has_subcommands=*/true);
   Flag(pair, "--helper", "helper_code", "helper region code", true);
   Flag(pair, "--recipient", "recipient_code", "recipient region code", true);
-  Choice(pair, "--program", kPrograms, JoinedWords(kPrograms, "|"), true);
+  Choice(pair, "--program", kPrograms, absl::StrCat(Tr("program: "), JoinedWords(kPrograms, "|")), true);
   Flag(pair, "--since", "since", "date the pairing began, YYYY-MM-DD", false);
   AppendCommand& pair_end = adder.Add(
       pair.command, "end", "end a pairing: no allocation or investment under it after --date",
@@ -309,14 +309,16 @@ void DefineAppendCommands(CLI::App& app, const Globals& globals, Commands& comma
   Flag(project_add, "--project", "project_id", "project id", true);
   Flag(project_add, "--region", "region_code", "region code where the project is", true);
   Flag(project_add, "--name", "name", "project name", true);
-  Choice(project_add, "--category", kCategories, JoinedWords(kCategories, "|"), true);
+  Choice(project_add, "--category", kCategories,
+         absl::StrCat(Tr("category: "), JoinedWords(kCategories, "|")), true);
   Flag(project_add, "--budget", "budget", "budget AMOUNT (e.g. 1,234.56 or 500万)", false);
   AppendCommand& project_amend = adder.Add(
       project, "amend", "correct a project's name, category or budget from --date on",
       v1::Event::kProjectAmended);
   Flag(project_amend, "--project", "project_id", "project id", true);
   Flag(project_amend, "--name", "name", "the new name", false);
-  Choice(project_amend, "--category", kCategories, JoinedWords(kCategories, "|"), false);
+  Choice(project_amend, "--category", kCategories,
+         absl::StrCat(Tr("category: "), JoinedWords(kCategories, "|")), false);
   Flag(project_amend, "--budget", "budget", "the new budget AMOUNT", false);
   Flag(project_amend, "--reason", "reason", "why (required)", true);
 
@@ -326,7 +328,8 @@ void DefineAppendCommands(CLI::App& app, const Globals& globals, Commands& comma
   Flag(allocate, "--project", "project_id", "project id (optional)", false);
   Flag(allocate, "--amount", "amount", "AMOUNT, e.g. 1,234.56, ¥1,234.56, 9238万, 9.12亿", true);
   Choice(allocate, "--source", kSources,
-         absl::StrCat(JoinedWords(kSources, "|"), " (default ", WordFor(kSources, v1::FISCAL), ")"),
+         absl::Substitute(Tr("source of funds: $0 (default $1)"), JoinedWords(kSources, "|"),
+                          WordFor(kSources, v1::FISCAL)),
          false);
   Flag(allocate, "--fiscal-year", "fiscal_year", "YYYY (default: the effective date's year)", false);
 
@@ -347,7 +350,7 @@ void DefineAppendCommands(CLI::App& app, const Globals& globals, Commands& comma
   Flag(sale, "--channel", "channel", "sales channel (optional)", false);
   Flag(sale, "--amount", "amount", "AMOUNT", true);
 
-  AppendCommand& reverse = adder.Add(&app, "reverse", "reverse a money event", v1::Event::kEventReversed);
+  AppendCommand& reverse = adder.Add(&app, "reverse", "reverse a money event, or a registration nothing names yet", v1::Event::kEventReversed);
   Flag(reverse, "--target", "reversed_event_id",
        "the event to reverse: its event_id, or seq:N for the event at sequence N", true);
   Flag(reverse, "--reason", "reason", "why it is reversed", true);

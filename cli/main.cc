@@ -8,10 +8,15 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <memory>
+#include <sstream>
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/strip.h"
 #include "absl/strings/substitute.h"
 #include "app/output.h"
 #include "app/status_codes.h"
@@ -35,6 +40,64 @@ std::string LoginName() {
     return entry->pw_name;
   }
   return "unknown";
+}
+
+// Help in the language chosen (base/messages.h): every description is looked
+// up in the catalog when the help is written, so the commands are defined
+// once, in English. A description Require() marked " (required)" is looked
+// up without the mark, then the mark itself.
+class TranslatedFormatter : public CLI::Formatter {
+ public:
+  TranslatedFormatter() {
+    for (const char* key : {"Usage", "OPTIONS", "SUBCOMMAND", "SUBCOMMANDS", "REQUIRED"}) {
+      label(key, std::string(Tr(key)));
+    }
+  }
+  std::string make_option_desc(const CLI::Option* option) const override {
+    return Described(option->get_description());
+  }
+  std::string make_subcommand(const CLI::App* command) const override {
+    std::stringstream out;
+    CLI::detail::format_help(out, command->get_display_name(true),
+                             Described(command->get_description()), column_width_);
+    return out.str();
+  }
+  std::string make_description(const CLI::App* app) const override {
+    std::string text = CLI::Formatter::make_description(app);
+    const std::string& english = app->get_description();
+    if (!english.empty() && absl::StartsWith(text, english)) {
+      text.replace(0, english.size(), Described(english));
+    }
+    return text;
+  }
+  std::string make_group(std::string group, bool is_positional,
+                         std::vector<const CLI::Option*> options) const override {
+    return CLI::Formatter::make_group(std::string(Tr(group)), is_positional, std::move(options));
+  }
+  std::string make_subcommands(const CLI::App* app, CLI::AppFormatMode mode) const override {
+    return absl::StrReplaceAll(CLI::Formatter::make_subcommands(app, mode),
+                               {{"\nSubcommands:\n", absl::StrCat("\n", Tr("Subcommands"), ":\n")}});
+  }
+
+ private:
+  static std::string Described(const std::string& english) {
+    constexpr absl::string_view kRequired = " (required)";
+    absl::string_view text = english;
+    if (absl::ConsumeSuffix(&text, kRequired)) return absl::StrCat(Tr(text), Tr(kRequired));
+    return std::string(Tr(text));
+  }
+};
+
+// The language asked for by --lang in `argv` (read before the commands are
+// parsed, so that the help is in it too), else by the locale.
+Language LanguageAsked(int argc, char** argv, Language from_locale) {
+  for (int i = 1; i < argc; ++i) {
+    absl::string_view arg = argv[i];
+    if (arg == "--") break;
+    if (arg == "--lang" && i + 1 < argc) return LanguageNamed(argv[i + 1]).value_or(from_locale);
+    if (absl::ConsumePrefix(&arg, "--lang=")) return LanguageNamed(arg).value_or(from_locale);
+  }
+  return from_locale;
 }
 
 // Prints `status` as one line on stderr and returns its exit code.
@@ -87,7 +150,13 @@ void DefineGlobals(CLI::App& app, Globals& globals) {
 }
 
 int Main(int argc, char** argv) {
+  // The language first: the help's formatter is inherited by every command
+  // as it is defined.
+  const Language from_locale =
+      LanguageFromLocale(std::getenv("LC_ALL"), std::getenv("LC_MESSAGES"), std::getenv("LANG"));
+  SetLanguage(LanguageAsked(argc, argv, from_locale));
   CLI::App app("aidledger: an event-sourced ledger for assistance funding", "aidledger");
+  app.formatter(std::make_shared<TranslatedFormatter>());
   Globals globals;
   Commands commands;
   DefineGlobals(app, globals);
@@ -97,8 +166,6 @@ int Main(int argc, char** argv) {
   DefineReportCommands(app, globals, commands);
   DefineAuditCommands(app, globals, commands);
   DefineServeCommands(app, globals, commands);
-  const Language from_locale =
-      LanguageFromLocale(std::getenv("LC_ALL"), std::getenv("LC_MESSAGES"), std::getenv("LANG"));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

@@ -217,9 +217,9 @@ void DefineReportCommands(CLI::App& app, const Globals& globals, Commands& comma
   ReportFlags* flags = commands.Keep<ReportFlags>();
   // The commands are the reports' names (kReportNames), in that order.
   const char* descriptions[] = {
-      "per-region balances: own, and total with the regions below",
-      "per-project budget, allocated, disbursed and invested",
-      "per-helper allocated, invested and sales, by program"};
+      TrLater("per-region balances: own, and total with the regions below"),
+      TrLater("per-project budget, allocated, disbursed and invested"),
+      TrLater("per-helper allocated, invested and sales, by program")};
   static_assert(std::size(descriptions) == kReportNames.size());
   for (size_t i = 0; i < kReportNames.size(); ++i) {
     // Not a structured binding: clang 14 cannot capture one in the lambda below.
@@ -239,9 +239,9 @@ void DefineReportCommands(CLI::App& app, const Globals& globals, Commands& comma
   const std::pair<ListKind, const char*> lists[] = {
       {ListKind::kRegions, "region"}, {ListKind::kPairings, "pair"}, {ListKind::kProjects, "project"}};
   const char* list_descriptions[] = {
-      "the regions in tree order, with their dates, as of a point",
-      "the pairings with their program, dates and status (in_force, ended), as of a point",
-      "the projects with their region, category, budget and dates, as of a point"};
+      TrLater("the regions in tree order, with their dates, as of a point"),
+      TrLater("the pairings with their program, dates and status (in_force, ended), as of a point"),
+      TrLater("the projects with their region, category, budget and dates, as of a point")};
   for (size_t i = 0; i < std::size(lists); ++i) {
     const ListKind kind = lists[i].first;
     CLI::App* parent = app.get_subcommand(lists[i].second);

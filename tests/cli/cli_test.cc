@@ -5,8 +5,12 @@
 #include <thread>
 #include <sys/stat.h>
 #include <regex>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "tests/cli/run.h"
@@ -523,6 +527,39 @@ TEST_F(CliTest, AChineseLocaleSpeaksChineseAndKeepsCodesAndJsonNames) {
   EXPECT_EQ(dropped.err, "aidledger: 完整性校验失败：日志只有 0 条事件，少于摘要中的 1 条（有事件被删除）\n");
   RunResult bad_lang = Run({"--lang", "fr", "balances"});
   EXPECT_EQ(bad_lang.exit_code, 2);
+}
+
+// --help in Chinese: no description of any command or flag is left in
+// English (a line with a description, compared with the English help).
+TEST_F(CliTest, EveryHelpDescriptionHasItsChinese) {
+  const std::vector<std::vector<std::string>> commands = {
+      {}, {"init"}, {"region"}, {"region", "add"}, {"region", "amend"}, {"region", "list"},
+      {"pair"}, {"pair", "end"}, {"pair", "list"}, {"project"}, {"project", "add"},
+      {"project", "amend"}, {"project", "list"}, {"allocate"}, {"disburse"}, {"invest"},
+      {"sale"}, {"reverse"}, {"log"}, {"import"}, {"balances"}, {"projects"}, {"helpers"},
+      {"snapshot"}, {"snapshot", "create"}, {"snapshot", "list"}, {"verify"}, {"digest"},
+      {"proof"}, {"verify-proof"}, {"replay"}, {"restore"}, {"copy"}, {"serve"}, {"token"},
+      {"token", "add"}};
+  const std::regex described(R"(^\s+\S.*\S {2,}\S.*|^ {20,}\S.*)");
+  for (const std::vector<std::string>& command : commands) {
+    auto help = [&](const char* lang) {
+      std::vector<std::string> args = {"--lang", lang};
+      args.insert(args.end(), command.begin(), command.end());
+      args.push_back("--help");
+      RunResult result = RunAidledger(args, dir_.path());
+      EXPECT_EQ(result.exit_code, 0) << absl::StrJoin(command, " ") << ": " << result.err;
+      return std::vector<std::string>(absl::StrSplit(result.out, '\n'));
+    };
+    const std::vector<std::string> english = help("en");
+    const std::set<std::string> english_lines(english.begin(), english.end());
+    size_t descriptions = 0;
+    for (const std::string& line : help("zh")) {
+      if (!std::regex_match(line, described)) continue;
+      ++descriptions;
+      EXPECT_FALSE(english_lines.contains(line)) << absl::StrJoin(command, " ") << ": " << line;
+    }
+    EXPECT_GT(descriptions, 0u) << absl::StrJoin(command, " ");
+  }
 }
 
 TEST_F(CliTest, ImportWritesNothingWhenOneRowIsBad) {
