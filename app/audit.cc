@@ -119,6 +119,12 @@ class RegionIndex {
       case v1::Event::kSaleRecorded:
         return Within(event.sale_recorded().helper_code(), region) ||
                Within(event.sale_recorded().region_code(), region);
+      case v1::Event::kIndicatorRecorded:
+        return Within(event.indicator_recorded().helper_code(), region) ||
+               Within(event.indicator_recorded().recipient_code(), region);
+      case v1::Event::kTargetSet:
+        return Within(event.target_set().helper_code(), region) ||
+               Within(event.target_set().recipient_code(), region);
       case v1::Event::kEventReversed:
         return Names(event.event_reversed().target(), region);
       case v1::Event::PAYLOAD_NOT_SET:

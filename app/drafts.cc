@@ -10,6 +10,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/strings/substitute.h"
 #include "base/fields.h"
 #include "base/amount.h"
@@ -17,6 +19,7 @@
 #include "base/limits.h"
 #include "base/messages.h"
 #include "base/status_macros.h"
+#include "state/indicators.h"
 #include "state/vocabulary.h"
 
 namespace aidledger::app {
@@ -85,8 +88,99 @@ absl::Status FillProjectAmendment(Fields& f, v1::Event* event) {
   return absl::OkStatus();
 }
 
+// An indicator's value as typed: an amount (yuan, as `amount` takes it)
+// for a money indicator, a whole number (thousands separators allowed)
+// otherwise.
+absl::StatusOr<int64_t> IndicatorValue(int indicator, const std::string& text,
+                                       absl::string_view field) {
+  if (text.empty()) return Rejected(v1::FIELD_MISSING, field, Tr("is required"));
+  const IndicatorInfo* info = FindIndicator(indicator);
+  if (info != nullptr && info->money()) return ParseAmountFen(text, field);
+  int64_t value = 0;
+  if (text.size() > limits::kAmountTextBytesMax ||
+      !absl::SimpleAtoi(absl::StrReplaceAll(text, {{",", ""}}), &value)) {
+    return Rejected(v1::FIELD_INVALID, field,
+                    absl::Substitute(Tr("must be a whole number of $0 (got \"$1\")"),
+                                     IndicatorUnitName(indicator),
+                                     text.substr(0, limits::kQuotedInputBytesMax)));
+  }
+  return value;
+}
+
+absl::StatusOr<v1::Indicator> NeedIndicatorCode(const std::string& text, absl::string_view field) {
+  if (text.empty()) return Rejected(v1::FIELD_MISSING, field, Tr("is required"));
+  return ParseIndicator(text, field);
+}
+
+// of_which: "code=N;code=N", each a breakdown in its own unit.
+absl::Status FillBreakdowns(const std::string& text, v1::IndicatorRecorded* p) {
+  if (text.empty()) return absl::OkStatus();
+  const std::vector<absl::string_view> parts = absl::StrSplit(text, ';', absl::SkipWhitespace());
+  if (parts.size() > static_cast<size_t>(limits::kIndicatorBreakdownsMax)) {
+    return Rejected(v1::FIELD_INVALID, "of_which",
+                    absl::Substitute(Tr("holds $0 breakdowns, more than $1"), parts.size(),
+                                     limits::kIndicatorBreakdownsMax));
+  }
+  for (absl::string_view part : parts) {
+    const std::pair<absl::string_view, absl::string_view> named =
+        absl::StrSplit(part, absl::MaxSplits('=', 1));
+    const std::string code(absl::StripAsciiWhitespace(named.first));
+    const std::string number(absl::StripAsciiWhitespace(named.second));
+    if (code.empty() || number.empty()) {
+      return Rejected(v1::FIELD_INVALID, "of_which",
+                      absl::Substitute(Tr("must be CODE=N, as poverty_alleviated_workers=120 "
+                                          "(got \"$0\")"),
+                                       part.substr(0, limits::kQuotedInputBytesMax)));
+    }
+    ASSIGN_OR_RETURN(const v1::Indicator indicator, ParseIndicator(code, "of_which"));
+    ASSIGN_OR_RETURN(const int64_t value, IndicatorValue(indicator, number, "of_which"));
+    v1::IndicatorBreakdown& breakdown = *p->add_of_which();
+    breakdown.set_indicator(indicator);
+    breakdown.set_value(value);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status FillIndicator(Fields& f, v1::Event* event) {
+  v1::IndicatorRecorded& p = *event->mutable_indicator_recorded();
+  p.set_helper_code(f.Get("helper_code"));
+  p.set_recipient_code(f.Get("recipient_code"));
+  ASSIGN_OR_RETURN(const v1::Indicator indicator, NeedIndicatorCode(f.Get("indicator"), "indicator"));
+  p.set_indicator(indicator);
+  ASSIGN_OR_RETURN(const int64_t value, IndicatorValue(indicator, f.Get("value"), "value"));
+  p.set_value(value);
+  RETURN_IF_ERROR(FillBreakdowns(f.Get("of_which"), &p));
+  p.set_project_id(f.Get("project_id"));
+  p.set_description(f.Get("description"));
+  p.set_evidence(f.Get("evidence"));
+  return absl::OkStatus();
+}
+
+absl::Status FillTarget(Fields& f, v1::Event* event) {
+  v1::TargetSet& t = *event->mutable_target_set();
+  const std::string& year = f.Get("year");
+  int value = 0;
+  if (year.empty()) return Rejected(v1::FIELD_MISSING, "year", Tr("is required"));
+  if (year.size() != 4 || !absl::SimpleAtoi(year, &value)) {
+    return Rejected(v1::FIELD_INVALID, "year",
+                    absl::Substitute(Tr("must be a year YYYY (got \"$0\")"),
+                                     year.substr(0, limits::kQuotedInputBytesMax)));
+  }
+  t.set_year(value);
+  t.set_helper_code(f.Get("helper_code"));
+  t.set_recipient_code(f.Get("recipient_code"));
+  ASSIGN_OR_RETURN(const v1::Indicator indicator, NeedIndicatorCode(f.Get("indicator"), "indicator"));
+  t.set_indicator(indicator);
+  ASSIGN_OR_RETURN(const int64_t target, IndicatorValue(indicator, f.Get("value"), "value"));
+  t.set_value(target);
+  t.set_reason(f.Get("reason"));
+  return absl::OkStatus();
+}
+
 absl::Status FillPayload(const std::string& type, Fields& f, v1::Event* event) {
   ASSIGN_OR_RETURN(const int payload, ParseWord(kEventTypes, type));
+  if (payload == v1::Event::kIndicatorRecorded) return FillIndicator(f, event);
+  if (payload == v1::Event::kTargetSet) return FillTarget(f, event);
   if (payload == v1::Event::kProjectAmended) return FillProjectAmendment(f, event);
   if (payload == v1::Event::kRegionAmended) {
     v1::RegionAmended& r = *event->mutable_region_amended();
@@ -196,12 +290,13 @@ std::string CategoryName(v1::ProjectCategory category) {
   return std::string(WordFor(kCategories, category));
 }
 
-const char* const kCsvFieldColumns[22] = {
+const char* const kCsvFieldColumns[28] = {
     "type",    "event_id",   "effective_date", "code",        "name",
     "parent_code", "helper_code", "recipient_code", "program", "since",
     "project_id", "region_code", "category",     "budget",      "amount",
     "source",  "fiscal_year", "enterprise",    "channel",     "reversed_event_id",
-    "reason",  "memo"};
+    "reason",  "memo",       "indicator",      "value",       "of_which",
+    "year",    "description", "evidence"};
 const char* const kCsvExportOnlyColumns[5] = {"seq", "recorded_at", "actor", "hash", "prev_hash"};
 const CsvUnitColumn kCsvUnitColumns[4] = {{"amount_yuan", "amount", false},
                                           {"amount_fen", "amount", true},
@@ -230,6 +325,12 @@ std::string YuanText(int64_t fen) {
 }
 
 std::string SourceName(v1::FundSource source) { return std::string(WordFor(kSources, source)); }
+
+// An indicator's value as IndicatorValue reads it back.
+std::string IndicatorValueText(int indicator, int64_t value) {
+  const IndicatorInfo* info = FindIndicator(indicator);
+  return info != nullptr && info->money() ? YuanText(value) : absl::StrCat(value);
+}
 
 }  // namespace
 
@@ -315,6 +416,33 @@ std::pair<std::string, FieldMap> FieldsFromEvent(const v1::Event& event) {
       f["helper_code"] = s.helper_code();
       f["channel"] = s.channel();
       f["amount"] = YuanText(s.amount_fen());
+      break;
+    }
+    case v1::Event::kIndicatorRecorded: {
+      const auto& p = event.indicator_recorded();
+      f["helper_code"] = p.helper_code();
+      f["recipient_code"] = p.recipient_code();
+      f["indicator"] = IndicatorCode(p.indicator());
+      f["value"] = IndicatorValueText(p.indicator(), p.value());
+      std::string parts;
+      for (const v1::IndicatorBreakdown& part : p.of_which()) {
+        absl::StrAppend(&parts, parts.empty() ? "" : ";", IndicatorCode(part.indicator()), "=",
+                        IndicatorValueText(part.indicator(), part.value()));
+      }
+      f["of_which"] = parts;
+      f["project_id"] = p.project_id();
+      f["description"] = p.description();
+      f["evidence"] = p.evidence();
+      break;
+    }
+    case v1::Event::kTargetSet: {
+      const auto& t = event.target_set();
+      f["year"] = absl::StrCat(t.year());
+      f["helper_code"] = t.helper_code();
+      f["recipient_code"] = t.recipient_code();
+      f["indicator"] = IndicatorCode(t.indicator());
+      f["value"] = IndicatorValueText(t.indicator(), t.value());
+      f["reason"] = t.reason();
       break;
     }
     case v1::Event::kEventReversed:

@@ -11,11 +11,17 @@
 //   investment    enterprise, helper_code, region_code, project_id, amount
 //   sale          region_code, helper_code, channel, amount
 //   reversal      reversed_event_id, reason
+//   indicator     helper_code, recipient_code, indicator, value, of_which,
+//                 project_id, description, evidence
+//   target        year, helper_code, recipient_code, indicator, value, reason
 // Every type also takes event_id, effective_date and memo.
 // program: east-west | counterpart | intra-province
 // category: industry | infrastructure | public-service | education | health |
 //           employment | other
 // source: fiscal | social
+// indicator: a code of state/indicators.cc's table (aidledger indicators list)
+// value: in the indicator's unit, yuan for a money indicator (as amount)
+// of_which: CODE=N;CODE=N (poverty_alleviated_workers=120)
 #ifndef AIDLEDGER_APP_DRAFTS_H_
 #define AIDLEDGER_APP_DRAFTS_H_
 
@@ -39,7 +45,7 @@ absl::Status FillDraftFromFields(const std::string& type, const FieldMap& fields
 
 // The one CSV column set of replay and import: the fields of every type, in
 // this order, after `type`.
-extern const char* const kCsvFieldColumns[22];
+extern const char* const kCsvFieldColumns[28];
 // Columns replay adds that import reads past (the importing ledger assigns
 // its own): seq, recorded_at, actor, hash, prev_hash.
 extern const char* const kCsvExportOnlyColumns[5];

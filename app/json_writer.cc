@@ -56,9 +56,11 @@ void AppendEscapedPoint(uint32_t point, std::string* out) {
   AppendUnit(0xdc00 + (point & 0x3ff), out);
 }
 
+}  // namespace
+
 // `text` is valid UTF-8 (protobuf checks string fields on parse and the
 // ledger on every input).
-void AppendString(const std::string& text, std::string* out) {
+void AppendJsonString(const std::string& text, std::string* out) {
   out->push_back('"');
   size_t i = 0;
   while (i < text.size()) {
@@ -96,6 +98,8 @@ void AppendString(const std::string& text, std::string* out) {
   }
   out->push_back('"');
 }
+
+namespace {
 
 bool IsTimestamp(const Descriptor* descriptor) {
   return descriptor->full_name() == "google.protobuf.Timestamp";
@@ -233,7 +237,7 @@ void AppendValue(const Message& message, const FieldDescriptor* field, int index
       std::string scratch;
       const std::string& text = repeated ? r->GetRepeatedStringReference(message, field, index, &scratch)
                                          : r->GetStringReference(message, field, &scratch);
-      AppendString(text, out);
+      AppendJsonString(text, out);
       break;
     }
     case FieldDescriptor::CPPTYPE_MESSAGE: {

@@ -29,6 +29,10 @@ bool IsPlainMessage(const google::protobuf::Descriptor* descriptor, bool default
 // IsPlainMessage(message.GetDescriptor(), defaults).
 void AppendJson(const google::protobuf::Message& message, bool defaults, std::string* out);
 
+// Appends `text` (valid UTF-8) as a JSON string, escaped as AppendJson
+// escapes strings: for the few JSON documents written field by field.
+void AppendJsonString(const std::string& text, std::string* out);
+
 }  // namespace aidledger::app
 
 #endif  // AIDLEDGER_APP_JSON_WRITER_H_

@@ -13,6 +13,7 @@
 #include "base/check.h"
 #include "base/fields.h"
 #include "base/messages.h"
+#include "state/indicators.h"
 
 namespace aidledger::app {
 
@@ -39,6 +40,14 @@ std::string ReceiptJson(const AppendResult& result) {
   receipt.set_hash(Hex(result.hash));
   receipt.set_duplicate(result.duplicate);
   return ToJson(receipt, true);
+}
+
+std::string IndicatorFigure(int indicator, int64_t value) {
+  const IndicatorInfo* info = FindIndicator(indicator);
+  const std::string number =
+      info != nullptr && info->money() ? FormatFen(value) : FormatCount(value);
+  const std::string unit = IndicatorUnitName(indicator);
+  return unit.empty() ? number : absl::StrCat(number, " ", unit);
 }
 
 std::string EventSummary(const v1::Event& event) {
@@ -109,6 +118,24 @@ std::string EventSummary(const v1::Event& event) {
       const std::string money =
           Substitute(Tr("$0 $1 yuan"), s.region_code(), FormatFen(s.amount_fen()));
       return s.channel().empty() ? money : Substitute(Tr("$0 via $1"), money, s.channel());
+    }
+    case v1::Event::kIndicatorRecorded: {
+      const auto& p = event.indicator_recorded();
+      std::string text = absl::StrCat(p.helper_code(), " -> ", p.recipient_code(), " ",
+                                      IndicatorName(p.indicator()), " ",
+                                      IndicatorFigure(p.indicator(), p.value()));
+      for (const v1::IndicatorBreakdown& part : p.of_which()) {
+        absl::StrAppend(&text, Substitute(Tr(" (of which $0 $1)"), IndicatorName(part.indicator()),
+                                          IndicatorFigure(part.indicator(), part.value())));
+      }
+      if (!p.project_id().empty()) absl::StrAppend(&text, Substitute(Tr(" for $0"), p.project_id()));
+      return text;
+    }
+    case v1::Event::kTargetSet: {
+      const auto& t = event.target_set();
+      return Substitute(Tr("target $0 $1 -> $2 $3 $4: $5"), t.year(), t.helper_code(),
+                        t.recipient_code(), IndicatorName(t.indicator()),
+                        IndicatorFigure(t.indicator(), t.value()), t.reason());
     }
     case v1::Event::kEventReversed: {
       const auto& r = event.event_reversed();

@@ -20,6 +20,9 @@ std::string ToJson(const google::protobuf::Message& message, bool defaults);
 
 // A one-line summary of the event, for the log table.
 std::string EventSummary(const v1::Event& event);
+// An indicator's value with its unit in the current language: "55,750 人",
+// "1,200.00 元" for a money indicator.
+std::string IndicatorFigure(int indicator, int64_t value);
 
 // The receipt of an append as JSON (v1::AppendReceipt, every field written):
 // what `--format json` prints and POST /v1/events answers.

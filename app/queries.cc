@@ -144,10 +144,6 @@ absl::StatusOr<AmountUnit> ParseUnit(const std::string& text) {
                                      text.substr(0, limits::kQuotedInputBytesMax)));
 }
 
-namespace {
-
-// "at seq N (hash 0123456789ab), as known at T, as of D": which point a
-// table shows, without the unit (a list of regions has no amounts).
 std::string PointOnly(const v1::PointInTime& at, const TableStyle& style) {
   std::string heading = absl::StrCat(Tr("at seq "), at.seq());
   if (!at.head_hash().empty()) absl::StrAppend(&heading, absl::Substitute(Tr(" (hash $0)"), at.head_hash().substr(0, 12)));
@@ -162,7 +158,6 @@ std::string PointOnly(const v1::PointInTime& at, const TableStyle& style) {
   return heading;
 }
 
-}  // namespace
 
 std::string PointHeading(const v1::PointInTime& at, const TableStyle& style) {
   return absl::StrCat(PointOnly(at, style), Tr("; amounts in "), UnitName(style.unit));

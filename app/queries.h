@@ -79,7 +79,10 @@ std::string ProjectListCsv(const v1::ProjectListReport& report, AmountUnit unit,
                            bool name_history = false);
 // The word of a unit in CSV column names and flags: yuan, wan, yi, fen.
 absl::string_view UnitWord(AmountUnit unit);
-// "at seq N (hash 0123456789ab), as known at T, as of D": the heading of a table.
+// "at seq N (hash 0123456789ab), as known at T, as of D": which point a
+// table shows, without the unit (a list of regions has no amounts).
+std::string PointOnly(const v1::PointInTime& at, const TableStyle& style);
+// PointOnly with "; amounts in 元": the heading of a table.
 std::string PointHeading(const v1::PointInTime& at, const TableStyle& style);
 
 }  // namespace aidledger::app

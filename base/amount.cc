@@ -150,8 +150,10 @@ std::string PlainFen(int64_t fen, AmountUnit unit) {
   return absl::StrCat(text, ".", fraction_text);
 }
 
-std::string FormatFen(int64_t fen, AmountUnit unit) {
-  const std::string plain = PlainFen(fen, unit);
+namespace {
+
+// `plain` ("-1234567.89") with its whole digits grouped by thousands.
+std::string GroupDigits(const std::string& plain) {
   const size_t digits_from = plain[0] == '-' ? 1 : 0;
   const size_t digits_to = std::min(plain.find('.'), plain.size());
   std::string grouped = plain.substr(0, digits_from);
@@ -161,5 +163,11 @@ std::string FormatFen(int64_t fen, AmountUnit unit) {
   }
   return grouped + plain.substr(digits_to);
 }
+
+}  // namespace
+
+std::string FormatFen(int64_t fen, AmountUnit unit) { return GroupDigits(PlainFen(fen, unit)); }
+
+std::string FormatCount(int64_t count) { return GroupDigits(absl::StrCat(count)); }
 
 }  // namespace aidledger

@@ -31,6 +31,8 @@ enum class AmountUnit { kYuan, kWan, kYi, kFen };
 // decimals are trimmed); in fen it is the whole number. Negative values get
 // a leading '-'.
 std::string FormatFen(int64_t fen, AmountUnit unit = AmountUnit::kYuan);
+// A whole number grouped by thousands: "55,750".
+std::string FormatCount(int64_t count);
 
 // The same without the thousands separators, as a spreadsheet cell takes a
 // number: "1234567.89", "123.456789" (万), "123456789" (fen).

@@ -30,6 +30,18 @@ inline constexpr size_t kQuotedInputBytesMax = 40;
 // amounts stay far from int64's 9.2 x 10^18.
 inline constexpr int64_t kAmountFenMax = 1'000'000'000'000'000;
 
+// Indicators (issue 22): a counted value (people, enterprises, pairs) of
+// one event or target; money indicators are bounded by kAmountFenMax. A
+// billion is more than any pairing's workers or trainees in a year.
+inline constexpr int64_t kIndicatorCountMax = 1'000'000'000;
+// The of_which breakdowns of one recorded indicator.
+inline constexpr int kIndicatorBreakdownsMax = 4;
+// Evidence: a document number (文号) or a file's SHA-256 in hex.
+inline constexpr size_t kEvidenceBytesMax = 256;
+// An agreement target's year.
+inline constexpr int kTargetYearMin = 1990;
+inline constexpr int kTargetYearMax = 2100;
+
 // Region tree: province > city > county > ... ; deeper trees are rejected so
 // that every roll-up walk is bounded.
 inline constexpr int kRegionDepthMax = 8;

@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/substitute.h"
 #include "aidledger/v1/cli.pb.h"
 #include "app/drafts.h"
@@ -354,6 +355,37 @@ void DefineAppendCommands(CLI::App& app, const Globals& globals, Commands& comma
   Flag(reverse, "--target", "reversed_event_id",
        "the event to reverse: its event_id, or seq:N for the event at sequence N", true);
   Flag(reverse, "--reason", "reason", "why it is reversed", true);
+
+  AppendCommand& indicator = adder.Add(
+      &app, "indicator", "record assistance beyond money: workers employed, cadres sent, schools paired...",
+      v1::Event::kIndicatorRecorded);
+  Flag(indicator, "--helper", "helper_code", "helper region code", true);
+  Flag(indicator, "--recipient", "recipient_code", "recipient region code", true);
+  Flag(indicator, "--indicator", "indicator",
+       "indicator CODE, e.g. rural_workers_employed (see: aidledger indicators list)", true);
+  Flag(indicator, "--value", "value",
+       "N in the indicator's unit (people, enterprises...); an AMOUNT for a money indicator", true);
+  indicator.command->add_option_function<std::vector<std::string>>(
+      "--of-which",
+      [&indicator](const std::vector<std::string>& parts) {
+        indicator.fields["of_which"] = absl::StrJoin(parts, ";");
+      },
+      "CODE=N, a part of the value (e.g. poverty_alleviated_workers=120); may be repeated");
+  Flag(indicator, "--project", "project_id", "project id (optional)", false);
+  Flag(indicator, "--description", "description", "what was done (optional)", false);
+  Flag(indicator, "--evidence", "evidence",
+       "a document number or a file's SHA-256 (optional)", false);
+
+  AppendCommand& target = adder.Add(&app, "target",
+                                    "set or revise a pairing's annual agreement target for an indicator",
+                                    v1::Event::kTargetSet);
+  Flag(target, "--year", "year", "the agreement's year YYYY", true);
+  Flag(target, "--helper", "helper_code", "helper region code of the pairing", true);
+  Flag(target, "--recipient", "recipient_code", "recipient region code of the pairing", true);
+  Flag(target, "--indicator", "indicator", "indicator CODE (see: aidledger indicators list)", true);
+  Flag(target, "--value", "value",
+       "the target in the indicator's unit; an AMOUNT for a money indicator", true);
+  Flag(target, "--reason", "reason", "why (required): the agreement, or why it is revised", true);
 }
 
 void DefineImportCommand(CLI::App& app, const Globals& globals, Commands& commands) {

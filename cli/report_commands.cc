@@ -5,8 +5,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/substitute.h"
 #include "absl/time/time.h"
+#include "app/csv.h"
 #include "app/export.h"
 #include "app/output.h"
+#include "app/progress.h"
 #include "app/queries.h"
 #include "base/errors.h"
 #include "base/messages.h"
@@ -14,6 +16,7 @@
 #include "base/limits.h"
 #include "base/status_macros.h"
 #include "cli/command.h"
+#include "state/indicators.h"
 #include "state/reports.h"
 #include "state/vocabulary.h"
 
@@ -175,6 +178,45 @@ void AddNameHistoryFlag(CLI::App* command, bool* name_history) {
                     "they were replaced (CSV: a former_names column)");
 }
 
+absl::Status RunProgress(const Globals& globals, const app::ProgressOptions& options) {
+  RETURN_IF_ERROR(CheckFormat(globals, {"table", "json", "csv"}));
+  ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kRead));
+  ASSIGN_OR_RETURN(v1::ProgressReport report,
+                   app::ProgressAtPoint(*ledger, options, app::kPointFlags));
+  if (globals.format == "json") {
+    std::cout << app::ProgressJson(report) << "\n";
+  } else if (globals.format == "csv") {
+    std::cout << app::ProgressCsv(report);
+  } else {
+    std::cout << app::ProgressTable(report, {.utc = globals.utc});
+  }
+  return absl::OkStatus();
+}
+
+// The vocabulary of indicators (state/indicators.cc), as a table or CSV.
+absl::Status RunIndicatorsList(const Globals& globals) {
+  RETURN_IF_ERROR(CheckFormat(globals, {"table", "csv"}));
+  const bool csv = globals.format == "csv";
+  app::Table table({Tr("CODE"), Tr("NAME"), Tr("CHINESE NAME"), Tr("UNIT"), Tr("MEASURED"),
+                    Tr("PART OF")});
+  std::string out = csv ? "code,name,chinese_name,unit,measured,part_of\r\n" : "";
+  for (const IndicatorInfo& info : Indicators()) {
+    const std::string part_of =
+        info.part_of == v1::INDICATOR_UNSPECIFIED ? "" : IndicatorCode(info.part_of);
+    if (csv) {
+      absl::StrAppend(&out, info.code, ",", app::CsvField(std::string(info.english)), ",",
+                      info.chinese, ",", info.unit, ",",
+                      info.derived() ? "derived" : "recorded", ",", part_of, "\r\n");
+    } else {
+      table.AddRow({std::string(info.code), std::string(info.english),
+                    std::string(info.chinese), IndicatorUnitName(info.value),
+                    MeasureName(info.measure), part_of});
+    }
+  }
+  std::cout << (csv ? out : table.Render());
+  return absl::OkStatus();
+}
+
 absl::Status RunSnapshotCreate(const Globals& globals) {
   ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kWrite));
   RETURN_IF_ERROR(ledger->CreateSnapshot());
@@ -256,6 +298,26 @@ void DefineReportCommands(CLI::App& app, const Globals& globals, Commands& comma
     if (kind != ListKind::kPairings) AddNameHistoryFlag(command, &flags->name_history);
     commands.Add(command, [&globals, kind, flags] { return RunList(globals, kind, *flags); });
   }
+  app::ProgressOptions* progress_options = commands.Keep<app::ProgressOptions>();
+  CLI::App* progress = app.add_subcommand(
+      "progress", "per pairing and indicator: the year's target, the figure so far and the completion rate");
+  progress->fallthrough();
+  progress->add_option("--year", progress_options->year, "the agreement year YYYY")->required();
+  progress->add_option("--helper", progress_options->helper, "only pairings of this helper");
+  progress->add_option("--recipient", progress_options->recipient,
+                       "only pairings with this recipient");
+  AddPointFlags(progress, &progress_options->point);
+  commands.Add(progress, [&globals, progress_options] {
+    return RunProgress(globals, *progress_options);
+  });
+  CLI::App* indicators = app.add_subcommand("indicators", "the indicators assistance is measured in");
+  indicators->require_subcommand(1);
+  indicators->fallthrough();
+  CLI::App* indicators_list =
+      indicators->add_subcommand("list", "print every indicator: code, names, unit, how it is measured");
+  indicators_list->fallthrough();
+  commands.Add(indicators_list, [&globals] { return RunIndicatorsList(globals); });
+
   CLI::App* snapshot = app.add_subcommand("snapshot", "projection snapshots");
   snapshot->require_subcommand(1);
   snapshot->fallthrough();

@@ -28,6 +28,7 @@
 #include "app/import.h"
 #include "server/metrics.h"
 #include "app/output.h"
+#include "app/progress.h"
 #include "app/queries.h"
 #include "app/status_codes.h"
 #include "server/tokens.h"
@@ -135,6 +136,33 @@ void Service::HandleSeries(const http::Request& request, const Caller& caller,
     return SendError(request, response, HttpStatusFor(report.status()), report.status().message());
   }
   SendJson(request, response, ToJson(*report, true));
+}
+
+void Service::HandleProgress(const http::Request& request, const Caller& caller,
+                             http::Response& response) {
+  absl::StatusOr<PointOptions> point = PointOf(request);
+  if (!point.ok()) return SendError(request, response, 400, point.status().message());
+  const ProgressOptions options{.year = std::string(request.Param("year").value_or("")),
+                                .helper = std::string(request.Param("helper").value_or("")),
+                                .recipient = std::string(request.Param("recipient").value_or("")),
+                                .point = *point};
+  absl::StatusOr<v1::ProgressReport> report;
+  if (AtHead(*point)) {
+    // The live Books fold the indicators: no fold, a pass over them.
+    std::shared_ptr<const Published> published = Current();
+    if (NotModified(request, response, published->head.sequence)) return;
+    v1::PointInTime at;
+    at.set_seq(published->head.sequence);
+    at.set_head_hash(published->head.sequence == 0 ? "" : Hex(published->head.hash));
+    report = ProgressOfBooks(published->books, options, at);
+  } else {
+    if (NotModified(request, response, CurrentSequence())) return;
+    report = ProgressAtPoint(*ledger_, options, kPointParameters);
+  }
+  if (!report.ok()) {
+    return SendError(request, response, HttpStatusFor(report.status()), report.status().message());
+  }
+  SendJson(request, response, ProgressJson(*report));
 }
 
 void Service::HandleReport(const http::Request& request, http::Response& response,

@@ -291,6 +291,7 @@ const Route Service::kRouteTable[] = {
     {"GET", "/v1/proof", "/v1/proof", Role::kAuditor, &Service::HandleProof},
     {"GET", "/v1/head-proof", "/v1/head-proof", Role::kReader, &Service::HandleHeadProof},
     {"GET", "/v1/series", "/v1/series", Role::kReader, &Service::HandleSeries},
+    {"GET", "/v1/progress", "/v1/progress", Role::kReader, &Service::HandleProgress},
     {"GET", "/metrics", "/metrics", Role::kReader, &Service::HandleMetrics},
     {"GET", "/", "/", Role::kReader, &Service::HandleHome},
     {"GET", "/login", "/login GET", std::nullopt, &Service::HandleLoginForm},

@@ -10,6 +10,7 @@
 #include "absl/types/span.h"
 
 #include "state/helper_totals.h"
+#include "state/indicator_totals.h"
 #include "state/project_totals.h"
 #include "state/region_balances.h"
 #include "state/region_months.h"
@@ -25,13 +26,14 @@ class Books {
     absl::string_view name;
     uint32_t version;
   };
-  static constexpr size_t kKindCount = 5;
+  static constexpr size_t kKindCount = 6;
   static constexpr std::array<Kind, kKindCount> kKinds = {{
       {RegionBalances::kName, RegionBalances::kVersion},
       {ProjectTotals::kName, ProjectTotals::kVersion},
       {HelperTotals::kName, HelperTotals::kVersion},
       {ReversedEvents::kName, ReversedEvents::kVersion},
       {RegionMonths::kName, RegionMonths::kVersion},
+      {IndicatorTotals::kName, IndicatorTotals::kVersion},
   }};
 
   // Which projections a Books folds: a bit each, in all() order. A query
@@ -43,7 +45,8 @@ class Books {
   static constexpr Set kHelpers = 1u << 2;
   static constexpr Set kReversed = 1u << 3;
   static constexpr Set kMonths = 1u << 4;
-  static constexpr Set kAll = kRegions | kProjects | kHelpers | kReversed | kMonths;
+  static constexpr Set kIndicators = 1u << 5;
+  static constexpr Set kAll = kRegions | kProjects | kHelpers | kReversed | kMonths | kIndicators;
 
   Books() = default;
   explicit Books(Set folded) : folded_(folded) {}
@@ -78,10 +81,10 @@ class Books {
   void Reset();
 
   std::array<Projection*, kKindCount> all() {
-    return {&regions, &projects, &helpers, &reversed, &months};
+    return {&regions, &projects, &helpers, &reversed, &months, &indicators};
   }
   std::array<const Projection*, kKindCount> all() const {
-    return {&regions, &projects, &helpers, &reversed, &months};
+    return {&regions, &projects, &helpers, &reversed, &months, &indicators};
   }
 
   RegionBalances regions;
@@ -89,6 +92,7 @@ class Books {
   HelperTotals helpers;
   ReversedEvents reversed;
   RegionMonths months;
+  IndicatorTotals indicators;
 
  private:
   Set folded_ = kAll;

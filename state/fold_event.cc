@@ -14,7 +14,7 @@ namespace {
 // Protobuf's own bound: a varint of more than 10 bytes does not parse.
 constexpr int kVarintBytesMax = 10;
 // The highest field number any message of events.proto uses.
-constexpr uint64_t kFieldNumberMax = 20;
+constexpr uint64_t kFieldNumberMax = 22;
 using limits::kFoldTargetDepthMax;
 
 enum WireType : uint64_t { kVarint = 0, kFixed64 = 1, kLengthDelimited = 2, kFixed32 = 5 };
@@ -23,6 +23,7 @@ enum WireType : uint64_t { kVarint = 0, kFixed64 = 1, kLengthDelimited = 2, kFix
 struct Field {
   enum class Kind : uint8_t { kUnknown, kVarint, kString, kMessage };
   Kind kind = Kind::kUnknown;
+  bool repeated = false;  // a message field that may come several times
   absl::string_view FoldEvent::*text = nullptr;
   uint64_t FoldEvent::*uint64 = nullptr;
   int64_t FoldEvent::*int64 = nullptr;
@@ -38,6 +39,7 @@ Field Varint(int32_t FoldEvent::*to) { return {.kind = Kind::kVarint, .int32 = t
 Field String() { return {.kind = Kind::kString}; }
 Field String(absl::string_view FoldEvent::*to) { return {.kind = Kind::kString, .text = to}; }
 Field Message() { return {.kind = Kind::kMessage}; }
+Field RepeatedMessage() { return {.kind = Kind::kMessage, .repeated = true}; }
 
 // The schemas, field numbers as in events.proto (and timestamp.proto).
 const Schema& EventSchema() {
@@ -49,7 +51,18 @@ const Schema& EventSchema() {
     s[4] = String(&FoldEvent::effective_date);
     s[5] = String();  // actor
     s[6] = String();  // memo
-    for (int payload = 10; payload <= 20; ++payload) s[payload] = Message();
+    for (int payload = 10; payload <= 22; ++payload) s[payload] = Message();
+    return s;
+  }();
+  return schema;
+}
+
+// IndicatorBreakdown, read into a scratch FoldEvent's indicator and value.
+const Schema& BreakdownSchema() {
+  static const Schema schema = [] {
+    Schema s;
+    s[1] = Varint(&FoldEvent::indicator);
+    s[2] = Varint(&FoldEvent::value);
     return s;
   }();
   return schema;
@@ -63,6 +76,27 @@ const Schema& TimestampSchema() {
     return s;
   }();
   return schema;
+}
+
+// The schemas of the events of issue 22: indicators and targets.
+void AddIndicatorSchemas(std::array<Schema, kFieldNumberMax + 1>* schemas) {
+  std::array<Schema, kFieldNumberMax + 1>& all = *schemas;
+    Schema& indicator = all[v1::Event::kIndicatorRecorded];
+    indicator[1] = String(&FoldEvent::helper_code);
+    indicator[2] = String(&FoldEvent::recipient_code);
+    indicator[3] = Varint(&FoldEvent::indicator);
+    indicator[4] = Varint(&FoldEvent::value);
+    indicator[5] = RepeatedMessage();  // of_which
+    indicator[6] = String(&FoldEvent::project_id);
+    indicator[7] = String();  // description
+    indicator[8] = String();  // evidence
+    Schema& target = all[v1::Event::kTargetSet];
+    target[1] = Varint(&FoldEvent::year);
+    target[2] = String(&FoldEvent::helper_code);
+    target[3] = String(&FoldEvent::recipient_code);
+    target[4] = Varint(&FoldEvent::indicator);
+    target[5] = Varint(&FoldEvent::value);
+    target[6] = String(&FoldEvent::reason);
 }
 
 const Schema& PayloadSchema(uint64_t number) {
@@ -122,6 +156,7 @@ const Schema& PayloadSchema(uint64_t number) {
     sale[3] = String();  // channel
     sale[4] = Varint(&FoldEvent::amount_fen);
     sale[5] = Varint(&FoldEvent::program);
+    AddIndicatorSchemas(&all);
     Schema& reversed = all[v1::Event::kEventReversed];
     reversed[1] = String();  // reversed_event_id
     reversed[2] = String();  // reason
@@ -168,7 +203,7 @@ bool WalkMessage(absl::string_view bytes, const Schema& schema, FoldEvent* out, 
     if (field != nullptr) {
       const uint32_t bit = 1u << number;
       const uint64_t expected = field->kind == Kind::kVarint ? kVarint : kLengthDelimited;
-      if ((seen & bit) != 0 || wire != expected) return false;
+      if ((!field->repeated && (seen & bit) != 0) || wire != expected) return false;
       seen |= bit;
     }
     switch (wire) {
@@ -220,6 +255,16 @@ bool DecodeEvent(absl::string_view bytes, int depth, FoldEvent* out, FoldEvent* 
     // A payload: protobuf keeps only the last of several, so leave that to it.
     if (out->payload != v1::Event::PAYLOAD_NOT_SET) return false;
     out->payload = static_cast<v1::Event::PayloadCase>(number);
+    if (number == v1::Event::kIndicatorRecorded) {
+      return WalkMessage(value, PayloadSchema(number), out, [&](uint64_t, absl::string_view part) {
+        // More breakdowns than a fold holds: protobuf's path counts them.
+        if (out->of_which_count >= out->of_which.size()) return false;
+        FoldEvent scratch;
+        if (!WalkMessage(part, BreakdownSchema(), &scratch, NoNested)) return false;
+        out->of_which[out->of_which_count++] = {scratch.indicator, scratch.value};
+        return true;
+      });
+    }
     if (number != v1::Event::kEventReversed) {
       return WalkMessage(value, PayloadSchema(number), out, NoNested);
     }
@@ -249,7 +294,8 @@ bool operator==(const FoldEvent& a, const FoldEvent& b) {
       a.helper_code == b.helper_code && a.recipient_code == b.recipient_code &&
       a.region_code == b.region_code && a.project_id == b.project_id && a.since == b.since && a.reason == b.reason &&
       a.amount_fen == b.amount_fen && a.budget_fen == b.budget_fen && a.program == b.program &&
-      a.category == b.category;
+      a.category == b.category && a.indicator == b.indicator && a.value == b.value &&
+      a.year == b.year && a.of_which_count == b.of_which_count && a.of_which == b.of_which;
   if (!same_fields) return false;
   if (a.target == nullptr || b.target == nullptr) return a.target == b.target;
   return *a.target == *b.target;
@@ -309,6 +355,33 @@ void ViewRegistration(const v1::Event& event, FoldEvent* out) {
   }
 }
 
+// ViewEvent for an indicator and a target (issue 22).
+void ViewIndicator(const v1::Event& event, FoldEvent* out) {
+  if (event.has_indicator_recorded()) {
+    const v1::IndicatorRecorded& p = event.indicator_recorded();
+    out->helper_code = p.helper_code();
+    out->recipient_code = p.recipient_code();
+    out->indicator = p.indicator();
+    out->value = p.value();
+    out->project_id = p.project_id();
+    out->of_which_count = static_cast<uint32_t>(p.of_which_size());
+    for (size_t i = 0; i < out->of_which.size() && i < out->of_which_count; ++i) {
+      out->of_which[i] = {p.of_which(static_cast<int>(i)).indicator(),
+                          p.of_which(static_cast<int>(i)).value()};
+    }
+    return;
+  }
+  if (event.has_target_set()) {
+    const v1::TargetSet& p = event.target_set();
+    out->year = p.year();
+    out->helper_code = p.helper_code();
+    out->recipient_code = p.recipient_code();
+    out->indicator = p.indicator();
+    out->value = p.value();
+    out->reason = p.reason();
+  }
+}
+
 }  // namespace
 
 void ViewEvent(const v1::Event& event, FoldEvent* out, FoldEvent* target) {
@@ -358,6 +431,10 @@ void ViewEvent(const v1::Event& event, FoldEvent* out, FoldEvent* target) {
       out->program = p.program();
       break;
     }
+    case v1::Event::kIndicatorRecorded:
+    case v1::Event::kTargetSet:
+      ViewIndicator(event, out);
+      break;
     case v1::Event::kEventReversed:
       // A target's own target is never folded (only money events are).
       if (target == nullptr) {

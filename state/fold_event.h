@@ -16,11 +16,13 @@
 #ifndef AIDLEDGER_STATE_FOLD_EVENT_H_
 #define AIDLEDGER_STATE_FOLD_EVENT_H_
 
+#include <array>
 #include <cstdint>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "aidledger/v1/events.pb.h"
+#include "base/limits.h"
 
 namespace aidledger {
 
@@ -46,6 +48,20 @@ struct FoldEvent {
   int64_t budget_fen = 0;            // ProjectRegistered
   int32_t program = 0;               // v1::Program
   int32_t category = 0;              // v1::ProjectCategory
+  int32_t indicator = 0;             // IndicatorRecorded, TargetSet: v1::Indicator
+  int64_t value = 0;                 // IndicatorRecorded, TargetSet
+  int32_t year = 0;                  // TargetSet
+  // IndicatorRecorded's of_which, the first kIndicatorBreakdownsMax of
+  // of_which_count (validation admits no more: a fold refuses them).
+  struct Part {
+    int32_t indicator = 0;
+    int64_t value = 0;
+    bool operator==(const Part& other) const {
+      return indicator == other.indicator && value == other.value;
+    }
+  };
+  std::array<Part, limits::kIndicatorBreakdownsMax> of_which{};
+  uint32_t of_which_count = 0;
   // EventReversed: the reversed event as stamped into the reversal (never
   // null for a reversal: an empty event when the stamp is missing).
   const FoldEvent* target = nullptr;

@@ -192,6 +192,11 @@ absl::Status HelperTotals::FoldAt(const FoldEvent& event, int64_t sign, v1::Help
     case v1::Event::kSaleRecorded:
       sales = sign * event.amount_fen;
       break;
+    case v1::Event::kIndicatorRecorded:
+      // Assistance counted, not paid: a flow that bounds the pairing's end
+      // like money does, and no figure here.
+      if (sign > 0) NoteFlow(event, event.recipient_code);
+      return absl::OkStatus();
     default:
       return absl::OkStatus();
   }

@@ -19,8 +19,9 @@ class HelperTotals final : public Projection {
  public:
   // 3: regions renamed by amendments (issue 21). 4: pairings end, and the
   // money flows that bound an end's date. 5: registrations are taken back,
-  // and a sale with no helper is a flow too.
-  static constexpr uint32_t kVersion = 5;
+  // and a sale with no helper is a flow too. 6: a recorded indicator is a
+  // flow (issue 22).
+  static constexpr uint32_t kVersion = 6;
 
   static constexpr absl::string_view kName = "helper_totals";
 

@@ -59,6 +59,8 @@ absl::Status ProjectTotals::FoldAt(const FoldEvent& event, int64_t sign,
     case v1::Event::kInvestmentRecorded:
       invested = sign * event.amount_fen;
       break;
+    case v1::Event::kIndicatorRecorded:
+      break;  // no money, but it names its project
     default:
       return absl::OkStatus();
   }

@@ -47,6 +47,7 @@ bool IsReversible(v1::Event::PayloadCase payload) {
     case v1::Event::kRegionRegistered:
     case v1::Event::kPairingEstablished:
     case v1::Event::kProjectRegistered:
+    case v1::Event::kIndicatorRecorded:
       return true;
     default:
       return IsMoneyEvent(payload);

@@ -256,6 +256,11 @@ absl::Status RegionBalances::FoldAt(const FoldEvent& event, int64_t sign, uint32
       if (sign < 0) return absl::OkStatus();  // the regions stay named by it
       RETURN_IF_ERROR(NoteReference(event.helper_code, event));
       return NoteReference(event.recipient_code, event);
+    case v1::Event::kIndicatorRecorded:
+    case v1::Event::kTargetSet:
+      if (sign < 0) return absl::OkStatus();  // the regions stay named by it
+      RETURN_IF_ERROR(NoteReference(event.helper_code, event));
+      return NoteReference(event.recipient_code, event);
     case v1::Event::kFundsAllocated:
       if (slot == kNotFound) return Unknown(event, "region", event.recipient_code);
       delta.allocated = sign * event.amount_fen;

@@ -11,6 +11,7 @@
 #include "base/messages.h"
 #include "base/proto_bytes.h"
 #include "base/status_macros.h"
+#include "state/indicators.h"
 #include "state/vocabulary.h"
 
 namespace aidledger {
@@ -269,11 +270,13 @@ const v1::MoneyFlow* LatestFlowWithin(const Books& books, absl::string_view help
   return latest;
 }
 
-// "money from H to R dated D" (a sale with no helper: "money to R …").
+// "assistance from H to R dated D" (money or a recorded indicator; a sale
+// with no helper: "assistance to R …").
 std::string Money(const v1::MoneyFlow& flow) {
   return flow.helper_code().empty()
-             ? absl::Substitute(Tr("money to $0 dated $1"), flow.region_code(), flow.last_on())
-             : absl::Substitute(Tr("money from $0 to $1 dated $2"), flow.helper_code(),
+             ? absl::Substitute(Tr("assistance to $0 dated $1"), flow.region_code(),
+                                flow.last_on())
+             : absl::Substitute(Tr("assistance from $0 to $1 dated $2"), flow.helper_code(),
                                 flow.region_code(), flow.last_on());
 }
 
@@ -535,6 +538,133 @@ absl::Status AdmitSale(const Books& books, const v1::Event& event, Resolved* res
   return absl::OkStatus();
 }
 
+// The indicator `value` names in `field`, as this ledger's table knows it.
+absl::StatusOr<const IndicatorInfo*> NeedIndicator(int value, absl::string_view field) {
+  if (value == v1::INDICATOR_UNSPECIFIED) return Rejected(v1::FIELD_MISSING, field, Tr("is required"));
+  const IndicatorInfo* info = FindIndicator(value);
+  if (info == nullptr) {
+    return Rejected(v1::FIELD_INVALID, field,
+                    absl::Substitute(Tr("is not an indicator this ledger knows (got $0)"), value));
+  }
+  return info;
+}
+
+// A value of `info` in its unit: fen as an amount, a count from 1 to
+// limits::kIndicatorCountMax.
+absl::Status CheckIndicatorValue(const IndicatorInfo& info, int64_t value,
+                                 absl::string_view field) {
+  if (info.money()) return CheckAmount(value, field);
+  if (value <= 0 || value > limits::kIndicatorCountMax) {
+    return Rejected(v1::FIELD_INVALID, field,
+                    absl::Substitute(Tr("must be a whole number of $0 from 1 to $1 (got $2)"),
+                                     IndicatorUnitName(info.value), limits::kIndicatorCountMax,
+                                     value));
+  }
+  return absl::OkStatus();
+}
+
+// An indicator recorded by hand: a known indicator that is not derived from
+// money events, a value in its unit, breakdowns that are parts of it and no
+// larger, and a pairing of the helper (or a region above it) with the
+// recipient (or a region above it) in force on the effective date, as for
+// an allocation.
+absl::Status AdmitIndicator(const Books& books, const v1::Event& event) {
+  const v1::IndicatorRecorded& p = event.indicator_recorded();
+  RETURN_IF_ERROR(CheckRegionCode(p.helper_code(), "helper_code"));
+  RETURN_IF_ERROR(CheckRegionCode(p.recipient_code(), "recipient_code"));
+  ASSIGN_OR_RETURN(const IndicatorInfo* info, NeedIndicator(p.indicator(), "indicator"));
+  if (info->derived()) {
+    return Rejected(v1::INDICATOR_DERIVED, "indicator",
+                    absl::Substitute(Tr("$0 is $1, never recorded by hand"), info->code,
+                                     MeasureName(info->measure)));
+  }
+  RETURN_IF_ERROR(CheckIndicatorValue(*info, p.value(), "value"));
+  if (p.of_which_size() > limits::kIndicatorBreakdownsMax) {
+    return Rejected(v1::FIELD_INVALID, "of_which",
+                    absl::Substitute(Tr("holds $0 breakdowns, more than $1"), p.of_which_size(),
+                                     limits::kIndicatorBreakdownsMax));
+  }
+  for (int i = 0; i < p.of_which_size(); ++i) {
+    const v1::IndicatorBreakdown& part = p.of_which(i);
+    ASSIGN_OR_RETURN(const IndicatorInfo* part_info, NeedIndicator(part.indicator(), "of_which"));
+    if (part_info->part_of != info->value) {
+      return Rejected(v1::FIELD_INVALID, "of_which",
+                      absl::Substitute(Tr("$0 is not a breakdown of $1"), part_info->code,
+                                       info->code));
+    }
+    for (int j = 0; j < i; ++j) {
+      if (p.of_which(j).indicator() == part.indicator()) {
+        return Rejected(v1::FIELD_INVALID, "of_which",
+                        absl::Substitute(Tr("$0 is given twice"), part_info->code));
+      }
+    }
+    RETURN_IF_ERROR(CheckIndicatorValue(*part_info, part.value(), "of_which"));
+    if (part.value() > p.value()) {
+      return Rejected(v1::BREAKDOWN_EXCEEDS_TOTAL, "of_which",
+                      absl::Substitute(Tr("$0 $1 is more than the $2 $3 it is part of"),
+                                       part_info->code, part.value(), info->code, p.value()));
+    }
+  }
+  RETURN_IF_ERROR(CheckOptionalProjectId(p.project_id()));
+  RETURN_IF_ERROR(CheckText(p.description(), "description", limits::kMemoBytesMax, false));
+  RETURN_IF_ERROR(CheckText(p.evidence(), "evidence", limits::kEvidenceBytesMax, false));
+  RETURN_IF_ERROR(NeedRegion(books, event, p.helper_code(), "helper_code").status());
+  RETURN_IF_ERROR(NeedRegion(books, event, p.recipient_code(), "recipient_code").status());
+  if (!p.project_id().empty()) {
+    RETURN_IF_ERROR(NeedProject(books, event, p.project_id(), &p.recipient_code()).status());
+  }
+  RETURN_IF_ERROR(ResolvePairing(books, event, p.helper_code(), p.recipient_code()).status());
+  AIDLEDGER_CHECK(books.Folds(Books::kIndicators));
+  const int64_t held = books.indicators.FigureOf(IndicatorTotals::YearOf(event.effective_date()),
+                                                 p.helper_code(), p.recipient_code(),
+                                                 p.indicator());
+  return CheckNoOverflow(held, p.value(), "value");
+}
+
+// An annual target: a year from kTargetYearMin to kTargetYearMax not before
+// the pairing began (nor after it ended), a known indicator (derived ones
+// too), a value in its unit, a reason, and the pairing of exactly this
+// helper with this recipient, established by the target's effective date.
+absl::Status AdmitTarget(const Books& books, const v1::Event& event) {
+  const v1::TargetSet& t = event.target_set();
+  if (t.year() < limits::kTargetYearMin || t.year() > limits::kTargetYearMax) {
+    return Rejected(v1::FIELD_INVALID, "year",
+                    absl::Substitute(Tr("must be a year from $0 to $1 (got $2)"),
+                                     limits::kTargetYearMin, limits::kTargetYearMax, t.year()));
+  }
+  RETURN_IF_ERROR(CheckRegionCode(t.helper_code(), "helper_code"));
+  RETURN_IF_ERROR(CheckRegionCode(t.recipient_code(), "recipient_code"));
+  ASSIGN_OR_RETURN(const IndicatorInfo* info, NeedIndicator(t.indicator(), "indicator"));
+  RETURN_IF_ERROR(CheckIndicatorValue(*info, t.value(), "value"));
+  RETURN_IF_ERROR(CheckText(t.reason(), "reason", limits::kMemoBytesMax, true));
+  RETURN_IF_ERROR(NeedRegion(books, event, t.helper_code(), "helper_code").status());
+  RETURN_IF_ERROR(NeedRegion(books, event, t.recipient_code(), "recipient_code").status());
+  const v1::Pairing* pairing = books.helpers.FindPairing(t.helper_code(), t.recipient_code());
+  if (pairing == nullptr) {
+    return Rejected(v1::PAIRING_NOT_FOUND, "recipient_code",
+                    absl::Substitute(Tr("no pairing of $0 with $1 is established"),
+                                     t.helper_code(), t.recipient_code()));
+  }
+  RETURN_IF_ERROR(CheckNotBefore(event, pairing->established_on(), "recipient_code",
+                                 "the pairing of $0 with $1", t.helper_code(),
+                                 t.recipient_code()));
+  const int32_t began = IndicatorTotals::YearOf(pairing->established_on());
+  if (t.year() < began) {
+    return Rejected(v1::DATE_BEFORE_REFERENCE, "year",
+                    absl::Substitute(Tr("$0 is before the pairing of $1 with $2 began ($3)"),
+                                     t.year(), t.helper_code(), t.recipient_code(),
+                                     pairing->established_on()));
+  }
+  if (!pairing->ended_on().empty() && t.year() > IndicatorTotals::YearOf(pairing->ended_on())) {
+    return Rejected(v1::PAIRING_ENDED, "year",
+                    absl::Substitute(Tr("$0 is after the end of the pairing of $1 with $2 ($3: "
+                                        "$4)"),
+                                     t.year(), t.helper_code(), t.recipient_code(),
+                                     pairing->ended_on(), pairing->end_reason()));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Referenced(const LoggedEvent& target, absl::string_view what) {
   return Rejected(v1::TARGET_REFERENCED, "reversed_event_id",
                   absl::Substitute(Tr("event $0 registered $1; a registration is reversed only "
@@ -591,6 +721,12 @@ absl::Status AdmitRegistrationReversal(const Books& books, const LoggedEvent& ta
                                                     "admitted $2"),
                                                  p.helper_code(), p.recipient_code(), Money(*flow)));
     }
+    const uint64_t set_by = books.indicators.FirstTargetOf(p.helper_code(), p.recipient_code());
+    if (set_by != 0) {
+      return Referenced(target, absl::Substitute(Tr("the pairing of $0 with $1, and event $2 "
+                                                    "sets a target under it"),
+                                                 p.helper_code(), p.recipient_code(), set_by));
+    }
     return absl::OkStatus();
   }
   const std::string& id = event.project_registered().project_id();
@@ -620,10 +756,11 @@ absl::Status AdmitReversal(const Books& books, const EventLookup& lookup,
   }
   if (!IsReversible(target->event.payload_case())) {
     return Rejected(v1::TARGET_NOT_MONEY, "reversed_event_id",
-                    absl::Substitute(Tr("event $0 is neither a money event nor a registration "
-                                        "(allocations, disbursements, investments and sales, "
-                                        "and registrations of regions, pairings and projects "
-                                        "can be reversed)"),
+                    absl::Substitute(Tr("event $0 is neither a money event, a recorded "
+                                        "indicator nor a registration (allocations, "
+                                        "disbursements, investments, sales and indicators, and "
+                                        "registrations of regions, pairings and projects can be "
+                                        "reversed)"),
                                      target->sequence));
   }
   if (books.reversed.IsReversed(target->sequence)) {
@@ -636,7 +773,9 @@ absl::Status AdmitReversal(const Books& books, const EventLookup& lookup,
                                      event.effective_date(), target->sequence,
                                      target->event.effective_date()));
   }
-  if (!IsMoneyEvent(target->event)) {
+  if (target->event.has_indicator_recorded()) {
+    // Taking a count back leaves no figure below zero: the fold added it.
+  } else if (!IsMoneyEvent(target->event)) {
     RETURN_IF_ERROR(AdmitRegistrationReversal(books, *target));
   } else if (target->event.has_funds_allocated()) {
     const v1::FundsAllocated& a = target->event.funds_allocated();
@@ -679,6 +818,10 @@ absl::Status Check(const Books& books, const EventLookup& lookup, const v1::Even
       return AdmitProjectAmendment(books, event);
     case v1::Event::kRegionAmended:
       return AdmitRegionAmendment(books, event);
+    case v1::Event::kIndicatorRecorded:
+      return AdmitIndicator(books, event);
+    case v1::Event::kTargetSet:
+      return AdmitTarget(books, event);
     case v1::Event::PAYLOAD_NOT_SET:
       break;
   }

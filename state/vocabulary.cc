@@ -37,6 +37,8 @@ constexpr Word kEventTypeWords[] = {
     {"project-amendment", v1::Event::kProjectAmended},
     {"region-amendment", v1::Event::kRegionAmended},
     {"pairing-end", v1::Event::kPairingEnded},
+    {"indicator", v1::Event::kIndicatorRecorded},
+    {"target", v1::Event::kTargetSet},
 };
 
 }  // namespace

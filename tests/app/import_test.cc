@@ -491,3 +491,70 @@ TEST_F(ImportTest, RestoreKeepsTheDigestAndRefusesAnyChangedByte) {
 
 }  // namespace
 }  // namespace aidledger
+
+namespace aidledger {
+namespace {
+
+// Issue 22: indicators and targets import from CSV (by English or Chinese
+// column names) and JSONL, and a replay of them imports into a new ledger
+// with the same indicator figures and targets.
+TEST_F(ImportTest, IndicatorsAndTargetsImportAndRoundTripThroughAReplay) {
+  AddQingdaoBasics();
+  const std::string csv =
+      "type,event_id,effective_date,helper_code,recipient_code,indicator,value,of_which,year,"
+      "reason,evidence\n"
+      "target,t-1,2023-01-10,370200,621100,rural_workers_employed,\"40,000\",,2023,2023年协议,\n"
+      "target,t-2,2023-01-10,370200,621100,social_donations,120万,,2023,2023年协议,\n"
+      "indicator,w-1,2023-02-01,370200,621102,rural_workers_employed,531,"
+      "poverty_alleviated_workers=200,,,劳务协作专列\n"
+      "indicator,d-1,2023-03-01,370200,621100,social_donations,\"15,000.50\",,,,\n";
+  absl::StatusOr<app::ImportReport> report = Import(Write("indicators.csv", csv));
+  ASSERT_THAT(report, IsOk());
+  ASSERT_EQ(report->rejected, 0u) << report->errors.front();
+  const std::string chinese =
+      "类型,事件编号,生效日期,帮扶方代码,受援方代码,指标,数值,年度,冲销原因\n"
+      "target,t-3,2023-01-10,370200,540202,paired_schools,15,2023,协议\n";
+  report = Import(Write("chinese.csv", chinese));
+  ASSERT_THAT(report, IsOk());
+  ASSERT_EQ(report->rejected, 0u) << report->errors.front();
+  const std::string jsonl =
+      "{\"event_id\":\"s-1\",\"effective_date\":\"2023-04-01\",\"indicator_recorded\":{"
+      "\"helper_code\":\"370200\",\"recipient_code\":\"540202\",\"indicator\":\"PAIRED_SCHOOLS\","
+      "\"value\":\"15\",\"description\":\"学校设施改善\"}}\n";
+  report = Import(Write("indicators.jsonl", jsonl));
+  ASSERT_THAT(report, IsOk());
+  ASSERT_EQ(report->rejected, 0u) << report->errors.front();
+  const IndicatorTotals& indicators = ledger_->books().indicators;
+  EXPECT_EQ(indicators.FigureOf(2023, "370200", "621102", v1::RURAL_WORKERS_EMPLOYED), 531);
+  EXPECT_EQ(indicators.FigureOf(2023, "370200", "621102", v1::POVERTY_ALLEVIATED_WORKERS), 200);
+  EXPECT_EQ(indicators.FigureOf(2023, "370200", "621100", v1::SOCIAL_DONATIONS), 1500050);
+  EXPECT_EQ(indicators.FindTarget(2023, "370200", "621100", v1::SOCIAL_DONATIONS)
+                ->history(0)
+                .value(),
+            120000000);
+  EXPECT_EQ(indicators.FindTarget(2023, "370200", "540202", v1::PAIRED_SCHOOLS)->history(0).value(),
+            15);
+  // A bad row names its field.
+  EXPECT_THAT(OnlyError(Write("bad.csv",
+                              "type,helper_code,recipient_code,indicator,value\n"
+                              "indicator,370200,621100,fiscal_assistance,5\n")),
+              ::testing::HasSubstr("indicator: fiscal_assistance is derived from allocations"));
+
+  for (const std::string format : {"csv", "jsonl"}) {
+    std::ostringstream exported;
+    ASSERT_THAT(app::Replay(*ledger_, {.format = format}, exported), IsOk());
+    const std::string path = Write(absl::StrCat("replay.", format), exported.str());
+    const std::string other_path = dir_.Sub(absl::StrCat("other-", format));
+    ASSERT_THAT(Ledger::Create(other_path), IsOk());
+    std::unique_ptr<Ledger> other = *Ledger::Open(other_path, {.sync = false});
+    absl::StatusOr<app::ImportReport> again = app::ImportFile(*other, path, {.actor = "importer"});
+    ASSERT_THAT(again, IsOk());
+    ASSERT_EQ(again->rejected, 0u) << again->errors.front();
+    EXPECT_EQ(other->books().indicators.SerializeState(),
+              ledger_->books().indicators.SerializeState())
+        << format;
+  }
+}
+
+}  // namespace
+}  // namespace aidledger

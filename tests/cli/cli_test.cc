@@ -370,6 +370,78 @@ TEST_F(CliTest, APairingEndsAndAdmitsNoAllocationAfterwards) {
   EXPECT_EQ(Run({"verify"}).exit_code, 0);
 }
 
+// Issue 22: indicators and targets are appended like any event, and
+// `progress` reports them per pairing: JSON with int64 values as strings and
+// the completion rate to one decimal, CSV, and the points of the log.
+TEST_F(CliTest, IndicatorsAndTargetsMakeTheProgressReport) {
+  AddBasics();  // 5 events
+  RunResult listed = Run({"indicators", "list"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_THAT(listed.out, ::testing::HasSubstr("rural_workers_employed"));
+  EXPECT_THAT(listed.out, ::testing::HasSubstr("劳务协作·帮助农村劳动力就业"));
+  MustRun({"indicator", "--helper", "370200", "--recipient", "621100", "--indicator",
+           "rural_workers_employed", "--value", "531", "--of-which",
+           "poverty_alleviated_workers=200", "--evidence", "专列 2023-02-01", "--date",
+           "2024-02-01", "--event-id", "train"});
+  MustRun({"target", "--year", "2024", "--helper", "370200", "--recipient", "621100",
+           "--indicator", "rural_workers_employed", "--value", "1000", "--reason", "2024年协议",
+           "--date", "2024-01-10"});
+  MustRun({"target", "--year", "2024", "--helper", "370200", "--recipient", "621100",
+           "--indicator", "rural_workers_employed", "--value", "600", "--reason", "调整",
+           "--date", "2024-07-01"});
+  MustRun({"allocate", "--helper", "370200", "--recipient", "621100", "--amount", "1.5万",
+           "--date", "2024-03-01"});
+  EXPECT_THAT(Run({"log"}).out,
+              ::testing::HasSubstr("370200 -> 621100 rural workers helped into jobs 531 people "
+                                   "(of which workers lifted out of poverty 200 people)"));
+  const std::string at_head = Run({"progress", "--year", "2024", "--format", "json"}).out;
+  // 531 of 600 is 88.5%; the allocation of 15,000 yuan has no target.
+  EXPECT_THAT(at_head, ::testing::HasSubstr(
+      "\"rows\":[{\"year\":2024,\"helper_code\":\"370200\",\"recipient_code\":\"621100\","
+      "\"indicator\":\"fiscal_assistance\",\"unit\":\"fen\",\"actual\":\"1500000\","
+      "\"target_history\":[]},"
+      "{\"year\":2024,\"helper_code\":\"370200\",\"recipient_code\":\"621100\","
+      "\"indicator\":\"rural_workers_employed\",\"unit\":\"people\",\"target\":\"600\","
+      "\"actual\":\"531\",\"completion_percent\":88.5,\"target_history\":["
+      "{\"value\":\"1000\",\"effective_date\":\"2024-01-10\",\"seq\":\"7\",\"reason\":\"2024年协议\"},"
+      "{\"value\":\"600\",\"effective_date\":\"2024-07-01\",\"seq\":\"8\",\"reason\":\"调整\"}]},"
+      "{\"year\":2024,\"helper_code\":\"370200\",\"recipient_code\":\"621100\","
+      "\"indicator\":\"poverty_alleviated_workers\",\"unit\":\"people\",\"actual\":\"200\","
+      "\"target_history\":[]}]}"));
+  EXPECT_THAT(at_head, ::testing::StartsWith("{\"at\":{\"seq\":\"9\""));
+  // As of June: the first target, 53.1%; at seq 6: no target yet.
+  EXPECT_THAT(Run({"progress", "--year", "2024", "--format", "json", "--as-of", "2024-06-30"}).out,
+              ::testing::HasSubstr("\"target\":\"1000\",\"actual\":\"531\","
+                                   "\"completion_percent\":53.1"));
+  const std::string at_six =
+      Run({"progress", "--year", "2024", "--format", "csv", "--at-seq", "6"}).out;
+  EXPECT_EQ(at_six,
+            "\xEF\xBB\xBF"
+            "year,helper_code,helper_name,recipient_code,recipient_name,indicator,unit,target,"
+            "actual,completion_percent,target_history\r\n"
+            "2024,370200,青岛市,621100,定西市,rural_workers_employed,people,,531,,\r\n"
+            "2024,370200,青岛市,621100,定西市,poverty_alleviated_workers,people,,200,,\r\n");
+  // What was known at a time: everything recorded by tomorrow is the head.
+  const std::string known = Run({"progress", "--year", "2024", "--format", "json",
+                                 "--known-at", "2199-01-01"}).out;
+  EXPECT_EQ(known.substr(known.find("\"rows\"")), at_head.substr(at_head.find("\"rows\"")));
+  EXPECT_THAT(Run({"progress", "--year", "2024"}).out,
+              ::testing::HasSubstr("88.5%"));
+  // Bad input: exit 3 naming the field, exit 2 for a bad query.
+  RunResult zero = Run({"indicator", "--helper", "370200", "--recipient", "621100",
+                        "--indicator", "people_trained", "--value", "0"});
+  EXPECT_EQ(zero.exit_code, 3);
+  EXPECT_THAT(zero.err, ::testing::HasSubstr("[FIELD_INVALID]"));
+  EXPECT_THAT(zero.err, ::testing::HasSubstr("value: must be a whole number"));
+  EXPECT_EQ(Run({"progress", "--year", "24"}).exit_code, 2);
+  EXPECT_EQ(Run({"progress", "--year", "2024", "--recipient", "999999"}).exit_code, 2);
+  // An indicator is reversed like money.
+  MustRun({"reverse", "--target", "train", "--reason", "重复", "--date", "2024-08-01"});
+  EXPECT_THAT(Run({"progress", "--year", "2024", "--format", "json"}).out,
+              ::testing::HasSubstr("\"actual\":\"0\",\"completion_percent\":0.0"));
+  EXPECT_EQ(Run({"verify"}).exit_code, 0);
+}
+
 // Issue 21: region list, pair list and project list show the master data
 // with their dates and status, as of any point, as a table, JSON or CSV.
 TEST_F(CliTest, MasterDataListsShowDatesAndStatusAsOfAPoint) {
@@ -466,10 +538,11 @@ TEST_F(CliTest, SnapshotsAreCreatedAndListed) {
   RunResult listed = Run({"snapshot", "list"});
   ASSERT_EQ(listed.exit_code, 0) << listed.err;
   for (const char* name :
-       {"region_balances", "project_totals", "helper_totals", "reversed_events", "region_months"}) {
+       {"region_balances", "project_totals", "helper_totals", "reversed_events", "region_months",
+        "indicator_totals"}) {
     EXPECT_THAT(listed.out, ::testing::HasSubstr(name));
   }
-  EXPECT_EQ(std::count(listed.out.begin(), listed.out.end(), '\n'), 6);  // a header, then a row each
+  EXPECT_EQ(std::count(listed.out.begin(), listed.out.end(), '\n'), 7);  // a header, then a row each
   EXPECT_THAT(listed.out, ::testing::HasSubstr("usable"));
 }
 

@@ -171,6 +171,44 @@ TEST_F(ServerTest, TheSeriesRouteSumsTheSubtreeByPeriodAndAgreesWithAsOfBalances
   EXPECT_EQ(again->status, 304);
 }
 
+// Issue 22: GET /v1/progress is the CLI's progress JSON, at the head from
+// the live Books and at a point by a fold; a reader may read it, an
+// anonymous caller may not; bad parameters are a 400 naming them.
+TEST_F(ServerTest, TheProgressRouteReportsTargetsAndFiguresAtAPoint) {
+  StartServer();
+  auto client = Client();
+  const std::string batch =
+      "[{\"event_id\":\"t\",\"effective_date\":\"2022-01-10\",\"target_set\":{\"year\":2022,"
+      "\"helper_code\":\"370200\",\"recipient_code\":\"621100\",\"indicator\":"
+      "\"PEOPLE_TRAINED\",\"value\":\"400\",\"reason\":\"协议\"}},"
+      "{\"event_id\":\"i\",\"effective_date\":\"2022-03-01\",\"indicator_recorded\":{"
+      "\"helper_code\":\"370200\",\"recipient_code\":\"621102\",\"indicator\":"
+      "\"PEOPLE_TRAINED\",\"value\":\"150\",\"evidence\":\"培训签到表\"}}]";
+  auto posted = client->Post("/v1/events", As("appender"), batch, "application/json");
+  ASSERT_EQ(posted->status, 201) << posted->body;
+  auto head = client->Get("/v1/progress?year=2022", As("reader"));
+  ASSERT_EQ(head->status, 200) << head->body;
+  // 150 trained in the district count for the city pairing: 37.5% of 400.
+  EXPECT_THAT(head->body, ::testing::HasSubstr(
+      "\"rows\":[{\"year\":2022,\"helper_code\":\"370200\",\"recipient_code\":\"621100\","
+      "\"indicator\":\"people_trained\",\"unit\":\"person_times\",\"target\":\"400\","
+      "\"actual\":\"150\",\"completion_percent\":37.5,\"target_history\":[{\"value\":\"400\","
+      "\"effective_date\":\"2022-01-10\",\"seq\":"));
+  auto before = client->Get("/v1/progress?year=2022&recipient=621100&as_of=2022-02-28",
+                            As("reader"));
+  ASSERT_EQ(before->status, 200) << before->body;
+  EXPECT_THAT(before->body, ::testing::HasSubstr("\"actual\":\"0\",\"completion_percent\":0.0"));
+  EXPECT_THAT(before->body, ::testing::HasSubstr("\"as_of_date\":\"2022-02-28\""));
+  // The district is no pairing's recipient: no row of its own.
+  EXPECT_THAT(client->Get("/v1/progress?year=2022&recipient=621102", As("reader"))->body,
+              ::testing::HasSubstr("\"rows\":[]}"));
+  auto no_year = client->Get("/v1/progress", As("reader"));
+  EXPECT_EQ(no_year->status, 400);
+  EXPECT_THAT(no_year->body, ::testing::HasSubstr("year is required"));
+  EXPECT_EQ(client->Get("/v1/progress?year=2022&recipient=999999", As("reader"))->status, 400);
+  EXPECT_EQ(client->Get("/v1/progress?year=2022")->status, 401);
+}
+
 TEST_F(ServerTest, RolesAreEnforcedAndTokensChecked) {
   StartServer();
   auto client = Client();

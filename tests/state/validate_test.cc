@@ -310,7 +310,7 @@ TEST_F(ValidateTest, AnEndedPairingAdmitsNothingAfterItsEnd) {
                            "621100 named in recipient_code (2021-01-01)"));
   EXPECT_THAT(end_on("2021-07-31"),
               RejectedWith(v1::DATE_BEFORE_REFERENCE,
-                           "effective_date: 2021-07-31 is before money from 370202 to 621102 "
+                           "effective_date: 2021-07-31 is before assistance from 370202 to 621102 "
                            "dated 2021-08-01, which the pairing may have admitted; end it on "
                            "2021-08-01 or later"));
   EXPECT_THAT(Add("pairing-end", {{"helper_code", "370202"}, {"recipient_code", "621100"},
@@ -497,7 +497,7 @@ TEST_F(ValidateTest, ARegistrationIsTakenBackOnlyWhileNothingNamesIt) {
   EXPECT_THAT(reverse("r-1"), RejectedWith(v1::TARGET_REFERENCED, "names it"));
   // A reversal itself is no registration.
   EXPECT_THAT(reverse("rv-p"),
-              RejectedWith(v1::TARGET_NOT_MONEY, "is neither a money event nor a registration"));
+              RejectedWith(v1::TARGET_NOT_MONEY, "is neither a money event, a recorded indicator nor a registration"));
 
   // Money names a project and a region, though it was reversed.
   MustAdd("project", {{"event_id", "p-2"}, {"project_id", "DX-2"}, {"region_code", "621100"},
@@ -512,7 +512,7 @@ TEST_F(ValidateTest, ARegistrationIsTakenBackOnlyWhileNothingNamesIt) {
                    {"effective_date", kDay}});
   ASSERT_THAT(reverse("s-1"), IsOk());
   EXPECT_THAT(reverse("r-2"), RejectedWith(v1::TARGET_REFERENCED,
-                                           "region 621127, and money to 621127 dated 2022-01-01 "
+                                           "region 621127, and assistance to 621127 dated 2022-01-01 "
                                            "names it"));
 
   // A pairing goes while no money could have gone under it.
@@ -532,7 +532,7 @@ TEST_F(ValidateTest, ARegistrationIsTakenBackOnlyWhileNothingNamesIt) {
                          {"amount", "1"}, {"effective_date", kDay}});
   EXPECT_THAT(reverse("pr-2"),
               RejectedWith(v1::TARGET_REFERENCED,
-                           "the pairing of 370000 with 621128, which may have admitted money "
+                           "the pairing of 370000 with 621128, which may have admitted assistance "
                            "from 370000 to 621128 dated 2022-01-01"));
 
   // The state on disk says the same after a reopen (snapshots, then a fold).

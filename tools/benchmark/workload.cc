@@ -30,32 +30,49 @@ std::string Yuan(int64_t fen) { return absl::StrFormat("%d.%02d", fen / 100, fen
 // The columns of one row; empty ones stay empty.
 struct Row {
   std::string code, name, parent, helper, recipient, program, project, region, category, budget,
-      amount, enterprise, reversed, reason;
+      amount, enterprise, reversed, reason, indicator, value, of_which, year;
 };
 
 constexpr const char* kHeader =
     "type,event_id,effective_date,code,name,parent_code,helper_code,recipient_code,program,"
-    "project_id,region_code,category,budget,amount,enterprise,reversed_event_id,reason\n";
+    "project_id,region_code,category,budget,amount,enterprise,reversed_event_id,reason";
+// The columns a workload with indicators adds (issue 22).
+constexpr const char* kIndicatorColumns = ",indicator,value,of_which,year";
+
+// The indicators the workload records, in turn.
+constexpr const char* kRecordedIndicators[] = {"rural_workers_employed", "people_trained",
+                                               "enterprises_introduced", "paired_schools",
+                                               "party_cadres_sent"};
+// The targets of each pairing, for each year of the workload.
+constexpr const char* kTargetIndicators[] = {"rural_workers_employed", "people_trained",
+                                             "fiscal_assistance"};
 
 std::string Line(const char* type, uint64_t id, const std::string& date, const Row& r) {
   return absl::StrCat(type, ",w-", id, ",", date, ",", r.code, ",", r.name, ",", r.parent, ",",
                       r.helper, ",", r.recipient, ",", r.program, ",", r.project, ",", r.region,
                       ",", r.category, ",", r.budget, ",", r.amount, ",", r.enterprise, ",",
-                      r.reversed, ",", r.reason, "\n");
+                      r.reversed, ",", r.reason);
 }
 
 }  // namespace
 
-WorkloadStats WriteWorkload(const std::string& path, uint64_t events, uint64_t seed) {
+WorkloadStats WriteWorkload(const std::string& path, uint64_t events, uint64_t seed,
+                            bool with_indicators) {
   std::mt19937_64 random(seed);
   FILE* out = std::fopen(path.c_str(), "w");
   WorkloadStats stats;
-  auto row = [&](const std::string& line) {
-    std::fputs(line.c_str(), out);
-    stats.bytes += line.size();
+  // `line` is Line's; `extra` the indicator columns of a workload with them.
+  auto row_with = [&](const std::string& line, const Row& extra) {
+    const std::string whole =
+        with_indicators ? absl::StrCat(line, ",", extra.indicator, ",", extra.value, ",",
+                                       extra.of_which, ",", extra.year, "\n")
+                        : absl::StrCat(line, "\n");
+    std::fputs(whole.c_str(), out);
+    stats.bytes += whole.size();
     ++stats.events;
   };
-  std::fputs(kHeader, out);
+  auto row = [&](const std::string& line) { row_with(line, Row()); };
+  std::fputs(absl::StrCat(kHeader, with_indicators ? kIndicatorColumns : "", "\n").c_str(), out);
   uint64_t next_id = 0;
   // Regions.
   std::vector<std::string> counties, recipient_cities, helper_districts, helper_cities;
@@ -103,6 +120,22 @@ WorkloadStats WriteWorkload(const std::string& path, uint64_t events, uint64_t s
                 .program = programs[(h + j) % 3]}));
     }
   }
+  // Targets: every pairing's, for each year.
+  if (with_indicators) {
+    for (size_t city = 0; city < recipient_cities.size(); ++city) {
+      for (int year = 2016; year <= 2025; ++year) {
+        for (const char* indicator : kTargetIndicators) {
+          const bool money = std::string(indicator) == "fiscal_assistance";
+          const Row target = {.helper = helper_cities[helper_of_city[city]],
+                              .recipient = recipient_cities[city], .reason = "协议",
+                              .indicator = indicator,
+                              .value = money ? "50000000" : absl::StrCat(100 + random() % 900),
+                              .year = absl::StrCat(year)};
+          row_with(Line("target", next_id++, "2015-06-01", target), target);
+        }
+      }
+    }
+  }
   // Projects.
   const char* categories[] = {"industry", "infrastructure", "public-service", "education",
                               "health", "employment", "other"};
@@ -128,6 +161,19 @@ WorkloadStats WriteWorkload(const std::string& path, uint64_t events, uint64_t s
     const int county = static_cast<int>(random() % counties.size());
     const int city = county / kCountiesPerCity;
     Money record{next_id, ' ', county, 0, false};
+    if (with_indicators && n % 10 == 9) {  // one event in ten
+      const char* indicator = kRecordedIndicators[(n / 10) % std::size(kRecordedIndicators)];
+      const int64_t value = 1 + static_cast<int64_t>(random() % 500);
+      Row recorded = {
+          .helper = helper_districts[helper_of_city[city] * kDistrictsPerCity +
+                                     random() % kDistrictsPerCity],
+          .recipient = counties[county], .indicator = indicator, .value = absl::StrCat(value)};
+      if (indicator == kRecordedIndicators[0] && value >= 3) {
+        recorded.of_which = absl::StrCat("poverty_alleviated_workers=", value / 3);
+      }
+      row_with(Line("indicator", next_id++, date, recorded), recorded);
+      continue;
+    }
     if (dice < 5 && !recent.empty()) {
       Money& target = recent[random() % recent.size()];
       const bool allowed = !target.reversed && (target.type != 'a' || balance[target.county] >= target.amount);

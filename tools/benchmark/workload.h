@@ -18,8 +18,12 @@ struct WorkloadStats {
   uint64_t bytes = 0;
 };
 
-// Writes `events` events as an import CSV to `path`.
-WorkloadStats WriteWorkload(const std::string& path, uint64_t events, uint64_t seed);
+// Writes `events` events as an import CSV to `path`. `with_indicators`
+// (issue 22) makes one event in ten of the money years a recorded
+// indicator and gives every pairing targets for each year; the rest is
+// drawn as without them.
+WorkloadStats WriteWorkload(const std::string& path, uint64_t events, uint64_t seed,
+                            bool with_indicators = false);
 
 }  // namespace aidledger::bench
 
