@@ -15,27 +15,57 @@ int32_t IndicatorTotals::YearOf(absl::string_view date) {
   return year;
 }
 
-void IndicatorTotals::KeyOf(int32_t year, absl::string_view helper, absl::string_view recipient,
-                            int indicator, std::string* key) {
-  key->clear();
-  absl::StrAppend(key, year, ">", helper, ">", recipient, ">", indicator);
+namespace {
+
+// A six-digit region code as a number; nullopt for anything else.
+std::optional<uint32_t> CodeNumber(absl::string_view code) {
+  if (code.size() != 6) return std::nullopt;
+  uint32_t number = 0;
+  for (char c : code) {
+    if (c < '0' || c > '9') return std::nullopt;
+    number = number * 10 + static_cast<uint32_t>(c - '0');
+  }
+  return number;
+}
+
+}  // namespace
+
+std::optional<IndicatorTotals::Key> IndicatorTotals::KeyOf(int32_t year, absl::string_view helper,
+                                                           absl::string_view recipient,
+                                                           int indicator) {
+  const std::optional<uint32_t> h = CodeNumber(helper), r = CodeNumber(recipient);
+  if (!h.has_value() || !r.has_value()) return std::nullopt;
+  return Key{.helper = *h, .recipient = *r, .year = year, .indicator = indicator};
 }
 
 absl::Status IndicatorTotals::Index::Rebuild(absl::string_view projection,
                                              v1::IndicatorTotalsState* state) {
-  std::string key;
+  auto key_error = [&](absl::string_view helper, absl::string_view recipient) {
+    return absl::DataLossError(absl::StrCat(projection, " state holds regions ", helper, " and ",
+                                            recipient, ", not both six-digit codes"));
+  };
   figures.reserve(state->figures_size());
   for (v1::IndicatorFigure& figure : *state->mutable_figures()) {
-    KeyOf(figure.year(), figure.helper_code(), figure.recipient_code(), figure.indicator(), &key);
-    if (!figures.emplace(key, &figure).second) return StateHoldsTwice(projection, "figure", key);
+    const std::optional<Key> key = KeyOf(figure.year(), figure.helper_code(),
+                                         figure.recipient_code(), figure.indicator());
+    if (!key.has_value()) return key_error(figure.helper_code(), figure.recipient_code());
+    if (!figures.emplace(*key, &figure).second) {
+      return StateHoldsTwice(projection, "figure",
+                             absl::StrCat(figure.helper_code(), ">", figure.recipient_code()));
+    }
   }
   targets.reserve(state->targets_size());
   for (v1::IndicatorTarget& target : *state->mutable_targets()) {
     if (target.history().empty()) {
       return absl::DataLossError(absl::StrCat(projection, " state holds a target never set"));
     }
-    KeyOf(target.year(), target.helper_code(), target.recipient_code(), target.indicator(), &key);
-    if (!targets.emplace(key, &target).second) return StateHoldsTwice(projection, "target", key);
+    const std::optional<Key> key = KeyOf(target.year(), target.helper_code(),
+                                         target.recipient_code(), target.indicator());
+    if (!key.has_value()) return key_error(target.helper_code(), target.recipient_code());
+    if (!targets.emplace(*key, &target).second) {
+      return StateHoldsTwice(projection, "target",
+                             absl::StrCat(target.helper_code(), ">", target.recipient_code()));
+    }
   }
   return absl::OkStatus();
 }
@@ -43,17 +73,17 @@ absl::Status IndicatorTotals::Index::Rebuild(absl::string_view projection,
 const v1::IndicatorTarget* IndicatorTotals::FindTarget(int32_t year, absl::string_view helper_code,
                                                        absl::string_view recipient_code,
                                                        int indicator) const {
-  std::string key;
-  KeyOf(year, helper_code, recipient_code, indicator, &key);
-  auto it = data_.index().targets.find(key);
+  const std::optional<Key> key = KeyOf(year, helper_code, recipient_code, indicator);
+  if (!key.has_value()) return nullptr;
+  auto it = data_.index().targets.find(*key);
   return it == data_.index().targets.end() ? nullptr : it->second;
 }
 
 int64_t IndicatorTotals::FigureOf(int32_t year, absl::string_view helper_code,
                                   absl::string_view recipient_code, int indicator) const {
-  std::string key;
-  KeyOf(year, helper_code, recipient_code, indicator, &key);
-  auto it = data_.index().figures.find(key);
+  const std::optional<Key> key = KeyOf(year, helper_code, recipient_code, indicator);
+  if (!key.has_value()) return 0;
+  auto it = data_.index().figures.find(*key);
   return it == data_.index().figures.end() ? 0 : it->second->value();
 }
 
@@ -72,9 +102,13 @@ absl::Status IndicatorTotals::AddFigure(const FoldEvent& event, absl::string_vie
                                         absl::string_view recipient, int indicator,
                                         int64_t value) {
   const int32_t year = YearOf(event.effective_date);
-  KeyOf(year, helper, recipient, indicator, &key_);
+  const std::optional<Key> key = KeyOf(year, helper, recipient, indicator);
+  if (!key.has_value()) {
+    return absl::DataLossError(absl::StrCat("event ", event.sequence, " names regions ", helper,
+                                            " and ", recipient, ", not both six-digit codes"));
+  }
   Index& index = *data_.mutable_index();
-  auto it = index.figures.find(key_);
+  auto it = index.figures.find(*key);
   v1::IndicatorFigure* figure;
   if (it != index.figures.end()) {
     figure = it->second;
@@ -88,7 +122,7 @@ absl::Status IndicatorTotals::AddFigure(const FoldEvent& event, absl::string_vie
     figure->set_recipient_code(recipient.data(), recipient.size());
     figure->set_year(year);
     figure->set_indicator(indicator);
-    index.figures.emplace(key_, figure);
+    index.figures.emplace(*key, figure);
   }
   int64_t sum;
   if (__builtin_add_overflow(figure->value(), value, &sum) || sum < 0) {
@@ -101,9 +135,15 @@ absl::Status IndicatorTotals::AddFigure(const FoldEvent& event, absl::string_vie
 }
 
 absl::Status IndicatorTotals::SetTarget(const FoldEvent& event) {
-  KeyOf(event.year, event.helper_code, event.recipient_code, event.indicator, &key_);
+  const std::optional<Key> key =
+      KeyOf(event.year, event.helper_code, event.recipient_code, event.indicator);
+  if (!key.has_value()) {
+    return absl::DataLossError(absl::StrCat("event ", event.sequence, " sets a target of ",
+                                            event.helper_code, " and ", event.recipient_code,
+                                            ", not both six-digit codes"));
+  }
   Index& index = *data_.mutable_index();
-  auto it = index.targets.find(key_);
+  auto it = index.targets.find(*key);
   v1::IndicatorTarget* target;
   if (it != index.targets.end()) {
     target = it->second;
@@ -113,7 +153,7 @@ absl::Status IndicatorTotals::SetTarget(const FoldEvent& event) {
     target->set_recipient_code(event.recipient_code.data(), event.recipient_code.size());
     target->set_year(event.year);
     target->set_indicator(event.indicator);
-    index.targets.emplace(key_, target);
+    index.targets.emplace(*key, target);
   }
   v1::TargetRevision& revision = *target->add_history();
   revision.set_value(event.value);

@@ -9,7 +9,9 @@
 #ifndef AIDLEDGER_STATE_INDICATOR_TOTALS_H_
 #define AIDLEDGER_STATE_INDICATOR_TOTALS_H_
 
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "aidledger/v1/projections.pb.h"
@@ -51,15 +53,30 @@ class IndicatorTotals final : public Projection {
   absl::Status AddFigure(const FoldEvent& event, absl::string_view helper,
                          absl::string_view recipient, int indicator, int64_t value);
   absl::Status SetTarget(const FoldEvent& event);
-  static void KeyOf(int32_t year, absl::string_view helper, absl::string_view recipient,
-                    int indicator, std::string* key);
+  // A figure's or target's key: region codes are six digits, held as
+  // numbers, so that a fold step hashes 16 bytes and allocates nothing.
+  struct Key {
+    uint32_t helper = 0, recipient = 0;
+    int32_t year = 0, indicator = 0;
+    bool operator==(const Key& other) const {
+      return helper == other.helper && recipient == other.recipient && year == other.year &&
+             indicator == other.indicator;
+    }
+    template <typename H>
+    friend H AbslHashValue(H hash, const Key& key) {
+      return H::combine(std::move(hash), key.helper, key.recipient, key.year, key.indicator);
+    }
+  };
+  // The key, or nullopt when a code is not six digits (validation admits
+  // no such code).
+  static std::optional<Key> KeyOf(int32_t year, absl::string_view helper,
+                                  absl::string_view recipient, int indicator);
 
   struct Index {
     absl::Status Rebuild(absl::string_view projection, v1::IndicatorTotalsState* state);
-    absl::flat_hash_map<std::string, v1::IndicatorFigure*> figures;  // by KeyOf
-    absl::flat_hash_map<std::string, v1::IndicatorTarget*> targets;  // by KeyOf
+    absl::flat_hash_map<Key, v1::IndicatorFigure*> figures;
+    absl::flat_hash_map<Key, v1::IndicatorTarget*> targets;
   };
-  std::string key_;  // KeyOf's, reused by the fold
 
   IndexedState<v1::IndicatorTotalsState, Index> data_;
 };

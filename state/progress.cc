@@ -1,10 +1,13 @@
 #include "state/progress.h"
 
 #include <algorithm>
-#include <map>
+#include <optional>
 #include <tuple>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/substitute.h"
 #include "base/check.h"
@@ -25,20 +28,22 @@ int OrderOf(int indicator) {
 }
 
 // `code` and the regions above it, nearest first (at most kRegionDepthMax
-// + 1 of them).
-std::vector<std::string> SelfAndAncestors(const Books& books, const std::string& code) {
-  std::vector<std::string> chain;
+// + 1 of them), as views into `books`.
+using Chain = absl::InlinedVector<absl::string_view, limits::kRegionDepthMax + 1>;
+Chain SelfAndAncestors(const Books& books, absl::string_view code) {
+  Chain chain;
   const v1::RegionEntry* region = books.regions.FindRegion(code);
-  for (int i = 0; region != nullptr && i <= limits::kRegionDepthMax; ++i) {
+  while (region != nullptr && chain.size() < chain.capacity()) {
     chain.push_back(region->code());
     region = region->parent_code().empty() ? nullptr : books.regions.FindRegion(region->parent_code());
   }
   return chain;
 }
 
-using RowKey = std::tuple<std::string, std::string, int>;  // helper, recipient, OrderOf
+// A row's place: helper, recipient, and the indicator's OrderOf.
+using RowKey = std::tuple<absl::string_view, absl::string_view, int>;
 
-bool Matches(const ProgressQuery& query, const std::string& helper, const std::string& recipient) {
+bool Matches(const ProgressQuery& query, absl::string_view helper, absl::string_view recipient) {
   return (query.helper.empty() || query.helper == helper) &&
          (query.recipient.empty() || query.recipient == recipient);
 }
@@ -58,26 +63,34 @@ absl::StatusOr<v1::ProgressReport> BuildProgress(const Books& books, const Progr
       return absl::NotFoundError(absl::Substitute(Tr("region $0 is not registered"), *code));
     }
   }
-  std::map<RowKey, v1::ProgressRow> rows;
-  auto row = [&](const std::string& helper, const std::string& recipient, int indicator) {
+  absl::flat_hash_map<RowKey, v1::ProgressRow> rows;
+  auto row = [&](absl::string_view helper, absl::string_view recipient, int indicator) {
     v1::ProgressRow& r = rows[RowKey(helper, recipient, OrderOf(indicator))];
     if (r.helper_code().empty()) {
       r.set_year(query.year);
-      r.set_helper_code(helper);
-      r.set_recipient_code(recipient);
+      r.set_helper_code(helper.data(), helper.size());
+      r.set_recipient_code(recipient.data(), recipient.size());
       r.set_indicator(indicator);
     }
     return &r;
   };
+  // The pairings by helper: a figure looks up its helper's regions here,
+  // and only for those that are paired its recipient's.
+  absl::flat_hash_map<absl::string_view, absl::flat_hash_set<absl::string_view>> paired;
+  for (const v1::Pairing& pairing : books.helpers.state().pairings()) {
+    paired[pairing.helper_code()].insert(pairing.recipient_code());
+  }
   const v1::IndicatorTotalsState& state = books.indicators.state();
   for (const v1::IndicatorFigure& figure : state.figures()) {
     if (figure.year() != query.year || figure.value() == 0) continue;
-    const std::vector<std::string> helpers = SelfAndAncestors(books, figure.helper_code());
-    const std::vector<std::string> recipients = SelfAndAncestors(books, figure.recipient_code());
-    for (const std::string& helper : helpers) {
-      for (const std::string& recipient : recipients) {
-        if (!Matches(query, helper, recipient) ||
-            books.helpers.FindPairing(helper, recipient) == nullptr) {
+    std::optional<Chain> recipients;  // computed for the first paired helper
+    for (absl::string_view helper : SelfAndAncestors(books, figure.helper_code())) {
+      auto recipients_of_helper = paired.find(helper);
+      if (recipients_of_helper == paired.end()) continue;
+      if (!recipients.has_value()) recipients = SelfAndAncestors(books, figure.recipient_code());
+      for (absl::string_view recipient : *recipients) {
+        if (!recipients_of_helper->second.contains(recipient) ||
+            !Matches(query, helper, recipient)) {
           continue;
         }
         v1::ProgressRow* r = row(helper, recipient, figure.indicator());
@@ -106,11 +119,16 @@ absl::StatusOr<v1::ProgressReport> BuildProgress(const Books& books, const Progr
     for (const v1::TargetRevision* revision : history) *r->add_target_history() = *revision;
     r->set_target(history.back()->value());
   }
+  std::vector<std::pair<RowKey, v1::ProgressRow*>> ordered;
+  ordered.reserve(rows.size());
+  for (auto& [key, r] : rows) ordered.emplace_back(key, &r);
+  std::sort(ordered.begin(), ordered.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
   v1::ProgressReport report;
   report.set_year(query.year);
-  for (auto& [key, r] : rows) {
-    if (r.has_target()) r.set_completion_per_mille(CompletionPerMille(r.actual(), r.target()));
-    *report.add_rows() = std::move(r);
+  for (auto& [key, r] : ordered) {
+    if (r->has_target()) r->set_completion_per_mille(CompletionPerMille(r->actual(), r->target()));
+    *report.add_rows() = std::move(*r);
   }
   return report;
 }

@@ -5,6 +5,7 @@
 #include <set>
 #include <string>
 
+#include "app/progress.h"
 #include "state/indicators.h"
 #include "state/progress.h"
 #include "state/validate.h"
@@ -225,6 +226,7 @@ TEST_F(IndicatorsTest, ProgressRollsUpRevisesTargetsAndTakesReversalsBack) {
   EXPECT_EQ(Progress(2024, 0, std::nullopt, "", "540202").rows_size(), 0);
 
   // A reversal takes the figure and its breakdown back from its own year.
+  clock_.Set(absl::FromUnixSeconds(3'786'912'000) + absl::Hours(24 * 150));  // 2090-05-31
   MustAdd("reversal", {{"reversed_event_id", "w-1"}, {"reason", "重复填报"},
                        {"effective_date", "2025-01-05"}});
   report = Progress(2024);
@@ -233,6 +235,15 @@ TEST_F(IndicatorsTest, ProgressRollsUpRevisesTargetsAndTakesReversalsBack) {
   // ...from the reversal's date on: as of the end of 2024 it still counts.
   report = Progress(2024, 0, "2024-12-31");
   EXPECT_EQ(Row(report, "370200", "621100", v1::RURAL_WORKERS_EMPLOYED)->actual(), 2000);
+  // What was known before the reversal was recorded still counts it.
+  absl::StatusOr<v1::ProgressReport> known = app::ProgressAtPoint(
+      *ledger_, {.year = "2024", .point = {.known_at = "2090-03-01T00:00:00Z"}},
+      app::kPointParameters);
+  ASSERT_THAT(known, IsOk());
+  EXPECT_EQ(Row(*known, "370200", "621100", v1::RURAL_WORKERS_EMPLOYED)->actual(), 2000);
+  EXPECT_EQ(known->at().known_at(), "2090-03-01T00:00:00+00:00");
+  EXPECT_THAT(app::ProgressAtPoint(*ledger_, {.year = "1989"}, app::kPointParameters),
+              testing::StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(Add("reversal", {{"reversed_event_id", "w-1"}, {"reason", "again"},
                                {"effective_date", "2025-01-05"}}),
               RejectedWith(v1::TARGET_ALREADY_REVERSED, "is already reversed"));
