@@ -98,9 +98,56 @@ uint64_t IndicatorTotals::FirstTargetOf(absl::string_view helper_code,
   return first;
 }
 
+std::optional<IndicatorTotals::Key> IndicatorTotals::FigureKeyOf(const FoldEvent& event) {
+  const int32_t year = YearOf(event.effective_date);
+  switch (event.payload) {
+    case v1::Event::kFundsAllocated:
+      return KeyOf(year, event.helper_code, event.recipient_code, v1::FISCAL_ASSISTANCE);
+    case v1::Event::kInvestmentRecorded:
+      if (event.helper_code.empty()) return std::nullopt;
+      return KeyOf(year, event.helper_code, event.region_code, v1::ENTERPRISE_INVESTMENT);
+    case v1::Event::kSaleRecorded:
+      if (event.helper_code.empty()) return std::nullopt;
+      return KeyOf(year, event.helper_code, event.region_code, v1::CONSUMPTION_SALES);
+    case v1::Event::kIndicatorRecorded:
+      return KeyOf(year, event.helper_code, event.recipient_code, event.indicator);
+    default:
+      return std::nullopt;
+  }
+}
+
+absl::Status IndicatorTotals::ApplyBatch(absl::Span<const FoldEvent* const> events,
+                                         size_t* failed) {
+  return ApplyStaged<v1::IndicatorFigure*>(
+      events, failed,
+      [this](const FoldEvent& event) {
+        if (const std::optional<Key> key = FigureKeyOf(event)) data_.index().figures.prefetch(*key);
+      },
+      [this](const FoldEvent& event) -> v1::IndicatorFigure* {
+        const std::optional<Key> key = FigureKeyOf(event);
+        if (!key.has_value()) return nullptr;
+        auto it = data_.index().figures.find(*key);
+        if (it == data_.index().figures.end()) return nullptr;
+        PrefetchObject(it->second);
+        return it->second;
+      },
+      [this](const FoldEvent& event, int64_t sign, v1::IndicatorFigure* located,
+             absl::string_view) { return FoldAt(event, sign, located); });
+}
+
 absl::Status IndicatorTotals::AddFigure(const FoldEvent& event, absl::string_view helper,
                                         absl::string_view recipient, int indicator,
-                                        int64_t value) {
+                                        int64_t value, v1::IndicatorFigure* located) {
+  if (located != nullptr) {
+    int64_t sum;
+    if (__builtin_add_overflow(located->value(), value, &sum) || sum < 0) {
+      return absl::DataLossError(absl::StrCat("event ", event.sequence, " takes indicator ",
+                                              IndicatorCode(indicator), " of ", helper, " to ",
+                                              recipient, " out of range"));
+    }
+    located->set_value(sum);
+    return absl::OkStatus();
+  }
   const int32_t year = YearOf(event.effective_date);
   const std::optional<Key> key = KeyOf(year, helper, recipient, indicator);
   if (!key.has_value()) {
@@ -163,19 +210,20 @@ absl::Status IndicatorTotals::SetTarget(const FoldEvent& event) {
   return absl::OkStatus();
 }
 
-absl::Status IndicatorTotals::Fold(const FoldEvent& event, int64_t sign, absl::string_view) {
+absl::Status IndicatorTotals::FoldAt(const FoldEvent& event, int64_t sign,
+                                     v1::IndicatorFigure* located) {
   switch (event.payload) {
     case v1::Event::kFundsAllocated:
       return AddFigure(event, event.helper_code, event.recipient_code, v1::FISCAL_ASSISTANCE,
-                       sign * event.amount_fen);
+                       sign * event.amount_fen, located);
     case v1::Event::kInvestmentRecorded:
       if (event.helper_code.empty()) return absl::OkStatus();
       return AddFigure(event, event.helper_code, event.region_code, v1::ENTERPRISE_INVESTMENT,
-                       sign * event.amount_fen);
+                       sign * event.amount_fen, located);
     case v1::Event::kSaleRecorded:
       if (event.helper_code.empty()) return absl::OkStatus();
       return AddFigure(event, event.helper_code, event.region_code, v1::CONSUMPTION_SALES,
-                       sign * event.amount_fen);
+                       sign * event.amount_fen, located);
     case v1::Event::kIndicatorRecorded: {
       if (event.of_which_count > event.of_which.size()) {
         return absl::DataLossError(absl::StrCat("event ", event.sequence, " holds ",
@@ -183,7 +231,7 @@ absl::Status IndicatorTotals::Fold(const FoldEvent& event, int64_t sign, absl::s
                                                 event.of_which.size()));
       }
       absl::Status added = AddFigure(event, event.helper_code, event.recipient_code,
-                                     event.indicator, sign * event.value);
+                                     event.indicator, sign * event.value, located);
       for (uint32_t i = 0; added.ok() && i < event.of_which_count; ++i) {
         added = AddFigure(event, event.helper_code, event.recipient_code,
                           event.of_which[i].indicator, sign * event.of_which[i].value);

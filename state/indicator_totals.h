@@ -46,13 +46,16 @@ class IndicatorTotals final : public Projection {
   // The year of a YYYY-MM-DD date; 0 when it has none.
   static int32_t YearOf(absl::string_view date);
 
+  // Folds a batch a stage at a time (Projection::ApplyStaged): each event's
+  // figure is located, and its cache lines touched, before any is folded.
+  absl::Status ApplyBatch(absl::Span<const FoldEvent* const> events, size_t* failed) override;
+
  protected:
-  absl::Status Fold(const FoldEvent& event, int64_t sign, absl::string_view counted_on) override;
+  absl::Status Fold(const FoldEvent& event, int64_t sign, absl::string_view) override {
+    return FoldAt(event, sign, nullptr);
+  }
 
  private:
-  absl::Status AddFigure(const FoldEvent& event, absl::string_view helper,
-                         absl::string_view recipient, int indicator, int64_t value);
-  absl::Status SetTarget(const FoldEvent& event);
   // A figure's or target's key: region codes are six digits, held as
   // numbers, so that a fold step hashes 16 bytes and allocates nothing.
   struct Key {
@@ -67,6 +70,16 @@ class IndicatorTotals final : public Projection {
       return H::combine(std::move(hash), key.helper, key.recipient, key.year, key.indicator);
     }
   };
+  // Fold, given the figure ApplyBatch located for `event` (nullptr: look
+  // it up).
+  absl::Status FoldAt(const FoldEvent& event, int64_t sign, v1::IndicatorFigure* located);
+  // The key of the one figure a money event or an indicator adds to (its
+  // breakdowns aside); nullopt for the other events.
+  static std::optional<Key> FigureKeyOf(const FoldEvent& event);
+  absl::Status AddFigure(const FoldEvent& event, absl::string_view helper,
+                         absl::string_view recipient, int indicator, int64_t value,
+                         v1::IndicatorFigure* located = nullptr);
+  absl::Status SetTarget(const FoldEvent& event);
   // The key, or nullopt when a code is not six digits (validation admits
   // no such code).
   static std::optional<Key> KeyOf(int32_t year, absl::string_view helper,

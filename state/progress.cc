@@ -48,6 +48,22 @@ bool Matches(const ProgressQuery& query, absl::string_view helper, absl::string_
          (query.recipient.empty() || query.recipient == recipient);
 }
 
+// The report of `rows` in RowKey order, each with its completion rate.
+v1::ProgressReport Ordered(int32_t year, absl::flat_hash_map<RowKey, v1::ProgressRow>* rows) {
+  std::vector<std::pair<RowKey, v1::ProgressRow*>> ordered;
+  ordered.reserve(rows->size());
+  for (auto& [key, r] : *rows) ordered.emplace_back(key, &r);
+  std::sort(ordered.begin(), ordered.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  v1::ProgressReport report;
+  report.set_year(year);
+  for (auto& [key, r] : ordered) {
+    if (r->has_target()) r->set_completion_per_mille(CompletionPerMille(r->actual(), r->target()));
+    *report.add_rows() = std::move(*r);
+  }
+  return report;
+}
+
 }  // namespace
 
 int64_t CompletionPerMille(int64_t actual, int64_t target) {
@@ -119,18 +135,7 @@ absl::StatusOr<v1::ProgressReport> BuildProgress(const Books& books, const Progr
     for (const v1::TargetRevision* revision : history) *r->add_target_history() = *revision;
     r->set_target(history.back()->value());
   }
-  std::vector<std::pair<RowKey, v1::ProgressRow*>> ordered;
-  ordered.reserve(rows.size());
-  for (auto& [key, r] : rows) ordered.emplace_back(key, &r);
-  std::sort(ordered.begin(), ordered.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
-  v1::ProgressReport report;
-  report.set_year(query.year);
-  for (auto& [key, r] : ordered) {
-    if (r->has_target()) r->set_completion_per_mille(CompletionPerMille(r->actual(), r->target()));
-    *report.add_rows() = std::move(*r);
-  }
-  return report;
+  return Ordered(query.year, &rows);
 }
 
 }  // namespace aidledger
