@@ -36,6 +36,10 @@ inline constexpr int64_t kAmountFenMax = 1'000'000'000'000'000;
 inline constexpr int64_t kIndicatorCountMax = 1'000'000'000;
 // The of_which breakdowns of one recorded indicator.
 inline constexpr int kIndicatorBreakdownsMax = 4;
+// The figures of one year (helper x recipient x indicator, as recorded):
+// 300 helper districts x 3,000 counties x 16 indicators is 14.4 million.
+// Their places are 32-bit, as protobuf's repeated fields' sizes are.
+inline constexpr size_t kIndicatorYearFiguresMax = 100'000'000;
 // Evidence: a document number (文号) or a file's SHA-256 in hex.
 inline constexpr size_t kEvidenceBytesMax = 256;
 // An agreement target's year.

@@ -1,6 +1,9 @@
 #include "state/indicator_totals.h"
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "base/limits.h"
+#include "base/status_macros.h"
 #include "state/indicators.h"
 
 namespace aidledger {
@@ -15,10 +18,7 @@ int32_t IndicatorTotals::YearOf(absl::string_view date) {
   return year;
 }
 
-namespace {
-
-// A six-digit region code as a number; nullopt for anything else.
-std::optional<uint32_t> CodeNumber(absl::string_view code) {
+std::optional<uint32_t> IndicatorTotals::CodeNumber(absl::string_view code) {
   if (code.size() != 6) return std::nullopt;
   uint32_t number = 0;
   for (char c : code) {
@@ -27,8 +27,6 @@ std::optional<uint32_t> CodeNumber(absl::string_view code) {
   }
   return number;
 }
-
-}  // namespace
 
 std::optional<IndicatorTotals::Key> IndicatorTotals::KeyOf(int32_t year, absl::string_view helper,
                                                            absl::string_view recipient,
@@ -44,14 +42,22 @@ absl::Status IndicatorTotals::Index::Rebuild(absl::string_view projection,
     return absl::DataLossError(absl::StrCat(projection, " state holds regions ", helper, " and ",
                                             recipient, ", not both six-digit codes"));
   };
-  figures.reserve(state->figures_size());
-  for (v1::IndicatorFigure& figure : *state->mutable_figures()) {
-    const std::optional<Key> key = KeyOf(figure.year(), figure.helper_code(),
-                                         figure.recipient_code(), figure.indicator());
-    if (!key.has_value()) return key_error(figure.helper_code(), figure.recipient_code());
-    if (!figures.emplace(*key, &figure).second) {
-      return StateHoldsTwice(projection, "figure",
-                             absl::StrCat(figure.helper_code(), ">", figure.recipient_code()));
+  years.reserve(state->years_size());
+  for (v1::IndicatorYear& year : *state->mutable_years()) {
+    const int size = year.helper_size();
+    if (year.recipient_size() != size || year.indicator_size() != size ||
+        year.value_size() != size || static_cast<size_t>(size) > limits::kIndicatorYearFiguresMax) {
+      return absl::DataLossError(
+          absl::StrCat(projection, " state holds the figures of ", year.year(), " unaligned"));
+    }
+    auto [it, inserted] = years.try_emplace(year.year(), std::make_unique<YearIndex>());
+    if (!inserted) return StateHoldsTwice(projection, "year", absl::StrCat(year.year()));
+    it->second->figures = &year;
+  }
+  absl::flat_hash_set<uint64_t> pairings_seen;
+  for (uint64_t pairing : state->pairings()) {
+    if (!pairings_seen.insert(pairing).second) {
+      return StateHoldsTwice(projection, "pairing", absl::StrCat(pairing >> 32, ">", pairing & 0xffffffffu));
     }
   }
   targets.reserve(state->targets_size());
@@ -70,6 +76,45 @@ absl::Status IndicatorTotals::Index::Rebuild(absl::string_view projection,
   return absl::OkStatus();
 }
 
+absl::StatusOr<IndicatorTotals::YearIndex*> IndicatorTotals::IndexedYear(int32_t year) {
+  Index& index = *data_.mutable_index();
+  auto [it, inserted] = index.years.try_emplace(year, nullptr);
+  if (inserted) {
+    it->second = std::make_unique<YearIndex>();
+    it->second->figures = data_.mutable_state()->add_years();
+    it->second->figures->set_year(year);
+    it->second->indexed = true;
+  }
+  YearIndex& y = *it->second;
+  if (y.indexed) return &y;
+  const v1::IndicatorYear& figures = *y.figures;
+  y.positions.reserve(figures.helper_size());
+  for (int i = 0; i < figures.helper_size(); ++i) {
+    const Key key{.helper = figures.helper(i), .recipient = figures.recipient(i),
+                  .indicator = figures.indicator(i)};
+    if (!y.positions.emplace(key, static_cast<uint32_t>(i)).second) {
+      y.positions.clear();
+      return StateHoldsTwice(name(), "figure",
+                             absl::StrCat(key.helper, ">", key.recipient, " of ", year));
+    }
+  }
+  y.indexed = true;
+  return &y;
+}
+
+IndicatorTotals::Located IndicatorTotals::Locate(int32_t year, const Key& key) const {
+  auto y = data_.index().years.find(year);
+  if (y == data_.index().years.end() || !y->second->indexed) return {};
+  auto it = y->second->positions.find(key);
+  if (it == y->second->positions.end()) return {};
+  return {.year = y->second->figures, .position = it->second};
+}
+
+const v1::IndicatorYear* IndicatorTotals::FiguresOf(int32_t year) const {
+  auto it = data_.index().years.find(year);
+  return it == data_.index().years.end() ? nullptr : it->second->figures;
+}
+
 const v1::IndicatorTarget* IndicatorTotals::FindTarget(int32_t year, absl::string_view helper_code,
                                                        absl::string_view recipient_code,
                                                        int indicator) const {
@@ -81,10 +126,20 @@ const v1::IndicatorTarget* IndicatorTotals::FindTarget(int32_t year, absl::strin
 
 int64_t IndicatorTotals::FigureOf(int32_t year, absl::string_view helper_code,
                                   absl::string_view recipient_code, int indicator) const {
-  const std::optional<Key> key = KeyOf(year, helper_code, recipient_code, indicator);
+  std::optional<Key> key = KeyOf(0, helper_code, recipient_code, indicator);
   if (!key.has_value()) return 0;
-  auto it = data_.index().figures.find(*key);
-  return it == data_.index().figures.end() ? 0 : it->second->value();
+  if (const Located at = Locate(year, *key); at.year != nullptr) {
+    return at.year->value(static_cast<int>(at.position));
+  }
+  const v1::IndicatorYear* figures = FiguresOf(year);
+  if (figures == nullptr) return 0;
+  for (int i = 0; i < figures->helper_size(); ++i) {
+    if (figures->helper(i) == key->helper && figures->recipient(i) == key->recipient &&
+        figures->indicator(i) == indicator) {
+      return figures->value(i);
+    }
+  }
+  return 0;
 }
 
 uint64_t IndicatorTotals::FirstTargetOf(absl::string_view helper_code,
@@ -98,86 +153,97 @@ uint64_t IndicatorTotals::FirstTargetOf(absl::string_view helper_code,
   return first;
 }
 
-std::optional<IndicatorTotals::Key> IndicatorTotals::FigureKeyOf(const FoldEvent& event) {
-  const int32_t year = YearOf(event.effective_date);
+std::optional<std::pair<int32_t, IndicatorTotals::Key>> IndicatorTotals::FigureKeyOf(
+    const FoldEvent& event) {
+  absl::string_view helper = event.helper_code, recipient = event.recipient_code;
+  int indicator = event.indicator;
   switch (event.payload) {
     case v1::Event::kFundsAllocated:
-      return KeyOf(year, event.helper_code, event.recipient_code, v1::FISCAL_ASSISTANCE);
+      indicator = v1::FISCAL_ASSISTANCE;
+      break;
     case v1::Event::kInvestmentRecorded:
-      if (event.helper_code.empty()) return std::nullopt;
-      return KeyOf(year, event.helper_code, event.region_code, v1::ENTERPRISE_INVESTMENT);
     case v1::Event::kSaleRecorded:
-      if (event.helper_code.empty()) return std::nullopt;
-      return KeyOf(year, event.helper_code, event.region_code, v1::CONSUMPTION_SALES);
+      if (helper.empty()) return std::nullopt;
+      recipient = event.region_code;
+      indicator = event.payload == v1::Event::kSaleRecorded ? v1::CONSUMPTION_SALES
+                                                             : v1::ENTERPRISE_INVESTMENT;
+      break;
     case v1::Event::kIndicatorRecorded:
-      return KeyOf(year, event.helper_code, event.recipient_code, event.indicator);
+      break;
     default:
       return std::nullopt;
   }
+  const std::optional<Key> key = KeyOf(0, helper, recipient, indicator);
+  if (!key.has_value()) return std::nullopt;
+  return std::make_pair(YearOf(event.effective_date), *key);
 }
 
 absl::Status IndicatorTotals::ApplyBatch(absl::Span<const FoldEvent* const> events,
                                          size_t* failed) {
-  return ApplyStaged<v1::IndicatorFigure*>(
+  return ApplyStaged<Located>(
       events, failed,
       [this](const FoldEvent& event) {
-        if (const std::optional<Key> key = FigureKeyOf(event)) data_.index().figures.prefetch(*key);
+        const auto at = FigureKeyOf(event);
+        if (!at.has_value()) return;
+        auto y = data_.index().years.find(at->first);
+        if (y != data_.index().years.end() && y->second->indexed) {
+          y->second->positions.prefetch(at->second);
+        }
       },
-      [this](const FoldEvent& event) -> v1::IndicatorFigure* {
-        const std::optional<Key> key = FigureKeyOf(event);
-        if (!key.has_value()) return nullptr;
-        auto it = data_.index().figures.find(*key);
-        if (it == data_.index().figures.end()) return nullptr;
-        PrefetchObject(it->second);
-        return it->second;
+      [this](const FoldEvent& event) -> Located {
+        const auto at = FigureKeyOf(event);
+        if (!at.has_value()) return {};
+        const Located located = Locate(at->first, at->second);
+        if (located.year != nullptr) {
+          __builtin_prefetch(located.year->value().data() + located.position);
+        }
+        return located;
       },
-      [this](const FoldEvent& event, int64_t sign, v1::IndicatorFigure* located,
-             absl::string_view) { return FoldAt(event, sign, located); });
+      [this](const FoldEvent& event, int64_t sign, Located located, absl::string_view) {
+        return FoldAt(event, sign, located);
+      });
 }
 
 absl::Status IndicatorTotals::AddFigure(const FoldEvent& event, absl::string_view helper,
                                         absl::string_view recipient, int indicator,
-                                        int64_t value, v1::IndicatorFigure* located) {
-  if (located != nullptr) {
-    int64_t sum;
-    if (__builtin_add_overflow(located->value(), value, &sum) || sum < 0) {
-      return absl::DataLossError(absl::StrCat("event ", event.sequence, " takes indicator ",
-                                              IndicatorCode(indicator), " of ", helper, " to ",
-                                              recipient, " out of range"));
+                                        int64_t value, Located located) {
+  if (located.year == nullptr) {
+    const std::optional<Key> key = KeyOf(0, helper, recipient, indicator);
+    if (!key.has_value()) {
+      return absl::DataLossError(absl::StrCat("event ", event.sequence, " names regions ", helper,
+                                              " and ", recipient, ", not both six-digit codes"));
     }
-    located->set_value(sum);
-    return absl::OkStatus();
-  }
-  const int32_t year = YearOf(event.effective_date);
-  const std::optional<Key> key = KeyOf(year, helper, recipient, indicator);
-  if (!key.has_value()) {
-    return absl::DataLossError(absl::StrCat("event ", event.sequence, " names regions ", helper,
-                                            " and ", recipient, ", not both six-digit codes"));
-  }
-  Index& index = *data_.mutable_index();
-  auto it = index.figures.find(*key);
-  v1::IndicatorFigure* figure;
-  if (it != index.figures.end()) {
-    figure = it->second;
-  } else {
-    if (value < 0) {
-      return absl::DataLossError(absl::StrCat("event ", event.sequence,
-                                              " takes back a figure never recorded"));
+    ASSIGN_OR_RETURN(YearIndex * y, IndexedYear(YearOf(event.effective_date)));
+    auto it = y->positions.find(*key);
+    if (it != y->positions.end()) {
+      located = {.year = y->figures, .position = it->second};
+    } else {
+      if (value < 0) {
+        return absl::DataLossError(absl::StrCat("event ", event.sequence,
+                                                " takes back a figure never recorded"));
+      }
+      const size_t size = y->positions.size();
+      if (size >= limits::kIndicatorYearFiguresMax) {
+        return absl::ResourceExhaustedError(
+            absl::StrCat("event ", event.sequence, " adds a figure past the ",
+                         limits::kIndicatorYearFiguresMax, " of a year"));
+      }
+      y->figures->add_helper(key->helper);
+      y->figures->add_recipient(key->recipient);
+      y->figures->add_indicator(indicator);
+      y->figures->add_value(0);
+      y->positions.emplace(*key, static_cast<uint32_t>(size));
+      located = {.year = y->figures, .position = static_cast<uint32_t>(size)};
     }
-    figure = data_.mutable_state()->add_figures();
-    figure->set_helper_code(helper.data(), helper.size());
-    figure->set_recipient_code(recipient.data(), recipient.size());
-    figure->set_year(year);
-    figure->set_indicator(indicator);
-    index.figures.emplace(*key, figure);
   }
+  int64_t* figure = located.year->mutable_value()->Mutable(static_cast<int>(located.position));
   int64_t sum;
-  if (__builtin_add_overflow(figure->value(), value, &sum) || sum < 0) {
+  if (__builtin_add_overflow(*figure, value, &sum) || sum < 0) {
     return absl::DataLossError(absl::StrCat("event ", event.sequence, " takes indicator ",
                                             IndicatorCode(indicator), " of ", helper, " to ",
                                             recipient, " out of range"));
   }
-  figure->set_value(sum);
+  *figure = sum;
   return absl::OkStatus();
 }
 
@@ -210,8 +276,32 @@ absl::Status IndicatorTotals::SetTarget(const FoldEvent& event) {
   return absl::OkStatus();
 }
 
-absl::Status IndicatorTotals::FoldAt(const FoldEvent& event, int64_t sign,
-                                     v1::IndicatorFigure* located) {
+absl::Status IndicatorTotals::FoldPairing(const FoldEvent& event, int64_t sign) {
+  const std::optional<Key> key = KeyOf(0, event.helper_code, event.recipient_code, 0);
+  if (!key.has_value()) {
+    return absl::DataLossError(absl::StrCat("event ", event.sequence, " pairs ", event.helper_code,
+                                            " with ", event.recipient_code,
+                                            ", not both six-digit codes"));
+  }
+  const uint64_t pairing = PairingOf(key->helper, key->recipient);
+  google::protobuf::RepeatedField<uint64_t>& pairings = *data_.mutable_state()->mutable_pairings();
+  if (sign > 0) {
+    pairings.Add(pairing);
+    return absl::OkStatus();
+  }
+  // A registration taken back: the pairing goes, the others keep their order.
+  for (int i = 0; i < pairings.size(); ++i) {
+    if (pairings.Get(i) != pairing) continue;
+    for (int j = i + 1; j < pairings.size(); ++j) pairings.Set(j - 1, pairings.Get(j));
+    pairings.RemoveLast();
+    return absl::OkStatus();
+  }
+  return absl::DataLossError(absl::StrCat("event ", event.sequence, " takes back a pairing of ",
+                                          event.helper_code, " with ", event.recipient_code,
+                                          " never established"));
+}
+
+absl::Status IndicatorTotals::FoldAt(const FoldEvent& event, int64_t sign, Located located) {
   switch (event.payload) {
     case v1::Event::kFundsAllocated:
       return AddFigure(event, event.helper_code, event.recipient_code, v1::FISCAL_ASSISTANCE,
@@ -234,13 +324,15 @@ absl::Status IndicatorTotals::FoldAt(const FoldEvent& event, int64_t sign,
                                      event.indicator, sign * event.value, located);
       for (uint32_t i = 0; added.ok() && i < event.of_which_count; ++i) {
         added = AddFigure(event, event.helper_code, event.recipient_code,
-                          event.of_which[i].indicator, sign * event.of_which[i].value);
+                          event.of_which[i].indicator, sign * event.of_which[i].value, {});
       }
       return added;
     }
     case v1::Event::kTargetSet:
       if (sign < 0) return absl::DataLossError("a target is reversed");
       return SetTarget(event);
+    case v1::Event::kPairingEstablished:
+      return FoldPairing(event, sign);
     default:
       return absl::OkStatus();
   }

@@ -9,11 +9,13 @@
 #ifndef AIDLEDGER_STATE_INDICATOR_TOTALS_H_
 #define AIDLEDGER_STATE_INDICATOR_TOTALS_H_
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
 #include "aidledger/v1/projections.pb.h"
 #include "state/indexed_state.h"
 #include "state/projection.h"
@@ -22,7 +24,8 @@ namespace aidledger {
 
 class IndicatorTotals final : public Projection {
  public:
-  static constexpr uint32_t kVersion = 1;
+  // 2: a year's figures kept as columns (IndicatorYear), and the pairings.
+  static constexpr uint32_t kVersion = 2;
   static constexpr absl::string_view kName = "indicator_totals";
 
   absl::string_view name() const override { return kName; }
@@ -31,11 +34,15 @@ class IndicatorTotals final : public Projection {
   absl::Status LoadState(absl::string_view bytes) override { return data_.Load(name(), bytes); }
   void Reset() override { data_.Reset(); }
 
+  // The figures of `year` (columns of equal length, each figure once), or
+  // nullptr when none was folded.
+  const v1::IndicatorYear* FiguresOf(int32_t year) const;
   // The target of exactly this year, pairing and indicator, or nullptr.
   const v1::IndicatorTarget* FindTarget(int32_t year, absl::string_view helper_code,
                                         absl::string_view recipient_code, int indicator) const;
   // The figure of exactly this year, helper, recipient and indicator (0
-  // when none was folded).
+  // when none was folded). A year no fold has added to since a snapshot
+  // was loaded is searched figure by figure.
   int64_t FigureOf(int32_t year, absl::string_view helper_code, absl::string_view recipient_code,
                    int indicator) const;
   // The sequence of the first TargetSet of exactly this pairing, any year
@@ -43,21 +50,29 @@ class IndicatorTotals final : public Projection {
   // only to take a pairing's registration back.
   uint64_t FirstTargetOf(absl::string_view helper_code, absl::string_view recipient_code) const;
 
+  // A pairing as state().pairings() holds it: helper << 32 | recipient, the
+  // codes as numbers (CodeNumber).
+  static uint64_t PairingOf(uint32_t helper, uint32_t recipient) {
+    return static_cast<uint64_t>(helper) << 32 | recipient;
+  }
+
   // The year of a YYYY-MM-DD date; 0 when it has none.
   static int32_t YearOf(absl::string_view date);
+  // A six-digit region code as a number; nullopt for anything else.
+  static std::optional<uint32_t> CodeNumber(absl::string_view code);
 
   // Folds a batch a stage at a time (Projection::ApplyStaged): each event's
-  // figure is located, and its cache lines touched, before any is folded.
+  // figure is located, and its cache line touched, before any is folded.
   absl::Status ApplyBatch(absl::Span<const FoldEvent* const> events, size_t* failed) override;
 
  protected:
   absl::Status Fold(const FoldEvent& event, int64_t sign, absl::string_view) override {
-    return FoldAt(event, sign, nullptr);
+    return FoldAt(event, sign, {});
   }
 
  private:
-  // A figure's or target's key: region codes are six digits, held as
-  // numbers, so that a fold step hashes 16 bytes and allocates nothing.
+  // A target's key: region codes are six digits, held as numbers, so that
+  // a lookup hashes 16 bytes and allocates nothing.
   struct Key {
     uint32_t helper = 0, recipient = 0;
     int32_t year = 0, indicator = 0;
@@ -70,26 +85,47 @@ class IndicatorTotals final : public Projection {
       return H::combine(std::move(hash), key.helper, key.recipient, key.year, key.indicator);
     }
   };
-  // Fold, given the figure ApplyBatch located for `event` (nullptr: look
-  // it up).
-  absl::Status FoldAt(const FoldEvent& event, int64_t sign, v1::IndicatorFigure* located);
-  // The key of the one figure a money event or an indicator adds to (its
-  // breakdowns aside); nullopt for the other events.
-  static std::optional<Key> FigureKeyOf(const FoldEvent& event);
+  // Where a figure is: its year's columns and its place in them (year
+  // nullptr: not located).
+  struct Located {
+    v1::IndicatorYear* year = nullptr;
+    uint32_t position = 0;
+  };
+  // A year's figures and, once a fold has added to the year, the place of
+  // each by helper, recipient and indicator (a Key of year 0).
+  struct YearIndex {
+    v1::IndicatorYear* figures = nullptr;
+    bool indexed = false;
+    absl::flat_hash_map<Key, uint32_t> positions;
+  };
+  struct Index {
+    // Indexes the targets, and the years without their figures' places
+    // (built when first needed: a report of one year pays for no other).
+    absl::Status Rebuild(absl::string_view projection, v1::IndicatorTotalsState* state);
+    absl::flat_hash_map<int32_t, std::unique_ptr<YearIndex>> years;
+    absl::flat_hash_map<Key, v1::IndicatorTarget*> targets;
+  };
+
+  // Fold, given the figure ApplyBatch located for `event` (none: look it
+  // up).
+  absl::Status FoldAt(const FoldEvent& event, int64_t sign, Located located);
+  // The key (year 0) of the one figure a money event or an indicator adds
+  // to (its breakdowns aside), and its year; nullopt for the other events.
+  static std::optional<std::pair<int32_t, Key>> FigureKeyOf(const FoldEvent& event);
+  // `year`'s index with every figure's place, made (empty) when the year
+  // has none yet; kDataLoss when its figures hold one twice.
+  absl::StatusOr<YearIndex*> IndexedYear(int32_t year);
+  // The figure at `key` of an indexed year, or none.
+  Located Locate(int32_t year, const Key& key) const;
   absl::Status AddFigure(const FoldEvent& event, absl::string_view helper,
                          absl::string_view recipient, int indicator, int64_t value,
-                         v1::IndicatorFigure* located = nullptr);
+                         Located located);
   absl::Status SetTarget(const FoldEvent& event);
+  absl::Status FoldPairing(const FoldEvent& event, int64_t sign);
   // The key, or nullopt when a code is not six digits (validation admits
   // no such code).
   static std::optional<Key> KeyOf(int32_t year, absl::string_view helper,
                                   absl::string_view recipient, int indicator);
-
-  struct Index {
-    absl::Status Rebuild(absl::string_view projection, v1::IndicatorTotalsState* state);
-    absl::flat_hash_map<Key, v1::IndicatorFigure*> figures;
-    absl::flat_hash_map<Key, v1::IndicatorTarget*> targets;
-  };
 
   IndexedState<v1::IndicatorTotalsState, Index> data_;
 };

@@ -8,11 +8,14 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/container/inlined_vector.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/substitute.h"
 #include "base/check.h"
 #include "base/limits.h"
 #include "base/messages.h"
+#include "base/status_macros.h"
 #include "state/indicators.h"
 
 namespace aidledger {
@@ -38,6 +41,27 @@ Chain SelfAndAncestors(const Books& books, absl::string_view code) {
     region = region->parent_code().empty() ? nullptr : books.regions.FindRegion(region->parent_code());
   }
   return chain;
+}
+
+// A region code held as a number (IndicatorTotals::CodeNumber) as text.
+std::string CodeText(uint64_t code) { return absl::StrFormat("%06u", code); }
+
+// The pairings by helper (as views into `books`): a figure looks up its
+// helper's regions here, and only for those that are paired its
+// recipient's. kDataLoss for a pairing of a region not registered.
+using Paired = absl::flat_hash_map<absl::string_view, absl::flat_hash_set<absl::string_view>>;
+absl::StatusOr<Paired> PairedByHelper(const Books& books) {
+  Paired paired;
+  for (uint64_t pairing : books.indicators.state().pairings()) {
+    const v1::RegionEntry* helper = books.regions.FindRegion(CodeText(pairing >> 32));
+    const v1::RegionEntry* recipient = books.regions.FindRegion(CodeText(pairing & 0xffffffffu));
+    if (helper == nullptr || recipient == nullptr) {
+      return absl::DataLossError(absl::StrCat("the pairing ", pairing >> 32, ">",
+                                              pairing & 0xffffffffu, " names a region not registered"));
+    }
+    paired[helper->code()].insert(recipient->code());
+  }
+  return paired;
 }
 
 // A row's place: helper, recipient, and the indicator's OrderOf.
@@ -90,29 +114,33 @@ absl::StatusOr<v1::ProgressReport> BuildProgress(const Books& books, const Progr
     }
     return &r;
   };
-  // The pairings by helper: a figure looks up its helper's regions here,
-  // and only for those that are paired its recipient's.
-  absl::flat_hash_map<absl::string_view, absl::flat_hash_set<absl::string_view>> paired;
-  for (const v1::Pairing& pairing : books.helpers.state().pairings()) {
-    paired[pairing.helper_code()].insert(pairing.recipient_code());
-  }
-  const v1::IndicatorTotalsState& state = books.indicators.state();
-  for (const v1::IndicatorFigure& figure : state.figures()) {
-    if (figure.year() != query.year || figure.value() == 0) continue;
-    std::optional<Chain> recipients;  // computed for the first paired helper
-    for (absl::string_view helper : SelfAndAncestors(books, figure.helper_code())) {
+  ASSIGN_OR_RETURN(const Paired paired, PairedByHelper(books));
+  // Each region's chain, walked once for all the figures that name it.
+  absl::node_hash_map<uint32_t, Chain> chains;
+  auto chain_of = [&](uint32_t code) -> const Chain& {
+    auto [it, inserted] = chains.try_emplace(code);
+    if (inserted) it->second = SelfAndAncestors(books, CodeText(code));
+    return it->second;
+  };
+  const v1::IndicatorYear empty;
+  const v1::IndicatorYear* figures = books.indicators.FiguresOf(query.year);
+  if (figures == nullptr) figures = &empty;
+  for (int i = 0; i < figures->helper_size(); ++i) {
+    if (figures->value(i) == 0) continue;
+    const Chain* recipients = nullptr;  // found for the first paired helper
+    for (absl::string_view helper : chain_of(figures->helper(i))) {
       auto recipients_of_helper = paired.find(helper);
       if (recipients_of_helper == paired.end()) continue;
-      if (!recipients.has_value()) recipients = SelfAndAncestors(books, figure.recipient_code());
+      if (recipients == nullptr) recipients = &chain_of(figures->recipient(i));
       for (absl::string_view recipient : *recipients) {
         if (!recipients_of_helper->second.contains(recipient) ||
             !Matches(query, helper, recipient)) {
           continue;
         }
-        v1::ProgressRow* r = row(helper, recipient, figure.indicator());
+        v1::ProgressRow* r = row(helper, recipient, figures->indicator(i));
         int64_t sum;
-        if (__builtin_add_overflow(r->actual(), figure.value(), &sum)) {
-          return absl::OutOfRangeError(absl::StrCat("the figure of ", IndicatorCode(figure.indicator()),
+        if (__builtin_add_overflow(r->actual(), figures->value(i), &sum)) {
+          return absl::OutOfRangeError(absl::StrCat("the figure of ", IndicatorCode(figures->indicator(i)),
                                                     " of ", helper, " to ", recipient,
                                                     " overflows 64 bits"));
         }
@@ -120,6 +148,7 @@ absl::StatusOr<v1::ProgressReport> BuildProgress(const Books& books, const Progr
       }
     }
   }
+  const v1::IndicatorTotalsState& state = books.indicators.state();
   for (const v1::IndicatorTarget& target : state.targets()) {
     if (target.year() != query.year ||
         !Matches(query, target.helper_code(), target.recipient_code())) {

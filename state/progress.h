@@ -22,8 +22,7 @@ struct ProgressQuery {
 };
 
 // What BuildProgress reads: a fold for the report alone folds only these.
-inline constexpr Books::Set kProgressProjections =
-    Books::kIndicators | Books::kRegions | Books::kHelpers;
+inline constexpr Books::Set kProgressProjections = Books::kIndicators | Books::kRegions;
 
 // The rows of `query.year`: every pairing and indicator with a target or a
 // figure, by helper, recipient and the indicators' table order. kNotFound

@@ -2,8 +2,10 @@
 // with its reason and message, the fold (recorded and derived figures,
 // breakdowns, reversals), targets revised with their history, and the
 // progress report: roll-up, completion, and the points of the log.
+#include <algorithm>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "app/progress.h"
 #include "state/indicators.h"
@@ -277,6 +279,78 @@ TEST_F(IndicatorsTest, ATargetKeepsItsPairingRegisteredAndAnIndicatorBoundsItsEn
                              {"recipient_code", "621121"}, {"indicator", "paired_schools"},
                              {"value", "3"}, {"reason", "协议"}, {"effective_date", "2023-12-31"}}),
               RejectedWith(v1::PAIRING_ENDED, "year: 2024 is after the end of the pairing"));
+  EXPECT_THAT(ledger_->Verify({}), IsOk());
+}
+
+// A year's figures are columns whose places are indexed only when a fold
+// first adds to the year: a report from a snapshot, a fold after it into a
+// year loaded and into a new one, and a reopened ledger all agree with a
+// fold from the start.
+TEST_F(IndicatorsTest, FiguresFoldedAfterASnapshotAgreeWithARebuild) {
+  MustAdd("indicator", Workers("100", "2023-05-01"));
+  MustAdd("indicator", Workers("40", "2024-05-01"));
+  MustAdd("allocation", {{"helper_code", "370202"}, {"recipient_code", "621102"},
+                         {"amount", "30万"}, {"effective_date", "2024-03-01"}});
+  ASSERT_THAT(ledger_->CreateSnapshot(), IsOk());
+  Reopen();
+  // Loaded from the snapshot, not yet folded into: searched, not indexed.
+  EXPECT_EQ(ledger_->books().indicators.FigureOf(2023, "370200", "621100",
+                                                  v1::RURAL_WORKERS_EMPLOYED), 100);
+  EXPECT_EQ(ledger_->books().indicators.FigureOf(2024, "370202", "621102",
+                                                  v1::FISCAL_ASSISTANCE), 30'0000'00);
+  MustAdd("indicator", Workers("2", "2024-06-01"));   // a figure of a loaded year
+  MustAdd("indicator", {{"helper_code", "370202"}, {"recipient_code", "621102"},
+                        {"indicator", "people_trained"}, {"value", "9"},
+                        {"effective_date", "2024-07-01"}});  // a new figure of it
+  MustAdd("indicator", Workers("5", "2025-01-02"));   // a new year
+  EXPECT_EQ(ledger_->books().indicators.FigureOf(2024, "370200", "621100",
+                                                  v1::RURAL_WORKERS_EMPLOYED), 42);
+  for (int32_t year : {2023, 2024, 2025}) {
+    absl::StatusOr<FoldedBooks> rebuilt =
+        ledger_->Fold(ledger_->head().sequence, std::nullopt, false, kProgressProjections);
+    ASSERT_THAT(rebuilt, IsOk());
+    const v1::ProgressReport from_snapshot = Progress(year);
+    absl::StatusOr<v1::ProgressReport> from_start = BuildProgress(rebuilt->books, {.year = year});
+    ASSERT_THAT(from_start, IsOk());
+    EXPECT_EQ(from_snapshot.SerializeAsString(), from_start->SerializeAsString()) << year;
+    EXPECT_GT(from_snapshot.rows_size(), 0) << year;
+  }
+  const v1::ProgressRow* trained =
+      Row(Progress(2024), "370200", "621100", v1::PEOPLE_TRAINED);  // rolled up to the pairing
+  ASSERT_NE(trained, nullptr);
+  EXPECT_EQ(trained->actual(), 9);
+  EXPECT_EQ(Row(Progress(2025), "370200", "621100", v1::RURAL_WORKERS_EMPLOYED)->actual(), 5);
+  EXPECT_THAT(ledger_->Verify({}), IsOk());
+}
+
+// The report rolls figures up to the pairings IndicatorTotals keeps: one
+// established counts, one taken back no longer does.
+TEST_F(IndicatorsTest, APairingTakenBackLeavesTheReport) {
+  MustAdd("pairing", {{"event_id", "p-9"}, {"helper_code", "370202"},
+                      {"recipient_code", "621102"}, {"program", "east-west"},
+                      {"effective_date", "2022-01-01"}});
+  const uint64_t district_pairing = IndicatorTotals::PairingOf(370202, 621102);
+  auto pairings = [&] {
+    const auto& held = ledger_->books().indicators.state().pairings();
+    return std::vector<uint64_t>(held.begin(), held.end());
+  };
+  ASSERT_EQ(pairings().size(), 3u);  // the two of AddQingdaoBasics, then this one
+  EXPECT_EQ(pairings().back(), district_pairing);
+  MustAdd("reversal", {{"reversed_event_id", "p-9"}, {"reason", "登记错误"},
+                       {"effective_date", "2022-02-01"}});
+  const std::vector<uint64_t> left = pairings();
+  EXPECT_EQ(left.size(), 2u);
+  EXPECT_EQ(std::count(left.begin(), left.end(), district_pairing), 0);
+  // A district's figure counts for the city pairing alone: the district
+  // pair, no longer paired, has no row (it would with p-9 in force).
+  MustAdd("indicator", {{"helper_code", "370202"}, {"recipient_code", "621102"},
+                        {"indicator", "people_trained"}, {"value", "9"},
+                        {"effective_date", "2024-07-01"}});
+  const v1::ProgressReport report = Progress(2024);
+  ASSERT_EQ(report.rows_size(), 1);
+  EXPECT_EQ(report.rows(0).helper_code(), "370200");
+  EXPECT_EQ(report.rows(0).recipient_code(), "621100");
+  EXPECT_EQ(report.rows(0).actual(), 9);
   EXPECT_THAT(ledger_->Verify({}), IsOk());
 }
 

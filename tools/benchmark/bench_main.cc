@@ -362,6 +362,10 @@ struct Options {
   // With postgres the URI of a tools/cluster cluster: the directory it runs
   // in (tools/bench --store cluster).
   std::string cluster;
+  // "indicators": only the import and rebuild of the workload with and
+  // without indicators and the progress report (issue 22's figures), for
+  // working on them; the ledgers are left in `dir`.
+  std::string only;
 };
 
 void PrintTable() {
@@ -592,6 +596,22 @@ void RunIndicatorSteps(const Options& options, uint64_t events, double rebuild_r
   }
   Emit({"progress_at_snapshot", Percentile(runs, 0.5), "ms",
         absl::StrCat(rows, " rows (3,000 counties, 300 helper districts), median of 5")});
+}
+
+// --only indicators: the plain workload's rebuild, then RunIndicatorSteps.
+void RunIndicatorsOnly(const Options& options) {
+  std::filesystem::create_directories(options.dir);
+  const std::string workload = options.dir + "/workload.csv";
+  const WorkloadStats stats = WriteWorkload(workload, options.events, options.seed);
+  const std::string imported = options.dir + "/import";
+  {
+    std::unique_ptr<Ledger> ledger = FreshLedger(imported);
+    MustImport(*ledger, workload);
+  }
+  const RebuildRun run = BestRebuild(options.dir, imported, false);
+  Emit({"rebuild", run.rate, "events/s"});
+  RunIndicatorSteps(options, stats.events, run.rate);
+  PrintTable();
 }
 
 void Run(const Options& options) {
@@ -1216,14 +1236,17 @@ int main(int argc, char** argv) {
     else if (flag == "--single-seconds") options.single_seconds = std::stod(value);
     else if (flag == "--postgres") options.postgres = value;
     else if (flag == "--cluster") options.cluster = value;
+    else if (flag == "--only" && value == "indicators") options.only = value;
     else {
       std::cerr << "usage: aidledger_bench --events N --dir DIR --aidledger BIN [--seed S] "
-                   "[--serve-seconds S] [--group-seconds S] [--single-seconds S] [--dashboard-script PATH] [--postgres URI [--cluster DIR]]\n";
+                   "[--serve-seconds S] [--group-seconds S] [--single-seconds S] [--dashboard-script PATH] [--postgres URI [--cluster DIR]] [--only indicators]\n";
       return 2;
     }
   }
   signal(SIGPIPE, SIG_IGN);
-  if (!options.cluster.empty()) {
+  if (options.only == "indicators") {
+    aidledger::bench::RunIndicatorsOnly(options);
+  } else if (!options.cluster.empty()) {
     aidledger::bench::RunCluster(options);
   } else if (options.postgres.empty()) {
     aidledger::bench::Run(options);
