@@ -54,9 +54,9 @@ absl::Status IndicatorTotals::Index::Rebuild(absl::string_view projection,
     if (!inserted) return StateHoldsTwice(projection, "year", absl::StrCat(year.year()));
     it->second->figures = &year;
   }
-  absl::flat_hash_set<uint64_t> pairings_seen;
+  pairings.reserve(state->pairings_size());
   for (uint64_t pairing : state->pairings()) {
-    if (!pairings_seen.insert(pairing).second) {
+    if (!pairings.insert(pairing).second) {
       return StateHoldsTwice(projection, "pairing", absl::StrCat(pairing >> 32, ">", pairing & 0xffffffffu));
     }
   }
@@ -285,7 +285,13 @@ absl::Status IndicatorTotals::FoldPairing(const FoldEvent& event, int64_t sign) 
   }
   const uint64_t pairing = PairingOf(key->helper, key->recipient);
   google::protobuf::RepeatedField<uint64_t>& pairings = *data_.mutable_state()->mutable_pairings();
+  absl::flat_hash_set<uint64_t>& indexed = data_.mutable_index()->pairings;
   if (sign > 0) {
+    if (!indexed.insert(pairing).second) {
+      return absl::DataLossError(absl::StrCat("event ", event.sequence, " pairs ",
+                                              event.helper_code, " with ", event.recipient_code,
+                                              " again"));
+    }
     pairings.Add(pairing);
     return absl::OkStatus();
   }
@@ -294,6 +300,7 @@ absl::Status IndicatorTotals::FoldPairing(const FoldEvent& event, int64_t sign) 
     if (pairings.Get(i) != pairing) continue;
     for (int j = i + 1; j < pairings.size(); ++j) pairings.Set(j - 1, pairings.Get(j));
     pairings.RemoveLast();
+    indexed.erase(pairing);
     return absl::OkStatus();
   }
   return absl::DataLossError(absl::StrCat("event ", event.sequence, " takes back a pairing of ",

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "aidledger/v1/projections.pb.h"
 #include "state/indexed_state.h"
@@ -104,6 +105,7 @@ class IndicatorTotals final : public Projection {
     absl::Status Rebuild(absl::string_view projection, v1::IndicatorTotalsState* state);
     absl::flat_hash_map<int32_t, std::unique_ptr<YearIndex>> years;
     absl::flat_hash_map<Key, v1::IndicatorTarget*> targets;
+    absl::flat_hash_set<uint64_t> pairings;  // state.pairings()
   };
 
   // Fold, given the figure ApplyBatch located for `event` (none: look it

@@ -356,7 +356,7 @@ TEST(BooksTest, ASecondRegistrationOrPairingIsCorruption) {
   // Which projections hold each kind of thing (the others ignore the event).
   const std::vector<std::pair<FoldEvent*, std::vector<Projection*>>> repeats = {
       {&city, {&books.regions, &books.helpers, &books.months}},
-      {&pairing, {&books.helpers}},
+      {&pairing, {&books.helpers, &books.indicators}},
       {&project, {&books.regions, &books.projects, &books.months}},
   };
   for (const auto& [again, checked_by] : repeats) {
