@@ -7,6 +7,7 @@
 #include "absl/strings/substitute.h"
 #include "absl/strings/strip.h"
 #include "absl/strings/ascii.h"
+#include "base/daxie.h"
 #include "base/errors.h"
 #include "base/fields.h"
 #include "base/limits.h"
@@ -69,6 +70,7 @@ absl::StatusOr<std::string> AmountText(absl::string_view original, absl::string_
 
 absl::StatusOr<int64_t> ParseAmountFen(absl::string_view original,
                                        absl::string_view field) {
+  if (LooksLikeDaxie(original)) return ParseDaxie(original, field);
   ASSIGN_OR_RETURN(const std::string text, AmountText(original, field));
   absl::string_view rest = absl::StripAsciiWhitespace(text);
   if (rest.empty()) return Bad(field, original, Tr("is empty"));
@@ -129,6 +131,16 @@ absl::StatusOr<int64_t> ParseAmountFen(absl::string_view original,
   }
   if (value == 0) return Bad(field, original, Tr("must be greater than zero"));
   return value;
+}
+
+absl::Status CheckAmountAtMost(int64_t amount_fen, absl::string_view field) {
+  if (amount_fen > limits::kAmountFenMax) {
+    return Rejected(v1::AMOUNT_INVALID, field,
+                    absl::Substitute(Tr("must be at most $0 fen (10 trillion yuan, 10万亿元; got "
+                                        "$1 fen)"),
+                                     limits::kAmountFenMax, amount_fen));
+  }
+  return absl::OkStatus();
 }
 
 std::string PlainFen(int64_t fen, AmountUnit unit) {

@@ -14,6 +14,7 @@ namespace aidledger {
 // Parses a positive amount written as people write it, into fen:
 //   "1234.56", "1,234.56", "¥1,234.56", "￥12", "12元", "9238万", "9.12亿",
 //   "2100万元".
+// Text in 大写 (壹仟肆佰零玖元伍角整) is read by ParseDaxie (base/daxie.h).
 // Grammar: [¥|￥] digits-with-optional-3-digit-comma-groups [. digits]
 //          [万|亿] [元]
 // The scale (元 = 100 fen, 万 = 10^6 fen, 亿 = 10^10 fen) bounds the fraction:
@@ -22,6 +23,10 @@ namespace aidledger {
 // quotes the offending text.
 absl::StatusOr<int64_t> ParseAmountFen(absl::string_view text,
                                        absl::string_view field = "amount");
+
+// kAmountFenMax is the most one event may carry: above it, AMOUNT_INVALID
+// naming `field` and the limit.
+absl::Status CheckAmountAtMost(int64_t amount_fen, absl::string_view field);
 
 // Display units for amounts: yuan, 万元, 亿元, and fen (machines).
 enum class AmountUnit { kYuan, kWan, kYi, kFen };

@@ -10,6 +10,8 @@
 #include "app/output.h"
 #include "app/progress.h"
 #include "app/queries.h"
+#include "base/amount.h"
+#include "base/daxie.h"
 #include "base/errors.h"
 #include "base/messages.h"
 #include "base/fields.h"
@@ -217,6 +219,15 @@ absl::Status RunIndicatorsList(const Globals& globals) {
   return absl::OkStatus();
 }
 
+// 大写 for a clerk writing a bill: any amount the ledger accepts (exit 3,
+// as a rejected event, for one it would not).
+absl::Status RunDaxie(const std::string& amount) {
+  ASSIGN_OR_RETURN(const int64_t fen, ParseAmountFen(amount, "amount"));
+  RETURN_IF_ERROR(CheckAmountAtMost(fen, "amount"));
+  std::cout << Daxie(fen) << "\n";
+  return absl::OkStatus();
+}
+
 absl::Status RunSnapshotCreate(const Globals& globals) {
   ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kWrite));
   RETURN_IF_ERROR(ledger->CreateSnapshot());
@@ -317,6 +328,13 @@ void DefineReportCommands(CLI::App& app, const Globals& globals, Commands& comma
       indicators->add_subcommand("list", "print every indicator: code, names, unit, how it is measured");
   indicators_list->fallthrough();
   commands.Add(indicators_list, [&globals] { return RunIndicatorsList(globals); });
+  std::string* daxie_amount = commands.Keep<std::string>();
+  CLI::App* daxie =
+      app.add_subcommand("daxie", "print an amount in Chinese uppercase (大写), as a bill is written");
+  daxie->fallthrough();
+  daxie->add_option("amount", *daxie_amount, "the amount, as the ledger reads it: 1,409.50, ¥12, 9238万")
+      ->required();
+  commands.Add(daxie, [daxie_amount] { return RunDaxie(*daxie_amount); });
 
   CLI::App* snapshot = app.add_subcommand("snapshot", "projection snapshots");
   snapshot->require_subcommand(1);

@@ -24,17 +24,6 @@ struct Resolved {
   std::optional<LoggedEvent> target;
 };
 
-// An amount above limits::kAmountFenMax is refused, naming the limit.
-absl::Status CheckAmountAtMost(int64_t amount_fen, absl::string_view field) {
-  if (amount_fen > limits::kAmountFenMax) {
-    return Rejected(v1::AMOUNT_INVALID, field,
-                    absl::Substitute(Tr("must be at most $0 fen (10 trillion yuan, 10万亿元; got "
-                                        "$1 fen)"),
-                                     limits::kAmountFenMax, amount_fen));
-  }
-  return absl::OkStatus();
-}
-
 absl::Status CheckAmount(int64_t amount_fen, absl::string_view field) {
   if (amount_fen <= 0) {
     return Rejected(v1::AMOUNT_INVALID, field,

@@ -373,6 +373,23 @@ TEST_F(CliTest, APairingEndsAndAdmitsNoAllocationAfterwards) {
 // Issue 22: indicators and targets are appended like any event, and
 // `progress` reports them per pairing: JSON with int64 values as strings and
 // the completion rate to one decimal, CSV, and the points of the log.
+// Issue 24: `aidledger daxie` prints the 大写 of any amount the ledger
+// accepts, and refuses (exit 3, the reason named) one it would not.
+TEST_F(CliTest, DaxiePrintsTheUppercaseOfAnAmountTheLedgerAccepts) {
+  RunResult bill = Run({"daxie", "1,409.50"});
+  EXPECT_EQ(bill.exit_code, 0) << bill.err;
+  EXPECT_EQ(bill.out, "壹仟肆佰零玖元伍角整\n");
+  EXPECT_EQ(Run({"daxie", "9.12亿"}).out, "玖亿壹仟贰佰万元整\n");
+  EXPECT_EQ(Run({"daxie", "拾万柒仟元伍角叁分"}).out, "壹拾万柒仟元零伍角叁分\n");
+  EXPECT_EQ(Run({"daxie", "10000000000000"}).out, "壹拾万亿元整\n");
+  for (const char* refused : {"0", "10000000000000.01", "1.234", "壹仟零零玖元整"}) {
+    RunResult r = Run({"daxie", refused});
+    EXPECT_EQ(r.exit_code, 3) << refused;
+    EXPECT_THAT(r.err, ::testing::HasSubstr("AMOUNT_INVALID")) << refused;
+    EXPECT_EQ(r.out, "") << refused;
+  }
+}
+
 TEST_F(CliTest, IndicatorsAndTargetsMakeTheProgressReport) {
   AddBasics();  // 5 events
   RunResult listed = Run({"indicators", "list"});
@@ -612,7 +629,8 @@ TEST_F(CliTest, EveryHelpDescriptionHasItsChinese) {
       {"sale"}, {"reverse"}, {"log"}, {"import"}, {"balances"}, {"projects"}, {"helpers"},
       {"snapshot"}, {"snapshot", "create"}, {"snapshot", "list"}, {"verify"}, {"digest"},
       {"proof"}, {"verify-proof"}, {"replay"}, {"restore"}, {"copy"}, {"serve"}, {"token"},
-      {"token", "add"}};
+      {"token", "add"}, {"indicator"}, {"target"}, {"progress"}, {"indicators"},
+      {"indicators", "list"}, {"daxie"}};
   const std::regex described(R"(^\s+\S.*\S {2,}\S.*|^ {20,}\S.*)");
   for (const std::vector<std::string>& command : commands) {
     auto help = [&](const char* lang) {
