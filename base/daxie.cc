@@ -45,26 +45,25 @@ void AppendBelowWan(uint64_t n, std::string* out) {
   }
 }
 
+// The sections above the first four places, largest first.
+struct Section {
+  uint64_t size;
+  const char* name;
+};
+constexpr std::array<Section, 2> kSections = {{{kYi, "亿"}, {kWan, "万"}}};
+
 // Appends the 大写 of whole yuan n > 0: a number of 亿 (itself written with
 // 万 and 亿), then of 万, then the rest, with 零 where zeros separate two
 // parts (the rest's first place is a zero).
 void AppendYuan(uint64_t n, std::string* out) {
-  if (n >= kYi) {
-    AppendYuan(n / kYi, out);
-    out->append("亿");
-    const uint64_t rest = n % kYi;
+  for (const Section& section : kSections) {
+    if (n < section.size) continue;
+    AppendYuan(n / section.size, out);
+    out->append(section.name);
+    const uint64_t rest = n % section.size;
     if (rest == 0) return;
-    if (rest < kYi / 10) out->append(kDigits[0]);
+    if (rest < section.size / 10) out->append(kDigits[0]);
     AppendYuan(rest, out);
-    return;
-  }
-  if (n >= kWan) {
-    AppendBelowWan(n / kWan, out);
-    out->append("万");
-    const uint64_t rest = n % kWan;
-    if (rest == 0) return;
-    if (rest < kWan / 10) out->append(kDigits[0]);
-    AppendBelowWan(rest, out);
     return;
   }
   AppendBelowWan(n, out);
