@@ -315,8 +315,9 @@ TEST_F(IndicatorsTest, FiguresFoldedAfterASnapshotAgreeWithARebuild) {
     EXPECT_EQ(from_snapshot.SerializeAsString(), from_start->SerializeAsString()) << year;
     EXPECT_GT(from_snapshot.rows_size(), 0) << year;
   }
+  const v1::ProgressReport report_2024 = Progress(2024);  // the rows below point into it
   const v1::ProgressRow* trained =
-      Row(Progress(2024), "370200", "621100", v1::PEOPLE_TRAINED);  // rolled up to the pairing
+      Row(report_2024, "370200", "621100", v1::PEOPLE_TRAINED);  // rolled up to the pairing
   ASSERT_NE(trained, nullptr);
   EXPECT_EQ(trained->actual(), 9);
   EXPECT_EQ(Row(Progress(2025), "370200", "621100", v1::RURAL_WORKERS_EMPLOYED)->actual(), 5);
