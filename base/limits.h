@@ -200,6 +200,19 @@ inline constexpr size_t kFoldChunkEvents = 2048;
 inline constexpr size_t kFoldChunkBytesMax = 256 * 1024;
 inline constexpr size_t kFoldChunksAhead = 4;
 
+// 舍位平衡 (RoundTable, RoundTree): the most cells a table rounded to a
+// coarser unit may have (a ten-year monthly report of 40 regions; the
+// minimum-cost flow takes about 1 s for it on the CI machine), and the
+// coarsest unit (1 亿元 in fen).
+inline constexpr size_t kRoundingCellsMax = 5'000;
+inline constexpr int64_t kRoundingUnitMax = 10'000'000'000;
+
+// Co-signed digests (base/signing.h): a signer's name, a private key file
+// (an Ed25519 PEM is 119 bytes), and the lines of a trusted-keys file.
+inline constexpr size_t kSignerNameBytesMax = 64;
+inline constexpr size_t kSigningKeyFileBytesMax = 4096;
+inline constexpr size_t kTrustedKeysMax = 1000;
+
 }  // namespace aidledger::limits
 
 #endif  // AIDLEDGER_BASE_LIMITS_H_

@@ -1,4 +1,5 @@
-// The auditor's commands: verify, digest, proof, verify-proof, replay, restore.
+// The auditor's commands: verify, digest, proof, verify-proof, replay,
+// restore, copy, and keygen (a signer's key pair).
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
@@ -8,6 +9,7 @@
 #include "app/output.h"
 #include "base/errors.h"
 #include "base/messages.h"
+#include "base/signing.h"
 #include "base/status_macros.h"
 #include "cli/command.h"
 #include "state/vocabulary.h"
@@ -25,7 +27,20 @@ struct AuditFlags {
   std::string copy_to_snapshot_key;
   app::ReplayOptions replay;
   std::string replay_unit;  // empty: not given
+  std::string key_name;
+  std::string key_dir = ".";
 };
+
+absl::Status RunKeygen(const AuditFlags& flags) {
+  ASSIGN_OR_RETURN(const Signer signer, CreateSigningKey(flags.key_dir, flags.key_name));
+  const std::string base = absl::StrCat(flags.key_dir, "/", signer.name);
+  std::cout << absl::Substitute(Tr("wrote $0.key (private: keep it, mode 0600) and $0.pub (give it "
+                                   "to those who check your signatures):"),
+                                base)
+            << "\n"
+            << PublicKeyLine(signer) << "\n";
+  return absl::OkStatus();
+}
 
 absl::Status RunVerify(const Globals& globals, const AuditFlags& flags) {
   VerifyOptions options;
@@ -178,6 +193,12 @@ void DefineAuditCommands(CLI::App& app, const Globals& globals, Commands& comman
   copy->add_option("--to-snapshot-key", flags->copy_to_snapshot_key,
                    "the copy's snapshot key file (default: its own default)");
   commands.Add(copy, [&globals, flags] { return RunCopy(globals, *flags); });
+  CLI::App* keygen = app.add_subcommand(
+      "keygen", "make a signer's Ed25519 key pair: NAME.key (private) and NAME.pub (one line)");
+  keygen->fallthrough();
+  keygen->add_option("--name", flags->key_name, "the signer, e.g. qingdao-finance")->required();
+  keygen->add_option("--out", flags->key_dir, "the directory to write the two files in (default: .)");
+  commands.Add(keygen, [flags] { return RunKeygen(*flags); });
 }
 
 }  // namespace aidledger::cli

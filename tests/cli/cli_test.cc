@@ -630,7 +630,7 @@ TEST_F(CliTest, EveryHelpDescriptionHasItsChinese) {
       {"snapshot"}, {"snapshot", "create"}, {"snapshot", "list"}, {"verify"}, {"digest"},
       {"proof"}, {"verify-proof"}, {"replay"}, {"restore"}, {"copy"}, {"serve"}, {"token"},
       {"token", "add"}, {"indicator"}, {"target"}, {"progress"}, {"indicators"},
-      {"indicators", "list"}, {"daxie"}};
+      {"indicators", "list"}, {"daxie"}, {"keygen"}};
   const std::regex described(R"(^\s+\S.*\S {2,}\S.*|^ {20,}\S.*)");
   for (const std::vector<std::string>& command : commands) {
     auto help = [&](const char* lang) {
