@@ -1,4 +1,7 @@
 // The commands that read: log, the reports, and the snapshots.
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <iostream>
 #include <iterator>
 
@@ -8,6 +11,7 @@
 #include "app/csv.h"
 #include "app/export.h"
 #include "app/output.h"
+#include "app/period_report.h"
 #include "app/progress.h"
 #include "app/queries.h"
 #include "base/amount.h"
@@ -19,6 +23,7 @@
 #include "base/status_macros.h"
 #include "cli/command.h"
 #include "state/indicators.h"
+#include "state/period_report.h"
 #include "state/reports.h"
 #include "state/vocabulary.h"
 
@@ -255,6 +260,108 @@ absl::Status RunSnapshotList(const Globals& globals) {
   return absl::OkStatus();
 }
 
+// aidledger report regions: a period report (issue 24).
+struct PeriodReportFlags {
+  std::string region, metric, period = "month", from, to, compare, unit = "yuan", out;
+  bool ytd = false;
+  app::ReportLayout layout;
+  app::PointOptions point;
+};
+
+// `text` to `path`, or to the standard output when `path` is empty.
+absl::Status Emit(const std::string& text, const std::string& path) {
+  if (path.empty()) {
+    std::cout << text;
+    return absl::OkStatus();
+  }
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  file << text;
+  file.close();
+  if (!file) {
+    return UsageError(absl::Substitute(Tr("cannot write $0: $1"), path, std::strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckLayoutText(const std::string& text, absl::string_view flag) {
+  if (text.size() <= app::kReportLayoutTextBytesMax) return absl::OkStatus();
+  return UsageError(absl::Substitute(Tr("$0 is longer than $1 bytes"), flag,
+                                     app::kReportLayoutTextBytesMax));
+}
+
+absl::Status CheckPeriodReportFlags(const Globals& globals, const PeriodReportFlags& flags) {
+  RETURN_IF_ERROR(CheckFormat(globals, {"table", "csv", "json", "html", "xlsx"}));
+  if (globals.format == "xlsx" && flags.out.empty()) {
+    return UsageError(Tr("--format xlsx writes a workbook: name it with --out FILE"));
+  }
+  const app::ReportLayout& layout = flags.layout;
+  RETURN_IF_ERROR(CheckLayoutText(layout.title, "--title"));
+  RETURN_IF_ERROR(CheckLayoutText(layout.unit_name, "--unit-name"));
+  RETURN_IF_ERROR(CheckLayoutText(layout.prepared_by, "--prepared-by"));
+  RETURN_IF_ERROR(CheckLayoutText(layout.reviewed_by, "--reviewed-by"));
+  return CheckLayoutText(layout.approved_by, "--approved-by");
+}
+
+absl::Status RunPeriodReport(const Globals& globals, const PeriodReportFlags& flags) {
+  RETURN_IF_ERROR(CheckPeriodReportFlags(globals, flags));
+  ASSIGN_OR_RETURN(const PeriodReportQuery query,
+                   ParsePeriodReportQuery(flags.region, flags.metric, flags.period, flags.from,
+                                          flags.to, flags.compare, flags.ytd));
+  ASSIGN_OR_RETURN(const AmountUnit unit, app::ParseUnit(flags.unit));
+  ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kRead));
+  app::PointOptions options = flags.point;
+  options.projections = kSeriesProjections;
+  ASSIGN_OR_RETURN(app::FoldedPoint point, app::FoldAtPoint(*ledger, options, app::kPointFlags));
+  absl::StatusOr<v1::RegionPeriodReport> report =
+      RegionPeriodReport(point.folded.books, query);
+  if (!report.ok()) return NotFoundIsUsage(report.status());
+  *report->mutable_at() = point.at;
+  if (globals.format == "json") return Emit(app::ToJson(*report, true) + "\n", flags.out);
+  app::ReportLayout layout = flags.layout;
+  layout.unit = unit;
+  layout.point = app::PointOnly(point.at, {.utc = globals.utc});
+  absl::StatusOr<app::ReportGrid> grid = app::RegionPeriodGrid(*report, layout);
+  if (!grid.ok()) {
+    return grid.status().code() == absl::StatusCode::kInvalidArgument
+               ? UsageError(grid.status().message())
+               : grid.status();
+  }
+  if (globals.format == "xlsx") return app::WriteReportGridXlsx(*grid, unit, flags.out);
+  if (globals.format == "html") return Emit(app::ReportGridHtml(*grid, unit), flags.out);
+  if (globals.format == "csv") return Emit(app::ReportGridCsv(*grid, unit), flags.out);
+  return Emit(app::ReportGridTable(*grid, unit), flags.out);
+}
+
+void DefinePeriodReport(CLI::App& app, const Globals& globals, Commands& commands) {
+  PeriodReportFlags* flags = commands.Keep<PeriodReportFlags>();
+  CLI::App* report = app.add_subcommand("report", "period reports as a finance office files them");
+  report->require_subcommand(1);
+  report->fallthrough();
+  CLI::App* regions = report->add_subcommand(
+      "regions", "the region tree's money by month, quarter or year, in the Chinese layout");
+  regions->fallthrough();
+  regions->add_option("--period", flags->period, "month|quarter|year (default month)")
+      ->check(CLI::IsMember({"month", "quarter", "year"}));
+  regions->add_option("--from", flags->from, "the first month, YYYY-MM (opens a period)")->required();
+  regions->add_option("--to", flags->to, "the last month, YYYY-MM (closes a period)")->required();
+  regions->add_option("--region", flags->region, "this region and everything below it");
+  regions->add_option("--metric", flags->metric,
+                      "allocated,disbursed,invested,sales or some of them (default: all)");
+  regions->add_option("--compare", flags->compare,
+                      "previous-year: the same periods a year earlier, and the change");
+  regions->add_flag("--ytd", flags->ytd, "year-to-date columns (本年累计)");
+  regions->add_option("--unit", flags->unit, "yuan|wan|yi (default yuan); 万元 and 亿元 add up (舍位平衡)")
+      ->check(CLI::IsMember({"yuan", "wan", "yi"}));
+  regions->add_option("--title", flags->layout.title, "the report's title");
+  regions->add_option("--unit-name", flags->layout.unit_name, "the office filing it (编制单位)");
+  regions->add_option("--prepared-by", flags->layout.prepared_by, "who filled it in (填表人)");
+  regions->add_option("--reviewed-by", flags->layout.reviewed_by, "who reviewed it (审核人)");
+  regions->add_option("--approved-by", flags->layout.approved_by, "who is responsible for it (负责人)");
+  regions->add_option("--out", flags->out, "write to this file instead of the standard output");
+  AddPointFlags(regions, &flags->point);
+  commands.Add(regions, [&globals, flags] { return RunPeriodReport(globals, *flags); });
+}
+
 }  // namespace
 
 void DefineLogCommand(CLI::App& app, const Globals& globals, Commands& commands) {
@@ -335,6 +442,8 @@ void DefineReportCommands(CLI::App& app, const Globals& globals, Commands& comma
   daxie->add_option("amount", *daxie_amount, "the amount, as the ledger reads it: 1,409.50, ¥12, 9238万")
       ->required();
   commands.Add(daxie, [daxie_amount] { return RunDaxie(*daxie_amount); });
+
+  DefinePeriodReport(app, globals, commands);
 
   CLI::App* snapshot = app.add_subcommand("snapshot", "projection snapshots");
   snapshot->require_subcommand(1);

@@ -213,8 +213,6 @@ v1::HelperTotalsReport HelperTotalsReport(const Books& books) {
   return report;
 }
 
-namespace {
-
 absl::StatusOr<std::optional<uint32_t>> ParseMonth(absl::string_view text,
                                                    absl::string_view parameter) {
   if (text.empty()) return std::nullopt;
@@ -228,7 +226,6 @@ absl::StatusOr<std::optional<uint32_t>> ParseMonth(absl::string_view text,
   return month;
 }
 
-// The period of `month`, counted from month 0.
 uint32_t PeriodOf(SeriesQuery::Period period, uint32_t month) {
   switch (period) {
     case SeriesQuery::Period::kMonth:
@@ -252,8 +249,6 @@ std::string PeriodName(SeriesQuery::Period period, uint32_t index) {
   }
   return "";
 }
-
-}  // namespace
 
 absl::StatusOr<SeriesQuery> ParseSeriesQuery(absl::string_view region, absl::string_view metric,
                                              absl::string_view period, absl::string_view from,

@@ -88,6 +88,15 @@ absl::StatusOr<SeriesQuery> ParseSeriesQuery(absl::string_view region, absl::str
                                              absl::string_view period, absl::string_view from,
                                              absl::string_view to);
 
+// A month YYYY-MM (RegionMonths::MonthIndex); nullopt for empty text, a
+// usage error naming `parameter` for anything else.
+absl::StatusOr<std::optional<uint32_t>> ParseMonth(absl::string_view text,
+                                                   absl::string_view parameter);
+// The period `month` falls in (periods counted from month 0), and its name:
+// "2024-03", "2024-Q1" or "2024".
+uint32_t PeriodOf(SeriesQuery::Period period, uint32_t month);
+std::string PeriodName(SeriesQuery::Period period, uint32_t index);
+
 // What a series reads.
 inline constexpr Books::Set kSeriesProjections = Books::kRegions | Books::kMonths;
 

@@ -390,6 +390,70 @@ TEST_F(CliTest, DaxiePrintsTheUppercaseOfAnAmountTheLedgerAccepts) {
   }
 }
 
+// Issue 24: `aidledger report regions` files a period report in the
+// Chinese layout, in every format, from the point its flags name; bad
+// flags are usage errors (exit 2) that write nothing.
+TEST_F(CliTest, ReportRegionsFilesAPeriodReportInEveryFormat) {
+  AddBasics();
+  MustRun({"allocate", "--helper", "370200", "--recipient", "621100", "--amount", "1126742.50",
+           "--date", "2022-03-31"});
+  MustRun({"allocate", "--helper", "370200", "--recipient", "621100", "--amount", "1409.50",
+           "--date", "2022-04-01"});
+  const std::vector<std::string> quarters = {"report", "regions", "--period", "quarter",
+                                             "--from", "2022-01", "--to", "2022-12",
+                                             "--metric", "allocated", "--unit", "wan",
+                                             "--unit-name", "青岛市财政局"};
+  RunResult table = Run(quarters);
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_THAT(table.out, ::testing::HasSubstr("编制单位：青岛市财政局　　报告期：2022年度　　单位：万元"));
+  EXPECT_THAT(table.out, ::testing::HasSubstr("2022年第一季度 拨付"));
+  EXPECT_THAT(table.out, ::testing::HasSubstr(
+                             "拨付合计（大写）：人民币壹佰壹拾贰万捌仟壹佰伍拾贰元整"));
+  // Q1 112.674250 万, Q2 0.140950 万: 112.68 and 0.14 make the 112.82 printed.
+  EXPECT_TRUE(std::regex_search(table.out, std::regex(R"(定西市 +112\.68 +0\.14 +0\.00 +0\.00 +112\.82)")))
+      << table.out;
+
+  std::vector<std::string> json_args = quarters;
+  json_args.insert(json_args.begin(), {"--format", "json"});
+  RunResult json = Run(json_args);
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_THAT(json.out, ::testing::HasSubstr(R"("periods_fen":["112674250","140950","0","0"])"));
+
+  std::vector<std::string> before = quarters;
+  before.insert(before.end(), {"--at-seq", "6"});  // before the second allocation
+  EXPECT_TRUE(std::regex_search(Run(before).out, std::regex(R"(定西市 +112\.67 +0\.00)")));
+
+  std::vector<std::string> xlsx = quarters;
+  xlsx.insert(xlsx.begin(), {"--format", "xlsx"});
+  RunResult unnamed = Run(xlsx);
+  EXPECT_EQ(unnamed.exit_code, 2);
+  EXPECT_THAT(unnamed.err, ::testing::HasSubstr("--out FILE"));
+  xlsx.insert(xlsx.end(), {"--out", dir_.Sub("report.xlsx")});
+  ASSERT_EQ(Run(xlsx).exit_code, 0);
+  std::ifstream book(dir_.Sub("report.xlsx"), std::ios::binary);
+  std::string magic(2, '\0');
+  book.read(magic.data(), 2);
+  EXPECT_EQ(magic, "PK");  // a zip archive: the workbook is read back in app_period_report_test
+
+  std::vector<std::string> html = quarters;
+  html.insert(html.begin(), {"--format", "html"});
+  RunResult page = Run(html);
+  ASSERT_EQ(page.exit_code, 0) << page.err;
+  EXPECT_THAT(page.out, ::testing::HasSubstr("@page{size:A4 landscape"));
+
+  for (const std::vector<std::string>& bad :
+       std::vector<std::vector<std::string>>{
+           {"report", "regions", "--period", "quarter", "--from", "2022-02", "--to", "2022-12"},
+           {"report", "regions", "--from", "2022-01"},
+           {"report", "regions", "--from", "2022-01", "--to", "2022-12", "--region", "999999"},
+           {"report", "regions", "--from", "2022-01", "--to", "2022-12", "--compare", "budget"},
+           {"report", "regions", "--from", "2022-01", "--to", "2022-12", "--unit", "fen"}}) {
+    RunResult refused = Run(bad);
+    EXPECT_EQ(refused.exit_code, 2) << absl::StrJoin(bad, " ") << ": " << refused.err;
+    EXPECT_EQ(refused.out, "") << absl::StrJoin(bad, " ");
+  }
+}
+
 TEST_F(CliTest, IndicatorsAndTargetsMakeTheProgressReport) {
   AddBasics();  // 5 events
   RunResult listed = Run({"indicators", "list"});
@@ -630,7 +694,7 @@ TEST_F(CliTest, EveryHelpDescriptionHasItsChinese) {
       {"snapshot"}, {"snapshot", "create"}, {"snapshot", "list"}, {"verify"}, {"digest"},
       {"proof"}, {"verify-proof"}, {"replay"}, {"restore"}, {"copy"}, {"serve"}, {"token"},
       {"token", "add"}, {"indicator"}, {"target"}, {"progress"}, {"indicators"},
-      {"indicators", "list"}, {"daxie"}, {"keygen"}};
+      {"indicators", "list"}, {"daxie"}, {"keygen"}, {"report"}, {"report", "regions"}};
   const std::regex described(R"(^\s+\S.*\S {2,}\S.*|^ {20,}\S.*)");
   for (const std::vector<std::string>& command : commands) {
     auto help = [&](const char* lang) {
