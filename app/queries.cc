@@ -1,8 +1,11 @@
 #include "app/queries.h"
 
 #include <algorithm>
+#include <array>
+#include <optional>
 #include <limits>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/substitute.h"
@@ -10,10 +13,12 @@
 #include "app/csv.h"
 #include "app/drafts.h"
 #include "app/output.h"
+#include "app/period_report.h"
 #include "base/errors.h"
 #include "base/fields.h"
 #include "base/limits.h"
 #include "base/messages.h"
+#include "base/rounding.h"
 #include "base/status_macros.h"
 
 namespace aidledger::app {
@@ -163,25 +168,99 @@ std::string PointHeading(const v1::PointInTime& at, const TableStyle& style) {
   return absl::StrCat(PointOnly(at, style), Tr("; amounts in "), UnitName(style.unit));
 }
 
+namespace {
+
+// The figures a regions table prints of each region's total: allocated,
+// disbursed, balance, invested, sales.
+using ShownFigures = std::array<int64_t, 5>;
+
+// In 元 the exact figures; in 万元 and 亿元 each column rounded down the
+// region tree with 舍位平衡 (a region's figure is its own plus its
+// children's, as printed), and the balance printed as allocated less
+// disbursed. nullopt when the tree has more regions than one rounding
+// takes (limits::kRoundingCellsMax): the caller rounds each figure alone.
+std::optional<std::vector<ShownFigures>> ShownRegionTotals(const v1::RegionBalancesReport& report,
+                                                           AmountUnit unit) {
+  const size_t rows = static_cast<size_t>(report.regions_size());
+  std::vector<ShownFigures> shown(rows);
+  const int64_t step = UnitStepFen(unit);
+  if (step == 1) {
+    for (size_t row = 0; row < rows; ++row) {
+      const v1::RegionFigures& t = report.regions(static_cast<int>(row)).total();
+      shown[row] = {t.allocated_fen(), t.disbursed_fen(), t.balance_fen(), t.invested_fen(),
+                    t.sales_fen()};
+    }
+    return shown;
+  }
+  absl::flat_hash_map<absl::string_view, size_t> index;
+  std::vector<size_t> parents;
+  for (const v1::RegionEntry& region : report.regions()) {
+    auto parent = index.find(region.parent_code());
+    parents.push_back(parent == index.end() ? kNoParent : parent->second);
+    index[region.code()] = parents.size() - 1;
+  }
+  constexpr size_t kColumns[] = {0, 1, 3, 4};  // the balance follows
+  for (size_t column : kColumns) {
+    std::vector<std::vector<int64_t>> own(rows);
+    for (size_t row = 0; row < rows; ++row) {
+      const v1::RegionFigures& o = report.regions(static_cast<int>(row)).own();
+      const int64_t figures[] = {o.allocated_fen(), o.disbursed_fen(), 0, o.invested_fen(),
+                                 o.sales_fen()};
+      own[row] = {figures[column]};
+    }
+    absl::StatusOr<RoundedTree> rounded = RoundTree(parents, own, step);
+    if (!rounded.ok()) return std::nullopt;
+    for (size_t row = 0; row < rows; ++row) shown[row][column] = rounded->rows[row][0] * step;
+  }
+  for (ShownFigures& figures : shown) figures[2] = figures[0] - figures[1];
+  return shown;
+}
+
+// `fen` rounded half away from zero to the unit's step.
+int64_t RoundedAlone(int64_t fen, AmountUnit unit) {
+  const int64_t step = UnitStepFen(unit);
+  const int64_t down = fen / step * step;
+  const int64_t rest = fen - down;
+  if (rest != 0 && 2 * (rest < 0 ? -rest : rest) >= step) return down + (fen < 0 ? -step : step);
+  return down;
+}
+
+}  // namespace
+
+std::string TableFigure(int64_t fen, AmountUnit unit) {
+  return FixedFigure(RoundedAlone(fen, unit), unit);
+}
+
 std::string RegionsTable(const v1::RegionBalancesReport& report, const TableStyle& style) {
   const AmountUnit unit = style.unit;
   Table table({Tr("CODE"), Tr("REGION"), Tr("ALLOCATED"), Tr("DISBURSED"), Tr("BALANCE"), Tr("INVESTED"), Tr("SALES"),
                Tr("PROJECTS")},
               {2, 3, 4, 5, 6, 7});
   const int base_depth = report.regions().empty() ? 0 : report.regions(0).depth();
-  for (const v1::RegionEntry& region : report.regions()) {
+  const std::optional<std::vector<ShownFigures>> shown = ShownRegionTotals(report, unit);
+  for (int row = 0; row < report.regions_size(); ++row) {
+    const v1::RegionEntry& region = report.regions(row);
     const v1::RegionFigures& t = region.total();
+    const ShownFigures figures =
+        shown.has_value() ? (*shown)[static_cast<size_t>(row)]
+                          : ShownFigures{RoundedAlone(t.allocated_fen(), unit),
+                                         RoundedAlone(t.disbursed_fen(), unit),
+                                         RoundedAlone(t.balance_fen(), unit),
+                                         RoundedAlone(t.invested_fen(), unit),
+                                         RoundedAlone(t.sales_fen(), unit)};
     const std::string indent(2 * static_cast<size_t>(std::max(0, region.depth() - base_depth)), ' ');
-    table.AddRow({region.code(),
-                  indent + NameShown(region.name(), region.former_names(), style.name_history),
-                  FormatFen(t.allocated_fen(), unit),
-                  FormatFen(t.disbursed_fen(), unit), FormatFen(t.balance_fen(), unit),
-                  FormatFen(t.invested_fen(), unit), FormatFen(t.sales_fen(), unit),
-                  absl::StrCat(t.projects())});
+    std::vector<std::string> cells = {
+        region.code(), indent + NameShown(region.name(), region.former_names(), style.name_history)};
+    for (int64_t figure : figures) cells.push_back(FixedFigure(figure, unit));
+    cells.push_back(absl::StrCat(t.projects()));
+    table.AddRow(std::move(cells));
   }
-  return absl::StrCat(PointHeading(report.at(), style),
-                      Tr("; each region's figures include the regions below it"), "\n",
-                      table.Render());
+  std::string notes = std::string(Tr("; each region's figures include the regions below it"));
+  if (unit != AmountUnit::kYuan && !shown.has_value()) {
+    absl::StrAppend(&notes, Tr("; too many regions to balance the rounding: each figure is "
+                               "rounded alone and they may not add up"));
+  }
+  return absl::StrCat(PointHeading(report.at(), style), notes, "\n", table.Render());
 }
 
 std::string RegionsCsv(const v1::RegionBalancesReport& report, AmountUnit unit,
@@ -214,8 +293,8 @@ std::string ProjectsTable(const v1::ProjectTotalsReport& report, const TableStyl
   for (const v1::ProjectEntry& p : report.projects()) {
     table.AddRow({p.project_id(), p.region_code(),
                   NameShown(p.name(), p.former_names(), style.name_history),
-                  CategoryName(p.category()), FormatFen(p.budget_fen(), unit), FormatFen(p.allocated_fen(), unit),
-                  FormatFen(p.disbursed_fen(), unit), FormatFen(p.invested_fen(), unit)});
+                  CategoryName(p.category()), TableFigure(p.budget_fen(), unit), TableFigure(p.allocated_fen(), unit),
+                  TableFigure(p.disbursed_fen(), unit), TableFigure(p.invested_fen(), unit)});
   }
   return absl::StrCat(PointHeading(report.at(), style), "\n", table.Render());
 }
@@ -257,15 +336,15 @@ std::string HelpersTable(const v1::HelperTotalsReport& report, const TableStyle&
   for (const v1::HelperEntry& h : report.helpers()) {
     const std::string indent(2 * static_cast<size_t>(std::max(0, h.depth() - base_depth)), ' ');
     const v1::HelperFigures& t = h.total();
-    table.AddRow({h.code(), indent + h.name(), std::string(Tr("total")), FormatFen(t.allocated_fen(), unit),
-                  FormatFen(t.invested_fen(), unit), FormatFen(t.sales_fen(), unit)});
+    table.AddRow({h.code(), indent + h.name(), std::string(Tr("total")), TableFigure(t.allocated_fen(), unit),
+                  TableFigure(t.invested_fen(), unit), TableFigure(t.sales_fen(), unit)});
     if (!OwnIsTotal(h)) {
-      table.AddRow({"", "", std::string(Tr("own")), FormatFen(h.allocated_fen(), unit),
-                    FormatFen(h.invested_fen(), unit), FormatFen(h.sales_fen(), unit)});
+      table.AddRow({"", "", std::string(Tr("own")), TableFigure(h.allocated_fen(), unit),
+                    TableFigure(h.invested_fen(), unit), TableFigure(h.sales_fen(), unit)});
     }
     for (const v1::ProgramFigures& p : h.by_program()) {
-      table.AddRow({"", "", ProgramLabel(p.program()), FormatFen(p.allocated_fen(), unit),
-                    FormatFen(p.invested_fen(), unit), FormatFen(p.sales_fen(), unit)});
+      table.AddRow({"", "", ProgramLabel(p.program()), TableFigure(p.allocated_fen(), unit),
+                    TableFigure(p.invested_fen(), unit), TableFigure(p.sales_fen(), unit)});
     }
   }
   return absl::StrCat(PointHeading(report.at(), style),
@@ -349,7 +428,7 @@ std::string ProjectListTable(const v1::ProjectListReport& report, const TableSty
   for (const v1::ProjectRecord& p : report.projects()) {
     table.AddRow({p.project_id(), NameShown(p.name(), p.former_names(), style.name_history),
                   p.region_code(), p.region_name(),
-                  CategoryName(p.category()), FormatFen(p.budget_fen(), style.unit),
+                  CategoryName(p.category()), TableFigure(p.budget_fen(), style.unit),
                   p.registered_on(), p.amended_on()});
   }
   return absl::StrCat(PointHeading(report.at(), style), "\n", table.Render());

@@ -77,6 +77,9 @@ std::string PairingListCsv(const v1::PairingListReport& report);
 std::string ProjectListTable(const v1::ProjectListReport& report, const TableStyle& style);
 std::string ProjectListCsv(const v1::ProjectListReport& report, AmountUnit unit,
                            bool name_history = false);
+// A figure of a table that sums nothing: rounded half away from zero to
+// the unit's step, with its fixed decimals (元 2, 万元 2, 亿元 4).
+std::string TableFigure(int64_t fen, AmountUnit unit);
 // The word of a unit in CSV column names and flags: yuan, wan, yi, fen.
 absl::string_view UnitWord(AmountUnit unit);
 // "at seq N (hash 0123456789ab), as known at T, as of D": which point a

@@ -5,6 +5,7 @@
 #include <thread>
 #include <sys/stat.h>
 #include <regex>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -452,6 +453,35 @@ TEST_F(CliTest, ReportRegionsFilesAPeriodReportInEveryFormat) {
     EXPECT_EQ(refused.exit_code, 2) << absl::StrJoin(bad, " ") << ": " << refused.err;
     EXPECT_EQ(refused.out, "") << absl::StrJoin(bad, " ");
   }
+}
+
+// Issue 24: a balances table in 万元 or 亿元 has the unit's fixed decimals
+// and adds up as printed (舍位平衡 down the region tree): two cities of 50
+// yuan each make a province of 100 yuan, 0.01 万元, so one city prints 0.01
+// and the other 0.00 (each rounded alone, both would print 0.01).
+TEST_F(CliTest, BalancesInWanHaveFixedDecimalsAndAddUp) {
+  AddBasics();
+  MustRun({"region", "add", "--code", "621200", "--name", "陇南市", "--parent", "620000",
+           "--date", "2016-01-01"});
+  MustRun({"sale", "--region", "621100", "--amount", "50", "--date", "2022-05-01"});
+  MustRun({"sale", "--region", "621200", "--amount", "50", "--date", "2022-05-01"});
+  auto sales = [&](const std::string& unit) {
+    RunResult table = Run({"balances", "--region", "620000", "--unit", unit});
+    EXPECT_EQ(table.exit_code, 0) << table.err;
+    std::map<std::string, std::string> by_code;
+    for (absl::string_view line : absl::StrSplit(table.out, '\n')) {
+      std::vector<std::string> fields = absl::StrSplit(line, ' ', absl::SkipEmpty());
+      if (fields.size() == 8 && fields[0] != "CODE") by_code[fields[0]] = fields[6];
+    }
+    return by_code;
+  };
+  std::map<std::string, std::string> wan = sales("wan");
+  EXPECT_EQ(wan["620000"], "0.01");
+  EXPECT_EQ(std::set<std::string>({wan["621100"], wan["621200"]}),
+            std::set<std::string>({"0.01", "0.00"}));
+  std::map<std::string, std::string> yi = sales("yi");
+  EXPECT_EQ(yi["620000"], "0.0000");  // four decimals, however small
+  EXPECT_EQ(sales("yuan")["621100"], "50.00");
 }
 
 TEST_F(CliTest, IndicatorsAndTargetsMakeTheProgressReport) {
