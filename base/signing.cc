@@ -73,7 +73,10 @@ absl::Status WriteNewFile(const std::string& path, absl::string_view text, mode_
   const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
                        ::fsync(fd) == 0;
   ::close(fd);
-  if (!written) return absl::InternalError(absl::StrCat("cannot write ", path));
+  if (!written) {
+    ::unlink(path.c_str());  // a short file would look like a key
+    return absl::InternalError(absl::StrCat("cannot write ", path));
+  }
   return absl::OkStatus();
 }
 
@@ -123,7 +126,13 @@ absl::StatusOr<Signer> CreateSigningKey(const std::string& dir, absl::string_vie
   ASSIGN_OR_RETURN(std::string public_key, PublicKeyOf(pem));
   Signer signer{std::string(name), std::move(public_key)};
   RETURN_IF_ERROR(WriteNewFile(base + ".key", pem, 0600));
-  RETURN_IF_ERROR(WriteNewFile(base + ".pub", PublicKeyLine(signer) + "\n", 0644));
+  absl::Status public_written = WriteNewFile(base + ".pub", PublicKeyLine(signer) + "\n", 0644);
+  if (!public_written.ok()) {
+    // Both files or neither: a key without its public line cannot be
+    // handed out, and would make the next keygen refuse ("exists").
+    ::unlink((base + ".key").c_str());
+    return public_written;
+  }
   return signer;
 }
 

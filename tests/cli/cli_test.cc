@@ -2,6 +2,7 @@
 // its output and exit codes.
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
 #include <sys/stat.h>
 #include <regex>
@@ -482,6 +483,32 @@ TEST_F(CliTest, BalancesInWanHaveFixedDecimalsAndAddUp) {
   std::map<std::string, std::string> yi = sales("yi");
   EXPECT_EQ(yi["620000"], "0.0000");  // four decimals, however small
   EXPECT_EQ(sales("yuan")["621100"], "50.00");
+}
+
+// Issue 24: keygen writes a private key only its owner may read and a
+// one-line public key, and never overwrites either (exit 2, nothing changed).
+TEST_F(CliTest, KeygenWritesTwoFilesOnceAndNeverOverwrites) {
+  const std::string keys = dir_.Sub("keys");
+  std::filesystem::create_directory(keys);
+  RunResult made = Run({"keygen", "--name", "qingdao-finance", "--out", keys});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  const std::string key = keys + "/qingdao-finance.key", pub = keys + "/qingdao-finance.pub";
+  EXPECT_EQ(std::filesystem::status(key).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  std::ifstream pub_file(pub);
+  std::string line;
+  std::getline(pub_file, line);
+  EXPECT_TRUE(std::regex_match(line, std::regex(R"(qingdao-finance ed25519 [A-Za-z0-9+/]{43}=)")))
+      << line;
+  std::stringstream before;
+  before << std::ifstream(key).rdbuf();
+  RunResult again = Run({"keygen", "--name", "qingdao-finance", "--out", keys});
+  EXPECT_EQ(again.exit_code, 2);
+  EXPECT_THAT(again.err, ::testing::HasSubstr("exists"));
+  std::stringstream after;
+  after << std::ifstream(key).rdbuf();
+  EXPECT_EQ(after.str(), before.str());
+  EXPECT_EQ(Run({"keygen", "--name", "../escape", "--out", keys}).exit_code, 2);
 }
 
 TEST_F(CliTest, IndicatorsAndTargetsMakeTheProgressReport) {
