@@ -12,6 +12,7 @@
 #include "absl/strings/substitute.h"
 #include "app/csv.h"
 #include "app/output.h"
+#include "app/queries.h"
 #include "base/daxie.h"
 #include "base/errors.h"
 #include "base/messages.h"
@@ -25,7 +26,7 @@ namespace {
 // The three series a figure comes from.
 enum class Series { kPeriods, kPreviousYear, kYtd };
 // What a column shows of a metric.
-enum class What { kCurrent, kYtd, kPreviousYear, kChange, kPercent };
+enum class What { kCurrent, kYtd, kPreviousYear, kChange, kPercent };  // kWhatNames follows this order
 
 struct Column {
   size_t metric = 0;                  // index in the report's metrics
@@ -196,48 +197,15 @@ absl::string_view MetricChinese(absl::string_view metric) {
   return "消费帮扶";
 }
 
-absl::string_view WhatChinese(What what) {
-  switch (what) {
-    case What::kCurrent:
-      return "";
-    case What::kYtd:
-      return "本年累计";
-    case What::kPreviousYear:
-      return "上年同期";
-    case What::kChange:
-      return "增减额";
-    case What::kPercent:
-      return "增减%";
-  }
-  return "";
-}
-
-absl::string_view WhatKey(What what) {
-  switch (what) {
-    case What::kCurrent:
-      return "";
-    case What::kYtd:
-      return "_ytd";
-    case What::kPreviousYear:
-      return "_previous_year";
-    case What::kChange:
-      return "_change";
-    case What::kPercent:
-      return "_change";
-  }
-  return "";
-}
-
-absl::string_view UnitKey(AmountUnit unit) {
-  switch (unit) {
-    case AmountUnit::kWan:
-      return "wan";
-    case AmountUnit::kYi:
-      return "yi";
-    default:
-      return "yuan";
-  }
-}
+// What a column header adds to the metric's name, and a CSV key to its
+// word; in What order.
+struct WhatNames {
+  absl::string_view chinese, key;
+};
+constexpr WhatNames kWhatNames[] = {
+    {"", ""}, {"本年累计", "_ytd"}, {"上年同期", "_previous_year"}, {"增减额", "_change"},
+    {"增减%", "_change"}};
+const WhatNames& NamesOf(What what) { return kWhatNames[static_cast<size_t>(what)]; }
 
 absl::string_view UnitChinese(AmountUnit unit) {
   switch (unit) {
@@ -306,9 +274,9 @@ void LayOutColumns(const v1::RegionPeriodReport& report, const std::vector<Colum
         column.period.has_value() ? PeriodChinese(period) : std::string("合计");
     if (grid->groups.empty() || grid->groups.back().name != group) grid->groups.push_back({group, 0});
     ++grid->groups.back().columns;
-    grid->headers.push_back(absl::StrCat(MetricChinese(metric), WhatChinese(column.what)));
-    grid->keys.push_back(absl::StrCat(period, "_", metric, WhatKey(column.what), "_",
-                                      column.what == What::kPercent ? "percent" : UnitKey(unit)));
+    grid->headers.push_back(absl::StrCat(MetricChinese(metric), NamesOf(column.what).chinese));
+    grid->keys.push_back(absl::StrCat(period, "_", metric, NamesOf(column.what).key, "_",
+                                      column.what == What::kPercent ? "percent" : UnitWord(unit)));
   }
 }
 
