@@ -340,18 +340,22 @@ std::pair<std::string, FieldMap> FieldsFromEvent(const v1::Event& event) {
   f["effective_date"] = event.effective_date();
   f["memo"] = event.memo();
   const std::string type(WordFor(kEventTypes, event.payload_case()));
+  // The fields several payloads share: a region's, and a pairing's two ends.
+  const auto region = [&f](const auto& r) {
+    f["code"] = r.code();
+    f["name"] = r.name();
+    f["parent_code"] = r.parent_code();
+  };
+  const auto pairing = [&f](const auto& p) {
+    f["helper_code"] = p.helper_code();
+    f["recipient_code"] = p.recipient_code();
+  };
   switch (event.payload_case()) {
-    case v1::Event::kRegionRegistered: {
-      const auto& r = event.region_registered();
-      f["code"] = r.code();
-      f["name"] = r.name();
-      f["parent_code"] = r.parent_code();
+    case v1::Event::kRegionRegistered:
+      region(event.region_registered());
       break;
-    }
     case v1::Event::kRegionAmended:
-      f["code"] = event.region_amended().code();
-      f["name"] = event.region_amended().name();
-      f["parent_code"] = event.region_amended().parent_code();
+      region(event.region_amended());
       f["reason"] = event.region_amended().reason();
       break;
     case v1::Event::kProjectAmended: {
@@ -363,21 +367,15 @@ std::pair<std::string, FieldMap> FieldsFromEvent(const v1::Event& event) {
       f["reason"] = p.reason();
       break;
     }
-    case v1::Event::kPairingEstablished: {
-      const auto& p = event.pairing_established();
-      f["helper_code"] = p.helper_code();
-      f["recipient_code"] = p.recipient_code();
-      f["program"] = ProgramName(p.program());
-      f["since"] = p.since();
+    case v1::Event::kPairingEstablished:
+      pairing(event.pairing_established());
+      f["program"] = ProgramName(event.pairing_established().program());
+      f["since"] = event.pairing_established().since();
       break;
-    }
-    case v1::Event::kPairingEnded: {
-      const auto& p = event.pairing_ended();
-      f["helper_code"] = p.helper_code();
-      f["recipient_code"] = p.recipient_code();
-      f["reason"] = p.reason();
+    case v1::Event::kPairingEnded:
+      pairing(event.pairing_ended());
+      f["reason"] = event.pairing_ended().reason();
       break;
-    }
     case v1::Event::kProjectRegistered: {
       const auto& p = event.project_registered();
       f["project_id"] = p.project_id();
@@ -420,8 +418,7 @@ std::pair<std::string, FieldMap> FieldsFromEvent(const v1::Event& event) {
     }
     case v1::Event::kIndicatorRecorded: {
       const auto& p = event.indicator_recorded();
-      f["helper_code"] = p.helper_code();
-      f["recipient_code"] = p.recipient_code();
+      pairing(p);
       f["indicator"] = IndicatorCode(p.indicator());
       f["value"] = IndicatorValueText(p.indicator(), p.value());
       std::string parts;
@@ -438,8 +435,7 @@ std::pair<std::string, FieldMap> FieldsFromEvent(const v1::Event& event) {
     case v1::Event::kTargetSet: {
       const auto& t = event.target_set();
       f["year"] = absl::StrCat(t.year());
-      f["helper_code"] = t.helper_code();
-      f["recipient_code"] = t.recipient_code();
+      pairing(t);
       f["indicator"] = IndicatorCode(t.indicator());
       f["value"] = IndicatorValueText(t.indicator(), t.value());
       f["reason"] = t.reason();

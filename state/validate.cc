@@ -762,9 +762,11 @@ absl::Status AdmitReversal(const Books& books, const EventLookup& lookup,
                                      event.effective_date(), target->sequence,
                                      target->event.effective_date()));
   }
-  if (target->event.has_indicator_recorded()) {
-    // Taking a count back leaves no figure below zero: the fold added it.
-  } else if (!IsMoneyEvent(target->event)) {
+  // A registration may be taken back while nothing names it, an allocation
+  // while its recipient has not spent it. Taking back a recorded count, a
+  // disbursement, an investment or a sale leaves no figure below zero: the
+  // fold added what it takes away.
+  if (!IsMoneyEvent(target->event) && !target->event.has_indicator_recorded()) {
     RETURN_IF_ERROR(AdmitRegistrationReversal(books, *target));
   } else if (target->event.has_funds_allocated()) {
     const v1::FundsAllocated& a = target->event.funds_allocated();
