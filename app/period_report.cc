@@ -423,10 +423,12 @@ std::string ReportGridTable(const ReportGrid& grid, AmountUnit unit) {
     for (const ReportCell& cell : row.cells) cells.push_back(CellText(cell, unit));
     table.AddRow(std::move(cells));
   }
-  std::string out = absl::StrCat(grid.title, "\n", HeadingLine(grid), "\n", grid.point, "\n",
-                                 table.Render());
+  // The title, the office and the names come from flags: shown as
+  // TerminalText, as the table's cells are.
+  std::string out = absl::StrCat(TerminalText(grid.title), "\n", TerminalText(HeadingLine(grid)),
+                                 "\n", grid.point, "\n", table.Render());
   for (const std::string& line : grid.daxie) absl::StrAppend(&out, line, "\n");
-  absl::StrAppend(&out, absl::StrJoin(grid.signatures, "　　　　"), "\n");
+  absl::StrAppend(&out, TerminalText(absl::StrJoin(grid.signatures, "　　　　")), "\n");
   return out;
 }
 

@@ -219,10 +219,7 @@ std::optional<std::vector<ShownFigures>> ShownRegionTotals(const v1::RegionBalan
 // `fen` rounded half away from zero to the unit's step.
 int64_t RoundedAlone(int64_t fen, AmountUnit unit) {
   const int64_t step = UnitStepFen(unit);
-  const int64_t down = fen / step * step;
-  const int64_t rest = fen - down;
-  if (rest != 0 && 2 * (rest < 0 ? -rest : rest) >= step) return down + (fen < 0 ? -step : step);
-  return down;
+  return RoundHalfAway(fen, step) * step;
 }
 
 }  // namespace

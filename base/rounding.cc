@@ -340,14 +340,13 @@ int64_t Network::Rounded(size_t figure) const {
          (edges.has_remainder ? flow_.FlowOn(edges.remainder) : 0);
 }
 
-// The exact grand total rounded half away from zero (四舍五入), in units.
+}  // namespace
+
 int64_t RoundHalfAway(int64_t fen, int64_t unit) {
   const Split split = SplitUnits(fen, unit);
   const bool up = split.remainder * 2 > unit || (split.remainder * 2 == unit && fen > 0);
   return split.units + (up ? 1 : 0);
 }
-
-}  // namespace
 
 absl::StatusOr<RoundedTree> RoundTree(const std::vector<size_t>& parents,
                                       const std::vector<std::vector<int64_t>>& own_fen,

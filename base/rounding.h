@@ -54,6 +54,10 @@ absl::StatusOr<RoundedTable> RoundTable(const std::vector<std::vector<int64_t>>&
 // own and its counties'), and the column totals add up the rows at the
 // top. `parents[i]` is the row above row i, or kNoParent; a parent comes
 // before its children. `own_fen` holds each row's own figures.
+// `fen` rounded half away from zero (四舍五入) to a count of `unit`s
+// (1 .. limits::kRoundingUnitMax): what the grand total of a rounding is.
+int64_t RoundHalfAway(int64_t fen, int64_t unit);
+
 inline constexpr size_t kNoParent = SIZE_MAX;
 struct RoundedTree {
   std::vector<std::vector<int64_t>> rows;  // [row][column]: own plus below
