@@ -29,8 +29,6 @@
 #include "base/status_macros.h"
 
 namespace aidledger::app {
-namespace {
-
 using limits::kAuditFileBytesMax;
 using limits::kRestoreBatchEvents;
 
@@ -46,6 +44,8 @@ absl::StatusOr<std::string> ReadSmallFile(const std::string& path) {
   }
   return text;
 }
+
+namespace {
 
 template <typename Message>
 absl::Status ParseJson(const std::string& text, Message* message) {
@@ -127,6 +127,8 @@ class RegionIndex {
                Within(event.target_set().recipient_code(), region);
       case v1::Event::kEventReversed:
         return Names(event.event_reversed().target(), region);
+      case v1::Event::kPeriodClosed:  // the whole ledger's, no region's
+      case v1::Event::kDigestSigned:
       case v1::Event::PAYLOAD_NOT_SET:
         break;
     }

@@ -15,6 +15,9 @@ namespace aidledger::app {
 // Reads a digest JSON file as `aidledger digest` writes it. Usage error when
 // it cannot be read or parsed.
 absl::StatusOr<ExpectedDigest> ReadDigestFile(const std::string& path);
+// A file of at most limits::kAuditFileBytesMax bytes (a digest, a proof, a
+// trusted-keys file); a usage error for one that cannot be read or is larger.
+absl::StatusOr<std::string> ReadSmallFile(const std::string& path);
 
 // Reads a proof JSON file and checks it offline: the event's bytes, its
 // chain hash, the audit paths and the digest. Whitespace and line ends are

@@ -44,6 +44,18 @@ class Fields {
     }
     return ParseAmountFen(text, name);
   }
+  // A year YYYY; 0 when the field is empty.
+  absl::StatusOr<int32_t> Year(absl::string_view name) {
+    const std::string& text = Get(name);
+    int32_t year = 0;
+    if (text.empty()) return year;
+    if (text.size() != 4 || !absl::SimpleAtoi(text, &year)) {
+      return Rejected(v1::FIELD_INVALID, name,
+                      absl::Substitute(Tr("must be a year YYYY (got \"$0\")"),
+                                       text.substr(0, limits::kQuotedInputBytesMax)));
+    }
+    return year;
+  }
   absl::Status CheckAllUsed() const {
     for (const auto& [name, value] : fields_) {
       if (!value.empty() && std::find(used_.begin(), used_.end(), name) == used_.end()) {
@@ -179,6 +191,13 @@ absl::Status FillTarget(Fields& f, v1::Event* event) {
 
 absl::Status FillPayload(const std::string& type, Fields& f, v1::Event* event) {
   ASSIGN_OR_RETURN(const int payload, ParseWord(kEventTypes, type));
+  if (payload == v1::Event::kPeriodClosed || payload == v1::Event::kDigestSigned) {
+    return Rejected(v1::FIELD_INVALID, "type",
+                    absl::Substitute(Tr("a $0 holds a digest of the ledger it is appended to: it "
+                                        "is made by aidledger close or aidledger sign, not "
+                                        "typed in or imported"),
+                                     type));
+  }
   if (payload == v1::Event::kIndicatorRecorded) return FillIndicator(f, event);
   if (payload == v1::Event::kTargetSet) return FillTarget(f, event);
   if (payload == v1::Event::kProjectAmended) return FillProjectAmendment(f, event);
@@ -230,16 +249,8 @@ absl::Status FillPayload(const std::string& type, Fields& f, v1::Event* event) {
       ASSIGN_OR_RETURN(v1::FundSource value, ParseSource(source));
       a.set_source(value);
     }
-    const std::string year = f.Get("fiscal_year");
-    if (!year.empty()) {
-      int value = 0;
-      if (year.size() != 4 || !absl::SimpleAtoi(year, &value)) {
-        return Rejected(v1::FIELD_INVALID, "fiscal_year",
-                        absl::Substitute(Tr("must be a year YYYY (got \"$0\")"),
-                                         year.substr(0, limits::kQuotedInputBytesMax)));
-      }
-      a.set_fiscal_year(value);
-    }
+    ASSIGN_OR_RETURN(const int32_t fiscal_year, f.Year("fiscal_year"));
+    a.set_fiscal_year(fiscal_year);
   } else if (payload == v1::Event::kFundsDisbursed) {
     v1::FundsDisbursed& d = *event->mutable_funds_disbursed();
     d.set_project_id(f.Get("project_id"));
@@ -339,6 +350,10 @@ std::pair<std::string, FieldMap> FieldsFromEvent(const v1::Event& event) {
   f["event_id"] = event.event_id();
   f["effective_date"] = event.effective_date();
   f["memo"] = event.memo();
+  if (event.adjusts_closed() != 0) {
+    f["adjusts_closed"] = absl::StrCat(event.adjusts_closed());
+    f["adjustment_reason"] = event.adjustment_reason();
+  }
   const std::string type(WordFor(kEventTypes, event.payload_case()));
   // The fields several payloads share: a region's, and a pairing's two ends.
   const auto region = [&f](const auto& r) {
@@ -445,6 +460,14 @@ std::pair<std::string, FieldMap> FieldsFromEvent(const v1::Event& event) {
       f["reversed_event_id"] = event.event_reversed().reversed_event_id();
       f["reason"] = event.event_reversed().reason();
       break;
+    case v1::Event::kPeriodClosed:
+      f["year"] = absl::StrCat(event.period_closed().year());
+      f["reason"] = event.period_closed().reason();
+      break;
+    case v1::Event::kDigestSigned:
+      f["year"] = absl::StrCat(event.digest_signed().year());
+      f["name"] = event.digest_signed().signer();
+      break;
     case v1::Event::PAYLOAD_NOT_SET:
       break;
   }
@@ -457,7 +480,15 @@ absl::Status FillDraftFromFields(const std::string& type, const FieldMap& fields
   event->set_event_id(f.Get("event_id"));
   event->set_effective_date(NormalizeDate(f.Get("effective_date")));
   event->set_memo(f.Get("memo"));
+  ASSIGN_OR_RETURN(const int32_t adjusts_closed, f.Year("adjusts_closed"));
+  event->set_adjusts_closed(adjusts_closed);
+  event->set_adjustment_reason(f.Get("adjustment_reason"));
   RETURN_IF_ERROR(FillPayload(type, f, event));
+  // A reversal that adjusts a closed year gives one reason for both.
+  if (event->has_event_reversed() && event->adjusts_closed() != 0 &&
+      event->adjustment_reason().empty()) {
+    event->set_adjustment_reason(event->event_reversed().reason());
+  }
   return f.CheckAllUsed();
 }
 

@@ -14,7 +14,10 @@
 //   indicator     helper_code, recipient_code, indicator, value, of_which,
 //                 project_id, description, evidence
 //   target        year, helper_code, recipient_code, indicator, value, reason
-// Every type also takes event_id, effective_date and memo.
+// Every type also takes event_id, effective_date and memo, and a money
+// event, an indicator or a reversal effective in a closed year
+// adjusts_closed (YYYY) and adjustment_reason (a reversal's reason when
+// empty). close and signature are never drafted from fields.
 // program: east-west | counterpart | intra-province
 // category: industry | infrastructure | public-service | education | health |
 //           employment | other

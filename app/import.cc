@@ -637,6 +637,13 @@ absl::Status FillDraftFromJson(absl::string_view json, v1::Event* event, JsonExt
     if (message.size() > 120) message = message.substr(0, 120) + "...";
     return Rejected(v1::FIELD_INVALID, "json", absl::Substitute(Tr("is not an event: $0"), message));
   }
+  // A close seals the digest of the ledger `aidledger close` runs on, which
+  // it computes there: one from a body or a file would seal another log.
+  if (event->has_period_closed()) {
+    return Rejected(v1::FIELD_INVALID, "period_closed",
+                    Tr("a close is made by aidledger close on the ledger it seals, not sent or "
+                       "imported"));
+  }
   // What the importing ledger assigns itself.
   event->clear_sequence();
   event->clear_recorded_at();

@@ -50,7 +50,9 @@ std::string IndicatorFigure(int indicator, int64_t value) {
   return unit.empty() ? number : absl::StrCat(number, " ", unit);
 }
 
-std::string EventSummary(const v1::Event& event) {
+namespace {
+
+std::string PayloadSummary(const v1::Event& event) {
   using absl::Substitute;
   switch (event.payload_case()) {
     case v1::Event::kRegionRegistered: {
@@ -142,9 +144,29 @@ std::string EventSummary(const v1::Event& event) {
       return Substitute(Tr("reverses $0 (seq $1): $2"), r.reversed_event_id(),
                         r.reversed_sequence(), r.reason());
     }
+    case v1::Event::kPeriodClosed: {
+      const auto& c = event.period_closed();
+      return Substitute(Tr("closes $0 at seq $1 (merkle_root $2) $3"), c.year(), c.sequence(),
+                        c.merkle_root().substr(0, 16), c.reason());
+    }
+    case v1::Event::kDigestSigned:
+      return Substitute(Tr("$0 signs the close of $1"), event.digest_signed().signer(),
+                        event.digest_signed().year());
     case v1::Event::PAYLOAD_NOT_SET: break;
   }
   return "";
+}
+
+}  // namespace
+
+std::string EventSummary(const v1::Event& event) {
+  std::string summary = PayloadSummary(event);
+  if (event.adjusts_closed() != 0) {
+    absl::StrAppend(&summary, absl::Substitute(Tr(" [adjusts closed $0: $1]"),
+                                               event.adjusts_closed(),
+                                               event.adjustment_reason()));
+  }
+  return summary;
 }
 
 size_t DisplayWidth(const std::string& text) {

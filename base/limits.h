@@ -212,6 +212,8 @@ inline constexpr int64_t kRoundingUnitMax = 10'000'000'000;
 inline constexpr size_t kSignerNameBytesMax = 64;
 inline constexpr size_t kSigningKeyFileBytesMax = 4096;
 inline constexpr size_t kTrustedKeysMax = 1000;
+// The signatures one close may hold (each signer signs once).
+inline constexpr int kCloseSignaturesMax = 100;
 
 }  // namespace aidledger::limits
 

@@ -96,13 +96,17 @@ absl::Status CheckKeyLine(absl::string_view line, size_t number, Signer* signer)
 
 }  // namespace
 
-absl::Status CheckSignerName(absl::string_view name, absl::string_view field) {
+bool IsSignerName(absl::string_view name) {
   bool fits = !name.empty() && name.size() <= limits::kSignerNameBytesMax && name[0] != '.';
   for (char c : name) {
     const auto byte = static_cast<unsigned char>(c);
     fits = fits && byte > 0x20 && byte != 0x7f && c != '/' && c != '\\';
   }
-  if (!fits) {
+  return fits;
+}
+
+absl::Status CheckSignerName(absl::string_view name, absl::string_view field) {
+  if (!IsSignerName(name)) {
     return UsageError(absl::Substitute(
         Tr("$0: a signer's name is 1 to $1 bytes with no space, control character, '/' or '\\', "
            "not starting with '.'"),

@@ -31,6 +31,9 @@ struct Signer {
   std::string public_key;
 };
 
+// Whether `name` may be a signer's name (below).
+bool IsSignerName(absl::string_view name);
+
 // A signer's name: 1 to limits::kSignerNameBytesMax bytes of UTF-8 with no
 // space, control character, '/' or '\', not starting with '.' (it names
 // files). A usage error naming `field` otherwise.

@@ -157,6 +157,16 @@ void Choice(AppendCommand& command, const std::string& flag, const Vocabulary& v
   if (required) Require(command, option, field);
 }
 
+// The flags of an event that changes figures: it may adjust a closed year.
+// `own_reason`: the command's --reason serves the adjustment too (reverse).
+void AdjustmentFlags(AppendCommand& command, bool own_reason) {
+  Flag(command, "--adjusts-closed", "adjusts_closed",
+       "YYYY: the event is an adjustment of this closed year (以前年度调整), with --reason", false);
+  if (!own_reason) {
+    Flag(command, "--reason", "adjustment_reason", "why the closed year is adjusted", false);
+  }
+}
+
 // Adds appending subcommands, each with the flags every event takes.
 class Appenders {
  public:
@@ -333,10 +343,12 @@ void DefineAppendCommands(CLI::App& app, const Globals& globals, Commands& comma
                           WordFor(kSources, v1::FISCAL)),
          false);
   Flag(allocate, "--fiscal-year", "fiscal_year", "YYYY (default: the effective date's year)", false);
+  AdjustmentFlags(allocate, false);
 
   AppendCommand& disburse = adder.Add(&app, "disburse", "disburse funds to a project", v1::Event::kFundsDisbursed);
   Flag(disburse, "--project", "project_id", "project id", true);
   Flag(disburse, "--amount", "amount", "AMOUNT", true);
+  AdjustmentFlags(disburse, false);
 
   AppendCommand& invest = adder.Add(&app, "invest", "record an enterprise investment", v1::Event::kInvestmentRecorded);
   Flag(invest, "--enterprise", "enterprise", "enterprise name", true);
@@ -344,17 +356,20 @@ void DefineAppendCommands(CLI::App& app, const Globals& globals, Commands& comma
   Flag(invest, "--helper", "helper_code", "helper region that brought it (optional)", false);
   Flag(invest, "--project", "project_id", "project id (optional)", false);
   Flag(invest, "--amount", "amount", "AMOUNT", true);
+  AdjustmentFlags(invest, false);
 
   AppendCommand& sale = adder.Add(&app, "sale", "record a consumption-assistance sale", v1::Event::kSaleRecorded);
   Flag(sale, "--region", "region_code", "region whose products were sold", true);
   Flag(sale, "--helper", "helper_code", "helper region that bought (optional)", false);
   Flag(sale, "--channel", "channel", "sales channel (optional)", false);
   Flag(sale, "--amount", "amount", "AMOUNT", true);
+  AdjustmentFlags(sale, false);
 
   AppendCommand& reverse = adder.Add(&app, "reverse", "reverse a money event, or a registration nothing names yet", v1::Event::kEventReversed);
   Flag(reverse, "--target", "reversed_event_id",
        "the event to reverse: its event_id, or seq:N for the event at sequence N", true);
   Flag(reverse, "--reason", "reason", "why it is reversed", true);
+  AdjustmentFlags(reverse, true);
 
   AppendCommand& indicator = adder.Add(
       &app, "indicator", "record assistance beyond money: workers employed, cadres sent, schools paired...",
@@ -375,6 +390,7 @@ void DefineAppendCommands(CLI::App& app, const Globals& globals, Commands& comma
   Flag(indicator, "--description", "description", "what was done (optional)", false);
   Flag(indicator, "--evidence", "evidence",
        "a document number or a file's SHA-256 (optional)", false);
+  AdjustmentFlags(indicator, false);
 
   AppendCommand& target = adder.Add(&app, "target",
                                     "set or revise a pairing's annual agreement target for an indicator",

@@ -90,6 +90,8 @@ void DefineLogCommand(CLI::App& app, const Globals& globals, Commands& commands)
 void DefineReportCommands(CLI::App& app, const Globals& globals, Commands& commands);
 // verify, digest, proof, verify-proof, replay, restore:
 void DefineAuditCommands(CLI::App& app, const Globals& globals, Commands& commands);
+// close, sign, verify-close:
+void DefineCloseCommands(CLI::App& app, const Globals& globals, Commands& commands);
 // serve, token add:
 void DefineServeCommands(CLI::App& app, const Globals& globals, Commands& commands);
 

@@ -593,6 +593,7 @@ absl::Status Ledger::StageDraft(v1::Event* draft, int64_t now_micros, Staged* st
                .duplicate = true};
     return absl::OkStatus();
   }
+  RETURN_IF_ERROR(CheckCloseAtHead(*draft, staged->sequence, staged->prev_hash));
   if (draft->event_id().empty()) draft->set_event_id(NewEventId());
   const uint64_t sequence = staged->sequence + 1;
   draft->set_sequence(sequence);
@@ -651,6 +652,8 @@ absl::Status Ledger::StageVerbatim(v1::Event* event_in, const Hash& expected_has
     return failed(absl::Substitute(Tr("event_id $0 appears twice"), event.event_id()));
   }
   RETURN_IF_ERROR(Readmit(*staged->books, staged->held, event));
+  absl::Status at_head = CheckCloseAtHead(event, staged->sequence, staged->prev_hash);
+  if (!at_head.ok()) return failed(at_head.message());
   staged->recorded_micros = recorded;
   StageRecord(event_in, std::move(bytes), hash, staged, result);
   return absl::OkStatus();

@@ -14,7 +14,7 @@ namespace {
 // Protobuf's own bound: a varint of more than 10 bytes does not parse.
 constexpr int kVarintBytesMax = 10;
 // The highest field number any message of events.proto uses.
-constexpr uint64_t kFieldNumberMax = 22;
+constexpr uint64_t kFieldNumberMax = 24;
 using limits::kFoldTargetDepthMax;
 
 enum WireType : uint64_t { kVarint = 0, kFixed64 = 1, kLengthDelimited = 2, kFixed32 = 5 };
@@ -51,7 +51,9 @@ const Schema& EventSchema() {
     s[4] = String(&FoldEvent::effective_date);
     s[5] = String();  // actor
     s[6] = String();  // memo
-    for (int payload = 10; payload <= 22; ++payload) s[payload] = Message();
+    s[7] = Varint();  // adjusts_closed
+    s[8] = String();  // adjustment_reason
+    for (int payload = 10; payload <= 24; ++payload) s[payload] = Message();
     return s;
   }();
   return schema;
@@ -97,6 +99,22 @@ void AddIndicatorSchemas(std::array<Schema, kFieldNumberMax + 1>* schemas) {
     target[4] = Varint(&FoldEvent::indicator);
     target[5] = Varint(&FoldEvent::value);
     target[6] = String(&FoldEvent::reason);
+}
+
+// The schemas of the close and its signatures (issue 24).
+void AddCloseSchemas(std::array<Schema, kFieldNumberMax + 1>* schemas) {
+  Schema& closed = (*schemas)[v1::Event::kPeriodClosed];
+  closed[1] = Varint(&FoldEvent::year);
+  closed[2] = String(&FoldEvent::reason);
+  closed[3] = Varint(&FoldEvent::digest_sequence);
+  closed[4] = String(&FoldEvent::head_hash);
+  closed[5] = String(&FoldEvent::merkle_root);
+  closed[6] = String(&FoldEvent::report_sha256);
+  Schema& signed_by = (*schemas)[v1::Event::kDigestSigned];
+  signed_by[1] = Varint(&FoldEvent::year);
+  signed_by[2] = String(&FoldEvent::signer);
+  signed_by[3] = String(&FoldEvent::public_key);
+  signed_by[4] = String();  // signature
 }
 
 const Schema& PayloadSchema(uint64_t number) {
@@ -157,6 +175,7 @@ const Schema& PayloadSchema(uint64_t number) {
     sale[4] = Varint(&FoldEvent::amount_fen);
     sale[5] = Varint(&FoldEvent::program);
     AddIndicatorSchemas(&all);
+    AddCloseSchemas(&all);
     Schema& reversed = all[v1::Event::kEventReversed];
     reversed[1] = String();  // reversed_event_id
     reversed[2] = String();  // reason
@@ -295,7 +314,10 @@ bool operator==(const FoldEvent& a, const FoldEvent& b) {
       a.region_code == b.region_code && a.project_id == b.project_id && a.since == b.since && a.reason == b.reason &&
       a.amount_fen == b.amount_fen && a.budget_fen == b.budget_fen && a.program == b.program &&
       a.category == b.category && a.indicator == b.indicator && a.value == b.value &&
-      a.year == b.year && a.of_which_count == b.of_which_count && a.of_which == b.of_which;
+      a.year == b.year && a.of_which_count == b.of_which_count && a.of_which == b.of_which &&
+      a.digest_sequence == b.digest_sequence && a.head_hash == b.head_hash &&
+      a.merkle_root == b.merkle_root && a.report_sha256 == b.report_sha256 &&
+      a.signer == b.signer && a.public_key == b.public_key;
   if (!same_fields) return false;
   if (a.target == nullptr || b.target == nullptr) return a.target == b.target;
   return *a.target == *b.target;
@@ -382,6 +404,26 @@ void ViewIndicator(const v1::Event& event, FoldEvent* out) {
   }
 }
 
+// ViewEvent for a close and a signature of one (issue 24).
+void ViewClose(const v1::Event& event, FoldEvent* out) {
+  if (event.has_period_closed()) {
+    const v1::PeriodClosed& p = event.period_closed();
+    out->year = p.year();
+    out->reason = p.reason();
+    out->digest_sequence = p.sequence();
+    out->head_hash = p.head_hash();
+    out->merkle_root = p.merkle_root();
+    out->report_sha256 = p.report_sha256();
+    return;
+  }
+  if (event.has_digest_signed()) {
+    const v1::DigestSigned& p = event.digest_signed();
+    out->year = p.year();
+    out->signer = p.signer();
+    out->public_key = p.public_key();
+  }
+}
+
 }  // namespace
 
 void ViewEvent(const v1::Event& event, FoldEvent* out, FoldEvent* target) {
@@ -434,6 +476,10 @@ void ViewEvent(const v1::Event& event, FoldEvent* out, FoldEvent* target) {
     case v1::Event::kIndicatorRecorded:
     case v1::Event::kTargetSet:
       ViewIndicator(event, out);
+      break;
+    case v1::Event::kPeriodClosed:
+    case v1::Event::kDigestSigned:
+      ViewClose(event, out);
       break;
     case v1::Event::kEventReversed:
       // A target's own target is never folded (only money events are).

@@ -50,7 +50,11 @@ struct FoldEvent {
   int32_t category = 0;              // v1::ProjectCategory
   int32_t indicator = 0;             // IndicatorRecorded, TargetSet: v1::Indicator
   int64_t value = 0;                 // IndicatorRecorded, TargetSet
-  int32_t year = 0;                  // TargetSet
+  int32_t year = 0;                  // TargetSet, PeriodClosed, DigestSigned
+  // PeriodClosed's digest, and DigestSigned's signer.
+  uint64_t digest_sequence = 0;
+  absl::string_view head_hash, merkle_root, report_sha256;
+  absl::string_view signer, public_key;
   // IndicatorRecorded's of_which, the first kIndicatorBreakdownsMax of
   // of_which_count (validation admits no more: a fold refuses them).
   struct Part {

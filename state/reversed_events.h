@@ -1,12 +1,16 @@
-// ReversedEvents: which events have been reversed. Validation reads it to
-// refuse a second reversal of the same event: the answer is folded from the
-// log (and snapshotted under the snapshot MAC), so no index outside the
-// chain, which anyone with access to the files could edit, decides it.
+// ReversedEvents: which events have been reversed, which years are closed
+// and who signed each close. Validation reads it to refuse a second reversal
+// of the same event, a figure in a closed year that is not marked as its
+// adjustment, and a second signature of a close by one signer: the answers
+// are folded from the log (and snapshotted under the snapshot MAC), so no
+// index outside the chain, which anyone with access to the files could
+// edit, decides them.
 #ifndef AIDLEDGER_STATE_REVERSED_EVENTS_H_
 #define AIDLEDGER_STATE_REVERSED_EVENTS_H_
 
 #include <cstdint>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "aidledger/v1/projections.pb.h"
 #include "state/indexed_state.h"
@@ -16,7 +20,8 @@ namespace aidledger {
 
 class ReversedEvents final : public Projection {
  public:
-  static constexpr uint32_t kVersion = 1;
+  // 2: the closes (issue 24).
+  static constexpr uint32_t kVersion = 2;
 
   static constexpr absl::string_view kName = "reversed_events";
 
@@ -28,16 +33,22 @@ class ReversedEvents final : public Projection {
 
   // Whether a reversal folded so far took back the event at `sequence`.
   bool IsReversed(uint64_t sequence) const { return data_.index().sequences.contains(sequence); }
+  // The close of `year`, or nullptr while the year is open.
+  const v1::ClosedYear* FindClose(int32_t year) const;
 
  protected:
-  // Only ever sees a reversal's target (sign -1); other events change nothing.
+  // Folds a reversal's target (sign -1), a close and a signature; other
+  // events change nothing.
   absl::Status Fold(const FoldEvent& event, int64_t sign, absl::string_view counted_on) override;
 
  private:
   struct Index {
     absl::Status Rebuild(absl::string_view projection, v1::ReversedEventsState* state);
     absl::flat_hash_set<uint64_t> sequences;
+    absl::flat_hash_map<int32_t, v1::ClosedYear*> closes;
   };
+  absl::Status FoldClose(const FoldEvent& event);
+  absl::Status FoldSignature(const FoldEvent& event);
 
   IndexedState<v1::ReversedEventsState, Index> data_;
 };

@@ -1,5 +1,6 @@
 #include "state/validate.h"
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/substitute.h"
@@ -10,7 +11,9 @@
 #include "base/limits.h"
 #include "base/messages.h"
 #include "base/proto_bytes.h"
+#include "base/signing.h"
 #include "base/status_macros.h"
+#include "state/closes.h"
 #include "state/indicators.h"
 #include "state/vocabulary.h"
 
@@ -777,15 +780,158 @@ absl::Status AdmitReversal(const Books& books, const EventLookup& lookup,
   return absl::OkStatus();
 }
 
-// Checks `event` against `books`; sets in `resolved` what the ledger fills in.
-absl::Status Check(const Books& books, const EventLookup& lookup, const v1::Event& event,
-                   Resolved* resolved) {
-  if (!event.event_id().empty()) {
-    RETURN_IF_ERROR(CheckIdentifier(event.event_id(), "event_id", limits::kEventIdBytesMax));
+// A year a close names: as a target's (kTargetYearMin..kTargetYearMax).
+absl::Status CheckCloseYear(int32_t year) {
+  if (year >= limits::kTargetYearMin && year <= limits::kTargetYearMax) return absl::OkStatus();
+  return Rejected(v1::FIELD_INVALID, "year",
+                  absl::Substitute(Tr("must be a year from $0 to $1 (got $2)"),
+                                   limits::kTargetYearMin, limits::kTargetYearMax, year));
+}
+
+// A SHA-256 as the ledger writes one: 64 lowercase hex digits.
+absl::Status CheckHexHash(const std::string& hex, absl::string_view field) {
+  if (hex.empty()) return Rejected(v1::FIELD_MISSING, field, Tr("is required"));
+  absl::StatusOr<Hash> hash = HashFromHex(hex);
+  if (!hash.ok() || Hex(*hash) != hex) {
+    return Rejected(v1::FIELD_INVALID, field, Tr("must be 64 lowercase hex digits"));
   }
-  RETURN_IF_ERROR(CheckDate(event.effective_date(), "effective_date"));
-  RETURN_IF_ERROR(CheckText(event.actor(), "actor", limits::kActorBytesMax, true));
-  RETURN_IF_ERROR(CheckText(event.memo(), "memo", limits::kMemoBytesMax, false));
+  return absl::OkStatus();
+}
+
+// `text` as canonical base64 of exactly `bytes` bytes, into `*raw`.
+absl::Status CheckBase64(const std::string& text, size_t bytes, absl::string_view field,
+                         std::string* raw) {
+  if (text.empty()) return Rejected(v1::FIELD_MISSING, field, Tr("is required"));
+  if (!absl::Base64Unescape(text, raw) || raw->size() != bytes ||
+      absl::Base64Escape(*raw) != text) {
+    return Rejected(v1::FIELD_INVALID, field,
+                    absl::Substitute(Tr("must be the base64 of $0 bytes"), bytes));
+  }
+  return absl::OkStatus();
+}
+
+std::string ClosedBy(const v1::ClosedYear& close) {
+  return absl::Substitute(Tr("closed by event $0 on $1"), close.closed_by(),
+                          close.effective_date());
+}
+
+// A close: a year that ended before the close's effective date and is not
+// closed yet, an optional reason, and a digest of a point of the log. That
+// the digest is the log's is the ledger's to check (CheckCloseAtHead when
+// it is appended, verify for the Merkle root and the report's hash).
+absl::Status AdmitClose(const Books& books, const v1::Event& event) {
+  AIDLEDGER_CHECK(books.Folds(Books::kReversed));
+  const v1::PeriodClosed& c = event.period_closed();
+  RETURN_IF_ERROR(CheckCloseYear(c.year()));
+  RETURN_IF_ERROR(CheckText(c.reason(), "reason", limits::kMemoBytesMax, false));
+  if (c.sequence() == 0) {
+    return Rejected(v1::FIELD_MISSING, "sequence", Tr("a close covers at least one event"));
+  }
+  RETURN_IF_ERROR(CheckHexHash(c.head_hash(), "head_hash"));
+  RETURN_IF_ERROR(CheckHexHash(c.merkle_root(), "merkle_root"));
+  RETURN_IF_ERROR(CheckHexHash(c.report_sha256(), "report_sha256"));
+  if (IndicatorTotals::YearOf(event.effective_date()) <= c.year()) {
+    return Rejected(v1::FIELD_INVALID, "year",
+                    absl::Substitute(Tr("$0 has not ended on $1, the close's effective date: a "
+                                        "year is closed after its last day"),
+                                     c.year(), event.effective_date()));
+  }
+  const v1::ClosedYear* held = books.reversed.FindClose(c.year());
+  if (held != nullptr) {
+    return Rejected(v1::PERIOD_CLOSED, "year",
+                    absl::Substitute(Tr("$0 is already $1"), c.year(), ClosedBy(*held)));
+  }
+  return absl::OkStatus();
+}
+
+// A signature of a close: a closed year, a signer's name and key that have
+// not signed it yet, and a valid Ed25519 signature of the close's digest.
+absl::Status AdmitSignature(const Books& books, const v1::Event& event) {
+  AIDLEDGER_CHECK(books.Folds(Books::kReversed));
+  const v1::DigestSigned& d = event.digest_signed();
+  RETURN_IF_ERROR(CheckCloseYear(d.year()));
+  if (!IsSignerName(d.signer())) {
+    return Rejected(d.signer().empty() ? v1::FIELD_MISSING : v1::FIELD_INVALID, "signer",
+                    absl::Substitute(Tr("a signer's name is 1 to $0 bytes with no space, control "
+                                        "character, '/' or '\\', not starting with '.'"),
+                                     limits::kSignerNameBytesMax));
+  }
+  std::string key, signature;
+  RETURN_IF_ERROR(CheckBase64(d.public_key(), kEd25519PublicKeyBytes, "public_key", &key));
+  RETURN_IF_ERROR(CheckBase64(d.signature(), kEd25519SignatureBytes, "signature", &signature));
+  const v1::ClosedYear* close = books.reversed.FindClose(d.year());
+  if (close == nullptr) {
+    return Rejected(v1::PERIOD_NOT_CLOSED, "year",
+                    absl::Substitute(Tr("$0 is not closed: only a close is signed"), d.year()));
+  }
+  for (const v1::CloseSignature& held : close->signatures()) {
+    if (held.signer() == d.signer() || held.public_key() == d.public_key()) {
+      return Rejected(v1::ALREADY_SIGNED, held.signer() == d.signer() ? "signer" : "public_key",
+                      absl::Substitute(Tr("$0 signed the close of $1 already (event $2)"),
+                                       held.signer(), d.year(), held.signed_by()));
+    }
+  }
+  if (close->signatures_size() >= limits::kCloseSignaturesMax) {
+    return Rejected(v1::FIELD_INVALID, "year",
+                    absl::Substitute(Tr("the close of $0 holds $1 signatures, the most one may"),
+                                     d.year(), close->signatures_size()));
+  }
+  if (!SignatureValid(key, CloseSigningMessage(*close), signature)) {
+    return Rejected(v1::FIELD_INVALID, "signature",
+                    absl::Substitute(Tr("is not a signature of the close of $0 (event $1) under "
+                                        "this public_key"),
+                                     d.year(), close->closed_by()));
+  }
+  return absl::OkStatus();
+}
+
+// Whether an event of `payload` changes the figures of the year it is
+// effective in: what a close seals.
+bool ChangesFigures(v1::Event::PayloadCase payload) {
+  return IsMoneyEvent(payload) || payload == v1::Event::kIndicatorRecorded ||
+         payload == v1::Event::kEventReversed;
+}
+
+// A figure effective in a closed year is admitted only as an adjustment of
+// it (以前年度调整): marked with that year and a reason. The mark is refused
+// elsewhere: on an event that changes no figure, on an open year, on a
+// year the event is not effective in.
+absl::Status CheckClosedPeriod(const Books& books, const v1::Event& event) {
+  AIDLEDGER_CHECK(books.Folds(Books::kReversed));
+  const bool marked = event.adjusts_closed() != 0 || !event.adjustment_reason().empty();
+  if (!ChangesFigures(event.payload_case())) {
+    if (!marked) return absl::OkStatus();
+    return Rejected(v1::FIELD_INVALID, "adjusts_closed",
+                    Tr("only a money event, a recorded indicator or a reversal adjusts a closed "
+                       "year"));
+  }
+  const int32_t year = IndicatorTotals::YearOf(event.effective_date());
+  const v1::ClosedYear* close = books.reversed.FindClose(year);
+  if (!marked) {
+    if (close == nullptr) return absl::OkStatus();
+    return Rejected(v1::PERIOD_CLOSED, "effective_date",
+                    absl::Substitute(Tr("$0 is in $1, which is $2: an event effective in a closed "
+                                        "year is an adjustment of it (adjusts_closed $1 with an "
+                                        "adjustment_reason)"),
+                                     event.effective_date(), year, ClosedBy(*close)));
+  }
+  if (event.adjusts_closed() != year) {
+    return Rejected(v1::FIELD_INVALID, "adjusts_closed",
+                    absl::Substitute(Tr("is $0, but the event is effective on $1"),
+                                     event.adjusts_closed(), event.effective_date()));
+  }
+  if (close == nullptr) {
+    return Rejected(v1::PERIOD_NOT_CLOSED, "adjusts_closed",
+                    absl::Substitute(Tr("$0 is not closed: an event effective in an open year is "
+                                        "no adjustment"),
+                                     year));
+  }
+  return CheckText(event.adjustment_reason(), "adjustment_reason", limits::kMemoBytesMax, true);
+}
+
+// The payload's checks of Check.
+absl::Status CheckPayload(const Books& books, const EventLookup& lookup, const v1::Event& event,
+                   Resolved* resolved) {
   switch (event.payload_case()) {
     case v1::Event::kRegionRegistered:
       return AdmitRegion(books, event);
@@ -813,10 +959,27 @@ absl::Status Check(const Books& books, const EventLookup& lookup, const v1::Even
       return AdmitIndicator(books, event);
     case v1::Event::kTargetSet:
       return AdmitTarget(books, event);
+    case v1::Event::kPeriodClosed:
+      return AdmitClose(books, event);
+    case v1::Event::kDigestSigned:
+      return AdmitSignature(books, event);
     case v1::Event::PAYLOAD_NOT_SET:
       break;
   }
   return Rejected(v1::FIELD_MISSING, "payload", Tr("an event needs exactly one payload"));
+}
+
+// Checks `event` against `books`; sets in `resolved` what the ledger fills in.
+absl::Status Check(const Books& books, const EventLookup& lookup, const v1::Event& event,
+                   Resolved* resolved) {
+  if (!event.event_id().empty()) {
+    RETURN_IF_ERROR(CheckIdentifier(event.event_id(), "event_id", limits::kEventIdBytesMax));
+  }
+  RETURN_IF_ERROR(CheckDate(event.effective_date(), "effective_date"));
+  RETURN_IF_ERROR(CheckText(event.actor(), "actor", limits::kActorBytesMax, true));
+  RETURN_IF_ERROR(CheckText(event.memo(), "memo", limits::kMemoBytesMax, false));
+  RETURN_IF_ERROR(CheckPayload(books, lookup, event, resolved));
+  return CheckClosedPeriod(books, event);
 }
 
 // Whether `event` holds what validation resolved for it.
@@ -921,6 +1084,8 @@ std::string IdempotencyContent(const v1::Event& event) {
   v1::Event content;
   content.set_effective_date(event.effective_date());
   content.set_memo(event.memo());
+  content.set_adjusts_closed(event.adjusts_closed());
+  content.set_adjustment_reason(event.adjustment_reason());
   switch (event.payload_case()) {
     case v1::Event::kFundsAllocated:
       *content.mutable_funds_allocated() = event.funds_allocated();
@@ -973,6 +1138,26 @@ absl::StatusOr<Judgement> JudgeDraft(const Books& books, const EventLookup& look
   }
   RETURN_IF_ERROR(Admit(books, lookup, today, draft));
   return Judgement{};
+}
+
+absl::Status CheckCloseAtHead(const v1::Event& event, uint64_t prev_sequence,
+                              const Hash& prev_hash) {
+  if (!event.has_period_closed()) return absl::OkStatus();
+  const v1::PeriodClosed& c = event.period_closed();
+  if (c.sequence() != prev_sequence) {
+    return Rejected(v1::FIELD_INVALID, "sequence",
+                    absl::Substitute(Tr("the close's digest is of event $0, but it comes after "
+                                     "event $1: the ledger moved on while the close was made; "
+                                     "close again"),
+                                     c.sequence(), prev_sequence));
+  }
+  if (c.head_hash() != Hex(prev_hash)) {
+    return Rejected(v1::FIELD_INVALID, "head_hash",
+                    absl::Substitute(Tr("is not the chain hash of event $0 (history was "
+                                        "rewritten)"),
+                                     prev_sequence));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status CheckStoredSize(size_t bytes) {

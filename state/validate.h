@@ -62,7 +62,12 @@ void ApplyDefaults(const std::string& today, v1::Event* draft);
 //    7    pairing                     JudgeDraft       PAIRING_NOT_FOUND (recipient_code),
 //                                                      DATE_BEFORE_REFERENCE (effective_date)
 //    8    balances                    JudgeDraft       OVERSPENT, TOTAL_OVERFLOW (the amount)
+//    8a   a closed year               JudgeDraft       PERIOD_CLOSED (effective_date),
+//                                                      PERIOD_NOT_CLOSED, FIELD_INVALID
+//                                                      (adjusts_closed), FIELD_MISSING
+//                                                      (adjustment_reason)
 //    9    stored event size           CheckStoredSize  FIELD_TOO_LONG (event)
+//    10   a close at the head         CheckCloseAtHead FIELD_INVALID (sequence)
 //
 // (FIELD_UNKNOWN and FIELD_DUPLICATE come before all of these, from the JSON
 // parser of the HTTP adapter.) Within rungs 5-8 an event type's checks run
@@ -92,6 +97,12 @@ struct Judgement {
 // Readmit, so that a ledger written before the rule still verifies.
 absl::StatusOr<Judgement> JudgeDraft(const Books& books, const EventLookup& lookup,
                                      const std::string& today, v1::Event* draft);
+
+// Rung 10: a close (PeriodClosed) must come right after the event its
+// digest names: event `prev_sequence`, whose chain hash is `prev_hash`.
+// Other events pass.
+absl::Status CheckCloseAtHead(const v1::Event& event, uint64_t prev_sequence,
+                              const Hash& prev_hash);
 
 // Rung 9: an event of `bytes` serialized bytes, as stamped for the log.
 absl::Status CheckStoredSize(size_t bytes);

@@ -39,6 +39,8 @@ constexpr Word kEventTypeWords[] = {
     {"pairing-end", v1::Event::kPairingEnded},
     {"indicator", v1::Event::kIndicatorRecorded},
     {"target", v1::Event::kTargetSet},
+    {"close", v1::Event::kPeriodClosed},
+    {"signature", v1::Event::kDigestSigned},
 };
 
 }  // namespace

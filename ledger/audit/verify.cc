@@ -19,6 +19,7 @@
 #include "ledger/audit/merkle.h"
 #include "base/proto_bytes.h"
 #include "base/status_macros.h"
+#include "state/closes.h"
 #include "state/validate.h"
 
 namespace aidledger {
@@ -158,8 +159,32 @@ struct Walk {
   int64_t last_recorded = INT64_MIN;
 };
 
+// A close seals the log as it stood just before it: the event before it and
+// its chain hash, the Merkle root of the events up to it, and the hash of
+// the year's report then. A close that does not is history rewritten under
+// it (or a forged close): a signature over its digest signs another log.
+absl::Status CheckCloseDigest(const StoredEvent& stored, const Walk& walk) {
+  const v1::PeriodClosed& close = stored.event.period_closed();
+  absl::Status at_head = CheckCloseAtHead(stored.event, stored.sequence - 1, stored.prev_hash);
+  if (!at_head.ok()) return Failed(stored.sequence, at_head.message());
+  if (close.merkle_root() != Hex(walk.merkle.Root())) {
+    return Failed(stored.sequence,
+                  absl::Substitute(Tr("the close of $0 holds another Merkle root than the log's "
+                                      "events before it (history was rewritten)"),
+                                   close.year()));
+  }
+  ASSIGN_OR_RETURN(std::string report, YearReportSha256(walk.books, close.year()));
+  if (report != close.report_sha256()) {
+    return Failed(stored.sequence,
+                  absl::Substitute(Tr("the close of $0 holds another report hash than the "
+                                      "year's report folded from the log before it"),
+                                   close.year()));
+  }
+  return absl::OkStatus();
+}
+
 // The checks of one event in order: recorded_at, validation again with the
-// same resolved fields, the reversal index, the fold.
+// same resolved fields, a close's digest, the reversal index, the fold.
 absl::Status WalkEvent(const LogStore& store, const EventLookup& lookup,
                        const StoredEvent& stored, Walk* walk) {
   const uint64_t current = stored.sequence;
@@ -170,6 +195,7 @@ absl::Status WalkEvent(const LogStore& store, const EventLookup& lookup,
   walk->last_recorded = RecordedMicros(event.recorded_at());
   walk->log_ids.Add(event.event_id(), internal::EncodeSequence(current));
   RETURN_IF_ERROR(Readmit(walk->books, lookup, event));
+  if (event.has_period_closed()) RETURN_IF_ERROR(CheckCloseDigest(stored, *walk));
   if (event.has_event_reversed()) {
     ++walk->reversals;
     ASSIGN_OR_RETURN(std::optional<uint64_t> reversal,

@@ -511,6 +511,71 @@ TEST_F(CliTest, KeygenWritesTwoFilesOnceAndNeverOverwrites) {
   EXPECT_EQ(Run({"keygen", "--name", "../escape", "--out", keys}).exit_code, 2);
 }
 
+// The year-end close end to end: close, a figure refused and then admitted
+// as an adjustment, two signers and an impostor, verify-close's exit codes,
+// and an export that restores with its close and signatures.
+TEST_F(CliTest, AClosedYearTakesOnlyAdjustmentsAndItsSignaturesAreChecked) {
+  AddBasics();
+  MustRun({"allocate", "--helper", "370200", "--recipient", "621100", "--amount", "1000",
+           "--date", "2023-05-01"});
+  RunResult early = Run({"close", "--year", "2023", "--date", "2023-12-31"});
+  EXPECT_EQ(early.exit_code, 2) << "close takes no --date: it is dated the day it is made";
+  RunResult closed = Run({"close", "--year", "2023", "--reason", "2023年度决算"});
+  ASSERT_EQ(closed.exit_code, 0) << closed.err;
+  EXPECT_THAT(closed.out, ::testing::HasSubstr("closed 2023: digest seq=6 head_hash="));
+  EXPECT_THAT(closed.out, ::testing::HasSubstr("appended seq=7"));
+  const std::vector<std::string> late = {"allocate", "--helper", "370200", "--recipient",
+                                         "621100", "--amount", "20", "--date", "2023-11-30"};
+  RunResult refused = Run(late);
+  EXPECT_EQ(refused.exit_code, 3);
+  EXPECT_THAT(refused.err, ::testing::HasSubstr("PERIOD_CLOSED"));
+  std::vector<std::string> adjusting = late;
+  adjusting.insert(adjusting.end(), {"--adjusts-closed", "2023", "--reason", "漏记一笔"});
+  MustRun(adjusting);
+  RunResult log = Run({"log"});
+  EXPECT_THAT(log.out, ::testing::HasSubstr("[adjusts closed 2023: 漏记一笔]"));
+
+  const std::string keys = dir_.Sub("keys"), others = dir_.Sub("others");
+  std::filesystem::create_directory(keys);
+  std::filesystem::create_directory(others);
+  MustRun({"keygen", "--name", "qingdao-finance", "--out", keys});
+  MustRun({"keygen", "--name", "dingxi-finance", "--out", keys});
+  MustRun({"keygen", "--name", "dingxi-finance", "--out", others});
+  const std::string trusted = dir_.Sub("trusted.keys");
+  std::ofstream(trusted) << "# both finance bureaus\n"
+                         << testing::ReadFile(keys + "/qingdao-finance.pub")
+                         << testing::ReadFile(keys + "/dingxi-finance.pub");
+  RunResult signed_by = Run({"sign", "--close", "2023", "--key", keys + "/qingdao-finance.key"});
+  ASSERT_EQ(signed_by.exit_code, 0) << signed_by.err;
+  EXPECT_THAT(signed_by.out, ::testing::HasSubstr("qingdao-finance signed the close of 2023"));
+  EXPECT_EQ(Run({"sign", "--close", "2022", "--key", keys + "/qingdao-finance.key"}).exit_code, 3);
+  RunResult checked = Run({"verify-close", "2023", "--trusted-keys", trusted});
+  ASSERT_EQ(checked.exit_code, 0) << checked.err;
+  EXPECT_THAT(checked.out, ::testing::HasSubstr("qingdao-finance: signed by event 9"));
+  EXPECT_THAT(checked.out, ::testing::HasSubstr("valid, trusted"));
+  EXPECT_THAT(checked.out, ::testing::HasSubstr("dingxi-finance: has not signed"));
+  EXPECT_EQ(Run({"verify-close", "2022", "--trusted-keys", trusted}).exit_code, 2);
+
+  MustRun({"sign", "--close", "2023", "--key", others + "/dingxi-finance.key"});
+  RunResult impostor = Run({"verify-close", "2023", "--trusted-keys", trusted});
+  EXPECT_EQ(impostor.exit_code, 4);
+  EXPECT_THAT(impostor.out, ::testing::HasSubstr("NOT the trusted key of this name"));
+  EXPECT_EQ(Run({"verify"}).exit_code, 0);
+
+  RunResult exported = Run({"replay", "--format", "jsonl"});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  EXPECT_THAT(exported.out, ::testing::HasSubstr("\"adjusts_closed\":2023"));
+  const std::string export_file = dir_.Sub("export.jsonl"), copy = dir_.Sub("copy");
+  std::ofstream(export_file) << exported.out;
+  RunResult restored = RunAidledger({"restore", export_file, "--db", copy}, dir_.path());
+  ASSERT_EQ(restored.exit_code, 0) << restored.err;
+  EXPECT_EQ(RunAidledger({"verify", "--db", copy}, dir_.path()).exit_code, 0);
+  EXPECT_EQ(RunAidledger({"verify-close", "2023", "--trusted-keys", trusted, "--db", copy},
+                         dir_.path())
+                .exit_code,
+            4);
+}
+
 TEST_F(CliTest, IndicatorsAndTargetsMakeTheProgressReport) {
   AddBasics();  // 5 events
   RunResult listed = Run({"indicators", "list"});
@@ -751,7 +816,8 @@ TEST_F(CliTest, EveryHelpDescriptionHasItsChinese) {
       {"snapshot"}, {"snapshot", "create"}, {"snapshot", "list"}, {"verify"}, {"digest"},
       {"proof"}, {"verify-proof"}, {"replay"}, {"restore"}, {"copy"}, {"serve"}, {"token"},
       {"token", "add"}, {"indicator"}, {"target"}, {"progress"}, {"indicators"},
-      {"indicators", "list"}, {"daxie"}, {"keygen"}, {"report"}, {"report", "regions"}};
+      {"indicators", "list"}, {"daxie"}, {"keygen"}, {"report"}, {"report", "regions"},
+      {"close"}, {"sign"}, {"verify-close"}};
   const std::regex described(R"(^\s+\S.*\S {2,}\S.*|^ {20,}\S.*)");
   for (const std::vector<std::string>& command : commands) {
     auto help = [&](const char* lang) {

@@ -157,6 +157,50 @@ TEST(FoldEventTest, ReadsAPairingsEnd) {
   EXPECT_TRUE(ExpectSameAsProtobuf(bytes));
 }
 
+TEST(FoldEventTest, ReadsACloseItsSignatureAndAnAdjustment) {
+  v1::Event close;
+  close.set_sequence(12);
+  close.set_effective_date("2026-01-05");
+  v1::PeriodClosed& c = *close.mutable_period_closed();
+  c.set_year(2025);
+  c.set_reason("年度决算");
+  c.set_sequence(11);
+  c.set_head_hash(std::string(64, 'a'));
+  c.set_merkle_root(std::string(64, 'b'));
+  c.set_report_sha256(std::string(64, 'c'));
+  const std::string bytes = SerializeDeterministic(close);
+  FoldEvent view, target;
+  ASSERT_TRUE(DecodeFoldEvent(bytes, &view, &target));
+  EXPECT_EQ(view.payload, v1::Event::kPeriodClosed);
+  EXPECT_EQ(view.year, 2025);
+  EXPECT_EQ(view.reason, "年度决算");
+  EXPECT_EQ(view.digest_sequence, 11u);
+  EXPECT_EQ(view.head_hash, std::string(64, 'a'));
+  EXPECT_EQ(view.merkle_root, std::string(64, 'b'));
+  EXPECT_EQ(view.report_sha256, std::string(64, 'c'));
+  EXPECT_TRUE(ExpectSameAsProtobuf(bytes));
+
+  v1::Event signature;
+  signature.set_sequence(13);
+  signature.set_effective_date("2026-01-06");
+  signature.mutable_digest_signed()->set_year(2025);
+  signature.mutable_digest_signed()->set_signer("qingdao-finance");
+  signature.mutable_digest_signed()->set_public_key("a2V5");
+  signature.mutable_digest_signed()->set_signature("c2ln");
+  const std::string signed_bytes = SerializeDeterministic(signature);
+  ASSERT_TRUE(DecodeFoldEvent(signed_bytes, &view, &target));
+  EXPECT_EQ(view.payload, v1::Event::kDigestSigned);
+  EXPECT_EQ(view.year, 2025);
+  EXPECT_EQ(view.signer, "qingdao-finance");
+  EXPECT_EQ(view.public_key, "a2V5");
+  EXPECT_TRUE(ExpectSameAsProtobuf(signed_bytes));
+
+  v1::Event adjustment = Allocation();
+  adjustment.set_adjusts_closed(2025);
+  adjustment.set_adjustment_reason("漏记");
+  EXPECT_TRUE(ExpectSameAsProtobuf(SerializeDeterministic(adjustment)));
+}
+
 TEST(FoldEventTest, ReadsAReversalWithItsStampedTarget) {
   v1::Event reversal;
   reversal.set_sequence(9);

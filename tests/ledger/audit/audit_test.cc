@@ -4,6 +4,7 @@
 // any byte of them changes.
 #include "aidledger/v1/storage.pb.h"
 #include "app/audit.h"
+#include "app/closes.h"
 #include "app/output.h"
 #include "ledger/store/codec.h"
 #include "ledger/store/store.h"
@@ -213,6 +214,40 @@ TEST_F(AuditTest, AChainRewrittenConsistentlyIsCaughtByTheDigest) {
               StatusIs(absl::StatusCode::kDataLoss,
                        ::testing::HasSubstr(absl::StrCat("event ", head_,
                                                          ": the log no longer extends the digest"))));
+}
+
+// A close seals the log before it: a forger who rewrites an event under it
+// and recomputes the chain (so the chain checks alone pass) leaves a close
+// whose Merkle root is not the log's, and verify says so at the close.
+TEST_F(AuditTest, AChainRewrittenUnderACloseIsCaughtAtTheClose) {
+  const uint64_t target = FirstSale();
+  const int32_t year = IndicatorTotals::YearOf((*ledger_->ReadEvent(target))->event.effective_date());
+  absl::StatusOr<v1::Event> close = app::MakeCloseDraft(*ledger_, year, "");
+  ASSERT_THAT(close, IsOk());
+  close->set_actor("auditor");
+  absl::StatusOr<AppendResult> closed = ledger_->Append(*close);
+  ASSERT_THAT(closed, IsOk());
+  head_ = closed->sequence;
+  EXPECT_THAT(VerifyReopened(), IsOk());
+  RewriteConsistently(target, [](v1::Event* event) {
+    event->mutable_sale_recorded()->set_amount_fen(1);
+  });
+  EXPECT_THAT(VerifyReopened(),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       ::testing::HasSubstr(absl::StrCat("event ", head_, ": head_hash: is not "
+                                                         "the chain hash of event ", head_ - 1,
+                                                         " (history was rewritten)"))));
+  // A forger who also writes the new head hash into the close is caught by
+  // its Merkle root.
+  ledger_ = *Ledger::Open(path_, {.read_only = true, .fold_on_open = false});
+  const Hash rewritten = (*ledger_->ReadEvent(head_ - 1))->hash;
+  RewriteConsistently(head_, [&](v1::Event* event) {
+    event->mutable_period_closed()->set_head_hash(Hex(rewritten));
+  });
+  EXPECT_THAT(VerifyReopened(),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       ::testing::HasSubstr(absl::StrCat("event ", head_, ": the close of ", year,
+                                                         " holds another Merkle root"))));
 }
 
 // The fields the ledger resolves (an allocation's program, a reversal's copy
