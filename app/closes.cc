@@ -109,15 +109,26 @@ absl::StatusOr<SignatureFinding> CheckSignature(const Ledger& ledger, const v1::
   return found;
 }
 
-}  // namespace
-
-absl::StatusOr<CloseFinding> CheckClose(const Ledger& ledger, int32_t year,
-                                        const std::vector<Signer>& trusted) {
+absl::StatusOr<v1::ClosedYear> FindCloseAtHead(const Ledger& ledger, int32_t year) {
   ASSIGN_OR_RETURN(FoldedBooks head,
                    ledger.Fold(ledger.head().sequence, std::nullopt, true, Books::kReversed));
   const v1::ClosedYear* close = head.books.reversed.FindClose(year);
   if (close == nullptr) return UsageError(absl::Substitute(Tr("$0 is not closed"), year));
-  CloseFinding finding{.close = *close};
+  return *close;
+}
+
+}  // namespace
+
+absl::StatusOr<uint64_t> ClosedAt(const Ledger& ledger, int32_t year) {
+  ASSIGN_OR_RETURN(const v1::ClosedYear close, FindCloseAtHead(ledger, year));
+  return close.sequence();
+}
+
+absl::StatusOr<CloseFinding> CheckClose(const Ledger& ledger, int32_t year,
+                                        const std::vector<Signer>& trusted) {
+  ASSIGN_OR_RETURN(const v1::ClosedYear held, FindCloseAtHead(ledger, year));
+  const v1::ClosedYear* close = &held;
+  CloseFinding finding{.close = held};
   ASSIGN_OR_RETURN(finding.digest_holds, DigestHolds(ledger, *close, &finding.problem));
   for (const v1::CloseSignature& held : close->signatures()) {
     ASSIGN_OR_RETURN(SignatureFinding found, CheckSignature(ledger, *close, held, trusted));

@@ -28,6 +28,11 @@ absl::StatusOr<v1::Event> MakeSignatureDraft(const Ledger& ledger, int32_t year,
                                              absl::string_view private_pem,
                                              const std::string& signer);
 
+// The last event the close of `year` sealed (its digest's sequence): the
+// point a report --as-closed folds to. A usage error when `year` is not
+// closed. Any open will do.
+absl::StatusOr<uint64_t> ClosedAt(const Ledger& ledger, int32_t year);
+
 // One signature of a close, as verify-close found it.
 struct SignatureFinding {
   std::string signer;      // as the signature names itself

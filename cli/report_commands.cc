@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/substitute.h"
 #include "absl/time/time.h"
+#include "app/closes.h"
 #include "app/csv.h"
 #include "app/export.h"
 #include "app/output.h"
@@ -22,6 +23,7 @@
 #include "base/limits.h"
 #include "base/status_macros.h"
 #include "cli/command.h"
+#include "state/indicator_totals.h"
 #include "state/indicators.h"
 #include "state/period_report.h"
 #include "state/reports.h"
@@ -264,6 +266,7 @@ absl::Status RunSnapshotList(const Globals& globals) {
 struct PeriodReportFlags {
   std::string region, metric, period = "month", from, to, compare, unit = "yuan", out;
   bool ytd = false;
+  bool as_closed = false;
   app::ReportLayout layout;
   app::PointOptions point;
 };
@@ -302,6 +305,22 @@ absl::Status CheckPeriodReportFlags(const Globals& globals, const PeriodReportFl
   return CheckLayoutText(layout.approved_by, "--approved-by");
 }
 
+// --as-closed: the report's year as its close sealed it, folded to the
+// close's digest.
+absl::Status PointAsClosed(const Ledger& ledger, const PeriodReportFlags& flags,
+                           app::PointOptions* options) {
+  if (options->at_seq.has_value() || !options->known_at.empty() || !options->as_of.empty()) {
+    return UsageError(Tr("--as-closed is the point the close sealed: it takes no --at-seq, "
+                         "--known-at or --as-of"));
+  }
+  const int32_t year = IndicatorTotals::YearOf(flags.from);
+  if (year != IndicatorTotals::YearOf(flags.to)) {
+    return UsageError(Tr("--as-closed shows one closed year: --from and --to must lie in it"));
+  }
+  ASSIGN_OR_RETURN(options->at_seq, app::ClosedAt(ledger, year));
+  return absl::OkStatus();
+}
+
 absl::Status RunPeriodReport(const Globals& globals, const PeriodReportFlags& flags) {
   RETURN_IF_ERROR(CheckPeriodReportFlags(globals, flags));
   ASSIGN_OR_RETURN(const PeriodReportQuery query,
@@ -311,6 +330,7 @@ absl::Status RunPeriodReport(const Globals& globals, const PeriodReportFlags& fl
   ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kRead));
   app::PointOptions options = flags.point;
   options.projections = kSeriesProjections;
+  if (flags.as_closed) RETURN_IF_ERROR(PointAsClosed(*ledger, flags, &options));
   ASSIGN_OR_RETURN(app::FoldedPoint point, app::FoldAtPoint(*ledger, options, app::kPointFlags));
   absl::StatusOr<v1::RegionPeriodReport> report =
       RegionPeriodReport(point.folded.books, query);
@@ -350,6 +370,8 @@ void DefinePeriodReport(CLI::App& app, const Globals& globals, Commands& command
   regions->add_option("--compare", flags->compare,
                       "previous-year: the same periods a year earlier, and the change");
   regions->add_flag("--ytd", flags->ytd, "year-to-date columns (本年累计)");
+  regions->add_flag("--as-closed", flags->as_closed,
+                    "the closed year exactly as its close sealed it (before any adjustment)");
   regions->add_option("--unit", flags->unit, "yuan|wan|yi (default yuan); 万元 and 亿元 add up (舍位平衡)")
       ->check(CLI::IsMember({"yuan", "wan", "yi"}));
   regions->add_option("--title", flags->layout.title, "the report's title");

@@ -534,6 +534,23 @@ TEST_F(CliTest, AClosedYearTakesOnlyAdjustmentsAndItsSignaturesAreChecked) {
   MustRun(adjusting);
   RunResult log = Run({"log"});
   EXPECT_THAT(log.out, ::testing::HasSubstr("[adjusts closed 2023: 漏记一笔]"));
+  // The year as filed at the close, and as it stands now with the adjustment.
+  const std::vector<std::string> year_report = {"--format", "csv", "report", "regions",
+                                                "--period", "year", "--from", "2023-01",
+                                                "--to", "2023-12", "--metric", "allocated"};
+  std::vector<std::string> as_closed = year_report;
+  as_closed.push_back("--as-closed");
+  RunResult sealed = Run(as_closed);
+  ASSERT_EQ(sealed.exit_code, 0) << sealed.err;
+  EXPECT_THAT(sealed.out, ::testing::HasSubstr("1000.00"));
+  EXPECT_THAT(sealed.out, ::testing::Not(::testing::HasSubstr("1020.00")));
+  EXPECT_THAT(Run(year_report).out, ::testing::HasSubstr("1020.00"));
+  std::vector<std::string> two_years = as_closed;
+  two_years[6] = "2022-01";
+  EXPECT_EQ(Run(two_years).exit_code, 2);
+  std::vector<std::string> with_point = as_closed;
+  with_point.insert(with_point.end(), {"--at-seq", "3"});
+  EXPECT_EQ(Run(with_point).exit_code, 2);
 
   const std::string keys = dir_.Sub("keys"), others = dir_.Sub("others");
   std::filesystem::create_directory(keys);
