@@ -5,8 +5,12 @@
 #include "base/errors.h"
 #include "base/messages.h"
 #include "base/sha256.h"
+#include "base/limits.h"
 #include "base/status_macros.h"
+#include "app/output.h"
 #include "state/closes.h"
+#include "state/indicator_totals.h"
+#include "state/vocabulary.h"
 
 namespace aidledger::app {
 namespace {
@@ -118,6 +122,40 @@ absl::StatusOr<v1::ClosedYear> FindCloseAtHead(const Ledger& ledger, int32_t yea
 }
 
 }  // namespace
+
+absl::Status AddClosedYearAdjustments(const Ledger& ledger, uint64_t point,
+                                      v1::RegionPeriodReport* report) {
+  const int32_t first = IndicatorTotals::YearOf(report->from());
+  const int32_t last = IndicatorTotals::YearOf(report->to());
+  ASSIGN_OR_RETURN(FoldedBooks at, ledger.Fold(point, std::nullopt, true, Books::kReversed));
+  uint64_t after = 0;  // the earliest close of the report's years
+  for (const v1::ClosedYear& close : at.books.reversed.state().closes()) {
+    if (close.year() < first || close.year() > last) continue;
+    if (after == 0 || close.closed_by() < after) after = close.closed_by();
+  }
+  if (after == 0 || after >= point) return absl::OkStatus();
+  std::unique_ptr<EventReader> reader = ledger.Read(after + 1, point);
+  StoredEvent stored;
+  while (true) {
+    ASSIGN_OR_RETURN(const bool more, reader->Next(&stored));
+    if (!more) break;
+    const v1::Event& event = stored.event;
+    if (event.adjusts_closed() < first || event.adjusts_closed() > last) continue;
+    if (static_cast<size_t>(report->adjustments_size()) >= limits::kAdjustmentsListedMax) {
+      report->set_adjustments_not_listed(report->adjustments_not_listed() + 1);
+      continue;
+    }
+    v1::PeriodAdjustment& listed = *report->add_adjustments();
+    listed.set_year(event.adjusts_closed());
+    listed.set_sequence(stored.sequence);
+    listed.set_effective_date(event.effective_date());
+    listed.set_type(std::string(EventTypeWord(event)));
+    listed.set_reason(event.adjustment_reason());
+    stored.event.clear_adjusts_closed();  // the summary without its mark
+    listed.set_summary(EventSummary(stored.event));
+  }
+  return absl::OkStatus();
+}
 
 absl::StatusOr<uint64_t> ClosedAt(const Ledger& ledger, int32_t year) {
   ASSIGN_OR_RETURN(const v1::ClosedYear close, FindCloseAtHead(ledger, year));

@@ -33,6 +33,12 @@ absl::StatusOr<v1::Event> MakeSignatureDraft(const Ledger& ledger, int32_t year,
 // closed. Any open will do.
 absl::StatusOr<uint64_t> ClosedAt(const Ledger& ledger, int32_t year);
 
+// Lists in `report` the adjustments (以前年度调整) of the closed years its
+// periods lie in: the events after each close, up to event `point`, that
+// adjust that year (reads the log after the earliest such close).
+absl::Status AddClosedYearAdjustments(const Ledger& ledger, uint64_t point,
+                                      v1::RegionPeriodReport* report);
+
 // One signature of a close, as verify-close found it.
 struct SignatureFinding {
   std::string signer;      // as the signature names itself

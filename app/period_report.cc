@@ -280,6 +280,22 @@ void LayOutColumns(const v1::RegionPeriodReport& report, const std::vector<Colum
   }
 }
 
+// The 以前年度调整 lines of `report`: a heading, then one line per
+// adjustment (its seq, date, what it did and why).
+std::vector<std::string> AdjustmentLines(const v1::RegionPeriodReport& report) {
+  std::vector<std::string> lines;
+  if (report.adjustments().empty()) return lines;
+  lines.push_back("以前年度调整（结账后录入，已计入上表）：");
+  for (const v1::PeriodAdjustment& a : report.adjustments()) {
+    lines.push_back(absl::StrCat(a.year(), "年度　seq ", a.sequence(), "　", a.effective_date(),
+                                 "　", a.summary(), "　原因：", a.reason()));
+  }
+  if (report.adjustments_not_listed() > 0) {
+    lines.push_back(absl::StrCat("另有 ", report.adjustments_not_listed(), " 笔未列出"));
+  }
+  return lines;
+}
+
 }  // namespace
 
 int64_t UnitStepFen(AmountUnit unit) {
@@ -340,6 +356,7 @@ absl::StatusOr<ReportGrid> RegionPeriodGrid(const v1::RegionPeriodReport& report
                                       "合计（大写）：人民币", Daxie(total), "（¥",
                                       FormatFen(total, AmountUnit::kYuan), "）"));
   }
+  grid.adjustments = AdjustmentLines(report);
   grid.signatures = {absl::StrCat("填表人：", layout.prepared_by),
                      absl::StrCat("审核人：", layout.reviewed_by),
                      absl::StrCat("负责人：", layout.approved_by)};
@@ -428,6 +445,7 @@ std::string ReportGridTable(const ReportGrid& grid, AmountUnit unit) {
   std::string out = absl::StrCat(TerminalText(grid.title), "\n", TerminalText(HeadingLine(grid)),
                                  "\n", grid.point, "\n", table.Render());
   for (const std::string& line : grid.daxie) absl::StrAppend(&out, line, "\n");
+  for (const std::string& line : grid.adjustments) absl::StrAppend(&out, TerminalText(line), "\n");
   absl::StrAppend(&out, TerminalText(absl::StrJoin(grid.signatures, "　　　　")), "\n");
   return out;
 }
@@ -476,6 +494,9 @@ std::string ReportGridHtml(const ReportGrid& grid, AmountUnit unit) {
   }
   out += "</tbody></table>\n";
   for (const std::string& line : grid.daxie) absl::StrAppend(&out, "<p class=\"daxie\">", HtmlEscaped(line), "</p>\n");
+  for (const std::string& line : grid.adjustments) {
+    absl::StrAppend(&out, "<p class=\"adjustment\">", HtmlEscaped(line), "</p>\n");
+  }
   out += "<div class=\"signatures\">";
   for (const std::string& line : grid.signatures) absl::StrAppend(&out, "<span>", HtmlEscaped(line), "</span>");
   out += "</div>\n</body></html>\n";
@@ -587,6 +608,9 @@ void WriteXlsxRows(const ReportGrid& grid, AmountUnit unit, lxw_worksheet* sheet
   }
   ++line;
   for (const std::string& text : grid.daxie) worksheet_write_string(sheet, line++, 0, text.c_str(), nullptr);
+  for (const std::string& text : grid.adjustments) {
+    worksheet_write_string(sheet, line++, 0, text.c_str(), nullptr);
+  }
   ++line;
   for (size_t at = 0; at < grid.signatures.size(); ++at) {
     worksheet_write_string(sheet, line, static_cast<lxw_col_t>(at * 3), grid.signatures[at].c_str(), nullptr);

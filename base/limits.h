@@ -214,6 +214,8 @@ inline constexpr size_t kSigningKeyFileBytesMax = 4096;
 inline constexpr size_t kTrustedKeysMax = 1000;
 // The signatures one close may hold (each signer signs once).
 inline constexpr int kCloseSignaturesMax = 100;
+// The adjustments of closed years one report lists (the rest are counted).
+inline constexpr size_t kAdjustmentsListedMax = 500;
 
 }  // namespace aidledger::limits
 

@@ -336,6 +336,7 @@ absl::Status RunPeriodReport(const Globals& globals, const PeriodReportFlags& fl
       RegionPeriodReport(point.folded.books, query);
   if (!report.ok()) return NotFoundIsUsage(report.status());
   *report->mutable_at() = point.at;
+  RETURN_IF_ERROR(app::AddClosedYearAdjustments(*ledger, point.folded.sequence, &*report));
   if (globals.format == "json") return Emit(app::ToJson(*report, true) + "\n", flags.out);
   app::ReportLayout layout = flags.layout;
   layout.unit = unit;

@@ -545,6 +545,21 @@ TEST_F(CliTest, AClosedYearTakesOnlyAdjustmentsAndItsSignaturesAreChecked) {
   EXPECT_THAT(sealed.out, ::testing::HasSubstr("1000.00"));
   EXPECT_THAT(sealed.out, ::testing::Not(::testing::HasSubstr("1020.00")));
   EXPECT_THAT(Run(year_report).out, ::testing::HasSubstr("1020.00"));
+  // Every report of the year lists its adjustments; the sealed one has none.
+  std::vector<std::string> table = year_report;
+  table[1] = "table";
+  RunResult now = Run(table);
+  ASSERT_EQ(now.exit_code, 0) << now.err;
+  EXPECT_THAT(now.out, ::testing::HasSubstr("以前年度调整（结账后录入，已计入上表）："));
+  EXPECT_THAT(now.out, ::testing::HasSubstr("2023年度　seq 8　2023-11-30　"));
+  EXPECT_THAT(now.out, ::testing::HasSubstr("原因：漏记一笔"));
+  table.push_back("--as-closed");
+  EXPECT_THAT(Run(table).out, ::testing::Not(::testing::HasSubstr("以前年度调整")));
+  std::vector<std::string> json = year_report;
+  json[1] = "json";
+  EXPECT_THAT(Run(json).out,
+              ::testing::HasSubstr("\"adjustments\":[{\"year\":2023,\"sequence\":\"8\","
+                                   "\"effective_date\":\"2023-11-30\",\"type\":\"allocation\""));
   std::vector<std::string> two_years = as_closed;
   two_years[6] = "2022-01";
   EXPECT_EQ(Run(two_years).exit_code, 2);
