@@ -23,10 +23,12 @@
 namespace aidledger::app {
 namespace {
 
-// The three series a figure comes from.
-enum class Series { kPeriods, kPreviousYear, kYtd };
-// What a column shows of a metric.
-enum class What { kCurrent, kYtd, kPreviousYear, kChange, kPercent };  // kWhatNames follows this order
+// The series a figure comes from.
+enum class Series { kPeriods, kPreviousYear, kYtd, kClosed };
+constexpr size_t kSeriesCount = 4;
+// What a column shows of a metric: the change and the percent are from
+// the report's basis (the previous year, or the close).
+enum class What { kCurrent, kYtd, kPreviousYear, kClosed, kChange, kPercent };  // kWhatNames follows this order
 
 struct Column {
   size_t metric = 0;                  // index in the report's metrics
@@ -43,6 +45,8 @@ const google::protobuf::RepeatedField<int64_t>& SeriesOf(const v1::PeriodFigures
       return figures.previous_year_fen();
     case Series::kYtd:
       return figures.ytd_fen();
+    case Series::kClosed:
+      return figures.closed_fen();
   }
   return figures.periods_fen();
 }
@@ -61,20 +65,30 @@ struct Figures {
   }
 };
 
+// The periods of `series` summed (a year to date has no total).
+int64_t TotalOf(const v1::PeriodFigures& figures, Series series) {
+  switch (series) {
+    case Series::kPreviousYear:
+      return figures.previous_year_total_fen();
+    case Series::kClosed:
+      return figures.closed_total_fen();
+    default:
+      return figures.total_fen();
+  }
+}
+
 Figures ExactFigures(const v1::RegionPeriodReport& report, size_t metric, Series series) {
   Figures exact;
   for (const v1::PeriodReportRow& row : report.rows()) {
     const v1::PeriodFigures& figures = row.figures(static_cast<int>(metric));
     const auto& values = SeriesOf(figures, series);
     exact.rows.emplace_back(values.begin(), values.end());
-    exact.row_totals.push_back(series == Series::kPreviousYear ? figures.previous_year_total_fen()
-                                                                : figures.total_fen());
+    exact.row_totals.push_back(TotalOf(figures, series));
   }
   const v1::PeriodFigures& totals = report.totals(static_cast<int>(metric));
   const auto& values = SeriesOf(totals, series);
   exact.column_totals.assign(values.begin(), values.end());
-  exact.total = series == Series::kPreviousYear ? totals.previous_year_total_fen()
-                                                : totals.total_fen();
+  exact.total = TotalOf(totals, series);
   return exact;
 }
 
@@ -113,10 +127,25 @@ absl::StatusOr<Figures> Rounded(const Figures& exact, const std::vector<size_t>&
   return shown;
 }
 
-// A metric's three series, exact and as shown.
+// A metric's series, exact and as shown; a change is from `basis`.
 struct MetricFigures {
-  Figures exact[3], shown[3];
+  Figures exact[kSeriesCount], shown[kSeriesCount];
+  Series basis = Series::kPreviousYear;
 };
+
+// Whether `report` has `series`.
+bool Has(const v1::RegionPeriodReport& report, Series series) {
+  switch (series) {
+    case Series::kPreviousYear:
+      return report.previous_year();
+    case Series::kYtd:
+      return report.ytd();
+    case Series::kClosed:
+      return report.compare_close() != 0;
+    default:
+      return true;
+  }
+}
 
 absl::StatusOr<std::vector<MetricFigures>> AllFigures(const v1::RegionPeriodReport& report,
                                                       int64_t step) {
@@ -133,9 +162,9 @@ absl::StatusOr<std::vector<MetricFigures>> AllFigures(const v1::RegionPeriodRepo
   }
   std::vector<MetricFigures> all(static_cast<size_t>(report.metrics_size()));
   for (size_t metric = 0; metric < all.size(); ++metric) {
-    for (Series series : {Series::kPeriods, Series::kPreviousYear, Series::kYtd}) {
-      if (series == Series::kPreviousYear && !report.previous_year()) continue;
-      if (series == Series::kYtd && !report.ytd()) continue;
+    if (report.compare_close() != 0) all[metric].basis = Series::kClosed;
+    for (Series series : {Series::kPeriods, Series::kPreviousYear, Series::kYtd, Series::kClosed}) {
+      if (!Has(report, series)) continue;
       const size_t at = static_cast<size_t>(series);
       all[metric].exact[at] = ExactFigures(report, metric, series);
       ASSIGN_OR_RETURN(all[metric].shown[at], Rounded(all[metric].exact[at], parents, step));
@@ -144,8 +173,9 @@ absl::StatusOr<std::vector<MetricFigures>> AllFigures(const v1::RegionPeriodRepo
   return all;
 }
 
-// The change from the previous year in hundredths of a percent, rounded
-// half away from zero; nullopt when the previous year is zero.
+// The change from the basis (the previous year or the close) in
+// hundredths of a percent, rounded half away from zero; nullopt when the
+// basis is zero.
 std::optional<int64_t> BasisPoints(int64_t now, int64_t before) {
   if (before == 0) return std::nullopt;
   const __int128 change = static_cast<__int128>(now) - before;
@@ -160,15 +190,17 @@ std::optional<int64_t> BasisPoints(int64_t now, int64_t before) {
 ReportCell Cell(const MetricFigures& figures, What what, std::optional<size_t> row,
                 std::optional<size_t> period) {
   const size_t periods = static_cast<size_t>(Series::kPeriods);
-  const size_t previous = static_cast<size_t>(Series::kPreviousYear);
+  const size_t previous = static_cast<size_t>(figures.basis);
   ReportCell cell;
   switch (what) {
     case What::kCurrent:
     case What::kYtd:
-    case What::kPreviousYear: {
-      const size_t series = what == What::kCurrent ? periods
-                            : what == What::kYtd   ? static_cast<size_t>(Series::kYtd)
-                                                   : previous;
+    case What::kPreviousYear:
+    case What::kClosed: {
+      const size_t series = what == What::kCurrent        ? periods
+                            : what == What::kYtd          ? static_cast<size_t>(Series::kYtd)
+                            : what == What::kPreviousYear ? static_cast<size_t>(Series::kPreviousYear)
+                                                          : static_cast<size_t>(Series::kClosed);
       cell.fen = figures.exact[series].At(row, period);
       cell.shown = figures.shown[series].At(row, period);
       break;
@@ -203,8 +235,8 @@ struct WhatNames {
   absl::string_view chinese, key;
 };
 constexpr WhatNames kWhatNames[] = {
-    {"", ""}, {"本年累计", "_ytd"}, {"上年同期", "_previous_year"}, {"增减额", "_change"},
-    {"增减%", "_change"}};
+    {"", ""}, {"本年累计", "_ytd"}, {"上年同期", "_previous_year"}, {"结账数", "_as_closed"},
+    {"增减额", "_change"}, {"增减%", "_change"}};
 const WhatNames& NamesOf(What what) { return kWhatNames[static_cast<size_t>(what)]; }
 
 absl::string_view UnitChinese(AmountUnit unit) {
@@ -246,8 +278,10 @@ std::vector<Column> Columns(const v1::RegionPeriodReport& report) {
   std::vector<What> per_period = {What::kCurrent};
   if (report.ytd()) per_period.push_back(What::kYtd);
   std::vector<What> per_total = {What::kCurrent};
-  if (report.previous_year()) {
-    for (What what : {What::kPreviousYear, What::kChange, What::kPercent}) {
+  // A report compares with the previous year or with a close, not both.
+  if (report.previous_year() || report.compare_close() != 0) {
+    const What basis = report.previous_year() ? What::kPreviousYear : What::kClosed;
+    for (What what : {basis, What::kChange, What::kPercent}) {
       per_period.push_back(what);
       per_total.push_back(what);
     }
@@ -280,20 +314,35 @@ void LayOutColumns(const v1::RegionPeriodReport& report, const std::vector<Colum
   }
 }
 
+// With --compare-close: what 结账数 is, and the regions moved since.
+std::vector<std::string> CloseComparisonLines(const v1::RegionPeriodReport& report) {
+  std::vector<std::string> lines;
+  if (report.compare_close() == 0) return lines;
+  lines.push_back(absl::StrCat("结账数：", report.compare_close(), "年度结账时（seq ",
+                               report.closed_at().seq(),
+                               "）的数字，按现行地区层级汇总；增减额为结账后的调整"));
+  for (const v1::RegionMove& move : report.moved_since_close()) {
+    lines.push_back(absl::StrCat("结账后变更上级：", move.code(), " ", move.name(), "　原上级 ",
+                                 move.parent_code_then().empty() ? "（无）" : move.parent_code_then(),
+                                 "，现上级 ",
+                                 move.parent_code_now().empty() ? "（无）" : move.parent_code_now(),
+                                 "（结账时上报的上级数字见 --as-closed）"));
+  }
+  return lines;
+}
+
 // The 以前年度调整 lines of `report`: a heading, then one line per
 // adjustment (its seq, date, what it did and why).
-std::vector<std::string> AdjustmentLines(const v1::RegionPeriodReport& report) {
-  std::vector<std::string> lines;
-  if (report.adjustments().empty()) return lines;
-  lines.push_back("以前年度调整（结账后录入，已计入上表）：");
+void AddAdjustmentLines(const v1::RegionPeriodReport& report, std::vector<std::string>* lines) {
+  if (report.adjustments().empty()) return;
+  lines->push_back("以前年度调整（结账后录入，已计入上表）：");
   for (const v1::PeriodAdjustment& a : report.adjustments()) {
-    lines.push_back(absl::StrCat(a.year(), "年度　seq ", a.sequence(), "　", a.effective_date(),
+    lines->push_back(absl::StrCat(a.year(), "年度　seq ", a.sequence(), "　", a.effective_date(),
                                  "　", a.summary(), "　原因：", a.reason()));
   }
   if (report.adjustments_not_listed() > 0) {
-    lines.push_back(absl::StrCat("另有 ", report.adjustments_not_listed(), " 笔未列出"));
+    lines->push_back(absl::StrCat("另有 ", report.adjustments_not_listed(), " 笔未列出"));
   }
-  return lines;
 }
 
 }  // namespace
@@ -356,7 +405,8 @@ absl::StatusOr<ReportGrid> RegionPeriodGrid(const v1::RegionPeriodReport& report
                                       "合计（大写）：人民币", Daxie(total), "（¥",
                                       FormatFen(total, AmountUnit::kYuan), "）"));
   }
-  grid.adjustments = AdjustmentLines(report);
+  grid.notes = CloseComparisonLines(report);
+  AddAdjustmentLines(report, &grid.notes);
   grid.signatures = {absl::StrCat("填表人：", layout.prepared_by),
                      absl::StrCat("审核人：", layout.reviewed_by),
                      absl::StrCat("负责人：", layout.approved_by)};
@@ -445,7 +495,7 @@ std::string ReportGridTable(const ReportGrid& grid, AmountUnit unit) {
   std::string out = absl::StrCat(TerminalText(grid.title), "\n", TerminalText(HeadingLine(grid)),
                                  "\n", grid.point, "\n", table.Render());
   for (const std::string& line : grid.daxie) absl::StrAppend(&out, line, "\n");
-  for (const std::string& line : grid.adjustments) absl::StrAppend(&out, TerminalText(line), "\n");
+  for (const std::string& line : grid.notes) absl::StrAppend(&out, TerminalText(line), "\n");
   absl::StrAppend(&out, TerminalText(absl::StrJoin(grid.signatures, "　　　　")), "\n");
   return out;
 }
@@ -494,7 +544,7 @@ std::string ReportGridHtml(const ReportGrid& grid, AmountUnit unit) {
   }
   out += "</tbody></table>\n";
   for (const std::string& line : grid.daxie) absl::StrAppend(&out, "<p class=\"daxie\">", HtmlEscaped(line), "</p>\n");
-  for (const std::string& line : grid.adjustments) {
+  for (const std::string& line : grid.notes) {
     absl::StrAppend(&out, "<p class=\"adjustment\">", HtmlEscaped(line), "</p>\n");
   }
   out += "<div class=\"signatures\">";
@@ -608,7 +658,7 @@ void WriteXlsxRows(const ReportGrid& grid, AmountUnit unit, lxw_worksheet* sheet
   }
   ++line;
   for (const std::string& text : grid.daxie) worksheet_write_string(sheet, line++, 0, text.c_str(), nullptr);
-  for (const std::string& text : grid.adjustments) {
+  for (const std::string& text : grid.notes) {
     worksheet_write_string(sheet, line++, 0, text.c_str(), nullptr);
   }
   ++line;

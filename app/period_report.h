@@ -62,9 +62,10 @@ struct ReportGrid {
   };
   std::vector<Row> rows;  // the region tree, then 合计
   std::vector<std::string> daxie;       // "拨付合计（大写）：人民币…" for every metric
-  // 以前年度调整 of the closed years the report covers, one line each,
-  // after a heading line; empty when there are none.
-  std::vector<std::string> adjustments;
+  // Lines after the table: with a comparison to a close, what 结账数 is
+  // and the regions moved since; then the 以前年度调整 of the closed years
+  // the report covers, one line each after a heading line.
+  std::vector<std::string> notes;
   std::vector<std::string> signatures;  // "填表人：…", "审核人：…", "负责人：…"
   std::string point;
 };

@@ -267,6 +267,7 @@ struct PeriodReportFlags {
   std::string region, metric, period = "month", from, to, compare, unit = "yuan", out;
   bool ytd = false;
   bool as_closed = false;
+  bool compare_close = false;
   app::ReportLayout layout;
   app::PointOptions point;
 };
@@ -305,6 +306,16 @@ absl::Status CheckPeriodReportFlags(const Globals& globals, const PeriodReportFl
   return CheckLayoutText(layout.approved_by, "--approved-by");
 }
 
+// The one year --from and --to lie in, for `flag`, which shows a closed year.
+absl::StatusOr<int32_t> ClosedYearOf(const PeriodReportFlags& flags, absl::string_view flag) {
+  const int32_t year = IndicatorTotals::YearOf(flags.from);
+  if (year != IndicatorTotals::YearOf(flags.to)) {
+    return UsageError(absl::Substitute(
+        Tr("$0 shows one closed year: --from and --to must lie in it"), flag));
+  }
+  return year;
+}
+
 // --as-closed: the report's year as its close sealed it, folded to the
 // close's digest.
 absl::Status PointAsClosed(const Ledger& ledger, const PeriodReportFlags& flags,
@@ -313,12 +324,35 @@ absl::Status PointAsClosed(const Ledger& ledger, const PeriodReportFlags& flags,
     return UsageError(Tr("--as-closed is the point the close sealed: it takes no --at-seq, "
                          "--known-at or --as-of"));
   }
-  const int32_t year = IndicatorTotals::YearOf(flags.from);
-  if (year != IndicatorTotals::YearOf(flags.to)) {
-    return UsageError(Tr("--as-closed shows one closed year: --from and --to must lie in it"));
-  }
+  ASSIGN_OR_RETURN(const int32_t year, ClosedYearOf(flags, "--as-closed"));
   ASSIGN_OR_RETURN(options->at_seq, app::ClosedAt(ledger, year));
   return absl::OkStatus();
+}
+
+// --compare-close: the report at its point (the head, or --at-seq or
+// --known-at), each figure beside the one its year's close sealed.
+absl::StatusOr<v1::RegionPeriodReport> ReportAgainstClose(const Ledger& ledger,
+                                                          const PeriodReportFlags& flags,
+                                                          const PeriodReportQuery& query,
+                                                          app::FoldedPoint* now) {
+  if (!flags.point.as_of.empty()) {
+    return UsageError(Tr("--compare-close compares whole periods: it takes no --as-of"));
+  }
+  ASSIGN_OR_RETURN(const int32_t year, ClosedYearOf(flags, "--compare-close"));
+  app::PointOptions sealed;
+  sealed.projections = kSeriesProjections;
+  ASSIGN_OR_RETURN(sealed.at_seq, app::ClosedAt(ledger, year));
+  if (now->folded.sequence < *sealed.at_seq) {
+    return UsageError(absl::Substitute(
+        Tr("--compare-close: the report's point (event $0) is before the close of $1 (event $2)"),
+        now->folded.sequence, year, *sealed.at_seq));
+  }
+  ASSIGN_OR_RETURN(app::FoldedPoint closed, app::FoldAtPoint(ledger, sealed, app::kPointFlags));
+  absl::StatusOr<v1::RegionPeriodReport> report =
+      RegionPeriodReportAgainstClose(now->folded.books, closed.folded.books, year, query);
+  if (!report.ok()) return NotFoundIsUsage(report.status());
+  *report->mutable_closed_at() = closed.at;
+  return report;
 }
 
 absl::Status RunPeriodReport(const Globals& globals, const PeriodReportFlags& flags) {
@@ -333,7 +367,8 @@ absl::Status RunPeriodReport(const Globals& globals, const PeriodReportFlags& fl
   if (flags.as_closed) RETURN_IF_ERROR(PointAsClosed(*ledger, flags, &options));
   ASSIGN_OR_RETURN(app::FoldedPoint point, app::FoldAtPoint(*ledger, options, app::kPointFlags));
   absl::StatusOr<v1::RegionPeriodReport> report =
-      RegionPeriodReport(point.folded.books, query);
+      flags.compare_close ? ReportAgainstClose(*ledger, flags, query, &point)
+                          : RegionPeriodReport(point.folded.books, query);
   if (!report.ok()) return NotFoundIsUsage(report.status());
   *report->mutable_at() = point.at;
   RETURN_IF_ERROR(app::AddClosedYearAdjustments(*ledger, point.folded.sequence, &*report));
@@ -368,11 +403,17 @@ void DefinePeriodReport(CLI::App& app, const Globals& globals, Commands& command
   regions->add_option("--region", flags->region, "this region and everything below it");
   regions->add_option("--metric", flags->metric,
                       "allocated,disbursed,invested,sales or some of them (default: all)");
-  regions->add_option("--compare", flags->compare,
-                      "previous-year: the same periods a year earlier, and the change");
+  CLI::Option* compare = regions->add_option(
+      "--compare", flags->compare, "previous-year: the same periods a year earlier, and the change");
   regions->add_flag("--ytd", flags->ytd, "year-to-date columns (本年累计)");
-  regions->add_flag("--as-closed", flags->as_closed,
-                    "the closed year exactly as its close sealed it (before any adjustment)");
+  CLI::Option* as_closed = regions->add_flag(
+      "--as-closed", flags->as_closed,
+      "the closed year exactly as its close sealed it (before any adjustment)");
+  regions
+      ->add_flag("--compare-close", flags->compare_close,
+                 "the closed year as now beside it as closed, and the adjustments since")
+      ->excludes(compare)
+      ->excludes(as_closed);
   regions->add_option("--unit", flags->unit, "yuan|wan|yi (default yuan); 万元 and 亿元 add up (舍位平衡)")
       ->check(CLI::IsMember({"yuan", "wan", "yi"}));
   regions->add_option("--title", flags->layout.title, "the report's title");

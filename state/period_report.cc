@@ -53,11 +53,12 @@ class Deriver {
     last_period_ = PeriodOf(query.period, query.to);
   }
 
-  absl::Status Derive(const MonthSums* months,
+  // `closed`, when not null, is the same row's months as the close sealed them.
+  absl::Status Derive(const MonthSums* months, const MonthSums* closed,
                       google::protobuf::RepeatedPtrField<v1::PeriodFigures>* out) const {
     for (size_t metric : query_.metrics) {
       v1::PeriodFigures& figures = *out->Add();
-      Wide total = 0, previous_total = 0;
+      Wide total = 0, previous_total = 0, closed_total = 0;
       for (uint32_t period = first_period_; period <= last_period_; ++period) {
         const std::string name = PeriodName(query_.period, period);
         const uint32_t begin = PeriodBegin(query_.period, period);
@@ -77,6 +78,12 @@ class Deriver {
           ASSIGN_OR_RETURN(const int64_t ytd_fen, Narrow(ytd, metric, name));
           figures.add_ytd_fen(ytd_fen);
         }
+        if (closed != nullptr) {
+          const Wide sealed = Sum(closed, metric, begin, end);
+          closed_total += sealed;
+          ASSIGN_OR_RETURN(const int64_t closed_fen, Narrow(sealed, metric, name));
+          figures.add_closed_fen(closed_fen);
+        }
       }
       ASSIGN_OR_RETURN(const int64_t total_fen, Narrow(total, metric, "the periods"));
       figures.set_total_fen(total_fen);
@@ -84,6 +91,11 @@ class Deriver {
         ASSIGN_OR_RETURN(const int64_t previous_fen,
                          Narrow(previous_total, metric, "the previous year's periods"));
         figures.set_previous_year_total_fen(previous_fen);
+      }
+      if (closed != nullptr) {
+        ASSIGN_OR_RETURN(const int64_t closed_fen,
+                         Narrow(closed_total, metric, "the periods as closed"));
+        figures.set_closed_total_fen(closed_fen);
       }
     }
     return absl::OkStatus();
@@ -136,23 +148,20 @@ absl::StatusOr<PeriodReportQuery> ParsePeriodReportQuery(
   return query;
 }
 
-absl::StatusOr<v1::RegionPeriodReport> RegionPeriodReport(const Books& books,
-                                                          const PeriodReportQuery& query) {
-  AIDLEDGER_CHECK(books.Folds(kSeriesProjections));
-  AIDLEDGER_CHECK(query.from <= query.to);
-  ASSIGN_OR_RETURN(v1::RegionBalancesReport tree, RegionBalancesReport(books, query.region));
-  const size_t rows = static_cast<size_t>(tree.regions_size());
-  absl::flat_hash_map<absl::string_view, size_t> index;
-  for (size_t row = 0; row < rows; ++row) index[tree.regions(static_cast<int>(row)).code()] = row;
+namespace {
 
-  // Every month a figure reads: a year earlier for the comparison, from
-  // January for the year to date. Row `rows` is the total of the top rows.
-  uint32_t lo = query.from;
-  if (query.ytd) lo = std::min(lo, query.from / 12 * 12);
-  if (query.previous_year) lo = std::min(lo, query.from - 12);
-  const size_t span = query.to - lo + 1;
+using RowIndex = absl::flat_hash_map<absl::string_view, size_t>;
+
+// Every row's figures month by month from `lo` through query.to, row
+// after row, each with its subtree's: `months` summed up `tree`. Row
+// `tree.regions_size()` is the total of the rows at the top.
+std::vector<MonthSums> TreeSums(const v1::RegionMonthsState& months_state,
+                                const v1::RegionBalancesReport& tree, const RowIndex& index,
+                                uint32_t lo, uint32_t to) {
+  const size_t rows = static_cast<size_t>(tree.regions_size());
+  const size_t span = to - lo + 1;
   std::vector<MonthSums> sums((rows + 1) * span, MonthSums{});
-  for (const v1::MonthlyFigures& months : books.months.state().months()) {
+  for (const v1::MonthlyFigures& months : months_state.months()) {
     auto found = index.find(months.region_code());
     if (found == index.end()) continue;
     const std::array<const google::protobuf::RepeatedField<int64_t>*, 4> arrays = {
@@ -160,7 +169,7 @@ absl::StatusOr<v1::RegionPeriodReport> RegionPeriodReport(const Books& books,
         &months.sales_fen()};
     const uint32_t begin = std::max(lo, months.first_month());
     const uint32_t end =
-        std::min(query.to + 1, months.first_month() + static_cast<uint32_t>(arrays[0]->size()));
+        std::min(to + 1, months.first_month() + static_cast<uint32_t>(arrays[0]->size()));
     for (uint32_t month = begin; month < end; ++month) {
       MonthSums& sum = sums[found->second * span + (month - lo)];
       const int at = static_cast<int>(month - months.first_month());
@@ -178,6 +187,32 @@ absl::StatusOr<v1::RegionPeriodReport> RegionPeriodReport(const Books& books,
       }
     }
   }
+  return sums;
+}
+
+// The report of `books`, and with `closed` its closed_fen as well.
+absl::StatusOr<v1::RegionPeriodReport> Build(const Books& books, const Books* closed,
+                                             const PeriodReportQuery& query) {
+  AIDLEDGER_CHECK(books.Folds(kSeriesProjections));
+  AIDLEDGER_CHECK(closed == nullptr || closed->Folds(kSeriesProjections));
+  AIDLEDGER_CHECK(query.from <= query.to);
+  ASSIGN_OR_RETURN(v1::RegionBalancesReport tree, RegionBalancesReport(books, query.region));
+  const size_t rows = static_cast<size_t>(tree.regions_size());
+  RowIndex index;
+  for (size_t row = 0; row < rows; ++row) index[tree.regions(static_cast<int>(row)).code()] = row;
+
+  // Every month a figure reads: a year earlier for the comparison, from
+  // January for the year to date.
+  uint32_t lo = query.from;
+  if (query.ytd) lo = std::min(lo, query.from / 12 * 12);
+  if (query.previous_year) lo = std::min(lo, query.from - 12);
+  const size_t span = query.to - lo + 1;
+  const std::vector<MonthSums> sums = TreeSums(books.months.state(), tree, index, lo, query.to);
+  std::vector<MonthSums> closed_sums;
+  if (closed != nullptr) closed_sums = TreeSums(closed->months.state(), tree, index, lo, query.to);
+  auto closed_row = [&](size_t row) -> const MonthSums* {
+    return closed == nullptr ? nullptr : &closed_sums[row * span];
+  };
 
   v1::RegionPeriodReport report;
   report.set_period(std::string(kSeriesPeriods[static_cast<size_t>(query.period)].second));
@@ -198,9 +233,37 @@ absl::StatusOr<v1::RegionPeriodReport> RegionPeriodReport(const Books& books,
     out.set_name(entry.name());
     out.set_parent_code(entry.parent_code());
     out.set_depth(entry.depth());
-    RETURN_IF_ERROR(deriver.Derive(&sums[row * span], out.mutable_figures()));
+    RETURN_IF_ERROR(deriver.Derive(&sums[row * span], closed_row(row), out.mutable_figures()));
   }
-  RETURN_IF_ERROR(deriver.Derive(&sums[rows * span], report.mutable_totals()));
+  RETURN_IF_ERROR(deriver.Derive(&sums[rows * span], closed_row(rows), report.mutable_totals()));
+  return report;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::RegionPeriodReport> RegionPeriodReport(const Books& books,
+                                                          const PeriodReportQuery& query) {
+  return Build(books, nullptr, query);
+}
+
+absl::StatusOr<v1::RegionPeriodReport> RegionPeriodReportAgainstClose(
+    const Books& books, const Books& closed, int32_t year, const PeriodReportQuery& query) {
+  ASSIGN_OR_RETURN(v1::RegionPeriodReport report, Build(books, &closed, query));
+  report.set_compare_close(year);
+  // The whole tree then: a region of the report may have been below
+  // another top region.
+  ASSIGN_OR_RETURN(const v1::RegionBalancesReport then, RegionBalancesReport(closed, ""));
+  absl::flat_hash_map<absl::string_view, absl::string_view> parent_then;
+  for (const v1::RegionEntry& entry : then.regions()) parent_then[entry.code()] = entry.parent_code();
+  for (const v1::PeriodReportRow& row : report.rows()) {
+    auto found = parent_then.find(row.code());
+    if (found == parent_then.end() || found->second == row.parent_code()) continue;
+    v1::RegionMove& move = *report.add_moved_since_close();
+    move.set_code(row.code());
+    move.set_name(row.name());
+    move.set_parent_code_then(std::string(found->second));
+    move.set_parent_code_now(row.parent_code());
+  }
   return report;
 }
 

@@ -44,6 +44,14 @@ absl::StatusOr<PeriodReportQuery> ParsePeriodReportQuery(
 absl::StatusOr<v1::RegionPeriodReport> RegionPeriodReport(const Books& books,
                                                           const PeriodReportQuery& query);
 
+// As above, with every figure's closed_fen taken from `closed` (the log
+// folded to the close of `year`), rolled up the tree of `books` so that the
+// two sides differ only where own figures do; moved_since_close lists the
+// rows whose parent differs in `closed`. REQUIRES: `closed` folds what
+// `books` does.
+absl::StatusOr<v1::RegionPeriodReport> RegionPeriodReportAgainstClose(
+    const Books& books, const Books& closed, int32_t year, const PeriodReportQuery& query);
+
 }  // namespace aidledger
 
 #endif  // AIDLEDGER_STATE_PERIOD_REPORT_H_

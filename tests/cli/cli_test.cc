@@ -608,6 +608,96 @@ TEST_F(CliTest, AClosedYearTakesOnlyAdjustmentsAndItsSignaturesAreChecked) {
             4);
 }
 
+// --compare-close: the closed year now beside the year as closed, both
+// rolled up today's tree, with the adjustments and the reversal between
+// them listed, and a region moved since the close named.
+TEST_F(CliTest, ACloseComparisonShowsEachRowsChangeAndWhatChangedIt) {
+  AddBasics();
+  MustRun({"region", "add", "--code", "621125", "--name", "渭源县", "--parent", "620000",
+           "--date", "2016-01-01"});
+  MustRun({"pair", "--helper", "370200", "--recipient", "621125", "--program", "east-west",
+           "--since", "2021-01-01", "--date", "2021-01-01"});
+  MustRun({"allocate", "--helper", "370200", "--recipient", "621100", "--amount", "1000",
+           "--date", "2023-05-01"});
+  MustRun({"allocate", "--helper", "370200", "--recipient", "621100", "--amount", "50",
+           "--date", "2023-08-01", "--event-id", "dup"});
+  MustRun({"allocate", "--helper", "370200", "--recipient", "621125", "--amount", "300",
+           "--date", "2023-06-01"});
+  MustRun({"close", "--year", "2023"});  // seals events 1..10
+  const std::vector<std::string> compare = {"--format", "csv", "report", "regions",
+                                            "--period", "year", "--from", "2023-01",
+                                            "--to", "2023-12", "--metric", "allocated",
+                                            "--compare-close"};
+  // Nothing changed yet: every change is zero.
+  RunResult unchanged = Run(compare);
+  ASSERT_EQ(unchanged.exit_code, 0) << unchanged.err;
+  EXPECT_THAT(unchanged.out, ::testing::HasSubstr(
+                                 "621100,定西市,1,1050.00,1050.00,0.00,0.00,1050.00,1050.00,0.00,0.00\r\n"));
+  MustRun({"allocate", "--helper", "370200", "--recipient", "621100", "--amount", "20",
+           "--date", "2023-11-30", "--adjusts-closed", "2023", "--reason", "漏记一笔"});
+  MustRun({"reverse", "--target", "dup", "--reason", "重复录入", "--date", "2023-12-20",
+           "--adjusts-closed", "2023"});
+  MustRun({"region", "amend", "--code", "621125", "--parent", "621100", "--reason", "上级录错",
+           "--date", "2024-01-01"});
+
+  RunResult csv = Run(compare);
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  EXPECT_THAT(csv.out, ::testing::HasSubstr(
+                           "2023_allocated_yuan,2023_allocated_as_closed_yuan,"
+                           "2023_allocated_change_yuan,2023_allocated_change_percent,"));
+  // 定西市 now holds 渭源县: 1,020 + 300 now against 1,050 + 300 sealed.
+  EXPECT_THAT(csv.out, ::testing::HasSubstr(
+                           "621100,定西市,1,1320.00,1350.00,-30.00,-2.22,1320.00,1350.00,-30.00,-2.22\r\n"));
+  EXPECT_THAT(csv.out, ::testing::HasSubstr("621125,渭源县,2,300.00,300.00,0.00,0.00,"));
+  EXPECT_THAT(csv.out, ::testing::HasSubstr(",合计,0,1320.00,1350.00,-30.00,-2.22,"));
+
+  std::vector<std::string> table = compare;
+  table[1] = "table";
+  RunResult shown = Run(table);
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_THAT(shown.out, ::testing::HasSubstr("拨付结账数"));
+  EXPECT_THAT(shown.out, ::testing::HasSubstr("结账数：2023年度结账时（seq 10）"));
+  EXPECT_THAT(shown.out, ::testing::HasSubstr("结账后变更上级：621125 渭源县　原上级 620000，现上级 621100"));
+  EXPECT_THAT(shown.out, ::testing::HasSubstr("2023年度　seq 12　2023-11-30　"));
+  EXPECT_THAT(shown.out, ::testing::HasSubstr("原因：漏记一笔"));
+  EXPECT_THAT(shown.out, ::testing::HasSubstr("2023年度　seq 13　2023-12-20　"));
+  EXPECT_THAT(shown.out, ::testing::HasSubstr("原因：重复录入"));
+
+  std::vector<std::string> json = compare;
+  json[1] = "json";
+  RunResult structured = Run(json);
+  ASSERT_EQ(structured.exit_code, 0) << structured.err;
+  EXPECT_THAT(structured.out, ::testing::HasSubstr("\"compare_close\":2023"));
+  EXPECT_THAT(structured.out, ::testing::HasSubstr("\"closed_at\":{\"seq\":\"10\""));
+  EXPECT_THAT(structured.out,
+              ::testing::HasSubstr("\"moved_since_close\":[{\"code\":\"621125\",\"name\":"
+                                   "\"渭源县\",\"parent_code_then\":\"620000\","
+                                   "\"parent_code_now\":\"621100\"}]"));
+
+  // Refused: another comparison, --as-closed, --as-of, two years, a year
+  // not closed, a point before the close.
+  for (const std::vector<std::string>& extra : std::vector<std::vector<std::string>>{
+           {"--compare", "previous-year"},
+           {"--as-closed"},
+           {"--as-of", "2025-01-01"},
+           {"--at-seq", "9"}}) {
+    std::vector<std::string> bad = compare;
+    bad.insert(bad.end(), extra.begin(), extra.end());
+    RunResult refused = Run(bad);
+    EXPECT_EQ(refused.exit_code, 2) << absl::StrJoin(extra, " ") << ": " << refused.err;
+    EXPECT_EQ(refused.out, "") << absl::StrJoin(extra, " ");
+  }
+  std::vector<std::string> two_years = compare;
+  two_years[7] = "2022-01";
+  EXPECT_EQ(Run(two_years).exit_code, 2);
+  std::vector<std::string> open_year = compare;
+  open_year[7] = "2024-01";
+  open_year[9] = "2024-12";
+  RunResult not_closed = Run(open_year);
+  EXPECT_EQ(not_closed.exit_code, 2);
+  EXPECT_THAT(not_closed.err, ::testing::HasSubstr("2024"));
+}
+
 TEST_F(CliTest, IndicatorsAndTargetsMakeTheProgressReport) {
   AddBasics();  // 5 events
   RunResult listed = Run({"indicators", "list"});
