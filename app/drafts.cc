@@ -301,13 +301,13 @@ std::string CategoryName(v1::ProjectCategory category) {
   return std::string(WordFor(kCategories, category));
 }
 
-const char* const kCsvFieldColumns[28] = {
+const char* const kCsvFieldColumns[30] = {
     "type",    "event_id",   "effective_date", "code",        "name",
     "parent_code", "helper_code", "recipient_code", "program", "since",
     "project_id", "region_code", "category",     "budget",      "amount",
     "source",  "fiscal_year", "enterprise",    "channel",     "reversed_event_id",
     "reason",  "memo",       "indicator",      "value",       "of_which",
-    "year",    "description", "evidence"};
+    "year",    "description", "evidence",     "adjusts_closed", "adjustment_reason"};
 const char* const kCsvExportOnlyColumns[5] = {"seq", "recorded_at", "actor", "hash", "prev_hash"};
 const CsvUnitColumn kCsvUnitColumns[4] = {{"amount_yuan", "amount", false},
                                           {"amount_fen", "amount", true},

@@ -48,7 +48,7 @@ absl::Status FillDraftFromFields(const std::string& type, const FieldMap& fields
 
 // The one CSV column set of replay and import: the fields of every type, in
 // this order, after `type`.
-extern const char* const kCsvFieldColumns[28];
+extern const char* const kCsvFieldColumns[30];
 // Columns replay adds that import reads past (the importing ledger assigns
 // its own): seq, recorded_at, actor, hash, prev_hash.
 extern const char* const kCsvExportOnlyColumns[5];

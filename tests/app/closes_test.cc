@@ -4,6 +4,10 @@
 #include "app/closes.h"
 #include "app/import.h"
 
+#include <sstream>
+
+#include "app/audit.h"
+
 #include "absl/strings/escaping.h"
 #include "base/signing.h"
 #include "state/closes.h"
@@ -136,6 +140,52 @@ TEST_F(CloseTest, AFigureInAClosedYearIsOnlyAdmittedAsItsAdjustment) {
   EXPECT_THAT(VerifyAll(), IsOk());
   Reopen();
   EXPECT_THAT(Add("sale", kSale), RejectedWith(v1::PERIOD_CLOSED, "effective_date"));
+}
+
+// A spreadsheet of adjustments: the adjusts_closed and adjustment_reason
+// columns (or their Chinese headers) mark a row as one; an unmarked row of
+// the closed year is refused and nothing of its batch is written. A replay
+// CSV carries the mark.
+TEST_F(CloseTest, AnImportedRowAdjustsAClosedYearOnlyThroughItsColumns) {
+  ASSERT_THAT(Close(2021), IsOk());
+  const uint64_t head = ledger_->head().sequence;
+  const std::string unmarked = WriteFile(
+      "unmarked.csv",
+      "type,event_id,effective_date,region_code,amount\n"
+      "sale,s-1,2021-11-30,621100,7\n");
+  absl::StatusOr<app::ImportReport> report =
+      app::ImportFile(*ledger_, unmarked, {.actor = "importer"});
+  ASSERT_THAT(report, IsOk());
+  ASSERT_EQ(report->errors.size(), 1u);
+  EXPECT_THAT(report->errors[0], ::testing::HasSubstr("unmarked.csv:2: effective_date: 2021-11-30 "
+                                                      "is in 2021, which is closed by event"));
+  EXPECT_EQ(ledger_->head().sequence, head);
+
+  const std::string marked = WriteFile(
+      "marked.csv",
+      "type,event_id,effective_date,region_code,amount,adjusts_closed,adjustment_reason\n"
+      "sale,s-1,2021-11-30,621100,7,2021,漏记一笔\n");
+  report = app::ImportFile(*ledger_, marked, {.actor = "importer"});
+  ASSERT_THAT(report, IsOk());
+  ASSERT_EQ(report->rejected, 0u) << report->errors.front();
+  const std::string chinese = WriteFile(
+      "chinese.csv",
+      "类型,事件编号,生效日期,项目所在地区代码,金额,调整年度,调整原因\n"
+      "sale,s-2,2021-12-01,621100,3,2021,发票补录\n");
+  report = app::ImportFile(*ledger_, chinese, {.actor = "importer"});
+  ASSERT_THAT(report, IsOk());
+  ASSERT_EQ(report->rejected, 0u) << report->errors.front();
+  ASSERT_EQ(ledger_->head().sequence, head + 2);
+  const v1::Event second = (*ledger_->ReadEvent(head + 2))->event;
+  EXPECT_EQ(second.adjusts_closed(), 2021);
+  EXPECT_EQ(second.adjustment_reason(), "发票补录");
+
+  std::ostringstream exported;
+  ASSERT_THAT(app::Replay(*ledger_, {.format = "csv"}, exported), IsOk());
+  const std::string csv = exported.str();
+  const std::string header = csv.substr(0, csv.find('\n'));
+  EXPECT_THAT(header, ::testing::HasSubstr("adjusts_closed,adjustment_reason"));
+  EXPECT_THAT(csv, ::testing::HasSubstr(",2021,漏记一笔,"));
 }
 
 TEST_F(CloseTest, SignaturesAreCheckedWhenAppendedAndByVerifyClose) {
