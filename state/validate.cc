@@ -864,8 +864,11 @@ absl::Status AdmitSignature(const Books& books, const v1::Event& event) {
     return Rejected(v1::PERIOD_NOT_CLOSED, "year",
                     absl::Substitute(Tr("$0 is not closed: only a close is signed"), d.year()));
   }
+  // A key signs a close once. A name may sign again under another key: one
+  // who signed first under a trusted signer's name with a foreign key
+  // (verify-close calls it an impostor) must not lock the true signer out.
   for (const v1::CloseSignature& held : close->signatures()) {
-    if (held.signer() == d.signer() || held.public_key() == d.public_key()) {
+    if (held.public_key() == d.public_key()) {
       return Rejected(v1::ALREADY_SIGNED, held.signer() == d.signer() ? "signer" : "public_key",
                       absl::Substitute(Tr("$0 signed the close of $1 already (event $2)"),
                                        held.signer(), d.year(), held.signed_by()));

@@ -4,6 +4,7 @@
 #include "app/closes.h"
 #include "app/import.h"
 
+#include <filesystem>
 #include <sstream>
 
 #include "app/audit.h"
@@ -238,6 +239,23 @@ TEST_F(CloseTest, SignaturesAreCheckedWhenAppendedAndByVerifyClose) {
   EXPECT_TRUE(finding->signatures[1].impostor);
   EXPECT_TRUE(finding->failed());
   EXPECT_EQ(finding->unsigned_trusted, std::vector<std::string>{"dingxi-finance"});
+  // The impostor does not lock the true signer out; the same key signs
+  // once, whatever name it gives.
+  EXPECT_THAT(SignAs("dingxi-finance", 2021, others),
+              RejectedWith(v1::ALREADY_SIGNED, "signer: dingxi-finance signed the close"));
+  ASSERT_THAT(SignAs("dingxi-finance", 2021, keys), IsOk());
+  const std::string copied = dir_.Sub("copied");
+  ASSERT_EQ(::mkdir(copied.c_str(), 0700), 0);
+  std::filesystem::copy_file(keys + "/qingdao-finance.key", copied + "/shanghai.key");
+  EXPECT_THAT(SignAs("shanghai", 2021, copied),
+              RejectedWith(v1::ALREADY_SIGNED, "public_key: qingdao-finance signed the close"));
+  finding = app::CheckClose(*ledger_, 2021, trusted);
+  ASSERT_THAT(finding, IsOk());
+  ASSERT_EQ(finding->signatures.size(), 3u);
+  EXPECT_TRUE(finding->signatures[2].valid);
+  EXPECT_TRUE(finding->signatures[2].trusted);
+  EXPECT_TRUE(finding->unsigned_trusted.empty());
+  EXPECT_TRUE(finding->failed()) << "the impostor's signature is still reported";
   EXPECT_THAT(VerifyAll(), IsOk());
 }
 
