@@ -60,11 +60,62 @@ v1::HelperEntry* HelperTotals::Helper(absl::string_view code) {
   return &entry;
 }
 
+absl::string_view HelperTotals::FlowRegion(const FoldEvent& event) {
+  switch (event.payload) {
+    case v1::Event::kFundsAllocated:
+    case v1::Event::kIndicatorRecorded:
+      return event.recipient_code;
+    case v1::Event::kInvestmentRecorded:
+    case v1::Event::kSaleRecorded:
+      return event.region_code;
+    default:
+      return {};
+  }
+}
+
+const std::string& HelperTotals::FlowKey(const FoldEvent& event, absl::string_view region,
+                                         std::string* key) {
+  key->assign(event.helper_code.data(), event.helper_code.size());
+  key->push_back('>');
+  key->append(region.data(), region.size());
+  return *key;
+}
+
 absl::Status HelperTotals::ApplyBatch(absl::Span<const FoldEvent* const> events, size_t* failed) {
-  return ApplyStagedByKey(events, failed, data_.index().entries, &FoldEvent::helper_code,
-                          [this](const FoldEvent& event, int64_t sign, v1::HelperEntry* located, absl::string_view) {
-                            return FoldAt(event, sign, located);
-                          });
+  const Index& index = data_.index();
+  std::string key;  // reused: a key fits the string's own buffer
+  auto helper_of = [](const FoldEvent& event) {
+    return IsMoneyEvent(event.payload) ? event.helper_code : absl::string_view();
+  };
+  return ApplyStaged<Located>(
+      events, failed,
+      [&](const FoldEvent& event) {
+        if (!helper_of(event).empty()) index.entries.prefetch(helper_of(event));
+        const absl::string_view region = FlowRegion(event);
+        if (!region.empty()) index.flows.prefetch(FlowKey(event, region, &key));
+      },
+      [&](const FoldEvent& event) -> Located {
+        Located located;
+        if (!helper_of(event).empty()) {
+          auto it = index.entries.find(helper_of(event));
+          if (it != index.entries.end()) {
+            PrefetchObject(it->second);
+            located.helper = it->second;
+          }
+        }
+        const absl::string_view region = FlowRegion(event);
+        if (!region.empty()) {
+          auto it = index.flows.find(FlowKey(event, region, &key));
+          if (it != index.flows.end()) {
+            PrefetchObject(it->second);
+            located.flow = it->second;
+          }
+        }
+        return located;
+      },
+      [this](const FoldEvent& event, int64_t sign, Located located, absl::string_view) {
+        return FoldAt(event, sign, located);
+      });
 }
 
 absl::Status HelperTotals::FoldRegion(const FoldEvent& event, int64_t sign) {
@@ -153,26 +204,26 @@ absl::Status HelperTotals::EndPairing(const FoldEvent& event) {
   return absl::OkStatus();
 }
 
-void HelperTotals::NoteFlow(const FoldEvent& event, absl::string_view region) {
-  flow_key_.assign(event.helper_code.data(), event.helper_code.size());
-  flow_key_.push_back('>');
-  flow_key_.append(region.data(), region.size());
-  Index& index = *data_.mutable_index();
-  auto found = index.flows.find(flow_key_);
-  v1::MoneyFlow* flow;
-  if (found != index.flows.end()) {
-    flow = found->second;
-    if (flow->last_on() >= event.effective_date) return;
-  } else {
-    flow = data_.mutable_state()->add_flows();
-    flow->set_helper_code(event.helper_code.data(), event.helper_code.size());
-    flow->set_region_code(region.data(), region.size());
-    index.flows.emplace(flow_key_, flow);
+void HelperTotals::NoteFlow(const FoldEvent& event, absl::string_view region,
+                            v1::MoneyFlow* located) {
+  v1::MoneyFlow* flow = located;
+  if (flow == nullptr) {
+    Index& index = *data_.mutable_index();
+    auto found = index.flows.find(FlowKey(event, region, &flow_key_));
+    if (found != index.flows.end()) {
+      flow = found->second;
+    } else {
+      flow = data_.mutable_state()->add_flows();
+      flow->set_helper_code(event.helper_code.data(), event.helper_code.size());
+      flow->set_region_code(region.data(), region.size());
+      index.flows.emplace(flow_key_, flow);
+    }
   }
+  if (flow->last_on() >= event.effective_date) return;
   flow->set_last_on(event.effective_date.data(), event.effective_date.size());
 }
 
-absl::Status HelperTotals::FoldAt(const FoldEvent& event, int64_t sign, v1::HelperEntry* located) {
+absl::Status HelperTotals::FoldAt(const FoldEvent& event, int64_t sign, Located located) {
   int64_t allocated = 0, invested = 0, sales = 0;
   switch (event.payload) {
     case v1::Event::kRegionRegistered:
@@ -195,7 +246,7 @@ absl::Status HelperTotals::FoldAt(const FoldEvent& event, int64_t sign, v1::Help
     case v1::Event::kIndicatorRecorded:
       // Assistance counted, not paid: a flow that bounds the pairing's end
       // like money does, and no figure here.
-      if (sign > 0) NoteFlow(event, event.recipient_code);
+      if (sign > 0) NoteFlow(event, FlowRegion(event), located.flow);
       return absl::OkStatus();
     default:
       return absl::OkStatus();
@@ -203,12 +254,9 @@ absl::Status HelperTotals::FoldAt(const FoldEvent& event, int64_t sign, v1::Help
   const v1::Program program = event.program_value();
   // A reversal takes the money back, not the date it went (sign -1). A sale
   // with no helper is a flow from no one.
-  if (sign > 0) {
-    NoteFlow(event, event.payload == v1::Event::kFundsAllocated ? event.recipient_code
-                                                                : event.region_code);
-  }
+  if (sign > 0) NoteFlow(event, FlowRegion(event), located.flow);
   if (event.helper_code.empty()) return absl::OkStatus();  // no helper named
-  v1::HelperEntry* helper = located != nullptr ? located : Helper(event.helper_code);
+  v1::HelperEntry* helper = located.helper != nullptr ? located.helper : Helper(event.helper_code);
   if (helper == nullptr) {
     return absl::DataLossError(absl::StrCat("event ", event.sequence,
                                             " references unknown helper ", event.helper_code));

@@ -40,20 +40,33 @@ class HelperTotals final : public Projection {
 
  protected:
   absl::Status Fold(const FoldEvent& event, int64_t sign, absl::string_view) override {
-    return FoldAt(event, sign, nullptr);
+    return FoldAt(event, sign, {});
   }
 
  private:
-  // Fold, given the entry ApplyBatch located for `event` (nullptr: look it up).
-  absl::Status FoldAt(const FoldEvent& event, int64_t sign, v1::HelperEntry* located);
+  // What ApplyBatch locates for an event before folding it: the helper's
+  // entry and the money flow it notes (nullptr: look it up when folding).
+  // Both are a probe of a large map: located a batch ahead, their cache
+  // misses overlap.
+  struct Located {
+    v1::HelperEntry* helper = nullptr;
+    v1::MoneyFlow* flow = nullptr;
+  };
+  // Fold, given what ApplyBatch located for `event`.
+  absl::Status FoldAt(const FoldEvent& event, int64_t sign, Located located);
   // FoldAt for a region's registration (its name) and a pairing; sign -1
   // takes the registration back.
   absl::Status FoldRegion(const FoldEvent& event, int64_t sign);
   absl::Status FoldPairing(const FoldEvent& event, int64_t sign);
   absl::Status EndPairing(const FoldEvent& event);
   // Moves the last date of the money from `event`'s helper to `region` on
-  // to the event's date (never back).
-  void NoteFlow(const FoldEvent& event, absl::string_view region);
+  // to the event's date (never back); `located` is the flow, or nullptr.
+  void NoteFlow(const FoldEvent& event, absl::string_view region, v1::MoneyFlow* located);
+  // The region a flow of `event` goes to (empty: it notes none), and the
+  // flows' key of `event`'s helper and that region, built in `key`.
+  static absl::string_view FlowRegion(const FoldEvent& event);
+  static const std::string& FlowKey(const FoldEvent& event, absl::string_view region,
+                                    std::string* key);
   absl::Status RenameRegion(const FoldEvent& event);
   // The helper's entry, created (named from the region) on first use.
   v1::HelperEntry* Helper(absl::string_view code);
