@@ -90,7 +90,18 @@ class Projection {
   // counted_on)` gets the date as Fold does.
   template <typename Located, typename PrefetchIndex, typename Locate, typename FoldLocated>
   static absl::Status ApplyStaged(absl::Span<const FoldEvent* const> events, size_t* failed,
-                                  PrefetchIndex prefetch_index, Locate locate, FoldLocated fold);
+                                  PrefetchIndex prefetch_index, Locate locate, FoldLocated fold) {
+    return ApplyStaged<Located>(events, failed, prefetch_index, locate,
+                                [](const FoldEvent&, const Located&) {}, fold);
+  }
+  // As above, with a fourth pass between locating and folding:
+  // `touch(event, located)` may prefetch what the entry points to (its
+  // prefetch in the locate pass has landed by then).
+  template <typename Located, typename PrefetchIndex, typename Locate, typename Touch,
+            typename FoldLocated>
+  static absl::Status ApplyStaged(absl::Span<const FoldEvent* const> events, size_t* failed,
+                                  PrefetchIndex prefetch_index, Locate locate, Touch touch,
+                                  FoldLocated fold);
   // ApplyStaged for a projection whose money events find their entry in
   // `entries` by the event's `key` field (nullptr located when the field
   // is empty, the entry not there yet, or for other events).
@@ -119,9 +130,10 @@ absl::Status Projection::ApplyWith(const FoldEvent& event, FoldStep fold) {
   return fold(*event.target, -1, event.effective_date);
 }
 
-template <typename Located, typename PrefetchIndex, typename Locate, typename FoldLocated>
+template <typename Located, typename PrefetchIndex, typename Locate, typename Touch,
+          typename FoldLocated>
 absl::Status Projection::ApplyStaged(absl::Span<const FoldEvent* const> events, size_t* failed,
-                                     PrefetchIndex prefetch_index, Locate locate,
+                                     PrefetchIndex prefetch_index, Locate locate, Touch touch,
                                      FoldLocated fold) {
   AIDLEDGER_CHECK(events.size() <= limits::kFoldBatchEvents);
   // What Apply folds of an event: the event, or a reversal's target.
@@ -131,6 +143,7 @@ absl::Status Projection::ApplyStaged(absl::Span<const FoldEvent* const> events, 
   for (const FoldEvent* event : events) prefetch_index(folded(event));
   std::array<Located, limits::kFoldBatchEvents> located;
   for (size_t i = 0; i < events.size(); ++i) located[i] = locate(folded(events[i]));
+  for (size_t i = 0; i < events.size(); ++i) touch(*events[i], located[i]);
   for (size_t i = 0; i < events.size(); ++i) {
     absl::Status status =
         ApplyWith(*events[i], [&](const FoldEvent& event, int64_t sign, absl::string_view date) {

@@ -158,6 +158,21 @@ absl::Status RegionMonths::ApplyBatch(absl::Span<const FoldEvent* const> events,
         }
         return slot;
       },
+      // The month's figures a fold adds to: a region's months are spread
+      // over more memory than the caches hold. `event` is the one folded,
+      // and a reversal counts on its own date.
+      [this](const FoldEvent& event, uint32_t slot) {
+        if (slot == kNotFound) return;
+        const v1::MonthlyFigures* months = data_.index().slots[slot].months;
+        const std::optional<uint32_t> month = MonthIndex(event.effective_date);
+        if (months == nullptr || !month.has_value() || *month < months->first_month()) return;
+        const uint32_t at = *month - months->first_month();
+        if (at >= static_cast<uint32_t>(months->allocated_fen_size())) return;
+        for (const Array* array : {&months->allocated_fen(), &months->disbursed_fen(),
+                                   &months->invested_fen(), &months->sales_fen()}) {
+          __builtin_prefetch(array->data() + at, 1);
+        }
+      },
       [this](const FoldEvent& event, int64_t sign, uint32_t located, absl::string_view date) {
         return FoldAt(event, sign, located, date);
       });
