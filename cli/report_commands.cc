@@ -334,22 +334,19 @@ absl::Status PointAsClosed(const Ledger& ledger, const PeriodReportFlags& flags,
 absl::StatusOr<v1::RegionPeriodReport> ReportAgainstClose(const Ledger& ledger,
                                                           const PeriodReportFlags& flags,
                                                           const PeriodReportQuery& query,
-                                                          app::FoldedPoint* now) {
-  if (!flags.point.as_of.empty()) {
-    return UsageError(Tr("--compare-close compares whole periods: it takes no --as-of"));
-  }
+                                                          const app::FoldedPoint& now) {
   ASSIGN_OR_RETURN(const int32_t year, ClosedYearOf(flags, "--compare-close"));
   app::PointOptions sealed;
   sealed.projections = kSeriesProjections;
   ASSIGN_OR_RETURN(sealed.at_seq, app::ClosedAt(ledger, year));
-  if (now->folded.sequence < *sealed.at_seq) {
+  if (now.folded.sequence < *sealed.at_seq) {
     return UsageError(absl::Substitute(
         Tr("--compare-close: the report's point (event $0) is before the close of $1 (event $2)"),
-        now->folded.sequence, year, *sealed.at_seq));
+        now.folded.sequence, year, *sealed.at_seq));
   }
   ASSIGN_OR_RETURN(app::FoldedPoint closed, app::FoldAtPoint(ledger, sealed, app::kPointFlags));
   absl::StatusOr<v1::RegionPeriodReport> report =
-      RegionPeriodReportAgainstClose(now->folded.books, closed.folded.books, year, query);
+      RegionPeriodReportAgainstClose(now.folded.books, closed.folded.books, year, query);
   if (!report.ok()) return NotFoundIsUsage(report.status());
   *report->mutable_closed_at() = closed.at;
   return report;
@@ -365,9 +362,12 @@ absl::Status RunPeriodReport(const Globals& globals, const PeriodReportFlags& fl
   app::PointOptions options = flags.point;
   options.projections = kSeriesProjections;
   if (flags.as_closed) RETURN_IF_ERROR(PointAsClosed(*ledger, flags, &options));
+  if (flags.compare_close && !options.as_of.empty()) {
+    return UsageError(Tr("--compare-close compares whole periods: it takes no --as-of"));
+  }
   ASSIGN_OR_RETURN(app::FoldedPoint point, app::FoldAtPoint(*ledger, options, app::kPointFlags));
   absl::StatusOr<v1::RegionPeriodReport> report =
-      flags.compare_close ? ReportAgainstClose(*ledger, flags, query, &point)
+      flags.compare_close ? ReportAgainstClose(*ledger, flags, query, point)
                           : RegionPeriodReport(point.folded.books, query);
   if (!report.ok()) return NotFoundIsUsage(report.status());
   *report->mutable_at() = point.at;
