@@ -19,6 +19,7 @@
 #include "base/limits.h"
 #include "base/rounding.h"
 #include "base/status_macros.h"
+#include "state/vocabulary.h"
 
 namespace aidledger::app {
 namespace {
@@ -314,6 +315,21 @@ void LayOutColumns(const v1::RegionPeriodReport& report, const std::vector<Colum
   }
 }
 
+// The filters the figures are limited to, as one line (none without).
+std::vector<std::string> ScopeLines(const v1::RegionPeriodReport& report) {
+  std::vector<std::string> scope;
+  if (!report.helper().empty()) scope.push_back(absl::StrCat("帮扶方 ", report.helper(), " 及其下级"));
+  if (!report.program().empty()) {
+    absl::StatusOr<int> program = ParseWord(kPrograms, report.program());
+    scope.push_back(absl::StrCat("帮扶类型 ", program.ok() ? ProgramChinese(*program) : report.program()));
+  }
+  if (!report.to_region().empty()) {
+    scope.push_back(absl::StrCat("受援地区 ", report.to_region(), " 及其下级"));
+  }
+  if (scope.empty()) return {};
+  return {absl::StrCat("统计范围：", absl::StrJoin(scope, "；"), "（不含支出：支出不记帮扶方）")};
+}
+
 // With --compare-close: what 结账数 is, and the regions moved since.
 std::vector<std::string> CloseComparisonLines(const v1::RegionPeriodReport& report) {
   std::vector<std::string> lines;
@@ -374,7 +390,11 @@ absl::StatusOr<ReportGrid> RegionPeriodGrid(const v1::RegionPeriodReport& report
   ASSIGN_OR_RETURN(std::vector<MetricFigures> figures,
                    AllFigures(report, UnitStepFen(layout.unit)));
   ReportGrid grid;
-  grid.title = layout.title.empty() ? "援助资金分地区报表" : layout.title;
+  const bool helpers = report.kind() == "helpers";
+  grid.title = layout.title.empty() ? (helpers ? "援助资金分帮扶方报表" : "援助资金分地区报表")
+                                    : layout.title;
+  grid.row_header = helpers ? "帮扶方" : "地区";
+  grid.sheet_name = helpers ? "分帮扶方报表" : "分地区报表";
   grid.period_text = PeriodText(report.from(), report.to());
   grid.unit_text = std::string(UnitChinese(layout.unit));
   grid.unit_name = layout.unit_name;
@@ -405,7 +425,8 @@ absl::StatusOr<ReportGrid> RegionPeriodGrid(const v1::RegionPeriodReport& report
                                       "合计（大写）：人民币", Daxie(total), "（¥",
                                       FormatFen(total, AmountUnit::kYuan), "）"));
   }
-  grid.notes = CloseComparisonLines(report);
+  grid.notes = ScopeLines(report);
+  for (std::string& line : CloseComparisonLines(report)) grid.notes.push_back(std::move(line));
   AddAdjustmentLines(report, &grid.notes);
   grid.signatures = {absl::StrCat("填表人：", layout.prepared_by),
                      absl::StrCat("审核人：", layout.reviewed_by),
@@ -477,7 +498,7 @@ constexpr absl::string_view kReportCss =
 
 std::string ReportGridTable(const ReportGrid& grid, AmountUnit unit) {
   const std::vector<std::string> groups = ColumnGroups(grid);
-  std::vector<std::string> header = {"代码", "地区"};
+  std::vector<std::string> header = {"代码", grid.row_header};
   std::vector<size_t> right_aligned;
   for (size_t column = 0; column < grid.headers.size(); ++column) {
     header.push_back(absl::StrCat(groups[column], " ", grid.headers[column]));
@@ -526,7 +547,8 @@ std::string ReportGridHtml(const ReportGrid& grid, AmountUnit unit) {
       HtmlEscaped(grid.title), "</title><style>", kReportCss, "</style></head><body>\n<table><thead>",
       "<tr class=\"title\"><th colspan=\"", width, "\">", HtmlEscaped(grid.title), "</th></tr>",
       "<tr class=\"heading\"><th colspan=\"", width, "\">", HtmlEscaped(HeadingLine(grid)),
-      "<br>", HtmlEscaped(grid.point), "</th></tr>\n<tr><th rowspan=\"2\">代码</th><th rowspan=\"2\">地区</th>");
+      "<br>", HtmlEscaped(grid.point), "</th></tr>\n<tr><th rowspan=\"2\">代码</th><th rowspan=\"2\">",
+      HtmlEscaped(grid.row_header), "</th>");
   for (const ReportGrid::Group& group : grid.groups) {
     absl::StrAppend(&out, "<th colspan=\"", group.columns, "\">", HtmlEscaped(group.name), "</th>");
   }
@@ -617,7 +639,7 @@ void WriteXlsxHeader(const ReportGrid& grid, lxw_worksheet* sheet, const XlsxFor
   worksheet_merge_range(sheet, 1, 0, 1, last, HeadingLine(grid).c_str(), formats.heading);
   worksheet_merge_range(sheet, 2, 0, 2, last, grid.point.c_str(), formats.heading);
   worksheet_merge_range(sheet, 3, 0, 4, 0, "代码", formats.header);
-  worksheet_merge_range(sheet, 3, 1, 4, 1, "地区", formats.header);
+  worksheet_merge_range(sheet, 3, 1, 4, 1, grid.row_header.c_str(), formats.header);
   lxw_col_t column = 2;
   for (const ReportGrid::Group& group : grid.groups) {
     const lxw_col_t end = column + static_cast<lxw_col_t>(group.columns) - 1;
@@ -677,7 +699,7 @@ absl::Status WriteReportGridXlsx(const ReportGrid& grid, AmountUnit unit, const 
     return UsageError(absl::Substitute(Tr("cannot write $0: out of memory"), path));
   }
   const XlsxFormats formats = MakeFormats(book, unit);
-  lxw_worksheet* sheet = workbook_add_worksheet(book, "分地区报表");
+  lxw_worksheet* sheet = workbook_add_worksheet(book, grid.sheet_name.c_str());
   WriteXlsxHeader(grid, sheet, formats);
   WriteXlsxRows(grid, unit, sheet, formats);
   // Figures are at most "-92,233,720,368,547,758.07": 14 columns fit the

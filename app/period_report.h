@@ -47,6 +47,8 @@ struct ReportCell {
 // The report laid out: what every format prints.
 struct ReportGrid {
   std::string title, unit_name, period_text, unit_text;
+  std::string row_header;  // what the rows are: 地区, or 帮扶方 (a helpers report)
+  std::string sheet_name;  // the workbook's sheet
   struct Group {
     std::string name;  // "2022年1月", "2022年第一季度", "2022年", "合计"
     size_t columns = 0;
@@ -62,7 +64,8 @@ struct ReportGrid {
   };
   std::vector<Row> rows;  // the region tree, then 合计
   std::vector<std::string> daxie;       // "拨付合计（大写）：人民币…" for every metric
-  // Lines after the table: with a comparison to a close, what 结账数 is
+  // Lines after the table: the filters the figures are limited to
+  // (统计范围), with a comparison to a close what 结账数 is
   // and the regions moved since; then the 以前年度调整 of the closed years
   // the report covers, one line each after a heading line.
   std::vector<std::string> notes;

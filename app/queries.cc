@@ -124,7 +124,7 @@ absl::StatusOr<FoldedPoint> FoldAtPoint(const Ledger& ledger, const PointOptions
     as_of = options.as_of;
     point.at.set_as_of_date(options.as_of);
   }
-  ASSIGN_OR_RETURN(point.folded, ledger.Fold(sequence, as_of, true, options.projections));
+  ASSIGN_OR_RETURN(point.folded, ledger.Fold(sequence, as_of, true, options.projections, options.extra));
   point.at.set_seq(point.folded.sequence);
   point.at.set_head_hash(point.folded.sequence == 0 ? "" : Hex(point.folded.hash));
   return point;

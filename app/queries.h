@@ -20,6 +20,9 @@ struct PointOptions {
   std::string known_at;
   std::string as_of;               // YYYY-MM-DD: events effective on or before it
   Books::Set projections = Books::kAll;  // what the query reads (ProjectionsRead)
+  // A projection outside the Books the query reads too (Ledger::Fold's
+  // `extra`), or null; it must outlive the fold and holds its result.
+  Projection* extra = nullptr;
 };
 
 struct FoldedPoint {

@@ -268,6 +268,8 @@ struct PeriodReportFlags {
   bool ytd = false;
   bool as_closed = false;
   bool compare_close = false;
+  std::string helper, program;  // --helper, --program
+  PeriodReportKind kind = PeriodReportKind::kRegions;  // the subcommand run
   app::ReportLayout layout;
   app::PointOptions point;
 };
@@ -331,10 +333,12 @@ absl::Status PointAsClosed(const Ledger& ledger, const PeriodReportFlags& flags,
 
 // --compare-close: the report at its point (the head, or --at-seq or
 // --known-at), each figure beside the one its year's close sealed.
+// `now_flows` is the flows folded to the point when the query reads them.
 absl::StatusOr<v1::RegionPeriodReport> ReportAgainstClose(const Ledger& ledger,
                                                           const PeriodReportFlags& flags,
                                                           const PeriodReportQuery& query,
-                                                          const app::FoldedPoint& now) {
+                                                          const app::FoldedPoint& now,
+                                                          const FlowMonths* now_flows) {
   ASSIGN_OR_RETURN(const int32_t year, ClosedYearOf(flags, "--compare-close"));
   app::PointOptions sealed;
   sealed.projections = kSeriesProjections;
@@ -344,9 +348,11 @@ absl::StatusOr<v1::RegionPeriodReport> ReportAgainstClose(const Ledger& ledger,
         Tr("--compare-close: the report's point (event $0) is before the close of $1 (event $2)"),
         now.folded.sequence, year, *sealed.at_seq));
   }
+  FlowMonths closed_flows;
+  if (query.ReadsFlows()) sealed.extra = &closed_flows;
   ASSIGN_OR_RETURN(app::FoldedPoint closed, app::FoldAtPoint(ledger, sealed, app::kPointFlags));
-  absl::StatusOr<v1::RegionPeriodReport> report =
-      RegionPeriodReportAgainstClose(now.folded.books, closed.folded.books, year, query);
+  absl::StatusOr<v1::RegionPeriodReport> report = RegionPeriodReportAgainstClose(
+      {now.folded.books, now_flows}, {closed.folded.books, &closed_flows}, year, query);
   if (!report.ok()) return NotFoundIsUsage(report.status());
   *report->mutable_closed_at() = closed.at;
   return report;
@@ -354,21 +360,26 @@ absl::StatusOr<v1::RegionPeriodReport> ReportAgainstClose(const Ledger& ledger,
 
 absl::Status RunPeriodReport(const Globals& globals, const PeriodReportFlags& flags) {
   RETURN_IF_ERROR(CheckPeriodReportFlags(globals, flags));
-  ASSIGN_OR_RETURN(const PeriodReportQuery query,
-                   ParsePeriodReportQuery(flags.region, flags.metric, flags.period, flags.from,
-                                          flags.to, flags.compare, flags.ytd));
+  ASSIGN_OR_RETURN(
+      const PeriodReportQuery query,
+      ParsePeriodReportQuery(flags.region, flags.metric, flags.period, flags.from, flags.to,
+                             flags.compare, flags.ytd,
+                             {.kind = flags.kind, .helper = flags.helper, .program = flags.program}));
   ASSIGN_OR_RETURN(const AmountUnit unit, app::ParseUnit(flags.unit));
   ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kRead));
   app::PointOptions options = flags.point;
   options.projections = kSeriesProjections;
+  FlowMonths flows;  // folded in the same pass when the query reads them
+  if (query.ReadsFlows()) options.extra = &flows;
   if (flags.as_closed) RETURN_IF_ERROR(PointAsClosed(*ledger, flags, &options));
   if (flags.compare_close && !options.as_of.empty()) {
     return UsageError(Tr("--compare-close compares whole periods: it takes no --as-of"));
   }
   ASSIGN_OR_RETURN(app::FoldedPoint point, app::FoldAtPoint(*ledger, options, app::kPointFlags));
   absl::StatusOr<v1::RegionPeriodReport> report =
-      flags.compare_close ? ReportAgainstClose(*ledger, flags, query, point)
-                          : RegionPeriodReport(point.folded.books, query);
+      flags.compare_close ? ReportAgainstClose(*ledger, flags, query, point,
+                                                 query.ReadsFlows() ? &flows : nullptr)
+                          : RegionPeriodReport({point.folded.books, &flows}, query);
   if (!report.ok()) return NotFoundIsUsage(report.status());
   *report->mutable_at() = point.at;
   RETURN_IF_ERROR(app::AddClosedYearAdjustments(*ledger, point.folded.sequence, &*report));
@@ -388,42 +399,72 @@ absl::Status RunPeriodReport(const Globals& globals, const PeriodReportFlags& fl
   return Emit(app::ReportGridTable(*grid, unit), flags.out);
 }
 
-void DefinePeriodReport(CLI::App& app, const Globals& globals, Commands& commands) {
-  PeriodReportFlags* flags = commands.Keep<PeriodReportFlags>();
-  CLI::App* report = app.add_subcommand("report", "period reports as a finance office files them");
-  report->require_subcommand(1);
-  report->fallthrough();
-  CLI::App* regions = report->add_subcommand(
-      "regions", "the region tree's money by month, quarter or year, in the Chinese layout");
-  regions->fallthrough();
-  regions->add_option("--period", flags->period, "month|quarter|year (default month)")
+// The flags of `report KIND`: every kind takes all of them.
+void AddPeriodReportFlags(CLI::App* command, PeriodReportFlags* flags) {
+  command->fallthrough();
+  command->add_option("--period", flags->period, "month|quarter|year (default month)")
       ->check(CLI::IsMember({"month", "quarter", "year"}));
-  regions->add_option("--from", flags->from, "the first month, YYYY-MM (opens a period)")->required();
-  regions->add_option("--to", flags->to, "the last month, YYYY-MM (closes a period)")->required();
-  regions->add_option("--region", flags->region, "this region and everything below it");
-  regions->add_option("--metric", flags->metric,
-                      "allocated,disbursed,invested,sales or some of them (default: all)");
-  CLI::Option* compare = regions->add_option(
+  command->add_option("--from", flags->from, "the first month, YYYY-MM (opens a period)")->required();
+  command->add_option("--to", flags->to, "the last month, YYYY-MM (closes a period)")->required();
+  if (flags->kind == PeriodReportKind::kRegions) {
+    command->add_option("--region", flags->region, "this region and everything below it");
+    command->add_option("--metric", flags->metric,
+                        "allocated,disbursed,invested,sales or some of them (default: all; "
+                        "with --helper or --program no disbursed)");
+  } else {
+    command->add_option("--region", flags->region,
+                        "only money to this region and the regions below it");
+    command->add_option("--metric", flags->metric,
+                        "allocated,invested,sales or some of them (default: all)");
+  }
+  command->add_option("--helper", flags->helper,
+                      "only money from this helper and the regions below it");
+  command->add_option("--program", flags->program,
+                      "only money under this program: east-west|counterpart|intra-province");
+  CLI::Option* compare = command->add_option(
       "--compare", flags->compare, "previous-year: the same periods a year earlier, and the change");
-  regions->add_flag("--ytd", flags->ytd, "year-to-date columns (本年累计)");
-  CLI::Option* as_closed = regions->add_flag(
+  command->add_flag("--ytd", flags->ytd, "year-to-date columns (本年累计)");
+  CLI::Option* as_closed = command->add_flag(
       "--as-closed", flags->as_closed,
       "the closed year exactly as its close sealed it (before any adjustment)");
-  regions
+  command
       ->add_flag("--compare-close", flags->compare_close,
                  "the closed year as now beside it as closed, and the adjustments since")
       ->excludes(compare)
       ->excludes(as_closed);
-  regions->add_option("--unit", flags->unit, "yuan|wan|yi (default yuan); 万元 and 亿元 add up (舍位平衡)")
+  command->add_option("--unit", flags->unit, "yuan|wan|yi (default yuan); 万元 and 亿元 add up (舍位平衡)")
       ->check(CLI::IsMember({"yuan", "wan", "yi"}));
-  regions->add_option("--title", flags->layout.title, "the report's title");
-  regions->add_option("--unit-name", flags->layout.unit_name, "the office filing it (编制单位)");
-  regions->add_option("--prepared-by", flags->layout.prepared_by, "who filled it in (填表人)");
-  regions->add_option("--reviewed-by", flags->layout.reviewed_by, "who reviewed it (审核人)");
-  regions->add_option("--approved-by", flags->layout.approved_by, "who is responsible for it (负责人)");
-  regions->add_option("--out", flags->out, "write to this file instead of the standard output");
-  AddPointFlags(regions, &flags->point);
-  commands.Add(regions, [&globals, flags] { return RunPeriodReport(globals, *flags); });
+  command->add_option("--title", flags->layout.title, "the report's title");
+  command->add_option("--unit-name", flags->layout.unit_name, "the office filing it (编制单位)");
+  command->add_option("--prepared-by", flags->layout.prepared_by, "who filled it in (填表人)");
+  command->add_option("--reviewed-by", flags->layout.reviewed_by, "who reviewed it (审核人)");
+  command->add_option("--approved-by", flags->layout.approved_by, "who is responsible for it (负责人)");
+  command->add_option("--out", flags->out, "write to this file instead of the standard output");
+  AddPointFlags(command, &flags->point);
+}
+
+void DefinePeriodReport(CLI::App& app, const Globals& globals, Commands& commands) {
+  CLI::App* report = app.add_subcommand("report", "period reports as a finance office files them");
+  report->require_subcommand(1);
+  report->fallthrough();
+  const struct {
+    const char* name;
+    const char* description;
+    PeriodReportKind kind;
+  } kinds[] = {
+      {"regions", TrLater("the region tree's money by month, quarter or year, in the Chinese layout"),
+       PeriodReportKind::kRegions},
+      {"helpers",
+       TrLater("each helper's money by program, by month, quarter or year, in the Chinese layout"),
+       PeriodReportKind::kHelpers},
+  };
+  for (const auto& kind : kinds) {
+    PeriodReportFlags* flags = commands.Keep<PeriodReportFlags>();
+    flags->kind = kind.kind;
+    CLI::App* command = report->add_subcommand(kind.name, kind.description);
+    AddPeriodReportFlags(command, flags);
+    commands.Add(command, [&globals, flags] { return RunPeriodReport(globals, *flags); });
+  }
 }
 
 }  // namespace

@@ -337,11 +337,15 @@ class Ledger {
   // effective date). REQUIRES: sequence <= head().sequence.
   // `use_snapshots` false folds from the start (a full rebuild).
   // `projections` says which projections to load and fold (the others stay
-  // empty): a query for one report need not pay for the rest.
+  // empty): a query for one report need not pay for the rest. `extra`, when
+  // not null, is a projection outside the Books (one no snapshot holds,
+  // e.g. FlowMonths) folded in the same pass, from its empty state: the
+  // whole fold then starts at the log's first event.
   absl::StatusOr<FoldedBooks> Fold(uint64_t sequence,
                                    const std::optional<std::string>& as_of_date,
                                    bool use_snapshots = true,
-                                   Books::Set projections = Books::kAll) const;
+                                   Books::Set projections = Books::kAll,
+                                   Projection* extra = nullptr) const;
   // The time by the clock that stamps recorded_at (LedgerOptions::clock).
   absl::Time Now() const { return options_.clock(); }
   // The last sequence recorded at or before `time` (0 when none was):

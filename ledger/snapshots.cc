@@ -94,8 +94,9 @@ class ChunkReader {
 // in the order of the log.
 class ChunkFolder {
  public:
-  ChunkFolder(const std::optional<std::string>& as_of_date, Books* books)
-      : as_of_date_(as_of_date), books_(books), decoders_(limits::kFoldBatchEvents) {
+  // `extra`, when not null, folds every event the Books do.
+  ChunkFolder(const std::optional<std::string>& as_of_date, Books* books, Projection* extra)
+      : as_of_date_(as_of_date), books_(books), extra_(extra), decoders_(limits::kFoldBatchEvents) {
     events_.reserve(limits::kFoldBatchEvents);
   }
 
@@ -115,6 +116,11 @@ class ChunkFolder {
       events_read_ += end - first;
       absl::Status applied = books_->ApplyAll(events_);
       if (!applied.ok()) return absl::DataLossError(applied.message());
+      if (extra_ != nullptr) {
+        size_t failed = 0;
+        applied = extra_->ApplyBatch(events_, &failed);
+        if (!applied.ok()) return absl::DataLossError(applied.message());
+      }
     }
     return absl::OkStatus();
   }
@@ -124,6 +130,7 @@ class ChunkFolder {
  private:
   const std::optional<std::string>& as_of_date_;
   Books* books_;
+  Projection* extra_;
   std::vector<FoldEventDecoder> decoders_;
   std::vector<const FoldEvent*> events_;
   uint64_t events_read_ = 0;
@@ -248,7 +255,8 @@ void Ledger::Warn(absl::string_view message) const {
 
 absl::StatusOr<FoldedBooks> Ledger::Fold(uint64_t sequence,
                                          const std::optional<std::string>& as_of_date,
-                                         bool use_snapshots, Books::Set projections) const {
+                                         bool use_snapshots, Books::Set projections,
+                                         Projection* extra) const {
   const uint64_t head = this->head().sequence;
   if (sequence > head) {
     return absl::OutOfRangeError(absl::StrCat("sequence ", sequence, " is past the head ", head));
@@ -256,14 +264,15 @@ absl::StatusOr<FoldedBooks> Ledger::Fold(uint64_t sequence,
   FoldedBooks folded;
   folded.books = Books(projections);
   folded.sequence = sequence;
-  if (!as_of_date.has_value() && use_snapshots) {
+  if (extra != nullptr) extra->Reset();
+  if (!as_of_date.has_value() && use_snapshots && extra == nullptr) {
     ASSIGN_OR_RETURN(auto snapshot, LoadNewestSnapshot(sequence, &folded.books));
     folded.snapshot_sequence = snapshot.first;
     folded.hash = snapshot.second;
   }
   ChunkReader reader(Read(folded.snapshot_sequence + 1, sequence), folded.snapshot_sequence,
                      folded.hash);
-  ChunkFolder folder(as_of_date, &folded.books);
+  ChunkFolder folder(as_of_date, &folded.books, extra);
   if (sequence - folded.snapshot_sequence <= limits::kFoldChunkEvents || !TwoCpusAllowed()) {
     FoldChunk chunk;
     for (;;) {

@@ -2,8 +2,12 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
+#include <set>
+#include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/substitute.h"
 #include "base/check.h"
@@ -12,6 +16,7 @@
 #include "base/messages.h"
 #include "base/status_macros.h"
 #include "state/region_months.h"
+#include "state/vocabulary.h"
 
 namespace aidledger {
 namespace {
@@ -117,12 +122,33 @@ class Deriver {
 
 absl::StatusOr<PeriodReportQuery> ParsePeriodReportQuery(
     absl::string_view region, absl::string_view metric, absl::string_view period,
-    absl::string_view from, absl::string_view to, absl::string_view compare, bool ytd) {
+    absl::string_view from, absl::string_view to, absl::string_view compare, bool ytd,
+    const PeriodReportFilters& filters) {
   ASSIGN_OR_RETURN(SeriesQuery series, ParseSeriesQuery(region, metric, period, from, to));
   if (!series.from.has_value() || !series.to.has_value()) {
     return UsageError(Tr("a report needs --from and --to (YYYY-MM)"));
   }
   PeriodReportQuery query;
+  query.kind = filters.kind;
+  query.helper = std::string(filters.helper);
+  if (!filters.program.empty()) {
+    absl::StatusOr<int> word = ParseWord(kPrograms, filters.program);
+    if (!word.ok()) return UsageError(absl::StrCat("--program: ", word.status().message()));
+    query.program = *word;
+  }
+  if (query.ReadsFlows()) {
+    // A disbursement names no helper: money by helper or program has none.
+    constexpr size_t kDisbursed = 1;
+    static_assert(kSeriesMetrics[kDisbursed] == "disbursed");
+    auto disbursed = std::find(series.metrics.begin(), series.metrics.end(), kDisbursed);
+    if (disbursed != series.metrics.end()) {
+      if (!metric.empty()) {
+        return UsageError(Tr("--metric disbursed: a disbursement names no helper or program, so "
+                             "a helpers report and --helper or --program have no disbursed figure"));
+      }
+      series.metrics.erase(disbursed);
+    }
+  }
   query.region = std::move(series.region);
   query.period = series.period;
   query.metrics = std::move(series.metrics);
@@ -150,20 +176,32 @@ absl::StatusOr<PeriodReportQuery> ParsePeriodReportQuery(
 
 namespace {
 
-using RowIndex = absl::flat_hash_map<absl::string_view, size_t>;
+// The parent of a row at the top.
+constexpr size_t kTop = SIZE_MAX;
 
-// Every row's figures month by month from `lo` through query.to, row
-// after row, each with its subtree's: `months` summed up `tree`. Row
-// `tree.regions_size()` is the total of the rows at the top.
-std::vector<MonthSums> TreeSums(const v1::RegionMonthsState& months_state,
-                                const v1::RegionBalancesReport& tree, const RowIndex& index,
+// A row of a report, and the row it adds up into: rows are in tree order,
+// each after its parent.
+struct Row {
+  std::string code, name, parent_code;
+  int32_t depth = 0;
+  size_t parent = kTop;
+};
+
+// Months of figures that count in a row.
+struct Counted {
+  size_t row;
+  const v1::MonthlyFigures* months;
+};
+
+// Every row's figures month by month from `lo` through `to`, row after
+// row, each with its subtree's: `counted` summed up the rows' tree. Row
+// rows.size() is the total of the rows at the top.
+std::vector<MonthSums> TreeSums(const std::vector<Row>& rows, const std::vector<Counted>& counted,
                                 uint32_t lo, uint32_t to) {
-  const size_t rows = static_cast<size_t>(tree.regions_size());
   const size_t span = to - lo + 1;
-  std::vector<MonthSums> sums((rows + 1) * span, MonthSums{});
-  for (const v1::MonthlyFigures& months : months_state.months()) {
-    auto found = index.find(months.region_code());
-    if (found == index.end()) continue;
+  std::vector<MonthSums> sums((rows.size() + 1) * span, MonthSums{});
+  for (const Counted& at : counted) {
+    const v1::MonthlyFigures& months = *at.months;
     const std::array<const google::protobuf::RepeatedField<int64_t>*, 4> arrays = {
         &months.allocated_fen(), &months.disbursed_fen(), &months.invested_fen(),
         &months.sales_fen()};
@@ -171,16 +209,17 @@ std::vector<MonthSums> TreeSums(const v1::RegionMonthsState& months_state,
     const uint32_t end =
         std::min(to + 1, months.first_month() + static_cast<uint32_t>(arrays[0]->size()));
     for (uint32_t month = begin; month < end; ++month) {
-      MonthSums& sum = sums[found->second * span + (month - lo)];
-      const int at = static_cast<int>(month - months.first_month());
-      for (size_t metric = 0; metric < arrays.size(); ++metric) sum[metric] += arrays[metric]->Get(at);
+      MonthSums& sum = sums[at.row * span + (month - lo)];
+      const int index = static_cast<int>(month - months.first_month());
+      for (size_t metric = 0; metric < arrays.size(); ++metric) {
+        sum[metric] += arrays[metric]->Get(index);
+      }
     }
   }
   // Up the tree: children come after their parents, so a reverse walk adds
   // each row, complete, to its parent (a row at the top to the total).
-  for (size_t row = rows; row-- > 0;) {
-    auto parent = index.find(tree.regions(static_cast<int>(row)).parent_code());
-    const size_t target = parent == index.end() ? rows : parent->second;
+  for (size_t row = rows.size(); row-- > 0;) {
+    const size_t target = rows[row].parent == kTop ? rows.size() : rows[row].parent;
     for (size_t month = 0; month < span; ++month) {
       for (size_t metric = 0; metric < kSeriesMetrics.size(); ++metric) {
         sums[target * span + month][metric] += sums[row * span + month][metric];
@@ -190,16 +229,154 @@ std::vector<MonthSums> TreeSums(const v1::RegionMonthsState& months_state,
   return sums;
 }
 
-// The report of `books`, and with `closed` its closed_fen as well.
-absl::StatusOr<v1::RegionPeriodReport> Build(const Books& books, const Books* closed,
+// Whether `flow` is money the query's filters keep: from its helper's
+// subtree, under its program, and for a helpers report to its region's
+// subtree. The subtrees are the tree of `regions` (the report's point).
+bool Kept(const RegionBalances& regions, const v1::FlowMonths& flow,
+          const PeriodReportQuery& query) {
+  if (query.program != 0 && flow.program() != query.program) return false;
+  if (!query.helper.empty() && !regions.IsWithin(flow.helper_code(), query.helper)) return false;
+  return query.kind != PeriodReportKind::kHelpers || query.region.empty() ||
+         regions.IsWithin(flow.months().region_code(), query.region);
+}
+
+// The rows of a report and how the months of a source find theirs.
+class ReportRows {
+ public:
+  const std::vector<Row>& rows() const { return rows_; }
+
+  // The region tree (query.region's subtree).
+  absl::Status OfRegions(const Books& books, const PeriodReportQuery& query) {
+    ASSIGN_OR_RETURN(const v1::RegionBalancesReport tree,
+                     RegionBalancesReport(books, query.region));
+    for (const v1::RegionEntry& entry : tree.regions()) {
+      auto parent = of_region_.find(entry.parent_code());
+      rows_.push_back({.code = entry.code(), .name = entry.name(),
+                       .parent_code = entry.parent_code(), .depth = entry.depth(),
+                       .parent = parent == of_region_.end() ? kTop : parent->second});
+      of_region_[entry.code()] = rows_.size() - 1;
+    }
+    return absl::OkStatus();
+  }
+
+  // Every helper that gave what the filters keep, as the region tree of
+  // `now` holds it (each region above one too, up to query.helper), codes
+  // ascending; below each, a row per program it gave under. Money from no
+  // helper (a sale) comes last, under a row of its own.
+  absl::Status OfHelpers(const PeriodReportSource& now, const PeriodReportQuery& query) {
+    const RegionBalances& regions = now.books->regions;
+    std::map<std::string, std::set<int32_t>> shown;  // helpers and the regions above them
+    std::set<int32_t> from_no_helper;
+    for (const v1::FlowMonths& flow : now.flows->state().flows()) {
+      if (!Kept(regions, flow, query)) continue;
+      if (flow.helper_code().empty()) {
+        from_no_helper.insert(flow.program());
+        continue;
+      }
+      shown[flow.helper_code()].insert(flow.program());
+      std::string code = flow.helper_code();
+      for (int step = 0; code != query.helper && step <= limits::kRegionDepthMax; ++step) {
+        const v1::RegionEntry* region = regions.FindRegion(code);
+        if (region == nullptr) {
+          return absl::DataLossError(absl::StrCat("money comes from unknown helper ", code));
+        }
+        code = region->parent_code();
+        if (code.empty()) break;
+        shown[code];
+      }
+    }
+    std::map<std::string, std::vector<std::string>> children;
+    std::vector<std::string> tops;
+    for (const auto& [code, programs] : shown) {
+      const std::string& parent = regions.FindRegion(code)->parent_code();
+      (code != query.helper && shown.contains(parent) ? children[parent] : tops).push_back(code);
+    }
+    // Depth first; the tree is as deep as a region may be (REGION_TOO_DEEP).
+    std::vector<std::pair<std::string, size_t>> pending;  // code, parent row
+    for (auto top = tops.rbegin(); top != tops.rend(); ++top) pending.push_back({*top, kTop});
+    while (!pending.empty()) {
+      const auto [code, parent] = pending.back();
+      pending.pop_back();
+      const v1::RegionEntry& region = *regions.FindRegion(code);
+      rows_.push_back({.code = code, .name = region.name(), .parent_code = region.parent_code(),
+                       .depth = region.depth(), .parent = parent});
+      const size_t row = rows_.size() - 1;
+      AddPrograms(code, shown[code], row);
+      auto below = children.find(code);
+      if (below == children.end()) continue;
+      for (auto child = below->second.rbegin(); child != below->second.rend(); ++child) {
+        pending.push_back({*child, row});
+      }
+    }
+    if (!from_no_helper.empty()) {
+      rows_.push_back({.name = "未指明帮扶方", .depth = rows_.empty() ? 0 : rows_[0].depth});
+      AddPrograms("", from_no_helper, rows_.size() - 1);
+    }
+    return absl::OkStatus();
+  }
+
+  // The months of `source` that count in a row: a region's own (or the
+  // flows to it the filters keep), or a helper's under one program.
+  std::vector<Counted> CountedOf(const PeriodReportSource& source, const RegionBalances& regions,
+                                 const PeriodReportQuery& query) const {
+    std::vector<Counted> counted;
+    if (!query.ReadsFlows()) {
+      for (const v1::MonthlyFigures& months : source.books->months.state().months()) {
+        auto found = of_region_.find(months.region_code());
+        if (found != of_region_.end()) counted.push_back({found->second, &months});
+      }
+      return counted;
+    }
+    for (const v1::FlowMonths& flow : source.flows->state().flows()) {
+      if (!Kept(regions, flow, query)) continue;
+      if (query.kind == PeriodReportKind::kRegions) {
+        auto found = of_region_.find(flow.months().region_code());
+        if (found != of_region_.end()) counted.push_back({found->second, &flow.months()});
+        continue;
+      }
+      auto found = of_program_.find(std::make_pair(flow.helper_code(), flow.program()));
+      if (found != of_program_.end()) counted.push_back({found->second, &flow.months()});
+    }
+    return counted;
+  }
+
+ private:
+  void AddPrograms(const std::string& helper, const std::set<int32_t>& programs, size_t row) {
+    for (int32_t program : programs) {
+      const absl::string_view word = WordFor(kPrograms, program);
+      rows_.push_back({.code = std::string(word.empty() ? "unspecified" : word),
+                       .name = std::string(ProgramChinese(program)), .parent_code = helper,
+                       .depth = rows_[row].depth + 1, .parent = row});
+      of_program_[std::make_pair(helper, program)] = rows_.size() - 1;
+    }
+  }
+  std::vector<Row> rows_;
+  absl::flat_hash_map<std::string, size_t> of_region_;
+  absl::flat_hash_map<std::pair<std::string, int32_t>, size_t> of_program_;
+};
+
+// The report of `now`, and with `closed` its closed_fen as well.
+absl::StatusOr<v1::RegionPeriodReport> Build(const PeriodReportSource& now,
+                                             const PeriodReportSource* closed,
                                              const PeriodReportQuery& query) {
-  AIDLEDGER_CHECK(books.Folds(kSeriesProjections));
-  AIDLEDGER_CHECK(closed == nullptr || closed->Folds(kSeriesProjections));
+  for (const PeriodReportSource* source : {&now, closed}) {
+    if (source == nullptr) continue;
+    AIDLEDGER_CHECK(source->books != nullptr && source->books->Folds(kSeriesProjections));
+    AIDLEDGER_CHECK(!query.ReadsFlows() || source->flows != nullptr);
+  }
   AIDLEDGER_CHECK(query.from <= query.to);
-  ASSIGN_OR_RETURN(v1::RegionBalancesReport tree, RegionBalancesReport(books, query.region));
-  const size_t rows = static_cast<size_t>(tree.regions_size());
-  RowIndex index;
-  for (size_t row = 0; row < rows; ++row) index[tree.regions(static_cast<int>(row)).code()] = row;
+  const RegionBalances& regions = now.books->regions;
+  for (const auto& [flag, code] : {std::pair{"--helper", &query.helper}, {"--region", &query.region}}) {
+    if (!code->empty() && regions.FindRegion(*code) == nullptr) {
+      return absl::NotFoundError(
+          absl::StrCat(flag, ": region ", *code, " is not registered at this point"));
+    }
+  }
+  ReportRows report_rows;
+  RETURN_IF_ERROR(query.kind == PeriodReportKind::kRegions
+                      ? report_rows.OfRegions(*now.books, query)
+                      : report_rows.OfHelpers(now, query));
+  const std::vector<Row>& rows = report_rows.rows();
 
   // Every month a figure reads: a year earlier for the comparison, from
   // January for the year to date.
@@ -207,14 +384,23 @@ absl::StatusOr<v1::RegionPeriodReport> Build(const Books& books, const Books* cl
   if (query.ytd) lo = std::min(lo, query.from / 12 * 12);
   if (query.previous_year) lo = std::min(lo, query.from - 12);
   const size_t span = query.to - lo + 1;
-  const std::vector<MonthSums> sums = TreeSums(books.months.state(), tree, index, lo, query.to);
+  const std::vector<MonthSums> sums =
+      TreeSums(rows, report_rows.CountedOf(now, regions, query), lo, query.to);
   std::vector<MonthSums> closed_sums;
-  if (closed != nullptr) closed_sums = TreeSums(closed->months.state(), tree, index, lo, query.to);
+  if (closed != nullptr) {
+    closed_sums = TreeSums(rows, report_rows.CountedOf(*closed, regions, query), lo, query.to);
+  }
   auto closed_row = [&](size_t row) -> const MonthSums* {
     return closed == nullptr ? nullptr : &closed_sums[row * span];
   };
 
   v1::RegionPeriodReport report;
+  // A regions report names no kind: a close's report hash is over the
+  // canonical regions report as it was before helpers reports were built.
+  if (query.kind == PeriodReportKind::kHelpers) report.set_kind("helpers");
+  report.set_helper(query.helper);
+  report.set_program(std::string(WordFor(kPrograms, query.program)));
+  if (query.kind == PeriodReportKind::kHelpers) report.set_to_region(query.region);
   report.set_period(std::string(kSeriesPeriods[static_cast<size_t>(query.period)].second));
   report.set_from(RegionMonths::MonthName(query.from));
   report.set_to(RegionMonths::MonthName(query.to));
@@ -226,38 +412,41 @@ absl::StatusOr<v1::RegionPeriodReport> Build(const Books& books, const Books* cl
   report.set_previous_year(query.previous_year);
   report.set_ytd(query.ytd);
   const Deriver deriver(query, lo);
-  for (size_t row = 0; row < rows; ++row) {
-    const v1::RegionEntry& entry = tree.regions(static_cast<int>(row));
+  for (size_t row = 0; row < rows.size(); ++row) {
     v1::PeriodReportRow& out = *report.add_rows();
-    out.set_code(entry.code());
-    out.set_name(entry.name());
-    out.set_parent_code(entry.parent_code());
-    out.set_depth(entry.depth());
+    out.set_code(rows[row].code);
+    out.set_name(rows[row].name);
+    out.set_parent_code(rows[row].parent_code);
+    out.set_depth(rows[row].depth);
     RETURN_IF_ERROR(deriver.Derive(&sums[row * span], closed_row(row), out.mutable_figures()));
   }
-  RETURN_IF_ERROR(deriver.Derive(&sums[rows * span], closed_row(rows), report.mutable_totals()));
+  RETURN_IF_ERROR(
+      deriver.Derive(&sums[rows.size() * span], closed_row(rows.size()), report.mutable_totals()));
   return report;
 }
 
 }  // namespace
 
-absl::StatusOr<v1::RegionPeriodReport> RegionPeriodReport(const Books& books,
+absl::StatusOr<v1::RegionPeriodReport> RegionPeriodReport(const PeriodReportSource& source,
                                                           const PeriodReportQuery& query) {
-  return Build(books, nullptr, query);
+  return Build(source, nullptr, query);
 }
 
 absl::StatusOr<v1::RegionPeriodReport> RegionPeriodReportAgainstClose(
-    const Books& books, const Books& closed, int32_t year, const PeriodReportQuery& query) {
-  ASSIGN_OR_RETURN(v1::RegionPeriodReport report, Build(books, &closed, query));
+    const PeriodReportSource& now, const PeriodReportSource& closed, int32_t year,
+    const PeriodReportQuery& query) {
+  ASSIGN_OR_RETURN(v1::RegionPeriodReport report, Build(now, &closed, query));
   report.set_compare_close(year);
   // The whole tree then: a region of the report may have been below
-  // another top region.
-  ASSIGN_OR_RETURN(const v1::RegionBalancesReport then, RegionBalancesReport(closed, ""));
+  // another top region. A program row is no region: it is not found.
+  ASSIGN_OR_RETURN(const v1::RegionBalancesReport then, RegionBalancesReport(*closed.books, ""));
   absl::flat_hash_map<absl::string_view, absl::string_view> parent_then;
   for (const v1::RegionEntry& entry : then.regions()) parent_then[entry.code()] = entry.parent_code();
+  absl::flat_hash_set<absl::string_view> listed;
   for (const v1::PeriodReportRow& row : report.rows()) {
     auto found = parent_then.find(row.code());
     if (found == parent_then.end() || found->second == row.parent_code()) continue;
+    if (!listed.insert(row.code()).second) continue;
     v1::RegionMove& move = *report.add_moved_since_close();
     move.set_code(row.code());
     move.set_name(row.name());

@@ -13,6 +13,7 @@
 #include "absl/strings/string_view.h"
 #include "aidledger/v1/projections.pb.h"
 #include "state/books.h"
+#include "state/flow_months.h"
 #include "state/reports.h"
 
 namespace aidledger {
@@ -20,13 +21,31 @@ namespace aidledger {
 // The periods one report may have as columns: fifty years of months.
 inline constexpr size_t kReportPeriodsMax = 600;
 
+// What a period report's rows are.
+enum class PeriodReportKind {
+  kRegions,  // the region tree (its --region: the subtree shown)
+  kHelpers,  // the helpers, each with its programs (its --region: money to that subtree)
+};
+
 struct PeriodReportQuery {
+  PeriodReportKind kind = PeriodReportKind::kRegions;
   std::string region;  // empty: the whole tree
   SeriesQuery::Period period = SeriesQuery::Period::kMonth;
   uint32_t from = 0, to = 0;    // months (RegionMonths::MonthIndex), whole periods
   std::vector<size_t> metrics;  // indices in kSeriesMetrics
   bool previous_year = false;   // --compare previous-year
   bool ytd = false;             // 本年累计
+  // Only money from this helper and the regions below it (empty: from
+  // anyone), under this program (0: any). A report with either, and every
+  // helpers report, sums FlowMonths, so it has no disbursed metric (a
+  // disbursement names no helper).
+  std::string helper;
+  int32_t program = 0;
+
+  // Whether the report sums FlowMonths rather than RegionMonths.
+  bool ReadsFlows() const {
+    return kind == PeriodReportKind::kHelpers || !helper.empty() || program != 0;
+  }
 };
 
 // Parses the report's flags: `metric` as ParseSeriesQuery reads it (every
@@ -35,22 +54,43 @@ struct PeriodReportQuery {
 // period and `to` close one (a quarter report runs 2024-01..2024-06, not
 // 2024-02..2024-06): a column is always a whole month, quarter or year.
 // Usage errors name the flag.
+// The report's kind, and its filters: `helper` a region code and
+// `program` a word of kPrograms (either empty: none). With either, or for a
+// helpers report, the metrics may not name disbursed, and none named means
+// allocated, invested and sales.
+struct PeriodReportFilters {
+  PeriodReportKind kind = PeriodReportKind::kRegions;
+  absl::string_view helper, program;
+};
 absl::StatusOr<PeriodReportQuery> ParsePeriodReportQuery(
     absl::string_view region, absl::string_view metric, absl::string_view period,
-    absl::string_view from, absl::string_view to, absl::string_view compare, bool ytd);
+    absl::string_view from, absl::string_view to, absl::string_view compare, bool ytd,
+    const PeriodReportFilters& filters = {});
 
-// The report `query` asks for. kNotFound for a region not registered in
-// `books`; kOutOfRange for a sum beyond int64.
-absl::StatusOr<v1::RegionPeriodReport> RegionPeriodReport(const Books& books,
+// The log folded to a report's point: the Books (kSeriesProjections), and
+// FlowMonths when the query ReadsFlows() (else null).
+struct PeriodReportSource {
+  // The Books alone: a report whose query reads no flows.
+  PeriodReportSource(const Books& books) : books(&books) {}  // NOLINT: implicit on purpose
+  PeriodReportSource(const Books& books, const FlowMonths* flows) : books(&books), flows(flows) {}
+
+  const Books* books;
+  const FlowMonths* flows = nullptr;
+};
+
+// The report `query` asks for. kNotFound for a region or helper not
+// registered in the books; kOutOfRange for a sum beyond int64.
+absl::StatusOr<v1::RegionPeriodReport> RegionPeriodReport(const PeriodReportSource& source,
                                                           const PeriodReportQuery& query);
 
 // As above, with every figure's closed_fen taken from `closed` (the log
-// folded to the close of `year`), rolled up the tree of `books` so that the
+// folded to the close of `year`), rolled up the tree of `now` so that the
 // two sides differ only where own figures do; moved_since_close lists the
 // rows whose parent differs in `closed`. REQUIRES: `closed` folds what
-// `books` does.
+// `now` does.
 absl::StatusOr<v1::RegionPeriodReport> RegionPeriodReportAgainstClose(
-    const Books& books, const Books& closed, int32_t year, const PeriodReportQuery& query);
+    const PeriodReportSource& now, const PeriodReportSource& closed, int32_t year,
+    const PeriodReportQuery& query);
 
 }  // namespace aidledger
 

@@ -83,6 +83,12 @@ std::optional<uint32_t> RegionMonths::MonthIndex(absl::string_view date) {
   return static_cast<uint32_t>(year * 12 + month - 1);
 }
 
+absl::Status RegionMonths::CheckCountedOn(const FoldEvent& event, absl::string_view counted_on) {
+  if (MonthIndex(counted_on).has_value()) return absl::OkStatus();
+  return absl::DataLossError(absl::StrCat("event ", event.sequence, " counts on date ", counted_on,
+                                          ", outside the years a ledger admits"));
+}
+
 std::string RegionMonths::MonthName(uint32_t month) {
   const uint32_t in_year = month % 12 + 1;
   return absl::StrCat(month / 12, in_year < 10 ? "-0" : "-", in_year);
@@ -237,25 +243,30 @@ absl::Status RegionMonths::FoldAt(const FoldEvent& event, int64_t sign, uint32_t
   // A money event's region, looked up here when ApplyBatch did not find it.
   const uint32_t slot = located != kNotFound ? located : data_.index().keys.SlotFor(event);
   if (slot == kNotFound) return data_.index().keys.Unknown(event);
-  const std::optional<uint32_t> month = MonthIndex(counted_on);
-  if (!month.has_value()) {
-    return absl::DataLossError(absl::StrCat("event ", event.sequence, " counts on date ",
-                                            counted_on, ", outside the years a ledger admits"));
-  }
+  // Checked before the region's months are created: a fold that fails
+  // leaves the state as it was.
+  RETURN_IF_ERROR(CheckCountedOn(event, counted_on));
   Index::Slot& at_slot = data_.mutable_index()->slots[slot];
   if (at_slot.months == nullptr) {
     at_slot.months = data_.mutable_state()->add_months();
     at_slot.months->set_region_code(at_slot.code.data(), at_slot.code.size());
   }
-  const int at = static_cast<int>(ReserveMonth(at_slot.months, *month));
+  return AddMoney(event, sign, counted_on, at_slot.months);
+}
+
+absl::Status RegionMonths::AddMoney(const FoldEvent& event, int64_t sign,
+                                    absl::string_view counted_on, v1::MonthlyFigures* months) {
+  const std::optional<uint32_t> month = MonthIndex(counted_on);
+  if (!month.has_value()) return CheckCountedOn(event, counted_on);
+  const int at = static_cast<int>(ReserveMonth(months, *month));
   const std::array<int64_t, 4> delta = MoneyDelta(event, sign);
-  const std::array<Array*, 4> arrays = MonthArrays(at_slot.months);
+  const std::array<Array*, 4> arrays = MonthArrays(months);
   std::array<int64_t, 4> sums;
   for (size_t i = 0; i < arrays.size(); ++i) {
     if (__builtin_add_overflow(arrays[i]->Get(at), delta[i], &sums[i])) {
       return absl::DataLossError(absl::StrCat("event ", event.sequence,
-                                              " takes a monthly figure of region ", at_slot.code,
-                                              " past 64 bits"));
+                                              " takes a monthly figure of region ",
+                                              months->region_code(), " past 64 bits"));
     }
   }
   for (size_t i = 0; i < arrays.size(); ++i) arrays[i]->Set(at, sums[i]);

@@ -57,6 +57,17 @@ class RegionMonths final : public Projection {
 
   absl::Status ApplyBatch(absl::Span<const FoldEvent* const> events, size_t* failed) override;
 
+  // Adds money event `event` folded with `sign` to `months` in the month
+  // of `counted_on` (Fold's date), growing them to hold it: kDataLoss for a
+  // date outside the years a ledger admits or a sum past int64. Shared
+  // with FlowMonths, which keeps the same figures per helper and program.
+  // kDataLoss unless `counted_on` is a date within the years a ledger
+  // admits (AddMoney's check, for a caller to make before it creates the
+  // months it adds to).
+  static absl::Status CheckCountedOn(const FoldEvent& event, absl::string_view counted_on);
+  static absl::Status AddMoney(const FoldEvent& event, int64_t sign, absl::string_view counted_on,
+                               v1::MonthlyFigures* months);
+
  protected:
   absl::Status Fold(const FoldEvent& event, int64_t sign, absl::string_view counted_on) override {
     return FoldAt(event, sign, kNotFound, counted_on);

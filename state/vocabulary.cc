@@ -50,6 +50,19 @@ const Vocabulary kCategories = {"category", kCategoryWords, &v1::ProjectCategory
 const Vocabulary kSources = {"source", kSourceWords, &v1::FundSource_descriptor};
 const Vocabulary kEventTypes = {"type", kEventTypeWords, nullptr};
 
+absl::string_view ProgramChinese(int program) {
+  switch (program) {
+    case v1::EAST_WEST_COOPERATION:
+      return "东西部协作";
+    case v1::COUNTERPART_SUPPORT:
+      return "对口支援";
+    case v1::INTRA_PROVINCE:
+      return "省内协作";
+    default:
+      return "未指明帮扶类型";
+  }
+}
+
 absl::StatusOr<int> ParseWord(const Vocabulary& vocabulary, absl::string_view text) {
   for (const Word& word : vocabulary.words) {
     if (text == word.text) return word.value;

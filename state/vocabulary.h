@@ -51,6 +51,10 @@ absl::StatusOr<int> ParseWord(const Vocabulary& vocabulary, absl::string_view te
 // The word for `value`; empty when it has none (unspecified, unknown).
 absl::string_view WordFor(const Vocabulary& vocabulary, int value);
 
+// A program's name in a Chinese report: 东西部协作, 对口支援, 省内协作, and
+// 未指明帮扶类型 for the unspecified value (a sale with no helper).
+absl::string_view ProgramChinese(int program);
+
 // The words, in order.
 std::vector<std::string> Words(const Vocabulary& vocabulary);
 // The words joined by `separator`: "fiscal|social".

@@ -698,6 +698,139 @@ TEST_F(CliTest, ACloseComparisonShowsEachRowsChangeAndWhatChangedIt) {
   EXPECT_THAT(not_closed.err, ::testing::HasSubstr("2024"));
 }
 
+// The helpers report: each helper's money by program, helpers as the
+// region tree holds them (黄岛区 below 青岛市 below 山东省), money from no
+// helper last; the filters keep money from a helper's subtree, under a
+// program, or to a region's subtree. Figures computed by hand.
+TEST_F(CliTest, AHelpersReportShowsEachHelpersMoneyByProgram) {
+  AddBasics();
+  MustRun({"region", "add", "--code", "370211", "--name", "黄岛区", "--parent", "370200",
+           "--date", "2016-01-01"});
+  MustRun({"region", "add", "--code", "540000", "--name", "西藏自治区", "--date", "2016-01-01"});
+  MustRun({"pair", "--helper", "370200", "--recipient", "540000", "--program", "counterpart",
+           "--since", "2021-01-01", "--date", "2021-01-01"});
+  MustRun({"pair", "--helper", "370211", "--recipient", "621100", "--program", "east-west",
+           "--since", "2021-01-01", "--date", "2021-01-01"});
+  MustRun({"allocate", "--helper", "370200", "--recipient", "621100", "--amount", "1000",
+           "--date", "2023-02-10"});
+  MustRun({"allocate", "--helper", "370200", "--recipient", "540000", "--amount", "500",
+           "--date", "2023-05-01"});
+  MustRun({"allocate", "--helper", "370211", "--recipient", "621100", "--amount", "200",
+           "--date", "2023-04-01"});
+  MustRun({"allocate", "--helper", "370200", "--recipient", "621100", "--amount", "100",
+           "--date", "2022-02-01"});
+  MustRun({"sale", "--region", "621100", "--amount", "40", "--date", "2023-03-01"});
+  MustRun({"sale", "--helper", "370200", "--region", "621100", "--amount", "60",
+           "--date", "2023-08-01"});
+
+  const std::vector<std::string> report = {"--format", "csv", "report", "helpers",
+                                           "--period", "quarter", "--from", "2023-01",
+                                           "--to", "2023-12"};
+  RunResult csv = Run(report);
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  // No disbursed column: a disbursement names no helper.
+  EXPECT_THAT(csv.out, ::testing::HasSubstr(
+                           "code,name,depth,2023-Q1_allocated_yuan,2023-Q1_invested_yuan,"
+                           "2023-Q1_sales_yuan,2023-Q2_allocated_yuan,"));
+  EXPECT_THAT(csv.out, ::testing::Not(::testing::HasSubstr("disbursed")));
+  // Quarters Q1..Q4 (allocated, invested, sales each), then the totals.
+  EXPECT_THAT(csv.out, ::testing::HasSubstr(
+                           "370000,山东省,0,1000.00,0.00,0.00,700.00,0.00,0.00,0.00,0.00,60.00,"
+                           "0.00,0.00,0.00,1700.00,0.00,60.00\r\n"
+                           "370200,青岛市,1,1000.00,0.00,0.00,700.00,0.00,0.00,0.00,0.00,60.00,"
+                           "0.00,0.00,0.00,1700.00,0.00,60.00\r\n"
+                           "east-west,东西部协作,2,1000.00,0.00,0.00,0.00,0.00,0.00,0.00,0.00,60.00,"
+                           "0.00,0.00,0.00,1000.00,0.00,60.00\r\n"
+                           "counterpart,对口支援,2,0.00,0.00,0.00,500.00,0.00,0.00,0.00,0.00,0.00,"
+                           "0.00,0.00,0.00,500.00,0.00,0.00\r\n"
+                           "370211,黄岛区,2,0.00,0.00,0.00,200.00,0.00,0.00,0.00,0.00,0.00,"
+                           "0.00,0.00,0.00,200.00,0.00,0.00\r\n"
+                           "east-west,东西部协作,3,0.00,0.00,0.00,200.00,0.00,0.00,0.00,0.00,0.00,"
+                           "0.00,0.00,0.00,200.00,0.00,0.00\r\n"
+                           ",未指明帮扶方,0,0.00,0.00,40.00,0.00,0.00,0.00,0.00,0.00,0.00,"
+                           "0.00,0.00,0.00,0.00,0.00,40.00\r\n"
+                           "unspecified,未指明帮扶类型,1,0.00,0.00,40.00,0.00,0.00,0.00,0.00,0.00,0.00,"
+                           "0.00,0.00,0.00,0.00,0.00,40.00\r\n"
+                           ",合计,0,1000.00,0.00,40.00,700.00,0.00,0.00,0.00,0.00,60.00,"
+                           "0.00,0.00,0.00,1700.00,0.00,100.00\r\n"));
+
+  // The Chinese layout: its own title and row header, 大写 of each total.
+  std::vector<std::string> table = report;
+  table[1] = "table";
+  RunResult shown = Run(table);
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_THAT(shown.out, ::testing::HasSubstr("援助资金分帮扶方报表"));
+  EXPECT_THAT(shown.out, ::testing::HasSubstr("帮扶方"));
+  EXPECT_THAT(shown.out, ::testing::HasSubstr("拨付合计（大写）：人民币壹仟柒佰元整"));
+  EXPECT_THAT(shown.out, ::testing::HasSubstr("消费帮扶合计（大写）：人民币壹佰元整"));
+
+  // --helper: 黄岛区 alone, at the top; --compare previous-year counts the
+  // 2022 allocation of 青岛市, not of 黄岛区 (no percent from nothing).
+  RunResult one = Run({"--format", "csv", "report", "helpers", "--period", "year", "--from",
+                       "2023-01", "--to", "2023-12", "--helper", "370211", "--metric",
+                       "allocated", "--compare", "previous-year"});
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  EXPECT_THAT(one.out, ::testing::HasSubstr(
+                           "370211,黄岛区,0,200.00,0.00,200.00,,200.00,0.00,200.00,\r\n"
+                           "east-west,东西部协作,1,200.00,0.00,200.00,,200.00,0.00,200.00,\r\n"
+                           ",合计,0,200.00,0.00,200.00,,"));
+  RunResult qingdao = Run({"--format", "csv", "report", "helpers", "--period", "year", "--from",
+                           "2023-01", "--to", "2023-12", "--helper", "370200", "--metric",
+                           "allocated", "--compare", "previous-year"});
+  ASSERT_EQ(qingdao.exit_code, 0) << qingdao.err;
+  EXPECT_THAT(qingdao.out, ::testing::HasSubstr(",合计,0,1700.00,100.00,1600.00,1600.00,"));
+
+  // --region on a helpers report: money to 甘肃省's subtree only, so no
+  // counterpart row (that money went to 西藏).
+  RunResult gansu = Run({"--format", "csv", "report", "helpers", "--period", "year", "--from",
+                         "2023-01", "--to", "2023-12", "--region", "620000"});
+  ASSERT_EQ(gansu.exit_code, 0) << gansu.err;
+  EXPECT_THAT(gansu.out, ::testing::HasSubstr(",合计,0,1200.00,0.00,100.00,1200.00,0.00,100.00\r\n"));
+  EXPECT_THAT(gansu.out, ::testing::Not(::testing::HasSubstr("对口支援")));
+
+  // A regions report limited to a program, and to a helper.
+  RunResult counterpart = Run({"--format", "csv", "report", "regions", "--period", "year",
+                               "--from", "2023-01", "--to", "2023-12", "--program",
+                               "counterpart", "--metric", "allocated"});
+  ASSERT_EQ(counterpart.exit_code, 0) << counterpart.err;
+  EXPECT_THAT(counterpart.out, ::testing::HasSubstr("540000,西藏自治区,0,500.00,500.00\r\n"));
+  EXPECT_THAT(counterpart.out, ::testing::HasSubstr("621100,定西市,1,0.00,0.00\r\n"));
+  EXPECT_THAT(counterpart.out, ::testing::HasSubstr(",合计,0,500.00,500.00\r\n"));
+  table = {"report", "regions", "--period", "year", "--from", "2023-01", "--to", "2023-12",
+           "--helper", "370211"};
+  RunResult from_one = Run(table);
+  ASSERT_EQ(from_one.exit_code, 0) << from_one.err;
+  EXPECT_THAT(from_one.out, ::testing::HasSubstr("统计范围：帮扶方 370211 及其下级"));
+  EXPECT_THAT(from_one.out, ::testing::HasSubstr("拨付合计（大写）：人民币贰佰元整"));
+
+  // Refused, writing nothing: disbursed by helper, an unknown program or
+  // helper.
+  for (const std::vector<std::string>& extra : std::vector<std::vector<std::string>>{
+           {"--metric", "disbursed"}, {"--program", "charity"}, {"--helper", "999999"}}) {
+    std::vector<std::string> bad = report;
+    bad.insert(bad.end(), extra.begin(), extra.end());
+    RunResult refused = Run(bad);
+    EXPECT_EQ(refused.exit_code, 2) << absl::StrJoin(extra, " ") << ": " << refused.err;
+    EXPECT_EQ(refused.out, "") << absl::StrJoin(extra, " ");
+    EXPECT_THAT(refused.err, ::testing::HasSubstr(extra[0])) << absl::StrJoin(extra, " ");
+  }
+  RunResult regions_disbursed = Run({"report", "regions", "--from", "2023-01", "--to", "2023-12",
+                                     "--program", "east-west", "--metric", "disbursed"});
+  EXPECT_EQ(regions_disbursed.exit_code, 2) << regions_disbursed.err;
+
+  // --compare-close: an adjustment of the closed year shows in its
+  // helper's program row.
+  MustRun({"close", "--year", "2023"});
+  MustRun({"allocate", "--helper", "370211", "--recipient", "621100", "--amount", "20",
+           "--date", "2023-11-30", "--adjusts-closed", "2023", "--reason", "漏记一笔"});
+  RunResult closed = Run({"--format", "csv", "report", "helpers", "--period", "year", "--from",
+                          "2023-01", "--to", "2023-12", "--helper", "370211", "--metric",
+                          "allocated", "--compare-close"});
+  ASSERT_EQ(closed.exit_code, 0) << closed.err;
+  EXPECT_THAT(closed.out, ::testing::HasSubstr(
+                              "east-west,东西部协作,1,220.00,200.00,20.00,10.00,"));
+}
+
 TEST_F(CliTest, IndicatorsAndTargetsMakeTheProgressReport) {
   AddBasics();  // 5 events
   RunResult listed = Run({"indicators", "list"});

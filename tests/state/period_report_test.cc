@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
+#include "state/flow_months.h"
 #include "state/period_report.h"
 #include "state/region_months.h"
 #include "tests/state/projection_fixture.h"
@@ -138,6 +139,71 @@ TEST_F(PeriodReportTest, EachRegionsPeriodsAreItsSeriesAndTheYearToDateIsWhatAsO
       }
     }
   }
+}
+
+// The helpers report and the filters sum FlowMonths, the regions report
+// RegionMonths: two folds of the same money. Every helper's money, by
+// program, adds up to the regions report's totals (all money reaches a
+// region); and a helper's row is what the regions report limited to that
+// helper (--helper) totals.
+TEST_F(PeriodReportTest, HelpersAndFiltersAddUpToTheRegionsFigures) {
+  const uint64_t seed = testing::TestSeed(20261203);
+  RandomStream stream(ledger_.get(), seed);
+  stream.AddRegistry();
+  stream.AddMoneyEvents(1500, 4);
+  FlowMonths flows;
+  absl::StatusOr<FoldedBooks> folded =
+      ledger_->Fold(ledger_->head().sequence, std::nullopt, true, kSeriesProjections, &flows);
+  ASSERT_THAT(folded, IsOk());
+  const PeriodReportSource source(folded->books, &flows);
+  ASSERT_GT(flows.state().flows_size(), 3) << "seed " << seed;
+  auto report = [&](PeriodReportKind kind, absl::string_view helper, absl::string_view program) {
+    absl::StatusOr<PeriodReportQuery> query = ParsePeriodReportQuery(
+        "", "allocated,invested,sales", "year", "2015-01", "2026-12", "previous-year", false,
+        {.kind = kind, .helper = helper, .program = program});
+    EXPECT_THAT(query, IsOk());
+    absl::StatusOr<v1::RegionPeriodReport> built = RegionPeriodReport(source, *query);
+    EXPECT_THAT(built, IsOk());
+    return built.ok() ? *std::move(built) : v1::RegionPeriodReport();
+  };
+  const v1::RegionPeriodReport regions = report(PeriodReportKind::kRegions, "", "");
+  const v1::RegionPeriodReport helpers = report(PeriodReportKind::kHelpers, "", "");
+  ASSERT_EQ(regions.totals_size(), 3);
+  int64_t money = 0;
+  for (int m = 0; m < 3; ++m) {
+    EXPECT_EQ(helpers.totals(m).SerializeAsString(), regions.totals(m).SerializeAsString())
+        << regions.metrics(m) << " seed " << seed;
+    money += regions.totals(m).total_fen();
+  }
+  EXPECT_NE(money, 0) << "seed " << seed;
+
+  // Each program's money, summed, is every helper's and no helper's.
+  for (int m = 0; m < 3; ++m) {
+    int64_t by_program = 0;
+    for (absl::string_view program : {"east-west", "counterpart", "intra-province"}) {
+      by_program += report(PeriodReportKind::kRegions, "", program).totals(m).total_fen();
+    }
+    int64_t unspecified = 0;
+    for (const v1::PeriodReportRow& row : helpers.rows()) {
+      if (row.code() == "unspecified") unspecified += row.figures(m).total_fen();
+    }
+    EXPECT_EQ(by_program + unspecified, regions.totals(m).total_fen()) << "seed " << seed;
+  }
+
+  size_t helpers_checked = 0;
+  for (const v1::PeriodReportRow& row : helpers.rows()) {
+    if (folded->books.regions.FindRegion(row.code()) == nullptr) continue;  // a program row
+    const v1::RegionPeriodReport from = report(PeriodReportKind::kRegions, row.code(), "");
+    const v1::RegionPeriodReport own = report(PeriodReportKind::kHelpers, row.code(), "");
+    for (int m = 0; m < 3; ++m) {
+      EXPECT_EQ(from.totals(m).SerializeAsString(), row.figures(m).SerializeAsString())
+          << "helper " << row.code() << " " << regions.metrics(m) << " seed " << seed;
+      EXPECT_EQ(own.totals(m).SerializeAsString(), row.figures(m).SerializeAsString())
+          << "helper " << row.code() << " seed " << seed;
+    }
+    ++helpers_checked;
+  }
+  EXPECT_GT(helpers_checked, 1u) << "seed " << seed;
 }
 
 // Effective dates decide the period: the last day of a month, a quarter and
