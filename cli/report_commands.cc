@@ -341,7 +341,7 @@ absl::StatusOr<v1::RegionPeriodReport> ReportAgainstClose(const Ledger& ledger,
                                                           const FlowMonths* now_flows) {
   ASSIGN_OR_RETURN(const int32_t year, ClosedYearOf(flags, "--compare-close"));
   app::PointOptions sealed;
-  sealed.projections = kSeriesProjections;
+  sealed.projections = query.Projections();
   ASSIGN_OR_RETURN(sealed.at_seq, app::ClosedAt(ledger, year));
   if (now.folded.sequence < *sealed.at_seq) {
     return UsageError(absl::Substitute(
@@ -368,7 +368,7 @@ absl::Status RunPeriodReport(const Globals& globals, const PeriodReportFlags& fl
   ASSIGN_OR_RETURN(const AmountUnit unit, app::ParseUnit(flags.unit));
   ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kRead));
   app::PointOptions options = flags.point;
-  options.projections = kSeriesProjections;
+  options.projections = query.Projections();
   FlowMonths flows;  // folded in the same pass when the query reads them
   if (query.ReadsFlows()) options.extra = &flows;
   if (flags.as_closed) RETURN_IF_ERROR(PointAsClosed(*ledger, flags, &options));

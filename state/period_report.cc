@@ -361,7 +361,7 @@ absl::StatusOr<v1::RegionPeriodReport> Build(const PeriodReportSource& now,
                                              const PeriodReportQuery& query) {
   for (const PeriodReportSource* source : {&now, closed}) {
     if (source == nullptr) continue;
-    AIDLEDGER_CHECK(source->books != nullptr && source->books->Folds(kSeriesProjections));
+    AIDLEDGER_CHECK(source->books != nullptr && source->books->Folds(query.Projections()));
     AIDLEDGER_CHECK(!query.ReadsFlows() || source->flows != nullptr);
   }
   AIDLEDGER_CHECK(query.from <= query.to);

@@ -46,6 +46,11 @@ struct PeriodReportQuery {
   bool ReadsFlows() const {
     return kind == PeriodReportKind::kHelpers || !helper.empty() || program != 0;
   }
+  // The projections of the Books the report reads: the region tree, and
+  // RegionMonths unless it sums the flows.
+  Books::Set Projections() const {
+    return ReadsFlows() ? Books::kRegions : kSeriesProjections;
+  }
 };
 
 // Parses the report's flags: `metric` as ParseSeriesQuery reads it (every
@@ -67,7 +72,7 @@ absl::StatusOr<PeriodReportQuery> ParsePeriodReportQuery(
     absl::string_view from, absl::string_view to, absl::string_view compare, bool ytd,
     const PeriodReportFilters& filters = {});
 
-// The log folded to a report's point: the Books (kSeriesProjections), and
+// The log folded to a report's point: the Books (the query's Projections()), and
 // FlowMonths when the query ReadsFlows() (else null).
 struct PeriodReportSource {
   // The Books alone: a report whose query reads no flows.

@@ -631,7 +631,7 @@ double PeriodReportMs(const Ledger& reader, PeriodReportKind kind) {
     const absl::Time start = absl::Now();
     FlowMonths flows;
     absl::StatusOr<FoldedBooks> folded =
-        reader.Fold(head, std::nullopt, true, kSeriesProjections,
+        reader.Fold(head, std::nullopt, true, query->Projections(),
                     query->ReadsFlows() ? &flows : nullptr);
     if (!folded.ok()) Fail(std::string(folded.status().message()));
     absl::StatusOr<v1::RegionPeriodReport> report =
