@@ -148,8 +148,21 @@ bool Has(const v1::RegionPeriodReport& report, Series series) {
   }
 }
 
-absl::StatusOr<std::vector<MetricFigures>> AllFigures(const v1::RegionPeriodReport& report,
-                                                      int64_t step) {
+// `part` of `whole` in hundredths of a percent, rounded half away from
+// zero; nullopt when `whole` is zero or the share exceeds int64.
+std::optional<int64_t> Share(__int128 part, __int128 whole) {
+  if (whole == 0) return std::nullopt;
+  const __int128 base = whole < 0 ? -whole : whole;
+  __int128 scaled = part * 10'000;
+  scaled += scaled < 0 ? -base / 2 : base / 2;
+  const __int128 points = scaled / base;
+  if (points > INT64_MAX || points < INT64_MIN) return std::nullopt;
+  return static_cast<int64_t>(points);
+}
+
+// Each row's parent row (kNoParent at the top): the nearest row above it
+// whose code is its parent_code.
+std::vector<size_t> ParentsOf(const v1::RegionPeriodReport& report) {
   std::vector<size_t> parents;
   for (const v1::PeriodReportRow& row : report.rows()) {
     size_t parent = kNoParent;
@@ -161,6 +174,50 @@ absl::StatusOr<std::vector<MetricFigures>> AllFigures(const v1::RegionPeriodRepo
     }
     parents.push_back(parent);
   }
+  return parents;
+}
+
+// A projects report's 项目执行 figures: the budget and the disbursed to
+// date of each row, exact and as shown (a figure each, rounded over the
+// tree as every other).
+struct Execution {
+  Figures exact[2], shown[2];  // budget, disbursed to date
+};
+absl::StatusOr<Execution> ExecutionFigures(const v1::RegionPeriodReport& report,
+                                           const std::vector<size_t>& parents, int64_t step) {
+  Execution execution;
+  for (size_t which = 0; which < 2; ++which) {
+    Figures& exact = execution.exact[which];
+    for (const v1::PeriodReportRow& row : report.rows()) {
+      const int64_t fen = which == 0 ? row.budget_fen() : row.disbursed_to_date_fen();
+      exact.rows.push_back({fen});
+      exact.row_totals.push_back(fen);
+    }
+    exact.total = which == 0 ? report.budget_fen() : report.disbursed_to_date_fen();
+    exact.column_totals = {exact.total};
+    ASSIGN_OR_RETURN(execution.shown[which], Rounded(exact, parents, step));
+  }
+  return execution;
+}
+
+// 执行率 of a row (nullopt: the 合计 row) or the total.
+ReportCell ExecutionCell(const Execution& execution, size_t which, std::optional<size_t> row) {
+  ReportCell cell;
+  if (which < 2) {
+    cell.fen = execution.exact[which].At(row, std::nullopt);
+    cell.shown = execution.shown[which].At(row, std::nullopt);
+    return cell;
+  }
+  cell.percent = true;
+  const int64_t budget = execution.exact[0].At(row, std::nullopt);
+  const int64_t to_date = execution.exact[1].At(row, std::nullopt);
+  cell.basis_points = budget <= 0 ? std::nullopt : Share(to_date, budget);
+  return cell;
+}
+
+absl::StatusOr<std::vector<MetricFigures>> AllFigures(const v1::RegionPeriodReport& report,
+                                                      int64_t step) {
+  const std::vector<size_t> parents = ParentsOf(report);
   std::vector<MetricFigures> all(static_cast<size_t>(report.metrics_size()));
   for (size_t metric = 0; metric < all.size(); ++metric) {
     if (report.compare_close() != 0) all[metric].basis = Series::kClosed;
@@ -175,17 +232,9 @@ absl::StatusOr<std::vector<MetricFigures>> AllFigures(const v1::RegionPeriodRepo
 }
 
 // The change from the basis (the previous year or the close) in
-// hundredths of a percent, rounded half away from zero; nullopt when the
-// basis is zero.
+// hundredths of a percent; nullopt when the basis is zero.
 std::optional<int64_t> BasisPoints(int64_t now, int64_t before) {
-  if (before == 0) return std::nullopt;
-  const __int128 change = static_cast<__int128>(now) - before;
-  const __int128 base = before < 0 ? -static_cast<__int128>(before) : before;
-  __int128 scaled = change * 10'000;
-  scaled += scaled < 0 ? -base / 2 : base / 2;
-  const __int128 points = scaled / base;
-  if (points > INT64_MAX || points < INT64_MIN) return std::nullopt;
-  return static_cast<int64_t>(points);
+  return Share(static_cast<__int128>(now) - before, before);
 }
 
 ReportCell Cell(const MetricFigures& figures, What what, std::optional<size_t> row,
@@ -390,17 +439,27 @@ absl::StatusOr<ReportGrid> RegionPeriodGrid(const v1::RegionPeriodReport& report
   ASSIGN_OR_RETURN(std::vector<MetricFigures> figures,
                    AllFigures(report, UnitStepFen(layout.unit)));
   ReportGrid grid;
-  const bool helpers = report.kind() == "helpers";
-  grid.title = layout.title.empty() ? (helpers ? "援助资金分帮扶方报表" : "援助资金分地区报表")
-                                    : layout.title;
-  grid.row_header = helpers ? "帮扶方" : "地区";
-  grid.sheet_name = helpers ? "分帮扶方报表" : "分地区报表";
+  const bool helpers = report.kind() == "helpers", projects = report.kind() == "projects";
+  const absl::string_view by = helpers ? "帮扶方" : projects ? "项目" : "地区";
+  grid.title = layout.title.empty() ? absl::StrCat("援助资金分", by, "报表") : layout.title;
+  grid.row_header = projects ? "地区/项目" : std::string(by);
+  grid.sheet_name = absl::StrCat("分", by, "报表");
   grid.period_text = PeriodText(report.from(), report.to());
   grid.unit_text = std::string(UnitChinese(layout.unit));
   grid.unit_name = layout.unit_name;
   grid.point = layout.point;
   const std::vector<Column> columns = Columns(report);
   LayOutColumns(report, columns, layout.unit, &grid);
+  std::optional<Execution> execution;
+  if (projects) {
+    ASSIGN_OR_RETURN(execution,
+                     ExecutionFigures(report, ParentsOf(report), UnitStepFen(layout.unit)));
+    grid.groups.push_back({"项目执行", 3});
+    grid.headers.insert(grid.headers.end(), {"预算", "累计支出", "执行率"});
+    const std::string unit = std::string(UnitWord(layout.unit));
+    grid.keys.insert(grid.keys.end(), {"budget_" + unit, "disbursed_to_date_" + unit,
+                                       "execution_rate_percent"});
+  }
   const int top_depth = report.rows().empty() ? 0 : report.rows(0).depth();
   const size_t rows = static_cast<size_t>(report.rows_size());
   for (size_t row = 0; row <= rows; ++row) {
@@ -418,6 +477,9 @@ absl::StatusOr<ReportGrid> RegionPeriodGrid(const v1::RegionPeriodReport& report
     for (const Column& column : columns) {
       out.cells.push_back(Cell(figures[column.metric], column.what, at, column.period));
     }
+    for (size_t which = 0; execution.has_value() && which < 3; ++which) {
+      out.cells.push_back(ExecutionCell(*execution, which, at));
+    }
   }
   for (size_t metric = 0; metric < figures.size(); ++metric) {
     const int64_t total = figures[metric].exact[static_cast<size_t>(Series::kPeriods)].total;
@@ -426,6 +488,10 @@ absl::StatusOr<ReportGrid> RegionPeriodGrid(const v1::RegionPeriodReport& report
                                       FormatFen(total, AmountUnit::kYuan), "）"));
   }
   grid.notes = ScopeLines(report);
+  if (projects) {
+    grid.notes.push_back(absl::StrCat("执行率＝累计支出÷预算；累计支出为项目自开始至报告期末（",
+                                      PeriodChinese(report.to()), "）的全部支出"));
+  }
   for (std::string& line : CloseComparisonLines(report)) grid.notes.push_back(std::move(line));
   AddAdjustmentLines(report, &grid.notes);
   grid.signatures = {absl::StrCat("填表人：", layout.prepared_by),

@@ -331,28 +331,35 @@ absl::Status PointAsClosed(const Ledger& ledger, const PeriodReportFlags& flags,
   return absl::OkStatus();
 }
 
+// The projection outside the Books that `query` sums, or null.
+Projection* ExtraOf(const PeriodReportQuery& query, FlowMonths* flows, ProjectMonths* projects) {
+  if (query.ReadsProjects()) return projects;
+  return query.ReadsFlows() ? flows : nullptr;
+}
+
 // --compare-close: the report at its point (the head, or --at-seq or
 // --known-at), each figure beside the one its year's close sealed.
-// `now_flows` is the flows folded to the point when the query reads them.
+// `now` is what was folded to that point.
 absl::StatusOr<v1::RegionPeriodReport> ReportAgainstClose(const Ledger& ledger,
                                                           const PeriodReportFlags& flags,
                                                           const PeriodReportQuery& query,
-                                                          const app::FoldedPoint& now,
-                                                          const FlowMonths* now_flows) {
+                                                          const app::FoldedPoint& point,
+                                                          const PeriodReportSource& now) {
   ASSIGN_OR_RETURN(const int32_t year, ClosedYearOf(flags, "--compare-close"));
   app::PointOptions sealed;
   sealed.projections = query.Projections();
   ASSIGN_OR_RETURN(sealed.at_seq, app::ClosedAt(ledger, year));
-  if (now.folded.sequence < *sealed.at_seq) {
+  if (point.folded.sequence < *sealed.at_seq) {
     return UsageError(absl::Substitute(
         Tr("--compare-close: the report's point (event $0) is before the close of $1 (event $2)"),
-        now.folded.sequence, year, *sealed.at_seq));
+        point.folded.sequence, year, *sealed.at_seq));
   }
   FlowMonths closed_flows;
-  if (query.ReadsFlows()) sealed.extra = &closed_flows;
+  ProjectMonths closed_projects;
+  sealed.extra = ExtraOf(query, &closed_flows, &closed_projects);
   ASSIGN_OR_RETURN(app::FoldedPoint closed, app::FoldAtPoint(ledger, sealed, app::kPointFlags));
   absl::StatusOr<v1::RegionPeriodReport> report = RegionPeriodReportAgainstClose(
-      {now.folded.books, now_flows}, {closed.folded.books, &closed_flows}, year, query);
+      now, {closed.folded.books, &closed_flows, &closed_projects}, year, query);
   if (!report.ok()) return NotFoundIsUsage(report.status());
   *report->mutable_closed_at() = closed.at;
   return report;
@@ -370,16 +377,17 @@ absl::Status RunPeriodReport(const Globals& globals, const PeriodReportFlags& fl
   app::PointOptions options = flags.point;
   options.projections = query.Projections();
   FlowMonths flows;  // folded in the same pass when the query reads them
-  if (query.ReadsFlows()) options.extra = &flows;
+  ProjectMonths projects;
+  options.extra = ExtraOf(query, &flows, &projects);
   if (flags.as_closed) RETURN_IF_ERROR(PointAsClosed(*ledger, flags, &options));
   if (flags.compare_close && !options.as_of.empty()) {
     return UsageError(Tr("--compare-close compares whole periods: it takes no --as-of"));
   }
   ASSIGN_OR_RETURN(app::FoldedPoint point, app::FoldAtPoint(*ledger, options, app::kPointFlags));
+  const PeriodReportSource source(point.folded.books, &flows, &projects);
   absl::StatusOr<v1::RegionPeriodReport> report =
-      flags.compare_close ? ReportAgainstClose(*ledger, flags, query, point,
-                                                 query.ReadsFlows() ? &flows : nullptr)
-                          : RegionPeriodReport({point.folded.books, &flows}, query);
+      flags.compare_close ? ReportAgainstClose(*ledger, flags, query, point, source)
+                          : RegionPeriodReport(source, query);
   if (!report.ok()) return NotFoundIsUsage(report.status());
   *report->mutable_at() = point.at;
   RETURN_IF_ERROR(app::AddClosedYearAdjustments(*ledger, point.folded.sequence, &*report));
@@ -399,28 +407,46 @@ absl::Status RunPeriodReport(const Globals& globals, const PeriodReportFlags& fl
   return Emit(app::ReportGridTable(*grid, unit), flags.out);
 }
 
-// The flags of `report KIND`: every kind takes all of them.
+void AddPeriodReportCommonFlags(CLI::App* command, PeriodReportFlags* flags);
+
+// The flags of `report KIND`: what its rows are (--region, --metric) and
+// its filters, then the common ones.
 void AddPeriodReportFlags(CLI::App* command, PeriodReportFlags* flags) {
   command->fallthrough();
   command->add_option("--period", flags->period, "month|quarter|year (default month)")
       ->check(CLI::IsMember({"month", "quarter", "year"}));
   command->add_option("--from", flags->from, "the first month, YYYY-MM (opens a period)")->required();
   command->add_option("--to", flags->to, "the last month, YYYY-MM (closes a period)")->required();
-  if (flags->kind == PeriodReportKind::kRegions) {
-    command->add_option("--region", flags->region, "this region and everything below it");
-    command->add_option("--metric", flags->metric,
-                        "allocated,disbursed,invested,sales or some of them (default: all; "
-                        "with --helper or --program no disbursed)");
-  } else {
-    command->add_option("--region", flags->region,
-                        "only money to this region and the regions below it");
-    command->add_option("--metric", flags->metric,
-                        "allocated,invested,sales or some of them (default: all)");
+  switch (flags->kind) {
+    case PeriodReportKind::kRegions:
+      command->add_option("--region", flags->region, "this region and everything below it");
+      command->add_option("--metric", flags->metric,
+                          "allocated,disbursed,invested,sales or some of them (default: all; "
+                          "with --helper or --program no disbursed)");
+      break;
+    case PeriodReportKind::kHelpers:
+      command->add_option("--region", flags->region,
+                          "only money to this region and the regions below it");
+      command->add_option("--metric", flags->metric,
+                          "allocated,invested,sales or some of them (default: all)");
+      break;
+    case PeriodReportKind::kProjects:
+      // A disbursement names no helper: no --helper or --program.
+      command->add_option("--region", flags->region,
+                          "the projects in this region and the regions below it");
+      command->add_option("--metric", flags->metric,
+                          "allocated,disbursed,invested or some of them (default: all)");
+      return AddPeriodReportCommonFlags(command, flags);
   }
   command->add_option("--helper", flags->helper,
                       "only money from this helper and the regions below it");
   command->add_option("--program", flags->program,
                       "only money under this program: east-west|counterpart|intra-province");
+  AddPeriodReportCommonFlags(command, flags);
+}
+
+// The flags every kind of `report KIND` takes.
+void AddPeriodReportCommonFlags(CLI::App* command, PeriodReportFlags* flags) {
   CLI::Option* compare = command->add_option(
       "--compare", flags->compare, "previous-year: the same periods a year earlier, and the change");
   command->add_flag("--ytd", flags->ytd, "year-to-date columns (本年累计)");
@@ -457,6 +483,10 @@ void DefinePeriodReport(CLI::App& app, const Globals& globals, Commands& command
       {"helpers",
        TrLater("each helper's money by program, by month, quarter or year, in the Chinese layout"),
        PeriodReportKind::kHelpers},
+      {"projects",
+       TrLater("each project's money by month, quarter or year, with its budget and execution "
+               "rate (执行率), in the Chinese layout"),
+       PeriodReportKind::kProjects},
   };
   for (const auto& kind : kinds) {
     PeriodReportFlags* flags = commands.Keep<PeriodReportFlags>();

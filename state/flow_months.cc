@@ -57,4 +57,36 @@ absl::Status FlowMonths::Fold(const FoldEvent& event, int64_t sign,
   return RegionMonths::AddMoney(event, sign, counted_on, it->second->mutable_months());
 }
 
+absl::Status ProjectMonths::Index::Rebuild(absl::string_view projection,
+                                           v1::ProjectMonthsState* state) {
+  projects.reserve(state->projects_size());
+  for (v1::ProjectMonths& project : *state->mutable_projects()) {
+    if (!projects.emplace(project.project_id(), project.mutable_months()).second) {
+      return StateHoldsTwice(projection, "project", project.project_id());
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ProjectMonths::Fold(const FoldEvent& event, int64_t sign,
+                                 absl::string_view counted_on) {
+  switch (event.payload) {
+    case v1::Event::kFundsAllocated:
+    case v1::Event::kFundsDisbursed:
+    case v1::Event::kInvestmentRecorded:
+      break;
+    default:
+      return absl::OkStatus();
+  }
+  if (event.project_id.empty()) return absl::OkStatus();  // not tied to a project
+  RETURN_IF_ERROR(RegionMonths::CheckCountedOn(event, counted_on));
+  auto [it, added] = data_.mutable_index()->projects.try_emplace(event.project_id);
+  if (added) {
+    v1::ProjectMonths& project = *data_.mutable_state()->add_projects();
+    project.set_project_id(event.project_id.data(), event.project_id.size());
+    it->second = project.mutable_months();
+  }
+  return RegionMonths::AddMoney(event, sign, counted_on, it->second);
+}
+
 }  // namespace aidledger

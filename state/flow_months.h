@@ -1,3 +1,6 @@
+// FlowMonths and ProjectMonths, the monthly figures only period reports
+// read.
+//
 // FlowMonths: each helper's money to each receiving region under each
 // program, by effective month (v1::FlowMonths), counted as RegionMonths
 // counts a region's: an allocation to its recipient_code, an investment and
@@ -48,6 +51,36 @@ class FlowMonths final : public Projection {
   std::string key_;  // Fold's key, reused
 
   IndexedState<v1::FlowMonthsState, Index> data_;
+};
+
+// ProjectMonths: the money allocated to, disbursed from and invested in
+// each project, by effective month (v1::ProjectMonths), counted as
+// ProjectTotals counts a project's and in the month RegionMonths counts
+// it. The projects report sums these. Like FlowMonths, not one of the
+// Books: a report folds it from the start of the log.
+class ProjectMonths final : public Projection {
+ public:
+  static constexpr uint32_t kVersion = 1;
+  static constexpr absl::string_view kName = "project_months";
+
+  absl::string_view name() const override { return kName; }
+  uint32_t version() const override { return kVersion; }
+  const v1::ProjectMonthsState& state() const override { return data_.state(); }
+  absl::Status LoadState(absl::string_view bytes) override { return data_.Load(name(), bytes); }
+  void Reset() override { data_.Reset(); }
+
+ protected:
+  // Folds an allocation, disbursement or investment that names a project
+  // (sign -1: its reversal); other events change nothing.
+  absl::Status Fold(const FoldEvent& event, int64_t sign, absl::string_view counted_on) override;
+
+ private:
+  struct Index {
+    absl::Status Rebuild(absl::string_view projection, v1::ProjectMonthsState* state);
+    absl::flat_hash_map<std::string, v1::MonthlyFigures*> projects;  // by project_id
+  };
+
+  IndexedState<v1::ProjectMonthsState, Index> data_;
 };
 
 }  // namespace aidledger

@@ -41,12 +41,15 @@ uint32_t PeriodEnd(SeriesQuery::Period period, uint32_t index) {
   return PeriodBegin(period, index + 1);
 }
 
-absl::StatusOr<int64_t> Narrow(Wide value, size_t metric, absl::string_view what) {
+// `value`, or kOutOfRange saying that `what` exceeds 64 bits.
+absl::StatusOr<int64_t> Narrow(Wide value, absl::string_view what) {
   if (value > INT64_MAX || value < INT64_MIN) {
-    return absl::OutOfRangeError(
-        absl::StrCat("the ", kSeriesMetrics[metric], " of ", what, " exceeds 64 bits"));
+    return absl::OutOfRangeError(absl::StrCat(what, " exceeds 64 bits"));
   }
   return static_cast<int64_t>(value);
+}
+absl::StatusOr<int64_t> Narrow(Wide value, size_t metric, absl::string_view what) {
+  return Narrow(value, absl::StrCat("the ", kSeriesMetrics[metric], " of ", what));
 }
 
 // The months lo..to of one row (`months` points at month lo) turned into
@@ -136,7 +139,23 @@ absl::StatusOr<PeriodReportQuery> ParsePeriodReportQuery(
     if (!word.ok()) return UsageError(absl::StrCat("--program: ", word.status().message()));
     query.program = *word;
   }
-  if (query.ReadsFlows()) {
+  if (query.kind == PeriodReportKind::kProjects) {
+    if (!query.helper.empty() || query.program != 0) {
+      return UsageError(Tr("report projects takes no --helper or --program: a disbursement "
+                           "from a project names no helper"));
+    }
+    // A sale names no project.
+    constexpr size_t kSales = 3;
+    static_assert(kSeriesMetrics[kSales] == "sales");
+    auto sales = std::find(series.metrics.begin(), series.metrics.end(), kSales);
+    if (sales != series.metrics.end()) {
+      if (!metric.empty()) {
+        return UsageError(Tr("--metric sales: a sale names no project, so a projects report "
+                             "has no sales figure"));
+      }
+      series.metrics.erase(sales);
+    }
+  } else if (query.ReadsFlows()) {
     // A disbursement names no helper: money by helper or program has none.
     constexpr size_t kDisbursed = 1;
     static_assert(kSeriesMetrics[kDisbursed] == "disbursed");
@@ -185,6 +204,7 @@ struct Row {
   std::string code, name, parent_code;
   int32_t depth = 0;
   size_t parent = kTop;
+  int64_t budget_fen = 0;  // a project's (a projects report's)
 };
 
 // Months of figures that count in a row.
@@ -265,49 +285,16 @@ class ReportRows {
   // helper (a sale) comes last, under a row of its own.
   absl::Status OfHelpers(const PeriodReportSource& now, const PeriodReportQuery& query) {
     const RegionBalances& regions = now.books->regions;
-    std::map<std::string, std::set<int32_t>> shown;  // helpers and the regions above them
+    std::map<std::string, std::set<int32_t>> given;  // each helper's programs
     std::set<int32_t> from_no_helper;
     for (const v1::FlowMonths& flow : now.flows->state().flows()) {
       if (!Kept(regions, flow, query)) continue;
-      if (flow.helper_code().empty()) {
-        from_no_helper.insert(flow.program());
-        continue;
-      }
-      shown[flow.helper_code()].insert(flow.program());
-      std::string code = flow.helper_code();
-      for (int step = 0; code != query.helper && step <= limits::kRegionDepthMax; ++step) {
-        const v1::RegionEntry* region = regions.FindRegion(code);
-        if (region == nullptr) {
-          return absl::DataLossError(absl::StrCat("money comes from unknown helper ", code));
-        }
-        code = region->parent_code();
-        if (code.empty()) break;
-        shown[code];
-      }
+      (flow.helper_code().empty() ? from_no_helper : given[flow.helper_code()])
+          .insert(flow.program());
     }
-    std::map<std::string, std::vector<std::string>> children;
-    std::vector<std::string> tops;
-    for (const auto& [code, programs] : shown) {
-      const std::string& parent = regions.FindRegion(code)->parent_code();
-      (code != query.helper && shown.contains(parent) ? children[parent] : tops).push_back(code);
-    }
-    // Depth first; the tree is as deep as a region may be (REGION_TOO_DEEP).
-    std::vector<std::pair<std::string, size_t>> pending;  // code, parent row
-    for (auto top = tops.rbegin(); top != tops.rend(); ++top) pending.push_back({*top, kTop});
-    while (!pending.empty()) {
-      const auto [code, parent] = pending.back();
-      pending.pop_back();
-      const v1::RegionEntry& region = *regions.FindRegion(code);
-      rows_.push_back({.code = code, .name = region.name(), .parent_code = region.parent_code(),
-                       .depth = region.depth(), .parent = parent});
-      const size_t row = rows_.size() - 1;
-      AddPrograms(code, shown[code], row);
-      auto below = children.find(code);
-      if (below == children.end()) continue;
-      for (auto child = below->second.rbegin(); child != below->second.rend(); ++child) {
-        pending.push_back({*child, row});
-      }
-    }
+    RETURN_IF_ERROR(AddTree(regions, std::move(given), query.helper,
+                            [this](const std::string& code, std::set<int32_t>& programs,
+                                   size_t row) { AddPrograms(code, programs, row); }));
     if (!from_no_helper.empty()) {
       rows_.push_back({.name = "未指明帮扶方", .depth = rows_.empty() ? 0 : rows_[0].depth});
       AddPrograms("", from_no_helper, rows_.size() - 1);
@@ -315,11 +302,42 @@ class ReportRows {
     return absl::OkStatus();
   }
 
+  // Every region that holds a project (in query.region's subtree), as the
+  // region tree holds them; below each, its projects, ids ascending.
+  absl::Status OfProjects(const Books& books, const PeriodReportQuery& query) {
+    std::map<std::string, std::vector<const v1::ProjectEntry*>> held;  // by region
+    for (const v1::ProjectEntry& project : books.projects.state().projects()) {
+      if (query.region.empty() || books.regions.IsWithin(project.region_code(), query.region)) {
+        held[project.region_code()].push_back(&project);
+      }
+    }
+    return AddTree(books.regions, std::move(held), query.region,
+                   [this](const std::string& code, std::vector<const v1::ProjectEntry*>& projects,
+                          size_t row) {
+                     std::sort(projects.begin(), projects.end(), [](auto* a, auto* b) {
+                       return a->project_id() < b->project_id();
+                     });
+                     for (const v1::ProjectEntry* project : projects) {
+                       rows_.push_back({.code = project->project_id(), .name = project->name(),
+                                        .parent_code = code, .depth = rows_[row].depth + 1,
+                                        .parent = row, .budget_fen = project->budget_fen()});
+                       of_project_[project->project_id()] = rows_.size() - 1;
+                     }
+                   });
+  }
+
   // The months of `source` that count in a row: a region's own (or the
   // flows to it the filters keep), or a helper's under one program.
   std::vector<Counted> CountedOf(const PeriodReportSource& source, const RegionBalances& regions,
                                  const PeriodReportQuery& query) const {
     std::vector<Counted> counted;
+    if (query.ReadsProjects()) {
+      for (const v1::ProjectMonths& project : source.projects->state().projects()) {
+        auto found = of_project_.find(project.project_id());
+        if (found != of_project_.end()) counted.push_back({found->second, &project.months()});
+      }
+      return counted;
+    }
     if (!query.ReadsFlows()) {
       for (const v1::MonthlyFigures& months : source.books->months.state().months()) {
         auto found = of_region_.find(months.region_code());
@@ -341,6 +359,53 @@ class ReportRows {
   }
 
  private:
+  // A row for each region `below` names and every region above one up to
+  // `top` (empty: the tree's tops), as the tree of `regions` holds them,
+  // depth first and codes ascending; right after each region's row,
+  // `add_below(code, below[code], row)` adds the rows below it (before the
+  // regions below it).
+  template <typename Below, typename AddBelow>
+  absl::Status AddTree(const RegionBalances& regions, std::map<std::string, Below> below,
+                       const std::string& top, AddBelow add_below) {
+    std::vector<std::string> named;
+    for (const auto& [code, unused] : below) named.push_back(code);
+    for (std::string code : named) {
+      for (int step = 0; code != top && step <= limits::kRegionDepthMax; ++step) {
+        const v1::RegionEntry* region = regions.FindRegion(code);
+        if (region == nullptr) {
+          return absl::DataLossError(absl::StrCat("a report names unknown region ", code));
+        }
+        code = region->parent_code();
+        if (code.empty()) break;
+        below[code];
+      }
+    }
+    std::map<std::string, std::vector<std::string>> children;
+    std::vector<std::string> tops;
+    for (const auto& [code, unused] : below) {
+      const std::string& parent = regions.FindRegion(code)->parent_code();
+      (code != top && below.contains(parent) ? children[parent] : tops).push_back(code);
+    }
+    // Depth first; the tree is as deep as a region may be (REGION_TOO_DEEP).
+    std::vector<std::pair<std::string, size_t>> pending;  // code, parent row
+    for (auto at = tops.rbegin(); at != tops.rend(); ++at) pending.push_back({*at, kTop});
+    while (!pending.empty()) {
+      const auto [code, parent] = pending.back();
+      pending.pop_back();
+      const v1::RegionEntry& region = *regions.FindRegion(code);
+      rows_.push_back({.code = code, .name = region.name(), .parent_code = region.parent_code(),
+                       .depth = region.depth(), .parent = parent});
+      const size_t row = rows_.size() - 1;
+      add_below(code, below[code], row);
+      auto under = children.find(code);
+      if (under == children.end()) continue;
+      for (auto child = under->second.rbegin(); child != under->second.rend(); ++child) {
+        pending.push_back({*child, row});
+      }
+    }
+    return absl::OkStatus();
+  }
+
   void AddPrograms(const std::string& helper, const std::set<int32_t>& programs, size_t row) {
     for (int32_t program : programs) {
       const absl::string_view word = WordFor(kPrograms, program);
@@ -353,51 +418,49 @@ class ReportRows {
   std::vector<Row> rows_;
   absl::flat_hash_map<std::string, size_t> of_region_;
   absl::flat_hash_map<std::pair<std::string, int32_t>, size_t> of_program_;
+  absl::flat_hash_map<std::string, size_t> of_project_;
 };
 
-// The report of `now`, and with `closed` its closed_fen as well.
-absl::StatusOr<v1::RegionPeriodReport> Build(const PeriodReportSource& now,
-                                             const PeriodReportSource* closed,
-                                             const PeriodReportQuery& query) {
-  for (const PeriodReportSource* source : {&now, closed}) {
-    if (source == nullptr) continue;
-    AIDLEDGER_CHECK(source->books != nullptr && source->books->Folds(query.Projections()));
-    AIDLEDGER_CHECK(!query.ReadsFlows() || source->flows != nullptr);
-  }
-  AIDLEDGER_CHECK(query.from <= query.to);
-  const RegionBalances& regions = now.books->regions;
-  for (const auto& [flag, code] : {std::pair{"--helper", &query.helper}, {"--region", &query.region}}) {
-    if (!code->empty() && regions.FindRegion(*code) == nullptr) {
-      return absl::NotFoundError(
-          absl::StrCat(flag, ": region ", *code, " is not registered at this point"));
+// A projects report's budgets and what was disbursed through month `to`,
+// of every row (each with its subtree's) and of the rows at the top.
+absl::Status AddExecution(const std::vector<Row>& rows, const std::vector<Counted>& counted,
+                          uint32_t to, v1::RegionPeriodReport* report) {
+  std::vector<Wide> budget(rows.size() + 1, 0), to_date(rows.size() + 1, 0);
+  for (size_t row = 0; row < rows.size(); ++row) budget[row] = rows[row].budget_fen;
+  for (const Counted& at : counted) {
+    const v1::MonthlyFigures& months = *at.months;
+    const uint32_t end = std::min(
+        to + 1, months.first_month() + static_cast<uint32_t>(months.disbursed_fen_size()));
+    for (uint32_t month = months.first_month(); month < end; ++month) {
+      to_date[at.row] += months.disbursed_fen(static_cast<int>(month - months.first_month()));
     }
   }
-  ReportRows report_rows;
-  RETURN_IF_ERROR(query.kind == PeriodReportKind::kRegions
-                      ? report_rows.OfRegions(*now.books, query)
-                      : report_rows.OfHelpers(now, query));
-  const std::vector<Row>& rows = report_rows.rows();
-
-  // Every month a figure reads: a year earlier for the comparison, from
-  // January for the year to date.
-  uint32_t lo = query.from;
-  if (query.ytd) lo = std::min(lo, query.from / 12 * 12);
-  if (query.previous_year) lo = std::min(lo, query.from - 12);
-  const size_t span = query.to - lo + 1;
-  const std::vector<MonthSums> sums =
-      TreeSums(rows, report_rows.CountedOf(now, regions, query), lo, query.to);
-  std::vector<MonthSums> closed_sums;
-  if (closed != nullptr) {
-    closed_sums = TreeSums(rows, report_rows.CountedOf(*closed, regions, query), lo, query.to);
+  for (size_t row = rows.size(); row-- > 0;) {
+    const size_t target = rows[row].parent == kTop ? rows.size() : rows[row].parent;
+    budget[target] += budget[row];
+    to_date[target] += to_date[row];
   }
-  auto closed_row = [&](size_t row) -> const MonthSums* {
-    return closed == nullptr ? nullptr : &closed_sums[row * span];
-  };
+  for (size_t row = 0; row <= rows.size(); ++row) {
+    ASSIGN_OR_RETURN(const int64_t budget_fen, Narrow(budget[row], "the projects' budget"));
+    ASSIGN_OR_RETURN(const int64_t to_date_fen, Narrow(to_date[row], "the disbursed to date"));
+    if (row < rows.size()) {
+      report->mutable_rows(static_cast<int>(row))->set_budget_fen(budget_fen);
+      report->mutable_rows(static_cast<int>(row))->set_disbursed_to_date_fen(to_date_fen);
+    } else {
+      report->set_budget_fen(budget_fen);
+      report->set_disbursed_to_date_fen(to_date_fen);
+    }
+  }
+  return absl::OkStatus();
+}
 
+// What a report of `query` is, before its rows: kind, filters, periods.
+v1::RegionPeriodReport Heading(const PeriodReportQuery& query) {
   v1::RegionPeriodReport report;
   // A regions report names no kind: a close's report hash is over the
   // canonical regions report as it was before helpers reports were built.
   if (query.kind == PeriodReportKind::kHelpers) report.set_kind("helpers");
+  if (query.kind == PeriodReportKind::kProjects) report.set_kind("projects");
   report.set_helper(query.helper);
   report.set_program(std::string(WordFor(kPrograms, query.program)));
   if (query.kind == PeriodReportKind::kHelpers) report.set_to_region(query.region);
@@ -411,6 +474,58 @@ absl::StatusOr<v1::RegionPeriodReport> Build(const PeriodReportSource& now,
   }
   report.set_previous_year(query.previous_year);
   report.set_ytd(query.ytd);
+  return report;
+}
+
+// The report of `now`, and with `closed` its closed_fen as well.
+absl::StatusOr<v1::RegionPeriodReport> Build(const PeriodReportSource& now,
+                                             const PeriodReportSource* closed,
+                                             const PeriodReportQuery& query) {
+  for (const PeriodReportSource* source : {&now, closed}) {
+    if (source == nullptr) continue;
+    AIDLEDGER_CHECK(source->books != nullptr && source->books->Folds(query.Projections()));
+    AIDLEDGER_CHECK(!query.ReadsFlows() || source->flows != nullptr);
+    AIDLEDGER_CHECK(!query.ReadsProjects() || source->projects != nullptr);
+  }
+  AIDLEDGER_CHECK(query.from <= query.to);
+  const RegionBalances& regions = now.books->regions;
+  for (const auto& [flag, code] : {std::pair{"--helper", &query.helper}, {"--region", &query.region}}) {
+    if (!code->empty() && regions.FindRegion(*code) == nullptr) {
+      return absl::NotFoundError(
+          absl::StrCat(flag, ": region ", *code, " is not registered at this point"));
+    }
+  }
+  ReportRows report_rows;
+  switch (query.kind) {
+    case PeriodReportKind::kRegions:
+      RETURN_IF_ERROR(report_rows.OfRegions(*now.books, query));
+      break;
+    case PeriodReportKind::kHelpers:
+      RETURN_IF_ERROR(report_rows.OfHelpers(now, query));
+      break;
+    case PeriodReportKind::kProjects:
+      RETURN_IF_ERROR(report_rows.OfProjects(*now.books, query));
+      break;
+  }
+  const std::vector<Row>& rows = report_rows.rows();
+
+  // Every month a figure reads: a year earlier for the comparison, from
+  // January for the year to date.
+  uint32_t lo = query.from;
+  if (query.ytd) lo = std::min(lo, query.from / 12 * 12);
+  if (query.previous_year) lo = std::min(lo, query.from - 12);
+  const size_t span = query.to - lo + 1;
+  const std::vector<Counted> counted = report_rows.CountedOf(now, regions, query);
+  const std::vector<MonthSums> sums = TreeSums(rows, counted, lo, query.to);
+  std::vector<MonthSums> closed_sums;
+  if (closed != nullptr) {
+    closed_sums = TreeSums(rows, report_rows.CountedOf(*closed, regions, query), lo, query.to);
+  }
+  auto closed_row = [&](size_t row) -> const MonthSums* {
+    return closed == nullptr ? nullptr : &closed_sums[row * span];
+  };
+
+  v1::RegionPeriodReport report = Heading(query);
   const Deriver deriver(query, lo);
   for (size_t row = 0; row < rows.size(); ++row) {
     v1::PeriodReportRow& out = *report.add_rows();
@@ -422,6 +537,7 @@ absl::StatusOr<v1::RegionPeriodReport> Build(const PeriodReportSource& now,
   }
   RETURN_IF_ERROR(
       deriver.Derive(&sums[rows.size() * span], closed_row(rows.size()), report.mutable_totals()));
+  if (query.ReadsProjects()) RETURN_IF_ERROR(AddExecution(rows, counted, query.to, &report));
   return report;
 }
 

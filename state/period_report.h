@@ -25,6 +25,7 @@ inline constexpr size_t kReportPeriodsMax = 600;
 enum class PeriodReportKind {
   kRegions,  // the region tree (its --region: the subtree shown)
   kHelpers,  // the helpers, each with its programs (its --region: money to that subtree)
+  kProjects,  // the regions holding projects, each with its projects (its --region: the subtree)
 };
 
 struct PeriodReportQuery {
@@ -46,9 +47,13 @@ struct PeriodReportQuery {
   bool ReadsFlows() const {
     return kind == PeriodReportKind::kHelpers || !helper.empty() || program != 0;
   }
-  // The projections of the Books the report reads: the region tree, and
-  // RegionMonths unless it sums the flows.
+  // Whether the report sums ProjectMonths (a projects report).
+  bool ReadsProjects() const { return kind == PeriodReportKind::kProjects; }
+  // The projections of the Books the report reads: the region tree, with
+  // RegionMonths unless it sums the flows or the projects, and with the
+  // projects' names and budgets for a projects report.
   Books::Set Projections() const {
+    if (ReadsProjects()) return Books::kRegions | Books::kProjects;
     return ReadsFlows() ? Books::kRegions : kSeriesProjections;
   }
 };
@@ -62,7 +67,9 @@ struct PeriodReportQuery {
 // The report's kind, and its filters: `helper` a region code and
 // `program` a word of kPrograms (either empty: none). With either, or for a
 // helpers report, the metrics may not name disbursed, and none named means
-// allocated, invested and sales.
+// allocated, invested and sales. A projects report takes neither filter
+// (a disbursement names no helper) and has no sales (a sale names no
+// project): none named means allocated, disbursed and invested.
 struct PeriodReportFilters {
   PeriodReportKind kind = PeriodReportKind::kRegions;
   absl::string_view helper, program;
@@ -72,15 +79,19 @@ absl::StatusOr<PeriodReportQuery> ParsePeriodReportQuery(
     absl::string_view from, absl::string_view to, absl::string_view compare, bool ytd,
     const PeriodReportFilters& filters = {});
 
-// The log folded to a report's point: the Books (the query's Projections()), and
-// FlowMonths when the query ReadsFlows() (else null).
+// The log folded to a report's point: the Books (the query's
+// Projections()), FlowMonths when the query ReadsFlows() and ProjectMonths
+// when it ReadsProjects() (else null).
 struct PeriodReportSource {
-  // The Books alone: a report whose query reads no flows.
+  // The Books alone: a report whose query reads neither.
   PeriodReportSource(const Books& books) : books(&books) {}  // NOLINT: implicit on purpose
-  PeriodReportSource(const Books& books, const FlowMonths* flows) : books(&books), flows(flows) {}
+  PeriodReportSource(const Books& books, const FlowMonths* flows,
+                     const ProjectMonths* projects = nullptr)
+      : books(&books), flows(flows), projects(projects) {}
 
   const Books* books;
   const FlowMonths* flows = nullptr;
+  const ProjectMonths* projects = nullptr;
 };
 
 // The report `query` asks for. kNotFound for a region or helper not

@@ -698,6 +698,87 @@ TEST_F(CliTest, ACloseComparisonShowsEachRowsChangeAndWhatChangedIt) {
   EXPECT_THAT(not_closed.err, ::testing::HasSubstr("2024"));
 }
 
+// The projects report: the regions that hold projects as the tree holds
+// them, each project below its region, with the budget, what was disbursed
+// through the report's last month and 执行率. Figures computed by hand.
+TEST_F(CliTest, AProjectsReportShowsEachProjectsMoneyBudgetAndExecutionRate) {
+  AddBasics();
+  MustRun({"region", "add", "--code", "621125", "--name", "渭源县", "--parent", "621100",
+           "--date", "2016-01-01"});
+  MustRun({"region", "add", "--code", "540000", "--name", "西藏自治区", "--date", "2016-01-01"});
+  MustRun({"pair", "--helper", "370200", "--recipient", "621125", "--program", "east-west",
+           "--since", "2021-01-01", "--date", "2021-01-01"});
+  for (const std::vector<std::string>& project : std::vector<std::vector<std::string>>{
+           {"DX-1", "621100", "定西一号", "1000"}, {"DX-2", "621100", "定西二号", "400"},
+           {"WY-1", "621125", "渭源一号", "600"}, {"XZ-1", "540000", "西藏一号", "200"}}) {
+    MustRun({"project", "add", "--project", project[0], "--region", project[1], "--name",
+             project[2], "--category", "industry", "--budget", project[3], "--date",
+             "2022-01-01"});
+  }
+  MustRun({"allocate", "--helper", "370200", "--recipient", "621100", "--project", "DX-1",
+           "--amount", "500", "--date", "2022-11-01"});
+  MustRun({"disburse", "--project", "DX-1", "--amount", "200", "--date", "2022-12-01"});
+  MustRun({"allocate", "--helper", "370200", "--recipient", "621100", "--project", "DX-1",
+           "--amount", "300", "--date", "2023-02-01"});
+  MustRun({"disburse", "--project", "DX-1", "--amount", "300", "--date", "2023-05-01"});
+  MustRun({"allocate", "--helper", "370200", "--recipient", "621125", "--project", "WY-1",
+           "--amount", "600", "--date", "2023-07-01"});
+  MustRun({"disburse", "--project", "WY-1", "--amount", "150", "--date", "2023-08-01"});
+  MustRun({"invest", "--enterprise", "海尔", "--region", "621100", "--project", "DX-2",
+           "--amount", "1000", "--date", "2023-09-01"});
+  // After the report's last month: in no figure of it.
+  MustRun({"disburse", "--project", "DX-1", "--amount", "100", "--date", "2024-01-15"});
+
+  const std::vector<std::string> report = {"--format", "csv", "report", "projects", "--period",
+                                           "year", "--from", "2023-01", "--to", "2023-12"};
+  RunResult csv = Run(report);
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  EXPECT_THAT(csv.out, ::testing::HasSubstr(
+                           "code,name,depth,2023_allocated_yuan,2023_disbursed_yuan,"
+                           "2023_invested_yuan,total_allocated_yuan,total_disbursed_yuan,"
+                           "total_invested_yuan,budget_yuan,disbursed_to_date_yuan,"
+                           "execution_rate_percent\r\n"
+                           "540000,西藏自治区,0,0.00,0.00,0.00,0.00,0.00,0.00,200.00,0.00,0.00\r\n"
+                           "XZ-1,西藏一号,1,0.00,0.00,0.00,0.00,0.00,0.00,200.00,0.00,0.00\r\n"
+                           "620000,甘肃省,0,900.00,450.00,1000.00,900.00,450.00,1000.00,"
+                           "2000.00,650.00,32.50\r\n"
+                           "621100,定西市,1,900.00,450.00,1000.00,900.00,450.00,1000.00,"
+                           "2000.00,650.00,32.50\r\n"
+                           "DX-1,定西一号,2,300.00,300.00,0.00,300.00,300.00,0.00,"
+                           "1000.00,500.00,50.00\r\n"
+                           "DX-2,定西二号,2,0.00,0.00,1000.00,0.00,0.00,1000.00,400.00,0.00,0.00\r\n"
+                           "621125,渭源县,2,600.00,150.00,0.00,600.00,150.00,0.00,"
+                           "600.00,150.00,25.00\r\n"
+                           "WY-1,渭源一号,3,600.00,150.00,0.00,600.00,150.00,0.00,"
+                           "600.00,150.00,25.00\r\n"
+                           ",合计,0,900.00,450.00,1000.00,900.00,450.00,1000.00,"
+                           "2200.00,650.00,29.55\r\n"));
+
+  // The layout: its title, the 项目执行 group and what 执行率 is.
+  std::vector<std::string> table = report;
+  table[1] = "table";
+  table.insert(table.end(), {"--region", "621100"});
+  RunResult shown = Run(table);
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_THAT(shown.out, ::testing::HasSubstr("援助资金分项目报表"));
+  EXPECT_THAT(shown.out, ::testing::HasSubstr("项目执行"));
+  EXPECT_THAT(shown.out, ::testing::HasSubstr("执行率＝累计支出÷预算"));
+  EXPECT_THAT(shown.out, ::testing::HasSubstr("32.50%"));
+  EXPECT_THAT(shown.out, ::testing::Not(::testing::HasSubstr("西藏")));
+  EXPECT_THAT(shown.out, ::testing::HasSubstr("支出合计（大写）：人民币肆佰伍拾元整"));
+
+  // Refused, writing nothing: sales (a sale names no project) and the
+  // helper filters (a disbursement names no helper).
+  for (const std::vector<std::string>& extra : std::vector<std::vector<std::string>>{
+           {"--metric", "sales"}, {"--helper", "370200"}, {"--program", "east-west"}}) {
+    std::vector<std::string> bad = report;
+    bad.insert(bad.end(), extra.begin(), extra.end());
+    RunResult refused = Run(bad);
+    EXPECT_EQ(refused.exit_code, 2) << absl::StrJoin(extra, " ") << ": " << refused.err;
+    EXPECT_EQ(refused.out, "") << absl::StrJoin(extra, " ");
+  }
+}
+
 // The helpers report: each helper's money by program, helpers as the
 // region tree holds them (黄岛区 below 青岛市 below 山东省), money from no
 // helper last; the filters keep money from a helper's subtree, under a

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
+#include "base/limits.h"
 #include "state/flow_months.h"
 #include "state/period_report.h"
 #include "state/region_months.h"
@@ -204,6 +205,48 @@ TEST_F(PeriodReportTest, HelpersAndFiltersAddUpToTheRegionsFigures) {
     ++helpers_checked;
   }
   EXPECT_GT(helpers_checked, 1u) << "seed " << seed;
+}
+
+// The projects report sums ProjectMonths; ProjectTotals folds the same
+// money per project. Over every year a ledger admits, each project's row is
+// its ProjectTotals figures, its budget is the registered one, and what was
+// disbursed to date is all it disbursed; a region's row is its projects'.
+TEST_F(PeriodReportTest, EachProjectsRowIsWhatProjectTotalsFolded) {
+  const uint64_t seed = testing::TestSeed(20261204);
+  RandomStream stream(ledger_.get(), seed);
+  stream.AddRegistry();
+  stream.AddMoneyEvents(1500, 4);
+  ProjectMonths months;
+  absl::StatusOr<FoldedBooks> folded = ledger_->Fold(
+      ledger_->head().sequence, std::nullopt, true, Books::kRegions | Books::kProjects, &months);
+  ASSERT_THAT(folded, IsOk());
+  absl::StatusOr<PeriodReportQuery> query = ParsePeriodReportQuery(
+      "", "", "year", absl::StrCat(limits::kYearMin, "-01"), absl::StrCat(limits::kYearMax, "-12"),
+      "", false, {.kind = PeriodReportKind::kProjects});
+  ASSERT_THAT(query, IsOk());
+  absl::StatusOr<v1::RegionPeriodReport> report =
+      RegionPeriodReport({folded->books, nullptr, &months}, *query);
+  ASSERT_THAT(report, IsOk());
+  ASSERT_EQ(report->metrics_size(), 3);  // allocated, disbursed, invested
+  size_t projects = 0;
+  int64_t budgets = 0, disbursed = 0;
+  for (const v1::PeriodReportRow& row : report->rows()) {
+    const v1::ProjectEntry* project = folded->books.projects.FindProject(row.code());
+    if (project == nullptr) continue;  // a region's row
+    ++projects;
+    EXPECT_EQ(row.figures(0).total_fen(), project->allocated_fen()) << row.code() << " seed " << seed;
+    EXPECT_EQ(row.figures(1).total_fen(), project->disbursed_fen()) << row.code() << " seed " << seed;
+    EXPECT_EQ(row.figures(2).total_fen(), project->invested_fen()) << row.code() << " seed " << seed;
+    EXPECT_EQ(row.budget_fen(), project->budget_fen()) << row.code();
+    EXPECT_EQ(row.disbursed_to_date_fen(), project->disbursed_fen()) << row.code();
+    budgets += project->budget_fen();
+    disbursed += project->disbursed_fen();
+  }
+  EXPECT_EQ(projects, static_cast<size_t>(folded->books.projects.state().projects_size()));
+  EXPECT_GT(disbursed, 0) << "seed " << seed;
+  EXPECT_EQ(report->budget_fen(), budgets);
+  EXPECT_EQ(report->disbursed_to_date_fen(), disbursed);
+  EXPECT_EQ(report->totals(1).total_fen(), disbursed);
 }
 
 // Effective dates decide the period: the last day of a month, a quarter and
