@@ -492,7 +492,8 @@ absl::StatusOr<v1::RegionPeriodReport> Build(const PeriodReportSource& now,
   for (const auto& [flag, code] : {std::pair{"--helper", &query.helper}, {"--region", &query.region}}) {
     if (!code->empty() && regions.FindRegion(*code) == nullptr) {
       return absl::NotFoundError(
-          absl::StrCat(flag, ": region ", *code, " is not registered at this point"));
+          absl::StrCat(flag, ": region ", absl::string_view(*code).substr(0, limits::kQuotedInputBytesMax),
+                       " is not registered at this point"));
     }
   }
   ReportRows report_rows;
