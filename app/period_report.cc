@@ -19,6 +19,8 @@
 #include "base/limits.h"
 #include "base/rounding.h"
 #include "base/status_macros.h"
+#include "state/indicators.h"
+#include "state/period_report.h"
 #include "state/vocabulary.h"
 
 namespace aidledger::app {
@@ -273,6 +275,7 @@ ReportCell Cell(const MetricFigures& figures, What what, std::optional<size_t> r
 }
 
 absl::string_view MetricChinese(absl::string_view metric) {
+  if (metric == kIndicatorMetric) return "完成数";
   if (metric == "allocated") return "拨付";
   if (metric == "disbursed") return "支出";
   if (metric == "invested") return "投资";
@@ -359,8 +362,13 @@ void LayOutColumns(const v1::RegionPeriodReport& report, const std::vector<Colum
     if (grid->groups.empty() || grid->groups.back().name != group) grid->groups.push_back({group, 0});
     ++grid->groups.back().columns;
     grid->headers.push_back(absl::StrCat(MetricChinese(metric), NamesOf(column.what).chinese));
-    grid->keys.push_back(absl::StrCat(period, "_", metric, NamesOf(column.what).key, "_",
-                                      column.what == What::kPercent ? "percent" : UnitWord(unit)));
+    // An indicators report's rows are in units of their own (its unit
+    // column): its keys name none but the percent.
+    const absl::string_view in = column.what == What::kPercent ? "percent"
+                                 : report.kind() == "indicators" ? ""
+                                                                 : UnitWord(unit);
+    grid->keys.push_back(absl::StrCat(period, "_", metric, NamesOf(column.what).key,
+                                      in.empty() ? "" : "_", in));
   }
 }
 
@@ -376,7 +384,8 @@ std::vector<std::string> ScopeLines(const v1::RegionPeriodReport& report) {
     scope.push_back(absl::StrCat("受援地区 ", report.to_region(), " 及其下级"));
   }
   if (scope.empty()) return {};
-  return {absl::StrCat("统计范围：", absl::StrJoin(scope, "；"), "（不含支出：支出不记帮扶方）")};
+  return {absl::StrCat("统计范围：", absl::StrJoin(scope, "；"),
+                       report.kind() == "indicators" ? "" : "（不含支出：支出不记帮扶方）")};
 }
 
 // With --compare-close: what 结账数 is, and the regions moved since.
@@ -410,6 +419,92 @@ void AddAdjustmentLines(const v1::RegionPeriodReport& report, std::vector<std::s
   }
 }
 
+// The page around the figures: the title (the flag's, or `title`), the
+// heading, the point and the signature lines.
+ReportGrid PageOf(const v1::RegionPeriodReport& report, const ReportLayout& layout,
+                  std::string title) {
+  ReportGrid grid;
+  grid.title = layout.title.empty() ? std::move(title) : layout.title;
+  grid.period_text = PeriodText(report.from(), report.to());
+  grid.unit_text = std::string(UnitChinese(layout.unit));
+  grid.unit_name = layout.unit_name;
+  grid.point = layout.point;
+  grid.signatures = {absl::StrCat("填表人：", layout.prepared_by),
+                     absl::StrCat("审核人：", layout.reviewed_by),
+                     absl::StrCat("负责人：", layout.approved_by)};
+  return grid;
+}
+
+// The series of one row of an indicators report, exact and rounded to
+// `step` fen on their own (1: a count, never rounded): the row is its own
+// tree, its periods adding up to its total.
+absl::StatusOr<MetricFigures> RowFigures(const v1::RegionPeriodReport& report, int row,
+                                         int64_t step) {
+  MetricFigures all;
+  if (report.compare_close() != 0) all.basis = Series::kClosed;
+  const v1::PeriodFigures& figures = report.rows(row).figures(0);
+  for (Series series : {Series::kPeriods, Series::kPreviousYear, Series::kYtd, Series::kClosed}) {
+    if (!Has(report, series)) continue;
+    const size_t at = static_cast<size_t>(series);
+    const auto& values = SeriesOf(figures, series);
+    Figures& exact = all.exact[at];
+    exact.rows = {std::vector<int64_t>(values.begin(), values.end())};
+    exact.total = TotalOf(figures, series);
+    exact.row_totals = {exact.total};
+    exact.column_totals = exact.rows[0];
+    ASSIGN_OR_RETURN(all.shown[at], Rounded(exact, {kNoParent}, step));
+  }
+  return all;
+}
+
+// The Chinese unit of a count row: the indicators table's, by code.
+std::string CountUnitChinese(absl::string_view code) {
+  for (const IndicatorInfo& info : Indicators()) {
+    if (info.code == code) return std::string(info.unit_chinese);
+  }
+  return "";
+}
+
+// An indicators report: a row per indicator with its unit, money rows in
+// the report's unit rounded each on its own, counts as they are; no 合计
+// row (the units differ), and the 大写 of every money indicator's total.
+absl::StatusOr<ReportGrid> IndicatorPeriodGrid(const v1::RegionPeriodReport& report,
+                                               const ReportLayout& layout) {
+  ReportGrid grid = PageOf(report, layout, "帮扶指标完成情况表");
+  grid.row_header = "指标";
+  grid.sheet_name = "指标完成情况";
+  grid.unit_column = true;
+  const std::vector<Column> columns = Columns(report);
+  LayOutColumns(report, columns, layout.unit, &grid);
+  for (int row = 0; row < report.rows_size(); ++row) {
+    const v1::PeriodReportRow& source = report.rows(row);
+    const bool money = source.unit() == "fen";
+    ASSIGN_OR_RETURN(const MetricFigures figures,
+                     RowFigures(report, row, money ? UnitStepFen(layout.unit) : 1));
+    ReportGrid::Row& out = grid.rows.emplace_back();
+    out.code = source.code();
+    out.name = source.name();
+    out.depth = source.depth();
+    out.unit_text = money ? std::string(UnitChinese(layout.unit)) : CountUnitChinese(source.code());
+    out.unit_word = money ? std::string(UnitWord(layout.unit)) : source.unit();
+    for (const Column& column : columns) {
+      ReportCell& cell = out.cells.emplace_back(Cell(figures, column.what, 0, column.period));
+      cell.count = !money && !cell.percent;
+    }
+    if (!money) continue;
+    const int64_t total = figures.exact[static_cast<size_t>(Series::kPeriods)].total;
+    grid.daxie.push_back(absl::StrCat(source.name(), "合计（大写）：人民币", Daxie(total), "（¥",
+                                      FormatFen(total, AmountUnit::kYuan), "）"));
+  }
+  grid.notes = ScopeLines(report);
+  grid.notes.push_back(
+      "说明：指标按生效日期计入所在期间，冲销计入冲销日期所在期间；“其中”行已含在上一行内；"
+      "财政援助资金、引导企业投资、消费帮扶由资金事件汇总");
+  for (std::string& line : CloseComparisonLines(report)) grid.notes.push_back(std::move(line));
+  AddAdjustmentLines(report, &grid.notes);
+  return grid;
+}
+
 }  // namespace
 
 int64_t UnitStepFen(AmountUnit unit) {
@@ -436,18 +531,14 @@ std::string FixedFigure(int64_t shown_fen, AmountUnit unit) {
 
 absl::StatusOr<ReportGrid> RegionPeriodGrid(const v1::RegionPeriodReport& report,
                                             const ReportLayout& layout) {
+  if (report.kind() == "indicators") return IndicatorPeriodGrid(report, layout);
   ASSIGN_OR_RETURN(std::vector<MetricFigures> figures,
                    AllFigures(report, UnitStepFen(layout.unit)));
-  ReportGrid grid;
   const bool helpers = report.kind() == "helpers", projects = report.kind() == "projects";
   const absl::string_view by = helpers ? "帮扶方" : projects ? "项目" : "地区";
-  grid.title = layout.title.empty() ? absl::StrCat("援助资金分", by, "报表") : layout.title;
+  ReportGrid grid = PageOf(report, layout, absl::StrCat("援助资金分", by, "报表"));
   grid.row_header = projects ? "地区/项目" : std::string(by);
   grid.sheet_name = absl::StrCat("分", by, "报表");
-  grid.period_text = PeriodText(report.from(), report.to());
-  grid.unit_text = std::string(UnitChinese(layout.unit));
-  grid.unit_name = layout.unit_name;
-  grid.point = layout.point;
   const std::vector<Column> columns = Columns(report);
   LayOutColumns(report, columns, layout.unit, &grid);
   std::optional<Execution> execution;
@@ -494,9 +585,6 @@ absl::StatusOr<ReportGrid> RegionPeriodGrid(const v1::RegionPeriodReport& report
   }
   for (std::string& line : CloseComparisonLines(report)) grid.notes.push_back(std::move(line));
   AddAdjustmentLines(report, &grid.notes);
-  grid.signatures = {absl::StrCat("填表人：", layout.prepared_by),
-                     absl::StrCat("审核人：", layout.reviewed_by),
-                     absl::StrCat("负责人：", layout.approved_by)};
   return grid;
 }
 
@@ -511,6 +599,7 @@ std::string PercentText(int64_t basis_points) {
 }
 
 std::string CellText(const ReportCell& cell, AmountUnit unit) {
+  if (cell.count) return FormatCount(cell.shown);
   if (cell.percent) {
     return cell.basis_points.has_value() ? PercentText(*cell.basis_points) + "%" : "—";
   }
@@ -519,7 +608,7 @@ std::string CellText(const ReportCell& cell, AmountUnit unit) {
 
 std::string HeadingLine(const ReportGrid& grid) {
   return absl::StrCat("编制单位：", grid.unit_name, "　　报告期：", grid.period_text,
-                      "　　单位：", grid.unit_text);
+                      grid.unit_column ? "　　金额单位：" : "　　单位：", grid.unit_text);
 }
 
 // Each column's group name.
@@ -565,15 +654,18 @@ constexpr absl::string_view kReportCss =
 std::string ReportGridTable(const ReportGrid& grid, AmountUnit unit) {
   const std::vector<std::string> groups = ColumnGroups(grid);
   std::vector<std::string> header = {"代码", grid.row_header};
+  if (grid.unit_column) header.push_back("计量单位");
+  const size_t first = header.size();
   std::vector<size_t> right_aligned;
   for (size_t column = 0; column < grid.headers.size(); ++column) {
     header.push_back(absl::StrCat(groups[column], " ", grid.headers[column]));
-    right_aligned.push_back(column + 2);
+    right_aligned.push_back(column + first);
   }
   Table table(std::vector<absl::string_view>(header.begin(), header.end()), right_aligned);
   for (const ReportGrid::Row& row : grid.rows) {
     std::vector<std::string> cells = {row.code,
                                       std::string(2 * static_cast<size_t>(row.depth), ' ') + row.name};
+    if (grid.unit_column) cells.push_back(row.unit_text);
     for (const ReportCell& cell : row.cells) cells.push_back(CellText(cell, unit));
     table.AddRow(std::move(cells));
   }
@@ -588,14 +680,17 @@ std::string ReportGridTable(const ReportGrid& grid, AmountUnit unit) {
 }
 
 std::string ReportGridCsv(const ReportGrid& grid, AmountUnit unit) {
-  std::string out = absl::StrCat(kUtf8Bom, "code,name,depth");
+  std::string out = absl::StrCat(kUtf8Bom, "code,name,depth", grid.unit_column ? ",unit" : "");
   for (const std::string& key : grid.keys) absl::StrAppend(&out, ",", key);
   out += "\r\n";
   for (const ReportGrid::Row& row : grid.rows) {
     absl::StrAppend(&out, CsvField(row.code), ",", CsvField(row.name), ",", row.depth);
+    if (grid.unit_column) absl::StrAppend(&out, ",", CsvField(row.unit_word));
     for (const ReportCell& cell : row.cells) {
       out += ",";
-      if (!cell.percent) {
+      if (cell.count) {
+        absl::StrAppend(&out, cell.fen);
+      } else if (!cell.percent) {
         out += PlainFen(cell.fen, unit);
       } else if (cell.basis_points.has_value()) {
         out += PercentText(*cell.basis_points);
@@ -607,14 +702,14 @@ std::string ReportGridCsv(const ReportGrid& grid, AmountUnit unit) {
 }
 
 std::string ReportGridHtml(const ReportGrid& grid, AmountUnit unit) {
-  const size_t width = grid.headers.size() + 2;
+  const size_t width = grid.headers.size() + (grid.unit_column ? 3 : 2);
   std::string out = absl::StrCat(
       "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>",
       HtmlEscaped(grid.title), "</title><style>", kReportCss, "</style></head><body>\n<table><thead>",
       "<tr class=\"title\"><th colspan=\"", width, "\">", HtmlEscaped(grid.title), "</th></tr>",
       "<tr class=\"heading\"><th colspan=\"", width, "\">", HtmlEscaped(HeadingLine(grid)),
       "<br>", HtmlEscaped(grid.point), "</th></tr>\n<tr><th rowspan=\"2\">代码</th><th rowspan=\"2\">",
-      HtmlEscaped(grid.row_header), "</th>");
+      HtmlEscaped(grid.row_header), "</th>", grid.unit_column ? "<th rowspan=\"2\">计量单位</th>" : "");
   for (const ReportGrid::Group& group : grid.groups) {
     absl::StrAppend(&out, "<th colspan=\"", group.columns, "\">", HtmlEscaped(group.name), "</th>");
   }
@@ -625,6 +720,7 @@ std::string ReportGridHtml(const ReportGrid& grid, AmountUnit unit) {
     absl::StrAppend(&out, row.total ? "<tr class=\"total\">" : "<tr>", "<td>", HtmlEscaped(row.code),
                     "</td><td style=\"padding-left:", 0.3 + row.depth, "em\">",
                     HtmlEscaped(row.name), "</td>");
+    if (grid.unit_column) absl::StrAppend(&out, "<td>", HtmlEscaped(row.unit_text), "</td>");
     for (const ReportCell& cell : row.cells) {
       absl::StrAppend(&out, "<td class=\"figure\">", HtmlEscaped(CellText(cell, unit)), "</td>");
     }
@@ -654,6 +750,7 @@ struct XlsxFormats {
   lxw_format* total_figure;
   lxw_format* percent;
   lxw_format* total_percent;
+  lxw_format* count;  // an indicators report's counts
 };
 
 lxw_format* BorderedFormat(lxw_workbook* book, bool bold) {
@@ -686,12 +783,15 @@ XlsxFormats MakeFormats(lxw_workbook* book, AmountUnit unit) {
   format_set_num_format(formats.percent, "0.00%");
   formats.total_percent = BorderedFormat(book, true);
   format_set_num_format(formats.total_percent, "0.00%");
+  formats.count = BorderedFormat(book, false);
+  format_set_num_format(formats.count, "#,##0");
   return formats;
 }
 
 // A cell's exact value in `unit` (1 元 is 100 fen): what the workbook keeps.
 double CellValue(const ReportCell& cell, AmountUnit unit) {
   if (cell.percent) return static_cast<double>(*cell.basis_points) / 10'000;
+  if (cell.count) return static_cast<double>(cell.fen);
   const double fen_per_unit = unit == AmountUnit::kYi ? 1e10 : unit == AmountUnit::kWan ? 1e6 : 100;
   return static_cast<double>(cell.fen) / fen_per_unit;
 }
@@ -699,14 +799,19 @@ double CellValue(const ReportCell& cell, AmountUnit unit) {
 // Rows 0-4 (title, heading, point, groups, headers), then the figures.
 constexpr lxw_row_t kXlsxFirstFigureRow = 5;
 
+// The first column of figures: after the code, the name and the unit.
+lxw_col_t FirstFigureColumn(const ReportGrid& grid) { return grid.unit_column ? 3 : 2; }
+
 void WriteXlsxHeader(const ReportGrid& grid, lxw_worksheet* sheet, const XlsxFormats& formats) {
-  const lxw_col_t last = static_cast<lxw_col_t>(grid.headers.size() + 1);
+  const lxw_col_t first = FirstFigureColumn(grid);
+  const lxw_col_t last = static_cast<lxw_col_t>(grid.headers.size() + first - 1);
   worksheet_merge_range(sheet, 0, 0, 0, last, grid.title.c_str(), formats.title);
   worksheet_merge_range(sheet, 1, 0, 1, last, HeadingLine(grid).c_str(), formats.heading);
   worksheet_merge_range(sheet, 2, 0, 2, last, grid.point.c_str(), formats.heading);
   worksheet_merge_range(sheet, 3, 0, 4, 0, "代码", formats.header);
   worksheet_merge_range(sheet, 3, 1, 4, 1, grid.row_header.c_str(), formats.header);
-  lxw_col_t column = 2;
+  if (grid.unit_column) worksheet_merge_range(sheet, 3, 2, 4, 2, "计量单位", formats.header);
+  lxw_col_t column = first;
   for (const ReportGrid::Group& group : grid.groups) {
     const lxw_col_t end = column + static_cast<lxw_col_t>(group.columns) - 1;
     if (end == column) {
@@ -717,7 +822,7 @@ void WriteXlsxHeader(const ReportGrid& grid, lxw_worksheet* sheet, const XlsxFor
     column = end + 1;
   }
   for (size_t at = 0; at < grid.headers.size(); ++at) {
-    worksheet_write_string(sheet, 4, static_cast<lxw_col_t>(at + 2), grid.headers[at].c_str(),
+    worksheet_write_string(sheet, 4, static_cast<lxw_col_t>(at + first), grid.headers[at].c_str(),
                            formats.header);
   }
 }
@@ -731,11 +836,13 @@ void WriteXlsxRows(const ReportGrid& grid, AmountUnit unit, lxw_worksheet* sheet
     name_width = std::max(name_width, DisplayWidth(name));
     worksheet_write_string(sheet, line, 0, row.code.c_str(), row.total ? formats.total_text : formats.text);
     worksheet_write_string(sheet, line, 1, name.c_str(), row.total ? formats.total_text : formats.text);
+    if (grid.unit_column) worksheet_write_string(sheet, line, 2, row.unit_text.c_str(), formats.text);
     for (size_t at = 0; at < row.cells.size(); ++at) {
       const ReportCell& cell = row.cells[at];
-      const lxw_col_t column = static_cast<lxw_col_t>(at + 2);
-      lxw_format* format = cell.percent ? (row.total ? formats.total_percent : formats.percent)
-                                        : (row.total ? formats.total_figure : formats.figure);
+      const lxw_col_t column = static_cast<lxw_col_t>(at + FirstFigureColumn(grid));
+      lxw_format* format = cell.count     ? formats.count
+                           : cell.percent ? (row.total ? formats.total_percent : formats.percent)
+                                          : (row.total ? formats.total_figure : formats.figure);
       if (cell.percent && !cell.basis_points.has_value()) {
         worksheet_write_string(sheet, line, column, "—", format);
       } else {
@@ -770,9 +877,12 @@ absl::Status WriteReportGridXlsx(const ReportGrid& grid, AmountUnit unit, const 
   WriteXlsxRows(grid, unit, sheet, formats);
   // Figures are at most "-92,233,720,368,547,758.07": 14 columns fit the
   // sums a report meets; a header wraps.
-  worksheet_set_column(sheet, 2, static_cast<lxw_col_t>(grid.headers.size() + 1), 14, nullptr);
+  const lxw_col_t first = FirstFigureColumn(grid);
+  if (grid.unit_column) worksheet_set_column(sheet, 2, 2, 10, nullptr);
+  worksheet_set_column(sheet, first, static_cast<lxw_col_t>(grid.headers.size() + first - 1), 14,
+                       nullptr);
   worksheet_set_row(sheet, 4, 30, nullptr);
-  worksheet_freeze_panes(sheet, kXlsxFirstFigureRow, 2);
+  worksheet_freeze_panes(sheet, kXlsxFirstFigureRow, first);
   worksheet_set_landscape(sheet);
   worksheet_set_paper(sheet, 9);  // A4
   worksheet_repeat_rows(sheet, 3, 4);

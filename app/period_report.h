@@ -42,6 +42,9 @@ struct ReportCell {
   // percent cell without one has nothing to compare with (上年同期 zero).
   bool percent = false;
   std::optional<int64_t> basis_points;
+  // A count in its row's unit (人, 家, ...), never rounded: fen and shown
+  // hold it (an indicators report's rows other than money).
+  bool count = false;
 };
 
 // The report laid out: what every format prints.
@@ -49,6 +52,9 @@ struct ReportGrid {
   std::string title, unit_name, period_text, unit_text;
   std::string row_header;  // what the rows are: 地区, or 帮扶方 (a helpers report)
   std::string sheet_name;  // the workbook's sheet
+  // An indicators report's: each row has its own unit (计量单位), a column
+  // after its name, and the heading's unit is the money rows' (金额单位).
+  bool unit_column = false;
   struct Group {
     std::string name;  // "2022年1月", "2022年第一季度", "2022年", "合计"
     size_t columns = 0;
@@ -58,12 +64,17 @@ struct ReportGrid {
   std::vector<std::string> keys;     // per column, for CSV: 2022-01_allocated_wan, ...
   struct Row {
     std::string code, name;
+    // With unit_column: the row's unit as printed (万元, 人) and its word
+    // for CSV (wan, people).
+    std::string unit_text, unit_word;
     int depth = 0;  // below the report's top rows
     bool total = false;
     std::vector<ReportCell> cells;
   };
-  std::vector<Row> rows;  // the region tree, then 合计
-  std::vector<std::string> daxie;       // "拨付合计（大写）：人民币…" for every metric
+  std::vector<Row> rows;  // the region tree, then 合计 (an indicators report: none)
+  // "拨付合计（大写）：人民币…" for every metric (an indicators report:
+  // every money indicator's total)
+  std::vector<std::string> daxie;
   // Lines after the table: the filters the figures are limited to
   // (统计范围), with a comparison to a close what 结账数 is
   // and the regions moved since; then the 以前年度调整 of the closed years

@@ -331,12 +331,6 @@ absl::Status PointAsClosed(const Ledger& ledger, const PeriodReportFlags& flags,
   return absl::OkStatus();
 }
 
-// The projection outside the Books that `query` sums, or null.
-Projection* ExtraOf(const PeriodReportQuery& query, FlowMonths* flows, ProjectMonths* projects) {
-  if (query.ReadsProjects()) return projects;
-  return query.ReadsFlows() ? flows : nullptr;
-}
-
 // --compare-close: the report at its point (the head, or --at-seq or
 // --known-at), each figure beside the one its year's close sealed.
 // `now` is what was folded to that point.
@@ -354,12 +348,11 @@ absl::StatusOr<v1::RegionPeriodReport> ReportAgainstClose(const Ledger& ledger,
         Tr("--compare-close: the report's point (event $0) is before the close of $1 (event $2)"),
         point.folded.sequence, year, *sealed.at_seq));
   }
-  FlowMonths closed_flows;
-  ProjectMonths closed_projects;
-  sealed.extra = ExtraOf(query, &closed_flows, &closed_projects);
+  PeriodReportExtras closed_extras;
+  sealed.extra = closed_extras.For(query);
   ASSIGN_OR_RETURN(app::FoldedPoint closed, app::FoldAtPoint(ledger, sealed, app::kPointFlags));
   absl::StatusOr<v1::RegionPeriodReport> report = RegionPeriodReportAgainstClose(
-      now, {closed.folded.books, &closed_flows, &closed_projects}, year, query);
+      now, closed_extras.SourceOf(closed.folded.books), year, query);
   if (!report.ok()) return NotFoundIsUsage(report.status());
   *report->mutable_closed_at() = closed.at;
   return report;
@@ -376,15 +369,14 @@ absl::Status RunPeriodReport(const Globals& globals, const PeriodReportFlags& fl
   ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kRead));
   app::PointOptions options = flags.point;
   options.projections = query.Projections();
-  FlowMonths flows;  // folded in the same pass when the query reads them
-  ProjectMonths projects;
-  options.extra = ExtraOf(query, &flows, &projects);
+  PeriodReportExtras extras;  // the one the query reads, folded in the same pass
+  options.extra = extras.For(query);
   if (flags.as_closed) RETURN_IF_ERROR(PointAsClosed(*ledger, flags, &options));
   if (flags.compare_close && !options.as_of.empty()) {
     return UsageError(Tr("--compare-close compares whole periods: it takes no --as-of"));
   }
   ASSIGN_OR_RETURN(app::FoldedPoint point, app::FoldAtPoint(*ledger, options, app::kPointFlags));
-  const PeriodReportSource source(point.folded.books, &flows, &projects);
+  const PeriodReportSource source = extras.SourceOf(point.folded.books);
   absl::StatusOr<v1::RegionPeriodReport> report =
       flags.compare_close ? ReportAgainstClose(*ledger, flags, query, point, source)
                           : RegionPeriodReport(source, query);
@@ -437,6 +429,13 @@ void AddPeriodReportFlags(CLI::App* command, PeriodReportFlags* flags) {
       command->add_option("--metric", flags->metric,
                           "allocated,disbursed,invested or some of them (default: all)");
       return AddPeriodReportCommonFlags(command, flags);
+    case PeriodReportKind::kIndicators:
+      // Its rows are the indicators, and an indicator names no program.
+      command->add_option("--region", flags->region,
+                          "only figures recorded to this region and the regions below it");
+      command->add_option("--helper", flags->helper,
+                          "only figures recorded from this helper and the regions below it");
+      return AddPeriodReportCommonFlags(command, flags);
   }
   command->add_option("--helper", flags->helper,
                       "only money from this helper and the regions below it");
@@ -487,6 +486,10 @@ void DefinePeriodReport(CLI::App& app, const Globals& globals, Commands& command
        TrLater("each project's money by month, quarter or year, with its budget and execution "
                "rate (执行率), in the Chinese layout"),
        PeriodReportKind::kProjects},
+      {"indicators",
+       TrLater("every indicator's figures by month, quarter or year (money indicators in the "
+               "report's unit, the others in their own), in the Chinese layout"),
+       PeriodReportKind::kIndicators},
   };
   for (const auto& kind : kinds) {
     PeriodReportFlags* flags = commands.Keep<PeriodReportFlags>();

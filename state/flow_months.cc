@@ -1,7 +1,12 @@
 #include "state/flow_months.h"
 
+#include <array>
+#include <optional>
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "state/indicator_totals.h"
 #include "state/region_months.h"
 
 namespace aidledger {
@@ -87,6 +92,71 @@ absl::Status ProjectMonths::Fold(const FoldEvent& event, int64_t sign,
     it->second = project.mutable_months();
   }
   return RegionMonths::AddMoney(event, sign, counted_on, it->second);
+}
+
+const std::string& IndicatorMonths::FigureKey(absl::string_view helper,
+                                              absl::string_view recipient, int32_t indicator,
+                                              std::string* key) {
+  key->clear();
+  absl::StrAppend(key, helper, "\x1f", recipient, "\x1f", indicator);
+  return *key;
+}
+
+absl::Status IndicatorMonths::Index::Rebuild(absl::string_view projection,
+                                             v1::IndicatorMonthsState* state) {
+  std::string key;
+  figures.reserve(state->figures_size());
+  for (v1::IndicatorMonths& figure : *state->mutable_figures()) {
+    FigureKey(figure.helper_code(), figure.recipient_code(), figure.indicator(), &key);
+    if (!figures.emplace(key, &figure).second) {
+      return StateHoldsTwice(projection, "the figure",
+                             absl::StrCat(figure.helper_code(), " to ", figure.recipient_code(),
+                                          " of indicator ", figure.indicator()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status IndicatorMonths::Fold(const FoldEvent& event, int64_t sign,
+                                   absl::string_view counted_on) {
+  IndicatorFigures figures;
+  RETURN_IF_ERROR(IndicatorFiguresOf(event, sign, &figures));
+  if (figures.empty()) return absl::OkStatus();
+  const std::optional<uint32_t> month = RegionMonths::MonthIndex(counted_on);
+  if (!month.has_value()) return RegionMonths::CheckCountedOn(event, counted_on);
+  // Every sum is checked before any is made: a fold that fails leaves the
+  // state as it was but for figures made empty.
+  std::array<std::pair<int64_t*, int64_t>, kIndicatorFiguresPerEventMax> sums;
+  for (size_t i = 0; i < figures.size(); ++i) {
+    const IndicatorFigure& figure = figures[i];
+    auto [it, added] = data_.mutable_index()->figures.try_emplace(
+        FigureKey(figure.helper, figure.recipient, figure.indicator, &key_));
+    if (added) {
+      v1::IndicatorMonths& made = *data_.mutable_state()->add_figures();
+      made.set_helper_code(figure.helper.data(), figure.helper.size());
+      made.set_recipient_code(figure.recipient.data(), figure.recipient.size());
+      made.set_indicator(figure.indicator);
+      it->second = &made;
+    }
+    v1::IndicatorMonths& months = *it->second;
+    uint32_t first = months.first_month();
+    google::protobuf::RepeatedField<int64_t>* values = months.mutable_values();
+    const size_t at = RegionMonths::ReserveMonth(*month, &first, {&values, 1});
+    months.set_first_month(first);
+    int64_t* slot = values->Mutable(static_cast<int>(at));
+    int64_t before = *slot;  // or as an earlier figure of the event leaves it
+    for (size_t j = 0; j < i; ++j) {
+      if (sums[j].first == slot) before = sums[j].second;
+    }
+    if (__builtin_add_overflow(before, figure.value, &sums[i].second)) {
+      return absl::DataLossError(absl::StrCat("event ", event.sequence,
+                                              " takes a monthly figure of indicator ",
+                                              figure.indicator, " past 64 bits"));
+    }
+    sums[i].first = slot;
+  }
+  for (size_t i = 0; i < figures.size(); ++i) *sums[i].first = sums[i].second;
+  return absl::OkStatus();
 }
 
 }  // namespace aidledger

@@ -1,5 +1,5 @@
-// FlowMonths and ProjectMonths, the monthly figures only period reports
-// read.
+// FlowMonths, ProjectMonths and IndicatorMonths, the monthly figures only
+// period reports read.
 //
 // FlowMonths: each helper's money to each receiving region under each
 // program, by effective month (v1::FlowMonths), counted as RegionMonths
@@ -81,6 +81,42 @@ class ProjectMonths final : public Projection {
   };
 
   IndexedState<v1::ProjectMonthsState, Index> data_;
+};
+
+// IndicatorMonths: each figure of IndicatorTotals (a pairing as recorded
+// and an indicator, IndicatorFiguresOf) by effective month
+// (v1::IndicatorMonths), but counted in the month RegionMonths counts a
+// money event: a change in the month it is effective, a reversal in its
+// own (IndicatorTotals takes a reversal back from the year of the event it
+// reverses). The indicators report sums these. Like FlowMonths, not one of
+// the Books: a report folds it from the start of the log.
+class IndicatorMonths final : public Projection {
+ public:
+  static constexpr uint32_t kVersion = 1;
+  static constexpr absl::string_view kName = "indicator_months";
+
+  absl::string_view name() const override { return kName; }
+  uint32_t version() const override { return kVersion; }
+  const v1::IndicatorMonthsState& state() const override { return data_.state(); }
+  absl::Status LoadState(absl::string_view bytes) override { return data_.Load(name(), bytes); }
+  void Reset() override { data_.Reset(); }
+
+ protected:
+  // Folds a money event or a recorded indicator (sign -1: its reversal);
+  // other events change nothing.
+  absl::Status Fold(const FoldEvent& event, int64_t sign, absl::string_view counted_on) override;
+
+ private:
+  // The figures by helper, recipient and indicator (FigureKey).
+  struct Index {
+    absl::Status Rebuild(absl::string_view projection, v1::IndicatorMonthsState* state);
+    absl::flat_hash_map<std::string, v1::IndicatorMonths*> figures;
+  };
+  static const std::string& FigureKey(absl::string_view helper, absl::string_view recipient,
+                                      int32_t indicator, std::string* key);
+  std::string key_;  // Fold's key, reused
+
+  IndexedState<v1::IndicatorMonthsState, Index> data_;
 };
 
 }  // namespace aidledger

@@ -8,6 +8,46 @@
 
 namespace aidledger {
 
+std::optional<IndicatorFigure> OwnIndicatorFigureOf(const FoldEvent& event, int64_t sign) {
+  switch (event.payload) {
+    case v1::Event::kFundsAllocated:
+      return IndicatorFigure{.helper = event.helper_code, .recipient = event.recipient_code,
+                             .indicator = v1::FISCAL_ASSISTANCE, .value = sign * event.amount_fen};
+    case v1::Event::kInvestmentRecorded:
+    case v1::Event::kSaleRecorded:
+      if (event.helper_code.empty()) return std::nullopt;
+      return IndicatorFigure{.helper = event.helper_code, .recipient = event.region_code,
+                             .indicator = event.payload == v1::Event::kSaleRecorded
+                                              ? v1::CONSUMPTION_SALES
+                                              : v1::ENTERPRISE_INVESTMENT,
+                             .value = sign * event.amount_fen};
+    case v1::Event::kIndicatorRecorded:
+      return IndicatorFigure{.helper = event.helper_code, .recipient = event.recipient_code,
+                             .indicator = event.indicator, .value = sign * event.value};
+    default:
+      return std::nullopt;
+  }
+}
+
+absl::Status IndicatorFiguresOf(const FoldEvent& event, int64_t sign, IndicatorFigures* figures) {
+  figures->clear();
+  const std::optional<IndicatorFigure> own = OwnIndicatorFigureOf(event, sign);
+  if (!own.has_value()) return absl::OkStatus();
+  figures->push_back(*own);
+  if (event.payload != v1::Event::kIndicatorRecorded) return absl::OkStatus();
+  if (event.of_which_count > event.of_which.size()) {
+    return absl::DataLossError(absl::StrCat("event ", event.sequence, " holds ",
+                                            event.of_which_count, " breakdowns, more than ",
+                                            event.of_which.size()));
+  }
+  for (uint32_t i = 0; i < event.of_which_count; ++i) {
+    figures->push_back({.helper = own->helper, .recipient = own->recipient,
+                        .indicator = event.of_which[i].indicator,
+                        .value = sign * event.of_which[i].value});
+  }
+  return absl::OkStatus();
+}
+
 int32_t IndicatorTotals::YearOf(absl::string_view date) {
   if (date.size() < 4) return 0;
   int32_t year = 0;
@@ -155,25 +195,9 @@ uint64_t IndicatorTotals::FirstTargetOf(absl::string_view helper_code,
 
 std::optional<std::pair<int32_t, IndicatorTotals::Key>> IndicatorTotals::FigureKeyOf(
     const FoldEvent& event) {
-  absl::string_view helper = event.helper_code, recipient = event.recipient_code;
-  int indicator = event.indicator;
-  switch (event.payload) {
-    case v1::Event::kFundsAllocated:
-      indicator = v1::FISCAL_ASSISTANCE;
-      break;
-    case v1::Event::kInvestmentRecorded:
-    case v1::Event::kSaleRecorded:
-      if (helper.empty()) return std::nullopt;
-      recipient = event.region_code;
-      indicator = event.payload == v1::Event::kSaleRecorded ? v1::CONSUMPTION_SALES
-                                                             : v1::ENTERPRISE_INVESTMENT;
-      break;
-    case v1::Event::kIndicatorRecorded:
-      break;
-    default:
-      return std::nullopt;
-  }
-  const std::optional<Key> key = KeyOf(0, helper, recipient, indicator);
+  const std::optional<IndicatorFigure> own = OwnIndicatorFigureOf(event, 1);
+  if (!own.has_value()) return std::nullopt;
+  const std::optional<Key> key = KeyOf(0, own->helper, own->recipient, own->indicator);
   if (!key.has_value()) return std::nullopt;
   return std::make_pair(YearOf(event.effective_date), *key);
 }
@@ -310,39 +334,23 @@ absl::Status IndicatorTotals::FoldPairing(const FoldEvent& event, int64_t sign) 
 
 absl::Status IndicatorTotals::FoldAt(const FoldEvent& event, int64_t sign, Located located) {
   switch (event.payload) {
-    case v1::Event::kFundsAllocated:
-      return AddFigure(event, event.helper_code, event.recipient_code, v1::FISCAL_ASSISTANCE,
-                       sign * event.amount_fen, located);
-    case v1::Event::kInvestmentRecorded:
-      if (event.helper_code.empty()) return absl::OkStatus();
-      return AddFigure(event, event.helper_code, event.region_code, v1::ENTERPRISE_INVESTMENT,
-                       sign * event.amount_fen, located);
-    case v1::Event::kSaleRecorded:
-      if (event.helper_code.empty()) return absl::OkStatus();
-      return AddFigure(event, event.helper_code, event.region_code, v1::CONSUMPTION_SALES,
-                       sign * event.amount_fen, located);
-    case v1::Event::kIndicatorRecorded: {
-      if (event.of_which_count > event.of_which.size()) {
-        return absl::DataLossError(absl::StrCat("event ", event.sequence, " holds ",
-                                                event.of_which_count, " breakdowns, more than ",
-                                                event.of_which.size()));
-      }
-      absl::Status added = AddFigure(event, event.helper_code, event.recipient_code,
-                                     event.indicator, sign * event.value, located);
-      for (uint32_t i = 0; added.ok() && i < event.of_which_count; ++i) {
-        added = AddFigure(event, event.helper_code, event.recipient_code,
-                          event.of_which[i].indicator, sign * event.of_which[i].value, {});
-      }
-      return added;
-    }
     case v1::Event::kTargetSet:
       if (sign < 0) return absl::DataLossError("a target is reversed");
       return SetTarget(event);
     case v1::Event::kPairingEstablished:
       return FoldPairing(event, sign);
     default:
-      return absl::OkStatus();
+      break;
   }
+  IndicatorFigures figures;
+  RETURN_IF_ERROR(IndicatorFiguresOf(event, sign, &figures));
+  for (size_t i = 0; i < figures.size(); ++i) {
+    const IndicatorFigure& figure = figures[i];
+    // ApplyBatch located the event's own figure, not its breakdowns.
+    RETURN_IF_ERROR(AddFigure(event, figure.helper, figure.recipient, figure.indicator,
+                              figure.value, i == 0 ? located : Located{}));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace aidledger

@@ -16,12 +16,36 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/status/statusor.h"
 #include "aidledger/v1/projections.pb.h"
+#include "base/limits.h"
 #include "state/indexed_state.h"
 #include "state/projection.h"
 
 namespace aidledger {
+
+// One figure an event adds to: a pairing as the event names it, an
+// indicator and the value added (sign applied).
+struct IndicatorFigure {
+  absl::string_view helper, recipient;
+  int indicator = 0;
+  int64_t value = 0;
+};
+// The most figures one event adds to: its own and its breakdowns.
+inline constexpr size_t kIndicatorFiguresPerEventMax = 1 + limits::kIndicatorBreakdownsMax;
+using IndicatorFigures = absl::InlinedVector<IndicatorFigure, kIndicatorFiguresPerEventMax>;
+
+// The figures `event` folded with `sign` adds to, its own first: an
+// allocation counts as fiscal assistance of its helper to its recipient,
+// an investment or a sale with a helper as that helper's to its region, a
+// recorded indicator as itself and each of its breakdowns; nothing for
+// the other events. kDataLoss for an event holding more breakdowns than
+// it counts. Shared by IndicatorTotals and IndicatorMonths, so that the
+// progress report and the indicators report count alike.
+absl::Status IndicatorFiguresOf(const FoldEvent& event, int64_t sign, IndicatorFigures* figures);
+// The first of them alone (the event's own figure), or nullopt.
+std::optional<IndicatorFigure> OwnIndicatorFigureOf(const FoldEvent& event, int64_t sign);
 
 class IndicatorTotals final : public Projection {
  public:

@@ -15,6 +15,7 @@
 #include "base/limits.h"
 #include "base/messages.h"
 #include "base/status_macros.h"
+#include "state/indicators.h"
 #include "state/region_months.h"
 #include "state/vocabulary.h"
 
@@ -48,8 +49,14 @@ absl::StatusOr<int64_t> Narrow(Wide value, absl::string_view what) {
   }
   return static_cast<int64_t>(value);
 }
-absl::StatusOr<int64_t> Narrow(Wide value, size_t metric, absl::string_view what) {
-  return Narrow(value, absl::StrCat("the ", kSeriesMetrics[metric], " of ", what));
+absl::StatusOr<int64_t> Narrow(Wide value, absl::string_view metric, absl::string_view what) {
+  return Narrow(value, absl::StrCat("the ", metric, " of ", what));
+}
+
+// The word of a metric of `query` (an index in kSeriesMetrics, or an
+// indicators report's one figure).
+absl::string_view MetricWord(const PeriodReportQuery& query, size_t metric) {
+  return query.ReadsIndicators() ? kIndicatorMetric : kSeriesMetrics[metric];
 }
 
 // The months lo..to of one row (`months` points at month lo) turned into
@@ -65,6 +72,7 @@ class Deriver {
   absl::Status Derive(const MonthSums* months, const MonthSums* closed,
                       google::protobuf::RepeatedPtrField<v1::PeriodFigures>* out) const {
     for (size_t metric : query_.metrics) {
+      const absl::string_view word = MetricWord(query_, metric);
       v1::PeriodFigures& figures = *out->Add();
       Wide total = 0, previous_total = 0, closed_total = 0;
       for (uint32_t period = first_period_; period <= last_period_; ++period) {
@@ -73,36 +81,36 @@ class Deriver {
         const uint32_t end = PeriodEnd(query_.period, period);
         const Wide value = Sum(months, metric, begin, end);
         total += value;
-        ASSIGN_OR_RETURN(const int64_t fen, Narrow(value, metric, name));
+        ASSIGN_OR_RETURN(const int64_t fen, Narrow(value, word, name));
         figures.add_periods_fen(fen);
         if (query_.previous_year) {
           const Wide previous = Sum(months, metric, begin - 12, end - 12);
           previous_total += previous;
-          ASSIGN_OR_RETURN(const int64_t previous_fen, Narrow(previous, metric, name));
+          ASSIGN_OR_RETURN(const int64_t previous_fen, Narrow(previous, word, name));
           figures.add_previous_year_fen(previous_fen);
         }
         if (query_.ytd) {
           const Wide ytd = Sum(months, metric, (end - 1) / 12 * 12, end);
-          ASSIGN_OR_RETURN(const int64_t ytd_fen, Narrow(ytd, metric, name));
+          ASSIGN_OR_RETURN(const int64_t ytd_fen, Narrow(ytd, word, name));
           figures.add_ytd_fen(ytd_fen);
         }
         if (closed != nullptr) {
           const Wide sealed = Sum(closed, metric, begin, end);
           closed_total += sealed;
-          ASSIGN_OR_RETURN(const int64_t closed_fen, Narrow(sealed, metric, name));
+          ASSIGN_OR_RETURN(const int64_t closed_fen, Narrow(sealed, word, name));
           figures.add_closed_fen(closed_fen);
         }
       }
-      ASSIGN_OR_RETURN(const int64_t total_fen, Narrow(total, metric, "the periods"));
+      ASSIGN_OR_RETURN(const int64_t total_fen, Narrow(total, word, "the periods"));
       figures.set_total_fen(total_fen);
       if (query_.previous_year) {
         ASSIGN_OR_RETURN(const int64_t previous_fen,
-                         Narrow(previous_total, metric, "the previous year's periods"));
+                         Narrow(previous_total, word, "the previous year's periods"));
         figures.set_previous_year_total_fen(previous_fen);
       }
       if (closed != nullptr) {
         ASSIGN_OR_RETURN(const int64_t closed_fen,
-                         Narrow(closed_total, metric, "the periods as closed"));
+                         Narrow(closed_total, word, "the periods as closed"));
         figures.set_closed_total_fen(closed_fen);
       }
     }
@@ -120,6 +128,50 @@ class Deriver {
   const uint32_t lo_;
   uint32_t first_period_ = 0, last_period_ = 0;
 };
+
+// Takes metric `which` out of `metrics`: a report of this kind has no
+// such figure. kInvalidArgument (`refusal`) when the flag named it.
+absl::Status DropMetric(size_t which, absl::string_view metric, std::vector<size_t>* metrics,
+                        absl::string_view refusal) {
+  auto at = std::find(metrics->begin(), metrics->end(), which);
+  if (at == metrics->end()) return absl::OkStatus();
+  if (!metric.empty()) return UsageError(refusal);
+  metrics->erase(at);
+  return absl::OkStatus();
+}
+
+// The metrics (`metrics`, as `metric` named them) and filters a report of
+// query.kind takes: usage errors for the ones it does not.
+absl::Status KeepMetricsOf(const PeriodReportQuery& query, absl::string_view metric,
+                           std::vector<size_t>* metrics) {
+  constexpr size_t kDisbursed = 1, kSales = 3;
+  static_assert(kSeriesMetrics[kDisbursed] == "disbursed" && kSeriesMetrics[kSales] == "sales");
+  if (query.kind == PeriodReportKind::kIndicators) {
+    if (query.program != 0) {
+      return UsageError(Tr("report indicators takes no --program: a recorded indicator names "
+                           "no program"));
+    }
+    if (!metric.empty()) {
+      return UsageError(Tr("report indicators takes no --metric: its rows are the indicators"));
+    }
+    *metrics = {0};  // the one figure of each indicator
+    return absl::OkStatus();
+  }
+  if (query.kind == PeriodReportKind::kProjects) {
+    if (!query.helper.empty() || query.program != 0) {
+      return UsageError(Tr("report projects takes no --helper or --program: a disbursement "
+                           "from a project names no helper"));
+    }
+    return DropMetric(kSales, metric, metrics,
+                      Tr("--metric sales: a sale names no project, so a projects report has no "
+                         "sales figure"));
+  }
+  if (!query.ReadsFlows()) return absl::OkStatus();
+  // A disbursement names no helper: money by helper or program has none.
+  return DropMetric(kDisbursed, metric, metrics,
+                    Tr("--metric disbursed: a disbursement names no helper or program, so a "
+                       "helpers report and --helper or --program have no disbursed figure"));
+}
 
 }  // namespace
 
@@ -139,35 +191,7 @@ absl::StatusOr<PeriodReportQuery> ParsePeriodReportQuery(
     if (!word.ok()) return UsageError(absl::StrCat("--program: ", word.status().message()));
     query.program = *word;
   }
-  if (query.kind == PeriodReportKind::kProjects) {
-    if (!query.helper.empty() || query.program != 0) {
-      return UsageError(Tr("report projects takes no --helper or --program: a disbursement "
-                           "from a project names no helper"));
-    }
-    // A sale names no project.
-    constexpr size_t kSales = 3;
-    static_assert(kSeriesMetrics[kSales] == "sales");
-    auto sales = std::find(series.metrics.begin(), series.metrics.end(), kSales);
-    if (sales != series.metrics.end()) {
-      if (!metric.empty()) {
-        return UsageError(Tr("--metric sales: a sale names no project, so a projects report "
-                             "has no sales figure"));
-      }
-      series.metrics.erase(sales);
-    }
-  } else if (query.ReadsFlows()) {
-    // A disbursement names no helper: money by helper or program has none.
-    constexpr size_t kDisbursed = 1;
-    static_assert(kSeriesMetrics[kDisbursed] == "disbursed");
-    auto disbursed = std::find(series.metrics.begin(), series.metrics.end(), kDisbursed);
-    if (disbursed != series.metrics.end()) {
-      if (!metric.empty()) {
-        return UsageError(Tr("--metric disbursed: a disbursement names no helper or program, so "
-                             "a helpers report and --helper or --program have no disbursed figure"));
-      }
-      series.metrics.erase(disbursed);
-    }
-  }
+  RETURN_IF_ERROR(KeepMetricsOf(query, metric, &series.metrics));
   query.region = std::move(series.region);
   query.period = series.period;
   query.metrics = std::move(series.metrics);
@@ -205,12 +229,28 @@ struct Row {
   int32_t depth = 0;
   size_t parent = kTop;
   int64_t budget_fen = 0;  // a project's (a projects report's)
+  std::string unit;        // an indicator's (an indicators report's)
 };
 
-// Months of figures that count in a row.
+// Months of figures that count in a row: per metric of kSeriesMetrics
+// (an indicators report: the first alone) an array of equal size from
+// first_month on, or null.
 struct Counted {
+  using Array = google::protobuf::RepeatedField<int64_t>;
+  Counted(size_t row, const v1::MonthlyFigures& months)
+      : row(row),
+        first_month(months.first_month()),
+        arrays{&months.allocated_fen(), &months.disbursed_fen(), &months.invested_fen(),
+               &months.sales_fen()} {}
+  Counted(size_t row, const v1::IndicatorMonths& figure)
+      : row(row), first_month(figure.first_month()), arrays{&figure.values()} {}
+
+  // The month after the last the arrays hold.
+  uint32_t end_month() const { return first_month + static_cast<uint32_t>(arrays[0]->size()); }
+
   size_t row;
-  const v1::MonthlyFigures* months;
+  uint32_t first_month;
+  std::array<const Array*, kSeriesMetrics.size()> arrays{};
 };
 
 // Every row's figures month by month from `lo` through `to`, row after
@@ -221,18 +261,13 @@ std::vector<MonthSums> TreeSums(const std::vector<Row>& rows, const std::vector<
   const size_t span = to - lo + 1;
   std::vector<MonthSums> sums((rows.size() + 1) * span, MonthSums{});
   for (const Counted& at : counted) {
-    const v1::MonthlyFigures& months = *at.months;
-    const std::array<const google::protobuf::RepeatedField<int64_t>*, 4> arrays = {
-        &months.allocated_fen(), &months.disbursed_fen(), &months.invested_fen(),
-        &months.sales_fen()};
-    const uint32_t begin = std::max(lo, months.first_month());
-    const uint32_t end =
-        std::min(to + 1, months.first_month() + static_cast<uint32_t>(arrays[0]->size()));
+    const uint32_t begin = std::max(lo, at.first_month);
+    const uint32_t end = std::min(to + 1, at.end_month());
     for (uint32_t month = begin; month < end; ++month) {
       MonthSums& sum = sums[at.row * span + (month - lo)];
-      const int index = static_cast<int>(month - months.first_month());
-      for (size_t metric = 0; metric < arrays.size(); ++metric) {
-        sum[metric] += arrays[metric]->Get(index);
+      const int index = static_cast<int>(month - at.first_month);
+      for (size_t metric = 0; metric < at.arrays.size() && at.arrays[metric] != nullptr; ++metric) {
+        sum[metric] += at.arrays[metric]->Get(index);
       }
     }
   }
@@ -258,6 +293,15 @@ bool Kept(const RegionBalances& regions, const v1::FlowMonths& flow,
   if (!query.helper.empty() && !regions.IsWithin(flow.helper_code(), query.helper)) return false;
   return query.kind != PeriodReportKind::kHelpers || query.region.empty() ||
          regions.IsWithin(flow.months().region_code(), query.region);
+}
+
+// Whether `figure` is one the query's filters keep: recorded from its
+// helper's subtree to its region's (as IsWithin reads the tree of
+// `regions`, the report's point).
+bool Kept(const RegionBalances& regions, const v1::IndicatorMonths& figure,
+          const PeriodReportQuery& query) {
+  if (!query.helper.empty() && !regions.IsWithin(figure.helper_code(), query.helper)) return false;
+  return query.region.empty() || regions.IsWithin(figure.recipient_code(), query.region);
 }
 
 // The rows of a report and how the months of a source find theirs.
@@ -326,22 +370,57 @@ class ReportRows {
                    });
   }
 
+  // Every indicator in the table's order, each breakdown right after the
+  // indicator it is a part of (its parent_code, for the page, but added to
+  // no row: it is a part of that figure already); then any indicator the
+  // table does not know (a newer writer's) that `now` holds a figure of
+  // the filters keep, by number.
+  void OfIndicators(const PeriodReportSource& now, const PeriodReportQuery& query) {
+    for (const IndicatorInfo& info : Indicators()) {
+      const IndicatorInfo* whole = FindIndicator(info.part_of);
+      // A breakdown reads as 其中 (of which), as a Chinese form prints it.
+      const std::string name = whole == nullptr ? std::string(info.chinese)
+                                                : absl::StrCat("其中：", info.chinese);
+      AddIndicator(info.value, name, info.unit, whole == nullptr ? "" : whole->code);
+    }
+    std::set<int32_t> unknown;
+    for (const v1::IndicatorMonths& figure : now.indicators->state().figures()) {
+      if (!of_indicator_.contains(figure.indicator()) && Kept(now.books->regions, figure, query)) {
+        unknown.insert(figure.indicator());
+      }
+    }
+    for (int32_t value : unknown) {
+      const std::string code = IndicatorCode(value);
+      AddIndicator(value, code, "", "");
+    }
+  }
+
   // The months of `source` that count in a row: a region's own (or the
-  // flows to it the filters keep), or a helper's under one program.
+  // flows to it the filters keep), a helper's under one program, a
+  // project's, or an indicator's figures the filters keep.
   std::vector<Counted> CountedOf(const PeriodReportSource& source, const RegionBalances& regions,
                                  const PeriodReportQuery& query) const {
     std::vector<Counted> counted;
+    if (query.ReadsIndicators()) {
+      for (const v1::IndicatorMonths& figure : source.indicators->state().figures()) {
+        auto found = of_indicator_.find(figure.indicator());
+        if (found != of_indicator_.end() && Kept(regions, figure, query)) {
+          counted.emplace_back(found->second, figure);
+        }
+      }
+      return counted;
+    }
     if (query.ReadsProjects()) {
       for (const v1::ProjectMonths& project : source.projects->state().projects()) {
         auto found = of_project_.find(project.project_id());
-        if (found != of_project_.end()) counted.push_back({found->second, &project.months()});
+        if (found != of_project_.end()) counted.emplace_back(found->second, project.months());
       }
       return counted;
     }
     if (!query.ReadsFlows()) {
       for (const v1::MonthlyFigures& months : source.books->months.state().months()) {
         auto found = of_region_.find(months.region_code());
-        if (found != of_region_.end()) counted.push_back({found->second, &months});
+        if (found != of_region_.end()) counted.emplace_back(found->second, months);
       }
       return counted;
     }
@@ -349,11 +428,11 @@ class ReportRows {
       if (!Kept(regions, flow, query)) continue;
       if (query.kind == PeriodReportKind::kRegions) {
         auto found = of_region_.find(flow.months().region_code());
-        if (found != of_region_.end()) counted.push_back({found->second, &flow.months()});
+        if (found != of_region_.end()) counted.emplace_back(found->second, flow.months());
         continue;
       }
       auto found = of_program_.find(std::make_pair(flow.helper_code(), flow.program()));
-      if (found != of_program_.end()) counted.push_back({found->second, &flow.months()});
+      if (found != of_program_.end()) counted.emplace_back(found->second, flow.months());
     }
     return counted;
   }
@@ -415,7 +494,16 @@ class ReportRows {
       of_program_[std::make_pair(helper, program)] = rows_.size() - 1;
     }
   }
+  void AddIndicator(int32_t value, absl::string_view name, absl::string_view unit,
+                    absl::string_view whole) {
+    rows_.push_back({.code = IndicatorCode(value), .name = std::string(name),
+                     .parent_code = std::string(whole), .depth = whole.empty() ? 0 : 1,
+                     .unit = std::string(unit)});
+    of_indicator_[value] = rows_.size() - 1;
+  }
+
   std::vector<Row> rows_;
+  absl::flat_hash_map<int32_t, size_t> of_indicator_;
   absl::flat_hash_map<std::string, size_t> of_region_;
   absl::flat_hash_map<std::pair<std::string, int32_t>, size_t> of_program_;
   absl::flat_hash_map<std::string, size_t> of_project_;
@@ -427,12 +515,12 @@ absl::Status AddExecution(const std::vector<Row>& rows, const std::vector<Counte
                           uint32_t to, v1::RegionPeriodReport* report) {
   std::vector<Wide> budget(rows.size() + 1, 0), to_date(rows.size() + 1, 0);
   for (size_t row = 0; row < rows.size(); ++row) budget[row] = rows[row].budget_fen;
+  constexpr size_t kDisbursed = 1;
+  static_assert(kSeriesMetrics[kDisbursed] == "disbursed");
   for (const Counted& at : counted) {
-    const v1::MonthlyFigures& months = *at.months;
-    const uint32_t end = std::min(
-        to + 1, months.first_month() + static_cast<uint32_t>(months.disbursed_fen_size()));
-    for (uint32_t month = months.first_month(); month < end; ++month) {
-      to_date[at.row] += months.disbursed_fen(static_cast<int>(month - months.first_month()));
+    const uint32_t end = std::min(to + 1, at.end_month());
+    for (uint32_t month = at.first_month; month < end; ++month) {
+      to_date[at.row] += at.arrays[kDisbursed]->Get(static_cast<int>(month - at.first_month));
     }
   }
   for (size_t row = rows.size(); row-- > 0;) {
@@ -461,13 +549,16 @@ v1::RegionPeriodReport Heading(const PeriodReportQuery& query) {
   // canonical regions report as it was before helpers reports were built.
   if (query.kind == PeriodReportKind::kHelpers) report.set_kind("helpers");
   if (query.kind == PeriodReportKind::kProjects) report.set_kind("projects");
+  if (query.kind == PeriodReportKind::kIndicators) report.set_kind("indicators");
   report.set_helper(query.helper);
   report.set_program(std::string(WordFor(kPrograms, query.program)));
-  if (query.kind == PeriodReportKind::kHelpers) report.set_to_region(query.region);
+  if (query.kind == PeriodReportKind::kHelpers || query.kind == PeriodReportKind::kIndicators) {
+    report.set_to_region(query.region);
+  }
   report.set_period(std::string(kSeriesPeriods[static_cast<size_t>(query.period)].second));
   report.set_from(RegionMonths::MonthName(query.from));
   report.set_to(RegionMonths::MonthName(query.to));
-  for (size_t metric : query.metrics) report.add_metrics(std::string(kSeriesMetrics[metric]));
+  for (size_t metric : query.metrics) report.add_metrics(std::string(MetricWord(query, metric)));
   for (uint32_t period = PeriodOf(query.period, query.from);
        period <= PeriodOf(query.period, query.to); ++period) {
     report.add_periods(PeriodName(query.period, period));
@@ -477,25 +568,34 @@ v1::RegionPeriodReport Heading(const PeriodReportQuery& query) {
   return report;
 }
 
-// The report of `now`, and with `closed` its closed_fen as well.
-absl::StatusOr<v1::RegionPeriodReport> Build(const PeriodReportSource& now,
-                                             const PeriodReportSource* closed,
-                                             const PeriodReportQuery& query) {
+// Checks that `now` and `closed` (when not null) fold what `query` reads;
+// kNotFound for a --helper or --region not registered in `now`.
+absl::Status CheckSources(const PeriodReportSource& now, const PeriodReportSource* closed,
+                          const PeriodReportQuery& query) {
   for (const PeriodReportSource* source : {&now, closed}) {
     if (source == nullptr) continue;
     AIDLEDGER_CHECK(source->books != nullptr && source->books->Folds(query.Projections()));
     AIDLEDGER_CHECK(!query.ReadsFlows() || source->flows != nullptr);
     AIDLEDGER_CHECK(!query.ReadsProjects() || source->projects != nullptr);
+    AIDLEDGER_CHECK(!query.ReadsIndicators() || source->indicators != nullptr);
   }
   AIDLEDGER_CHECK(query.from <= query.to);
-  const RegionBalances& regions = now.books->regions;
   for (const auto& [flag, code] : {std::pair{"--helper", &query.helper}, {"--region", &query.region}}) {
-    if (!code->empty() && regions.FindRegion(*code) == nullptr) {
+    if (!code->empty() && now.books->regions.FindRegion(*code) == nullptr) {
       return absl::NotFoundError(
           absl::StrCat(flag, ": region ", absl::string_view(*code).substr(0, limits::kQuotedInputBytesMax),
                        " is not registered at this point"));
     }
   }
+  return absl::OkStatus();
+}
+
+// The report of `now`, and with `closed` its closed_fen as well.
+absl::StatusOr<v1::RegionPeriodReport> Build(const PeriodReportSource& now,
+                                             const PeriodReportSource* closed,
+                                             const PeriodReportQuery& query) {
+  RETURN_IF_ERROR(CheckSources(now, closed, query));
+  const RegionBalances& regions = now.books->regions;
   ReportRows report_rows;
   switch (query.kind) {
     case PeriodReportKind::kRegions:
@@ -506,6 +606,9 @@ absl::StatusOr<v1::RegionPeriodReport> Build(const PeriodReportSource& now,
       break;
     case PeriodReportKind::kProjects:
       RETURN_IF_ERROR(report_rows.OfProjects(*now.books, query));
+      break;
+    case PeriodReportKind::kIndicators:
+      report_rows.OfIndicators(now, query);
       break;
   }
   const std::vector<Row>& rows = report_rows.rows();
@@ -534,10 +637,14 @@ absl::StatusOr<v1::RegionPeriodReport> Build(const PeriodReportSource& now,
     out.set_name(rows[row].name);
     out.set_parent_code(rows[row].parent_code);
     out.set_depth(rows[row].depth);
+    out.set_unit(rows[row].unit);
     RETURN_IF_ERROR(deriver.Derive(&sums[row * span], closed_row(row), out.mutable_figures()));
   }
-  RETURN_IF_ERROR(
-      deriver.Derive(&sums[rows.size() * span], closed_row(rows.size()), report.mutable_totals()));
+  // Indicators in different units add up to nothing: no totals.
+  if (!query.ReadsIndicators()) {
+    RETURN_IF_ERROR(deriver.Derive(&sums[rows.size() * span], closed_row(rows.size()),
+                                   report.mutable_totals()));
+  }
   if (query.ReadsProjects()) RETURN_IF_ERROR(AddExecution(rows, counted, query.to, &report));
   return report;
 }

@@ -21,11 +21,17 @@ namespace aidledger {
 // The periods one report may have as columns: fifty years of months.
 inline constexpr size_t kReportPeriodsMax = 600;
 
+// An indicators report's one metric: each indicator's figure.
+inline constexpr absl::string_view kIndicatorMetric = "value";
+
 // What a period report's rows are.
 enum class PeriodReportKind {
   kRegions,  // the region tree (its --region: the subtree shown)
   kHelpers,  // the helpers, each with its programs (its --region: money to that subtree)
   kProjects,  // the regions holding projects, each with its projects (its --region: the subtree)
+  // The indicators, each breakdown below its indicator (its --region:
+  // figures recorded to that subtree, its --helper: from that subtree).
+  kIndicators,
 };
 
 struct PeriodReportQuery {
@@ -45,8 +51,11 @@ struct PeriodReportQuery {
 
   // Whether the report sums FlowMonths rather than RegionMonths.
   bool ReadsFlows() const {
+    if (ReadsIndicators()) return false;
     return kind == PeriodReportKind::kHelpers || !helper.empty() || program != 0;
   }
+  // Whether the report sums IndicatorMonths (an indicators report).
+  bool ReadsIndicators() const { return kind == PeriodReportKind::kIndicators; }
   // Whether the report sums ProjectMonths (a projects report).
   bool ReadsProjects() const { return kind == PeriodReportKind::kProjects; }
   // The projections of the Books the report reads: the region tree, with
@@ -54,6 +63,7 @@ struct PeriodReportQuery {
   // projects' names and budgets for a projects report.
   Books::Set Projections() const {
     if (ReadsProjects()) return Books::kRegions | Books::kProjects;
+    if (ReadsIndicators()) return Books::kRegions;
     return ReadsFlows() ? Books::kRegions : kSeriesProjections;
   }
 };
@@ -69,7 +79,9 @@ struct PeriodReportQuery {
 // helpers report, the metrics may not name disbursed, and none named means
 // allocated, invested and sales. A projects report takes neither filter
 // (a disbursement names no helper) and has no sales (a sale names no
-// project): none named means allocated, disbursed and invested.
+// project): none named means allocated, disbursed and invested. An
+// indicators report takes no `metric` (its one metric is each indicator's
+// figure, "value") and no `program` (a recorded indicator names none).
 struct PeriodReportFilters {
   PeriodReportKind kind = PeriodReportKind::kRegions;
   absl::string_view helper, program;
@@ -80,18 +92,39 @@ absl::StatusOr<PeriodReportQuery> ParsePeriodReportQuery(
     const PeriodReportFilters& filters = {});
 
 // The log folded to a report's point: the Books (the query's
-// Projections()), FlowMonths when the query ReadsFlows() and ProjectMonths
-// when it ReadsProjects() (else null).
+// Projections()), FlowMonths when the query ReadsFlows(), ProjectMonths
+// when it ReadsProjects() and IndicatorMonths when it ReadsIndicators()
+// (else null).
 struct PeriodReportSource {
-  // The Books alone: a report whose query reads neither.
+  // The Books alone: a report whose query reads none of the others.
   PeriodReportSource(const Books& books) : books(&books) {}  // NOLINT: implicit on purpose
   PeriodReportSource(const Books& books, const FlowMonths* flows,
-                     const ProjectMonths* projects = nullptr)
-      : books(&books), flows(flows), projects(projects) {}
+                     const ProjectMonths* projects = nullptr,
+                     const IndicatorMonths* indicators = nullptr)
+      : books(&books), flows(flows), projects(projects), indicators(indicators) {}
 
   const Books* books;
   const FlowMonths* flows = nullptr;
   const ProjectMonths* projects = nullptr;
+  const IndicatorMonths* indicators = nullptr;
+};
+
+// The projections outside the Books a report may sum, for a fold to the
+// report's point to fold beside them (Ledger::Fold's `extra`).
+struct PeriodReportExtras {
+  FlowMonths flows;
+  ProjectMonths projects;
+  IndicatorMonths indicators;
+
+  // The one `query` sums, or null.
+  Projection* For(const PeriodReportQuery& query) {
+    if (query.ReadsIndicators()) return &indicators;
+    if (query.ReadsProjects()) return &projects;
+    return query.ReadsFlows() ? &flows : nullptr;
+  }
+  PeriodReportSource SourceOf(const Books& books) const {
+    return PeriodReportSource(books, &flows, &projects, &indicators);
+  }
 };
 
 // The report `query` asks for. kNotFound for a region or helper not

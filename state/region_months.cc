@@ -42,20 +42,30 @@ std::array<int64_t, 4> MoneyDelta(const FoldEvent& event, int64_t sign) {
 
 // The index in the arrays of `months` (empty, or holding months) of
 // `month`, growing them to hold it.
-size_t ReserveMonth(v1::MonthlyFigures* months, uint32_t month) {
+size_t ReserveMonthOf(v1::MonthlyFigures* months, uint32_t month) {
   const std::array<Array*, 4> arrays = MonthArrays(months);
+  uint32_t first = months->first_month();
+  const size_t at = RegionMonths::ReserveMonth(month, &first, arrays);
+  months->set_first_month(first);
+  return at;
+}
+
+}  // namespace
+
+size_t RegionMonths::ReserveMonth(uint32_t month, uint32_t* first_month,
+                                  absl::Span<google::protobuf::RepeatedField<int64_t>* const> arrays) {
   const size_t size = static_cast<size_t>(arrays[0]->size());
-  if (size == 0) months->set_first_month(month);
-  const uint32_t first = months->first_month();
+  if (size == 0) *first_month = month;
+  const uint32_t first = *first_month;
   if (month < first) {
-    // An event of a month before the region's first: the arrays move up.
+    // A month before the first: the arrays move up.
     const size_t shift = first - month;
     for (Array* array : arrays) {
       array->Resize(static_cast<int>(size + shift), 0);
       std::memmove(array->mutable_data() + shift, array->data(), size * sizeof(int64_t));
       std::fill_n(array->mutable_data(), shift, 0);
     }
-    months->set_first_month(month);
+    *first_month = month;
     return 0;
   }
   if (month - first >= size) {
@@ -63,8 +73,6 @@ size_t ReserveMonth(v1::MonthlyFigures* months, uint32_t month) {
   }
   return month - first;
 }
-
-}  // namespace
 
 std::optional<uint32_t> RegionMonths::MonthIndex(absl::string_view date) {
   if (date.size() < 7 || date[4] != '-') return std::nullopt;
@@ -258,7 +266,7 @@ absl::Status RegionMonths::AddMoney(const FoldEvent& event, int64_t sign,
                                     absl::string_view counted_on, v1::MonthlyFigures* months) {
   const std::optional<uint32_t> month = MonthIndex(counted_on);
   if (!month.has_value()) return CheckCountedOn(event, counted_on);
-  const int at = static_cast<int>(ReserveMonth(months, *month));
+  const int at = static_cast<int>(ReserveMonthOf(months, *month));
   const std::array<int64_t, 4> delta = MoneyDelta(event, sign);
   const std::array<Array*, 4> arrays = MonthArrays(months);
   std::array<int64_t, 4> sums;

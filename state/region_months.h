@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/types/span.h"
 #include "aidledger/v1/projections.pb.h"
 #include "base/limits.h"
 #include "state/indexed_state.h"
@@ -43,6 +44,12 @@ class RegionMonths final : public Projection {
   static std::optional<uint32_t> MonthIndex(absl::string_view date);
   // "YYYY-MM" of a month so counted.
   static std::string MonthName(uint32_t month);
+  // The index of `month` in `arrays` (of equal size, the first holding
+  // month *first_month; any first month when they are empty), growing them
+  // all to hold it: a month before the first moves them up and makes it
+  // the first. REQUIRES: arrays is not empty.
+  static size_t ReserveMonth(uint32_t month, uint32_t* first_month,
+                             absl::Span<google::protobuf::RepeatedField<int64_t>* const> arrays);
 
   absl::string_view name() const override { return kName; }
   uint32_t version() const override { return kVersion; }

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <tuple>
 #include <sys/stat.h>
 #include <regex>
 #include <map>
@@ -771,6 +772,120 @@ TEST_F(CliTest, AProjectsReportShowsEachProjectsMoneyBudgetAndExecutionRate) {
   // helper filters (a disbursement names no helper).
   for (const std::vector<std::string>& extra : std::vector<std::vector<std::string>>{
            {"--metric", "sales"}, {"--helper", "370200"}, {"--program", "east-west"}}) {
+    std::vector<std::string> bad = report;
+    bad.insert(bad.end(), extra.begin(), extra.end());
+    RunResult refused = Run(bad);
+    EXPECT_EQ(refused.exit_code, 2) << absl::StrJoin(extra, " ") << ": " << refused.err;
+    EXPECT_EQ(refused.out, "") << absl::StrJoin(extra, " ");
+  }
+}
+
+// The indicators report: every indicator of the table by period, money
+// derived from the money events and in the report's unit, counts in their
+// own, each breakdown below its indicator; a reversal counts in its own
+// period; the filters keep figures from a helper's subtree or to a
+// region's. Figures computed by hand.
+TEST_F(CliTest, AnIndicatorsReportShowsEveryIndicatorByPeriod) {
+  AddBasics();
+  MustRun({"region", "add", "--code", "370211", "--name", "黄岛区", "--parent", "370200",
+           "--date", "2016-01-01"});
+  MustRun({"region", "add", "--code", "621125", "--name", "渭源县", "--parent", "621100",
+           "--date", "2016-01-01"});
+  MustRun({"indicator", "--helper", "370200", "--recipient", "621100", "--indicator",
+           "rural_workers_employed", "--value", "80", "--date", "2022-06-01"});
+  MustRun({"indicator", "--helper", "370200", "--recipient", "621100", "--indicator",
+           "rural_workers_employed", "--value", "100", "--of-which",
+           "poverty_alleviated_workers=40", "--date", "2023-02-10", "--event-id", "w1"});
+  MustRun({"allocate", "--helper", "370200", "--recipient", "621100", "--amount", "1.5万",
+           "--date", "2023-03-01"});
+  MustRun({"indicator", "--helper", "370211", "--recipient", "621125", "--indicator",
+           "rural_workers_employed", "--value", "50", "--of-which",
+           "poverty_alleviated_workers=10", "--date", "2023-05-05"});
+  MustRun({"indicator", "--helper", "370200", "--recipient", "621100", "--indicator",
+           "party_cadres_sent", "--value", "3", "--date", "2023-08-01"});
+  MustRun({"indicator", "--helper", "370200", "--recipient", "621125", "--indicator",
+           "people_trained", "--value", "30", "--date", "2023-09-09"});
+  MustRun({"allocate", "--helper", "370211", "--recipient", "621125", "--amount", "2,345.67",
+           "--date", "2023-11-20"});
+  MustRun({"sale", "--helper", "370200", "--region", "621100", "--amount", "1000", "--date",
+           "2023-12-01"});
+  MustRun({"sale", "--region", "621100", "--amount", "7", "--date", "2023-12-02"});  // no helper
+  MustRun({"reverse", "--target", "w1", "--reason", "重复登记", "--date", "2024-01-05"});
+
+  const std::vector<std::string> report = {"--format", "csv", "report", "indicators",
+                                            "--period", "quarter", "--from", "2023-01",
+                                            "--to", "2023-12"};
+  RunResult csv = Run(report);
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  EXPECT_THAT(csv.out, ::testing::HasSubstr(
+      "code,name,depth,unit,2023-Q1_value,2023-Q2_value,2023-Q3_value,2023-Q4_value,"
+      "total_value\r\n"
+      "fiscal_assistance,财政援助资金,0,yuan,15000.00,0.00,0.00,2345.67,17345.67\r\n"
+      "enterprise_investment,引导企业投资,0,yuan,0.00,0.00,0.00,0.00,0.00\r\n"
+      "consumption_sales,消费帮扶,0,yuan,0.00,0.00,0.00,1000.00,1000.00\r\n"
+      "enterprises_introduced,引进企业,0,enterprises,0,0,0,0,0\r\n"
+      "rural_workers_employed,劳务协作·帮助农村劳动力就业,0,people,100,50,0,0,150\r\n"
+      "poverty_alleviated_workers,其中：脱贫劳动力,1,people,40,10,0,0,50\r\n"
+      "party_cadres_sent,选派党政干部,0,people,0,0,3,0,3\r\n"
+      "professionals_sent,选派专业技术人才,0,people,0,0,0,0,0\r\n"
+      "people_trained,培训干部人才,0,person_times,0,0,30,0,30\r\n"));
+  EXPECT_THAT(csv.out, ::testing::Not(::testing::HasSubstr("合计")));
+
+  // The filters: from 黄岛区's subtree, or to 渭源县's.
+  for (const auto& [flag, code, rows] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"--helper", "370211",
+            "fiscal_assistance,财政援助资金,0,yuan,0.00,0.00,0.00,2345.67,2345.67\r\n"
+            "enterprise_investment,引导企业投资,0,yuan,0.00,0.00,0.00,0.00,0.00\r\n"
+            "consumption_sales,消费帮扶,0,yuan,0.00,0.00,0.00,0.00,0.00\r\n"
+            "enterprises_introduced,引进企业,0,enterprises,0,0,0,0,0\r\n"
+            "rural_workers_employed,劳务协作·帮助农村劳动力就业,0,people,0,50,0,0,50\r\n"
+            "poverty_alleviated_workers,其中：脱贫劳动力,1,people,0,10,0,0,10\r\n"
+            "party_cadres_sent,选派党政干部,0,people,0,0,0,0,0\r\n"
+            "professionals_sent,选派专业技术人才,0,people,0,0,0,0,0\r\n"
+            "people_trained,培训干部人才,0,person_times,0,0,0,0,0\r\n"},
+           {"--region", "621125",
+            "rural_workers_employed,劳务协作·帮助农村劳动力就业,0,people,0,50,0,0,50\r\n"
+            "poverty_alleviated_workers,其中：脱贫劳动力,1,people,0,10,0,0,10\r\n"
+            "party_cadres_sent,选派党政干部,0,people,0,0,0,0,0\r\n"
+            "professionals_sent,选派专业技术人才,0,people,0,0,0,0,0\r\n"
+            "people_trained,培训干部人才,0,person_times,0,0,30,0,30\r\n"}}) {
+    std::vector<std::string> filtered = report;
+    filtered.insert(filtered.end(), {flag, code});
+    RunResult limited = Run(filtered);
+    ASSERT_EQ(limited.exit_code, 0) << flag << ": " << limited.err;
+    EXPECT_THAT(limited.out, ::testing::HasSubstr(rows)) << flag;
+  }
+
+  // By year, compared with the year before: w1's reversal counts in 2024.
+  RunResult years = Run({"--format", "csv", "report", "indicators", "--period", "year",
+                         "--from", "2023-01", "--to", "2024-12", "--compare", "previous-year"});
+  ASSERT_EQ(years.exit_code, 0) << years.err;
+  EXPECT_THAT(years.out, ::testing::HasSubstr(
+      "rural_workers_employed,劳务协作·帮助农村劳动力就业,0,people,"
+      "150,80,70,87.50,-100,150,-250,-166.67,50,230,-180,-78.26\r\n"
+      "poverty_alleviated_workers,其中：脱贫劳动力,1,people,50,0,50,,-40,50,-90,-180.00,10,50,-40,"
+      "-80.00\r\n"));
+
+  // The page: its title, the unit column, 万元 rounded row by row, 大写
+  // of each money indicator's total.
+  std::vector<std::string> table = report;
+  table[1] = "table";
+  table.insert(table.end(), {"--unit", "wan"});
+  RunResult shown = Run(table);
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_THAT(shown.out, ::testing::HasSubstr("帮扶指标完成情况表"));
+  EXPECT_THAT(shown.out, ::testing::HasSubstr("金额单位：万元"));
+  EXPECT_THAT(shown.out, ::testing::HasSubstr("计量单位"));
+  EXPECT_THAT(shown.out, ::testing::ContainsRegex("财政援助资金 +万元 +1\\.50 +0\\.00 +0\\.00 +0\\.23 +1\\.73"));
+  EXPECT_THAT(shown.out, ::testing::ContainsRegex("其中：脱贫劳动力 +人 +40 +10 +0 +0 +50"));
+  EXPECT_THAT(shown.out, ::testing::HasSubstr(
+                             "财政援助资金合计（大写）：人民币壹万柒仟叁佰肆拾伍元陆角柒分（¥17,345.67）"));
+  EXPECT_THAT(shown.out, ::testing::HasSubstr("消费帮扶合计（大写）：人民币壹仟元整"));
+  EXPECT_THAT(shown.out, ::testing::Not(::testing::HasSubstr("劳动力就业合计（大写）")));
+
+  // Refused, writing nothing: a program (an indicator names none), a metric.
+  for (const std::vector<std::string>& extra : std::vector<std::vector<std::string>>{
+           {"--program", "east-west"}, {"--metric", "allocated"}}) {
     std::vector<std::string> bad = report;
     bad.insert(bad.end(), extra.begin(), extra.end());
     RunResult refused = Run(bad);

@@ -4,7 +4,10 @@
 // for each region's periods, and as-of folds of the log for the year to
 // date (a region's figures as of a period's last day less those as of the
 // last day of the year before).
+#include <map>
+#include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -12,6 +15,7 @@
 #include "absl/time/civil_time.h"
 #include "base/limits.h"
 #include "state/flow_months.h"
+#include "state/indicators.h"
 #include "state/period_report.h"
 #include "state/region_months.h"
 #include "tests/state/projection_fixture.h"
@@ -247,6 +251,125 @@ TEST_F(PeriodReportTest, EachProjectsRowIsWhatProjectTotalsFolded) {
   EXPECT_EQ(report->budget_fen(), budgets);
   EXPECT_EQ(report->disbursed_to_date_fen(), disbursed);
   EXPECT_EQ(report->totals(1).total_fen(), disbursed);
+}
+
+// The indicators report sums IndicatorMonths. Checked against the events
+// themselves, as the test appended them: each indicator's figure of a year
+// is what was recorded (or derived from money) effective in it, less what
+// reversals effective in it took back, within the filters; and over all
+// years each indicator's total is what IndicatorTotals (the progress
+// report's projection) folded.
+TEST_F(PeriodReportTest, AnIndicatorsYearIsWhatItsEventsAddedLessWhatReversalsTookBack) {
+  const uint64_t seed = testing::TestSeed(20261205);
+  std::mt19937_64 random(seed);
+  AddQingdaoBasics();
+  auto pick = [&](int n) { return static_cast<int>(random() % static_cast<uint64_t>(n)); };
+  auto date = [&](int days_after_2021) {
+    return absl::FormatCivilTime(absl::CivilDay(2021, 1, 1) + days_after_2021);
+  };
+  // (indicator code, year, filter) -> the figure; filter 0 none, 1 from
+  // 市南区's subtree (370202), 2 to 定西市's (621100, 621102).
+  std::map<std::tuple<std::string, int, int>, int64_t> expected;
+  auto count = [&](const std::string& indicator, const std::string& on, const std::string& helper,
+                   const std::string& recipient, int64_t value) {
+    const int year = std::stoi(on.substr(0, 4));
+    expected[{indicator, year, 0}] += value;
+    if (helper == "370202") expected[{indicator, year, 1}] += value;
+    if (recipient != "540202") expected[{indicator, year, 2}] += value;
+  };
+  struct Recorded {
+    std::string id, indicator, date, helper, recipient;
+    int64_t value = 0, poor = 0;
+  };
+  std::vector<Recorded> recorded;
+  const char* const kCounted[] = {"rural_workers_employed", "party_cadres_sent", "people_trained"};
+  constexpr int kDays = 5 * 365;  // 2021 through 2025
+  for (int i = 0; i < 400; ++i) {
+    const std::string helper = pick(2) == 0 ? "370200" : "370202";
+    const std::string recipient = std::vector<std::string>{"621100", "621102", "540202"}[pick(3)];
+    const std::string on = date(pick(kDays));
+    const int kind = pick(10);
+    if (kind < 2) {  // an allocation: fiscal assistance
+      const int64_t fen = 100 + pick(1'000'000);
+      MustAdd("allocation", {{"helper_code", "370200"}, {"recipient_code", recipient},
+                             {"amount", absl::StrCat(fen / 100, ".", absl::StrFormat("%02d", fen % 100))},
+                             {"effective_date", on}});
+      count("fiscal_assistance", on, "370200", recipient, fen);
+    } else if (kind < 8) {
+      Recorded r{.id = absl::StrCat("i-", i), .indicator = kCounted[pick(3)], .date = on,
+                 .helper = helper, .recipient = recipient, .value = 1 + pick(500)};
+      app::FieldMap fields = {{"event_id", r.id}, {"helper_code", helper},
+                              {"recipient_code", recipient}, {"indicator", r.indicator},
+                              {"value", absl::StrCat(r.value)}, {"effective_date", on}};
+      if (r.indicator == "rural_workers_employed" && pick(2) == 0) {
+        r.poor = pick(static_cast<int>(r.value) + 1);
+        fields["of_which"] = absl::StrCat("poverty_alleviated_workers=", r.poor);
+        count("poverty_alleviated_workers", on, helper, recipient, r.poor);
+      }
+      MustAdd("indicator", fields);
+      count(r.indicator, on, helper, recipient, r.value);
+      recorded.push_back(std::move(r));
+    } else if (!recorded.empty()) {  // a reversal, in its own year
+      Recorded r = recorded[static_cast<size_t>(pick(static_cast<int>(recorded.size())))];
+      if (r.id.empty()) continue;
+      absl::CivilDay from;
+      ASSERT_TRUE(absl::ParseCivilTime(r.date, &from)) << r.date;
+      const int64_t room = absl::CivilDay(2025, 12, 31) - from;
+      const std::string back = absl::FormatCivilTime(from + pick(static_cast<int>(room) + 1));
+      MustAdd("reversal", {{"reversed_event_id", r.id}, {"reason", "test"}, {"effective_date", back}});
+      count(r.indicator, back, r.helper, r.recipient, -r.value);
+      if (r.poor > 0) count("poverty_alleviated_workers", back, r.helper, r.recipient, -r.poor);
+      for (Recorded& earlier : recorded) {
+        if (earlier.id == r.id) earlier.id.clear();  // reversed once
+      }
+    }
+  }
+
+  IndicatorMonths months;
+  absl::StatusOr<FoldedBooks> folded = ledger_->Fold(
+      ledger_->head().sequence, std::nullopt, true, Books::kRegions | Books::kIndicators, &months);
+  ASSERT_THAT(folded, IsOk());
+  const PeriodReportSource source(folded->books, nullptr, nullptr, &months);
+  const std::pair<const char*, const char*> filters[] = {{"", ""}, {"370202", ""}, {"", "621100"}};
+  for (int filter = 0; filter < 3; ++filter) {
+    absl::StatusOr<PeriodReportQuery> query = ParsePeriodReportQuery(
+        filters[filter].second, "", "year", "2021-01", "2025-12", "", false,
+        {.kind = PeriodReportKind::kIndicators, .helper = filters[filter].first});
+    ASSERT_THAT(query, IsOk());
+    absl::StatusOr<v1::RegionPeriodReport> report = RegionPeriodReport(source, *query);
+    ASSERT_THAT(report, IsOk());
+    ASSERT_EQ(report->periods_size(), 5);
+    EXPECT_EQ(report->totals_size(), 0);
+    size_t nonzero = 0;
+    for (const v1::PeriodReportRow& row : report->rows()) {
+      for (int y = 0; y < 5; ++y) {
+        auto it = expected.find({row.code(), 2021 + y, filter});
+        const int64_t want = it == expected.end() ? 0 : it->second;
+        EXPECT_EQ(row.figures(0).periods_fen(y), want)
+            << row.code() << " " << 2021 + y << " filter " << filter << " seed " << seed;
+        nonzero += want != 0;
+      }
+    }
+    EXPECT_GT(nonzero, 10u) << "filter " << filter << " seed " << seed;
+  }
+
+  // Over all years, each indicator's total is what IndicatorTotals folded.
+  absl::StatusOr<PeriodReportQuery> all = ParsePeriodReportQuery(
+      "", "", "year", "2021-01", "2025-12", "", false, {.kind = PeriodReportKind::kIndicators});
+  ASSERT_THAT(all, IsOk());
+  absl::StatusOr<v1::RegionPeriodReport> report = RegionPeriodReport(source, *all);
+  ASSERT_THAT(report, IsOk());
+  std::map<std::string, int64_t> folded_totals;
+  for (int32_t year = 2021; year <= 2025; ++year) {
+    const v1::IndicatorYear* figures = folded->books.indicators.FiguresOf(year);
+    if (figures == nullptr) continue;
+    for (int i = 0; i < figures->indicator_size(); ++i) {
+      folded_totals[IndicatorCode(figures->indicator(i))] += figures->value(i);
+    }
+  }
+  for (const v1::PeriodReportRow& row : report->rows()) {
+    EXPECT_EQ(row.figures(0).total_fen(), folded_totals[row.code()]) << row.code() << " seed " << seed;
+  }
 }
 
 // Effective dates decide the period: the last day of a month, a quarter and
