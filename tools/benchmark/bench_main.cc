@@ -569,6 +569,9 @@ RebuildRun BestRebuild(const std::string& dir, const std::string& ledger_dir, bo
   return best;
 }
 
+double PeriodReportMs(const Ledger& reader, PeriodReportKind kind);
+double AsOfRebuildMs(const Ledger& reader);
+
 // Issue 22: the same number of events with one in ten a recorded indicator
 // (and every pairing's targets) rebuilds at a rate compared with the
 // workload without them; and the progress report of one year for every
@@ -598,6 +601,9 @@ void RunIndicatorSteps(const Options& options, uint64_t events, double rebuild_r
   }
   Emit({"progress_at_snapshot", Percentile(runs, 0.5), "ms",
         absl::StrCat(rows, " rows (3,000 counties, 300 helper districts), median of 5")});
+  const double report_ms = PeriodReportMs(**ledger, PeriodReportKind::kIndicators);
+  Emit({"period_report_indicators_10y_monthly", report_ms, "ms",
+        "one balances --as-of rebuild of the same ledger", AsOfRebuildMs(**ledger)});
 }
 
 // --only indicators: the plain workload's rebuild, then RunIndicatorSteps.
@@ -617,9 +623,10 @@ void RunIndicatorsOnly(const Options& options) {
 }
 
 // The best of kScanRuns of a ten-year monthly period report of `kind`
-// (issue 24) as `report regions|helpers` makes it at the head: folded (from
-// a snapshot and its tail, or for a helpers report with FlowMonths from the
-// first event), built in one pass, laid out and printed as a table.
+// (issue 24) as `report KIND` makes it at the head: folded (a regions
+// report from a snapshot and its tail, the others with the projection they
+// sum from the first event), built in one pass, laid out and printed as a
+// table.
 double PeriodReportMs(const Ledger& reader, PeriodReportKind kind) {
   const uint64_t head = reader.head().sequence;
   absl::StatusOr<PeriodReportQuery> query = ParsePeriodReportQuery(
@@ -629,13 +636,12 @@ double PeriodReportMs(const Ledger& reader, PeriodReportKind kind) {
   size_t printed = 0;
   for (int run = 0; run < kScanRuns; ++run) {
     const absl::Time start = absl::Now();
-    FlowMonths flows;
+    PeriodReportExtras extras;
     absl::StatusOr<FoldedBooks> folded =
-        reader.Fold(head, std::nullopt, true, query->Projections(),
-                    query->ReadsFlows() ? &flows : nullptr);
+        reader.Fold(head, std::nullopt, true, query->Projections(), extras.For(*query));
     if (!folded.ok()) Fail(std::string(folded.status().message()));
     absl::StatusOr<v1::RegionPeriodReport> report =
-        RegionPeriodReport({folded->books, &flows}, *query);
+        RegionPeriodReport(extras.SourceOf(folded->books), *query);
     if (!report.ok()) Fail(std::string(report.status().message()));
     absl::StatusOr<app::ReportGrid> grid = app::RegionPeriodGrid(*report, {});
     if (!grid.ok()) Fail(std::string(grid.status().message()));
@@ -647,20 +653,29 @@ double PeriodReportMs(const Ledger& reader, PeriodReportKind kind) {
   return ms;
 }
 
-// The ten-year monthly regions and helpers reports, each against one
-// `balances --as-of` rebuild, which no snapshot serves (an effective-date
-// cut folds the whole log).
-void MeasurePeriodReport(const Ledger& reader) {
-  const double regions_ms = PeriodReportMs(reader, PeriodReportKind::kRegions);
-  const double helpers_ms = PeriodReportMs(reader, PeriodReportKind::kHelpers);
+// One `balances --as-of` rebuild of `reader`, which no snapshot serves (an
+// effective-date cut folds the whole log): what a period report is measured
+// against.
+double AsOfRebuildMs(const Ledger& reader) {
   const absl::Time start = absl::Now();
   absl::StatusOr<FoldedBooks> as_of = reader.Fold(reader.head().sequence, std::string("2025-12-31"),
                                                   true, ProjectionsRead(ReportKind::kBalances, ""));
   if (!as_of.ok()) Fail(std::string(as_of.status().message()));
   if (!RegionBalancesReport(as_of->books, "").ok()) Fail("the as-of balances failed");
-  const double as_of_ms = Seconds(start) * 1000;
+  return Seconds(start) * 1000;
+}
+
+// The ten-year monthly regions, helpers and projects reports, each against
+// one `balances --as-of` rebuild.
+void MeasurePeriodReport(const Ledger& reader) {
+  const double regions_ms = PeriodReportMs(reader, PeriodReportKind::kRegions);
+  const double helpers_ms = PeriodReportMs(reader, PeriodReportKind::kHelpers);
+  const double projects_ms = PeriodReportMs(reader, PeriodReportKind::kProjects);
+  const double as_of_ms = AsOfRebuildMs(reader);
   Emit({"period_report_10y_monthly", regions_ms, "ms", "one balances --as-of rebuild", as_of_ms});
   Emit({"period_report_helpers_10y_monthly", helpers_ms, "ms", "one balances --as-of rebuild",
+        as_of_ms});
+  Emit({"period_report_projects_10y_monthly", projects_ms, "ms", "one balances --as-of rebuild",
         as_of_ms});
 }
 
