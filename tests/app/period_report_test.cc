@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "app/xlsx.h"
 #include "base/daxie.h"
@@ -252,6 +253,73 @@ TEST_F(PeriodReportGridTest, TheWorkbookHoldsTheExactFiguresAsNumbers) {
   bool daxie_found = false;
   for (const auto& [line, row] : rows) daxie_found |= !row.empty() && row[0] == grid->daxie[0];
   EXPECT_TRUE(daxie_found);
+}
+
+// An indicators report: a unit column, money rows rounded each on its own
+// (its periods adding up to its total), counts as they are, no 合计 row;
+// the workbook keeps money exact in the unit and counts as whole numbers.
+TEST_F(PeriodReportGridTest, AnIndicatorsGridHasAUnitColumnAndRoundsEachMoneyRowAlone) {
+  v1::RegionPeriodReport report;
+  report.set_kind("indicators");
+  report.set_period("quarter");
+  report.set_from("2023-01");
+  report.set_to("2023-06");
+  report.add_metrics(std::string(kIndicatorMetric));
+  report.add_periods("2023-Q1");
+  report.add_periods("2023-Q2");
+  auto add = [&](const char* code, const char* name, const char* unit, int64_t q1, int64_t q2) {
+    v1::PeriodReportRow& row = *report.add_rows();
+    row.set_code(code);
+    row.set_name(name);
+    row.set_unit(unit);
+    v1::PeriodFigures& figures = *row.add_figures();
+    figures.add_periods_fen(q1);
+    figures.add_periods_fen(q2);
+    figures.set_total_fen(q1 + q2);
+  };
+  add("fiscal_assistance", "财政援助资金", "fen", 15'000, 15'000);  // 0.015 万元 each
+  add("rural_workers_employed", "劳务协作·帮助农村劳动力就业", "people", 1'234, 5);
+  absl::StatusOr<ReportGrid> grid = RegionPeriodGrid(report, {.unit = AmountUnit::kWan});
+  ASSERT_THAT(grid, IsOk());
+  ASSERT_EQ(grid->rows.size(), 2u);  // no 合计: the units differ
+  EXPECT_EQ(grid->keys, (std::vector<std::string>{"2023-Q1_value", "2023-Q2_value", "total_value"}));
+  const std::string table = ReportGridTable(*grid, AmountUnit::kWan);
+  // Each rounded half away would print 0.02 + 0.02 beside a total of 0.03:
+  // the row's periods add up to its total as printed.
+  EXPECT_TRUE(std::regex_search(
+      table, std::regex(R"(财政援助资金 +万元 +(0\.02 +0\.01|0\.01 +0\.02) +0\.03)")))
+      << table;
+  EXPECT_TRUE(std::regex_search(table, std::regex(R"(帮助农村劳动力就业 +人 +1,234 +5 +1,239)")))
+      << table;
+  EXPECT_THAT(table, HasSubstr("金额单位：万元"));
+  EXPECT_THAT(table, HasSubstr("财政援助资金合计（大写）：人民币叁佰元整"));
+  EXPECT_THAT(ReportGridCsv(*grid, AmountUnit::kWan),
+              HasSubstr("rural_workers_employed,劳务协作·帮助农村劳动力就业,0,people,1234,5,1239\r\n"));
+
+  const std::string path = dir_.Sub("indicators.xlsx");
+  ASSERT_THAT(WriteReportGridXlsx(*grid, AmountUnit::kWan, path), IsOk());
+  absl::StatusOr<std::unique_ptr<XlsxReader>> reader = XlsxReader::Open(path, "");
+  ASSERT_THAT(reader, IsOk());
+  std::map<size_t, std::vector<std::string>> rows;
+  std::vector<std::string> cells;
+  absl::Status malformed;
+  while (true) {
+    absl::StatusOr<bool> more = (*reader)->Next(&cells, &malformed);
+    ASSERT_THAT(more, IsOk());
+    if (!*more) break;
+    rows[(*reader)->record_line() - 1] = cells;
+  }
+  EXPECT_EQ(rows[3][2], "计量单位");
+  EXPECT_EQ(rows[4][3], "完成数");
+  ASSERT_GE(rows[5].size(), 6u);
+  EXPECT_EQ(rows[5][2], "万元");
+  double q1 = 0;
+  ASSERT_TRUE(absl::SimpleAtod(rows[5][3], &q1)) << rows[5][3];
+  EXPECT_NEAR(q1, 0.015, 1e-12);  // exact, not as printed
+  ASSERT_GE(rows[6].size(), 6u);
+  EXPECT_EQ(rows[6][2], "人");
+  EXPECT_EQ(rows[6][3], "1234");
+  EXPECT_EQ(rows[6][5], "1239");
 }
 
 }  // namespace
