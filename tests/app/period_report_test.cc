@@ -48,6 +48,22 @@ class PeriodReportGridTest : public aidledger::testing::LedgerFixture {
   }
 };
 
+// The cells of the workbook at `path`, by the sheet's row numbers
+// (0-based): a row without cells is not stored.
+void ReadBack(const std::string& path, std::map<size_t, std::vector<std::string>>* rows) {
+  absl::StatusOr<std::unique_ptr<XlsxReader>> reader = XlsxReader::Open(path, "");
+  ASSERT_THAT(reader, IsOk());
+  std::vector<std::string> cells;
+  absl::Status malformed;
+  while (true) {
+    absl::StatusOr<bool> more = (*reader)->Next(&cells, &malformed);
+    ASSERT_THAT(more, IsOk());
+    if (!*more) break;
+    ASSERT_THAT(malformed, IsOk());
+    (*rows)[(*reader)->record_line() - 1] = cells;
+  }
+}
+
 // Half away from zero to a multiple of `step`.
 int64_t RoundHalfAway(int64_t fen, int64_t step) {
   const int64_t down = fen / step * step;
@@ -212,19 +228,8 @@ TEST_F(PeriodReportGridTest, TheWorkbookHoldsTheExactFiguresAsNumbers) {
   const std::string path = dir_.Sub("report.xlsx");
   ASSERT_THAT(WriteReportGridXlsx(*grid, AmountUnit::kWan, path), IsOk());
 
-  absl::StatusOr<std::unique_ptr<XlsxReader>> reader = XlsxReader::Open(path, "");
-  ASSERT_THAT(reader, IsOk());
-  // By the sheet's row numbers (1-based): a row without cells is not stored.
   std::map<size_t, std::vector<std::string>> rows;
-  std::vector<std::string> cells;
-  absl::Status malformed;
-  while (true) {
-    absl::StatusOr<bool> more = (*reader)->Next(&cells, &malformed);
-    ASSERT_THAT(more, IsOk());
-    if (!*more) break;
-    ASSERT_THAT(malformed, IsOk());
-    rows[(*reader)->record_line() - 1] = cells;
-  }
+  ASSERT_NO_FATAL_FAILURE(ReadBack(path, &rows));
   ASSERT_GE(rows.size(), 4 + grid->rows.size());
   EXPECT_EQ(rows[0][0], "援助资金分地区报表");
   EXPECT_THAT(rows[1][0], HasSubstr("编制单位：<青岛> & 市"));
@@ -298,17 +303,8 @@ TEST_F(PeriodReportGridTest, AnIndicatorsGridHasAUnitColumnAndRoundsEachMoneyRow
 
   const std::string path = dir_.Sub("indicators.xlsx");
   ASSERT_THAT(WriteReportGridXlsx(*grid, AmountUnit::kWan, path), IsOk());
-  absl::StatusOr<std::unique_ptr<XlsxReader>> reader = XlsxReader::Open(path, "");
-  ASSERT_THAT(reader, IsOk());
   std::map<size_t, std::vector<std::string>> rows;
-  std::vector<std::string> cells;
-  absl::Status malformed;
-  while (true) {
-    absl::StatusOr<bool> more = (*reader)->Next(&cells, &malformed);
-    ASSERT_THAT(more, IsOk());
-    if (!*more) break;
-    rows[(*reader)->record_line() - 1] = cells;
-  }
+  ASSERT_NO_FATAL_FAILURE(ReadBack(path, &rows));
   EXPECT_EQ(rows[3][2], "计量单位");
   EXPECT_EQ(rows[4][3], "完成数");
   ASSERT_GE(rows[5].size(), 6u);
