@@ -103,6 +103,8 @@ class RegionIndex {
         return Within(event.project_registered().region_code(), region);
       case v1::Event::kProjectAmended:
         return project(event.project_amended().project_id());
+      case v1::Event::kProjectStageChanged:
+        return project(event.project_stage_changed().project_id());
       case v1::Event::kRegionAmended:
         return Within(event.region_amended().code(), region);
       case v1::Event::kPairingEnded:
@@ -129,6 +131,7 @@ class RegionIndex {
         return Names(event.event_reversed().target(), region);
       case v1::Event::kPeriodClosed:  // the whole ledger's, no region's
       case v1::Event::kDigestSigned:
+      case v1::Event::kPolicySet:
       case v1::Event::PAYLOAD_NOT_SET:
         break;
     }

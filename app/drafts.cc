@@ -18,6 +18,7 @@
 #include "base/errors.h"
 #include "base/limits.h"
 #include "base/messages.h"
+#include "base/sha256.h"
 #include "base/status_macros.h"
 #include "state/indicators.h"
 #include "state/vocabulary.h"
@@ -189,6 +190,97 @@ absl::Status FillTarget(Fields& f, v1::Event* event) {
   return absl::OkStatus();
 }
 
+// A registration's plan and who answers for the project (issue 25).
+void FillProjectPlan(Fields& f, v1::ProjectRegistered* p) {
+  p->set_planned_start(NormalizeDate(f.Get("planned_start")));
+  p->set_planned_end(NormalizeDate(f.Get("planned_end")));
+  p->set_responsible_unit(f.Get("responsible_unit"));
+  p->set_responsible_person(f.Get("responsible_person"));
+}
+
+// The payee's account: its SHA-256 as given (payee_account_hash, as replay
+// writes it), or the number as typed (payee_account), hashed here so that
+// the number itself never reaches the log. Spaces and hyphens people group
+// digits with are not part of the number.
+absl::Status FillPayeeAccount(Fields& f, v1::FundsDisbursed* d) {
+  const std::string& hash = f.Get("payee_account_hash");
+  const std::string& typed = f.Get("payee_account");
+  if (typed.empty()) {
+    d->set_payee_account_hash(hash);
+    return absl::OkStatus();
+  }
+  if (!hash.empty()) {
+    return Rejected(v1::FIELD_INVALID, "payee_account",
+                    Tr("give the account number or its hash (payee_account_hash), not both"));
+  }
+  const std::string number = absl::StrReplaceAll(typed, {{" ", ""}, {"-", ""}});
+  const bool alphanumeric =
+      !number.empty() && number.size() <= limits::kAccountNumberBytesMax &&
+      std::all_of(number.begin(), number.end(), [](char c) { return absl::ascii_isalnum(c); });
+  if (!alphanumeric) {
+    return Rejected(v1::FIELD_INVALID, "payee_account",
+                    absl::Substitute(Tr("must be an account number of at most $0 letters and "
+                                        "digits"),
+                                     limits::kAccountNumberBytesMax));
+  }
+  d->set_payee_account_hash(Hex(Sha256({number})));
+  return absl::OkStatus();
+}
+
+// Who was paid and how (issue 25).
+absl::Status FillPayment(Fields& f, v1::FundsDisbursed* d) {
+  d->set_payee(f.Get("payee"));
+  RETURN_IF_ERROR(FillPayeeAccount(f, d));
+  const std::string& method = f.Get("payment_method");
+  if (!method.empty()) {
+    ASSIGN_OR_RETURN(const int value, ParseWord(kPaymentMethods, method));
+    d->set_payment_method(static_cast<v1::PaymentMethod>(value));
+  }
+  d->set_contract_number(f.Get("contract_number"));
+  d->set_purpose(f.Get("purpose"));
+  return absl::OkStatus();
+}
+
+absl::Status FillStage(Fields& f, v1::Event* event) {
+  v1::ProjectStageChanged& p = *event->mutable_project_stage_changed();
+  p.set_project_id(f.Get("project_id"));
+  const std::string& stage = f.Get("stage");
+  if (stage.empty()) return Rejected(v1::FIELD_MISSING, "stage", Tr("is required"));
+  ASSIGN_OR_RETURN(const int value, ParseWord(kStages, stage));
+  p.set_stage(static_cast<v1::ProjectStage>(value));
+  p.set_reason(f.Get("reason"));
+  return absl::OkStatus();
+}
+
+// evidence_files: one file a line, KIND:SHA256:SIZE:NAME (the name last, so
+// that it may hold colons).
+absl::Status FillEvidenceFiles(const std::string& text, v1::Event* event) {
+  if (text.empty()) return absl::OkStatus();
+  const std::vector<absl::string_view> lines = absl::StrSplit(text, '\n', absl::SkipWhitespace());
+  if (lines.size() > static_cast<size_t>(limits::kEvidencePerEventMax)) {
+    return Rejected(v1::FIELD_INVALID, "evidence_files",
+                    absl::Substitute(Tr("names $0 files, more than $1"), lines.size(),
+                                     limits::kEvidencePerEventMax));
+  }
+  for (absl::string_view line : lines) {
+    const std::vector<absl::string_view> parts = absl::StrSplit(line, absl::MaxSplits(':', 3));
+    int64_t size = 0;
+    if (parts.size() != 4 || !absl::SimpleAtoi(parts[2], &size)) {
+      return Rejected(v1::FIELD_INVALID, "evidence_files",
+                      absl::Substitute(Tr("must be KIND:SHA256:SIZE:NAME, one file a line "
+                                          "(got \"$0\")"),
+                                       line.substr(0, limits::kQuotedInputBytesMax)));
+    }
+    ASSIGN_OR_RETURN(const int kind, ParseWord(kEvidenceKinds, parts[0]));
+    v1::Evidence& evidence = *event->add_evidence();
+    evidence.set_kind(static_cast<v1::EvidenceKind>(kind));
+    evidence.set_sha256(std::string(parts[1]));
+    evidence.set_size(size);
+    evidence.set_name(std::string(parts[3]));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status FillPayload(const std::string& type, Fields& f, v1::Event* event) {
   ASSIGN_OR_RETURN(const int payload, ParseWord(kEventTypes, type));
   if (payload == v1::Event::kPeriodClosed || payload == v1::Event::kDigestSigned) {
@@ -198,6 +290,12 @@ absl::Status FillPayload(const std::string& type, Fields& f, v1::Event* event) {
                                         "typed in or imported"),
                                      type));
   }
+  if (payload == v1::Event::kPolicySet) {
+    return Rejected(v1::FIELD_INVALID, "type",
+                    Tr("a ledger's policy is set once, by aidledger init, not typed in or "
+                       "imported"));
+  }
+  if (payload == v1::Event::kProjectStageChanged) return FillStage(f, event);
   if (payload == v1::Event::kIndicatorRecorded) return FillIndicator(f, event);
   if (payload == v1::Event::kTargetSet) return FillTarget(f, event);
   if (payload == v1::Event::kProjectAmended) return FillProjectAmendment(f, event);
@@ -237,6 +335,7 @@ absl::Status FillPayload(const std::string& type, Fields& f, v1::Event* event) {
     p.set_region_code(f.Get("region_code"));
     p.set_name(f.Get("name"));
     RETURN_IF_ERROR(FillCategoryAndBudget(f, &p));
+    FillProjectPlan(f, &p);
   } else if (payload == v1::Event::kFundsAllocated) {
     v1::FundsAllocated& a = *event->mutable_funds_allocated();
     a.set_helper_code(f.Get("helper_code"));
@@ -251,11 +350,14 @@ absl::Status FillPayload(const std::string& type, Fields& f, v1::Event* event) {
     }
     ASSIGN_OR_RETURN(const int32_t fiscal_year, f.Year("fiscal_year"));
     a.set_fiscal_year(fiscal_year);
+    a.set_document_number(f.Get("document_number"));
+    a.set_fund_category(f.Get("fund_category"));
   } else if (payload == v1::Event::kFundsDisbursed) {
     v1::FundsDisbursed& d = *event->mutable_funds_disbursed();
     d.set_project_id(f.Get("project_id"));
     ASSIGN_OR_RETURN(int64_t amount, f.Amount("amount", true));
     d.set_amount_fen(amount);
+    RETURN_IF_ERROR(FillPayment(f, &d));
   } else if (payload == v1::Event::kInvestmentRecorded) {
     v1::InvestmentRecorded& i = *event->mutable_investment_recorded();
     i.set_enterprise(f.Get("enterprise"));
@@ -301,13 +403,16 @@ std::string CategoryName(v1::ProjectCategory category) {
   return std::string(WordFor(kCategories, category));
 }
 
-const char* const kCsvFieldColumns[30] = {
+const char* const kCsvFieldColumns[44] = {
     "type",    "event_id",   "effective_date", "code",        "name",
     "parent_code", "helper_code", "recipient_code", "program", "since",
     "project_id", "region_code", "category",     "budget",      "amount",
     "source",  "fiscal_year", "enterprise",    "channel",     "reversed_event_id",
     "reason",  "memo",       "indicator",      "value",       "of_which",
-    "year",    "description", "evidence",     "adjusts_closed", "adjustment_reason"};
+    "year",    "description", "evidence",     "adjusts_closed", "adjustment_reason",
+    "document_number", "fund_category", "payee", "payee_account", "payee_account_hash",
+    "payment_method", "contract_number", "purpose", "planned_start", "planned_end",
+    "responsible_unit", "responsible_person", "stage", "evidence_files"};
 const char* const kCsvExportOnlyColumns[5] = {"seq", "recorded_at", "actor", "hash", "prev_hash"};
 const CsvUnitColumn kCsvUnitColumns[4] = {{"amount_yuan", "amount", false},
                                           {"amount_fen", "amount", true},
@@ -337,6 +442,22 @@ std::string YuanText(int64_t fen) {
 
 std::string SourceName(v1::FundSource source) { return std::string(WordFor(kSources, source)); }
 
+// Issue 25's fields are written only when given, so that a row of an event
+// without them reads back as it was typed.
+void SetIfGiven(FieldMap& f, const char* name, std::string value) {
+  if (!value.empty()) f[name] = std::move(value);
+}
+
+// FillEvidenceFiles read back.
+std::string EvidenceFilesText(const v1::Event& event) {
+  std::string text;
+  for (const v1::Evidence& e : event.evidence()) {
+    absl::StrAppend(&text, text.empty() ? "" : "\n", WordFor(kEvidenceKinds, e.kind()), ":",
+                    e.sha256(), ":", e.size(), ":", e.name());
+  }
+  return text;
+}
+
 // An indicator's value as IndicatorValue reads it back.
 std::string IndicatorValueText(int indicator, int64_t value) {
   const IndicatorInfo* info = FindIndicator(indicator);
@@ -354,6 +475,7 @@ std::pair<std::string, FieldMap> FieldsFromEvent(const v1::Event& event) {
     f["adjusts_closed"] = absl::StrCat(event.adjusts_closed());
     f["adjustment_reason"] = event.adjustment_reason();
   }
+  SetIfGiven(f, "evidence_files", EvidenceFilesText(event));
   const std::string type(WordFor(kEventTypes, event.payload_case()));
   // The fields several payloads share: a region's, and a pairing's two ends.
   const auto region = [&f](const auto& r) {
@@ -398,8 +520,19 @@ std::pair<std::string, FieldMap> FieldsFromEvent(const v1::Event& event) {
       f["name"] = p.name();
       f["category"] = CategoryName(p.category());
       if (p.budget_fen() > 0) f["budget"] = YuanText(p.budget_fen());
+      SetIfGiven(f, "planned_start", p.planned_start());
+      SetIfGiven(f, "planned_end", p.planned_end());
+      SetIfGiven(f, "responsible_unit", p.responsible_unit());
+      SetIfGiven(f, "responsible_person", p.responsible_person());
       break;
     }
+    case v1::Event::kProjectStageChanged:
+      f["project_id"] = event.project_stage_changed().project_id();
+      f["stage"] = std::string(WordFor(kStages, event.project_stage_changed().stage()));
+      SetIfGiven(f, "reason", event.project_stage_changed().reason());
+      break;
+    case v1::Event::kPolicySet:
+      break;  // never imported: init sets it
     case v1::Event::kFundsAllocated: {
       const auto& a = event.funds_allocated();
       f["helper_code"] = a.helper_code();
@@ -408,12 +541,21 @@ std::pair<std::string, FieldMap> FieldsFromEvent(const v1::Event& event) {
       f["amount"] = YuanText(a.amount_fen());
       f["source"] = SourceName(a.source());
       f["fiscal_year"] = a.fiscal_year() == 0 ? "" : absl::StrCat(a.fiscal_year());
+      SetIfGiven(f, "document_number", a.document_number());
+      SetIfGiven(f, "fund_category", a.fund_category());
       break;
     }
-    case v1::Event::kFundsDisbursed:
-      f["project_id"] = event.funds_disbursed().project_id();
-      f["amount"] = YuanText(event.funds_disbursed().amount_fen());
+    case v1::Event::kFundsDisbursed: {
+      const auto& d = event.funds_disbursed();
+      f["project_id"] = d.project_id();
+      f["amount"] = YuanText(d.amount_fen());
+      SetIfGiven(f, "payee", d.payee());
+      SetIfGiven(f, "payee_account_hash", d.payee_account_hash());
+      SetIfGiven(f, "payment_method", std::string(WordFor(kPaymentMethods, d.payment_method())));
+      SetIfGiven(f, "contract_number", d.contract_number());
+      SetIfGiven(f, "purpose", d.purpose());
       break;
+    }
     case v1::Event::kInvestmentRecorded: {
       const auto& i = event.investment_recorded();
       f["enterprise"] = i.enterprise();
@@ -483,6 +625,7 @@ absl::Status FillDraftFromFields(const std::string& type, const FieldMap& fields
   ASSIGN_OR_RETURN(const int32_t adjusts_closed, f.Year("adjusts_closed"));
   event->set_adjusts_closed(adjusts_closed);
   event->set_adjustment_reason(f.Get("adjustment_reason"));
+  RETURN_IF_ERROR(FillEvidenceFiles(f.Get("evidence_files"), event));
   RETURN_IF_ERROR(FillPayload(type, f, event));
   // A reversal that adjusts a closed year gives one reason for both.
   if (event->has_event_reversed() && event->adjusts_closed() != 0 &&

@@ -5,9 +5,14 @@
 // Types and their fields (all text; amounts in any form ParseAmountFen takes):
 //   region        code, name, parent_code
 //   pairing       helper_code, recipient_code, program, since
-//   project       project_id, region_code, name, category, budget
-//   allocation    helper_code, recipient_code, project_id, amount, source, fiscal_year
-//   disbursement  project_id, amount
+//   project       project_id, region_code, name, category, budget,
+//                 planned_start, planned_end, responsible_unit, responsible_person
+//   stage         project_id, stage, reason
+//   allocation    helper_code, recipient_code, project_id, amount, source, fiscal_year,
+//                 document_number, fund_category
+//   disbursement  project_id, amount, payee, payee_account (the number, hashed
+//                 here) or payee_account_hash, payment_method, contract_number,
+//                 purpose
 //   investment    enterprise, helper_code, region_code, project_id, amount
 //   sale          region_code, helper_code, channel, amount
 //   reversal      reversed_event_id, reason
@@ -17,11 +22,14 @@
 // Every type also takes event_id, effective_date and memo, and a money
 // event, an indicator or a reversal effective in a closed year
 // adjusts_closed (YYYY) and adjustment_reason (a reversal's reason when
-// empty). close and signature are never drafted from fields.
+// empty), and evidence_files (one file a line, KIND:SHA256:SIZE:NAME). close,
+// signature and policy are never drafted from fields.
 // program: east-west | counterpart | intra-province
 // category: industry | infrastructure | public-service | education | health |
 //           employment | other
 // source: fiscal | social
+// stage: stored | planned | started | completed | accepted
+// payment_method: treasury-direct | bank-transfer | cash | other
 // indicator: a code of state/indicators.cc's table (aidledger indicators list)
 // value: in the indicator's unit, yuan for a money indicator (as amount)
 // of_which: CODE=N;CODE=N (poverty_alleviated_workers=120)
@@ -48,7 +56,7 @@ absl::Status FillDraftFromFields(const std::string& type, const FieldMap& fields
 
 // The one CSV column set of replay and import: the fields of every type, in
 // this order, after `type`.
-extern const char* const kCsvFieldColumns[30];
+extern const char* const kCsvFieldColumns[44];
 // Columns replay adds that import reads past (the importing ledger assigns
 // its own): seq, recorded_at, actor, hash, prev_hash.
 extern const char* const kCsvExportOnlyColumns[5];

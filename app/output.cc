@@ -14,6 +14,7 @@
 #include "base/fields.h"
 #include "base/messages.h"
 #include "state/indicators.h"
+#include "state/vocabulary.h"
 
 namespace aidledger::app {
 
@@ -104,12 +105,25 @@ std::string PayloadSummary(const v1::Event& event) {
       const auto& a = event.funds_allocated();
       const std::string money = Substitute(Tr("$0 -> $1 $2 yuan"), a.helper_code(),
                                            a.recipient_code(), FormatFen(a.amount_fen()));
-      return a.project_id().empty() ? money : Substitute(Tr("$0 for $1"), money, a.project_id());
+      const std::string placed =
+          a.project_id().empty() ? money : Substitute(Tr("$0 for $1"), money, a.project_id());
+      return a.document_number().empty() ? placed
+                                          : absl::StrCat(placed, " ", a.document_number());
     }
     case v1::Event::kFundsDisbursed: {
       const auto& d = event.funds_disbursed();
-      return Substitute(Tr("$0 $1 yuan"), d.project_id(), FormatFen(d.amount_fen()));
+      const std::string money = Substitute(Tr("$0 $1 yuan"), d.project_id(), FormatFen(d.amount_fen()));
+      return d.payee().empty() ? money : Substitute(Tr("$0 to $1"), money, d.payee());
     }
+    case v1::Event::kProjectStageChanged: {
+      const auto& p = event.project_stage_changed();
+      const std::string stage = Substitute(Tr("project $0 reaches $1 ($2)"), p.project_id(),
+                                           WordFor(kStages, p.stage()), StageChinese(p.stage()));
+      return p.reason().empty() ? stage : absl::StrCat(stage, ": ", p.reason());
+    }
+    case v1::Event::kPolicySet:
+      return Substitute(Tr("a disbursement names its payee from $0 on"),
+                        event.policy_set().payee_required_from());
     case v1::Event::kInvestmentRecorded: {
       const auto& i = event.investment_recorded();
       return Substitute(Tr("$0 in $1 $2 yuan"), i.enterprise(), i.region_code(),

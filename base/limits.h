@@ -42,6 +42,28 @@ inline constexpr int kIndicatorBreakdownsMax = 4;
 inline constexpr size_t kIndicatorYearFiguresMax = 100'000'000;
 // Evidence: a document number (文号) or a file's SHA-256 in hex.
 inline constexpr size_t kEvidenceBytesMax = 256;
+// Issue 25's text fields: a document or contract number (文号, 合同编号;
+// the longest seen are about 40 characters) and a fund category.
+inline constexpr size_t kDocumentNumberBytesMax = 128;
+inline constexpr size_t kFundCategoryBytesMax = 128;
+// A bank account number as typed (before it is hashed): IBANs have at most
+// 34 characters, Chinese accounts 19-25 digits.
+inline constexpr size_t kAccountNumberBytesMax = 64;
+// The files one event names as its evidence: an allocation's approval, a
+// payment's contract, invoice and voucher, a few photos.
+inline constexpr int kEvidencePerEventMax = 16;
+// One evidence file: a scanned contract or a photo is a few MB; a video of
+// an acceptance may be a few hundred.
+inline constexpr int64_t kEvidenceFileBytesMax = int64_t{1} << 30;
+// The nodes of one fund-flow trace (aidledger trace): a province's helper
+// over ten years has tens of thousands; a trace past this is refused with
+// the advice to narrow it (--helper, --region, --project, --allocation).
+inline constexpr size_t kTraceNodesMax = 2'000'000;
+// Early warnings (aidledger alerts): the events one alert names (a payee
+// paid thousands of times names its first ones), and the longest idle
+// period a rule may be asked about (a hundred years).
+inline constexpr size_t kAlertSeqsMax = 100;
+inline constexpr int kAlertIdleDaysMax = 36'500;
 // An agreement target's year.
 inline constexpr int kTargetYearMin = 1990;
 inline constexpr int kTargetYearMax = 2100;

@@ -16,6 +16,7 @@
 #include "app/output.h"
 #include "app/possible_duplicate.h"
 #include "base/errors.h"
+#include "base/fields.h"
 #include "base/limits.h"
 #include "base/messages.h"
 #include "base/status_macros.h"
@@ -26,9 +27,32 @@
 namespace aidledger::cli {
 namespace {
 
-absl::Status RunInit(const Globals& globals, bool if_missing) {
+// The policy init sets (issue 25), appended as the ledger's first event.
+absl::Status SetPolicy(const Globals& globals, const std::string& payee_required_from) {
+  v1::Event draft;
+  draft.set_actor(globals.actor);
+  draft.mutable_policy_set()->set_payee_required_from(NormalizeDate(payee_required_from));
+  ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kWrite));
+  ASSIGN_OR_RETURN(AppendResult result, ledger->Append(std::move(draft)));
+  std::cout << absl::Substitute(Tr("a disbursement names its payee from $0 on (seq=$1)"),
+                                payee_required_from, result.sequence)
+            << "\n";
+  return absl::OkStatus();
+}
+
+absl::Status RunInit(const Globals& globals, bool if_missing,
+                     const std::string& payee_required_from) {
+  if (!payee_required_from.empty()) {
+    // Checked before anything is created, so that a bad date leaves no ledger.
+    RETURN_IF_ERROR(CheckDate(NormalizeDate(payee_required_from), "payee_required_from"));
+  }
   const bool on_postgres = Ledger::IsPostgres(globals.db);
   absl::Status created = Ledger::Create(globals.db, globals.snapshot_key);
+  if (created.code() == absl::StatusCode::kAlreadyExists && !payee_required_from.empty()) {
+    return UsageError(absl::Substitute(Tr("$0 already exists: --payee-required-from is set when "
+                                          "a ledger is created"),
+                                       Ledger::DisplayName(globals.db)));
+  }
   if (created.code() == absl::StatusCode::kAlreadyExists) {
     // A RocksDB directory has always been left as it is; on a shared
     // database a second init is more likely a mistake, so it must be asked for.
@@ -48,7 +72,8 @@ absl::Status RunInit(const Globals& globals, bool if_missing) {
                                                 Ledger::DisplayName(globals.db))
                             : absl::Substitute(Tr("initialized an empty ledger at $0"), globals.db))
             << "\n";
-  return absl::OkStatus();
+  if (payee_required_from.empty()) return absl::OkStatus();
+  return SetPolicy(globals, payee_required_from);
 }
 
 // A reversal's `--target seq:N` names the event at sequence N: the draft
@@ -281,7 +306,13 @@ void DefineAppendCommands(CLI::App& app, const Globals& globals, Commands& comma
   bool* if_missing = commands.Keep<bool>();
   init->add_flag("--if-missing", *if_missing,
                  "on PostgreSQL: succeed when the ledger exists (and migrate the schema)");
-  commands.Add(init, [&globals, if_missing] { return RunInit(globals, *if_missing); });
+  std::string* payee_required_from = commands.Keep<std::string>();
+  init->add_option("--payee-required-from", *payee_required_from,
+                   "YYYY-MM-DD: from this effective date on a disbursement must name its payee "
+                   "(set once, when the ledger is created)");
+  commands.Add(init, [&globals, if_missing, payee_required_from] {
+    return RunInit(globals, *if_missing, *payee_required_from);
+  });
 
   Appenders adder(globals, commands);
   CLI::App* region = app.add_subcommand("region", "regions (administrative divisions)");
@@ -323,6 +354,19 @@ void DefineAppendCommands(CLI::App& app, const Globals& globals, Commands& comma
   Choice(project_add, "--category", kCategories,
          absl::StrCat(Tr("category: "), JoinedWords(kCategories, "|")), true);
   Flag(project_add, "--budget", "budget", "budget AMOUNT (e.g. 1,234.56 or 500万)", false);
+  Flag(project_add, "--planned-start", "planned_start", "planned start YYYY-MM-DD (optional)", false);
+  Flag(project_add, "--planned-end", "planned_end", "planned end YYYY-MM-DD (optional)", false);
+  Flag(project_add, "--responsible-unit", "responsible_unit", "the unit that answers for it (optional)",
+       false);
+  Flag(project_add, "--responsible-person", "responsible_person", "the person who answers for it (optional)",
+       false);
+  AppendCommand& project_stage = adder.Add(
+      project, "stage", "record a project reaching a stage on --date (stages only move forward)",
+      v1::Event::kProjectStageChanged);
+  Flag(project_stage, "--project", "project_id", "project id", true);
+  Choice(project_stage, "--stage", kStages,
+         absl::StrCat(Tr("stage: "), JoinedWords(kStages, "|")), true);
+  Flag(project_stage, "--reason", "reason", "a note on the stage (optional)", false);
   AppendCommand& project_amend = adder.Add(
       project, "amend", "correct a project's name, category or budget from --date on",
       v1::Event::kProjectAmended);
@@ -343,11 +387,21 @@ void DefineAppendCommands(CLI::App& app, const Globals& globals, Commands& comma
                           WordFor(kSources, v1::FISCAL)),
          false);
   Flag(allocate, "--fiscal-year", "fiscal_year", "YYYY (default: the effective date's year)", false);
+  Flag(allocate, "--document-number", "document_number",
+       "the allocating document's number, e.g. 青财预指〔2024〕12号 (optional)", false);
+  Flag(allocate, "--fund-category", "fund_category", "the fund's category (optional)", false);
   AdjustmentFlags(allocate, false);
 
   AppendCommand& disburse = adder.Add(&app, "disburse", "disburse funds to a project", v1::Event::kFundsDisbursed);
   Flag(disburse, "--project", "project_id", "project id", true);
   Flag(disburse, "--amount", "amount", "AMOUNT", true);
+  Flag(disburse, "--payee", "payee", "who was paid (收款单位)", false);
+  Flag(disburse, "--payee-account", "payee_account",
+       "the payee's account number: only its SHA-256 is recorded", false);
+  Choice(disburse, "--payment-method", kPaymentMethods,
+         absl::StrCat(Tr("payment method: "), JoinedWords(kPaymentMethods, "|")), false);
+  Flag(disburse, "--contract", "contract_number", "contract number (optional)", false);
+  Flag(disburse, "--purpose", "purpose", "what the payment is for (optional)", false);
   AdjustmentFlags(disburse, false);
 
   AppendCommand& invest = adder.Add(&app, "invest", "record an enterprise investment", v1::Event::kInvestmentRecorded);

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/substitute.h"
 #include "absl/time/time.h"
+#include "app/alerts.h"
 #include "app/closes.h"
 #include "app/csv.h"
 #include "app/export.h"
@@ -15,6 +16,7 @@
 #include "app/period_report.h"
 #include "app/progress.h"
 #include "app/queries.h"
+#include "app/trace.h"
 #include "base/amount.h"
 #include "base/daxie.h"
 #include "base/errors.h"
@@ -173,6 +175,51 @@ void AddPointFlags(CLI::App* command, app::PointOptions* point) {
   at_seq->excludes(known_at);
   command->add_option("--as-of", point->as_of,
                       "only events effective on or before this date (YYYY-MM-DD)");
+}
+
+struct TraceFlags {
+  app::TraceQuery query;
+  app::PointOptions point;
+  std::string unit = "yuan";
+};
+
+absl::Status RunTrace(const Globals& globals, const TraceFlags& flags) {
+  RETURN_IF_ERROR(CheckFormat(globals, {"table", "json"}));
+  ASSIGN_OR_RETURN(AmountUnit unit, app::ParseUnit(flags.unit));
+  ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kRead));
+  ASSIGN_OR_RETURN(v1::TraceReport report,
+                   app::BuildTrace(*ledger, flags.point, flags.query, app::kPointFlags));
+  if (globals.format == "json") {
+    std::cout << app::ToJson(report, true) << "\n";
+  } else {
+    std::cout << app::TraceTable(report, {.unit = unit, .utc = globals.utc});
+  }
+  return absl::OkStatus();
+}
+
+struct AlertFlags {
+  app::AlertOptions options;
+  std::string contract_above;
+  std::string unit = "yuan";
+};
+
+absl::Status RunAlerts(const Globals& globals, AlertFlags flags) {
+  RETURN_IF_ERROR(CheckFormat(globals, {"table", "json"}));
+  ASSIGN_OR_RETURN(AmountUnit unit, app::ParseUnit(flags.unit));
+  if (!flags.contract_above.empty()) {
+    absl::StatusOr<int64_t> fen = ParseAmountFen(flags.contract_above, "--contract-above");
+    if (!fen.ok()) return UsageError(fen.status().message());
+    flags.options.contract_above_fen = *fen;
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kRead));
+  ASSIGN_OR_RETURN(v1::AlertsReport report,
+                   app::BuildAlerts(*ledger, flags.options, app::kPointFlags));
+  if (globals.format == "json") {
+    std::cout << app::ToJson(report, true) << "\n";
+  } else {
+    std::cout << app::AlertsTable(report, {.unit = unit, .utc = globals.utc});
+  }
+  return absl::OkStatus();
 }
 
 void AddUnitFlag(CLI::App* command, std::string* unit) {
@@ -511,7 +558,53 @@ void DefineLogCommand(CLI::App& app, const Globals& globals, Commands& commands)
   commands.Add(log, [&globals, flags] { return RunLog(globals, *flags); });
 }
 
+namespace {
+
+void DefineTraceCommand(CLI::App& app, const Globals& globals, Commands& commands) {
+  TraceFlags* flags = commands.Keep<TraceFlags>();
+  CLI::App* trace = app.add_subcommand(
+      "trace", "follow the money (资金穿透): helper, allocation, region, project, each payment");
+  trace->fallthrough();
+  CLI::Option* allocation = trace->add_option("--allocation", flags->query.allocation,
+                                              "one allocation, by its event_id");
+  CLI::Option* project = trace->add_option("--project", flags->query.project,
+                                           "the allocations that name or paid this project");
+  CLI::Option* region = trace->add_option(
+      "--region", flags->query.region,
+      "the allocations to this region or below it, or that paid a project there");
+  CLI::Option* helper = trace->add_option("--helper", flags->query.helper,
+                                          "the allocations from this helper or a region below it");
+  allocation->excludes(project, region, helper);
+  project->excludes(region, helper);
+  region->excludes(helper);
+  AddPointFlags(trace, &flags->point);
+  AddUnitFlag(trace, &flags->unit);
+  commands.Add(trace, [&globals, flags] { return RunTrace(globals, *flags); });
+}
+
+void DefineAlertsCommand(CLI::App& app, const Globals& globals, Commands& commands) {
+  AlertFlags* flags = commands.Keep<AlertFlags>();
+  CLI::App* alerts = app.add_subcommand(
+      "alerts", "early warnings (预警): idle funds, overdue projects, payments without paperwork...");
+  alerts->fallthrough();
+  alerts->add_option("--idle-days", flags->options.idle_days,
+                     "allocated money unspent longer than this many days (default 180)");
+  alerts->add_option("--contract-above", flags->contract_above,
+                     "a payment above this AMOUNT without a contract number (default 10万)");
+  alerts->add_option("--payee-counties", flags->options.payee_counties_max,
+                     "a payee paid by projects in more regions than this (default 3)");
+  alerts->add_option("--rule", flags->options.rules, "only these rules (comma-separated)")
+      ->delimiter(',');
+  AddPointFlags(alerts, &flags->options.point);
+  AddUnitFlag(alerts, &flags->unit);
+  commands.Add(alerts, [&globals, flags] { return RunAlerts(globals, *flags); });
+}
+
+}  // namespace
+
 void DefineReportCommands(CLI::App& app, const Globals& globals, Commands& commands) {
+  DefineTraceCommand(app, globals, commands);
+  DefineAlertsCommand(app, globals, commands);
   ReportFlags* flags = commands.Keep<ReportFlags>();
   // The commands are the reports' names (kReportNames), in that order.
   const char* descriptions[] = {

@@ -29,7 +29,11 @@
 #include "server/metrics.h"
 #include "app/output.h"
 #include "app/progress.h"
+#include "absl/strings/str_split.h"
+#include "base/amount.h"
+#include "app/alerts.h"
 #include "app/queries.h"
+#include "app/trace.h"
 #include "app/status_codes.h"
 #include "server/tokens.h"
 #include "google/protobuf/util/json_util.h"
@@ -163,6 +167,54 @@ void Service::HandleProgress(const http::Request& request, const Caller& caller,
     return SendError(request, response, HttpStatusFor(report.status()), report.status().message());
   }
   SendJson(request, response, ProgressJson(*report));
+}
+
+void Service::HandleTrace(const http::Request& request, const Caller& caller,
+                          http::Response& response) {
+  absl::StatusOr<PointOptions> point = PointOf(request);
+  if (!point.ok()) return SendError(request, response, 400, point.status().message());
+  if (NotModified(request, response, CurrentSequence())) return;
+  auto param = [&](absl::string_view name) {
+    return std::string(request.Param(name).value_or(""));
+  };
+  const TraceQuery query{.allocation = param("allocation"),
+                         .project = param("project"),
+                         .region = param("region"),
+                         .helper = param("helper")};
+  absl::StatusOr<v1::TraceReport> report = BuildTrace(*ledger_, *point, query);
+  if (!report.ok()) {
+    return SendError(request, response, HttpStatusFor(report.status()), report.status().message());
+  }
+  SendJson(request, response, ToJson(*report, true));
+}
+
+void Service::HandleAlerts(const http::Request& request, const Caller& caller,
+                           http::Response& response) {
+  absl::StatusOr<PointOptions> point = PointOf(request);
+  if (!point.ok()) return SendError(request, response, 400, point.status().message());
+  if (NotModified(request, response, CurrentSequence())) return;
+  AlertOptions options{.point = *point};
+  const std::pair<absl::string_view, int*> counts[] = {
+      {"idle_days", &options.idle_days}, {"payee_counties", &options.payee_counties_max}};
+  for (const auto& [name, value] : counts) {
+    const std::optional<absl::string_view> text = request.Param(name);
+    if (text.has_value() && !absl::SimpleAtoi(*text, value)) {
+      return SendError(request, response, 400, absl::StrCat(name, " must be a whole number"));
+    }
+  }
+  if (std::optional<absl::string_view> above = request.Param("contract_above")) {
+    absl::StatusOr<int64_t> fen = ParseAmountFen(*above, "contract_above");
+    if (!fen.ok()) return SendError(request, response, 400, fen.status().message());
+    options.contract_above_fen = *fen;
+  }
+  if (std::optional<absl::string_view> rules = request.Param("rule")) {
+    options.rules = absl::StrSplit(*rules, ',', absl::SkipEmpty());
+  }
+  absl::StatusOr<v1::AlertsReport> report = BuildAlerts(*ledger_, options);
+  if (!report.ok()) {
+    return SendError(request, response, HttpStatusFor(report.status()), report.status().message());
+  }
+  SendJson(request, response, ToJson(*report, true));
 }
 
 void Service::HandleReport(const http::Request& request, http::Response& response,

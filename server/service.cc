@@ -292,6 +292,8 @@ const Route Service::kRouteTable[] = {
     {"GET", "/v1/head-proof", "/v1/head-proof", Role::kReader, &Service::HandleHeadProof},
     {"GET", "/v1/series", "/v1/series", Role::kReader, &Service::HandleSeries},
     {"GET", "/v1/progress", "/v1/progress", Role::kReader, &Service::HandleProgress},
+    {"GET", "/v1/trace", "/v1/trace", Role::kAuditor, &Service::HandleTrace},
+    {"GET", "/v1/alerts", "/v1/alerts", Role::kReader, &Service::HandleAlerts},
     {"GET", "/metrics", "/metrics", Role::kReader, &Service::HandleMetrics},
     {"GET", "/", "/", Role::kReader, &Service::HandleHome},
     {"GET", "/login", "/login GET", std::nullopt, &Service::HandleLoginForm},

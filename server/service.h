@@ -34,7 +34,7 @@ inline const std::vector<std::string> kRoutes = {
     "/healthz", "/v1/digest", "/v1/balances", "/v1/projects", "/v1/helpers",
     "/v1/events GET", "/v1/events POST", "/v1/proof", "/metrics",
     "/", "/login GET", "/login POST", "/logout", "/assets", "/v1/head-proof",
-    "/v1/series", "/v1/progress"};
+    "/v1/series", "/v1/progress", "/v1/trace", "/v1/alerts"};
 
 // What readers see: an immutable state swapped after each commit.
 struct Published {
@@ -178,6 +178,10 @@ class Service : public http::Handler {
   // GET /v1/progress: progress against the annual targets (issue 22).
   void HandleProgress(const http::Request& request, const Caller& caller,
                       http::Response& response);
+  // GET /v1/trace: the fund-flow trace (issue 25), for auditors.
+  void HandleTrace(const http::Request& request, const Caller& caller, http::Response& response);
+  // GET /v1/alerts: the early warnings (issue 25), for dashboards.
+  void HandleAlerts(const http::Request& request, const Caller& caller, http::Response& response);
   // Sends the newest rendered body of the head report `kind` (or 304) when
   // one is current, or being replaced by a rendering under way; else false.
   // With `wait`, first waits for a first rendering under way.

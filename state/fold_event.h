@@ -55,6 +55,11 @@ struct FoldEvent {
   uint64_t digest_sequence = 0;
   absl::string_view head_hash, merkle_root, report_sha256;
   absl::string_view signer, public_key;
+  // ProjectRegistered's plan and who answers for it, ProjectStageChanged's
+  // stage (v1::ProjectStage; its note is `reason`), PolicySet's cut-over.
+  absl::string_view planned_start, planned_end, responsible_unit, responsible_person;
+  int32_t stage = 0;
+  absl::string_view payee_required_from;
   // IndicatorRecorded's of_which, the first kIndicatorBreakdownsMax of
   // of_which_count (validation admits no more: a fold refuses them).
   struct Part {
@@ -72,6 +77,7 @@ struct FoldEvent {
 
   v1::Program program_value() const { return static_cast<v1::Program>(program); }
   v1::ProjectCategory category_value() const { return static_cast<v1::ProjectCategory>(category); }
+  v1::ProjectStage stage_value() const { return static_cast<v1::ProjectStage>(stage); }
 };
 
 bool operator==(const FoldEvent& a, const FoldEvent& b);

@@ -45,10 +45,16 @@ absl::Status ProjectTotals::FoldAt(const FoldEvent& event, int64_t sign,
       entry.set_category(event.category_value());
       entry.set_budget_fen(event.budget_fen);
       entry.set_registered_on(event.effective_date.data(), event.effective_date.size());
+      entry.set_planned_start(event.planned_start.data(), event.planned_start.size());
+      entry.set_planned_end(event.planned_end.data(), event.planned_end.size());
+      entry.set_responsible_unit(event.responsible_unit.data(), event.responsible_unit.size());
+      entry.set_responsible_person(event.responsible_person.data(),
+                                   event.responsible_person.size());
       data_.mutable_index()->entries.emplace(entry.project_id(), &entry);
       return absl::OkStatus();
     }
     case v1::Event::kProjectAmended:
+    case v1::Event::kProjectStageChanged:
       return FoldAmendment(event);
     case v1::Event::kFundsAllocated:
       allocated = sign * event.amount_fen;
@@ -104,6 +110,15 @@ absl::Status ProjectTotals::FoldAmendment(const FoldEvent& event) {
   }
   v1::ProjectEntry& entry = *it->second;
   if (entry.first_reference() == 0) entry.set_first_reference(event.sequence);
+  if (event.payload == v1::Event::kProjectStageChanged) {
+    if (event.stage <= entry.stage()) {
+      return absl::DataLossError(absl::StrCat("event ", event.sequence, " moves project ",
+                                              event.project_id, "'s stage backwards"));
+    }
+    entry.set_stage(event.stage_value());
+    entry.set_stage_on(event.effective_date.data(), event.effective_date.size());
+    return absl::OkStatus();
+  }
   if (!event.name.empty() && event.name != entry.name()) {
     v1::FormerName& former = *entry.add_former_names();
     former.set_name(entry.name());

@@ -16,8 +16,9 @@ class ProjectTotals final : public Projection {
  public:
   // 3: amendments (name, category, budget; amended_on). 4: former names.
   // 5: registrations are taken back, and a project keeps the first event
-  // that names it (first_reference).
-  static constexpr uint32_t kVersion = 5;
+  // that names it (first_reference). 6: the plan, who answers for the
+  // project, and its stage (issue 25).
+  static constexpr uint32_t kVersion = 6;
 
   static constexpr absl::string_view kName = "project_totals";
 
@@ -40,7 +41,8 @@ class ProjectTotals final : public Projection {
  private:
   // Fold, given the entry ApplyBatch located for `event` (nullptr: look it up).
   absl::Status FoldAt(const FoldEvent& event, int64_t sign, v1::ProjectEntry* located);
-  // A ProjectAmended: the fields it gives replace the project's.
+  // A ProjectAmended: the fields it gives replace the project's; a
+  // ProjectStageChanged: the project's stage.
   absl::Status FoldAmendment(const FoldEvent& event);
   // A ProjectRegistered taken back: the project removed.
   absl::Status TakeBack(const FoldEvent& event);

@@ -61,7 +61,17 @@ absl::Status ReversedEvents::FoldSignature(const FoldEvent& event) {
   return absl::OkStatus();
 }
 
+absl::Status ReversedEvents::FoldPolicy(const FoldEvent& event) {
+  if (policy_set_by() != 0) {
+    return absl::DataLossError(absl::StrCat("event ", event.sequence, " sets the policy again"));
+  }
+  data_.mutable_state()->set_payee_required_from(std::string(event.payee_required_from));
+  data_.mutable_state()->set_policy_set_by(event.sequence);
+  return absl::OkStatus();
+}
+
 absl::Status ReversedEvents::Fold(const FoldEvent& event, int64_t sign, absl::string_view) {
+  if (event.payload == v1::Event::kPolicySet) return FoldPolicy(event);
   if (event.payload == v1::Event::kPeriodClosed) return FoldClose(event);
   if (event.payload == v1::Event::kDigestSigned) return FoldSignature(event);
   if (sign > 0) return absl::OkStatus();

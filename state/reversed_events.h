@@ -1,5 +1,5 @@
 // ReversedEvents: which events have been reversed, which years are closed
-// and who signed each close. Validation reads it to refuse a second reversal
+// and who signed each close, and the ledger's policy (PolicySet). Validation reads it to refuse a second reversal
 // of the same event, a figure in a closed year that is not marked as its
 // adjustment, and a second signature of a close by one signer: the answers
 // are folded from the log (and snapshotted under the snapshot MAC), so no
@@ -9,6 +9,7 @@
 #define AIDLEDGER_STATE_REVERSED_EVENTS_H_
 
 #include <cstdint>
+#include <string>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -20,8 +21,8 @@ namespace aidledger {
 
 class ReversedEvents final : public Projection {
  public:
-  // 2: the closes (issue 24).
-  static constexpr uint32_t kVersion = 2;
+  // 2: the closes (issue 24). 3: the ledger's policy (issue 25).
+  static constexpr uint32_t kVersion = 3;
 
   static constexpr absl::string_view kName = "reversed_events";
 
@@ -35,6 +36,9 @@ class ReversedEvents final : public Projection {
   bool IsReversed(uint64_t sequence) const { return data_.index().sequences.contains(sequence); }
   // The close of `year`, or nullptr while the year is open.
   const v1::ClosedYear* FindClose(int32_t year) const;
+  // The ledger's PolicySet, if one was folded (policy_set_by != 0).
+  const std::string& payee_required_from() const { return state().payee_required_from(); }
+  uint64_t policy_set_by() const { return state().policy_set_by(); }
 
  protected:
   // Folds a reversal's target (sign -1), a close and a signature; other
@@ -49,6 +53,7 @@ class ReversedEvents final : public Projection {
   };
   absl::Status FoldClose(const FoldEvent& event);
   absl::Status FoldSignature(const FoldEvent& event);
+  absl::Status FoldPolicy(const FoldEvent& event);
 
   IndexedState<v1::ReversedEventsState, Index> data_;
 };

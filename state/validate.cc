@@ -3,6 +3,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/strings/substitute.h"
 #include "base/amount.h"
 #include "base/check.h"
@@ -42,6 +43,61 @@ absl::Status CheckOptionalCode(const std::string& code, absl::string_view field)
 absl::Status CheckOptionalProjectId(const std::string& id) {
   return id.empty() ? absl::OkStatus()
                     : CheckIdentifier(id, "project_id", limits::kProjectIdBytesMax);
+}
+
+// An optional text field: absent, or a value that is not only spaces (a
+// blank document number would look given on a notice and say nothing).
+absl::Status CheckOptionalText(const std::string& text, absl::string_view field,
+                               size_t bytes_max) {
+  if (!text.empty() && absl::StripAsciiWhitespace(text).empty()) {
+    return Rejected(v1::FIELD_INVALID, field, Tr("is blank: leave it out or give a value"));
+  }
+  return CheckText(text, field, bytes_max, false);
+}
+
+absl::Status CheckOptionalDate(const std::string& date, absl::string_view field) {
+  return date.empty() ? absl::OkStatus() : CheckDate(date, field);
+}
+
+// 64 lowercase hex digits: a SHA-256 as the ledger prints it.
+absl::Status CheckHexHash(const std::string& hex, absl::string_view field) {
+  if (hex.empty()) return Rejected(v1::FIELD_MISSING, field, Tr("is required"));
+  absl::StatusOr<Hash> hash = HashFromHex(hex);
+  if (!hash.ok() || Hex(*hash) != hex) {
+    return Rejected(v1::FIELD_INVALID, field, Tr("must be 64 lowercase hex digits"));
+  }
+  return absl::OkStatus();
+}
+
+// The files an event names as its evidence (issue 25): a bounded list, each
+// of a known kind, named, by its SHA-256 and size, no file twice.
+absl::Status CheckEvidence(const v1::Event& event) {
+  if (event.evidence_size() > limits::kEvidencePerEventMax) {
+    return Rejected(v1::FIELD_INVALID, "evidence",
+                    absl::Substitute(Tr("names $0 files, more than $1"), event.evidence_size(),
+                                     limits::kEvidencePerEventMax));
+  }
+  for (int i = 0; i < event.evidence_size(); ++i) {
+    const v1::Evidence& e = event.evidence(i);
+    if (e.kind() == v1::EVIDENCE_KIND_UNSPECIFIED || !v1::EvidenceKind_IsValid(e.kind())) {
+      return Rejected(v1::FIELD_INVALID, "evidence.kind",
+                      absl::Substitute(Tr("must be $0"), JoinedProtoNames(kEvidenceKinds, " or ")));
+    }
+    RETURN_IF_ERROR(CheckText(e.name(), "evidence.name", limits::kNameBytesMax, true));
+    RETURN_IF_ERROR(CheckHexHash(e.sha256(), "evidence.sha256"));
+    if (e.size() <= 0 || e.size() > limits::kEvidenceFileBytesMax) {
+      return Rejected(v1::FIELD_INVALID, "evidence.size",
+                      absl::Substitute(Tr("must be 1..$0 bytes (got $1)"),
+                                       limits::kEvidenceFileBytesMax, e.size()));
+    }
+    for (int j = 0; j < i; ++j) {
+      if (event.evidence(j).sha256() == e.sha256()) {
+        return Rejected(v1::FIELD_DUPLICATE, "evidence.sha256",
+                        absl::Substitute(Tr("names file $0 twice"), e.sha256()));
+      }
+    }
+  }
+  return absl::OkStatus();
 }
 
 // The events of a book may not refer to what did not yet exist on their
@@ -314,6 +370,22 @@ absl::Status CheckCategoryAndBudget(v1::ProjectCategory category, int64_t budget
   return CheckAmountAtMost(budget_fen, "budget_fen");
 }
 
+// A registration's plan (issue 25): dates, start no later than end, and
+// who answers for the project; all optional.
+absl::Status CheckProjectPlan(const v1::ProjectRegistered& p) {
+  RETURN_IF_ERROR(CheckOptionalDate(p.planned_start(), "planned_start"));
+  RETURN_IF_ERROR(CheckOptionalDate(p.planned_end(), "planned_end"));
+  if (!p.planned_start().empty() && !p.planned_end().empty() &&
+      p.planned_end() < p.planned_start()) {
+    return Rejected(v1::FIELD_INVALID, "planned_end",
+                    absl::Substitute(Tr("$0 is before planned_start $1"), p.planned_end(),
+                                     p.planned_start()));
+  }
+  RETURN_IF_ERROR(
+      CheckOptionalText(p.responsible_unit(), "responsible_unit", limits::kNameBytesMax));
+  return CheckOptionalText(p.responsible_person(), "responsible_person", limits::kNameBytesMax);
+}
+
 absl::Status AdmitProject(const Books& books, const v1::Event& event) {
   const v1::ProjectRegistered& p = event.project_registered();
   RETURN_IF_ERROR(CheckIdentifier(p.project_id(), "project_id", limits::kProjectIdBytesMax));
@@ -323,6 +395,7 @@ absl::Status AdmitProject(const Books& books, const v1::Event& event) {
     return Rejected(v1::FIELD_MISSING, "category", Tr("is required"));
   }
   RETURN_IF_ERROR(CheckCategoryAndBudget(p.category(), p.budget_fen()));
+  RETURN_IF_ERROR(CheckProjectPlan(p));
   if (books.projects.FindProject(p.project_id()) != nullptr) {
     return Rejected(v1::PROJECT_EXISTS, "project_id",
                     absl::Substitute(Tr("project $0 is already registered"), p.project_id()));
@@ -450,6 +523,10 @@ absl::Status AdmitAllocation(const Books& books, const v1::Event& event, Resolve
                     absl::Substitute(Tr("must be a year in $0..$1 (got $2)"), limits::kYearMin,
                                      limits::kYearMax, a.fiscal_year()));
   }
+  RETURN_IF_ERROR(
+      CheckOptionalText(a.document_number(), "document_number", limits::kDocumentNumberBytesMax));
+  RETURN_IF_ERROR(
+      CheckOptionalText(a.fund_category(), "fund_category", limits::kFundCategoryBytesMax));
   RETURN_IF_ERROR(NeedRegion(books, event, a.helper_code(), "helper_code").status());
   RETURN_IF_ERROR(NeedRegion(books, event, a.recipient_code(), "recipient_code").status());
   if (!a.project_id().empty()) {
@@ -463,10 +540,37 @@ absl::Status AdmitAllocation(const Books& books, const v1::Event& event, Resolve
   return absl::OkStatus();
 }
 
+// Who was paid and how (issue 25). The payee is required from the ledger's
+// payee_required_from on (PolicySet), optional before it and in a ledger
+// without one, so that ledgers kept before the field existed stay valid.
+absl::Status CheckPayment(const Books& books, const v1::Event& event) {
+  const v1::FundsDisbursed& d = event.funds_disbursed();
+  const std::string& required_from = books.reversed.payee_required_from();
+  if (d.payee().empty() && books.reversed.policy_set_by() != 0 &&
+      event.effective_date() >= required_from) {
+    return Rejected(v1::FIELD_MISSING, "payee",
+                    absl::Substitute(Tr("is required for a disbursement effective on or after "
+                                        "$0 (the ledger's payee_required_from)"),
+                                     required_from));
+  }
+  RETURN_IF_ERROR(CheckOptionalText(d.payee(), "payee", limits::kNameBytesMax));
+  if (!d.payee_account_hash().empty()) {
+    RETURN_IF_ERROR(CheckHexHash(d.payee_account_hash(), "payee_account_hash"));
+  }
+  if (!v1::PaymentMethod_IsValid(d.payment_method())) {
+    return Rejected(v1::FIELD_INVALID, "payment_method",
+                    absl::Substitute(Tr("must be $0"), JoinedProtoNames(kPaymentMethods, " or ")));
+  }
+  RETURN_IF_ERROR(
+      CheckOptionalText(d.contract_number(), "contract_number", limits::kDocumentNumberBytesMax));
+  return CheckOptionalText(d.purpose(), "purpose", limits::kMemoBytesMax);
+}
+
 absl::Status AdmitDisbursement(const Books& books, const v1::Event& event) {
   const v1::FundsDisbursed& d = event.funds_disbursed();
   RETURN_IF_ERROR(CheckIdentifier(d.project_id(), "project_id", limits::kProjectIdBytesMax));
   RETURN_IF_ERROR(CheckAmount(d.amount_fen(), "amount_fen"));
+  RETURN_IF_ERROR(CheckPayment(books, event));
   ASSIGN_OR_RETURN(const v1::ProjectEntry* project,
                    NeedProject(books, event, d.project_id(), nullptr));
   RETURN_IF_ERROR(CheckAvailable(books, project->region_code(), d.amount_fen(), "amount_fen",
@@ -789,15 +893,6 @@ absl::Status CheckCloseYear(int32_t year) {
 }
 
 // A SHA-256 as the ledger writes one: 64 lowercase hex digits.
-absl::Status CheckHexHash(const std::string& hex, absl::string_view field) {
-  if (hex.empty()) return Rejected(v1::FIELD_MISSING, field, Tr("is required"));
-  absl::StatusOr<Hash> hash = HashFromHex(hex);
-  if (!hash.ok() || Hex(*hash) != hex) {
-    return Rejected(v1::FIELD_INVALID, field, Tr("must be 64 lowercase hex digits"));
-  }
-  return absl::OkStatus();
-}
-
 // `text` as canonical base64 of exactly `bytes` bytes, into `*raw`.
 absl::Status CheckBase64(const std::string& text, size_t bytes, absl::string_view field,
                          std::string* raw) {
@@ -888,6 +983,43 @@ absl::Status AdmitSignature(const Books& books, const v1::Event& event) {
   return absl::OkStatus();
 }
 
+// A project's stage moves forward only, each on or after the date of the
+// one before (so that an as-of view sees the stages in order).
+absl::Status AdmitStage(const Books& books, const v1::Event& event) {
+  const v1::ProjectStageChanged& p = event.project_stage_changed();
+  RETURN_IF_ERROR(CheckIdentifier(p.project_id(), "project_id", limits::kProjectIdBytesMax));
+  if (p.stage() == v1::PROJECT_STAGE_UNSPECIFIED) {
+    return Rejected(v1::FIELD_MISSING, "stage", Tr("is required"));
+  }
+  if (!v1::ProjectStage_IsValid(p.stage())) {
+    return Rejected(v1::FIELD_INVALID, "stage",
+                    absl::Substitute(Tr("must be $0"), JoinedProtoNames(kStages, " or ")));
+  }
+  RETURN_IF_ERROR(CheckOptionalText(p.reason(), "reason", limits::kMemoBytesMax));
+  ASSIGN_OR_RETURN(const v1::ProjectEntry* project,
+                   NeedProject(books, event, p.project_id(), nullptr));
+  if (p.stage() <= project->stage()) {
+    return Rejected(v1::STAGE_NOT_FORWARD, "stage",
+                    absl::Substitute(Tr("project $0 is already at $1 (since $2): a stage only "
+                                        "moves forward"),
+                                     p.project_id(), WordFor(kStages, project->stage()),
+                                     project->stage_on()));
+  }
+  return CheckNotBefore(event, project->stage_on(), "project_id",
+                        "the last stage of project $0", p.project_id());
+}
+
+// The ledger's policy is set once.
+absl::Status AdmitPolicy(const Books& books, const v1::Event& event) {
+  RETURN_IF_ERROR(CheckDate(event.policy_set().payee_required_from(), "payee_required_from"));
+  if (books.reversed.policy_set_by() != 0) {
+    return Rejected(v1::POLICY_EXISTS, "payee_required_from",
+                    absl::Substitute(Tr("the ledger's policy was set by event $0"),
+                                     books.reversed.policy_set_by()));
+  }
+  return absl::OkStatus();
+}
+
 // Whether an event of `payload` changes the figures of the year it is
 // effective in: what a close seals.
 bool ChangesFigures(v1::Event::PayloadCase payload) {
@@ -966,6 +1098,10 @@ absl::Status CheckPayload(const Books& books, const EventLookup& lookup, const v
       return AdmitClose(books, event);
     case v1::Event::kDigestSigned:
       return AdmitSignature(books, event);
+    case v1::Event::kProjectStageChanged:
+      return AdmitStage(books, event);
+    case v1::Event::kPolicySet:
+      return AdmitPolicy(books, event);
     case v1::Event::PAYLOAD_NOT_SET:
       break;
   }
@@ -981,6 +1117,7 @@ absl::Status Check(const Books& books, const EventLookup& lookup, const v1::Even
   RETURN_IF_ERROR(CheckDate(event.effective_date(), "effective_date"));
   RETURN_IF_ERROR(CheckText(event.actor(), "actor", limits::kActorBytesMax, true));
   RETURN_IF_ERROR(CheckText(event.memo(), "memo", limits::kMemoBytesMax, false));
+  RETURN_IF_ERROR(CheckEvidence(event));
   RETURN_IF_ERROR(CheckPayload(books, lookup, event, resolved));
   return CheckClosedPeriod(books, event);
 }

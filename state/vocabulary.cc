@@ -25,6 +25,28 @@ constexpr Word kCategoryWords[] = {
 
 constexpr Word kSourceWords[] = {{"fiscal", v1::FISCAL}, {"social", v1::SOCIAL}};
 
+constexpr Word kPaymentMethodWords[] = {
+    {"treasury-direct", v1::TREASURY_DIRECT},
+    {"bank-transfer", v1::BANK_TRANSFER},
+    {"cash", v1::CASH},
+    {"other", v1::OTHER_METHOD},
+};
+
+constexpr Word kStageWords[] = {
+    {"stored", v1::STORED},       {"planned", v1::PLANNED},   {"started", v1::STARTED},
+    {"completed", v1::COMPLETED}, {"accepted", v1::ACCEPTED},
+};
+
+constexpr Word kEvidenceKindWords[] = {
+    {"approval", v1::APPROVAL},
+    {"contract", v1::CONTRACT},
+    {"invoice", v1::INVOICE},
+    {"acceptance", v1::ACCEPTANCE},
+    {"payment_voucher", v1::PAYMENT_VOUCHER},
+    {"photo", v1::PHOTO},
+    {"other", v1::OTHER_EVIDENCE},
+};
+
 constexpr Word kEventTypeWords[] = {
     {"region", v1::Event::kRegionRegistered},
     {"pairing", v1::Event::kPairingEstablished},
@@ -41,6 +63,8 @@ constexpr Word kEventTypeWords[] = {
     {"target", v1::Event::kTargetSet},
     {"close", v1::Event::kPeriodClosed},
     {"signature", v1::Event::kDigestSigned},
+    {"stage", v1::Event::kProjectStageChanged},
+    {"policy", v1::Event::kPolicySet},
 };
 
 }  // namespace
@@ -48,7 +72,29 @@ constexpr Word kEventTypeWords[] = {
 const Vocabulary kPrograms = {"program", kProgramWords, &v1::Program_descriptor};
 const Vocabulary kCategories = {"category", kCategoryWords, &v1::ProjectCategory_descriptor};
 const Vocabulary kSources = {"source", kSourceWords, &v1::FundSource_descriptor};
+const Vocabulary kPaymentMethods = {"payment_method", kPaymentMethodWords,
+                                    &v1::PaymentMethod_descriptor};
+const Vocabulary kStages = {"stage", kStageWords, &v1::ProjectStage_descriptor};
+const Vocabulary kEvidenceKinds = {"evidence.kind", kEvidenceKindWords,
+                                   &v1::EvidenceKind_descriptor};
 const Vocabulary kEventTypes = {"type", kEventTypeWords, nullptr};
+
+absl::string_view StageChinese(int stage) {
+  switch (stage) {
+    case v1::STORED:
+      return "入库";
+    case v1::PLANNED:
+      return "计划";
+    case v1::STARTED:
+      return "开工";
+    case v1::COMPLETED:
+      return "完工";
+    case v1::ACCEPTED:
+      return "验收";
+    default:
+      return "";
+  }
+}
 
 absl::string_view ProgramChinese(int program) {
   switch (program) {

@@ -39,6 +39,13 @@ extern const Vocabulary kPrograms;
 extern const Vocabulary kCategories;
 // source: fiscal | social
 extern const Vocabulary kSources;
+// payment_method: treasury-direct | bank-transfer | cash | other
+extern const Vocabulary kPaymentMethods;
+// stage: stored | planned | started | completed | accepted
+extern const Vocabulary kStages;
+// evidence kind: approval | contract | invoice | acceptance |
+//                payment_voucher | photo | other (the issue's own words)
+extern const Vocabulary kEvidenceKinds;
 // type (the event's payload): region | pairing | project | allocation |
 //       disbursement | investment | sale | reversal
 extern const Vocabulary kEventTypes;
@@ -54,6 +61,10 @@ absl::string_view WordFor(const Vocabulary& vocabulary, int value);
 // A program's name in a Chinese report: 东西部协作, 对口支援, 省内协作, and
 // 未指明帮扶类型 for the unspecified value (a sale with no helper).
 absl::string_view ProgramChinese(int program);
+
+// A project stage's name in Chinese: 入库, 计划, 开工, 完工, 验收; empty for
+// none.
+absl::string_view StageChinese(int stage);
 
 // The words, in order.
 std::vector<std::string> Words(const Vocabulary& vocabulary);

@@ -27,6 +27,22 @@ TEST(DraftsTest, EveryTypeRoundTripsThroughItsFields) {
       {"sale", {{"region_code", "621100"}, {"helper_code", "370200"}, {"channel", "线上"},
                 {"amount", "1234.56"}}},
       {"reversal", {{"reversed_event_id", "s-1"}, {"reason", "entered twice"}}},
+      // Issue 25's fields.
+      {"project", {{"project_id", "DX-2"}, {"region_code", "621102"}, {"name", "道路"},
+                   {"category", "infrastructure"}, {"planned_start", "2023-03-01"},
+                   {"planned_end", "2023-11-30"}, {"responsible_unit", "安定区交通局"},
+                   {"responsible_person", "王强"}}},
+      {"stage", {{"project_id", "DX-2"}, {"stage", "accepted"}, {"reason", "验收合格"}}},
+      {"allocation", {{"helper_code", "370200"}, {"recipient_code", "621100"},
+                      {"project_id", ""}, {"amount", "1.00"}, {"source", "fiscal"},
+                      {"fiscal_year", "2023"},
+                      {"document_number", "青财预指〔2023〕5号"}, {"fund_category", "财政援助资金"}}},
+      {"disbursement", {{"project_id", "DX-1"}, {"amount", "0.01"}, {"payee", "某公司"},
+                        {"payee_account_hash", std::string(64, 'a')},
+                        {"payment_method", "bank-transfer"}, {"contract_number", "HT-1"},
+                        {"purpose", "材料款"},
+                        {"evidence_files", "contract:" + std::string(64, 'b') + ":10:合同: 第1页.pdf\n"
+                                           "photo:" + std::string(64, 'c') + ":20:现场.jpg"}}},
   };
   for (const auto& [type, fields] : drafts) {
     FieldMap with_common = fields;

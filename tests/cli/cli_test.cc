@@ -13,6 +13,9 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/json_util.h"
+#include "aidledger/v1/projections.pb.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -1647,6 +1650,217 @@ TEST_F(CliTest, VerifyExitsFourOnATamperedLedger) {
   EXPECT_EQ(replay.exit_code, 4);
   EXPECT_THAT(replay.out, ::testing::HasSubstr("\"sequence\":\"1\""));
   EXPECT_THAT(replay.out, ::testing::Not(::testing::HasSubstr("\"sequence\":\"2\"")));
+}
+
+
+// Issue 25: a trace follows each allocation to the projects and payments
+// it paid, first in first out (state/fund_flow.h); a reversal in the view
+// takes its payment out, and each node names the event that proves it.
+class TraceTest : public CliTest {
+ protected:
+  void SetUp() override {
+    AddBasics();
+    MustRun({"region", "add", "--code", "621102", "--name", "安定区", "--parent", "621100",
+             "--date", "2016-01-01"});
+    for (const char* project : {"P-1", "P-2"}) {
+      MustRun({"project", "add", "--project", project, "--region", "621102", "--name",
+               absl::StrCat("项目", project), "--category", "industry", "--budget", "500",
+               "--date", "2021-06-01"});
+    }
+    MustRun({"project", "stage", "--project", "P-1", "--stage", "started", "--date", "2022-01-02"});
+    MustRun({"allocate", "--helper", "370200", "--recipient", "621102", "--amount", "300",
+             "--date", "2022-01-05", "--event-id", "a-2"});
+    MustRun({"allocate", "--helper", "370200", "--recipient", "621102", "--project", "P-1",
+             "--amount", "100", "--document-number", "青财预指〔2022〕1号", "--date", "2022-01-10",
+             "--event-id", "a-1"});
+    MustRun({"allocate", "--helper", "370200", "--recipient", "621102", "--project", "P-2",
+             "--amount", "40", "--date", "2022-01-12", "--event-id", "a-3"});
+    MustRun({"disburse", "--project", "P-1", "--amount", "80", "--payee", "安定区农投公司",
+             "--contract", "HT-1", "--date", "2022-02-01", "--event-id", "d-1"});
+    MustRun({"disburse", "--project", "P-1", "--amount", "50", "--date", "2022-03-01",
+             "--event-id", "d-2"});
+    MustRun({"disburse", "--project", "P-1", "--amount", "10", "--date", "2022-04-01",
+             "--event-id", "d-3"});
+    MustRun({"disburse", "--project", "P-2", "--amount", "30", "--date", "2022-04-02",
+             "--event-id", "d-4"});
+    MustRun({"reverse", "--target", "d-3", "--reason", "重复支付", "--date", "2022-05-01"});
+  }
+
+  v1::TraceReport Trace(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--format", "json", "trace"});
+    RunResult result = Run(args);
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    v1::TraceReport report;
+    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(result.out, &report).ok()) << result.out;
+    return report;
+  }
+
+  // "d-2 paid by a-1 2000, a-2 3000": a disbursement's matches.
+  static std::string Matches(const v1::TraceNode& node) {
+    std::vector<std::string> parts;
+    for (const v1::TraceMatch& m : node.matched()) {
+      parts.push_back(absl::StrCat(m.allocation_event_id(), " ", m.amount_fen()));
+    }
+    return absl::StrCat(node.id(), " paid by ", absl::StrJoin(parts, ", "));
+  }
+};
+
+TEST_F(TraceTest, AProjectsTraceShowsWhichAllocationPaidEachPayment) {
+  const v1::TraceReport report = Trace({"--project", "P-1"});
+  ASSERT_EQ(report.nodes_size(), 1);
+  const v1::TraceNode& helper = report.nodes(0);
+  EXPECT_EQ(helper.kind(), "helper");
+  EXPECT_EQ(helper.id(), "370200");
+  EXPECT_EQ(helper.name(), "青岛市");
+  EXPECT_EQ(helper.amount_fen(), 40000);   // a-2 and a-1; a-3 neither names nor paid P-1
+  EXPECT_EQ(helper.unspent_fen(), 27000);  // a-2's 300 less d-2's 30 (d-3 was reversed)
+  ASSERT_EQ(helper.children_size(), 2);
+  const v1::TraceNode& a2 = helper.children(0);
+  const v1::TraceNode& a1 = helper.children(1);
+  EXPECT_EQ(a2.id(), "a-2");
+  EXPECT_EQ(a1.id(), "a-1");
+  EXPECT_EQ(a1.document_number(), "青财预指〔2022〕1号");
+  EXPECT_EQ(a1.amount_fen(), 10000);
+  EXPECT_EQ(a1.unspent_fen(), 0);
+  EXPECT_EQ(a1.date(), "2022-01-10");
+  const v1::TraceNode& region = a1.children(0);
+  EXPECT_EQ(region.kind(), "region");
+  EXPECT_EQ(region.id(), "621102");
+  const v1::TraceNode& project = region.children(0);
+  EXPECT_EQ(project.kind(), "project");
+  EXPECT_EQ(project.stage(), "started");
+  EXPECT_EQ(project.budget_fen(), 50000);
+  ASSERT_EQ(project.children_size(), 2);
+  EXPECT_EQ(Matches(project.children(0)), "d-1 paid by a-1 8000");
+  EXPECT_EQ(project.children(0).name(), "安定区农投公司");
+  EXPECT_EQ(project.children(0).contract_number(), "HT-1");
+  EXPECT_EQ(Matches(project.children(1)), "d-2 paid by a-1 2000, a-2 3000");
+  // a-2, the region's general money, reached P-1 only through d-2.
+  const v1::TraceNode& general = a2.children(0).children(0);
+  EXPECT_EQ(general.id(), "P-1");
+  EXPECT_EQ(general.amount_fen(), 3000);
+  ASSERT_EQ(general.children_size(), 1);
+  EXPECT_EQ(general.children(0).id(), "d-2");
+  // Every node names its event: seq and hash as the log holds them.
+  RunResult log = Run({"--format", "jsonl", "replay"});
+  ASSERT_EQ(log.exit_code, 0) << log.err;
+  EXPECT_THAT(log.out, ::testing::HasSubstr(project.children(0).hash()));
+  EXPECT_NE(project.seq(), 0u);
+}
+
+TEST_F(TraceTest, AnAllocationAsOfAnEarlierDateStillPaidWhatWasReversedLater) {
+  const v1::TraceReport before = Trace({"--allocation", "a-2", "--as-of", "2022-04-15"});
+  ASSERT_EQ(before.nodes_size(), 1);
+  ASSERT_EQ(before.nodes(0).children_size(), 1);
+  const v1::TraceNode& a2 = before.nodes(0).children(0);
+  EXPECT_EQ(a2.unspent_fen(), 26000);  // d-2's 30 and d-3's 10
+  const v1::TraceNode& project = a2.children(0).children(0);
+  EXPECT_EQ(project.amount_fen(), 4000);
+  ASSERT_EQ(project.children_size(), 2);
+  EXPECT_EQ(Matches(project.children(1)), "d-3 paid by a-2 1000");
+  // At the head the reversal took d-3 back: its 10 yuan is unspent again.
+  const v1::TraceReport now = Trace({"--allocation", "a-2"});
+  EXPECT_EQ(now.nodes(0).children(0).unspent_fen(), 27000);
+  // A helper's trace holds all three allocations; P-2's money paid P-2.
+  const v1::TraceReport helper = Trace({"--helper", "370000"});
+  ASSERT_EQ(helper.nodes_size(), 1);
+  EXPECT_EQ(helper.nodes(0).children_size(), 3);
+  EXPECT_EQ(helper.nodes(0).amount_fen(), 44000);
+  EXPECT_EQ(helper.nodes(0).unspent_fen(), 27000 + 1000);
+  RunResult table = Run({"trace", "--project", "P-2", "--unit", "wan"});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_THAT(table.out, ::testing::HasSubstr("d-4"));
+  EXPECT_THAT(table.out, ::testing::HasSubstr("a-3 0.00"));  // 30 yuan in 万元
+}
+
+TEST_F(TraceTest, ATraceNamesExactlyOneThing) {
+  EXPECT_EQ(Run({"trace"}).exit_code, 2);
+  EXPECT_EQ(Run({"trace", "--project", "P-1", "--helper", "370200"}).exit_code, 2);
+  RunResult missing = Run({"trace", "--allocation", "d-1"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.err, ::testing::HasSubstr("--allocation d-1: no allocation in the view"));
+}
+
+
+// Issue 25: each early-warning rule, on a ledger where every figure is
+// known by hand (as of 2022-12-31, idle after 200 days, a payee alerts in
+// more than 2 regions).
+TEST_F(CliTest, AlertsNameEachRuleBrokenAndTheEventsBehindIt) {
+  AddBasics();
+  for (const auto& [code, name] : std::vector<std::pair<std::string, std::string>>{
+           {"621102", "安定区"}, {"621124", "临洮县"}, {"621125", "渭源县"}}) {
+    MustRun({"region", "add", "--code", code, "--name", name, "--parent", "621100", "--date",
+             "2016-01-01"});
+  }
+  MustRun({"project", "add", "--project", "P-1", "--region", "621102", "--name", "冷库",
+           "--category", "industry", "--budget", "100", "--planned-start", "2022-01-01",
+           "--planned-end", "2022-06-30", "--date", "2021-12-01"});
+  MustRun({"project", "add", "--project", "P-2", "--region", "621102", "--name", "道路",
+           "--category", "infrastructure", "--planned-end", "2022-09-30", "--date", "2021-12-01"});
+  MustRun({"project", "add", "--project", "P-4", "--region", "621124", "--name", "学校",
+           "--category", "education", "--date", "2021-12-01"});
+  MustRun({"project", "add", "--project", "P-5", "--region", "621125", "--name", "医院",
+           "--category", "health", "--date", "2021-12-01"});
+  const auto allocate = [this](const char* id, const char* recipient, const char* project,
+                               const char* amount, const char* date) {
+    std::vector<std::string> args = {"allocate", "--helper", "370200", "--recipient", recipient,
+                                     "--amount", amount, "--date", date, "--event-id", id};
+    if (*project != 0) args.insert(args.end(), {"--project", project});
+    MustRun(args);
+  };
+  allocate("a-1", "621102", "P-1", "150", "2022-01-05");
+  allocate("a-2", "621102", "", "1000", "2022-01-06");
+  allocate("a-3", "621124", "", "50", "2022-01-07");
+  allocate("a-4", "621125", "", "300000", "2022-01-08");
+  MustRun({"project", "stage", "--project", "P-1", "--stage", "started", "--date", "2022-02-01"});
+  MustRun({"project", "stage", "--project", "P-1", "--stage", "completed", "--date", "2022-05-01"});
+  MustRun({"project", "stage", "--project", "P-1", "--stage", "accepted", "--date", "2022-06-01"});
+  allocate("a-late", "621102", "P-1", "20", "2022-07-01");
+  std::ofstream(dir_.Sub("payments.csv"))
+      << "type,event_id,effective_date,project_id,amount,payee,contract_number,evidence_files\n"
+      << "disbursement,d-1,2022-03-01,P-1,120,某建筑公司,HT-1,invoice:" << std::string(64, 'e')
+      << ":1024:发票.pdf\n"
+      << "disbursement,d-2,2022-03-02,P-4,10,某建筑公司,,\n"
+      << "disbursement,d-3,2022-03-03,P-5,250000,某建筑公司,,\n";
+  MustRun({"import", dir_.Sub("payments.csv")});
+
+  RunResult json = Run({"--format", "json", "alerts", "--as-of", "2022-12-31", "--idle-days",
+                        "200", "--payee-counties", "2"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  v1::AlertsReport report;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json.out, &report).ok()) << json.out;
+  std::vector<std::string> alerts;
+  for (const v1::Alert& alert : report.alerts()) {
+    alerts.push_back(absl::StrCat(alert.rule(), " ", alert.subject(), " ", alert.amount_fen(), " ",
+                                  alert.seqs_size()));
+  }
+  EXPECT_EQ(alerts, (std::vector<std::string>{
+                        "idle_funds a-1 3000 1",       // 150 less d-1's 120, 360 days
+                        "idle_funds a-2 100000 1",     // untouched
+                        "idle_funds a-3 4000 1",       // 50 less d-2's 10
+                        "idle_funds a-4 5000000 1",    // 300,000 less d-3's 250,000
+                        "project_overdue P-2 0 1",     // planned to end 2022-09-30, no stage
+                        "over_budget P-1 2000 2",      // 120 against 100: its registration and d-1
+                        "no_evidence d-2 1000 1",
+                        "no_evidence d-3 25000000 1",
+                        "no_contract d-3 25000000 1",  // 250,000 above 10万, no contract
+                        "payee_many_counties 某建筑公司 25013000 3",
+                        "allocation_after_acceptance a-late 2000 2",
+                    }));
+  EXPECT_EQ(report.as_of_date(), "2022-12-31");
+  EXPECT_EQ(report.thresholds().idle_days(), 200);
+  // a-late, 183 days old, is idle under the default of 180 days.
+  RunResult idle = Run({"alerts", "--as-of", "2022-12-31", "--rule", "idle_funds"});
+  ASSERT_EQ(idle.exit_code, 0) << idle.err;
+  EXPECT_THAT(idle.out, ::testing::HasSubstr("a-late"));
+  EXPECT_THAT(idle.out, ::testing::HasSubstr("measured on 2022-12-31; 5 alerts"));
+  // Before P-1 was accepted and before its payment: neither rule fires.
+  RunResult early = Run({"--format", "json", "alerts", "--as-of", "2022-02-28", "--rule",
+                         "over_budget,allocation_after_acceptance"});
+  ASSERT_EQ(early.exit_code, 0) << early.err;
+  EXPECT_THAT(early.out, ::testing::HasSubstr("\"alerts\":[]"));
+  EXPECT_EQ(Run({"alerts", "--rule", "slow_payments"}).exit_code, 2);
+  EXPECT_EQ(Run({"alerts", "--idle-days", "0"}).exit_code, 2);
 }
 
 }  // namespace

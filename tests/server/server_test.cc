@@ -209,6 +209,53 @@ TEST_F(ServerTest, TheProgressRouteReportsTargetsAndFiguresAtAPoint) {
   EXPECT_EQ(client->Get("/v1/progress?year=2022")->status, 401);
 }
 
+// Issue 25: GET /v1/trace is the CLI's trace JSON, for auditors only; a
+// payment posted over HTTP names its payee and is matched to the allocation.
+TEST_F(ServerTest, TheTraceRouteFollowsAnAllocationToItsPaymentsForAuditors) {
+  AddFundedProject("1000");
+  StartServer();
+  auto client = Client();
+  const std::string payment =
+      "{\"event_id\":\"pay-1\",\"effective_date\":\"2022-02-01\",\"funds_disbursed\":{"
+      "\"project_id\":\"P-1\",\"amount_fen\":\"25000\",\"payee\":\"冷链公司\","
+      "\"contract_number\":\"HT-9\"}}";
+  auto posted = client->Post("/v1/events", As("appender"), payment, "application/json");
+  ASSERT_EQ(posted->status, 201) << posted->body;
+  auto trace = client->Get("/v1/trace?project=P-1", As("auditor"));
+  ASSERT_EQ(trace->status, 200) << trace->body;
+  EXPECT_THAT(trace->body, ::testing::HasSubstr(
+      "\"kind\":\"disbursement\",\"id\":\"pay-1\""));
+  EXPECT_THAT(trace->body, ::testing::HasSubstr("\"amount_fen\":\"25000\",\"unspent_fen\":\"0\","
+                                                "\"matched\":[{\"allocation_event_id\":"));
+  EXPECT_THAT(trace->body, ::testing::HasSubstr("\"name\":\"冷链公司\""));
+  EXPECT_THAT(trace->body, ::testing::HasSubstr("\"unspent_fen\":\"75000\""));  // the allocation's
+  auto before = client->Get("/v1/trace?project=P-1&as_of=2022-01-31", As("auditor"));
+  ASSERT_EQ(before->status, 200) << before->body;
+  EXPECT_THAT(before->body, ::testing::Not(::testing::HasSubstr("pay-1")));
+  EXPECT_EQ(client->Get("/v1/trace?project=P-1", As("reader"))->status, 403);
+  EXPECT_EQ(client->Get("/v1/trace", As("auditor"))->status, 400);
+}
+
+// Issue 25: GET /v1/alerts is the CLI's alerts JSON, for dashboards.
+TEST_F(ServerTest, TheAlertsRouteListsTheWarningsAtAPoint) {
+  AddFundedProject("1000");  // allocated on 2022-01-01, never spent
+  StartServer();
+  auto client = Client();
+  auto late = client->Get("/v1/alerts?as_of=2022-12-31&rule=idle_funds", As("reader"));
+  ASSERT_EQ(late->status, 200) << late->body;
+  EXPECT_THAT(late->body, ::testing::HasSubstr("\"rule\":\"idle_funds\""));
+  EXPECT_THAT(late->body, ::testing::HasSubstr("\"amount_fen\":\"100000\",\"seqs\":[\"7\"]"));
+  auto early = client->Get("/v1/alerts?as_of=2022-06-29&rule=idle_funds", As("reader"));
+  ASSERT_EQ(early->status, 200) << early->body;
+  EXPECT_THAT(early->body, ::testing::HasSubstr("\"alerts\":[]"));
+  auto shorter = client->Get("/v1/alerts?as_of=2022-06-29&rule=idle_funds&idle_days=100",
+                             As("reader"));
+  EXPECT_THAT(shorter->body, ::testing::HasSubstr("\"rule\":\"idle_funds\""));
+  EXPECT_EQ(client->Get("/v1/alerts?rule=nothing", As("reader"))->status, 400);
+  EXPECT_EQ(client->Get("/v1/alerts?idle_days=x", As("reader"))->status, 400);
+  EXPECT_EQ(client->Get("/v1/alerts")->status, 401);
+}
+
 TEST_F(ServerTest, RolesAreEnforcedAndTokensChecked) {
   StartServer();
   auto client = Client();

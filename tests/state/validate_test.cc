@@ -4,7 +4,10 @@
 
 #include <limits>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "base/limits.h"
+#include "base/sha256.h"
 
 #include "state/reports.h"
 #include "tests/ledger/ledger_fixture.h"
@@ -41,7 +44,7 @@ struct Case {
   const char* type;
   app::FieldMap fields;
   v1::RejectReason reason;
-  const char* message;
+  std::string message;
 };
 
 TEST_F(ValidateTest, EveryRuleRejectsWithItsReasonAndMessage) {
@@ -228,6 +231,174 @@ TEST_F(ValidateTest, EveryRuleRejectsWithItsReasonAndMessage) {
         << c.type << " expecting " << v1::RejectReason_Name(c.reason);
     EXPECT_EQ(ledger_->head().sequence, before.sequence) << "a rejection wrote something";
   }
+}
+
+// Issue 25's fields: each optional field, when given, is checked like every
+// other, and a rejection names it.
+TEST_F(ValidateTest, FollowTheMoneyFieldsRejectWithTheirReasonAndMessage) {
+  const std::string kDay = "2022-01-01";
+  const std::string kHash(64, 'a');
+  const std::string kFile = "contract:" + kHash + ":1200:合同.pdf";
+  std::string seventeen_files;
+  for (int i = 0; i < 17; ++i) {
+    absl::StrAppend(&seventeen_files, i == 0 ? "" : "\n", "photo:", std::string(63, 'b'),
+                    absl::StrFormat("%x", i % 16), ":1:p", i, ".jpg");
+  }
+  const app::FieldMap allocation = {{"helper_code", "370200"}, {"recipient_code", "621100"},
+                                    {"amount", "1"}, {"effective_date", kDay}};
+  const app::FieldMap disbursement = {{"project_id", "DX-1"}, {"amount", "1"},
+                                      {"effective_date", kDay}};
+  const auto with = [](app::FieldMap fields, const std::string& field, const std::string& value) {
+    fields[field] = value;
+    return fields;
+  };
+  const Case cases[] = {
+      {"allocation", with(allocation, "document_number", "  "), v1::FIELD_INVALID,
+       "document_number: is blank: leave it out or give a value"},
+      {"allocation", with(allocation, "fund_category", std::string(129, 'x')),
+       v1::FIELD_TOO_LONG, "fund_category: is longer than 128 bytes"},
+      {"disbursement", with(disbursement, "payee_account_hash", "ABC"), v1::FIELD_INVALID,
+       "payee_account_hash: must be 64 lowercase hex digits"},
+      {"disbursement", with(disbursement, "payee", "\t"), v1::FIELD_INVALID, "payee: is blank"},
+      {"disbursement", with(disbursement, "contract_number", "合同\x01"), v1::FIELD_INVALID,
+       "contract_number: contains a control character (U+0001)"},
+      {"project", {{"project_id", "P-9"}, {"region_code", "621100"}, {"name", "x"},
+                   {"category", "other"}, {"planned_start", "2021-06-01"},
+                   {"planned_end", "2021-01-01"}, {"effective_date", kDay}},
+       v1::FIELD_INVALID, "planned_end: 2021-01-01 is before planned_start 2021-06-01"},
+      {"project", {{"project_id", "P-9"}, {"region_code", "621100"}, {"name", "x"},
+                   {"category", "other"}, {"planned_start", "2021-02-30"}, {"effective_date", kDay}},
+       v1::DATE_INVALID, "planned_start"},
+      {"stage", {{"project_id", "NOPE"}, {"stage", "started"}, {"effective_date", kDay}},
+       v1::PROJECT_NOT_FOUND, "project_id: project NOPE is not registered"},
+      {"stage", {{"project_id", "DX-1"}, {"stage", "started"}, {"effective_date", "2021-01-31"}},
+       v1::DATE_BEFORE_REFERENCE, "before the registration of project DX-1"},
+      {"sale", {{"region_code", "621100"}, {"amount", "1"},
+                {"evidence_files", "invoice:" + kHash.substr(1) + "A:5:发票.pdf"}},
+       v1::FIELD_INVALID, "evidence.sha256: must be 64 lowercase hex digits"},
+      {"sale", {{"region_code", "621100"}, {"amount", "1"},
+                {"evidence_files", "invoice:" + kHash + ":0:发票.pdf"}},
+       v1::FIELD_INVALID, "evidence.size: must be 1..1073741824 bytes (got 0)"},
+      {"sale", {{"region_code", "621100"}, {"amount", "1"},
+                {"evidence_files", "invoice:" + kHash + ":5:"}},
+       v1::FIELD_MISSING, "evidence.name: is required"},
+      {"sale", {{"region_code", "621100"}, {"amount", "1"},
+                {"evidence_files", kFile + "\n" + kFile}},
+       v1::FIELD_DUPLICATE, "evidence.sha256: names file " + kHash + " twice"},
+  };
+  for (const Case& c : cases) {
+    const LedgerHead before = ledger_->head();
+    EXPECT_THAT(Add(c.type, c.fields), RejectedWith(c.reason, c.message))
+        << c.type << " expecting " << v1::RejectReason_Name(c.reason);
+    EXPECT_EQ(ledger_->head().sequence, before.sequence) << "a rejection wrote something";
+  }
+  // What the drafts refuse before validation: no event is built.
+  const std::pair<app::FieldMap, const char*> refused[] = {
+      {with(disbursement, "payment_method", "cheque"), "payment_method: must be one of"},
+      {with(disbursement, "payee_account", "6222-0210!"),
+       "payee_account: must be an account number of at most 64 letters and digits"},
+      {with(with(disbursement, "payee_account", "6222"), "payee_account_hash", kHash),
+       "payee_account: give the account number or its hash"},
+      {with(disbursement, "evidence_files", "invoice:" + kHash), "evidence_files: must be KIND:"},
+      {with(disbursement, "evidence_files", "receipt:" + kHash + ":5:x"),
+       "evidence.kind: must be one of"},
+      {with(disbursement, "evidence_files", seventeen_files),
+       "evidence_files: names 17 files, more than 16"},
+  };
+  for (const auto& [fields, message] : refused) {
+    EXPECT_THAT(app::DraftFromFields("disbursement", fields).status(),
+                RejectedWith(v1::FIELD_INVALID, message));
+  }
+  EXPECT_THAT(app::DraftFromFields("stage", {{"project_id", "DX-1"}}).status(),
+              RejectedWith(v1::FIELD_MISSING, "stage: is required"));
+  EXPECT_THAT(app::DraftFromFields("policy", {{"payee_required_from", "2024-01-01"}}).status(),
+              RejectedWith(v1::FIELD_INVALID, "type: a ledger's policy is set once"));
+}
+
+// A payment names who was paid; the account number is kept only as its
+// hash, and every field reads back as it was typed.
+TEST_F(ValidateTest, ADisbursementKeepsItsPayeeAndOnlyTheHashOfTheAccount) {
+  const uint64_t seq = MustAdd(
+      "disbursement", {{"project_id", "DX-1"}, {"amount", "12.34"}, {"payee", "定西市安定区农业公司"},
+                       {"payee_account", "6222 0210-0001"}, {"payment_method", "treasury-direct"},
+                       {"contract_number", "DX-HT-2022-07"}, {"purpose", "种薯款"},
+                       {"evidence_files", "invoice:" + std::string(64, 'c') + ":2048:发票 1.pdf"},
+                       {"effective_date", "2022-01-05"}});
+  const v1::Event event = ledger_->ReadEvent(seq).value()->event;
+  const v1::FundsDisbursed& d = event.funds_disbursed();
+  EXPECT_EQ(d.payee(), "定西市安定区农业公司");
+  EXPECT_EQ(d.payee_account_hash(), Hex(Sha256({"622202100001"})));
+  EXPECT_EQ(event.SerializeAsString().find("622202100001"), std::string::npos);
+  EXPECT_EQ(d.payment_method(), v1::TREASURY_DIRECT);
+  EXPECT_EQ(d.contract_number(), "DX-HT-2022-07");
+  ASSERT_EQ(event.evidence_size(), 1);
+  EXPECT_EQ(event.evidence(0).kind(), v1::INVOICE);
+  EXPECT_EQ(event.evidence(0).name(), "发票 1.pdf");
+  EXPECT_EQ(event.evidence(0).size(), 2048);
+  // Replay's fields build the same event again (the hash, not the number).
+  const auto [type, fields] = app::FieldsFromEvent(event);
+  absl::StatusOr<v1::Event> again = app::DraftFromFields(type, fields);
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(again->funds_disbursed().SerializeAsString(), d.SerializeAsString());
+  EXPECT_EQ(again->evidence(0).SerializeAsString(), event.evidence(0).SerializeAsString());
+}
+
+// Stages only move forward, each on or after the one before; the project
+// carries its stage, and an as-of view the stage it had then.
+TEST_F(ValidateTest, AProjectsStagesMoveForwardInDateOrder) {
+  MustAdd("stage", {{"project_id", "DX-1"}, {"stage", "started"}, {"effective_date", "2021-03-01"}});
+  EXPECT_THAT(Add("stage", {{"project_id", "DX-1"}, {"stage", "planned"},
+                            {"effective_date", "2021-04-01"}}),
+              RejectedWith(v1::STAGE_NOT_FORWARD,
+                           "stage: project DX-1 is already at started (since 2021-03-01): a stage "
+                           "only moves forward"));
+  EXPECT_THAT(Add("stage", {{"project_id", "DX-1"}, {"stage", "started"},
+                            {"effective_date", "2021-04-01"}}),
+              RejectedWith(v1::STAGE_NOT_FORWARD, "stage: project DX-1 is already at started"));
+  EXPECT_THAT(Add("stage", {{"project_id", "DX-1"}, {"stage", "completed"},
+                            {"effective_date", "2021-02-15"}}),
+              RejectedWith(v1::DATE_BEFORE_REFERENCE,
+                           "2021-02-15 is before the last stage of project DX-1"));
+  MustAdd("stage", {{"project_id", "DX-1"}, {"stage", "accepted"}, {"reason", "验收合格"},
+                    {"effective_date", "2021-09-01"}});
+  const v1::ProjectEntry* project = ledger_->books().projects.FindProject("DX-1");
+  EXPECT_EQ(project->stage(), v1::ACCEPTED);
+  EXPECT_EQ(project->stage_on(), "2021-09-01");
+  absl::StatusOr<FoldedBooks> before = ledger_->Fold(ledger_->head().sequence, "2021-08-31");
+  ASSERT_THAT(before, IsOk());
+  EXPECT_EQ(before->books.projects.FindProject("DX-1")->stage(), v1::STARTED);
+  // A stage names its project: the registration can no longer be taken back.
+  EXPECT_THAT(ledger_->Verify({}), IsOk());
+}
+
+// The payee is required from the ledger's cut-over on, optional before it,
+// so that a ledger kept before the field existed stays valid; the policy is
+// set once.
+TEST_F(ValidateTest, APayeeIsRequiredFromTheLedgersCutOverOn) {
+  MustAdd("disbursement", {{"project_id", "DX-1"}, {"amount", "1"}, {"effective_date", "2021-08-01"}});
+  v1::Event policy;
+  policy.set_actor("test");
+  policy.set_effective_date("2021-12-01");
+  policy.mutable_policy_set()->set_payee_required_from("2021-08-01");
+  ASSERT_THAT(ledger_->Append(policy), IsOk());
+  EXPECT_THAT(Add("disbursement", {{"project_id", "DX-1"}, {"amount", "1"},
+                                   {"effective_date", "2021-08-01"}}),
+              RejectedWith(v1::FIELD_MISSING,
+                           "payee: is required for a disbursement effective on or after "
+                           "2021-08-01 (the ledger's payee_required_from)"));
+  MustAdd("disbursement", {{"project_id", "DX-1"}, {"amount", "1"}, {"effective_date", "2021-07-31"}});
+  MustAdd("disbursement", {{"project_id", "DX-1"}, {"amount", "1"}, {"payee", "某公司"},
+                           {"effective_date", "2021-08-01"}});
+  policy.mutable_policy_set()->set_payee_required_from("2020-01-01");
+  EXPECT_THAT(ledger_->Append(policy),
+              RejectedWith(v1::POLICY_EXISTS, "payee_required_from: the ledger's policy was set "
+                                              "by event"));
+  policy.mutable_policy_set()->set_payee_required_from("2020-02-30");
+  EXPECT_THAT(ledger_->Append(policy), RejectedWith(v1::DATE_INVALID, "payee_required_from"));
+  // A replay judges every event as its append did.
+  EXPECT_THAT(ledger_->Verify({}), IsOk());
+  Reopen();
+  EXPECT_EQ(ledger_->books().reversed.payee_required_from(), "2021-08-01");
 }
 
 // Issue 21: a project amended is the amended project from the amendment's

@@ -8,7 +8,8 @@ namespace {
 using testing::IsOk;
 using testing::RejectedWith;
 
-const Vocabulary* const kEnumVocabularies[] = {&kPrograms, &kCategories, &kSources};
+const Vocabulary* const kEnumVocabularies[] = {&kPrograms, &kCategories, &kSources,
+                                                &kPaymentMethods, &kStages, &kEvidenceKinds};
 
 // Every value of each enum but the unspecified zero has one word, so that a
 // value added to the proto without a word fails here, not in a clerk's CSV.
