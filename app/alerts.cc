@@ -224,17 +224,12 @@ std::vector<std::string> AlertRuleNames() {
 absl::StatusOr<v1::AlertsReport> BuildAlerts(const Ledger& ledger, const AlertOptions& options,
                                              const PointParameterNames& names) {
   RETURN_IF_ERROR(CheckOptions(options));
-  PointOptions point = options.point;
-  point.projections = Books::kRegions | Books::kProjects;
-  ASSIGN_OR_RETURN(FoldedPoint folded, FoldAtPoint(ledger, point, names));
+  ASSIGN_OR_RETURN(const MatchedPoint matched,
+                   MatchAtPoint(ledger, options.point, names));
+  const FoldedPoint& folded = matched.folded;
   const Books& books = folded.folded.books;
-  ASSIGN_OR_RETURN(const ViewEvents view,
-                   ReadView(ledger, folded.at.seq(), folded.at.as_of_date()));
-  ASSIGN_OR_RETURN(const FundFlow flow,
-                   MatchFirstInFirstOut(view.flow_allocations, view.flow_disbursements,
-                                        [&books](const std::string& project_id) {
-                                          return ChainOf(books, project_id);
-                                        }));
+  const ViewEvents& view = matched.view;
+  const FundFlow& flow = matched.flow;
   const std::string today =
       folded.at.as_of_date().empty() ? DateInChina(ledger.Now()) : folded.at.as_of_date();
   absl::CivilDay day;

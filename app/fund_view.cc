@@ -120,4 +120,21 @@ std::vector<std::string> ChainOf(const Books& books, const std::string& project_
   return chain;
 }
 
+absl::StatusOr<MatchedPoint> MatchAtPoint(const Ledger& ledger, PointOptions point,
+                                          const PointParameterNames& names) {
+  point.projections = Books::kRegions | Books::kProjects;
+  MatchedPoint matched;
+  ASSIGN_OR_RETURN(matched.folded, FoldAtPoint(ledger, point, names));
+  const Books& books = matched.folded.folded.books;
+  const v1::PointInTime& at = matched.folded.at;
+  ASSIGN_OR_RETURN(matched.view, ReadView(ledger, at.seq(), at.as_of_date()));
+  ASSIGN_OR_RETURN(matched.flow,
+                   MatchFirstInFirstOut(matched.view.flow_allocations,
+                                        matched.view.flow_disbursements,
+                                        [&books](const std::string& project_id) {
+                                          return ChainOf(books, project_id);
+                                        }));
+  return matched;
+}
+
 }  // namespace aidledger::app

@@ -12,6 +12,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "app/queries.h"
 #include "ledger/ledger.h"
 #include "state/books.h"
 #include "state/fund_flow.h"
@@ -63,6 +64,17 @@ absl::StatusOr<ViewEvents> ReadView(const Ledger& ledger, uint64_t sequence,
 // The regions a project's money may come from in `books`: its region, then
 // each region above it.
 std::vector<std::string> ChainOf(const Books& books, const std::string& project_id);
+
+// A point's Books (regions and projects), the money events it holds and
+// their matching by state/fund_flow.h's rule: what the trace and the alerts
+// both start from.
+struct MatchedPoint {
+  FoldedPoint folded;
+  ViewEvents view;
+  FundFlow flow;
+};
+absl::StatusOr<MatchedPoint> MatchAtPoint(const Ledger& ledger, PointOptions point,
+                                          const PointParameterNames& names);
 
 }  // namespace aidledger::app
 

@@ -211,16 +211,12 @@ absl::StatusOr<v1::TraceReport> BuildTrace(const Ledger& ledger, PointOptions po
                                            const TraceQuery& query,
                                            const PointParameterNames& names) {
   RETURN_IF_ERROR(CheckQuery(query));
-  point.projections = Books::kRegions | Books::kProjects;
-  ASSIGN_OR_RETURN(FoldedPoint folded, FoldAtPoint(ledger, point, names));
+  ASSIGN_OR_RETURN(const MatchedPoint matched,
+                   MatchAtPoint(ledger, point, names));
+  const FoldedPoint& folded = matched.folded;
   const Books& books = folded.folded.books;
-  ASSIGN_OR_RETURN(const ViewEvents view,
-                   ReadView(ledger, folded.at.seq(), folded.at.as_of_date()));
-  ASSIGN_OR_RETURN(const FundFlow flow,
-                   MatchFirstInFirstOut(view.flow_allocations, view.flow_disbursements,
-                                        [&books](const std::string& project_id) {
-                                          return ChainOf(books, project_id);
-                                        }));
+  const ViewEvents& view = matched.view;
+  const FundFlow& flow = matched.flow;
   const auto region_of = [&books](const std::string& project_id) {
     const v1::ProjectEntry* project = books.projects.FindProject(project_id);
     return project == nullptr ? std::string() : project->region_code();
