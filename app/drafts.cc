@@ -196,6 +196,7 @@ void FillProjectPlan(Fields& f, v1::ProjectRegistered* p) {
   p->set_planned_end(NormalizeDate(f.Get("planned_end")));
   p->set_responsible_unit(f.Get("responsible_unit"));
   p->set_responsible_person(f.Get("responsible_person"));
+  p->set_expected_goals(f.Get("expected_goals"));
 }
 
 // The payee's account: its SHA-256 as given (payee_account_hash, as replay
@@ -403,7 +404,7 @@ std::string CategoryName(v1::ProjectCategory category) {
   return std::string(WordFor(kCategories, category));
 }
 
-const char* const kCsvFieldColumns[44] = {
+const char* const kCsvFieldColumns[45] = {
     "type",    "event_id",   "effective_date", "code",        "name",
     "parent_code", "helper_code", "recipient_code", "program", "since",
     "project_id", "region_code", "category",     "budget",      "amount",
@@ -412,7 +413,7 @@ const char* const kCsvFieldColumns[44] = {
     "year",    "description", "evidence",     "adjusts_closed", "adjustment_reason",
     "document_number", "fund_category", "payee", "payee_account", "payee_account_hash",
     "payment_method", "contract_number", "purpose", "planned_start", "planned_end",
-    "responsible_unit", "responsible_person", "stage", "evidence_files"};
+    "responsible_unit", "responsible_person", "stage", "evidence_files", "expected_goals"};
 const char* const kCsvExportOnlyColumns[5] = {"seq", "recorded_at", "actor", "hash", "prev_hash"};
 const CsvUnitColumn kCsvUnitColumns[4] = {{"amount_yuan", "amount", false},
                                           {"amount_fen", "amount", true},
@@ -524,6 +525,7 @@ std::pair<std::string, FieldMap> FieldsFromEvent(const v1::Event& event) {
       SetIfGiven(f, "planned_end", p.planned_end());
       SetIfGiven(f, "responsible_unit", p.responsible_unit());
       SetIfGiven(f, "responsible_person", p.responsible_person());
+      SetIfGiven(f, "expected_goals", p.expected_goals());
       break;
     }
     case v1::Event::kProjectStageChanged:

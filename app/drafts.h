@@ -6,7 +6,8 @@
 //   region        code, name, parent_code
 //   pairing       helper_code, recipient_code, program, since
 //   project       project_id, region_code, name, category, budget,
-//                 planned_start, planned_end, responsible_unit, responsible_person
+//                 planned_start, planned_end, responsible_unit, responsible_person,
+//                 expected_goals
 //   stage         project_id, stage, reason
 //   allocation    helper_code, recipient_code, project_id, amount, source, fiscal_year,
 //                 document_number, fund_category
@@ -56,7 +57,7 @@ absl::Status FillDraftFromFields(const std::string& type, const FieldMap& fields
 
 // The one CSV column set of replay and import: the fields of every type, in
 // this order, after `type`.
-extern const char* const kCsvFieldColumns[44];
+extern const char* const kCsvFieldColumns[45];
 // Columns replay adds that import reads past (the importing ledger assigns
 // its own): seq, recorded_at, actor, hash, prev_hash.
 extern const char* const kCsvExportOnlyColumns[5];

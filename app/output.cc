@@ -34,6 +34,21 @@ std::string ToJson(const google::protobuf::Message& message, bool defaults) {
   return json;
 }
 
+std::string HtmlEscaped(absl::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out.push_back(c);
+    }
+  }
+  return out;
+}
+
 std::string ReceiptJson(const AppendResult& result) {
   v1::AppendReceipt receipt;
   receipt.set_seq(result.sequence);

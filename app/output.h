@@ -39,6 +39,9 @@ size_t DisplayWidth(const std::string& text);
 // what follows or break a column.
 std::string TerminalText(absl::string_view text);
 
+// `text` escaped for HTML text and attribute values (& < > " ').
+std::string HtmlEscaped(absl::string_view text);
+
 // A text table: a header row (already in the language shown: Tr) and rows, columns padded to their widest cell.
 // Columns listed in `right_aligned` (by index) are right-aligned (numbers).
 class Table {

@@ -618,21 +618,6 @@ std::vector<std::string> ColumnGroups(const ReportGrid& grid) {
   return names;
 }
 
-std::string HtmlEscaped(absl::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out.push_back(c);
-    }
-  }
-  return out;
-}
-
 // The print CSS: A4 landscape, the table's header (with the title and the
 // heading) repeated on every page, no row split across pages.
 constexpr absl::string_view kReportCss =

@@ -64,6 +64,10 @@ inline constexpr size_t kTraceNodesMax = 2'000'000;
 // period a rule may be asked about (a hundred years).
 inline constexpr size_t kAlertSeqsMax = 100;
 inline constexpr int kAlertIdleDaysMax = 36'500;
+// A public notice's publication window (公示期): disclosure rules ask for
+// at least ten days; a year is the longest one asked for.
+inline constexpr int kNoticeDaysMin = 10;
+inline constexpr int kNoticeDaysMax = 365;
 // An agreement target's year.
 inline constexpr int kTargetYearMin = 1990;
 inline constexpr int kTargetYearMax = 2100;

@@ -360,6 +360,8 @@ void DefineAppendCommands(CLI::App& app, const Globals& globals, Commands& comma
        false);
   Flag(project_add, "--responsible-person", "responsible_person", "the person who answers for it (optional)",
        false);
+  Flag(project_add, "--goals", "expected_goals", "what it is to achieve, for its public notice (optional)",
+       false);
   AppendCommand& project_stage = adder.Add(
       project, "stage", "record a project reaching a stage on --date (stages only move forward)",
       v1::Event::kProjectStageChanged);

@@ -136,8 +136,8 @@ void DefineGlobals(CLI::App& app, Globals& globals) {
                   "else DB.key beside the ledger directory)");
   app.add_option("--snapshot-every", globals.snapshot_every,
                   "store projection snapshots every N events appended (0: never; default 100000)");
-  app.add_option("--format", globals.format, "output format: table|json|jsonl|csv|html|xlsx where it applies")
-      ->check(CLI::IsMember({"table", "json", "jsonl", "csv", "html", "xlsx"}));
+  app.add_option("--format", globals.format, "output format: table|text|json|jsonl|csv|html|xlsx where it applies")
+      ->check(CLI::IsMember({"table", "text", "json", "jsonl", "csv", "html", "xlsx"}));
   app.add_flag("--insecure-plain-db", globals.insecure_plain_db,
                "allow a PostgreSQL --db on another machine without TLS (sslmode require or "
                "stronger): the ledger and its password would cross the network in clear text");

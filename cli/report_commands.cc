@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "app/alerts.h"
 #include "app/closes.h"
+#include "app/notice.h"
 #include "app/csv.h"
 #include "app/export.h"
 #include "app/output.h"
@@ -336,6 +337,20 @@ absl::Status Emit(const std::string& text, const std::string& path) {
   return absl::OkStatus();
 }
 
+struct NoticeFlags {
+  app::NoticeQuery query;
+  std::string out;
+};
+
+absl::Status RunNotice(const Globals& globals, const NoticeFlags& flags) {
+  RETURN_IF_ERROR(CheckFormat(globals, {"table", "text", "html"}));
+  ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kRead));
+  ASSIGN_OR_RETURN(const app::Notice notice,
+                   app::BuildNotice(*ledger, flags.query, app::kPointFlags));
+  return Emit(globals.format == "html" ? app::NoticeHtml(notice) : app::NoticeText(notice),
+              flags.out);
+}
+
 absl::Status CheckLayoutText(const std::string& text, absl::string_view flag) {
   if (text.size() <= app::kReportLayoutTextBytesMax) return absl::OkStatus();
   return UsageError(absl::Substitute(Tr("$0 is longer than $1 bytes"), flag,
@@ -600,11 +615,32 @@ void DefineAlertsCommand(CLI::App& app, const Globals& globals, Commands& comman
   commands.Add(alerts, [&globals, flags] { return RunAlerts(globals, *flags); });
 }
 
+void DefineNoticeCommand(CLI::App& app, const Globals& globals, Commands& commands) {
+  NoticeFlags* flags = commands.Keep<NoticeFlags>();
+  CLI::App* notice = app.add_subcommand(
+      "notice", "the public notice (公告公示) of a project or an allocation (--format text|html)");
+  notice->fallthrough();
+  CLI::Option* project =
+      notice->add_option("--project", flags->query.project, "the project to disclose");
+  CLI::Option* allocation = notice->add_option("--allocation", flags->query.allocation,
+                                               "the allocation to disclose, by its event_id");
+  project->excludes(allocation);
+  notice->add_option("--hotline", flags->query.hotline,
+                     "where to complain (监督电话), e.g. 0932-8211234 (required)");
+  notice->add_option("--from", flags->query.publish_from,
+                     "the first day of publication, YYYY-MM-DD (default: today)");
+  notice->add_option("--days", flags->query.days, "days of publication (at least 10; default 10)");
+  notice->add_option("--out", flags->out, "write to this file instead of the standard output");
+  AddPointFlags(notice, &flags->query.point);
+  commands.Add(notice, [&globals, flags] { return RunNotice(globals, *flags); });
+}
+
 }  // namespace
 
 void DefineReportCommands(CLI::App& app, const Globals& globals, Commands& commands) {
   DefineTraceCommand(app, globals, commands);
   DefineAlertsCommand(app, globals, commands);
+  DefineNoticeCommand(app, globals, commands);
   ReportFlags* flags = commands.Keep<ReportFlags>();
   // The commands are the reports' names (kReportNames), in that order.
   const char* descriptions[] = {

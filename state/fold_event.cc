@@ -187,6 +187,7 @@ const Schema& PayloadSchema(uint64_t number) {
     project[7] = String(&FoldEvent::planned_end);
     project[8] = String(&FoldEvent::responsible_unit);
     project[9] = String(&FoldEvent::responsible_person);
+    project[10] = String();  // expected_goals
     Schema& region_amended = all[v1::Event::kRegionAmended];
     region_amended[1] = String(&FoldEvent::code);
     region_amended[2] = String(&FoldEvent::name);

@@ -383,7 +383,9 @@ absl::Status CheckProjectPlan(const v1::ProjectRegistered& p) {
   }
   RETURN_IF_ERROR(
       CheckOptionalText(p.responsible_unit(), "responsible_unit", limits::kNameBytesMax));
-  return CheckOptionalText(p.responsible_person(), "responsible_person", limits::kNameBytesMax);
+  RETURN_IF_ERROR(
+      CheckOptionalText(p.responsible_person(), "responsible_person", limits::kNameBytesMax));
+  return CheckOptionalText(p.expected_goals(), "expected_goals", limits::kMemoBytesMax);
 }
 
 absl::Status AdmitProject(const Books& books, const v1::Event& event) {

@@ -79,6 +79,27 @@ const Vocabulary kEvidenceKinds = {"evidence.kind", kEvidenceKindWords,
                                    &v1::EvidenceKind_descriptor};
 const Vocabulary kEventTypes = {"type", kEventTypeWords, nullptr};
 
+absl::string_view CategoryChinese(int category) {
+  switch (category) {
+    case v1::INDUSTRY:
+      return "产业发展";
+    case v1::INFRASTRUCTURE:
+      return "基础设施";
+    case v1::PUBLIC_SERVICE:
+      return "公共服务";
+    case v1::EDUCATION:
+      return "教育";
+    case v1::HEALTH:
+      return "医疗卫生";
+    case v1::EMPLOYMENT:
+      return "就业";
+    case v1::OTHER:
+      return "其他";
+    default:
+      return "";
+  }
+}
+
 absl::string_view StageChinese(int stage) {
   switch (stage) {
     case v1::STORED:

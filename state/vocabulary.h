@@ -62,6 +62,10 @@ absl::string_view WordFor(const Vocabulary& vocabulary, int value);
 // 未指明帮扶类型 for the unspecified value (a sale with no helper).
 absl::string_view ProgramChinese(int program);
 
+// A project category's name in Chinese: 产业发展, 基础设施, 公共服务, 教育,
+// 医疗卫生, 就业, 其他; empty for none.
+absl::string_view CategoryChinese(int category);
+
 // A project stage's name in Chinese: 入库, 计划, 开工, 完工, 验收; empty for
 // none.
 absl::string_view StageChinese(int stage);

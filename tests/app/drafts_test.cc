@@ -31,7 +31,7 @@ TEST(DraftsTest, EveryTypeRoundTripsThroughItsFields) {
       {"project", {{"project_id", "DX-2"}, {"region_code", "621102"}, {"name", "道路"},
                    {"category", "infrastructure"}, {"planned_start", "2023-03-01"},
                    {"planned_end", "2023-11-30"}, {"responsible_unit", "安定区交通局"},
-                   {"responsible_person", "王强"}}},
+                   {"responsible_person", "王强"}, {"expected_goals", "硬化道路 12 公里"}}},
       {"stage", {{"project_id", "DX-2"}, {"stage", "accepted"}, {"reason", "验收合格"}}},
       {"allocation", {{"helper_code", "370200"}, {"recipient_code", "621100"},
                       {"project_id", ""}, {"amount", "1.00"}, {"source", "fiscal"},

@@ -1773,6 +1773,58 @@ TEST_F(TraceTest, AnAllocationAsOfAnEarlierDateStillPaidWhatWasReversedLater) {
   EXPECT_THAT(table.out, ::testing::HasSubstr("a-3 0.00"));  // 30 yuan in 万元
 }
 
+// Issue 25: a public notice states what disclosure rules ask for, with
+// figures computed by hand and the digest they come from.
+TEST_F(TraceTest, ANoticeDisclosesAProjectOrAnAllocationAndTheDigestBehindIt) {
+  RunResult project = Run({"notice", "--project", "P-1", "--hotline", "0932-12317", "--from",
+                           "2022-06-01"});
+  ASSERT_EQ(project.exit_code, 0) << project.err;
+  for (const char* line : {
+           "项目P-1项目公示\n",
+           "项目编号：P-1\n",
+           "实施地点：甘肃省定西市安定区\n",
+           "建设内容：产业发展类：项目P-1\n",
+           "实施期限：（未登记）\n",
+           "项目预算：500.00 元（伍佰元整）\n",
+           "按项目下达资金：100.00 元（壹佰元整）\n",
+           "已支付资金：130.00 元（壹佰叁拾元整）\n",  // d-3 was reversed
+           "资金来源：青岛市 青财预指〔2022〕1号：100.00 元；青岛市 a-2：30.00 元\n",
+           "预期目标：（未登记）\n",
+           "实施进展：开工（2022-01-02）\n",
+           "公示期：自 2022-06-01 至 2022-06-10（共 10 天）\n",
+           "监督电话：0932-12317\n",
+       }) {
+    EXPECT_THAT(project.out, ::testing::HasSubstr(line));
+  }
+  RunResult digest = Run({"digest"});
+  ASSERT_EQ(digest.exit_code, 0) << digest.err;
+  const std::string root = digest.out.substr(digest.out.find("\"merkle_root\":\"") + 15, 64);
+  EXPECT_THAT(project.out, ::testing::HasSubstr(absl::StrCat("Merkle 根 ", root)));
+
+  RunResult funds = Run({"notice", "--allocation", "a-2", "--hotline", "12317", "--days", "15",
+                         "--from", "2022-06-01", "--format", "text"});
+  ASSERT_EQ(funds.exit_code, 0) << funds.err;
+  for (const char* line : {
+           "资金来源：青岛市 财政资金\n",
+           "指标文件：（未登记）\n",
+           "资金金额：300.00 元（叁佰元整）\n",
+           "资金用途：安定区统筹安排帮扶项目\n",
+           "分配结果：项目P-1（P-1）30.00 元；尚未支出 270.00 元\n",
+           "公示期：自 2022-06-01 至 2022-06-15（共 15 天）\n",
+       }) {
+    EXPECT_THAT(funds.out, ::testing::HasSubstr(line));
+  }
+  RunResult html = Run({"--format", "html", "notice", "--project", "P-1", "--hotline", "12317"});
+  ASSERT_EQ(html.exit_code, 0) << html.err;
+  EXPECT_THAT(html.out, ::testing::HasSubstr("<th>项目名称</th><td>项目P-1</td>"));
+  EXPECT_THAT(html.out, ::testing::Not(::testing::HasSubstr("http")));  // no external assets
+
+  EXPECT_EQ(Run({"notice", "--project", "P-1"}).exit_code, 2);  // no hotline
+  EXPECT_EQ(Run({"notice", "--project", "P-1", "--hotline", "1", "--days", "9"}).exit_code, 2);
+  EXPECT_EQ(Run({"notice", "--project", "NOPE", "--hotline", "1"}).exit_code, 2);
+  EXPECT_EQ(Run({"notice", "--hotline", "1"}).exit_code, 2);
+}
+
 TEST_F(TraceTest, ATraceNamesExactlyOneThing) {
   EXPECT_EQ(Run({"trace"}).exit_code, 2);
   EXPECT_EQ(Run({"trace", "--project", "P-1", "--helper", "370200"}).exit_code, 2);
