@@ -263,11 +263,15 @@ absl::StatusOr<v1::TraceReport> BuildTrace(const Ledger& ledger, PointOptions po
 
 namespace {
 
-void AppendNodeLine(const v1::TraceNode& node, const TableStyle& style, int depth,
-                    std::string* out) {
-  std::string line(2 * static_cast<size_t>(depth), ' ');
-  absl::StrAppend(&line, node.kind(), " ", TerminalText(node.id()));
-  if (!node.name().empty()) absl::StrAppend(&line, " ", TerminalText(node.name()));
+using Shown = std::string (*)(absl::string_view);
+
+std::string Plain(absl::string_view text) { return std::string(text); }
+
+// One node's line: what it is and its figures, the text it holds through
+// `show` (TerminalText for a terminal).
+std::string NodeText(const v1::TraceNode& node, const TableStyle& style, Shown show) {
+  std::string line = absl::StrCat(node.kind(), " ", show(node.id()));
+  if (!node.name().empty()) absl::StrAppend(&line, " ", show(node.name()));
   if (!node.stage().empty()) absl::StrAppend(&line, " [", node.stage(), "]");
   if (!node.date().empty()) absl::StrAppend(&line, " ", node.date());
   if (node.kind() != "region" && node.kind() != "helper" && node.kind() != "project") {
@@ -283,12 +287,12 @@ void AppendNodeLine(const v1::TraceNode& node, const TableStyle& style, int dept
     absl::StrAppend(&line, absl::Substitute(Tr(" budget $0"),
                                             TableFigure(node.budget_fen(), style.unit)));
   }
-  if (!node.document_number().empty()) absl::StrAppend(&line, " ", TerminalText(node.document_number()));
+  if (!node.document_number().empty()) absl::StrAppend(&line, " ", show(node.document_number()));
   if (!node.contract_number().empty()) {
-    absl::StrAppend(&line, absl::Substitute(Tr(" contract $0"), TerminalText(node.contract_number())));
+    absl::StrAppend(&line, absl::Substitute(Tr(" contract $0"), show(node.contract_number())));
   }
   for (const v1::TraceMatch& match : node.matched()) {
-    absl::StrAppend(&line, absl::Substitute(Tr(" paid by $0 $1"), TerminalText(match.allocation_event_id()),
+    absl::StrAppend(&line, absl::Substitute(Tr(" paid by $0 $1"), show(match.allocation_event_id()),
                                             TableFigure(match.amount_fen(), style.unit)));
   }
   if (node.unmatched_fen() != 0) {
@@ -299,8 +303,27 @@ void AppendNodeLine(const v1::TraceNode& node, const TableStyle& style, int dept
     absl::StrAppend(&line, absl::Substitute(Tr(" evidence $0"), node.evidence_files()));
   }
   if (node.seq() != 0) absl::StrAppend(&line, " seq=", node.seq(), " hash=", node.hash().substr(0, 12));
-  absl::StrAppend(out, line, "\n");
+  return line;
+}
+
+// The tree's depth is bounded (helper, allocation, region, project,
+// payment): the recursion is too.
+void AppendNodeLine(const v1::TraceNode& node, const TableStyle& style, int depth,
+                    std::string* out) {
+  absl::StrAppend(out, std::string(2 * static_cast<size_t>(depth), ' '),
+                  NodeText(node, style, TerminalText), "\n");
   for (const v1::TraceNode& child : node.children()) AppendNodeLine(child, style, depth + 1, out);
+}
+
+void AppendNodeItem(const v1::TraceNode& node, const TableStyle& style, std::string* out) {
+  absl::StrAppend(out, "<li><span class=\"", HtmlEscaped(node.kind()), "\">",
+                  HtmlEscaped(NodeText(node, style, Plain)), "</span>");
+  if (node.children_size() > 0) {
+    absl::StrAppend(out, "<ul>");
+    for (const v1::TraceNode& child : node.children()) AppendNodeItem(child, style, out);
+    absl::StrAppend(out, "</ul>");
+  }
+  absl::StrAppend(out, "</li>\n");
 }
 
 }  // namespace
@@ -309,6 +332,24 @@ std::string TraceTable(const v1::TraceReport& report, const TableStyle& style) {
   std::string out = absl::StrCat(PointHeading(report.at(), style), "\n");
   if (report.nodes_size() == 0) absl::StrAppend(&out, Tr("no allocation in the view"), "\n");
   for (const v1::TraceNode& node : report.nodes()) AppendNodeLine(node, style, 0, &out);
+  return out;
+}
+
+std::string TraceHtml(const v1::TraceReport& report, const TableStyle& style) {
+  std::string out = absl::StrCat(
+      "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>资金穿透</title>"
+      "<style>@page{size:A4 landscape;margin:12mm}"
+      "body{font-family:'Noto Sans CJK SC',sans-serif;font-size:10pt}"
+      "ul{list-style:none;padding-left:1.5em;margin:0}li{margin:2pt 0}"
+      ".allocation{font-weight:bold}.disbursement{color:#333}"
+      "li{break-inside:avoid}</style></head><body>\n<h1>资金穿透</h1>\n<p>",
+      HtmlEscaped(PointHeading(report.at(), style)), "</p>\n");
+  if (report.nodes_size() == 0) {
+    absl::StrAppend(&out, "<p>", HtmlEscaped(Tr("no allocation in the view")), "</p>\n");
+  }
+  absl::StrAppend(&out, "<ul>\n");
+  for (const v1::TraceNode& node : report.nodes()) AppendNodeItem(node, style, &out);
+  absl::StrAppend(&out, "</ul>\n</body></html>\n");
   return out;
 }
 

@@ -33,6 +33,8 @@ absl::StatusOr<v1::TraceReport> BuildTrace(const Ledger& ledger, PointOptions po
 
 // The trace as an indented text tree, amounts in `style.unit`.
 std::string TraceTable(const v1::TraceReport& report, const TableStyle& style);
+// The same tree as a printable page (nested lists), no external assets.
+std::string TraceHtml(const v1::TraceReport& report, const TableStyle& style);
 
 }  // namespace aidledger::app
 

@@ -1746,6 +1746,12 @@ TEST_F(TraceTest, AProjectsTraceShowsWhichAllocationPaidEachPayment) {
   ASSERT_EQ(log.exit_code, 0) << log.err;
   EXPECT_THAT(log.out, ::testing::HasSubstr(project.children(0).hash()));
   EXPECT_NE(project.seq(), 0u);
+  // The same tree as a printable page.
+  RunResult html = Run({"--format", "html", "trace", "--project", "P-1"});
+  ASSERT_EQ(html.exit_code, 0) << html.err;
+  EXPECT_THAT(html.out, ::testing::HasSubstr(
+      "<li><span class=\"disbursement\">disbursement d-1 安定区农投公司 2022-02-01 80.00"));
+  EXPECT_THAT(html.out, ::testing::Not(::testing::HasSubstr("http")));
 }
 
 TEST_F(TraceTest, AnAllocationAsOfAnEarlierDateStillPaidWhatWasReversedLater) {
