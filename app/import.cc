@@ -644,6 +644,12 @@ absl::Status FillDraftFromJson(absl::string_view json, v1::Event* event, JsonExt
                     Tr("a close is made by aidledger close on the ledger it seals, not sent or "
                        "imported"));
   }
+  // A ledger's policy is its own, set when it is created (aidledger init).
+  if (event->has_policy_set()) {
+    return Rejected(v1::FIELD_INVALID, "policy_set",
+                    Tr("a ledger's policy is set once, by aidledger init, not typed in or "
+                       "imported"));
+  }
   // What the importing ledger assigns itself.
   event->clear_sequence();
   event->clear_recorded_at();

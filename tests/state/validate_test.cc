@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "app/import.h"
 #include "base/limits.h"
 #include "base/sha256.h"
 
@@ -313,6 +314,9 @@ TEST_F(ValidateTest, FollowTheMoneyFieldsRejectWithTheirReasonAndMessage) {
               RejectedWith(v1::FIELD_MISSING, "stage: is required"));
   EXPECT_THAT(app::DraftFromFields("policy", {{"payee_required_from", "2024-01-01"}}).status(),
               RejectedWith(v1::FIELD_INVALID, "type: a ledger's policy is set once"));
+  // Nor does it come in over HTTP or from a JSONL file: it is the ledger's own.
+  EXPECT_THAT(app::DraftFromJson(R"({"policy_set":{"payee_required_from":"2024-01-01"}})"),
+              RejectedWith(v1::FIELD_INVALID, "policy_set: a ledger's policy is set once"));
 }
 
 // A payment names who was paid; the account number is kept only as its
