@@ -53,7 +53,10 @@ const Schema& EventSchema() {
     s[6] = String();  // memo
     s[7] = Varint();  // adjusts_closed
     s[8] = String();  // adjustment_reason
-    // 9, evidence, is read by no fold: left unknown, so skipped unread.
+    // 9, evidence, is read by no fold, but protobuf parses it (a known
+    // message field), so the fast path walks it too: what protobuf would
+    // refuse in it must not pass here.
+    s[9] = RepeatedMessage();
     for (int payload = 10; payload <= 26; ++payload) s[payload] = Message();
     return s;
   }();
@@ -66,6 +69,19 @@ const Schema& BreakdownSchema() {
     Schema s;
     s[1] = Varint(&FoldEvent::indicator);
     s[2] = Varint(&FoldEvent::value);
+    return s;
+  }();
+  return schema;
+}
+
+// Evidence (issue 25): checked, not kept.
+const Schema& EvidenceSchema() {
+  static const Schema schema = [] {
+    Schema s;
+    s[1] = Varint();  // kind
+    s[2] = String();  // name
+    s[3] = String();  // sha256
+    s[4] = Varint();  // size
     return s;
   }();
   return schema;
@@ -298,6 +314,10 @@ bool DecodeEvent(absl::string_view bytes, int depth, FoldEvent* out, FoldEvent* 
   *out = FoldEvent();
   return WalkMessage(bytes, EventSchema(), out, [&](uint64_t number, absl::string_view value) {
     if (number == 3) return WalkMessage(value, TimestampSchema(), out, NoNested);
+    if (number == 9) {
+      FoldEvent scratch;
+      return WalkMessage(value, EvidenceSchema(), &scratch, NoNested);
+    }
     // A payload: protobuf keeps only the last of several, so leave that to it.
     if (out->payload != v1::Event::PAYLOAD_NOT_SET) return false;
     out->payload = static_cast<v1::Event::PayloadCase>(number);
