@@ -50,12 +50,7 @@ class TreeBuilder {
       AllocationNode(a, project_kept, &node);
       it->second.set_amount_fen(it->second.amount_fen() + node.amount_fen());
       it->second.set_unspent_fen(it->second.unspent_fen() + node.unspent_fen());
-      if (nodes_ > limits::kTraceNodesMax) {
-        return absl::ResourceExhaustedError(absl::Substitute(
-            Tr("the trace holds more than $0 nodes: narrow it with --helper, --region, "
-               "--project or --allocation"),
-            limits::kTraceNodesMax));
-      }
+      RETURN_IF_ERROR(CheckNodes());
     }
     std::vector<v1::TraceNode> nodes;
     for (auto& [code, node] : helpers) nodes.push_back(std::move(node));
@@ -66,16 +61,26 @@ class TreeBuilder {
   // allocation in the view covered in full: shown at the top, so that
   // money without a source is never hidden.
   template <typename ProjectKept>
-  void AddUncovered(ProjectKept project_kept, std::vector<v1::TraceNode>* nodes) {
+  absl::Status AddUncovered(ProjectKept project_kept, std::vector<v1::TraceNode>* nodes) {
     for (size_t d = 0; d < view_.disbursements.size(); ++d) {
       if (flow_.unmatched_fen[d] == 0 || !project_kept(view_.flow_disbursements[d].project_id)) {
         continue;
       }
       DisbursementNode(d, &nodes->emplace_back());
+      RETURN_IF_ERROR(CheckNodes());
     }
+    return absl::OkStatus();
   }
 
  private:
+  absl::Status CheckNodes() const {
+    if (nodes_ <= limits::kTraceNodesMax) return absl::OkStatus();
+    return absl::ResourceExhaustedError(absl::Substitute(
+        Tr("the trace holds more than $0 nodes: narrow it with --helper, --region, "
+           "--project or --allocation"),
+        limits::kTraceNodesMax));
+  }
+
   void Prove(const Source& source, v1::TraceNode* node) {
     node->set_seq(source.sequence);
     node->set_hash(source.hash);
@@ -254,7 +259,9 @@ absl::StatusOr<v1::TraceReport> BuildTrace(const Ledger& ledger, PointOptions po
                                           "event_id"),
                                        query.allocation));
   }
-  if (!query.project.empty() || !query.region.empty()) builder.AddUncovered(project_kept, &nodes);
+  if (!query.project.empty() || !query.region.empty()) {
+    RETURN_IF_ERROR(builder.AddUncovered(project_kept, &nodes));
+  }
   v1::TraceReport report;
   *report.mutable_at() = folded.at;
   for (v1::TraceNode& node : nodes) *report.add_nodes() = std::move(node);
