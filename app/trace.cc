@@ -210,6 +210,29 @@ absl::Status CheckQuery(const TraceQuery& query) {
   return absl::OkStatus();
 }
 
+// Sets evidence_stored of `node` and the nodes under it: of the files its
+// event names, how many the evidence store holds (one read of the event,
+// one lookup a file, only for events that name files; the tree's depth is
+// bounded, and its nodes by kTraceNodesMax).
+absl::Status CountStoredEvidence(const Ledger& ledger, v1::TraceNode* node) {
+  if (node->evidence_files() > 0 && node->seq() != 0) {
+    ASSIGN_OR_RETURN(std::optional<StoredEvent> stored, ledger.ReadEvent(node->seq()));
+    int held = 0;
+    for (const v1::Evidence& evidence : stored.has_value() ? stored->event.evidence()
+                                                           : v1::Event().evidence()) {
+      absl::StatusOr<Hash> sha256 = HashFromHex(evidence.sha256());
+      if (!sha256.ok()) continue;
+      ASSIGN_OR_RETURN(std::optional<EvidenceManifest> manifest, ledger.FindEvidence(*sha256));
+      if (manifest.has_value()) ++held;
+    }
+    node->set_evidence_stored(held);
+  }
+  for (v1::TraceNode& child : *node->mutable_children()) {
+    RETURN_IF_ERROR(CountStoredEvidence(ledger, &child));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<v1::TraceReport> BuildTrace(const Ledger& ledger, PointOptions point,
@@ -264,7 +287,10 @@ absl::StatusOr<v1::TraceReport> BuildTrace(const Ledger& ledger, PointOptions po
   }
   v1::TraceReport report;
   *report.mutable_at() = folded.at;
-  for (v1::TraceNode& node : nodes) *report.add_nodes() = std::move(node);
+  for (v1::TraceNode& node : nodes) {
+    RETURN_IF_ERROR(CountStoredEvidence(ledger, &node));
+    *report.add_nodes() = std::move(node);
+  }
   return report;
 }
 
@@ -307,7 +333,8 @@ std::string NodeText(const v1::TraceNode& node, const TableStyle& style, Shown s
                                             TableFigure(node.unmatched_fen(), style.unit)));
   }
   if (node.kind() == "disbursement" || node.kind() == "allocation") {
-    absl::StrAppend(&line, absl::Substitute(Tr(" evidence $0"), node.evidence_files()));
+    absl::StrAppend(&line, absl::Substitute(Tr(" evidence $0 ($1 stored)"), node.evidence_files(),
+                                            node.evidence_stored()));
   }
   if (node.seq() != 0) absl::StrAppend(&line, " seq=", node.seq(), " hash=", node.hash().substr(0, 12));
   return line;

@@ -55,6 +55,20 @@ inline constexpr int kEvidencePerEventMax = 16;
 // One evidence file: a scanned contract or a photo is a few MB; a video of
 // an acceptance may be a few hundred.
 inline constexpr int64_t kEvidenceFileBytesMax = int64_t{1} << 30;
+// The evidence store keeps a file in chunks of this size (the last one
+// shorter): what is read or written at a time, and what one HTTP write of
+// GET /v1/evidence holds. A file of kEvidenceFileBytesMax is 1,024 chunks.
+inline constexpr size_t kEvidenceChunkBytes = size_t{1} << 20;
+inline constexpr uint64_t kEvidenceChunksMax =
+    (kEvidenceFileBytesMax + kEvidenceChunkBytes - 1) / kEvidenceChunkBytes;
+// Distinct evidence files `verify` holds while it walks the log, to check
+// each against the store (about 60 bytes each: 600 MB at the bound); past
+// it verify reports the ledger too large to check rather than grow.
+inline constexpr size_t kEvidenceNamedMax = 10'000'000;
+// Files one `evidence add` hashes (and stores) at a time.
+inline constexpr size_t kEvidenceFilesPerCommandMax = 1'000;
+// Missing evidence files verify names one by one; past this it counts them.
+inline constexpr size_t kEvidenceWarningsMax = 20;
 // The nodes of one fund-flow trace (aidledger trace): a province's helper
 // over ten years has tens of thousands; a trace past this is refused with
 // the advice to narrow it (--helper, --region, --project, --allocation).

@@ -30,6 +30,22 @@ Hash Sha256(std::initializer_list<absl::string_view> parts) {
   return hash;
 }
 
+Sha256Stream::Sha256Stream() : context_(std::make_unique<SHA256_CTX>()) {
+  AIDLEDGER_CHECK(SHA256_Init(context_.get()) == 1);
+}
+
+Sha256Stream::~Sha256Stream() = default;
+
+void Sha256Stream::Update(absl::string_view bytes) {
+  AIDLEDGER_CHECK(SHA256_Update(context_.get(), bytes.data(), bytes.size()) == 1);
+}
+
+Hash Sha256Stream::Finish() {
+  Hash hash;
+  AIDLEDGER_CHECK(SHA256_Final(hash.data(), context_.get()) == 1);
+  return hash;
+}
+
 absl::string_view HashBytes(const Hash& hash) {
   return absl::string_view(reinterpret_cast<const char*>(hash.data()), hash.size());
 }

@@ -5,10 +5,13 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+
+struct SHA256state_st;  // OpenSSL's SHA256_CTX
 
 namespace aidledger {
 
@@ -17,6 +20,22 @@ using Hash = std::array<uint8_t, kHashBytes>;
 
 // SHA-256 of the concatenation of `parts`.
 Hash Sha256(std::initializer_list<absl::string_view> parts);
+
+// SHA-256 of bytes given in pieces: a file read a chunk at a time.
+class Sha256Stream {
+ public:
+  Sha256Stream();
+  ~Sha256Stream();
+  Sha256Stream(const Sha256Stream&) = delete;
+  Sha256Stream& operator=(const Sha256Stream&) = delete;
+
+  void Update(absl::string_view bytes);
+  // The hash of every byte given. REQUIRES: called once, last.
+  Hash Finish();
+
+ private:
+  std::unique_ptr<SHA256state_st> context_;
+};
 
 absl::string_view HashBytes(const Hash& hash);
 std::string Hex(absl::string_view bytes);

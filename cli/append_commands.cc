@@ -12,6 +12,7 @@
 #include "absl/strings/substitute.h"
 #include "aidledger/v1/cli.pb.h"
 #include "app/drafts.h"
+#include "app/evidence.h"
 #include "app/import.h"
 #include "app/output.h"
 #include "app/possible_duplicate.h"
@@ -104,10 +105,20 @@ absl::Status ResolveSequenceTarget(const Ledger& ledger, v1::Event* draft) {
 }
 
 absl::Status RunAppend(const Globals& globals, const std::string& type,
-                       const app::FieldMap& fields, bool allow_duplicate) {
+                       const app::FieldMap& fields, const std::vector<std::string>& evidence_files,
+                       bool allow_duplicate) {
   RETURN_IF_ERROR(CheckFormat(globals, {"table", "json"}));
   ASSIGN_OR_RETURN(v1::Event draft, app::DraftFromFields(type, fields));
   draft.set_actor(globals.actor);
+  if (evidence_files.size() > static_cast<size_t>(limits::kEvidencePerEventMax)) {
+    return Rejected(v1::FIELD_INVALID, "evidence",
+                    absl::Substitute(Tr("names $0 files, more than $1"), evidence_files.size(),
+                                     limits::kEvidencePerEventMax));
+  }
+  for (const std::string& text : evidence_files) {
+    const app::EvidenceFileArg arg = app::ParseEvidenceFileArg(text);
+    ASSIGN_OR_RETURN(*draft.add_evidence(), app::DescribeEvidenceFile(arg.path, arg.kind));
+  }
   ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kWrite));
   RETURN_IF_ERROR(ResolveSequenceTarget(*ledger, &draft));
   if (!allow_duplicate) {
@@ -137,6 +148,7 @@ struct AppendCommand {
   CLI::App* command;
   std::string type;
   app::FieldMap fields;
+  std::vector<std::string> evidence_files;  // --evidence [KIND:]FILE
   bool allow_duplicate = false;
   // A command with subcommands of its own (pair, with pair end) checks its
   // required flags when it runs: CLI11 would demand them of the
@@ -207,13 +219,19 @@ class Appenders {
     Flag(added, "--date", "effective_date", "effective (business) date YYYY-MM-DD; default today in China", false);
     Flag(added, "--event-id", "event_id", "idempotency key; generated when absent", false);
     Flag(added, "--memo", "memo", "free-text note", false);
+    added.command->add_option(
+        "--evidence", added.evidence_files,
+        "[KIND:]FILE: bind the file's SHA-256 and size to the event (KIND approval|contract|"
+        "invoice|acceptance|payment_voucher|photo|other, default other); may be repeated; "
+        "`evidence add --store` keeps the file itself");
     added.command->add_flag("--allow-duplicate", added.allow_duplicate,
                             "post it even when the same money event, without --event-id, was "
                             "recorded in the last 24 hours (else refused: POSSIBLE_DUPLICATE)");
     const Globals& globals = globals_;
     commands_.Add(added.command, [&globals, &added] {
       RETURN_IF_ERROR(CheckRequiredFlags(added));
-      return RunAppend(globals, added.type, added.fields, added.allow_duplicate);
+      return RunAppend(globals, added.type, added.fields, added.evidence_files,
+                       added.allow_duplicate);
     });
     return added;
   }
@@ -444,8 +462,9 @@ void DefineAppendCommands(CLI::App& app, const Globals& globals, Commands& comma
       "CODE=N, a part of the value (e.g. poverty_alleviated_workers=120); may be repeated");
   Flag(indicator, "--project", "project_id", "project id (optional)", false);
   Flag(indicator, "--description", "description", "what was done (optional)", false);
-  Flag(indicator, "--evidence", "evidence",
-       "a document number or a file's SHA-256 (optional)", false);
+  Flag(indicator, "--evidence-ref", "evidence",
+       "a document number or a file's SHA-256, as text (optional; --evidence FILE binds a file)",
+       false);
   AdjustmentFlags(indicator, false);
 
   AppendCommand& target = adder.Add(&app, "target",

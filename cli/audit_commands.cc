@@ -29,6 +29,7 @@ struct AuditFlags {
   std::string replay_unit;  // empty: not given
   std::string key_name;
   std::string key_dir = ".";
+  bool require_evidence = false;
 };
 
 absl::Status RunKeygen(const AuditFlags& flags) {
@@ -48,6 +49,7 @@ absl::Status RunVerify(const Globals& globals, const AuditFlags& flags) {
     ASSIGN_OR_RETURN(options.digest, app::ReadDigestFile(flags.digest_file));
   }
   options.progress = TerminalProgress("verify");
+  options.require_evidence = flags.require_evidence;
   ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kRead));
   ASSIGN_OR_RETURN(VerifyReport report, ledger->Verify(options));
   for (const std::string& warning : report.warnings) {
@@ -66,6 +68,13 @@ absl::Status RunVerify(const Globals& globals, const AuditFlags& flags) {
                                   options.digest->sequence);
   }
   std::cout << "\n";
+  if (report.evidence_checked > 0 || report.evidence_missing > 0) {
+    std::cout << absl::Substitute(Tr("evidence: $0 stored files ($1 bytes) hash to their names; "
+                                     "$2 files the events name are not stored"),
+                                  report.evidence_checked, report.evidence_bytes,
+                                  report.evidence_missing)
+              << "\n";
+  }
   return absl::OkStatus();
 }
 
@@ -155,6 +164,9 @@ void DefineAuditCommands(CLI::App& app, const Globals& globals, Commands& comman
   verify->fallthrough();
   commands.Add(verify, [&globals, flags] { return RunVerify(globals, *flags); });
   verify->add_option("--digest", flags->digest_file, "also prove the log extends this digest (JSON file)");
+  verify->add_flag("--require-evidence", flags->require_evidence,
+                   "evidence an event names that the evidence store lacks is a failure (exit 4), "
+                   "not a warning");
   CLI::App* digest = app.add_subcommand("digest", "print the head's digest (seq, head_hash, merkle_root, recorded_at)");
   digest->fallthrough();
   commands.Add(digest, [&globals] { return RunDigest(globals); });

@@ -92,6 +92,8 @@ void DefineReportCommands(CLI::App& app, const Globals& globals, Commands& comma
 void DefineAuditCommands(CLI::App& app, const Globals& globals, Commands& commands);
 // close, sign, verify-close:
 void DefineCloseCommands(CLI::App& app, const Globals& globals, Commands& commands);
+// evidence add, evidence get:
+void DefineEvidenceCommands(CLI::App& app, const Globals& globals, Commands& commands);
 // serve, token add:
 void DefineServeCommands(CLI::App& app, const Globals& globals, Commands& commands);
 

@@ -165,6 +165,7 @@ int Main(int argc, char** argv) {
   DefineImportCommand(app, globals, commands);
   DefineReportCommands(app, globals, commands);
   DefineAuditCommands(app, globals, commands);
+  DefineEvidenceCommands(app, globals, commands);
   DefineCloseCommands(app, globals, commands);
   DefineServeCommands(app, globals, commands);
   try {

@@ -33,6 +33,7 @@
 #include "aidledger/v1/audit.pb.h"
 #include "aidledger/v1/events.pb.h"
 #include "base/sha256.h"
+#include "ledger/store/log_store.h"
 #include "state/books.h"
 #include "state/validate.h"
 
@@ -181,13 +182,43 @@ struct VerifyOptions {
   std::optional<ExpectedDigest> digest;
   // Called every few thousand events with (events checked, events in all).
   std::function<void(uint64_t, uint64_t)> progress;
+  // Evidence an event names that the store lacks is kDataLoss, not a
+  // warning (verify --require-evidence).
+  bool require_evidence = false;
 };
 
 struct VerifyReport {
   uint64_t events = 0;
   uint64_t snapshots_checked = 0;
+  // Stored evidence files re-hashed, and their bytes.
+  uint64_t evidence_checked = 0;
+  uint64_t evidence_bytes = 0;
+  // Distinct files the events name that the store lacks.
+  uint64_t evidence_missing = 0;
   std::vector<std::string> warnings;
   double seconds = 0;
+};
+
+// A stored evidence file's bytes, a chunk at a time, hashed as they come:
+// the last chunk is handed out only once every byte hashes to the file's
+// name (else kDataLoss), so that no reader ends with altered bytes that look
+// whole. Made by Ledger::OpenEvidence.
+class EvidenceReader {
+ public:
+  EvidenceReader(const LogStore* store, const Hash& sha256, const EvidenceManifest& manifest)
+      : store_(store), sha256_(sha256), manifest_(manifest) {}
+  const EvidenceManifest& manifest() const { return manifest_; }
+  // The next chunk; empty after the last. kDataLoss when a chunk is missing,
+  // or the bytes do not add up to the manifest or hash to the name.
+  absl::StatusOr<std::string> Next();
+
+ private:
+  const LogStore* const store_;
+  const Hash sha256_;
+  const EvidenceManifest manifest_;
+  Sha256Stream hasher_;
+  uint64_t next_ = 0;
+  uint64_t bytes_ = 0;
 };
 
 struct LedgerHead {
@@ -384,6 +415,30 @@ class Ledger {
   // damaged record or when the log ends before `to`.
   absl::Status VisitHashes(uint64_t from, uint64_t to,
                            absl::FunctionRef<void(const Hash&)> visit) const;
+  // Evidence files (ledger/evidence.cc; issue 25), kept by the store under
+  // the SHA-256 of their bytes.
+  //
+  // Stores the `size` bytes `read` gives (it fills the buffer it is handed
+  // and returns how many bytes it put there, 0 at the end), chunk by chunk,
+  // never whole in memory, hashing them as they go: finished only when they
+  // number `size` and hash to `sha256` (else kFailedPrecondition, "changed
+  // while it was being stored", and nothing is stored). false: the store
+  // held the file already, and nothing was written. REQUIRES: a writable
+  // open; 1 <= size <= limits::kEvidenceFileBytesMax.
+  using EvidenceSource = absl::FunctionRef<absl::StatusOr<size_t>(char* buffer, size_t capacity)>;
+  absl::StatusOr<bool> StoreEvidence(const Hash& sha256, uint64_t size, EvidenceSource read);
+  absl::StatusOr<std::optional<EvidenceManifest>> FindEvidence(const Hash& sha256) const;
+  // Hands a stored file's bytes to `sink`, a chunk at a time, hashing them:
+  // kNotFound when the store lacks it; kDataLoss when a chunk is missing or
+  // the bytes do not hash to `sha256` (known after the last chunk: a caller
+  // that must not keep unchecked bytes writes them somewhere temporary).
+  absl::Status ReadEvidence(const Hash& sha256,
+                            absl::FunctionRef<absl::Status(absl::string_view)> sink) const;
+  // The same a chunk at a time (a server streaming a file): kNotFound when
+  // the store lacks it. The reader must not outlive the ledger.
+  absl::StatusOr<std::unique_ptr<EvidenceReader>> OpenEvidence(const Hash& sha256) const;
+  std::unique_ptr<EvidenceCursor> ListEvidence() const;
+
   // The stored event with this event_id, if any.
   absl::StatusOr<std::optional<StoredEvent>> FindByEventId(const std::string& event_id) const;
   absl::StatusOr<std::optional<StoredEvent>> ReadEvent(uint64_t sequence) const;

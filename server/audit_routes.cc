@@ -1,4 +1,4 @@
-// GET /v1/events and /v1/proof: the auditor's routes.
+// GET /v1/events, /v1/proof, /v1/head-proof and /v1/evidence/SHA256: the auditor's routes.
 #include "server/service.h"
 
 #include <fcntl.h>
@@ -112,6 +112,48 @@ void Service::HandleHeadProof(const http::Request& request, const Caller& caller
   }
   absl::StrAppend(&body, "],\"merkle_root\":\"", digest.merkle_root(), "\"}\n");
   SendJson(request, response, std::move(body));
+}
+
+namespace {
+
+// A stored evidence file as an HTTP body, a chunk at a time.
+class EvidenceBody final : public http::BodySource {
+ public:
+  explicit EvidenceBody(std::unique_ptr<EvidenceReader> reader) : reader_(std::move(reader)) {}
+  uint64_t size() const override { return reader_->manifest().size; }
+  absl::StatusOr<std::string> Next() override { return reader_->Next(); }
+
+ private:
+  std::unique_ptr<EvidenceReader> reader_;
+};
+
+}  // namespace
+
+void Service::HandleEvidence(const http::Request& request, const Caller& caller,
+                             http::Response& response) {
+  const absl::string_view hex = absl::StripPrefix(request.path, "/v1/evidence/");
+  absl::StatusOr<Hash> sha256 = HashFromHex(hex);
+  if (!sha256.ok()) {
+    return SendError(request, response, 400, "the path must be /v1/evidence/ and a SHA-256 (64 hex digits)");
+  }
+  const std::string etag = absl::StrCat("\"", Hex(*sha256), "\"");
+  absl::StatusOr<std::unique_ptr<EvidenceReader>> reader = ledger_->OpenEvidence(*sha256);
+  if (absl::IsNotFound(reader.status())) {
+    return SendError(request, response, 404,
+                     absl::StrCat("the evidence store has no file ", Hex(*sha256)));
+  }
+  if (!reader.ok()) return SendError(request, response, 500, reader.status().message());
+  // A file's name is its hash: its bytes never change.
+  response.SetHeader("ETag", etag);
+  response.SetHeader("Cache-Control", "private, max-age=31536000, immutable");
+  if (request.Header("if-none-match").value_or("") == etag) {
+    response.status = 304;
+    return;
+  }
+  response.content_type = "application/octet-stream";
+  response.SetHeader("Content-Disposition",
+                     absl::StrCat("attachment; filename=\"", Hex(*sha256), "\""));
+  response.stream = std::make_shared<EvidenceBody>(*std::move(reader));
 }
 
 }  // namespace aidledger::app::serving

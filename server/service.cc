@@ -301,15 +301,18 @@ const Route Service::kRouteTable[] = {
     {"POST", "/logout", "/logout", std::nullopt, &Service::HandleLogout},
 };
 
-const Route Service::kAssetRoute = {"GET", "/assets/", "/assets", std::nullopt,
-                                    &Service::HandleAsset};
+const Route Service::kPrefixRoutes[] = {
+    {"GET", "/assets/", "/assets", std::nullopt, &Service::HandleAsset},
+    {"GET", "/v1/evidence/", "/v1/evidence", Role::kAuditor, &Service::HandleEvidence},
+};
 
 std::optional<http::Response> Service::Admit(http::Request& request) {
   const Route* route = nullptr;
   std::string allowed;
-  if (absl::StartsWith(request.path, kAssetRoute.path)) {
-    allowed = kAssetRoute.method;
-    if (request.method == kAssetRoute.method) route = &kAssetRoute;
+  for (const Route& candidate : kPrefixRoutes) {
+    if (!absl::StartsWith(request.path, candidate.path)) continue;
+    allowed = candidate.method;
+    if (request.method == candidate.method) route = &candidate;
   }
   for (const Route& candidate : kRouteTable) {
     if (request.path != candidate.path) continue;

@@ -34,7 +34,7 @@ inline const std::vector<std::string> kRoutes = {
     "/healthz", "/v1/digest", "/v1/balances", "/v1/projects", "/v1/helpers",
     "/v1/events GET", "/v1/events POST", "/v1/proof", "/metrics",
     "/", "/login GET", "/login POST", "/logout", "/assets", "/v1/head-proof",
-    "/v1/series", "/v1/progress", "/v1/trace", "/v1/alerts"};
+    "/v1/series", "/v1/progress", "/v1/trace", "/v1/alerts", "/v1/evidence"};
 
 // What readers see: an immutable state swapped after each commit.
 struct Published {
@@ -134,7 +134,8 @@ class Service : public http::Handler {
 
  private:
   static const Route kRouteTable[];
-  static const Route kAssetRoute;  // every path under /assets/
+  // Routes of every path under a prefix: /assets/, /v1/evidence/.
+  static const Route kPrefixRoutes[];
 
   // The caller of a request needing `needed`, or the refusal (401, 403, 400).
   std::variant<Caller, http::Response> Authorize(const http::Request& request, Role needed) const;
@@ -182,6 +183,10 @@ class Service : public http::Handler {
   void HandleTrace(const http::Request& request, const Caller& caller, http::Response& response);
   // GET /v1/alerts: the early warnings (issue 25), for dashboards.
   void HandleAlerts(const http::Request& request, const Caller& caller, http::Response& response);
+  // GET /v1/evidence/SHA256: a stored evidence file (issue 25), streamed,
+  // its last bytes sent only once all of them hash to its name.
+  void HandleEvidence(const http::Request& request, const Caller& caller,
+                      http::Response& response);
   // Sends the newest rendered body of the head report `kind` (or 304) when
   // one is current, or being replaced by a rendering under way; else false.
   // With `wait`, first waits for a first rendering under way.

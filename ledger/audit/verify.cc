@@ -2,9 +2,12 @@
 // its snapshots.
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/substitute.h"
 #include "absl/time/clock.h"
@@ -157,7 +160,67 @@ struct Walk {
   uint64_t current = 0;
   uint64_t reversals = 0;
   int64_t last_recorded = INT64_MIN;
+  // Each evidence file an event names: the first event naming it.
+  absl::flat_hash_map<Hash, uint64_t> named_evidence;
 };
+
+// Notes the evidence files `event` names (validation has checked their hashes).
+absl::Status NoteEvidence(const v1::Event& event, uint64_t sequence, Walk* walk) {
+  for (const v1::Evidence& evidence : event.evidence()) {
+    absl::StatusOr<Hash> sha256 = HashFromHex(evidence.sha256());
+    if (!sha256.ok()) return Failed(sequence, "an evidence file's sha256 is not 64 hex digits");
+    walk->named_evidence.try_emplace(*sha256, sequence);
+    if (walk->named_evidence.size() > limits::kEvidenceNamedMax) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "the ledger names more than ", limits::kEvidenceNamedMax,
+          " evidence files, more than verify holds (limits::kEvidenceNamedMax)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Every stored evidence file re-hashed; the files the events name that the
+// store lacks counted (a warning each, up to kEvidenceWarningsMax, or
+// kDataLoss with `require`).
+absl::Status CheckEvidence(const Ledger& ledger, const Walk& walk, bool require,
+                           VerifyReport* report) {
+  std::unique_ptr<EvidenceCursor> stored = ledger.ListEvidence();
+  absl::flat_hash_set<Hash> held;
+  EvidenceEntry entry;
+  for (uint64_t files = 0;; ++files) {
+    ASSIGN_OR_RETURN(bool more, stored->Next(&entry));
+    if (!more) break;
+    RETURN_IF_ERROR(ledger.ReadEvidence(entry.sha256, [](absl::string_view) {
+      return absl::OkStatus();
+    }));
+    ++report->evidence_checked;
+    report->evidence_bytes += entry.manifest.size;
+    if (walk.named_evidence.contains(entry.sha256)) held.insert(entry.sha256);
+  }
+  std::vector<std::pair<uint64_t, Hash>> missing;
+  for (const auto& [sha256, sequence] : walk.named_evidence) {
+    if (!held.contains(sha256)) missing.emplace_back(sequence, sha256);
+  }
+  std::sort(missing.begin(), missing.end());
+  report->evidence_missing = missing.size();
+  if (missing.empty()) return absl::OkStatus();
+  if (require) {
+    return Failed(missing.front().first,
+                  absl::Substitute(Tr("names evidence $0, which the evidence store lacks ($1 "
+                                      "files named are missing)"),
+                                   Hex(missing.front().second), missing.size()));
+  }
+  for (size_t i = 0; i < missing.size() && i < limits::kEvidenceWarningsMax; ++i) {
+    report->warnings.push_back(absl::Substitute(
+        Tr("event $0 names evidence $1, which the evidence store lacks"), missing[i].first,
+        Hex(missing[i].second)));
+  }
+  if (missing.size() > limits::kEvidenceWarningsMax) {
+    report->warnings.push_back(absl::Substitute(Tr("... and $0 more evidence files are missing"),
+                                                missing.size() - limits::kEvidenceWarningsMax));
+  }
+  return absl::OkStatus();
+}
 
 // A close seals the log as it stood just before it: the event before it and
 // its chain hash, the Merkle root of the events up to it, and the hash of
@@ -195,6 +258,7 @@ absl::Status WalkEvent(const LogStore& store, const EventLookup& lookup,
   walk->last_recorded = RecordedMicros(event.recorded_at());
   walk->log_ids.Add(event.event_id(), internal::EncodeSequence(current));
   RETURN_IF_ERROR(Readmit(walk->books, lookup, event));
+  RETURN_IF_ERROR(NoteEvidence(event, current, walk));
   if (event.has_period_closed()) RETURN_IF_ERROR(CheckCloseDigest(stored, *walk));
   if (event.has_event_reversed()) {
     ++walk->reversals;
@@ -296,6 +360,7 @@ absl::StatusOr<VerifyReport> Ledger::Verify(const VerifyOptions& options) const 
     }
   }
   RETURN_IF_ERROR(CheckEnd(*store_, *this, head, options, walk));
+  RETURN_IF_ERROR(CheckEvidence(*this, walk, options.require_evidence, &report));
   for (const auto& [at, records] : snapshots) {
     if (at > head) {
       report.warnings.push_back(absl::StrCat("a snapshot at event ", at, " is past the head"));

@@ -70,6 +70,17 @@ class CachedLogStore final : public LogStore {
     return shared_->SnapshotsBackFrom(projection, sequence);
   }
   std::unique_ptr<SnapshotCursor> AllSnapshots() const override { return shared_->AllSnapshots(); }
+  // Evidence is the shared store's alone: the cache holds the log only.
+  std::unique_ptr<EvidenceWriter> BeginEvidence(const Hash& sha256) override {
+    return shared_->BeginEvidence(sha256);
+  }
+  absl::StatusOr<std::optional<EvidenceManifest>> FindEvidence(const Hash& sha256) const override {
+    return shared_->FindEvidence(sha256);
+  }
+  absl::StatusOr<std::string> ReadEvidenceChunk(const Hash& sha256, uint64_t index) const override {
+    return shared_->ReadEvidenceChunk(sha256, index);
+  }
+  std::unique_ptr<EvidenceCursor> ListEvidence() const override { return shared_->ListEvidence(); }
   absl::Status VerifyChecksums() const override;
   absl::Status Flush() override { return cache_->Flush(); }
   uint64_t unflushed_bytes() const override { return cache_->unflushed_bytes(); }

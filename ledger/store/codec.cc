@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "base/limits.h"
 
 namespace aidledger::internal {
 namespace {
@@ -64,6 +65,37 @@ absl::StatusOr<RecordView> DecodeRecord(absl::string_view value) {
   std::memcpy(view.hash.data(), value.data() + 1 + kHashBytes, kHashBytes);
   view.event_bytes = value.substr(kRecordHeaderBytes);
   return view;
+}
+
+std::string EvidenceChunkKey(const Hash& sha256, uint64_t index) {
+  std::string key(1, kEvidenceChunkTag);
+  absl::StrAppend(&key, HashBytes(sha256), EncodeSequence(index));
+  return key;
+}
+
+std::string EvidenceManifestKey(const Hash& sha256) {
+  std::string key(1, kEvidenceManifestTag);
+  absl::StrAppend(&key, HashBytes(sha256));
+  return key;
+}
+
+std::string EncodeEvidenceManifest(uint64_t size, uint64_t chunks) {
+  return absl::StrCat(EncodeSequence(size), EncodeSequence(chunks));
+}
+
+absl::Status DecodeEvidenceManifest(absl::string_view value, uint64_t* size, uint64_t* chunks) {
+  if (value.size() != 2 * kSequenceBytes) {
+    return absl::DataLossError(
+        absl::StrCat("an evidence manifest has ", value.size(), " bytes, not 16"));
+  }
+  *size = GetBigEndian64(value.data());
+  *chunks = GetBigEndian64(value.data() + kSequenceBytes);
+  if (*size == 0 || *size > static_cast<uint64_t>(limits::kEvidenceFileBytesMax) ||
+      (*size + limits::kEvidenceChunkBytes - 1) / limits::kEvidenceChunkBytes != *chunks) {
+    return absl::DataLossError(absl::StrCat("an evidence manifest names ", *size, " bytes in ",
+                                            *chunks, " chunks"));
+  }
+  return absl::OkStatus();
 }
 
 std::string EncodeHead(const Head& head) {

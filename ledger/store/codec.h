@@ -13,6 +13,12 @@
 //               key "head"           -> head    (below)
 //   snapshots   key:   projection name, '/', sequence (8 bytes, big-endian)
 //               value: snapshot record           (ledger/snapshots)
+//   evidence    key:   'c' | sha256:32 | chunk index:8 big-endian
+//               value: the chunk's bytes (at most limits::kEvidenceChunkBytes)
+//               key:   'm' | sha256:32
+//               value: manifest := size:8 | chunks:8 (big-endian)
+//               (issue 25; a ledger made before has no evidence family
+//               until a writable open adds it, empty)
 //   default     unused (RocksDB requires it)
 //
 // Big-endian fixed-width keys make RocksDB's bytewise order the numeric
@@ -68,6 +74,17 @@ absl::StatusOr<RecordView> DecodeRecord(absl::string_view value);
 // A view of a temporary string would dangle as soon as the call's statement
 // ends (ASan caught that mistake twice in tests): make it a compile error.
 absl::StatusOr<RecordView> DecodeRecord(std::string&& value) = delete;
+
+// Evidence keys and manifests (the evidence family, above).
+inline constexpr char kEvidenceChunkTag = 'c';
+inline constexpr char kEvidenceManifestTag = 'm';
+inline constexpr size_t kEvidenceManifestKeyBytes = 1 + kHashBytes;
+std::string EvidenceChunkKey(const Hash& sha256, uint64_t index);
+std::string EvidenceManifestKey(const Hash& sha256);
+std::string EncodeEvidenceManifest(uint64_t size, uint64_t chunks);
+// kDataLoss unless `value` is 16 bytes naming a size that its chunks can
+// hold: (size + chunk - 1) / chunk == chunks, size >= 1.
+absl::Status DecodeEvidenceManifest(absl::string_view value, uint64_t* size, uint64_t* chunks);
 
 struct Head {
   uint64_t sequence = 0;  // 0: empty ledger

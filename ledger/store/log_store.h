@@ -11,13 +11,22 @@
 //   - two indexes beside the log: event_id -> sequence, and reversed
 //     event_id -> sequence of the reversal. They are derived data; the
 //     engine checks what it reads from them against the log;
-//   - snapshot records: opaque bytes under (projection, sequence).
+//   - snapshot records: opaque bytes under (projection, sequence);
+//   - evidence files (issue 25): bytes under their SHA-256, in chunks of at
+//     most limits::kEvidenceChunkBytes, each file with a manifest (its size
+//     and chunk count). The store does not hash: the engine checks a file's
+//     bytes against its name before it finishes one, and again as it reads.
 //
 // The contract:
 //   - Atomic: Append writes its records, index entries and head all or
 //     none, and only if the stored head is still the one the caller read
 //     (else kAborted, "the head moved", and nothing is written).
-//     PutSnapshots writes all of its records or none.
+//     PutSnapshots writes all of its records or none. An evidence file is
+//     stored, chunks and manifest, only if its writer's Finish returns OK;
+//     before that no reader sees it (a crash may leave chunks without a
+//     manifest: invisible, and written over by the next attempt).
+//   - Immutable: nothing is changed or removed. Evidence is content
+//     addressed: storing a file the store holds writes nothing new.
 //   - Durable: when Append or PutSnapshots returns OK with `sync`, what it
 //     wrote survives a crash of the process or the machine.
 //   - Readers (Read, ReadRecord, Find, ...) see a state some Append left,
@@ -145,6 +154,39 @@ class AppendStream {
   virtual absl::Status Finish(const LogAppend& batch) = 0;
 };
 
+// A stored evidence file: its name (SHA-256 of its bytes) and manifest.
+struct EvidenceManifest {
+  uint64_t size = 0;    // bytes
+  uint64_t chunks = 0;  // chunk 0..chunks-1 hold them, in order
+  bool operator==(const EvidenceManifest&) const = default;
+};
+struct EvidenceEntry {
+  Hash sha256{};
+  EvidenceManifest manifest;
+};
+
+// Stored evidence files in the order of their hashes (bytewise).
+class EvidenceCursor {
+ public:
+  virtual ~EvidenceCursor() = default;
+  // kDataLoss for a manifest that does not decode.
+  virtual absl::StatusOr<bool> Next(EvidenceEntry* out) = 0;
+};
+
+// One evidence file being stored: its chunks in order, then Finish. Dropped
+// without Finish, it stores nothing. After an error every later call
+// returns it.
+class EvidenceWriter {
+ public:
+  virtual ~EvidenceWriter() = default;
+  // REQUIRES: 1 <= chunk.size() <= limits::kEvidenceChunkBytes, and every
+  // chunk before the last full.
+  virtual absl::Status Add(absl::string_view chunk) = 0;
+  // Writes the manifest (durably: synced) and makes the file visible.
+  // REQUIRES: `manifest` counts the chunks and bytes Added.
+  virtual absl::Status Finish(const EvidenceManifest& manifest) = 0;
+};
+
 class LogStore {
  public:
   virtual ~LogStore() = default;
@@ -186,6 +228,16 @@ class LogStore {
                                                             uint64_t sequence) const = 0;
   // Every snapshot record, in key order.
   virtual std::unique_ptr<SnapshotCursor> AllSnapshots() const = 0;
+
+  // Evidence files (see the contract above). REQUIRES: a writable store.
+  virtual std::unique_ptr<EvidenceWriter> BeginEvidence(const Hash& sha256) = 0;
+  // The manifest of a stored file, or nullopt.
+  virtual absl::StatusOr<std::optional<EvidenceManifest>> FindEvidence(
+      const Hash& sha256) const = 0;
+  // Chunk `index` of a stored file: kDataLoss when it is missing.
+  virtual absl::StatusOr<std::string> ReadEvidenceChunk(const Hash& sha256,
+                                                        uint64_t index) const = 0;
+  virtual std::unique_ptr<EvidenceCursor> ListEvidence() const = 0;
 
   // The store's own integrity check of everything it holds (RocksDB: every
   // table file's checksums). kDataLoss on damage.

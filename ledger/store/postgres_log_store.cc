@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "base/check.h"
 #include "base/errors.h"
 #include "base/limits.h"
 #include "base/status_macros.h"
@@ -84,6 +85,27 @@ BEGIN
     USING ERRCODE = 'insufficient_privilege';
 END $$;
 CREATE TRIGGER ledger_head_rows_are_kept BEFORE DELETE OR TRUNCATE ON ledger_head
+  FOR EACH STATEMENT EXECUTE FUNCTION aidledger_refuse_removal();
+)sql"},
+    // Evidence files (issue 25), content addressed: chunks under the file's
+    // SHA-256, and a manifest row that makes the file visible, written in
+    // the transaction that writes its chunks. A manifest is never changed
+    // or removed.
+    {4, "evidence_chunks, evidence_files", R"sql(
+CREATE TABLE evidence_chunks (
+  ledger_id text COLLATE "C" NOT NULL,
+  sha256 bytea NOT NULL,
+  idx bigint NOT NULL CHECK (idx >= 0),
+  bytes bytea NOT NULL,
+  PRIMARY KEY (ledger_id, sha256, idx));
+CREATE TABLE evidence_files (
+  ledger_id text COLLATE "C" NOT NULL,
+  sha256 bytea NOT NULL,
+  size bigint NOT NULL CHECK (size >= 1),
+  chunks bigint NOT NULL CHECK (chunks >= 1),
+  stored_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (ledger_id, sha256));
+CREATE TRIGGER evidence_files_rows_are_kept BEFORE UPDATE OR DELETE OR TRUNCATE ON evidence_files
   FOR EACH STATEMENT EXECUTE FUNCTION aidledger_refuse_removal();
 )sql"},
 };
@@ -790,6 +812,17 @@ namespace {
 // events that each record is streamed into as it comes; at Finish, the rest
 // of the records, the reversals, the head moved with its NOTIFY, COMMIT.
 // Dropped unfinished, the transaction rolls back.
+// Runs `body`, turning libpqxx's exceptions into Statuses (FromPq) that say
+// what was being done.
+template <typename Body>
+absl::Status Guarded(const PgPool& pool, absl::string_view doing, Body body) {
+  try {
+    return body();
+  } catch (const std::exception& error) {
+    return FromPq(error, pool.where(), doing);
+  }
+}
+
 class PgAppendStream final : public AppendStream {
  public:
   PgAppendStream(PgPool* pool, const std::string& ledger, const internal::Head& expected,
@@ -798,7 +831,7 @@ class PgAppendStream final : public AppendStream {
 
   absl::Status Add(const LogRecord& record, absl::string_view event_id) override {
     if (!status_.ok()) return status_;
-    status_ = Guarded([&]() -> absl::Status {
+    status_ = Guarded(*pool_, "appending", [&]() -> absl::Status {
       RETURN_IF_ERROR(Open());
       AppendCopyLine(ledger_, record, event_id, &line_);
       *copy_ << std::make_tuple(CopyLine{&line_});
@@ -810,7 +843,7 @@ class PgAppendStream final : public AppendStream {
 
   absl::Status Finish(const LogAppend& batch) override {
     if (!status_.ok()) return status_;
-    status_ = Guarded([&]() -> absl::Status {
+    status_ = Guarded(*pool_, "appending", [&]() -> absl::Status {
       RETURN_IF_ERROR(Open());
       if (added_ < batch.records.size()) {
         absl::flat_hash_map<uint64_t, absl::string_view> ids;
@@ -871,15 +904,6 @@ class PgAppendStream final : public AppendStream {
     return absl::OkStatus();
   }
 
-  template <typename Body>
-  absl::Status Guarded(Body body) {
-    try {
-      return body();
-    } catch (const std::exception& error) {
-      return FromPq(error, pool_->where(), "appending");
-    }
-  }
-
   PgPool* pool_;
   const std::string& ledger_;
   const internal::Head expected_;
@@ -892,6 +916,99 @@ class PgAppendStream final : public AppendStream {
   std::string line_;  // reused
   size_t added_ = 0;
   absl::Status status_;
+};
+
+// One file's chunks and manifest in one transaction (synchronous commit).
+class PgEvidenceWriter final : public EvidenceWriter {
+ public:
+  PgEvidenceWriter(PgPool* pool, const std::string& ledger, const Hash& sha256)
+      : pool_(pool), ledger_(ledger), sha256_(ByteaText(HashBytes(sha256))) {}
+
+  absl::Status Add(absl::string_view chunk) override {
+    if (!status_.ok()) return status_;
+    AIDLEDGER_CHECK(!chunk.empty() && chunk.size() <= limits::kEvidenceChunkBytes);
+    status_ = Guarded(*pool_, "storing evidence", [&]() -> absl::Status {
+      if (tx_ == nullptr) {
+        ASSIGN_OR_RETURN(PgPool::Lease lease, pool_->Borrow());
+        lease_.emplace(std::move(lease));
+        tx_ = std::make_unique<pqxx::work>(**lease_);
+      }
+      Exec(*tx_,
+           "INSERT INTO evidence_chunks (ledger_id, sha256, idx, bytes) VALUES ($1, $2, $3, $4) "
+           "ON CONFLICT (ledger_id, sha256, idx) DO NOTHING",
+           {ledger_, sha256_, absl::StrCat(next_), ByteaText(chunk)});
+      ++next_;
+      return absl::OkStatus();
+    });
+    return status_;
+  }
+
+  absl::Status Finish(const EvidenceManifest& manifest) override {
+    if (!status_.ok()) return status_;
+    AIDLEDGER_CHECK(tx_ != nullptr && manifest.chunks == next_);
+    status_ = Guarded(*pool_, "storing evidence", [&]() -> absl::Status {
+      Exec(*tx_,
+           "INSERT INTO evidence_files (ledger_id, sha256, size, chunks) VALUES ($1, $2, $3, $4) "
+           "ON CONFLICT (ledger_id, sha256) DO NOTHING",
+           {ledger_, sha256_, absl::StrCat(manifest.size), absl::StrCat(manifest.chunks)});
+      tx_->commit();
+      return absl::OkStatus();
+    });
+    return status_;
+  }
+
+ private:
+  PgPool* pool_;
+  const std::string& ledger_;
+  const std::string sha256_;  // as bytea text
+  std::optional<PgPool::Lease> lease_;
+  std::unique_ptr<pqxx::work> tx_;  // rolled back unless committed
+  uint64_t next_ = 0;
+  absl::Status status_;
+};
+
+// Manifests in hash order, a page at a time.
+class PgEvidenceCursor final : public EvidenceCursor {
+ public:
+  PgEvidenceCursor(PgPool* pool, std::string ledger) : pool_(pool), ledger_(std::move(ledger)) {}
+
+  absl::StatusOr<bool> Next(EvidenceEntry* out) override {
+    if (row_ >= page_.size()) {
+      if (done_) return false;
+      ASSIGN_OR_RETURN(page_, OnConnection<pqxx::result>(
+                                  *pool_, "listing evidence", [&](auto& c) -> absl::StatusOr<pqxx::result> {
+                                    pqxx::read_transaction tx(c);
+                                    return Exec(tx,
+                                                "SELECT sha256, size, chunks FROM evidence_files "
+                                                "WHERE ledger_id = $1 AND sha256 > $2 ORDER BY sha256 "
+                                                "LIMIT $3",
+                                                {ledger_, ByteaText(after_),
+                                                 absl::StrCat(limits::kPgRowsPerFetch)});
+                                  }));
+      row_ = 0;
+      done_ = page_.size() < limits::kPgRowsPerFetch;
+      if (page_.empty()) return false;
+    }
+    const pqxx::row row = page_[row_++];
+    std::optional<Hash> sha256 = HashOf(row[0]);
+    std::optional<uint64_t> size = SequenceOf(row[1]);
+    std::optional<uint64_t> chunks = SequenceOf(row[2]);
+    if (!sha256.has_value() || !size.has_value() || !chunks.has_value()) {
+      return absl::DataLossError("a row of evidence_files does not decode");
+    }
+    out->sha256 = *sha256;
+    out->manifest = {.size = *size, .chunks = *chunks};
+    after_ = std::string(HashBytes(*sha256));
+    return true;
+  }
+
+ private:
+  PgPool* pool_;
+  const std::string ledger_;
+  std::string after_;  // the last hash listed (raw bytes); "" sorts first
+  pqxx::result page_;
+  size_t row_ = 0;
+  bool done_ = false;
 };
 
 }  // namespace
@@ -1000,6 +1117,54 @@ std::unique_ptr<SnapshotCursor> PostgresLogStore::SnapshotsBackFrom(absl::string
                                                                     uint64_t sequence) const {
   return std::make_unique<PgSnapshotCursor>(pool_.get(), address_.ledger,
                                             std::string(projection), sequence);
+}
+
+std::unique_ptr<EvidenceWriter> PostgresLogStore::BeginEvidence(const Hash& sha256) {
+  return std::make_unique<PgEvidenceWriter>(pool_.get(), address_.ledger, sha256);
+}
+
+absl::StatusOr<std::optional<EvidenceManifest>> PostgresLogStore::FindEvidence(
+    const Hash& sha256) const {
+  return OnConnection<std::optional<EvidenceManifest>>(
+      *pool_, "reading evidence", [&](auto& c) -> absl::StatusOr<std::optional<EvidenceManifest>> {
+        pqxx::read_transaction tx(c);
+        pqxx::result rows = Exec(tx,
+                                 "SELECT size, chunks FROM evidence_files WHERE ledger_id = $1 "
+                                 "AND sha256 = $2",
+                                 {address_.ledger, ByteaText(HashBytes(sha256))});
+        if (rows.empty()) return std::nullopt;
+        std::optional<uint64_t> size = SequenceOf(rows[0][0]);
+        std::optional<uint64_t> chunks = SequenceOf(rows[0][1]);
+        if (!size.has_value() || !chunks.has_value()) {
+          return absl::DataLossError(
+              absl::StrCat("the evidence_files row of ", Hex(sha256), " does not decode"));
+        }
+        return EvidenceManifest{.size = *size, .chunks = *chunks};
+      });
+}
+
+absl::StatusOr<std::string> PostgresLogStore::ReadEvidenceChunk(const Hash& sha256,
+                                                                uint64_t index) const {
+  return OnConnection<std::string>(
+      *pool_, "reading evidence", [&](auto& c) -> absl::StatusOr<std::string> {
+        pqxx::read_transaction tx(c);
+        pqxx::result rows = Exec(tx,
+                                 "SELECT bytes FROM evidence_chunks WHERE ledger_id = $1 AND "
+                                 "sha256 = $2 AND idx = $3",
+                                 {address_.ledger, ByteaText(HashBytes(sha256)),
+                                  absl::StrCat(index)});
+        std::optional<std::string> bytes =
+            rows.empty() ? std::nullopt : FromByteaText(rows[0][0]);
+        if (!bytes.has_value()) {
+          return absl::DataLossError(absl::StrCat("chunk ", index, " of evidence ", Hex(sha256),
+                                                  rows.empty() ? " is missing" : " does not decode"));
+        }
+        return *std::move(bytes);
+      });
+}
+
+std::unique_ptr<EvidenceCursor> PostgresLogStore::ListEvidence() const {
+  return std::make_unique<PgEvidenceCursor>(pool_.get(), address_.ledger);
 }
 
 std::unique_ptr<SnapshotCursor> PostgresLogStore::AllSnapshots() const {

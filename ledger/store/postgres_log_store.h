@@ -9,6 +9,8 @@
 //          PRIMARY KEY (ledger_id, seq), UNIQUE (event_id, ledger_id))
 //   reversals(ledger_id, reversed_event_id PRIMARY KEY with it, seq)
 //   snapshots(ledger_id, projection, seq, record, PRIMARY KEY (all three but record))
+//   evidence_files(ledger_id, sha256, size, chunks, stored_at), evidence_chunks(
+//          ledger_id, sha256, idx, bytes): evidence files (schema version 4)
 // No sequence object numbers events: `seq` is the engine's, and an append
 // is one transaction that locks the head row (SELECT ... FOR UPDATE),
 // checks it is still the head the engine read (else kAborted, "the head
@@ -66,6 +68,13 @@ class PostgresLogStore final : public LogStore {
   std::unique_ptr<SnapshotCursor> SnapshotsBackFrom(absl::string_view projection,
                                                     uint64_t sequence) const override;
   std::unique_ptr<SnapshotCursor> AllSnapshots() const override;
+  // Evidence: evidence_files(ledger_id, sha256, size, chunks, stored_at)
+  // and evidence_chunks(ledger_id, sha256, idx, bytes); a file in one
+  // transaction.
+  std::unique_ptr<EvidenceWriter> BeginEvidence(const Hash& sha256) override;
+  absl::StatusOr<std::optional<EvidenceManifest>> FindEvidence(const Hash& sha256) const override;
+  absl::StatusOr<std::string> ReadEvidenceChunk(const Hash& sha256, uint64_t index) const override;
+  std::unique_ptr<EvidenceCursor> ListEvidence() const override;
   // PostgreSQL checks its pages' checksums as it reads them (clusters made
   // with data checksums on): nothing more to ask of it here.
   absl::Status VerifyChecksums() const override { return absl::OkStatus(); }

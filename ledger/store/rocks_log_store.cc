@@ -157,6 +157,68 @@ absl::StatusOr<std::optional<LogRecord>> RecordOf(uint64_t sequence,
                    .event_bytes = std::string(view.event_bytes)};
 }
 
+// Evidence manifests, the keys tagged 'm', in hash order.
+class RocksEvidenceCursor final : public EvidenceCursor {
+ public:
+  explicit RocksEvidenceCursor(std::unique_ptr<internal::Cursor> cursor) : cursor_(std::move(cursor)) {}
+
+  absl::StatusOr<bool> Next(EvidenceEntry* out) override {
+    if (cursor_ == nullptr) return false;  // a ledger without the evidence family
+    ASSIGN_OR_RETURN(bool on, Advance(*cursor_, &started_, [&] {
+      cursor_->Seek(absl::string_view(&internal::kEvidenceManifestTag, 1));
+    }));
+    if (!on || cursor_->key().empty() || cursor_->key()[0] != internal::kEvidenceManifestTag) {
+      return false;
+    }
+    if (cursor_->key().size() != internal::kEvidenceManifestKeyBytes) {
+      return absl::DataLossError(absl::StrCat("an evidence manifest's key has ",
+                                              cursor_->key().size(), " bytes, not 33"));
+    }
+    ASSIGN_OR_RETURN(out->sha256, HashFromBytes(cursor_->key().substr(1)));
+    RETURN_IF_ERROR(internal::DecodeEvidenceManifest(cursor_->value(), &out->manifest.size,
+                                                     &out->manifest.chunks));
+    return true;
+  }
+
+ private:
+  std::unique_ptr<internal::Cursor> cursor_;
+  bool started_ = false;
+};
+
+// Each chunk a write of its own, unsynced; the manifest synced (RocksDB's
+// write-ahead log is in order: syncing it syncs the chunks before it).
+class RocksEvidenceWriter final : public EvidenceWriter {
+ public:
+  RocksEvidenceWriter(internal::Store* store, const Hash& sha256) : store_(store), sha256_(sha256) {
+    if (store->read_only()) status_ = absl::FailedPreconditionError("the ledger is open read-only");
+  }
+
+  absl::Status Add(absl::string_view chunk) override {
+    RETURN_IF_ERROR(status_);
+    AIDLEDGER_CHECK(!chunk.empty() && chunk.size() <= limits::kEvidenceChunkBytes);
+    internal::Batch batch = store_->NewBatch();
+    batch.Put(Family::kEvidence, internal::EvidenceChunkKey(sha256_, next_++), chunk);
+    status_ = store_->Write(&batch, /*sync=*/false);
+    return status_;
+  }
+
+  absl::Status Finish(const EvidenceManifest& manifest) override {
+    RETURN_IF_ERROR(status_);
+    AIDLEDGER_CHECK(manifest.chunks == next_);
+    internal::Batch batch = store_->NewBatch();
+    batch.Put(Family::kEvidence, internal::EvidenceManifestKey(sha256_),
+              internal::EncodeEvidenceManifest(manifest.size, manifest.chunks));
+    status_ = store_->Write(&batch, /*sync=*/true);
+    return status_;
+  }
+
+ private:
+  internal::Store* const store_;
+  const Hash sha256_;
+  uint64_t next_ = 0;
+  absl::Status status_;
+};
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RocksLogStore>> RocksLogStore::Open(
@@ -268,6 +330,36 @@ std::unique_ptr<SnapshotCursor> RocksLogStore::SnapshotsBackFrom(absl::string_vi
 
 std::unique_ptr<SnapshotCursor> RocksLogStore::AllSnapshots() const {
   return std::make_unique<RocksAllSnapshots>(store_->NewCursor(Family::kSnapshots));
+}
+
+std::unique_ptr<EvidenceWriter> RocksLogStore::BeginEvidence(const Hash& sha256) {
+  return std::make_unique<RocksEvidenceWriter>(store_.get(), sha256);
+}
+
+absl::StatusOr<std::optional<EvidenceManifest>> RocksLogStore::FindEvidence(
+    const Hash& sha256) const {
+  ASSIGN_OR_RETURN(std::optional<std::string> value,
+                   store_->Get(Family::kEvidence, internal::EvidenceManifestKey(sha256)));
+  if (!value.has_value()) return std::nullopt;
+  EvidenceManifest manifest;
+  RETURN_IF_ERROR(internal::DecodeEvidenceManifest(*value, &manifest.size, &manifest.chunks));
+  return manifest;
+}
+
+absl::StatusOr<std::string> RocksLogStore::ReadEvidenceChunk(const Hash& sha256,
+                                                             uint64_t index) const {
+  ASSIGN_OR_RETURN(std::optional<std::string> chunk,
+                   store_->Get(Family::kEvidence, internal::EvidenceChunkKey(sha256, index)));
+  if (!chunk.has_value()) {
+    return absl::DataLossError(
+        absl::StrCat("chunk ", index, " of evidence ", Hex(sha256), " is missing"));
+  }
+  return *std::move(chunk);
+}
+
+std::unique_ptr<EvidenceCursor> RocksLogStore::ListEvidence() const {
+  return std::make_unique<RocksEvidenceCursor>(
+      store_->has(Family::kEvidence) ? store_->NewCursor(Family::kEvidence) : nullptr);
 }
 
 }  // namespace aidledger

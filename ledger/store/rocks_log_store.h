@@ -36,6 +36,10 @@ class RocksLogStore final : public LogStore {
   std::unique_ptr<SnapshotCursor> SnapshotsBackFrom(absl::string_view projection,
                                                     uint64_t sequence) const override;
   std::unique_ptr<SnapshotCursor> AllSnapshots() const override;
+  std::unique_ptr<EvidenceWriter> BeginEvidence(const Hash& sha256) override;
+  absl::StatusOr<std::optional<EvidenceManifest>> FindEvidence(const Hash& sha256) const override;
+  absl::StatusOr<std::string> ReadEvidenceChunk(const Hash& sha256, uint64_t index) const override;
+  std::unique_ptr<EvidenceCursor> ListEvidence() const override;
   absl::Status VerifyChecksums() const override { return store_->VerifyChecksums(); }
   absl::Status Flush() override { return store_->Flush(); }
   uint64_t unflushed_bytes() const override { return store_->unflushed_bytes(); }

@@ -8,6 +8,7 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <vector>
 
@@ -20,7 +21,9 @@ namespace aidledger::internal {
 namespace {
 
 constexpr absl::string_view kFamilyNames[kFamilyCount] = {
-    "events", "event_ids", "reversals", "meta", "snapshots"};
+    "events", "event_ids", "reversals", "meta", "snapshots", "evidence"};
+// Added after ledgers existed: opened when present, added by a writable open.
+constexpr Family kAddedLater = Family::kEvidence;
 
 // The one place where RocksDB statuses become absl::Status.
 absl::Status FromRocks(const rocksdb::Status& status, absl::string_view context) {
@@ -62,6 +65,12 @@ rocksdb::ColumnFamilyOptions FamilyOptions(const rocksdb::Options& base, absl::s
     options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
     options.memtable_whole_key_filtering = true;
     options.memtable_prefix_bloom_size_ratio = 0.05;
+  }
+  if (name == "evidence") {
+    // Chunks of up to a MiB go to blob files beside the tables, written
+    // once: compactions move their keys, not their bytes.
+    options.enable_blob_files = true;
+    options.min_blob_size = 4096;
   }
   return options;
 }
@@ -149,10 +158,22 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   }
   rocksdb::Options db_options = LedgerOptions(options.create_if_missing && !options.read_only,
                                               options.wal_bytes_max);
+  // A family added later is opened only when the database has it.
+  bool has_added_later = true;
+  if (std::filesystem::exists(dir + "/CURRENT")) {
+    std::vector<std::string> names;
+    RETURN_IF_ROCKS(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(db_options), dir, &names),
+                    absl::StrCat("opening ", dir));
+    has_added_later = std::find(names.begin(), names.end(),
+                                std::string(FamilyName(kAddedLater))) != names.end();
+  }
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   families.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions(db_options));
-  for (absl::string_view name : kFamilyNames) {
-    families.emplace_back(std::string(name), FamilyOptions(db_options, name));
+  std::vector<int> opened;  // the Family of each descriptor after the default
+  for (int i = 0; i < kFamilyCount; ++i) {
+    if (static_cast<Family>(i) == kAddedLater && !has_added_later) continue;
+    families.emplace_back(std::string(kFamilyNames[i]), FamilyOptions(db_options, kFamilyNames[i]));
+    opened.push_back(i);
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
@@ -164,7 +185,14 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   if (!status.ok()) return FromRocks(status, absl::StrCat("opening ", dir));
   store->db_.reset(db);
   store->default_handle_ = handles[0];
-  for (int i = 0; i < kFamilyCount; ++i) store->handles_[i] = handles[i + 1];
+  for (size_t i = 0; i < opened.size(); ++i) store->handles_[opened[i]] = handles[i + 1];
+  if (!has_added_later && !options.read_only) {
+    rocksdb::ColumnFamilyHandle* added = nullptr;
+    RETURN_IF_ROCKS(db->CreateColumnFamily(FamilyOptions(db_options, FamilyName(kAddedLater)),
+                                           std::string(FamilyName(kAddedLater)), &added),
+                    absl::StrCat("adding the ", FamilyName(kAddedLater), " family to ", dir));
+    store->handles_[static_cast<int>(kAddedLater)] = added;
+  }
   return store;
 }
 
@@ -204,6 +232,7 @@ rocksdb::ColumnFamilyHandle* Store::Handle(Family family) const {
 
 absl::StatusOr<std::optional<std::string>> Store::Get(Family family,
                                                       absl::string_view key) const {
+  if (!has(family)) return std::nullopt;
   std::string value;
   rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), Handle(family), ToSlice(key), &value);
   if (status.IsNotFound()) return std::nullopt;
@@ -233,6 +262,7 @@ absl::StatusOr<std::vector<bool>> Store::Contains(Family family,
 }
 
 std::unique_ptr<Cursor> Store::NewCursor(Family family) const {
+  AIDLEDGER_CHECK(has(family));
   rocksdb::ReadOptions read_options;
   read_options.verify_checksums = true;
   read_options.fill_cache = false;  // scans would only evict hot blocks
@@ -265,7 +295,10 @@ absl::Status Store::VerifyChecksums() const {
 
 absl::Status Store::Flush() {
   if (read_only_) return absl::OkStatus();
-  std::vector<rocksdb::ColumnFamilyHandle*> all(handles_, handles_ + kFamilyCount);
+  std::vector<rocksdb::ColumnFamilyHandle*> all;
+  for (rocksdb::ColumnFamilyHandle* handle : handles_) {
+    if (handle != nullptr) all.push_back(handle);
+  }
   absl::Status status = FromRocks(db_->Flush(rocksdb::FlushOptions(), all), "flushing the ledger");
   if (status.ok()) {
     unflushed_bytes_ = 0;

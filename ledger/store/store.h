@@ -27,8 +27,8 @@ class WriteBatch;
 
 namespace aidledger::internal {
 
-enum class Family : int { kEvents = 0, kEventIds, kReversals, kMeta, kSnapshots };
-inline constexpr int kFamilyCount = 5;
+enum class Family : int { kEvents = 0, kEventIds, kReversals, kMeta, kSnapshots, kEvidence };
+inline constexpr int kFamilyCount = 6;
 absl::string_view FamilyName(Family family);
 
 // Forward iteration over one column family, in key order.
@@ -119,6 +119,10 @@ class Store {
   // Bytes written since the open or the last Flush.
   uint64_t unflushed_bytes() const { return unflushed_bytes_; }
   bool read_only() const { return read_only_; }
+  // Whether the database has the family: evidence is absent from a ledger
+  // made before it (codec.h) until a writable open adds it. Get of a family
+  // absent finds nothing; NewCursor REQUIRES it.
+  bool has(Family family) const { return Handle(family) != nullptr; }
   const std::string& dir() const { return dir_; }
 
  private:

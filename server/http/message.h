@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
 namespace aidledger::http {
@@ -38,12 +39,28 @@ struct Request {
   std::optional<absl::string_view> Param(absl::string_view name) const;
 };
 
+// A body made as it is sent, a piece at a time (a stored evidence file of
+// up to a GiB): the transport announces size() bytes (Content-Length) and
+// asks for the pieces on a handler thread, one at a time, each written
+// before the next is asked for. A piece that fails, or pieces that overrun
+// size() or end short of it, cut the connection: the client sees fewer
+// bytes than announced, never a whole-looking wrong body.
+class BodySource {
+ public:
+  virtual ~BodySource() = default;
+  virtual uint64_t size() const = 0;
+  // The next piece: not empty while bytes remain.
+  virtual absl::StatusOr<std::string> Next() = 0;
+};
+
 struct Response {
   int status = 200;
   std::string content_type = "application/json";
   // Extra header fields; the transport adds Content-Length and Connection.
   std::vector<std::pair<std::string, std::string>> headers;
   std::shared_ptr<const std::string> body;  // null: no body
+  // Set instead of `body` for a body sent as it is made (BodySource).
+  std::shared_ptr<BodySource> stream;
 
   // Sets `name` to `value`, replacing a field of that name (ASCII-case-insensitive).
   void SetHeader(absl::string_view name, absl::string_view value);

@@ -279,22 +279,79 @@ class StreamConnection : public Connection,
     ++requests_;
     close_after_write_ = close || server_->stopping() || requests_ >= limits::kKeepAliveRequestsMax;
     linger_ = linger;
+    if (response.stream != nullptr) return WriteStreamed(std::move(response));
     body_ = std::move(response.body);
     auto& out = response_.emplace();
+    SetHead(response, body_ != nullptr && !body_->empty(), out);
+    if (body_ != nullptr) out.body() = bhttp::span_body<const char>::value_type(body_->data(), body_->size());
+    out.prepare_payload();
+    Lowest().expires_after(limits::kWriteTimeout);
+    bhttp::async_write(stream_, out,
+                       beast::bind_front_handler(&StreamConnection::OnWritten, this->shared_from_this()));
+  }
+  template <typename Message>
+  void SetHead(const Response& response, bool has_body, Message& out) {
     out.version(11);
     out.result(static_cast<unsigned>(response.status));
-    if (body_ != nullptr && !body_->empty()) out.set(bhttp::field::content_type, response.content_type);
+    if (has_body) out.set(bhttp::field::content_type, response.content_type);
     for (const auto& [name, value] : response.headers) out.set(name, value);
     if constexpr (kTls) {
       out.set(bhttp::field::strict_transport_security,
               absl::StrCat("max-age=", limits::kHstsMaxAgeSeconds));
     }
     out.keep_alive(!close_after_write_);
-    if (body_ != nullptr) out.body() = bhttp::span_body<const char>::value_type(body_->data(), body_->size());
-    out.prepare_payload();
+  }
+
+  // A BodySource's body: the head with its Content-Length, then each piece
+  // as a handler thread makes it (BodySource, message.h).
+  void WriteStreamed(Response response) {
+    source_ = std::move(response.stream);
+    source_sent_ = 0;
+    auto& head = stream_head_.emplace();
+    SetHead(response, source_->size() > 0, head);
+    head.content_length(source_->size());
+    stream_serializer_.emplace(head);
     Lowest().expires_after(limits::kWriteTimeout);
-    bhttp::async_write(stream_, out,
-                       beast::bind_front_handler(&StreamConnection::OnWritten, this->shared_from_this()));
+    bhttp::async_write_header(
+        stream_, *stream_serializer_,
+        [self = this->shared_from_this()](beast::error_code error, size_t) {
+          if (error) return self->CutStream();
+          self->NextPiece();
+        });
+  }
+  void NextPiece() {
+    if (source_sent_ == source_->size()) {
+      stream_serializer_.reset();
+      stream_head_.reset();
+      source_.reset();
+      piece_.clear();
+      return OnWritten(beast::error_code(), 0);
+    }
+    net::post(server_->workers(), [self = this->shared_from_this()] {
+      absl::StatusOr<std::string> piece = self->source_->Next();
+      net::post(self->executor(), [self, piece = std::move(piece)]() mutable {
+        if (!piece.ok() || piece->empty() ||
+            piece->size() > self->source_->size() - self->source_sent_) {
+          return self->CutStream();
+        }
+        self->piece_ = *std::move(piece);
+        self->Lowest().expires_after(limits::kWriteTimeout);
+        net::async_write(self->stream_, net::buffer(self->piece_),
+                         [self](beast::error_code error, size_t written) {
+                           if (error) return self->CutStream();
+                           self->source_sent_ += written;
+                           self->NextPiece();
+                         });
+      });
+    });
+  }
+  // The body cannot be sent whole: the connection ends without a TLS
+  // close_notify, so that no client takes the short body for the end.
+  void CutStream() {
+    stream_serializer_.reset();
+    stream_head_.reset();
+    source_.reset();
+    CloseSocket();
   }
 
   void OnWritten(beast::error_code error, size_t) {
@@ -377,6 +434,13 @@ class StreamConnection : public Connection,
   size_t requests_ = 0;
   std::shared_ptr<const std::string> body_;  // what response_ points into
   std::optional<bhttp::response<bhttp::span_body<const char>>> response_;
+  // A streamed body (WriteStreamed): its source, the head and its
+  // serializer, the piece being written, the bytes sent.
+  std::shared_ptr<BodySource> source_;
+  std::optional<bhttp::response<bhttp::empty_body>> stream_head_;
+  std::optional<bhttp::response_serializer<bhttp::empty_body>> stream_serializer_;
+  std::string piece_;
+  uint64_t source_sent_ = 0;
   std::array<char, 16 * 1024> drain_;
   size_t lingered_bytes_ = 0;
 };

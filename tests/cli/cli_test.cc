@@ -6,6 +6,7 @@
 #include <thread>
 #include <tuple>
 #include <sys/stat.h>
+#include <random>
 #include <regex>
 #include <map>
 #include <set>
@@ -20,6 +21,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "tests/cli/run.h"
+#include "base/limits.h"
+#include "base/sha256.h"
 #include "ledger/store/codec.h"
 #include "ledger/store/store.h"
 #include "ledger/ledger.h"
@@ -1038,7 +1041,7 @@ TEST_F(CliTest, IndicatorsAndTargetsMakeTheProgressReport) {
   EXPECT_THAT(listed.out, ::testing::HasSubstr("劳务协作·帮助农村劳动力就业"));
   MustRun({"indicator", "--helper", "370200", "--recipient", "621100", "--indicator",
            "rural_workers_employed", "--value", "531", "--of-which",
-           "poverty_alleviated_workers=200", "--evidence", "专列 2023-02-01", "--date",
+           "poverty_alleviated_workers=200", "--evidence-ref", "专列 2023-02-01", "--date",
            "2024-02-01", "--event-id", "train"});
   MustRun({"target", "--year", "2024", "--helper", "370200", "--recipient", "621100",
            "--indicator", "rural_workers_employed", "--value", "1000", "--reason", "2024年协议",
@@ -1919,6 +1922,122 @@ TEST_F(CliTest, AlertsNameEachRuleBrokenAndTheEventsBehindIt) {
   EXPECT_THAT(early.out, ::testing::HasSubstr("\"alerts\":[]"));
   EXPECT_EQ(Run({"alerts", "--rule", "slow_payments"}).exit_code, 2);
   EXPECT_EQ(Run({"alerts", "--idle-days", "0"}).exit_code, 2);
+}
+
+// Issue 25: evidence files are hashed and bound to an event, stored in the
+// ledger's evidence store, got back checked, and verify reports what is
+// missing (a warning, or exit 4 with --require-evidence) and what was altered.
+class EvidenceTest : public CliTest {
+ protected:
+  // The trace's node of disbursement `id` under project P-1: "files/stored".
+  std::string TracedEvidence(const std::string& id) {
+    RunResult result = Run({"--format", "json", "trace", "--project", "P-1"});
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    v1::TraceReport report;
+    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(result.out, &report).ok()) << result.out;
+    std::vector<const v1::TraceNode*> pending;
+    for (const v1::TraceNode& node : report.nodes()) pending.push_back(&node);
+    for (size_t i = 0; i < pending.size() && i < 1000; ++i) {
+      if (pending[i]->kind() == "disbursement" && pending[i]->id() == id) {
+        return absl::StrCat(pending[i]->evidence_files(), "/", pending[i]->evidence_stored());
+      }
+      for (const v1::TraceNode& child : pending[i]->children()) pending.push_back(&child);
+    }
+    return "not traced";
+  }
+  // A file of `size` pseudo-random bytes (seeded), written by the test.
+  std::string MakeFile(const std::string& name, size_t size, uint64_t seed) {
+    std::mt19937_64 random(seed);
+    std::string bytes(size, '\0');
+    for (char& byte : bytes) byte = static_cast<char>(random() & 0xff);
+    std::ofstream(dir_.Sub(name), std::ios::binary) << bytes;
+    return bytes;
+  }
+};
+
+TEST_F(EvidenceTest, FilesAreBoundStoredGotBackAndVerifiedAgainstTheirHashes) {
+  const uint64_t seed = testing::TestSeed(20261203);
+  AddBasics();
+  MustRun({"project", "add", "--project", "P-1", "--region", "621100", "--name", "冷库",
+           "--category", "industry", "--date", "2021-06-01"});
+  MustRun({"allocate", "--helper", "370200", "--recipient", "621100", "--project", "P-1",
+           "--amount", "100万", "--date", "2022-01-05"});
+  // A contract of two and a half chunks, and a small invoice.
+  const std::string contract = MakeFile("合同.pdf", 5 * limits::kEvidenceChunkBytes / 2, seed);
+  const std::string invoice = MakeFile("invoice.txt", 1000, seed + 1);
+  const std::string contract_sha = Hex(Sha256({contract}));
+  const std::string invoice_sha = Hex(Sha256({invoice}));
+
+  RunResult hashed = Run({"evidence", "add", "contract:" + dir_.Sub("合同.pdf"), dir_.Sub("invoice.txt")});
+  ASSERT_EQ(hashed.exit_code, 0) << hashed.err;
+  EXPECT_EQ(hashed.out, absl::StrCat("contract:", contract_sha, ":", contract.size(), ":合同.pdf\n",
+                                     "other:", invoice_sha, ":1000:invoice.txt\n"));
+  MustRun({"disburse", "--project", "P-1", "--amount", "30万", "--payee", "安定区农投公司",
+           "--date", "2022-02-01", "--event-id", "d-1", "--evidence",
+           "contract:" + dir_.Sub("合同.pdf"), "--evidence", "invoice:" + dir_.Sub("invoice.txt")});
+  RunResult logged = Run({"log", "--format", "jsonl"});
+  ASSERT_EQ(logged.exit_code, 0) << logged.err;
+  EXPECT_THAT(logged.out, ::testing::HasSubstr(contract_sha));
+  EXPECT_THAT(logged.out, ::testing::HasSubstr(invoice_sha));
+  EXPECT_THAT(logged.out, ::testing::HasSubstr("合同.pdf"));
+
+  // Named but not stored: a warning each, or exit 4 when evidence is required.
+  RunResult missing = Run({"verify"});
+  ASSERT_EQ(missing.exit_code, 0) << missing.err;
+  EXPECT_THAT(missing.err, ::testing::HasSubstr(absl::StrCat("names evidence ", contract_sha)));
+  EXPECT_THAT(missing.out, ::testing::HasSubstr("evidence: 0 stored files (0 bytes) hash to their "
+                                                "names; 2 files the events name are not stored"));
+  EXPECT_EQ(Run({"verify", "--require-evidence"}).exit_code, 4);
+  EXPECT_EQ(TracedEvidence("d-1"), "2/0");
+
+  RunResult stored = Run({"evidence", "add", "--store", "contract:" + dir_.Sub("合同.pdf"),
+                          dir_.Sub("invoice.txt")});
+  ASSERT_EQ(stored.exit_code, 0) << stored.err;
+  EXPECT_THAT(stored.out, ::testing::HasSubstr(absl::StrCat(contract_sha, ":", contract.size(),
+                                                            ":合同.pdf  stored\n")));
+  RunResult again = Run({"evidence", "add", "--store", dir_.Sub("invoice.txt")});
+  EXPECT_THAT(again.out, ::testing::HasSubstr("already stored"));
+  EXPECT_EQ(TracedEvidence("d-1"), "2/2");
+  RunResult verified = Run({"verify", "--require-evidence"});
+  ASSERT_EQ(verified.exit_code, 0) << verified.err;
+  EXPECT_THAT(verified.out,
+              ::testing::HasSubstr(absl::StrCat("evidence: 2 stored files (", contract.size() + 1000,
+                                                " bytes) hash to their names; 0 files")));
+
+  RunResult got = Run({"evidence", "get", contract_sha, "--out", dir_.Sub("got.pdf")});
+  ASSERT_EQ(got.exit_code, 0) << got.err;
+  EXPECT_TRUE(testing::ReadFile(dir_.Sub("got.pdf")) == contract);
+  EXPECT_EQ(Run({"evidence", "get", std::string(64, 'a'), "--out", dir_.Sub("none")}).exit_code, 2);
+
+  // A chunk altered in the store (by someone with access to its files):
+  // verify fails, and get leaves no file behind.
+  std::string altered = contract.substr(limits::kEvidenceChunkBytes, limits::kEvidenceChunkBytes);
+  altered[12345] ^= 1;
+  ASSERT_THAT(testing::RocksDbPut(db_, "evidence",
+                                  internal::EvidenceChunkKey(*HashFromHex(contract_sha), 1), altered),
+              testing::IsOk());
+  RunResult tampered = Run({"verify"});
+  EXPECT_EQ(tampered.exit_code, 4) << tampered.out;
+  EXPECT_THAT(tampered.err, ::testing::HasSubstr(absl::StrCat("evidence ", contract_sha,
+                                                              " was altered in the store")));
+  EXPECT_EQ(Run({"evidence", "get", contract_sha, "--out", dir_.Sub("bad.pdf")}).exit_code, 4);
+  EXPECT_FALSE(std::filesystem::exists(dir_.Sub("bad.pdf")));
+  EXPECT_FALSE(std::filesystem::exists(dir_.Sub("bad.pdf.part")));
+}
+
+TEST_F(EvidenceTest, AnEmptyOrUnreadableFileIsRefusedAndNothingIsAppended) {
+  AddBasics();
+  std::ofstream(dir_.Sub("empty.pdf")).flush();
+  RunResult empty = Run({"sale", "--region", "621100", "--amount", "10", "--evidence",
+                         dir_.Sub("empty.pdf")});
+  EXPECT_EQ(empty.exit_code, 3) << empty.err;
+  EXPECT_THAT(empty.err, ::testing::HasSubstr("an evidence file has 1.."));
+  RunResult absent = Run({"sale", "--region", "621100", "--amount", "10", "--evidence",
+                          "photo:" + dir_.Sub("absent.jpg")});
+  EXPECT_EQ(absent.exit_code, 2) << absent.err;
+  EXPECT_THAT(absent.err, ::testing::HasSubstr("cannot read"));
+  RunResult log = Run({"log", "--format", "jsonl"});
+  EXPECT_EQ(std::count(log.out.begin(), log.out.end(), '\n'), 5);  // AddBasics' only
 }
 
 }  // namespace

@@ -2,6 +2,9 @@
 // idempotency, batch atomicity and the single-writer rule.
 #include "ledger/ledger.h"
 
+#include <cstring>
+
+#include "base/limits.h"
 #include "google/protobuf/arena.h"
 #include "ledger/store/codec.h"
 #include "ledger/store/rocks_log_store.h"
@@ -17,6 +20,7 @@ using testing::LedgerFixture;
 using testing::SubmitRequest;
 using testing::SubmitRequests;
 using testing::RejectedWith;
+using testing::IsOkAndHolds;
 using testing::StatusIs;
 
 class LedgerTest : public LedgerFixture {
@@ -337,6 +341,44 @@ TEST_F(LedgerTest, FindsEventsById) {
   EXPECT_EQ((*found)->event.funds_allocated().program(), v1::EAST_WEST_COOPERATION);
   EXPECT_EQ((*found)->event.funds_allocated().source(), v1::FISCAL);
   EXPECT_EQ((*found)->event.funds_allocated().fiscal_year(), 2021);
+}
+
+// Issue 25: the engine stores a file only when the bytes it is given are
+// the bytes it was told of: a file changed between its hashing and its
+// storing stores nothing, and the store stays without it.
+TEST_F(LedgerTest, AnEvidenceFileThatChangedWhileBeingStoredStoresNothing) {
+  const std::string told(3 * limits::kEvidenceChunkBytes / 2, 'a');
+  const Hash sha256 = Sha256({told});
+  std::string given = told;
+  given[limits::kEvidenceChunkBytes + 7] = 'b';  // changed in its second chunk
+  // A source reading `bytes` from `*at` on.
+  auto source_of = [](const std::string& bytes, size_t* at) {
+    return [&bytes, at](char* buffer, size_t capacity) -> absl::StatusOr<size_t> {
+      const size_t n = std::min(capacity, bytes.size() - *at);
+      std::memcpy(buffer, bytes.data() + *at, n);
+      *at += n;
+      return n;
+    };
+  };
+  size_t at = 0;
+  EXPECT_THAT(ledger_->StoreEvidence(sha256, told.size(), source_of(given, &at)),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(ledger_->FindEvidence(sha256), IsOkAndHolds(std::nullopt));
+  // Longer than told: refused too.
+  const std::string longer = told + "x";
+  at = 0;
+  EXPECT_THAT(ledger_->StoreEvidence(sha256, told.size(), source_of(longer, &at)),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  at = 0;
+  EXPECT_THAT(ledger_->StoreEvidence(sha256, told.size(), source_of(told, &at)), IsOkAndHolds(true));
+  std::string read;
+  EXPECT_THAT(ledger_->ReadEvidence(sha256, [&](absl::string_view chunk) -> absl::Status {
+    read.append(chunk.data(), chunk.size());
+    return absl::OkStatus();
+  }), IsOk());
+  EXPECT_TRUE(read == told);
+  at = 0;
+  EXPECT_THAT(ledger_->StoreEvidence(sha256, told.size(), source_of(told, &at)), IsOkAndHolds(false));
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <random>
 #include <regex>
 #include <thread>
 
@@ -13,7 +14,11 @@
 #include "aidledger/v1/projections.pb.h"
 #include "server/tokens.h"
 #include "google/protobuf/util/json_util.h"
+#include "base/limits.h"
+#include "base/sha256.h"
 #include "ledger/ledger.h"
+#include "ledger/store/codec.h"
+#include "tests/testing/rocksdb_edit.h"
 #include "tests/cli/run.h"
 #include "tests/server/server_fixture.h"
 #include "tests/testing/testing.h"
@@ -633,6 +638,51 @@ TEST_F(ServerTest, ItRefusesToStartWithoutTokensUnlessLocal) {
   httplib::Client client("127.0.0.1", local.port());
   EXPECT_EQ(client.Post("/v1/events", Sale("l-1", "621100", 1), "application/json")->status, 201);
   EXPECT_EQ(local.Stop(SIGINT), 0);
+}
+
+// Issue 25: GET /v1/evidence/SHA256 streams a stored file to auditors, its
+// last bytes sent only once every byte hashed to its name: an altered file
+// ends short of its Content-Length, never a whole-looking wrong body.
+TEST_F(ServerTest, TheEvidenceRouteStreamsAStoredFileToAuditorsChecked) {
+  const uint64_t seed = testing::TestSeed(20261203);
+  std::mt19937_64 random(seed);
+  std::string contract(5 * limits::kEvidenceChunkBytes / 2, '\0');
+  for (char& byte : contract) byte = static_cast<char>(random() & 0xff);
+  const std::string altered_copy = contract + "!";  // another file, to alter
+  const std::vector<std::pair<std::string, const std::string*>> files = {
+      {"contract.pdf", &contract}, {"other.pdf", &altered_copy}};
+  for (const auto& [name, bytes] : files) {
+    std::ofstream(dir_.Sub(name), std::ios::binary) << *bytes;
+    testing::RunResult stored = Run({"evidence", "add", "--store", dir_.Sub(name)});
+    ASSERT_EQ(stored.exit_code, 0) << stored.err;
+  }
+  const Hash sha256 = Sha256({contract});
+  const Hash other = Sha256({altered_copy});
+  std::string chunk = altered_copy.substr(limits::kEvidenceChunkBytes, limits::kEvidenceChunkBytes);
+  chunk[7] ^= 1;
+  ASSERT_THAT(testing::RocksDbPut(db_, "evidence", internal::EvidenceChunkKey(other, 1), chunk),
+              testing::IsOk());
+  StartServer();
+  auto client = Client();
+  const std::string path = absl::StrCat("/v1/evidence/", Hex(sha256));
+  auto got = client->Get(path, As("auditor"));
+  ASSERT_TRUE(got);
+  ASSERT_EQ(got->status, 200) << got->body;
+  EXPECT_EQ(got->get_header_value("Content-Type"), "application/octet-stream");
+  EXPECT_EQ(got->get_header_value("Content-Length"), absl::StrCat(contract.size()));
+  EXPECT_TRUE(got->body == contract);
+  httplib::Headers again = As("auditor");
+  again.emplace("If-None-Match", got->get_header_value("ETag"));
+  EXPECT_EQ(client->Get(path, again)->status, 304);
+  EXPECT_EQ(client->Get(path, As("reader"))->status, 403);
+  EXPECT_EQ(client->Get(absl::StrCat("/v1/evidence/", std::string(64, 'e')), As("auditor"))->status,
+            404);
+  EXPECT_EQ(client->Get("/v1/evidence/not-a-hash", As("auditor"))->status, 400);
+  auto cut = Client()->Get(absl::StrCat("/v1/evidence/", Hex(other)), As("auditor"));
+  EXPECT_TRUE(!cut || cut->body.size() < altered_copy.size())
+      << "an altered file came whole: " << (cut ? cut->body.size() : 0) << " bytes";
+  // The server goes on serving.
+  EXPECT_EQ(Client()->Get(path, As("auditor"))->status, 200);
 }
 
 }  // namespace

@@ -53,4 +53,10 @@ absl::Status RocksDbPut(const std::string& dir, absl::string_view family, absl::
   });
 }
 
+absl::Status RocksDbDropFamily(const std::string& dir, absl::string_view family) {
+  return EditFamily(dir, family, [](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* handle) {
+    return db.DropColumnFamily(handle);
+  });
+}
+
 }  // namespace aidledger::testing

@@ -16,6 +16,9 @@ absl::Status RocksDbDelete(const std::string& dir, absl::string_view family, abs
 // Puts `key` = `value` there, as `ldb put` would.
 absl::Status RocksDbPut(const std::string& dir, absl::string_view family, absl::string_view key,
                         absl::string_view value);
+// Drops the column family `family` (a ledger as it was before the family
+// was added: "evidence").
+absl::Status RocksDbDropFamily(const std::string& dir, absl::string_view family);
 
 }  // namespace aidledger::testing
 

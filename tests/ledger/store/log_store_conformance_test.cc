@@ -1,5 +1,6 @@
 // The LogStore contract (ledger/store/log_store.h), as a suite every store
 // implementation must pass: add a StoreKind below for a new one.
+#include <algorithm>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -7,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "base/limits.h"
 #include "base/status_macros.h"
 #include "ledger/store/cached_log_store.h"
 #include "ledger/store/codec.h"
@@ -374,6 +376,60 @@ TEST_P(LogStoreConformance, ADamagedRecordIsDataLossNeverSkipped) {
   ASSERT_THAT(cursor->Next(&record), IsOkAndHolds(true));
   EXPECT_EQ(record.sequence, 1u);
   EXPECT_THAT(cursor->Next(&record), StatusIs(absl::StatusCode::kDataLoss));
+}
+
+// Evidence files (issue 25): invisible until finished, read back chunk by
+// chunk, listed in hash order, kept over a reopen, stored once.
+TEST_P(LogStoreConformance, AnEvidenceFileIsVisibleOnlyOnceFinishedAndComesBackByChunk) {
+  Initialize();
+  const std::string full(limits::kEvidenceChunkBytes, 'x');
+  const std::string tail("the last chunk\0with a zero byte", 31);
+  const Hash sha256 = Sha256({full, tail});
+  const EvidenceManifest manifest{.size = full.size() + tail.size(), .chunks = 2};
+  {
+    // A writer dropped before Finish stores nothing.
+    std::unique_ptr<EvidenceWriter> dropped = store_->BeginEvidence(sha256);
+    ASSERT_THAT(dropped->Add(full), IsOk());
+  }
+  EXPECT_THAT(store_->FindEvidence(sha256), IsOkAndHolds(std::nullopt));
+  std::unique_ptr<EvidenceWriter> writer = store_->BeginEvidence(sha256);
+  ASSERT_THAT(writer->Add(full), IsOk());
+  ASSERT_THAT(writer->Add(tail), IsOk());
+  EXPECT_THAT(store_->FindEvidence(sha256), IsOkAndHolds(std::nullopt));
+  ASSERT_THAT(writer->Finish(manifest), IsOk());
+  writer.reset();
+  // Another file, whose hash sorts first: the list is in hash order.
+  const Hash small = Sha256({"a small file"});
+  std::unique_ptr<EvidenceWriter> second = store_->BeginEvidence(small);
+  ASSERT_THAT(second->Add("a small file"), IsOk());
+  ASSERT_THAT(second->Finish({.size = 12, .chunks = 1}), IsOk());
+  second.reset();
+  Reopen();
+  absl::StatusOr<std::optional<EvidenceManifest>> found = store_->FindEvidence(sha256);
+  ASSERT_THAT(found, IsOk());
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->size, manifest.size);
+  EXPECT_EQ((*found)->chunks, 2u);
+  EXPECT_THAT(store_->ReadEvidenceChunk(sha256, 0), IsOkAndHolds(full));
+  EXPECT_THAT(store_->ReadEvidenceChunk(sha256, 1), IsOkAndHolds(tail));
+  EXPECT_THAT(store_->ReadEvidenceChunk(sha256, 2), StatusIs(absl::StatusCode::kDataLoss));
+  std::vector<Hash> listed;
+  std::unique_ptr<EvidenceCursor> cursor = store_->ListEvidence();
+  EvidenceEntry entry;
+  while (true) {
+    absl::StatusOr<bool> more = cursor->Next(&entry);
+    ASSERT_THAT(more, IsOk());
+    if (!*more) break;
+    listed.push_back(entry.sha256);
+  }
+  std::vector<Hash> expected = {sha256, small};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(listed, expected);
+  // Storing a file the store holds again changes nothing.
+  std::unique_ptr<EvidenceWriter> again = store_->BeginEvidence(small);
+  ASSERT_THAT(again->Add("a small file"), IsOk());
+  ASSERT_THAT(again->Finish({.size = 12, .chunks = 1}), IsOk());
+  EXPECT_THAT(store_->ReadEvidenceChunk(small, 0), IsOkAndHolds(std::string("a small file")));
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, LogStoreConformance, ::testing::ValuesIn(Kinds()),

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "ledger/store/codec.h"
+#include "tests/testing/rocksdb_edit.h"
 #include "tests/testing/testing.h"
 
 namespace aidledger::internal {
@@ -109,6 +110,36 @@ TEST(StoreTest, ClosingAfterManyWritesLeavesNoLogToReplay) {
     }
     ExpectEveryEventReadable(dir.path());
   }
+}
+
+// A ledger made before the evidence family existed: a read-only open (the
+// CLI beside a server, an auditor's copy) works without it and finds no
+// file; the first writable open adds it, and keeps what was there.
+TEST(StoreTest, ALedgerWithoutTheEvidenceFamilyOpensAndGainsIt) {
+  testing::TempDir dir;
+  {
+    absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(dir.path(), {.create_if_missing = true});
+    ASSERT_THAT(store, IsOk());
+    Batch batch = (*store)->NewBatch();
+    batch.Put(Family::kMeta, "head", "kept");
+    ASSERT_THAT((*store)->Write(&batch, /*sync=*/true), IsOk());
+  }
+  ASSERT_THAT(testing::RocksDbDropFamily(dir.path(), "evidence"), IsOk());
+  {
+    absl::StatusOr<std::unique_ptr<Store>> reader = Store::Open(dir.path(), {.read_only = true});
+    ASSERT_THAT(reader, IsOk());
+    EXPECT_FALSE((*reader)->has(Family::kEvidence));
+    EXPECT_THAT((*reader)->Get(Family::kEvidence, "m"), testing::IsOkAndHolds(std::nullopt));
+    EXPECT_THAT((*reader)->Get(Family::kMeta, "head"), testing::IsOkAndHolds(std::string("kept")));
+  }
+  absl::StatusOr<std::unique_ptr<Store>> writer = Store::Open(dir.path(), {});
+  ASSERT_THAT(writer, IsOk());
+  ASSERT_TRUE((*writer)->has(Family::kEvidence));
+  Batch batch = (*writer)->NewBatch();
+  batch.Put(Family::kEvidence, "m", "a manifest");
+  ASSERT_THAT((*writer)->Write(&batch, /*sync=*/true), IsOk());
+  EXPECT_THAT((*writer)->Get(Family::kEvidence, "m"), testing::IsOkAndHolds(std::string("a manifest")));
+  EXPECT_THAT((*writer)->Get(Family::kMeta, "head"), testing::IsOkAndHolds(std::string("kept")));
 }
 
 }  // namespace
