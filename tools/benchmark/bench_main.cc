@@ -17,6 +17,7 @@
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <mutex>
@@ -30,6 +31,7 @@
 #include "absl/time/clock.h"
 #include "app/import.h"
 #include "app/period_report.h"
+#include "app/evidence.h"
 #include "app/output.h"
 #include "app/trace.h"
 #include "app/progress.h"
@@ -702,6 +704,77 @@ void MeasureTrace(const Ledger& reader) {
   Emit({"trace_province_helper_10y_json", bytes / 1e6, "MB"});
 }
 
+// Seconds a shell command takes (it must succeed).
+double TimedShell(const std::string& command) {
+  const absl::Time start = absl::Now();
+  if (std::system(command.c_str()) != 0) Fail(absl::StrCat("failed: ", command));
+  return Seconds(start);
+}
+
+// Issue 25's evidence store: a 256 MiB file (a scanned dossier, a video)
+// hashed and stored as `evidence add --store` does (two reads of the file),
+// and written back out as `evidence get` does, against what a clerk would do
+// by hand: sha256sum the file, then cp it to a share (and cp it back). The
+// file is in the page cache for all of them.
+void MeasureEvidence(const Options& options) {
+  constexpr size_t kFileBytes = size_t{256} << 20;
+  const std::string dir = options.dir + "/evidence";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string file = dir + "/dossier.bin";
+  {
+    std::mt19937_64 random(options.seed);
+    std::string chunk(limits::kEvidenceChunkBytes, '\0');
+    std::ofstream out(file, std::ios::binary);
+    for (size_t written = 0; written < kFileBytes; written += chunk.size()) {
+      for (size_t i = 0; i + 8 <= chunk.size(); i += 8) {
+        const uint64_t word = random();
+        std::memcpy(chunk.data() + i, &word, 8);
+      }
+      out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    }
+  }
+  const double by_hand = TimedShell(absl::StrCat("sha256sum ", file, " >/dev/null && cp ", file, " ",
+                                                 dir, "/share.bin && sync ", dir, "/share.bin"));
+  const double copy_back = TimedShell(absl::StrCat("cp ", dir, "/share.bin ", dir, "/back.bin && sync ",
+                                                   dir, "/back.bin"));
+  std::unique_ptr<Ledger> ledger = FreshLedger(dir + "/ledger");
+  absl::Time start = absl::Now();
+  absl::StatusOr<v1::Evidence> described = app::DescribeEvidenceFile(file, v1::OTHER_EVIDENCE);
+  if (!described.ok()) Fail(std::string(described.status().message()));
+  absl::StatusOr<bool> stored = app::StoreEvidenceFile(*ledger, file, *described);
+  if (!stored.ok() || !*stored) Fail("the evidence file was not stored");
+  const double store_seconds = Seconds(start);
+  start = absl::Now();
+  absl::StatusOr<Hash> sha256 = HashFromHex(described->sha256());
+  if (!sha256.ok()) Fail("bad hash");
+  if (absl::Status got = app::WriteStoredEvidence(*ledger, *sha256, dir + "/got.bin"); !got.ok()) {
+    Fail(std::string(got.message()));
+  }
+  const double get_seconds = Seconds(start);
+  const double mb = kFileBytes / 1e6;
+  Emit({"evidence_store_256mib", mb / store_seconds, "MB/s", "sha256sum + cp + sync", mb / by_hand});
+  Emit({"evidence_get_256mib", mb / get_seconds, "MB/s", "cp + sync", mb / copy_back});
+  std::filesystem::remove_all(dir);
+}
+
+// --only trace: the plain workload imported, then MeasureTrace.
+void RunTraceOnly(const Options& options) {
+  std::filesystem::create_directories(options.dir);
+  const std::string workload = options.dir + "/workload.csv";
+  WriteWorkload(workload, options.events, options.seed);
+  const std::string imported = options.dir + "/import";
+  {
+    std::unique_ptr<Ledger> ledger = FreshLedger(imported);
+    MustImport(*ledger, workload);
+  }
+  absl::StatusOr<std::unique_ptr<Ledger>> reader =
+      Ledger::Open(imported, {.read_only = true, .fold_on_open = false});
+  if (!reader.ok()) Fail(std::string(reader.status().message()));
+  MeasureTrace(**reader);
+  PrintTable();
+}
+
 void Run(const Options& options) {
   std::filesystem::create_directories(options.dir);
   const std::string workload = options.dir + "/workload.csv";
@@ -844,6 +917,7 @@ void Run(const Options& options) {
     }
     MeasurePeriodReport(**reader);
     MeasureTrace(**reader);
+    MeasureEvidence(options);
     // 7. verify.
     start = absl::Now();
     absl::StatusOr<VerifyReport> verified = (*reader)->Verify({});
@@ -1326,16 +1400,24 @@ int main(int argc, char** argv) {
     else if (flag == "--single-seconds") options.single_seconds = std::stod(value);
     else if (flag == "--postgres") options.postgres = value;
     else if (flag == "--cluster") options.cluster = value;
-    else if (flag == "--only" && value == "indicators") options.only = value;
+    else if (flag == "--only" && (value == "indicators" || value == "trace" || value == "evidence")) {
+      options.only = value;
+    }
     else {
       std::cerr << "usage: aidledger_bench --events N --dir DIR --aidledger BIN [--seed S] "
-                   "[--serve-seconds S] [--group-seconds S] [--single-seconds S] [--dashboard-script PATH] [--postgres URI [--cluster DIR]] [--only indicators]\n";
+                   "[--serve-seconds S] [--group-seconds S] [--single-seconds S] [--dashboard-script PATH] [--postgres URI [--cluster DIR]] [--only indicators|trace|evidence]\n";
       return 2;
     }
   }
   signal(SIGPIPE, SIG_IGN);
   if (options.only == "indicators") {
     aidledger::bench::RunIndicatorsOnly(options);
+  } else if (options.only == "trace") {
+    aidledger::bench::RunTraceOnly(options);
+  } else if (options.only == "evidence") {
+    std::filesystem::create_directories(options.dir);
+    aidledger::bench::MeasureEvidence(options);
+    aidledger::bench::PrintTable();
   } else if (!options.cluster.empty()) {
     aidledger::bench::RunCluster(options);
   } else if (options.postgres.empty()) {
