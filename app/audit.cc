@@ -1,5 +1,7 @@
 #include "app/audit.h"
 
+#include "app/evidence.h"
+
 #include <filesystem>
 #include <functional>
 #include <fstream>
@@ -418,7 +420,13 @@ absl::StatusOr<CopyReport> Copy(const std::string& from, const std::string& to,
         absl::Substitute(Tr("the copy ends at event $0 but the source's head is event $1"),
                          copied.sequence, head.sequence));
   }
-  return CopyReport{.events = copied.sequence, .head_hash = copied.hash};
+  ASSIGN_OR_RETURN(std::unique_ptr<Ledger> copy,
+                   Ledger::Open(to, {.fold_on_open = false, .snapshot_key_path = to_snapshot_key}));
+  ASSIGN_OR_RETURN(const EvidenceCopied evidence, CopyEvidence(*source, *copy));
+  return CopyReport{.events = copied.sequence,
+                    .head_hash = copied.hash,
+                    .evidence_files = evidence.files,
+                    .evidence_bytes = evidence.bytes};
 }
 
 }  // namespace aidledger::app

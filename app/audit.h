@@ -59,12 +59,16 @@ absl::StatusOr<uint64_t> Restore(const std::string& file, const std::string& db,
 struct CopyReport {
   uint64_t events = 0;
   Hash head_hash{};
+  uint64_t evidence_files = 0;  // copied from the source's evidence store
+  uint64_t evidence_bytes = 0;
 };
 
 // Copies the whole ledger at `from` (a RocksDB directory or a PostgreSQL
 // URI) into a new ledger at `to`, verbatim: every event read with its hash
 // checked, written by Submit's verbatim mode with its hash checked again,
-// and the copy's head compared with the source's. Refuses a destination
+// and the copy's head compared with the source's; then every file of the
+// source's evidence store, each hash checked as it is read and as it is
+// stored (app/evidence.h, CopyEvidence). Refuses a destination
 // that holds a ledger (usage error). `to_snapshot_key` is the copy's
 // snapshot key (empty: its default).
 absl::StatusOr<CopyReport> Copy(const std::string& from, const std::string& to,

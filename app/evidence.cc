@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -148,6 +149,36 @@ absl::Status WriteStoredEvidence(const Ledger& ledger, const Hash& sha256, const
     return UsageError(absl::Substitute(Tr("cannot write $0: $1"), out, renamed.message()));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<EvidenceCopied> CopyEvidence(const Ledger& from, Ledger& to) {
+  EvidenceCopied copied;
+  std::unique_ptr<EvidenceCursor> files = from.ListEvidence();
+  EvidenceEntry entry;
+  while (true) {
+    ASSIGN_OR_RETURN(bool more, files->Next(&entry));
+    if (!more) return copied;
+    ASSIGN_OR_RETURN(std::unique_ptr<EvidenceReader> reader, from.OpenEvidence(entry.sha256));
+    // The reader's chunks handed over as the store asks for bytes.
+    std::string chunk;
+    size_t taken = 0;
+    auto read = [&](char* buffer, size_t capacity) -> absl::StatusOr<size_t> {
+      if (taken == chunk.size()) {
+        ASSIGN_OR_RETURN(chunk, reader->Next());
+        taken = 0;
+        if (chunk.empty()) return 0;
+      }
+      const size_t n = std::min(capacity, chunk.size() - taken);
+      std::memcpy(buffer, chunk.data() + taken, n);
+      taken += n;
+      return n;
+    };
+    ASSIGN_OR_RETURN(bool stored, to.StoreEvidence(entry.sha256, entry.manifest.size, read));
+    if (stored) {
+      ++copied.files;
+      copied.bytes += entry.manifest.size;
+    }
+  }
 }
 
 std::string EvidenceFileLine(const v1::Evidence& evidence) {

@@ -40,6 +40,15 @@ absl::StatusOr<bool> StoreEvidenceFile(Ledger& ledger, const std::string& path,
 // fails the check is not left behind). kNotFound when not stored.
 absl::Status WriteStoredEvidence(const Ledger& ledger, const Hash& sha256, const std::string& out);
 
+// Copies every file `from`'s evidence store holds into `to`'s (aidledger
+// copy): each read with its hash checked, and stored with it checked again;
+// a file `to` holds already is passed over.
+struct EvidenceCopied {
+  uint64_t files = 0;
+  uint64_t bytes = 0;
+};
+absl::StatusOr<EvidenceCopied> CopyEvidence(const Ledger& from, Ledger& to);
+
 // The line `evidence add` prints of a file, as import's evidence_files
 // column takes it: KIND:SHA256:SIZE:NAME.
 std::string EvidenceFileLine(const v1::Evidence& evidence);

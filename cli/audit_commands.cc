@@ -145,6 +145,11 @@ absl::Status RunCopy(const Globals& globals, const AuditFlags& flags) {
                                 Ledger::DisplayName(flags.copy_from),
                                 Ledger::DisplayName(flags.copy_to), Hex(report.head_hash))
             << "\n";
+  if (report.evidence_files > 0) {
+    std::cout << absl::Substitute(Tr("copied $0 evidence files ($1 bytes), each SHA-256 checked"),
+                                  report.evidence_files, report.evidence_bytes)
+              << "\n";
+  }
   return absl::OkStatus();
 }
 

@@ -2004,6 +2004,15 @@ TEST_F(EvidenceTest, FilesAreBoundStoredGotBackAndVerifiedAgainstTheirHashes) {
               ::testing::HasSubstr(absl::StrCat("evidence: 2 stored files (", contract.size() + 1000,
                                                 " bytes) hash to their names; 0 files")));
 
+  // A copy of the ledger carries its evidence store along.
+  RunResult copied = Run({"copy", "--from", db_, "--to", dir_.Sub("copy")});
+  ASSERT_EQ(copied.exit_code, 0) << copied.err;
+  EXPECT_THAT(copied.out, ::testing::HasSubstr(absl::StrCat("copied 2 evidence files (",
+                                                            contract.size() + 1000, " bytes)")));
+  RunResult copy_verified = RunAidledger({"--db", dir_.Sub("copy"), "verify", "--require-evidence"},
+                                         dir_.path(), {});
+  EXPECT_EQ(copy_verified.exit_code, 0) << copy_verified.err;
+
   RunResult got = Run({"evidence", "get", contract_sha, "--out", dir_.Sub("got.pdf")});
   ASSERT_EQ(got.exit_code, 0) << got.err;
   EXPECT_TRUE(testing::ReadFile(dir_.Sub("got.pdf")) == contract);
