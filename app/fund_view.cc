@@ -4,53 +4,49 @@
 #include "base/limits.h"
 #include "base/sha256.h"
 #include "base/status_macros.h"
+#include "state/fold_event.h"
 
 namespace aidledger::app {
 namespace {
 
-Source SourceOf(const StoredEvent& stored) {
-  return {stored.sequence, Hex(stored.hash), stored.event.event_id(),
-          stored.event.effective_date()};
+Source SourceOf(const CheckedRecord& record, const FoldEvent& e) {
+  return {record.sequence, record.hash, std::string(e.event_id), std::string(e.effective_date)};
 }
 
 // Adds one stored event of the view to `view`.
-void Collect(const StoredEvent& stored, ViewEvents* view) {
-  const v1::Event& e = stored.event;
-  switch (e.payload_case()) {
+void Collect(const CheckedRecord& record, const FoldEvent& e, ViewEvents* view) {
+  const int evidence_files = static_cast<int>(e.evidence_count);
+  switch (e.payload) {
     case v1::Event::kRegionRegistered:
-      view->regions.try_emplace(e.region_registered().code(), SourceOf(stored));
+      view->regions.try_emplace(e.code, SourceOf(record, e));
       break;
     case v1::Event::kProjectRegistered:
-      view->projects.try_emplace(e.project_registered().project_id(), SourceOf(stored));
+      view->projects.try_emplace(e.project_id, SourceOf(record, e));
       break;
     case v1::Event::kProjectStageChanged:
-      if (e.project_stage_changed().stage() == v1::ACCEPTED) {
-        view->accepted.try_emplace(e.project_stage_changed().project_id(), SourceOf(stored));
+      if (e.stage_value() == v1::ACCEPTED) {
+        view->accepted.try_emplace(e.project_id, SourceOf(record, e));
       }
       break;
-    case v1::Event::kFundsAllocated: {
-      const v1::FundsAllocated& a = e.funds_allocated();
-      view->allocations.push_back(
-          {SourceOf(stored), a.helper_code(), a.document_number(), e.evidence_size()});
-      view->flow_allocations.push_back({stored.sequence, e.effective_date(), a.recipient_code(),
-                                        a.project_id(), a.amount_fen()});
+    case v1::Event::kFundsAllocated:
+      view->allocations.push_back({SourceOf(record, e), std::string(e.helper_code),
+                                   std::string(e.document_number), evidence_files});
+      view->flow_allocations.push_back({record.sequence, std::string(e.effective_date),
+                                        std::string(e.recipient_code), std::string(e.project_id),
+                                        e.amount_fen});
       break;
-    }
-    case v1::Event::kFundsDisbursed: {
-      const v1::FundsDisbursed& d = e.funds_disbursed();
-      view->disbursements.push_back(
-          {SourceOf(stored), d.payee(), d.contract_number(), e.evidence_size()});
-      view->flow_disbursements.push_back(
-          {stored.sequence, e.effective_date(), d.project_id(), d.amount_fen()});
+    case v1::Event::kFundsDisbursed:
+      view->disbursements.push_back({SourceOf(record, e), std::string(e.payee),
+                                     std::string(e.contract_number), evidence_files});
+      view->flow_disbursements.push_back({record.sequence, std::string(e.effective_date),
+                                          std::string(e.project_id), e.amount_fen});
       break;
-    }
-    case v1::Event::kInvestmentRecorded: {
-      const v1::InvestmentRecorded& i = e.investment_recorded();
-      if (i.project_id().empty()) break;  // a trace follows money into projects
-      view->investments.push_back({SourceOf(stored), i.enterprise(), "", e.evidence_size()});
-      view->investment_projects.push_back(i.project_id());
+    case v1::Event::kInvestmentRecorded:
+      if (e.project_id.empty()) break;  // a trace follows money into projects
+      view->investments.push_back({SourceOf(record, e), std::string(e.enterprise), "",
+                                   evidence_files});
+      view->investment_projects.emplace_back(e.project_id);
       break;
-    }
     default:
       break;
   }
@@ -80,16 +76,19 @@ absl::StatusOr<ViewEvents> ReadView(const Ledger& ledger, uint64_t sequence,
   ViewEvents view;
   absl::flat_hash_set<uint64_t> reversed;
   std::unique_ptr<EventReader> reader = ledger.Read(1, sequence);
-  StoredEvent stored;
-  while (true) {
-    ASSIGN_OR_RETURN(const bool more, reader->Next(&stored));
+  FoldEventDecoder decoder;
+  CheckedRecord record;
+  while (true) {  // bounded by `sequence`
+    ASSIGN_OR_RETURN(const bool more, reader->NextRecord(&record));
     if (!more) break;
-    if (!as_of.empty() && stored.event.effective_date() > as_of) continue;
-    if (stored.event.has_event_reversed()) {
-      reversed.insert(stored.event.event_reversed().reversed_sequence());
+    ASSIGN_OR_RETURN(const FoldEvent* event,
+                     decoder.DecodeStored(record.sequence, record.event_bytes));
+    if (!as_of.empty() && event->effective_date > as_of) continue;
+    if (event->payload == v1::Event::kEventReversed) {
+      reversed.insert(event->reversed_sequence);
       continue;
     }
-    Collect(stored, &view);
+    Collect(record, *event, &view);
   }
   DropReversed(reversed, &view.allocations, &view.flow_allocations);
   DropReversed(reversed, &view.disbursements, &view.flow_disbursements);

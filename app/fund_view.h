@@ -13,6 +13,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "app/queries.h"
+#include "base/sha256.h"
 #include "ledger/ledger.h"
 #include "state/books.h"
 #include "state/fund_flow.h"
@@ -22,7 +23,7 @@ namespace aidledger::app {
 // The event behind a node.
 struct Source {
   uint64_t sequence = 0;
-  std::string hash;  // hex
+  Hash hash{};
   std::string event_id;
   std::string date;
 };
@@ -56,8 +57,9 @@ struct ViewEvents {
 };
 
 // Reads events 1..sequence whose effective date is on or before `as_of`
-// (empty: all), checking each as every read does (kDataLoss when one is
-// damaged).
+// (empty: all), checking each record as every read does and decoding it as
+// the folds do (state/fold_event.h: only the fields kept here; kDataLoss
+// when one is damaged).
 absl::StatusOr<ViewEvents> ReadView(const Ledger& ledger, uint64_t sequence,
                                     const std::string& as_of);
 

@@ -83,7 +83,7 @@ class TreeBuilder {
 
   void Prove(const Source& source, v1::TraceNode* node) {
     node->set_seq(source.sequence);
-    node->set_hash(source.hash);
+    node->set_hash(Hex(source.hash));
     node->set_date(source.date);
   }
 

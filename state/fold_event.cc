@@ -145,15 +145,18 @@ void AddMoneySchemas(std::array<Schema, kFieldNumberMax + 1>* schemas) {
   allocated[5] = Varint();  // source
   allocated[6] = Varint();  // fiscal_year
   allocated[7] = Varint(&FoldEvent::program);
-  allocated[8] = String();  // document_number
+  allocated[8] = String(&FoldEvent::document_number);
   allocated[9] = String();  // fund_category
   Schema& disbursed = all[v1::Event::kFundsDisbursed];
   disbursed[1] = String(&FoldEvent::project_id);
   disbursed[2] = Varint(&FoldEvent::amount_fen);
-  for (int text : {3, 4, 6, 7}) disbursed[text] = String();  // payee, account, contract, purpose
+  disbursed[3] = String(&FoldEvent::payee);
+  disbursed[4] = String();  // payee_account_hash
+  disbursed[6] = String(&FoldEvent::contract_number);
+  disbursed[7] = String();  // purpose
   disbursed[5] = Varint();  // payment_method
   Schema& invested = all[v1::Event::kInvestmentRecorded];
-  invested[1] = String();  // enterprise
+  invested[1] = String(&FoldEvent::enterprise);
   invested[2] = String(&FoldEvent::helper_code);
   invested[3] = String(&FoldEvent::region_code);
   invested[4] = String(&FoldEvent::project_id);
@@ -222,7 +225,7 @@ const Schema& PayloadSchema(uint64_t number) {
     Schema& reversed = all[v1::Event::kEventReversed];
     reversed[1] = String();  // reversed_event_id
     reversed[2] = String();  // reason
-    reversed[3] = Varint();  // reversed_sequence
+    reversed[3] = Varint(&FoldEvent::reversed_sequence);
     reversed[4] = Message();  // target
     return all;
   }();
@@ -315,6 +318,7 @@ bool DecodeEvent(absl::string_view bytes, int depth, FoldEvent* out, FoldEvent* 
   return WalkMessage(bytes, EventSchema(), out, [&](uint64_t number, absl::string_view value) {
     if (number == 3) return WalkMessage(value, TimestampSchema(), out, NoNested);
     if (number == 9) {
+      ++out->evidence_count;
       FoldEvent scratch;
       return WalkMessage(value, EvidenceSchema(), &scratch, NoNested);
     }
@@ -348,6 +352,50 @@ const FoldEvent& EmptyEvent() {
   return empty;
 }
 
+// The money events' fields.
+void ViewMoney(const v1::Event& event, FoldEvent* out) {
+  switch (event.payload_case()) {
+    case v1::Event::kFundsAllocated: {
+      const v1::FundsAllocated& p = event.funds_allocated();
+      out->helper_code = p.helper_code();
+      out->recipient_code = p.recipient_code();
+      out->project_id = p.project_id();
+      out->amount_fen = p.amount_fen();
+      out->program = p.program();
+      out->document_number = p.document_number();
+      break;
+    }
+    case v1::Event::kFundsDisbursed: {
+      const v1::FundsDisbursed& p = event.funds_disbursed();
+      out->project_id = p.project_id();
+      out->amount_fen = p.amount_fen();
+      out->payee = p.payee();
+      out->contract_number = p.contract_number();
+      break;
+    }
+    case v1::Event::kInvestmentRecorded: {
+      const v1::InvestmentRecorded& p = event.investment_recorded();
+      out->helper_code = p.helper_code();
+      out->region_code = p.region_code();
+      out->project_id = p.project_id();
+      out->amount_fen = p.amount_fen();
+      out->program = p.program();
+      out->enterprise = p.enterprise();
+      break;
+    }
+    case v1::Event::kSaleRecorded: {
+      const v1::SaleRecorded& p = event.sale_recorded();
+      out->region_code = p.region_code();
+      out->helper_code = p.helper_code();
+      out->amount_fen = p.amount_fen();
+      out->program = p.program();
+      break;
+    }
+    default:
+      break;
+  }
+}
+
 }  // namespace
 
 bool operator==(const FoldEvent& a, const FoldEvent& b) {
@@ -367,7 +415,10 @@ bool operator==(const FoldEvent& a, const FoldEvent& b) {
       a.signer == b.signer && a.public_key == b.public_key &&
       a.planned_start == b.planned_start && a.planned_end == b.planned_end &&
       a.responsible_unit == b.responsible_unit && a.responsible_person == b.responsible_person &&
-      a.stage == b.stage && a.payee_required_from == b.payee_required_from;
+      a.stage == b.stage && a.payee_required_from == b.payee_required_from &&
+      a.document_number == b.document_number && a.payee == b.payee &&
+      a.contract_number == b.contract_number && a.enterprise == b.enterprise &&
+      a.reversed_sequence == b.reversed_sequence && a.evidence_count == b.evidence_count;
   if (!same_fields) return false;
   if (a.target == nullptr || b.target == nullptr) return a.target == b.target;
   return *a.target == *b.target;
@@ -496,6 +547,7 @@ void ViewEvent(const v1::Event& event, FoldEvent* out, FoldEvent* target) {
   out->event_id = event.event_id();
   out->effective_date = event.effective_date();
   out->payload = event.payload_case();
+  out->evidence_count = static_cast<uint32_t>(event.evidence_size());
   switch (event.payload_case()) {
     case v1::Event::kRegionRegistered:
     case v1::Event::kPairingEstablished:
@@ -507,36 +559,12 @@ void ViewEvent(const v1::Event& event, FoldEvent* out, FoldEvent* target) {
     case v1::Event::kPolicySet:
       ViewRegistration(event, out);
       break;
-    case v1::Event::kFundsAllocated: {
-      const v1::FundsAllocated& p = event.funds_allocated();
-      out->helper_code = p.helper_code();
-      out->recipient_code = p.recipient_code();
-      out->project_id = p.project_id();
-      out->amount_fen = p.amount_fen();
-      out->program = p.program();
-      break;
-    }
+    case v1::Event::kFundsAllocated:
     case v1::Event::kFundsDisbursed:
-      out->project_id = event.funds_disbursed().project_id();
-      out->amount_fen = event.funds_disbursed().amount_fen();
+    case v1::Event::kInvestmentRecorded:
+    case v1::Event::kSaleRecorded:
+      ViewMoney(event, out);
       break;
-    case v1::Event::kInvestmentRecorded: {
-      const v1::InvestmentRecorded& p = event.investment_recorded();
-      out->helper_code = p.helper_code();
-      out->region_code = p.region_code();
-      out->project_id = p.project_id();
-      out->amount_fen = p.amount_fen();
-      out->program = p.program();
-      break;
-    }
-    case v1::Event::kSaleRecorded: {
-      const v1::SaleRecorded& p = event.sale_recorded();
-      out->region_code = p.region_code();
-      out->helper_code = p.helper_code();
-      out->amount_fen = p.amount_fen();
-      out->program = p.program();
-      break;
-    }
     case v1::Event::kIndicatorRecorded:
     case v1::Event::kTargetSet:
       ViewIndicator(event, out);
@@ -546,6 +574,7 @@ void ViewEvent(const v1::Event& event, FoldEvent* out, FoldEvent* target) {
       ViewClose(event, out);
       break;
     case v1::Event::kEventReversed:
+      out->reversed_sequence = event.event_reversed().reversed_sequence();
       // A target's own target is never folded (only money events are).
       if (target == nullptr) {
         out->target = &EmptyEvent();

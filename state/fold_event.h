@@ -60,6 +60,13 @@ struct FoldEvent {
   absl::string_view planned_start, planned_end, responsible_unit, responsible_person;
   int32_t stage = 0;
   absl::string_view payee_required_from;
+  // What an auditor follows (issue 25; the trace reads them, no fold does):
+  // FundsAllocated's document_number, FundsDisbursed's payee and
+  // contract_number, InvestmentRecorded's enterprise, EventReversed's
+  // reversed_sequence, and how many evidence files the event names.
+  absl::string_view document_number, payee, contract_number, enterprise;
+  uint64_t reversed_sequence = 0;
+  uint32_t evidence_count = 0;
   // IndicatorRecorded's of_which, the first kIndicatorBreakdownsMax of
   // of_which_count (validation admits no more: a fold refuses them).
   struct Part {

@@ -105,6 +105,63 @@ TEST(FoldEventTest, ReadsTheFieldsFoldsUse) {
   EXPECT_EQ(view.target, nullptr);
 }
 
+// What the fund-flow trace follows: an allocation's 文号 and the evidence
+// files an event names, a payment's payee and contract, an investment's
+// enterprise, a reversal's target sequence.
+TEST(FoldEventTest, ReadsWhatAnAuditorFollows) {
+  v1::Event allocation = Allocation();
+  allocation.mutable_funds_allocated()->set_document_number("青财预〔2025〕12号");
+  for (const char* name : {"批复.pdf", "拨付凭证.pdf"}) {
+    v1::Evidence* evidence = allocation.add_evidence();
+    evidence->set_kind(v1::CONTRACT);
+    evidence->set_name(name);
+    evidence->set_sha256(std::string(64, 'a'));
+    evidence->set_size(1024);
+  }
+  std::string bytes = SerializeDeterministic(allocation);
+  EXPECT_TRUE(ExpectSameAsProtobuf(bytes));
+  FoldEvent view, target;
+  ASSERT_TRUE(DecodeFoldEvent(bytes, &view, &target));
+  EXPECT_EQ(view.document_number, "青财预〔2025〕12号");
+  EXPECT_EQ(view.evidence_count, 2u);
+
+  v1::Event payment;
+  payment.set_sequence(8);
+  payment.set_effective_date("2025-04-01");
+  v1::FundsDisbursed* paid = payment.mutable_funds_disbursed();
+  paid->set_project_id("P-1");
+  paid->set_amount_fen(5'000);
+  paid->set_payee("定西市安定区建设公司");
+  paid->set_payee_account_hash(std::string(64, 'b'));
+  paid->set_contract_number("HT-2025-001");
+  paid->set_purpose("道路硬化");
+  bytes = SerializeDeterministic(payment);
+  EXPECT_TRUE(ExpectSameAsProtobuf(bytes));
+  ASSERT_TRUE(DecodeFoldEvent(bytes, &view, &target));
+  EXPECT_EQ(view.payee, "定西市安定区建设公司");
+  EXPECT_EQ(view.contract_number, "HT-2025-001");
+  EXPECT_EQ(view.evidence_count, 0u);
+
+  v1::Event investment;
+  investment.set_sequence(9);
+  investment.mutable_investment_recorded()->set_enterprise("青岛啤酒");
+  investment.mutable_investment_recorded()->set_amount_fen(7);
+  bytes = SerializeDeterministic(investment);
+  EXPECT_TRUE(ExpectSameAsProtobuf(bytes));
+  ASSERT_TRUE(DecodeFoldEvent(bytes, &view, &target));
+  EXPECT_EQ(view.enterprise, "青岛啤酒");
+
+  v1::Event reversal;
+  reversal.set_sequence(10);
+  reversal.mutable_event_reversed()->set_reversed_sequence(8);
+  *reversal.mutable_event_reversed()->mutable_target() = payment;
+  bytes = SerializeDeterministic(reversal);
+  EXPECT_TRUE(ExpectSameAsProtobuf(bytes));
+  ASSERT_TRUE(DecodeFoldEvent(bytes, &view, &target));
+  EXPECT_EQ(view.reversed_sequence, 8u);
+  EXPECT_EQ(view.target->payee, "定西市安定区建设公司");
+}
+
 TEST(FoldEventTest, ReadsAProjectAmendment) {
   v1::Event event;
   event.set_sequence(9);
