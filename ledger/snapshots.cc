@@ -1,16 +1,12 @@
 // Folding to a point of the log, and the snapshots that shorten the fold.
-#include <sched.h>
-
 #include <algorithm>
 #include <array>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -22,6 +18,7 @@
 #include "ledger/ledger.h"
 #include "base/limits.h"
 #include "base/proto_bytes.h"
+#include "ledger/read_ahead.h"
 #include "ledger/snapshot_key.h"
 #include "base/status_macros.h"
 
@@ -136,84 +133,8 @@ class ChunkFolder {
   uint64_t events_read_ = 0;
 };
 
-// Hands read chunks from the reading thread to the folding one, in order:
-// at most `capacity` wait; folded chunks come back to be filled again, so a
-// fold allocates at most capacity + 2 of them.
-class ChunkPipe {
- public:
-  explicit ChunkPipe(size_t capacity) : capacity_(capacity) {}
-
-  // Reading side: a chunk to fill.
-  std::unique_ptr<FoldChunk> TakeFree() {
-    absl::MutexLock lock(&mutex_);
-    if (free_.empty()) return std::make_unique<FoldChunk>();
-    std::unique_ptr<FoldChunk> chunk = std::move(free_.back());
-    free_.pop_back();
-    return chunk;
-  }
-  // Reading side: waits for room; false when the fold has stopped.
-  bool Push(std::unique_ptr<FoldChunk> chunk) {
-    absl::MutexLock lock(&mutex_);
-    mutex_.Await(absl::Condition(this, &ChunkPipe::RoomOrCancelled));
-    if (cancelled_) return false;
-    full_.push_back(std::move(chunk));
-    return true;
-  }
-  // Reading side: nothing more will come; `status` is why (OK: the end).
-  void Close(absl::Status status) {
-    absl::MutexLock lock(&mutex_);
-    closed_ = true;
-    status_ = std::move(status);
-  }
-
-  // Folding side: the next chunk, or nullptr once the reading has closed
-  // and every chunk was taken.
-  std::unique_ptr<FoldChunk> Pop() {
-    absl::MutexLock lock(&mutex_);
-    mutex_.Await(absl::Condition(this, &ChunkPipe::ChunkOrClosed));
-    if (full_.empty()) return nullptr;
-    std::unique_ptr<FoldChunk> chunk = std::move(full_.front());
-    full_.pop_front();
-    return chunk;
-  }
-  void Recycle(std::unique_ptr<FoldChunk> chunk) {
-    absl::MutexLock lock(&mutex_);
-    free_.push_back(std::move(chunk));
-  }
-  // Folding side: stop the reading (a fold error).
-  void Cancel() {
-    absl::MutexLock lock(&mutex_);
-    cancelled_ = true;
-  }
-  absl::Status status() {
-    absl::MutexLock lock(&mutex_);
-    return status_;
-  }
-
- private:
-  bool RoomOrCancelled() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
-    return cancelled_ || full_.size() < capacity_;
-  }
-  bool ChunkOrClosed() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
-    return !full_.empty() || closed_;
-  }
-
-  const size_t capacity_;
-  absl::Mutex mutex_;
-  std::deque<std::unique_ptr<FoldChunk>> full_ ABSL_GUARDED_BY(mutex_);
-  std::vector<std::unique_ptr<FoldChunk>> free_ ABSL_GUARDED_BY(mutex_);
-  bool closed_ ABSL_GUARDED_BY(mutex_) = false;
-  bool cancelled_ ABSL_GUARDED_BY(mutex_) = false;
-  absl::Status status_ ABSL_GUARDED_BY(mutex_);
-};
-
-// Whether this process may run on two CPUs or more: on one, reading ahead
-// on a second thread only adds switches between the two.
-bool TwoCpusAllowed() {
-  cpu_set_t cpus;
-  CPU_ZERO(&cpus);
-  return sched_getaffinity(0, sizeof(cpus), &cpus) != 0 || CPU_COUNT(&cpus) >= 2;
-}
+using internal::ChunkPipe;
+using internal::TwoCpusAllowed;
 
 // Folds everything `reader` reads, reading on a thread of its own (reading
 // and checking the records is about half of a fold's time, decoding and
@@ -221,7 +142,7 @@ bool TwoCpusAllowed() {
 // error in log order wins: chunks are folded in order, and the reading
 // stops at its own error.
 absl::Status FoldReadingAhead(ChunkReader* reader, ChunkFolder* folder) {
-  ChunkPipe pipe(limits::kFoldChunksAhead);
+  ChunkPipe<FoldChunk> pipe(limits::kFoldChunksAhead);
   std::thread reading([reader, &pipe] {
     for (;;) {
       std::unique_ptr<FoldChunk> chunk = pipe.TakeFree();

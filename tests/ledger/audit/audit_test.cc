@@ -482,6 +482,55 @@ TEST_F(AuditTest, ALongFoldReportsDamageWhereverItIs) {
                                                          " references unknown region 999999"))));
 }
 
+// Verify reads a long log ahead on a thread of its own (and checks the
+// store's checksums on another) while the caller walks it: damage the
+// reading meets and an event that validation refuses are both reported at
+// their sequence, wherever they are, and the other threads stop.
+TEST_F(AuditTest, ALongVerifyReportsDamageWhereverItIs) {
+  const size_t chunks = limits::kFoldChunksAhead + 4;
+  stream_->AddMoneyEvents(chunks * limits::kFoldChunkEvents, 0);
+  head_ = ledger_->head().sequence;
+  ASSERT_GT(head_, chunks * limits::kFoldChunkEvents);
+  ASSERT_THAT(ledger_->CreateSnapshot(), IsOk());
+  ledger_.reset();
+  {
+    std::unique_ptr<Ledger> ledger = *Ledger::Open(path_, {.read_only = true, .fold_on_open = false});
+    absl::StatusOr<VerifyReport> report = ledger->Verify({});
+    ASSERT_THAT(report, IsOk());
+    EXPECT_EQ(report->events, head_);
+    EXPECT_EQ(report->snapshots_checked, Books::kKindCount);
+  }
+  for (uint64_t target : {uint64_t{3}, head_ / 2, head_}) {
+    std::string original;
+    Tamper([&](internal::Store& store) {
+      const std::string key = internal::EncodeSequence(target);
+      original = Get(store, Family::kEvents, key);
+      internal::RecordView record = *internal::DecodeRecord(original);
+      std::string bytes(record.event_bytes);
+      bytes.back() ^= 1;
+      Put(store, Family::kEvents, key, internal::EncodeRecord(record.prev_hash, record.hash, bytes));
+    });
+    EXPECT_THAT(VerifyReopened(),
+                StatusIs(absl::StatusCode::kDataLoss,
+                         ::testing::HasSubstr(absl::StrCat("event ", target, ": its stored hash"))))
+        << target;
+    Tamper([&](internal::Store& store) {
+      Put(store, Family::kEvents, internal::EncodeSequence(target), original);
+    });
+  }
+  ASSERT_THAT(VerifyReopened(), IsOk());
+  // A sale in a region that does not exist, the chain rewritten to match,
+  // early enough that the reading is chunks ahead when the walk stops.
+  ledger_ = *Ledger::Open(path_, {.read_only = true, .fold_on_open = false});
+  const uint64_t target = First([](const v1::Event& event) { return event.has_sale_recorded(); });
+  ASSERT_LT(target, limits::kFoldChunkEvents);
+  RewriteConsistently(target, [](v1::Event* event) {
+    event->mutable_sale_recorded()->set_region_code("999999");
+  });
+  EXPECT_THAT(VerifyReopened(), StatusIs(absl::StatusCode::kDataLoss,
+                                         ::testing::HasSubstr(absl::StrCat("event ", target))));
+}
+
 TEST_F(AuditTest, EveryEventHasAProofThatHolds) {
   for (uint64_t tree_size : {head_, head_ / 2 + 1}) {
     for (uint64_t seq = 1; seq <= tree_size; ++seq) {

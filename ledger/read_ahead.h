@@ -1,0 +1,102 @@
+// Reading the log ahead on a second thread: what the 2 cores give a long
+// walk of the log (a fold, a verify). One thread reads and checks records a
+// chunk at a time, the other consumes the chunks in order.
+#ifndef AIDLEDGER_LEDGER_READ_AHEAD_H_
+#define AIDLEDGER_LEDGER_READ_AHEAD_H_
+
+#include <sched.h>
+
+#include <deque>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+
+namespace aidledger::internal {
+
+// Hands read chunks from the reading thread to the consuming one, in order:
+// at most `capacity` wait; consumed chunks come back to be filled again, so
+// a walk allocates at most capacity + 2 of them.
+template <typename Chunk>
+class ChunkPipe {
+ public:
+  explicit ChunkPipe(size_t capacity) : capacity_(capacity) {}
+
+  // Reading side: a chunk to fill (a recycled one keeps its storage).
+  std::unique_ptr<Chunk> TakeFree() {
+    absl::MutexLock lock(&mutex_);
+    if (free_.empty()) return std::make_unique<Chunk>();
+    std::unique_ptr<Chunk> chunk = std::move(free_.back());
+    free_.pop_back();
+    return chunk;
+  }
+  // Reading side: waits for room; false when the consumer has stopped.
+  bool Push(std::unique_ptr<Chunk> chunk) {
+    absl::MutexLock lock(&mutex_);
+    mutex_.Await(absl::Condition(this, &ChunkPipe::RoomOrCancelled));
+    if (cancelled_) return false;
+    full_.push_back(std::move(chunk));
+    return true;
+  }
+  // Reading side: nothing more will come; `status` is why (OK: the end).
+  void Close(absl::Status status) {
+    absl::MutexLock lock(&mutex_);
+    closed_ = true;
+    status_ = std::move(status);
+  }
+
+  // Consuming side: the next chunk, or nullptr once the reading has closed
+  // and every chunk was taken.
+  std::unique_ptr<Chunk> Pop() {
+    absl::MutexLock lock(&mutex_);
+    mutex_.Await(absl::Condition(this, &ChunkPipe::ChunkOrClosed));
+    if (full_.empty()) return nullptr;
+    std::unique_ptr<Chunk> chunk = std::move(full_.front());
+    full_.pop_front();
+    return chunk;
+  }
+  void Recycle(std::unique_ptr<Chunk> chunk) {
+    absl::MutexLock lock(&mutex_);
+    free_.push_back(std::move(chunk));
+  }
+  // Consuming side: stop the reading (the consumer met an error).
+  void Cancel() {
+    absl::MutexLock lock(&mutex_);
+    cancelled_ = true;
+  }
+  absl::Status status() {
+    absl::MutexLock lock(&mutex_);
+    return status_;
+  }
+
+ private:
+  bool RoomOrCancelled() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    return cancelled_ || full_.size() < capacity_;
+  }
+  bool ChunkOrClosed() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    return !full_.empty() || closed_;
+  }
+
+  const size_t capacity_;
+  absl::Mutex mutex_;
+  std::deque<std::unique_ptr<Chunk>> full_ ABSL_GUARDED_BY(mutex_);
+  std::vector<std::unique_ptr<Chunk>> free_ ABSL_GUARDED_BY(mutex_);
+  bool closed_ ABSL_GUARDED_BY(mutex_) = false;
+  bool cancelled_ ABSL_GUARDED_BY(mutex_) = false;
+  absl::Status status_ ABSL_GUARDED_BY(mutex_);
+};
+
+// Whether this process may run on two CPUs or more: on one, reading ahead
+// on a second thread only adds switches between the two.
+inline bool TwoCpusAllowed() {
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  return sched_getaffinity(0, sizeof(cpus), &cpus) != 0 || CPU_COUNT(&cpus) >= 2;
+}
+
+}  // namespace aidledger::internal
+
+#endif  // AIDLEDGER_LEDGER_READ_AHEAD_H_
