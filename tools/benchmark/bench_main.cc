@@ -38,6 +38,7 @@
 #include "server/server.h"
 #include "server/http/limits.h"
 #include "server/http/server.h"
+#include "ledger/group_commit.h"
 #include "ledger/ledger.h"
 #include "base/limits.h"
 #include "state/period_report.h"
@@ -411,6 +412,87 @@ SingleAppends MeasureSingleAppends(const std::string& db, const std::string& key
   }
   return {latencies.size() / Seconds(start), Percentile(latencies, 0.5),
           Percentile(latencies, 0.99), latencies.size()};
+}
+
+// Issue 26: group commit in the engine, without HTTP. N threads each hand
+// one sale at a time to a GroupCommitter (as the server's handlers do) and
+// wait for it to be on disk, on a fresh ledger, for group_seconds; against
+// db_bench fillrandom --sync=1 with as many threads, each writing as many
+// values as a thread appended here, of the mean size of the records written.
+std::vector<Figure> MeasureInProcessGroupCommit(const Options& options, const std::string& registry) {
+  const std::string db = options.dir + "/group-inproc";
+  std::unique_ptr<Ledger> ledger = FreshLedger(db);
+  MustImport(*ledger, registry);
+  const uint64_t first_sale = ledger->head().sequence + 1;
+  std::vector<std::pair<int, double>> rates;  // threads, appends/s
+  {
+    GroupCommitter committer(ledger.get(), {});
+    std::atomic<uint64_t> serial{0};
+    for (int threads : {1, 16, 64}) {
+      const absl::Time deadline = absl::Now() + absl::Seconds(options.group_seconds);
+      std::atomic<uint64_t> appended{0};
+      std::atomic<int> failures{0};
+      std::vector<std::thread> workers;
+      const absl::Time start = absl::Now();
+      for (int t = 0; t < threads; ++t) {
+        workers.emplace_back([&] {
+          while (absl::Now() < deadline) {
+            const uint64_t i = serial++;
+            v1::Event draft;
+            draft.set_actor("bench");
+            draft.set_effective_date("2025-12-31");
+            draft.mutable_sale_recorded()->set_region_code(
+                absl::StrFormat("%02d%02d%02d", 41 + i % 15, 1 + i % 20, 1 + i % 10));
+            draft.mutable_sale_recorded()->set_amount_fen(1000 + static_cast<int64_t>(i % 100'000));
+            auto queued = committer.Enqueue({std::move(draft)});
+            absl::StatusOr<SubmitOutcome> outcome =
+                queued.ok() ? queued->get() : absl::StatusOr<SubmitOutcome>(queued.status());
+            if (outcome.ok() && outcome->appended == 1) {
+              ++appended;
+            } else {
+              ++failures;
+            }
+          }
+        });
+      }
+      for (std::thread& worker : workers) worker.join();
+      if (failures > 0) Fail(absl::StrCat(failures.load(), " in-process group appends failed"));
+      rates.emplace_back(threads, appended / Seconds(start));
+    }
+    committer.Stop();
+  }
+  // The mean size of a record written (event bytes and the record's 65).
+  std::unique_ptr<EventReader> events = ledger->Read(first_sale, ledger->head().sequence);
+  StoredEvent stored;
+  uint64_t count = 0, bytes = 0;
+  while (count < 100'000 && events->Next(&stored).value_or(false)) {
+    ++count;
+    bytes += stored.event_bytes.size() + 65;
+  }
+  const int value_bytes = static_cast<int>(bytes / std::max<uint64_t>(count, 1));
+  std::vector<Figure> out;
+  for (const auto& [threads, rate] : rates) {
+    const int per_thread = std::max(50, static_cast<int>(rate * options.group_seconds / threads));
+    const double limit = DbBench(absl::StrFormat(
+        "--benchmarks=fillrandom --num=%d --value_size=%d --sync=1 --threads=%d "
+        "--compression_type=none --db=%s/dbbench-fillrandom",
+        per_thread, value_bytes, threads, options.dir));
+    out.push_back({absl::StrCat("group_commit_inproc_", threads), rate, "appends/s",
+                   absl::StrCat("db_bench fillrandom --sync=1 --threads=", threads), limit});
+    out.push_back({absl::StrCat("db_bench_fillrandom_sync_", threads), limit, "ops/s"});
+  }
+  return out;
+}
+
+// --only group_commit: the registry of a small workload, then
+// MeasureInProcessGroupCommit.
+void RunGroupCommitOnly(const Options& options) {
+  std::filesystem::create_directories(options.dir);
+  const WorkloadStats stats = WriteWorkload(options.dir + "/workload.csv", options.events, options.seed);
+  const std::string registry = options.dir + "/registry.csv";
+  WriteWorkload(registry, stats.registry_events, options.seed);
+  for (const Figure& figure : MeasureInProcessGroupCommit(options, registry)) Emit(figure);
+  PrintTable();
 }
 
 // Concurrent HTTP appenders (1, 8, 32, 128) against `aidledger serve` on a
@@ -945,6 +1027,7 @@ void Run(const Options& options) {
                                                  "group_commit_", {"single synced appends", single_rate})) {
     Emit(figure);
   }
+  for (const Figure& figure : MeasureInProcessGroupCommit(options, registry)) Emit(figure);
 
   // 6. serve reads: GET /v1/balances under 64 clients while appends run, as
   // browsers ask (gzip accepted; the body is not inflated here, which is
@@ -1403,12 +1486,13 @@ int main(int argc, char** argv) {
     else if (flag == "--single-seconds") options.single_seconds = std::stod(value);
     else if (flag == "--postgres") options.postgres = value;
     else if (flag == "--cluster") options.cluster = value;
-    else if (flag == "--only" && (value == "indicators" || value == "trace" || value == "evidence")) {
+    else if (flag == "--only" && (value == "indicators" || value == "trace" || value == "evidence" ||
+                                  value == "group_commit")) {
       options.only = value;
     }
     else {
       std::cerr << "usage: aidledger_bench --events N --dir DIR --aidledger BIN [--seed S] "
-                   "[--serve-seconds S] [--group-seconds S] [--single-seconds S] [--dashboard-script PATH] [--postgres URI [--cluster DIR]] [--only indicators|trace|evidence]\n";
+                   "[--serve-seconds S] [--group-seconds S] [--single-seconds S] [--dashboard-script PATH] [--postgres URI [--cluster DIR]] [--only indicators|trace|evidence|group_commit]\n";
       return 2;
     }
   }
@@ -1417,6 +1501,8 @@ int main(int argc, char** argv) {
     aidledger::bench::RunIndicatorsOnly(options);
   } else if (options.only == "trace") {
     aidledger::bench::RunTraceOnly(options);
+  } else if (options.only == "group_commit") {
+    aidledger::bench::RunGroupCommitOnly(options);
   } else if (options.only == "evidence") {
     std::filesystem::create_directories(options.dir);
     aidledger::bench::MeasureEvidence(options);
