@@ -8,11 +8,13 @@
 
 #include <deque>
 #include <memory>
+#include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 
 namespace aidledger::internal {
@@ -88,6 +90,40 @@ class ChunkPipe {
   bool cancelled_ ABSL_GUARDED_BY(mutex_) = false;
   absl::Status status_ ABSL_GUARDED_BY(mutex_);
 };
+
+// Calls `fill(Chunk*) -> absl::StatusOr<bool>` on a thread of its own until
+// it returns false (nothing more) or an error, and `consume(const Chunk&) ->
+// absl::Status` on this one for each chunk it filled, in order, at most
+// `capacity` chunks ahead. The first error in log order wins: chunks are
+// consumed in order, a consumer's error stops the reading, and the
+// reading's own error comes after the chunks filled before it.
+template <typename Chunk, typename Fill, typename Consume>
+absl::Status ReadAhead(size_t capacity, Fill fill, Consume consume) {
+  ChunkPipe<Chunk> pipe(capacity);
+  std::thread reading([&fill, &pipe] {
+    for (;;) {  // bounded by what `fill` reads
+      std::unique_ptr<Chunk> chunk = pipe.TakeFree();
+      absl::StatusOr<bool> filled = fill(chunk.get());
+      if (!filled.ok() || !*filled) {
+        pipe.Close(filled.status());
+        return;
+      }
+      if (!pipe.Push(std::move(chunk))) return;  // the consumer stopped
+    }
+  });
+  absl::Status consumed;
+  while (std::unique_ptr<Chunk> chunk = pipe.Pop()) {
+    consumed = consume(*chunk);
+    if (!consumed.ok()) {
+      pipe.Cancel();
+      break;
+    }
+    pipe.Recycle(std::move(chunk));
+  }
+  reading.join();
+  if (!consumed.ok()) return consumed;
+  return pipe.status();
+}
 
 // Whether this process may run on two CPUs or more: on one, reading ahead
 // on a second thread only adds switches between the two.

@@ -4,7 +4,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -133,7 +132,6 @@ class ChunkFolder {
   uint64_t events_read_ = 0;
 };
 
-using internal::ChunkPipe;
 using internal::TwoCpusAllowed;
 
 // Folds everything `reader` reads, reading on a thread of its own (reading
@@ -142,30 +140,9 @@ using internal::TwoCpusAllowed;
 // error in log order wins: chunks are folded in order, and the reading
 // stops at its own error.
 absl::Status FoldReadingAhead(ChunkReader* reader, ChunkFolder* folder) {
-  ChunkPipe<FoldChunk> pipe(limits::kFoldChunksAhead);
-  std::thread reading([reader, &pipe] {
-    for (;;) {
-      std::unique_ptr<FoldChunk> chunk = pipe.TakeFree();
-      absl::StatusOr<bool> read = reader->Fill(chunk.get());
-      if (!read.ok() || !*read) {
-        pipe.Close(read.status());
-        return;
-      }
-      if (!pipe.Push(std::move(chunk))) return;  // the fold stopped
-    }
-  });
-  absl::Status folded;
-  while (std::unique_ptr<FoldChunk> chunk = pipe.Pop()) {
-    folded = folder->Fold(*chunk);
-    if (!folded.ok()) {
-      pipe.Cancel();
-      break;
-    }
-    pipe.Recycle(std::move(chunk));
-  }
-  reading.join();
-  if (!folded.ok()) return folded;
-  return pipe.status();
+  return internal::ReadAhead<FoldChunk>(
+      limits::kFoldChunksAhead, [reader](FoldChunk* chunk) { return reader->Fill(chunk); },
+      [folder](const FoldChunk& chunk) { return folder->Fold(chunk); });
 }
 
 }  // namespace

@@ -362,34 +362,35 @@ struct VerifyChunk {
   size_t count = 0;
 };
 
-// The reading thread's side: fills chunks of at most kFoldChunkEvents until
-// the log ends, a record is damaged (the chunk of the events before it goes
-// first: the walk meets the first error in log order) or the walk stops.
-void ReadChunks(EventReader* reader, internal::ChunkPipe<VerifyChunk>* pipe) {
-  for (;;) {  // bounded by the log: each turn reads at least one record or ends
-    std::unique_ptr<VerifyChunk> chunk = pipe->TakeFree();
+// The reading side of verify's walk: fills chunks of at most
+// kFoldChunkEvents. A damaged record ends the reading, after the chunk of
+// the events before it (the walk meets the first error in log order).
+class VerifyChunkReader {
+ public:
+  explicit VerifyChunkReader(EventReader* reader) : reader_(reader) {}
+
+  absl::StatusOr<bool> Fill(VerifyChunk* chunk) {
+    RETURN_IF_ERROR(pending_);
     chunk->count = 0;
-    absl::Status status;
-    bool end = false;
-    while (!end && chunk->count < limits::kFoldChunkEvents) {
+    while (chunk->count < limits::kFoldChunkEvents) {
       if (chunk->events.size() == chunk->count) chunk->events.emplace_back();
-      absl::StatusOr<bool> more = reader->Next(&chunk->events[chunk->count]);
-      end = !more.ok() || !*more;
-      if (!more.ok()) status = more.status();
-      if (!end) ++chunk->count;
+      absl::StatusOr<bool> more = reader_->Next(&chunk->events[chunk->count]);
+      if (!more.ok()) pending_ = more.status();
+      if (!more.ok() || !*more) break;
+      ++chunk->count;
     }
-    if (chunk->count > 0 && !pipe->Push(std::move(chunk))) return;  // the walk stopped
-    if (end) {
-      pipe->Close(std::move(status));
-      return;
-    }
+    if (chunk->count == 0) RETURN_IF_ERROR(pending_);
+    return chunk->count > 0;
   }
-}
+
+ private:
+  EventReader* reader_;
+  absl::Status pending_;
+};
 
 // Walks every event `reader` reads with `step`: reading, checking the
 // records and decoding them on a second thread when two CPUs are there and
-// the log is longer than a chunk (reading and decoding is about a third of
-// verify's time), else on this one.
+// the log is longer than a chunk, else on this one.
 absl::Status WalkAll(EventReader* reader, uint64_t head,
                      absl::FunctionRef<absl::Status(const StoredEvent&)> step) {
   if (head <= limits::kFoldChunkEvents || !internal::TwoCpusAllowed()) {
@@ -400,20 +401,13 @@ absl::Status WalkAll(EventReader* reader, uint64_t head,
       RETURN_IF_ERROR(step(stored));
     }
   }
-  internal::ChunkPipe<VerifyChunk> pipe(limits::kFoldChunksAhead);
-  std::thread reading([reader, &pipe] { ReadChunks(reader, &pipe); });
-  absl::Status walked;
-  while (std::unique_ptr<VerifyChunk> chunk = pipe.Pop()) {
-    for (size_t i = 0; i < chunk->count && walked.ok(); ++i) walked = step(chunk->events[i]);
-    if (!walked.ok()) {
-      pipe.Cancel();
-      break;
-    }
-    pipe.Recycle(std::move(chunk));
-  }
-  reading.join();
-  if (!walked.ok()) return walked;
-  return pipe.status();
+  VerifyChunkReader chunks(reader);
+  return internal::ReadAhead<VerifyChunk>(
+      limits::kFoldChunksAhead, [&chunks](VerifyChunk* chunk) { return chunks.Fill(chunk); },
+      [&step](const VerifyChunk& chunk) {
+        for (size_t i = 0; i < chunk.count; ++i) RETURN_IF_ERROR(step(chunk.events[i]));
+        return absl::OkStatus();
+      });
 }
 
 // Verify's walk of the log and everything after it, the store's checksums

@@ -430,15 +430,63 @@ TEST_F(AuditTest, ASnapshotThatDiffersFromTheRebuildIsCaught) {
                        ::testing::HasSubstr("project_totals snapshot differs from a full rebuild")));
 }
 
-// A fold of a long tail reads on a thread of its own while the caller
-// folds: damage the reading meets and an event the fold cannot take are
-// both reported, wherever in the tail they are, and the other thread stops.
-TEST_F(AuditTest, ALongFoldReportsDamageWhereverItIs) {
+// The long walks of the log (a fold's, verify's) read it on a thread of
+// their own while the caller folds or checks.
+class LongWalkTest : public AuditTest {
+ protected:
   // More chunks than wait in the pipe, so that the reading blocks on it.
-  const size_t chunks = limits::kFoldChunksAhead + 4;
-  stream_->AddMoneyEvents(chunks * limits::kFoldChunkEvents, 0);
-  head_ = ledger_->head().sequence;
-  ASSERT_GT(head_, chunks * limits::kFoldChunkEvents);
+  void SetUp() override {
+    AuditTest::SetUp();
+    const size_t chunks = limits::kFoldChunksAhead + 4;
+    stream_->AddMoneyEvents(chunks * limits::kFoldChunkEvents, 0);
+    head_ = ledger_->head().sequence;
+    ASSERT_GT(head_, chunks * limits::kFoldChunkEvents);
+  }
+
+  // A record whose bytes no longer match its hash, in the first chunk, in
+  // the middle and as the very last event: `walk` reports each at its
+  // sequence, and passes once the record is put back.
+  void ExpectDamageReportedWhereverItIs(const std::function<absl::Status()>& walk) {
+    for (uint64_t target : {uint64_t{3}, head_ / 2, head_}) {
+      std::string original;
+      Tamper([&](internal::Store& store) {
+        const std::string key = internal::EncodeSequence(target);
+        original = Get(store, Family::kEvents, key);
+        internal::RecordView record = *internal::DecodeRecord(original);
+        std::string bytes(record.event_bytes);
+        bytes.back() ^= 1;
+        Put(store, Family::kEvents, key,
+            internal::EncodeRecord(record.prev_hash, record.hash, bytes));
+      });
+      EXPECT_THAT(walk(), StatusIs(absl::StatusCode::kDataLoss,
+                                   ::testing::HasSubstr(absl::StrCat("event ", target,
+                                                                     ": its stored hash"))))
+          << target;
+      Tamper([&](internal::Store& store) {
+        Put(store, Family::kEvents, internal::EncodeSequence(target), original);
+      });
+    }
+    EXPECT_THAT(walk(), IsOk());
+  }
+
+  // Rewrites the first sale into a region that does not exist, with the
+  // chain rewritten to match, early enough that the reading is chunks ahead
+  // when the walk meets it; returns its sequence.
+  uint64_t RewriteAnEarlySaleIntoAnUnknownRegion() {
+    ledger_ = *Ledger::Open(path_, {.read_only = true, .fold_on_open = false});
+    const uint64_t target = First([](const v1::Event& event) { return event.has_sale_recorded(); });
+    EXPECT_LT(target, limits::kFoldChunkEvents);
+    RewriteConsistently(target, [](v1::Event* event) {
+      event->mutable_sale_recorded()->set_region_code("999999");
+    });
+    return target;
+  }
+};
+
+// A fold of a long tail: damage the reading meets and an event the fold
+// cannot take are both reported, wherever in the tail they are, and the
+// other thread stops.
+TEST_F(LongWalkTest, AFoldReportsDamageWhereverItIs) {
   auto fold_reopened = [&]() -> absl::Status {
     ledger_.reset();
     absl::StatusOr<std::unique_ptr<Ledger>> ledger =
@@ -447,86 +495,30 @@ TEST_F(AuditTest, ALongFoldReportsDamageWhereverItIs) {
     return (*ledger)->Fold(head_, std::nullopt, false).status();
   };
   ASSERT_THAT(fold_reopened(), IsOk());
-  // A record whose bytes no longer match its hash: in the first chunk, in
-  // the middle, and the very last event.
-  for (uint64_t target : {uint64_t{3}, head_ / 2, head_}) {
-    std::string original;
-    Tamper([&](internal::Store& store) {
-      const std::string key = internal::EncodeSequence(target);
-      original = Get(store, Family::kEvents, key);
-      internal::RecordView record = *internal::DecodeRecord(original);
-      std::string bytes(record.event_bytes);
-      bytes.back() ^= 1;
-      Put(store, Family::kEvents, key, internal::EncodeRecord(record.prev_hash, record.hash, bytes));
-    });
-    EXPECT_THAT(fold_reopened(),
-                StatusIs(absl::StatusCode::kDataLoss,
-                         ::testing::HasSubstr(absl::StrCat("event ", target, ": its stored hash"))))
-        << target;
-    Tamper([&](internal::Store& store) {
-      Put(store, Family::kEvents, internal::EncodeSequence(target), original);
-    });
-  }
-  ASSERT_THAT(fold_reopened(), IsOk());
-  // An event no fold can take (a sale in an unknown region), with the chain
-  // rewritten to match, early enough that the reading is chunks ahead.
-  ledger_ = *Ledger::Open(path_, {.read_only = true, .fold_on_open = false});
-  const uint64_t target = First([](const v1::Event& event) { return event.has_sale_recorded(); });
-  ASSERT_LT(target, limits::kFoldChunkEvents);
-  RewriteConsistently(target, [](v1::Event* event) {
-    event->mutable_sale_recorded()->set_region_code("999999");
-  });
+  ExpectDamageReportedWhereverItIs(fold_reopened);
+  const uint64_t target = RewriteAnEarlySaleIntoAnUnknownRegion();
   EXPECT_THAT(fold_reopened(),
               StatusIs(absl::StatusCode::kDataLoss,
                        ::testing::HasSubstr(absl::StrCat("event ", target,
                                                          " references unknown region 999999"))));
 }
 
-// Verify reads a long log ahead on a thread of its own (and checks the
-// store's checksums on another) while the caller walks it: damage the
-// reading meets and an event that validation refuses are both reported at
-// their sequence, wherever they are, and the other threads stop.
-TEST_F(AuditTest, ALongVerifyReportsDamageWhereverItIs) {
-  const size_t chunks = limits::kFoldChunksAhead + 4;
-  stream_->AddMoneyEvents(chunks * limits::kFoldChunkEvents, 0);
-  head_ = ledger_->head().sequence;
-  ASSERT_GT(head_, chunks * limits::kFoldChunkEvents);
+// Verify (which also checks the store's checksums on a third thread): the
+// same damage is reported at its sequence, and so is an event validation
+// refuses.
+TEST_F(LongWalkTest, VerifyReportsDamageWhereverItIs) {
   ASSERT_THAT(ledger_->CreateSnapshot(), IsOk());
   ledger_.reset();
   {
-    std::unique_ptr<Ledger> ledger = *Ledger::Open(path_, {.read_only = true, .fold_on_open = false});
+    std::unique_ptr<Ledger> ledger =
+        *Ledger::Open(path_, {.read_only = true, .fold_on_open = false});
     absl::StatusOr<VerifyReport> report = ledger->Verify({});
     ASSERT_THAT(report, IsOk());
     EXPECT_EQ(report->events, head_);
     EXPECT_EQ(report->snapshots_checked, Books::kKindCount);
   }
-  for (uint64_t target : {uint64_t{3}, head_ / 2, head_}) {
-    std::string original;
-    Tamper([&](internal::Store& store) {
-      const std::string key = internal::EncodeSequence(target);
-      original = Get(store, Family::kEvents, key);
-      internal::RecordView record = *internal::DecodeRecord(original);
-      std::string bytes(record.event_bytes);
-      bytes.back() ^= 1;
-      Put(store, Family::kEvents, key, internal::EncodeRecord(record.prev_hash, record.hash, bytes));
-    });
-    EXPECT_THAT(VerifyReopened(),
-                StatusIs(absl::StatusCode::kDataLoss,
-                         ::testing::HasSubstr(absl::StrCat("event ", target, ": its stored hash"))))
-        << target;
-    Tamper([&](internal::Store& store) {
-      Put(store, Family::kEvents, internal::EncodeSequence(target), original);
-    });
-  }
-  ASSERT_THAT(VerifyReopened(), IsOk());
-  // A sale in a region that does not exist, the chain rewritten to match,
-  // early enough that the reading is chunks ahead when the walk stops.
-  ledger_ = *Ledger::Open(path_, {.read_only = true, .fold_on_open = false});
-  const uint64_t target = First([](const v1::Event& event) { return event.has_sale_recorded(); });
-  ASSERT_LT(target, limits::kFoldChunkEvents);
-  RewriteConsistently(target, [](v1::Event* event) {
-    event->mutable_sale_recorded()->set_region_code("999999");
-  });
+  ExpectDamageReportedWhereverItIs([this] { return VerifyReopened(); });
+  const uint64_t target = RewriteAnEarlySaleIntoAnUnknownRegion();
   EXPECT_THAT(VerifyReopened(), StatusIs(absl::StatusCode::kDataLoss,
                                          ::testing::HasSubstr(absl::StrCat("event ", target))));
 }
