@@ -25,9 +25,11 @@
 #include <thread>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "app/import.h"
 #include "app/period_report.h"
@@ -840,6 +842,149 @@ void MeasureEvidence(const Options& options) {
   std::filesystem::remove_all(dir);
 }
 
+// Issue 26's comparison with what a user might pick instead: the same
+// workload CSV imported by Debian's sqlite3 (a table of the same columns,
+// a unique index on event_id, one transaction, the default synchronous
+// journal), then the balances report's roll-up in SQL: each region's money
+// (an allocation's recipient, a payment's project's region, an investment's
+// or sale's region; a reversal takes back its target's), summed over every
+// region at or below it. sqlite's figures must equal the ledger's `balances`
+// at `head` region by region, or the comparison is void.
+constexpr char kSqliteRollUp[] = R"sql(
+.mode csv
+WITH RECURSIVE
+ money(event_id, type, region, fen) AS (
+  SELECT e.event_id, e.type,
+         CASE e.type WHEN 'allocation' THEN e.recipient_code
+                     WHEN 'disbursement' THEN p.region_code ELSE e.region_code END,
+         CAST(ROUND(e.amount * 100) AS INTEGER)
+  FROM events e LEFT JOIN events p ON e.type = 'disbursement' AND p.type = 'project'
+                                      AND p.project_id = e.project_id
+  WHERE e.type IN ('allocation', 'disbursement', 'investment', 'sale')),
+ signed(type, region, fen) AS (
+  SELECT type, region, fen FROM money
+  UNION ALL
+  SELECT m.type, m.region, -m.fen FROM events r JOIN money m ON m.event_id = r.reversed_event_id
+  WHERE r.type = 'reversal'),
+ own(region, allocated, disbursed, invested, sales) AS (
+  SELECT region, SUM(CASE type WHEN 'allocation' THEN fen ELSE 0 END),
+         SUM(CASE type WHEN 'disbursement' THEN fen ELSE 0 END),
+         SUM(CASE type WHEN 'investment' THEN fen ELSE 0 END),
+         SUM(CASE type WHEN 'sale' THEN fen ELSE 0 END)
+  FROM signed GROUP BY region),
+ up(region, ancestor) AS (
+  SELECT code, code FROM events WHERE type = 'region'
+  UNION ALL
+  SELECT up.region, r.parent_code FROM up JOIN events r ON r.type = 'region' AND r.code = up.ancestor
+  WHERE r.parent_code <> '')
+SELECT u.ancestor, SUM(o.allocated), SUM(o.disbursed), SUM(o.allocated - o.disbursed),
+       SUM(o.invested), SUM(o.sales)
+FROM own o JOIN up u ON u.region = o.region GROUP BY u.ancestor ORDER BY u.ancestor;
+)sql";
+
+// The roll-up's rows (code, allocated, disbursed, balance, invested, sales)
+// against the ledger's report: the number of regions compared; Fail on the
+// first that differs.
+size_t CompareSqliteRollUp(const std::string& path, const v1::RegionBalancesReport& report) {
+  absl::flat_hash_map<std::string, const v1::RegionFigures*> ours;
+  for (const v1::RegionEntry& region : report.regions()) ours[region.code()] = &region.total();
+  std::ifstream in(path);
+  std::string line;
+  size_t compared = 0;
+  while (std::getline(in, line)) {
+    const std::vector<std::string> cells = absl::StrSplit(line, ',');
+    if (cells.size() != 6) Fail(absl::StrCat("sqlite printed an unexpected row: ", line));
+    auto it = ours.find(cells[0]);
+    if (it == ours.end()) Fail(absl::StrCat("sqlite rolled up a region the ledger lacks: ", line));
+    const v1::RegionFigures& f = *it->second;
+    const int64_t expected[] = {f.allocated_fen(), f.disbursed_fen(), f.balance_fen(),
+                                f.invested_fen(), f.sales_fen()};
+    for (int i = 0; i < 5; ++i) {
+      int64_t value = 0;
+      if (!absl::SimpleAtoi(cells[i + 1], &value) || value != expected[i]) {
+        Fail(absl::StrCat("sqlite's roll-up differs from the ledger's balances: ", line));
+      }
+    }
+    ++compared;
+  }
+  if (compared == 0) Fail("sqlite's roll-up printed nothing");
+  return compared;
+}
+
+// sqlite_import (against the ledger's import of the same rows, `import_rate`)
+// and sqlite_balances (the best of kScanRuns, against the ledger's balances
+// at a snapshot at `head`, also the best of kScanRuns).
+void MeasureSqlite(const Options& options, const std::string& workload, uint64_t events,
+                   double import_rate, const Ledger& reader) {
+  const std::string dir = options.dir + "/sqlite";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string db = dir + "/events.db";
+  {
+    std::ifstream in(workload);
+    std::string header;
+    std::getline(in, header);
+    std::ofstream schema(dir + "/import.sql");
+    schema << "CREATE TABLE events(";
+    const std::vector<std::string> columns = absl::StrSplit(header, ',');
+    for (size_t i = 0; i < columns.size(); ++i) {
+      const bool number = columns[i] == "budget" || columns[i] == "amount";
+      schema << (i > 0 ? ", " : "") << columns[i] << (number ? " NUMERIC" : " TEXT");
+    }
+    schema << ");\nCREATE UNIQUE INDEX events_event_id ON events(event_id);\n"
+           << "BEGIN;\n.import --csv --skip 1 " << workload << " events\nCOMMIT;\n";
+    std::ofstream(dir + "/rollup.sql") << kSqliteRollUp;
+  }
+  const double import_seconds = TimedShell(absl::StrCat("sqlite3 ", db, " < ", dir, "/import.sql"));
+  const double sqlite_import_rate = events / import_seconds;
+  Emit({"sqlite_import", sqlite_import_rate, "events/s", "aidledger import of the same rows",
+        import_rate});
+  double sqlite_ms = 0;
+  for (int run = 0; run < kScanRuns; ++run) {
+    const double ms = TimedShell(absl::StrCat("sqlite3 ", db, " < ", dir, "/rollup.sql > ", dir,
+                                              "/rollup.csv")) * 1000;
+    sqlite_ms = run == 0 ? ms : std::min(sqlite_ms, ms);
+  }
+  const uint64_t head = reader.head().sequence;
+  double ours_ms = 0;
+  v1::RegionBalancesReport report;
+  for (int run = 0; run < kScanRuns; ++run) {
+    const absl::Time start = absl::Now();
+    absl::StatusOr<FoldedBooks> folded =
+        reader.Fold(head, std::nullopt, true, ProjectionsRead(ReportKind::kBalances, ""));
+    if (!folded.ok()) Fail(std::string(folded.status().message()));
+    absl::StatusOr<v1::RegionBalancesReport> made = RegionBalancesReport(folded->books, "");
+    if (!made.ok()) Fail(std::string(made.status().message()));
+    const double ms = Seconds(start) * 1000;
+    ours_ms = run == 0 ? ms : std::min(ours_ms, ms);
+    report = *std::move(made);
+  }
+  const size_t regions = CompareSqliteRollUp(dir + "/rollup.csv", report);
+  Emit({"sqlite_balances", sqlite_ms, "ms",
+        absl::StrCat("aidledger balances at a snapshot, the same ", regions, " regions equal"),
+        ours_ms});
+}
+
+// --only sqlite: the plain workload imported (timed), then MeasureSqlite.
+void RunSqliteOnly(const Options& options) {
+  std::filesystem::create_directories(options.dir);
+  const std::string workload = options.dir + "/workload.csv";
+  const WorkloadStats stats = WriteWorkload(workload, options.events, options.seed);
+  const std::string imported = options.dir + "/import";
+  double import_rate = 0;
+  {
+    std::unique_ptr<Ledger> ledger = FreshLedger(imported);
+    const absl::Time start = absl::Now();
+    MustImport(*ledger, workload);
+    import_rate = stats.events / Seconds(start);
+  }
+  absl::StatusOr<std::unique_ptr<Ledger>> reader =
+      Ledger::Open(imported, {.read_only = true, .fold_on_open = false});
+  if (!reader.ok()) Fail(std::string(reader.status().message()));
+  MeasureSqlite(options, workload, stats.events, import_rate, **reader);
+  PrintTable();
+}
+
 // --only trace: the plain workload imported, then MeasureTrace.
 void RunTraceOnly(const Options& options) {
   std::filesystem::create_directories(options.dir);
@@ -870,6 +1015,7 @@ void Run(const Options& options) {
   // 1. import.
   const std::string imported = options.dir + "/import";
   double mean_value_bytes = 0;
+  double import_rate = 0;
   {
     std::unique_ptr<Ledger> ledger = FreshLedger(imported);
     start = absl::Now();
@@ -895,7 +1041,8 @@ void Run(const Options& options) {
         "--benchmarks=fillseq --num=%d --value_size=%d --sync=1 --batch_size=%d "
         "--compression_type=none --db=%s/dbbench",
         stats.events, static_cast<int>(mean_value_bytes), kImportBatch, options.dir));
-    Emit({"import", stats.events / seconds, "events/s",
+    import_rate = stats.events / seconds;
+    Emit({"import", import_rate, "events/s",
           absl::StrFormat("db_bench fillseq sync batch=%d value=%dB", kImportBatch,
                           static_cast<int>(mean_value_bytes)),
           fillseq_sync});
@@ -997,6 +1144,7 @@ void Run(const Options& options) {
       }
       Emit({absl::StrCat("head_query_report_", label, "_tail_0"), ms, "ms"});
     }
+    MeasureSqlite(options, workload, stats.events, import_rate, **reader);
     MeasurePeriodReport(**reader);
     MeasureTrace(**reader);
     MeasureEvidence(options);
@@ -1487,12 +1635,12 @@ int main(int argc, char** argv) {
     else if (flag == "--postgres") options.postgres = value;
     else if (flag == "--cluster") options.cluster = value;
     else if (flag == "--only" && (value == "indicators" || value == "trace" || value == "evidence" ||
-                                  value == "group_commit")) {
+                                  value == "group_commit" || value == "sqlite")) {
       options.only = value;
     }
     else {
       std::cerr << "usage: aidledger_bench --events N --dir DIR --aidledger BIN [--seed S] "
-                   "[--serve-seconds S] [--group-seconds S] [--single-seconds S] [--dashboard-script PATH] [--postgres URI [--cluster DIR]] [--only indicators|trace|evidence|group_commit]\n";
+                   "[--serve-seconds S] [--group-seconds S] [--single-seconds S] [--dashboard-script PATH] [--postgres URI [--cluster DIR]] [--only indicators|trace|evidence|group_commit|sqlite]\n";
       return 2;
     }
   }
@@ -1501,6 +1649,8 @@ int main(int argc, char** argv) {
     aidledger::bench::RunIndicatorsOnly(options);
   } else if (options.only == "trace") {
     aidledger::bench::RunTraceOnly(options);
+  } else if (options.only == "sqlite") {
+    aidledger::bench::RunSqliteOnly(options);
   } else if (options.only == "group_commit") {
     aidledger::bench::RunGroupCommitOnly(options);
   } else if (options.only == "evidence") {
