@@ -842,6 +842,27 @@ void MeasureEvidence(const Options& options) {
   std::filesystem::remove_all(dir);
 }
 
+// Issue 26's import_jsonl: the events of the ledger at `imported` as
+// `aidledger log --format jsonl` prints them (not timed), imported into a
+// fresh ledger as `import` does the CSV (same batch size, synced), against
+// the CSV import's rate `import_rate`.
+void MeasureImportJsonl(const Options& options, const std::string& imported, double import_rate) {
+  const std::string jsonl = options.dir + "/workload.jsonl";
+  TimedShell(absl::StrCat(options.aidledger, " --db ", imported, " log --format jsonl > ", jsonl));
+  uint64_t lines = 0;
+  {
+    std::ifstream in(jsonl);
+    std::string line;
+    while (std::getline(in, line)) ++lines;
+  }
+  std::unique_ptr<Ledger> ledger = FreshLedger(options.dir + "/import-jsonl");
+  const absl::Time start = absl::Now();
+  MustImport(*ledger, jsonl);
+  const double rate = lines / Seconds(start);
+  if (ledger->head().sequence != lines) Fail("the JSONL import appended another count of events");
+  Emit({"import_jsonl", rate, "events/s", "import of the same events from CSV", import_rate});
+}
+
 // Issue 26's comparison with what a user might pick instead: the same
 // workload CSV imported by Debian's sqlite3 (a table of the same columns,
 // a unique index on event_id, one transaction, the default synchronous
@@ -965,8 +986,9 @@ void MeasureSqlite(const Options& options, const std::string& workload, uint64_t
         ours_ms});
 }
 
-// --only sqlite: the plain workload imported (timed), then MeasureSqlite.
-void RunSqliteOnly(const Options& options) {
+// --only import: the plain workload imported from CSV (timed), then from
+// JSONL (MeasureImportJsonl) and into sqlite3 (MeasureSqlite).
+void RunImportOnly(const Options& options) {
   std::filesystem::create_directories(options.dir);
   const std::string workload = options.dir + "/workload.csv";
   const WorkloadStats stats = WriteWorkload(workload, options.events, options.seed);
@@ -978,6 +1000,8 @@ void RunSqliteOnly(const Options& options) {
     MustImport(*ledger, workload);
     import_rate = stats.events / Seconds(start);
   }
+  Emit({"import", import_rate, "events/s"});
+  MeasureImportJsonl(options, imported, import_rate);
   absl::StatusOr<std::unique_ptr<Ledger>> reader =
       Ledger::Open(imported, {.read_only = true, .fold_on_open = false});
   if (!reader.ok()) Fail(std::string(reader.status().message()));
@@ -1055,6 +1079,7 @@ void Run(const Options& options) {
         stats.events, static_cast<int>(mean_value_bytes), kImportBatch, options.dir));
     Emit({"db_bench_fillseq_nosync", fillseq_nosync, "ops/s"});
   }
+  MeasureImportJsonl(options, imported, import_rate);
   // A full scan takes about a second per million events, and this
   // machine's speed varies within seconds: the read limit and the rebuild
   // are each the best of kScanRuns runs.
@@ -1635,12 +1660,12 @@ int main(int argc, char** argv) {
     else if (flag == "--postgres") options.postgres = value;
     else if (flag == "--cluster") options.cluster = value;
     else if (flag == "--only" && (value == "indicators" || value == "trace" || value == "evidence" ||
-                                  value == "group_commit" || value == "sqlite")) {
+                                  value == "group_commit" || value == "import")) {
       options.only = value;
     }
     else {
       std::cerr << "usage: aidledger_bench --events N --dir DIR --aidledger BIN [--seed S] "
-                   "[--serve-seconds S] [--group-seconds S] [--single-seconds S] [--dashboard-script PATH] [--postgres URI [--cluster DIR]] [--only indicators|trace|evidence|group_commit|sqlite]\n";
+                   "[--serve-seconds S] [--group-seconds S] [--single-seconds S] [--dashboard-script PATH] [--postgres URI [--cluster DIR]] [--only indicators|trace|evidence|group_commit|import]\n";
       return 2;
     }
   }
@@ -1649,8 +1674,8 @@ int main(int argc, char** argv) {
     aidledger::bench::RunIndicatorsOnly(options);
   } else if (options.only == "trace") {
     aidledger::bench::RunTraceOnly(options);
-  } else if (options.only == "sqlite") {
-    aidledger::bench::RunSqliteOnly(options);
+  } else if (options.only == "import") {
+    aidledger::bench::RunImportOnly(options);
   } else if (options.only == "group_commit") {
     aidledger::bench::RunGroupCommitOnly(options);
   } else if (options.only == "evidence") {
