@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/substitute.h"
 #include "aidledger/v1/export.pb.h"
+#include "app/json_fast.h"
 #include "app/output.h"
 #include "base/status_macros.h"
 #include "base/check.h"
@@ -36,14 +37,17 @@ std::string ExportLine(const StoredEvent& stored) {
 
 absl::StatusOr<ExportedRecord> ParseExportLine(absl::string_view line) {
   v1::ExportedEvent exported;
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = false;
-  auto parsed = google::protobuf::util::JsonStringToMessage(
-      google::protobuf::StringPiece(line.data(), line.size()), &exported, options);
-  if (!parsed.ok()) {
-    return absl::DataLossError(absl::Substitute(
-        Tr("is not a line of a replay --format jsonl export: $0"),
-        absl::string_view(parsed.message().data(), parsed.message().size())));
+  if (FastJsonToMessage(line, &exported) != FastJson::kParsed) {
+    exported.Clear();
+    google::protobuf::util::JsonParseOptions options;
+    options.ignore_unknown_fields = false;
+    auto parsed = google::protobuf::util::JsonStringToMessage(
+        google::protobuf::StringPiece(line.data(), line.size()), &exported, options);
+    if (!parsed.ok()) {
+      return absl::DataLossError(absl::Substitute(
+          Tr("is not a line of a replay --format jsonl export: $0"),
+          absl::string_view(parsed.message().data(), parsed.message().size())));
+    }
   }
   ExportedRecord record;
   ASSIGN_OR_RETURN(record.hash, ChainField(exported.hash(), "hash"));
