@@ -98,7 +98,14 @@ class Reader {
         if (earlier == identity) return false;
       }
       seen.push_back(identity);
-      if (field == nullptr) continue;  // skipped
+      if (field == nullptr) {
+        // An export line's seq and hashes are a number and strings. An
+        // object or array in their place is protobuf's and CheckJsonObject's
+        // to judge: it may hold a key twice.
+        const element_type kind = member.value.type();
+        if (kind == element_type::OBJECT || kind == element_type::ARRAY) return false;
+        continue;
+      }
       if (!Field(member.value, message, reflection, field, depth)) return false;
     }
     return true;

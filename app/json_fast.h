@@ -31,9 +31,9 @@ inline constexpr size_t kFastJsonBytesMax = 256 * 1024;
 enum class FastJson { kParsed, kNotHandled };
 
 // Reads the JSON object `json` into `*message`, which is cleared first.
-// Top-level keys named in `skipped` are read past, whatever they hold (an
-// export line's "seq", "hash" and "prev_hash" beside the event's fields);
-// each may be given once. On kNotHandled `*message` holds anything: clear
+// Top-level keys named in `skipped` are read past (an export line's "seq",
+// "hash" and "prev_hash" beside the event's fields) when each is given once
+// and holds no object or array. On kNotHandled `*message` holds anything: clear
 // it before parsing again.
 FastJson FastJsonToMessage(absl::string_view json, google::protobuf::Message* message,
                            absl::Span<const absl::string_view> skipped = {});

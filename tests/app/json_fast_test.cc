@@ -192,10 +192,15 @@ TEST(FastJsonTest, LeavesToProtobufWhatItIsNotSureOf) {
 TEST(FastJsonTest, SkipsExportHashesOnlyAtTheTop) {
   constexpr absl::string_view kSkipped[] = {"seq", "hash", "prev_hash"};
   v1::Event event;
-  EXPECT_EQ(FastJsonToMessage(R"({"seq":"7","hash":[1,{"x":null}],"prev_hash":"p","event_id":"a"})", &event,
-                              kSkipped),
+  EXPECT_EQ(FastJsonToMessage(R"({"seq":7,"hash":"h","prev_hash":null,"event_id":"a"})", &event, kSkipped),
             FastJson::kParsed);
   EXPECT_EQ(event.event_id(), "a");
+  // What a skipped key holds is read past only when it holds no key: one
+  // given twice in there is CheckJsonObject's refusal (found by the fuzzer).
+  EXPECT_EQ(FastJsonToMessage(R"({"seq":{"a":1,"a":2},"event_id":"a"})", &event, kSkipped),
+            FastJson::kNotHandled);
+  EXPECT_EQ(FastJsonToMessage(R"({"hash":[{"a":1,"a":2}],"event_id":"a"})", &event, kSkipped),
+            FastJson::kNotHandled);
   EXPECT_EQ(FastJsonToMessage(R"({"hash":"a","hash":"b"})", &event, kSkipped), FastJson::kNotHandled);
   EXPECT_EQ(FastJsonToMessage(R"({"sale_recorded":{"hash":"a"}})", &event, kSkipped), FastJson::kNotHandled);
   EXPECT_EQ(FastJsonToMessage(R"({"hash":"a"})", &event), FastJson::kNotHandled);
