@@ -18,6 +18,7 @@
 #include "app/drafts.h"
 #include "app/json_check.h"
 #include "app/export.h"
+#include "app/line_reader.h"
 #include "app/output.h"
 #include "state/vocabulary.h"
 #include "google/protobuf/struct.pb.h"
@@ -373,11 +374,16 @@ absl::StatusOr<uint64_t> Restore(const std::string& file, const std::string& db,
   if (!in) return UsageError(absl::Substitute(Tr("cannot open $0"), file));
   uint64_t line_number = 0;
   std::string line;
+  // A line past the limit (or a file with no newline) is refused having
+  // held no more than the limit.
+  LineReader lines(&in, limits::kImportRecordBytesMax);
   auto next = [&](ExportedRecord* record, std::string* where) -> absl::StatusOr<bool> {
-    while (std::getline(in, line)) {
+    while (true) {
+      const LineReader::Got got = lines.Next(&line);
+      if (got == LineReader::Got::kEnd) break;
       ++line_number;
       *where = absl::StrCat(file, ":", line_number);
-      if (line.size() > limits::kImportRecordBytesMax) {
+      if (got == LineReader::Got::kTooLong) {
         return absl::DataLossError(absl::Substitute(Tr("$0: the line is too long"), *where));
       }
       if (absl::StripAsciiWhitespace(line).empty()) continue;

@@ -24,6 +24,7 @@
 #include "base/messages.h"
 #include "app/json_check.h"
 #include "app/json_fast.h"
+#include "app/line_reader.h"
 #include "app/xlsx.h"
 #include "google/protobuf/arena.h"
 #include "google/protobuf/util/json_util.h"
@@ -381,7 +382,8 @@ class TableSource : public RowSource {
 
 class JsonlSource : public RowSource {
  public:
-  JsonlSource(std::istream* in, std::string path) : in_(in), path_(std::move(path)) {}
+  JsonlSource(std::istream* in, std::string path)
+      : lines_(in, limits::kImportRecordBytesMax), path_(std::move(path)) {}
 
   absl::StatusOr<bool> Next(v1::Event* draft, Row* row, std::string* legacy_id) override {
     std::string& line = line_;
@@ -405,23 +407,17 @@ class JsonlSource : public RowSource {
   // longer than that (or a stream with no newline at all, like /dev/zero)
   // ends the import there, having held no more than the limit.
   absl::StatusOr<bool> ReadLine(std::string* line) {
-    line->clear();
-    std::streambuf* buffer = in_->rdbuf();
-    while (true) {
-      const int c = buffer->sbumpc();
-      if (c == EOF) return !line->empty();
-      if (c == '\n') return true;
-      if (line->size() == limits::kImportRecordBytesMax) {
-        return Rejected(v1::FIELD_TOO_LONG, absl::StrCat(path_, ":", line_number_ + 1),
-                        absl::Substitute(Tr("the line is longer than $0 bytes; the import "
-                                            "stops there"),
-                                         limits::kImportRecordBytesMax));
-      }
-      line->push_back(static_cast<char>(c));
+    switch (lines_.Next(line)) {
+      case LineReader::Got::kLine: return true;
+      case LineReader::Got::kEnd: return false;
+      case LineReader::Got::kTooLong: break;
     }
+    return Rejected(v1::FIELD_TOO_LONG, absl::StrCat(path_, ":", line_number_ + 1),
+                    absl::Substitute(Tr("the line is longer than $0 bytes; the import stops there"),
+                                     limits::kImportRecordBytesMax));
   }
 
-  std::istream* in_;
+  LineReader lines_;
   std::string path_;
   std::string line_;  // reused: its buffer is kept
   size_t line_number_ = 0;

@@ -1469,6 +1469,11 @@ TEST_F(CliTest, ImportReadsPipesWholeAndStopsAtTheLineLimit) {
   RunResult zeros = Run({"import", "/dev/zero", "--input-format", "jsonl"});
   EXPECT_EQ(zeros.exit_code, 3) << zeros.err;
   EXPECT_THAT(zeros.err, ::testing::HasSubstr("/dev/zero:1: the line is longer than 262144 bytes"));
+  // restore read a line whole before checking it, too (std::getline).
+  RunResult restored = RunAidledger({"restore", "/dev/zero", "--db", dir_.Sub("copy")}, dir_.path());
+  EXPECT_EQ(restored.exit_code, 4) << restored.err;
+  EXPECT_THAT(restored.err, ::testing::HasSubstr("/dev/zero:1: the line is too long"));
+  EXPECT_FALSE(std::filesystem::exists(dir_.Sub("copy")));
 }
 
 // Issue 21: the same sale typed twice by hand, without --event-id, within
