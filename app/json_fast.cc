@@ -160,23 +160,15 @@ class Reader {
         return true;
       }
       case FieldDescriptor::CPPTYPE_INT32: {
-        int64_t number;
-        if (value.type() != element_type::INT64 || value.get_int64().get(number) != simdjson::SUCCESS ||
-            number < std::numeric_limits<int32_t>::min() || number > std::numeric_limits<int32_t>::max()) {
-          return false;
-        }
-        const auto narrow = static_cast<int32_t>(number);
-        repeated ? reflection->AddInt32(message, field, narrow) : reflection->SetInt32(message, field, narrow);
+        int32_t number;
+        if (!Narrow(value, &number)) return false;
+        repeated ? reflection->AddInt32(message, field, number) : reflection->SetInt32(message, field, number);
         return true;
       }
       case FieldDescriptor::CPPTYPE_UINT32: {
-        int64_t number;
-        if (value.type() != element_type::INT64 || value.get_int64().get(number) != simdjson::SUCCESS ||
-            number < 0 || number > std::numeric_limits<uint32_t>::max()) {
-          return false;
-        }
-        const auto narrow = static_cast<uint32_t>(number);
-        repeated ? reflection->AddUInt32(message, field, narrow) : reflection->SetUInt32(message, field, narrow);
+        uint32_t number;
+        if (!Narrow(value, &number)) return false;
+        repeated ? reflection->AddUInt32(message, field, number) : reflection->SetUInt32(message, field, number);
         return true;
       }
       case FieldDescriptor::CPPTYPE_BOOL: {
@@ -213,6 +205,19 @@ class Reader {
     return Object(object, child, depth + 1, {});
   }
 
+  // A 32-bit integer written as a JSON number within its type's range
+  // (protobuf also reads "12" for one: that is its to judge).
+  template <typename T>
+  static bool Narrow(element value, T* out) {
+    int64_t number;
+    if (value.type() != element_type::INT64 || value.get_int64().get(number) != simdjson::SUCCESS ||
+        number < std::numeric_limits<T>::min() || number > std::numeric_limits<T>::max()) {
+      return false;
+    }
+    *out = static_cast<T>(number);
+    return true;
+  }
+
   static bool Int64(element value, int64_t* number) {
     if (value.type() == element_type::INT64) return value.get_int64().get(*number) == simdjson::SUCCESS;
     std::string_view text;
@@ -235,12 +240,8 @@ class Reader {
     if (value.get_string().get(text) == simdjson::SUCCESS) {
       return field->enum_type()->FindValueByName(std::string(text));
     }
-    int64_t number;
-    if (value.type() != element_type::INT64 || value.get_int64().get(number) != simdjson::SUCCESS ||
-        number < std::numeric_limits<int32_t>::min() || number > std::numeric_limits<int32_t>::max()) {
-      return nullptr;
-    }
-    return field->enum_type()->FindValueByNumber(static_cast<int>(number));
+    int32_t number;
+    return Narrow(value, &number) ? field->enum_type()->FindValueByNumber(number) : nullptr;
   }
 
   FieldNames names_;
