@@ -412,12 +412,20 @@ absl::Status Ledger::LoadHeadAndFold() {
   if (!options_.fold_on_open) return absl::OkStatus();
   ASSIGN_OR_RETURN(FoldedBooks folded, Fold(head.sequence, std::nullopt));
   books_ = std::move(folded.books);
+  if (head.sequence == 0) {
+    // An empty log's tree costs nothing to know; an import into it then
+    // keeps the tree commit by commit instead of reading its first events
+    // back at its first snapshot.
+    absl::MutexLock lock(&append_mutex_);
+    merkle_ = MerkleAccumulator();
+  }
   const uint64_t every = options_.snapshot_every;
   if (!options_.read_only && every > 0 && head.sequence - folded.snapshot_sequence >= every) {
     // No usable snapshot within `every` events of the head (the snapshots
     // are of another projection version, after an upgrade, or untrusted):
     // store one now rather than have every query fold the whole log.
-    StoreSnapshotOrWarn(head.sequence, head.hash);
+    absl::MutexLock lock(&append_mutex_);
+    StoreSnapshotOrWarn();
   }
   return absl::OkStatus();
 }
@@ -892,6 +900,10 @@ absl::Status Ledger::CatchUp(bool books_hold_staged) {
   // What this writer saw is still the log's beginning: the first new event
   // links to it, and the reader checks every link and hash after that.
   std::vector<uint64_t> new_ids;
+  // The Merkle tree goes on with the new events, or is dropped (made again
+  // when next needed) if they do not all check.
+  std::optional<MerkleAccumulator> tree = std::move(merkle_);
+  merkle_.reset();
   Hash last_hash = before.hash;
   uint64_t last_sequence = before.sequence;
   {
@@ -915,6 +927,7 @@ absl::Status Ledger::CatchUp(bool books_hold_staged) {
         }
       }
       new_ids.push_back(IdPrint(event.event.event_id()));
+      if (tree.has_value()) tree->AddLeaf(MerkleLeafHash(event.hash));
       last_hash = event.hash;
       last_sequence = event.sequence;
     }
@@ -924,6 +937,7 @@ absl::Status Ledger::CatchUp(bool books_hold_staged) {
                                             stored.sequence, "'s"));
   }
   SetHead(stored);
+  merkle_ = std::move(tree);
   if (books_hold_staged) {
     ASSIGN_OR_RETURN(FoldedBooks folded, Fold(stored.sequence, std::nullopt));
     books_ = std::move(folded.books);
@@ -992,13 +1006,14 @@ absl::StatusOr<std::vector<SubmitOutcome>> Ledger::StageAndWrite(
     return written;
   }
   NoteLogged(staged.events);
+  if (merkle_.has_value()) {
+    for (const Hash& hash : staged.hashes) merkle_->AddLeaf(MerkleLeafHash(hash));
+  }
   for (SubmitOutcome& outcome : outcomes) outcome.written = outcome.appended > 0;
   AIDLEDGER_CHECK(new_head.sequence > head.sequence);
   SetHead(new_head);
   const uint64_t every = options_.snapshot_every;
-  if (every > 0 && new_head.sequence / every > head.sequence / every) {
-    StoreSnapshotOrWarn(new_head.sequence, new_head.hash);
-  }
+  if (every > 0 && new_head.sequence / every > head.sequence / every) StoreSnapshotOrWarn();
   return outcomes;
 }
 

@@ -32,6 +32,7 @@
 #include "absl/time/time.h"
 #include "aidledger/v1/audit.pb.h"
 #include "aidledger/v1/events.pb.h"
+#include "base/merkle.h"
 #include "base/sha256.h"
 #include "ledger/store/log_store.h"
 #include "state/books.h"
@@ -125,6 +126,13 @@ struct SnapshotInfo {
   std::string problem;  // empty when the snapshot is usable
   SnapshotFault fault = SnapshotFault::kNone;
 };
+
+// Beside the projections' snapshots, each snapshot stores the frontier of
+// the log's Merkle tree at its sequence (MerkleAccumulator::EncodeFrontier)
+// as a record of this name, MAC'd and checked as theirs are: a digest at the
+// head then costs the hashes of the events after it, not the whole log's.
+inline constexpr char kMerkleSnapshotName[] = "merkle";
+inline constexpr uint32_t kMerkleSnapshotVersion = 1;
 
 struct AppendResult {
   uint64_t sequence = 0;
@@ -403,6 +411,19 @@ class Ledger {
   absl::StatusOr<VerifyReport> Verify(const VerifyOptions& options) const;
   // The digest of events 1..sequence. REQUIRES: sequence <= head.
   absl::StatusOr<v1::Digest> MakeDigest(uint64_t sequence) const;
+  // The Merkle tree of events 1..sequence: from the newest trusted frontier
+  // a snapshot stored at or before `sequence`, with the hashes of the events
+  // after it (VisitHashes' checks, and the first links to the snapshot's).
+  // REQUIRES: sequence <= head.
+  absl::StatusOr<MerkleAccumulator> MerkleAt(uint64_t sequence) const;
+  // The head and the Merkle tree of the log up to it, together. A writable
+  // ledger keeps the tree from the first call on, adding each commit's
+  // events (two short SHA-256s an event), so that a server asks once.
+  struct TreeAtHead {
+    LedgerHead head;
+    MerkleAccumulator tree;
+  };
+  absl::StatusOr<TreeAtHead> MerkleAtHead() ABSL_LOCKS_EXCLUDED(append_mutex_);
   // An inclusion proof of event `sequence` in the digest of the first
   // `tree_size` events. REQUIRES: 1 <= sequence <= tree_size <= head.
   absl::StatusOr<v1::InclusionProof> Prove(uint64_t sequence, uint64_t tree_size) const;
@@ -451,10 +472,23 @@ class Ledger {
   // The stored head, checked to name the log's last record (kDataLoss when
   // it does not, after limits::kHeadReadsMax reads).
   absl::StatusOr<internal::Head> ReadConsistentHead() const;
-  absl::Status WriteSnapshot(const Books& books, uint64_t sequence, const Hash& hash);
-  // Stores the live Books as a snapshot at `sequence`, or warns: a snapshot
-  // is a cache, and failing to store one loses nothing.
-  void StoreSnapshotOrWarn(uint64_t sequence, const Hash& hash);
+  // Stores `books` at `sequence` (whose chain hash is `hash`), and
+  // `tree`, when given, as the Merkle frontier there.
+  absl::Status WriteSnapshot(const Books& books, const MerkleAccumulator* tree,
+                             uint64_t sequence, const Hash& hash);
+  // Stores the live Books and the Merkle frontier as a snapshot at the head,
+  // or warns: a snapshot is a cache, and failing to store one loses nothing.
+  void StoreSnapshotOrWarn() ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mutex_);
+  // merkle_, made when absent: the tree at the head.
+  absl::StatusOr<const MerkleAccumulator*> TreeAtHeadLocked()
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mutex_);
+  // The newest trusted Merkle frontier stored at or before `sequence`, and
+  // the chain hash of the event it ends at (an empty tree and zeros when
+  // there is none).
+  absl::StatusOr<std::pair<MerkleAccumulator, Hash>> NewestFrontier(uint64_t sequence) const;
+  // The version this build folds (or stores the frontier in) of the
+  // snapshots named `name`; nullopt for a name it does not know.
+  static std::optional<uint32_t> SnapshotVersion(absl::string_view name);
   // Loads into `books` the newest usable snapshot at or before `sequence` of
   // each projection it folds; returns its sequence and hash, or 0 when there
   // is none.
@@ -574,6 +608,10 @@ class Ledger {
   // about 8-16 bytes of memory an event), then kept up to date by each commit.
   absl::flat_hash_set<uint64_t> logged_ids_ ABSL_GUARDED_BY(append_mutex_);
   bool logged_ids_built_ ABSL_GUARDED_BY(append_mutex_) = false;
+  // The Merkle tree of the committed log at the head (its size is the
+  // head's sequence): nullopt until first needed (MerkleAtHead, a
+  // snapshot), then kept up to date by each commit and catch-up.
+  std::optional<MerkleAccumulator> merkle_ ABSL_GUARDED_BY(append_mutex_);
   mutable absl::Mutex head_mutex_;
   LedgerHead head_ ABSL_GUARDED_BY(head_mutex_);
   // Written only by appenders holding append_mutex_ (and at open).

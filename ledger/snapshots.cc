@@ -210,28 +210,55 @@ absl::StatusOr<uint64_t> Ledger::SequenceKnownAt(absl::Time time) const {
   return low;
 }
 
-absl::Status Ledger::WriteSnapshot(const Books& books, uint64_t sequence, const Hash& hash) {
+namespace {
+
+// A snapshot record of `state` at `sequence`, MAC'd under `key`.
+std::string SnapshotRecordBytes(const Hash& key, absl::string_view name, uint32_t version,
+                                uint64_t sequence, const Hash& hash, std::string state,
+                                int64_t now_micros) {
+  v1::SnapshotRecord record;
+  record.set_projection(std::string(name));
+  record.set_version(version);
+  record.set_sequence(sequence);
+  record.set_chain_hash(std::string(HashBytes(hash)));
+  record.set_state(std::move(state));
+  record.set_created_at_micros(now_micros);
+  record.set_mac(SnapshotMac(key, record));
+  return SerializeDeterministic(record);
+}
+
+}  // namespace
+
+absl::Status Ledger::WriteSnapshot(const Books& books, const MerkleAccumulator* tree,
+                                   uint64_t sequence, const Hash& hash) {
   AIDLEDGER_CHECK(books.Folds(Books::kAll));
+  AIDLEDGER_CHECK(snapshot_key_.has_value());  // a writable open has one
   std::vector<SnapshotBlob> blobs;
   const int64_t now = absl::ToUnixMicros(options_.clock());
   for (const Projection* projection : books.all()) {
-    v1::SnapshotRecord record;
-    record.set_projection(std::string(projection->name()));
-    record.set_version(projection->version());
-    record.set_sequence(sequence);
-    record.set_chain_hash(std::string(HashBytes(hash)));
-    record.set_state(projection->SerializeState());
-    record.set_created_at_micros(now);
-    AIDLEDGER_CHECK(snapshot_key_.has_value());  // a writable open has one
-    record.set_mac(SnapshotMac(*snapshot_key_, record));
     blobs.push_back({.projection = std::string(projection->name()), .sequence = sequence,
-                     .bytes = SerializeDeterministic(record)});
+                     .bytes = SnapshotRecordBytes(*snapshot_key_, projection->name(),
+                                                  projection->version(), sequence, hash,
+                                                  projection->SerializeState(), now)});
+  }
+  if (tree != nullptr) {
+    AIDLEDGER_CHECK(tree->size() == sequence);
+    blobs.push_back({.projection = kMerkleSnapshotName, .sequence = sequence,
+                     .bytes = SnapshotRecordBytes(*snapshot_key_, kMerkleSnapshotName,
+                                                  kMerkleSnapshotVersion, sequence, hash,
+                                                  tree->EncodeFrontier(), now)});
   }
   return store_->PutSnapshots(blobs, options_.sync);
 }
 
-void Ledger::StoreSnapshotOrWarn(uint64_t sequence, const Hash& hash) {
-  absl::Status stored = WriteSnapshot(books_, sequence, hash);
+void Ledger::StoreSnapshotOrWarn() {
+  const LedgerHead head = this->head();
+  absl::StatusOr<const MerkleAccumulator*> tree = TreeAtHeadLocked();
+  if (!tree.ok()) {
+    Warn(absl::StrCat("the snapshot at event ", head.sequence, " goes without the Merkle tree: ",
+                      tree.status().message()));
+  }
+  absl::Status stored = WriteSnapshot(books_, tree.ok() ? *tree : nullptr, head.sequence, head.hash);
   if (!stored.ok()) Warn(absl::StrCat("could not store a snapshot: ", stored.message()));
 }
 
@@ -244,29 +271,113 @@ absl::Status Ledger::CreateSnapshot() {
   if (head.sequence == 0) {
     return absl::FailedPreconditionError("the ledger is empty: there is nothing to snapshot");
   }
-  return WriteSnapshot(books_, head.sequence, head.hash);
+  ASSIGN_OR_RETURN(const MerkleAccumulator* tree, TreeAtHeadLocked());
+  return WriteSnapshot(books_, tree, head.sequence, head.hash);
+}
+
+std::optional<uint32_t> Ledger::SnapshotVersion(absl::string_view name) {
+  for (const Books::Kind& kind : Books::kKinds) {
+    if (kind.name == name) return kind.version;
+  }
+  if (name == kMerkleSnapshotName) return kMerkleSnapshotVersion;
+  return std::nullopt;
+}
+
+absl::StatusOr<std::pair<MerkleAccumulator, Hash>> Ledger::NewestFrontier(uint64_t sequence) const {
+  std::unique_ptr<SnapshotCursor> cursor = store_->SnapshotsBackFrom(kMerkleSnapshotName, sequence);
+  SnapshotBlob blob;
+  for (size_t tried = 0; tried < limits::kSnapshotRecordsScannedMax; ++tried) {
+    ASSIGN_OR_RETURN(bool more, cursor->Next(&blob));
+    if (!more) break;
+    v1::SnapshotRecord record;
+    SnapshotCheck check;
+    absl::StatusOr<MerkleAccumulator> tree = absl::DataLossError("the record does not decode");
+    if (!record.ParseFromString(blob.bytes)) {
+      check = Fault(SnapshotFault::kUndecodable, "the record does not decode");
+    } else if (record.sequence() != blob.sequence) {
+      check = Fault(SnapshotFault::kNotInLog, "its key and its record name different sequences");
+    } else {
+      absl::StatusOr<Hash> hash = HashFromBytes(record.chain_hash());
+      SnapshotInfo info{.projection = record.projection(), .version = record.version(),
+                        .sequence = record.sequence(), .chain_hash = hash.ok() ? *hash : Hash{}};
+      check = hash.ok() ? CheckSnapshot(info)
+                        : Fault(SnapshotFault::kNotInLog, "its chain hash is not 32 bytes");
+      if (check.usable()) check = CheckMac(record);
+      if (check.usable()) tree = MerkleAccumulator::DecodeFrontier(record.state());
+      if (check.usable() && !tree.ok()) {
+        check = Fault(SnapshotFault::kUndecodable, std::string(tree.status().message()));
+      } else if (check.usable() && tree->size() != record.sequence()) {
+        check = Fault(SnapshotFault::kUndecodable, "its tree is not of its sequence's size");
+      }
+      if (check.usable()) return std::make_pair(*std::move(tree), info.chain_hash);
+    }
+    if (!check.outdated()) {
+      Warn(absl::StrCat("the Merkle tree stored at event ", blob.sequence, " is not trusted (",
+                        check.message, "); hashing from an earlier point"));
+    }
+  }
+  return std::make_pair(MerkleAccumulator(), Hash{});
+}
+
+absl::StatusOr<MerkleAccumulator> Ledger::MerkleAt(uint64_t sequence) const {
+  ASSIGN_OR_RETURN(auto newest, NewestFrontier(sequence));
+  auto& [tree, hash] = newest;
+  const uint64_t from = tree.size();
+  // From the frontier's own event, so that the first after it is checked
+  // to link to it (VisitHashes checks the links after its first).
+  bool first = from > 0;
+  bool links = true;
+  RETURN_IF_ERROR(VisitHashes(std::max<uint64_t>(from, 1), sequence, [&](const Hash& visited) {
+    if (first) {
+      links = visited == hash;
+      first = false;
+      return;
+    }
+    tree.AddLeaf(MerkleLeafHash(visited));
+  }));
+  if (!links) {
+    return absl::DataLossError(
+        absl::StrCat("event ", from, " no longer hashes to the Merkle tree stored at it"));
+  }
+  return std::move(tree);
+}
+
+absl::StatusOr<const MerkleAccumulator*> Ledger::TreeAtHeadLocked() {
+  const uint64_t head = this->head().sequence;
+  if (!merkle_.has_value() || merkle_->size() != head) {
+    merkle_.reset();
+    ASSIGN_OR_RETURN(MerkleAccumulator tree, MerkleAt(head));
+    merkle_ = std::move(tree);
+  }
+  return &*merkle_;
+}
+
+absl::StatusOr<Ledger::TreeAtHead> Ledger::MerkleAtHead() {
+  absl::MutexLock lock(&append_mutex_);
+  const LedgerHead head = this->head();
+  ASSIGN_OR_RETURN(const MerkleAccumulator* tree, TreeAtHeadLocked());
+  return TreeAtHead{.head = head, .tree = *tree};
 }
 
 SnapshotCheck Ledger::CheckSnapshot(const SnapshotInfo& info) const {
-  for (const Books::Kind& kind : Books::kKinds) {
-    if (kind.name != info.projection) continue;
-    if (kind.version != info.version) {
-      return Fault(SnapshotFault::kOtherVersion,
-                   absl::StrCat("version ", info.version, " is not this build's version ",
-                                kind.version));
-    }
-    if (info.sequence > head().sequence) {
-      return Fault(SnapshotFault::kNotInLog, "it is past the head of the log");
-    }
-    absl::StatusOr<std::optional<StoredEvent>> event = ReadEvent(info.sequence);
-    if (!event.ok()) return Fault(SnapshotFault::kNotInLog, std::string(event.status().message()));
-    if (!event->has_value() || (*event)->hash != info.chain_hash) {
-      return Fault(SnapshotFault::kNotInLog, absl::StrCat("its chain hash does not match event ",
-                                                          info.sequence, " of the log"));
-    }
-    return {};
+  const std::optional<uint32_t> version = SnapshotVersion(info.projection);
+  if (!version.has_value()) {
+    return Fault(SnapshotFault::kUnknownProjection, "no projection of that name");
   }
-  return Fault(SnapshotFault::kUnknownProjection, "no projection of that name");
+  if (*version != info.version) {
+    return Fault(SnapshotFault::kOtherVersion,
+                 absl::StrCat("version ", info.version, " is not this build's version ", *version));
+  }
+  if (info.sequence > head().sequence) {
+    return Fault(SnapshotFault::kNotInLog, "it is past the head of the log");
+  }
+  absl::StatusOr<std::optional<StoredEvent>> event = ReadEvent(info.sequence);
+  if (!event.ok()) return Fault(SnapshotFault::kNotInLog, std::string(event.status().message()));
+  if (!event->has_value() || (*event)->hash != info.chain_hash) {
+    return Fault(SnapshotFault::kNotInLog, absl::StrCat("its chain hash does not match event ",
+                                                        info.sequence, " of the log"));
+  }
+  return {};
 }
 
 SnapshotCheck Ledger::CheckMac(const v1::SnapshotRecord& record) const {

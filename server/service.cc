@@ -89,11 +89,11 @@ v1::Digest Service::DigestNow(const LedgerHead& head) const {
 }
 
 absl::Status Service::Start() {
-  // The Merkle tree of the whole log, kept up to date by the committer.
-  const LedgerHead head = ledger_->head();
-  RETURN_IF_ERROR(ledger_->VisitHashes(1, head.sequence, [this](const Hash& hash) {
-    merkle_.AddLeaf(MerkleLeafHash(hash));
-  }));
+  // The Merkle tree of the whole log (from the newest snapshot's, with the
+  // events after it), kept up to date by the committer.
+  ASSIGN_OR_RETURN(Ledger::TreeAtHead at_head, ledger_->MerkleAtHead());
+  const LedgerHead head = at_head.head;
+  merkle_ = std::move(at_head.tree);
   auto published = std::make_shared<Published>();
   published->books = ledger_->books();
   published->head = head;
@@ -164,17 +164,17 @@ void Service::PublishCommit(const LedgerHead& old_head, const LedgerHead& new_he
       hashes.push_back(stored.hash);
     }
   }
-  if (readable && hashes.size() == new_head.sequence - old_head.sequence) {
+  if (readable && hashes.size() == new_head.sequence - old_head.sequence &&
+      merkle_.size() == old_head.sequence) {
     for (const Hash& hash : hashes) merkle_.AddLeaf(MerkleLeafHash(hash));
   } else {
-    // Rare (the store failed a read): the tree again from the whole log.
-    merkle_ = MerkleAccumulator();
-    absl::Status visited = ledger_->VisitHashes(1, new_head.sequence, [this](const Hash& hash) {
-      merkle_.AddLeaf(MerkleLeafHash(hash));
-    });
-    if (!visited.ok()) {
+    // Rare (the store failed a read): the tree again from the log.
+    absl::StatusOr<MerkleAccumulator> tree = ledger_->MerkleAt(new_head.sequence);
+    if (tree.ok()) {
+      merkle_ = *std::move(tree);
+    } else {
       std::cerr << "aidledger serve: warning: the digest's Merkle root may be stale: "
-                << visited.message() << "\n";
+                << tree.status().message() << "\n";
     }
     readable = false;
   }

@@ -1,5 +1,7 @@
 #include "ledger/audit/merkle.h"
 
+#include "base/merkle.h"
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "ledger/store/codec.h"
@@ -7,53 +9,6 @@
 #include "base/status_macros.h"
 
 namespace aidledger {
-namespace {
-
-constexpr char kLeafPrefix = '\x00';
-constexpr char kNodePrefix = '\x01';
-
-}  // namespace
-
-Hash MerkleLeafHash(const Hash& event_hash) {
-  return Sha256({absl::string_view(&kLeafPrefix, 1), HashBytes(event_hash)});
-}
-
-Hash MerkleNodeHash(const Hash& left, const Hash& right) {
-  return Sha256({absl::string_view(&kNodePrefix, 1), HashBytes(left), HashBytes(right)});
-}
-
-void MerkleAccumulator::AddLeaf(const Hash& leaf_hash) {
-  ++size_;
-  stack_.emplace_back(leaf_hash, 1);
-  last_leaf_inside_.clear();
-  // Merge equal-sized neighbours: the stack mirrors the binary digits of size_.
-  // Each left neighbour merged is the new leaf's sibling at that level.
-  while (stack_.size() >= 2 && stack_[stack_.size() - 2].second == stack_.back().second) {
-    auto right = stack_.back();
-    stack_.pop_back();
-    auto& left = stack_.back();
-    last_leaf_inside_.push_back(left.first);
-    left.first = MerkleNodeHash(left.first, right.first);
-    left.second *= 2;
-  }
-}
-
-std::vector<Hash> MerkleAccumulator::LastLeafPath() const {
-  // Up through its own complete subtree, then past each larger subtree to
-  // its left, smallest first: RFC 6962 joins the smaller ones first.
-  std::vector<Hash> path = last_leaf_inside_;
-  for (size_t i = stack_.size() - 1; i-- > 0;) path.push_back(stack_[i].first);
-  return path;
-}
-
-Hash MerkleAccumulator::Root() const {
-  if (stack_.empty()) return Sha256({});
-  // RFC 6962 splits at the largest power of two, so the smaller subtrees on
-  // the right combine first.
-  Hash root = stack_.back().first;
-  for (size_t i = stack_.size() - 1; i-- > 0;) root = MerkleNodeHash(stack_[i].first, root);
-  return root;
-}
 
 absl::Status VerifyInclusion(uint64_t leaf_index, uint64_t tree_size, const Hash& leaf_hash,
                              const std::vector<Hash>& path, const Hash& root) {

@@ -279,12 +279,34 @@ absl::Status WalkEvent(const LogStore& store, const EventLookup& lookup,
   return absl::OkStatus();
 }
 
+// The Merkle tree stored at the walk's event is the walk's: a server starts
+// from it (Ledger::MerkleAtHead) and publishes digests that extend it.
+absl::Status CompareMerkleSnapshot(const v1::SnapshotRecord& record, const Walk& walk,
+                                   const Hash& hash, VerifyReport* report) {
+  if (record.version() != kMerkleSnapshotVersion || record.chain_hash() != HashBytes(hash)) {
+    report->warnings.push_back(absl::StrCat("the Merkle tree stored at event ", walk.current,
+                                            " is of another version or chain and is never "
+                                            "used; not compared"));
+    return absl::OkStatus();
+  }
+  if (record.state() != walk.merkle.EncodeFrontier()) {
+    return Failed(walk.current, Tr("the Merkle tree stored in the snapshot differs from the "
+                                   "log's (a server would publish digests of another log)"));
+  }
+  ++report->snapshots_checked;
+  return absl::OkStatus();
+}
+
 // Each snapshot stored at the walk's event (whose chain hash is `hash`)
 // holds the state of the rebuild there, or is of another version or chain
 // (a warning: it is never used).
 absl::Status CompareSnapshots(const std::vector<v1::SnapshotRecord>& records, const Walk& walk,
                               const Hash& hash, VerifyReport* report) {
   for (const v1::SnapshotRecord& record : records) {
+    if (record.projection() == kMerkleSnapshotName) {
+      RETURN_IF_ERROR(CompareMerkleSnapshot(record, walk, hash, report));
+      continue;
+    }
     for (const Projection* projection : walk.books.all()) {
       if (projection->name() != record.projection()) continue;
       if (record.version() != projection->version() || record.chain_hash() != HashBytes(hash)) {

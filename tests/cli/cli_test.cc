@@ -1199,10 +1199,10 @@ TEST_F(CliTest, SnapshotsAreCreatedAndListed) {
   ASSERT_EQ(listed.exit_code, 0) << listed.err;
   for (const char* name :
        {"region_balances", "project_totals", "helper_totals", "reversed_events", "region_months",
-        "indicator_totals"}) {
+        "indicator_totals", "merkle"}) {
     EXPECT_THAT(listed.out, ::testing::HasSubstr(name));
   }
-  EXPECT_EQ(std::count(listed.out.begin(), listed.out.end(), '\n'), 7);  // a header, then a row each
+  EXPECT_EQ(std::count(listed.out.begin(), listed.out.end(), '\n'), 8);  // a header, then a row each
   EXPECT_THAT(listed.out, ::testing::HasSubstr("usable"));
 }
 

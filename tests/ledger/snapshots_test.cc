@@ -4,6 +4,7 @@
 // tail; a writable open stores a snapshot when none is near the head.
 #include <filesystem>
 #include <map>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -23,7 +24,27 @@ using testing::IsOk;
 using testing::ProjectionFixture;
 using testing::RandomStream;
 
-class SnapshotsTest : public ProjectionFixture {};
+class SnapshotsTest : public ProjectionFixture {
+ protected:
+  // Flips a bit of the Merkle tree stored at `at` (in its first subtree's
+  // root), with its MAC made again under `key` when given.
+  void FlipStoredTree(uint64_t at, const Hash* key) {
+    EditStore([&](internal::Store& store, internal::Batch& batch) {
+      const std::string name = absl::StrCat(kMerkleSnapshotName, "/", internal::EncodeSequence(at));
+      absl::StatusOr<std::optional<std::string>> value = store.Get(internal::Family::kSnapshots, name);
+      ASSERT_TRUE(value.ok() && value->has_value());
+      v1::SnapshotRecord record;
+      ASSERT_TRUE(record.ParseFromString(**value));
+      std::string state = record.state();
+      ASSERT_GT(state.size(), 8u);
+      state[8] ^= 1;
+      record.set_state(state);
+      if (key != nullptr) record.set_mac(SnapshotMac(*key, record));
+      batch.Put(internal::Family::kSnapshots, name, record.SerializeAsString());
+    });
+    ReopenWith();
+  }
+};
 
 TEST_F(SnapshotsTest, SnapshotPlusTailEqualsAFullRebuildEverywhere) {
   snapshot_every_ = 400;
@@ -217,7 +238,9 @@ TEST_F(SnapshotsTest, AWritableOpenWithNoUsableSnapshotNearTheHeadStoresOne) {
     }
     ASSERT_THAT(cursor->status(), IsOk());
   });
-  ASSERT_EQ(rewritten, Books::kKindCount * (head / 100));
+  // Each snapshot: every projection's record and the Merkle tree's.
+  const size_t records_per_snapshot = Books::kKindCount + 1;
+  ASSERT_EQ(rewritten, records_per_snapshot * (head / 100));
 
   LedgerOptions read_only = Options();
   read_only.read_only = true;
@@ -244,7 +267,106 @@ TEST_F(SnapshotsTest, AWritableOpenWithNoUsableSnapshotNearTheHeadStoresOne) {
   absl::StatusOr<std::vector<SnapshotInfo>> relisted = ledger_->ListSnapshots();
   ASSERT_THAT(relisted, IsOk());
   EXPECT_EQ(relisted->size(), listed->size());
-  EXPECT_EQ(listed->size(), rewritten + Books::kKindCount);
+  EXPECT_EQ(listed->size(), rewritten + records_per_snapshot);
+}
+
+// The root of events 1..sequence, hashed from the whole log.
+std::string WholeLogRoot(Ledger& ledger, uint64_t sequence) {
+  absl::StatusOr<v1::Digest> digest = ledger.MakeDigest(sequence);
+  EXPECT_THAT(digest, IsOk());
+  return digest.ok() ? digest->merkle_root() : "";
+}
+
+// Issue 26: each snapshot stores the log's Merkle tree, so that a server
+// starts from it instead of hashing the whole log; MerkleAt from the newest
+// stored tree plus the tail equals the whole log's at every point.
+TEST_F(SnapshotsTest, EachSnapshotStoresTheMerkleTreeAndItGoesOnAsTheLogDoes) {
+  snapshot_every_ = 100;
+  ReopenWith();
+  RandomStream stream(ledger_.get(), testing::TestSeed(7009));
+  stream.AddRegistry();
+  stream.AddMoneyEvents(350, 0);
+  const uint64_t head = ledger_->head().sequence;
+  absl::StatusOr<std::vector<SnapshotInfo>> listed = ledger_->ListSnapshots();
+  ASSERT_THAT(listed, IsOk());
+  std::vector<uint64_t> trees;
+  for (const SnapshotInfo& info : *listed) {
+    EXPECT_TRUE(info.problem.empty()) << info.projection << "@" << info.sequence << ": " << info.problem;
+    if (info.projection == kMerkleSnapshotName) trees.push_back(info.sequence);
+  }
+  std::vector<uint64_t> expected;
+  for (uint64_t at = 100; at <= head; at += 100) expected.push_back(at);
+  EXPECT_EQ(trees, expected);
+
+  std::mt19937_64 random(testing::TestSeed(7010));
+  std::vector<uint64_t> points = {0, 1, 99, 100, 101, 200, head - 1, head};
+  for (int i = 0; i < 20; ++i) points.push_back(random() % (head + 1));
+  for (uint64_t at : points) {
+    absl::StatusOr<MerkleAccumulator> tree = ledger_->MerkleAt(at);
+    ASSERT_THAT(tree, IsOk()) << at;
+    EXPECT_EQ(tree->size(), at);
+    EXPECT_EQ(Hex(tree->Root()), WholeLogRoot(*ledger_, at)) << at;
+  }
+  // A writable ledger keeps the tree from its first use, commit by commit
+  // and across the snapshots it stores.
+  ReopenWith();
+  stream.Rebind(ledger_.get());
+  for (int round = 0; round < 3; ++round) {
+    absl::StatusOr<Ledger::TreeAtHead> at_head = ledger_->MerkleAtHead();
+    ASSERT_THAT(at_head, IsOk());
+    EXPECT_EQ(at_head->head.sequence, ledger_->head().sequence);
+    EXPECT_EQ(at_head->tree.size(), at_head->head.sequence);
+    EXPECT_EQ(Hex(at_head->tree.Root()), WholeLogRoot(*ledger_, at_head->head.sequence));
+    stream.AddMoneyEvents(70, 0);
+  }
+  absl::StatusOr<VerifyReport> verified = ledger_->Verify({});
+  ASSERT_THAT(verified, IsOk());
+  EXPECT_EQ(verified->snapshots_checked, (Books::kKindCount + 1) * (ledger_->head().sequence / 100));
+  EXPECT_TRUE(warnings_.empty()) << warnings_.front();
+}
+
+// A stored tree is trusted as the projections' snapshots are: by its MAC.
+// Edited without the key it is skipped (named in a warning) and the tree
+// comes from an earlier one; edited by somebody holding the key, a server
+// would start from it, and verify finds it differs from the log's.
+TEST_F(SnapshotsTest, AnEditedMerkleTreeIsSkippedOrFoundByVerify) {
+  snapshot_every_ = 100;
+  ReopenWith();
+  RandomStream stream(ledger_.get(), testing::TestSeed(7011));
+  stream.AddRegistry();
+  stream.AddMoneyEvents(230, 0);
+  const uint64_t head = ledger_->head().sequence;
+  const uint64_t newest = head / 100 * 100;
+  ASSERT_GE(newest, 200u);
+  const std::string root = WholeLogRoot(*ledger_, head);
+  absl::StatusOr<std::optional<Hash>> key = ReadSnapshotKey(DefaultSnapshotKeyPath(path_));
+  ASSERT_TRUE(key.ok() && key->has_value());
+  for (const bool with_key : {false, true}) {
+    SCOPED_TRACE(with_key ? "re-MAC'd with the key" : "without the key");
+    FlipStoredTree(newest, with_key ? &**key : nullptr);
+    warnings_.clear();
+    absl::StatusOr<Ledger::TreeAtHead> at_head = ledger_->MerkleAtHead();
+    ASSERT_THAT(at_head, IsOk());
+    absl::StatusOr<VerifyReport> verified = ledger_->Verify({});
+    if (!with_key) {
+      EXPECT_EQ(Hex(at_head->tree.Root()), root);
+      ASSERT_EQ(warnings_.size(), 1u);
+      EXPECT_THAT(warnings_[0], ::testing::HasSubstr(absl::StrCat(
+                                    "the Merkle tree stored at event ", newest, " is not trusted")));
+      EXPECT_THAT(warnings_[0], ::testing::HasSubstr("MAC does not match"));
+      // Verify compares the state, whatever the MAC: it differs.
+    } else {
+      EXPECT_NE(Hex(at_head->tree.Root()), root);
+      EXPECT_TRUE(warnings_.empty()) << warnings_.front();
+    }
+    ASSERT_FALSE(verified.ok());
+    EXPECT_EQ(verified.status().code(), absl::StatusCode::kDataLoss);
+    EXPECT_THAT(verified.status().message(), ::testing::HasSubstr(absl::StrCat("event ", newest)));
+    EXPECT_THAT(verified.status().message(), ::testing::HasSubstr("Merkle tree stored in the snapshot"));
+    // The auditor's own digest never trusts a stored tree.
+    EXPECT_EQ(WholeLogRoot(*ledger_, head), root);
+    FlipStoredTree(newest, &**key);  // back as it was, for the next round
+  }
 }
 
 // A fold of some projections loads and folds only those: a damaged snapshot

@@ -399,6 +399,36 @@ TEST_F(ServerTest, AProofOverHttpIsByteForByteTheClisAndHolds) {
   EXPECT_EQ(held.exit_code, 0) << held.err;
 }
 
+// Issue 26: serve starts from the Merkle tree the newest snapshot holds and
+// hashes only the events after it. Its digest, and its head's audit path,
+// are the CLI's, which hashes the whole log, before and after it appends.
+TEST_F(ServerTest, AServerStartedFromASnapshotsMerkleTreePublishesTheLogsDigest) {
+  const std::vector<std::string> every = {"--snapshot-every", "4"};
+  for (int start = 0; start < 2; ++start) {
+    StartServer(every);
+    for (int round = 0; round < 2; ++round) {
+      auto served = Client()->Get("/v1/digest", As("reader"));
+      ASSERT_TRUE(served && served->status == 200);
+      testing::RunResult printed = Run({"digest"});
+      ASSERT_EQ(printed.exit_code, 0) << printed.err;
+      EXPECT_EQ(served->body + "\n", printed.out) << "start " << start << ", round " << round;
+      auto head_proof = Client()->Get("/v1/head-proof", As("reader"));
+      ASSERT_TRUE(head_proof && head_proof->status == 200);
+      for (int i = 0; i < 7; ++i) {
+        auto posted = Client()->Post("/v1/events", As("appender"),
+                                     Sale(absl::StrCat("m-", start, round, i), "621102", 100 + i),
+                                     "application/json");
+        ASSERT_TRUE(posted && posted->status == 201) << (posted ? posted->body : "no answer");
+      }
+    }
+    ASSERT_EQ(server_->Stop(SIGTERM), 0);
+  }
+  testing::RunResult listed = Run({"snapshot", "list"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_THAT(listed.out, ::testing::HasSubstr(kMerkleSnapshotName));
+  EXPECT_EQ(Run({"verify"}).exit_code, 0);
+}
+
 // Every region's total equals its own figures plus its children's totals.
 void ExpectConsistent(const v1::RegionBalancesReport& report) {
   std::map<std::string, int64_t> sum;

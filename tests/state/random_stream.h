@@ -23,6 +23,8 @@ struct MoneyEvent {
 class RandomStream {
  public:
   RandomStream(Ledger* ledger, uint64_t seed) : ledger_(ledger), random_(seed) {}
+  // Goes on appending to `ledger` (the same one, reopened).
+  void Rebind(Ledger* ledger) { ledger_ = ledger; }
 
   // Registers the region tree, pairings and projects.
   void AddRegistry();

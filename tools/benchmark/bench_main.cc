@@ -156,12 +156,13 @@ class Server {
       execv(binary.c_str(), argv.data());
       _exit(127);
     }
-    for (int step = 0; step < 600 && port_ == 0; ++step) {  // 60 s at most
+    // Every 2 ms: how long it took to listen is a figure (serve_start).
+    for (int step = 0; step < 60'000 && port_ == 0; ++step) {  // 120 s at most
       std::ifstream in(log);
       std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
       const size_t at = text.find("127.0.0.1:");
       if (at != std::string::npos) port_ = std::atoi(text.c_str() + at + 10);
-      usleep(100'000);
+      if (port_ == 0) usleep(2'000);
     }
     if (port_ == 0) Fail("the server did not start; see " + log);
   }
@@ -1009,16 +1010,64 @@ void RunImportOnly(const Options& options) {
   PrintTable();
 }
 
-// --only trace: the plain workload imported, then MeasureTrace.
-void RunTraceOnly(const Options& options) {
+// "10m", "1m", "200k": the workload's size in a figure's name.
+std::string ScaleName(uint64_t events) {
+  if (events % 1'000'000 == 0) return absl::StrCat(events / 1'000'000, "m");
+  return absl::StrCat(events / 1000, "k");
+}
+
+// How long `aidledger serve` takes from its start to its first digest
+// (the open, the newest snapshot and the events after it, the Merkle tree
+// from the snapshot's), the median of three starts; against hashing the
+// whole log in this process, which is what a start cost before snapshots
+// held the tree.
+void MeasureServeStart(const Options& options, const std::string& db) {
+  double whole_log = 0;
+  {
+    absl::StatusOr<std::unique_ptr<Ledger>> ledger =
+        Ledger::Open(db, {.read_only = true, .fold_on_open = false});
+    if (!ledger.ok()) Fail(std::string(ledger.status().message()));
+    const absl::Time start = absl::Now();
+    absl::StatusOr<v1::Digest> digest = (*ledger)->MakeDigest((*ledger)->head().sequence);
+    if (!digest.ok()) Fail(std::string(digest.status().message()));
+    whole_log = Seconds(start);
+  }
+  std::vector<double> starts;
+  for (int run = 0; run < 3; ++run) {
+    const absl::Time start = absl::Now();
+    Server server(options.aidledger, db, options.dir + "/start-serve.log");
+    httplib::Client client("127.0.0.1", server.port());
+    httplib::Result digest = client.Get("/v1/digest");
+    if (!digest || digest->status != 200) Fail("serve answered no digest after its start");
+    starts.push_back(Seconds(start));
+  }
+  std::sort(starts.begin(), starts.end());
+  Emit({"serve_start_" + ScaleName(options.events), starts[1], "s",
+        "hashing the whole log (a start before snapshots held the Merkle tree)", whole_log});
+}
+
+// The plain workload imported into a fresh ledger (with a snapshot every
+// 100,000 events, as any import stores); returns its directory.
+std::string ImportPlainWorkload(const Options& options) {
   std::filesystem::create_directories(options.dir);
   const std::string workload = options.dir + "/workload.csv";
   WriteWorkload(workload, options.events, options.seed);
   const std::string imported = options.dir + "/import";
-  {
-    std::unique_ptr<Ledger> ledger = FreshLedger(imported);
-    MustImport(*ledger, workload);
-  }
+  std::unique_ptr<Ledger> ledger = FreshLedger(imported);
+  MustImport(*ledger, workload);
+  return imported;
+}
+
+// --only serve_start: the plain workload imported, then MeasureServeStart
+// (with --events 10000000: serve_start_10m).
+void RunServeStartOnly(const Options& options) {
+  MeasureServeStart(options, ImportPlainWorkload(options));
+  PrintTable();
+}
+
+// --only trace: the plain workload imported, then MeasureTrace.
+void RunTraceOnly(const Options& options) {
+  const std::string imported = ImportPlainWorkload(options);
   absl::StatusOr<std::unique_ptr<Ledger>> reader =
       Ledger::Open(imported, {.read_only = true, .fold_on_open = false});
   if (!reader.ok()) Fail(std::string(reader.status().message()));
@@ -1201,6 +1250,9 @@ void Run(const Options& options) {
     Emit(figure);
   }
   for (const Figure& figure : MeasureInProcessGroupCommit(options, registry)) Emit(figure);
+
+  // 5b. serve's start on the imported ledger (serve_start_10m with --large).
+  MeasureServeStart(options, imported);
 
   // 6. serve reads: GET /v1/balances under 64 clients while appends run, as
   // browsers ask (gzip accepted; the body is not inflated here, which is
@@ -1660,12 +1712,12 @@ int main(int argc, char** argv) {
     else if (flag == "--postgres") options.postgres = value;
     else if (flag == "--cluster") options.cluster = value;
     else if (flag == "--only" && (value == "indicators" || value == "trace" || value == "evidence" ||
-                                  value == "group_commit" || value == "import")) {
+                                  value == "group_commit" || value == "import" || value == "serve_start")) {
       options.only = value;
     }
     else {
       std::cerr << "usage: aidledger_bench --events N --dir DIR --aidledger BIN [--seed S] "
-                   "[--serve-seconds S] [--group-seconds S] [--single-seconds S] [--dashboard-script PATH] [--postgres URI [--cluster DIR]] [--only indicators|trace|evidence|group_commit|import]\n";
+                   "[--serve-seconds S] [--group-seconds S] [--single-seconds S] [--dashboard-script PATH] [--postgres URI [--cluster DIR]] [--only indicators|trace|evidence|group_commit|import|serve_start]\n";
       return 2;
     }
   }
@@ -1676,6 +1728,8 @@ int main(int argc, char** argv) {
     aidledger::bench::RunTraceOnly(options);
   } else if (options.only == "import") {
     aidledger::bench::RunImportOnly(options);
+  } else if (options.only == "serve_start") {
+    aidledger::bench::RunServeStartOnly(options);
   } else if (options.only == "group_commit") {
     aidledger::bench::RunGroupCommitOnly(options);
   } else if (options.only == "evidence") {

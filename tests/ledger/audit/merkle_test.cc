@@ -2,6 +2,7 @@
 // as the RFC states them: MTH by recursion, and PATH(m, D[n]).
 #include "ledger/audit/merkle.h"
 
+#include <bit>
 #include <random>
 #include <vector>
 
@@ -90,6 +91,54 @@ TEST(MerkleTest, TheAccumulatorGivesTheLastLeafsRfcPath) {
                 IsOk())
         << n;
   }
+}
+
+// A frontier decodes to the accumulator it was encoded from, at every
+// size, and that accumulator goes on to the same roots and paths as one
+// fed every leaf: what a snapshot's frontier promises a server.
+TEST(MerkleTest, AFrontierGoesOnAsTheWholeTreeWould) {
+  std::mt19937_64 random(testing::TestSeed(6963));
+  const std::vector<Hash> leaves = RandomLeaves(300, random);
+  MerkleAccumulator whole;
+  for (size_t n = 0; n <= 260; ++n) {
+    if (n > 0) whole.AddLeaf(leaves[n - 1]);
+    const std::string bytes = whole.EncodeFrontier();
+    const size_t hashes = std::popcount(n) + (n == 0 ? 0 : std::countr_zero(n));
+    ASSERT_EQ(bytes.size(), 8 + 32 * hashes) << n;
+    absl::StatusOr<MerkleAccumulator> decoded = MerkleAccumulator::DecodeFrontier(bytes);
+    ASSERT_THAT(decoded, IsOk()) << n;
+    ASSERT_TRUE(*decoded == whole) << n;
+    MerkleAccumulator going_on = *decoded;
+    for (size_t more = n; more < n + 40; ++more) {
+      going_on.AddLeaf(leaves[more]);
+      ASSERT_EQ(going_on.Root(), ReferenceRoot(absl::MakeConstSpan(leaves).subspan(0, more + 1)))
+          << n << " then " << more + 1;
+      ASSERT_EQ(going_on.LastLeafPath(),
+                ReferencePath(more, absl::MakeConstSpan(leaves).subspan(0, more + 1)));
+    }
+  }
+}
+
+TEST(MerkleTest, BytesOfAnotherLengthThanTheSizesAreNoFrontier) {
+  std::mt19937_64 random(testing::TestSeed(6964));
+  MerkleAccumulator tree;
+  for (const Hash& leaf : RandomLeaves(12, random)) tree.AddLeaf(leaf);  // 2 roots, 2 siblings
+  const std::string bytes = tree.EncodeFrontier();
+  ASSERT_EQ(bytes.size(), 8 + 32 * 4);
+  EXPECT_THAT(MerkleAccumulator::DecodeFrontier(""), StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_THAT(MerkleAccumulator::DecodeFrontier(bytes.substr(0, 7)),
+              StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_THAT(MerkleAccumulator::DecodeFrontier(bytes.substr(0, bytes.size() - 1)),
+              StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_THAT(MerkleAccumulator::DecodeFrontier(bytes + "x"), StatusIs(absl::StatusCode::kDataLoss));
+  std::string thirteen = bytes;  // 13 leaves: 3 roots, no siblings
+  thirteen[7] = 13;
+  EXPECT_THAT(MerkleAccumulator::DecodeFrontier(thirteen), StatusIs(absl::StatusCode::kDataLoss));
+  std::string empty(8, '\0');
+  absl::StatusOr<MerkleAccumulator> none = MerkleAccumulator::DecodeFrontier(empty);
+  ASSERT_THAT(none, IsOk());
+  EXPECT_EQ(none->size(), 0u);
+  EXPECT_EQ(none->Root(), Sha256({}));
 }
 
 TEST(MerkleTest, EveryRfcAuditPathVerifiesAndNothingElseDoes) {
