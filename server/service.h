@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -221,6 +222,8 @@ class Service : public http::Handler {
   // the whole Books after every commit. Owned by the committer.
   std::shared_ptr<Published> spare_;
   std::vector<v1::Event> spare_lag_;  // events the spare has not applied yet
+  // The first spare, copied beside the start (Start); taken by the first commit.
+  std::future<std::shared_ptr<Published>> spare_copy_;
   std::mutex rendered_mutex_;
   std::condition_variable rendered_cv_;  // a rendering ended
   std::map<std::string, Rendered> rendered_;  // at most kRenderedReportsMax
