@@ -533,6 +533,10 @@ class Ledger {
   // projection `candidate` folds loaded, with `*chain_hash` the log's hash at `at`.
   SnapshotCheck LoadCandidate(const std::vector<std::optional<v1::SnapshotRecord>>& records,
                               uint64_t at, Books* candidate, Hash* chain_hash) const;
+  // LoadCandidate of one projection (its record among `records`); safe to
+  // run beside another projection's.
+  SnapshotCheck LoadOneCandidate(const std::vector<std::optional<v1::SnapshotRecord>>& records,
+                                 uint64_t at, Projection* projection, Hash* chain_hash) const;
   void Warn(absl::string_view message) const;
   // The Merkle root of events lo+1..hi (leaves lo..hi-1).
   absl::StatusOr<Hash> SubtreeRoot(uint64_t lo, uint64_t hi) const;
