@@ -321,7 +321,9 @@ absl::StatusOr<std::pair<MerkleAccumulator, Hash>> Ledger::NewestFrontier(uint64
 
 absl::StatusOr<MerkleAccumulator> Ledger::MerkleAt(uint64_t sequence) const {
   ASSIGN_OR_RETURN(auto newest, NewestFrontier(sequence));
-  auto& [tree, hash] = newest;
+  // Named, not a structured binding: clang 14 cannot capture those.
+  MerkleAccumulator& tree = newest.first;
+  const Hash& hash = newest.second;
   const uint64_t from = tree.size();
   // From the frontier's own event, so that the first after it is checked
   // to link to it (VisitHashes checks the links after its first).

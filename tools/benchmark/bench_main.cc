@@ -128,7 +128,7 @@ double DbBench(const std::string& args) {
     const size_t at = text.find(" ops/sec");
     if (at == std::string::npos) continue;
     size_t start = text.rfind(' ', at - 1);
-    absl::SimpleAtod(text.substr(start + 1, at - start - 1), &ops);
+    if (!absl::SimpleAtod(text.substr(start + 1, at - start - 1), &ops)) ops = 0;
   }
   pclose(pipe);
   if (ops <= 0) Fail("db_bench printed no ops/sec for: " + args);
@@ -191,7 +191,7 @@ double MetricValue(const std::string& body, const std::string& name) {
   if (at == std::string::npos) return 0;
   const size_t start = at + prefix.size();
   double value = 0;
-  absl::SimpleAtod(body.substr(start, body.find('\n', start) - start), &value);
+  if (!absl::SimpleAtod(body.substr(start, body.find('\n', start) - start), &value)) return 0;
   return value;
 }
 
