@@ -66,9 +66,12 @@ rocksdb::ColumnFamilyOptions FamilyOptions(const rocksdb::Options& base, absl::s
     options.memtable_whole_key_filtering = true;
     options.memtable_prefix_bloom_size_ratio = 0.05;
   }
-  if (name == "evidence") {
-    // Chunks of up to a MiB go to blob files beside the tables, written
-    // once: compactions move their keys, not their bytes.
+  if (name == "evidence" || name == "snapshots") {
+    // Evidence chunks (up to a MiB) and snapshot records (up to several MB
+    // each) go to blob files beside the tables, written once: compactions
+    // move their keys, not their bytes, and a seek to the newest record of
+    // a projection reads small index blocks in each level instead of
+    // whole records of other projections and older snapshots.
     options.enable_blob_files = true;
     options.min_blob_size = 4096;
   }

@@ -1,5 +1,5 @@
-// Damaged disks: random bytes flipped in closed ledgers' SST, WAL and
-// MANIFEST files (many seeds). The next verify must report corruption with
+// Damaged disks: random bytes flipped in closed ledgers' SST, blob (the
+// snapshots' records), WAL and MANIFEST files (many seeds). The next verify must report corruption with
 // exit 4, and no command may print balances that differ from the undamaged
 // ledger's as if they were good. A torn final WAL record (a crash mid-write)
 // must keep every complete, synced batch.
@@ -22,7 +22,8 @@ using testing::RunAidledger;
 
 class CorruptionTest : public ::testing::Test {
  protected:
-  // A ledger whose older events are in SST files and newer ones in the WAL.
+  // A ledger whose older events are in SST files, its snapshot's records
+  // in blob files and newer events in the WAL.
   void SetUp() override {
     ASSERT_THAT(Ledger::Create(pristine_), IsOk());
     {
@@ -30,6 +31,7 @@ class CorruptionTest : public ::testing::Test {
       testing::RandomStream stream(ledger.get(), 4242);
       stream.AddRegistry();
       stream.AddMoneyEvents(400, 20);
+      ASSERT_THAT(ledger->CreateSnapshot(), IsOk());
     }
     {
       absl::StatusOr<std::unique_ptr<internal::Store>> store = internal::Store::Open(pristine_, {});
@@ -63,6 +65,7 @@ class CorruptionTest : public ::testing::Test {
     for (const auto& entry : fs::directory_iterator(db)) {
       const std::string name = entry.path().filename().string();
       const bool match = (kind == "sst" && entry.path().extension() == ".sst") ||
+                         (kind == "blob" && entry.path().extension() == ".blob") ||
                          (kind == "wal" && entry.path().extension() == ".log") ||
                          (kind == "manifest" && name.rfind("MANIFEST-", 0) == 0);
       if (match && entry.file_size() > 0) files.push_back(entry.path());
@@ -79,7 +82,7 @@ class CorruptionTest : public ::testing::Test {
 TEST_F(CorruptionTest, FlippedBytesAreReportedAndNeverTurnedIntoBalances) {
   const uint64_t base_seed = testing::TestSeed(5150);
   int trials = 0;
-  for (const char* kind : {"sst", "wal", "manifest"}) {
+  for (const char* kind : {"sst", "blob", "wal", "manifest"}) {
     ASSERT_FALSE(FilesOf(pristine_, kind).empty()) << "the fixture has no " << kind << " file";
     for (int seed = 0; seed < 12; ++seed) {
       std::mt19937_64 random(base_seed + seed * 31 + kind[0]);
@@ -117,7 +120,7 @@ TEST_F(CorruptionTest, FlippedBytesAreReportedAndNeverTurnedIntoBalances) {
       fs::remove_all(trial);
     }
   }
-  EXPECT_EQ(trials, 36);
+  EXPECT_EQ(trials, 48);
 }
 
 TEST_F(CorruptionTest, ATornFinalWalRecordKeepsEveryCompleteBatch) {
