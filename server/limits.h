@@ -28,6 +28,11 @@ inline constexpr std::chrono::seconds kRenderWaitMax{10};
 // How long the committer waits for readers to let go of the spare state
 // before copying the whole Books instead.
 inline constexpr std::chrono::milliseconds kSpareWaitMax{10};
+// Spare states the committer keeps (server/spare_states.h; each a whole
+// Books: memory for fewer copies), and the events a spare may lag behind before it is dropped
+// (catching up further would cost about what a copy does).
+inline constexpr size_t kSparesMax = 2;
+inline constexpr size_t kSpareLagEventsMax = 10'000;
 // Bodies of at least this size are gzipped for clients that accept it.
 inline constexpr size_t kGzipMinBytes = 1024;
 // Codings read from one Accept-Encoding header.

@@ -186,31 +186,30 @@ void Service::PublishCommit(const LedgerHead& old_head, const LedgerHead& new_he
     }
     readable = false;
   }
-  // Readers may still hold the spare from before the last swap; they hold it
-  // for one response only. Wait briefly, else start a fresh copy.
-  if (spare_copy_.valid()) spare_ = spare_copy_.get();  // the first commit
-  const auto deadline = std::chrono::steady_clock::now() + kSpareWaitMax;
-  while (spare_.use_count() > 1 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::microseconds(50));
-  }
-  bool caught_up = readable && spare_.use_count() == 1;
+  if (spare_copy_.valid()) spares_.Add(spare_copy_.get());  // the first commit
+  auto chosen = spares_.TakeFree();
+  bool caught_up = readable && chosen.state != nullptr;
   if (caught_up) {
-    for (const std::vector<v1::Event>* batch : {&spare_lag_, &events}) {
-      for (const v1::Event& event : *batch) caught_up = caught_up && spare_->books.Apply(event).ok();
+    for (const std::vector<v1::Event>* batch : {&chosen.lag, &events}) {
+      for (const v1::Event& event : *batch) {
+        caught_up = caught_up && chosen.state->books.Apply(event).ok();
+      }
     }
   }
   if (!caught_up) {
     metrics_.CountStateCopy();
-    spare_ = std::make_shared<Published>();
-    spare_->books = ledger_->books();
+    chosen.state = std::make_shared<Published>();
+    chosen.state->books = ledger_->books();
   }
-  spare_->head = new_head;
-  spare_->digest = DigestNow(new_head);
-  spare_->head_path = merkle_.size() > 0 ? merkle_.LastLeafPath() : std::vector<Hash>();
-  std::shared_ptr<const Published> previous = Publish(spare_);
-  // The previous state becomes the spare; it lacks this commit's events.
-  spare_ = std::const_pointer_cast<Published>(previous);
-  spare_lag_ = std::move(events);
+  chosen.state->head = new_head;
+  chosen.state->digest = DigestNow(new_head);
+  chosen.state->head_path = merkle_.size() > 0 ? merkle_.LastLeafPath() : std::vector<Hash>();
+  std::shared_ptr<const Published> previous = Publish(chosen.state);
+  if (readable) {
+    spares_.Replaced(std::const_pointer_cast<Published>(previous), events);
+  } else {
+    spares_.Clear();  // the events since the old head are not all known
+  }
 }
 
 std::variant<Caller, http::Response> Service::Authorize(const http::Request& request,

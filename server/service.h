@@ -23,6 +23,7 @@
 #include "server/http/server.h"
 #include "server/limits.h"
 #include "server/metrics.h"
+#include "server/spare_states.h"
 #include "server/server.h"
 #include "server/sessions.h"
 #include "server/tokens.h"
@@ -217,11 +218,11 @@ class Service : public http::Handler {
   mutable std::mutex published_mutex_;
   std::shared_ptr<const Published> published_;
   std::atomic<uint64_t> published_sequence_{0};
-  // Left-right publishing: the committer brings the spare up to date with
-  // the events of the last two commits and swaps it in, instead of copying
-  // the whole Books after every commit. Owned by the committer.
-  std::shared_ptr<Published> spare_;
-  std::vector<v1::Event> spare_lag_;  // events the spare has not applied yet
+  // The states the committer publishes next (server/spare_states.h).
+  // Owned by the committer.
+  SpareStates<Published, v1::Event> spares_{serve_limits::kSparesMax,
+                                            serve_limits::kSpareLagEventsMax,
+                                            serve_limits::kSpareWaitMax};
   // The first spare, copied beside the start (Start); taken by the first commit.
   std::future<std::shared_ptr<Published>> spare_copy_;
   std::mutex rendered_mutex_;

@@ -8,7 +8,7 @@ AIDLEDGER_PACKAGES=(
   g++ cmake ninja-build pkg-config
   librocksdb-dev rocksdb-tools libprotobuf-dev protobuf-compiler libabsl-dev
   libgtest-dev libgmock-dev libssl-dev libcli11-dev libcpp-httplib-dev zlib1g-dev libboost1.74-dev
-  libzip-dev libexpat1-dev libxlsxwriter-dev libsimdjson-dev gettext
+  libzip-dev libexpat1-dev libxlsxwriter-dev libsimdjson-dev libdeflate-dev gettext
   openssl curl python3 sqlite3 postgresql-15 libpqxx-dev patroni etcd-server etcd-client
   chromium chromium-driver python3-selenium fonts-noto-cjk
 )

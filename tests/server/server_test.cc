@@ -482,6 +482,53 @@ TEST_F(ServerTest, ReadersDuringAppendsAlwaysSeeAConsistentStateAndEtagsWork) {
   EXPECT_EQ(client->Get("/v1/balances", conditional)->status, 200);
 }
 
+// The state readers see is kept up to date from spare states that lag a
+// few commits behind, while readers hold others (each rendering, series
+// query, region report or point-in-time fold holds one): after every append has landed, what
+// the server publishes is the log's own fold, figure for figure.
+TEST_F(ServerTest, ThePublishedStateAfterAppendsUnderReadersIsTheLogsFold) {
+  StartServer();
+  std::atomic<bool> done{false};
+  std::vector<std::thread> appenders, readers;
+  for (int t = 0; t < 4; ++t) {
+    appenders.emplace_back([&, t] {
+      auto client = Client();
+      for (int i = 0; i < 50; ++i) {
+        client->Post("/v1/events", As("appender"),
+                     Sale(absl::StrCat("s-", t, "-", i), i % 3 ? "621102" : "621100", 1 + t * 50 + i),
+                     "application/json");
+      }
+    });
+  }
+  const std::vector<std::string> paths = {"/v1/balances", "/v1/balances?region=621100",
+                                          "/v1/series?region=621100&metric=sales&period=month",
+                                          "/v1/helpers", "/v1/projects",
+                                          // holds a state while it folds the log
+                                          "/v1/balances?as_of=2099-12-31"};
+  for (size_t r = 0; r < 6; ++r) {
+    readers.emplace_back([&, r] {
+      auto client = Client();
+      for (size_t i = r; !done; ++i) client->Get(paths[i % paths.size()], As("reader"));
+    });
+  }
+  for (std::thread& thread : appenders) thread.join();
+  done = true;
+  for (std::thread& thread : readers) thread.join();
+  v1::RegionBalancesReport served, folded;
+  auto response = Client()->Get("/v1/balances", As("reader"));
+  ASSERT_TRUE(response && response->status == 200);
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(response->body, &served).ok());
+  EXPECT_EQ(served.at().seq(), 5u + 4 * 50);
+  testing::RunResult cli = Run({"balances", "--format", "json"});
+  ASSERT_EQ(cli.exit_code, 0) << cli.err;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(cli.out, &folded).ok()) << cli.out;
+  ASSERT_EQ(served.regions_size(), folded.regions_size());
+  for (int i = 0; i < served.regions_size(); ++i) {
+    EXPECT_EQ(served.regions(i).SerializeAsString(), folded.regions(i).SerializeAsString())
+        << served.regions(i).code();
+  }
+}
+
 // Bodies are gzipped by the server for clients that accept gzip, and sent
 // as they are to everyone else: never brotli at its slowest, which is what
 // cpp-httplib does on its own for any client that offers br.
