@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/check.h"
 #include "base/limits.h"
+#include "ledger/store/file_checksum.h"
 
 namespace aidledger::internal {
 namespace {
@@ -101,7 +102,8 @@ rocksdb::Options LedgerOptions(bool create_if_missing, uint64_t wal_bytes_max) {
   options.compression = rocksdb::kNoCompression;
   // A CRC32C of every whole SST file, kept in the MANIFEST: VerifyChecksums
   // then catches damage in any byte of a file, not only in checksummed blocks.
-  options.file_checksum_gen_factory = rocksdb::GetFileChecksumGenCrc32cFactory();
+  // RocksDB's own, computed with the crc32 instruction (file_checksum.h).
+  options.file_checksum_gen_factory = NewFileChecksumFactory();
   options.max_open_files = 256;
   options.max_total_wal_size = wal_bytes_max;
   options.info_log = std::make_shared<SilentLogger>();
