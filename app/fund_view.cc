@@ -5,6 +5,7 @@
 #include "base/sha256.h"
 #include "base/status_macros.h"
 #include "state/fold_event.h"
+#include "state/projection.h"
 
 namespace aidledger::app {
 namespace {
@@ -13,8 +14,19 @@ Source SourceOf(const CheckedRecord& record, const FoldEvent& e) {
   return {record.sequence, record.hash, std::string(e.event_id), std::string(e.effective_date)};
 }
 
+// Whether a money event `e` is in `scope` (null: everything is).
+bool InScope(const FoldEvent& e, const ViewScope* scope) {
+  if (scope == nullptr) return true;
+  if (e.payload == v1::Event::kFundsAllocated && scope->regions.contains(e.recipient_code)) {
+    return true;
+  }
+  return !e.project_id.empty() && scope->projects.contains(e.project_id);
+}
+
 // Adds one stored event of the view to `view`.
-void Collect(const CheckedRecord& record, const FoldEvent& e, ViewEvents* view) {
+void Collect(const CheckedRecord& record, const FoldEvent& e, const ViewScope* scope,
+             ViewEvents* view) {
+  if (IsMoneyEvent(e.payload) && !InScope(e, scope)) return;
   const int evidence_files = static_cast<int>(e.evidence_count);
   switch (e.payload) {
     case v1::Event::kRegionRegistered:
@@ -71,8 +83,38 @@ void DropReversed(const absl::flat_hash_set<uint64_t>& reversed, std::vector<Ite
 
 }  // namespace
 
+std::string ProvinceOf(const Books& books, const std::string& code) {
+  const v1::RegionEntry* region = books.regions.FindRegion(code);
+  for (int depth = 0; region != nullptr && depth <= limits::kRegionDepthMax; ++depth) {
+    if (region->parent_code().empty()) return region->code();
+    region = books.regions.FindRegion(region->parent_code());
+  }
+  return "";
+}
+
+ViewScope ScopeOf(const Books& books, const absl::flat_hash_set<std::string>& provinces) {
+  ViewScope scope;
+  for (const v1::RegionEntry& region : books.regions.state().regions()) {
+    if (provinces.contains(ProvinceOf(books, region.code()))) scope.regions.insert(region.code());
+  }
+  for (const v1::ProjectEntry& project : books.projects.state().projects()) {
+    if (scope.regions.contains(project.region_code())) scope.projects.insert(project.project_id());
+  }
+  return scope;
+}
+
+bool IsClosed(const ViewEvents& view, const ViewScope& scope) {
+  for (const FlowAllocation& allocation : view.flow_allocations) {
+    if (!scope.regions.contains(allocation.recipient_code)) return false;
+    if (!allocation.project_id.empty() && !scope.projects.contains(allocation.project_id)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 absl::StatusOr<ViewEvents> ReadView(const Ledger& ledger, uint64_t sequence,
-                                    const std::string& as_of) {
+                                    const std::string& as_of, const ViewScope* scope) {
   ViewEvents view;
   absl::flat_hash_set<uint64_t> reversed;
   std::unique_ptr<EventReader> reader = ledger.Read(1, sequence);
@@ -88,7 +130,7 @@ absl::StatusOr<ViewEvents> ReadView(const Ledger& ledger, uint64_t sequence,
       reversed.insert(event->reversed_sequence);
       continue;
     }
-    Collect(record, *event, &view);
+    Collect(record, *event, scope, &view);
   }
   DropReversed(reversed, &view.allocations, &view.flow_allocations);
   DropReversed(reversed, &view.disbursements, &view.flow_disbursements);
@@ -120,13 +162,23 @@ std::vector<std::string> ChainOf(const Books& books, const std::string& project_
 }
 
 absl::StatusOr<MatchedPoint> MatchAtPoint(const Ledger& ledger, PointOptions point,
-                                          const PointParameterNames& names) {
-  point.projections = Books::kRegions | Books::kProjects;
+                                          const PointParameterNames& names, Books::Set more,
+                                          const ProvincesOf& provinces_of) {
+  point.projections = Books::kRegions | Books::kProjects | more;
   MatchedPoint matched;
   ASSIGN_OR_RETURN(matched.folded, FoldAtPoint(ledger, point, names));
   const Books& books = matched.folded.folded.books;
   const v1::PointInTime& at = matched.folded.at;
-  ASSIGN_OR_RETURN(matched.view, ReadView(ledger, at.seq(), at.as_of_date()));
+  std::optional<absl::flat_hash_set<std::string>> provinces;
+  if (provinces_of) provinces = provinces_of(books);
+  if (provinces.has_value()) {
+    const ViewScope scope = ScopeOf(books, *provinces);
+    ASSIGN_OR_RETURN(matched.view, ReadView(ledger, at.seq(), at.as_of_date(), &scope));
+    if (!IsClosed(matched.view, scope)) provinces.reset();  // an allocation ties two provinces
+  }
+  if (!provinces.has_value()) {
+    ASSIGN_OR_RETURN(matched.view, ReadView(ledger, at.seq(), at.as_of_date()));
+  }
   ASSIGN_OR_RETURN(matched.flow,
                    MatchFirstInFirstOut(matched.view.flow_allocations,
                                         matched.view.flow_disbursements,

@@ -7,10 +7,13 @@
 #define AIDLEDGER_APP_FUND_VIEW_H_
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "app/queries.h"
 #include "base/sha256.h"
@@ -56,12 +59,39 @@ struct ViewEvents {
   absl::flat_hash_map<std::string, Source> accepted;
 };
 
+// The part of the log's money a view keeps: that of some top-level regions
+// (provinces). A payment draws only on allocations to its project's region
+// or a region above it, or that name its project (state/fund_flow.h), and
+// validation admits an allocation naming a project only when the project
+// lies within its recipient: so the matching of one province's payments
+// draws only on that province's allocations, and a view of some provinces
+// matches them exactly as the whole view does. Unless an allocation ties
+// two provinces (a region moved under another province after money named
+// it, or a project no longer registered): IsClosed says so, and the caller
+// reads the whole view instead.
+struct ViewScope {
+  absl::flat_hash_set<std::string> regions;   // every region in the provinces
+  absl::flat_hash_set<std::string> projects;  // every project of those regions
+};
+
+// The top-level region above `code` (itself at the top) in `books`; empty
+// for a region it does not hold.
+std::string ProvinceOf(const Books& books, const std::string& code);
+
+// The scope of `provinces` in `books`.
+ViewScope ScopeOf(const Books& books, const absl::flat_hash_set<std::string>& provinces);
+
+// Whether every allocation of `view`, read within `scope`, lies wholly in
+// it: its recipient and the project it names.
+bool IsClosed(const ViewEvents& view, const ViewScope& scope);
+
 // Reads events 1..sequence whose effective date is on or before `as_of`
 // (empty: all), checking each record as every read does and decoding it as
 // the folds do (state/fold_event.h: only the fields kept here; kDataLoss
-// when one is damaged).
+// when one is damaged). With a `scope`, only its money: allocations to its
+// regions or naming its projects, payments of its projects.
 absl::StatusOr<ViewEvents> ReadView(const Ledger& ledger, uint64_t sequence,
-                                    const std::string& as_of);
+                                    const std::string& as_of, const ViewScope* scope = nullptr);
 
 // The regions a project's money may come from in `books`: its region, then
 // each region above it.
@@ -75,8 +105,16 @@ struct MatchedPoint {
   ViewEvents view;
   FundFlow flow;
 };
+// The provinces whose money a query needs, from its point's Books; nullopt:
+// all of them.
+using ProvincesOf =
+    std::function<std::optional<absl::flat_hash_set<std::string>>(const Books& books)>;
+// `more` names projections folded beside regions and projects (those
+// `provinces_of` reads); without `provinces_of`, the whole view.
 absl::StatusOr<MatchedPoint> MatchAtPoint(const Ledger& ledger, PointOptions point,
-                                          const PointParameterNames& names);
+                                          const PointParameterNames& names,
+                                          Books::Set more = 0,
+                                          const ProvincesOf& provinces_of = nullptr);
 
 }  // namespace aidledger::app
 

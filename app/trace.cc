@@ -218,8 +218,8 @@ absl::Status CountStoredEvidence(const Ledger& ledger, v1::TraceNode* node) {
   if (node->evidence_files() > 0 && node->seq() != 0) {
     ASSIGN_OR_RETURN(std::optional<StoredEvent> stored, ledger.ReadEvent(node->seq()));
     int held = 0;
-    for (const v1::Evidence& evidence : stored.has_value() ? stored->event.evidence()
-                                                           : v1::Event().evidence()) {
+    static const v1::Event kNoEvent;  // the event is gone (beyond the head): no files
+    for (const v1::Evidence& evidence : (stored.has_value() ? stored->event : kNoEvent).evidence()) {
       absl::StatusOr<Hash> sha256 = HashFromHex(evidence.sha256());
       if (!sha256.ok()) continue;
       ASSIGN_OR_RETURN(std::optional<EvidenceManifest> manifest, ledger.FindEvidence(*sha256));
@@ -233,14 +233,47 @@ absl::Status CountStoredEvidence(const Ledger& ledger, v1::TraceNode* node) {
   return absl::OkStatus();
 }
 
+// The provinces whose money `query` needs at a point whose Books are
+// `books`: a helper's, those its money went to (HelperTotals' flows, which
+// a reversal never removes: a superset); a region's or project's, its own.
+// nullopt (all of them) for an allocation, or a code the Books do not hold.
+std::optional<absl::flat_hash_set<std::string>> ProvincesOfQuery(const TraceQuery& query,
+                                                                 const Books& books) {
+  absl::flat_hash_set<std::string> provinces;
+  std::string region = query.region;
+  if (!query.project.empty()) {
+    const v1::ProjectEntry* project = books.projects.FindProject(query.project);
+    if (project == nullptr) return std::nullopt;
+    region = project->region_code();
+  }
+  if (!region.empty()) {
+    std::string province = ProvinceOf(books, region);
+    if (province.empty()) return std::nullopt;
+    provinces.insert(std::move(province));
+    return provinces;
+  }
+  if (query.helper.empty()) return std::nullopt;
+  for (const v1::MoneyFlow& flow : books.helpers.state().flows()) {
+    if (!books.regions.IsWithin(flow.helper_code(), query.helper)) continue;
+    std::string province = ProvinceOf(books, flow.region_code());
+    if (province.empty()) return std::nullopt;
+    provinces.insert(std::move(province));
+  }
+  return provinces;
+}
+
 }  // namespace
 
 absl::StatusOr<v1::TraceReport> BuildTrace(const Ledger& ledger, PointOptions point,
                                            const TraceQuery& query,
                                            const PointParameterNames& names) {
   RETURN_IF_ERROR(CheckQuery(query));
+  ProvincesOf provinces_of = nullptr;
+  if (!query.whole_view) {
+    provinces_of = [&query](const Books& books) { return ProvincesOfQuery(query, books); };
+  }
   ASSIGN_OR_RETURN(const MatchedPoint matched,
-                   MatchAtPoint(ledger, point, names));
+                   MatchAtPoint(ledger, point, names, Books::kHelpers, provinces_of));
   const FoldedPoint& folded = matched.folded;
   const Books& books = folded.folded.books;
   const ViewEvents& view = matched.view;

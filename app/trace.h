@@ -21,6 +21,10 @@ struct TraceQuery {
   std::string project;     // the allocations that name or paid the project
   std::string region;      // the allocations to the region or below it, or that paid a project there
   std::string helper;      // the allocations from the helper or a region below it
+  // Read every province's money instead of those the trace needs
+  // (app/fund_view.h's ViewScope): the same trace, slower; the reference
+  // the scoped read is tested against.
+  bool whole_view = false;
 };
 
 // The trace at `point` (its at_seq, known_at and as_of; its projections are
