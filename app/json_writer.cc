@@ -56,6 +56,18 @@ void AppendEscapedPoint(uint32_t point, std::string* out) {
   AppendUnit(0xdc00 + (point & 0x3ff), out);
 }
 
+// Whether ASCII `c` is written as itself.
+bool IsPlainAscii(unsigned char c) {
+  return c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '<' && c != '>';
+}
+
+// The length of the run of plain ASCII in `text` from `start`.
+size_t PlainRun(const std::string& text, size_t start) {
+  size_t end = start;
+  while (end < text.size() && IsPlainAscii(static_cast<unsigned char>(text[end]))) ++end;
+  return end - start;
+}
+
 }  // namespace
 
 // `text` is valid UTF-8 (protobuf checks string fields on parse and the
@@ -64,6 +76,12 @@ void AppendJsonString(const std::string& text, std::string* out) {
   out->push_back('"');
   size_t i = 0;
   while (i < text.size()) {
+    const size_t plain = PlainRun(text, i);  // ids, hashes, dates: one append
+    if (plain > 0) {
+      out->append(text, i, plain);
+      i += plain;
+      continue;
+    }
     const unsigned char c = static_cast<unsigned char>(text[i]);
     if (c < 0x80) {
       switch (c) {
