@@ -81,15 +81,26 @@ void DropReversed(const absl::flat_hash_set<uint64_t>& reversed, std::vector<Ite
   beside->resize(kept);
 }
 
+// `code`, then each region above it up to its province, at most
+// limits::kRegionDepthMax + 1 codes; it stops after a code `books` does not
+// hold.
+std::vector<std::string> RegionChain(const Books& books, std::string code) {
+  std::vector<std::string> chain;
+  for (int depth = 0; !code.empty() && depth <= limits::kRegionDepthMax; ++depth) {
+    const v1::RegionEntry* region = books.regions.FindRegion(code);
+    chain.push_back(std::move(code));
+    code = region == nullptr ? "" : region->parent_code();
+  }
+  return chain;
+}
+
 }  // namespace
 
 std::string ProvinceOf(const Books& books, const std::string& code) {
-  const v1::RegionEntry* region = books.regions.FindRegion(code);
-  for (int depth = 0; region != nullptr && depth <= limits::kRegionDepthMax; ++depth) {
-    if (region->parent_code().empty()) return region->code();
-    region = books.regions.FindRegion(region->parent_code());
-  }
-  return "";
+  const std::vector<std::string> chain = RegionChain(books, code);
+  if (chain.empty()) return "";
+  const v1::RegionEntry* top = books.regions.FindRegion(chain.back());
+  return top != nullptr && top->parent_code().empty() ? top->code() : "";
 }
 
 ViewScope ScopeOf(const Books& books, const absl::flat_hash_set<std::string>& provinces) {
@@ -149,16 +160,9 @@ absl::StatusOr<ViewEvents> ReadView(const Ledger& ledger, uint64_t sequence,
 }
 
 std::vector<std::string> ChainOf(const Books& books, const std::string& project_id) {
-  std::vector<std::string> chain;
   const v1::ProjectEntry* project = books.projects.FindProject(project_id);
-  if (project == nullptr) return chain;
-  std::string code = project->region_code();
-  for (int depth = 0; !code.empty() && depth <= limits::kRegionDepthMax; ++depth) {
-    chain.push_back(code);
-    const v1::RegionEntry* region = books.regions.FindRegion(code);
-    code = region == nullptr ? "" : region->parent_code();
-  }
-  return chain;
+  if (project == nullptr) return {};
+  return RegionChain(books, project->region_code());
 }
 
 absl::StatusOr<MatchedPoint> MatchAtPoint(const Ledger& ledger, PointOptions point,
