@@ -1133,6 +1133,69 @@ void MeasureServeReads(const Options& options, const std::string& imported) {
         "bare cpp-httplib's p99 (median)", bare_p99});
 }
 
+// Head queries with a snapshot k events behind, each the best of kScanRuns
+// folds in one process; then one report's head query as the CLI makes it.
+void MeasureHeadQueries(const Ledger& reader) {
+  const uint64_t head = reader.head().sequence;
+  const uint64_t every = 100'000;
+  const uint64_t last_snapshot = head / every * every;
+  struct Point {
+    uint64_t sequence;
+    bool snapshots;
+  };
+  std::vector<std::pair<std::string, Point>> points = {
+      {"0", {last_snapshot, true}},
+      {"1k", {last_snapshot >= every ? last_snapshot - every + 1000 : 1000, true}},
+      {"100k", {last_snapshot >= every ? last_snapshot - 1 : head, true}},
+      {"all", {head, false}}};
+  // A query at a snapshot takes milliseconds, and the first one also
+  // opens the table files: each is the best of kScanRuns, as the scans.
+  for (const auto& [label, point] : points) {
+    double ms = 0;
+    uint64_t events_read = 0;
+    for (int run = 0; run < (point.snapshots ? kScanRuns : 1); ++run) {
+      const absl::Time start = absl::Now();
+      absl::StatusOr<FoldedBooks> folded =
+          reader.Fold(point.sequence, std::nullopt, point.snapshots);
+      const double run_ms = Seconds(start) * 1000;
+      if (!folded.ok()) Fail(std::string(folded.status().message()));
+      ms = run == 0 ? run_ms : std::min(ms, run_ms);
+      events_read = folded->events_read;
+    }
+    Emit({absl::StrCat("head_query_tail_", label, "_events_", events_read), ms, "ms"});
+  }
+  // The head query of one report as the CLI makes it, at a snapshot: only
+  // the projections the report reads, then the report itself.
+  const std::pair<const char*, ReportKind> reports[] = {{"balances", ReportKind::kBalances},
+                                                        {"projects", ReportKind::kProjects},
+                                                        {"helpers", ReportKind::kHelpers}};
+  for (const auto& [label, kind] : reports) {
+    double ms = 0;
+    for (int run = 0; run < kScanRuns; ++run) {
+      const absl::Time start = absl::Now();
+      absl::StatusOr<FoldedBooks> folded =
+          reader.Fold(last_snapshot, std::nullopt, true, ProjectionsRead(kind, ""));
+      if (!folded.ok()) Fail(std::string(folded.status().message()));
+      size_t rows = 0;
+      if (kind == ReportKind::kBalances) {
+        absl::StatusOr<v1::RegionBalancesReport> report = RegionBalancesReport(folded->books, "");
+        if (!report.ok()) Fail(std::string(report.status().message()));
+        rows = report->regions_size();
+      } else if (kind == ReportKind::kProjects) {
+        absl::StatusOr<v1::ProjectTotalsReport> report = ProjectTotalsReport(folded->books, "");
+        if (!report.ok()) Fail(std::string(report.status().message()));
+        rows = report->projects_size();
+      } else {
+        rows = HelperTotalsReport(folded->books).helpers_size();
+      }
+      const double run_ms = Seconds(start) * 1000;
+      if (rows == 0) Fail(absl::StrCat("the ", label, " report is empty"));
+      ms = run == 0 ? run_ms : std::min(ms, run_ms);
+    }
+    Emit({absl::StrCat("head_query_report_", label, "_tail_0"), ms, "ms"});
+  }
+}
+
 // The plain workload imported into a fresh ledger (with a snapshot every
 // 100,000 events, as any import stores); returns its directory.
 std::string ImportPlainWorkload(const Options& options) {
@@ -1143,6 +1206,16 @@ std::string ImportPlainWorkload(const Options& options) {
   std::unique_ptr<Ledger> ledger = FreshLedger(imported);
   MustImport(*ledger, workload);
   return imported;
+}
+
+// --only head_query: the plain workload imported, then MeasureHeadQueries.
+void RunHeadQueryOnly(const Options& options) {
+  const std::string imported = ImportPlainWorkload(options);
+  absl::StatusOr<std::unique_ptr<Ledger>> reader =
+      Ledger::Open(imported, {.read_only = true, .fold_on_open = false});
+  if (!reader.ok()) Fail(std::string(reader.status().message()));
+  MeasureHeadQueries(**reader);
+  PrintTable();
 }
 
 // --only serve_start: the plain workload imported, then MeasureServeStart
@@ -1253,64 +1326,7 @@ void Run(const Options& options) {
   {
     absl::StatusOr<std::unique_ptr<Ledger>> reader =
         Ledger::Open(imported, {.read_only = true, .fold_on_open = false});
-    const uint64_t head = (*reader)->head().sequence;
-    const uint64_t every = 100'000;
-    const uint64_t last_snapshot = head / every * every;
-    struct Point {
-      uint64_t sequence;
-      bool snapshots;
-    };
-    std::vector<std::pair<std::string, Point>> points = {
-        {"0", {last_snapshot, true}},
-        {"1k", {last_snapshot >= every ? last_snapshot - every + 1000 : 1000, true}},
-        {"100k", {last_snapshot >= every ? last_snapshot - 1 : head, true}},
-        {"all", {head, false}}};
-    // A query at a snapshot takes milliseconds, and the first one also
-    // opens the table files: each is the best of kScanRuns, as the scans.
-    for (const auto& [label, point] : points) {
-      double ms = 0;
-      uint64_t events_read = 0;
-      for (int run = 0; run < (point.snapshots ? kScanRuns : 1); ++run) {
-        start = absl::Now();
-        absl::StatusOr<FoldedBooks> folded =
-            (*reader)->Fold(point.sequence, std::nullopt, point.snapshots);
-        const double run_ms = Seconds(start) * 1000;
-        if (!folded.ok()) Fail(std::string(folded.status().message()));
-        ms = run == 0 ? run_ms : std::min(ms, run_ms);
-        events_read = folded->events_read;
-      }
-      Emit({absl::StrCat("head_query_tail_", label, "_events_", events_read), ms, "ms"});
-    }
-    // The head query of one report as the CLI makes it, at a snapshot: only
-    // the projections the report reads, then the report itself.
-    const std::pair<const char*, ReportKind> reports[] = {{"balances", ReportKind::kBalances},
-                                                          {"projects", ReportKind::kProjects},
-                                                          {"helpers", ReportKind::kHelpers}};
-    for (const auto& [label, kind] : reports) {
-      double ms = 0;
-      for (int run = 0; run < kScanRuns; ++run) {
-        start = absl::Now();
-        absl::StatusOr<FoldedBooks> folded =
-            (*reader)->Fold(last_snapshot, std::nullopt, true, ProjectionsRead(kind, ""));
-        if (!folded.ok()) Fail(std::string(folded.status().message()));
-        size_t rows = 0;
-        if (kind == ReportKind::kBalances) {
-          absl::StatusOr<v1::RegionBalancesReport> report = RegionBalancesReport(folded->books, "");
-          if (!report.ok()) Fail(std::string(report.status().message()));
-          rows = report->regions_size();
-        } else if (kind == ReportKind::kProjects) {
-          absl::StatusOr<v1::ProjectTotalsReport> report = ProjectTotalsReport(folded->books, "");
-          if (!report.ok()) Fail(std::string(report.status().message()));
-          rows = report->projects_size();
-        } else {
-          rows = HelperTotalsReport(folded->books).helpers_size();
-        }
-        const double run_ms = Seconds(start) * 1000;
-        if (rows == 0) Fail(absl::StrCat("the ", label, " report is empty"));
-        ms = run == 0 ? run_ms : std::min(ms, run_ms);
-      }
-      Emit({absl::StrCat("head_query_report_", label, "_tail_0"), ms, "ms"});
-    }
+    MeasureHeadQueries(**reader);
     MeasureSqlite(options, workload, stats.events, import_rate, **reader);
     MeasurePeriodReport(**reader);
     MeasureTrace(**reader);
@@ -1753,12 +1769,12 @@ int main(int argc, char** argv) {
     else if (flag == "--cluster") options.cluster = value;
     else if (flag == "--only" && (value == "indicators" || value == "trace" || value == "evidence" ||
                                   value == "group_commit" || value == "import" || value == "serve_start" ||
-                                  value == "serve")) {
+                                  value == "serve" || value == "head_query")) {
       options.only = value;
     }
     else {
       std::cerr << "usage: aidledger_bench --events N --dir DIR --aidledger BIN [--seed S] "
-                   "[--serve-seconds S] [--group-seconds S] [--single-seconds S] [--dashboard-script PATH] [--postgres URI [--cluster DIR]] [--only indicators|trace|evidence|group_commit|import|serve_start|serve]\n";
+                   "[--serve-seconds S] [--group-seconds S] [--single-seconds S] [--dashboard-script PATH] [--postgres URI [--cluster DIR]] [--only indicators|trace|evidence|group_commit|import|serve_start|serve|head_query]\n";
       return 2;
     }
   }
@@ -1771,6 +1787,8 @@ int main(int argc, char** argv) {
     aidledger::bench::RunImportOnly(options);
   } else if (options.only == "serve") {
     aidledger::bench::RunServeOnly(options);
+  } else if (options.only == "head_query") {
+    aidledger::bench::RunHeadQueryOnly(options);
   } else if (options.only == "serve_start") {
     aidledger::bench::RunServeStartOnly(options);
   } else if (options.only == "group_commit") {
