@@ -376,6 +376,10 @@ struct Options {
   // without indicators and the progress report (issue 22's figures), for
   // working on them; the ledgers are left in `dir`.
   std::string only;
+  // With `only` head_query or trace (they only read): a ledger the
+  // workload was already imported into, read instead of importing anew,
+  // so that two builds can be timed by turns on the same files.
+  std::string ledger;
 };
 
 void PrintTable() {
@@ -1208,9 +1212,14 @@ std::string ImportPlainWorkload(const Options& options) {
   return imported;
 }
 
-// --only head_query: the plain workload imported, then MeasureHeadQueries.
+// The ledger a read-only group reads: --ledger, or the workload imported.
+std::string LedgerToRead(const Options& options) {
+  return options.ledger.empty() ? ImportPlainWorkload(options) : options.ledger;
+}
+
+// --only head_query: LedgerToRead, then MeasureHeadQueries.
 void RunHeadQueryOnly(const Options& options) {
-  const std::string imported = ImportPlainWorkload(options);
+  const std::string imported = LedgerToRead(options);
   absl::StatusOr<std::unique_ptr<Ledger>> reader =
       Ledger::Open(imported, {.read_only = true, .fold_on_open = false});
   if (!reader.ok()) Fail(std::string(reader.status().message()));
@@ -1231,9 +1240,9 @@ void RunServeOnly(const Options& options) {
   PrintTable();
 }
 
-// --only trace: the plain workload imported, then MeasureTrace.
+// --only trace: LedgerToRead, then MeasureTrace.
 void RunTraceOnly(const Options& options) {
-  const std::string imported = ImportPlainWorkload(options);
+  const std::string imported = LedgerToRead(options);
   absl::StatusOr<std::unique_ptr<Ledger>> reader =
       Ledger::Open(imported, {.read_only = true, .fold_on_open = false});
   if (!reader.ok()) Fail(std::string(reader.status().message()));
@@ -1767,6 +1776,7 @@ int main(int argc, char** argv) {
     else if (flag == "--single-seconds") options.single_seconds = std::stod(value);
     else if (flag == "--postgres") options.postgres = value;
     else if (flag == "--cluster") options.cluster = value;
+    else if (flag == "--ledger") options.ledger = value;
     else if (flag == "--only" && (value == "indicators" || value == "trace" || value == "evidence" ||
                                   value == "group_commit" || value == "import" || value == "serve_start" ||
                                   value == "serve" || value == "head_query")) {
@@ -1774,7 +1784,7 @@ int main(int argc, char** argv) {
     }
     else {
       std::cerr << "usage: aidledger_bench --events N --dir DIR --aidledger BIN [--seed S] "
-                   "[--serve-seconds S] [--group-seconds S] [--single-seconds S] [--dashboard-script PATH] [--postgres URI [--cluster DIR]] [--only indicators|trace|evidence|group_commit|import|serve_start|serve|head_query]\n";
+                   "[--serve-seconds S] [--group-seconds S] [--single-seconds S] [--dashboard-script PATH] [--postgres URI [--cluster DIR]] [--only indicators|trace|evidence|group_commit|import|serve_start|serve|head_query] [--ledger DIR]\n";
       return 2;
     }
   }
