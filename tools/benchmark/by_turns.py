@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""Two builds of aidledger timed by turns (A, B, A, B, ...) on this machine.
+
+This virtual machine drifts by up to 30% between minutes, so one run of each
+build cannot show a 5% difference; alternating them and comparing medians
+can. Each build is a BINARY:LEDGER pair (its own ledger: a ledger's layout
+may differ between builds).
+
+  by_turns.py http   --a BIN:DB --b BIN:DB [--rounds 5] [--pause 0]
+      serves each ledger in turn (serve --insecure-local on 127.0.0.1:0) and
+      times 200 GET /healthz on one kept-alive connection and 21
+      GET /v1/series?region=410000&period=month each on a new connection, as
+      aidledger_bench does, `--pause` seconds after the port is open.
+  by_turns.py import --a BIN --b BIN --workload CSV --dir DIR [--rounds 3]
+      `init` then `import --batch-size 10000` of the workload into a fresh
+      ledger under DIR, each build in turn.
+
+Prints one line per run and the medians with [min-max].
+"""
+import argparse
+import http.client
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+KEEPALIVE_REQUESTS = 200
+SERIES_REQUESTS = 21
+SERIES_PATH = "/v1/series?region=410000&period=month"
+SERIES_POINTS_MIN = 120  # ten years by month
+PORT_WAIT_STEPS = 60_000  # 2 ms each: 120 s
+
+
+def serve(binary, db, log):
+    with open(log, "w") as out:
+        server = subprocess.Popen(
+            [binary, "serve", "--db", db, "--listen", "127.0.0.1:0", "--insecure-local"],
+            stdout=out, stderr=out)
+    for _ in range(PORT_WAIT_STEPS):
+        with open(log) as text:
+            found = re.search(r"127\.0\.0\.1:(\d+)", text.read())
+        if found:
+            return server, int(found.group(1))
+        if server.poll() is not None:
+            sys.exit(f"{binary} serve exited; see {log}")
+        time.sleep(0.002)
+    server.kill()
+    sys.exit(f"{binary} serve did not listen; see {log}")
+
+
+def time_http(binary, db, pause, log):
+    server, port = serve(binary, db, log)
+    try:
+        time.sleep(pause)
+        connection = http.client.HTTPConnection("127.0.0.1", port)
+        connection.request("GET", "/healthz")  # the connect, not counted
+        connection.getresponse().read()
+        later = []
+        for _ in range(KEEPALIVE_REQUESTS):
+            start = time.perf_counter()
+            connection.request("GET", "/healthz")
+            response = connection.getresponse()
+            response.read()
+            later.append((time.perf_counter() - start) * 1000)
+            if response.status != 200:
+                sys.exit(f"GET /healthz: {response.status}")
+        connection.close()
+        series = []
+        for _ in range(SERIES_REQUESTS):
+            start = time.perf_counter()
+            connection = http.client.HTTPConnection("127.0.0.1", port)
+            connection.request("GET", SERIES_PATH)
+            response = connection.getresponse()
+            body = response.read()
+            connection.close()
+            series.append((time.perf_counter() - start) * 1000)
+            if response.status != 200 or body.count(b'{"period"') < SERIES_POINTS_MIN:
+                sys.exit(f"GET {SERIES_PATH}: {response.status} {body[:200]!r}")
+        return {"keepalive_p50_ms": statistics.median(later),
+                "series_p50_ms": statistics.median(series)}
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def time_import(binary, workload, ledger):
+    shutil.rmtree(ledger, ignore_errors=True)
+    if os.path.exists(ledger + ".key"):
+        os.remove(ledger + ".key")
+    subprocess.run([binary, "--db", ledger, "init"], check=True, capture_output=True)
+    start = time.perf_counter()
+    subprocess.run([binary, "--db", ledger, "import", "--batch-size", "10000", workload],
+                   check=True, capture_output=True)
+    return {"import_s": time.perf_counter() - start}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("what", choices=["http", "import"])
+    parser.add_argument("--a", required=True)
+    parser.add_argument("--b", required=True)
+    parser.add_argument("--rounds", type=int)
+    parser.add_argument("--pause", type=float, default=0)
+    parser.add_argument("--workload")
+    parser.add_argument("--dir", default="/tmp/by-turns")
+    args = parser.parse_args()
+    os.makedirs(args.dir, exist_ok=True)
+    rounds = args.rounds or (5 if args.what == "http" else 3)
+    runs = {"a": [], "b": []}
+    for round_number in range(rounds):
+        for name in ("a", "b"):
+            spec = getattr(args, name)
+            if args.what == "http":
+                binary, db = spec.split(":", 1)
+                figures = time_http(binary, db, args.pause, os.path.join(args.dir, "serve.log"))
+            else:
+                if not args.workload:
+                    sys.exit("import needs --workload CSV")
+                figures = time_import(spec, args.workload, os.path.join(args.dir, "ledger-" + name))
+            runs[name].append(figures)
+            print(name, round_number, " ".join(f"{k}={v:.3f}" for k, v in figures.items()),
+                  flush=True)
+    for name in ("a", "b"):
+        for key in runs[name][0]:
+            values = [run[key] for run in runs[name]]
+            print(f"{name} {key}: median {statistics.median(values):.3f} "
+                  f"[{min(values):.3f}-{max(values):.3f}]")
+
+
+if __name__ == "__main__":
+    main()
