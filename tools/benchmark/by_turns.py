@@ -7,8 +7,10 @@ can. Each build is a BINARY:LEDGER pair (its own ledger: a ledger's layout
 may differ between builds).
 
   by_turns.py http   --a BIN:DB --b BIN:DB [--rounds 5] [--pause 0]
+                     [--keepalive-requests 200]
       serves each ledger in turn (serve --insecure-local on 127.0.0.1:0) and
-      times 200 GET /healthz on one kept-alive connection and 21
+      times 200 GET /healthz on one kept-alive connection (with the server's
+      CPU time per request, from /proc) and 21
       GET /v1/series?region=410000&period=month each on a new connection, as
       aidledger_bench does, `--pause` seconds after the port is open.
   by_turns.py import --a BIN --b BIN --workload CSV --dir DIR [--rounds 3]
@@ -27,7 +29,7 @@ import subprocess
 import sys
 import time
 
-KEEPALIVE_REQUESTS = 200
+KEEPALIVE_REQUESTS_MAX = 1_000_000
 SERIES_REQUESTS = 21
 SERIES_PATH = "/v1/series?region=410000&period=month"
 SERIES_POINTS_MIN = 120  # ten years by month
@@ -51,7 +53,14 @@ def serve(binary, db, log):
     sys.exit(f"{binary} serve did not listen; see {log}")
 
 
-def time_http(binary, db, pause, log):
+def cpu_seconds(pid):
+    """User and system CPU time of a process, from /proc/PID/stat."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def time_http(binary, db, pause, keepalive_requests, log):
     server, port = serve(binary, db, log)
     try:
         time.sleep(pause)
@@ -59,7 +68,8 @@ def time_http(binary, db, pause, log):
         connection.request("GET", "/healthz")  # the connect, not counted
         connection.getresponse().read()
         later = []
-        for _ in range(KEEPALIVE_REQUESTS):
+        cpu_before = cpu_seconds(server.pid)
+        for _ in range(keepalive_requests):
             start = time.perf_counter()
             connection.request("GET", "/healthz")
             response = connection.getresponse()
@@ -67,6 +77,7 @@ def time_http(binary, db, pause, log):
             later.append((time.perf_counter() - start) * 1000)
             if response.status != 200:
                 sys.exit(f"GET /healthz: {response.status}")
+        server_cpu_us = (cpu_seconds(server.pid) - cpu_before) / keepalive_requests * 1e6
         connection.close()
         series = []
         for _ in range(SERIES_REQUESTS):
@@ -80,6 +91,7 @@ def time_http(binary, db, pause, log):
             if response.status != 200 or body.count(b'{"period"') < SERIES_POINTS_MIN:
                 sys.exit(f"GET {SERIES_PATH}: {response.status} {body[:200]!r}")
         return {"keepalive_p50_ms": statistics.median(later),
+                "keepalive_server_cpu_us": server_cpu_us,
                 "series_p50_ms": statistics.median(series)}
     finally:
         server.terminate()
@@ -104,18 +116,22 @@ def main():
     parser.add_argument("--b", required=True)
     parser.add_argument("--rounds", type=int)
     parser.add_argument("--pause", type=float, default=0)
+    parser.add_argument("--keepalive-requests", type=int, default=200)
     parser.add_argument("--workload")
     parser.add_argument("--dir", default="/tmp/by-turns")
     args = parser.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     rounds = args.rounds or (5 if args.what == "http" else 3)
+    if not 1 <= args.keepalive_requests <= KEEPALIVE_REQUESTS_MAX:
+        sys.exit(f"--keepalive-requests must be 1 to {KEEPALIVE_REQUESTS_MAX}")
     runs = {"a": [], "b": []}
     for round_number in range(rounds):
         for name in ("a", "b"):
             spec = getattr(args, name)
             if args.what == "http":
                 binary, db = spec.split(":", 1)
-                figures = time_http(binary, db, args.pause, os.path.join(args.dir, "serve.log"))
+                figures = time_http(binary, db, args.pause, args.keepalive_requests,
+                                    os.path.join(args.dir, "serve.log"))
             else:
                 if not args.workload:
                     sys.exit("import needs --workload CSV")
