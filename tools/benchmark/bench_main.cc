@@ -1212,18 +1212,19 @@ std::string ImportPlainWorkload(const Options& options) {
   return imported;
 }
 
-// The ledger a read-only group reads: --ledger, or the workload imported.
-std::string LedgerToRead(const Options& options) {
-  return options.ledger.empty() ? ImportPlainWorkload(options) : options.ledger;
+// The ledger a read-only group reads (--ledger, or the workload imported),
+// opened read-only.
+std::unique_ptr<Ledger> OpenLedgerToRead(const Options& options) {
+  const std::string dir = options.ledger.empty() ? ImportPlainWorkload(options) : options.ledger;
+  absl::StatusOr<std::unique_ptr<Ledger>> reader =
+      Ledger::Open(dir, {.read_only = true, .fold_on_open = false});
+  if (!reader.ok()) Fail(std::string(reader.status().message()));
+  return *std::move(reader);
 }
 
-// --only head_query: LedgerToRead, then MeasureHeadQueries.
+// --only head_query: OpenLedgerToRead, then MeasureHeadQueries.
 void RunHeadQueryOnly(const Options& options) {
-  const std::string imported = LedgerToRead(options);
-  absl::StatusOr<std::unique_ptr<Ledger>> reader =
-      Ledger::Open(imported, {.read_only = true, .fold_on_open = false});
-  if (!reader.ok()) Fail(std::string(reader.status().message()));
-  MeasureHeadQueries(**reader);
+  MeasureHeadQueries(*OpenLedgerToRead(options));
   PrintTable();
 }
 
@@ -1240,13 +1241,9 @@ void RunServeOnly(const Options& options) {
   PrintTable();
 }
 
-// --only trace: LedgerToRead, then MeasureTrace.
+// --only trace: OpenLedgerToRead, then MeasureTrace.
 void RunTraceOnly(const Options& options) {
-  const std::string imported = LedgerToRead(options);
-  absl::StatusOr<std::unique_ptr<Ledger>> reader =
-      Ledger::Open(imported, {.read_only = true, .fold_on_open = false});
-  if (!reader.ok()) Fail(std::string(reader.status().message()));
-  MeasureTrace(**reader);
+  MeasureTrace(*OpenLedgerToRead(options));
   PrintTable();
 }
 
