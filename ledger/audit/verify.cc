@@ -257,10 +257,9 @@ absl::Status WalkEvent(const LogStore& store, const EventLookup& lookup,
                        const StoredEvent& stored, Walk* walk) {
   const uint64_t current = stored.sequence;
   const v1::Event& event = stored.event;
-  if (RecordedMicros(event.recorded_at()) < walk->last_recorded) {
-    return Failed(current, Tr("recorded_at goes back in time"));
-  }
-  walk->last_recorded = RecordedMicros(event.recorded_at());
+  const int64_t recorded = RecordedMicros(event.recorded_at());
+  if (recorded < walk->last_recorded) return Failed(current, Tr("recorded_at goes back in time"));
+  walk->last_recorded = recorded;
   walk->log_ids.Add(event.event_id(), internal::EncodeSequence(current));
   RETURN_IF_ERROR(Readmit(walk->books, lookup, event));
   RETURN_IF_ERROR(NoteEvidence(event, current, walk));
