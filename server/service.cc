@@ -100,11 +100,13 @@ absl::Status Service::Start() {
   published->digest = DigestNow(head);
   if (merkle_.size() > 0) published->head_path = merkle_.LastLeafPath();
   // The spare is a second copy of megabytes of state (a fifth of a start
-  // on the 1M-event ledger): made on a thread of its own while the server
-  // starts listening, from the published copy, which nobody changes; the
-  // committer takes it at its first commit, waiting for it if need be.
+  // on the 1M-event ledger), made from the published copy, which nobody
+  // changes, by the first commit (deferred), not beside the start: a copy
+  // made while the first requests are served made them 25-35% slower in
+  // the first ~0.2 s (BENCHMARKS.md), and a server that only reads never
+  // needs it. The price: the first append after a start waits for it.
   std::shared_ptr<const Published> source = published;
-  spare_copy_ = std::async(std::launch::async, [source] {
+  spare_copy_ = std::async(std::launch::deferred, [source] {
     auto spare = std::make_shared<Published>();
     spare->books = source->books;
     return spare;

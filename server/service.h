@@ -223,7 +223,7 @@ class Service : public http::Handler {
   SpareStates<Published, v1::Event> spares_{serve_limits::kSparesMax,
                                             serve_limits::kSpareLagEventsMax,
                                             serve_limits::kSpareWaitMax};
-  // The first spare, copied beside the start (Start); taken by the first commit.
+  // The first spare, copied from the start's state by the first commit (Start).
   std::future<std::shared_ptr<Published>> spare_copy_;
   std::mutex rendered_mutex_;
   std::condition_variable rendered_cv_;  // a rendering ended
