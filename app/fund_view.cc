@@ -81,25 +81,26 @@ void DropReversed(const absl::flat_hash_set<uint64_t>& reversed, std::vector<Ite
   beside->resize(kept);
 }
 
-// `code`, then each region above it up to its province, at most
-// limits::kRegionDepthMax + 1 codes; it stops after a code `books` does not
-// hold.
-std::vector<std::string> RegionChain(const Books& books, std::string code) {
-  std::vector<std::string> chain;
-  for (int depth = 0; !code.empty() && depth <= limits::kRegionDepthMax; ++depth) {
-    const v1::RegionEntry* region = books.regions.FindRegion(code);
-    chain.push_back(std::move(code));
-    code = region == nullptr ? "" : region->parent_code();
+// Calls visit(code, region) for `code`, then for each region above it up to
+// its province: at most limits::kRegionDepthMax + 1 calls. `region` is null
+// for a code `books` does not hold, and the walk stops there.
+template <typename Visit>
+void WalkRegionChain(const Books& books, const std::string& code, Visit visit) {
+  const std::string* next = &code;
+  for (int depth = 0; !next->empty() && depth <= limits::kRegionDepthMax; ++depth) {
+    const v1::RegionEntry* region = books.regions.FindRegion(*next);
+    visit(*next, region);
+    if (region == nullptr) return;
+    next = &region->parent_code();
   }
-  return chain;
 }
 
 }  // namespace
 
 std::string ProvinceOf(const Books& books, const std::string& code) {
-  const std::vector<std::string> chain = RegionChain(books, code);
-  if (chain.empty()) return "";
-  const v1::RegionEntry* top = books.regions.FindRegion(chain.back());
+  const v1::RegionEntry* top = nullptr;
+  WalkRegionChain(books, code,
+                  [&top](const std::string&, const v1::RegionEntry* region) { top = region; });
   return top != nullptr && top->parent_code().empty() ? top->code() : "";
 }
 
@@ -162,7 +163,10 @@ absl::StatusOr<ViewEvents> ReadView(const Ledger& ledger, uint64_t sequence,
 std::vector<std::string> ChainOf(const Books& books, const std::string& project_id) {
   const v1::ProjectEntry* project = books.projects.FindProject(project_id);
   if (project == nullptr) return {};
-  return RegionChain(books, project->region_code());
+  std::vector<std::string> chain;
+  WalkRegionChain(books, project->region_code(),
+                  [&chain](const std::string& code, const v1::RegionEntry*) { chain.push_back(code); });
+  return chain;
 }
 
 absl::StatusOr<MatchedPoint> MatchAtPoint(const Ledger& ledger, PointOptions point,
