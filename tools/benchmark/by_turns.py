@@ -7,12 +7,15 @@ can. Each build is a BINARY:LEDGER pair (its own ledger: a ledger's layout
 may differ between builds).
 
   by_turns.py http   --a BIN:DB --b BIN:DB [--rounds 5] [--pause 0]
-                     [--keepalive-requests 200]
+                     [--keepalive-requests 200] [--append]
       serves each ledger in turn (serve --insecure-local on 127.0.0.1:0) and
       times 200 GET /healthz on one kept-alive connection (with the server's
       CPU time per request, from /proc) and 21
       GET /v1/series?region=410000&period=month each on a new connection, as
       aidledger_bench does, `--pause` seconds after the port is open.
+      With --append, then two POST /v1/events (a sale, each on a new
+      connection): the first append after a start and the one after it.
+      They stay in the ledgers, the same number in each.
   by_turns.py import --a BIN --b BIN --workload CSV --dir DIR [--rounds 3]
       `init` then `import --batch-size 10000` of the workload into a fresh
       ledger under DIR, each build in turn.
@@ -33,6 +36,11 @@ KEEPALIVE_REQUESTS_MAX = 1_000_000
 SERIES_REQUESTS = 21
 SERIES_PATH = "/v1/series?region=410000&period=month"
 SERIES_POINTS_MIN = 120  # ten years by month
+APPENDS = 2  # the first after a start, then one more
+# A county of the workload (tools/benchmark/workload.cc), as the bench's
+# SaleJson writes it.
+APPEND_BODY = ('{{"event_id":"{}","effective_date":"2025-12-31",'
+               '"sale_recorded":{{"region_code":"410101","amount_fen":"1000"}}}}')
 PORT_WAIT_STEPS = 60_000  # 2 ms each: 120 s
 
 
@@ -60,7 +68,24 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def time_http(binary, db, pause, keepalive_requests, log):
+def time_appends(port):
+    """Milliseconds of each of APPENDS appends, each on a new connection."""
+    times = []
+    for i in range(APPENDS):
+        body = APPEND_BODY.format(f"by-turns-{os.getpid()}-{time.time_ns()}-{i}")
+        start = time.perf_counter()
+        connection = http.client.HTTPConnection("127.0.0.1", port)
+        connection.request("POST", "/v1/events", body, {"Content-Type": "application/json"})
+        response = connection.getresponse()
+        text = response.read()
+        connection.close()
+        times.append((time.perf_counter() - start) * 1000)
+        if response.status != 201:
+            sys.exit(f"POST /v1/events: {response.status} {text[:200]!r}")
+    return times
+
+
+def time_http(binary, db, pause, keepalive_requests, append, log):
     server, port = serve(binary, db, log)
     try:
         time.sleep(pause)
@@ -90,9 +115,12 @@ def time_http(binary, db, pause, keepalive_requests, log):
             series.append((time.perf_counter() - start) * 1000)
             if response.status != 200 or body.count(b'{"period"') < SERIES_POINTS_MIN:
                 sys.exit(f"GET {SERIES_PATH}: {response.status} {body[:200]!r}")
-        return {"keepalive_p50_ms": statistics.median(later),
-                "keepalive_server_cpu_us": server_cpu_us,
-                "series_p50_ms": statistics.median(series)}
+        figures = {"keepalive_p50_ms": statistics.median(later),
+                   "keepalive_server_cpu_us": server_cpu_us,
+                   "series_p50_ms": statistics.median(series)}
+        if append:
+            figures["first_append_ms"], figures["second_append_ms"] = time_appends(port)
+        return figures
     finally:
         server.terminate()
         server.wait()
@@ -117,6 +145,7 @@ def main():
     parser.add_argument("--rounds", type=int)
     parser.add_argument("--pause", type=float, default=0)
     parser.add_argument("--keepalive-requests", type=int, default=200)
+    parser.add_argument("--append", action="store_true")
     parser.add_argument("--workload")
     parser.add_argument("--dir", default="/tmp/by-turns")
     args = parser.parse_args()
@@ -131,7 +160,7 @@ def main():
             if args.what == "http":
                 binary, db = spec.split(":", 1)
                 figures = time_http(binary, db, args.pause, args.keepalive_requests,
-                                    os.path.join(args.dir, "serve.log"))
+                                    args.append, os.path.join(args.dir, "serve.log"))
             else:
                 if not args.workload:
                     sys.exit("import needs --workload CSV")
