@@ -131,6 +131,7 @@ void Service::HandleAppend(const http::Request& request, const Caller& caller,
                        "event_id");
     }
   }
+  BeginSpareCopy(std::launch::async);
   absl::StatusOr<std::future<absl::StatusOr<SubmitOutcome>>> queued =
       committer_->Enqueue(*std::move(drafts));
   // A 503 says when to try again; a retry with the same event_id is either

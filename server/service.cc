@@ -101,16 +101,11 @@ absl::Status Service::Start() {
   if (merkle_.size() > 0) published->head_path = merkle_.LastLeafPath();
   // The spare is a second copy of megabytes of state (a fifth of a start
   // on the 1M-event ledger), made from the published copy, which nobody
-  // changes, by the first commit (deferred), not beside the start: a copy
-  // made while the first requests are served made them 25-35% slower in
-  // the first ~0.2 s (BENCHMARKS.md), and a server that only reads never
-  // needs it. The price: the first append after a start waits for it.
-  std::shared_ptr<const Published> source = published;
-  spare_copy_ = std::async(std::launch::deferred, [source] {
-    auto spare = std::make_shared<Published>();
-    spare->books = source->books;
-    return spare;
-  });
+  // changes, when the first append arrives (BeginSpareCopy), not beside the
+  // start: a copy made while the first requests are served made them 25-35%
+  // slower in the first ~0.2 s (BENCHMARKS.md), and a server that only
+  // reads never needs it.
+  spare_source_ = published;
   Publish(std::move(published));
   committer_ = std::make_unique<GroupCommitter>(
       ledger_.get(),
@@ -122,6 +117,16 @@ absl::Status Service::Start() {
           }},
       /*follow_others=*/ledger_->shared());
   return absl::OkStatus();
+}
+
+void Service::BeginSpareCopy(std::launch policy) {
+  std::call_once(spare_begun_, [this, policy] {
+    spare_copy_ = std::async(policy, [source = spare_source_] {
+      auto spare = std::make_shared<Published>();
+      spare->books = source->books;
+      return spare;
+    });
+  });
 }
 
 void Service::StopCommitter() {
@@ -188,7 +193,11 @@ void Service::PublishCommit(const LedgerHead& old_head, const LedgerHead& new_he
     }
     readable = false;
   }
-  if (spare_copy_.valid()) spares_.Add(spare_copy_.get());  // the first commit
+  BeginSpareCopy(std::launch::deferred);  // made here if no append of ours began it
+  if (spare_copy_.valid()) {  // the first commit
+    spares_.Add(spare_copy_.get());
+    spare_source_.reset();
+  }
   auto chosen = spares_.TakeFree();
   bool caught_up = readable && chosen.state != nullptr;
   if (caught_up) {

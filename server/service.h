@@ -160,6 +160,8 @@ class Service : public http::Handler {
   // it as its spare (it then copies the whole Books).
   uint64_t CurrentSequence() const { return published_sequence_.load(std::memory_order_acquire); }
   v1::Digest DigestNow(const LedgerHead& head) const;
+  // Begins the first spare's copy (spare_copy_) with `policy`, once.
+  void BeginSpareCopy(std::launch policy);
   // The committer's hook: after a group commit, before its requests are answered.
   void Committed(const std::vector<SubmitOutcome>& outcomes, absl::Span<const Drafts> requests);
   bool NotModified(const http::Request& request, http::Response& response,
@@ -223,7 +225,13 @@ class Service : public http::Handler {
   SpareStates<Published, v1::Event> spares_{serve_limits::kSparesMax,
                                             serve_limits::kSpareLagEventsMax,
                                             serve_limits::kSpareWaitMax};
-  // The first spare, copied from the start's state by the first commit (Start).
+  // The first spare: a copy of the start's state (spare_source_), begun on
+  // a thread of its own when the first append arrives, so that it overlaps
+  // that append's first pass over the log's event ids (Ledger::BuildLoggedIds),
+  // or made by the first commit that publishes another writer's events.
+  // Taken, and the source let go, by the first commit.
+  std::shared_ptr<const Published> spare_source_;
+  std::once_flag spare_begun_;
   std::future<std::shared_ptr<Published>> spare_copy_;
   std::mutex rendered_mutex_;
   std::condition_variable rendered_cv_;  // a rendering ended
