@@ -7,12 +7,12 @@ can. Each build is a BINARY:LEDGER pair (its own ledger: a ledger's layout
 may differ between builds).
 
   by_turns.py http   --a BIN:DB --b BIN:DB [--rounds 5] [--pause 0]
-                     [--keepalive-requests 200] [--append]
+                     [--keepalive-requests 200] [--series-requests 21] [--append]
       serves each ledger in turn (serve --insecure-local on 127.0.0.1:0) and
       times 200 GET /healthz on one kept-alive connection (with the server's
-      CPU time per request, from /proc) and 21
-      GET /v1/series?region=410000&period=month each on a new connection, as
-      aidledger_bench does, `--pause` seconds after the port is open.
+      CPU time per request, from /proc) and 21 (--series-requests)
+      GET /v1/series?region=410000&period=month each on a new connection
+      (also with the server's CPU time per request), as aidledger_bench does, `--pause` seconds after the port is open.
       With --append, then two POST /v1/events (a sale, each on a new
       connection): the first append after a start and the one after it.
       They stay in the ledgers, the same number in each.
@@ -33,7 +33,8 @@ import sys
 import time
 
 KEEPALIVE_REQUESTS_MAX = 1_000_000
-SERIES_REQUESTS = 21
+SERIES_REQUESTS = 21  # as aidledger_bench times them
+SERIES_REQUESTS_MAX = 1_000_000
 SERIES_PATH = "/v1/series?region=410000&period=month"
 SERIES_POINTS_MIN = 120  # ten years by month
 APPENDS = 2  # the first after a start, then one more
@@ -85,7 +86,7 @@ def time_appends(port):
     return times
 
 
-def time_http(binary, db, pause, keepalive_requests, append, log):
+def time_http(binary, db, pause, keepalive_requests, series_requests, append, log):
     server, port = serve(binary, db, log)
     try:
         time.sleep(pause)
@@ -105,7 +106,8 @@ def time_http(binary, db, pause, keepalive_requests, append, log):
         server_cpu_us = (cpu_seconds(server.pid) - cpu_before) / keepalive_requests * 1e6
         connection.close()
         series = []
-        for _ in range(SERIES_REQUESTS):
+        cpu_before = cpu_seconds(server.pid)
+        for _ in range(series_requests):
             start = time.perf_counter()
             connection = http.client.HTTPConnection("127.0.0.1", port)
             connection.request("GET", SERIES_PATH)
@@ -115,9 +117,11 @@ def time_http(binary, db, pause, keepalive_requests, append, log):
             series.append((time.perf_counter() - start) * 1000)
             if response.status != 200 or body.count(b'{"period"') < SERIES_POINTS_MIN:
                 sys.exit(f"GET {SERIES_PATH}: {response.status} {body[:200]!r}")
+        series_cpu_us = (cpu_seconds(server.pid) - cpu_before) / series_requests * 1e6
         figures = {"keepalive_p50_ms": statistics.median(later),
                    "keepalive_server_cpu_us": server_cpu_us,
-                   "series_p50_ms": statistics.median(series)}
+                   "series_p50_ms": statistics.median(series),
+                   "series_server_cpu_us": series_cpu_us}
         if append:
             figures["first_append_ms"], figures["second_append_ms"] = time_appends(port)
         return figures
@@ -145,6 +149,7 @@ def main():
     parser.add_argument("--rounds", type=int)
     parser.add_argument("--pause", type=float, default=0)
     parser.add_argument("--keepalive-requests", type=int, default=200)
+    parser.add_argument("--series-requests", type=int, default=SERIES_REQUESTS)
     parser.add_argument("--append", action="store_true")
     parser.add_argument("--workload")
     parser.add_argument("--dir", default="/tmp/by-turns")
@@ -153,6 +158,8 @@ def main():
     rounds = args.rounds or (5 if args.what == "http" else 3)
     if not 1 <= args.keepalive_requests <= KEEPALIVE_REQUESTS_MAX:
         sys.exit(f"--keepalive-requests must be 1 to {KEEPALIVE_REQUESTS_MAX}")
+    if not 1 <= args.series_requests <= SERIES_REQUESTS_MAX:
+        sys.exit(f"--series-requests must be 1 to {SERIES_REQUESTS_MAX}")
     runs = {"a": [], "b": []}
     for round_number in range(rounds):
         for name in ("a", "b"):
@@ -160,7 +167,7 @@ def main():
             if args.what == "http":
                 binary, db = spec.split(":", 1)
                 figures = time_http(binary, db, args.pause, args.keepalive_requests,
-                                    args.append, os.path.join(args.dir, "serve.log"))
+                                    args.series_requests, args.append, os.path.join(args.dir, "serve.log"))
             else:
                 if not args.workload:
                     sys.exit("import needs --workload CSV")
