@@ -62,7 +62,7 @@ bool IsPlainAscii(unsigned char c) {
 }
 
 // The length of the run of plain ASCII in `text` from `start`.
-size_t PlainRun(const std::string& text, size_t start) {
+size_t PlainRun(absl::string_view text, size_t start) {
   size_t end = start;
   while (end < text.size() && IsPlainAscii(static_cast<unsigned char>(text[end]))) ++end;
   return end - start;
@@ -72,13 +72,13 @@ size_t PlainRun(const std::string& text, size_t start) {
 
 // `text` is valid UTF-8 (protobuf checks string fields on parse and the
 // ledger on every input).
-void AppendJsonString(const std::string& text, std::string* out) {
+void AppendJsonString(absl::string_view text, std::string* out) {
   out->push_back('"');
   size_t i = 0;
   while (i < text.size()) {
     const size_t plain = PlainRun(text, i);  // ids, hashes, dates: one append
     if (plain > 0) {
-      out->append(text, i, plain);
+      out->append(text.data() + i, plain);
       i += plain;
       continue;
     }
@@ -110,7 +110,7 @@ void AppendJsonString(const std::string& text, std::string* out) {
     if (IsEscaped(point)) {
       AppendEscapedPoint(point, out);
     } else {
-      out->append(text, i, length);
+      out->append(text.data() + i, length);
     }
     i += length;
   }

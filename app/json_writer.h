@@ -18,6 +18,7 @@
 
 #include <string>
 
+#include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
 
 namespace aidledger::app {
@@ -31,7 +32,7 @@ void AppendJson(const google::protobuf::Message& message, bool defaults, std::st
 
 // Appends `text` (valid UTF-8) as a JSON string, escaped as AppendJson
 // escapes strings: for the few JSON documents written field by field.
-void AppendJsonString(const std::string& text, std::string* out);
+void AppendJsonString(absl::string_view text, std::string* out);
 
 }  // namespace aidledger::app
 

@@ -2,20 +2,24 @@
 
 #include <algorithm>
 #include <map>
-#include <tuple>
+#include <optional>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/substitute.h"
+#include "absl/types/span.h"
+#include "app/fund_view.h"
+#include "app/json_writer.h"
 #include "app/output.h"
+#include "base/large_text.h"
 #include "base/errors.h"
 #include "base/limits.h"
 #include "base/messages.h"
 #include "base/sha256.h"
 #include "base/status_macros.h"
-#include "app/fund_view.h"
 #include "state/fund_flow.h"
 #include "state/vocabulary.h"
 
@@ -26,47 +30,211 @@ bool IsWithin(const Books& books, const std::string& code, const std::string& an
   return books.regions.IsWithin(code, ancestor);
 }
 
-// Builds the nodes from the view and its matching.
+// One node of the trace, as each rendering of it (a TraceNode, its JSON)
+// takes it: views of the matched point's data, nothing copied.
+struct NodeFields {
+  absl::string_view kind;
+  absl::string_view id;
+  const Source* source = nullptr;  // the event that proves the node, if any
+  int64_t amount_fen = 0;
+  int64_t unspent_fen = 0;
+  absl::Span<const FlowMatch> matched;  // a disbursement's
+  absl::string_view name, document_number, contract_number, stage;
+  int64_t budget_fen = 0;
+  int64_t unmatched_fen = 0;
+  int evidence_files = 0;
+  int evidence_stored = 0;
+};
+
+// Where the trace goes, node by node in the tree's order: Begin(node), its
+// children, End(node). The tree's depth is bounded (helper, allocation,
+// region, project, payment).
+class TraceSink {
+ public:
+  virtual ~TraceSink() = default;
+  virtual void Begin(const NodeFields& node) = 0;
+  virtual void End() = 0;
+};
+
+// The trace as a TraceReport's nodes.
+class ProtoSink : public TraceSink {
+ public:
+  ProtoSink(const ViewEvents& view, v1::TraceReport* report) : view_(view), report_(report) {}
+
+  void Begin(const NodeFields& f) override {
+    v1::TraceNode* node = open_.empty() ? report_->add_nodes() : open_.back()->add_children();
+    node->set_kind(std::string(f.kind));
+    node->set_id(std::string(f.id));
+    if (f.source != nullptr) {
+      node->set_seq(f.source->sequence);
+      node->set_hash(Hex(f.source->hash));
+      node->set_date(f.source->date);
+    }
+    node->set_amount_fen(f.amount_fen);
+    node->set_unspent_fen(f.unspent_fen);
+    for (const FlowMatch& match : f.matched) {
+      v1::TraceMatch& m = *node->add_matched();
+      m.set_allocation_event_id(view_.allocations[match.allocation].source.event_id);
+      m.set_amount_fen(match.amount_fen);
+    }
+    node->set_name(std::string(f.name));
+    node->set_document_number(std::string(f.document_number));
+    node->set_contract_number(std::string(f.contract_number));
+    node->set_stage(std::string(f.stage));
+    node->set_budget_fen(f.budget_fen);
+    node->set_unmatched_fen(f.unmatched_fen);
+    node->set_evidence_files(f.evidence_files);
+    node->set_evidence_stored(f.evidence_stored);
+    open_.push_back(node);
+  }
+
+  void End() override { open_.pop_back(); }
+
+ private:
+  const ViewEvents& view_;
+  v1::TraceReport* report_;
+  std::vector<v1::TraceNode*> open_;  // the nodes begun and not ended
+};
+
+// The trace's JSON, written as it is built: the bytes ToJson(report, true)
+// prints for the TraceReport a ProtoSink builds (a test holds the two to
+// that), without the tree of messages between them. Its text grows by
+// doubling into buffers advised to use huge pages (base/large_text.h): a
+// trace of ~100 MB written into fresh 4 KiB pages spent more time in page
+// faults than in writing.
+class JsonSink : public TraceSink {
+ public:
+  // `at`: the JSON of the trace's point.
+  JsonSink(const ViewEvents& view, const std::string& at) : view_(view) {
+    ReserveLargeText(&text_, kNodeBytes);
+    text_.append("{\"at\":").append(at).append(",\"nodes\":[");
+  }
+
+  void Begin(const NodeFields& f) override {
+    ReserveLargeText(&text_, kNodeBytes);
+    if (!first_) text_.push_back(',');
+    text_.append("{\"kind\":");
+    AppendJsonString(f.kind, &text_);
+    text_.append(",\"id\":");
+    AppendJsonString(f.id, &text_);
+    if (f.source != nullptr) {
+      absl::StrAppend(&text_, ",\"seq\":\"", f.source->sequence, "\",\"hash\":\"");
+      AppendHex(f.source->hash);
+      text_.append("\",\"date\":");
+      AppendJsonString(f.source->date, &text_);
+    } else {
+      text_.append(",\"seq\":\"0\",\"hash\":\"\",\"date\":\"\"");
+    }
+    absl::StrAppend(&text_, ",\"amount_fen\":\"", f.amount_fen, "\",\"unspent_fen\":\"",
+                    f.unspent_fen, "\",\"matched\":[");
+    for (size_t i = 0; i < f.matched.size(); ++i) {
+      text_.append(i == 0 ? "{\"allocation_event_id\":" : ",{\"allocation_event_id\":");
+      AppendJsonString(view_.allocations[f.matched[i].allocation].source.event_id, &text_);
+      absl::StrAppend(&text_, ",\"amount_fen\":\"", f.matched[i].amount_fen, "\"}");
+    }
+    text_.append("],\"children\":[");
+    first_ = true;
+    open_.push_back(f);  // its views outlive the sink
+  }
+
+  void End() override {
+    ReserveLargeText(&text_, kNodeBytes);
+    const NodeFields& f = open_.back();
+    text_.append("],\"name\":");
+    AppendJsonString(f.name, &text_);
+    text_.append(",\"document_number\":");
+    AppendJsonString(f.document_number, &text_);
+    text_.append(",\"contract_number\":");
+    AppendJsonString(f.contract_number, &text_);
+    text_.append(",\"stage\":");
+    AppendJsonString(f.stage, &text_);
+    absl::StrAppend(&text_, ",\"budget_fen\":\"", f.budget_fen, "\",\"unmatched_fen\":\"",
+                    f.unmatched_fen, "\",\"evidence_files\":", f.evidence_files,
+                    ",\"evidence_stored\":", f.evidence_stored, "}");
+    open_.pop_back();
+    first_ = false;
+  }
+
+  // The whole document; the sink is spent.
+  std::string Finish() && { return std::move(text_.append("]}")); }
+
+ private:
+  // Room made before each part of a node: more than a node's text takes but
+  // for a disbursement paid by thousands of allocations, whose text simply
+  // grows the string as any string grows.
+  static constexpr size_t kNodeBytes = size_t{64} << 10;
+
+  void AppendHex(const Hash& hash) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    char hex[2 * sizeof(Hash)];
+    for (size_t i = 0; i < hash.size(); ++i) {
+      hex[2 * i] = kDigits[static_cast<uint8_t>(hash[i]) >> 4];
+      hex[2 * i + 1] = kDigits[static_cast<uint8_t>(hash[i]) & 0xf];
+    }
+    text_.append(hex, sizeof(hex));
+  }
+
+  const ViewEvents& view_;
+  std::string text_;
+  bool first_ = true;             // the next node is the first of its list
+  std::vector<NodeFields> open_;  // the nodes begun and not ended
+};
+
+// Builds the nodes from the view and its matching into a sink.
 class TreeBuilder {
  public:
-  TreeBuilder(const Books& books, const ViewEvents& view, const FundFlow& flow)
-      : books_(books), view_(view), flow_(flow) {
+  TreeBuilder(const Ledger& ledger, const Books& books, const ViewEvents& view,
+              const FundFlow& flow, TraceSink* sink)
+      : ledger_(ledger), books_(books), view_(view), flow_(flow), sink_(sink),
+        paid_(view.allocations.size()) {
     for (size_t d = 0; d < flow.paid_by.size(); ++d) {
       for (const FlowMatch& match : flow.paid_by[d]) paid_[match.allocation].push_back(d);
     }
+    for (size_t i = 0; i < view.investments.size(); ++i) {
+      investments_of_[view.investment_projects[i]].push_back(i);
+    }
   }
 
-  // The trace of the allocations `keep` selects, grouped by helper; in each
-  // allocation only the projects `project_kept` admits.
-  template <typename Keep, typename ProjectKept>
-  absl::StatusOr<std::vector<v1::TraceNode>> Build(Keep keep, ProjectKept project_kept) {
-    std::map<std::string, v1::TraceNode> helpers;  // by code: a stable order
-    for (size_t a = 0; a < view_.allocations.size(); ++a) {
-      if (!keep(a)) continue;
-      const std::string& helper = view_.allocations[a].helper_code;
-      auto [it, inserted] = helpers.try_emplace(helper);
-      if (inserted) RegionNode("helper", helper, &it->second);
-      v1::TraceNode& node = *it->second.add_children();
-      AllocationNode(a, project_kept, &node);
-      it->second.set_amount_fen(it->second.amount_fen() + node.amount_fen());
-      it->second.set_unspent_fen(it->second.unspent_fen() + node.unspent_fen());
-      RETURN_IF_ERROR(CheckNodes());
+  // The allocations `kept` (indices in the view, in its order), grouped by
+  // helper; in each allocation only the projects `project_kept` admits.
+  template <typename ProjectKept>
+  absl::Status Build(const std::vector<size_t>& kept, ProjectKept project_kept) {
+    struct Helper {
+      std::vector<size_t> allocations;
+      int64_t amount_fen = 0;
+      int64_t unspent_fen = 0;
+    };
+    std::map<std::string, Helper> helpers;  // by code: a stable order
+    for (size_t a : kept) {
+      Helper& helper = helpers[view_.allocations[a].helper_code];
+      helper.allocations.push_back(a);
+      helper.amount_fen += view_.flow_allocations[a].amount_fen;
+      helper.unspent_fen += flow_.unspent_fen[a];
     }
-    std::vector<v1::TraceNode> nodes;
-    for (auto& [code, node] : helpers) nodes.push_back(std::move(node));
-    return nodes;
+    for (const auto& [code, helper] : helpers) {
+      NodeFields node = RegionFields("helper", code);
+      node.amount_fen = helper.amount_fen;
+      node.unspent_fen = helper.unspent_fen;
+      Begin(node);
+      for (size_t a : helper.allocations) {
+        RETURN_IF_ERROR(AllocationNode(a, project_kept));
+        RETURN_IF_ERROR(CheckNodes());
+      }
+      sink_->End();
+    }
+    return absl::OkStatus();
   }
 
   // The disbursements of the projects `project_kept` admits that no
   // allocation in the view covered in full: shown at the top, so that
   // money without a source is never hidden.
   template <typename ProjectKept>
-  absl::Status AddUncovered(ProjectKept project_kept, std::vector<v1::TraceNode>* nodes) {
+  absl::Status AddUncovered(ProjectKept project_kept) {
     for (size_t d = 0; d < view_.disbursements.size(); ++d) {
       if (flow_.unmatched_fen[d] == 0 || !project_kept(view_.flow_disbursements[d].project_id)) {
         continue;
       }
-      DisbursementNode(d, &nodes->emplace_back());
+      RETURN_IF_ERROR(DisbursementNode(d));
       RETURN_IF_ERROR(CheckNodes());
     }
     return absl::OkStatus();
@@ -81,122 +249,162 @@ class TreeBuilder {
         limits::kTraceNodesMax));
   }
 
-  void Prove(const Source& source, v1::TraceNode* node) {
-    node->set_seq(source.sequence);
-    node->set_hash(Hex(source.hash));
-    node->set_date(source.date);
+  void Begin(const NodeFields& node) {
+    ++nodes_;
+    sink_->Begin(node);
   }
 
-  void RegionNode(const std::string& kind, const std::string& code, v1::TraceNode* node) {
-    ++nodes_;
-    node->set_kind(kind);
-    node->set_id(code);
+  // Of the `files` files the event `source` names, how many the evidence
+  // store holds: one read of the event and one lookup a file, only for
+  // events that name files.
+  absl::StatusOr<int> StoredEvidence(const Source& source, int files) const {
+    if (files == 0 || source.sequence == 0) return 0;
+    ASSIGN_OR_RETURN(std::optional<StoredEvent> stored, ledger_.ReadEvent(source.sequence));
+    if (!stored.has_value()) return 0;  // beyond the head: no files
+    int held = 0;
+    for (const v1::Evidence& evidence : stored->event.evidence()) {
+      absl::StatusOr<Hash> sha256 = HashFromHex(evidence.sha256());
+      if (!sha256.ok()) continue;
+      ASSIGN_OR_RETURN(std::optional<EvidenceManifest> manifest, ledger_.FindEvidence(*sha256));
+      if (manifest.has_value()) ++held;
+    }
+    return held;
+  }
+
+  NodeFields RegionFields(absl::string_view kind, const std::string& code) const {
+    NodeFields node{.kind = kind, .id = code};
     const v1::RegionEntry* region = books_.regions.FindRegion(code);
-    if (region != nullptr) node->set_name(region->name());
-    if (auto it = view_.regions.find(code); it != view_.regions.end()) Prove(it->second, node);
+    if (region != nullptr) node.name = region->name();
+    if (auto it = view_.regions.find(code); it != view_.regions.end()) node.source = &it->second;
+    return node;
   }
 
-  void ProjectNode(const std::string& project_id, v1::TraceNode* node) {
-    ++nodes_;
-    node->set_kind("project");
-    node->set_id(project_id);
+  NodeFields ProjectFields(const std::string& project_id) const {
+    NodeFields node{.kind = "project", .id = project_id};
     const v1::ProjectEntry* project = books_.projects.FindProject(project_id);
     if (project != nullptr) {
-      node->set_name(project->name());
-      node->set_stage(std::string(WordFor(kStages, project->stage())));
-      node->set_budget_fen(project->budget_fen());
+      node.name = project->name();
+      node.stage = WordFor(kStages, project->stage());
+      node.budget_fen = project->budget_fen();
     }
     if (auto it = view_.projects.find(project_id); it != view_.projects.end()) {
-      Prove(it->second, node);
+      node.source = &it->second;
     }
+    return node;
   }
 
-  void DisbursementNode(size_t d, v1::TraceNode* node) {
-    ++nodes_;
+  absl::Status DisbursementNode(size_t d) {
     const Payment& payment = view_.disbursements[d];
-    node->set_kind("disbursement");
-    node->set_id(payment.source.event_id);
-    Prove(payment.source, node);
-    node->set_amount_fen(view_.flow_disbursements[d].amount_fen);
-    node->set_name(payment.name);
-    node->set_contract_number(payment.contract_number);
-    node->set_evidence_files(payment.evidence_files);
-    node->set_unmatched_fen(flow_.unmatched_fen[d]);
-    for (const FlowMatch& match : flow_.paid_by[d]) {
-      v1::TraceMatch& m = *node->add_matched();
-      m.set_allocation_event_id(view_.allocations[match.allocation].source.event_id);
-      m.set_amount_fen(match.amount_fen);
-    }
+    NodeFields node{.kind = "disbursement",
+                    .id = payment.source.event_id,
+                    .source = &payment.source,
+                    .amount_fen = view_.flow_disbursements[d].amount_fen,
+                    .matched = flow_.paid_by[d],
+                    .name = payment.name,
+                    .contract_number = payment.contract_number,
+                    .unmatched_fen = flow_.unmatched_fen[d],
+                    .evidence_files = payment.evidence_files};
+    ASSIGN_OR_RETURN(node.evidence_stored, StoredEvidence(payment.source, payment.evidence_files));
+    Begin(node);
+    sink_->End();
+    return absl::OkStatus();
   }
 
   // A project's investments, under the first node of the project in the
   // trace only: no allocation paid them, so they are not repeated.
-  void InvestmentNodes(const std::string& project_id, v1::TraceNode* project) {
-    if (!investments_shown_.insert(project_id).second) return;
-    for (size_t i = 0; i < view_.investments.size(); ++i) {
-      if (view_.investment_projects[i] != project_id) continue;
-      ++nodes_;
+  absl::Status InvestmentNodes(const std::string& project_id) {
+    if (!investments_shown_.insert(project_id).second) return absl::OkStatus();
+    const auto it = investments_of_.find(project_id);
+    if (it == investments_of_.end()) return absl::OkStatus();
+    for (size_t i : it->second) {
       const Payment& payment = view_.investments[i];
-      v1::TraceNode& node = *project->add_children();
-      node.set_kind("investment");
-      node.set_id(payment.source.event_id);
-      Prove(payment.source, &node);
-      node.set_name(payment.name);
-      node.set_evidence_files(payment.evidence_files);
+      NodeFields node{.kind = "investment",
+                      .id = payment.source.event_id,
+                      .source = &payment.source,
+                      .name = payment.name,
+                      .evidence_files = payment.evidence_files};
+      ASSIGN_OR_RETURN(node.evidence_stored,
+                       StoredEvidence(payment.source, payment.evidence_files));
+      Begin(node);
+      sink_->End();
     }
+    return absl::OkStatus();
   }
 
   // An allocation: its region, and under it each project it paid for (or
   // the one it names), with the disbursements it paid.
   template <typename ProjectKept>
-  void AllocationNode(size_t a, ProjectKept project_kept, v1::TraceNode* node) {
-    ++nodes_;
+  absl::Status AllocationNode(size_t a, ProjectKept project_kept) {
     const Allocation& allocation = view_.allocations[a];
     const FlowAllocation& flow = view_.flow_allocations[a];
-    node->set_kind("allocation");
-    node->set_id(allocation.source.event_id);
-    Prove(allocation.source, node);
-    node->set_amount_fen(flow.amount_fen);
-    node->set_unspent_fen(flow_.unspent_fen[a]);
-    node->set_document_number(allocation.document_number);
-    node->set_evidence_files(allocation.evidence_files);
-    v1::TraceNode& region = *node->add_children();
-    RegionNode("region", flow.recipient_code, &region);
-    region.set_amount_fen(flow.amount_fen);
-    region.set_unspent_fen(flow_.unspent_fen[a]);
+    NodeFields node{.kind = "allocation",
+                    .id = allocation.source.event_id,
+                    .source = &allocation.source,
+                    .amount_fen = flow.amount_fen,
+                    .unspent_fen = flow_.unspent_fen[a],
+                    .document_number = allocation.document_number,
+                    .evidence_files = allocation.evidence_files};
+    ASSIGN_OR_RETURN(node.evidence_stored,
+                     StoredEvidence(allocation.source, allocation.evidence_files));
+    Begin(node);
+    NodeFields region = RegionFields("region", flow.recipient_code);
+    region.amount_fen = flow.amount_fen;
+    region.unspent_fen = flow_.unspent_fen[a];
+    Begin(region);
     // The projects in the order this allocation first paid them.
-    std::vector<std::string> projects;
-    if (!flow.project_id.empty()) projects.push_back(flow.project_id);
+    std::vector<const std::string*> projects;
+    if (!flow.project_id.empty()) projects.push_back(&flow.project_id);
     for (size_t d : paid_[a]) {
       const std::string& project_id = view_.flow_disbursements[d].project_id;
-      if (std::find(projects.begin(), projects.end(), project_id) == projects.end()) {
-        projects.push_back(project_id);
+      if (std::none_of(projects.begin(), projects.end(),
+                       [&project_id](const std::string* p) { return *p == project_id; })) {
+        projects.push_back(&project_id);
       }
     }
-    for (const std::string& project_id : projects) {
-      if (!project_kept(project_id)) continue;
-      v1::TraceNode& project = *region.add_children();
-      ProjectNode(project_id, &project);
-      int64_t paid = 0;
-      for (size_t d : paid_[a]) {
-        if (view_.flow_disbursements[d].project_id != project_id) continue;
-        DisbursementNode(d, project.add_children());
-        for (const FlowMatch& match : flow_.paid_by[d]) {
-          if (match.allocation == a) paid += match.amount_fen;
-        }
-      }
-      const bool named = project_id == flow.project_id;
-      project.set_amount_fen(named ? flow.amount_fen : paid);
-      project.set_unspent_fen(named ? flow_.unspent_fen[a] : 0);
-      InvestmentNodes(project_id, &project);
+    for (const std::string* project_id : projects) {
+      if (!project_kept(*project_id)) continue;
+      RETURN_IF_ERROR(ProjectNode(a, *project_id));
     }
+    sink_->End();
+    sink_->End();
+    return absl::OkStatus();
   }
 
+  // Project `project_id` under allocation `a`: what `a` gave it, and the
+  // disbursements of it that `a` paid.
+  absl::Status ProjectNode(size_t a, const std::string& project_id) {
+    const FlowAllocation& flow = view_.flow_allocations[a];
+    NodeFields project = ProjectFields(project_id);
+    int64_t paid = 0;
+    for (size_t d : paid_[a]) {
+      if (view_.flow_disbursements[d].project_id != project_id) continue;
+      for (const FlowMatch& match : flow_.paid_by[d]) {
+        if (match.allocation == a) paid += match.amount_fen;
+      }
+    }
+    const bool named = project_id == flow.project_id;
+    project.amount_fen = named ? flow.amount_fen : paid;
+    project.unspent_fen = named ? flow_.unspent_fen[a] : 0;
+    Begin(project);
+    for (size_t d : paid_[a]) {
+      if (view_.flow_disbursements[d].project_id == project_id) {
+        RETURN_IF_ERROR(DisbursementNode(d));
+      }
+    }
+    RETURN_IF_ERROR(InvestmentNodes(project_id));
+    sink_->End();
+    return absl::OkStatus();
+  }
+
+  const Ledger& ledger_;
   const Books& books_;
   const ViewEvents& view_;
   const FundFlow& flow_;
+  TraceSink* sink_;
   // Per allocation: the disbursements it paid a part of, in paying order.
-  absl::flat_hash_map<size_t, std::vector<size_t>> paid_;
+  std::vector<std::vector<size_t>> paid_;
+  // Per project: its investments in the view, in the view's order.
+  absl::flat_hash_map<std::string, std::vector<size_t>> investments_of_;
   absl::flat_hash_set<std::string> investments_shown_;
   size_t nodes_ = 0;
 };
@@ -206,29 +414,6 @@ absl::Status CheckQuery(const TraceQuery& query) {
                     !query.helper.empty();
   if (given != 1) {
     return UsageError(Tr("trace one thing: --allocation, --project, --region or --helper"));
-  }
-  return absl::OkStatus();
-}
-
-// Sets evidence_stored of `node` and the nodes under it: of the files its
-// event names, how many the evidence store holds (one read of the event,
-// one lookup a file, only for events that name files; the tree's depth is
-// bounded, and its nodes by kTraceNodesMax).
-absl::Status CountStoredEvidence(const Ledger& ledger, v1::TraceNode* node) {
-  if (node->evidence_files() > 0 && node->seq() != 0) {
-    ASSIGN_OR_RETURN(std::optional<StoredEvent> stored, ledger.ReadEvent(node->seq()));
-    int held = 0;
-    static const v1::Event kNoEvent;  // the event is gone (beyond the head): no files
-    for (const v1::Evidence& evidence : (stored.has_value() ? stored->event : kNoEvent).evidence()) {
-      absl::StatusOr<Hash> sha256 = HashFromHex(evidence.sha256());
-      if (!sha256.ok()) continue;
-      ASSIGN_OR_RETURN(std::optional<EvidenceManifest> manifest, ledger.FindEvidence(*sha256));
-      if (manifest.has_value()) ++held;
-    }
-    node->set_evidence_stored(held);
-  }
-  for (v1::TraceNode& child : *node->mutable_children()) {
-    RETURN_IF_ERROR(CountStoredEvidence(ledger, &child));
   }
   return absl::OkStatus();
 }
@@ -262,11 +447,11 @@ std::optional<absl::flat_hash_set<std::string>> ProvincesOfQuery(const TraceQuer
   return provinces;
 }
 
-}  // namespace
-
-absl::StatusOr<v1::TraceReport> BuildTrace(const Ledger& ledger, PointOptions point,
-                                           const TraceQuery& query,
-                                           const PointParameterNames& names) {
+// The trace of `query` at `point` into the sink that `sink_for` gives for
+// the matched point.
+absl::Status WriteTrace(const Ledger& ledger, PointOptions point, const TraceQuery& query,
+                        const PointParameterNames& names,
+                        absl::FunctionRef<TraceSink*(const MatchedPoint&)> sink_for) {
   RETURN_IF_ERROR(CheckQuery(query));
   ProvincesOf provinces_of = nullptr;
   if (!query.whole_view) {
@@ -274,8 +459,7 @@ absl::StatusOr<v1::TraceReport> BuildTrace(const Ledger& ledger, PointOptions po
   }
   ASSIGN_OR_RETURN(const MatchedPoint matched,
                    MatchAtPoint(ledger, point, names, Books::kHelpers, provinces_of));
-  const FoldedPoint& folded = matched.folded;
-  const Books& books = folded.folded.books;
+  const Books& books = matched.folded.folded.books;
   const ViewEvents& view = matched.view;
   const FundFlow& flow = matched.flow;
   const auto region_of = [&books](const std::string& project_id) {
@@ -293,38 +477,53 @@ absl::StatusOr<v1::TraceReport> BuildTrace(const Ledger& ledger, PointOptions po
     if (!project_kept(view.flow_disbursements[d].project_id)) continue;
     for (const FlowMatch& match : flow.paid_by[d]) paid_kept.insert(match.allocation);
   }
-  bool found = false;
   const auto keep = [&](size_t a) {
     const FlowAllocation& allocation = view.flow_allocations[a];
-    if (!query.allocation.empty()) {
-      const bool kept = view.allocations[a].source.event_id == query.allocation;
-      found = found || kept;
-      return kept;
-    }
+    if (!query.allocation.empty()) return view.allocations[a].source.event_id == query.allocation;
     if (!query.helper.empty()) return IsWithin(books, view.allocations[a].helper_code, query.helper);
     if (!query.project.empty()) return allocation.project_id == query.project || paid_kept.contains(a);
     return IsWithin(books, allocation.recipient_code, query.region) || paid_kept.contains(a);
   };
-  TreeBuilder builder(books, view, flow);
-  const bool whole_allocation = !query.allocation.empty() || !query.helper.empty();
-  ASSIGN_OR_RETURN(std::vector<v1::TraceNode> nodes,
-                   whole_allocation ? builder.Build(keep, [](const std::string&) { return true; })
-                                    : builder.Build(keep, project_kept));
-  if (!query.allocation.empty() && !found) {
+  std::vector<size_t> kept;
+  for (size_t a = 0; a < view.allocations.size(); ++a) {
+    if (keep(a)) kept.push_back(a);
+  }
+  if (!query.allocation.empty() && kept.empty()) {
     return UsageError(absl::Substitute(Tr("--allocation $0: no allocation in the view has that "
                                           "event_id"),
                                        query.allocation));
   }
+  TreeBuilder builder(ledger, books, view, flow, sink_for(matched));
+  const bool whole_allocation = !query.allocation.empty() || !query.helper.empty();
+  RETURN_IF_ERROR(whole_allocation ? builder.Build(kept, [](const std::string&) { return true; })
+                                   : builder.Build(kept, project_kept));
   if (!query.project.empty() || !query.region.empty()) {
-    RETURN_IF_ERROR(builder.AddUncovered(project_kept, &nodes));
+    RETURN_IF_ERROR(builder.AddUncovered(project_kept));
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<v1::TraceReport> BuildTrace(const Ledger& ledger, PointOptions point,
+                                           const TraceQuery& query,
+                                           const PointParameterNames& names) {
   v1::TraceReport report;
-  *report.mutable_at() = folded.at;
-  for (v1::TraceNode& node : nodes) {
-    RETURN_IF_ERROR(CountStoredEvidence(ledger, &node));
-    *report.add_nodes() = std::move(node);
-  }
+  std::optional<ProtoSink> sink;
+  RETURN_IF_ERROR(WriteTrace(ledger, point, query, names, [&](const MatchedPoint& matched) {
+    *report.mutable_at() = matched.folded.at;
+    return &sink.emplace(matched.view, &report);
+  }));
   return report;
+}
+
+absl::StatusOr<std::string> TraceJson(const Ledger& ledger, PointOptions point,
+                                      const TraceQuery& query, const PointParameterNames& names) {
+  std::optional<JsonSink> sink;
+  RETURN_IF_ERROR(WriteTrace(ledger, point, query, names, [&](const MatchedPoint& matched) {
+    return &sink.emplace(matched.view, ToJson(matched.folded.at, true));
+  }));
+  return std::move(*sink).Finish();
 }
 
 namespace {

@@ -35,6 +35,13 @@ absl::StatusOr<v1::TraceReport> BuildTrace(const Ledger& ledger, PointOptions po
                                            const TraceQuery& query,
                                            const PointParameterNames& names = kPointParameters);
 
+// The same trace's JSON, written as it is built: the bytes ToJson(report,
+// true) prints for BuildTrace's report, without building that report (for
+// GET /v1/trace and --format json, whose traces run to tens of megabytes).
+absl::StatusOr<std::string> TraceJson(const Ledger& ledger, PointOptions point,
+                                      const TraceQuery& query,
+                                      const PointParameterNames& names = kPointParameters);
+
 // The trace as an indented text tree, amounts in `style.unit`.
 std::string TraceTable(const v1::TraceReport& report, const TableStyle& style);
 // The same tree as a printable page (nested lists), no external assets.

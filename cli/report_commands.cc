@@ -188,12 +188,16 @@ absl::Status RunTrace(const Globals& globals, const TraceFlags& flags) {
   RETURN_IF_ERROR(CheckFormat(globals, {"table", "json", "html"}));
   ASSIGN_OR_RETURN(AmountUnit unit, app::ParseUnit(flags.unit));
   ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedger(globals, Access::kRead));
+  if (globals.format == "json") {  // written as it is built: no tree of messages
+    ASSIGN_OR_RETURN(const std::string json,
+                     app::TraceJson(*ledger, flags.point, flags.query, app::kPointFlags));
+    std::cout << json << "\n";
+    return absl::OkStatus();
+  }
   ASSIGN_OR_RETURN(v1::TraceReport report,
                    app::BuildTrace(*ledger, flags.point, flags.query, app::kPointFlags));
   const app::TableStyle style{.unit = unit, .utc = globals.utc};
-  if (globals.format == "json") {
-    std::cout << app::ToJson(report, true) << "\n";
-  } else if (globals.format == "html") {
+  if (globals.format == "html") {
     std::cout << app::TraceHtml(report, style);
   } else {
     std::cout << app::TraceTable(report, style);

@@ -181,11 +181,11 @@ void Service::HandleTrace(const http::Request& request, const Caller& caller,
                          .project = param("project"),
                          .region = param("region"),
                          .helper = param("helper")};
-  absl::StatusOr<v1::TraceReport> report = BuildTrace(*ledger_, *point, query);
+  absl::StatusOr<std::string> report = TraceJson(*ledger_, *point, query);
   if (!report.ok()) {
     return SendError(request, response, HttpStatusFor(report.status()), report.status().message());
   }
-  SendJson(request, response, ToJson(*report, true));
+  SendJson(request, response, *std::move(report));
 }
 
 void Service::HandleAlerts(const http::Request& request, const Caller& caller,
