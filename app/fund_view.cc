@@ -1,6 +1,7 @@
 #include "app/fund_view.h"
 
 #include "absl/container/flat_hash_set.h"
+#include "base/large_buffers.h"
 #include "base/limits.h"
 #include "base/sha256.h"
 #include "base/status_macros.h"
@@ -41,6 +42,8 @@ void Collect(const CheckedRecord& record, const FoldEvent& e, const ViewScope* s
       }
       break;
     case v1::Event::kFundsAllocated:
+      ReserveLarge(&view->allocations);  // vectors of megabytes: base/large_buffers.h
+      ReserveLarge(&view->flow_allocations);
       view->allocations.push_back({SourceOf(record, e), std::string(e.helper_code),
                                    std::string(e.document_number), evidence_files});
       view->flow_allocations.push_back({record.sequence, std::string(e.effective_date),
@@ -48,6 +51,8 @@ void Collect(const CheckedRecord& record, const FoldEvent& e, const ViewScope* s
                                         e.amount_fen});
       break;
     case v1::Event::kFundsDisbursed:
+      ReserveLarge(&view->disbursements);
+      ReserveLarge(&view->flow_disbursements);
       view->disbursements.push_back({SourceOf(record, e), std::string(e.payee),
                                      std::string(e.contract_number), evidence_files});
       view->flow_disbursements.push_back({record.sequence, std::string(e.effective_date),
@@ -129,21 +134,19 @@ absl::StatusOr<ViewEvents> ReadView(const Ledger& ledger, uint64_t sequence,
                                     const std::string& as_of, const ViewScope* scope) {
   ViewEvents view;
   absl::flat_hash_set<uint64_t> reversed;
-  std::unique_ptr<EventReader> reader = ledger.Read(1, sequence);
   FoldEventDecoder decoder;
-  CheckedRecord record;
-  while (true) {  // bounded by `sequence`
-    ASSIGN_OR_RETURN(const bool more, reader->NextRecord(&record));
-    if (!more) break;
+  const auto collect = [&](const CheckedRecord& record) -> absl::Status {
     ASSIGN_OR_RETURN(const FoldEvent* event,
                      decoder.DecodeStored(record.sequence, record.event_bytes));
-    if (!as_of.empty() && event->effective_date > as_of) continue;
+    if (!as_of.empty() && event->effective_date > as_of) return absl::OkStatus();
     if (event->payload == v1::Event::kEventReversed) {
       reversed.insert(event->reversed_sequence);
-      continue;
+      return absl::OkStatus();
     }
     Collect(record, *event, scope, &view);
-  }
+    return absl::OkStatus();
+  };
+  RETURN_IF_ERROR(ledger.WalkRecords(sequence, collect));
   DropReversed(reversed, &view.allocations, &view.flow_allocations);
   DropReversed(reversed, &view.disbursements, &view.flow_disbursements);
   DropReversed(reversed, &view.investments, &view.investment_projects);

@@ -88,7 +88,8 @@ bool IsClosed(const ViewEvents& view, const ViewScope& scope);
 // Reads events 1..sequence whose effective date is on or before `as_of`
 // (empty: all), checking each record as every read does and decoding it as
 // the folds do (state/fold_event.h: only the fields kept here; kDataLoss
-// when one is damaged). With a `scope`, only its money: allocations to its
+// when one is damaged), the records read ahead on a second thread
+// (Ledger::WalkRecords). With a `scope`, only its money: allocations to its
 // regions or naming its projects, payments of its projects.
 absl::StatusOr<ViewEvents> ReadView(const Ledger& ledger, uint64_t sequence,
                                     const std::string& as_of, const ViewScope* scope = nullptr);

@@ -14,7 +14,7 @@
 #include "app/fund_view.h"
 #include "app/json_writer.h"
 #include "app/output.h"
-#include "base/large_text.h"
+#include "base/large_buffers.h"
 #include "base/errors.h"
 #include "base/limits.h"
 #include "base/messages.h"
@@ -99,7 +99,7 @@ class ProtoSink : public TraceSink {
 // The trace's JSON, written as it is built: the bytes ToJson(report, true)
 // prints for the TraceReport a ProtoSink builds (a test holds the two to
 // that), without the tree of messages between them. Its text grows by
-// doubling into buffers advised to use huge pages (base/large_text.h): a
+// doubling into buffers advised to use huge pages (base/large_buffers.h): a
 // trace of ~100 MB written into fresh 4 KiB pages spent more time in page
 // faults than in writing.
 class JsonSink : public TraceSink {

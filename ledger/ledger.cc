@@ -143,7 +143,10 @@ absl::StatusOr<bool> EventReader::NextRecord(CheckedRecord* out) {
   if (next_ > to_) return false;
   LogRecordView record;
   ASSIGN_OR_RETURN(bool more, cursor_->Next(&record));
-  if (!more) return false;
+  if (!more) {
+    to_ = next_ - 1;  // the log ended: the cursor is not moved past its end again
+    return false;
+  }
   const uint64_t sequence = record.sequence;
   if (sequence != next_) {
     return absl::DataLossError(

@@ -429,6 +429,13 @@ class Ledger {
   absl::StatusOr<v1::InclusionProof> Prove(uint64_t sequence, uint64_t tree_size) const;
   // Events with from <= sequence <= to, in order.
   std::unique_ptr<EventReader> Read(uint64_t from, uint64_t to) const;
+  // Calls `visit` for events 1..to in order, after EventReader::NextRecord's
+  // checks, the records read ahead on a second thread when two CPUs are
+  // there (as a fold reads them): what the 2 cores give a long walk of the
+  // log. `visit`'s first error stops the walk and is returned; kDataLoss on
+  // a damaged record or when the log ends before `to`.
+  absl::Status WalkRecords(uint64_t to,
+                           absl::FunctionRef<absl::Status(const CheckedRecord&)> visit) const;
   // Calls `visit` with the chain hash of every event from `from` to `to`, in
   // order, after the checks of EventReader::Next (the event links, hashes to
   // its stored hash, decodes and names its own sequence) without building

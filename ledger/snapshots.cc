@@ -35,6 +35,7 @@ struct FoldChunk {
   struct Entry {
     uint64_t sequence;
     size_t offset, size;  // of its event's bytes in `bytes`
+    Hash prev_hash, hash;
   };
   std::vector<Entry> entries;
   std::string bytes;
@@ -66,7 +67,8 @@ class ChunkReader {
         return absl::DataLossError(absl::StrCat("event ", record.sequence,
                                                 " does not link to the snapshot at ", last_));
       }
-      chunk->entries.push_back({record.sequence, chunk->bytes.size(), record.event_bytes.size()});
+      chunk->entries.push_back({record.sequence, chunk->bytes.size(), record.event_bytes.size(),
+                                record.prev_hash, record.hash});
       chunk->bytes.append(record.event_bytes.data(), record.event_bytes.size());
       last_ = record.sequence;
       hash_ = record.hash;
@@ -188,6 +190,38 @@ absl::StatusOr<FoldedBooks> Ledger::Fold(uint64_t sequence,
   folded.hash = reader.hash();
   folded.events_read = folder.events_read();
   return folded;
+}
+
+absl::Status Ledger::WalkRecords(uint64_t to,
+                                 absl::FunctionRef<absl::Status(const CheckedRecord&)> visit) const {
+  ChunkReader reader(Read(1, to), 0, Hash{});
+  const auto visit_chunk = [&visit](const FoldChunk& chunk) {
+    const absl::string_view bytes = chunk.bytes;
+    for (const FoldChunk::Entry& entry : chunk.entries) {
+      RETURN_IF_ERROR(visit({.sequence = entry.sequence,
+                             .prev_hash = entry.prev_hash,
+                             .hash = entry.hash,
+                             .event_bytes = bytes.substr(entry.offset, entry.size)}));
+    }
+    return absl::OkStatus();
+  };
+  if (to <= limits::kFoldChunkEvents || !TwoCpusAllowed()) {
+    FoldChunk chunk;
+    for (;;) {  // bounded by `to`
+      ASSIGN_OR_RETURN(bool read, reader.Fill(&chunk));
+      if (!read) break;
+      RETURN_IF_ERROR(visit_chunk(chunk));
+    }
+  } else {
+    RETURN_IF_ERROR(internal::ReadAhead<FoldChunk>(
+        limits::kFoldChunksAhead, [&reader](FoldChunk* chunk) { return reader.Fill(chunk); },
+        visit_chunk));
+  }
+  if (reader.last() != to) {
+    return absl::DataLossError(absl::StrCat("the log ends at event ", reader.last(),
+                                            " but should reach event ", to));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<uint64_t> Ledger::SequenceKnownAt(absl::Time time) const {

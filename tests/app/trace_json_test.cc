@@ -39,7 +39,9 @@ class TraceJsonTest : public aidledger::testing::LedgerFixture {
     const std::string path = WriteFile(name, text);
     absl::StatusOr<v1::Evidence> described = DescribeEvidenceFile(path, v1::CONTRACT);
     EXPECT_THAT(described, IsOk());
-    if (store) EXPECT_THAT(StoreEvidenceFile(*ledger_, path, *described), IsOk());
+    if (store) {
+      EXPECT_THAT(StoreEvidenceFile(*ledger_, path, *described), IsOk());
+    }
     return absl::StrCat(kind, ":", described->sha256(), ":", described->size(), ":", name);
   }
 
@@ -101,16 +103,16 @@ TEST_F(TraceJsonTest, EveryNodeAndFieldIsWrittenAsTheReportsJson) {
       "\"matched\":[{\"allocation_event_id\":\"a-named\",\"amount_fen\":\"2000\"},"
       "{\"allocation_event_id\":\"a-named-2\",\"amount_fen\":\"1000\"}]"));
 
-  for (const std::string& as_of : {"", "2021-06-15", "2021-04-02", "2020-12-31"}) {
+  for (const char* as_of : {"", "2021-06-15", "2021-04-02", "2020-12-31"}) {
     const PointOptions point{.as_of = as_of};
-    for (const std::string& code : {"370000", "370200", "370202", "620000"}) {
+    for (const char* code : {"370000", "370200", "370202", "620000"}) {
       ExpectTheReportsJson({.helper = code}, point);
     }
-    for (const std::string& code : {"620000", "621100", "621102", "540202", "540000"}) {
+    for (const char* code : {"620000", "621100", "621102", "540202", "540000"}) {
       ExpectTheReportsJson({.region = code}, point);
     }
-    for (const std::string& id : {"P-1", "P-2", "P-9"}) ExpectTheReportsJson({.project = id}, point);
-    for (const std::string& id : {"a-general", "a-named", "a-named-2", "a-tibet", "d-1"}) {
+    for (const char* id : {"P-1", "P-2", "P-9"}) ExpectTheReportsJson({.project = id}, point);
+    for (const char* id : {"a-general", "a-named", "a-named-2", "a-tibet", "d-1"}) {
       ExpectTheReportsJson({.allocation = id}, point);
     }
   }
@@ -126,7 +128,7 @@ TEST_F(TraceJsonTest, ARandomLedgersTracesAreWrittenAsTheReportsJson) {
   aidledger::testing::RandomStream stream(ledger_.get(), seed);
   stream.AddRegistry();
   stream.AddMoneyEvents(400, 6);
-  for (const std::string& as_of : {"", "2017-06-30"}) {
+  for (const char* as_of : {"", "2017-06-30"}) {
     const PointOptions point{.as_of = as_of};
     for (const std::string& code : stream.region_codes()) {
       ExpectTheReportsJson({.helper = code}, point);

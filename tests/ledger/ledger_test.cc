@@ -2,8 +2,10 @@
 // idempotency, batch atomicity and the single-writer rule.
 #include "ledger/ledger.h"
 
+#include <algorithm>
 #include <cstring>
 
+#include "absl/strings/str_cat.h"
 #include "base/limits.h"
 #include "google/protobuf/arena.h"
 #include "ledger/store/codec.h"
@@ -53,6 +55,47 @@ TEST_F(LedgerTest, AppendsGaplessSequencesWithAChainedHash) {
   EXPECT_EQ(ledger_->head().hash, events.back().hash);
   EXPECT_EQ(events[4].event.region_registered().name(), "定西市");
   EXPECT_EQ(events[4].event.actor(), "tester");
+}
+
+// WalkRecords reads ahead on a second thread past one chunk of the log
+// (limits::kFoldChunkEvents): every record still comes once, in order, as
+// the reader reads it, and the walk stops at the visitor's first error.
+TEST_F(LedgerTest, WalkRecordsVisitsTheLogInOrderAsTheReaderReadsIt) {
+  AddQingdaoBasics();
+  const size_t sales = 2 * limits::kFoldChunkEvents + 100;
+  for (size_t first = 0; first < sales; first += 1000) {
+    std::vector<v1::Event> batch;
+    for (size_t i = first; i < std::min(sales, first + 1000); ++i) {
+      batch.push_back(Draft("sale", {{"event_id", absl::StrCat("s-", i)}, {"region_code", "621100"},
+                                     {"amount", "1"}, {"effective_date", "2022-03-01"}}));
+    }
+    ASSERT_THAT(AppendBatch(*ledger_, std::move(batch)), IsOk());
+  }
+  const std::vector<StoredEvent> events = ReadAllChecked();
+  ASSERT_GT(events.size(), sales);
+  for (const uint64_t to : {uint64_t{0}, uint64_t{1}, uint64_t{limits::kFoldChunkEvents},
+                            uint64_t{limits::kFoldChunkEvents + 1}, uint64_t{events.size()}}) {
+    uint64_t visited = 0;
+    ASSERT_THAT(ledger_->WalkRecords(to, [&](const CheckedRecord& record) {
+      const StoredEvent& expected = events[visited++];
+      EXPECT_EQ(record.sequence, expected.sequence);
+      EXPECT_EQ(record.prev_hash, expected.prev_hash);
+      EXPECT_EQ(record.hash, expected.hash);
+      EXPECT_EQ(record.event_bytes, expected.event_bytes);
+      return absl::OkStatus();
+    }), IsOk());
+    EXPECT_EQ(visited, to);
+  }
+  uint64_t visited = 0;
+  EXPECT_THAT(ledger_->WalkRecords(events.size(), [&](const CheckedRecord& record) {
+    ++visited;
+    return record.sequence == 3000 ? absl::CancelledError("stop") : absl::OkStatus();
+  }), StatusIs(absl::StatusCode::kCancelled));
+  EXPECT_EQ(visited, 3000u);
+  // A walk past the head is a log that ends too soon.
+  EXPECT_THAT(ledger_->WalkRecords(events.size() + 1,
+                                   [](const CheckedRecord&) { return absl::OkStatus(); }),
+              StatusIs(absl::StatusCode::kDataLoss));
 }
 
 TEST_F(LedgerTest, TheChainContinuesAcrossReopen) {

@@ -1,4 +1,5 @@
-// Text of many megabytes written once (a trace's JSON runs to ~100 MB).
+// Buffers of many megabytes written once: a trace's JSON (~100 MB at 1M
+// events) and the money events it is built from.
 //
 // Memory touched for the first time costs a page fault per 4 KiB page, and
 // on a virtual machine each fault is a trip to the hypervisor: writing
@@ -8,11 +9,14 @@
 // gives a range huge pages only when asked where
 // /sys/kernel/mm/transparent_hugepage/enabled is "madvise" (Debian's
 // default), and never where it is "never": the advice changes no byte.
-#ifndef AIDLEDGER_BASE_LARGE_TEXT_H_
-#define AIDLEDGER_BASE_LARGE_TEXT_H_
+#ifndef AIDLEDGER_BASE_LARGE_BUFFERS_H_
+#define AIDLEDGER_BASE_LARGE_BUFFERS_H_
 
+#include <algorithm>
 #include <cstddef>
+#include <iterator>
 #include <string>
+#include <vector>
 
 namespace aidledger {
 
@@ -24,6 +28,19 @@ void AdviseHugePages(void* data, size_t size);
 // its capacity when it grows, and advising huge pages for the new buffer.
 void ReserveLargeText(std::string* text, size_t more);
 
+// The same for a vector of many megabytes filled once: at least doubling
+// its capacity when it grows, the new buffer advised before the items move
+// in.
+template <typename T>
+void ReserveLarge(std::vector<T>* items, size_t more = 1) {
+  if (items->capacity() - items->size() >= more) return;
+  std::vector<T> grown;
+  grown.reserve(std::max(2 * items->capacity(), items->size() + more));
+  AdviseHugePages(grown.data(), grown.capacity() * sizeof(T));
+  std::move(items->begin(), items->end(), std::back_inserter(grown));
+  items->swap(grown);
+}
+
 }  // namespace aidledger
 
-#endif  // AIDLEDGER_BASE_LARGE_TEXT_H_
+#endif  // AIDLEDGER_BASE_LARGE_BUFFERS_H_

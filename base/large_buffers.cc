@@ -1,4 +1,4 @@
-#include "base/large_text.h"
+#include "base/large_buffers.h"
 
 #include <sys/mman.h>
 
