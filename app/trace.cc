@@ -106,12 +106,12 @@ class JsonSink : public TraceSink {
  public:
   // `at`: the JSON of the trace's point.
   JsonSink(const ViewEvents& view, const std::string& at) : view_(view) {
-    ReserveLargeText(&text_, kNodeBytes);
+    ReserveLarge(&text_, kNodeBytes);
     text_.append("{\"at\":").append(at).append(",\"nodes\":[");
   }
 
   void Begin(const NodeFields& f) override {
-    ReserveLargeText(&text_, kNodeBytes);
+    ReserveLarge(&text_, kNodeBytes);
     if (!first_) text_.push_back(',');
     text_.append("{\"kind\":");
     AppendJsonString(f.kind, &text_);
@@ -119,7 +119,7 @@ class JsonSink : public TraceSink {
     AppendJsonString(f.id, &text_);
     if (f.source != nullptr) {
       absl::StrAppend(&text_, ",\"seq\":\"", f.source->sequence, "\",\"hash\":\"");
-      AppendHex(f.source->hash);
+      AppendHex(f.source->hash, &text_);
       text_.append("\",\"date\":");
       AppendJsonString(f.source->date, &text_);
     } else {
@@ -138,7 +138,7 @@ class JsonSink : public TraceSink {
   }
 
   void End() override {
-    ReserveLargeText(&text_, kNodeBytes);
+    ReserveLarge(&text_, kNodeBytes);
     const NodeFields& f = open_.back();
     text_.append("],\"name\":");
     AppendJsonString(f.name, &text_);
@@ -163,16 +163,6 @@ class JsonSink : public TraceSink {
   // for a disbursement paid by thousands of allocations, whose text simply
   // grows the string as any string grows.
   static constexpr size_t kNodeBytes = size_t{64} << 10;
-
-  void AppendHex(const Hash& hash) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    char hex[2 * sizeof(Hash)];
-    for (size_t i = 0; i < hash.size(); ++i) {
-      hex[2 * i] = kDigits[static_cast<uint8_t>(hash[i]) >> 4];
-      hex[2 * i + 1] = kDigits[static_cast<uint8_t>(hash[i]) & 0xf];
-    }
-    text_.append(hex, sizeof(hex));
-  }
 
   const ViewEvents& view_;
   std::string text_;

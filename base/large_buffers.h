@@ -15,8 +15,6 @@
 #include <algorithm>
 #include <cstddef>
 #include <iterator>
-#include <string>
-#include <vector>
 
 namespace aidledger {
 
@@ -24,21 +22,19 @@ namespace aidledger {
 // nothing for a range that holds none. Only advice: an error is ignored.
 void AdviseHugePages(void* data, size_t size);
 
-// Makes room in `text` for `more` bytes beyond its size: at least doubling
-// its capacity when it grows, and advising huge pages for the new buffer.
-void ReserveLargeText(std::string* text, size_t more);
-
-// The same for a vector of many megabytes filled once: at least doubling
-// its capacity when it grows, the new buffer advised before the items move
-// in.
-template <typename T>
-void ReserveLarge(std::vector<T>* items, size_t more = 1) {
-  if (items->capacity() - items->size() >= more) return;
-  std::vector<T> grown;
-  grown.reserve(std::max(2 * items->capacity(), items->size() + more));
-  AdviseHugePages(grown.data(), grown.capacity() * sizeof(T));
-  std::move(items->begin(), items->end(), std::back_inserter(grown));
-  items->swap(grown);
+// Makes room in `buffer` (a std::string or std::vector of many megabytes,
+// filled once) for `more` items beyond its size: at least doubling its
+// capacity when it grows, the new buffer advised before the items move in
+// (reserve() would move them first).
+template <typename Buffer>
+void ReserveLarge(Buffer* buffer, size_t more = 1) {
+  if (buffer->capacity() - buffer->size() >= more) return;
+  Buffer grown;
+  grown.reserve(std::max(2 * buffer->capacity(), buffer->size() + more));
+  AdviseHugePages(grown.data(), grown.capacity() * sizeof(*grown.data()));
+  grown.insert(grown.end(), std::make_move_iterator(buffer->begin()),
+               std::make_move_iterator(buffer->end()));
+  buffer->swap(grown);
 }
 
 }  // namespace aidledger

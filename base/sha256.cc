@@ -54,6 +54,16 @@ std::string Hex(absl::string_view bytes) { return absl::BytesToHexString(bytes);
 
 std::string Hex(const Hash& hash) { return Hex(HashBytes(hash)); }
 
+void AppendHex(const Hash& hash, std::string* out) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  char hex[2 * kHashBytes];
+  for (size_t i = 0; i < kHashBytes; ++i) {
+    hex[2 * i] = kDigits[hash[i] >> 4];
+    hex[2 * i + 1] = kDigits[hash[i] & 0xf];
+  }
+  out->append(hex, sizeof(hex));
+}
+
 absl::StatusOr<Hash> HashFromBytes(absl::string_view bytes) {
   if (bytes.size() != kHashBytes) {
     return absl::InvalidArgumentError("a hash must be 32 bytes");

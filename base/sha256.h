@@ -40,6 +40,8 @@ class Sha256Stream {
 absl::string_view HashBytes(const Hash& hash);
 std::string Hex(absl::string_view bytes);
 std::string Hex(const Hash& hash);
+// Appends Hex(hash) to `out`, without a string of its own.
+void AppendHex(const Hash& hash, std::string* out);
 // Parses 64 hex digits; rejects anything else.
 absl::StatusOr<Hash> HashFromHex(absl::string_view hex);
 // A hash from exactly 32 raw bytes; rejects anything else.

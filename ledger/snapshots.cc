@@ -136,15 +136,31 @@ class ChunkFolder {
 
 using internal::TwoCpusAllowed;
 
-// Folds everything `reader` reads, reading on a thread of its own (reading
-// and checking the records is about half of a fold's time, decoding and
-// folding the other half): what the 2 cores give a long fold. The first
-// error in log order wins: chunks are folded in order, and the reading
-// stops at its own error.
-absl::Status FoldReadingAhead(ChunkReader* reader, ChunkFolder* folder) {
-  return internal::ReadAhead<FoldChunk>(
-      limits::kFoldChunksAhead, [reader](FoldChunk* chunk) { return reader->Fill(chunk); },
-      [folder](const FoldChunk& chunk) { return folder->Fold(chunk); });
+// Hands every chunk `reader` reads up to event `to` to `consume`, in order:
+// past one chunk, when two CPUs are there, reading on a thread of its own
+// (reading and checking the records is about half of a fold's time,
+// decoding and folding the other half): what the 2 cores give a long walk.
+// The first error in log order wins: chunks are consumed in order, and the
+// reading stops at its own error. kDataLoss when the log ends before `to`.
+absl::Status ConsumeChunks(ChunkReader* reader, uint64_t to,
+                           absl::FunctionRef<absl::Status(const FoldChunk&)> consume) {
+  if (to - reader->last() <= limits::kFoldChunkEvents || !TwoCpusAllowed()) {
+    FoldChunk chunk;
+    for (;;) {  // bounded by `to`
+      ASSIGN_OR_RETURN(bool read, reader->Fill(&chunk));
+      if (!read) break;
+      RETURN_IF_ERROR(consume(chunk));
+    }
+  } else {
+    RETURN_IF_ERROR(internal::ReadAhead<FoldChunk>(
+        limits::kFoldChunksAhead, [reader](FoldChunk* chunk) { return reader->Fill(chunk); },
+        consume));
+  }
+  if (reader->last() != to) {
+    return absl::DataLossError(absl::StrCat("the log ends at event ", reader->last(),
+                                            " but should reach event ", to));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -173,20 +189,8 @@ absl::StatusOr<FoldedBooks> Ledger::Fold(uint64_t sequence,
   ChunkReader reader(Read(folded.snapshot_sequence + 1, sequence), folded.snapshot_sequence,
                      folded.hash);
   ChunkFolder folder(as_of_date, &folded.books, extra);
-  if (sequence - folded.snapshot_sequence <= limits::kFoldChunkEvents || !TwoCpusAllowed()) {
-    FoldChunk chunk;
-    for (;;) {
-      ASSIGN_OR_RETURN(bool read, reader.Fill(&chunk));
-      if (!read) break;
-      RETURN_IF_ERROR(folder.Fold(chunk));
-    }
-  } else {
-    RETURN_IF_ERROR(FoldReadingAhead(&reader, &folder));
-  }
-  if (reader.last() != sequence) {
-    return absl::DataLossError(absl::StrCat("the log ends at event ", reader.last(),
-                                            " but should reach event ", sequence));
-  }
+  RETURN_IF_ERROR(ConsumeChunks(&reader, sequence,
+                                [&folder](const FoldChunk& chunk) { return folder.Fold(chunk); }));
   folded.hash = reader.hash();
   folded.events_read = folder.events_read();
   return folded;
@@ -205,23 +209,7 @@ absl::Status Ledger::WalkRecords(uint64_t to,
     }
     return absl::OkStatus();
   };
-  if (to <= limits::kFoldChunkEvents || !TwoCpusAllowed()) {
-    FoldChunk chunk;
-    for (;;) {  // bounded by `to`
-      ASSIGN_OR_RETURN(bool read, reader.Fill(&chunk));
-      if (!read) break;
-      RETURN_IF_ERROR(visit_chunk(chunk));
-    }
-  } else {
-    RETURN_IF_ERROR(internal::ReadAhead<FoldChunk>(
-        limits::kFoldChunksAhead, [&reader](FoldChunk* chunk) { return reader.Fill(chunk); },
-        visit_chunk));
-  }
-  if (reader.last() != to) {
-    return absl::DataLossError(absl::StrCat("the log ends at event ", reader.last(),
-                                            " but should reach event ", to));
-  }
-  return absl::OkStatus();
+  return ConsumeChunks(&reader, to, visit_chunk);
 }
 
 absl::StatusOr<uint64_t> Ledger::SequenceKnownAt(absl::Time time) const {
