@@ -15,6 +15,8 @@
 #include <algorithm>
 #include <cstddef>
 #include <iterator>
+#include <string>
+#include <type_traits>
 
 namespace aidledger {
 
@@ -32,8 +34,12 @@ void ReserveLarge(Buffer* buffer, size_t more = 1) {
   Buffer grown;
   grown.reserve(std::max(2 * buffer->capacity(), buffer->size() + more));
   AdviseHugePages(grown.data(), grown.capacity() * sizeof(*grown.data()));
-  grown.insert(grown.end(), std::make_move_iterator(buffer->begin()),
-               std::make_move_iterator(buffer->end()));
+  if constexpr (std::is_same_v<Buffer, std::string>) {
+    grown.append(*buffer);  // a string's insert() of iterators copies through a temporary
+  } else {
+    grown.insert(grown.end(), std::make_move_iterator(buffer->begin()),
+                 std::make_move_iterator(buffer->end()));
+  }
   buffer->swap(grown);
 }
 
