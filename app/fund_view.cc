@@ -1,6 +1,10 @@
 #include "app/fund_view.h"
 
+#include <algorithm>
+#include <optional>
+
 #include "absl/container/flat_hash_set.h"
+#include "aidledger/v1/storage.pb.h"
 #include "base/large_buffers.h"
 #include "base/limits.h"
 #include "base/sha256.h"
@@ -11,8 +15,8 @@
 namespace aidledger::app {
 namespace {
 
-Source SourceOf(const CheckedRecord& record, const FoldEvent& e) {
-  return {record.sequence, record.hash, std::string(e.event_id), std::string(e.effective_date)};
+Source SourceOf(uint64_t sequence, const Hash& hash, const FoldEvent& e) {
+  return {sequence, hash, std::string(e.event_id), std::string(e.effective_date)};
 }
 
 // Whether a money event `e` is in `scope` (null: everything is).
@@ -25,42 +29,42 @@ bool InScope(const FoldEvent& e, const ViewScope* scope) {
 }
 
 // Adds one stored event of the view to `view`.
-void Collect(const CheckedRecord& record, const FoldEvent& e, const ViewScope* scope,
+void Collect(uint64_t sequence, const Hash& hash, const FoldEvent& e, const ViewScope* scope,
              ViewEvents* view) {
   if (IsMoneyEvent(e.payload) && !InScope(e, scope)) return;
   const int evidence_files = static_cast<int>(e.evidence_count);
   switch (e.payload) {
     case v1::Event::kRegionRegistered:
-      view->regions.try_emplace(e.code, SourceOf(record, e));
+      view->regions.try_emplace(e.code, SourceOf(sequence, hash, e));
       break;
     case v1::Event::kProjectRegistered:
-      view->projects.try_emplace(e.project_id, SourceOf(record, e));
+      view->projects.try_emplace(e.project_id, SourceOf(sequence, hash, e));
       break;
     case v1::Event::kProjectStageChanged:
       if (e.stage_value() == v1::ACCEPTED) {
-        view->accepted.try_emplace(e.project_id, SourceOf(record, e));
+        view->accepted.try_emplace(e.project_id, SourceOf(sequence, hash, e));
       }
       break;
     case v1::Event::kFundsAllocated:
       ReserveLarge(&view->allocations);  // vectors of megabytes: base/large_buffers.h
       ReserveLarge(&view->flow_allocations);
-      view->allocations.push_back({SourceOf(record, e), std::string(e.helper_code),
+      view->allocations.push_back({SourceOf(sequence, hash, e), std::string(e.helper_code),
                                    std::string(e.document_number), evidence_files});
-      view->flow_allocations.push_back({record.sequence, std::string(e.effective_date),
+      view->flow_allocations.push_back({sequence, std::string(e.effective_date),
                                         std::string(e.recipient_code), std::string(e.project_id),
                                         e.amount_fen});
       break;
     case v1::Event::kFundsDisbursed:
       ReserveLarge(&view->disbursements);
       ReserveLarge(&view->flow_disbursements);
-      view->disbursements.push_back({SourceOf(record, e), std::string(e.payee),
+      view->disbursements.push_back({SourceOf(sequence, hash, e), std::string(e.payee),
                                      std::string(e.contract_number), evidence_files});
-      view->flow_disbursements.push_back({record.sequence, std::string(e.effective_date),
+      view->flow_disbursements.push_back({sequence, std::string(e.effective_date),
                                           std::string(e.project_id), e.amount_fen});
       break;
     case v1::Event::kInvestmentRecorded:
       if (e.project_id.empty()) break;  // a trace follows money into projects
-      view->investments.push_back({SourceOf(record, e), std::string(e.enterprise), "",
+      view->investments.push_back({SourceOf(sequence, hash, e), std::string(e.enterprise), "",
                                    evidence_files});
       view->investment_projects.emplace_back(e.project_id);
       break;
@@ -102,15 +106,8 @@ void WalkRegionChain(const Books& books, const std::string& code, Visit visit) {
 
 }  // namespace
 
-std::string ProvinceOf(const Books& books, const std::string& code) {
-  const v1::RegionEntry* top = nullptr;
-  WalkRegionChain(books, code,
-                  [&top](const std::string&, const v1::RegionEntry* region) { top = region; });
-  return top != nullptr && top->parent_code().empty() ? top->code() : "";
-}
-
 ViewScope ScopeOf(const Books& books, const absl::flat_hash_set<std::string>& provinces) {
-  ViewScope scope;
+  ViewScope scope{.provinces = provinces};
   for (const v1::RegionEntry& region : books.regions.state().regions()) {
     if (provinces.contains(ProvinceOf(books, region.code()))) scope.regions.insert(region.code());
   }
@@ -130,23 +127,73 @@ bool IsClosed(const ViewEvents& view, const ViewScope& scope) {
   return true;
 }
 
+namespace {
+
+// The entries of the stored parts `parts` (serialized v1::FundViewPart) in
+// log order, each once (an allocation may be filed under two provinces).
+absl::StatusOr<std::vector<const v1::FundViewEntry*>> EntriesInOrder(
+    const std::vector<std::string>& parts, std::vector<v1::FundViewPart>* parsed) {
+  parsed->resize(parts.size());
+  std::vector<const v1::FundViewEntry*> entries;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (!(*parsed)[i].ParseFromString(parts[i])) {
+      return absl::DataLossError("a part of the fund view stored at a snapshot does not decode");
+    }
+    for (const v1::FundViewEntry& entry : (*parsed)[i].entries()) entries.push_back(&entry);
+  }
+  std::sort(entries.begin(), entries.end(), [](const v1::FundViewEntry* a, const v1::FundViewEntry* b) {
+    return a->sequence() < b->sequence();
+  });
+  entries.erase(std::unique(entries.begin(), entries.end(),
+                            [](const v1::FundViewEntry* a, const v1::FundViewEntry* b) {
+                              return a->sequence() == b->sequence();
+                            }),
+                entries.end());
+  return entries;
+}
+
+}  // namespace
+
 absl::StatusOr<ViewEvents> ReadView(const Ledger& ledger, uint64_t sequence,
-                                    const std::string& as_of, const ViewScope* scope) {
+                                    const std::string& as_of, const ViewScope* scope,
+                                    const Books* books) {
   ViewEvents view;
   absl::flat_hash_set<uint64_t> reversed;
+  const auto take = [&](uint64_t at, const Hash& hash, const FoldEvent& event) {
+    if (!as_of.empty() && event.effective_date > as_of) return;
+    if (event.payload == v1::Event::kEventReversed) {
+      reversed.insert(event.reversed_sequence);
+      return;
+    }
+    Collect(at, hash, event, scope, &view);
+  };
+  uint64_t from = 0;
+  Hash from_hash{};
+  if (books != nullptr) {
+    ASSIGN_OR_RETURN(std::optional<StoredFundView> stored,
+                     ledger.ReadStoredFundView(sequence, *books, [scope](absl::string_view partition) {
+                       return scope == nullptr || scope->provinces.contains(partition);
+                     }));
+    if (stored.has_value()) {
+      std::vector<v1::FundViewPart> parsed;
+      ASSIGN_OR_RETURN(const std::vector<const v1::FundViewEntry*> entries,
+                       EntriesInOrder(stored->parts, &parsed));
+      for (const v1::FundViewEntry* entry : entries) {
+        ASSIGN_OR_RETURN(const Hash hash, HashFromBytes(entry->hash()));
+        take(entry->sequence(), hash, ViewFundViewEntry(*entry));
+      }
+      from = stored->sequence;
+      from_hash = stored->hash;
+    }
+  }
   FoldEventDecoder decoder;
   const auto collect = [&](const CheckedRecord& record) -> absl::Status {
     ASSIGN_OR_RETURN(const FoldEvent* event,
                      decoder.DecodeStored(record.sequence, record.event_bytes));
-    if (!as_of.empty() && event->effective_date > as_of) return absl::OkStatus();
-    if (event->payload == v1::Event::kEventReversed) {
-      reversed.insert(event->reversed_sequence);
-      return absl::OkStatus();
-    }
-    Collect(record, *event, scope, &view);
+    take(record.sequence, record.hash, *event);
     return absl::OkStatus();
   };
-  RETURN_IF_ERROR(ledger.WalkRecords(sequence, collect));
+  RETURN_IF_ERROR(ledger.WalkRecords(from, from_hash, sequence, collect));
   DropReversed(reversed, &view.allocations, &view.flow_allocations);
   DropReversed(reversed, &view.disbursements, &view.flow_disbursements);
   DropReversed(reversed, &view.investments, &view.investment_projects);
@@ -184,11 +231,11 @@ absl::StatusOr<MatchedPoint> MatchAtPoint(const Ledger& ledger, PointOptions poi
   if (provinces_of) provinces = provinces_of(books);
   if (provinces.has_value()) {
     const ViewScope scope = ScopeOf(books, *provinces);
-    ASSIGN_OR_RETURN(matched.view, ReadView(ledger, at.seq(), at.as_of_date(), &scope));
+    ASSIGN_OR_RETURN(matched.view, ReadView(ledger, at.seq(), at.as_of_date(), &scope, &books));
     if (!IsClosed(matched.view, scope)) provinces.reset();  // an allocation ties two provinces
   }
   if (!provinces.has_value()) {
-    ASSIGN_OR_RETURN(matched.view, ReadView(ledger, at.seq(), at.as_of_date()));
+    ASSIGN_OR_RETURN(matched.view, ReadView(ledger, at.seq(), at.as_of_date(), nullptr, &books));
   }
   ASSIGN_OR_RETURN(matched.flow,
                    MatchFirstInFirstOut(matched.view.flow_allocations,

@@ -20,6 +20,7 @@
 #include "ledger/ledger.h"
 #include "state/books.h"
 #include "state/fund_flow.h"
+#include "state/fund_view_entry.h"
 
 namespace aidledger::app {
 
@@ -70,13 +71,10 @@ struct ViewEvents {
 // it, or a project no longer registered): IsClosed says so, and the caller
 // reads the whole view instead.
 struct ViewScope {
+  absl::flat_hash_set<std::string> provinces;
   absl::flat_hash_set<std::string> regions;   // every region in the provinces
   absl::flat_hash_set<std::string> projects;  // every project of those regions
 };
-
-// The top-level region above `code` (itself at the top) in `books`; empty
-// for a region it does not hold.
-std::string ProvinceOf(const Books& books, const std::string& code);
 
 // The scope of `provinces` in `books`.
 ViewScope ScopeOf(const Books& books, const absl::flat_hash_set<std::string>& provinces);
@@ -90,9 +88,13 @@ bool IsClosed(const ViewEvents& view, const ViewScope& scope);
 // the folds do (state/fold_event.h: only the fields kept here; kDataLoss
 // when one is damaged), the records read ahead on a second thread
 // (Ledger::WalkRecords). With a `scope`, only its money: allocations to its
-// regions or naming its projects, payments of its projects.
+// regions or naming its projects, payments of its projects. With `books`
+// (the regions and projects at the point read), the events up to the
+// newest snapshot come from the fund view kept there where it can be
+// trusted (Ledger::ReadStoredFundView), and only the log after it is read.
 absl::StatusOr<ViewEvents> ReadView(const Ledger& ledger, uint64_t sequence,
-                                    const std::string& as_of, const ViewScope* scope = nullptr);
+                                    const std::string& as_of, const ViewScope* scope = nullptr,
+                                    const Books* books = nullptr);
 
 // The regions a project's money may come from in `books`: its region, then
 // each region above it.

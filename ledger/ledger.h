@@ -134,6 +134,24 @@ struct SnapshotInfo {
 inline constexpr char kMerkleSnapshotName[] = "merkle";
 inline constexpr uint32_t kMerkleSnapshotVersion = 1;
 
+// And the fund view's delta (issue 25; docs/fund-view-store.md): the events
+// the trace reads that the log gained since the snapshot before, one record
+// per partition (kFundViewPartPrefix and the partition) and a manifest
+// naming them (kFundViewSnapshotName), MAC'd and checked as the others are.
+inline constexpr char kFundViewSnapshotName[] = "fund_view";
+inline constexpr char kFundViewPartPrefix[] = "fund_view:";
+inline constexpr uint32_t kFundViewSnapshotVersion = 1;
+
+// The fund view kept at snapshots, as Ledger::ReadStoredFundView finds it:
+// the parts asked for of every delta up to `sequence` (each a serialized
+// v1::FundViewPart, oldest delta first), so that the events after
+// `sequence` are what the log adds.
+struct StoredFundView {
+  uint64_t sequence = 0;
+  Hash hash{};  // the chain hash of event `sequence`
+  std::vector<std::string> parts;
+};
+
 struct AppendResult {
   uint64_t sequence = 0;
   std::string event_id;
@@ -436,6 +454,20 @@ class Ledger {
   // a damaged record or when the log ends before `to`.
   absl::Status WalkRecords(uint64_t to,
                            absl::FunctionRef<absl::Status(const CheckedRecord&)> visit) const;
+  // WalkRecords for events from+1..to, the first checked to link to event
+  // `from`, whose chain hash is `from_hash` (from 0: the log's start).
+  absl::Status WalkRecords(uint64_t from, const Hash& from_hash, uint64_t to,
+                           absl::FunctionRef<absl::Status(const CheckedRecord&)> visit) const;
+  // The fund view kept at the snapshots at or before `sequence`: the parts
+  // of the partitions `wanted` accepts and those every read takes
+  // (state/fund_view_entry.h), or nullopt when the log must be read
+  // instead: no trusted delta is stored, one in the chain is not trusted or
+  // is missing (a warning says which), or a region of a delta's snapshot
+  // lies in another province in `books` (regions, at the point read) than
+  // it did there.
+  absl::StatusOr<std::optional<StoredFundView>> ReadStoredFundView(
+      uint64_t sequence, const Books& books,
+      absl::FunctionRef<bool(absl::string_view partition)> wanted) const;
   // Calls `visit` with the chain hash of every event from `from` to `to`, in
   // order, after the checks of EventReader::Next (the event links, hashes to
   // its stored hash, decodes and names its own sequence) without building
@@ -496,6 +528,19 @@ class Ledger {
   // The version this build folds (or stores the frontier in) of the
   // snapshots named `name`; nullopt for a name it does not know.
   static std::optional<uint32_t> SnapshotVersion(absl::string_view name);
+  // The records of the fund view's delta from the last trusted one stored
+  // before `sequence` up to it, under `books` (the live Books there), MAC'd
+  // at `now_micros`.
+  absl::Status FundViewBlobs(const Books& books, uint64_t sequence, const Hash& hash,
+                             int64_t now_micros, std::vector<SnapshotBlob>* blobs) const;
+  // The state of the record `name` stored at exactly `sequence`, if it is
+  // of this build's version, at a point of the log and MAC'd.
+  SnapshotCheck LoadExactRecord(absl::string_view name, uint64_t sequence,
+                                std::string* state) const;
+  // The newest trusted fund-view manifest at or before `sequence`: its
+  // sequence and serialized state, or nullopt.
+  absl::StatusOr<std::optional<std::pair<uint64_t, std::string>>> NewestFundViewManifest(
+      uint64_t sequence) const;
   // Loads into `books` the newest usable snapshot at or before `sequence` of
   // each projection it folds; returns its sequence and hash, or 0 when there
   // is none.

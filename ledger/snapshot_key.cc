@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -18,6 +19,7 @@
 #include "base/check.h"
 #include "base/errors.h"
 #include "base/limits.h"
+#include "base/proto_bytes.h"
 
 namespace aidledger {
 namespace {
@@ -110,6 +112,20 @@ std::string SnapshotMac(const Hash& key, const v1::SnapshotRecord& record) {
   EVP_MAC_CTX_free(context);
   EVP_MAC_free(mac);
   return out;
+}
+
+std::string SnapshotRecordBytes(const Hash& key, absl::string_view name, uint32_t version,
+                                uint64_t sequence, const Hash& hash, std::string state,
+                                int64_t now_micros) {
+  v1::SnapshotRecord record;
+  record.set_projection(std::string(name));
+  record.set_version(version);
+  record.set_sequence(sequence);
+  record.set_chain_hash(std::string(HashBytes(hash)));
+  record.set_state(std::move(state));
+  record.set_created_at_micros(now_micros);
+  record.set_mac(SnapshotMac(key, record));
+  return SerializeDeterministic(record);
 }
 
 }  // namespace aidledger

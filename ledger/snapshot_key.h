@@ -16,10 +16,12 @@
 #ifndef AIDLEDGER_LEDGER_SNAPSHOT_KEY_H_
 #define AIDLEDGER_LEDGER_SNAPSHOT_KEY_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "aidledger/v1/storage.pb.h"
 #include "base/sha256.h"
 
@@ -39,6 +41,13 @@ absl::StatusOr<Hash> CreateSnapshotKey(const std::string& path);
 
 // The MAC of `record` under `key` (its `mac` field is not covered).
 std::string SnapshotMac(const Hash& key, const v1::SnapshotRecord& record);
+
+// The bytes of a snapshot record of `state` at `sequence` (whose chain hash
+// is `hash`), named `name` of `version`, made at `now_micros` and MAC'd
+// under `key`.
+std::string SnapshotRecordBytes(const Hash& key, absl::string_view name, uint32_t version,
+                                uint64_t sequence, const Hash& hash, std::string state,
+                                int64_t now_micros);
 
 }  // namespace aidledger
 

@@ -198,7 +198,12 @@ absl::StatusOr<FoldedBooks> Ledger::Fold(uint64_t sequence,
 
 absl::Status Ledger::WalkRecords(uint64_t to,
                                  absl::FunctionRef<absl::Status(const CheckedRecord&)> visit) const {
-  ChunkReader reader(Read(1, to), 0, Hash{});
+  return WalkRecords(0, Hash{}, to, visit);
+}
+
+absl::Status Ledger::WalkRecords(uint64_t from, const Hash& from_hash, uint64_t to,
+                                 absl::FunctionRef<absl::Status(const CheckedRecord&)> visit) const {
+  ChunkReader reader(Read(from + 1, to), from, from_hash);
   const auto visit_chunk = [&visit](const FoldChunk& chunk) {
     const absl::string_view bytes = chunk.bytes;
     for (const FoldChunk::Entry& entry : chunk.entries) {
@@ -232,25 +237,6 @@ absl::StatusOr<uint64_t> Ledger::SequenceKnownAt(absl::Time time) const {
   return low;
 }
 
-namespace {
-
-// A snapshot record of `state` at `sequence`, MAC'd under `key`.
-std::string SnapshotRecordBytes(const Hash& key, absl::string_view name, uint32_t version,
-                                uint64_t sequence, const Hash& hash, std::string state,
-                                int64_t now_micros) {
-  v1::SnapshotRecord record;
-  record.set_projection(std::string(name));
-  record.set_version(version);
-  record.set_sequence(sequence);
-  record.set_chain_hash(std::string(HashBytes(hash)));
-  record.set_state(std::move(state));
-  record.set_created_at_micros(now_micros);
-  record.set_mac(SnapshotMac(key, record));
-  return SerializeDeterministic(record);
-}
-
-}  // namespace
-
 absl::Status Ledger::WriteSnapshot(const Books& books, const MerkleAccumulator* tree,
                                    uint64_t sequence, const Hash& hash) {
   AIDLEDGER_CHECK(books.Folds(Books::kAll));
@@ -269,6 +255,12 @@ absl::Status Ledger::WriteSnapshot(const Books& books, const MerkleAccumulator* 
                      .bytes = SnapshotRecordBytes(*snapshot_key_, kMerkleSnapshotName,
                                                   kMerkleSnapshotVersion, sequence, hash,
                                                   tree->EncodeFrontier(), now)});
+  }
+  // A snapshot without its fund view is still one: the trace then reads
+  // the log after the last delta stored.
+  if (absl::Status filed = FundViewBlobs(books, sequence, hash, now, &blobs); !filed.ok()) {
+    Warn(absl::StrCat("the snapshot at event ", sequence, " goes without the fund view: ",
+                      filed.message()));
   }
   return store_->PutSnapshots(blobs, options_.sync);
 }
@@ -302,6 +294,9 @@ std::optional<uint32_t> Ledger::SnapshotVersion(absl::string_view name) {
     if (kind.name == name) return kind.version;
   }
   if (name == kMerkleSnapshotName) return kMerkleSnapshotVersion;
+  if (name == kFundViewSnapshotName || absl::StartsWith(name, kFundViewPartPrefix)) {
+    return kFundViewSnapshotVersion;
+  }
   return std::nullopt;
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <memory>
 #include <thread>
@@ -12,6 +13,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/functional/function_ref.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/substitute.h"
 #include "absl/time/clock.h"
@@ -28,6 +30,8 @@
 #include "base/proto_bytes.h"
 #include "base/status_macros.h"
 #include "state/closes.h"
+#include "state/fold_event.h"
+#include "state/fund_view_entry.h"
 #include "state/validate.h"
 
 namespace aidledger {
@@ -167,6 +171,11 @@ struct Walk {
   int64_t last_recorded = INT64_MIN;
   // Each evidence file an event names: the first event naming it.
   absl::flat_hash_map<Hash, uint64_t> named_evidence;
+  // The fund view's events the deltas stored from here on start from
+  // (docs/fund-view-store.md), in log order; and the stored manifests'
+  // sequences, each with the sequence its delta starts after.
+  std::deque<v1::FundViewEntry> fund_view;
+  std::map<uint64_t, uint64_t> fund_view_previous;
 };
 
 // Notes the evidence files `event` names (validation has checked their hashes).
@@ -274,6 +283,11 @@ absl::Status WalkEvent(const LogStore& store, const EventLookup& lookup,
   }
   absl::Status applied = walk->books.Apply(event);
   if (!applied.ok()) return Failed(current, applied.message());
+  if (!walk->fund_view_previous.empty() && current <= walk->fund_view_previous.rbegin()->first) {
+    FoldEvent viewed, target;
+    ViewEvent(event, &viewed, &target);
+    if (InFundView(viewed)) walk->fund_view.push_back(FundViewEntryOf(current, stored.hash, viewed));
+  }
   walk->merkle.AddLeaf(MerkleLeafHash(stored.hash));
   return absl::OkStatus();
 }
@@ -296,12 +310,82 @@ absl::Status CompareMerkleSnapshot(const v1::SnapshotRecord& record, const Walk&
   return absl::OkStatus();
 }
 
+bool IsFundViewRecord(const v1::SnapshotRecord& record) {
+  return record.projection() == kFundViewSnapshotName ||
+         absl::StartsWith(record.projection(), kFundViewPartPrefix);
+}
+
+// The fund view's delta stored at the walk's event, `manifest` and the
+// parts among `records`, is the log's: filed again from the walk's events
+// with the walk's Books, byte for byte, no part missing and none more.
+absl::Status CompareFundView(const v1::SnapshotRecord& manifest,
+                             const std::vector<v1::SnapshotRecord>& records, Walk* walk,
+                             const Hash& hash, VerifyReport* report) {
+  const uint64_t at = walk->current;
+  if (manifest.version() != kFundViewSnapshotVersion || manifest.chain_hash() != HashBytes(hash)) {
+    report->warnings.push_back(absl::StrCat("the fund view stored at event ", at,
+                                            " is of another version or chain and is never used; "
+                                            "not compared"));
+    return absl::OkStatus();
+  }
+  v1::FundViewManifest stored;
+  if (!stored.ParseFromString(manifest.state()) || stored.previous() >= at) {
+    return Failed(at, Tr("the fund view stored in the snapshot does not decode"));
+  }
+  std::vector<v1::FundViewEntry> entries;
+  for (const v1::FundViewEntry& entry : walk->fund_view) {
+    if (entry.sequence() > stored.previous() && entry.sequence() <= at) entries.push_back(entry);
+  }
+  const FundViewDelta delta = FileFundView(walk->books, stored.previous(), std::move(entries));
+  const absl::string_view differs = Tr("the fund view stored in the snapshot differs from the log's");
+  if (manifest.state() != SerializeDeterministic(delta.manifest)) return Failed(at, differs);
+  size_t parts = 0;
+  for (const v1::SnapshotRecord& record : records) {
+    if (!absl::StartsWith(record.projection(), kFundViewPartPrefix)) continue;
+    ++parts;
+    auto part = delta.parts.find(record.projection().substr(strlen(kFundViewPartPrefix)));
+    if (part == delta.parts.end() || record.version() != kFundViewSnapshotVersion ||
+        record.chain_hash() != HashBytes(hash) ||
+        record.state() != SerializeDeterministic(part->second)) {
+      return Failed(at, differs);
+    }
+  }
+  if (parts != delta.parts.size()) return Failed(at, differs);
+  report->snapshots_checked += 1 + parts;
+  // What no later delta starts before is not needed again.
+  uint64_t needed_after = at;
+  for (auto later = walk->fund_view_previous.upper_bound(at);
+       later != walk->fund_view_previous.end(); ++later) {
+    needed_after = std::min(needed_after, later->second);
+  }
+  while (!walk->fund_view.empty() && walk->fund_view.front().sequence() <= needed_after) {
+    walk->fund_view.pop_front();
+  }
+  return absl::OkStatus();
+}
+
 // Each snapshot stored at the walk's event (whose chain hash is `hash`)
 // holds the state of the rebuild there, or is of another version or chain
 // (a warning: it is never used).
-absl::Status CompareSnapshots(const std::vector<v1::SnapshotRecord>& records, const Walk& walk,
+absl::Status CompareSnapshots(const std::vector<v1::SnapshotRecord>& records, Walk* walk_state,
                               const Hash& hash, VerifyReport* report) {
+  const Walk& walk = *walk_state;
+  bool fund_view = false;
   for (const v1::SnapshotRecord& record : records) {
+    if (record.projection() == kFundViewSnapshotName) {
+      RETURN_IF_ERROR(CompareFundView(record, records, walk_state, hash, report));
+      fund_view = true;
+    }
+  }
+  for (const v1::SnapshotRecord& record : records) {
+    if (IsFundViewRecord(record)) {
+      if (!fund_view) {
+        report->warnings.push_back(absl::StrCat(record.projection(), " stored at event ",
+                                                walk.current,
+                                                " has no manifest and is never used; not compared"));
+      }
+      continue;
+    }
     if (record.projection() == kMerkleSnapshotName) {
       RETURN_IF_ERROR(CompareMerkleSnapshot(record, walk, hash, report));
       continue;
@@ -368,7 +452,7 @@ absl::Status StepWalk(const WalkContext& c, const StoredEvent& stored, Walk* wal
                                     "to another Merkle root or head hash (history was rewritten)"));
   }
   if (auto at = c.snapshots.find(walk->current); at != c.snapshots.end()) {
-    RETURN_IF_ERROR(CompareSnapshots(at->second, *walk, stored.hash, report));
+    RETURN_IF_ERROR(CompareSnapshots(at->second, walk, stored.hash, report));
   }
   if (c.options.progress && walk->current % limits::kVerifyProgressEvents == 0) {
     c.options.progress(walk->current, c.head);
@@ -439,6 +523,14 @@ absl::StatusOr<VerifyReport> VerifyLog(const Ledger& ledger, const LogStore& sto
   VerifyReport report;
   ASSIGN_OR_RETURN(const SnapshotsBySequence snapshots, ReadSnapshots(store));
   Walk walk(RandomKey());
+  for (const auto& [at, records] : snapshots) {
+    for (const v1::SnapshotRecord& record : records) {
+      v1::FundViewManifest manifest;
+      if (record.projection() == kFundViewSnapshotName && manifest.ParseFromString(record.state())) {
+        walk.fund_view_previous[at] = manifest.previous();
+      }
+    }
+  }
   // A reversal's target as the log stood before the event walked.
   EventLookup lookup = [&ledger, &store, &walk](const std::string& event_id)
       -> absl::StatusOr<std::optional<LoggedEvent>> {
