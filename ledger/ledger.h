@@ -216,6 +216,8 @@ struct VerifyOptions {
 struct VerifyReport {
   uint64_t events = 0;
   uint64_t snapshots_checked = 0;
+  // Fund-view deltas (docs/fund-view-store.md) filed again and found equal.
+  uint64_t fund_views_checked = 0;
   // Stored evidence files re-hashed, and their bytes.
   uint64_t evidence_checked = 0;
   uint64_t evidence_bytes = 0;

@@ -351,7 +351,7 @@ absl::Status CompareFundView(const v1::SnapshotRecord& manifest,
     }
   }
   if (parts != delta.parts.size()) return Failed(at, differs);
-  report->snapshots_checked += 1 + parts;
+  ++report->fund_views_checked;
   // What no later delta starts before is not needed again.
   uint64_t needed_after = at;
   for (auto later = walk->fund_view_previous.upper_bound(at);

@@ -159,6 +159,7 @@ TEST_F(FundViewStoreTest, TheStoredViewIsTheLogsViewAtAndBetweenSnapshots) {
 
   absl::StatusOr<VerifyReport> verified = ledger_->Verify({});
   ASSERT_THAT(verified, IsOk());
+  EXPECT_EQ(verified->fund_views_checked, snapshots.size());
 }
 
 TEST_F(FundViewStoreTest, ARegionMovedToAnotherProvinceSendsTheReadToTheLog) {
