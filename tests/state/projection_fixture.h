@@ -61,6 +61,7 @@ class ProjectionFixture : public LedgerFixture {
     options.sync = false;  // random streams: durability is tested elsewhere
     options.snapshot_every = snapshot_every_;
     options.warn = [this](absl::string_view message) { warnings_.emplace_back(message); };
+    if (!snapshot_key_path_.empty()) options.snapshot_key_path = snapshot_key_path_;
     return options;
   }
   void ReopenWith() {
@@ -98,6 +99,9 @@ class ProjectionFixture : public LedgerFixture {
 
   uint64_t snapshot_every_ = 0;
   std::vector<std::string> warnings_;
+  // Where the snapshot key is, for a store whose key lies nowhere by
+  // default (PostgreSQL); empty: beside the ledger directory.
+  std::string snapshot_key_path_;
 };
 
 }  // namespace aidledger::testing
