@@ -109,10 +109,12 @@ class JsonSink : public TraceSink {
     // Room for a trace of the whole view, which holds a node for each
     // allocation, its region and a project, and for each payment, under
     // one allocation or two: memory only reserved is never touched, so
-    // a smaller trace costs only address space, and a larger one grows.
+    // a smaller trace costs only address space (at most kReserveBytesMax,
+    // which a machine without overcommit must still grant), and a larger
+    // one grows.
     const size_t nodes = 3 * view.allocations.size() +
                          2 * (view.disbursements.size() + view.investments.size());
-    ReserveLarge(&text_, std::max(nodes * kNodeTextBytes, kNodeBytes));
+    ReserveLarge(&text_, std::clamp(nodes * kNodeTextBytes, kNodeBytes, kReserveBytesMax));
     text_.append("{\"at\":").append(at).append(",\"nodes\":[");
   }
 
@@ -171,6 +173,9 @@ class JsonSink : public TraceSink {
   static constexpr size_t kNodeBytes = size_t{64} << 10;
   // A node's text, about: 381 bytes on average in the 1M ledger's trace.
   static constexpr size_t kNodeTextBytes = 400;
+  // The most reserved before the first node: a trace of 1M events is
+  // ~100 MB; a larger one grows by doubling.
+  static constexpr size_t kReserveBytesMax = size_t{256} << 20;
 
   const ViewEvents& view_;
   std::string text_;
