@@ -1,7 +1,9 @@
 #include "app/fund_view.h"
 
 #include <algorithm>
+#include <deque>
 #include <optional>
+#include <queue>
 
 #include "absl/container/flat_hash_set.h"
 #include "aidledger/v1/storage.pb.h"
@@ -38,6 +40,9 @@ void Collect(uint64_t sequence, const Hash& hash, const FoldEvent& e, const View
       view->regions.try_emplace(e.code, SourceOf(sequence, hash, e));
       break;
     case v1::Event::kProjectRegistered:
+      // A scope's money names only its projects (the regions stay: a
+      // helper's is outside the scope it gave).
+      if (scope != nullptr && !scope->projects.contains(e.project_id)) break;
       view->projects.try_emplace(e.project_id, SourceOf(sequence, hash, e));
       break;
     case v1::Event::kProjectStageChanged:
@@ -129,27 +134,42 @@ bool IsClosed(const ViewEvents& view, const ViewScope& scope) {
 
 namespace {
 
-// The entries of the stored parts `parts` (serialized v1::FundViewPart) in
-// log order, each once (an allocation may be filed under two provinces).
-absl::StatusOr<std::vector<const v1::FundViewEntry*>> EntriesInOrder(
-    const std::vector<std::string>& parts, std::vector<v1::FundViewPart>* parsed) {
-  parsed->resize(parts.size());
-  std::vector<const v1::FundViewEntry*> entries;
-  for (size_t i = 0; i < parts.size(); ++i) {
-    if (!(*parsed)[i].ParseFromString(parts[i])) {
-      return absl::DataLossError("a part of the fund view stored at a snapshot does not decode");
-    }
-    for (const v1::FundViewEntry& entry : (*parsed)[i].entries()) entries.push_back(&entry);
+// Calls take(sequence, hash, entry) for the entries of the stored parts
+// `parts` (each a serialized v1::FundViewPart in log order) in log order,
+// each once (an allocation may be filed under two provinces): a merge of
+// the parts, one cursor a part (the store bounds how many parts it gives).
+template <typename Take>
+absl::Status MergeParts(const std::vector<std::string>& parts, Take take) {
+  struct Cursor {
+    explicit Cursor(absl::string_view part) : reader(part) {}
+    FundViewPartReader reader;
+    const FoldEvent* entry = nullptr;  // the reader's current one
+    Hash hash{};
+  };
+  std::deque<Cursor> cursors;  // the readers neither move nor copy
+  const auto later = [](const Cursor* a, const Cursor* b) {
+    return a->entry->sequence > b->entry->sequence;
+  };
+  std::priority_queue<Cursor*, std::vector<Cursor*>, decltype(later)> next(later);
+  for (const std::string& part : parts) {
+    Cursor& cursor = cursors.emplace_back(part);
+    ASSIGN_OR_RETURN(cursor.entry, cursor.reader.Next(&cursor.hash));
+    if (cursor.entry != nullptr) next.push(&cursor);
   }
-  std::sort(entries.begin(), entries.end(), [](const v1::FundViewEntry* a, const v1::FundViewEntry* b) {
-    return a->sequence() < b->sequence();
-  });
-  entries.erase(std::unique(entries.begin(), entries.end(),
-                            [](const v1::FundViewEntry* a, const v1::FundViewEntry* b) {
-                              return a->sequence() == b->sequence();
-                            }),
-                entries.end());
-  return entries;
+  std::optional<uint64_t> last;  // the sequence taken last
+  while (!next.empty()) {
+    Cursor* cursor = next.top();
+    next.pop();
+    const uint64_t sequence = cursor->entry->sequence;
+    if (last.has_value() && sequence < *last) {
+      return absl::DataLossError("a part of the fund view stored at a snapshot is out of log order");
+    }
+    if (sequence != last) take(sequence, cursor->hash, *cursor->entry);
+    last = sequence;
+    ASSIGN_OR_RETURN(cursor->entry, cursor->reader.Next(&cursor->hash));
+    if (cursor->entry != nullptr) next.push(cursor);
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -175,13 +195,7 @@ absl::StatusOr<ViewEvents> ReadView(const Ledger& ledger, uint64_t sequence,
                        return scope == nullptr || scope->provinces.contains(partition);
                      }));
     if (stored.has_value()) {
-      std::vector<v1::FundViewPart> parsed;
-      ASSIGN_OR_RETURN(const std::vector<const v1::FundViewEntry*> entries,
-                       EntriesInOrder(stored->parts, &parsed));
-      for (const v1::FundViewEntry* entry : entries) {
-        ASSIGN_OR_RETURN(const Hash hash, HashFromBytes(entry->hash()));
-        take(entry->sequence(), hash, ViewFundViewEntry(*entry));
-      }
+      RETURN_IF_ERROR(MergeParts(stored->parts, take));
       from = stored->sequence;
       from_hash = stored->hash;
     }

@@ -183,6 +183,13 @@ class JsonSink : public TraceSink {
   std::vector<NodeFields> open_;  // the nodes begun and not ended
 };
 
+// A project an allocation paid: the disbursements of it the allocation
+// paid a part of, in paying order.
+struct PaidProject {
+  const std::string* project_id = nullptr;
+  std::vector<size_t> disbursements;
+};
+
 // Builds the nodes from the view and its matching into a sink.
 class TreeBuilder {
  public:
@@ -354,46 +361,44 @@ class TreeBuilder {
     region.amount_fen = flow.amount_fen;
     region.unspent_fen = flow_.unspent_fen[a];
     Begin(region);
-    // The projects in the order this allocation first paid them.
-    std::vector<const std::string*> projects;
-    if (!flow.project_id.empty()) projects.push_back(&flow.project_id);
-    for (size_t d : paid_[a]) {
-      const std::string& project_id = view_.flow_disbursements[d].project_id;
-      if (std::none_of(projects.begin(), projects.end(),
-                       [&project_id](const std::string* p) { return *p == project_id; })) {
-        projects.push_back(&project_id);
-      }
-    }
-    for (const std::string* project_id : projects) {
-      if (!project_kept(*project_id)) continue;
-      RETURN_IF_ERROR(ProjectNode(a, *project_id));
+    // The projects in the order this allocation first paid them, each
+    // with the disbursements of it that `a` paid, in paying order: one pass
+    // over what `a` paid, however many projects it reached.
+    projects_.clear();
+    project_index_.clear();
+    const auto project = [&](const std::string& project_id) -> PaidProject& {
+      const auto [it, added] = project_index_.try_emplace(project_id, projects_.size());
+      if (added) projects_.push_back({&project_id, {}});
+      return projects_[it->second];
+    };
+    if (!flow.project_id.empty()) project(flow.project_id);
+    for (size_t d : paid_[a]) project(view_.flow_disbursements[d].project_id).disbursements.push_back(d);
+    for (const PaidProject& paid : projects_) {
+      if (!project_kept(*paid.project_id)) continue;
+      RETURN_IF_ERROR(ProjectNode(a, paid));
     }
     sink_->End();
     sink_->End();
     return absl::OkStatus();
   }
 
-  // Project `project_id` under allocation `a`: what `a` gave it, and the
-  // disbursements of it that `a` paid.
-  absl::Status ProjectNode(size_t a, const std::string& project_id) {
+  // Project `paid.project_id` under allocation `a`: what `a` gave it, and
+  // the disbursements of it that `a` paid.
+  absl::Status ProjectNode(size_t a, const PaidProject& paid) {
     const FlowAllocation& flow = view_.flow_allocations[a];
+    const std::string& project_id = *paid.project_id;
     NodeFields project = ProjectFields(project_id);
-    int64_t paid = 0;
-    for (size_t d : paid_[a]) {
-      if (view_.flow_disbursements[d].project_id != project_id) continue;
+    int64_t paid_fen = 0;
+    for (size_t d : paid.disbursements) {
       for (const FlowMatch& match : flow_.paid_by[d]) {
-        if (match.allocation == a) paid += match.amount_fen;
+        if (match.allocation == a) paid_fen += match.amount_fen;
       }
     }
     const bool named = project_id == flow.project_id;
-    project.amount_fen = named ? flow.amount_fen : paid;
+    project.amount_fen = named ? flow.amount_fen : paid_fen;
     project.unspent_fen = named ? flow_.unspent_fen[a] : 0;
     Begin(project);
-    for (size_t d : paid_[a]) {
-      if (view_.flow_disbursements[d].project_id == project_id) {
-        RETURN_IF_ERROR(DisbursementNode(d));
-      }
-    }
+    for (size_t d : paid.disbursements) RETURN_IF_ERROR(DisbursementNode(d));
     RETURN_IF_ERROR(InvestmentNodes(project_id));
     sink_->End();
     return absl::OkStatus();
@@ -409,6 +414,10 @@ class TreeBuilder {
   // Per project: its investments in the view, in the view's order.
   absl::flat_hash_map<std::string, std::vector<size_t>> investments_of_;
   absl::flat_hash_set<std::string> investments_shown_;
+  // The projects of the allocation being written (AllocationNode): members
+  // so that the list and its index keep their room from one to the next.
+  std::vector<PaidProject> projects_;
+  absl::flat_hash_map<absl::string_view, size_t> project_index_;
   size_t nodes_ = 0;
 };
 

@@ -6,18 +6,16 @@
 #include "base/errors.h"
 #include "base/fields.h"
 #include "base/limits.h"
+#include "base/proto_bytes.h"
 #include "base/status_macros.h"
 
 namespace aidledger {
 namespace {
 
-// Protobuf's own bound: a varint of more than 10 bytes does not parse.
-constexpr int kVarintBytesMax = 10;
 // The highest field number any message of events.proto uses.
 constexpr uint64_t kFieldNumberMax = 26;
 using limits::kFoldTargetDepthMax;
 
-enum WireType : uint64_t { kVarint = 0, kFixed64 = 1, kLengthDelimited = 2, kFixed32 = 5 };
 
 // What a known field holds and, when a fold reads it, where it goes.
 struct Field {
@@ -232,24 +230,6 @@ const Schema& PayloadSchema(uint64_t number) {
   return schemas[number];
 }
 
-// Reads a varint in its shortest form, as our writer writes them; false
-// when it is cut off, longer than 64 bits or padded (protobuf may read the
-// padded forms; it is left to decide).
-bool ReadVarint(const char** at, const char* end, uint64_t* value) {
-  uint64_t result = 0;
-  for (int i = 0; i < kVarintBytesMax && *at < end; ++i) {
-    const uint8_t byte = static_cast<uint8_t>(*(*at)++);
-    if (i == kVarintBytesMax - 1 && byte > 1) return false;  // past 64 bits
-    result |= static_cast<uint64_t>(byte & 0x7f) << (7 * i);
-    if (byte < 0x80) {
-      if (byte == 0 && i > 0) return false;  // padded
-      *value = result;
-      return true;
-    }
-  }
-  return false;
-}
-
 // Walks the fields of one message, storing what `schema` keeps into `*out`
 // and handing message fields to `nested(number, bytes)`. False for any
 // encoding the fast path leaves to protobuf.
@@ -260,7 +240,7 @@ bool WalkMessage(absl::string_view bytes, const Schema& schema, FoldEvent* out, 
   uint32_t seen = 0;  // known field numbers met, to leave repeats to protobuf
   while (at < end) {
     uint64_t tag;
-    if (!ReadVarint(&at, end, &tag) || tag > UINT32_MAX) return false;
+    if (!ReadShortestVarint(&at, end, &tag) || tag > UINT32_MAX) return false;
     const uint64_t number = tag >> 3, wire = tag & 7;
     if (number == 0) return false;
     const Field* field = number <= kFieldNumberMax ? &schema[number] : nullptr;
@@ -274,7 +254,7 @@ bool WalkMessage(absl::string_view bytes, const Schema& schema, FoldEvent* out, 
     switch (wire) {
       case kVarint: {
         uint64_t value;
-        if (!ReadVarint(&at, end, &value)) return false;
+        if (!ReadShortestVarint(&at, end, &value)) return false;
         if (field == nullptr) break;
         if (field->uint64 != nullptr) out->*field->uint64 = value;
         if (field->int64 != nullptr) out->*field->int64 = static_cast<int64_t>(value);
@@ -283,7 +263,7 @@ bool WalkMessage(absl::string_view bytes, const Schema& schema, FoldEvent* out, 
       }
       case kLengthDelimited: {
         uint64_t length;
-        if (!ReadVarint(&at, end, &length) || length > static_cast<uint64_t>(end - at)) return false;
+        if (!ReadShortestVarint(&at, end, &length) || length > static_cast<uint64_t>(end - at)) return false;
         const absl::string_view value(at, length);
         at += length;
         if (field == nullptr) break;  // unknown: protobuf keeps it unread

@@ -8,9 +8,12 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "aidledger/v1/storage.pb.h"
 #include "base/sha256.h"
 #include "state/books.h"
@@ -34,6 +37,41 @@ v1::FundViewEntry FundViewEntryOf(uint64_t sequence, const Hash& hash, const Fol
 // `entry` viewed as the fold decoder views an event: the fields the view
 // reads, as views into `entry` (which must outlive them).
 FoldEvent ViewFundViewEntry(const v1::FundViewEntry& entry);
+
+// Reads the entries of one stored part (a serialized v1::FundViewPart) in
+// its order, each viewed as ViewFundViewEntry views it, without building
+// the message: the fast path decodes an entry's wire bytes into views of
+// them, as state/fold_event.h decodes events. It takes only the encoding
+// our writer produces (each known field once, under its wire type, varints
+// in their shortest form, strings valid UTF-8); at the first entry it does
+// not take, it hands the whole part to protobuf and goes on from that
+// entry in the parsed message, so it never reads an entry differently from
+// protobuf nor accepts what protobuf refuses. A part is at most a snapshot
+// record long (the store's bound), and each entry is read once.
+class FundViewPartReader {
+ public:
+  // `part` must outlive the reader and every view it gives.
+  explicit FundViewPartReader(absl::string_view part) : rest_(part), part_(part) {}
+  FundViewPartReader(const FundViewPartReader&) = delete;
+  FundViewPartReader& operator=(const FundViewPartReader&) = delete;
+
+  // The next entry (valid until the next call), and its chain hash in
+  // *hash; nullptr after the last. kDataLoss when the part does not decode
+  // or an entry's hash is not 32 bytes.
+  absl::StatusOr<const FoldEvent*> Next(Hash* hash);
+  // How many entries took protobuf's path.
+  uint64_t fallbacks() const { return fallbacks_; }
+
+ private:
+  bool DecodeFast(absl::string_view bytes, absl::string_view* hash);
+
+  absl::string_view rest_;        // the fast path: the part's bytes not yet read
+  const absl::string_view part_;  // all of them, for the fallback
+  size_t read_ = 0;               // entries given so far
+  std::optional<v1::FundViewPart> parsed_;  // protobuf's parse, once taken
+  FoldEvent event_;
+  uint64_t fallbacks_ = 0;
+};
 
 // The top-level region above `code` (itself at the top) in `books`; empty
 // for a region it does not hold or whose chain is broken.
