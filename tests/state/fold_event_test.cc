@@ -13,6 +13,7 @@
 #include "base/proto_bytes.h"
 #include "tests/ledger/ledger_fixture.h"
 #include "tests/state/random_stream.h"
+#include "tests/state/wire_bytes.h"
 
 namespace aidledger {
 namespace {
@@ -21,21 +22,10 @@ using testing::IsOk;
 using testing::LedgerFixture;
 using testing::RandomStream;
 
-// Wire-format pieces for hand-made encodings.
-std::string Varint(uint64_t value) {
-  std::string out;
-  while (value >= 0x80) {
-    out.push_back(static_cast<char>((value & 0x7f) | 0x80));
-    value >>= 7;
-  }
-  out.push_back(static_cast<char>(value));
-  return out;
-}
-std::string Tag(int number, int wire) { return Varint(static_cast<uint64_t>(number) << 3 | wire); }
-std::string Bytes(int number, const std::string& value) {
-  return Tag(number, 2) + Varint(value.size()) + value;
-}
-std::string Number(int number, uint64_t value) { return Tag(number, 0) + Varint(value); }
+using testing::Bytes;
+using testing::Number;
+using testing::Tag;
+using testing::Varint;
 
 v1::Event Allocation() {
   v1::Event event;

@@ -11,26 +11,16 @@
 
 #include "absl/strings/escaping.h"
 #include "state/fund_view_entry.h"
+#include "tests/state/wire_bytes.h"
 
 namespace aidledger {
 namespace {
 
 constexpr uint64_t kSeed = 20261205;
 
-// Wire-format pieces for hand-made encodings.
-std::string Varint(uint64_t value) {
-  std::string out;
-  while (value >= 0x80) {
-    out.push_back(static_cast<char>((value & 0x7f) | 0x80));
-    value >>= 7;
-  }
-  out.push_back(static_cast<char>(value));
-  return out;
-}
-std::string Tag(int number, int wire) { return Varint(static_cast<uint64_t>(number) << 3 | wire); }
-std::string Bytes(int number, const std::string& value) {
-  return Tag(number, 2) + Varint(value.size()) + value;
-}
+using testing::Bytes;
+using testing::Tag;
+using testing::Varint;
 
 // An entry with every field set from `random`, of one of the payloads the
 // view keeps (an investment names an enterprise, the others a payee).
