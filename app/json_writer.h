@@ -34,6 +34,10 @@ void AppendJson(const google::protobuf::Message& message, bool defaults, std::st
 // escapes strings: for the few JSON documents written field by field.
 void AppendJsonString(absl::string_view text, std::string* out);
 
+// Whether AppendJsonString writes `text` as it is between the quotes (plain
+// ASCII that JSON and HTML need not escape).
+bool IsPlainJsonText(absl::string_view text);
+
 }  // namespace aidledger::app
 
 #endif  // AIDLEDGER_APP_JSON_WRITER_H_

@@ -1,6 +1,8 @@
 #include "app/trace.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cstring>
 #include <map>
 #include <optional>
 #include <vector>
@@ -101,7 +103,9 @@ class ProtoSink : public TraceSink {
 // that), without the tree of messages between them. Its text grows by
 // doubling into buffers advised to use huge pages (base/large_buffers.h): a
 // trace of ~100 MB written into fresh 4 KiB pages spent more time in page
-// faults than in writing.
+// faults than in writing. The bytes are written through a cursor into room
+// made a chunk at a time (Room), not appended piece by piece: a node is ~25
+// pieces, and each append of a std::string checks and moves its size.
 class JsonSink : public TraceSink {
  public:
   // `at`: the JSON of the trace's point.
@@ -114,71 +118,132 @@ class JsonSink : public TraceSink {
     // one grows.
     const size_t nodes = 3 * view.allocations.size() +
                          2 * (view.disbursements.size() + view.investments.size());
-    ReserveLarge(&text_, std::clamp(nodes * kNodeTextBytes, kNodeBytes, kReserveBytesMax));
-    text_.append("{\"at\":").append(at).append(",\"nodes\":[");
+    ReserveLarge(&text_, std::clamp(nodes * kNodeTextBytes, kChunkBytes, kReserveBytesMax));
+    Plain("{\"at\":");
+    Plain(at);
+    Plain(",\"nodes\":[");
   }
 
   void Begin(const NodeFields& f) override {
-    ReserveLarge(&text_, kNodeBytes);
-    if (!first_) text_.push_back(',');
-    text_.append("{\"kind\":");
-    AppendJsonString(f.kind, &text_);
-    text_.append(",\"id\":");
-    AppendJsonString(f.id, &text_);
+    Plain(first_ ? "{\"kind\":" : ",{\"kind\":");
+    String(f.kind);
+    Plain(",\"id\":");
+    String(f.id);
     if (f.source != nullptr) {
-      absl::StrAppend(&text_, ",\"seq\":\"", f.source->sequence, "\",\"hash\":\"");
-      AppendHex(f.source->hash, &text_);
-      text_.append("\",\"date\":");
-      AppendJsonString(f.source->date, &text_);
+      Plain(",\"seq\":\"");
+      Decimal(f.source->sequence);
+      Plain("\",\"hash\":\"");
+      Hex(f.source->hash);
+      Plain("\",\"date\":");
+      String(f.source->date);
     } else {
-      text_.append(",\"seq\":\"0\",\"hash\":\"\",\"date\":\"\"");
+      Plain(",\"seq\":\"0\",\"hash\":\"\",\"date\":\"\"");
     }
-    absl::StrAppend(&text_, ",\"amount_fen\":\"", f.amount_fen, "\",\"unspent_fen\":\"",
-                    f.unspent_fen, "\",\"matched\":[");
+    Plain(",\"amount_fen\":\"");
+    Decimal(f.amount_fen);
+    Plain("\",\"unspent_fen\":\"");
+    Decimal(f.unspent_fen);
+    Plain("\",\"matched\":[");
     for (size_t i = 0; i < f.matched.size(); ++i) {
-      text_.append(i == 0 ? "{\"allocation_event_id\":" : ",{\"allocation_event_id\":");
-      AppendJsonString(view_.allocations[f.matched[i].allocation].source.event_id, &text_);
-      absl::StrAppend(&text_, ",\"amount_fen\":\"", f.matched[i].amount_fen, "\"}");
+      Plain(i == 0 ? "{\"allocation_event_id\":" : ",{\"allocation_event_id\":");
+      String(view_.allocations[f.matched[i].allocation].source.event_id);
+      Plain(",\"amount_fen\":\"");
+      Decimal(f.matched[i].amount_fen);
+      Plain("\"}");
     }
-    text_.append("],\"children\":[");
+    Plain("],\"children\":[");
     first_ = true;
     open_.push_back(f);  // its views outlive the sink
   }
 
   void End() override {
-    ReserveLarge(&text_, kNodeBytes);
     const NodeFields& f = open_.back();
-    text_.append("],\"name\":");
-    AppendJsonString(f.name, &text_);
-    text_.append(",\"document_number\":");
-    AppendJsonString(f.document_number, &text_);
-    text_.append(",\"contract_number\":");
-    AppendJsonString(f.contract_number, &text_);
-    text_.append(",\"stage\":");
-    AppendJsonString(f.stage, &text_);
-    absl::StrAppend(&text_, ",\"budget_fen\":\"", f.budget_fen, "\",\"unmatched_fen\":\"",
-                    f.unmatched_fen, "\",\"evidence_files\":", f.evidence_files,
-                    ",\"evidence_stored\":", f.evidence_stored, "}");
+    Plain("],\"name\":");
+    String(f.name);
+    Plain(",\"document_number\":");
+    String(f.document_number);
+    Plain(",\"contract_number\":");
+    String(f.contract_number);
+    Plain(",\"stage\":");
+    String(f.stage);
+    Plain(",\"budget_fen\":\"");
+    Decimal(f.budget_fen);
+    Plain("\",\"unmatched_fen\":\"");
+    Decimal(f.unmatched_fen);
+    Plain("\",\"evidence_files\":");
+    Decimal(f.evidence_files);
+    Plain(",\"evidence_stored\":");
+    Decimal(f.evidence_stored);
+    Plain("}");
     open_.pop_back();
     first_ = false;
   }
 
   // The whole document; the sink is spent.
-  std::string Finish() && { return std::move(text_.append("]}")); }
+  std::string Finish() && {
+    Plain("]}");
+    text_.resize(end_);
+    return std::move(text_);
+  }
 
  private:
-  // Room made before each part of a node: more than a node's text takes but
-  // for a disbursement paid by thousands of allocations, whose text simply
-  // grows the string as any string grows.
-  static constexpr size_t kNodeBytes = size_t{64} << 10;
+  // The room made at a time: the string's size runs ahead of the bytes
+  // written (end_) by up to this much, zero-filled just before they are
+  // written over, and is cut back to them by Finish.
+  static constexpr size_t kChunkBytes = size_t{64} << 10;
   // A node's text, about: 381 bytes on average in the 1M ledger's trace.
   static constexpr size_t kNodeTextBytes = 400;
   // The most reserved before the first node: a trace of 1M events is
   // ~100 MB; a larger one grows by doubling.
   static constexpr size_t kReserveBytesMax = size_t{256} << 20;
+  // The most digits and sign of an int64 or uint64 in decimal.
+  static constexpr size_t kDecimalBytesMax = 20;
+
+  // Where the next `bytes` bytes go: at end_, with room for them.
+  char* Room(size_t bytes) {
+    if (text_.size() - end_ < bytes) {
+      const size_t size = end_ + std::max(bytes, kChunkBytes);
+      ReserveLarge(&text_, size - text_.size());
+      text_.resize(size);
+    }
+    return text_.data() + end_;
+  }
+
+  void Plain(absl::string_view bytes) {
+    std::memcpy(Room(bytes.size()), bytes.data(), bytes.size());
+    end_ += bytes.size();
+  }
+
+  void String(absl::string_view text) {
+    if (!IsPlainJsonText(text)) {  // names and numbers in Chinese, quotes, ...
+      escaped_.clear();
+      AppendJsonString(text, &escaped_);
+      Plain(escaped_);
+      return;
+    }
+    char* out = Room(text.size() + 2);
+    out[0] = '"';
+    std::memcpy(out + 1, text.data(), text.size());
+    out[text.size() + 1] = '"';
+    end_ += text.size() + 2;
+  }
+
+  template <typename Integer>
+  void Decimal(Integer number) {
+    char* out = Room(kDecimalBytesMax);
+    end_ = std::to_chars(out, out + kDecimalBytesMax, number).ptr - text_.data();
+  }
+
+  void Hex(const Hash& hash) {
+    escaped_.clear();
+    AppendHex(hash, &escaped_);
+    Plain(escaped_);
+  }
 
   const ViewEvents& view_;
-  std::string text_;
+  std::string text_;  // the bytes written, then room (Room)
+  size_t end_ = 0;    // how many of text_'s bytes are written
+  std::string escaped_;  // String's and Hex's, kept for its room
   bool first_ = true;             // the next node is the first of its list
   std::vector<NodeFields> open_;  // the nodes begun and not ended
 };
