@@ -210,6 +210,7 @@ class JsonSink : public TraceSink {
   }
 
   void Plain(absl::string_view bytes) {
+    if (bytes.empty()) return;  // its data may be null, which memcpy must not be given
     std::memcpy(Room(bytes.size()), bytes.data(), bytes.size());
     end_ += bytes.size();
   }
@@ -223,7 +224,8 @@ class JsonSink : public TraceSink {
     }
     char* out = Room(text.size() + 2);
     out[0] = '"';
-    std::memcpy(out + 1, text.data(), text.size());
+    // An empty view's data may be null, which memcpy must not be given.
+    if (!text.empty()) std::memcpy(out + 1, text.data(), text.size());
     out[text.size() + 1] = '"';
     end_ += text.size() + 2;
   }
