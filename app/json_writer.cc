@@ -70,10 +70,10 @@ size_t PlainRun(absl::string_view text, size_t start) {
 
 }  // namespace
 
-// `text` is valid UTF-8 (protobuf checks string fields on parse and the
-// ledger on every input).
 bool IsPlainJsonText(absl::string_view text) { return PlainRun(text, 0) == text.size(); }
 
+// `text` is valid UTF-8 (protobuf checks string fields on parse and the
+// ledger on every input).
 void AppendJsonString(absl::string_view text, std::string* out) {
   out->push_back('"');
   size_t i = 0;
