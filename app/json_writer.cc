@@ -1,5 +1,6 @@
 #include "app/json_writer.h"
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -57,14 +58,41 @@ void AppendEscapedPoint(uint32_t point, std::string* out) {
 }
 
 // Whether ASCII `c` is written as itself.
-bool IsPlainAscii(unsigned char c) {
+constexpr bool IsPlainAscii(unsigned char c) {
   return c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '<' && c != '>';
 }
 
-// The length of the run of plain ASCII in `text` from `start`.
+// IsPlainAscii by table: PlainRun asks it of every byte a trace writes.
+constexpr std::array<bool, 0x80> kPlainAscii = [] {
+  std::array<bool, 0x80> plain{};
+  for (unsigned char c = 0; c < 0x80; ++c) plain[c] = IsPlainAscii(c);
+  return plain;
+}();
+
+// The lead bytes of the three-byte UTF-8 sequences of U+3000..U+CFFF (CJK
+// punctuation, kana, the unified ideographs, Hangul), none of which is in
+// kEscapedRanges: a region's or a project's name is written as itself.
+constexpr unsigned char kPlainLeadFirst = 0xe3, kPlainLeadLast = 0xec;
+
+bool IsContinuation(unsigned char c) { return (c & 0xc0) == 0x80; }
+
+// The length of the run of `text` from `start` written as itself: plain
+// ASCII, and whole sequences of U+3000..U+CFFF.
 size_t PlainRun(absl::string_view text, size_t start) {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
   size_t end = start;
-  while (end < text.size() && IsPlainAscii(static_cast<unsigned char>(text[end]))) ++end;
+  while (end < text.size()) {
+    const unsigned char c = bytes[end];
+    if (c < 0x80) {
+      if (!kPlainAscii[c]) break;
+      ++end;
+    } else if (c >= kPlainLeadFirst && c <= kPlainLeadLast && text.size() - end >= 3 &&
+               IsContinuation(bytes[end + 1]) && IsContinuation(bytes[end + 2])) {
+      end += 3;
+    } else {
+      break;
+    }
+  }
   return end - start;
 }
 

@@ -34,8 +34,8 @@ void AppendJson(const google::protobuf::Message& message, bool defaults, std::st
 // escapes strings: for the few JSON documents written field by field.
 void AppendJsonString(absl::string_view text, std::string* out);
 
-// Whether AppendJsonString writes `text` as it is between the quotes (plain
-// ASCII that JSON and HTML need not escape).
+// Whether AppendJsonString writes `text` as it is between the quotes: ASCII
+// that JSON and HTML need not escape, and U+3000..U+CFFF (Chinese names).
 bool IsPlainJsonText(absl::string_view text);
 
 }  // namespace aidledger::app

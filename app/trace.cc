@@ -125,63 +125,65 @@ class JsonSink : public TraceSink {
   }
 
   void Begin(const NodeFields& f) override {
-    Plain(first_ ? "{\"kind\":" : ",{\"kind\":");
+    if (!first_) Literal(",");
+    Literal("{\"kind\":");
     String(f.kind);
-    Plain(",\"id\":");
+    Literal(",\"id\":");
     String(f.id);
     if (f.source != nullptr) {
-      Plain(",\"seq\":\"");
+      Literal(",\"seq\":\"");
       Decimal(f.source->sequence);
-      Plain("\",\"hash\":\"");
+      Literal("\",\"hash\":\"");
       Hex(f.source->hash);
-      Plain("\",\"date\":");
+      Literal("\",\"date\":");
       String(f.source->date);
     } else {
-      Plain(",\"seq\":\"0\",\"hash\":\"\",\"date\":\"\"");
+      Literal(",\"seq\":\"0\",\"hash\":\"\",\"date\":\"\"");
     }
-    Plain(",\"amount_fen\":\"");
+    Literal(",\"amount_fen\":\"");
     Decimal(f.amount_fen);
-    Plain("\",\"unspent_fen\":\"");
+    Literal("\",\"unspent_fen\":\"");
     Decimal(f.unspent_fen);
-    Plain("\",\"matched\":[");
+    Literal("\",\"matched\":[");
     for (size_t i = 0; i < f.matched.size(); ++i) {
-      Plain(i == 0 ? "{\"allocation_event_id\":" : ",{\"allocation_event_id\":");
+      if (i != 0) Literal(",");
+      Literal("{\"allocation_event_id\":");
       String(view_.allocations[f.matched[i].allocation].source.event_id);
-      Plain(",\"amount_fen\":\"");
+      Literal(",\"amount_fen\":\"");
       Decimal(f.matched[i].amount_fen);
-      Plain("\"}");
+      Literal("\"}");
     }
-    Plain("],\"children\":[");
+    Literal("],\"children\":[");
     first_ = true;
     open_.push_back(f);  // its views outlive the sink
   }
 
   void End() override {
     const NodeFields& f = open_.back();
-    Plain("],\"name\":");
+    Literal("],\"name\":");
     String(f.name);
-    Plain(",\"document_number\":");
+    Literal(",\"document_number\":");
     String(f.document_number);
-    Plain(",\"contract_number\":");
+    Literal(",\"contract_number\":");
     String(f.contract_number);
-    Plain(",\"stage\":");
+    Literal(",\"stage\":");
     String(f.stage);
-    Plain(",\"budget_fen\":\"");
+    Literal(",\"budget_fen\":\"");
     Decimal(f.budget_fen);
-    Plain("\",\"unmatched_fen\":\"");
+    Literal("\",\"unmatched_fen\":\"");
     Decimal(f.unmatched_fen);
-    Plain("\",\"evidence_files\":");
+    Literal("\",\"evidence_files\":");
     Decimal(f.evidence_files);
-    Plain(",\"evidence_stored\":");
+    Literal(",\"evidence_stored\":");
     Decimal(f.evidence_stored);
-    Plain("}");
+    Literal("}");
     open_.pop_back();
     first_ = false;
   }
 
   // The whole document; the sink is spent.
   std::string Finish() && {
-    Plain("]}");
+    Literal("]}");
     text_.resize(end_);
     return std::move(text_);
   }
@@ -215,8 +217,17 @@ class JsonSink : public TraceSink {
     end_ += bytes.size();
   }
 
+  // A string literal, without its terminating NUL: a copy of a size known
+  // when compiled, a few moves rather than a call.
+  template <size_t kSize>
+  void Literal(const char (&bytes)[kSize]) {
+    static_assert(kSize > 1);
+    std::memcpy(Room(kSize - 1), bytes, kSize - 1);
+    end_ += kSize - 1;
+  }
+
   void String(absl::string_view text) {
-    if (!IsPlainJsonText(text)) {  // names and numbers in Chinese, quotes, ...
+    if (!IsPlainJsonText(text)) {  // quotes, controls, format characters, ...
       escaped_.clear();
       AppendJsonString(text, &escaped_);
       Plain(escaped_);
@@ -236,16 +247,21 @@ class JsonSink : public TraceSink {
     end_ = std::to_chars(out, out + kDecimalBytesMax, number).ptr - text_.data();
   }
 
+  // The hash in lowercase hex, two digits a byte, written in place.
   void Hex(const Hash& hash) {
-    escaped_.clear();
-    AppendHex(hash, &escaped_);
-    Plain(escaped_);
+    static constexpr char kDigits[] = "0123456789abcdef";
+    char* out = Room(2 * kHashBytes);
+    for (size_t i = 0; i < kHashBytes; ++i) {
+      out[2 * i] = kDigits[hash[i] >> 4];
+      out[2 * i + 1] = kDigits[hash[i] & 0xf];
+    }
+    end_ += 2 * kHashBytes;
   }
 
   const ViewEvents& view_;
   std::string text_;  // the bytes written, then room (Room)
   size_t end_ = 0;    // how many of text_'s bytes are written
-  std::string escaped_;  // String's and Hex's, kept for its room
+  std::string escaped_;  // String's, kept for its room
   bool first_ = true;             // the next node is the first of its list
   std::vector<NodeFields> open_;  // the nodes begun and not ended
 };

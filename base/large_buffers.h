@@ -43,6 +43,25 @@ void ReserveLarge(Buffer* buffer, size_t more = 1) {
   buffer->swap(grown);
 }
 
+// How the process's allocator (glibc's malloc) keeps the memory it frees.
+// With glibc's defaults a block above its mmap threshold (128 KiB, rising
+// to at most 32 MiB with the blocks freed) is mapped on its own and
+// unmapped when freed, and free memory above 2x that threshold at the top
+// of the heap is given back to the kernel: so a view of hundreds of
+// megabytes, built, freed and built again, faults every page in each time
+// (on a virtual machine each fault is a trip to the hypervisor).
+//
+// For a command that runs once and exits: keep everything freed for the
+// next allocation (blocks up to 1 GiB from the heap, nothing trimmed below
+// 1 GiB free, the heap grown 64 MiB at a time).
+void KeepFreedMemoryForOneShot();
+// For `serve`, which lives for days: blocks up to 32 MiB from the heap
+// (glibc's own largest threshold), and at most 256 MiB free kept at the top
+// of each heap for the next request (a trace of one helper province of
+// the 1M-event ledger frees ~200 MB): a bounded cost for not faulting a
+// large answer's pages in again on every request.
+void KeepFreedMemoryForServing();
+
 }  // namespace aidledger
 
 #endif  // AIDLEDGER_BASE_LARGE_BUFFERS_H_

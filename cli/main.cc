@@ -3,7 +3,6 @@
 // commands are defined by group (cli/*_commands.cc). Exit codes
 // (app/status_codes.h): 0 ok, 1 internal error, 2 usage, 3 rejected input,
 // 4 integrity failure, 5 the ledger is held by another process.
-#include <malloc.h>
 #include <pwd.h>
 #include <unistd.h>
 
@@ -22,6 +21,7 @@
 #include "app/output.h"
 #include "app/status_codes.h"
 #include "base/errors.h"
+#include "base/large_buffers.h"
 #include "base/messages.h"
 #include "cli/command.h"
 
@@ -150,26 +150,6 @@ void DefineGlobals(CLI::App& app, Globals& globals) {
                "tables show times in UTC (default: China Standard Time, +08:00)");
 }
 
-// A command that runs once and exits may build views of hundreds of
-// megabytes: a trace or the alerts gather every money event of the log into
-// vectors that grow by doubling. With glibc's defaults each large block is
-// mapped on its own and unmapped when freed, so every doubling faults its
-// pages in again. On the 1M-event benchmark ledger that was a third of a
-// trace's time: 2.7 s against 1.9 s with these settings for one that
-// matches nothing (125,000 page faults against 89,000), 4.2 s against 2.9 s
-// for one helper province's. Such a process keeps what it frees for its next
-// allocation instead. `serve`, which lives for days, keeps glibc's
-// defaults and gives memory back.
-constexpr int kOneShotMmapThresholdBytes = 1 << 30;
-constexpr int kOneShotTrimThresholdBytes = 1 << 30;
-constexpr int kOneShotTopPadBytes = 64 << 20;
-
-void KeepFreedMemoryForReuse() {
-  mallopt(M_MMAP_THRESHOLD, kOneShotMmapThresholdBytes);
-  mallopt(M_TRIM_THRESHOLD, kOneShotTrimThresholdBytes);
-  mallopt(M_TOP_PAD, kOneShotTopPadBytes);
-}
-
 int Main(int argc, char** argv) {
   // The language first: the help's formatter is inherited by every command
   // as it is defined.
@@ -204,7 +184,13 @@ int Main(int argc, char** argv) {
     return kExitUsage;
   }
   SetLanguage(LanguageNamed(globals.lang).value_or(from_locale));
-  if (!app.got_subcommand("serve")) KeepFreedMemoryForReuse();
+  // A trace or the alerts gather every money event of the log into vectors
+  // of hundreds of megabytes: base/large_buffers.h.
+  if (app.got_subcommand("serve")) {
+    KeepFreedMemoryForServing();
+  } else {
+    KeepFreedMemoryForOneShot();
+  }
   // Every command that reaches the ledger: all but these two.
   const bool uses_db = !app.got_subcommand("verify-proof") && !app.got_subcommand("token");
   absl::Status status = uses_db ? CheckDbTransport(globals, globals.db) : absl::OkStatus();

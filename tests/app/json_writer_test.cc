@@ -82,6 +82,34 @@ TEST(JsonWriterTest, EscapesEveryCodePointAsProtobufDoes) {
   }
 }
 
+// IsPlainJsonText tells when a string may be copied between quotes as it
+// is (the trace's JSON does): never for a code point AppendJsonString
+// escapes, and for the Chinese of region and project names.
+TEST(JsonWriterTest, PlainTextIsExactlyWhatIsWrittenAsItIs) {
+  size_t plain = 0;
+  for (uint32_t point = 0; point < 0x110000; ++point) {
+    if (point >= 0xd800 && point <= 0xdfff) continue;  // surrogates are not scalar values
+    const std::string text = Utf8(point);
+    std::string quoted;
+    app::AppendJsonString(text, &quoted);
+    const bool as_is = quoted == "\"" + text + "\"";
+    if (app::IsPlainJsonText(text)) {
+      ASSERT_TRUE(as_is) << "U+" << std::hex << point;
+      ++plain;
+    }
+    if (point >= 0x3000 && point <= 0xcfff) {
+      EXPECT_TRUE(as_is) << "U+" << std::hex << point;
+    }
+  }
+  EXPECT_EQ(plain, 0x7f - 0x20 - 4 + 0xd000 - 0x3000);  // ASCII less " \\ < >, and U+3000..U+CFFF
+  EXPECT_TRUE(app::IsPlainJsonText("定西市 项目24-2 青财预指〔2024〕12号"));
+  EXPECT_TRUE(app::IsPlainJsonText(""));
+  for (const char* text : {"a<b", "\"", "\\", "\n", "\xE2\x80\xA8", "\xC2\xAD",
+                           "\xE5\xAE", "\xE5\xAE\x41", "\xE5" "a", "\xEF\xBB\xBF"}) {
+    EXPECT_FALSE(app::IsPlainJsonText(text)) << text;
+  }
+}
+
 TEST(JsonWriterTest, WritesEveryFieldKindOfTheReports) {
   std::mt19937_64 random(20261128);
   const int64_t extremes[] = {0, 1, -1, std::numeric_limits<int64_t>::min(),

@@ -1,10 +1,14 @@
 // ReserveLarge's promises: the items already in a buffer stay as they were
 // (bytes of a string, move-only items of a vector), the room asked for is
 // there, and growth at least doubles the capacity, so that filling a buffer
-// one item at a time copies each item a bounded number of times.
+// one item at a time copies each item a bounded number of times. And the
+// allocator settings of one-shot commands and of `serve` keep what is freed.
 #include "base/large_buffers.h"
 
+#include <malloc.h>
+
 #include <cstddef>
+#include <cstring>
 #include <iostream>
 #include <memory>
 #include <random>
@@ -70,6 +74,48 @@ TEST(ReserveLargeTest, ABufferOfManyMegabytesKeepsItsBytes) {
   for (int mib = 0; mib < 24; ++mib) {
     EXPECT_EQ(buffer[(size_t{mib} << 20) + 12345], 'A' + mib);
   }
+}
+
+// The allocator settings are the process's: gtest_discover_tests runs each
+// test in a process of its own. AddressSanitizer brings its own allocator,
+// which neither setting nor mallinfo2 reaches.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kGlibcAllocator = false;
+#else
+constexpr bool kGlibcAllocator = true;
+#endif
+
+// Allocates `count` blocks of `bytes`, writes every page of them, and frees
+// them in the order given: what one request's view does.
+void AllocateWriteAndFree(size_t count, size_t bytes) {
+  std::vector<std::unique_ptr<char[]>> blocks;
+  for (size_t i = 0; i < count; ++i) {
+    blocks.emplace_back(new char[bytes]);
+    std::memset(blocks.back().get(), static_cast<int>(i), bytes);
+  }
+}
+
+// `serve` keeps the memory a request freed for the next one: 96 blocks of
+// 1 MiB come from the heap, and once freed stay in it (glibc's defaults
+// map each on its own, or give back all but 2x its threshold).
+TEST(KeepFreedMemoryTest, ServingKeepsWhatARequestFreedForTheNext) {
+  if (!kGlibcAllocator) GTEST_SKIP() << "AddressSanitizer's allocator is not glibc's";
+  KeepFreedMemoryForServing();
+  constexpr size_t kBlocks = 96, kBlockBytes = size_t{1} << 20;
+  AllocateWriteAndFree(kBlocks, kBlockBytes);
+  const struct mallinfo2 after_first = mallinfo2();
+  EXPECT_GE(after_first.fordblks, kBlocks * kBlockBytes);
+  AllocateWriteAndFree(kBlocks, kBlockBytes);  // the next request: no more memory asked for
+  EXPECT_EQ(mallinfo2().arena, after_first.arena);
+}
+
+// A one-shot command keeps even a block of 128 MiB once freed.
+TEST(KeepFreedMemoryTest, AOneShotCommandKeepsEvenItsLargestBlock) {
+  if (!kGlibcAllocator) GTEST_SKIP() << "AddressSanitizer's allocator is not glibc's";
+  KeepFreedMemoryForOneShot();
+  constexpr size_t kBlockBytes = size_t{128} << 20;
+  AllocateWriteAndFree(1, kBlockBytes);
+  EXPECT_GE(mallinfo2().fordblks, kBlockBytes);
 }
 
 }  // namespace
