@@ -103,13 +103,15 @@ class ProtoSink : public TraceSink {
 // that), without the tree of messages between them. Its text grows by
 // doubling into buffers advised to use huge pages (base/large_buffers.h): a
 // trace of ~100 MB written into fresh 4 KiB pages spent more time in page
-// faults than in writing. The bytes are written through a cursor into room
+// faults than in writing; it starts in a string a trace before wrote, when
+// there is one (SpareStrings). The bytes are written through a cursor into room
 // made a chunk at a time (Room), not appended piece by piece: a node is ~25
 // pieces, and each append of a std::string checks and moves its size.
 class JsonSink : public TraceSink {
  public:
   // `at`: the JSON of the trace's point.
-  JsonSink(const ViewEvents& view, const std::string& at) : view_(view) {
+  JsonSink(const ViewEvents& view, const std::string& at)
+      : view_(view), text_(SpareStrings::Process().Take()) {
     // Room for a trace of the whole view, which holds a node for each
     // allocation, its region and a project, and for each payment, under
     // one allocation or two: memory only reserved is never touched, so
@@ -181,7 +183,11 @@ class JsonSink : public TraceSink {
     first_ = false;
   }
 
-  // The whole document; the sink is spent.
+  // A trace that failed gives its memory back.
+  ~JsonSink() override { SpareStrings::Process().Give(std::move(text_)); }
+
+  // The whole document (give it to SpareStrings once sent); the sink is
+  // spent.
   std::string Finish() && {
     Literal("]}");
     text_.resize(end_);

@@ -38,6 +38,9 @@ absl::StatusOr<v1::TraceReport> BuildTrace(const Ledger& ledger, PointOptions po
 // The same trace's JSON, written as it is built: the bytes ToJson(report,
 // true) prints for BuildTrace's report, without building that report (for
 // GET /v1/trace and --format json, whose traces run to tens of megabytes).
+// Written into a string SpareStrings kept, when there is one: a caller that
+// answers many traces gives the JSON back to SpareStrings::Process() once
+// sent.
 absl::StatusOr<std::string> TraceJson(const Ledger& ledger, PointOptions point,
                                       const TraceQuery& query,
                                       const PointParameterNames& names = kPointParameters);

@@ -33,6 +33,29 @@ void AdviseHugePages(void* data, size_t size) {
   (void)madvise(reinterpret_cast<void*>(first), end - first, MADV_HUGEPAGE);
 }
 
+SpareStrings& SpareStrings::Process() {
+  static SpareStrings* spare = new SpareStrings;  // never destroyed: threads may outlive main
+  return *spare;
+}
+
+std::string SpareStrings::Take() {
+  std::string text;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (kept_.empty()) return text;
+    text.swap(kept_.back());
+    kept_.pop_back();
+  }
+  text.clear();
+  return text;
+}
+
+void SpareStrings::Give(std::string text) {
+  if (text.capacity() < kSpareBytesMin || text.capacity() > kSpareBytesMax) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (kept_.size() < kSpareStringsMax) kept_.push_back(std::move(text));
+}
+
 void KeepFreedMemoryForOneShot() {
   mallopt(M_MMAP_THRESHOLD, kOneShotMmapThresholdBytes);
   mallopt(M_TRIM_THRESHOLD, kOneShotTrimThresholdBytes);

@@ -15,8 +15,10 @@
 #include <algorithm>
 #include <cstddef>
 #include <iterator>
+#include <mutex>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 namespace aidledger {
 
@@ -42,6 +44,35 @@ void ReserveLarge(Buffer* buffer, size_t more = 1) {
   }
   buffer->swap(grown);
 }
+
+// Large strings kept between requests for their memory: a trace's JSON
+// (96.5 MB for one helper province of the 1M-event ledger) written into
+// memory the process wrote before costs a fraction of writing fresh memory,
+// whose every page faults in (zeroed by the kernel, and on a virtual
+// machine first backed by the hypervisor). glibc cannot keep such a block:
+// a handler thread's heap holds at most 64 MiB, so a larger block is
+// mapped on its own and unmapped when freed. At most kSpareStringsMax
+// strings are kept, each of kSpareBytesMin to kSpareBytesMax of capacity.
+// Thread-safe.
+class SpareStrings {
+ public:
+  static constexpr size_t kSpareStringsMax = 2;
+  static constexpr size_t kSpareBytesMin = size_t{32} << 20;   // smaller: glibc keeps it
+  static constexpr size_t kSpareBytesMax = size_t{256} << 20;  // a trace's reserve at most
+
+  // The process's.
+  static SpareStrings& Process();
+
+  // An empty string, with the capacity of one kept when there is one.
+  std::string Take();
+  // Keeps `text`'s memory for a later Take, when it is that large and
+  // there is room; frees it otherwise.
+  void Give(std::string text);
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::string> kept_;  // guarded by mutex_
+};
 
 // How the process's allocator (glibc's malloc) keeps the memory it frees.
 // With glibc's defaults a block above its mmap threshold (128 KiB, rising

@@ -38,6 +38,7 @@
 #include "server/tokens.h"
 #include "google/protobuf/util/json_util.h"
 #include "base/errors.h"
+#include "base/large_buffers.h"
 #include "ledger/ledger.h"
 #include "base/limits.h"
 #include "ledger/audit/merkle.h"
@@ -185,7 +186,12 @@ void Service::HandleTrace(const http::Request& request, const Caller& caller,
   if (!report.ok()) {
     return SendError(request, response, HttpStatusFor(report.status()), report.status().message());
   }
-  SendJson(request, response, *std::move(report));
+  // Once sent (or gzipped), its memory goes to the next trace's JSON.
+  std::shared_ptr<const std::string> body(new std::string(*std::move(report)), [](std::string* sent) {
+    SpareStrings::Process().Give(std::move(*sent));
+    delete sent;
+  });
+  Send(request, response, std::move(body), "application/json");
 }
 
 void Service::HandleAlerts(const http::Request& request, const Caller& caller,

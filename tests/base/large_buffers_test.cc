@@ -76,6 +76,41 @@ TEST(ReserveLargeTest, ABufferOfManyMegabytesKeepsItsBytes) {
   }
 }
 
+// A string given back is taken again with its memory; what is too small
+// (glibc keeps it anyway) or too large is not kept, nor more than the
+// most strings.
+TEST(SpareStringsTest, KeepsLargeStringsForTheNextTakeUpToItsBounds) {
+  SpareStrings spare;
+  EXPECT_EQ(spare.Take().capacity(), std::string().capacity());  // nothing kept yet
+  std::string written(SpareStrings::kSpareBytesMin, 'x');
+  const char* memory = written.data();
+  spare.Give(std::move(written));
+  std::string taken = spare.Take();
+  EXPECT_TRUE(taken.empty());
+  EXPECT_GE(taken.capacity(), SpareStrings::kSpareBytesMin);
+  EXPECT_EQ(taken.data(), memory);  // the very memory given
+  EXPECT_EQ(spare.Take().capacity(), std::string().capacity());  // taken once only
+
+  std::string small(SpareStrings::kSpareBytesMin - 1, 'x');
+  small.shrink_to_fit();
+  spare.Give(std::move(small));
+  EXPECT_EQ(spare.Take().capacity(), std::string().capacity());
+  std::string large;
+  large.reserve(SpareStrings::kSpareBytesMax + 1);  // reserved, never touched
+  spare.Give(std::move(large));
+  EXPECT_EQ(spare.Take().capacity(), std::string().capacity());
+
+  for (size_t i = 0; i < SpareStrings::kSpareStringsMax + 1; ++i) {
+    std::string text;
+    text.reserve(SpareStrings::kSpareBytesMin);
+    spare.Give(std::move(text));
+  }
+  for (size_t i = 0; i < SpareStrings::kSpareStringsMax; ++i) {
+    EXPECT_GE(spare.Take().capacity(), SpareStrings::kSpareBytesMin) << i;
+  }
+  EXPECT_EQ(spare.Take().capacity(), std::string().capacity());
+}
+
 // The allocator settings are the process's: gtest_discover_tests runs each
 // test in a process of its own. AddressSanitizer brings its own allocator,
 // which neither setting nor mallinfo2 reaches.

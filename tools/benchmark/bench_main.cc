@@ -778,7 +778,7 @@ void MeasurePeriodReport(const Ledger& reader) {
 // --helper` and GET /v1/trace build it (the JSON included). The issue's
 // target is 200 ms.
 void MeasureTrace(const Ledger& reader) {
-  double ms = 0;
+  double ms = 0, first_ms = 0;
   size_t bytes = 0;
   // On a thread of its own, as serve's handler threads answer: glibc gives
   // each its own arena, which keeps and gives back memory unlike the main
@@ -792,10 +792,14 @@ void MeasureTrace(const Ledger& reader) {
       bytes = trace->size();
       const double run_ms = Seconds(start) * 1000;
       ms = run == 0 ? run_ms : std::min(ms, run_ms);
+      first_ms = run == 0 ? run_ms : first_ms;
+      SpareStrings::Process().Give(*std::move(trace));  // as serve does once it is sent
     }
   });
   handler.join();
   Emit({"trace_province_helper_10y", ms, "ms", "issue 25's target", 200});
+  // The first run: the process's first trace, into fresh memory.
+  Emit({"trace_province_helper_10y_first", first_ms, "ms"});
   Emit({"trace_province_helper_10y_json", bytes / 1e6, "MB"});
 }
 
