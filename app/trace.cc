@@ -253,15 +253,10 @@ class JsonSink : public TraceSink {
     end_ = std::to_chars(out, out + kDecimalBytesMax, number).ptr - text_.data();
   }
 
-  // The hash in lowercase hex, two digits a byte, written in place.
+  // The hash in lowercase hex, written in place.
   void Hex(const Hash& hash) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    char* out = Room(2 * kHashBytes);
-    for (size_t i = 0; i < kHashBytes; ++i) {
-      out[2 * i] = kDigits[hash[i] >> 4];
-      out[2 * i + 1] = kDigits[hash[i] & 0xf];
-    }
-    end_ += 2 * kHashBytes;
+    WriteHex(hash, Room(kHashHexBytes));
+    end_ += kHashHexBytes;
   }
 
   const ViewEvents& view_;

@@ -54,13 +54,17 @@ std::string Hex(absl::string_view bytes) { return absl::BytesToHexString(bytes);
 
 std::string Hex(const Hash& hash) { return Hex(HashBytes(hash)); }
 
-void AppendHex(const Hash& hash, std::string* out) {
+void WriteHex(const Hash& hash, char* out) {
   static constexpr char kDigits[] = "0123456789abcdef";
-  char hex[2 * kHashBytes];
   for (size_t i = 0; i < kHashBytes; ++i) {
-    hex[2 * i] = kDigits[hash[i] >> 4];
-    hex[2 * i + 1] = kDigits[hash[i] & 0xf];
+    out[2 * i] = kDigits[hash[i] >> 4];
+    out[2 * i + 1] = kDigits[hash[i] & 0xf];
   }
+}
+
+void AppendHex(const Hash& hash, std::string* out) {
+  char hex[kHashHexBytes];
+  WriteHex(hash, hex);
   out->append(hex, sizeof(hex));
 }
 

@@ -42,6 +42,10 @@ std::string Hex(absl::string_view bytes);
 std::string Hex(const Hash& hash);
 // Appends Hex(hash) to `out`, without a string of its own.
 void AppendHex(const Hash& hash, std::string* out);
+// The number of characters Hex(hash) writes.
+inline constexpr size_t kHashHexBytes = 2 * kHashBytes;
+// Writes Hex(hash) at `out` (room for kHashHexBytes), in place.
+void WriteHex(const Hash& hash, char* out);
 // Parses 64 hex digits; rejects anything else.
 absl::StatusOr<Hash> HashFromHex(absl::string_view hex);
 // A hash from exactly 32 raw bytes; rejects anything else.
