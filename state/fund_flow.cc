@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <numeric>
+#include <optional>
+#include <utility>
 #include <tuple>
 
 #include "absl/container/flat_hash_map.h"
@@ -13,11 +15,37 @@
 namespace aidledger {
 namespace {
 
-// The indices of `items`, oldest first: by (effective_date, sequence).
+// A date written YYYY-MM-DD as the number YYYYMMDD, which orders as the
+// text does; nullopt for any other text.
+std::optional<uint32_t> DateNumber(absl::string_view date) {
+  if (date.size() != 10 || date[4] != '-' || date[7] != '-') return std::nullopt;
+  uint32_t number = 0;
+  for (const size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (date[i] < '0' || date[i] > '9') return std::nullopt;
+    number = 10 * number + static_cast<uint32_t>(date[i] - '0');
+  }
+  return number;
+}
+
+// The indices of `items`, oldest first: by (effective_date, sequence). The
+// dates compared as numbers when every one is YYYY-MM-DD (as the ledger
+// writes them), as text otherwise: a view of a province's ten years sorts
+// ~140,000 payments, each compared ~17 times.
 template <typename Item>
 std::vector<size_t> OldestFirst(absl::Span<const Item> items) {
   std::vector<size_t> order(items.size());
   std::iota(order.begin(), order.end(), size_t{0});
+  std::vector<std::pair<uint32_t, uint64_t>> keys;
+  keys.reserve(items.size());
+  for (const Item& item : items) {
+    const std::optional<uint32_t> date = DateNumber(item.effective_date);
+    if (!date.has_value()) break;
+    keys.emplace_back(*date, item.sequence);
+  }
+  if (keys.size() == items.size()) {
+    std::sort(order.begin(), order.end(), [&keys](size_t a, size_t b) { return keys[a] < keys[b]; });
+    return order;
+  }
   std::sort(order.begin(), order.end(), [&items](size_t a, size_t b) {
     return std::tie(items[a].effective_date, items[a].sequence) <
            std::tie(items[b].effective_date, items[b].sequence);
@@ -25,18 +53,53 @@ std::vector<size_t> OldestFirst(absl::Span<const Item> items) {
   return order;
 }
 
-// Amounts above zero (and within one event's bound), sequences once.
+// Amounts above zero (and within one event's bound).
 template <typename Item>
-absl::Status CheckItems(absl::Span<const Item> items, absl::string_view what,
-                        absl::flat_hash_set<uint64_t>* sequences) {
+absl::Status CheckAmounts(absl::Span<const Item> items, absl::string_view what) {
   for (const Item& item : items) {
     if (item.amount_fen <= 0 || item.amount_fen > limits::kAmountFenMax) {
       return absl::InvalidArgumentError(
           absl::StrCat(what, " ", item.sequence, " moves ", item.amount_fen, " fen"));
     }
-    if (!sequences->insert(item.sequence).second) {
-      return absl::InvalidArgumentError(absl::StrCat("event ", item.sequence, " is given twice"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status GivenTwice(uint64_t sequence) {
+  return absl::InvalidArgumentError(absl::StrCat("event ", sequence, " is given twice"));
+}
+
+template <typename Item>
+bool RiseStrictly(absl::Span<const Item> items) {
+  for (size_t i = 1; i < items.size(); ++i) {
+    if (items[i].sequence <= items[i - 1].sequence) return false;
+  }
+  return true;
+}
+
+// Each sequence once among the allocations and disbursements: by walking
+// the two in step when each is in log order (as a view gives them), by a
+// set otherwise.
+absl::Status CheckSequencesOnce(absl::Span<const FlowAllocation> allocations,
+                                absl::Span<const FlowDisbursement> disbursements) {
+  if (RiseStrictly(allocations) && RiseStrictly(disbursements)) {
+    for (size_t a = 0, d = 0; a < allocations.size() && d < disbursements.size();) {
+      const uint64_t allocation = allocations[a].sequence, disbursement = disbursements[d].sequence;
+      if (allocation == disbursement) return GivenTwice(allocation);
+      if (allocation < disbursement) {
+        ++a;
+      } else {
+        ++d;
+      }
     }
+    return absl::OkStatus();
+  }
+  absl::flat_hash_set<uint64_t> sequences;
+  for (const FlowAllocation& allocation : allocations) {
+    if (!sequences.insert(allocation.sequence).second) return GivenTwice(allocation.sequence);
+  }
+  for (const FlowDisbursement& disbursement : disbursements) {
+    if (!sequences.insert(disbursement.sequence).second) return GivenTwice(disbursement.sequence);
   }
   return absl::OkStatus();
 }
@@ -72,9 +135,9 @@ int64_t Draw(Queue& queue, std::vector<int64_t>& unspent, int64_t owed,
 absl::StatusOr<FundFlow> MatchFirstInFirstOut(absl::Span<const FlowAllocation> allocations,
                                               absl::Span<const FlowDisbursement> disbursements,
                                               RegionChainOf region_chain) {
-  absl::flat_hash_set<uint64_t> sequences;
-  RETURN_IF_ERROR(CheckItems(allocations, "allocation", &sequences));
-  RETURN_IF_ERROR(CheckItems(disbursements, "disbursement", &sequences));
+  RETURN_IF_ERROR(CheckAmounts(allocations, "allocation"));
+  RETURN_IF_ERROR(CheckAmounts(disbursements, "disbursement"));
+  RETURN_IF_ERROR(CheckSequencesOnce(allocations, disbursements));
   FundFlow flow;
   flow.unspent_fen.reserve(allocations.size());
   for (const FlowAllocation& allocation : allocations) {
@@ -94,6 +157,8 @@ absl::StatusOr<FundFlow> MatchFirstInFirstOut(absl::Span<const FlowAllocation> a
       named_by_region[allocation.recipient_code].allocations.push_back(a);
     }
   }
+  // Each project's chain of regions, asked of `region_chain` once.
+  absl::flat_hash_map<absl::string_view, std::vector<std::string>> chains;
   for (size_t d : OldestFirst(disbursements)) {
     const FlowDisbursement& disbursement = disbursements[d];
     std::vector<FlowMatch>* paid = &flow.paid_by[d];
@@ -102,7 +167,9 @@ absl::StatusOr<FundFlow> MatchFirstInFirstOut(absl::Span<const FlowAllocation> a
       owed = Draw(it->second, flow.unspent_fen, owed, paid);
     }
     if (owed > 0) {
-      const std::vector<std::string> chain = region_chain(disbursement.project_id);
+      auto [known, added] = chains.try_emplace(disbursement.project_id);
+      if (added) known->second = region_chain(disbursement.project_id);
+      const std::vector<std::string>& chain = known->second;
       const size_t depth = std::min(chain.size(), size_t{limits::kRegionDepthMax} + 1);
       for (auto* queues : {&general_by_region, &named_by_region}) {
         for (size_t i = 0; i < depth && owed > 0; ++i) {

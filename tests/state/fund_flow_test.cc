@@ -82,6 +82,58 @@ TEST(FundFlowTest, ACallersBadInputIsRefused) {
   const std::vector<FlowDisbursement> same_sequence = {{1, "2022-01-02", "P", 5}};
   EXPECT_EQ(MatchFirstInFirstOut(one, same_sequence, ChainOf).status().code(),
             absl::StatusCode::kInvalidArgument);
+  // A sequence twice in one list, and across lists out of log order.
+  const std::vector<FlowAllocation> twice = {{1, "2022-01-01", "621102", "P", 5},
+                                             {1, "2022-01-02", "621102", "P", 5}};
+  EXPECT_EQ(MatchFirstInFirstOut(twice, {}, ChainOf).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  const std::vector<FlowAllocation> unordered = {{3, "2022-01-01", "621102", "P", 5},
+                                                 {2, "2022-01-01", "621102", "P", 5}};
+  const std::vector<FlowDisbursement> third = {{3, "2022-01-02", "P", 5}};
+  EXPECT_EQ(MatchFirstInFirstOut(unordered, third, ChainOf).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(MatchFirstInFirstOut(unordered, {{4, "2022-01-02", "P", 5}}, ChainOf), IsOk());
+}
+
+// Dates written YYYY-MM-DD are sorted as numbers, any others as text: the
+// same flows with every date lengthened (which keeps their text order)
+// match the same way, and the chain of each project is asked once.
+TEST(FundFlowTest, DatesOrderAlikeAsNumbersAndAsText) {
+  const uint64_t seed = 20261206;
+  std::cout << "seed " << seed << "\n";
+  std::mt19937_64 random(seed);
+  for (int round = 0; round < 100; ++round) {
+    std::vector<FlowAllocation> allocations;
+    std::vector<FlowDisbursement> disbursements;
+    for (uint64_t sequence = 1; sequence <= 60; ++sequence) {
+      const std::string date =
+          "20" + std::to_string(10 + random() % 15) + "-0" + std::to_string(1 + random() % 9) + "-1" +
+          std::to_string(random() % 10);
+      const int64_t amount = 1 + static_cast<int64_t>(random() % 1000);
+      if (random() % 2 == 0) {
+        allocations.push_back({sequence, date, "621102", random() % 2 == 0 ? "P" : "", amount});
+      } else {
+        disbursements.push_back({sequence, date, random() % 3 == 0 ? "Q" : "P", amount});
+      }
+    }
+    std::map<std::string, int> asked;
+    const auto counted = [&asked](const std::string& project_id) {
+      ++asked[project_id];
+      return ChainOf(project_id);
+    };
+    absl::StatusOr<FundFlow> numbers = MatchFirstInFirstOut(allocations, disbursements, counted);
+    ASSERT_THAT(numbers, IsOk());
+    for (const auto& [project, times] : asked) EXPECT_EQ(times, 1) << project;
+    for (FlowAllocation& allocation : allocations) allocation.effective_date += "~";
+    for (FlowDisbursement& disbursement : disbursements) disbursement.effective_date += "~";
+    absl::StatusOr<FundFlow> text = MatchFirstInFirstOut(allocations, disbursements, ChainOf);
+    ASSERT_THAT(text, IsOk());
+    ASSERT_EQ(numbers->unspent_fen, text->unspent_fen) << "round " << round;
+    ASSERT_EQ(numbers->unmatched_fen, text->unmatched_fen) << "round " << round;
+    for (size_t d = 0; d < disbursements.size(); ++d) {
+      ASSERT_EQ(Parts(numbers->paid_by[d]), Parts(text->paid_by[d])) << "round " << round;
+    }
+  }
 }
 
 // Over random flows: every fen of a disbursement is paid or unmatched, no
@@ -135,7 +187,9 @@ TEST(FundFlowTest, RandomFlowsKeepEveryFenAndSkipNoAllocation) {
         const bool reachable =
             allocation.project_id == disbursements[d].project_id ||
             std::find(chain.begin(), chain.end(), allocation.recipient_code) != chain.end();
-        if (reachable) EXPECT_EQ(flow->unspent_fen[a], 0) << "round " << round;
+        if (reachable) {
+          EXPECT_EQ(flow->unspent_fen[a], 0) << "round " << round;
+        }
       }
     }
     // The same flows given in reverse order match the same way.
