@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdint>
 #include <cstring>
 #include <map>
 #include <optional>
@@ -49,13 +50,13 @@ struct NodeFields {
 };
 
 // Where the trace goes, node by node in the tree's order: Begin(node), its
-// children, End(node). The tree's depth is bounded (helper, allocation,
-// region, project, payment).
+// children, End(node), given the same fields. The tree's depth is bounded
+// (helper, allocation, region, project, payment).
 class TraceSink {
  public:
   virtual ~TraceSink() = default;
   virtual void Begin(const NodeFields& node) = 0;
-  virtual void End() = 0;
+  virtual void End(const NodeFields& node) = 0;
 };
 
 // The trace as a TraceReport's nodes.
@@ -90,7 +91,7 @@ class ProtoSink : public TraceSink {
     open_.push_back(node);
   }
 
-  void End() override { open_.pop_back(); }
+  void End(const NodeFields&) override { open_.pop_back(); }
 
  private:
   const ViewEvents& view_;
@@ -157,11 +158,9 @@ class JsonSink : public TraceSink {
     }
     Literal("],\"children\":[");
     first_ = true;
-    open_.push_back(f);  // its views outlive the sink
   }
 
-  void End() override {
-    const NodeFields& f = open_.back();
+  void End(const NodeFields& f) override {
     Literal("],\"name\":");
     String(f.name);
     Literal(",\"document_number\":");
@@ -179,7 +178,6 @@ class JsonSink : public TraceSink {
     Literal(",\"evidence_stored\":");
     Decimal(f.evidence_stored);
     Literal("}");
-    open_.pop_back();
     first_ = false;
   }
 
@@ -263,14 +261,26 @@ class JsonSink : public TraceSink {
   std::string text_;  // the bytes written, then room (Room)
   size_t end_ = 0;    // how many of text_'s bytes are written
   std::string escaped_;  // String's, kept for its room
-  bool first_ = true;             // the next node is the first of its list
-  std::vector<NodeFields> open_;  // the nodes begun and not ended
+  bool first_ = true;  // the next node is the first of its list
 };
 
-// A project an allocation paid: the disbursements of it the allocation
-// paid a part of, in paying order.
-struct PaidProject {
+// A project as the trace shows it, looked up once a trace (a province's
+// trace shows each of its projects under many allocations): its fields,
+// its investments, and its place among the projects of the allocation
+// being written (TreeBuilder::AllocationNode).
+struct ProjectShown {
   const std::string* project_id = nullptr;
+  NodeFields fields;
+  const std::vector<size_t>* investments = nullptr;  // null: none in the view
+  bool investments_shown = false;  // under an earlier node of the project
+  size_t allocation = SIZE_MAX;    // the allocation that listed it last
+  size_t paid = 0;                 // its place in that list
+};
+
+// A project an allocation paid (its index among the ProjectShown): the
+// disbursements of it the allocation paid a part of, in paying order.
+struct PaidProject {
+  size_t project = 0;
   std::vector<size_t> disbursements;
 };
 
@@ -299,8 +309,12 @@ class TreeBuilder {
       int64_t unspent_fen = 0;
     };
     std::map<std::string, Helper> helpers;  // by code: a stable order
+    absl::flat_hash_map<absl::string_view, Helper*> helper_of;  // the map's, by code
     for (size_t a : kept) {
-      Helper& helper = helpers[view_.allocations[a].helper_code];
+      const std::string& code = view_.allocations[a].helper_code;
+      auto [it, added] = helper_of.try_emplace(code);
+      if (added) it->second = &helpers[code];  // std::map's values stay where they are
+      Helper& helper = *it->second;
       helper.allocations.push_back(a);
       helper.amount_fen += view_.flow_allocations[a].amount_fen;
       helper.unspent_fen += flow_.unspent_fen[a];
@@ -314,7 +328,7 @@ class TreeBuilder {
         RETURN_IF_ERROR(AllocationNode(a, project_kept));
         RETURN_IF_ERROR(CheckNodes());
       }
-      sink_->End();
+      sink_->End(node);
     }
     return absl::OkStatus();
   }
@@ -400,17 +414,38 @@ class TreeBuilder {
                     .evidence_files = payment.evidence_files};
     ASSIGN_OR_RETURN(node.evidence_stored, StoredEvidence(payment.source, payment.evidence_files));
     Begin(node);
-    sink_->End();
+    sink_->End(node);
     return absl::OkStatus();
+  }
+
+  // The project `project_id`'s index among the ProjectShown, found or
+  // looked up.
+  size_t ProjectIndex(const std::string& project_id) {
+    const auto [it, added] = project_index_.try_emplace(project_id, shown_.size());
+    if (added) {
+      ProjectShown& shown = shown_.emplace_back();
+      shown.project_id = &project_id;
+      shown.fields = ProjectFields(project_id);
+      // investments_of_ is whole: its values stay where they are.
+      const auto found = investments_of_.find(project_id);
+      if (found != investments_of_.end()) shown.investments = &found->second;
+    }
+    return it->second;
+  }
+
+  // The fields of region `code`'s node, looked up once a trace.
+  NodeFields RegionShown(const std::string& code) {
+    const auto [it, added] = regions_shown_.try_emplace(code);
+    if (added) it->second = RegionFields("region", code);
+    return it->second;
   }
 
   // A project's investments, under the first node of the project in the
   // trace only: no allocation paid them, so they are not repeated.
-  absl::Status InvestmentNodes(const std::string& project_id) {
-    if (!investments_shown_.insert(project_id).second) return absl::OkStatus();
-    const auto it = investments_of_.find(project_id);
-    if (it == investments_of_.end()) return absl::OkStatus();
-    for (size_t i : it->second) {
+  absl::Status InvestmentNodes(ProjectShown& project) {
+    if (project.investments_shown || project.investments == nullptr) return absl::OkStatus();
+    project.investments_shown = true;
+    for (size_t i : *project.investments) {
       const Payment& payment = view_.investments[i];
       NodeFields node{.kind = "investment",
                       .id = payment.source.event_id,
@@ -420,7 +455,7 @@ class TreeBuilder {
       ASSIGN_OR_RETURN(node.evidence_stored,
                        StoredEvidence(payment.source, payment.evidence_files));
       Begin(node);
-      sink_->End();
+      sink_->End(node);
     }
     return absl::OkStatus();
   }
@@ -441,28 +476,36 @@ class TreeBuilder {
     ASSIGN_OR_RETURN(node.evidence_stored,
                      StoredEvidence(allocation.source, allocation.evidence_files));
     Begin(node);
-    NodeFields region = RegionFields("region", flow.recipient_code);
+    NodeFields region = RegionShown(flow.recipient_code);
     region.amount_fen = flow.amount_fen;
     region.unspent_fen = flow_.unspent_fen[a];
     Begin(region);
     // The projects in the order this allocation first paid them, each
     // with the disbursements of it that `a` paid, in paying order: one pass
-    // over what `a` paid, however many projects it reached.
-    projects_.clear();
-    project_index_.clear();
+    // over what `a` paid, however many projects it reached. The list keeps
+    // its entries' room from one allocation to the next.
+    size_t listed = 0;
     const auto project = [&](const std::string& project_id) -> PaidProject& {
-      const auto [it, added] = project_index_.try_emplace(project_id, projects_.size());
-      if (added) projects_.push_back({&project_id, {}});
-      return projects_[it->second];
+      const size_t index = ProjectIndex(project_id);
+      ProjectShown& shown = shown_[index];
+      if (shown.allocation != a) {
+        shown.allocation = a;
+        shown.paid = listed;
+        if (listed == paid_projects_.size()) paid_projects_.emplace_back();
+        paid_projects_[listed].project = index;
+        paid_projects_[listed].disbursements.clear();
+        ++listed;
+      }
+      return paid_projects_[shown.paid];
     };
     if (!flow.project_id.empty()) project(flow.project_id);
     for (size_t d : paid_[a]) project(view_.flow_disbursements[d].project_id).disbursements.push_back(d);
-    for (const PaidProject& paid : projects_) {
-      if (!project_kept(*paid.project_id)) continue;
-      RETURN_IF_ERROR(ProjectNode(a, paid));
+    for (size_t i = 0; i < listed; ++i) {
+      if (!project_kept(*shown_[paid_projects_[i].project].project_id)) continue;
+      RETURN_IF_ERROR(ProjectNode(a, paid_projects_[i]));
     }
-    sink_->End();
-    sink_->End();
+    sink_->End(region);
+    sink_->End(node);
     return absl::OkStatus();
   }
 
@@ -470,8 +513,9 @@ class TreeBuilder {
   // the disbursements of it that `a` paid.
   absl::Status ProjectNode(size_t a, const PaidProject& paid) {
     const FlowAllocation& flow = view_.flow_allocations[a];
-    const std::string& project_id = *paid.project_id;
-    NodeFields project = ProjectFields(project_id);
+    ProjectShown& shown = shown_[paid.project];
+    const std::string& project_id = *shown.project_id;
+    NodeFields project = shown.fields;
     int64_t paid_fen = 0;
     for (size_t d : paid.disbursements) {
       for (const FlowMatch& match : flow_.paid_by[d]) {
@@ -483,8 +527,8 @@ class TreeBuilder {
     project.unspent_fen = named ? flow_.unspent_fen[a] : 0;
     Begin(project);
     for (size_t d : paid.disbursements) RETURN_IF_ERROR(DisbursementNode(d));
-    RETURN_IF_ERROR(InvestmentNodes(project_id));
-    sink_->End();
+    RETURN_IF_ERROR(InvestmentNodes(shown));
+    sink_->End(project);
     return absl::OkStatus();
   }
 
@@ -497,11 +541,14 @@ class TreeBuilder {
   std::vector<std::vector<size_t>> paid_;
   // Per project: its investments in the view, in the view's order.
   absl::flat_hash_map<std::string, std::vector<size_t>> investments_of_;
-  absl::flat_hash_set<std::string> investments_shown_;
-  // The projects of the allocation being written (AllocationNode): members
-  // so that the list and its index keep their room from one to the next.
-  std::vector<PaidProject> projects_;
+  // The projects shown so far, and their indices there by project_id.
+  std::vector<ProjectShown> shown_;
   absl::flat_hash_map<absl::string_view, size_t> project_index_;
+  // The regions shown so far, by code.
+  absl::flat_hash_map<absl::string_view, NodeFields> regions_shown_;
+  // The projects of the allocation being written (AllocationNode): the
+  // first of them, kept from one allocation to the next for their room.
+  std::vector<PaidProject> paid_projects_;
   size_t nodes_ = 0;
 };
 
@@ -568,8 +615,11 @@ absl::Status WriteTrace(const Ledger& ledger, PointOptions point, const TraceQue
     if (!query.region.empty()) return IsWithin(books, region_of(project_id), query.region);
     return true;
   };
-  absl::flat_hash_set<size_t> paid_kept;  // allocations that paid a kept project
-  for (size_t d = 0; d < flow.paid_by.size(); ++d) {
+  // The allocations that paid a kept project: a project's or region's
+  // trace shows them too.
+  absl::flat_hash_set<size_t> paid_kept;
+  const bool by_place = !query.project.empty() || !query.region.empty();
+  for (size_t d = 0; by_place && d < flow.paid_by.size(); ++d) {
     if (!project_kept(view.flow_disbursements[d].project_id)) continue;
     for (const FlowMatch& match : flow.paid_by[d]) paid_kept.insert(match.allocation);
   }
