@@ -99,6 +99,14 @@ TEST_F(TraceJsonTest, EveryNodeAndFieldIsWrittenAsTheReportsJson) {
   EXPECT_THAT(*json, ::testing::HasSubstr("\"contract_number\":\"HT-1 \\u003c二\\u003e\""));
   EXPECT_THAT(*json, ::testing::HasSubstr("\"evidence_files\":2,\"evidence_stored\":1}"));
   EXPECT_THAT(*json, ::testing::HasSubstr("\"kind\":\"investment\""));
+  // P-1 is shown under a-named and a-named-2; its investment under the first only.
+  const auto count = [&json](const std::string& text) {
+    size_t n = 0;
+    for (size_t at = json->find(text); at != std::string::npos; at = json->find(text, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count("{\"kind\":\"project\",\"id\":\"P-1\""), 2);
+  EXPECT_EQ(count("\"kind\":\"investment\""), 1);
   EXPECT_THAT(*json, ::testing::HasSubstr(
       "\"matched\":[{\"allocation_event_id\":\"a-named\",\"amount_fen\":\"2000\"},"
       "{\"allocation_event_id\":\"a-named-2\",\"amount_fen\":\"1000\"}]"));
