@@ -14,6 +14,7 @@
 #include "base/proto_bytes.h"
 #include "base/status_macros.h"
 #include "ledger/ledger.h"
+#include "ledger/read_ahead.h"
 #include "ledger/snapshot_key.h"
 #include "state/fold_event.h"
 #include "state/fund_view_entry.h"
@@ -146,21 +147,31 @@ absl::StatusOr<std::optional<StoredFundView>> Ledger::ReadStoredFundView(
   for (const v1::RegionEntry& region : books.regions.state().regions()) {
     provinces[region.code()] = ProvinceOf(books, region.code());
   }
-  StoredFundView view{.sequence = newest->first};
+  // The parts wanted, oldest link first: (record name, the link's sequence).
+  std::vector<std::pair<std::string, uint64_t>> wanted_parts;
   for (auto link = chain.rbegin(); link != chain.rend(); ++link) {
     if (!PlacedAsBefore(link->second, provinces)) return std::nullopt;
     for (const std::string& partition : link->second.partitions()) {
       if (partition != kFundViewRegistry && partition != kFundViewUnplaced && !wanted(partition)) {
         continue;
       }
-      const std::string name = absl::StrCat(kFundViewPartPrefix, partition);
-      view.parts.emplace_back();
-      const SnapshotCheck check = LoadExactRecord(name, link->first, &view.parts.back());
-      if (!check.usable()) {
-        Warn(absl::StrCat(name, " stored at event ", link->first, " is not trusted (",
-                          check.message, "); reading the log"));
-        return std::nullopt;
-      }
+      wanted_parts.emplace_back(absl::StrCat(kFundViewPartPrefix, partition), link->first);
+    }
+  }
+  // Each part is read, its MAC and its chain hash checked: a province's ten
+  // years are ~40 parts and 13 MB, read two at a time.
+  StoredFundView view{.sequence = newest->first};
+  view.parts.resize(wanted_parts.size());
+  std::vector<SnapshotCheck> checks(wanted_parts.size());
+  RETURN_IF_ERROR(internal::ForEachOnTwoThreads(wanted_parts.size(), [&](size_t i) {
+    checks[i] = LoadExactRecord(wanted_parts[i].first, wanted_parts[i].second, &view.parts[i]);
+    return absl::OkStatus();
+  }));
+  for (size_t i = 0; i < checks.size(); ++i) {
+    if (!checks[i].usable()) {
+      Warn(absl::StrCat(wanted_parts[i].first, " stored at event ", wanted_parts[i].second,
+                        " is not trusted (", checks[i].message, "); reading the log"));
+      return std::nullopt;
     }
   }
   ASSIGN_OR_RETURN(std::optional<StoredEvent> event, ReadEvent(view.sequence));
