@@ -623,10 +623,16 @@ absl::Status WriteTrace(const Ledger& ledger, PointOptions point, const TraceQue
     if (!project_kept(view.flow_disbursements[d].project_id)) continue;
     for (const FlowMatch& match : flow.paid_by[d]) paid_kept.insert(match.allocation);
   }
+  absl::flat_hash_map<absl::string_view, bool> helper_kept;  // by code: a helper's trace asks once
   const auto keep = [&](size_t a) {
     const FlowAllocation& allocation = view.flow_allocations[a];
     if (!query.allocation.empty()) return view.allocations[a].source.event_id == query.allocation;
-    if (!query.helper.empty()) return IsWithin(books, view.allocations[a].helper_code, query.helper);
+    if (!query.helper.empty()) {
+      const std::string& code = view.allocations[a].helper_code;
+      const auto [it, added] = helper_kept.try_emplace(code);
+      if (added) it->second = IsWithin(books, code, query.helper);
+      return it->second;
+    }
     if (!query.project.empty()) return allocation.project_id == query.project || paid_kept.contains(a);
     return IsWithin(books, allocation.recipient_code, query.region) || paid_kept.contains(a);
   };
