@@ -57,9 +57,9 @@ absl::StatusOr<v1::Event> EventAt(const Ledger& ledger, uint64_t sequence) {
 std::vector<std::pair<size_t, int64_t>> PaidFor(const MatchedPoint& m,
                                                 const std::string& project_id) {
   std::vector<std::pair<size_t, int64_t>> paid;
-  for (size_t d = 0; d < m.flow.paid_by.size(); ++d) {
+  for (size_t d = 0; d < m.view.flow_disbursements.size(); ++d) {
     if (m.view.flow_disbursements[d].project_id != project_id) continue;
-    for (const FlowMatch& match : m.flow.paid_by[d]) {
+    for (const FlowMatch& match : m.flow.PaidBy(d)) {
       auto it = std::find_if(paid.begin(), paid.end(),
                              [&](const auto& p) { return p.first == match.allocation; });
       if (it == paid.end()) {
@@ -131,8 +131,8 @@ absl::Status AllocationLines(const Ledger& ledger, const MatchedPoint& m, const 
   const v1::ProjectEntry* project =
       a.project_id().empty() ? nullptr : books.projects.FindProject(a.project_id());
   std::vector<std::string> results;
-  for (size_t d = 0; d < m.flow.paid_by.size(); ++d) {
-    for (const FlowMatch& match : m.flow.paid_by[d]) {
+  for (size_t d = 0; d < m.view.flow_disbursements.size(); ++d) {
+    for (const FlowMatch& match : m.flow.PaidBy(d)) {
       if (match.allocation != index) continue;
       const std::string& pid = m.view.flow_disbursements[d].project_id;
       const v1::ProjectEntry* paid = books.projects.FindProject(pid);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstring>
 #include <map>
+#include <numeric>
 #include <optional>
 #include <vector>
 
@@ -277,11 +278,17 @@ struct ProjectShown {
   size_t paid = 0;                 // its place in that list
 };
 
+// A part of a disbursement that one allocation paid.
+struct PaidPart {
+  size_t disbursement = 0;
+  int64_t amount_fen = 0;
+};
+
 // A project an allocation paid (its index among the ProjectShown): the
-// disbursements of it the allocation paid a part of, in paying order.
+// parts of its disbursements the allocation paid, in paying order.
 struct PaidProject {
   size_t project = 0;
-  std::vector<size_t> disbursements;
+  std::vector<PaidPart> parts;
 };
 
 // Builds the nodes from the view and its matching into a sink.
@@ -290,9 +297,17 @@ class TreeBuilder {
   TreeBuilder(const Ledger& ledger, const Books& books, const ViewEvents& view,
               const FundFlow& flow, TraceSink* sink)
       : ledger_(ledger), books_(books), view_(view), flow_(flow), sink_(sink),
-        paid_(view.allocations.size()) {
-    for (size_t d = 0; d < flow.paid_by.size(); ++d) {
-      for (const FlowMatch& match : flow.paid_by[d]) paid_[match.allocation].push_back(d);
+        paid_begin_(view.allocations.size() + 1, 0) {
+    // paid_parts_ by allocation (a count, its running sum, then a fill):
+    // one array, read in the tree's order, rather than a vector each.
+    for (const FlowMatch& match : flow.matches) ++paid_begin_[match.allocation + 1];
+    std::partial_sum(paid_begin_.begin(), paid_begin_.end(), paid_begin_.begin());
+    paid_parts_.resize(paid_begin_.back());
+    std::vector<size_t> filled(paid_begin_.begin(), paid_begin_.end() - 1);
+    for (size_t d = 0; d < view.flow_disbursements.size(); ++d) {
+      for (const FlowMatch& match : flow.PaidBy(d)) {
+        paid_parts_[filled[match.allocation]++] = {d, match.amount_fen};
+      }
     }
     for (size_t i = 0; i < view.investments.size(); ++i) {
       investments_of_[view.investment_projects[i]].push_back(i);
@@ -407,7 +422,7 @@ class TreeBuilder {
                     .id = payment.source.event_id,
                     .source = &payment.source,
                     .amount_fen = view_.flow_disbursements[d].amount_fen,
-                    .matched = flow_.paid_by[d],
+                    .matched = flow_.PaidBy(d),
                     .name = payment.name,
                     .contract_number = payment.contract_number,
                     .unmatched_fen = flow_.unmatched_fen[d],
@@ -493,13 +508,16 @@ class TreeBuilder {
         shown.paid = listed;
         if (listed == paid_projects_.size()) paid_projects_.emplace_back();
         paid_projects_[listed].project = index;
-        paid_projects_[listed].disbursements.clear();
+        paid_projects_[listed].parts.clear();
         ++listed;
       }
       return paid_projects_[shown.paid];
     };
     if (!flow.project_id.empty()) project(flow.project_id);
-    for (size_t d : paid_[a]) project(view_.flow_disbursements[d].project_id).disbursements.push_back(d);
+    for (size_t i = paid_begin_[a]; i < paid_begin_[a + 1]; ++i) {
+      const PaidPart& part = paid_parts_[i];
+      project(view_.flow_disbursements[part.disbursement].project_id).parts.push_back(part);
+    }
     for (size_t i = 0; i < listed; ++i) {
       if (!project_kept(*shown_[paid_projects_[i].project].project_id)) continue;
       RETURN_IF_ERROR(ProjectNode(a, paid_projects_[i]));
@@ -517,16 +535,12 @@ class TreeBuilder {
     const std::string& project_id = *shown.project_id;
     NodeFields project = shown.fields;
     int64_t paid_fen = 0;
-    for (size_t d : paid.disbursements) {
-      for (const FlowMatch& match : flow_.paid_by[d]) {
-        if (match.allocation == a) paid_fen += match.amount_fen;
-      }
-    }
+    for (const PaidPart& part : paid.parts) paid_fen += part.amount_fen;
     const bool named = project_id == flow.project_id;
     project.amount_fen = named ? flow.amount_fen : paid_fen;
     project.unspent_fen = named ? flow_.unspent_fen[a] : 0;
     Begin(project);
-    for (size_t d : paid.disbursements) RETURN_IF_ERROR(DisbursementNode(d));
+    for (const PaidPart& part : paid.parts) RETURN_IF_ERROR(DisbursementNode(part.disbursement));
     RETURN_IF_ERROR(InvestmentNodes(shown));
     sink_->End(project);
     return absl::OkStatus();
@@ -537,8 +551,10 @@ class TreeBuilder {
   const ViewEvents& view_;
   const FundFlow& flow_;
   TraceSink* sink_;
-  // Per allocation: the disbursements it paid a part of, in paying order.
-  std::vector<std::vector<size_t>> paid_;
+  // Per allocation a: the parts of disbursements it paid, in paying order,
+  // at paid_parts_[paid_begin_[a]] up to paid_parts_[paid_begin_[a + 1]].
+  std::vector<PaidPart> paid_parts_;
+  std::vector<size_t> paid_begin_;
   // Per project: its investments in the view, in the view's order.
   absl::flat_hash_map<std::string, std::vector<size_t>> investments_of_;
   // The projects shown so far, and their indices there by project_id.
@@ -619,9 +635,9 @@ absl::Status WriteTrace(const Ledger& ledger, PointOptions point, const TraceQue
   // trace shows them too.
   absl::flat_hash_set<size_t> paid_kept;
   const bool by_place = !query.project.empty() || !query.region.empty();
-  for (size_t d = 0; by_place && d < flow.paid_by.size(); ++d) {
+  for (size_t d = 0; by_place && d < view.flow_disbursements.size(); ++d) {
     if (!project_kept(view.flow_disbursements[d].project_id)) continue;
-    for (const FlowMatch& match : flow.paid_by[d]) paid_kept.insert(match.allocation);
+    for (const FlowMatch& match : flow.PaidBy(d)) paid_kept.insert(match.allocation);
   }
   absl::flat_hash_map<absl::string_view, bool> helper_kept;  // by code: a helper's trace asks once
   const auto keep = [&](size_t a) {

@@ -143,6 +143,8 @@ absl::StatusOr<FundFlow> MatchFirstInFirstOut(absl::Span<const FlowAllocation> a
   for (const FlowAllocation& allocation : allocations) {
     flow.unspent_fen.push_back(allocation.amount_fen);
   }
+  // Each part either spends an allocation or settles a disbursement.
+  flow.matches.reserve(allocations.size() + disbursements.size());
   flow.paid_by.resize(disbursements.size());
   flow.unmatched_fen.resize(disbursements.size());
   // An allocation for a project is in two queues: its project's, and the
@@ -161,7 +163,8 @@ absl::StatusOr<FundFlow> MatchFirstInFirstOut(absl::Span<const FlowAllocation> a
   absl::flat_hash_map<absl::string_view, std::vector<std::string>> chains;
   for (size_t d : OldestFirst(disbursements)) {
     const FlowDisbursement& disbursement = disbursements[d];
-    std::vector<FlowMatch>* paid = &flow.paid_by[d];
+    std::vector<FlowMatch>* paid = &flow.matches;
+    const size_t first_part = paid->size();
     int64_t owed = disbursement.amount_fen;
     if (auto it = by_project.find(disbursement.project_id); it != by_project.end()) {
       owed = Draw(it->second, flow.unspent_fen, owed, paid);
@@ -179,6 +182,7 @@ absl::StatusOr<FundFlow> MatchFirstInFirstOut(absl::Span<const FlowAllocation> a
         }
       }
     }
+    flow.paid_by[d] = {first_part, paid->size() - first_part};
     flow.unmatched_fen[d] = owed;
   }
   return flow;

@@ -60,9 +60,24 @@ struct FlowMatch {
 };
 
 struct FundFlow {
-  // Per disbursement (in the order given): the allocations that paid it,
-  // in the order they were drawn on, and what none covered.
-  std::vector<std::vector<FlowMatch>> paid_by;
+  // Where one disbursement's parts lie in `matches`.
+  struct Parts {
+    size_t begin = 0;
+    size_t size = 0;
+  };
+
+  // The allocations that paid disbursement d (in the order given), in the
+  // order they were drawn on.
+  absl::Span<const FlowMatch> PaidBy(size_t d) const {
+    return absl::MakeConstSpan(matches).subspan(paid_by[d].begin, paid_by[d].size);
+  }
+
+  // Every part paid, each disbursement's together: one array, not a vector
+  // a disbursement (a province's ten years holds ~60,000).
+  std::vector<FlowMatch> matches;
+  // Per disbursement (in the order given): its parts (PaidBy), and what
+  // none covered.
+  std::vector<Parts> paid_by;
   std::vector<int64_t> unmatched_fen;
   // Per allocation (in the order given): what it has not paid out.
   std::vector<int64_t> unspent_fen;

@@ -25,7 +25,7 @@ struct Expected {
   int64_t unmatched_fen;
 };
 
-std::vector<std::pair<size_t, int64_t>> Parts(const std::vector<FlowMatch>& matches) {
+std::vector<std::pair<size_t, int64_t>> Parts(absl::Span<const FlowMatch> matches) {
   std::vector<std::pair<size_t, int64_t>> parts;
   for (const FlowMatch& match : matches) parts.emplace_back(match.allocation, match.amount_fen);
   return parts;
@@ -56,7 +56,7 @@ TEST(FundFlowTest, APaymentDrawsOnItsProjectThenTheRegionsUpwardThenOtherProject
       {{{0, 30}, {3, 30}, {2, 40}}, 0},
   };
   for (size_t d = 0; d < disbursements.size(); ++d) {
-    EXPECT_EQ(Parts(flow->paid_by[d]), expected[d].paid_by) << "disbursement " << d;
+    EXPECT_EQ(Parts(flow->PaidBy(d)), expected[d].paid_by) << "disbursement " << d;
     EXPECT_EQ(flow->unmatched_fen[d], expected[d].unmatched_fen) << "disbursement " << d;
   }
   EXPECT_EQ(flow->unspent_fen, (std::vector<int64_t>{0, 0, 0, 0, 999, 0}));
@@ -69,7 +69,7 @@ TEST(FundFlowTest, APartialPaymentLeavesTheRestOfTheAllocationForTheNext) {
   absl::StatusOr<FundFlow> flow = MatchFirstInFirstOut(allocations, disbursements, ChainOf);
   ASSERT_THAT(flow, IsOk());
   for (size_t d = 0; d < 3; ++d) {
-    EXPECT_EQ(Parts(flow->paid_by[d]), (std::vector<std::pair<size_t, int64_t>>{{0, 300}}));
+    EXPECT_EQ(Parts(flow->PaidBy(d)), (std::vector<std::pair<size_t, int64_t>>{{0, 300}}));
   }
   EXPECT_EQ(flow->unspent_fen, (std::vector<int64_t>{100}));
 }
@@ -131,7 +131,7 @@ TEST(FundFlowTest, DatesOrderAlikeAsNumbersAndAsText) {
     ASSERT_EQ(numbers->unspent_fen, text->unspent_fen) << "round " << round;
     ASSERT_EQ(numbers->unmatched_fen, text->unmatched_fen) << "round " << round;
     for (size_t d = 0; d < disbursements.size(); ++d) {
-      ASSERT_EQ(Parts(numbers->paid_by[d]), Parts(text->paid_by[d])) << "round " << round;
+      ASSERT_EQ(Parts(numbers->PaidBy(d)), Parts(text->PaidBy(d))) << "round " << round;
     }
   }
 }
@@ -167,7 +167,7 @@ TEST(FundFlowTest, RandomFlowsKeepEveryFenAndSkipNoAllocation) {
     std::vector<int64_t> drawn(allocations.size(), 0);
     for (size_t d = 0; d < disbursements.size(); ++d) {
       int64_t paid = flow->unmatched_fen[d];
-      for (const FlowMatch& match : flow->paid_by[d]) {
+      for (const FlowMatch& match : flow->PaidBy(d)) {
         EXPECT_GT(match.amount_fen, 0);
         paid += match.amount_fen;
         drawn[match.allocation] += match.amount_fen;
@@ -202,8 +202,8 @@ TEST(FundFlowTest, RandomFlowsKeepEveryFenAndSkipNoAllocation) {
     const size_t na = allocations.size(), nd = disbursements.size();
     for (size_t d = 0; d < nd; ++d) {
       std::map<uint64_t, int64_t> first, second;
-      for (const FlowMatch& m : flow->paid_by[d]) first[allocations[m.allocation].sequence] += m.amount_fen;
-      for (const FlowMatch& m : again->paid_by[nd - 1 - d]) {
+      for (const FlowMatch& m : flow->PaidBy(d)) first[allocations[m.allocation].sequence] += m.amount_fen;
+      for (const FlowMatch& m : again->PaidBy(nd - 1 - d)) {
         second[reversed_allocations[m.allocation].sequence] += m.amount_fen;
       }
       ASSERT_EQ(first, second) << "round " << round;
