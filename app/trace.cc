@@ -18,6 +18,7 @@
 #include "app/fund_view.h"
 #include "app/json_writer.h"
 #include "app/output.h"
+#include "base/check.h"
 #include "base/errors.h"
 #include "base/large_buffers.h"
 #include "base/limits.h"
@@ -106,9 +107,10 @@ class ProtoSink : public TraceSink {
 // doubling into buffers advised to use huge pages (base/large_buffers.h): a
 // trace of ~100 MB written into fresh 4 KiB pages spent more time in page
 // faults than in writing; it starts in a string a trace before wrote, when
-// there is one (SpareStrings). The bytes are written through a cursor into room
-// made a chunk at a time (Room), not appended piece by piece: a node is ~25
-// pieces, and each append of a std::string checks and moves its size.
+// there is one (SpareStrings). Each Begin and End asks once for room for
+// the most it may write (made a chunk at a time), then writes its ~25
+// pieces through a local pointer: not appended piece by piece, where each
+// append of a std::string checks and moves its size.
 class JsonSink : public TraceSink {
  public:
   // `at`: the JSON of the trace's point.
@@ -129,56 +131,69 @@ class JsonSink : public TraceSink {
   }
 
   void Begin(const NodeFields& f) override {
-    if (!first_) Literal(",");
-    Literal("{\"kind\":");
-    String(f.kind);
-    Literal(",\"id\":");
-    String(f.id);
+    size_t most = kBeginBytesMax + StringBytesMax(f.kind) + StringBytesMax(f.id);
+    if (f.source != nullptr) most += StringBytesMax(f.source->date);
+    for (const FlowMatch& match : f.matched) {
+      most += kMatchBytesMax + StringBytesMax(AllocationId(match));
+    }
+    char* const start = Room(most);
+    char* out = start;
+    if (!first_) *out++ = ',';
+    out = Put(out, "{\"kind\":");
+    out = PutString(out, f.kind);
+    out = Put(out, ",\"id\":");
+    out = PutString(out, f.id);
     if (f.source != nullptr) {
-      Literal(",\"seq\":\"");
-      Decimal(f.source->sequence);
-      Literal("\",\"hash\":\"");
-      Hex(f.source->hash);
-      Literal("\",\"date\":");
-      String(f.source->date);
+      out = Put(out, ",\"seq\":\"");
+      out = PutDecimal(out, f.source->sequence);
+      out = Put(out, "\",\"hash\":\"");
+      WriteHex(f.source->hash, out);
+      out += kHashHexBytes;
+      out = Put(out, "\",\"date\":");
+      out = PutString(out, f.source->date);
     } else {
-      Literal(",\"seq\":\"0\",\"hash\":\"\",\"date\":\"\"");
+      out = Put(out, ",\"seq\":\"0\",\"hash\":\"\",\"date\":\"\"");
     }
-    Literal(",\"amount_fen\":\"");
-    Decimal(f.amount_fen);
-    Literal("\",\"unspent_fen\":\"");
-    Decimal(f.unspent_fen);
-    Literal("\",\"matched\":[");
+    out = Put(out, ",\"amount_fen\":\"");
+    out = PutDecimal(out, f.amount_fen);
+    out = Put(out, "\",\"unspent_fen\":\"");
+    out = PutDecimal(out, f.unspent_fen);
+    out = Put(out, "\",\"matched\":[");
     for (size_t i = 0; i < f.matched.size(); ++i) {
-      if (i != 0) Literal(",");
-      Literal("{\"allocation_event_id\":");
-      String(view_.allocations[f.matched[i].allocation].source.event_id);
-      Literal(",\"amount_fen\":\"");
-      Decimal(f.matched[i].amount_fen);
-      Literal("\"}");
+      if (i != 0) *out++ = ',';
+      out = Put(out, "{\"allocation_event_id\":");
+      out = PutString(out, AllocationId(f.matched[i]));
+      out = Put(out, ",\"amount_fen\":\"");
+      out = PutDecimal(out, f.matched[i].amount_fen);
+      out = Put(out, "\"}");
     }
-    Literal("],\"children\":[");
+    out = Put(out, "],\"children\":[");
+    Written(start, out, most);
     first_ = true;
   }
 
   void End(const NodeFields& f) override {
-    Literal("],\"name\":");
-    String(f.name);
-    Literal(",\"document_number\":");
-    String(f.document_number);
-    Literal(",\"contract_number\":");
-    String(f.contract_number);
-    Literal(",\"stage\":");
-    String(f.stage);
-    Literal(",\"budget_fen\":\"");
-    Decimal(f.budget_fen);
-    Literal("\",\"unmatched_fen\":\"");
-    Decimal(f.unmatched_fen);
-    Literal("\",\"evidence_files\":");
-    Decimal(f.evidence_files);
-    Literal(",\"evidence_stored\":");
-    Decimal(f.evidence_stored);
-    Literal("}");
+    const size_t most = kEndBytesMax + StringBytesMax(f.name) + StringBytesMax(f.document_number) +
+                        StringBytesMax(f.contract_number) + StringBytesMax(f.stage);
+    char* const start = Room(most);
+    char* out = Put(start, "],\"name\":");
+    out = PutString(out, f.name);
+    out = Put(out, ",\"document_number\":");
+    out = PutString(out, f.document_number);
+    out = Put(out, ",\"contract_number\":");
+    out = PutString(out, f.contract_number);
+    out = Put(out, ",\"stage\":");
+    out = PutString(out, f.stage);
+    out = Put(out, ",\"budget_fen\":\"");
+    out = PutDecimal(out, f.budget_fen);
+    out = Put(out, "\",\"unmatched_fen\":\"");
+    out = PutDecimal(out, f.unmatched_fen);
+    out = Put(out, "\",\"evidence_files\":");
+    out = PutDecimal(out, f.evidence_files);
+    out = Put(out, ",\"evidence_stored\":");
+    out = PutDecimal(out, f.evidence_stored);
+    *out++ = '}';
+    Written(start, out, most);
     first_ = false;
   }
 
@@ -188,7 +203,7 @@ class JsonSink : public TraceSink {
   // The whole document (give it to SpareStrings once sent); the sink is
   // spent.
   std::string Finish() && {
-    Literal("]}");
+    Plain("]}");
     text_.resize(end_);
     return std::move(text_);
   }
@@ -206,7 +221,22 @@ class JsonSink : public TraceSink {
   // The most digits and sign of an int64 or uint64 in decimal.
   static constexpr size_t kDecimalBytesMax = 20;
 
-  // Where the next `bytes` bytes go: at end_, with room for them.
+  // The most bytes Begin writes besides its strings (its text, three
+  // numbers and a hash: 228), and each match besides its allocation's
+  // event_id (62); the most End writes besides its strings (129 bytes of
+  // text and four numbers: 209). Written() checks each node against them.
+  static constexpr size_t kBeginBytesMax = 256;
+  static constexpr size_t kMatchBytesMax = 64;
+  static constexpr size_t kEndBytesMax = 256;
+
+  // The most bytes PutString writes for `text`: a byte escaped as \u00XX
+  // at worst (a character of four bytes is two \uXXXX), and the quotes.
+  static size_t StringBytesMax(absl::string_view text) { return 6 * text.size() + 2; }
+
+  // Where the next `bytes` bytes go: at end_, with room for them. A node
+  // asks once for the most it may write, then writes through a local
+  // pointer: one written through a member would be read again after each
+  // byte written (a char may alias anything).
   char* Room(size_t bytes) {
     if (text_.size() - end_ < bytes) {
       const size_t size = end_ + std::max(bytes, kChunkBytes);
@@ -214,6 +244,12 @@ class JsonSink : public TraceSink {
       text_.resize(size);
     }
     return text_.data() + end_;
+  }
+
+  // The node's bytes from `start` to `out` are written, at most `most`.
+  void Written(const char* start, const char* out, size_t most) {
+    AIDLEDGER_CHECK(static_cast<size_t>(out - start) <= most);
+    end_ += static_cast<size_t>(out - start);
   }
 
   void Plain(absl::string_view bytes) {
@@ -225,37 +261,35 @@ class JsonSink : public TraceSink {
   // A string literal, without its terminating NUL: a copy of a size known
   // when compiled, a few moves rather than a call.
   template <size_t kSize>
-  void Literal(const char (&bytes)[kSize]) {
+  static char* Put(char* out, const char (&bytes)[kSize]) {
     static_assert(kSize > 1);
-    std::memcpy(Room(kSize - 1), bytes, kSize - 1);
-    end_ += kSize - 1;
+    std::memcpy(out, bytes, kSize - 1);
+    return out + kSize - 1;
   }
 
-  void String(absl::string_view text) {
+  // `text` as a JSON string: at most StringBytesMax(text) bytes.
+  char* PutString(char* out, absl::string_view text) {
     if (!IsPlainJsonText(text)) {  // quotes, controls, format characters, ...
       escaped_.clear();
       AppendJsonString(text, &escaped_);
-      Plain(escaped_);
-      return;
+      std::memcpy(out, escaped_.data(), escaped_.size());
+      return out + escaped_.size();
     }
-    char* out = Room(text.size() + 2);
-    out[0] = '"';
+    *out++ = '"';
     // An empty view's data may be null, which memcpy must not be given.
-    if (!text.empty()) std::memcpy(out + 1, text.data(), text.size());
-    out[text.size() + 1] = '"';
-    end_ += text.size() + 2;
+    if (!text.empty()) std::memcpy(out, text.data(), text.size());
+    out += text.size();
+    *out++ = '"';
+    return out;
   }
 
   template <typename Integer>
-  void Decimal(Integer number) {
-    char* out = Room(kDecimalBytesMax);
-    end_ = std::to_chars(out, out + kDecimalBytesMax, number).ptr - text_.data();
+  static char* PutDecimal(char* out, Integer number) {
+    return std::to_chars(out, out + kDecimalBytesMax, number).ptr;
   }
 
-  // The hash in lowercase hex, written in place.
-  void Hex(const Hash& hash) {
-    WriteHex(hash, Room(kHashHexBytes));
-    end_ += kHashHexBytes;
+  absl::string_view AllocationId(const FlowMatch& match) const {
+    return view_.allocations[match.allocation].source.event_id;
   }
 
   const ViewEvents& view_;
