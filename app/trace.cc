@@ -107,7 +107,8 @@ class ProtoSink : public TraceSink {
 // doubling into buffers advised to use huge pages (base/large_buffers.h): a
 // trace of ~100 MB written into fresh 4 KiB pages spent more time in page
 // faults than in writing; it starts in a string a trace before wrote, when
-// there is one (SpareStrings). Each Begin and End asks once for room for
+// there is one (SpareStrings), whose bytes it writes over without filling
+// them first, and cuts to what it wrote. Each Begin and End asks once for room for
 // the most it may write (made a chunk at a time), then writes its ~25
 // pieces through a local pointer: not appended piece by piece, where each
 // append of a std::string checks and moves its size.
@@ -124,7 +125,11 @@ class JsonSink : public TraceSink {
     // one grows.
     const size_t nodes = 3 * view.allocations.size() +
                          2 * (view.disbursements.size() + view.investments.size());
-    ReserveLarge(&text_, std::clamp(nodes * kNodeTextBytes, kChunkBytes, kReserveBytesMax));
+    const size_t reserve = std::clamp(nodes * kNodeTextBytes, kChunkBytes, kReserveBytesMax);
+    if (text_.capacity() < reserve) {
+      text_.clear();  // what a trace before wrote need not move
+      ReserveLarge(&text_, reserve);
+    }
     Plain("{\"at\":");
     Plain(at);
     Plain(",\"nodes\":[");
@@ -211,7 +216,8 @@ class JsonSink : public TraceSink {
  private:
   // The room made at a time: the string's size runs ahead of the bytes
   // written (end_) by up to this much, zero-filled just before they are
-  // written over, and is cut back to them by Finish.
+  // written over, and is cut back to them by Finish. A string from
+  // SpareStrings comes with room: what a trace before wrote.
   static constexpr size_t kChunkBytes = size_t{64} << 10;
   // A node's text, about: 381 bytes on average in the 1M ledger's trace.
   static constexpr size_t kNodeTextBytes = 400;

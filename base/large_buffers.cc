@@ -46,7 +46,6 @@ std::string SpareStrings::Take() {
     text.swap(kept_.back());
     kept_.pop_back();
   }
-  text.clear();
   return text;
 }
 

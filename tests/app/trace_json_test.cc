@@ -9,6 +9,7 @@
 #include "app/evidence.h"
 #include "app/output.h"
 #include "app/trace.h"
+#include "base/large_buffers.h"
 #include "base/sha256.h"
 #include "tests/ledger/ledger_fixture.h"
 #include "tests/state/random_stream.h"
@@ -127,6 +128,33 @@ TEST_F(TraceJsonTest, EveryNodeAndFieldIsWrittenAsTheReportsJson) {
   ExpectTheReportsJson({});  // names nothing: the same usage error
   ExpectTheReportsJson({.helper = "370200", .whole_view = true});
   EXPECT_GT(nonempty_, compared_ / 2);
+}
+
+// A trace written into a string that SpareStrings kept (as `serve` gives
+// each answer back once sent) is written over what was there before and
+// cut to itself: none of the old bytes is sent.
+TEST_F(TraceJsonTest, ATraceWrittenOverAKeptStringIsExactlyItself) {
+  const uint64_t seed = aidledger::testing::TestSeed(20261206);
+  aidledger::testing::RandomStream stream(ledger_.get(), seed);
+  stream.AddRegistry();
+  stream.AddMoneyEvents(200, 4);
+  const std::string& helper = stream.region_codes().front();
+  absl::StatusOr<v1::TraceReport> report = BuildTrace(*ledger_, {}, {.helper = helper});
+  ASSERT_THAT(report, IsOk());
+  ASSERT_GT(report->nodes_size(), 0) << "seed " << seed;
+  // Kept strings as a larger answer left one (its size all room) and as a
+  // smaller one did (room beyond its bytes).
+  for (const size_t written : {SpareStrings::kSpareBytesMin, size_t{16}}) {
+    std::string kept(written, 'x');
+    kept.reserve(SpareStrings::kSpareBytesMin);
+    const char* memory = kept.data();
+    for (size_t i = 0; i < SpareStrings::kSpareStringsMax; ++i) SpareStrings::Process().Take();
+    SpareStrings::Process().Give(std::move(kept));
+    absl::StatusOr<std::string> json = TraceJson(*ledger_, {}, {.helper = helper});
+    ASSERT_THAT(json, IsOk());
+    EXPECT_EQ(json->data(), memory) << written;  // written into the kept string
+    EXPECT_EQ(*json, ToJson(*report, true)) << "seed " << seed << " written " << written;
+  }
 }
 
 // A random ledger's every helper, region and project, at the head and as of
