@@ -34,11 +34,11 @@ struct Context {
 
 using Alerts = std::vector<v1::Alert>;
 
-v1::Alert& Add(Alerts* alerts, const char* rule, const std::string& subject, int64_t amount_fen,
+v1::Alert& Add(Alerts* alerts, const char* rule, absl::string_view subject, int64_t amount_fen,
                std::vector<uint64_t> seqs, std::string message) {
   v1::Alert& alert = alerts->emplace_back();
   alert.set_rule(rule);
-  alert.set_subject(subject);
+  alert.set_subject(std::string(subject));
   alert.set_amount_fen(amount_fen);
   std::sort(seqs.begin(), seqs.end());
   if (seqs.size() > limits::kAlertSeqsMax) seqs.resize(limits::kAlertSeqsMax);
@@ -48,13 +48,13 @@ v1::Alert& Add(Alerts* alerts, const char* rule, const std::string& subject, int
 }
 
 // Days from `date` (YYYY-MM-DD, as validation admits) to the context's today.
-int64_t DaysSince(const Context& c, const std::string& date) {
+int64_t DaysSince(const Context& c, absl::string_view date) {
   absl::CivilDay day;
   if (!absl::ParseCivilTime(date, &day)) return 0;
   return c.today - day;
 }
 
-uint64_t RegistrationOf(const Context& c, const std::string& project_id) {
+uint64_t RegistrationOf(const Context& c, absl::string_view project_id) {
   auto it = c.view.projects.find(project_id);
   return it == c.view.projects.end() ? 0 : it->second.sequence;
 }
@@ -85,8 +85,8 @@ void ProjectOverdue(const Context& c, Alerts* alerts) {
 }
 
 // The disbursements of each project, oldest first.
-std::map<std::string, std::vector<size_t>> DisbursementsByProject(const Context& c) {
-  std::map<std::string, std::vector<size_t>> by_project;
+std::map<absl::string_view, std::vector<size_t>> DisbursementsByProject(const Context& c) {
+  std::map<absl::string_view, std::vector<size_t>> by_project;
   for (size_t d = 0; d < c.view.flow_disbursements.size(); ++d) {
     by_project[c.view.flow_disbursements[d].project_id].push_back(d);
   }
@@ -142,9 +142,9 @@ void PayeeManyCounties(const Context& c, Alerts* alerts) {
     std::vector<uint64_t> seqs;
     int64_t amount_fen = 0;
   };
-  std::map<std::string, Paid> by_payee;
+  std::map<absl::string_view, Paid> by_payee;
   for (size_t d = 0; d < c.view.disbursements.size(); ++d) {
-    const std::string& payee = c.view.disbursements[d].name;
+    const absl::string_view payee = c.view.disbursements[d].name;
     const v1::ProjectEntry* project =
         c.books.projects.FindProject(c.view.flow_disbursements[d].project_id);
     if (payee.empty() || project == nullptr) continue;

@@ -1,7 +1,9 @@
 #include "app/fund_view.h"
 
 #include <algorithm>
+#include <cstring>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <queue>
 
@@ -17,8 +19,8 @@
 namespace aidledger::app {
 namespace {
 
-Source SourceOf(uint64_t sequence, const Hash& hash, const FoldEvent& e) {
-  return {sequence, hash, std::string(e.event_id), std::string(e.effective_date)};
+Source SourceOf(uint64_t sequence, const Hash& hash, const FoldEvent& e, StringArena* text) {
+  return {sequence, hash, text->Copy(e.event_id), text->Copy(e.effective_date)};
 }
 
 // Whether a money event `e` is in `scope` (null: everything is).
@@ -30,48 +32,50 @@ bool InScope(const FoldEvent& e, const ViewScope* scope) {
   return !e.project_id.empty() && scope->projects.contains(e.project_id);
 }
 
-// Adds one stored event of the view to `view`.
+// Adds one stored event of the view to `view`, its text copied into
+// view->text: the event's strings side by side, as the trace reads them.
 void Collect(uint64_t sequence, const Hash& hash, const FoldEvent& e, const ViewScope* scope,
              ViewEvents* view) {
+  StringArena* text = &view->text;
   if (IsMoneyEvent(e.payload) && !InScope(e, scope)) return;
   const int evidence_files = static_cast<int>(e.evidence_count);
   switch (e.payload) {
     case v1::Event::kRegionRegistered:
-      view->regions.try_emplace(e.code, SourceOf(sequence, hash, e));
+      view->regions.try_emplace(e.code, SourceOf(sequence, hash, e, text));
       break;
     case v1::Event::kProjectRegistered:
       // A scope's money names only its projects (the regions stay: a
       // helper's is outside the scope it gave).
       if (scope != nullptr && !scope->projects.contains(e.project_id)) break;
-      view->projects.try_emplace(e.project_id, SourceOf(sequence, hash, e));
+      view->projects.try_emplace(e.project_id, SourceOf(sequence, hash, e, text));
       break;
     case v1::Event::kProjectStageChanged:
       if (e.stage_value() == v1::ACCEPTED) {
-        view->accepted.try_emplace(e.project_id, SourceOf(sequence, hash, e));
+        view->accepted.try_emplace(e.project_id, SourceOf(sequence, hash, e, text));
       }
       break;
     case v1::Event::kFundsAllocated:
       ReserveLarge(&view->allocations);  // vectors of megabytes: base/large_buffers.h
       ReserveLarge(&view->flow_allocations);
-      view->allocations.push_back({SourceOf(sequence, hash, e), std::string(e.helper_code),
-                                   std::string(e.document_number), evidence_files});
-      view->flow_allocations.push_back({sequence, std::string(e.effective_date),
-                                        std::string(e.recipient_code), std::string(e.project_id),
+      view->allocations.push_back({SourceOf(sequence, hash, e, text), text->Copy(e.helper_code),
+                                   text->Copy(e.document_number), evidence_files});
+      view->flow_allocations.push_back({sequence, view->allocations.back().source.date,
+                                        text->Copy(e.recipient_code), text->Copy(e.project_id),
                                         e.amount_fen});
       break;
     case v1::Event::kFundsDisbursed:
       ReserveLarge(&view->disbursements);
       ReserveLarge(&view->flow_disbursements);
-      view->disbursements.push_back({SourceOf(sequence, hash, e), std::string(e.payee),
-                                     std::string(e.contract_number), evidence_files});
-      view->flow_disbursements.push_back({sequence, std::string(e.effective_date),
-                                          std::string(e.project_id), e.amount_fen});
+      view->disbursements.push_back({SourceOf(sequence, hash, e, text), text->Copy(e.payee),
+                                     text->Copy(e.contract_number), evidence_files});
+      view->flow_disbursements.push_back({sequence, view->disbursements.back().source.date,
+                                          text->Copy(e.project_id), e.amount_fen});
       break;
     case v1::Event::kInvestmentRecorded:
       if (e.project_id.empty()) break;  // a trace follows money into projects
-      view->investments.push_back({SourceOf(sequence, hash, e), std::string(e.enterprise), "",
+      view->investments.push_back({SourceOf(sequence, hash, e, text), text->Copy(e.enterprise), "",
                                    evidence_files});
-      view->investment_projects.emplace_back(e.project_id);
+      view->investment_projects.push_back(text->Copy(e.project_id));
       break;
     default:
       break;
@@ -110,6 +114,21 @@ void WalkRegionChain(const Books& books, const std::string& code, Visit visit) {
 }
 
 }  // namespace
+
+absl::string_view StringArena::Copy(absl::string_view text) {
+  if (text.empty()) return {};
+  if (text.size() > left_) {
+    const size_t bytes = std::max(text.size(), kBlockBytes);
+    blocks_.push_back(std::make_unique_for_overwrite<char[]>(bytes));
+    free_ = blocks_.back().get();
+    left_ = bytes;
+  }
+  char* copy = free_;
+  std::memcpy(copy, text.data(), text.size());
+  free_ += text.size();
+  left_ -= text.size();
+  return {copy, text.size()};
+}
 
 ViewScope ScopeOf(const Books& books, const absl::flat_hash_set<std::string>& provinces) {
   ViewScope scope{.provinces = provinces};
@@ -224,7 +243,7 @@ absl::StatusOr<ViewEvents> ReadView(const Ledger& ledger, uint64_t sequence,
   return view;
 }
 
-std::vector<std::string> ChainOf(const Books& books, const std::string& project_id) {
+std::vector<std::string> ChainOf(const Books& books, absl::string_view project_id) {
   const v1::ProjectEntry* project = books.projects.FindProject(project_id);
   if (project == nullptr) return {};
   std::vector<std::string> chain;
@@ -254,7 +273,7 @@ absl::StatusOr<MatchedPoint> MatchAtPoint(const Ledger& ledger, PointOptions poi
   ASSIGN_OR_RETURN(matched.flow,
                    MatchFirstInFirstOut(matched.view.flow_allocations,
                                         matched.view.flow_disbursements,
-                                        [&books](const std::string& project_id) {
+                                        [&books](absl::string_view project_id) {
                                           return ChainOf(books, project_id);
                                         }));
   return matched;

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "app/queries.h"
 #include "base/sha256.h"
 #include "ledger/ledger.h"
@@ -24,40 +26,72 @@
 
 namespace aidledger::app {
 
-// The event behind a node.
+// Text copied once and kept where it is: a view's strings, copied from the
+// records and parts read (let go once read), each event's side by side.
+// Blocks of kBlockBytes, a longer text a block of its own; moving the
+// arena moves no text. Against a std::string a field (ViewEvents held ~10
+// an event): no allocation for a long one, records a third smaller to move
+// as their vectors grow, and one free a block.
+class StringArena {
+ public:
+  static constexpr size_t kBlockBytes = size_t{64} << 10;
+
+  StringArena() = default;
+  StringArena(StringArena&&) = default;
+  StringArena& operator=(StringArena&&) = default;
+
+  // A copy of `text`, kept as long as the arena.
+  absl::string_view Copy(absl::string_view text);
+
+ private:
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  char* free_ = nullptr;  // the rest of the newest block
+  size_t left_ = 0;
+};
+
+// The event behind a node. Its text, as all of a ViewEvents', is a view of
+// the ViewEvents' StringArena.
 struct Source {
   uint64_t sequence = 0;
   Hash hash{};
-  std::string event_id;
-  std::string date;
+  absl::string_view event_id;
+  absl::string_view date;
 };
 
 struct Allocation {
   Source source;
-  std::string helper_code;
-  std::string document_number;
+  absl::string_view helper_code;
+  absl::string_view document_number;
   int evidence_files = 0;
 };
 
 struct Payment {  // a disbursement or an investment
   Source source;
-  std::string name;  // the payee or the enterprise
-  std::string contract_number;
+  absl::string_view name;  // the payee or the enterprise
+  absl::string_view contract_number;
   int evidence_files = 0;
 };
 
 // The view's money events, reversed ones left out, and the registrations
-// that regions and projects are proven by.
+// that regions and projects are proven by. Their text is views of `text`:
+// the ViewEvents moves but is never copied, which would leave the copy's
+// views on the original's text.
 struct ViewEvents {
+  ViewEvents() = default;
+  ViewEvents(ViewEvents&&) = default;
+  ViewEvents& operator=(ViewEvents&&) = default;
+
   std::vector<Allocation> allocations;
   std::vector<FlowAllocation> flow_allocations;  // beside `allocations`
   std::vector<Payment> disbursements;
   std::vector<FlowDisbursement> flow_disbursements;  // beside `disbursements`
   std::vector<Payment> investments;
-  std::vector<std::string> investment_projects;  // beside `investments`
+  std::vector<absl::string_view> investment_projects;  // beside `investments`
   absl::flat_hash_map<std::string, Source> regions, projects;
   // The stage event that marked each project accepted (验收).
   absl::flat_hash_map<std::string, Source> accepted;
+
+  StringArena text;  // what the views above are of
 };
 
 // The part of the log's money a view keeps: that of some top-level regions
@@ -98,7 +132,7 @@ absl::StatusOr<ViewEvents> ReadView(const Ledger& ledger, uint64_t sequence,
 
 // The regions a project's money may come from in `books`: its region, then
 // each region above it.
-std::vector<std::string> ChainOf(const Books& books, const std::string& project_id);
+std::vector<std::string> ChainOf(const Books& books, absl::string_view project_id);
 
 // A point's Books (regions and projects), the money events it holds and
 // their matching by state/fund_flow.h's rule: what the trace and the alerts

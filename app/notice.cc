@@ -28,9 +28,9 @@ std::string OrNotGiven(const std::string& text) {
   return text.empty() ? std::string(kNotGiven) : text;
 }
 
-std::string RegionName(const Books& books, const std::string& code) {
+std::string RegionName(const Books& books, absl::string_view code) {
   const v1::RegionEntry* region = books.regions.FindRegion(code);
-  return region == nullptr ? code : region->name();
+  return region == nullptr ? std::string(code) : region->name();
 }
 
 // 甘肃省定西市安定区: the region's name after those above it.
@@ -134,7 +134,7 @@ absl::Status AllocationLines(const Ledger& ledger, const MatchedPoint& m, const 
   for (size_t d = 0; d < m.view.flow_disbursements.size(); ++d) {
     for (const FlowMatch& match : m.flow.PaidBy(d)) {
       if (match.allocation != index) continue;
-      const std::string& pid = m.view.flow_disbursements[d].project_id;
+      const absl::string_view pid = m.view.flow_disbursements[d].project_id;
       const v1::ProjectEntry* paid = books.projects.FindProject(pid);
       results.push_back(absl::StrCat(paid == nullptr ? pid : paid->name(), "（", pid, "）",
                                      FormatFen(match.amount_fen), " 元"));

@@ -31,7 +31,7 @@
 namespace aidledger::app {
 namespace {
 
-bool IsWithin(const Books& books, const std::string& code, const std::string& ancestor) {
+bool IsWithin(const Books& books, absl::string_view code, absl::string_view ancestor) {
   return books.regions.IsWithin(code, ancestor);
 }
 
@@ -73,13 +73,13 @@ class ProtoSink : public TraceSink {
     if (f.source != nullptr) {
       node->set_seq(f.source->sequence);
       node->set_hash(Hex(f.source->hash));
-      node->set_date(f.source->date);
+      node->set_date(std::string(f.source->date));
     }
     node->set_amount_fen(f.amount_fen);
     node->set_unspent_fen(f.unspent_fen);
     for (const FlowMatch& match : f.matched) {
       v1::TraceMatch& m = *node->add_matched();
-      m.set_allocation_event_id(view_.allocations[match.allocation].source.event_id);
+      m.set_allocation_event_id(std::string(view_.allocations[match.allocation].source.event_id));
       m.set_amount_fen(match.amount_fen);
     }
     node->set_name(std::string(f.name));
@@ -310,7 +310,7 @@ class JsonSink : public TraceSink {
 // its investments, and its place among the projects of the allocation
 // being written (TreeBuilder::AllocationNode).
 struct ProjectShown {
-  const std::string* project_id = nullptr;
+  absl::string_view project_id;
   NodeFields fields;
   const std::vector<size_t>* investments = nullptr;  // null: none in the view
   bool investments_shown = false;  // under an earlier node of the project
@@ -363,10 +363,10 @@ class TreeBuilder {
       int64_t amount_fen = 0;
       int64_t unspent_fen = 0;
     };
-    std::map<std::string, Helper> helpers;  // by code: a stable order
+    std::map<absl::string_view, Helper> helpers;  // by code: a stable order
     absl::flat_hash_map<absl::string_view, Helper*> helper_of;  // the map's, by code
     for (size_t a : kept) {
-      const std::string& code = view_.allocations[a].helper_code;
+      const absl::string_view code = view_.allocations[a].helper_code;
       auto [it, added] = helper_of.try_emplace(code);
       if (added) it->second = &helpers[code];  // std::map's values stay where they are
       Helper& helper = *it->second;
@@ -434,7 +434,7 @@ class TreeBuilder {
     return held;
   }
 
-  NodeFields RegionFields(absl::string_view kind, const std::string& code) const {
+  NodeFields RegionFields(absl::string_view kind, absl::string_view code) const {
     NodeFields node{.kind = kind, .id = code};
     const v1::RegionEntry* region = books_.regions.FindRegion(code);
     if (region != nullptr) node.name = region->name();
@@ -442,7 +442,7 @@ class TreeBuilder {
     return node;
   }
 
-  NodeFields ProjectFields(const std::string& project_id) const {
+  NodeFields ProjectFields(absl::string_view project_id) const {
     NodeFields node{.kind = "project", .id = project_id};
     const v1::ProjectEntry* project = books_.projects.FindProject(project_id);
     if (project != nullptr) {
@@ -475,11 +475,11 @@ class TreeBuilder {
 
   // The project `project_id`'s index among the ProjectShown, found or
   // looked up.
-  size_t ProjectIndex(const std::string& project_id) {
+  size_t ProjectIndex(absl::string_view project_id) {
     const auto [it, added] = project_index_.try_emplace(project_id, shown_.size());
     if (added) {
       ProjectShown& shown = shown_.emplace_back();
-      shown.project_id = &project_id;
+      shown.project_id = project_id;
       shown.fields = ProjectFields(project_id);
       // investments_of_ is whole: its values stay where they are.
       const auto found = investments_of_.find(project_id);
@@ -489,7 +489,7 @@ class TreeBuilder {
   }
 
   // The fields of region `code`'s node, looked up once a trace.
-  NodeFields RegionShown(const std::string& code) {
+  NodeFields RegionShown(absl::string_view code) {
     const auto [it, added] = regions_shown_.try_emplace(code);
     if (added) it->second = RegionFields("region", code);
     return it->second;
@@ -540,7 +540,7 @@ class TreeBuilder {
     // over what `a` paid, however many projects it reached. The list keeps
     // its entries' room from one allocation to the next.
     size_t listed = 0;
-    const auto project = [&](const std::string& project_id) -> PaidProject& {
+    const auto project = [&](absl::string_view project_id) -> PaidProject& {
       const size_t index = ProjectIndex(project_id);
       ProjectShown& shown = shown_[index];
       if (shown.allocation != a) {
@@ -559,7 +559,7 @@ class TreeBuilder {
       project(view_.flow_disbursements[part.disbursement].project_id).parts.push_back(part);
     }
     for (size_t i = 0; i < listed; ++i) {
-      if (!project_kept(*shown_[paid_projects_[i].project].project_id)) continue;
+      if (!project_kept(shown_[paid_projects_[i].project].project_id)) continue;
       RETURN_IF_ERROR(ProjectNode(a, paid_projects_[i]));
     }
     sink_->End(region);
@@ -572,7 +572,7 @@ class TreeBuilder {
   absl::Status ProjectNode(size_t a, const PaidProject& paid) {
     const FlowAllocation& flow = view_.flow_allocations[a];
     ProjectShown& shown = shown_[paid.project];
-    const std::string& project_id = *shown.project_id;
+    const absl::string_view project_id = shown.project_id;
     NodeFields project = shown.fields;
     int64_t paid_fen = 0;
     for (const PaidPart& part : paid.parts) paid_fen += part.amount_fen;
@@ -596,7 +596,7 @@ class TreeBuilder {
   std::vector<PaidPart> paid_parts_;
   std::vector<size_t> paid_begin_;
   // Per project: its investments in the view, in the view's order.
-  absl::flat_hash_map<std::string, std::vector<size_t>> investments_of_;
+  absl::flat_hash_map<absl::string_view, std::vector<size_t>> investments_of_;
   // The projects shown so far, and their indices there by project_id.
   std::vector<ProjectShown> shown_;
   absl::flat_hash_map<absl::string_view, size_t> project_index_;
@@ -661,12 +661,12 @@ absl::Status WriteTrace(const Ledger& ledger, PointOptions point, const TraceQue
   const Books& books = matched.folded.folded.books;
   const ViewEvents& view = matched.view;
   const FundFlow& flow = matched.flow;
-  const auto region_of = [&books](const std::string& project_id) {
+  const auto region_of = [&books](absl::string_view project_id) {
     const v1::ProjectEntry* project = books.projects.FindProject(project_id);
     return project == nullptr ? std::string() : project->region_code();
   };
   // Which allocations and projects the query keeps.
-  const auto project_kept = [&](const std::string& project_id) {
+  const auto project_kept = [&](absl::string_view project_id) {
     if (!query.project.empty()) return project_id == query.project;
     if (!query.region.empty()) return IsWithin(books, region_of(project_id), query.region);
     return true;
@@ -684,7 +684,7 @@ absl::Status WriteTrace(const Ledger& ledger, PointOptions point, const TraceQue
     const FlowAllocation& allocation = view.flow_allocations[a];
     if (!query.allocation.empty()) return view.allocations[a].source.event_id == query.allocation;
     if (!query.helper.empty()) {
-      const std::string& code = view.allocations[a].helper_code;
+      const absl::string_view code = view.allocations[a].helper_code;
       const auto [it, added] = helper_kept.try_emplace(code);
       if (added) it->second = IsWithin(books, code, query.helper);
       return it->second;
@@ -703,7 +703,7 @@ absl::Status WriteTrace(const Ledger& ledger, PointOptions point, const TraceQue
   }
   TreeBuilder builder(ledger, books, view, flow, sink_for(matched));
   const bool whole_allocation = !query.allocation.empty() || !query.helper.empty();
-  RETURN_IF_ERROR(whole_allocation ? builder.Build(kept, [](const std::string&) { return true; })
+  RETURN_IF_ERROR(whole_allocation ? builder.Build(kept, [](absl::string_view) { return true; })
                                    : builder.Build(kept, project_kept));
   if (!query.project.empty() || !query.region.empty()) {
     RETURN_IF_ERROR(builder.AddUncovered(project_kept));

@@ -149,7 +149,7 @@ absl::StatusOr<FundFlow> MatchFirstInFirstOut(absl::Span<const FlowAllocation> a
   flow.unmatched_fen.resize(disbursements.size());
   // An allocation for a project is in two queues: its project's, and the
   // named ones of its region, from which other projects draw last.
-  absl::flat_hash_map<std::string, Queue> by_project, general_by_region, named_by_region;
+  absl::flat_hash_map<absl::string_view, Queue> by_project, general_by_region, named_by_region;
   for (size_t a : OldestFirst(allocations)) {
     const FlowAllocation& allocation = allocations[a];
     if (allocation.project_id.empty()) {

@@ -34,22 +34,26 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 
 namespace aidledger {
 
+// The money events matched: views of text their caller keeps (a view of the
+// log keeps the bytes it read), for as long as these and the FundFlow are
+// used.
 struct FlowAllocation {
   uint64_t sequence = 0;
-  std::string effective_date;
-  std::string recipient_code;
-  std::string project_id;  // empty: the region's general money
+  absl::string_view effective_date;
+  absl::string_view recipient_code;
+  absl::string_view project_id;  // empty: the region's general money
   int64_t amount_fen = 0;
 };
 
 struct FlowDisbursement {
   uint64_t sequence = 0;
-  std::string effective_date;
-  std::string project_id;
+  absl::string_view effective_date;
+  absl::string_view project_id;
   int64_t amount_fen = 0;
 };
 
@@ -85,7 +89,7 @@ struct FundFlow {
 
 // The regions a project's money may come from: its region first, then each
 // region above it, up to the top (at most limits::kRegionDepthMax + 1).
-using RegionChainOf = absl::FunctionRef<std::vector<std::string>(const std::string& project_id)>;
+using RegionChainOf = absl::FunctionRef<std::vector<std::string>(absl::string_view project_id)>;
 
 // Applies the rule above. The allocations and disbursements are what the
 // view holds, reversed ones left out, in any order; each sequence at most

@@ -132,5 +132,30 @@ TEST_F(TraceScopeTest, AnAllocationThatTiesTwoProvincesIsSeen) {
   }
 }
 
+// A view's text is copied into its StringArena: every copy reads back as
+// given after many blocks, a text longer than a block, and a move of the
+// arena (as a ViewEvents moves from ReadView to its caller).
+TEST(StringArenaTest, CopiesStayWhereTheyAreAsTheArenaGrowsAndMoves) {
+  StringArena arena;
+  std::vector<std::string> given;
+  std::vector<absl::string_view> copies;
+  for (size_t i = 0; i < 20'000; ++i) {  // ~20 blocks of text
+    given.push_back(std::string(1 + i % 97, static_cast<char>('a' + i % 26)) + std::to_string(i));
+    copies.push_back(arena.Copy(given.back()));
+  }
+  given.push_back(std::string(3 * StringArena::kBlockBytes, 'L'));  // a block of its own
+  copies.push_back(arena.Copy(given.back()));
+  given.emplace_back();
+  copies.push_back(arena.Copy(given.back()));
+  StringArena moved = std::move(arena);
+  given.push_back("after the move");
+  copies.push_back(moved.Copy(given.back()));
+  ASSERT_EQ(copies.size(), given.size());
+  for (size_t i = 0; i < given.size(); ++i) {
+    ASSERT_EQ(copies[i], given[i]) << i;
+    if (!given[i].empty()) ASSERT_NE(copies[i].data(), given[i].data()) << i;  // a copy
+  }
+}
+
 }  // namespace
 }  // namespace aidledger::app

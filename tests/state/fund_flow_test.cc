@@ -3,9 +3,11 @@
 #include "state/fund_flow.h"
 
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <random>
 
+#include "absl/strings/str_cat.h"
 #include "tests/testing/testing.h"
 
 namespace aidledger {
@@ -15,7 +17,7 @@ using testing::IsOk;
 
 // 安定区 621102 lies in 定西市 621100, in 甘肃省 620000; project P in
 // 安定区, Q in 桑珠孜区 540202 (under nothing here that has money).
-std::vector<std::string> ChainOf(const std::string& project_id) {
+std::vector<std::string> ChainOf(absl::string_view project_id) {
   if (project_id == "P") return {"621102", "621100", "620000"};
   return {"540202"};
 }
@@ -105,10 +107,11 @@ TEST(FundFlowTest, DatesOrderAlikeAsNumbersAndAsText) {
   for (int round = 0; round < 100; ++round) {
     std::vector<FlowAllocation> allocations;
     std::vector<FlowDisbursement> disbursements;
+    std::deque<std::string> dates;  // what the events' views are of
     for (uint64_t sequence = 1; sequence <= 60; ++sequence) {
-      const std::string date =
+      const std::string& date = dates.emplace_back(
           "20" + std::to_string(10 + random() % 15) + "-0" + std::to_string(1 + random() % 9) + "-1" +
-          std::to_string(random() % 10);
+          std::to_string(random() % 10));
       const int64_t amount = 1 + static_cast<int64_t>(random() % 1000);
       if (random() % 2 == 0) {
         allocations.push_back({sequence, date, "621102", random() % 2 == 0 ? "P" : "", amount});
@@ -117,15 +120,20 @@ TEST(FundFlowTest, DatesOrderAlikeAsNumbersAndAsText) {
       }
     }
     std::map<std::string, int> asked;
-    const auto counted = [&asked](const std::string& project_id) {
-      ++asked[project_id];
+    const auto counted = [&asked](absl::string_view project_id) {
+      ++asked[std::string(project_id)];
       return ChainOf(project_id);
     };
     absl::StatusOr<FundFlow> numbers = MatchFirstInFirstOut(allocations, disbursements, counted);
     ASSERT_THAT(numbers, IsOk());
     for (const auto& [project, times] : asked) EXPECT_EQ(times, 1) << project;
-    for (FlowAllocation& allocation : allocations) allocation.effective_date += "~";
-    for (FlowDisbursement& disbursement : disbursements) disbursement.effective_date += "~";
+    for (FlowAllocation& allocation : allocations) {
+      allocation.effective_date = dates.emplace_back(absl::StrCat(allocation.effective_date, "~"));
+    }
+    for (FlowDisbursement& disbursement : disbursements) {
+      disbursement.effective_date =
+          dates.emplace_back(absl::StrCat(disbursement.effective_date, "~"));
+    }
     absl::StatusOr<FundFlow> text = MatchFirstInFirstOut(allocations, disbursements, ChainOf);
     ASSERT_THAT(text, IsOk());
     ASSERT_EQ(numbers->unspent_fen, text->unspent_fen) << "round " << round;
@@ -150,14 +158,17 @@ TEST(FundFlowTest, RandomFlowsKeepEveryFenAndSkipNoAllocation) {
     std::vector<FlowAllocation> allocations;
     std::vector<FlowDisbursement> disbursements;
     uint64_t sequence = 0;
+    std::deque<std::string> dates;  // what the events' views are of
     const int events = 1 + static_cast<int>(random() % 40);
     for (int i = 0; i < events; ++i) {
-      const std::string date = "2022-0" + std::to_string(1 + random() % 9) + "-01";
+      const std::string& date =
+          dates.emplace_back("2022-0" + std::to_string(1 + random() % 9) + "-01");
       const int64_t amount = 1 + static_cast<int64_t>(random() % 1000);
       if (random() % 2 == 0) {
         const bool for_project = random() % 2 == 0;
         allocations.push_back({++sequence, date, regions[random() % regions.size()],
-                               for_project ? projects[random() % 2] : "", amount});
+                               for_project ? absl::string_view(projects[random() % 2]) : "",
+                               amount});
       } else {
         disbursements.push_back({++sequence, date, projects[random() % 2], amount});
       }
