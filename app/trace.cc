@@ -275,6 +275,7 @@ class JsonSink : public TraceSink {
 
   // `text` as a JSON string: at most StringBytesMax(text) bytes.
   char* PutString(char* out, absl::string_view text) {
+    if (text.empty()) return Put(out, "\"\"");  // a node's text fields mostly are
     if (!IsPlainJsonText(text)) {  // quotes, controls, format characters, ...
       escaped_.clear();
       AppendJsonString(text, &escaped_);
