@@ -33,19 +33,30 @@ std::optional<uint32_t> DateNumber(absl::string_view date) {
 // ~140,000 payments, each compared ~17 times.
 template <typename Item>
 std::vector<size_t> OldestFirst(absl::Span<const Item> items) {
-  std::vector<size_t> order(items.size());
-  std::iota(order.begin(), order.end(), size_t{0});
-  std::vector<std::pair<uint32_t, uint64_t>> keys;
-  keys.reserve(items.size());
-  for (const Item& item : items) {
-    const std::optional<uint32_t> date = DateNumber(item.effective_date);
+  // The keys sorted with their indices, not the indices by looking the
+  // keys up: each comparison reads two neighbours rather than two places
+  // anywhere in ~1 MB.
+  struct Keyed {
+    uint32_t date;
+    uint64_t sequence;
+    size_t index;
+  };
+  std::vector<Keyed> keyed;
+  keyed.reserve(items.size());
+  for (size_t i = 0; i < items.size(); ++i) {
+    const std::optional<uint32_t> date = DateNumber(items[i].effective_date);
     if (!date.has_value()) break;
-    keys.emplace_back(*date, item.sequence);
+    keyed.push_back({*date, items[i].sequence, i});
   }
-  if (keys.size() == items.size()) {
-    std::sort(order.begin(), order.end(), [&keys](size_t a, size_t b) { return keys[a] < keys[b]; });
+  std::vector<size_t> order(items.size());
+  if (keyed.size() == items.size()) {
+    std::sort(keyed.begin(), keyed.end(), [](const Keyed& a, const Keyed& b) {
+      return std::tie(a.date, a.sequence) < std::tie(b.date, b.sequence);
+    });
+    for (size_t i = 0; i < keyed.size(); ++i) order[i] = keyed[i].index;
     return order;
   }
+  std::iota(order.begin(), order.end(), size_t{0});
   std::sort(order.begin(), order.end(), [&items](size_t a, size_t b) {
     return std::tie(items[a].effective_date, items[a].sequence) <
            std::tie(items[b].effective_date, items[b].sequence);
