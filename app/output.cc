@@ -1,7 +1,9 @@
 #include "app/output.h"
 
 #include <algorithm>
+#include <map>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/substitute.h"
 #include "aidledger/v1/cli.pb.h"
@@ -273,6 +275,49 @@ std::string Table::Render() const {
     absl::StrAppend(&out, line, "\n");
   }
   return out;
+}
+
+namespace {
+
+// The fund view's parts stored at one sequence (a snapshot stores one a
+// partition: ~17 at 1M events), shown on the row of its manifest.
+struct FundViewParts {
+  size_t parts = 0;
+  size_t bytes = 0;
+  std::string problem;  // the first part's that is not trusted, named
+  bool shown = false;   // on its manifest's row
+};
+
+}  // namespace
+
+std::vector<SnapshotInfo> SnapshotRows(std::vector<SnapshotInfo> snapshots) {
+  std::map<uint64_t, FundViewParts> parts;
+  for (const SnapshotInfo& info : snapshots) {
+    if (!absl::StartsWith(info.projection, kFundViewPartPrefix)) continue;
+    FundViewParts& at = parts[info.sequence];
+    ++at.parts;
+    at.bytes += info.state_bytes;
+    if (at.problem.empty() && !info.problem.empty()) {
+      at.problem = absl::StrCat(info.projection, ": ", info.problem);
+    }
+  }
+  std::vector<SnapshotInfo> rows;
+  for (SnapshotInfo& info : snapshots) {
+    auto found = parts.find(info.sequence);
+    if (info.projection == kFundViewSnapshotName && found != parts.end()) {
+      info.projection =
+          absl::Substitute(Tr("$0 +$1 parts"), kFundViewSnapshotName, found->second.parts);
+      info.state_bytes += found->second.bytes;
+      if (info.problem.empty()) info.problem = found->second.problem;
+      found->second.shown = true;
+    }
+    rows.push_back(std::move(info));
+  }
+  std::erase_if(rows, [&parts](const SnapshotInfo& row) {
+    if (!absl::StartsWith(row.projection, kFundViewPartPrefix)) return false;
+    return parts[row.sequence].shown;
+  });
+  return rows;
 }
 
 }  // namespace aidledger::app

@@ -56,6 +56,13 @@ class Table {
   std::vector<size_t> right_aligned_;
 };
 
+// The rows `snapshot list` prints: each stored record, but a fund view's
+// parts (a snapshot stores one a partition: ~17 at 1M events) folded into
+// its manifest's row ("fund_view +N parts", their bytes added, the first
+// problem among them, named). Parts with no manifest at their sequence
+// keep rows of their own: nothing stored is left unlisted.
+std::vector<SnapshotInfo> SnapshotRows(std::vector<SnapshotInfo> snapshots);
+
 }  // namespace aidledger::app
 
 #endif  // AIDLEDGER_APP_OUTPUT_H_

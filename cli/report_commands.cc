@@ -305,7 +305,7 @@ absl::Status RunSnapshotList(const Globals& globals) {
   ASSIGN_OR_RETURN(std::vector<SnapshotInfo> snapshots, ledger->ListSnapshots());
   app::Table table({Tr("PROJECTION"), Tr("SEQ"), Tr("VERSION"), Tr("BYTES"), Tr("CREATED"), Tr("CHAIN HASH"), Tr("STATUS")},
                    {1, 2, 3});
-  for (const SnapshotInfo& info : snapshots) {
+  for (const SnapshotInfo& info : app::SnapshotRows(std::move(snapshots))) {
     table.AddRow({info.projection, absl::StrCat(info.sequence), absl::StrCat(info.version),
                   absl::StrCat(info.state_bytes),
                   DisplayTime(info.created_at, globals.utc),

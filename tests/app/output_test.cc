@@ -1,5 +1,8 @@
 #include "app/output.h"
 
+#include <string>
+#include <vector>
+
 #include "gtest/gtest.h"
 
 namespace aidledger::app {
@@ -31,6 +34,41 @@ TEST(TerminalTextTest, TableCellsAreEscapedAndColumnsStayAligned) {
   EXPECT_EQ(rendered.find('\x1b'), std::string::npos);
   EXPECT_EQ(rendered.find("\u202E"), std::string::npos);
   EXPECT_NE(rendered.find("abc\\u202egnp.exe"), std::string::npos) << rendered;
+}
+
+// `snapshot list` shows a fund view's parts on its manifest's row, with
+// their bytes and the first problem among them; parts whose manifest is
+// missing or unreadable keep their own rows.
+TEST(SnapshotRowsTest, AFundViewsPartsAreFoldedIntoItsManifestsRow) {
+  const auto info = [](const std::string& projection, uint64_t sequence, size_t bytes,
+                       const std::string& problem = "") {
+    SnapshotInfo row;
+    row.projection = projection;
+    row.sequence = sequence;
+    row.state_bytes = bytes;
+    row.problem = problem;
+    return row;
+  };
+  const std::vector<SnapshotInfo> rows = SnapshotRows({
+      info("fund_view", 100, 10),
+      info("fund_view:620000", 100, 200),
+      info("fund_view:registry", 100, 3000, "its MAC does not match"),
+      info("fund_view:unplaced", 100, 40000, "the record does not decode"),
+      info("region_balances", 100, 5),
+      info("fund_view:620000", 200, 7),  // its manifest is not there
+      info("fund_view:540000", 300, 1),
+      info("fund_view", 300, 2),  // listed after its part
+  });
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[0].projection, "fund_view +3 parts");
+  EXPECT_EQ(rows[0].state_bytes, 43210u);
+  EXPECT_EQ(rows[0].problem, "fund_view:registry: its MAC does not match");
+  EXPECT_EQ(rows[1].projection, "region_balances");
+  EXPECT_EQ(rows[2].projection, "fund_view:620000");
+  EXPECT_EQ(rows[2].sequence, 200u);
+  EXPECT_EQ(rows[3].projection, "fund_view +1 parts");
+  EXPECT_EQ(rows[3].state_bytes, 3u);
+  EXPECT_TRUE(rows[3].problem.empty());
 }
 
 }  // namespace
