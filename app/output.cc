@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -285,14 +286,15 @@ struct FundViewParts {
   size_t parts = 0;
   size_t bytes = 0;
   std::string problem;  // the first part's that is not trusted, named
-  bool shown = false;   // on its manifest's row
 };
 
 }  // namespace
 
 std::vector<SnapshotInfo> SnapshotRows(std::vector<SnapshotInfo> snapshots) {
   std::map<uint64_t, FundViewParts> parts;
+  std::set<uint64_t> manifests;  // the sequences with a fund view's manifest
   for (const SnapshotInfo& info : snapshots) {
+    if (info.projection == kFundViewSnapshotName) manifests.insert(info.sequence);
     if (!absl::StartsWith(info.projection, kFundViewPartPrefix)) continue;
     FundViewParts& at = parts[info.sequence];
     ++at.parts;
@@ -303,20 +305,17 @@ std::vector<SnapshotInfo> SnapshotRows(std::vector<SnapshotInfo> snapshots) {
   }
   std::vector<SnapshotInfo> rows;
   for (SnapshotInfo& info : snapshots) {
-    auto found = parts.find(info.sequence);
+    const bool folded = manifests.contains(info.sequence);
+    if (folded && absl::StartsWith(info.projection, kFundViewPartPrefix)) continue;
+    const auto found = parts.find(info.sequence);
     if (info.projection == kFundViewSnapshotName && found != parts.end()) {
       info.projection =
           absl::Substitute(Tr("$0 +$1 parts"), kFundViewSnapshotName, found->second.parts);
       info.state_bytes += found->second.bytes;
       if (info.problem.empty()) info.problem = found->second.problem;
-      found->second.shown = true;
     }
     rows.push_back(std::move(info));
   }
-  std::erase_if(rows, [&parts](const SnapshotInfo& row) {
-    if (!absl::StartsWith(row.projection, kFundViewPartPrefix)) return false;
-    return parts[row.sequence].shown;
-  });
   return rows;
 }
 
